@@ -1,0 +1,239 @@
+// Package e2e drives the real portal binary with headless Chromium: the
+// binary is built once, started on a fresh database with the demo data, and
+// every test opens its own browser context (own cookies) in one shared
+// browser. Without Chromium the tests skip, except under CI=true where they
+// fail: CI must run them.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var (
+	baseURL    string
+	browserCtx context.Context
+	skipReason string
+)
+
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	chrome := findChromium()
+	if chrome == "" {
+		if os.Getenv("CI") == "true" {
+			fmt.Fprintln(os.Stderr, "e2e: Chromium not found, and CI=true: the browser tests must run")
+			return 1
+		}
+		skipReason = "Chromium not installed (scripts/test installs it as root)"
+		return m.Run()
+	}
+	tmp, err := os.MkdirTemp("", "portal-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "portal")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = ".."
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build:", err)
+		return 1
+	}
+	stop, err := startPortal(bin, filepath.Join(tmp, "data", "portal.db"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer stop()
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chrome),
+		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(filepath.Join(tmp, "chrome")), chromedp.Env("TMPDIR="+tmp),
+		chromedp.WindowSize(1280, 900))
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start browser:", err)
+		return 1
+	}
+	browserCtx = ctx
+	return m.Run()
+}
+
+// startPortal runs the binary on a free loopback port with demo data and
+// waits until it answers.
+func startPortal(bin, db string) (func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "--addr", addr, "--db", db)
+	cmd.Env = append(os.Environ(), "PORTAL_LOG_JSON=1")
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		s := bufio.NewScanner(out)
+		for s.Scan() {
+			if os.Getenv("E2E_VERBOSE") != "" {
+				fmt.Fprintln(os.Stderr, s.Text())
+			}
+		}
+	}()
+	baseURL = "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(baseURL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			return nil, fmt.Errorf("portal did not start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	}, nil
+}
+
+// browser is one user's browser: its own context, so its own cookies.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// newBrowser opens a fresh browser context (like a private window) for a test.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// Open the target now, then bound each test's actions.
+	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(tcancel)
+	b := &browser{t: t, ctx: tctx}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.screenshot("failure-" + strings.ReplaceAll(t.Name(), "/", "_"))
+		}
+	})
+	return b
+}
+
+// run performs actions and fails the test on error.
+func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+func (b *browser) open(path string) {
+	b.t.Helper()
+	b.run(chromedp.Navigate(baseURL+path), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// text returns the visible text of the first element matching css.
+func (b *browser) text(css string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		b.t.Fatalf("text %s: %v", css, err)
+	}
+	return s
+}
+
+// login fills the login form and waits for the home page.
+func (b *browser) login(username, password string) {
+	b.t.Helper()
+	b.open("/login")
+	b.run(
+		chromedp.SendKeys(chromedp.CSS("#f-username"), username),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#nav")),
+	)
+}
+
+// waitText waits until the element matching css contains want.
+func (b *browser) waitText(css, want string) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
+		if err == nil && strings.Contains(s, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s never contained %q (last: %.300q)", css, want, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenshot saves a full-page PNG under e2e/screenshots (failures) or, with
+// UPDATE_SCREENSHOTS=1, under docs/screenshots for the README.
+func (b *browser) screenshot(name string) {
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return
+	}
+	dir := "screenshots"
+	if os.Getenv("UPDATE_SCREENSHOTS") == "1" && !strings.HasPrefix(name, "failure-") {
+		dir = filepath.Join("..", "docs", "screenshots")
+	} else if !strings.HasPrefix(name, "failure-") {
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+}

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplAccount  = "account/profile"
+	tplPassword = "account/password"
+)
+
+func (h *Handler) registerAccount(r fiber.Router) {
+	r.Get("/account", h.showAccount)
+	r.Post("/account", h.updateAccount)
+	r.Get("/account/password", h.showPassword)
+	r.Post("/account/password", h.changePassword)
+}
+
+type accountForm struct {
+	Email, Mobile, Lang string
+}
+
+func (h *Handler) showAccount(c *fiber.Ctx) error {
+	u := currentUser(c)
+	v := h.view(c, "account.title", nil)
+	v.Form = accountForm{Email: u.Email, Mobile: u.Mobile, Lang: u.Lang}
+	return h.render(c, fiber.StatusOK, tplAccount, v)
+}
+
+// updateAccount saves the user's own e-mail, mobile and language.
+func (h *Handler) updateAccount(c *fiber.Ctx) error {
+	u := currentUser(c)
+	f := accountForm{Email: strings.TrimSpace(c.FormValue("email")), Mobile: strings.TrimSpace(c.FormValue("mobile")), Lang: c.FormValue("lang")}
+	v := h.view(c, "account.title", nil)
+	v.Form = f
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		_, err := t.SetUserPrefs(u.ID, func(x *model.User) error {
+			x.Email, x.Mobile = f.Email, f.Mobile
+			if validLang(f.Lang) {
+				x.Lang = f.Lang
+			}
+			return x.Validate()
+		})
+		return err
+	})
+	if err != nil {
+		return h.formError(c, err, tplAccount, v)
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/account")
+}
+
+func (h *Handler) showPassword(c *fiber.Ctx) error {
+	return h.render(c, fiber.StatusOK, tplPassword, h.view(c, "password.title", nil))
+}
+
+// changePassword checks the current password, stores the new one, ends every
+// session of the user (other browsers are logged out) and starts a new one here.
+func (h *Handler) changePassword(c *fiber.Ctx) error {
+	u := currentUser(c)
+	v := h.view(c, "password.title", nil)
+	cur, pw, pw2 := c.FormValue("current"), c.FormValue("password"), c.FormValue("confirm")
+	ve := &model.ValidationError{}
+	if !store.CheckPassword(u.PasswordHash, cur) {
+		ve.Add("current", "err.password_wrong", nil)
+	}
+	if err := model.ValidatePassword("password", pw); err != nil {
+		ve.Fields = append(ve.Fields, err.(*model.ValidationError).Fields...)
+	} else if pw != pw2 {
+		ve.Add("confirm", "err.password_mismatch", nil)
+	}
+	if ve.Err() != nil {
+		return h.formError(c, ve, tplPassword, v)
+	}
+	hash, err := store.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	var updated *model.User
+	if err := h.store.Update(u.Username, func(t *store.Tx) error {
+		updated, err = t.SetPassword(store.AdminScope(), u.ID, hash)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := h.startSession(c, updated); err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.password_changed")
+	return h.redirect(c, "/account")
+}

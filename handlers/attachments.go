@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"io"
+	"strconv"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func (h *Handler) registerAttachments(r fiber.Router) {
+	r.Get("/attachments/:id", h.downloadAttachment)
+	r.Post("/attachments/:id/delete", h.deleteAttachment)
+}
+
+// attachmentManagePerm is the permission to delete attachments of an owner
+// type; modules with attachments add theirs.
+var attachmentManagePerm = map[string]model.Perm{
+	"customer": model.PermManageCustomers,
+}
+
+func itoa(id uint64) string { return strconv.FormatUint(id, 10) }
+
+// saveUpload reads the "file" field, checks its size and sniffed type, and
+// stores it as an attachment of (ownerType, ownerID) belonging to customerID
+// (0: enterprise-internal). Errors are field errors on "file".
+func (h *Handler) saveUpload(c *fiber.Ctx, ownerType string, ownerID, customerID uint64) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return model.Invalid("file", "err.required")
+	}
+	if fh.Size > model.MaxAttachmentSize {
+		return model.Invalid("file", "err.file_too_big")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, model.MaxAttachmentSize+1))
+	if err != nil {
+		return err
+	}
+	name := model.CleanFileName(fh.Filename)
+	ctype, err := model.CheckAttachment(name, int64(len(data)), data[:min(512, len(data))])
+	if err != nil {
+		return err
+	}
+	return h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		a := &model.Attachment{CustomerID: customerID, OwnerType: ownerType, OwnerID: ownerID, Name: name, ContentType: ctype}
+		if err := t.AddAttachment(a, data); err != nil {
+			return err
+		}
+		return t.Log(ownerType, ownerID, "attach", name)
+	})
+}
+
+// downloadAttachment serves a file the user's scope may read, always as a
+// download (never rendered inline) with its checked type and nosniff.
+func (h *Handler) downloadAttachment(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var a *model.Attachment
+	var data []byte
+	if err := h.store.View(func(t *store.Tx) error {
+		a, data, err = t.Attachment(h.scope(c), id)
+		return err
+	}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(a.Name))
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(data)
+}
+
+// deleteAttachment removes an attachment of a record the user may change.
+func (h *Handler) deleteAttachment(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var back string
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		a, _, err := t.Attachment(h.scope(c), id)
+		if err != nil {
+			return err
+		}
+		if err := need(c, attachmentManagePerm[a.OwnerType]); err != nil {
+			return err
+		}
+		back = "/" + a.OwnerType + "s/" + itoa(a.OwnerID) + "#attachments"
+		if err := t.DeleteAttachment(h.scope(c), id); err != nil {
+			return err
+		}
+		return t.Log(a.OwnerType, a.OwnerID, "detach", a.Name)
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.deleted")
+	return h.redirect(c, back)
+}

@@ -1,0 +1,174 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const tplLogin = "auth/login"
+
+func (h *Handler) registerAuth(r fiber.Router) {
+	r.Get("/login", h.showLogin)
+	r.Post("/login", h.login)
+	r.Post("/logout", h.logout)
+	r.Post("/lang", h.switchLang)
+}
+
+type loginForm struct {
+	Username string
+	Next     string
+}
+
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (h *Handler) showLogin(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	v := h.view(c, "login.title", nil)
+	v.Form = loginForm{Next: safeNext(c.Query("next"))}
+	return h.render(c, fiber.StatusOK, tplLogin, v)
+}
+
+// login checks the password under the rate limits and starts a new session
+// (a new id: the session is rotated at every login).
+func (h *Handler) login(c *fiber.Ctx) error {
+	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
+	password := c.FormValue("password")
+	form := loginForm{Username: username, Next: safeNext(c.FormValue("next"))}
+	v := h.view(c, "login.title", nil)
+	v.Form = form
+	fail := func(status int, key string, args ...any) error {
+		v.Errors = map[string]string{"_form": h.i18n.T(v.Lang, key, args...)}
+		return h.render(c, status, tplLogin, v)
+	}
+	if username == "" || password == "" {
+		return fail(fiber.StatusUnprocessableEntity, "login.missing")
+	}
+	addr := c.IP()
+	if blocked, wait := h.limiter.blocked(username, addr); blocked {
+		return fail(fiber.StatusTooManyRequests, "login.locked", "minutes", int(wait.Minutes())+1)
+	}
+	var user *model.User
+	_ = h.store.View(func(t *store.Tx) error {
+		u, err := t.UserByUsername(username)
+		if err == nil {
+			user = u
+		}
+		return nil
+	})
+	if user == nil {
+		// Spend the same time as a real check so that timing does not tell
+		// which usernames exist.
+		store.CheckPassword(dummyHash, password)
+		h.limiter.fail(username, addr)
+		return fail(fiber.StatusUnauthorized, "login.wrong")
+	}
+	if !store.CheckPassword(user.PasswordHash, password) {
+		h.limiter.fail(username, addr)
+		return fail(fiber.StatusUnauthorized, "login.wrong")
+	}
+	var canLogin bool
+	_ = h.store.View(func(t *store.Tx) error { canLogin = t.CanLogin(user); return nil })
+	if !canLogin {
+		return fail(fiber.StatusForbidden, "login.disabled")
+	}
+	h.limiter.succeed(username)
+	if err := h.startSession(c, user); err != nil {
+		return err
+	}
+	if old := c.Cookies("lang"); !validLang(user.Lang) && validLang(old) {
+		_ = h.store.Update(user.Username, func(t *store.Tx) error {
+			_, err := t.SetUserPrefs(user.ID, func(u *model.User) error { u.Lang = old; return nil })
+			return err
+		})
+	}
+	return h.redirect(c, form.Next)
+}
+
+var dummyHash, _ = store.HashPassword("timing-equaliser")
+
+// startSession creates a fresh server-side session for user, ends the
+// request's previous one, and sets the cookie.
+func (h *Handler) startSession(c *fiber.Ctx, user *model.User) error {
+	prev := h.cookies.sessionID(c)
+	now := h.store.Now()
+	sess := &store.Session{
+		ID: randomHex(32), UserID: user.ID, Epoch: user.AuthEpoch,
+		CSRF:      base64.RawURLEncoding.EncodeToString(newSecret()),
+		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(sessionIdle),
+		IP: c.IP(), UserAgent: truncate(string(c.Request().Header.UserAgent()), 200),
+	}
+	err := h.store.Update(user.Username, func(t *store.Tx) error {
+		if prev != "" {
+			if err := t.DeleteSession(prev); err != nil {
+				return err
+			}
+		}
+		return t.SaveSession(sess)
+	})
+	if err != nil {
+		return err
+	}
+	c.Locals(localSession, sess)
+	c.Locals(localUser, user)
+	c.Locals(localScope, h.store.ScopeFor(user))
+	return h.cookies.setSession(c, sess.ID)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (h *Handler) logout(c *fiber.Ctx) error {
+	if s := currentSession(c); s != nil {
+		if err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error { return t.DeleteSession(s.ID) }); err != nil {
+			return err
+		}
+	}
+	_ = h.cookies.clearSession(c)
+	h.setFlash(c, "flash.logged_out")
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", "/login")
+		return c.SendStatus(fiber.StatusOK)
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// switchLang sets the language: on the user's record when logged in, and in
+// a cookie for the login page.
+func (h *Handler) switchLang(c *fiber.Ctx) error {
+	l := c.FormValue("lang")
+	if !validLang(l) {
+		return fiber.ErrBadRequest
+	}
+	c.Cookie(&fiber.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax", Secure: h.cfg.SecureCookies, HTTPOnly: true})
+	if u := currentUser(c); u != nil {
+		if err := h.store.Update(u.Username, func(t *store.Tx) error {
+			_, err := t.SetUserPrefs(u.ID, func(x *model.User) error { x.Lang = l; return nil })
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	back := safeNext(c.FormValue("next"))
+	if c.Get("HX-Request") == "true" {
+		// The whole page changes language, header included.
+		c.Set("HX-Redirect", back)
+		return c.SendStatus(fiber.StatusOK)
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}

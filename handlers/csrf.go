@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+)
+
+// cookieCodec signs and encrypts the portal's cookies with gorilla's
+// securecookie and builds them with gorilla/sessions' options: the session
+// cookie holds only the id of a server-side session record; the anonymous
+// cookie holds the CSRF secret of a visitor who has not logged in yet.
+type cookieCodec struct {
+	name     string
+	anonName string
+	codecs   []securecookie.Codec
+	opts     *sessions.Options
+}
+
+func newCookieCodec(key []byte, secure bool) *cookieCodec {
+	sc := securecookie.New(key[:32], key[32:64])
+	sc.MaxAge(int(sessionMaxAge / time.Second))
+	return &cookieCodec{
+		name:     "portal_session",
+		anonName: "portal_anon",
+		codecs:   []securecookie.Codec{sc},
+		opts: &sessions.Options{
+			Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
+			MaxAge: int(sessionMaxAge / time.Second),
+		},
+	}
+}
+
+func (cc *cookieCodec) read(c *fiber.Ctx, name string) string {
+	raw := c.Cookies(name)
+	if raw == "" {
+		return ""
+	}
+	var v string
+	if err := securecookie.DecodeMulti(name, raw, &v, cc.codecs...); err != nil {
+		return ""
+	}
+	return v
+}
+
+func (cc *cookieCodec) write(c *fiber.Ctx, name, value string, maxAge int) error {
+	enc, err := securecookie.EncodeMulti(name, value, cc.codecs...)
+	if err != nil {
+		return err
+	}
+	opts := *cc.opts
+	opts.MaxAge = maxAge
+	hc := sessions.NewCookie(name, enc, &opts)
+	c.Cookie(&fiber.Cookie{
+		Name: hc.Name, Value: hc.Value, Path: hc.Path, HTTPOnly: hc.HttpOnly, Secure: hc.Secure,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: hc.MaxAge, Expires: hc.Expires,
+	})
+	return nil
+}
+
+func (cc *cookieCodec) sessionID(c *fiber.Ctx) string { return cc.read(c, cc.name) }
+
+func (cc *cookieCodec) setSession(c *fiber.Ctx, id string) error {
+	return cc.write(c, cc.name, id, cc.opts.MaxAge)
+}
+
+func (cc *cookieCodec) clearSession(c *fiber.Ctx) error { return cc.write(c, cc.name, "", -1) }
+
+// csrfSecret returns the raw CSRF secret of the request: the session's, or
+// for an anonymous visitor the one in its signed cookie (created on demand).
+func (h *Handler) csrfSecret(c *fiber.Ctx, create bool) []byte {
+	if s := currentSession(c); s != nil {
+		b, _ := base64.RawURLEncoding.DecodeString(s.CSRF)
+		return b
+	}
+	if v, ok := c.Locals("anon_csrf").([]byte); ok {
+		return v
+	}
+	if v := h.cookies.read(c, h.cookies.anonName); v != "" {
+		if b, err := base64.RawURLEncoding.DecodeString(v); err == nil && len(b) == 32 {
+			return b
+		}
+	}
+	if !create {
+		return nil
+	}
+	b := newSecret()
+	_ = h.cookies.write(c, h.cookies.anonName, base64.RawURLEncoding.EncodeToString(b), 0)
+	c.Locals("anon_csrf", b)
+	return b
+}
+
+func newSecret() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// csrfToken returns the CSRF token for this response, masked with a fresh
+// one-time pad so that it differs in every response and compression (BREACH)
+// cannot recover it.
+func (h *Handler) csrfToken(c *fiber.Ctx) string {
+	secret := h.csrfSecret(c, true)
+	pad := newSecret()
+	out := make([]byte, 64)
+	copy(out, pad)
+	for i := range 32 {
+		out[32+i] = pad[i] ^ secret[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+// validCSRF unmasks a token and compares it in constant time.
+func validCSRF(token string, secret []byte) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) != 64 || len(secret) != 32 {
+		return false
+	}
+	got := make([]byte, 32)
+	for i := range 32 {
+		got[i] = raw[i] ^ raw[32+i]
+	}
+	return subtle.ConstantTimeCompare(got, secret) == 1
+}
+
+// checkCSRF refuses a state-changing request without a valid token, from the
+// form field _csrf or the X-CSRF-Token header (sent by htmx via hx-headers).
+func (h *Handler) checkCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	token := c.Get("X-CSRF-Token")
+	if token == "" {
+		token = c.FormValue("_csrf")
+	}
+	if !validCSRF(token, h.csrfSecret(c, false)) {
+		return fiber.NewError(fiber.StatusForbidden, "csrf")
+	}
+	return c.Next()
+}

@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const tplDealerUserForm = "customers/user_form"
+
+// Dealer users are managed by staff who may manage dealers (for customers in
+// their scope) and by the dealer's own manager (for its own customer).
+func (h *Handler) registerDealerUsers(r fiber.Router) {
+	r.Get("/customers/:id/users/new", h.newDealerUser)
+	r.Post("/customers/:id/users", h.createDealerUser)
+	r.Get("/customers/:id/users/:uid/edit", h.editDealerUser)
+	r.Post("/customers/:id/users/:uid", h.updateDealerUser)
+	r.Post("/customers/:id/users/:uid/password", h.resetDealerPassword)
+	r.Post("/customers/:id/users/:uid/disable", h.disableDealerUser)
+	r.Post("/customers/:id/users/:uid/enable", h.enableDealerUser)
+}
+
+type dealerUserForm struct {
+	Customer *model.Customer
+	User     *model.User
+	Roles    []model.Role
+	Token    string
+}
+
+func canManageDealerUsers(u *model.User) bool {
+	return u.Can(model.PermManageDealers) || u.Can(model.PermManageOwnUsers)
+}
+
+// loadDealerUser returns the customer and the user of the route, both in the
+// caller's scope (404 otherwise); a new user when the route has no uid.
+func (h *Handler) loadDealerUser(c *fiber.Ctx) (*model.Customer, *model.User, error) {
+	if !canManageDealerUsers(currentUser(c)) {
+		return nil, nil, fiber.ErrNotFound
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := h.scope(c)
+	var cu *model.Customer
+	var u *model.User
+	err = h.store.View(func(t *store.Tx) error {
+		if cu, err = t.Customer(sc, id); err != nil {
+			return err
+		}
+		if c.Params("uid") == "" {
+			u = &model.User{Kind: model.KindDealer, CustomerID: id, Roles: []model.Role{model.RoleBuyer}}
+			return nil
+		}
+		uid, err := idParam(c, "uid")
+		if err != nil {
+			return err
+		}
+		if u, err = t.User(sc, uid); err != nil {
+			return err
+		}
+		if u.Kind != model.KindDealer || u.CustomerID != id {
+			return model.ErrNotFound
+		}
+		return nil
+	})
+	return cu, u, err
+}
+
+func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User) *View {
+	tok := c.FormValue("_idem")
+	if tok == "" {
+		tok = randomHex(16)
+	}
+	title := "dealer_user.edit"
+	if u.ID == 0 {
+		title = "dealer_user.new"
+	}
+	return h.view(c, title, &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: tok})
+}
+
+func (h *Handler) newDealerUser(c *fiber.Ctx) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplDealerUserForm, h.dealerUserView(c, cu, u))
+}
+
+func (h *Handler) editDealerUser(c *fiber.Ctx) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplDealerUserForm, h.dealerUserView(c, cu, u))
+}
+
+func (h *Handler) createDealerUser(c *fiber.Ctx) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	readUserForm(c, u, model.DealerRoles)
+	if err := h.createUser(c, u, "customer", cu.ID); err != nil {
+		u.ID = 0
+		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
+	}
+	h.setFlash(c, "flash.created")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#users")
+}
+
+func (h *Handler) updateDealerUser(c *fiber.Ctx) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	readUserForm(c, u, model.DealerRoles)
+	if err := h.updateUser(c, u, "customer", cu.ID); err != nil {
+		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#users")
+}
+
+func (h *Handler) resetDealerPassword(c *fiber.Ctx) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.resetPassword(c, u, "customer", cu.ID); err != nil {
+		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
+	}
+	h.setFlash(c, "flash.password_reset")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#users")
+}
+
+func (h *Handler) toggleDealerUser(c *fiber.Ctx, disabled bool) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.setUserDisabled(c, u, disabled, "customer", cu.ID); err != nil {
+		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#users")
+}
+
+func (h *Handler) disableDealerUser(c *fiber.Ctx) error { return h.toggleDealerUser(c, true) }
+func (h *Handler) enableDealerUser(c *fiber.Ctx) error  { return h.toggleDealerUser(c, false) }

@@ -1,0 +1,495 @@
+// Package handlers serves the portal over HTTP with Fiber: middleware (auth,
+// sessions, CSRF, language, security headers), one file per module with its
+// routes, and the render helper that decides between a full page and an HTMX
+// fragment.
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/static"
+	"dealerportal/store"
+	"dealerportal/views"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/template/html/v2"
+)
+
+// Config is what main passes in from flags and environment.
+type Config struct {
+	// BaseURL is the public address, used in e-mails and printed at start.
+	BaseURL string
+	// SecureCookies marks cookies Secure and turns HSTS on (behind HTTPS).
+	SecureCookies bool
+	// TrustedProxies may set X-Forwarded-For (login limits key on the client address).
+	TrustedProxies []string
+	Logger         *slog.Logger
+}
+
+// Handler holds the dependencies of every route; there is no package-level state.
+type Handler struct {
+	store   *store.Store
+	cfg     Config
+	engine  *html.Engine
+	i18n    *I18n
+	cookies *cookieCodec
+	limiter *loginLimiter
+	assets  *assets
+	log     *slog.Logger
+	nav     []navItem
+}
+
+// BodyLimit is the largest request body accepted (attachments are 10 MiB).
+const BodyLimit = 12 << 20
+
+// New parses the templates and catalogs and prepares the assets. It fails on a
+// template that does not parse or a catalog with a missing translation.
+func New(st *store.Store, cfg Config) (*Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	i18n, err := LoadI18n(views.FS, "i18n")
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter()}
+	if h.assets, err = loadAssets(static.FS); err != nil {
+		return nil, err
+	}
+	key, err := st.Secret("cookie_key", 64)
+	if err != nil {
+		return nil, err
+	}
+	h.cookies = newCookieCodec(key, cfg.SecureCookies)
+	h.engine = html.NewFileSystem(http.FS(views.FS), ".html")
+	h.engine.AddFuncMap(templateFuncs)
+	if err := h.engine.Load(); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	h.nav = h.navigation()
+	return h, nil
+}
+
+// App builds the Fiber application with every middleware and route.
+func (h *Handler) App() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:                 "dealer-portal",
+		BodyLimit:               BodyLimit,
+		ErrorHandler:            h.errorHandler,
+		DisableStartupMessage:   true,
+		ReadTimeout:             60 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		EnableTrustedProxyCheck: len(h.cfg.TrustedProxies) > 0,
+		TrustedProxies:          h.cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(h.cfg.TrustedProxies),
+	})
+	app.Use(h.requestLog, h.recoverPanic, h.securityHeaders)
+	app.Get("/static/:file", h.serveStatic)
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	app.Use(h.loadSession, h.checkCSRF, h.requireLogin)
+	h.routes(app)
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+// routes registers every module's routes, in one place.
+func (h *Handler) routes(app *fiber.App) {
+	h.registerAuth(app)
+	h.registerAccount(app)
+	h.registerHome(app)
+	h.registerCustomers(app)
+	h.registerDealerUsers(app)
+	h.registerAttachments(app)
+	h.registerOrgUnits(app)
+	h.registerStaff(app)
+	h.registerGroups(app)
+	h.registerSettings(app)
+}
+
+// templateFuncs are the helpers that need no request: the per-request ones
+// (T, Money, Date…) are methods of View.
+var templateFuncs = map[string]any{
+	"add": func(a, b int) int { return a + b },
+	"seq": func(n int) []int {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = i
+		}
+		return s
+	},
+	"indent": func(depth int) string { return strings.Repeat("　", depth) },
+	"id":     func(v uint64) string { return strconv.FormatUint(v, 10) },
+	"has": func(list any, v any) bool {
+		switch l := list.(type) {
+		case []uint64:
+			for _, x := range l {
+				if x == v {
+					return true
+				}
+			}
+		case []model.Role:
+			for _, x := range l {
+				if x == v {
+					return true
+				}
+			}
+		case []string:
+			for _, x := range l {
+				if x == v {
+					return true
+				}
+			}
+		}
+		return false
+	},
+}
+
+// View is the data of every rendered template: the request's user, language
+// and CSRF token, the page's own Data, and form errors by field.
+type View struct {
+	h        *Handler
+	Lang     string
+	User     *model.User
+	CSRF     string
+	Title    string
+	Flash    string
+	Path     string
+	Settings *model.Settings
+	Nav      []navGroup
+	Content  template.HTML
+	Errors   map[string]string
+	Data     any
+	Form     any
+	ReqID    string
+	Query    string
+	// Layout wraps full pages: layouts/main, or layouts/print for print views.
+	Layout string
+	// NavOOB marks the navigation for an out-of-band swap in a fragment.
+	NavOOB bool
+}
+
+// view prepares the View for the current request; title is a catalog key.
+func (h *Handler) view(c *fiber.Ctx, title string, data any) *View {
+	u := currentUser(c)
+	v := &View{
+		h: h, Lang: lang(c), User: u, Title: title, Data: data,
+		Path: string(c.Request().URI().Path()), Query: string(c.Request().URI().QueryString()),
+		Settings: h.store.Settings(), ReqID: requestID(c),
+	}
+	v.CSRF = h.csrfToken(c)
+	if u != nil {
+		v.Nav = h.navFor(u)
+	}
+	return v
+}
+
+// T translates key into the view's language; args are name, value pairs.
+func (v *View) T(key string, args ...any) string { return v.h.i18n.T(v.Lang, key, args...) }
+
+// Err returns the translated error of a form field, or "".
+func (v *View) Err(field string) string { return v.Errors[field] }
+
+// Can reports whether the user holds the permission.
+func (v *View) Can(p string) bool { return v.User.Can(model.Perm(p)) }
+
+// Money formats an amount with the currency symbol: "¥1,234.50".
+func (v *View) Money(m model.Money) string { return v.Settings.CurrencySymbol + m.String() }
+
+// Date shows a time as YYYY-MM-DD in the enterprise's zone; "" for zero.
+func (v *View) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(v.Settings.Location()).Format("2006-01-02")
+}
+
+// DateTime shows a time as YYYY-MM-DD HH:MM in the enterprise's zone.
+func (v *View) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(v.Settings.Location()).Format("2006-01-02 15:04")
+}
+
+// Asset returns the cache-busting URL of a static file.
+func (v *View) Asset(name string) string { return v.h.assets.url(name) }
+
+// OrgPath returns the full path of an org unit's name.
+func (v *View) OrgPath(id uint64) string { return v.h.store.OrgTree().Path(id) }
+
+// Vals returns the query values of the current request (for list forms).
+func (v *View) Vals() map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(v.Query, "&") {
+		k, val, _ := strings.Cut(kv, "=")
+		if k != "" {
+			out[unescape(k)] = unescape(val)
+		}
+	}
+	return out
+}
+
+// isFragment reports whether the request wants only the page's content: an
+// HTMX request that is not a history restore.
+func isFragment(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// render writes template name with v: the content alone for an HTMX request,
+// wrapped in the layout otherwise. Both are rendered into buffers first, so a
+// template error becomes a 500 page, never a half page with status 200.
+func (h *Handler) render(c *fiber.Ctx, status int, name string, v *View) error {
+	c.Vary("HX-Request")
+	if v.Flash == "" {
+		v.Flash = h.takeFlash(c, v.Lang)
+	}
+	var body bytes.Buffer
+	if err := h.engine.Render(&body, name, v); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if isFragment(c) && v.Layout == "" {
+		// The fragment carries the page title and the navigation (its active
+		// link) out of band, so a boosted navigation updates both.
+		var frag bytes.Buffer
+		frag.WriteString("<title>" + template.HTMLEscapeString(v.T(v.Title)+" · "+v.Settings.EnterpriseName) + "</title>")
+		frag.Write(body.Bytes())
+		if v.User != nil {
+			v.NavOOB = true
+			if err := h.engine.Render(&frag, "partials/nav", v); err != nil {
+				return fmt.Errorf("render nav: %w", err)
+			}
+		}
+		return c.Status(status).Send(frag.Bytes())
+	}
+	v.Content = template.HTML(body.String())
+	var page bytes.Buffer
+	layout := v.Layout
+	if layout == "" {
+		layout = "layouts/main"
+	}
+	if err := h.engine.Render(&page, layout, v); err != nil {
+		return fmt.Errorf("render layout: %w", err)
+	}
+	return c.Status(status).Send(page.Bytes())
+}
+
+// redirect sends the browser to url after a successful POST: a 303 for a
+// plain form, an HX-Location (an HTMX GET into #main) for HTMX.
+func (h *Handler) redirect(c *fiber.Ctx, url string) error {
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Location", fmt.Sprintf(`{"path":%q,"target":"#main"}`, url))
+		return c.SendStatus(fiber.StatusOK)
+	}
+	return c.Redirect(url, fiber.StatusSeeOther)
+}
+
+// formError re-renders a form with its field errors and status 422 when err is
+// a validation error, or a conflict message with 409; other errors go to the
+// error handler.
+func (h *Handler) formError(c *fiber.Ctx, err error, name string, v *View) error {
+	var ve *model.ValidationError
+	var ce *model.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		v.Errors = map[string]string{}
+		for _, f := range ve.Fields {
+			v.Errors[f.Field] = h.i18n.TMap(v.Lang, f.Key, f.Args)
+		}
+		return h.render(c, fiber.StatusUnprocessableEntity, name, v)
+	case errors.As(err, &ce):
+		v.Errors = map[string]string{"_form": h.i18n.T(v.Lang, "err.conflict", "by", ce.By, "at", ce.At)}
+		return h.render(c, fiber.StatusConflict, name, v)
+	}
+	return err
+}
+
+// errorHandler turns every error into a translated page with the right
+// status: 404 for missing or out-of-scope, 403, 409, 413, 422, else 500 with
+// the cause logged (never shown).
+func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
+	status, key := fiber.StatusInternalServerError, "err.internal"
+	var fe *fiber.Error
+	var ce *model.ConflictError
+	var se *model.StateError
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &fe):
+		status = fe.Code
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			key = "err.not_found"
+		case fiber.StatusRequestEntityTooLarge:
+			key = "err.too_large"
+		case fiber.StatusForbidden:
+			key = "err.forbidden"
+		case fiber.StatusMethodNotAllowed:
+			key = "err.not_found"
+			status = fiber.StatusNotFound
+		case fiber.StatusBadRequest:
+			key = "err.bad_request"
+		case fiber.StatusTooManyRequests:
+			key = "err.too_many"
+		default:
+			if fe.Code < 500 {
+				key = "err.bad_request"
+			}
+		}
+	case errors.Is(err, model.ErrNotFound):
+		status, key = fiber.StatusNotFound, "err.not_found"
+	case errors.As(err, &se):
+		status, key = fiber.StatusConflict, "err.state"
+	case errors.Is(err, model.ErrNotAllowed):
+		status, key = fiber.StatusForbidden, "err.forbidden"
+	case errors.As(err, &ce):
+		status, key = fiber.StatusConflict, "err.conflict"
+	case errors.As(err, &ve):
+		status, key = fiber.StatusUnprocessableEntity, "err.invalid"
+	}
+	if status >= 500 {
+		h.log.Error("request failed", "req", requestID(c), "path", c.Path(), "err", err)
+	}
+	v := h.view(c, "err.title", nil)
+	msg := h.i18n.T(v.Lang, key)
+	if ce != nil {
+		msg = h.i18n.T(v.Lang, key, "by", ce.By, "at", ce.At)
+	}
+	if se != nil {
+		msg = h.i18n.T(v.Lang, key, "action", h.i18n.T(v.Lang, "action."+se.Action), "status", h.i18n.T(v.Lang, "status."+se.Status))
+	}
+	v.Data = map[string]any{"Status": status, "Message": msg}
+	if rerr := h.render(c, status, "errors/error", v); rerr != nil {
+		h.log.Error("error page failed", "err", rerr)
+		return c.Status(status).SendString(msg)
+	}
+	return nil
+}
+
+// idParam reads a numeric route parameter; anything else is a 404.
+func idParam(c *fiber.Ctx, name string) (uint64, error) {
+	id, err := strconv.ParseUint(c.Params(name), 10, 64)
+	if err != nil || id == 0 {
+		return 0, fiber.ErrNotFound
+	}
+	return id, nil
+}
+
+// formUint reads a numeric form value; 0 when empty or not a number.
+func formUint(c *fiber.Ctx, name string) uint64 {
+	n, _ := strconv.ParseUint(strings.TrimSpace(c.FormValue(name)), 10, 64)
+	return n
+}
+
+// scope is the current user's data scope, computed once per request before
+// any transaction (ScopeFor may read the org tree in a transaction of its own).
+func (h *Handler) scope(c *fiber.Ctx) store.Scope {
+	if sc, ok := c.Locals(localScope).(store.Scope); ok {
+		return sc
+	}
+	sc := h.store.ScopeFor(currentUser(c))
+	c.Locals(localScope, sc)
+	return sc
+}
+
+// need refuses the request with 403 unless the user holds p.
+func need(c *fiber.Ctx, p model.Perm) error {
+	if !currentUser(c).Can(p) {
+		return model.ErrNotAllowed
+	}
+	return nil
+}
+
+// Field is one labelled input for the partials/field template.
+type Field struct {
+	Name, Label, Value, Type, Err, Mode, Auto string
+	Required                                  bool
+	Max                                       int
+}
+
+// F builds a Field: name is the form field, labelKey its catalog key; value
+// is shown in the input (amounts as plain decimals, zero ids as empty).
+func (v *View) F(name, labelKey string, value any, typ string, required bool) Field {
+	f := Field{Name: name, Label: v.T(labelKey), Type: typ, Required: required, Err: v.Err(name)}
+	switch x := value.(type) {
+	case string:
+		f.Value = x
+	case model.Money:
+		f.Value = x.Plain()
+	case model.Qty:
+		f.Value = x.String()
+	case uint64:
+		if x != 0 {
+			f.Value = strconv.FormatUint(x, 10)
+		}
+	case nil:
+	default:
+		f.Value = fmt.Sprint(x)
+	}
+	switch typ {
+	case "password":
+		f.Auto = "new-password"
+		if name == "current" {
+			f.Auto = "current-password"
+		}
+	case "tel":
+		f.Mode = "tel"
+	case "money":
+		f.Type, f.Mode = "text", "decimal"
+	}
+	if name == "username" {
+		f.Auto = "username"
+	}
+	return f
+}
+
+func asValidation(err error, target **model.ValidationError) bool { return errors.As(err, target) }
+
+func parseUint(s string) (uint64, error) { return strconv.ParseUint(strings.TrimSpace(s), 10, 64) }
+
+// badgeClass colours a status badge; the text always says the status too.
+var badgeClass = map[string]string{
+	"active": "ok", "audited": "ok", "delivered": "ok", "converted": "ok", "closed": "",
+	"inactive": "bad", "disabled": "bad", "rejected": "bad", "dead": "bad", "void": "bad",
+	"draft": "warn", "submitted": "warn", "pending": "warn",
+}
+
+// Badge renders a status as a coloured badge with its translated text
+// (catalog key prefix + "." + status).
+func (v *View) Badge(prefix string, status any) template.HTML {
+	s := fmt.Sprint(status)
+	return template.HTML(`<span class="badge ` + badgeClass[s] + `">` + template.HTMLEscapeString(v.T(prefix+"."+s)) + `</span>`)
+}
+
+// Now is the current time, for "printed at" lines.
+func (v *View) Now() time.Time { return time.Now() }
+
+// Bytes shows a file size as B, KB or MB.
+func (v *View) Bytes(n int64) string {
+	switch {
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1<<20:
+		return strconv.FormatInt(n/1024, 10) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+}

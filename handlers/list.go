@@ -1,0 +1,258 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"html"
+	"html/template"
+	"net/url"
+	"strconv"
+	"time"
+
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
+)
+
+// Every list (序时簿) shares this: ?q= search, ?sort=&desc=1, ?page=&size=,
+// module filters as further query values, and ?export=csv|xlsx for the
+// filtered rows.
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// ListQuery is a list request as read from the URL.
+type ListQuery struct {
+	Path   string
+	Vals   url.Values
+	Q      string
+	Sort   string
+	Desc   bool
+	PageNo int
+	Size   int
+	Export string
+}
+
+// parseListQuery reads the list parameters; sort must be one of sorts (the
+// first is the default).
+func parseListQuery(c *fiber.Ctx, sorts ...string) ListQuery {
+	vals, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	q := ListQuery{Path: c.Path(), Vals: vals, Q: vals.Get("q"), Desc: vals.Get("desc") == "1", Export: vals.Get("export")}
+	q.Sort = vals.Get("sort")
+	if !contains(sorts, q.Sort) && len(sorts) > 0 {
+		q.Sort = sorts[0]
+	}
+	q.PageNo, _ = strconv.Atoi(vals.Get("page"))
+	if q.PageNo < 1 {
+		q.PageNo = 1
+	}
+	q.Size, _ = strconv.Atoi(vals.Get("size"))
+	if q.Size < 1 || q.Size > maxPageSize {
+		q.Size = defaultPageSize
+	}
+	return q
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns a filter value.
+func (q ListQuery) Get(name string) string { return q.Vals.Get(name) }
+
+// Uint returns a numeric filter value, 0 when absent.
+func (q ListQuery) Uint(name string) uint64 {
+	n, _ := strconv.ParseUint(q.Vals.Get(name), 10, 64)
+	return n
+}
+
+// Page is the store page to read: all rows for an export.
+func (q ListQuery) Page() store.Page {
+	if q.Export != "" {
+		return store.Page{Desc: q.Desc}
+	}
+	return store.Page{Offset: (q.PageNo - 1) * q.Size, Limit: q.Size, Desc: q.Desc}
+}
+
+// URL returns the list's URL with some parameters changed ("" removes one).
+func (q ListQuery) URL(set ...string) string {
+	vals := url.Values{}
+	for k, v := range q.Vals {
+		vals[k] = append([]string(nil), v...)
+	}
+	vals.Del("export")
+	for i := 0; i+1 < len(set); i += 2 {
+		if set[i+1] == "" {
+			vals.Del(set[i])
+		} else {
+			vals.Set(set[i], set[i+1])
+		}
+	}
+	if e := vals.Encode(); e != "" {
+		return q.Path + "?" + e
+	}
+	return q.Path
+}
+
+// ExportURL is the URL of the filtered list as a file.
+func (q ListQuery) ExportURL(format string) string {
+	u := q.URL("page", "")
+	if len(q.Vals) > 0 || u != q.Path {
+		return u + "&export=" + format
+	}
+	return u + "?export=" + format
+}
+
+// Pager describes the page shown, for the pager partial.
+type Pager struct {
+	Total, PageNo, Pages, From, To int
+	PrevURL, NextURL               string
+}
+
+// Pager computes the pager for total matching rows.
+func (q ListQuery) Pager(total int) Pager {
+	p := Pager{Total: total, PageNo: q.PageNo, Pages: (total + q.Size - 1) / q.Size}
+	if total > 0 {
+		p.From = (q.PageNo-1)*q.Size + 1
+		p.To = min(q.PageNo*q.Size, total)
+	}
+	if q.PageNo > 1 {
+		p.PrevURL = q.URL("page", strconv.Itoa(q.PageNo-1))
+	}
+	if q.PageNo < p.Pages {
+		p.NextURL = q.URL("page", strconv.Itoa(q.PageNo+1))
+	}
+	return p
+}
+
+// List is what a list template gets: its rows, the query and the pager.
+type List struct {
+	Rows  any
+	Query ListQuery
+	Pager Pager
+}
+
+// SortHead renders a sortable column header: a link that sorts by col, or
+// reverses the order when the list is already sorted by it.
+func (v *View) SortHead(q ListQuery, col, labelKey string) template.HTML {
+	desc := ""
+	mark := ""
+	if q.Sort == col {
+		if q.Desc {
+			mark = " ▼"
+		} else {
+			desc, mark = "1", " ▲"
+		}
+	}
+	href := q.URL("sort", col, "desc", desc, "page", "")
+	aria := "none"
+	if mark != "" {
+		aria = map[bool]string{true: "descending", false: "ascending"}[q.Desc]
+	}
+	return template.HTML(fmt.Sprintf(`<a href="%s" class="sort" aria-sort="%s">%s%s</a>`,
+		html.EscapeString(href), aria, html.EscapeString(v.T(labelKey)), mark))
+}
+
+// export sends rows as CSV (UTF-8 with BOM, which Excel needs for Chinese) or
+// XLSX, named name-YYYYMMDD.ext. headers are catalog keys.
+func (h *Handler) export(c *fiber.Ctx, format, name string, headers []string, rows [][]string) error {
+	lang := lang(c)
+	head := make([]string, len(headers))
+	for i, k := range headers {
+		head[i] = h.i18n.T(lang, k)
+	}
+	file := fmt.Sprintf("%s-%s", name, time.Now().Format("20060102"))
+	var buf bytes.Buffer
+	switch format {
+	case "csv":
+		buf.WriteString("\ufeff")
+		w := csv.NewWriter(&buf)
+		_ = w.Write(head)
+		for _, r := range rows {
+			_ = w.Write(csvSafe(r))
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		file += ".csv"
+	case "xlsx":
+		f := excelize.NewFile()
+		defer f.Close()
+		sw, err := f.NewStreamWriter("Sheet1")
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow("A1", toCells(head)); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			if err := sw.SetRow(cell, toCells(r)); err != nil {
+				return err
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return err
+		}
+		if err := f.Write(&buf); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		file += ".xlsx"
+	default:
+		return fiber.ErrBadRequest
+	}
+	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(file))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+func toCells(r []string) []any {
+	out := make([]any, len(r))
+	for i, s := range r {
+		out[i] = s
+	}
+	return out
+}
+
+// csvSafe neutralises cells that a spreadsheet would run as a formula.
+func csvSafe(r []string) []string {
+	out := make([]string, len(r))
+	for i, s := range r {
+		if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' && !isNumber(s) || s[0] == '@') {
+			s = "'" + s
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// attachmentDisposition builds a Content-Disposition that downloads the file
+// under its (possibly Chinese) name in every browser.
+func attachmentDisposition(name string) string {
+	ascii := make([]byte, 0, len(name))
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			ascii = append(ascii, '_')
+		} else {
+			ascii = append(ascii, byte(r))
+		}
+	}
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+}

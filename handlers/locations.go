@@ -1,0 +1,187 @@
+package handlers
+
+import (
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const tplLocationForm = "customers/location_form"
+
+// Locations (客户地点) are maintained by staff who may manage customers and
+// by the dealer's own manager.
+func (h *Handler) registerLocations(r fiber.Router) {
+	r.Get("/customers/:id/locations/new", h.newLocation)
+	r.Post("/customers/:id/locations", h.createLocation)
+	r.Get("/customers/:id/locations/:lid/edit", h.editLocation)
+	r.Post("/customers/:id/locations/:lid", h.updateLocation)
+	r.Post("/customers/:id/locations/:lid/primary", h.makePrimaryLocation)
+	r.Post("/customers/:id/locations/:lid/delete", h.deleteLocation)
+}
+
+func canManageLocations(u *model.User) bool {
+	return u.Can(model.PermManageCustomers) || u.Can(model.PermManageOwnLocs)
+}
+
+type locationFormData struct {
+	Customer *model.Customer
+	Location *model.Location
+	Token    string
+}
+
+// loadLocation returns the customer and (when lid is in the route) the
+// location, both through the user's scope: out of scope is a 404.
+func (h *Handler) loadLocation(c *fiber.Ctx) (*model.Customer, *model.Location, error) {
+	if !canManageLocations(currentUser(c)) {
+		return nil, nil, fiber.ErrNotFound
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := h.scope(c)
+	var cu *model.Customer
+	var l *model.Location
+	err = h.store.View(func(t *store.Tx) error {
+		if cu, err = t.Customer(sc, id); err != nil {
+			return err
+		}
+		if c.Params("lid") == "" {
+			l = &model.Location{CustomerID: id}
+			return nil
+		}
+		lid, err := idParam(c, "lid")
+		if err != nil {
+			return err
+		}
+		l, err = t.Location(sc, id, lid)
+		return err
+	})
+	return cu, l, err
+}
+
+func (h *Handler) locationView(c *fiber.Ctx, cu *model.Customer, l *model.Location) *View {
+	tok := c.FormValue("_idem")
+	if tok == "" {
+		tok = randomHex(16)
+	}
+	title := "location.edit"
+	if l.ID == 0 {
+		title = "location.new"
+	}
+	return h.view(c, title, &locationFormData{Customer: cu, Location: l, Token: tok})
+}
+
+func (h *Handler) newLocation(c *fiber.Ctx) error {
+	cu, l, err := h.loadLocation(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplLocationForm, h.locationView(c, cu, l))
+}
+
+func (h *Handler) editLocation(c *fiber.Ctx) error {
+	cu, l, err := h.loadLocation(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplLocationForm, h.locationView(c, cu, l))
+}
+
+func (h *Handler) saveLocation(c *fiber.Ctx) error {
+	cu, l, err := h.loadLocation(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	l.Name, l.Contact, l.Phone = c.FormValue("name"), c.FormValue("contact"), c.FormValue("phone")
+	l.Address, l.Region = c.FormValue("address"), c.FormValue("region")
+	l.Version = formUint(c, "version")
+	if c.FormValue("primary") == "1" {
+		l.Primary = true
+	} else if l.ID != 0 && l.Primary {
+		l.Primary = false // refused by the store with a clear message
+	}
+	isNew := l.ID == 0
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		save := func() (uint64, error) {
+			if err := t.SaveLocation(h.scope(c), l); err != nil {
+				return 0, err
+			}
+			action := "location.update"
+			if isNew {
+				action = "location.create"
+			}
+			return l.ID, t.Log("customer", cu.ID, action, l.Name)
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			l.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			l.ID = 0
+		}
+		return h.formError(c, err, tplLocationForm, h.locationView(c, cu, l))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#locations")
+}
+
+func (h *Handler) createLocation(c *fiber.Ctx) error { return h.saveLocation(c) }
+func (h *Handler) updateLocation(c *fiber.Ctx) error { return h.saveLocation(c) }
+
+// makePrimaryLocation makes one location the primary (the old primary stops
+// being one in the same transaction).
+func (h *Handler) makePrimaryLocation(c *fiber.Ctx) error {
+	cu, l, err := h.loadLocation(c)
+	if err != nil {
+		return err
+	}
+	if formUint(c, "version") != l.Version {
+		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		l.Primary = true
+		if err := t.SaveLocation(h.scope(c), l); err != nil {
+			return err
+		}
+		return t.Log("customer", cu.ID, "location.primary", l.Name)
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#locations")
+}
+
+func (h *Handler) deleteLocation(c *fiber.Ctx) error {
+	cu, l, err := h.loadLocation(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		if err := t.DeleteLocation(h.scope(c), cu.ID, l.ID, formUint(c, "version")); err != nil {
+			return err
+		}
+		return t.Log("customer", cu.ID, "location.delete", l.Name)
+	})
+	if err != nil {
+		var ve *model.ValidationError
+		if asValidation(err, &ve) {
+			p, perr := h.customerPage(c, cu.ID)
+			if perr != nil {
+				return perr
+			}
+			return h.formError(c, err, tplCustomerView, h.view(c, "customers.view", p))
+		}
+		return err
+	}
+	h.setFlash(c, "flash.deleted")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#locations")
+}

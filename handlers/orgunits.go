@@ -1,0 +1,238 @@
+package handlers
+
+import (
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplOrgUnits    = "orgunits/list"
+	tplOrgUnitForm = "orgunits/form"
+)
+
+// Org units (组织架构) are maintained by admins: the tree that staff data
+// scopes and customers hang on.
+func (h *Handler) registerOrgUnits(r fiber.Router) {
+	r.Get("/org-units", h.showOrgUnits)
+	r.Get("/org-units/new", h.newOrgUnit)
+	r.Post("/org-units", h.createOrgUnit)
+	r.Get("/org-units/:id/edit", h.editOrgUnit)
+	r.Post("/org-units/:id", h.updateOrgUnit)
+}
+
+type orgUnitListData struct {
+	Nodes []model.Node
+}
+
+// showOrgUnits lists the whole tree, indented, with each unit's status.
+func (h *Handler) showOrgUnits(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageOrg); err != nil {
+		return err
+	}
+	d := &orgUnitListData{Nodes: h.store.OrgTree().Flatten()}
+	return h.render(c, fiber.StatusOK, tplOrgUnits, h.view(c, "orgunits.title", d))
+}
+
+// orgParent is one option of the parent select; a unit cannot move below
+// itself, so its own subtree is shown disabled.
+type orgParent struct {
+	model.Node
+	Disabled bool
+}
+
+type orgUnitFormData struct {
+	Unit     *model.OrgUnit
+	Parents  []orgParent
+	Token    string
+	Activity []*store.Activity
+}
+
+func (h *Handler) orgUnitView(c *fiber.Ctx, u *model.OrgUnit) *View {
+	tok := c.FormValue("_idem")
+	if tok == "" {
+		tok = randomHex(16)
+	}
+	tree := h.store.OrgTree()
+	d := &orgUnitFormData{Unit: u, Token: tok}
+	for _, n := range tree.Flatten() {
+		d.Parents = append(d.Parents, orgParent{Node: n, Disabled: u.ID != 0 && tree.IsWithin(n.Unit.ID, u.ID)})
+	}
+	title := "orgunits.edit"
+	if u.ID == 0 {
+		title = "orgunits.new"
+	} else {
+		_ = h.store.View(func(t *store.Tx) error { d.Activity = t.ActivityOf("org_unit", u.ID, 20); return nil })
+	}
+	return h.view(c, title, d)
+}
+
+func (h *Handler) newOrgUnit(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageOrg); err != nil {
+		return err
+	}
+	u := &model.OrgUnit{}
+	if p, err := parseUint(c.Query("parent")); err == nil && h.store.OrgTree().Unit(p) != nil {
+		u.ParentID = p
+	}
+	return h.render(c, fiber.StatusOK, tplOrgUnitForm, h.orgUnitView(c, u))
+}
+
+func (h *Handler) loadOrgUnit(c *fiber.Ctx) (*model.OrgUnit, error) {
+	if err := need(c, model.PermManageOrg); err != nil {
+		return nil, err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var u *model.OrgUnit
+	err = h.store.View(func(t *store.Tx) error {
+		u, err = t.OrgUnit(id)
+		return err
+	})
+	return u, err
+}
+
+func (h *Handler) editOrgUnit(c *fiber.Ctx) error {
+	u, err := h.loadOrgUnit(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOrgUnitForm, h.orgUnitView(c, u))
+}
+
+func (h *Handler) createOrgUnit(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageOrg); err != nil {
+		return err
+	}
+	return h.saveOrgUnit(c, &model.OrgUnit{})
+}
+
+// updateOrgUnit saves the edit form (code, name, parent: a change of parent
+// moves the unit with its subtree) or, with op=deactivate|reactivate, only
+// the unit's status.
+func (h *Handler) updateOrgUnit(c *fiber.Ctx) error {
+	u, err := h.loadOrgUnit(c)
+	if err != nil {
+		return err
+	}
+	switch c.FormValue("op") {
+	case "":
+		return h.saveOrgUnit(c, u)
+	case "deactivate":
+		return h.setOrgUnitInactive(c, u, true)
+	case "reactivate":
+		return h.setOrgUnitInactive(c, u, false)
+	}
+	return fiber.ErrBadRequest
+}
+
+// checkOrgParentActive keeps every active unit under an active parent: the
+// store refuses to deactivate a unit with active children, and this refuses
+// the other ways round (adding or moving below, or reactivating under, an
+// inactive unit).
+func checkOrgParentActive(t *store.Tx, u *model.OrgUnit, field string) error {
+	if u.Inactive || u.ParentID == 0 {
+		return nil
+	}
+	if p, err := t.OrgUnit(u.ParentID); err == nil && p.Inactive {
+		return model.Invalid(field, "err.org_parent_inactive")
+	}
+	return nil
+}
+
+// saveOrgUnit creates (once per form token) or updates a unit from the form,
+// with its audit entries, in one transaction.
+func (h *Handler) saveOrgUnit(c *fiber.Ctx, u *model.OrgUnit) error {
+	actor := currentUser(c)
+	isNew := u.ID == 0
+	oldParent := u.ParentID
+	u.Code, u.Name = c.FormValue("code"), c.FormValue("name")
+	u.ParentID = formUint(c, "parent_id")
+	u.Version = formUint(c, "version")
+	ver := u.Version
+	err := h.store.Update(actor.Username, func(t *store.Tx) error {
+		save := func() (uint64, error) {
+			if err := u.Validate(); err != nil {
+				return 0, err
+			}
+			if err := checkOrgParentActive(t, u, "parent_id"); err != nil {
+				return 0, err
+			}
+			if err := t.SaveOrgUnit(u); err != nil {
+				return 0, err
+			}
+			if isNew {
+				return u.ID, t.Log("org_unit", u.ID, "create", u.Code+" "+u.Name)
+			}
+			if err := t.Log("org_unit", u.ID, "update", u.Code+" "+u.Name); err != nil {
+				return 0, err
+			}
+			if u.ParentID != oldParent {
+				return u.ID, t.Log("org_unit", u.ID, "orgunit.move", orgPathIn(t, u.ParentID))
+			}
+			return u.ID, nil
+		}
+		if isNew {
+			id, _, err := t.Idempotent(actor.ID, c.FormValue("_idem"), save)
+			u.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		// The store may have stamped the value before failing: show the form
+		// as it was posted, so that a corrected resubmit is not a conflict.
+		if isNew {
+			u.ID = 0
+		}
+		u.Version = ver
+		return h.formError(c, err, tplOrgUnitForm, h.orgUnitView(c, u))
+	}
+	if isNew {
+		h.setFlash(c, "flash.created")
+	} else {
+		h.setFlash(c, "flash.saved")
+	}
+	return h.redirect(c, "/org-units")
+}
+
+// orgPathIn is the path of a unit as the transaction sees it ("" for the top
+// level), for the audit entry of a move.
+func orgPathIn(t *store.Tx, id uint64) string {
+	if id == 0 {
+		return "—"
+	}
+	return model.NewOrgTree(t.OrgUnits()).Path(id)
+}
+
+// setOrgUnitInactive deactivates or reactivates a unit. The store refuses to
+// deactivate a unit that still has active sub-units or active customers.
+func (h *Handler) setOrgUnitInactive(c *fiber.Ctx, u *model.OrgUnit, inactive bool) error {
+	was := u.Inactive
+	u.Inactive = inactive
+	u.Version = formUint(c, "version")
+	ver := u.Version
+	action := "orgunit.reactivate"
+	if inactive {
+		action = "orgunit.deactivate"
+	}
+	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		if err := checkOrgParentActive(t, u, "inactive"); err != nil {
+			return err
+		}
+		if err := t.SaveOrgUnit(u); err != nil {
+			return err
+		}
+		return t.Log("org_unit", u.ID, action, u.Code+" "+u.Name)
+	})
+	if err != nil {
+		u.Inactive, u.Version = was, ver
+		return h.formError(c, err, tplOrgUnitForm, h.orgUnitView(c, u))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/org-units")
+}

@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const tplSettings = "settings/form"
+
+// Settings (系统参数) are the installation's enterprise name, currency and
+// time zone; admins only.
+func (h *Handler) registerSettings(r fiber.Router) {
+	r.Get("/settings", h.showSettings)
+	r.Post("/settings", h.saveSettings)
+}
+
+type settingsFormData struct {
+	Form     *model.Settings
+	Zones    []string
+	Activity []*store.Activity
+}
+
+// commonZones are offered in the time zone field; any IANA name is accepted.
+var commonZones = []string{"Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+	"Asia/Seoul", "Asia/Bangkok", "Asia/Kolkata", "Asia/Dubai", "Europe/London", "Europe/Berlin",
+	"America/New_York", "America/Los_Angeles", "Australia/Sydney", "UTC"}
+
+func (h *Handler) settingsView(c *fiber.Ctx, s *model.Settings) *View {
+	d := &settingsFormData{Form: s, Zones: commonZones}
+	_ = h.store.View(func(t *store.Tx) error { d.Activity = t.ActivityOf("settings", 0, 20); return nil })
+	return h.view(c, "settings.title", d)
+}
+
+func (h *Handler) showSettings(c *fiber.Ctx) error {
+	if err := need(c, model.PermAdmin); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplSettings, h.settingsView(c, h.store.Settings()))
+}
+
+// saveSettings stores the form with a version check: two admins editing at
+// once do not overwrite each other silently.
+func (h *Handler) saveSettings(c *fiber.Ctx) error {
+	if err := need(c, model.PermAdmin); err != nil {
+		return err
+	}
+	s := h.store.Settings()
+	s.EnterpriseName, s.CurrencyCode = c.FormValue("enterprise_name"), c.FormValue("currency_code")
+	s.CurrencySymbol, s.TimeZone = c.FormValue("currency_symbol"), c.FormValue("time_zone")
+	s.Version = formUint(c, "version")
+	ver := s.Version
+	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		if err := t.SaveSettings(s); err != nil {
+			return err
+		}
+		return t.Log("settings", 0, "update", s.EnterpriseName+" · "+s.CurrencyCode+" · "+s.TimeZone)
+	})
+	if err != nil {
+		s.Version = ver
+		return h.formError(c, err, tplSettings, h.settingsView(c, s))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/settings")
+}

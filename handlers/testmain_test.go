@@ -1,0 +1,224 @@
+package handlers
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// testEnv is a portal on a real bbolt file in a temp dir with a small fixture:
+// org HQ → EAST (SH branch), SOUTH (GZ branch); staff admin, east (sales,
+// EAST subtree), south (sales, SOUTH subtree), own (sales, own customers),
+// viewer (viewer, EAST); customers C1 (SH, salesperson own) and C2 (GZ),
+// each with a manager and a buyer user and one location.
+type testEnv struct {
+	t   *testing.T
+	st  *store.Store
+	h   *Handler
+	app *fiber.App
+	ids map[string]uint64
+}
+
+const testPassword = "secret123"
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	store.BcryptCost = bcrypt.MinCost
+	st, err := store.Open(filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &testEnv{t: t, st: st, ids: map[string]uint64{}}
+	hash, _ := store.HashPassword(testPassword)
+	err = st.Update("test", func(tx *store.Tx) error {
+		org := func(code, name string, parent uint64) uint64 {
+			o := &model.OrgUnit{Code: code, Name: name, ParentID: parent}
+			if err := tx.SaveOrgUnit(o); err != nil {
+				t.Fatal(err)
+			}
+			e.ids["org:"+code] = o.ID
+			return o.ID
+		}
+		hq := org("HQ", "总部", 0)
+		east := org("EAST", "华东大区", hq)
+		sh := org("SH", "上海分公司", east)
+		south := org("SOUTH", "华南大区", hq)
+		gz := org("GZ", "广州分公司", south)
+		staff := func(name string, roles []model.Role, mode model.ScopeMode, orgs ...uint64) {
+			u := &model.User{Username: name, Name: strings.ToUpper(name), Kind: model.KindStaff, Roles: roles,
+				OrgUnitID: hq, ScopeMode: mode, ScopeOrgs: orgs, PasswordHash: hash}
+			if err := tx.SaveUser(store.AdminScope(), u); err != nil {
+				t.Fatal(err)
+			}
+			e.ids["user:"+name] = u.ID
+		}
+		staff("admin", []model.Role{model.RoleAdmin}, model.ScopeOrg, hq)
+		staff("east", []model.Role{model.RoleSales}, model.ScopeOrg, east)
+		staff("south", []model.Role{model.RoleSales}, model.ScopeOrg, south)
+		staff("own", []model.Role{model.RoleSales}, model.ScopeOwn)
+		staff("viewer", []model.Role{model.RoleViewer}, model.ScopeOrg, east)
+		cust := func(code string, orgID uint64, sp uint64) {
+			c := &model.Customer{Code: code, Name: "客户" + code, OrgUnitID: orgID, SalespersonID: sp, Status: model.CustomerActive, CreditLimit: 100000}
+			if err := tx.SaveCustomer(store.AdminScope(), c); err != nil {
+				t.Fatal(err)
+			}
+			e.ids["customer:"+code] = c.ID
+			l := &model.Location{CustomerID: c.ID, Name: "仓库" + code, Address: "地址 " + code}
+			if err := tx.SaveLocation(store.AdminScope(), l); err != nil {
+				t.Fatal(err)
+			}
+			e.ids["location:"+code] = l.ID
+			for _, r := range []model.Role{model.RoleManager, model.RoleBuyer} {
+				u := &model.User{Username: strings.ToLower(code) + "." + string(r), Name: code + " " + string(r), Kind: model.KindDealer,
+					CustomerID: c.ID, Roles: []model.Role{r}, PasswordHash: hash}
+				if err := tx.SaveUser(store.AdminScope(), u); err != nil {
+					t.Fatal(err)
+				}
+				e.ids["user:"+u.Username] = u.ID
+			}
+		}
+		cust("C1", sh, e.ids["user:own"])
+		cust("C2", gz, 0)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h, err = New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app = e.h.App()
+	return e
+}
+
+// client is one browser: cookies, language, and the last CSRF token seen.
+type client struct {
+	e       *testEnv
+	cookies map[string]string
+	csrf    string
+	lang    string
+}
+
+func (e *testEnv) client() *client {
+	return &client{e: e, cookies: map[string]string{}, lang: "en"}
+}
+
+// login logs in as username (password testPassword) and fails the test
+// unless it worked.
+func (e *testEnv) login(username string) *client {
+	e.t.Helper()
+	c := e.client()
+	c.get("/login")
+	r := c.post("/login", url.Values{"username": {username}, "password": {testPassword}})
+	if r.Code != http.StatusSeeOther {
+		e.t.Fatalf("login %s: status %d: %s", username, r.Code, r.Body)
+	}
+	return c
+}
+
+type resp struct {
+	Code   int
+	Body   string
+	Header http.Header
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func (c *client) do(req *http.Request) resp {
+	c.e.t.Helper()
+	var parts []string
+	for k, v := range c.cookies {
+		parts = append(parts, k+"="+v)
+	}
+	if c.lang != "" && c.cookies["lang"] == "" {
+		parts = append(parts, "lang="+c.lang)
+	}
+	if len(parts) > 0 {
+		req.Header.Set("Cookie", strings.Join(parts, "; "))
+	}
+	res, err := c.e.app.Test(req, -1)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	if m := csrfRe.FindStringSubmatch(string(body)); m != nil {
+		c.csrf = m[1]
+	}
+	return resp{Code: res.StatusCode, Body: string(body), Header: res.Header}
+}
+
+// get fetches path; extra headers as name, value pairs.
+func (c *client) get(path string, headers ...string) resp {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return c.do(req)
+}
+
+// post sends a form with the current CSRF token (fetch a page first).
+func (c *client) post(path string, form url.Values, headers ...string) resp {
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" && c.csrf != "" {
+		form.Set("_csrf", c.csrf)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return c.do(req)
+}
+
+// id returns a fixture id such as "customer:C1" or "user:east".
+func (e *testEnv) id(name string) string {
+	id, ok := e.ids[name]
+	if !ok {
+		e.t.Fatalf("no fixture %q", name)
+	}
+	return itoa(id)
+}
+
+// mustRender fails on a template error or a missing translation in a page.
+func mustRender(t *testing.T, path string, r resp) {
+	t.Helper()
+	if strings.Contains(r.Body, `executing "`) || strings.Contains(r.Body, "⟦") || strings.Contains(r.Body, "<no value>") {
+		t.Errorf("%s: broken render: %s", path, excerpt(r.Body))
+	}
+}
+
+func excerpt(s string) string {
+	for _, m := range []string{`executing "`, "⟦", "<no value>"} {
+		if i := strings.Index(s, m); i >= 0 {
+			return s[max(0, i-200):min(len(s), i+200)]
+		}
+	}
+	if len(s) > 400 {
+		return s[:400]
+	}
+	return s
+}

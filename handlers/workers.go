@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// StartWorkers starts the background jobs (expired-session and form-token
+// clean-up; later modules add theirs) and returns a WaitGroup that is done
+// when ctx is cancelled and every job has stopped.
+func (h *Handler) StartWorkers(ctx context.Context) *sync.WaitGroup {
+	wg := &sync.WaitGroup{}
+	every(ctx, wg, time.Hour, func() {
+		if n, err := h.store.PurgeSessions(); err != nil {
+			h.log.Error("purge sessions", "err", err)
+		} else if n > 0 {
+			h.log.Info("purged expired sessions", "count", n)
+		}
+		if err := h.store.PurgeIdempotency(48 * time.Hour); err != nil {
+			h.log.Error("purge form tokens", "err", err)
+		}
+	})
+	return wg
+}
+
+// every runs job now and then at each interval until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, interval time.Duration, job func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			job()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}

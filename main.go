@@ -1,0 +1,137 @@
+// Command portal is the dealer portal (经销商门户): one binary serving the web
+// application from an embedded bbolt database.
+//
+//	portal                 serve (the default)
+//	portal demo [flags]    fill a fresh database with generated data at volume
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the enterprise's time zone works in a static binary
+
+	"dealerportal/demo"
+	"dealerportal/handlers"
+	"dealerportal/store"
+)
+
+func main() {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "demo" {
+		err = demo.Main(os.Args[2:])
+	} else {
+		err = serve(os.Args[1:])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
+
+// env returns the environment variable or def.
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v := strings.ToLower(os.Getenv(name))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	addr := fs.String("addr", env("PORTAL_ADDR", ":8080"), "listen address (PORTAL_ADDR)")
+	dbPath := fs.String("db", env("PORTAL_DB", "data/portal.db"), "database file (PORTAL_DB)")
+	noDemo := fs.Bool("no-demo", envBool("PORTAL_NO_DEMO"), "do not seed demo data into a new database (PORTAL_NO_DEMO)")
+	baseURL := fs.String("base-url", env("PORTAL_BASE_URL", ""), "public base URL, e.g. https://portal.example.com (PORTAL_BASE_URL)")
+	secure := fs.Bool("secure-cookies", envBool("PORTAL_SECURE_COOKIES"), "mark cookies Secure and send HSTS: set it behind HTTPS (PORTAL_SECURE_COOKIES)")
+	proxies := fs.String("trusted-proxies", env("PORTAL_TRUSTED_PROXIES", ""), "comma-separated proxy addresses allowed to set X-Forwarded-For (PORTAL_TRUSTED_PROXIES)")
+	adminPassword := fs.String("admin-password", env("PORTAL_ADMIN_PASSWORD", ""), "password of the admin user created with --no-demo (PORTAL_ADMIN_PASSWORD)")
+	logJSON := fs.Bool("log-json", envBool("PORTAL_LOG_JSON"), "log as JSON lines (PORTAL_LOG_JSON)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var logger *slog.Logger
+	if *logJSON {
+		logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(os.Stdout, nil))
+	}
+	slog.SetDefault(logger)
+
+	st, err := store.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	logins, err := demo.FirstStart(st, demo.Options{Demo: !*noDemo, AdminPassword: *adminPassword})
+	if err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+
+	var trusted []string
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			trusted = append(trusted, p)
+		}
+	}
+	h, err := handlers.New(st, handlers.Config{BaseURL: *baseURL, SecureCookies: *secure, TrustedProxies: trusted, Logger: logger})
+	if err != nil {
+		return err
+	}
+	app := h.App()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	url := *baseURL
+	if url == "" {
+		url = "http://" + displayAddr(ln.Addr())
+	}
+	fmt.Printf("Dealer portal listening on %s (database %s)\n", url, *dbPath)
+	if len(logins) > 0 {
+		fmt.Print(demo.FormatLogins(logins))
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	workers := h.StartWorkers(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Println("shutting down: finishing requests in flight")
+	if err := app.ShutdownWithTimeout(30 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("shutdown", "err", err)
+	}
+	workers.Wait()
+	return nil
+}
+
+// displayAddr turns ":8080" into "localhost:8080" for the printed URL.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

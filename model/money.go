@@ -1,0 +1,148 @@
+package model
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Money is an amount in the smallest currency unit (分 / cents). Never float.
+type Money int64
+
+// Qty is a quantity in milli-units: 1.5 pieces is Qty(1500). Never float.
+type Qty int64
+
+// QtyScale is the number of milli-units in one unit.
+const QtyScale = 1000
+
+var errNumber = errors.New("bad number")
+
+// parseFixed parses a decimal with at most `places` fraction digits into an
+// integer scaled by 10^places. It accepts full-width digits, a leading sign and
+// thousands separators; it refuses more fraction digits than allowed.
+func parseFixed(s string, places int) (int64, error) {
+	s = normalizeDigits(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, ",", "")
+	if s == "" {
+		return 0, errNumber
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg, s = true, s[1:]
+	case '+':
+		s = s[1:]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" {
+		return 0, errNumber
+	}
+	if len(frac) > places {
+		return 0, errNumber
+	}
+	for len(frac) < places {
+		frac += "0"
+	}
+	if intPart == "" {
+		intPart = "0"
+	}
+	for _, r := range intPart + frac {
+		if r < '0' || r > '9' {
+			return 0, errNumber
+		}
+	}
+	if len(intPart) > 15 {
+		return 0, errNumber
+	}
+	n, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return 0, errNumber
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+// normalizeDigits turns full-width digits, dot, comma and minus into ASCII so
+// that input typed with a Chinese IME parses.
+func normalizeDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９':
+			return '0' + (r - '０')
+		case r == '．' || r == '。':
+			return '.'
+		case r == '，':
+			return ','
+		case r == '－':
+			return '-'
+		case r == '＋':
+			return '+'
+		}
+		return r
+	}, s)
+}
+
+func formatFixed(n int64, places int) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := strconv.FormatInt(n, 10)
+	for len(s) <= places {
+		s = "0" + s
+	}
+	intPart, frac := s[:len(s)-places], s[len(s)-places:]
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if places > 0 {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+// ParseMoney parses "1,234.5" into 123450 cents. Error when it is not a number
+// or has more than two decimals.
+func ParseMoney(s string) (Money, error) {
+	n, err := parseFixed(s, 2)
+	return Money(n), err
+}
+
+// String formats with thousands separators and two decimals: "1,234.50".
+func (m Money) String() string { return formatFixed(int64(m), 2) }
+
+// Plain formats with two decimals and no separators, for form inputs and exports.
+func (m Money) Plain() string { return strings.ReplaceAll(formatFixed(int64(m), 2), ",", "") }
+
+// ParseQty parses "1.5" into 1500 milli-units. Error when it is not a number
+// or has more than three decimals.
+func ParseQty(s string) (Qty, error) {
+	n, err := parseFixed(s, 3)
+	return Qty(n), err
+}
+
+// String formats a quantity without trailing zero decimals: 1500 → "1.5".
+func (q Qty) String() string {
+	s := strings.ReplaceAll(formatFixed(int64(q), 3), ",", "")
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// MulQtyPrice returns qty × unit price rounded half away from zero to the cent.
+func MulQtyPrice(q Qty, price Money) Money {
+	p := int64(q) * int64(price)
+	if p >= 0 {
+		return Money((p + QtyScale/2) / QtyScale)
+	}
+	return Money((p - QtyScale/2) / QtyScale)
+}

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"dealerportal/model"
+)
+
+// CustomerGroups returns all customer groups in code order.
+func (t *Tx) CustomerGroups() ([]*model.CustomerGroup, error) {
+	var out []*model.CustomerGroup
+	c := t.b(bGroupsByCode).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		g, err := t.CustomerGroup(btoi(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// CustomerGroup returns a group or ErrNotFound. Groups are enterprise master
+// data, visible to all staff.
+func (t *Tx) CustomerGroup(id uint64) (*model.CustomerGroup, error) {
+	g := &model.CustomerGroup{}
+	if err := getJSON(t.b(bGroups), itob(id), g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// SaveCustomerGroup creates (ID 0) or updates a group with optimistic locking;
+// codes are unique.
+func (t *Tx) SaveCustomerGroup(g *model.CustomerGroup) (err error) {
+	defer keepOnError(&g.ID, &g.Meta, &err)()
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	b := t.b(bGroups)
+	if g.ID == 0 {
+		id, err := nextID(b)
+		if err != nil {
+			return err
+		}
+		g.ID = id
+		t.stamp(g)
+	} else {
+		old, err := t.CustomerGroup(g.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.checkVersion(old, g); err != nil {
+			return err
+		}
+		if err := t.b(bGroupsByCode).Delete([]byte(old.Code)); err != nil {
+			return err
+		}
+	}
+	if err := putUnique(t.b(bGroupsByCode), []byte(g.Code), itob(g.ID), "code"); err != nil {
+		return err
+	}
+	return putJSON(b, itob(g.ID), g)
+}

@@ -1,0 +1,63 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// migration upgrades the file from version n-1 to n (n = index+1), in one
+// transaction.
+type migration func(tx *bolt.Tx) error
+
+// migrations in order; the schema version is their count. Append only.
+var migrations = []migration{
+	// 1: the initial buckets.
+	func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+var keySchemaVersion = []byte("schema_version")
+
+// SchemaVersion is the version the running code writes.
+func SchemaVersion() uint64 { return uint64(len(migrations)) }
+
+func (s *Store) migrate() error {
+	for {
+		var done bool
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(bMeta)
+			if err != nil {
+				return err
+			}
+			v := btoi(meta.Get(keySchemaVersion))
+			if v > SchemaVersion() {
+				return fmt.Errorf("database schema version %d is newer than this program's %d", v, SchemaVersion())
+			}
+			if v == SchemaVersion() {
+				// Buckets added to allBuckets by later code exist even on a
+				// file written before them.
+				for _, name := range allBuckets {
+					if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+						return err
+					}
+				}
+				done = true
+				return nil
+			}
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migration %d: %w", v+1, err)
+			}
+			return meta.Put(keySchemaVersion, itob(v+1))
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}

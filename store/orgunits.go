@@ -1,0 +1,130 @@
+package store
+
+import (
+	"encoding/json"
+
+	"dealerportal/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// OrgTree returns the whole org tree (cached; org-unit writes clear the cache).
+func (s *Store) OrgTree() *model.OrgTree {
+	if t := s.orgTree.Load(); t != nil {
+		return t
+	}
+	gen := s.orgGen.Load()
+	var units []*model.OrgUnit
+	_ = s.db.View(func(btx *bolt.Tx) error {
+		units = loadOrgUnits(btx.Bucket(bOrgUnits))
+		return nil
+	})
+	t := model.NewOrgTree(units)
+	if s.orgGen.Load() == gen {
+		s.orgTree.CompareAndSwap(nil, t)
+	}
+	return t
+}
+
+// OrgUnits returns all org units, in id order.
+func (t *Tx) OrgUnits() []*model.OrgUnit { return loadOrgUnits(t.b(bOrgUnits)) }
+
+func loadOrgUnits(b *bolt.Bucket) []*model.OrgUnit {
+	var units []*model.OrgUnit
+	if b == nil {
+		return nil
+	}
+	_ = b.ForEach(func(_, v []byte) error {
+		u := &model.OrgUnit{}
+		if err := json.Unmarshal(v, u); err == nil {
+			units = append(units, u)
+		}
+		return nil
+	})
+	return units
+}
+
+// OrgUnit returns the unit with id or model.ErrNotFound.
+func (t *Tx) OrgUnit(id uint64) (*model.OrgUnit, error) {
+	u := &model.OrgUnit{}
+	if err := getJSON(t.b(bOrgUnits), itob(id), u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// SaveOrgUnit creates (ID 0) or updates a unit with optimistic locking. The
+// code must be unique, the parent must exist, and a move may not put a unit
+// below itself. Deactivating a unit that still has active children or
+// customers is refused.
+func (t *Tx) SaveOrgUnit(u *model.OrgUnit) (err error) {
+	defer keepOnError(&u.ID, &u.Meta, &err)()
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	tree := model.NewOrgTree(t.OrgUnits())
+	if u.ParentID != 0 {
+		if tree.Unit(u.ParentID) == nil {
+			return model.Invalid("parent_id", "err.choice")
+		}
+		if u.ID != 0 && tree.IsWithin(u.ParentID, u.ID) {
+			return model.Invalid("parent_id", "err.org_cycle")
+		}
+	}
+	b := t.b(bOrgUnits)
+	if u.ID == 0 {
+		id, err := nextID(b)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		t.stamp(u)
+	} else {
+		old, err := t.OrgUnit(u.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.checkVersion(old, u); err != nil {
+			return err
+		}
+		if u.Inactive && !old.Inactive {
+			for _, c := range tree.Subtree(u.ID)[1:] {
+				if !tree.Unit(c).Inactive {
+					return model.Invalid("inactive", "err.org_has_children")
+				}
+			}
+			if t.orgHasCustomers(u.ID) {
+				return model.Invalid("inactive", "err.org_has_customers")
+			}
+		}
+		if err := t.b(bOrgUnitsByCode).Delete([]byte(old.Code)); err != nil {
+			return err
+		}
+	}
+	if err := putUnique(t.b(bOrgUnitsByCode), []byte(u.Code), itob(u.ID), "code"); err != nil {
+		return err
+	}
+	t.orgDirty = true
+	return putJSON(b, itob(u.ID), u)
+}
+
+func (t *Tx) orgHasCustomers(org uint64) bool {
+	c := t.b(bCustomersByCode).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if s := decodeSummary(v); s.org == org && s.active {
+			return true
+		}
+	}
+	return false
+}
+
+// OrgTree returns the org tree as this transaction sees it: the cached tree
+// when the transaction has not changed org units, else one built from the
+// transaction. (Never Store.OrgTree inside a transaction: a second
+// transaction in the same goroutine can deadlock bbolt.)
+func (t *Tx) OrgTree() *model.OrgTree {
+	if cached := t.s.orgTree.Load(); cached != nil && !t.orgDirty {
+		return cached
+	}
+	return model.NewOrgTree(t.OrgUnits())
+}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"dealerportal/model"
+)
+
+// Emit records a business event in the outbox inside the caller's
+// transaction: it is committed together with the change that raised it, or
+// not at all. Delivery happens later, outside the user's request.
+func (t *Tx) Emit(m *model.OutboxMessage) error {
+	b := t.b(bOutbox)
+	id, err := nextID(b)
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	m.CreatedAt = t.Now
+	m.NextTry = t.Now
+	m.Status = model.OutboxPending
+	if m.Actor == "" {
+		m.Actor = t.By
+	}
+	if err := t.b(bOutboxPending).Put(itob(id), nil); err != nil {
+		return err
+	}
+	return putJSON(b, itob(id), m)
+}
+
+// OutboxMessage returns one outbox message or ErrNotFound.
+func (t *Tx) OutboxMessage(id uint64) (*model.OutboxMessage, error) {
+	m := &model.OutboxMessage{}
+	if err := getJSON(t.b(bOutbox), itob(id), m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// PendingOutbox returns up to limit pending messages whose next try is due,
+// oldest first, reading only the pending index.
+func (t *Tx) PendingOutbox(limit int) ([]*model.OutboxMessage, error) {
+	var out []*model.OutboxMessage
+	c := t.b(bOutboxPending).Cursor()
+	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		m, err := t.OutboxMessage(btoi(k))
+		if err != nil {
+			return nil, err
+		}
+		if !m.NextTry.After(t.Now) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// SaveOutboxMessage writes back a message's delivery state and keeps the
+// pending index in step with its status.
+func (t *Tx) SaveOutboxMessage(m *model.OutboxMessage) error {
+	if m.Status == model.OutboxPending {
+		if err := t.b(bOutboxPending).Put(itob(m.ID), nil); err != nil {
+			return err
+		}
+	} else if err := t.b(bOutboxPending).Delete(itob(m.ID)); err != nil {
+		return err
+	}
+	return putJSON(t.b(bOutbox), itob(m.ID), m)
+}
+
+// OutboxCount returns the number of all and of pending messages.
+func (t *Tx) OutboxCount() (all, pending int) {
+	return t.b(bOutbox).Stats().KeyN, t.b(bOutboxPending).Stats().KeyN
+}

@@ -1,0 +1,245 @@
+// Package store keeps the portal's records as JSON in one bbolt file: buckets
+// per entity, index buckets for lists, sequences for ids and document numbers,
+// and the data scope that every read goes through. It knows nothing of HTTP.
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"dealerportal/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Index buckets are named after what they index.
+var (
+	bMeta             = []byte("meta")
+	bDocSeq           = []byte("doc_seq")
+	bUsers            = []byte("users")
+	bUsersByName      = []byte("users_by_name")
+	bUsersByCustomer  = []byte("users_by_customer")
+	bUsersByKind      = []byte("users_by_kind")
+	bSessions         = []byte("sessions")
+	bSessionsByUser   = []byte("sessions_by_user")
+	bOrgUnits         = []byte("org_units")
+	bOrgUnitsByCode   = []byte("org_units_by_code")
+	bGroups           = []byte("customer_groups")
+	bGroupsByCode     = []byte("customer_groups_by_code")
+	bCustomers        = []byte("customers")
+	bCustomersByCode  = []byte("customers_by_code")
+	bCustomersByName  = []byte("customers_by_name")
+	bLocations        = []byte("locations")
+	bAttachments      = []byte("attachments")
+	bAttachmentBlobs  = []byte("attachment_blobs")
+	bAttachmentsByOwn = []byte("attachments_by_owner")
+	bOutbox           = []byte("outbox")
+	bOutboxPending    = []byte("outbox_pending")
+	bActivity         = []byte("activity")
+	bActivityByRecord = []byte("activity_by_record")
+	bSettings         = []byte("settings")
+	bIdempotency      = []byte("idempotency")
+)
+
+var allBuckets = [][]byte{
+	bMeta, bDocSeq, bUsers, bUsersByName, bUsersByCustomer, bUsersByKind, bSessions, bSessionsByUser,
+	bOrgUnits, bOrgUnitsByCode, bGroups, bGroupsByCode, bCustomers, bCustomersByCode, bCustomersByName,
+	bLocations, bAttachments, bAttachmentBlobs, bAttachmentsByOwn, bOutbox, bOutboxPending,
+	bActivity, bActivityByRecord, bSettings, bIdempotency,
+}
+
+// Store is the open database. Its methods are safe for concurrent use.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+	// orgTree caches the org tree; writes to org units clear it on commit.
+	orgTree atomic.Pointer[model.OrgTree]
+	// orgGen counts committed org-unit changes, so that a reader that built
+	// the tree from an older snapshot does not cache it.
+	orgGen atomic.Uint64
+}
+
+// Open opens (creating if needed) the database file at path, creates the
+// buckets and runs pending migrations. It fails when another process holds
+// the file (after a short wait).
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.MaxBatchSize = 64
+	s := &Store{db: db, now: time.Now}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the bbolt handle for backup and consistency checks.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// SetClock replaces the clock (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Now is the store's clock in UTC.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Tx is one read or read-write transaction. By names the acting user for
+// Meta and audit records.
+type Tx struct {
+	tx       *bolt.Tx
+	s        *Store
+	Now      time.Time
+	By       string
+	orgDirty bool
+}
+
+// Update runs fn in one read-write transaction: all of it commits or none.
+// by is the acting user's name for created/updated-by fields.
+func (s *Store) Update(by string, fn func(*Tx) error) error {
+	var dirty bool
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		t := &Tx{tx: btx, s: s, Now: s.Now(), By: by}
+		if err := fn(t); err != nil {
+			return err
+		}
+		dirty = t.orgDirty
+		return nil
+	})
+	if err == nil && dirty {
+		s.orgGen.Add(1)
+		s.orgTree.Store(nil)
+	}
+	return err
+}
+
+// View runs fn in one read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{tx: btx, s: s, Now: s.Now()})
+	})
+}
+
+func (t *Tx) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+
+// itob encodes an id as 8 big-endian bytes so keys sort numerically.
+func itob(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func btoi(b []byte) uint64 {
+	if len(b) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// key joins id parts: key(customerID, docID) puts a customer's records together.
+func key(ids ...uint64) []byte {
+	b := make([]byte, 0, 8*len(ids))
+	for _, id := range ids {
+		b = binary.BigEndian.AppendUint64(b, id)
+	}
+	return b
+}
+
+func getJSON(b *bolt.Bucket, k []byte, v any) error {
+	data := b.Get(k)
+	if data == nil {
+		return model.ErrNotFound
+	}
+	return json.Unmarshal(data, v)
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+type metaHolder interface{ GetMeta() *model.Meta }
+
+// stamp sets the Meta of a new record.
+func (t *Tx) stamp(v metaHolder) {
+	m := v.GetMeta()
+	m.Version = 1
+	m.CreatedAt, m.UpdatedAt = t.Now, t.Now
+	m.CreatedBy, m.UpdatedBy = t.By, t.By
+}
+
+// checkVersion refuses an update whose version is not the stored one and
+// advances v's Meta for the write. stored is the record as it is in the file.
+func (t *Tx) checkVersion(stored, v metaHolder) error {
+	sm, m := stored.GetMeta(), v.GetMeta()
+	if sm.Version != m.Version {
+		return &model.ConflictError{By: sm.UpdatedBy, At: sm.UpdatedAt.Format(time.RFC3339)}
+	}
+	m.CreatedAt, m.CreatedBy = sm.CreatedAt, sm.CreatedBy
+	m.Version = sm.Version + 1
+	m.UpdatedAt, m.UpdatedBy = t.Now, t.By
+	return nil
+}
+
+// keepOnError puts a record's id and Meta back when its save fails (stamp and
+// checkVersion change them before the last checks): the handler re-renders
+// the form from the record, and the corrected resubmission must carry the
+// version the user loaded, not meet a conflict of its own making. Use as
+// `defer keepOnError(&c.ID, &c.Meta, &err)()` with a named error result.
+func keepOnError(id *uint64, m *model.Meta, err *error) func() {
+	savedID, savedMeta := *id, *m
+	return func() {
+		if *err != nil {
+			*id, *m = savedID, savedMeta
+		}
+	}
+}
+
+// nextID returns the next id of a bucket's sequence.
+func nextID(b *bolt.Bucket) (uint64, error) { return b.NextSequence() }
+
+// NextDocNumber returns the next number of type dt for the year of the
+// transaction's time in the enterprise's zone, e.g. "SO-2026-000123". Being
+// part of the transaction, a rolled-back document gives its number back, so
+// numbers have no gaps and never repeat.
+func (t *Tx) NextDocNumber(dt model.DocType, loc *time.Location) (string, error) {
+	year := t.Now.In(loc).Year()
+	k := []byte(fmt.Sprintf("%s-%04d", dt, year))
+	b := t.b(bDocSeq)
+	n := btoi(b.Get(k)) + 1
+	if err := b.Put(k, itob(n)); err != nil {
+		return "", err
+	}
+	return model.FormatDocNumber(dt, year, n), nil
+}
+
+// ErrDuplicate is returned by unique-index writes; the handler shows it at the field.
+func dupErr(field string) error { return model.Invalid(field, "err.duplicate") }
+
+// putUnique writes value under k in an index bucket unless another record
+// already holds k; field names the form field for the error.
+func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
+	if cur := b.Get(k); cur != nil && !bytes.Equal(cur, value) {
+		return dupErr(field)
+	}
+	return b.Put(k, value)
+}
+
+var errStop = errors.New("stop")
