@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -144,7 +146,7 @@ func (h *Handler) makePrimaryLocation(c *fiber.Ctx) error {
 		return err
 	}
 	if formUint(c, "version") != l.Version {
-		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format(time.RFC3339)}
 	}
 	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
 		l.Primary = true

@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -221,4 +223,24 @@ func excerpt(s string) string {
 		return s[:400]
 	}
 	return s
+}
+
+// multipartBody builds a multipart form with fields and one file.
+func multipartBody(fields map[string]string, fileField, fileName string, content []byte) (*bytes.Buffer, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile(fileField, fileName)
+	fw.Write(content)
+	w.Close()
+	return &buf, w.FormDataContentType()
+}
+
+// postRaw posts a prepared body with its content type.
+func (c *client) postRaw(path, ctype string, body io.Reader) resp {
+	req := httptest.NewRequest(http.MethodPost, path, body)
+	req.Header.Set("Content-Type", ctype)
+	return c.do(req)
 }

@@ -84,7 +84,9 @@ func CheckAttachment(name string, size int64, head []byte) (string, error) {
 func CleanFileName(name string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' {
+		// Control characters, quotes and the bidirectional overrides that
+		// can make "exe.pdf" look like "fdp.exe".
+		if r < 0x20 || r == 0x7f || r == '"' || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f {
 			return -1
 		}
 		return r

@@ -22,6 +22,9 @@ var errNumber = errors.New("bad number")
 // thousands separators; it refuses more fraction digits than allowed.
 func parseFixed(s string, places int) (int64, error) {
 	s = normalizeDigits(strings.TrimSpace(s))
+	if !groupedOK(s) {
+		return 0, errNumber
+	}
 	s = strings.ReplaceAll(s, ",", "")
 	if s == "" {
 		return 0, errNumber
@@ -62,6 +65,29 @@ func parseFixed(s string, places int) (int64, error) {
 		n = -n
 	}
 	return n, nil
+}
+
+// groupedOK reports whether the thousands separators of s, if any, sit every
+// three digits of the integer part. Stripping them blindly would read "12,5"
+// (a decimal comma) as 125, a hundredfold amount.
+func groupedOK(s string) bool {
+	intPart, frac, _ := strings.Cut(strings.TrimLeft(s, "+-"), ".")
+	if strings.Contains(frac, ",") {
+		return false
+	}
+	if !strings.Contains(intPart, ",") {
+		return true
+	}
+	groups := strings.Split(intPart, ",")
+	if len(groups[0]) < 1 || len(groups[0]) > 3 {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return false
+		}
+	}
+	return true
 }
 
 // normalizeDigits turns full-width digits, dot, comma and minus into ASCII so

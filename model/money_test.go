@@ -56,6 +56,17 @@ func TestParseMoney(t *testing.T) {
 		{"NaN", 0, true},              // not a number
 		{"Inf", 0, true},              // not a number
 		{"1000000000000000", 0, true}, // 16 integer digits: too big
+		// Misplaced separators: "12,5" is a European decimal comma, not 1250.
+		{"12,5", 0, true},
+		{"1,23", 0, true},
+		{"1,2345", 0, true},
+		{",123", 0, true},
+		{"1234,567", 0, true},
+		{"1,234,56", 0, true},
+		{"1,234.5,6", 0, true},
+		{"１２，５", 0, true},
+		{"-1,234.5", -123450, false},
+		{"12,345,678", 1234567800, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseMoney(tt.in)
@@ -215,4 +226,27 @@ func TestFormatFixedExtremes(t *testing.T) {
 	if got := Money(math.MaxInt64).String(); got != "92,233,720,368,547,758.07" {
 		t.Errorf("max money = %q", got)
 	}
+}
+
+// FuzzParseMoney: whatever parses, formats back to the same amount, and
+// parsing never panics.
+func FuzzParseMoney(f *testing.F) {
+	for _, s := range []string{"0", "1,234.56", "-0.01", "１２３．４", "12,5", "999999999999999.99", "+.5", "--", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMoney(s)
+		if err != nil {
+			return
+		}
+		for _, out := range []string{m.String(), m.Plain()} {
+			if back, err := ParseMoney(out); err != nil || back != m {
+				t.Fatalf("ParseMoney(%q) = %d, formatted %q parses to %d, %v", s, m, out, back, err)
+			}
+		}
+		q, err := ParseQty(s)
+		if err != nil || Qty(m)*10 != q {
+			t.Fatalf("ParseQty(%q) = %d, %v; money %d", s, q, err, m)
+		}
+	})
 }

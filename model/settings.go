@@ -39,7 +39,7 @@ func (s *Settings) Validate() error {
 	if s.CurrencySymbol == "" || len([]rune(s.CurrencySymbol)) > 4 {
 		v.Add("currency_symbol", "err.required", nil)
 	}
-	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" {
+	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" || s.TimeZone == "Local" {
 		v.Add("time_zone", "err.time_zone", nil)
 	}
 	return v.Err()

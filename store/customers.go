@@ -156,7 +156,7 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 		return err
 	}
 	v := &model.ValidationError{}
-	if t.OrgTree().Unit(c.OrgUnitID) == nil {
+	if u := t.OrgTree().Unit(c.OrgUnitID); u == nil || u.Inactive {
 		v.Add("org_unit_id", "err.choice", nil)
 	}
 	if c.GroupID != 0 && t.b(bGroups).Get(itob(c.GroupID)) == nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"time"
 
 	"dealerportal/model"
 )
@@ -114,7 +115,7 @@ func (t *Tx) DeleteLocation(sc Scope, customerID, id, version uint64) error {
 		return err
 	}
 	if l.Version != version {
-		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format(time.RFC3339)}
 	}
 	locs, _ := t.Locations(sc, customerID)
 	if l.Primary && len(locs) > 1 {

@@ -22,6 +22,11 @@ func (s *Store) OrgTree() *model.OrgTree {
 	t := model.NewOrgTree(units)
 	if s.orgGen.Load() == gen {
 		s.orgTree.CompareAndSwap(nil, t)
+		// A writer may have committed between the check and the swap:
+		// then the tree just cached is old, so drop it again.
+		if s.orgGen.Load() != gen {
+			s.orgTree.CompareAndSwap(t, nil)
+		}
 	}
 	return t
 }

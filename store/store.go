@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -242,4 +241,3 @@ func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
 	return b.Put(k, value)
 }
 
-var errStop = errors.New("stop")

@@ -1,0 +1,114 @@
+package model
+
+// The event catalogue (SPEC §3): every business event that can raise
+// messages, with the placeholders its templates may use. Modules emit events
+// through store.Tx.Emit inside their business transaction; the message
+// platform turns each into in-app messages, e-mails and SMS per the admin's
+// templates.
+const (
+	EventAnnouncementPublished Event = "announcement.published"
+	EventCatalogPublished      Event = "catalog.published"
+
+	EventOrderSubmitted  Event = "online_order.submitted"
+	EventOrderRejected   Event = "online_order.rejected"
+	EventOrderUnrejected Event = "online_order.unrejected"
+	EventOrderConverted  Event = "online_order.converted"
+	EventOrderCreditHold Event = "online_order.credit_hold"
+
+	EventReturnSubmitted  Event = "return.submitted"
+	EventReturnRejected   Event = "return.rejected"
+	EventReturnUnrejected Event = "return.unrejected"
+	EventReturnConverted  Event = "return.converted"
+
+	EventChangeSubmitted Event = "change_request.submitted"
+	EventChangeEffective Event = "change_request.effective"
+	EventChangeRejected  Event = "change_request.rejected"
+
+	EventDeliveryNoticeCreated Event = "delivery_notice.created"
+
+	EventReconOutboundConfirmed Event = "reconciliation.outbound.confirmed"
+	EventReconOutboundCancelled Event = "reconciliation.outbound.cancelled"
+	EventReconOutboundDisputed  Event = "reconciliation.outbound.disputed"
+	EventReconInvoiceConfirmed  Event = "reconciliation.invoice.confirmed"
+	EventReconInvoiceCancelled  Event = "reconciliation.invoice.cancelled"
+	EventReconInvoiceDisputed   Event = "reconciliation.invoice.disputed"
+	EventReconReceiptConfirmed  Event = "reconciliation.receipt.confirmed"
+	EventReconReceiptCancelled  Event = "reconciliation.receipt.cancelled"
+	EventReconReceiptDisputed   Event = "reconciliation.receipt.disputed"
+
+	EventComplaintStatus      Event = "complaint.status_changed"
+	EventServiceRequestStatus Event = "service_request.status_changed"
+	EventOpportunityEvaluated Event = "opportunity.evaluated"
+
+	EventCommentAdded     Event = "comment.added"
+	EventMonthlyStatement Event = "statement.monthly"
+)
+
+// Audience says whose users an event is mainly for, which sets the default
+// recipients of a new template: the customer's users, or the responsible
+// staff.
+type Audience string
+
+const (
+	AudienceDealer Audience = "dealer"
+	AudienceStaff  Audience = "staff"
+)
+
+// EventDef describes one event: its name, its default audience and the named
+// placeholders ({{.doc_number}} …) its templates may use. Every event carries
+// the common placeholders too.
+type EventDef struct {
+	Name         Event
+	Audience     Audience
+	Placeholders []string
+}
+
+// CommonPlaceholders are available in every event's templates.
+var CommonPlaceholders = []string{"enterprise", "customer_code", "customer_name", "actor", "link", "date"}
+
+var docPH = []string{"doc_number", "doc_type", "amount", "status"}
+
+func withReason(ph []string) []string { return append(append([]string(nil), ph...), "reason") }
+
+// EventCatalogue lists every event in display order.
+var EventCatalogue = []EventDef{
+	{EventAnnouncementPublished, AudienceDealer, []string{"doc_number", "title", "effective_from", "expires_at"}},
+	{EventCatalogPublished, AudienceDealer, []string{"title", "product_code", "product_name", "category"}},
+	{EventOrderSubmitted, AudienceStaff, docPH},
+	{EventOrderRejected, AudienceDealer, withReason(docPH)},
+	{EventOrderUnrejected, AudienceDealer, docPH},
+	{EventOrderConverted, AudienceDealer, append(append([]string(nil), docPH...), "sales_order")},
+	{EventOrderCreditHold, AudienceStaff, append(append([]string(nil), docPH...), "credit_limit", "exposure")},
+	{EventReturnSubmitted, AudienceStaff, docPH},
+	{EventReturnRejected, AudienceDealer, withReason(docPH)},
+	{EventReturnUnrejected, AudienceDealer, docPH},
+	{EventReturnConverted, AudienceDealer, append(append([]string(nil), docPH...), "return_notice")},
+	{EventChangeSubmitted, AudienceStaff, append(append([]string(nil), docPH...), "sales_order")},
+	{EventChangeEffective, AudienceDealer, append(append([]string(nil), docPH...), "sales_order")},
+	{EventChangeRejected, AudienceDealer, withReason(append(append([]string(nil), docPH...), "sales_order"))},
+	{EventDeliveryNoticeCreated, AudienceDealer, append(append([]string(nil), docPH...), "sales_order", "ship_date", "carrier", "tracking_number")},
+	{EventReconOutboundConfirmed, AudienceStaff, docPH},
+	{EventReconOutboundCancelled, AudienceStaff, docPH},
+	{EventReconOutboundDisputed, AudienceStaff, withReason(docPH)},
+	{EventReconInvoiceConfirmed, AudienceStaff, docPH},
+	{EventReconInvoiceCancelled, AudienceStaff, docPH},
+	{EventReconInvoiceDisputed, AudienceStaff, withReason(docPH)},
+	{EventReconReceiptConfirmed, AudienceStaff, docPH},
+	{EventReconReceiptCancelled, AudienceStaff, docPH},
+	{EventReconReceiptDisputed, AudienceStaff, withReason(docPH)},
+	{EventComplaintStatus, AudienceDealer, append(append([]string(nil), docPH...), "old_status", "resolution")},
+	{EventServiceRequestStatus, AudienceDealer, append(append([]string(nil), docPH...), "old_status", "handler")},
+	{EventOpportunityEvaluated, AudienceDealer, append(append([]string(nil), docPH...), "verdict", "protection_end", "project")},
+	{EventCommentAdded, AudienceStaff, append(append([]string(nil), docPH...), "comment")},
+	{EventMonthlyStatement, AudienceDealer, []string{"period", "closing_balance"}},
+}
+
+// FindEvent returns the definition of an event, or nil when unknown.
+func FindEvent(e Event) *EventDef {
+	for i := range EventCatalogue {
+		if EventCatalogue[i].Name == e {
+			return &EventCatalogue[i]
+		}
+	}
+	return nil
+}
