@@ -240,4 +240,3 @@ func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
 	}
 	return b.Put(k, value)
 }
-
