@@ -133,3 +133,18 @@ func TestCatalogMissingLanguage(t *testing.T) {
 		t.Fatalf("duplicate accepted: %v", err)
 	}
 }
+
+// TestNoInlineStyleOrScript: the CSP forbids inline script and style
+// attributes, so no template may carry them (they would silently not work).
+func TestNoInlineStyleOrScript(t *testing.T) {
+	bad := regexp.MustCompile(`(?i)\sstyle="|<script>|<script [^>]*>[^<]|\son[a-z]+="|javascript:`)
+	_ = fs.WalkDir(views.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".html") {
+			b, _ := fs.ReadFile(views.FS, p)
+			if m := bad.Find(b); m != nil {
+				t.Errorf("%s: inline %q is blocked by the CSP", p, m)
+			}
+		}
+		return nil
+	})
+}

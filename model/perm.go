@@ -15,17 +15,23 @@ const (
 	PermViewOwnCustomer Perm = "customer.own"     // a dealer's view of its own profile
 	PermManageOwnUsers  Perm = "customer.users"   // a dealer manager manages its customer's users
 	PermManageOwnLocs   Perm = "customer.locations"
+
+	// Ordering center (订货中心).
+	PermViewCatalog   Perm = "catalog.view"   // staff: products, catalog, prices, price look-up
+	PermManageCatalog Perm = "catalog.manage" // staff: maintain, publish and import them
+	PermCatalogStats  Perm = "catalog.stats"  // staff: catalog visit statistics
+	PermShop          Perm = "catalog.shop"   // dealers: catalog, favorites, cart, quick order
 )
 
 var rolePerms = map[Role][]Perm{
-	RoleAdmin:   {PermAdmin, PermManageOrg, PermManageStaff, PermViewCustomers, PermManageCustomers, PermManageDealers},
-	RoleSales:   {PermViewCustomers, PermManageCustomers, PermManageDealers},
-	RoleFinance: {PermViewCustomers},
-	RoleService: {PermViewCustomers},
-	RoleViewer:  {PermViewCustomers},
+	RoleAdmin:   {PermAdmin, PermManageOrg, PermManageStaff, PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats},
+	RoleSales:   {PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats},
+	RoleFinance: {PermViewCustomers, PermViewCatalog},
+	RoleService: {PermViewCustomers, PermViewCatalog},
+	RoleViewer:  {PermViewCustomers, PermViewCatalog, PermCatalogStats},
 
-	RoleManager:       {PermViewOwnCustomer, PermManageOwnUsers, PermManageOwnLocs},
-	RoleBuyer:         {PermViewOwnCustomer},
+	RoleManager:       {PermViewOwnCustomer, PermManageOwnUsers, PermManageOwnLocs, PermShop},
+	RoleBuyer:         {PermViewOwnCustomer, PermShop},
 	RoleDealerFinance: {PermViewOwnCustomer},
 }
 
