@@ -3,6 +3,9 @@
 //
 //	portal                 serve (the default)
 //	portal demo [flags]    fill a fresh database with generated data at volume
+//	portal backup FILE     write a consistent backup (also while serving)
+//	portal restore FILE    replace the database with a verified backup
+//	portal check           bbolt consistency check and integrity recomputation
 package main
 
 import (
@@ -14,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,9 +30,20 @@ import (
 
 func main() {
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "demo" {
+	cmd := ""
+	if len(os.Args) > 1 {
+		cmd = os.Args[1]
+	}
+	switch cmd {
+	case "demo":
 		err = demo.Main(os.Args[2:])
-	} else {
+	case "backup":
+		err = runBackup(os.Args[2:])
+	case "restore":
+		err = runRestore(os.Args[2:])
+	case "check":
+		err = runCheck(os.Args[2:])
+	default:
 		err = serve(os.Args[1:])
 	}
 	if err != nil {
@@ -41,6 +56,13 @@ func main() {
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
 	}
 	return def
 }
@@ -60,6 +82,8 @@ func serve(args []string) error {
 	proxies := fs.String("trusted-proxies", env("PORTAL_TRUSTED_PROXIES", ""), "comma-separated proxy addresses allowed to set X-Forwarded-For (PORTAL_TRUSTED_PROXIES)")
 	adminPassword := fs.String("admin-password", env("PORTAL_ADMIN_PASSWORD", ""), "password of the admin user created with --no-demo (PORTAL_ADMIN_PASSWORD)")
 	logJSON := fs.Bool("log-json", envBool("PORTAL_LOG_JSON"), "log as JSON lines (PORTAL_LOG_JSON)")
+	backupDir := fs.String("backup-dir", env("PORTAL_BACKUP_DIR", ""), "folder for the daily backups; empty: none (PORTAL_BACKUP_DIR)")
+	backupKeep := fs.Int("backup-keep", envInt("PORTAL_BACKUP_KEEP", 7), "how many daily backups to keep (PORTAL_BACKUP_KEEP)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -109,6 +133,13 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	workers := h.StartWorkers(ctx)
+	closeSocket, err := serveBackupSocket(ctx, st, *dbPath, logger)
+	if err != nil {
+		logger.Warn("online backup socket unavailable; `portal backup` works only with the server stopped", "err", err)
+	} else {
+		defer closeSocket()
+	}
+	backupSchedule(ctx, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {

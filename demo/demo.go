@@ -62,6 +62,9 @@ func counts(st *store.Store) (staff, customers int, err error) {
 // units created in it. Units are looked up by code first, so a start that
 // failed after the org units were written can simply be repeated.
 func FirstStart(st *store.Store, o Options) ([]Login, error) {
+	if err := addDefaultTemplates(st); err != nil {
+		return nil, fmt.Errorf("message templates: %w", err)
+	}
 	staff, _, err := counts(st)
 	if err != nil || staff > 0 {
 		return nil, err
@@ -99,6 +102,12 @@ func FirstStart(st *store.Store, o Options) ([]Login, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := seedAnnouncements(st, w); err != nil {
+		return nil, err
+	}
+	if err := seedOrdering(st, w); err != nil {
+		return nil, fmt.Errorf("ordering: %w", err)
 	}
 	return logins, nil
 }

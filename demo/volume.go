@@ -35,6 +35,8 @@ func run(args []string, out io.Writer) error {
 	nLocs := fs.Int("locations", 3, "locations per customer (the first is primary)")
 	nUsers := fs.Int("users", 2, "users per customer: manager, buyer, finance, then more buyers")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data")
+	nProducts := fs.Int("products", 0, "number of products to generate (ordering center)")
+	nEntries := fs.Int("entries", 0, "number of catalog entries among them, published in varied patterns")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: portal demo [flags]\n\nFills a fresh database with the demo org tree and staff and generated dealers at volume.\nEvery user's password is %s.\n\nFlags:\n", DemoPassword)
 		fs.PrintDefaults()
@@ -108,6 +110,9 @@ func run(args []string, out io.Writer) error {
 		}
 		done += n
 		fmt.Fprintf(out, "  %*d / %d customers  %6.1fs\n", len(strconv.Itoa(*nCust)), done, *nCust, time.Since(start).Seconds())
+	}
+	if err := volumeOrdering(st, w, *seed, *nCust, *nProducts, *nEntries, out); err != nil {
+		return fmt.Errorf("ordering: %w", err)
 	}
 	fmt.Fprintf(out, "Done in %.1fs: %d org units, %d customer groups, %d staff, %d customers, %d locations, %d dealer users.\n",
 		time.Since(start).Seconds(), len(w.org), len(w.groups), len(w.staff), *nCust, *nCust**nLocs, *nCust**nUsers)

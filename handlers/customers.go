@@ -120,16 +120,9 @@ type customerFormData struct {
 }
 
 func (h *Handler) customerForm(c *fiber.Ctx, cu *model.Customer) (*View, error) {
-	d := &customerFormData{Customer: cu, Token: randomHex(16)}
-	if tok := c.FormValue("_idem"); tok != "" {
-		d.Token = tok
-	}
+	d := &customerFormData{Customer: cu, Token: formToken(c)}
 	err := h.store.View(func(t *store.Tx) error { d.customerChoices = h.customerChoices(t); return nil })
-	title := "customers.edit"
-	if cu.ID == 0 {
-		title = "customers.new"
-	}
-	return h.view(c, title, d), err
+	return h.view(c, newOrEdit(cu.ID, "customers.new", "customers.edit"), d), err
 }
 
 func (h *Handler) newCustomer(c *fiber.Ctx) error {

@@ -12,9 +12,9 @@ const tplDealerUserForm = "customers/user_form"
 // Dealer users are managed by staff who may manage dealers (for customers in
 // their scope) and by the dealer's own manager (for its own customer).
 func (h *Handler) registerDealerUsers(r fiber.Router) {
-	r.Get("/customers/:id/users/new", h.newDealerUser)
+	r.Get("/customers/:id/users/new", h.showDealerUserForm)
 	r.Post("/customers/:id/users", h.createDealerUser)
-	r.Get("/customers/:id/users/:uid/edit", h.editDealerUser)
+	r.Get("/customers/:id/users/:uid/edit", h.showDealerUserForm)
 	r.Post("/customers/:id/users/:uid", h.updateDealerUser)
 	r.Post("/customers/:id/users/:uid/password", h.resetDealerPassword)
 	r.Post("/customers/:id/users/:uid/disable", h.disableDealerUser)
@@ -69,26 +69,11 @@ func (h *Handler) loadDealerUser(c *fiber.Ctx) (*model.Customer, *model.User, er
 }
 
 func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User) *View {
-	tok := c.FormValue("_idem")
-	if tok == "" {
-		tok = randomHex(16)
-	}
-	title := "dealer_user.edit"
-	if u.ID == 0 {
-		title = "dealer_user.new"
-	}
-	return h.view(c, title, &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: tok})
+	return h.view(c, newOrEdit(u.ID, "dealer_user.new", "dealer_user.edit"), &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: formToken(c)})
 }
 
-func (h *Handler) newDealerUser(c *fiber.Ctx) error {
-	cu, u, err := h.loadDealerUser(c)
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, tplDealerUserForm, h.dealerUserView(c, cu, u))
-}
-
-func (h *Handler) editDealerUser(c *fiber.Ctx) error {
+// showDealerUserForm shows the form for a new dealer user or an existing one.
+func (h *Handler) showDealerUserForm(c *fiber.Ctx) error {
 	cu, u, err := h.loadDealerUser(c)
 	if err != nil {
 		return err

@@ -50,10 +50,7 @@ type groupFormData struct {
 }
 
 func (h *Handler) groupView(c *fiber.Ctx, g *model.CustomerGroup) *View {
-	tok := c.FormValue("_idem")
-	if tok == "" {
-		tok = randomHex(16)
-	}
+	tok := formToken(c)
 	d := &groupFormData{Group: g, Token: tok}
 	title := "groups.new"
 	if g.ID != 0 {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"dealerportal/model"
@@ -47,6 +48,14 @@ type Handler struct {
 	assets  *assets
 	log     *slog.Logger
 	nav     []navItem
+	// visits buffers catalog visit statistics (flushed by a worker).
+	visits *store.VisitRecorder
+	// Operations: request metrics, the last scheduled backup, whether the
+	// background workers run, when the process started.
+	metrics    *metrics
+	lastBackup atomic.Pointer[backupState]
+	workersUp  atomic.Bool
+	started    time.Time
 }
 
 // BodyLimit is the largest request body accepted (attachments are 10 MiB).
@@ -62,7 +71,7 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter()}
+	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(), metrics: newMetrics(), started: time.Now()}
 	if h.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}
@@ -77,6 +86,7 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	h.nav = h.navigation()
+	h.visits = store.NewVisitRecorder(st)
 	return h, nil
 }
 
@@ -97,6 +107,7 @@ func (h *Handler) App() *fiber.App {
 	app.Use(h.requestLog, h.recoverPanic, h.securityHeaders)
 	app.Get("/static/:file", h.serveStatic)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", h.ready)
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin)
 	h.routes(app)
@@ -119,10 +130,14 @@ func (h *Handler) routes(app *fiber.App) {
 	h.registerCustomers(app)
 	h.registerDealerUsers(app)
 	h.registerAttachments(app)
+	h.registerOps(app)
 	h.registerOrgUnits(app)
 	h.registerStaff(app)
 	h.registerGroups(app)
 	h.registerSettings(app)
+	h.registerAnnouncements(app)
+	h.registerMessages(app)
+	h.registerOrdering(app)
 }
 
 // templateFuncs are the helpers that need no request: the per-request ones
@@ -471,6 +486,7 @@ var badgeClass = map[string]string{
 	"active": "ok", "audited": "ok", "delivered": "ok", "converted": "ok", "closed": "",
 	"inactive": "bad", "disabled": "bad", "rejected": "bad", "dead": "bad", "void": "bad",
 	"draft": "warn", "submitted": "warn", "pending": "warn",
+	"sent": "ok", "scheduled": "warn", "invalid": "bad",
 }
 
 // Badge renders a status as a coloured badge with its translated text
@@ -492,4 +508,21 @@ func (v *View) Bytes(n int64) string {
 		return strconv.FormatInt(n/1024, 10) + " KB"
 	}
 	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+}
+
+// formToken is the one-time token of a create form (hidden field _idem): the
+// posted one when a form is shown again, else a new one.
+func formToken(c *fiber.Ctx) string {
+	if tok := c.FormValue("_idem"); tok != "" {
+		return tok
+	}
+	return randomHex(16)
+}
+
+// newOrEdit picks the title key for a form of a new (id 0) or existing record.
+func newOrEdit(id uint64, newKey, editKey string) string {
+	if id == 0 {
+		return newKey
+	}
+	return editKey
 }

@@ -27,6 +27,7 @@ type Tile struct {
 // permissions allow.
 func (h *Handler) homeTiles(t *store.Tx, u *model.User, sc store.Scope) []Tile {
 	var tiles []Tile
+	tiles = append(tiles, h.messageTiles(t, u, sc)...)
 	if u.Can(model.PermViewCustomers) {
 		tiles = append(tiles, Tile{"home.customers", strconv.Itoa(t.CountCustomers(sc)), "/customers"})
 	}
@@ -40,6 +41,7 @@ func (h *Handler) homeTiles(t *store.Tx, u *model.User, sc store.Scope) []Tile {
 		_, n, _ := t.ListStaff(store.UserFilter{}, store.Page{Limit: -1})
 		tiles = append(tiles, Tile{"home.staff", strconv.Itoa(n), "/staff"})
 	}
+	tiles = append(tiles, h.orderingTiles(t, u, sc)...)
 	return tiles
 }
 

@@ -170,6 +170,11 @@ func (h *Handler) export(c *fiber.Ctx, format, name string, headers []string, ro
 	for i, k := range headers {
 		head[i] = h.i18n.T(lang, k)
 	}
+	return h.exportRaw(c, format, name, head, rows)
+}
+
+// exportRaw is export with header texts given as they are (import templates).
+func (h *Handler) exportRaw(c *fiber.Ctx, format, name string, head []string, rows [][]string) error {
 	file := fmt.Sprintf("%s-%s", name, time.Now().Format("20060102"))
 	var buf bytes.Buffer
 	switch format {

@@ -14,9 +14,9 @@ const tplLocationForm = "customers/location_form"
 // Locations (客户地点) are maintained by staff who may manage customers and
 // by the dealer's own manager.
 func (h *Handler) registerLocations(r fiber.Router) {
-	r.Get("/customers/:id/locations/new", h.newLocation)
+	r.Get("/customers/:id/locations/new", h.showLocationForm)
 	r.Post("/customers/:id/locations", h.createLocation)
-	r.Get("/customers/:id/locations/:lid/edit", h.editLocation)
+	r.Get("/customers/:id/locations/:lid/edit", h.showLocationForm)
 	r.Post("/customers/:id/locations/:lid", h.updateLocation)
 	r.Post("/customers/:id/locations/:lid/primary", h.makePrimaryLocation)
 	r.Post("/customers/:id/locations/:lid/delete", h.deleteLocation)
@@ -64,26 +64,11 @@ func (h *Handler) loadLocation(c *fiber.Ctx) (*model.Customer, *model.Location, 
 }
 
 func (h *Handler) locationView(c *fiber.Ctx, cu *model.Customer, l *model.Location) *View {
-	tok := c.FormValue("_idem")
-	if tok == "" {
-		tok = randomHex(16)
-	}
-	title := "location.edit"
-	if l.ID == 0 {
-		title = "location.new"
-	}
-	return h.view(c, title, &locationFormData{Customer: cu, Location: l, Token: tok})
+	return h.view(c, newOrEdit(l.ID, "location.new", "location.edit"), &locationFormData{Customer: cu, Location: l, Token: formToken(c)})
 }
 
-func (h *Handler) newLocation(c *fiber.Ctx) error {
-	cu, l, err := h.loadLocation(c)
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, tplLocationForm, h.locationView(c, cu, l))
-}
-
-func (h *Handler) editLocation(c *fiber.Ctx) error {
+// showLocationForm shows the form for a new location or an existing one.
+func (h *Handler) showLocationForm(c *fiber.Ctx) error {
 	cu, l, err := h.loadLocation(c)
 	if err != nil {
 		return err

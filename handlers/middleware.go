@@ -75,8 +75,11 @@ func (h *Handler) requestLog(c *fiber.Ctx) error {
 	if u := currentUser(c); u != nil {
 		user = u.Username
 	}
-	h.log.Info("http", "req", id, "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"user", user, "ms", time.Since(start).Milliseconds())
+	elapsed := time.Since(start)
+	route := c.Method() + " " + c.Route().Path
+	h.metrics.record(route, c.Response().StatusCode(), elapsed)
+	h.log.Info("http", "req", id, "method", c.Method(), "path", c.Path(), "route", c.Route().Path, "status", c.Response().StatusCode(),
+		"user", user, "ms", elapsed.Milliseconds())
 	return nil
 }
 
@@ -126,7 +129,8 @@ func (h *Handler) loadSession(c *fiber.Ctx) error {
 				return nil
 			}
 			sess, user = s, u
-			touch = t.Now.Sub(s.LastSeen) > 5*time.Minute
+			// The header's polled inbox count does not keep an idle session alive.
+			touch = t.Now.Sub(s.LastSeen) > 5*time.Minute && c.Path() != "/inbox/count"
 			return nil
 		})
 		if sess != nil {
@@ -176,7 +180,7 @@ const (
 // publicPaths need no login.
 func isPublic(path string) bool {
 	switch path {
-	case "/login", "/lang", "/healthz", "/favicon.ico":
+	case "/login", "/lang", "/healthz", "/readyz", "/favicon.ico":
 		return true
 	}
 	return strings.HasPrefix(path, "/static/")

@@ -27,12 +27,29 @@ var navGroups = []string{"nav.g.announcements", "nav.g.ordering", "nav.g.orders"
 
 func (h *Handler) navigation() []navItem {
 	return []navItem{
+		{"nav.g.announcements", "nav.announcements", "/announcements", model.PermViewAnnouncements},
+		{"nav.g.announcements", "nav.my_announcements", "/my/announcements", model.PermMyAnnouncements},
+		{"nav.g.system", "nav.message_templates", "/messages/templates", model.PermAdmin},
+		{"nav.g.system", "nav.outbox", "/messages/outbox", model.PermAdmin},
+		{"nav.g.system", "nav.messaging_settings", "/messages/settings", model.PermAdmin},
+		{"nav.g.ordering", "nav.shop_catalog", "/catalog", model.PermShop},
+		{"nav.g.ordering", "nav.quick_order", "/quick-order", model.PermShop},
+		{"nav.g.ordering", "nav.favorites", "/favorites", model.PermShop},
+		{"nav.g.ordering", "nav.cart", "/cart", model.PermShop},
+		{"nav.g.ordering", "nav.bought", "/bought", model.PermShop},
+		{"nav.g.ordering", "nav.products", "/products", model.PermViewCatalog},
+		{"nav.g.ordering", "nav.categories", "/categories", model.PermViewCatalog},
+		{"nav.g.ordering", "nav.catalog_entries", "/catalog-entries", model.PermViewCatalog},
+		{"nav.g.ordering", "nav.prices", "/prices", model.PermViewCatalog},
+		{"nav.g.ordering", "nav.catalog_visits", "/catalog-visits", model.PermCatalogStats},
+		{"nav.g.system", "nav.ordering_settings", "/settings/ordering", model.PermAdmin},
 		{"nav.g.customers", "nav.customers", "/customers", model.PermViewCustomers},
 		{"nav.g.customers", "nav.groups", "/customer-groups", model.PermManageCustomers},
 		{"nav.g.customers", "nav.my_company", "/my/company", model.PermViewOwnCustomer},
 		{"nav.g.system", "nav.org_units", "/org-units", model.PermManageOrg},
 		{"nav.g.system", "nav.staff", "/staff", model.PermManageStaff},
 		{"nav.g.system", "nav.settings", "/settings", model.PermAdmin},
+		{"nav.g.system", "nav.system_status", "/admin/system", model.PermAdmin},
 	}
 }
 

@@ -50,10 +50,7 @@ type orgUnitFormData struct {
 }
 
 func (h *Handler) orgUnitView(c *fiber.Ctx, u *model.OrgUnit) *View {
-	tok := c.FormValue("_idem")
-	if tok == "" {
-		tok = randomHex(16)
-	}
+	tok := formToken(c)
 	tree := h.store.OrgTree()
 	d := &orgUnitFormData{Unit: u, Token: tok}
 	for _, n := range tree.Flatten() {

@@ -38,6 +38,21 @@ var scopeMatrix = []scopeRoute{
 	{"POST", "/customers/{cust}/users/{user}/enable"},
 	{"GET", "/attachments/{att}"},
 	{"POST", "/attachments/{att}/delete"},
+	// Announcements: {ann} is published to the target customer only, {annatt}
+	// is its attachment (staff see every announcement: dealerOnlyRow).
+	{"GET", "/announcements/{ann}"},
+	{"GET", "/announcements/{ann}/edit"},
+	{"POST", "/announcements/{ann}"},
+	{"POST", "/announcements/{ann}/audit"},
+	{"POST", "/announcements/{ann}/unaudit"},
+	{"POST", "/announcements/{ann}/invalidate"},
+	{"POST", "/announcements/{ann}/delete"},
+	{"POST", "/announcements/{ann}/attachments"},
+	{"GET", "/attachments/{annatt}"},
+	{"POST", "/attachments/{annatt}/delete"},
+	// The target customer's buyer's in-app message: nobody else's.
+	{"GET", "/inbox/{msg}"},
+	{"POST", "/inbox/{msg}/read"},
 }
 
 // scopeActors are users who must not see the target customer's data, each
@@ -68,14 +83,19 @@ func TestScopeMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	messagingScopeFixtures(t, e)
 	for _, a := range scopeActors {
 		c := e.login(a.user)
 		c.get("/")
 		target := strings.ToLower(a.target)
 		repl := strings.NewReplacer(
 			"{cust}", e.id("customer:"+a.target), "{loc}", e.id("location:"+a.target),
-			"{user}", e.id("user:"+target+".buyer"), "{att}", e.id("att:"+a.target))
+			"{user}", e.id("user:"+target+".buyer"), "{att}", e.id("att:"+a.target),
+			"{ann}", e.id("ann:"+a.target), "{annatt}", e.id("annatt:"+a.target), "{msg}", e.id("msg:"+a.target))
 		for _, r := range scopeMatrix {
+			if dealerOnlyRow(r.path, a.user) {
+				continue
+			}
 			path := repl.Replace(r.path)
 			var res resp
 			if r.method == "GET" {

@@ -11,6 +11,8 @@ import (
 // when ctx is cancelled and every job has stopped.
 func (h *Handler) StartWorkers(ctx context.Context) *sync.WaitGroup {
 	wg := &sync.WaitGroup{}
+	h.workersUp.Store(true)
+	go func() { <-ctx.Done(); h.workersUp.Store(false) }()
 	every(ctx, wg, time.Hour, func() {
 		if n, err := h.store.PurgeSessions(); err != nil {
 			h.log.Error("purge sessions", "err", err)
@@ -21,6 +23,8 @@ func (h *Handler) StartWorkers(ctx context.Context) *sync.WaitGroup {
 			h.log.Error("purge form tokens", "err", err)
 		}
 	})
+	h.startVisitFlusher(ctx, wg)
+	h.startMessaging(ctx, wg)
 	return wg
 }
 

@@ -163,13 +163,13 @@ func (p *PriceRecord) Validate() error {
 	}
 	var err error
 	if p.From, err = ParseDate(p.From); err != nil {
-		v.Add("from", "err.date", nil)
+		v.Add("from", "err.price_date", nil)
 	}
 	if p.To, err = ParseDate(p.To); err != nil {
-		v.Add("to", "err.date", nil)
+		v.Add("to", "err.price_date", nil)
 	}
 	if p.From != "" && p.To != "" && p.To < p.From {
-		v.Add("to", "err.date_order", nil)
+		v.Add("to", "err.price_date_order", nil)
 	}
 	return v.Err()
 }

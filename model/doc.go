@@ -139,3 +139,38 @@ func (m Machine) Apply(d *Doc, action string, u *User, reason string, now time.T
 	d.Status = t.To
 	return nil
 }
+
+// DocSummary is what document lists show and filter on. The store keeps it in
+// index buckets, so that a list page decodes no document.
+type DocSummary struct {
+	ID         uint64 `json:"i"`
+	CustomerID uint64 `json:"c"`
+	Number     string `json:"n"`
+	Status     Status `json:"s"`
+	// Date is the document's business date, YYYY-MM-DD in the enterprise zone.
+	Date   string `json:"d"`
+	Amount Money  `json:"a"`
+	// Text is what a search matches (lower case): number, names, remarks…
+	Text string `json:"t,omitempty"`
+	// Flag marks a document for a module's own filter (e.g. "red", "hold").
+	Flag string `json:"f,omitempty"`
+}
+
+// Document is a business document the store keeps with the shared machinery
+// (numbers, optimistic locking, scope by customer, list indexes).
+type Document interface {
+	GetMeta() *Meta
+	// Header returns the number, status and audit trail.
+	Header() *Doc
+	// DocID and SetDocID read and assign the id.
+	DocID() uint64
+	SetDocID(uint64)
+	// Owner is the customer the document belongs to (its data scope).
+	Owner() uint64
+	// Summarize gives the list summary (ID, CustomerID and Number are filled
+	// in by the store).
+	Summarize() DocSummary
+}
+
+// Header gives the store access to the embedded Doc.
+func (d *Doc) Header() *Doc { return d }

@@ -44,14 +44,14 @@ const (
 	EventMonthlyStatement Event = "statement.monthly"
 )
 
-// Audience says whose users an event is mainly for, which sets the default
-// recipients of a new template: the customer's users, or the responsible
-// staff.
-type Audience string
+// EventAudience says whose users an event is mainly for, which sets the
+// default recipients of a new template: the customer's users, or the
+// responsible staff.
+type EventAudience string
 
 const (
-	AudienceDealer Audience = "dealer"
-	AudienceStaff  Audience = "staff"
+	ForDealer EventAudience = "dealer"
+	ForStaff  EventAudience = "staff"
 )
 
 // EventDef describes one event: its name, its default audience and the named
@@ -59,7 +59,7 @@ const (
 // the common placeholders too.
 type EventDef struct {
 	Name         Event
-	Audience     Audience
+	Audience     EventAudience
 	Placeholders []string
 }
 
@@ -72,35 +72,35 @@ func withReason(ph []string) []string { return append(append([]string(nil), ph..
 
 // EventCatalogue lists every event in display order.
 var EventCatalogue = []EventDef{
-	{EventAnnouncementPublished, AudienceDealer, []string{"doc_number", "title", "effective_from", "expires_at"}},
-	{EventCatalogPublished, AudienceDealer, []string{"title", "product_code", "product_name", "category"}},
-	{EventOrderSubmitted, AudienceStaff, docPH},
-	{EventOrderRejected, AudienceDealer, withReason(docPH)},
-	{EventOrderUnrejected, AudienceDealer, docPH},
-	{EventOrderConverted, AudienceDealer, append(append([]string(nil), docPH...), "sales_order")},
-	{EventOrderCreditHold, AudienceStaff, append(append([]string(nil), docPH...), "credit_limit", "exposure")},
-	{EventReturnSubmitted, AudienceStaff, docPH},
-	{EventReturnRejected, AudienceDealer, withReason(docPH)},
-	{EventReturnUnrejected, AudienceDealer, docPH},
-	{EventReturnConverted, AudienceDealer, append(append([]string(nil), docPH...), "return_notice")},
-	{EventChangeSubmitted, AudienceStaff, append(append([]string(nil), docPH...), "sales_order")},
-	{EventChangeEffective, AudienceDealer, append(append([]string(nil), docPH...), "sales_order")},
-	{EventChangeRejected, AudienceDealer, withReason(append(append([]string(nil), docPH...), "sales_order"))},
-	{EventDeliveryNoticeCreated, AudienceDealer, append(append([]string(nil), docPH...), "sales_order", "ship_date", "carrier", "tracking_number")},
-	{EventReconOutboundConfirmed, AudienceStaff, docPH},
-	{EventReconOutboundCancelled, AudienceStaff, docPH},
-	{EventReconOutboundDisputed, AudienceStaff, withReason(docPH)},
-	{EventReconInvoiceConfirmed, AudienceStaff, docPH},
-	{EventReconInvoiceCancelled, AudienceStaff, docPH},
-	{EventReconInvoiceDisputed, AudienceStaff, withReason(docPH)},
-	{EventReconReceiptConfirmed, AudienceStaff, docPH},
-	{EventReconReceiptCancelled, AudienceStaff, docPH},
-	{EventReconReceiptDisputed, AudienceStaff, withReason(docPH)},
-	{EventComplaintStatus, AudienceDealer, append(append([]string(nil), docPH...), "old_status", "resolution")},
-	{EventServiceRequestStatus, AudienceDealer, append(append([]string(nil), docPH...), "old_status", "handler")},
-	{EventOpportunityEvaluated, AudienceDealer, append(append([]string(nil), docPH...), "verdict", "protection_end", "project")},
-	{EventCommentAdded, AudienceStaff, append(append([]string(nil), docPH...), "comment")},
-	{EventMonthlyStatement, AudienceDealer, []string{"period", "closing_balance"}},
+	{EventAnnouncementPublished, ForDealer, []string{"doc_number", "title", "effective_from", "expires_at"}},
+	{EventCatalogPublished, ForDealer, []string{"title", "product_code", "product_name", "category"}},
+	{EventOrderSubmitted, ForStaff, docPH},
+	{EventOrderRejected, ForDealer, withReason(docPH)},
+	{EventOrderUnrejected, ForDealer, docPH},
+	{EventOrderConverted, ForDealer, append(append([]string(nil), docPH...), "sales_order")},
+	{EventOrderCreditHold, ForStaff, append(append([]string(nil), docPH...), "credit_limit", "exposure")},
+	{EventReturnSubmitted, ForStaff, docPH},
+	{EventReturnRejected, ForDealer, withReason(docPH)},
+	{EventReturnUnrejected, ForDealer, docPH},
+	{EventReturnConverted, ForDealer, append(append([]string(nil), docPH...), "return_notice")},
+	{EventChangeSubmitted, ForStaff, append(append([]string(nil), docPH...), "sales_order")},
+	{EventChangeEffective, ForDealer, append(append([]string(nil), docPH...), "sales_order")},
+	{EventChangeRejected, ForDealer, withReason(append(append([]string(nil), docPH...), "sales_order"))},
+	{EventDeliveryNoticeCreated, ForDealer, append(append([]string(nil), docPH...), "sales_order", "ship_date", "carrier", "tracking_number")},
+	{EventReconOutboundConfirmed, ForStaff, docPH},
+	{EventReconOutboundCancelled, ForStaff, docPH},
+	{EventReconOutboundDisputed, ForStaff, withReason(docPH)},
+	{EventReconInvoiceConfirmed, ForStaff, docPH},
+	{EventReconInvoiceCancelled, ForStaff, docPH},
+	{EventReconInvoiceDisputed, ForStaff, withReason(docPH)},
+	{EventReconReceiptConfirmed, ForStaff, docPH},
+	{EventReconReceiptCancelled, ForStaff, docPH},
+	{EventReconReceiptDisputed, ForStaff, withReason(docPH)},
+	{EventComplaintStatus, ForDealer, append(append([]string(nil), docPH...), "old_status", "resolution")},
+	{EventServiceRequestStatus, ForDealer, append(append([]string(nil), docPH...), "old_status", "handler")},
+	{EventOpportunityEvaluated, ForDealer, append(append([]string(nil), docPH...), "verdict", "protection_end", "project")},
+	{EventCommentAdded, ForStaff, append(append([]string(nil), docPH...), "comment")},
+	{EventMonthlyStatement, ForDealer, []string{"period", "closing_balance"}},
 }
 
 // FindEvent returns the definition of an event, or nil when unknown.

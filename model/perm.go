@@ -21,18 +21,23 @@ const (
 	PermManageCatalog Perm = "catalog.manage" // staff: maintain, publish and import them
 	PermCatalogStats  Perm = "catalog.stats"  // staff: catalog visit statistics
 	PermShop          Perm = "catalog.shop"   // dealers: catalog, favorites, cart, quick order
+
+	// Announcements (企业公告).
+	PermViewAnnouncements   Perm = "announcements.view"   // staff: the announcement list and documents
+	PermManageAnnouncements Perm = "announcements.manage" // staff: create, edit, audit, unaudit, invalidate
+	PermMyAnnouncements     Perm = "announcements.own"    // dealers: 我的公告
 )
 
 var rolePerms = map[Role][]Perm{
-	RoleAdmin:   {PermAdmin, PermManageOrg, PermManageStaff, PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats},
-	RoleSales:   {PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats},
-	RoleFinance: {PermViewCustomers, PermViewCatalog},
-	RoleService: {PermViewCustomers, PermViewCatalog},
-	RoleViewer:  {PermViewCustomers, PermViewCatalog, PermCatalogStats},
+	RoleAdmin:   {PermAdmin, PermManageOrg, PermManageStaff, PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats, PermViewAnnouncements, PermManageAnnouncements},
+	RoleSales:   {PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats, PermViewAnnouncements, PermManageAnnouncements},
+	RoleFinance: {PermViewCustomers, PermViewCatalog, PermViewAnnouncements},
+	RoleService: {PermViewCustomers, PermViewCatalog, PermViewAnnouncements},
+	RoleViewer:  {PermViewCustomers, PermViewCatalog, PermCatalogStats, PermViewAnnouncements},
 
-	RoleManager:       {PermViewOwnCustomer, PermManageOwnUsers, PermManageOwnLocs, PermShop},
-	RoleBuyer:         {PermViewOwnCustomer, PermShop},
-	RoleDealerFinance: {PermViewOwnCustomer},
+	RoleManager:       {PermViewOwnCustomer, PermManageOwnUsers, PermManageOwnLocs, PermShop, PermMyAnnouncements},
+	RoleBuyer:         {PermViewOwnCustomer, PermShop, PermMyAnnouncements},
+	RoleDealerFinance: {PermViewOwnCustomer, PermMyAnnouncements},
 }
 
 // Can reports whether u may perform p. A disabled or nil user, or one of no

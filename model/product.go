@@ -19,9 +19,9 @@ type Product struct {
 	// TaxRate in basis points: 1300 is 13%.
 	TaxRate int64 `json:"tax_rate" validate:"gte=0,lte=10000"`
 	// Weight in kilograms, as milli-units (grams).
-	Weight Qty             `json:"weight,omitempty" validate:"gte=0"`
-	Active bool            `json:"active"`
-	Images []ProductImage  `json:"images,omitempty"`
+	Weight Qty            `json:"weight,omitempty" validate:"gte=0"`
+	Active bool           `json:"active"`
+	Images []ProductImage `json:"images,omitempty"`
 	Meta
 }
 

@@ -207,7 +207,11 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 	if err := t.b(bCustomersByName).Put(nameKey(c.Name, c.ID), sum); err != nil {
 		return err
 	}
-	return putJSON(b, itob(c.ID), c)
+	if err := putJSON(b, itob(c.ID), c); err != nil {
+		return err
+	}
+	// Its group or org unit decides which catalog entries it sees.
+	return t.reindexCustomerCatalog(c.ID)
 }
 
 // CountCustomers counts the customers in scope (home tiles).

@@ -12,6 +12,9 @@ type Page struct {
 	Offset int
 	Limit  int
 	Desc   bool
+	// After continues a newest-first document list below this id (keyset
+	// paging: deep pages cost what the first does).
+	After uint64
 }
 
 // scanIndex walks an index bucket in key order (reverse when desc) over the

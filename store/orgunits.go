@@ -110,7 +110,11 @@ func (t *Tx) SaveOrgUnit(u *model.OrgUnit) (err error) {
 		return err
 	}
 	t.orgDirty = true
-	return putJSON(b, itob(u.ID), u)
+	if err := putJSON(b, itob(u.ID), u); err != nil {
+		return err
+	}
+	// A move changes which org publish targets cover the customers below.
+	return t.catalogOrgChanged(u.ID)
 }
 
 func (t *Tx) orgHasCustomers(org uint64) bool {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,6 +53,13 @@ var allBuckets = [][]byte{
 	bOrgUnits, bOrgUnitsByCode, bGroups, bGroupsByCode, bCustomers, bCustomersByCode, bCustomersByName,
 	bLocations, bAttachments, bAttachmentBlobs, bAttachmentsByOwn, bOutbox, bOutboxPending,
 	bActivity, bActivityByRecord, bSettings, bIdempotency,
+	// Announcements and the message platform (announcements.go, messages.go).
+	bAnnouncements, bAnnouncementsByDate, bAnnouncementsByNumber, bAnnouncementAudience, bAnnouncementReads, bAnnouncementsToNotify,
+	bMessageTemplates, bMessagePrefs, bDeliveries, bDeliveriesIndex, bDeliveriesDue, bInbox, bInboxUnread,
+	// The ordering center (products.go: orderingBuckets).
+	bProducts, bProductsByCode, bStock, bImageVariants, bCategories, bCategoriesByCode,
+	bCatalog, bCatalogByProduct, bCatalogSummary, bCatalogTargets, bCustCatalog, bCatalogNotified,
+	bPrices, bPricesByProduct, bFavorites, bCart, bPurchases, bVisits, bImportJobs,
 }
 
 // Store is the open database. Its methods are safe for concurrent use.
@@ -72,7 +80,16 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType})
+	return OpenExisting(path, 2*time.Second)
+}
+
+// OpenExisting opens the file (creating it if missing) waiting at most wait
+// for the lock; ErrLocked when a running portal holds it.
+func OpenExisting(path string, wait time.Duration) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, ErrLocked
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -240,3 +257,5 @@ func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
 	}
 	return b.Put(k, value)
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

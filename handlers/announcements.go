@@ -1,0 +1,509 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplAnnouncementList = "announcements/list"
+	tplAnnouncementForm = "announcements/form"
+	tplAnnouncementView = "announcements/view"
+	tplMyAnnouncements  = "announcements/mine"
+)
+
+// Announcements (企业公告, SPEC §2.1): staff write them, audit publishes them
+// (审核即发布) to their audience, dealers read them in 我的公告. The same URL
+// /announcements/:id serves both: staff see the document with its actions, a
+// dealer sees it only while it is published to its customer (else 404) and
+// opening it marks it read.
+func (h *Handler) registerAnnouncements(r fiber.Router) {
+	r.Get("/announcements", h.showAnnouncements)
+	r.Get("/announcements/new", h.newAnnouncement)
+	r.Post("/announcements", h.createAnnouncement)
+	r.Get("/announcements/:id", h.showAnnouncement)
+	r.Get("/announcements/:id/edit", h.editAnnouncement)
+	r.Post("/announcements/:id", h.updateAnnouncement)
+	r.Post("/announcements/:id/attachments", h.uploadAnnouncementAttachment)
+	r.Post("/announcements/:id/delete", h.deleteAnnouncement)
+	r.Post("/announcements/:id/:action", h.actOnAnnouncement)
+	r.Get("/my/announcements", h.showMyAnnouncements)
+}
+
+// announcementChoices are the audience options of the form.
+type announcementChoices struct {
+	Groups []*model.CustomerGroup
+	Orgs   []model.Node
+}
+
+func (h *Handler) announcementChoices(t *store.Tx) announcementChoices {
+	ch := announcementChoices{Orgs: t.OrgTree().Flatten()}
+	ch.Groups, _ = t.CustomerGroups()
+	return ch
+}
+
+// announcementRow is one line of the staff list.
+type announcementRow struct {
+	*model.Announcement
+	State    model.Status
+	Audience string
+}
+
+type announcementListData struct {
+	List
+	States []model.Status
+}
+
+// audienceText describes an audience in words for lists and exports.
+func (h *Handler) audienceText(t *store.Tx, lang string, a model.Audience) string {
+	if a.All {
+		return h.i18n.T(lang, "announcement.audience_all")
+	}
+	var parts []string
+	for _, id := range a.Customers {
+		if c, err := t.Customer(store.AdminScope(), id); err == nil {
+			parts = append(parts, c.Code+" "+c.Name)
+		}
+	}
+	for _, id := range a.Groups {
+		if g, err := t.CustomerGroup(id); err == nil {
+			parts = append(parts, h.i18n.T(lang, "announcement.group_prefix")+g.Name)
+		}
+	}
+	tree := t.OrgTree()
+	for _, id := range a.OrgUnits {
+		if u := tree.Unit(id); u != nil {
+			parts = append(parts, h.i18n.T(lang, "announcement.org_prefix")+tree.Path(id))
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
+// showAnnouncements is the staff list (序时簿) with filters, paging and export.
+func (h *Handler) showAnnouncements(c *fiber.Ctx) error {
+	if err := need(c, model.PermViewAnnouncements); err != nil {
+		return err
+	}
+	q := parseListQuery(c, "effective", "number")
+	if q.Get("sort") == "" {
+		q.Desc = true
+	}
+	sc := h.scope(c)
+	loc := h.store.Settings().Location()
+	f := store.AnnouncementFilter{Q: q.Q, State: model.Status(q.Get("state")), Sort: q.Sort}
+	f.From, _ = parseDay(q.Get("from"), loc)
+	if to, ok := parseDay(q.Get("to"), loc); ok {
+		f.To = to.AddDate(0, 0, 1)
+	}
+	d := &announcementListData{States: model.AnnouncementStates}
+	var rows []announcementRow
+	err := h.store.View(func(t *store.Tx) error {
+		if code := strings.TrimSpace(q.Get("customer")); code != "" {
+			cu, err := t.CustomerByCode(sc, code)
+			if err != nil {
+				d.List = List{Rows: rows, Query: q, Pager: q.Pager(0)}
+				return nil
+			}
+			f.CustomerID = cu.ID
+		}
+		list, total, err := t.ListAnnouncements(sc, f, q.Page())
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			rows = append(rows, announcementRow{Announcement: a, State: a.State(t.Now), Audience: h.audienceText(t, lang(c), a.Audience)})
+		}
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			exp := ""
+			if !r.ExpiresAt.IsZero() {
+				exp = r.ExpiresAt.In(loc).Format("2006-01-02 15:04")
+			}
+			out = append(out, []string{r.Number, r.Title, h.i18n.T(l, "announcement.state."+string(r.State)),
+				r.EffectiveFrom.In(loc).Format("2006-01-02 15:04"), exp, r.Audience, r.CreatedBy, r.UpdatedAt.In(loc).Format("2006-01-02 15:04")})
+		}
+		return h.export(c, q.Export, "announcements", []string{"announcement.number", "announcement.title", "announcement.state",
+			"announcement.effective_from", "announcement.expires_at", "announcement.audience", "announcement.created_by", "announcement.updated_at"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplAnnouncementList, h.view(c, "announcements.title", d))
+}
+
+// parseDay reads "YYYY-MM-DD" as the start of that day in loc.
+func parseDay(s string, loc *time.Location) (time.Time, bool) {
+	d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), loc)
+	return d, err == nil
+}
+
+// parseMoment reads a datetime-local value ("2006-01-02T15:04") or a date in
+// the enterprise's zone; ok is false for anything else.
+func parseMoment(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// announcementForm is what the form shows: the record, the customer codes
+// as typed, the times in the enterprise's zone.
+type announcementForm struct {
+	A             *model.Announcement
+	CustomerCodes string
+	EffectiveFrom string
+	ExpiresAt     string
+	Token         string
+	announcementChoices
+}
+
+func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes string) (*View, error) {
+	loc := h.store.Settings().Location()
+	d := &announcementForm{A: a, CustomerCodes: codes, Token: formToken(c)}
+	if !a.EffectiveFrom.IsZero() {
+		d.EffectiveFrom = a.EffectiveFrom.In(loc).Format("2006-01-02T15:04")
+	}
+	if !a.ExpiresAt.IsZero() {
+		d.ExpiresAt = a.ExpiresAt.In(loc).Format("2006-01-02T15:04")
+	}
+	err := h.store.View(func(t *store.Tx) error {
+		d.announcementChoices = h.announcementChoices(t)
+		if codes == "" && len(a.Audience.Customers) > 0 {
+			var cs []string
+			for _, id := range a.Audience.Customers {
+				if cu, err := t.Customer(store.AdminScope(), id); err == nil {
+					cs = append(cs, cu.Code)
+				}
+			}
+			d.CustomerCodes = strings.Join(cs, ", ")
+		}
+		return nil
+	})
+	return h.view(c, newOrEdit(a.ID, "announcements.new", "announcements.edit"), d), err
+}
+
+func (h *Handler) newAnnouncement(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	a := &model.Announcement{EffectiveFrom: time.Now().UTC().Truncate(time.Minute)}
+	v, err := h.announcementView(c, a, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplAnnouncementForm, v)
+}
+
+// splitCodes splits a list of customer codes typed with commas, spaces,
+// semicolons or Chinese separators.
+func splitCodes(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t' || r == '，' || r == '、' || r == '；'
+	})
+}
+
+// readAnnouncement copies the form into a; unknown customer codes and bad
+// times are field errors.
+func (h *Handler) readAnnouncement(c *fiber.Ctx, t *store.Tx, a *model.Announcement) *model.ValidationError {
+	ve := &model.ValidationError{}
+	loc := t.Settings().Location()
+	a.Title, a.Body = c.FormValue("title"), c.FormValue("body")
+	a.Version = formUint(c, "version")
+	a.Audience = model.Audience{All: c.FormValue("audience_all") == "1", Groups: formUints(c, "audience_groups"), OrgUnits: formUints(c, "audience_orgs")}
+	var unknown []string
+	for _, code := range splitCodes(c.FormValue("audience_customers")) {
+		cu, err := t.CustomerByCode(h.scope(c), code)
+		if err != nil {
+			unknown = append(unknown, code)
+			continue
+		}
+		a.Audience.Customers = append(a.Audience.Customers, cu.ID)
+	}
+	if len(unknown) > 0 {
+		ve.Add("audience_customers", "err.unknown_codes", map[string]any{"codes": strings.Join(unknown, ", ")})
+	}
+	a.EffectiveFrom, a.ExpiresAt = time.Time{}, time.Time{}
+	if s := c.FormValue("effective_from"); s != "" {
+		if tm, ok := parseMoment(s, loc); ok {
+			a.EffectiveFrom = tm
+		} else {
+			ve.Add("effective_from", "err.datetime", nil)
+		}
+	}
+	if s := c.FormValue("expires_at"); s != "" {
+		if tm, ok := parseMoment(s, loc); ok {
+			a.ExpiresAt = tm
+		} else {
+			ve.Add("expires_at", "err.datetime", nil)
+		}
+	}
+	return ve
+}
+
+// saveAnnouncement validates and stores the form in one transaction; a new
+// one is created once per form token.
+func (h *Handler) saveAnnouncement(c *fiber.Ctx, a *model.Announcement) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	isNew := a.ID == 0
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		ve := h.readAnnouncement(c, t, a)
+		save := func() (uint64, error) {
+			if err := mergeErrors(ve, a.Validate()); err != nil {
+				return 0, err
+			}
+			if err := t.SaveAnnouncement(sc, a); err != nil {
+				return 0, err
+			}
+			return a.ID, nil
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			a.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			a.ID = 0
+		}
+		v, verr := h.announcementView(c, a, c.FormValue("audience_customers"))
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplAnnouncementForm, v)
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/announcements/"+itoa(a.ID))
+}
+
+func (h *Handler) createAnnouncement(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	return h.saveAnnouncement(c, &model.Announcement{})
+}
+
+// loadAnnouncement reads the announcement of the route through the user's
+// scope: 404 when it does not exist or the user may not see it.
+func (h *Handler) loadAnnouncement(c *fiber.Ctx) (*model.Announcement, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	if !u.Can(model.PermViewAnnouncements) && !u.Can(model.PermMyAnnouncements) {
+		return nil, fiber.ErrNotFound
+	}
+	return h.store.Announcement(h.scope(c), id)
+}
+
+func (h *Handler) editAnnouncement(c *fiber.Ctx) error {
+	a, err := h.loadAnnouncement(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	if a.Status != model.StatusDraft {
+		return &model.StateError{Action: "edit", Status: string(a.Status)}
+	}
+	v, err := h.announcementView(c, a, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplAnnouncementForm, v)
+}
+
+func (h *Handler) updateAnnouncement(c *fiber.Ctx) error {
+	a, err := h.loadAnnouncement(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	return h.saveAnnouncement(c, a)
+}
+
+// announcementPage is what the document view shows.
+type announcementPage struct {
+	A           *model.Announcement
+	State       model.Status
+	Audience    string
+	Attachments []*model.Attachment
+	Actions     []string
+	CanEdit     bool
+	Staff       bool
+	ReadAt      time.Time
+}
+
+func (h *Handler) announcementPage(c *fiber.Ctx, a *model.Announcement) (*announcementPage, error) {
+	u := currentUser(c)
+	p := &announcementPage{A: a, Staff: u.IsStaff()}
+	err := h.store.View(func(t *store.Tx) (err error) {
+		p.State = a.State(t.Now)
+		if p.Staff {
+			p.Audience = h.audienceText(t, lang(c), a.Audience)
+		}
+		p.Attachments, err = t.Attachments(store.OwnerAnnouncement, a.ID)
+		return err
+	})
+	if p.Staff {
+		p.Actions = model.AnnouncementMachine.Allowed(a.Status, u)
+		p.CanEdit = a.Status == model.StatusDraft && u.Can(model.PermManageAnnouncements)
+	}
+	return p, err
+}
+
+// showAnnouncement shows the document; for a dealer it is the reading view,
+// and opening it marks it read for this user.
+func (h *Handler) showAnnouncement(c *fiber.Ctx) error {
+	a, err := h.loadAnnouncement(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if !u.IsStaff() {
+		if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.MarkAnnouncementRead(u.ID, a.ID) }); err != nil {
+			return err
+		}
+	}
+	p, err := h.announcementPage(c, a)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplAnnouncementView, h.view(c, "announcements.view", p))
+}
+
+// announcementFlash is the confirmation of each life-cycle action.
+var announcementFlash = map[string]string{
+	"audit": "flash.announcement_audit", "unaudit": "flash.announcement_unaudit", "invalidate": "flash.announcement_invalidate",
+}
+
+// actOnAnnouncement performs audit (publish), unaudit or invalidate.
+func (h *Handler) actOnAnnouncement(c *fiber.Ctx) error {
+	a, err := h.loadAnnouncement(c)
+	if err != nil {
+		return err
+	}
+	action := c.Params("action")
+	if model.AnnouncementMachine.Find(action) == nil {
+		return fiber.ErrNotFound
+	}
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		_, err := t.ActOnAnnouncement(h.scope(c), a.ID, formUint(c, "version"), action, u)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, announcementFlash[action])
+	return h.redirect(c, "/announcements/"+itoa(a.ID))
+}
+
+func (h *Handler) deleteAnnouncement(c *fiber.Ctx) error {
+	a, err := h.loadAnnouncement(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		return t.DeleteAnnouncement(h.scope(c), a.ID, formUint(c, "version"))
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.deleted")
+	return h.redirect(c, "/announcements")
+}
+
+// uploadAnnouncementAttachment adds a file to a draft announcement. Its
+// attachments belong to no customer: who may download them is decided by the
+// announcement (store.RegisterAttachmentAccess).
+func (h *Handler) uploadAnnouncementAttachment(c *fiber.Ctx) error {
+	a, err := h.loadAnnouncement(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageAnnouncements); err != nil {
+		return err
+	}
+	if a.Status != model.StatusDraft {
+		return &model.StateError{Action: "edit", Status: string(a.Status)}
+	}
+	if err := h.saveUpload(c, store.OwnerAnnouncement, a.ID, 0); err != nil {
+		p, perr := h.announcementPage(c, a)
+		if perr != nil {
+			return perr
+		}
+		return h.formError(c, err, tplAnnouncementView, h.view(c, "announcements.view", p))
+	}
+	h.setFlash(c, "flash.uploaded")
+	return h.redirect(c, "/announcements/"+itoa(a.ID)+"#attachments")
+}
+
+// myAnnouncementRow is one line of 我的公告.
+type myAnnouncementRow struct {
+	*model.Announcement
+	Unread      bool
+	Attachments int
+}
+
+// showMyAnnouncements is 我的公告: the published announcements addressed to
+// the dealer's customer, newest first, unread ones marked.
+func (h *Handler) showMyAnnouncements(c *fiber.Ctx) error {
+	if err := need(c, model.PermMyAnnouncements); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	q := parseListQuery(c)
+	var rows []myAnnouncementRow
+	var total int
+	err := h.store.View(func(t *store.Tx) error {
+		list, n, err := t.MyAnnouncements(h.scope(c), q.Q, q.Page())
+		if err != nil {
+			return err
+		}
+		total = n
+		for _, a := range list {
+			atts, _ := t.Attachments(store.OwnerAnnouncement, a.ID)
+			rows = append(rows, myAnnouncementRow{Announcement: a, Unread: t.AnnouncementReadAt(u.ID, a.ID).IsZero(), Attachments: len(atts)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		loc := h.store.Settings().Location()
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, []string{r.Number, r.Title, r.EffectiveFrom.In(loc).Format("2006-01-02 15:04")})
+		}
+		return h.export(c, q.Export, "announcements", []string{"announcement.number", "announcement.title", "announcement.effective_from"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplMyAnnouncements, h.view(c, "announcements.mine", &List{Rows: rows, Query: q, Pager: q.Pager(total)}))
+}

@@ -1,0 +1,596 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplEntryList  = "catalog/admin_list"
+	tplEntryForm  = "catalog/admin_form"
+	tplEntryView  = "catalog/admin_view"
+	tplEntryBatch = "catalog/batch"
+)
+
+// The catalog (商品目录) as staff keep it: single add, batch add, import,
+// audit/unaudit (审核 = publish), publish targets (增加/取消发布对象).
+func (h *Handler) registerCatalogAdmin(r fiber.Router) {
+	r.Get("/catalog-entries", h.showEntries)
+	r.Post("/catalog-entries/bulk", h.bulkEntries)
+	r.Get("/catalog-entries/new", h.newEntry)
+	r.Post("/catalog-entries", h.createEntry)
+	r.Get("/catalog-entries/batch", h.showBatchAdd)
+	r.Post("/catalog-entries/batch", h.batchAdd)
+	h.registerImports(r)
+	r.Get("/catalog-entries/:id", h.showEntry)
+	r.Get("/catalog-entries/:id/edit", h.editEntry)
+	r.Post("/catalog-entries/:id", h.updateEntry)
+	r.Post("/catalog-entries/:id/audit", h.auditEntry)
+	r.Post("/catalog-entries/:id/unaudit", h.unauditEntry)
+	r.Post("/catalog-entries/:id/targets", h.addTargets)
+	r.Post("/catalog-entries/:id/targets/remove", h.removeTargets)
+}
+
+// entryChoices are the options of entry forms: categories, groups, org units.
+type entryChoices struct {
+	Categories []model.CategoryNode
+	Groups     []*model.CustomerGroup
+	Orgs       []model.Node
+}
+
+func (h *Handler) entryChoices(t *store.Tx) entryChoices {
+	ch := entryChoices{Categories: t.CategoryTree().Flatten(), Orgs: t.OrgTree().Flatten()}
+	ch.Groups, _ = t.CustomerGroups()
+	return ch
+}
+
+type entryListData struct {
+	List
+	entryChoices
+	Settings *model.OrderingSettings
+	CanEdit  bool
+}
+
+func (h *Handler) showEntries(c *fiber.Ctx) error {
+	if err := need(c, model.PermViewCatalog); err != nil {
+		return fiber.ErrNotFound
+	}
+	q := parseListQuery(c, "code", "name", "new")
+	d := &entryListData{CanEdit: currentUser(c).Can(model.PermManageCatalog)}
+	var rows []*store.CatalogItem
+	var cats *model.CategoryTree
+	err := h.store.View(func(t *store.Tx) error {
+		var total int
+		var err error
+		rows, total, err = t.ListCatalog(h.scope(c), store.CatalogFilter{Q: q.Q, CategoryID: q.Uint("category"), Status: model.Status(q.Get("status")), Sort: q.Sort}, q.Page())
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		d.entryChoices = h.entryChoices(t)
+		d.Settings = t.OrderingSettings()
+		cats = t.CategoryTree()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, it := range rows {
+			out = append(out, []string{it.Product.Code, it.Entry.Title, it.Product.Name, it.Product.Spec, cats.Path(it.Entry.CategoryID),
+				it.Product.ListPrice.Plain(), it.Entry.MinQty.String(), it.Entry.Multiple.String(), it.Stock.Available().String(),
+				h.i18n.T(l, "status."+string(it.Entry.Status))})
+		}
+		return h.export(c, q.Export, "catalog", []string{"product.code", "entry.title", "product.name", "product.spec", "entry.category",
+			"product.list_price", "entry.min_qty", "entry.multiple", "stock.available", "entry.status"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplEntryList, h.view(c, "entries.title", d))
+}
+
+// bulkEntries audits or unaudits the selected entries, all in one
+// transaction: one that cannot be changed stops them all.
+func (h *Handler) bulkEntries(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	action := c.FormValue("action")
+	if action != "audit" && action != "unaudit" {
+		return fiber.ErrBadRequest
+	}
+	ids := formIDs(c, "ids")
+	if len(ids) == 0 {
+		h.setFlash(c, "flash.ord_none_selected")
+		return h.redirect(c, "/catalog-entries")
+	}
+	u := currentUser(c)
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		for _, id := range ids {
+			e, err := t.CatalogEntry(h.scope(c), id)
+			if err != nil {
+				return err
+			}
+			if e.Status == map[string]model.Status{"audit": model.StatusAudited, "unaudit": model.StatusDraft}[action] {
+				continue
+			}
+			if _, err := t.ApplyCatalogAction(h.scope(c), id, action, u, 0); err != nil {
+				return err
+			}
+			if err := t.Log("catalog_entry", id, catalogLog[action], ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, actionFlash[action])
+	return h.redirect(c, "/catalog-entries?"+string(c.Request().URI().QueryString()))
+}
+
+type entryFormData struct {
+	Entry   *model.CatalogEntry
+	Product *model.Product
+	entryChoices
+	Products []*model.Product // unlisted products to choose from (new entry)
+	Token    string
+	Form     targetForm
+}
+
+// targetForm is what the target fields of a form held, to show them again.
+type targetForm struct {
+	Customers string
+	Groups    []uint64
+	Orgs      []uint64
+}
+
+func (h *Handler) entryView(c *fiber.Ctx, e *model.CatalogEntry, tf targetForm) *View {
+	d := &entryFormData{Entry: e, Token: idemToken(c), Form: tf}
+	_ = h.store.View(func(t *store.Tx) error {
+		d.entryChoices = h.entryChoices(t)
+		if e.ProductID != 0 {
+			d.Product, _ = t.Product(e.ProductID)
+		}
+		if e.ID == 0 {
+			d.Products, _, _ = t.ListProducts(store.ProductFilter{Listed: "no", Active: "yes"}, store.Page{Limit: 500})
+		}
+		return nil
+	})
+	title := "entries.edit"
+	if e.ID == 0 {
+		title = "entries.new"
+	}
+	return h.view(c, title, d)
+}
+
+func (h *Handler) newEntry(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	e := &model.CatalogEntry{}
+	if pid, err := parseUint(c.Query("product")); err == nil {
+		e.ProductID = pid
+	}
+	return h.render(c, fiber.StatusOK, tplEntryForm, h.entryView(c, e, targetForm{}))
+}
+
+// readTargets reads the target fields: customer codes (in the user's
+// scope), group and org unit checkboxes.
+func (h *Handler) readTargets(c *fiber.Ctx, t *store.Tx) ([]model.Target, targetForm, error) {
+	tf := targetForm{Customers: c.FormValue("customer_codes"), Groups: formIDs(c, "group_ids"), Orgs: formIDs(c, "org_ids")}
+	var out []model.Target
+	for _, code := range model.SplitCodes(tf.Customers) {
+		cu, err := t.CustomerByCode(h.scope(c), code)
+		if err != nil {
+			return nil, tf, model.Invalid("customer_codes", "err.ord_customer_unknown")
+		}
+		out = append(out, model.Target{Kind: model.TargetCustomer, ID: cu.ID})
+	}
+	for _, id := range tf.Groups {
+		out = append(out, model.Target{Kind: model.TargetGroup, ID: id})
+	}
+	for _, id := range tf.Orgs {
+		out = append(out, model.Target{Kind: model.TargetOrg, ID: id})
+	}
+	return out, tf, nil
+}
+
+// readEntry copies the form's own fields into e.
+func readEntry(c *fiber.Ctx, e *model.CatalogEntry) *model.ValidationError {
+	ve := &model.ValidationError{}
+	if e.ID == 0 {
+		e.ProductID = formUint(c, "product_id")
+	}
+	e.CategoryID = formUint(c, "category_id")
+	e.Title, e.Description = c.FormValue("title"), c.FormValue("description")
+	e.ShowListPrice = c.FormValue("show_list_price") == "1"
+	e.Version = formUint(c, "version")
+	for _, f := range []struct {
+		name string
+		dst  *model.Qty
+	}{{"min_qty", &e.MinQty}, {"multiple", &e.Multiple}} {
+		if q, ok := formQty(c, f.name); ok && q >= 0 {
+			*f.dst = q
+		} else {
+			ve.Add(f.name, "err.qty_invalid", nil)
+		}
+	}
+	return ve
+}
+
+// createEntry is the single add (单个新增): the entry with its targets, as a
+// draft, or audited at once when "save and publish" was pressed.
+func (h *Handler) createEntry(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	e := &model.CatalogEntry{}
+	ve := readEntry(c, e)
+	var tf targetForm
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
+			targets, f, err := h.readTargets(c, t)
+			tf = f
+			if err := mergeErrors(ve, err); err != nil {
+				return 0, err
+			}
+			e.Targets = targets
+			if err := mergeErrors(ve, e.Validate()); err != nil {
+				return 0, err
+			}
+			if err := t.SaveCatalogEntry(h.scope(c), e); err != nil {
+				return 0, err
+			}
+			if c.FormValue("publish") == "1" {
+				if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, "audit", u, 0); err != nil {
+					return 0, err
+				}
+			}
+			return e.ID, t.Log("catalog_entry", e.ID, "create", "")
+		})
+		e.ID = id
+		return err
+	})
+	if err != nil {
+		e.ID = 0
+		return h.formError(c, err, tplEntryForm, h.entryView(c, e, tf))
+	}
+	h.setFlash(c, "flash.created")
+	return h.redirect(c, "/catalog-entries/"+itoa(e.ID))
+}
+
+func (h *Handler) loadEntry(c *fiber.Ctx) (*model.CatalogEntry, error) {
+	if !currentUser(c).Can(model.PermViewCatalog) {
+		return nil, fiber.ErrNotFound
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var e *model.CatalogEntry
+	err = h.store.View(func(t *store.Tx) error { e, err = t.CatalogEntry(h.scope(c), id); return err })
+	return e, err
+}
+
+func (h *Handler) editEntry(c *fiber.Ctx) error {
+	e, err := h.loadEntry(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplEntryForm, h.entryView(c, e, targetForm{}))
+}
+
+func (h *Handler) updateEntry(c *fiber.Ctx) error {
+	e, err := h.loadEntry(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	ve := readEntry(c, e)
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		if err := mergeErrors(ve, e.Validate()); err != nil {
+			return err
+		}
+		if err := t.SaveCatalogEntry(h.scope(c), e); err != nil {
+			return err
+		}
+		return t.Log("catalog_entry", e.ID, "update", "")
+	})
+	if err != nil {
+		return h.formError(c, err, tplEntryForm, h.entryView(c, e, targetForm{}))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/catalog-entries/"+itoa(e.ID))
+}
+
+// targetRow is one publish target as the entry page lists it.
+type targetRow struct {
+	Target model.Target
+	Label  string
+}
+
+type entryPage struct {
+	Item     *store.CatalogItem
+	Category string
+	Targets  []targetRow
+	Hidden   int // customer targets outside the viewer's scope
+	Covered  int
+	Notices  []noticeRow
+	entryChoices
+	Actions  []string
+	CanEdit  bool
+	Token    string
+	Activity []*store.Activity
+	Settings *model.OrderingSettings
+	Form     targetForm
+}
+
+type noticeRow struct {
+	Customer *model.Customer
+	Message  *model.OutboxMessage
+}
+
+func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: idemToken(c)}
+	err := h.store.View(func(t *store.Tx) error {
+		var err error
+		if d.Item, err = t.CatalogItem(sc, e.ID, 0); err != nil {
+			return err
+		}
+		d.Category = t.CategoryTree().Path(e.CategoryID)
+		d.entryChoices = h.entryChoices(t)
+		d.Settings = t.OrderingSettings()
+		tree := t.OrgTree()
+		for _, tg := range e.Targets {
+			row := targetRow{Target: tg}
+			switch tg.Kind {
+			case model.TargetCustomer:
+				cu, err := t.Customer(sc, tg.ID)
+				if err != nil {
+					d.Hidden++
+					continue
+				}
+				row.Label = cu.Code + " " + cu.Name
+			case model.TargetGroup:
+				if g, err := t.CustomerGroup(tg.ID); err == nil {
+					row.Label = g.Code + " " + g.Name
+				}
+			case model.TargetOrg:
+				row.Label = tree.Path(tg.ID)
+			}
+			d.Targets = append(d.Targets, row)
+		}
+		d.Covered = len(t.CatalogCoverage(e))
+		for _, n := range t.CatalogNotices(sc, e.ID) {
+			cu, err := t.Customer(sc, n.CustomerID)
+			if err != nil {
+				continue
+			}
+			m, _ := t.OutboxMessage(n.MessageID)
+			d.Notices = append(d.Notices, noticeRow{Customer: cu, Message: m})
+		}
+		d.Activity = t.ActivityOf("catalog_entry", e.ID, 20)
+		return nil
+	})
+	return d, err
+}
+
+func (h *Handler) showEntry(c *fiber.Ctx) error {
+	e, err := h.loadEntry(c)
+	if err != nil {
+		return err
+	}
+	d, err := h.entryPage(c, e)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplEntryView, h.view(c, "entries.view", d))
+}
+
+func (h *Handler) entryPageError(c *fiber.Ctx, e *model.CatalogEntry, err error, tf targetForm) error {
+	d, perr := h.entryPage(c, e)
+	if perr != nil {
+		return perr
+	}
+	d.Form = tf
+	return h.formError(c, err, tplEntryView, h.view(c, "entries.view", d))
+}
+
+func (h *Handler) entryAction(c *fiber.Ctx, action string) error {
+	e, err := h.loadEntry(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, action, u, formUint(c, "version")); err != nil {
+			return err
+		}
+		return t.Log("catalog_entry", e.ID, catalogLog[action], "")
+	})
+	if err != nil {
+		var ce *model.ConflictError
+		if asConflict(err, &ce) {
+			return h.entryPageError(c, e, err, targetForm{})
+		}
+		return err
+	}
+	h.setFlash(c, actionFlash[action])
+	return h.redirect(c, "/catalog-entries/"+itoa(e.ID))
+}
+
+func (h *Handler) auditEntry(c *fiber.Ctx) error   { return h.entryAction(c, "audit") }
+func (h *Handler) unauditEntry(c *fiber.Ctx) error { return h.entryAction(c, "unaudit") }
+
+// addTargets adds publish targets (增加发布对象): customers newly covered by a
+// published entry are told in the same transaction.
+func (h *Handler) addTargets(c *fiber.Ctx) error {
+	e, err := h.loadEntry(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	var tf targetForm
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		targets, f, err := h.readTargets(c, t)
+		tf = f
+		if err != nil {
+			return err
+		}
+		if _, err := t.ChangeCatalogTargets(h.scope(c), e.ID, targets, true, formUint(c, "version")); err != nil {
+			return err
+		}
+		return t.Log("catalog_entry", e.ID, "targets.add", targetSummary(targets))
+	})
+	if err != nil {
+		return h.entryPageError(c, e, err, tf)
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/catalog-entries/"+itoa(e.ID)+"#targets")
+}
+
+// removeTargets removes the checked publish targets (取消发布对象).
+func (h *Handler) removeTargets(c *fiber.Ctx) error {
+	e, err := h.loadEntry(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	var targets []model.Target
+	for _, v := range c.Request().PostArgs().PeekMulti("target") {
+		kind, id, ok := strings.Cut(string(v), ":")
+		n, err := parseUint(id)
+		if ok && err == nil {
+			targets = append(targets, model.Target{Kind: model.TargetKind(kind), ID: n})
+		}
+	}
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		if _, err := t.ChangeCatalogTargets(h.scope(c), e.ID, targets, false, formUint(c, "version")); err != nil {
+			return err
+		}
+		return t.Log("catalog_entry", e.ID, "targets.remove", targetSummary(targets))
+	})
+	if err != nil {
+		return h.entryPageError(c, e, err, targetForm{})
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/catalog-entries/"+itoa(e.ID)+"#targets")
+}
+
+func targetSummary(ts []model.Target) string {
+	parts := make([]string, 0, len(ts))
+	for _, t := range ts {
+		parts = append(parts, string(t.Kind)+":"+itoa(t.ID))
+	}
+	return strings.Join(parts, " ")
+}
+
+// ---- batch add (批量新增) ----
+
+type batchData struct {
+	List
+	entryChoices
+	Token string
+	Form  targetForm
+}
+
+// showBatchAdd lists the active products not yet in the catalog to pick from.
+func (h *Handler) showBatchAdd(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	return h.renderBatch(c, fiber.StatusOK, nil)
+}
+
+func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
+	q := parseListQuery(c, "code", "name")
+	q.Size = maxPageSize
+	d := &batchData{Token: idemToken(c)}
+	err := h.store.View(func(t *store.Tx) error {
+		rows, total, err := t.ListProducts(store.ProductFilter{Q: q.Q, Listed: "no", Active: "yes", SortKey: q.Sort}, q.Page())
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		d.entryChoices = h.entryChoices(t)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v := h.view(c, "entries.batch", d)
+	if ferr != nil {
+		return h.formError(c, ferr, tplEntryBatch, v)
+	}
+	return h.render(c, status, tplEntryBatch, v)
+}
+
+// batchAdd creates one draft entry (or published, with "publish") per
+// selected product with the same category, quantities and targets, all in
+// one transaction: nothing is created when one fails.
+func (h *Handler) batchAdd(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ids := formIDs(c, "product_ids")
+	tmpl := &model.CatalogEntry{}
+	ve := readEntry(c, tmpl)
+	if len(ids) == 0 {
+		ve.Add("product_ids", "err.ord_none_selected", nil)
+	}
+	n := 0
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
+			targets, _, err := h.readTargets(c, t)
+			if err := mergeErrors(ve, err); err != nil {
+				return 0, err
+			}
+			for _, pid := range ids {
+				e := *tmpl
+				e.ID, e.ProductID, e.Targets = 0, pid, targets
+				if err := mergeErrors(ve, e.Validate()); err != nil {
+					return 0, err
+				}
+				if err := t.SaveCatalogEntry(h.scope(c), &e); err != nil {
+					return 0, err
+				}
+				if c.FormValue("publish") == "1" {
+					if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, "audit", u, 0); err != nil {
+						return 0, err
+					}
+				}
+				if err := t.Log("catalog_entry", e.ID, "create", "batch"); err != nil {
+					return 0, err
+				}
+				n++
+			}
+			return uint64(n), nil
+		})
+		n = int(id)
+		return err
+	})
+	if err != nil {
+		return h.renderBatch(c, fiber.StatusUnprocessableEntity, err)
+	}
+	h.setFlash(c, "flash.created")
+	return h.redirect(c, "/catalog-entries?sort=new")
+}
+
+func asConflict(err error, target **model.ConflictError) bool { return errors.As(err, target) }

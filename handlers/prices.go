@@ -1,0 +1,366 @@
+package handlers
+
+import (
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplPriceList   = "prices/list"
+	tplPriceForm   = "prices/form"
+	tplPriceLookup = "prices/lookup"
+)
+
+// Customer price records (客户价格资料): staff who may manage the catalog keep
+// them; every staff member reads those of customers in scope and all group
+// records. Price look-up (定价查询) on a catalog entry serves staff and dealers.
+func (h *Handler) registerPrices(r fiber.Router) {
+	r.Get("/prices", h.showPrices)
+	r.Get("/prices/new", h.newPrice)
+	r.Post("/prices", h.createPrice)
+	r.Post("/prices/bulk", h.bulkPrices)
+	r.Get("/prices/:id/edit", h.editPrice)
+	r.Post("/prices/:id", h.updatePrice)
+	r.Post("/prices/:id/audit", h.auditPrice)
+	r.Post("/prices/:id/unaudit", h.unauditPrice)
+	r.Get("/catalog/:id/prices", h.lookupPrices)
+}
+
+// priceNames resolves the ids a price list shows.
+type priceNames struct {
+	Products  map[uint64]*model.Product
+	Customers map[uint64]*model.Customer
+	Groups    map[uint64]*model.CustomerGroup
+}
+
+func (h *Handler) priceNames(t *store.Tx, sc store.Scope, recs []*model.PriceRecord) priceNames {
+	n := priceNames{Products: map[uint64]*model.Product{}, Customers: map[uint64]*model.Customer{}, Groups: map[uint64]*model.CustomerGroup{}}
+	groups, _ := t.CustomerGroups()
+	for _, g := range groups {
+		n.Groups[g.ID] = g
+	}
+	for _, r := range recs {
+		if n.Products[r.ProductID] == nil {
+			n.Products[r.ProductID], _ = t.Product(r.ProductID)
+		}
+		if r.CustomerID != 0 && n.Customers[r.CustomerID] == nil {
+			n.Customers[r.CustomerID], _ = t.Customer(sc, r.CustomerID)
+		}
+	}
+	return n
+}
+
+type priceListData struct {
+	List
+	priceNames
+	GroupList []*model.CustomerGroup
+	CanEdit   bool
+}
+
+func (h *Handler) priceFilter(t *store.Tx, sc store.Scope, q ListQuery) store.PriceFilter {
+	f := store.PriceFilter{GroupID: q.Uint("group"), Status: model.Status(q.Get("status")), Kind: q.Get("kind")}
+	if code := q.Get("product"); code != "" {
+		if p, err := t.ProductByCode(code); err == nil {
+			f.ProductID = p.ID
+		} else {
+			f.ProductID = ^uint64(0)
+		}
+	}
+	if code := q.Get("customer"); code != "" {
+		if c, err := t.CustomerByCode(sc, code); err == nil {
+			f.CustomerID = c.ID
+		} else {
+			f.CustomerID = ^uint64(0)
+		}
+	}
+	return f
+}
+
+func (h *Handler) showPrices(c *fiber.Ctx) error {
+	if err := need(c, model.PermViewCatalog); err != nil {
+		return fiber.ErrNotFound
+	}
+	q := parseListQuery(c, "product")
+	sc := h.scope(c)
+	d := &priceListData{CanEdit: currentUser(c).Can(model.PermManageCatalog)}
+	var rows []*model.PriceRecord
+	err := h.store.View(func(t *store.Tx) error {
+		var total int
+		var err error
+		rows, total, err = t.ListPrices(sc, h.priceFilter(t, sc, q), q.Page())
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		d.priceNames = h.priceNames(t, sc, rows)
+		d.GroupList, _ = t.CustomerGroups()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			var cust, group, pcode, pname string
+			if cu := d.Customers[r.CustomerID]; cu != nil {
+				cust = cu.Code
+			}
+			if g := d.Groups[r.GroupID]; g != nil {
+				group = g.Code
+			}
+			if p := d.Products[r.ProductID]; p != nil {
+				pcode, pname = p.Code, p.Name
+			}
+			out = append(out, []string{cust, group, pcode, pname, r.Price.Plain(), r.MinQty.String(), r.From, r.To,
+				h.i18n.T(l, "status."+string(r.Status)), r.Remarks})
+		}
+		return h.export(c, q.Export, "prices", []string{"customer.code", "customer.group", "product.code", "product.name",
+			"price.price", "price.min_qty", "price.from", "price.to", "entry.status", "price.remarks"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplPriceList, h.view(c, "prices.title", d))
+}
+
+type priceFormData struct {
+	Price        *model.PriceRecord
+	ProductCode  string
+	CustomerCode string
+	Groups       []*model.CustomerGroup
+	Actions      []string
+	Token        string
+	Activity     []*store.Activity
+}
+
+func (h *Handler) priceView(c *fiber.Ctx, r *model.PriceRecord) *View {
+	d := &priceFormData{Price: r, Token: idemToken(c), Actions: model.PriceMachine.Allowed(r.Status, currentUser(c))}
+	_ = h.store.View(func(t *store.Tx) error {
+		d.Groups, _ = t.CustomerGroups()
+		if p, err := t.Product(r.ProductID); err == nil {
+			d.ProductCode = p.Code
+		}
+		if cu, err := t.Customer(h.scope(c), r.CustomerID); err == nil {
+			d.CustomerCode = cu.Code
+		}
+		if r.ID != 0 {
+			d.Activity = t.ActivityOf("price", r.ID, 20)
+		}
+		return nil
+	})
+	if r.ID == 0 {
+		d.ProductCode, d.CustomerCode = c.FormValue("product_code", c.Query("product")), c.FormValue("customer_code")
+	}
+	title := "prices.edit"
+	if r.ID == 0 {
+		title = "prices.new"
+	}
+	return h.view(c, title, d)
+}
+
+func (h *Handler) newPrice(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplPriceForm, h.priceView(c, &model.PriceRecord{Doc: model.Doc{Status: model.StatusDraft}}))
+}
+
+// loadPrice reads the route's record through the scope first (another
+// customer's record is a 404 whatever the roles), then checks the role.
+func (h *Handler) loadPrice(c *fiber.Ctx) (*model.PriceRecord, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var r *model.PriceRecord
+	err = h.store.View(func(t *store.Tx) error { r, err = t.PriceRecord(h.scope(c), id); return err })
+	if err != nil {
+		return nil, err
+	}
+	return r, need(c, model.PermManageCatalog)
+}
+
+func (h *Handler) editPrice(c *fiber.Ctx) error {
+	r, err := h.loadPrice(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplPriceForm, h.priceView(c, r))
+}
+
+func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	ve := &model.ValidationError{}
+	r.From, r.To, r.Remarks = c.FormValue("from"), c.FormValue("to"), c.FormValue("remarks")
+	r.Version = formUint(c, "version")
+	if m, err := model.ParseMoney(c.FormValue("price")); err != nil {
+		ve.Add("price", "err.money", nil)
+	} else {
+		r.Price = m
+	}
+	if q, ok := formQty(c, "min_qty"); ok {
+		r.MinQty = q
+	} else {
+		ve.Add("min_qty", "err.qty_invalid", nil)
+	}
+	isNew := r.ID == 0
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		r.ProductID, r.CustomerID, r.GroupID = 0, 0, formUint(c, "group_id")
+		if p, err := t.ProductByCode(c.FormValue("product_code")); err == nil {
+			r.ProductID = p.ID
+		} else {
+			ve.Add("product_code", "err.product_unknown", map[string]any{"value": c.FormValue("product_code")})
+		}
+		if code := c.FormValue("customer_code"); code != "" {
+			if cu, err := t.CustomerByCode(sc, code); err == nil {
+				r.CustomerID = cu.ID
+			} else {
+				ve.Add("customer_code", "err.ord_customer_unknown", map[string]any{"value": code})
+			}
+		}
+		save := func() (uint64, error) {
+			if err := mergeErrors(ve, r.Validate()); err != nil {
+				return 0, err
+			}
+			if err := t.SavePriceRecord(sc, r); err != nil {
+				return 0, err
+			}
+			return r.ID, t.Log("price", r.ID, "update", r.Price.String())
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			r.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			r.ID = 0
+		}
+		return h.formError(c, err, tplPriceForm, h.priceView(c, r))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/prices/"+itoa(r.ID)+"/edit")
+}
+
+func (h *Handler) createPrice(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	return h.savePrice(c, &model.PriceRecord{Doc: model.Doc{Status: model.StatusDraft}})
+}
+
+func (h *Handler) updatePrice(c *fiber.Ctx) error {
+	r, err := h.loadPrice(c)
+	if err != nil {
+		return err
+	}
+	return h.savePrice(c, r)
+}
+
+func (h *Handler) priceAction(c *fiber.Ctx, action string) error {
+	r, err := h.loadPrice(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		if _, err := t.ApplyPriceAction(h.scope(c), r.ID, action, u, formUint(c, "version")); err != nil {
+			return err
+		}
+		return t.Log("price", r.ID, priceLog[action], "")
+	})
+	if err != nil {
+		var ce *model.ConflictError
+		if asConflict(err, &ce) {
+			return h.formError(c, err, tplPriceForm, h.priceView(c, r))
+		}
+		return err
+	}
+	h.setFlash(c, actionFlash[action])
+	return h.redirect(c, "/prices/"+itoa(r.ID)+"/edit")
+}
+
+func (h *Handler) auditPrice(c *fiber.Ctx) error   { return h.priceAction(c, "audit") }
+func (h *Handler) unauditPrice(c *fiber.Ctx) error { return h.priceAction(c, "unaudit") }
+
+// bulkPrices audits or unaudits the selected records in one transaction.
+func (h *Handler) bulkPrices(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageCatalog); err != nil {
+		return err
+	}
+	action := c.FormValue("action")
+	if action != "audit" && action != "unaudit" {
+		return fiber.ErrBadRequest
+	}
+	u := currentUser(c)
+	ids := formIDs(c, "ids")
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		for _, id := range ids {
+			r, err := t.PriceRecord(h.scope(c), id)
+			if err != nil {
+				return err
+			}
+			if r.Status == map[string]model.Status{"audit": model.StatusAudited, "unaudit": model.StatusDraft}[action] {
+				continue
+			}
+			if _, err := t.ApplyPriceAction(h.scope(c), id, action, u, 0); err != nil {
+				return err
+			}
+			if err := t.Log("price", id, priceLog[action], ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		h.setFlash(c, "flash.ord_none_selected")
+	} else {
+		h.setFlash(c, actionFlash[action])
+	}
+	return h.redirect(c, "/prices")
+}
+
+type lookupData struct {
+	Item    *store.CatalogItem
+	Records []*model.PriceRecord
+	priceNames
+	Quote    model.PriceQuote
+	IsDealer bool
+}
+
+// lookupPrices is the price look-up (定价查询) of a catalog entry: staff see
+// every audited record of the product (customer records of customers in
+// their scope), a dealer only the records for its customer and its group,
+// and only for an entry published to it (404 otherwise). It writes nothing.
+func (h *Handler) lookupPrices(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if !u.Can(model.PermViewCatalog) && !u.Can(model.PermShop) {
+		return fiber.ErrNotFound
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	d := &lookupData{IsDealer: !u.IsStaff()}
+	err = h.store.View(func(t *store.Tx) error {
+		var err error
+		if d.Records, err = t.PriceLookup(sc, id); err != nil {
+			return err
+		}
+		if d.Item, err = t.CatalogItem(sc, id, 0); err != nil {
+			return err
+		}
+		d.priceNames = h.priceNames(t, sc, d.Records)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplPriceLookup, h.view(c, "prices.lookup", d))
+}

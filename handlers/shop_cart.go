@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplCart       = "shop/cart"
+	tplCartBody   = "shop/cart_body"
+	tplQuickOrder = "shop/quick"
+)
+
+// The cart (购物车), per dealer user.
+func (h *Handler) registerCart(r fiber.Router) {
+	r.Get("/cart", h.showCart)
+	r.Post("/cart/refresh", h.refreshCart)
+	r.Post("/cart/empty", h.emptyCart)
+	r.Post("/cart/:id", h.changeCartQty)
+	r.Post("/cart/:id/delete", h.removeCartLine)
+}
+
+func (h *Handler) cartData(t *store.Tx, u *model.User, sc store.Scope) (*shopListData, error) {
+	d := &shopListData{Settings: t.OrderingSettings(), Errors: map[uint64]string{}}
+	var err error
+	d.Rows, d.Totals, err = t.Cart(sc, u.ID)
+	return d, err
+}
+
+// showCart lists the cart at current effective prices with totals; lines
+// whose entry is no longer published show as unavailable.
+func (h *Handler) showCart(c *fiber.Ctx) error {
+	u, sc, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	var d *shopListData
+	if err := h.store.View(func(t *store.Tx) error { d, err = h.cartData(t, u, sc); return err }); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplCart, h.view(c, "cart.title", d))
+}
+
+// renderCart answers a cart change: the cart body alone for HTMX (lines and
+// totals), the whole page otherwise; lineErr marks one line's refused qty.
+func (h *Handler) renderCart(c *fiber.Ctx, u *model.User, sc store.Scope, status int, entryID uint64, lineErr string) error {
+	var d *shopListData
+	err := h.store.View(func(t *store.Tx) error {
+		var err error
+		d, err = h.cartData(t, u, sc)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if lineErr != "" {
+		d.Errors[entryID] = lineErr
+	}
+	v := h.view(c, "cart.title", d)
+	if isFragment(c) && c.Get("HX-Target") == "cart-body" {
+		return h.renderPart(c, status, tplCartBody, v)
+	}
+	return h.render(c, status, tplCart, v)
+}
+
+// changeCartQty sets a line's quantity, refusing one below the minimum or
+// not a multiple with a message at the line (422).
+func (h *Handler) changeCartQty(c *fiber.Ctx) error {
+	u, sc, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	q, err := model.ParseQty(strings.TrimSpace(c.FormValue("qty")))
+	if err != nil {
+		return h.renderCart(c, u, sc, fiber.StatusUnprocessableEntity, id, h.i18n.T(lang(c), "err.qty_invalid"))
+	}
+	err = h.store.Update(u.Username, func(t *store.Tx) error { _, err := t.SetCartQty(sc, u.ID, id, q); return err })
+	var ve *model.ValidationError
+	switch {
+	case asValidation(err, &ve):
+		return h.renderCart(c, u, sc, fiber.StatusUnprocessableEntity, id, h.i18n.TMap(lang(c), ve.Fields[0].Key, ve.Fields[0].Args))
+	case err != nil:
+		return err
+	}
+	if !isFragment(c) {
+		h.setFlash(c, "flash.saved")
+		return h.redirect(c, "/cart")
+	}
+	return h.renderCart(c, u, sc, fiber.StatusOK, 0, "")
+}
+
+func (h *Handler) removeCartLine(c *fiber.Ctx) error {
+	u, sc, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.RemoveCartLine(u.ID, id) }); err != nil {
+		return err
+	}
+	if isFragment(c) && c.Get("HX-Target") == "cart-body" {
+		return h.renderCart(c, u, sc, fiber.StatusOK, 0, "")
+	}
+	h.setFlash(c, "flash.deleted")
+	return h.redirect(c, "/cart")
+}
+
+func (h *Handler) emptyCart(c *fiber.Ctx) error {
+	u, _, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.EmptyCart(u.ID) }); err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.cart_emptied")
+	return h.redirect(c, "/cart")
+}
+
+// refreshCart re-reads the latest catalog values (title, unit, price) into
+// the lines, clearing the "price changed" marks.
+func (h *Handler) refreshCart(c *fiber.Ctx) error {
+	u, sc, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.RefreshCart(sc, u.ID) }); err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.ord_refreshed")
+	return h.redirect(c, "/cart")
+}
+
+// ---- quick order (快速下单) ----
+
+func (h *Handler) registerQuickOrder(r fiber.Router) {
+	r.Get("/quick-order", h.showQuickOrder)
+	r.Get("/quick-order/template.:fmt", h.quickTemplate)
+	r.Post("/quick-order", h.previewQuickOrder)
+	r.Post("/quick-order/add", h.addQuickOrder)
+}
+
+type quickData struct {
+	Text     string
+	Checks   []*store.QuickCheck
+	Good     int
+	Bad      int
+	GoodText string
+	Settings *model.OrderingSettings
+}
+
+func (h *Handler) showQuickOrder(c *fiber.Ctx) error {
+	if _, _, err := h.shopUser(c); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplQuickOrder, h.view(c, "quick.title", &quickData{}))
+}
+
+func (h *Handler) quickTemplate(c *fiber.Ctx) error {
+	if _, _, err := h.shopUser(c); err != nil {
+		return err
+	}
+	f := c.Params("fmt")
+	if f != "csv" && f != "xlsx" {
+		return fiber.ErrNotFound
+	}
+	return h.importTemplate(c, f, "quick-order-template", model.QuickImportColumns, []string{"P-1001", "10"})
+}
+
+// quickLinesFromTable turns an uploaded table into quick-order lines: with a
+// header naming the columns, or code and quantity in the first two columns.
+func quickLinesFromTable(table [][]string) []model.QuickLine {
+	idx, missing := model.MapHeader(model.QuickImportColumns, table[0])
+	rows := table
+	first := 1
+	if len(missing) == 0 {
+		rows = table[1:]
+		first = 2
+	} else {
+		idx = map[string]int{"code": 0, "qty": 1}
+	}
+	var out []model.QuickLine
+	for i, r := range rows {
+		if model.BlankRow(r) {
+			continue
+		}
+		if len(out) >= model.MaxQuickLines {
+			out = append(out, model.QuickLine{Row: i + first, Err: "err.quick_too_many", Args: map[string]any{"max": model.MaxQuickLines}})
+			break
+		}
+		ql := model.QuickLine{Row: i + first, Raw: strings.Join(r, " ")}
+		out = append(out, model.QuickRow(ql, []string{model.Cell(r, idx, "code"), model.Cell(r, idx, "qty")}))
+	}
+	return out
+}
+
+// previewQuickOrder checks pasted lines or an uploaded CSV/XLSX against the
+// dealer's catalog and shows each line's problem (unknown or unpublished
+// code, quantity rules, stock); nothing goes to the cart yet.
+func (h *Handler) previewQuickOrder(c *fiber.Ctx) error {
+	_, sc, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	d := &quickData{Text: c.FormValue("lines")}
+	var lines []model.QuickLine
+	if fh, ferr := c.FormFile("file"); ferr == nil && fh.Size > 0 {
+		name, data, err := uploadedFile(c)
+		var table [][]string
+		if err == nil {
+			table, err = readTable(name, data)
+		}
+		if err != nil {
+			return h.formError(c, err, tplQuickOrder, h.view(c, "quick.title", d))
+		}
+		lines = quickLinesFromTable(table)
+	} else {
+		lines = model.ParseQuickOrder(d.Text)
+	}
+	if len(lines) == 0 {
+		return h.formError(c, model.Invalid("lines", "err.quick_nothing"), tplQuickOrder, h.view(c, "quick.title", d))
+	}
+	err = h.store.View(func(t *store.Tx) error {
+		d.Settings = t.OrderingSettings()
+		d.Checks, err = t.CheckQuickOrder(sc, lines)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var good []string
+	for _, q := range d.Checks {
+		if q.OK() {
+			d.Good++
+			good = append(good, q.Line.Code+"\t"+q.Line.Qty.String())
+		} else {
+			d.Bad++
+		}
+	}
+	d.GoodText = strings.Join(good, "\n")
+	status := fiber.StatusOK
+	if d.Bad > 0 {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return h.render(c, status, tplQuickOrder, h.view(c, "quick.title", d))
+}
+
+// addQuickOrder puts the good lines into the cart in one transaction (the
+// lines are checked again: the catalog may have changed since the preview).
+func (h *Handler) addQuickOrder(c *fiber.Ctx) error {
+	u, sc, err := h.shopUser(c)
+	if err != nil {
+		return err
+	}
+	lines := model.ParseQuickOrder(c.FormValue("lines"))
+	err = h.store.Update(u.Username, func(t *store.Tx) error { _, err := t.AddQuickOrder(sc, u.ID, lines); return err })
+	if err != nil {
+		if isValidation(err) {
+			return h.formError(c, err, tplQuickOrder, h.view(c, "quick.title", &quickData{Text: c.FormValue("lines")}))
+		}
+		return err
+	}
+	h.setFlash(c, "flash.carted")
+	return h.redirect(c, "/cart")
+}

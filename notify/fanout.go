@@ -1,0 +1,258 @@
+package notify
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+)
+
+// fanout turns outbox events into deliveries inside one transaction.
+type fanout struct {
+	t        *store.Tx
+	base     string
+	settings *model.MessagingSettings
+	ent      *model.Settings
+	// note explains an event that produced no delivery on purpose.
+	note string
+}
+
+func newFanout(t *store.Tx, base string) *fanout {
+	return &fanout{t: t, base: strings.TrimRight(base, "/"), settings: t.MessagingSettings(), ent: t.Settings()}
+}
+
+// recipient is one person (a user) or one fixed address.
+type recipient struct {
+	user *model.User
+	addr string
+}
+
+// DocTypeNames are the document types' names for the {{.doc_type}}
+// placeholder, by language.
+var DocTypeNames = map[model.DocType][2]string{ // zh, en
+	model.DocOnlineOrder:    {"网上订货单", "online order"},
+	model.DocSalesOrder:     {"销售订单", "sales order"},
+	model.DocDeliveryNotice: {"发货通知单", "delivery notice"},
+	model.DocOutbound:       {"销售出库单", "sales outbound"},
+	model.DocOnlineReturn:   {"网上退货单", "online return"},
+	model.DocReturnNotice:   {"退货通知单", "return notice"},
+	model.DocChangeRequest:  {"销售订单变更申请", "change request"},
+	model.DocInvoice:        {"销售发票", "sales invoice"},
+	model.DocReceipt:        {"收款单", "receipt"},
+	model.DocAdvanceReceipt: {"预收单", "advance receipt"},
+	model.DocRefund:         {"应收退款单", "receivable refund"},
+	model.DocOpportunity:    {"商机报备", "opportunity"},
+	model.DocComplaint:      {"串货投诉", "complaint"},
+	model.DocServiceRequest: {"服务请求", "service request"},
+	model.DocStocktake:      {"盘点库存", "stocktake"},
+	model.DocAnnouncement:   {"企业公告", "announcement"},
+}
+
+// DocLinks are the URL paths of documents by type, for events whose module
+// passes no "link" param.
+var DocLinks = map[model.DocType]string{
+	model.DocAnnouncement: "/announcements/",
+}
+
+// deliveries returns the deliveries of event m per its template: none when
+// the event has no template or no channel, or when the document it speaks
+// of no longer warrants the message (an announcement withdrawn before its
+// publication went out).
+func (f *fanout) deliveries(m *model.OutboxMessage) ([]*model.Delivery, error) {
+	f.note = ""
+	tpl, err := f.t.MessageTemplate(m.Event)
+	if err != nil || len(tpl.Channels) == 0 {
+		f.note = "no template or no channel for this event"
+		return nil, nil
+	}
+	if m.Event == model.EventAnnouncementPublished && m.DocID != 0 {
+		a, err := f.t.Announcement(store.AdminScope(), m.DocID)
+		if err != nil || !a.Valid(f.t.Now) {
+			f.note = "announcement no longer valid"
+			return nil, nil
+		}
+	}
+	var cust *model.Customer
+	if m.CustomerID != 0 {
+		cust, _ = f.t.Customer(store.AdminScope(), m.CustomerID)
+	}
+	link := m.Params["link"]
+	if link == "" && m.DocID != 0 && DocLinks[m.DocType] != "" {
+		link = DocLinks[m.DocType] + strconv.FormatUint(m.DocID, 10)
+	}
+	actorName := m.Actor
+	if u, err := f.t.UserByUsername(m.Actor); err == nil {
+		actorName = u.Name
+	}
+	// Render each language once.
+	type texts struct{ subject, body, sms string }
+	rendered := map[string]*texts{}
+	render := func(lang string) (*texts, error) {
+		if r := rendered[lang]; r != nil {
+			return r, nil
+		}
+		vals := f.values(m, cust, lang, link, actorName)
+		s, b, sm := tpl.Texts(lang)
+		r := &texts{}
+		var err error
+		if r.subject, err = model.RenderTemplate(s, vals); err != nil {
+			return nil, err
+		}
+		if r.body, err = model.RenderTemplate(b, vals); err != nil {
+			return nil, err
+		}
+		if sm == "" {
+			r.sms = r.subject
+		} else if r.sms, err = model.RenderTemplate(sm, vals); err != nil {
+			return nil, err
+		}
+		rendered[lang] = r
+		return r, nil
+	}
+	var out []*model.Delivery
+	add := func(ch model.Channel, userID uint64, to, lang string) error {
+		r, err := render(lang)
+		if err != nil {
+			return err
+		}
+		d := &model.Delivery{OutboxID: m.ID, Event: m.Event, Channel: ch, UserID: userID, To: to, Lang: lang,
+			Subject: r.subject, Body: r.body, Link: link, CustomerID: m.CustomerID, DocNumber: m.DocNumber}
+		if ch == model.ChannelSMS {
+			d.Body = r.sms
+		}
+		out = append(out, d)
+		return nil
+	}
+	for _, rc := range f.recipients(tpl, m, cust) {
+		if rc.user == nil {
+			ch := model.ChannelSMS
+			if strings.Contains(rc.addr, "@") {
+				ch = model.ChannelEmail
+			}
+			if tpl.Enabled(ch) && f.ready(ch) {
+				if err := add(ch, 0, rc.addr, "zh"); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		u := rc.user
+		lang := u.Lang
+		if lang != "en" {
+			lang = "zh"
+		}
+		prefs := f.t.MessagePrefs(u.ID)
+		if tpl.Enabled(model.ChannelInApp) {
+			if err := add(model.ChannelInApp, u.ID, u.Username, lang); err != nil {
+				return nil, err
+			}
+		}
+		if tpl.Enabled(model.ChannelEmail) && f.ready(model.ChannelEmail) && u.Email != "" && prefs.Wants(m.Event, model.ChannelEmail) {
+			if err := add(model.ChannelEmail, u.ID, u.Email, lang); err != nil {
+				return nil, err
+			}
+		}
+		if tpl.Enabled(model.ChannelSMS) && f.ready(model.ChannelSMS) && u.Mobile != "" && prefs.Wants(m.Event, model.ChannelSMS) {
+			if err := add(model.ChannelSMS, u.ID, u.Mobile, lang); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(out) == 0 && f.note == "" {
+		f.note = "no recipient"
+	}
+	return out, nil
+}
+
+// ready reports whether a channel is configured; an unconfigured channel is
+// off (its messages are not queued to pile up).
+func (f *fanout) ready(ch model.Channel) bool {
+	switch ch {
+	case model.ChannelEmail:
+		return f.settings.EmailReady()
+	case model.ChannelSMS:
+		return f.settings.SMSReady()
+	}
+	return true
+}
+
+// recipients resolves the template's recipient rules for event m. Staff
+// receive a message about a customer only when their data scope covers it;
+// the user who caused the event gets no message about it; nobody twice.
+func (f *fanout) recipients(tpl *model.MessageTemplate, m *model.OutboxMessage, cust *model.Customer) []recipient {
+	var out []recipient
+	seen := map[uint64]bool{}
+	addUser := func(u *model.User) {
+		if u == nil || u.Disabled || seen[u.ID] || u.Username == m.Actor {
+			return
+		}
+		seen[u.ID] = true
+		out = append(out, recipient{user: u})
+	}
+	if tpl.ToCustomerUsers && cust != nil && cust.Status == model.CustomerActive {
+		users, _, _ := f.t.ListCustomerUsers(store.AdminScope(), cust.ID, store.UserFilter{}, store.Page{})
+		for _, u := range users {
+			if len(tpl.DealerRoles) == 0 || slices.ContainsFunc(tpl.DealerRoles, u.HasRole) {
+				addUser(u)
+			}
+		}
+	}
+	if tpl.ToSalesperson && cust != nil && cust.SalespersonID != 0 {
+		if u, err := f.t.UserByID(cust.SalespersonID); err == nil && u.IsStaff() {
+			addUser(u)
+		}
+	}
+	if len(tpl.StaffRoles) > 0 {
+		staff, _, _ := f.t.ListStaff(store.UserFilter{}, store.Page{})
+		for _, u := range staff {
+			if !slices.ContainsFunc(tpl.StaffRoles, u.HasRole) {
+				continue
+			}
+			if cust != nil && !f.t.AllowsCustomer(f.t.UserScope(u), cust.ID) {
+				continue
+			}
+			addUser(u)
+		}
+	}
+	for _, a := range tpl.Addresses {
+		out = append(out, recipient{addr: a})
+	}
+	return out
+}
+
+// values are the placeholders of event m in lang: the event's params (a
+// "name_zh"/"name_en" param wins over "name"), then the common ones.
+func (f *fanout) values(m *model.OutboxMessage, cust *model.Customer, lang, link, actor string) map[string]string {
+	vals := map[string]string{}
+	for k := range m.Params {
+		base := k
+		for _, l := range []string{"_zh", "_en"} {
+			if b, ok := strings.CutSuffix(k, l); ok {
+				base = b
+			}
+		}
+		vals[base] = store.EventParam(m, base, lang)
+	}
+	if m.DocNumber != "" {
+		vals["doc_number"] = m.DocNumber
+	}
+	if n, ok := DocTypeNames[m.DocType]; ok {
+		vals["doc_type"] = n[0]
+		if lang == "en" {
+			vals["doc_type"] = n[1]
+		}
+	}
+	vals["enterprise"] = f.ent.EnterpriseName
+	if cust != nil {
+		vals["customer_code"], vals["customer_name"] = cust.Code, cust.Name
+	}
+	vals["actor"] = actor
+	vals["link"] = link
+	if link != "" && f.base != "" && strings.HasPrefix(link, "/") {
+		vals["link"] = f.base + link
+	}
+	vals["date"] = m.CreatedAt.In(f.ent.Location()).Format("2006-01-02 15:04")
+	return vals
+}

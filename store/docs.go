@@ -1,0 +1,352 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	"dealerportal/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Business documents (orders, outbounds, invoices, complaints…) share one
+// storage mechanism. For a document type T:
+//   - doc:T           customerID|id → the document (JSON): a customer's
+//     documents are one prefix;
+//   - doc:T:cust      customerID|id → its DocSummary (a dealer's list);
+//   - doc:T:all       id → its DocSummary (staff lists, and finding the owner
+//     of an id);
+//   - doc:T:count     customerID|status → how many (totals without scans).
+// Every read goes through the caller's Scope: another customer's document is
+// model.ErrNotFound.
+
+type docBuckets struct{ main, cust, all, count []byte }
+
+var docKinds = map[model.DocType]docBuckets{}
+
+// RegisterDocType declares a document type's buckets (created at Open). Call
+// it from a package-level var or init in the module's store file.
+func RegisterDocType(kind model.DocType) model.DocType {
+	name := "doc:" + string(kind)
+	b := docBuckets{[]byte(name), []byte(name + ":cust"), []byte(name + ":all"), []byte(name + ":count")}
+	docKinds[kind] = b
+	allBuckets = append(allBuckets, b.main, b.cust, b.all, b.count)
+	return kind
+}
+
+func (t *Tx) docB(kind model.DocType) docBuckets {
+	b, ok := docKinds[kind]
+	if !ok {
+		panic("store: unregistered document type " + string(kind))
+	}
+	return b
+}
+
+func (t *Tx) summaryOf(kind model.DocType, id uint64) (*model.DocSummary, error) {
+	v := t.b(t.docB(kind).all).Get(itob(id))
+	if v == nil {
+		return nil, model.ErrNotFound
+	}
+	s := &model.DocSummary{}
+	return s, json.Unmarshal(v, s)
+}
+
+// DocOwner returns the customer of document id when sc may see it;
+// ErrNotFound otherwise.
+func (t *Tx) DocOwner(sc Scope, kind model.DocType, id uint64) (uint64, error) {
+	s, err := t.summaryOf(kind, id)
+	if err != nil {
+		return 0, err
+	}
+	if !t.AllowsCustomer(sc, s.CustomerID) {
+		return 0, model.ErrNotFound
+	}
+	return s.CustomerID, nil
+}
+
+// GetDoc reads document id of kind into d when sc may see it; ErrNotFound
+// otherwise.
+func (t *Tx) GetDoc(sc Scope, kind model.DocType, id uint64, d model.Document) error {
+	cust, err := t.DocOwner(sc, kind, id)
+	if err != nil {
+		return err
+	}
+	return getJSON(t.b(t.docB(kind).main), key(cust, id), d)
+}
+
+// InsertDoc stores a new document: a new id, the next number of its type
+// (unless it has one), Meta stamped, indexes and counts written. The owner
+// customer must lie in sc.
+func (t *Tx) InsertDoc(sc Scope, kind model.DocType, d model.Document) (err error) {
+	id0, meta0, hdr0 := d.DocID(), *d.GetMeta(), *d.Header()
+	defer func() {
+		if err != nil {
+			d.SetDocID(id0)
+			*d.GetMeta() = meta0
+			*d.Header() = hdr0
+		}
+	}()
+	if !t.AllowsCustomer(sc, d.Owner()) {
+		return model.ErrNotFound
+	}
+	b := t.docB(kind)
+	id, err := nextID(t.b(b.main))
+	if err != nil {
+		return err
+	}
+	d.SetDocID(id)
+	t.stamp(d)
+	if h := d.Header(); h.Number == "" {
+		if h.Number, err = t.NextDocNumber(kind, t.Settings().Location()); err != nil {
+			return err
+		}
+	}
+	return t.writeDoc(kind, d, nil)
+}
+
+// UpdateDoc writes a changed document with optimistic locking: its Version
+// must be the stored one (else a ConflictError naming who changed it). The
+// owner cannot change.
+func (t *Tx) UpdateDoc(sc Scope, kind model.DocType, d model.Document) (err error) {
+	meta0 := *d.GetMeta()
+	defer func() {
+		if err != nil {
+			*d.GetMeta() = meta0
+		}
+	}()
+	old, err := t.summaryOf(kind, d.DocID())
+	if err != nil || !t.AllowsCustomer(sc, old.CustomerID) {
+		return model.ErrNotFound
+	}
+	if old.CustomerID != d.Owner() {
+		return model.ErrNotAllowed
+	}
+	stored := &storedMeta{}
+	if err := getJSON(t.b(t.docB(kind).main), key(old.CustomerID, d.DocID()), stored); err != nil {
+		return err
+	}
+	if err := t.checkVersion(stored, d); err != nil {
+		return err
+	}
+	return t.writeDoc(kind, d, old)
+}
+
+// storedMeta reads only the Meta of a stored document.
+type storedMeta struct{ model.Meta }
+
+func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummary) error {
+	b := t.docB(kind)
+	s := d.Summarize()
+	s.ID, s.CustomerID, s.Number = d.DocID(), d.Owner(), d.Header().Number
+	s.Text = strings.ToLower(s.Number + "\x1f" + s.Text)
+	sum, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	k := key(s.CustomerID, s.ID)
+	if old != nil {
+		if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
+			return err
+		}
+	}
+	if err := t.addCount(b, s.CustomerID, s.Status, 1); err != nil {
+		return err
+	}
+	if err := t.b(b.cust).Put(k, sum); err != nil {
+		return err
+	}
+	if err := t.b(b.all).Put(itob(s.ID), sum); err != nil {
+		return err
+	}
+	return putJSON(t.b(b.main), k, d)
+}
+
+// DeleteDoc removes a document (only drafts should be deletable: the caller
+// decides) after checking scope and version.
+func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
+	old, err := t.summaryOf(kind, id)
+	if err != nil || !t.AllowsCustomer(sc, old.CustomerID) {
+		return model.ErrNotFound
+	}
+	b := t.docB(kind)
+	k := key(old.CustomerID, id)
+	stored := &storedMeta{}
+	if err := getJSON(t.b(b.main), k, stored); err != nil {
+		return err
+	}
+	if stored.Version != version {
+		return &model.ConflictError{By: stored.UpdatedBy, At: stored.UpdatedAt.Format(time.RFC3339)}
+	}
+	if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
+		return err
+	}
+	for _, del := range []struct {
+		bk []byte
+		k  []byte
+	}{{b.main, k}, {b.cust, k}, {b.all, itob(id)}} {
+		if err := t.b(del.bk).Delete(del.k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func countKey(cust uint64, st model.Status) []byte { return append(itob(cust), st...) }
+
+func (t *Tx) addCount(b docBuckets, cust uint64, st model.Status, d int64) error {
+	k := countKey(cust, st)
+	n := int64(btoi(t.b(b.count).Get(k))) + d
+	if n <= 0 {
+		return t.b(b.count).Delete(k)
+	}
+	return t.b(b.count).Put(k, itob(uint64(n)))
+}
+
+// CountDocs returns how many documents of kind in sc have one of statuses
+// (all statuses when none given), from the maintained counts.
+func (t *Tx) CountDocs(sc Scope, kind model.DocType, statuses ...model.Status) int {
+	b := t.docB(kind)
+	want := map[model.Status]bool{}
+	for _, s := range statuses {
+		want[s] = true
+	}
+	n := 0
+	count := func(prefix []byte) {
+		c := t.b(b.count).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(want) == 0 || want[model.Status(k[8:])] {
+				n += int(btoi(v))
+			}
+		}
+	}
+	if sc.IsAll() {
+		count(nil)
+		return n
+	}
+	for _, id := range t.CustomerIDs(sc) {
+		count(itob(id))
+	}
+	return n
+}
+
+// DocFilter narrows a document list. Zero fields do not filter.
+type DocFilter struct {
+	CustomerID uint64
+	Statuses   []model.Status
+	From, To   string // YYYY-MM-DD, inclusive
+	Q          string
+	Flag       string
+}
+
+func (f DocFilter) onlyStatus() bool { return f.From == "" && f.To == "" && f.Q == "" && f.Flag == "" }
+
+// ListDocs returns one page of document summaries in sc matching f, newest
+// first (oldest first with p.Desc false is not offered: documents list by
+// recency), and how many match. A page after a given id (p.After, for "next"
+// links) starts there without skipping rows, so deep pages cost no more than
+// the first; totals of unfiltered or status-filtered lists come from the
+// maintained counts.
+func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]model.DocSummary, int, error) {
+	b := t.docB(kind)
+	statuses := map[model.Status]bool{}
+	for _, s := range f.Statuses {
+		statuses[s] = true
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Q))
+	match := func(s *model.DocSummary) bool {
+		return (len(statuses) == 0 || statuses[s.Status]) &&
+			(f.From == "" || s.Date >= f.From) && (f.To == "" || s.Date <= f.To) &&
+			(q == "" || strings.Contains(s.Text, q)) && (f.Flag == "" || s.Flag == f.Flag)
+	}
+	var bucket *bolt.Bucket
+	var prefix []byte
+	var inScope func(cust uint64) bool
+	cust := f.CustomerID
+	if sc.CustomerID() != 0 {
+		if cust != 0 && cust != sc.CustomerID() {
+			return nil, 0, nil
+		}
+		cust = sc.CustomerID()
+	}
+	if cust != 0 {
+		if !t.AllowsCustomer(sc, cust) {
+			return nil, 0, nil
+		}
+		bucket, prefix = t.b(b.cust), itob(cust)
+	} else {
+		bucket = t.b(b.all)
+		if !sc.IsAll() {
+			set := map[uint64]bool{}
+			for _, id := range t.CustomerIDs(sc) {
+				set[id] = true
+			}
+			inScope = func(c uint64) bool { return set[c] }
+		}
+	}
+	var rows []model.DocSummary
+	c := bucket.Cursor()
+	var k, v []byte
+	if p.After != 0 {
+		k, v = c.Seek(append(bytes.Clone(prefix), itob(p.After)...))
+		if k != nil && bytes.HasPrefix(k, prefix) {
+			k, v = c.Prev()
+		} else {
+			k, v = seekLast(c, prefix)
+			for k != nil && bytes.HasPrefix(k, prefix) && btoi(k[len(prefix):]) >= p.After {
+				k, v = c.Prev()
+			}
+		}
+	} else {
+		k, v = seekLast(c, prefix)
+	}
+	skipped, total := 0, 0
+	full := p.Limit <= 0
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		s := model.DocSummary{}
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, 0, err
+		}
+		if inScope != nil && !inScope(s.CustomerID) || !match(&s) {
+			continue
+		}
+		total++
+		if skipped < p.Offset {
+			skipped++
+			continue
+		}
+		if full || len(rows) < p.Limit {
+			rows = append(rows, s)
+			continue
+		}
+		if f.onlyStatus() {
+			break // the total comes from the counts
+		}
+	}
+	if f.onlyStatus() {
+		total = t.countFor(sc, kind, cust, f.Statuses)
+	} else if p.After != 0 {
+		total = -1 // unknown after a cursor: the pager shows no total
+	}
+	return rows, total, nil
+}
+
+func (t *Tx) countFor(sc Scope, kind model.DocType, cust uint64, statuses []model.Status) int {
+	if cust != 0 {
+		return t.CountDocs(CustomerScope(cust), kind, statuses...)
+	}
+	return t.CountDocs(sc, kind, statuses...)
+}
+
+// SortDocSummaries orders summaries by date then id, newest first (for
+// modules that merge several document types in one list).
+func SortDocSummaries(rows []model.DocSummary) {
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Date != rows[j].Date {
+			return rows[i].Date > rows[j].Date
+		}
+		return rows[i].ID > rows[j].ID
+	})
+}

@@ -1,0 +1,296 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sort"
+
+	"dealerportal/model"
+)
+
+// prices_by_product: product id + record id → customer id, group id and an
+// audited flag, so that pricing reads only the records that may apply.
+
+func priceIndexValue(r *model.PriceRecord) []byte {
+	b := make([]byte, 0, 17)
+	b = binary.BigEndian.AppendUint64(b, r.CustomerID)
+	b = binary.BigEndian.AppendUint64(b, r.GroupID)
+	if r.Status == model.StatusAudited {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+type priceSum struct {
+	product, id, customer, group uint64
+	audited                      bool
+}
+
+func decodePriceIndex(k, v []byte) priceSum {
+	if len(k) < 16 || len(v) < 17 {
+		return priceSum{}
+	}
+	return priceSum{product: btoi(k), id: btoi(k[8:]), customer: btoi(v), group: btoi(v[8:]), audited: v[16] == 1}
+}
+
+func (t *Tx) priceRecord(id uint64) (*model.PriceRecord, error) {
+	r := &model.PriceRecord{}
+	if err := getJSON(t.b(bPrices), itob(id), r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// PriceRecord returns a price record to staff: a customer's record only when
+// sc covers the customer, a group's to every staff member. Dealers read
+// prices only through PriceLookup. ErrNotFound otherwise.
+func (t *Tx) PriceRecord(sc Scope, id uint64) (*model.PriceRecord, error) {
+	if !sc.IsStaff() {
+		return nil, model.ErrNotFound
+	}
+	r, err := t.priceRecord(id)
+	if err != nil {
+		return nil, err
+	}
+	if r.CustomerID != 0 && !t.AllowsCustomer(sc, r.CustomerID) {
+		return nil, model.ErrNotFound
+	}
+	return r, nil
+}
+
+// SavePriceRecord creates (ID 0, as a draft) or updates a record with
+// optimistic locking. The product must exist; the customer must lie in sc,
+// the group must exist. Status changes go through ApplyPriceAction.
+func (t *Tx) SavePriceRecord(sc Scope, r *model.PriceRecord) (err error) {
+	defer keepOnError(&r.ID, &r.Meta, &err)()
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if t.b(bProducts).Get(itob(r.ProductID)) == nil {
+		return model.Invalid("product_id", "err.choice")
+	}
+	if r.CustomerID != 0 && !t.AllowsCustomer(sc, r.CustomerID) {
+		return model.Invalid("customer_id", "err.choice")
+	}
+	if r.GroupID != 0 && t.b(bGroups).Get(itob(r.GroupID)) == nil {
+		return model.Invalid("group_id", "err.choice")
+	}
+	b := t.b(bPrices)
+	if r.ID == 0 {
+		id, err := nextID(b)
+		if err != nil {
+			return err
+		}
+		r.ID = id
+		if r.Status == "" {
+			r.Status = model.StatusDraft
+		}
+		t.stamp(r)
+	} else {
+		old, err := t.PriceRecord(sc, r.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.checkVersion(old, r); err != nil {
+			return err
+		}
+		r.Status, r.Trail = old.Status, old.Trail
+		if old.ProductID != r.ProductID {
+			if err := t.b(bPricesByProduct).Delete(key(old.ProductID, old.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return t.putPrice(r)
+}
+
+func (t *Tx) putPrice(r *model.PriceRecord) error {
+	if err := t.b(bPricesByProduct).Put(key(r.ProductID, r.ID), priceIndexValue(r)); err != nil {
+		return err
+	}
+	return putJSON(t.b(bPrices), itob(r.ID), r)
+}
+
+// ApplyPriceAction audits or unaudits a price record by u, with a version
+// check (0 skips it, for bulk actions on records just listed).
+func (t *Tx) ApplyPriceAction(sc Scope, id uint64, action string, u *model.User, version uint64) (*model.PriceRecord, error) {
+	r, err := t.PriceRecord(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && r.Version != version {
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	if err := model.PriceMachine.Apply(&r.Doc, action, u, "", t.Now); err != nil {
+		return nil, err
+	}
+	r.Version++
+	r.UpdatedAt, r.UpdatedBy = t.Now, t.By
+	return r, t.putPrice(r)
+}
+
+// PriceFilter narrows the price record list. Zero fields do not filter.
+type PriceFilter struct {
+	ProductID  uint64
+	CustomerID uint64
+	GroupID    uint64
+	Status     model.Status
+	Kind       string // "customer" or "group"
+}
+
+// ListPrices returns one page of the price records sc may see (customer
+// records of customers in scope, all group records), by product, and how
+// many match.
+func (t *Tx) ListPrices(sc Scope, f PriceFilter, p Page) ([]*model.PriceRecord, int, error) {
+	if !sc.IsStaff() {
+		return nil, 0, nil
+	}
+	allowed := map[uint64]bool{}
+	allows := func(cid uint64) bool {
+		if sc.IsAll() {
+			return true
+		}
+		ok, seen := allowed[cid]
+		if !seen {
+			ok = t.AllowsCustomer(sc, cid)
+			allowed[cid] = ok
+		}
+		return ok
+	}
+	var prefix []byte
+	if f.ProductID != 0 {
+		prefix = itob(f.ProductID)
+	}
+	match := func(s priceSum) bool {
+		return (f.CustomerID == 0 || s.customer == f.CustomerID) && (f.GroupID == 0 || s.group == f.GroupID) &&
+			(f.Status == "" || s.audited == (f.Status == model.StatusAudited)) &&
+			(f.Kind == "" || (f.Kind == "customer") == (s.customer != 0)) &&
+			(s.customer == 0 || allows(s.customer))
+	}
+	var out []*model.PriceRecord
+	total := 0
+	c := t.b(bPricesByProduct).Cursor()
+	var k, v []byte
+	if p.Desc {
+		if len(prefix) == 0 {
+			k, v = c.Last()
+		} else {
+			k, v = seekLast(c, prefix)
+		}
+	} else {
+		k, v = c.Seek(prefix)
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, p.Desc) {
+		s := decodePriceIndex(k, v)
+		if !match(s) {
+			continue
+		}
+		if total >= p.Offset && (p.Limit == 0 || p.Limit > 0 && len(out) < p.Limit) {
+			r, err := t.priceRecord(s.id)
+			if err != nil {
+				return nil, 0, err
+			}
+			out = append(out, r)
+		}
+		total++
+	}
+	return out, total, nil
+}
+
+// pricer computes effective prices for one viewer: a dealer's customer (and
+// its group) on the enterprise's today; staff get list prices.
+type pricer struct {
+	t               *Tx
+	customer, group uint64
+	day             string
+}
+
+func (t *Tx) newPricer(sc Scope) *pricer {
+	pc := &pricer{t: t, day: t.Today()}
+	if cid := sc.CustomerID(); cid != 0 {
+		pc.customer = cid
+		if c, err := t.customer(cid); err == nil {
+			pc.group = c.GroupID
+		}
+	}
+	return pc
+}
+
+// Today is the transaction's date in the enterprise's time zone (YYYY-MM-DD).
+func (t *Tx) Today() string {
+	return t.Now.In(t.Settings().Location()).Format(model.DateLayout)
+}
+
+// recordsFor returns the audited records of a product that concern the
+// customer or its group.
+func (t *Tx) recordsFor(productID, customer, group uint64) []*model.PriceRecord {
+	var out []*model.PriceRecord
+	prefix := itob(productID)
+	c := t.b(bPricesByProduct).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		s := decodePriceIndex(k, v)
+		if !s.audited || !(s.customer != 0 && s.customer == customer || s.customer == 0 && s.group != 0 && s.group == group) {
+			continue
+		}
+		if r, err := t.priceRecord(s.id); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (pc *pricer) quote(p *model.Product, qty model.Qty) model.PriceQuote {
+	if pc.customer == 0 {
+		return model.PriceQuote{Price: p.ListPrice, Source: model.PriceFromList}
+	}
+	recs := pc.t.recordsFor(p.ID, pc.customer, pc.group)
+	return model.EffectivePrice(p.ListPrice, recs, p.ID, pc.customer, pc.group, qty, pc.day)
+}
+
+// Quote is the effective price of a product for customer (0: list price) at
+// qty today — the one function behind every price a screen, the cart or an
+// order shows.
+func (t *Tx) Quote(customerID, productID uint64, qty model.Qty) (model.PriceQuote, error) {
+	p, err := t.product(productID)
+	if err != nil {
+		return model.PriceQuote{}, err
+	}
+	return t.newPricer(CustomerScope(customerID)).quote(p, qty), nil
+}
+
+// PriceLookup (定价查询) lists the audited price records of a catalog entry's
+// product as sc may see them: staff all of them (customer records only of
+// customers in their scope), a dealer only those for its own customer and
+// its customer's group, when the entry is published to it (ErrNotFound
+// otherwise). It only reads.
+func (t *Tx) PriceLookup(sc Scope, entryID uint64) ([]*model.PriceRecord, error) {
+	e, err := t.CatalogEntry(sc, entryID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*model.PriceRecord
+	if !sc.IsStaff() {
+		pc := t.newPricer(sc)
+		out = t.recordsFor(e.ProductID, pc.customer, pc.group)
+	} else {
+		recs, _, err := t.ListPrices(sc, PriceFilter{ProductID: e.ProductID, Status: model.StatusAudited}, Page{})
+		if err != nil {
+			return nil, err
+		}
+		out = recs
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if (a.CustomerID != 0) != (b.CustomerID != 0) {
+			return a.CustomerID != 0
+		}
+		if a.CustomerID != b.CustomerID || a.GroupID != b.GroupID {
+			return a.CustomerID+a.GroupID < b.CustomerID+b.GroupID
+		}
+		if a.MinQty != b.MinQty {
+			return a.MinQty < b.MinQty
+		}
+		return a.From < b.From
+	})
+	return out, nil
+}
