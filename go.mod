@@ -16,6 +16,8 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
+require github.com/jung-kurt/gofpdf v1.16.2 // indirect
+
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect

@@ -394,7 +394,9 @@ func TestMainFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--db", path, "--customers", "0"},
 		{"--db", path, "--locations", "-1"},
-		{"--db", path, "--products", "5"},
+		{"--db", path, "--bogus", "5"},
+		{"--db", path, "--products", "5", "--entries", "6"}, // more entries than products
+		{"--db", path, "--products", "-1"},
 		{"--db", path, "extra"},
 	} {
 		if err := run(args, io.Discard); err == nil {

@@ -106,6 +106,10 @@ func DefaultTemplates() []*model.MessageTemplate {
 			m.ToSalesperson = true
 			m.StaffRoles = staffRolesFor[d.Name]
 		}
+		if d.Name == model.EventCommentAdded {
+			// Either side may comment; the event names the side to tell.
+			m.ToCustomerUsers = true
+		}
 		out = append(out, m)
 	}
 	return out

@@ -30,10 +30,10 @@ var demoCategories = []catSpec{
 
 type prodSpec struct {
 	code, name, spec, unit, cat string
-	priceYuan                 int64
-	stock                     int64
-	min, mult                 int64
-	publish                   string // "all", "east", "key", "c1", "draft", "" (not in catalog)
+	priceYuan                   int64
+	stock                       int64
+	min, mult                   int64
+	publish                     string // "all", "east", "key", "c1", "draft", "" (not in catalog)
 }
 
 var demoProducts = []prodSpec{
@@ -155,7 +155,7 @@ func seedOrdering(st *store.Store, w *world) error {
 			{c1.ID, 0, "P-1006", 145, 100, "", "", true},
 			{c1.ID, 0, "P-1016", 10.5, 0, "", "", true},
 			{c1.ID, 0, "P-1012", 600, 0, fmt.Sprintf("%d-01-01", year-1), fmt.Sprintf("%d-12-31", year-1), true}, // expired
-			{c1.ID, 0, "P-1009", 790, 0, "", "", false},                                                            // draft
+			{c1.ID, 0, "P-1009", 790, 0, "", "", false},                                                          // draft
 			{0, w.groups["TIER1"], "P-1001", 1230, 0, "", "", true},
 			{0, w.groups["TIER1"], "P-1002", 1590, 0, "", "", true},
 			{0, w.groups["TIER1"], "P-1012", 650, 0, "", "", true},

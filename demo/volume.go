@@ -56,6 +56,10 @@ func run(args []string, out io.Writer) error {
 		return errors.New("demo: --locations must be between 0 and 50")
 	case *nUsers < 0 || *nUsers > 50:
 		return errors.New("demo: --users must be between 0 and 50")
+	case *nProducts < 0 || *nProducts > 1_000_000:
+		return errors.New("demo: --products must be between 0 and 1000000")
+	case *nEntries < 0 || *nEntries > *nProducts:
+		return errors.New("demo: --entries must be between 0 and --products")
 	}
 
 	st, err := store.Open(*dbPath)

@@ -21,29 +21,44 @@ var attachmentManagePerm = map[string]model.Perm{
 	"customer": model.PermManageCustomers,
 }
 
+// readUpload reads the uploaded file of a form field, at most
+// model.MaxAttachmentSize bytes, with its cleaned name. A missing or oversized
+// file is a field error on that field.
+func readUpload(c *fiber.Ctx, field string) (string, []byte, error) {
+	return readUploadMax(c, field, model.MaxAttachmentSize)
+}
+
+// readUploadMax is readUpload with another size limit (imports).
+func readUploadMax(c *fiber.Ctx, field string, limit int64) (string, []byte, error) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return "", nil, model.Invalid(field, "err.required")
+	}
+	if fh.Size > limit {
+		return "", nil, model.Invalid(field, "err.file_too_big")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", nil, err
+	}
+	return model.CleanFileName(fh.Filename), data, nil
+}
+
 func itoa(id uint64) string { return strconv.FormatUint(id, 10) }
 
 // saveUpload reads the "file" field, checks its size and sniffed type, and
 // stores it as an attachment of (ownerType, ownerID) belonging to customerID
 // (0: enterprise-internal). Errors are field errors on "file".
 func (h *Handler) saveUpload(c *fiber.Ctx, ownerType string, ownerID, customerID uint64) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return model.Invalid("file", "err.required")
-	}
-	if fh.Size > model.MaxAttachmentSize {
-		return model.Invalid("file", "err.file_too_big")
-	}
-	f, err := fh.Open()
+	name, data, err := readUpload(c, "file")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, model.MaxAttachmentSize+1))
-	if err != nil {
-		return err
-	}
-	name := model.CleanFileName(fh.Filename)
 	ctype, err := model.CheckAttachment(name, int64(len(data)), data[:min(512, len(data))])
 	if err != nil {
 		return err

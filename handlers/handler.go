@@ -138,6 +138,9 @@ func (h *Handler) routes(app *fiber.App) {
 	h.registerAnnouncements(app)
 	h.registerMessages(app)
 	h.registerOrdering(app)
+	h.registerOrders(app)
+	h.registerShipping(app)
+	h.registerChannel(app)
 }
 
 // templateFuncs are the helpers that need no request: the per-request ones

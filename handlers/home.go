@@ -42,6 +42,9 @@ func (h *Handler) homeTiles(t *store.Tx, u *model.User, sc store.Scope) []Tile {
 		tiles = append(tiles, Tile{"home.staff", strconv.Itoa(n), "/staff"})
 	}
 	tiles = append(tiles, h.orderingTiles(t, u, sc)...)
+	tiles = append(tiles, h.orderTiles(t, u, sc)...)
+	tiles = append(tiles, h.shippingTiles(t, u, sc)...)
+	tiles = append(tiles, h.channelTiles(t, u, sc)...)
 	return tiles
 }
 

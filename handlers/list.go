@@ -35,6 +35,9 @@ type ListQuery struct {
 	PageNo int
 	Size   int
 	Export string
+	// After is the keyset cursor of document lists (?after=<id>): the page
+	// continues below that id (see KeysetPager).
+	After uint64
 }
 
 // parseListQuery reads the list parameters; sort must be one of sorts (the
@@ -54,6 +57,7 @@ func parseListQuery(c *fiber.Ctx, sorts ...string) ListQuery {
 	if q.Size < 1 || q.Size > maxPageSize {
 		q.Size = defaultPageSize
 	}
+	q.After, _ = strconv.ParseUint(vals.Get("after"), 10, 64)
 	return q
 }
 
@@ -80,6 +84,9 @@ func (q ListQuery) Page() store.Page {
 	if q.Export != "" {
 		return store.Page{Desc: q.Desc}
 	}
+	if q.After != 0 {
+		return store.Page{Limit: q.Size, Desc: q.Desc, After: q.After}
+	}
 	return store.Page{Offset: (q.PageNo - 1) * q.Size, Limit: q.Size, Desc: q.Desc}
 }
 
@@ -90,6 +97,9 @@ func (q ListQuery) URL(set ...string) string {
 		vals[k] = append([]string(nil), v...)
 	}
 	vals.Del("export")
+	if len(set) > 0 {
+		vals.Del("after") // a changed filter, sort or page starts afresh
+	}
 	for i := 0; i+1 < len(set); i += 2 {
 		if set[i+1] == "" {
 			vals.Del(set[i])
@@ -112,10 +122,14 @@ func (q ListQuery) ExportURL(format string) string {
 	return u + "?export=" + format
 }
 
-// Pager describes the page shown, for the pager partial.
+// Pager describes the page shown, for the pager partial. Total is -1 when
+// unknown (a filtered document list read after a keyset cursor).
 type Pager struct {
 	Total, PageNo, Pages, From, To int
 	PrevURL, NextURL               string
+	// FirstURL goes back to page 1 from a keyset page (which has no
+	// previous-page cursor).
+	FirstURL string
 }
 
 // Pager computes the pager for total matching rows.
@@ -130,6 +144,34 @@ func (q ListQuery) Pager(total int) Pager {
 	}
 	if q.PageNo < p.Pages {
 		p.NextURL = q.URL("page", strconv.Itoa(q.PageNo+1))
+	}
+	return p
+}
+
+// KeysetPager is the pager of a newest-first document list (store.ListDocs):
+// the next link continues after the last row shown (?after=<lastID>&page=n+1),
+// so a deep page costs what the first does; from a keyset page the way back
+// is to the first page. shown is the number of rows on this page; total < 0
+// means unknown (no total, no page count shown).
+func (q ListQuery) KeysetPager(total, shown int, lastID uint64) Pager {
+	p := Pager{Total: total, PageNo: q.PageNo}
+	if total > 0 {
+		p.Pages = (total + q.Size - 1) / q.Size
+	}
+	if shown > 0 {
+		p.From = (q.PageNo-1)*q.Size + 1
+		p.To = p.From + shown - 1
+	}
+	more := shown == q.Size && (total < 0 || p.To < total)
+	if more && lastID != 0 {
+		p.NextURL = q.URL("page", strconv.Itoa(q.PageNo+1), "after", strconv.FormatUint(lastID, 10))
+	}
+	if q.PageNo > 1 {
+		if q.After != 0 {
+			p.FirstURL = q.URL("page", "", "after", "")
+		} else {
+			p.PrevURL = q.URL("page", strconv.Itoa(q.PageNo-1))
+		}
 	}
 	return p
 }

@@ -187,7 +187,7 @@ func (h *Handler) saveOrderingSettings(c *fiber.Ctx) error {
 	if err := need(c, model.PermAdmin); err != nil {
 		return err
 	}
-	o := &model.OrderingSettings{StockDisplay: model.StockDisplay(c.FormValue("stock_display"))}
+	o := &model.OrderingSettings{StockDisplay: model.StockDisplay(c.FormValue("stock_display")), CreditBlock: c.FormValue("credit_block") == "1"}
 	o.Version = formUint(c, "version")
 	ver := o.Version
 	ve := &model.ValidationError{}

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"io"
-
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -88,20 +86,7 @@ func plan(t *store.Tx, sc store.Scope, k importKind, table [][]string) *store.Im
 
 // uploadedFile reads the "file" field within the import size limit.
 func uploadedFile(c *fiber.Ctx) (string, []byte, error) {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return "", nil, model.Invalid("file", "err.required")
-	}
-	if fh.Size > maxImportBytes {
-		return "", nil, model.Invalid("file", "err.file_too_big")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return "", nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxImportBytes+1))
-	return model.CleanFileName(fh.Filename), data, err
+	return readUploadMax(c, "file", maxImportBytes)
 }
 
 // previewImport reads the upload, keeps it, and shows what importing it

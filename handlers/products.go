@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"io"
 	"strings"
 
 	"dealerportal/model"
@@ -285,23 +284,10 @@ func (h *Handler) uploadProductImage(c *fiber.Ctx) error {
 }
 
 func (h *Handler) saveProductImage(c *fiber.Ctx, p *model.Product) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return model.Invalid("file", "err.required")
-	}
-	if fh.Size > model.MaxAttachmentSize {
-		return model.Invalid("file", "err.file_too_big")
-	}
-	f, err := fh.Open()
+	name, data, err := readUpload(c, "file")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, model.MaxAttachmentSize+1))
-	if err != nil {
-		return err
-	}
-	name := model.CleanFileName(fh.Filename)
 	ctype, variants, err := model.CheckProductImage(name, data)
 	if err != nil {
 		return err

@@ -53,6 +53,18 @@ var scopeMatrix = []scopeRoute{
 	// The target customer's buyer's in-app message: nobody else's.
 	{"GET", "/inbox/{msg}"},
 	{"POST", "/inbox/{msg}/read"},
+	// Ordering center: {entry} is a catalog entry published to the target
+	// customer only (staff have no shop: 404 too), {price} a price record of
+	// the target customer. Staff-visible routes of entries (price look-up,
+	// images) are in TestOrderingScopeDealer.
+	{"GET", "/catalog/{entry}"},
+	{"POST", "/catalog/{entry}/favorite"},
+	{"POST", "/catalog/{entry}/cart"},
+	{"POST", "/cart/{entry}"},
+	{"GET", "/prices/{price}/edit"},
+	{"POST", "/prices/{price}"},
+	{"POST", "/prices/{price}/audit"},
+	{"POST", "/prices/{price}/unaudit"},
 }
 
 // scopeActors are users who must not see the target customer's data, each
@@ -84,6 +96,7 @@ func TestScopeMatrix(t *testing.T) {
 		}
 	}
 	messagingScopeFixtures(t, e)
+	orderingFixture(t, e)
 	for _, a := range scopeActors {
 		c := e.login(a.user)
 		c.get("/")
@@ -91,7 +104,8 @@ func TestScopeMatrix(t *testing.T) {
 		repl := strings.NewReplacer(
 			"{cust}", e.id("customer:"+a.target), "{loc}", e.id("location:"+a.target),
 			"{user}", e.id("user:"+target+".buyer"), "{att}", e.id("att:"+a.target),
-			"{ann}", e.id("ann:"+a.target), "{annatt}", e.id("annatt:"+a.target), "{msg}", e.id("msg:"+a.target))
+			"{ann}", e.id("ann:"+a.target), "{annatt}", e.id("annatt:"+a.target), "{msg}", e.id("msg:"+a.target),
+			"{entry}", e.id("entry:"+a.target), "{price}", e.id("price:"+a.target))
 		for _, r := range scopeMatrix {
 			if dealerOnlyRow(r.path, a.user) {
 				continue

@@ -78,6 +78,17 @@ func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Scope first: a line not in the cart, or an entry not published to the
+	// customer, is a 404 whatever the quantity typed.
+	found := false
+	_ = h.store.View(func(t *store.Tx) error {
+		_, err := t.CatalogEntry(sc, id)
+		found = err == nil && t.CartLineQty(u.ID, id) > 0
+		return nil
+	})
+	if !found {
+		return fiber.ErrNotFound
+	}
 	q, err := model.ParseQty(strings.TrimSpace(c.FormValue("qty")))
 	if err != nil {
 		return h.renderCart(c, u, sc, fiber.StatusUnprocessableEntity, id, h.i18n.T(lang(c), "err.qty_invalid"))

@@ -22,8 +22,12 @@ type OnlineOrder struct {
 	// CreditApprovedBy when finance released it.
 	CreditHold       bool   `json:"credit_hold,omitempty"`
 	CreditApprovedBy string `json:"credit_approved_by,omitempty"`
+	// CreditLimit and CreditExposure are the figures the hold was decided on.
+	CreditLimit      Money  `json:"credit_limit,omitempty"`
+	CreditExposure   Money  `json:"credit_exposure,omitempty"`
 	RejectReason     string `json:"reject_reason,omitempty"`
 	SalesOrderID     uint64 `json:"sales_order_id,omitempty"`
+	SalesOrderNumber string `json:"sales_order_number,omitempty"`
 	Doc
 }
 
@@ -47,6 +51,12 @@ type SalesOrderLine struct {
 	InvoicedQty    Qty   `json:"invoiced_qty,omitempty"`    // on invoices (reconciliation)
 	InvoicedAmount Money `json:"invoiced_amount,omitempty"` // on invoices
 	ReceivedAmount Money `json:"received_amount,omitempty"` // written off against its invoices
+	// Maintained by the shipping and returns module (model/shipping.go):
+	// NoticeOpenQty is noticed but not yet shipped (on open delivery notices),
+	// ClaimedQty is claimed by open returns (draft or submitted online returns
+	// and the unreceived part of audited return notices).
+	NoticeOpenQty Qty `json:"notice_open_qty,omitempty"`
+	ClaimedQty    Qty `json:"claimed_qty,omitempty"`
 	// Change history: values before each effective change request.
 	Changes []LineChange `json:"changes,omitempty"`
 }
@@ -88,6 +98,10 @@ type SalesOrder struct {
 	// Downstream counts the documents made from it (notices, outbounds,
 	// change requests…): unaudit is allowed only at zero.
 	Downstream int `json:"downstream,omitempty"`
+	// OnlineOrderNumber is the number of the online order it came from.
+	OnlineOrderNumber string `json:"online_order_number,omitempty"`
+	// PurchaseRecorded: its lines went into "previously bought" (first audit).
+	PurchaseRecorded bool `json:"purchase_recorded,omitempty"`
 	Doc
 }
 
@@ -121,6 +135,8 @@ type DeliveryNotice struct {
 	Lines        []OrderLine `json:"lines"` // Source: the sales order line
 	Totals       Totals      `json:"totals"`
 	Receipt      *Receipt    `json:"receipt,omitempty"`
+	// ShippedQty per line: shipped by outbounds made from this notice.
+	ShippedQty []Qty `json:"shipped_qty,omitempty"`
 	Doc
 }
 
@@ -154,8 +170,9 @@ type Outbound struct {
 	Lines            []OrderLine `json:"lines"` // Source: the sales order line
 	Totals           Totals      `json:"totals"`
 	// InvoicedQty / InvoicedAmount per line index, filled by invoices.
-	Invoiced []Money  `json:"invoiced,omitempty"`
-	Receipt  *Receipt `json:"receipt,omitempty"`
+	Invoiced    []Money  `json:"invoiced,omitempty"`
+	InvoicedQty []Qty    `json:"invoiced_qty,omitempty"`
+	Receipt     *Receipt `json:"receipt,omitempty"`
 	Doc
 }
 
@@ -201,6 +218,7 @@ type ReturnNotice struct {
 	ID             uint64      `json:"id"`
 	CustomerID     uint64      `json:"customer_id"`
 	OnlineReturnID uint64      `json:"online_return_id,omitempty"`
+	SalesOrderID   uint64      `json:"sales_order_id,omitempty"`
 	NoticeDate     string      `json:"notice_date"`
 	Reason         string      `json:"reason,omitempty" validate:"max=200"`
 	Lines          []OrderLine `json:"lines"`
@@ -235,6 +253,7 @@ type ChangeRequest struct {
 	ID           uint64       `json:"id"`
 	CustomerID   uint64       `json:"customer_id"`
 	SalesOrderID uint64       `json:"sales_order_id"`
+	SalesOrderNo string       `json:"sales_order_no,omitempty"`
 	RequestDate  string       `json:"request_date"`
 	Reason       string       `json:"reason,omitempty" validate:"max=200"`
 	Lines        []ChangeLine `json:"lines"`
@@ -246,7 +265,7 @@ func (r *ChangeRequest) DocID() uint64      { return r.ID }
 func (r *ChangeRequest) SetDocID(id uint64) { r.ID = id }
 func (r *ChangeRequest) Owner() uint64      { return r.CustomerID }
 func (r *ChangeRequest) Summarize() DocSummary {
-	return DocSummary{Status: r.Status, Date: r.RequestDate, Text: r.Reason}
+	return DocSummary{Status: r.Status, Date: r.RequestDate, Text: r.SalesOrderNo + " " + r.Reason}
 }
 
 // Compile-time checks that every order document is a Document.

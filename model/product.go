@@ -111,6 +111,10 @@ type OrderingSettings struct {
 	StockDisplay StockDisplay `json:"stock_display"`
 	// LowStock: at or below this available quantity stock shows as low.
 	LowStock Qty `json:"low_stock"`
+	// CreditBlock: an online order past the customer's credit limit is
+	// refused to the dealer at submit (SPEC §7); off, it is submitted with a
+	// credit hold for finance to approve.
+	CreditBlock bool `json:"credit_block,omitempty"`
 	Meta
 }
 

@@ -184,8 +184,14 @@ func (f *fanout) ready(ch model.Channel) bool {
 func (f *fanout) recipients(tpl *model.MessageTemplate, m *model.OutboxMessage, cust *model.Customer) []recipient {
 	var out []recipient
 	seen := map[uint64]bool{}
+	// A comment (comment.added) goes to the other side of the conversation
+	// only: its "to_side" param names it ("dealer" or "staff").
+	side := m.Params["to_side"]
 	addUser := func(u *model.User) {
 		if u == nil || u.Disabled || seen[u.ID] || u.Username == m.Actor {
+			return
+		}
+		if side == "dealer" && u.IsStaff() || side == "staff" && !u.IsStaff() {
 			return
 		}
 		seen[u.ID] = true

@@ -174,15 +174,15 @@ func (t *Tx) AddToCart(sc Scope, userID, entryID uint64, qty model.Qty) (*model.
 		return nil, err
 	}
 	l.Qty = next
-	if l.Price == 0 || l.Code == "" {
-		t.snapLine(l, it, sc)
-	}
+	// The user sees the price for the new quantity now: "price changed"
+	// marks only later changes of the catalog or the price records.
+	t.snapLine(l, it, sc)
 	l.UpdatedAt = t.Now
 	return l, putJSON(t.b(bCart), k, l)
 }
 
 func (t *Tx) snapLine(l *model.CartLine, it *CatalogItem, sc Scope) {
-	q := t.newPricer(sc).quote(it.Product, max(l.Qty, it.Entry.FirstQty()))
+	q := t.newPricer(sc).quote(it.Product, l.Qty)
 	l.Code, l.Title, l.Unit, l.Price = it.Product.Code, itemTitle(it), it.Product.Unit, q.Price
 }
 
@@ -206,6 +206,11 @@ func (t *Tx) SetCartQty(sc Scope, userID, entryID uint64, qty model.Qty) (*model
 		return nil, err
 	}
 	l.Qty = qty
+	it, err := t.catalogItem(t.newPricer(sc), entryID, qty)
+	if err != nil {
+		return nil, err
+	}
+	t.snapLine(l, it, sc)
 	l.UpdatedAt = t.Now
 	return l, putJSON(t.b(bCart), k, l)
 }

@@ -113,28 +113,7 @@ func (t *Tx) SaveMessagePrefs(p *model.MessagePrefs) error {
 
 // UserScope is ScopeFor inside a transaction (the org tree is read through
 // it): which customers a message about them may be sent to u for.
-func (t *Tx) UserScope(u *model.User) Scope {
-	switch {
-	case u == nil || u.Disabled:
-		return Scope{}
-	case u.Kind == model.KindDealer:
-		return CustomerScope(u.CustomerID)
-	case u.Kind != model.KindStaff:
-		return Scope{}
-	case u.IsAdmin():
-		return AdminScope()
-	case u.ScopeMode == model.ScopeOwn:
-		return Scope{staff: true, salesperson: u.ID}
-	}
-	tree := t.OrgTree()
-	sc := Scope{staff: true, orgs: map[uint64]bool{}}
-	for _, root := range u.ScopeOrgs {
-		for _, id := range tree.Subtree(root) {
-			sc.orgs[id] = true
-		}
-	}
-	return sc
-}
+func (t *Tx) UserScope(u *model.User) Scope { return scopeFor(u, t.OrgTree) }
 
 // --- deliveries ---
 

@@ -206,7 +206,7 @@ type pricer struct {
 }
 
 func (t *Tx) newPricer(sc Scope) *pricer {
-	pc := &pricer{t: t, day: t.Today()}
+	pc := &pricer{t: t, day: t.priceDay()}
 	if cid := sc.CustomerID(); cid != 0 {
 		pc.customer = cid
 		if c, err := t.customer(cid); err == nil {
@@ -216,8 +216,9 @@ func (t *Tx) newPricer(sc Scope) *pricer {
 	return pc
 }
 
-// Today is the transaction's date in the enterprise's time zone (YYYY-MM-DD).
-func (t *Tx) Today() string {
+// priceDay is the transaction's date in the enterprise's time zone
+// (YYYY-MM-DD): the day price records must be effective on.
+func (t *Tx) priceDay() string {
 	return t.Now.In(t.Settings().Location()).Format(model.DateLayout)
 }
 

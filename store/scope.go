@@ -24,7 +24,10 @@ func CustomerScope(customerID uint64) Scope { return Scope{customerID: customerI
 // ScopeFor returns u's data scope: all for admins, the org subtrees or own
 // customers for other staff, the own customer for a dealer user. A nil or
 // disabled user, or one of no known kind, gets the empty scope.
-func (s *Store) ScopeFor(u *model.User) Scope {
+func (s *Store) ScopeFor(u *model.User) Scope { return scopeFor(u, s.OrgTree) }
+
+// scopeFor derives u's scope; tree is called only for org-subtree staff.
+func scopeFor(u *model.User, tree func() *model.OrgTree) Scope {
 	switch {
 	case u == nil || u.Disabled:
 		return Scope{}
@@ -37,10 +40,10 @@ func (s *Store) ScopeFor(u *model.User) Scope {
 	case u.ScopeMode == model.ScopeOwn:
 		return Scope{staff: true, salesperson: u.ID}
 	}
-	tree := s.OrgTree()
+	t := tree()
 	sc := Scope{staff: true, orgs: map[uint64]bool{}}
 	for _, root := range u.ScopeOrgs {
-		for _, id := range tree.Subtree(root) {
+		for _, id := range t.Subtree(root) {
 			sc.orgs[id] = true
 		}
 	}

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Comment threads (留言) at the bottom of document pages: any document kept
+// in the shared document storage can carry one. A module makes its
+// documents commentable by registering the kind (registerCommentKind, from a
+// package-level var or init): the link of a document's page, and who may see
+// the document beyond its data scope. Its page data then holds a
+// *CommentThread in a field named Thread and includes
+// {{template "partials/comments" $}}.
+
+// commentKind is how one document type takes part in comment threads.
+type commentKind struct {
+	// Link is the page of document id (the thread's anchor is #comments).
+	Link func(id uint64) string
+	// Visible checks, after the data scope, that the user may see the
+	// document (e.g. a dealer sees only audited sales orders): an error
+	// (ErrNotFound) refuses.
+	Visible func(t *store.Tx, sc store.Scope, u *model.User, id uint64) error
+}
+
+var commentKinds = map[model.DocType]commentKind{}
+
+// registerCommentKind declares a commentable document type.
+func registerCommentKind(kind model.DocType, k commentKind) bool {
+	commentKinds[kind] = k
+	return true
+}
+
+var _ = registerCommentKind(model.DocOnlineOrder, commentKind{
+	Link: func(id uint64) string { return "/online-orders/" + itoa(id) },
+	Visible: func(t *store.Tx, sc store.Scope, u *model.User, id uint64) error {
+		if _, err := t.OnlineOrder(sc, id); err != nil {
+			return err
+		}
+		return seesOrders(u)
+	},
+})
+
+var _ = registerCommentKind(model.DocSalesOrder, commentKind{
+	Link: func(id uint64) string { return "/sales-orders/" + itoa(id) },
+	Visible: func(t *store.Tx, sc store.Scope, u *model.User, id uint64) error {
+		if _, err := t.SalesOrder(sc, id); err != nil {
+			return err
+		}
+		return seesOrders(u)
+	},
+})
+
+var _ = registerCommentKind(model.DocChangeRequest, commentKind{
+	Link: func(id uint64) string { return "/change-requests/" + itoa(id) },
+	Visible: func(t *store.Tx, sc store.Scope, u *model.User, id uint64) error {
+		if _, err := t.ChangeRequest(sc, id); err != nil {
+			return err
+		}
+		return seesOrders(u)
+	},
+})
+
+// seesOrders refuses (403) users who see no orders.
+func seesOrders(u *model.User) error {
+	if !canSeeOrders(u) {
+		return model.ErrNotAllowed
+	}
+	return nil
+}
+
+// CommentThread is what partials/comments shows: the comments, oldest
+// first, and where to post a new one (empty: the user may only read).
+type CommentThread struct {
+	Kind     model.DocType
+	ID       uint64
+	Comments []*model.Comment
+	PostURL  string
+}
+
+// thread loads the comment thread of a document the user sees; users who
+// see orders may post.
+func (h *Handler) thread(t *store.Tx, c *fiber.Ctx, kind model.DocType, id uint64) (*CommentThread, error) {
+	cs, err := t.Comments(h.scope(c), kind, id)
+	if err != nil {
+		return nil, err
+	}
+	th := &CommentThread{Kind: kind, ID: id, Comments: cs}
+	if u := currentUser(c); u.Can(model.PermOrder) || u.Can(model.PermViewOrders) || u.IsStaff() {
+		th.PostURL = "/comments/" + string(kind) + "/" + itoa(id)
+	}
+	return th, nil
+}
+
+func (h *Handler) registerComments(r fiber.Router) {
+	r.Post("/comments/:kind/:id", h.addComment)
+}
+
+// addComment posts a comment on a document the user may see (404
+// otherwise) and goes back to the document's thread. An empty or too long
+// comment goes back with the message at the field.
+func (h *Handler) addComment(c *fiber.Ctx) error {
+	kind := model.DocType(c.Params("kind"))
+	k, ok := commentKinds[kind]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	sc := h.scope(c)
+	link := k.Link(id)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		if err := k.Visible(t, sc, u, id); err != nil {
+			return err
+		}
+		_, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
+			cm, err := t.AddComment(sc, kind, id, u, c.FormValue("text"), link)
+			if err != nil {
+				return 0, err
+			}
+			return cm.ID, nil
+		})
+		return err
+	})
+	if err != nil {
+		if isValidation(err) {
+			h.setFlash(c, "flash.comment_empty")
+			return h.redirect(c, link+"#comments")
+		}
+		return err
+	}
+	h.setFlash(c, "flash.comment_added")
+	return h.redirect(c, link+"#comments")
+}
+
+// CommentToken is a fresh one-time token for the comment form (a double
+// click posts one comment).
+func (v *View) CommentToken() string { return randomHex(12) }

@@ -1,0 +1,524 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplComplaintList   = "channel/complaint_list"
+	tplComplaintForm   = "channel/complaint_form"
+	tplComplaintView   = "channel/complaint_view"
+	tplComplaintNotice = "channel/complaint_notice"
+	tplNoticeList      = "channel/notice_list"
+)
+
+// Cross-territory sales complaints (串货投诉, SPEC §2.5): a dealer files one
+// (新增, 提交) with evidence; staff accept it for handling (审核), handle it
+// (处理: findings, responsible dealer, penalty, compensation, recall deadline,
+// resolution), close it (关闭); the complainant may reopen it (反关闭). The
+// complainant's users and staff in its scope see the complaint; the dealer
+// found responsible sees only a notice of the handling (/complaint-notices),
+// which never names the complainant. Dealers are not shown which dealer
+// staff identified either.
+func (h *Handler) registerComplaints(r fiber.Router) {
+	r.Get("/complaints", h.showComplaints)
+	r.Get("/complaints/new", h.newComplaint)
+	r.Post("/complaints", h.createComplaint)
+	r.Get("/complaints/:id", h.showComplaint)
+	r.Get("/complaints/:id/edit", h.editComplaint)
+	r.Post("/complaints/:id", h.updateComplaint)
+	r.Post("/complaints/:id/delete", h.deleteComplaint)
+	r.Post("/complaints/:id/attachments", h.uploadComplaintAttachment)
+	r.Post("/complaints/:id/attachments/:att/delete", h.deleteComplaintAttachment)
+	r.Post("/complaints/:id/:action", h.actOnComplaint)
+	r.Get("/complaint-notices", h.showComplaintNotices)
+	r.Get("/complaint-notices/:id", h.showComplaintNotice)
+}
+
+type complaintRow struct {
+	*model.Complaint
+	Customer *model.Customer
+}
+
+type complaintList struct {
+	List
+	Statuses []model.Status
+	Staff    bool
+}
+
+func (h *Handler) showComplaints(c *fiber.Ctx) error {
+	if err := needChannel(c); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	sc := h.scope(c)
+	q := parseListQuery(c)
+	d := &complaintList{Statuses: channelStatuses[model.DocComplaint], Staff: u.IsStaff()}
+	var rows []complaintRow
+	err := h.store.View(func(t *store.Tx) error {
+		f := docFilterOf(q)
+		var ok bool
+		if f.CustomerID, ok = channelCustomerFilter(t, sc, q); !ok {
+			d.List = List{Query: q, Pager: q.Pager(0)}
+			return nil
+		}
+		sums, total, err := t.ListDocs(sc, model.DocComplaint, f, q.Page())
+		if err != nil {
+			return err
+		}
+		names := newCustomerNames(t, sc)
+		for _, s := range sums {
+			cp, err := t.Complaint(sc, s.ID)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, complaintRow{Complaint: cp, Customer: names.get(cp.CustomerID)})
+		}
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			res := ""
+			if r.Handling != nil {
+				res = r.Handling.Resolution
+			}
+			out = append(out, []string{r.Number, r.Customer.Code, r.Customer.Name, r.FiledDate, r.Territory, r.ProductLabel(), r.TraceCodes,
+				r.PlaceFound, r.Qty.String(), r.DateFound, h.i18n.T(l, "status."+string(r.Status)), res})
+		}
+		return h.export(c, q.Export, "complaints", []string{"ch.number", "ch.customer_code", "cp.complainant", "cp.filed_date", "cp.territory",
+			"ch.product", "cp.trace_codes", "cp.place_found", "ch.qty", "cp.date_found", "ch.status", "cp.resolution"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplComplaintList, h.view(c, "cp.title", d))
+}
+
+type complaintForm struct {
+	C            *model.Complaint
+	CustomerCode string
+	ProductCode  string
+	Choices      []*store.CatalogItem
+	Staff        bool
+	Token        string
+}
+
+func (h *Handler) complaintFormView(c *fiber.Ctx, cp *model.Complaint, code string) (*View, error) {
+	u := currentUser(c)
+	d := &complaintForm{C: cp, CustomerCode: code, ProductCode: cp.Product.Code, Staff: u.IsStaff(), Token: formToken(c)}
+	if v := c.FormValue("product_code"); v != "" {
+		d.ProductCode = v
+	}
+	err := h.store.View(func(t *store.Tx) error {
+		cust := cp.CustomerID
+		if cust == 0 && !u.IsStaff() {
+			cust = u.CustomerID
+		}
+		if cust != 0 && d.CustomerCode == "" {
+			if cu, err := t.Customer(h.scope(c), cust); err == nil {
+				d.CustomerCode = cu.Code
+			}
+		}
+		d.Choices = channelProductChoices(t, cust)
+		return nil
+	})
+	return h.view(c, newOrEdit(cp.ID, "cp.new", "cp.edit"), d), err
+}
+
+func (h *Handler) newComplaint(c *fiber.Ctx) error {
+	if err := need(c, model.PermFileService); err != nil {
+		return err
+	}
+	v, err := h.complaintFormView(c, &model.Complaint{}, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplComplaintForm, v)
+}
+
+// readComplaint copies the form into cp; a product code must be one the
+// complainant may choose.
+func (h *Handler) readComplaint(c *fiber.Ctx, t *store.Tx, cp *model.Complaint) *model.ValidationError {
+	ve := &model.ValidationError{}
+	cp.AccusedName, cp.Territory, cp.ProductText = c.FormValue("accused_name"), c.FormValue("territory"), c.FormValue("product_text")
+	cp.TraceCodes, cp.PlaceFound, cp.DateFound = c.FormValue("trace_codes"), c.FormValue("place_found"), c.FormValue("date_found")
+	cp.Description = c.FormValue("description")
+	cp.Version = formUint(c, "version")
+	cp.Product = model.ProductRef{}
+	if code := strings.TrimSpace(c.FormValue("product_code")); code != "" {
+		if ref, err := t.ChannelProduct(h.scope(c), cp.CustomerID, code, false); err != nil {
+			ve.Add("product_code", "err.ch_product", nil)
+		} else {
+			cp.Product = ref
+		}
+	}
+	cp.Qty, cp.PriceSeen = 0, 0
+	if s := strings.TrimSpace(c.FormValue("qty")); s != "" {
+		if q, err := model.ParseQty(s); err != nil || q < 0 {
+			ve.Add("qty", "err.qty_invalid", nil)
+		} else {
+			cp.Qty = q
+		}
+	}
+	if s := strings.TrimSpace(c.FormValue("price_seen")); s != "" {
+		if m, err := model.ParseMoney(s); err != nil || m < 0 {
+			ve.Add("price_seen", "err.money", nil)
+		} else {
+			cp.PriceSeen = m
+		}
+	}
+	return ve
+}
+
+func (h *Handler) saveComplaint(c *fiber.Ctx, cp *model.Complaint) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	isNew := cp.ID == 0
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		if isNew {
+			cu, err := h.channelCustomerFor(c, t, "customer_code")
+			if err != nil {
+				return err
+			}
+			cp.CustomerID = cu.ID
+		}
+		ve := h.readComplaint(c, t, cp)
+		save := func() (uint64, error) {
+			if err := mergeErrors(ve, cp.Validate(t.Today())); err != nil {
+				return 0, err
+			}
+			if err := t.SaveComplaint(sc, u, cp); err != nil {
+				return 0, err
+			}
+			return cp.ID, nil
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			cp.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			cp.ID = 0
+		}
+		v, verr := h.complaintFormView(c, cp, c.FormValue("customer_code"))
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplComplaintForm, v)
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/complaints/"+itoa(cp.ID))
+}
+
+func (h *Handler) createComplaint(c *fiber.Ctx) error {
+	if err := need(c, model.PermFileService); err != nil {
+		return err
+	}
+	return h.saveComplaint(c, &model.Complaint{})
+}
+
+// loadComplaint reads the complaint of the route through the user's scope:
+// 404 when it does not exist or the user's scope does not cover the
+// complainant (the accused dealer included).
+func (h *Handler) loadComplaint(c *fiber.Ctx) (*model.Complaint, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := needChannel(c); err != nil {
+		return nil, err
+	}
+	var cp *model.Complaint
+	err = h.store.View(func(t *store.Tx) error {
+		cp, err = t.Complaint(h.scope(c), id)
+		return err
+	})
+	return cp, err
+}
+
+func (h *Handler) editComplaint(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	if !store.CanEditComplaint(cp, currentUser(c)) {
+		return &model.StateError{Action: "edit", Status: string(cp.Status)}
+	}
+	v, err := h.complaintFormView(c, cp, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplComplaintForm, v)
+}
+
+func (h *Handler) updateComplaint(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	if !store.CanEditComplaint(cp, currentUser(c)) {
+		return &model.StateError{Action: "edit", Status: string(cp.Status)}
+	}
+	return h.saveComplaint(c, cp)
+}
+
+// complaintPage is what the document view shows. Accused and Responsible
+// are shown to staff only.
+type complaintPage struct {
+	C           *model.Complaint
+	Customer    *model.Customer
+	Staff       bool
+	CanEdit     bool
+	Actions     []string
+	CanHandle   bool
+	Handling    model.ComplaintHandling
+	AccusedCode string
+	RespCode    string
+	Accused     *model.Customer
+	Responsible *model.Customer
+	Attachments []*model.Attachment
+	AttBase     string
+	CanAttach   bool
+	Trail       []model.AuditEntry
+	Thread      *CommentThread
+}
+
+func (h *Handler) complaintPage(c *fiber.Ctx, cp *model.Complaint) (*complaintPage, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	p := &complaintPage{C: cp, Staff: u.IsStaff(), CanEdit: store.CanEditComplaint(cp, u), AttBase: "/complaints/" + itoa(cp.ID), Trail: cp.Trail}
+	p.CanAttach = p.CanEdit
+	for _, a := range model.ComplaintMachine.Allowed(cp.Status, u) {
+		if a == "handle" {
+			p.CanHandle = true
+			continue
+		}
+		p.Actions = append(p.Actions, a)
+	}
+	if cp.Handling != nil {
+		p.Handling = *cp.Handling
+	}
+	err := h.store.View(func(t *store.Tx) (err error) {
+		p.Customer, _ = t.Customer(sc, cp.CustomerID)
+		if p.Staff {
+			if cp.AccusedID != 0 {
+				if p.Accused, err = t.Customer(sc, cp.AccusedID); err == nil {
+					p.AccusedCode = p.Accused.Code
+				}
+			}
+			if cp.Handling != nil && cp.Handling.ResponsibleID != 0 {
+				if p.Responsible, err = t.Customer(sc, cp.Handling.ResponsibleID); err == nil {
+					p.RespCode = p.Responsible.Code
+				}
+			}
+			if p.RespCode == "" {
+				p.RespCode = p.AccusedCode
+			}
+		}
+		if p.Thread, err = h.thread(t, c, model.DocComplaint, cp.ID); err != nil {
+			return err
+		}
+		p.Attachments, err = t.Attachments(store.OwnerComplaint, cp.ID)
+		return err
+	})
+	return p, err
+}
+
+func (h *Handler) showComplaint(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.complaintPage(c, cp)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplComplaintView, h.view(c, "cp.view", p))
+}
+
+var complaintFlash = map[string]string{
+	"submit": "flash.ch_submitted", "audit": "flash.cp_audited", "handle": "flash.cp_handled", "close": "flash.ch_closed", "reopen": "flash.ch_reopened",
+}
+
+// actOnComplaint takes submit, audit, handle, close or reopen. Handling and
+// the accused dealer are read from the form (staff type customer codes,
+// looked up inside their scope).
+func (h *Handler) actOnComplaint(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	action := c.Params("action")
+	tr := model.ComplaintMachine.Find(action)
+	if tr == nil {
+		return fiber.ErrNotFound
+	}
+	u := currentUser(c)
+	if !u.Can(tr.Perm) {
+		return model.ErrNotAllowed
+	}
+	sc := h.scope(c)
+	in := store.ComplaintAction{Reason: c.FormValue("reason")}
+	var form *model.ComplaintHandling
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		ve := &model.ValidationError{}
+		if code := strings.TrimSpace(c.FormValue("accused_code")); code != "" && u.IsStaff() {
+			if cu, err := t.CustomerByCode(sc, code); err != nil {
+				ve.Add("accused_code", "err.ch_customer_unknown", nil)
+			} else {
+				in.Accused = cu.ID
+			}
+		}
+		if action == "handle" {
+			form = &model.ComplaintHandling{Findings: c.FormValue("findings"), RecallDeadline: c.FormValue("recall_deadline"), Resolution: c.FormValue("resolution")}
+			for _, m := range []struct {
+				field string
+				dst   *model.Money
+			}{{"penalty", &form.Penalty}, {"compensation", &form.Compensation}} {
+				if s := strings.TrimSpace(c.FormValue(m.field)); s != "" {
+					if v, err := model.ParseMoney(s); err != nil || v < 0 {
+						ve.Add(m.field, "err.money", nil)
+					} else {
+						*m.dst = v
+					}
+				}
+			}
+			if code := strings.TrimSpace(c.FormValue("responsible_code")); code != "" {
+				if cu, err := t.CustomerByCode(sc, code); err != nil {
+					ve.Add("responsible_code", "err.ch_customer_unknown", nil)
+				} else {
+					form.ResponsibleID = cu.ID
+				}
+			}
+			hc := *form
+			in.Handling = &hc
+		}
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		_, err := t.ActOnComplaint(sc, u, cp.ID, formUint(c, "version"), action, in)
+		return err
+	})
+	if err != nil {
+		var ve *model.ValidationError
+		if !asValidation(err, &ve) {
+			return err
+		}
+		p, perr := h.complaintPage(c, cp)
+		if perr != nil {
+			return perr
+		}
+		if form != nil {
+			p.Handling = *form
+			p.RespCode = c.FormValue("responsible_code")
+		}
+		p.AccusedCode = c.FormValue("accused_code")
+		return h.formError(c, err, tplComplaintView, h.view(c, "cp.view", p))
+	}
+	h.setFlash(c, complaintFlash[action])
+	return h.redirect(c, "/complaints/"+itoa(cp.ID))
+}
+
+func (h *Handler) deleteComplaint(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		return t.DeleteComplaint(h.scope(c), u, cp.ID, formUint(c, "version"))
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.deleted")
+	return h.redirect(c, "/complaints")
+}
+
+// uploadComplaintAttachment adds evidence while the complaint is a draft;
+// it belongs to the complainant (the accused never reads it: see
+// store.RegisterAttachmentAccess in store/channel.go).
+func (h *Handler) uploadComplaintAttachment(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	if !store.CanEditComplaint(cp, currentUser(c)) {
+		return &model.StateError{Action: "edit", Status: string(cp.Status)}
+	}
+	if err := h.saveUpload(c, store.OwnerComplaint, cp.ID, cp.CustomerID); err != nil {
+		p, perr := h.complaintPage(c, cp)
+		if perr != nil {
+			return perr
+		}
+		return h.formError(c, err, tplComplaintView, h.view(c, "cp.view", p))
+	}
+	h.setFlash(c, "flash.uploaded")
+	return h.redirect(c, "/complaints/"+itoa(cp.ID)+"#attachments")
+}
+
+func (h *Handler) deleteComplaintAttachment(c *fiber.Ctx) error {
+	cp, err := h.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	return h.deleteChannelAttachment(c, store.OwnerComplaint, cp.ID, store.CanEditComplaint(cp, currentUser(c)))
+}
+
+// showComplaintNotices lists the handled complaints a dealer was found
+// responsible for (串货处理通知), without the complainant.
+func (h *Handler) showComplaintNotices(c *fiber.Ctx) error {
+	if err := need(c, model.PermChannel); err != nil {
+		return fiber.ErrNotFound
+	}
+	q := parseListQuery(c)
+	var rows []*model.ComplaintNotice
+	var total int
+	err := h.store.View(func(t *store.Tx) (err error) {
+		rows, total, err = t.ListComplaintNotices(h.scope(c), q.Page())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		out := make([][]string, 0, len(rows))
+		for _, n := range rows {
+			out = append(out, []string{n.Number, n.HandledOn, n.Territory, n.Product, n.TraceCodes, n.PlaceFound, n.Qty.String(),
+				n.DateFound, n.Penalty.Plain(), n.Compensation.Plain(), n.RecallDeadline, n.Resolution})
+		}
+		return h.export(c, q.Export, "complaint-notices", []string{"ch.number", "cpn.handled_on", "cp.territory", "ch.product", "cp.trace_codes",
+			"cp.place_found", "ch.qty", "cp.date_found", "cp.penalty", "cp.compensation", "cp.recall_deadline", "cp.resolution"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplNoticeList, h.view(c, "cpn.title", &List{Rows: rows, Query: q, Pager: q.Pager(total)}))
+}
+
+func (h *Handler) showComplaintNotice(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := needChannel(c); err != nil {
+		return err
+	}
+	var n *model.ComplaintNotice
+	if err := h.store.View(func(t *store.Tx) error {
+		n, err = t.ComplaintNotice(h.scope(c), id)
+		return err
+	}); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplComplaintNotice, h.view(c, "cpn.view", n))
+}

@@ -1,0 +1,770 @@
+package handlers
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+	"dealerportal/views/pdf"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplOnlineList     = "orders/online_list"
+	tplOnlineForm     = "orders/online_form"
+	tplOnlineCheckout = "orders/online_checkout"
+	tplOnlineView     = "orders/online_view"
+	tplOnlineConvert  = "orders/online_convert"
+	tplOnlinePrint    = "orders/online_print"
+	tplLineInfo       = "orders/line_info"
+	tplAgainResult    = "orders/again"
+)
+
+// Online orders (网上订货单): dealers enter them directly or generate them
+// from the cart, save drafts and submit (idempotently: the form's _idem
+// token makes a double click or a retried POST one order); staff reject,
+// unreject, approve credit holds and generate the sales order. Every past
+// order offers "order again".
+func (h *Handler) registerOnlineOrders(r fiber.Router) {
+	r.Get("/online-orders", h.showOnlineOrders)
+	r.Get("/online-orders/new", h.newOnlineOrder)
+	r.Post("/online-orders", h.createOnlineOrder)
+	r.Get("/online-orders/checkout", h.showCheckout)
+	r.Post("/online-orders/checkout", h.checkout)
+	r.Get("/online-orders/lookup", h.lookupOrderLine)
+	r.Get("/online-orders/again", h.showAgainResult)
+	r.Get("/online-orders/:id", h.showOnlineOrder)
+	r.Get("/online-orders/:id/edit", h.editOnlineOrder)
+	r.Post("/online-orders/:id", h.updateOnlineOrder)
+	r.Post("/online-orders/:id/delete", h.deleteOnlineOrder)
+	r.Get("/online-orders/:id/convert", h.showConvertOnlineOrder)
+	r.Post("/online-orders/:id/convert", h.convertOnlineOrder)
+	r.Post("/online-orders/:id/again", h.orderOnlineAgain)
+	r.Get("/online-orders/:id/print", h.printOnlineOrder)
+	r.Get("/online-orders/:id/pdf", h.pdfOnlineOrder)
+	r.Post("/online-orders/:id/:action", h.actOnOnlineOrder)
+}
+
+// onlineStatuses are the list's status filter choices.
+var onlineStatuses = []model.Status{model.StatusDraft, model.StatusSubmitted, model.StatusRejected, model.StatusConverted}
+
+// showOnlineOrders lists online orders: a dealer its customer's, staff
+// those of customers in scope; newest first with keyset paging, filters,
+// export.
+func (h *Handler) showOnlineOrders(c *fiber.Ctx) error {
+	if err := needOrders(c); err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	q := parseListQuery(c)
+	d := &docListData{Statuses: onlineStatuses, Staff: sc.IsStaff(), Extra: map[uint64]string{}}
+	var rows []model.DocSummary
+	err := h.store.View(func(t *store.Tx) error {
+		f, ok := h.docFilter(t, sc, q)
+		total := 0
+		if ok {
+			var err error
+			if rows, total, err = t.ListDocs(sc, model.DocOnlineOrder, f, q.Page()); err != nil {
+				return err
+			}
+		}
+		d.Customers = docCustomers(t, sc, rows)
+		for _, r := range rows {
+			if r.Status == model.StatusConverted {
+				if o, err := t.OnlineOrder(sc, r.ID); err == nil {
+					d.Extra[r.ID] = t.OnlineExecution(o)
+				}
+			}
+		}
+		d.List = List{Rows: rows, Query: q, Pager: q.KeysetPager(total, len(rows), lastID(rows))}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, []string{r.Number, r.Date, d.Customers[r.CustomerID], h.i18n.T(l, "status."+string(r.Status)),
+				r.Amount.Plain(), map[bool]string{true: h.i18n.T(l, "oo.credit_hold"), false: ""}[r.Flag == "hold"]})
+		}
+		return h.export(c, q.Export, "online-orders", []string{"oo.number", "oo.order_date", "oo.customer", "oo.status", "oo.amount", "oo.credit"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineList, h.view(c, "oo.title", d))
+}
+
+// onlineForm is what the order form shows.
+type onlineForm struct {
+	O         *model.OnlineOrder
+	Rows      []lineRow
+	Locations []*model.Location
+	Settings  *model.OrderingSettings
+	Token     string
+	Staff     bool
+	Checked   bool // the stock was just queried
+}
+
+// orderDealer returns the dealer user who may order, or 404 (staff and
+// dealers without the buyer/manager role cannot enter online orders).
+func orderDealer(c *fiber.Ctx) (*model.User, error) {
+	u := currentUser(c)
+	if u.Kind != model.KindDealer || !u.Can(model.PermOrder) {
+		return nil, fiber.ErrNotFound
+	}
+	return u, nil
+}
+
+// onlineFormView prepares the order form for o with rows (blank ones added)
+// described from the catalog.
+func (h *Handler) onlineFormView(c *fiber.Ctx, o *model.OnlineOrder, rows []lineRow, extra int) (*View, error) {
+	sc := h.scope(c)
+	d := &onlineForm{O: o, Token: formToken(c), Staff: sc.IsStaff()}
+	err := h.store.View(func(t *store.Tx) error {
+		d.Settings = t.OrderingSettings()
+		d.Locations, _ = t.Locations(store.CustomerScope(o.CustomerID), o.CustomerID)
+		describeRows(t, o.CustomerID, rows, false)
+		return nil
+	})
+	d.Rows = withBlanks(rows, extra)
+	return h.view(c, newOrEdit(o.ID, "oo.new", "oo.edit"), d), err
+}
+
+func (h *Handler) newOnlineOrder(c *fiber.Ctx) error {
+	u, err := orderDealer(c)
+	if err != nil {
+		return err
+	}
+	var o *model.OnlineOrder
+	if err := h.store.View(func(t *store.Tx) error {
+		o, err = t.NewOnlineOrder(h.scope(c), u.CustomerID)
+		return err
+	}); err != nil {
+		return err
+	}
+	o.AllowAdjust = true
+	v, err := h.onlineFormView(c, o, nil, formBlankRows+2)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineForm, v)
+}
+
+// readOnlineHeader copies the header fields of the form into o; the ship-to
+// comes from the chosen location of the order's customer.
+func readOnlineHeader(c *fiber.Ctx, t *store.Tx, sc store.Scope, o *model.OnlineOrder, ve *model.ValidationError) {
+	o.RequestedDate = strings.TrimSpace(c.FormValue("requested_date"))
+	o.Contact, o.Phone, o.Remarks = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("remarks")
+	o.AllowAdjust = c.FormValue("allow_adjust") == "1"
+	o.Version = formUint(c, "version")
+	if loc := formUint(c, "location"); loc != 0 {
+		st, err := t.ShipTo(store.CustomerScope(o.CustomerID), o.CustomerID, loc)
+		if err != nil {
+			ve.Add("location", "err.order_location", nil)
+		} else {
+			o.ShipTo = st
+		}
+	} else if o.ShipTo.LocationID == 0 && o.ShipTo.Address == "" {
+		ve.Add("location", "err.order_location", nil)
+	}
+}
+
+// createOnlineOrder saves a directly entered order (action "save" or
+// "submit"), once per form token; "check" and "more" show the form again
+// with stock and prices, or with more empty rows, saving nothing.
+func (h *Handler) createOnlineOrder(c *fiber.Ctx) error {
+	u, err := orderDealer(c)
+	if err != nil {
+		return err
+	}
+	return h.saveOnlineOrder(c, u, &model.OnlineOrder{CustomerID: u.CustomerID})
+}
+
+func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOrder) error {
+	sc := h.scope(c)
+	isNew := o.ID == 0
+	lines, rows, ve := readLineRows(c, false)
+	action := c.FormValue("action")
+	if action == "check" || action == "more" {
+		_ = h.store.View(func(t *store.Tx) error { readOnlineHeader(c, t, sc, o, &model.ValidationError{}); return nil })
+		extra := formBlankRows
+		if action == "more" {
+			extra += 5
+		}
+		v, err := h.onlineFormView(c, o, rows, extra)
+		if err != nil {
+			return err
+		}
+		v.Data.(*onlineForm).Checked = action == "check"
+		return h.render(c, fiber.StatusOK, tplOnlineForm, v)
+	}
+	submit := action == "submit"
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		save := func() (uint64, error) {
+			readOnlineHeader(c, t, sc, o, ve)
+			if err := ve.Err(); err != nil {
+				// Report the catalog's errors too, in one go.
+				_, perr := t.PriceOnlineLines(o.CustomerID, lines)
+				return 0, mergeErrors(ve, perr)
+			}
+			if err := t.SaveOnlineOrder(sc, o, lines, u, submit); err != nil {
+				return 0, err
+			}
+			return o.ID, nil
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			o.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			o.ID = 0
+		}
+		v, verr := h.onlineFormView(c, o, rows, formBlankRows)
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplOnlineForm, v)
+	}
+	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
+	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+}
+
+// loadOnlineOrder reads the order of the route through the user's scope
+// (404 outside it), then requires a user who sees orders (403).
+func (h *Handler) loadOnlineOrder(c *fiber.Ctx) (*model.OnlineOrder, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var o *model.OnlineOrder
+	if err := h.store.View(func(t *store.Tx) error {
+		o, err = t.OnlineOrder(h.scope(c), id)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := needOrders(c); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func (h *Handler) editOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	if !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, currentUser(c)) {
+		return &model.StateError{Action: "edit", Status: string(o.Status)}
+	}
+	v, err := h.onlineFormView(c, o, rowsOfLines(o.Lines), 1)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineForm, v)
+}
+
+func (h *Handler) updateOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+		return &model.StateError{Action: "edit", Status: string(o.Status)}
+	}
+	return h.saveOnlineOrder(c, u, o)
+}
+
+func (h *Handler) deleteOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		return t.DeleteOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), u)
+	})
+	if err != nil {
+		return h.actionError(c, err, tplOnlineView, func() (*View, error) { return h.onlinePageView(c, o.ID) })
+	}
+	h.setFlash(c, "flash.deleted")
+	return h.redirect(c, "/online-orders")
+}
+
+// onlinePage is what the online order's page shows.
+type onlinePage struct {
+	O          *model.OnlineOrder
+	Customer   *model.Customer
+	Actions    []docAction
+	CanEdit    bool
+	CanRelease bool
+	CanConvert bool
+	CanAgain   bool
+	Execution  string
+	SOStatus   model.Status
+	Staff      bool
+	Thread     *CommentThread
+}
+
+func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	p := &onlinePage{Staff: u.IsStaff()}
+	err := h.store.View(func(t *store.Tx) (err error) {
+		if p.O, err = t.OnlineOrder(sc, id); err != nil {
+			return err
+		}
+		p.Customer, _ = t.Customer(sc, p.O.CustomerID)
+		p.Execution = t.OnlineExecution(p.O)
+		p.Thread, err = h.thread(t, c, model.DocOnlineOrder, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := p.O
+	p.CanEdit = model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
+	for _, a := range actionsOf(model.OnlineOrderMachine, o.Status, u, "convert") {
+		if a.Name == "submit" && !p.CanEdit {
+			continue
+		}
+		p.Actions = append(p.Actions, a)
+	}
+	p.CanConvert = o.Status == model.StatusSubmitted && u.Can(model.PermManageOrders)
+	p.CanRelease = o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" && u.Can(model.PermApproveCredit)
+	p.CanAgain = o.Status != model.StatusDraft && u.Kind == model.KindDealer && u.Can(model.PermOrder)
+	return p, nil
+}
+
+func (h *Handler) onlinePageView(c *fiber.Ctx, id uint64) (*View, error) {
+	p, err := h.onlinePage(c, id)
+	if err != nil {
+		return nil, err
+	}
+	return h.view(c, "oo.view", p), nil
+}
+
+func (h *Handler) showOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.onlinePageView(c, o.ID)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineView, v)
+}
+
+// onlineFlash confirms each action.
+var onlineFlash = map[string]string{
+	"submit": "flash.oo_submitted", "reject": "flash.oo_rejected", "unreject": "flash.oo_unrejected", "release_credit": "flash.oo_credit_released",
+}
+
+// actOnOnlineOrder performs submit, reject, unreject or release_credit. A
+// replayed POST of the same form (same _idem token) is answered like the
+// first one, not with a conflict.
+func (h *Handler) actOnOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	action := c.Params("action")
+	if _, ok := onlineFlash[action]; !ok {
+		return fiber.ErrNotFound
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		act := func() (uint64, error) {
+			_, err := t.ActOnOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), action, u, c.FormValue("reason"))
+			return o.ID, err
+		}
+		if tok := c.FormValue("_idem"); tok != "" {
+			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
+			return err
+		}
+		_, err := act()
+		return err
+	})
+	if err != nil {
+		return h.actionError(c, err, tplOnlineView, func() (*View, error) { return h.onlinePageView(c, o.ID) })
+	}
+	h.setFlash(c, onlineFlash[action])
+	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+}
+
+// ---- from the cart (生成网上订货单) ----
+
+type checkoutForm struct {
+	onlineForm
+	Cart     []*store.ShopRow
+	Totals   store.CartTotals
+	Selected map[uint64]bool
+	Delivery map[uint64]string
+	Remark   map[uint64]string
+}
+
+func (h *Handler) checkoutView(c *fiber.Ctx, u *model.User, o *model.OnlineOrder, selected map[uint64]bool) (*View, error) {
+	sc := h.scope(c)
+	d := &checkoutForm{Selected: selected, Delivery: map[uint64]string{}, Remark: map[uint64]string{}}
+	d.O, d.Token = o, formToken(c)
+	err := h.store.View(func(t *store.Tx) (err error) {
+		d.Settings = t.OrderingSettings()
+		d.Locations, _ = t.Locations(sc, u.CustomerID)
+		d.Cart, d.Totals, err = t.Cart(sc, u.ID)
+		return err
+	})
+	for _, r := range d.Cart {
+		id := r.Line.EntryID
+		d.Delivery[id] = c.FormValue("delivery." + itoa(id))
+		d.Remark[id] = c.FormValue("remark." + itoa(id))
+	}
+	if selected == nil { // first view: every orderable line is ticked
+		d.Selected = map[uint64]bool{}
+		for _, r := range d.Cart {
+			d.Selected[r.Line.EntryID] = r.Available() && r.QtyErr == ""
+		}
+	}
+	return h.view(c, "oo.checkout", d), err
+}
+
+// showCheckout is the cart's "generate online order" page: the cart's
+// lines to choose from (all orderable ones ticked), ship-to, dates,
+// contact, remarks.
+func (h *Handler) showCheckout(c *fiber.Ctx) error {
+	u, err := orderDealer(c)
+	if err != nil {
+		return err
+	}
+	var o *model.OnlineOrder
+	if err := h.store.View(func(t *store.Tx) error {
+		o, err = t.NewOnlineOrder(h.scope(c), u.CustomerID)
+		return err
+	}); err != nil {
+		return err
+	}
+	o.AllowAdjust = true
+	v, err := h.checkoutView(c, u, o, nil)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineCheckout, v)
+}
+
+// checkout generates the online order from the ticked cart lines (at least
+// one), as a draft or submitted, once per form token; the ordered lines
+// leave the cart in the same transaction.
+func (h *Handler) checkout(c *fiber.Ctx) error {
+	u, err := orderDealer(c)
+	if err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	ids := formIDs(c, "entry")
+	submit := c.FormValue("action") == "submit"
+	o := &model.OnlineOrder{CustomerID: u.CustomerID}
+	for _, id := range ids {
+		d, _ := model.ParseDate(c.FormValue("delivery." + itoa(id)))
+		o.Lines = append(o.Lines, model.OrderLine{EntryID: id, DeliveryDate: d, Remark: strings.TrimSpace(c.FormValue("remark." + itoa(id)))})
+	}
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
+			if len(ids) == 0 {
+				return 0, model.Invalid("lines", "err.order_none_chosen")
+			}
+			ve := &model.ValidationError{}
+			readOnlineHeader(c, t, sc, o, ve)
+			if err := ve.Err(); err != nil {
+				return 0, err
+			}
+			if err := t.OnlineOrderFromCart(sc, u, ids, o, submit); err != nil {
+				return 0, err
+			}
+			return o.ID, nil
+		})
+		o.ID = id
+		return err
+	})
+	if err != nil {
+		o.ID = 0
+		sel := map[uint64]bool{}
+		for _, id := range ids {
+			sel[id] = true
+		}
+		v, verr := h.checkoutView(c, u, o, sel)
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplOnlineCheckout, v)
+	}
+	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
+	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+}
+
+// ---- stock query while entering ----
+
+type lineInfo struct {
+	Row      lineRow
+	Settings *model.OrderingSettings
+}
+
+// lookupOrderLine answers the order form's stock query for one row (HTMX):
+// the product's name, the customer's price for the quantity and the
+// available stock as the ordering settings show it. ?i= names the row;
+// staff name the order's customer with ?customer=.
+func (h *Handler) lookupOrderLine(c *fiber.Ctx) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	cust := u.CustomerID
+	if u.IsStaff() {
+		cust = uint64(c.QueryInt("customer"))
+	}
+	if !canSeeOrders(u) {
+		return fiber.ErrNotFound
+	}
+	i := c.QueryInt("i")
+	p := "line." + itoa(uint64(max(i, 0))) + "."
+	row := lineRow{Index: i, Code: strings.TrimSpace(c.Query(p + "code")), Qty: strings.TrimSpace(c.Query(p + "qty")), Price: strings.TrimSpace(c.Query(p + "price"))}
+	d := &lineInfo{}
+	err := h.store.View(func(t *store.Tx) error {
+		if !t.AllowsCustomer(sc, cust) {
+			return fiber.ErrNotFound
+		}
+		d.Settings = t.OrderingSettings()
+		rows := []lineRow{row}
+		describeRows(t, cust, rows, u.IsStaff() && c.Query("master") == "1")
+		d.Row = rows[0]
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.renderPart(c, fiber.StatusOK, tplLineInfo, h.view(c, "oo.title", d))
+}
+
+// ---- staff: generate the sales order (生成销售订单) ----
+
+type convertForm struct {
+	O        *model.OnlineOrder
+	Customer *model.Customer
+	Stock    map[uint64]*model.Stock
+	Qty      map[int]string
+	Price    map[int]string
+}
+
+func (h *Handler) convertView(c *fiber.Ctx, o *model.OnlineOrder) (*View, error) {
+	d := &convertForm{O: o, Stock: map[uint64]*model.Stock{}, Qty: map[int]string{}, Price: map[int]string{}}
+	err := h.store.View(func(t *store.Tx) error {
+		d.Customer, _ = t.Customer(h.scope(c), o.CustomerID)
+		for _, l := range o.Lines {
+			d.Stock[l.ProductID], _ = t.Stock(l.ProductID)
+		}
+		return nil
+	})
+	for _, l := range o.Lines {
+		d.Qty[l.No], d.Price[l.No] = l.Qty.String(), l.Price.Plain()
+		if s := c.FormValue("qty." + itoa(uint64(l.No))); s != "" {
+			d.Qty[l.No] = s
+		}
+		if s := c.FormValue("price." + itoa(uint64(l.No))); s != "" {
+			d.Price[l.No] = s
+		}
+	}
+	return h.view(c, "oo.convert", d), err
+}
+
+func (h *Handler) showConvertOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	if o.Status != model.StatusSubmitted {
+		return &model.StateError{Action: "convert", Status: string(o.Status)}
+	}
+	v, err := h.convertView(c, o)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineConvert, v)
+}
+
+// convertOnlineOrder generates the sales order (with the adjusted
+// quantities and prices where the order allows adjustment) and opens it.
+func (h *Handler) convertOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ve := &model.ValidationError{}
+	var adj []store.LineAdjust
+	for i, l := range o.Lines {
+		a := store.LineAdjust{Line: l.No}
+		if s := strings.TrimSpace(c.FormValue("qty." + itoa(uint64(l.No)))); s != "" {
+			if q, err := model.ParseQty(s); err != nil {
+				ve.Add(model.LineField(i, "qty"), "err.qty_invalid", nil)
+			} else {
+				a.Qty = &q
+			}
+		}
+		if s := strings.TrimSpace(c.FormValue("price." + itoa(uint64(l.No)))); s != "" {
+			if m, err := model.ParseMoney(s); err != nil {
+				ve.Add(model.LineField(i, "price"), "err.money", nil)
+			} else {
+				a.Price = &m
+			}
+		}
+		adj = append(adj, a)
+	}
+	var so *model.SalesOrder
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		so, err = t.ConvertOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), u, adj)
+		return err
+	})
+	if err != nil {
+		v, verr := h.convertView(c, o)
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplOnlineConvert, v)
+	}
+	h.setFlash(c, "flash.oo_converted")
+	return h.redirect(c, "/sales-orders/"+itoa(so.ID))
+}
+
+// ---- order again (再次订货) ----
+
+// orderAgain copies the lines of a past order into the dealer's cart (or a
+// new draft with to=draft) and shows what it did and what it skipped on the
+// result page (a redirect: reloading it adds nothing again).
+func (h *Handler) orderAgain(c *fiber.Ctx, lines []model.OrderLine) error {
+	u, err := orderDealer(c)
+	if err != nil {
+		return err
+	}
+	toDraft := c.FormValue("to") == "draft"
+	var res *store.OrderAgainResult
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		res, err = t.OrderAgain(h.scope(c), u, lines, toDraft)
+		return err
+	})
+	if err != nil && !isValidation(err) {
+		return err
+	}
+	vals := url.Values{}
+	if res != nil {
+		vals.Set("added", strconv.Itoa(res.Added))
+		if res.OrderID != 0 {
+			vals.Set("draft", itoa(res.OrderID))
+		}
+		for _, s := range res.Skipped {
+			vals.Add("skipped", s.Code+"|"+s.Key)
+		}
+	}
+	if toDraft {
+		vals.Set("to", "draft")
+	}
+	return h.redirect(c, "/online-orders/again?"+vals.Encode())
+}
+
+type againResult struct {
+	Added   int
+	Draft   uint64
+	ToDraft bool
+	Skipped []againSkip
+}
+
+type againSkip struct{ Code, Reason string }
+
+// showAgainResult is the page after "order again": how many lines went to
+// the cart or the new draft, and each skipped product with its reason.
+func (h *Handler) showAgainResult(c *fiber.Ctx) error {
+	if _, err := orderDealer(c); err != nil {
+		return err
+	}
+	l := lang(c)
+	d := &againResult{Added: c.QueryInt("added"), ToDraft: c.Query("to") == "draft"}
+	d.Draft, _ = parseUint(c.Query("draft"))
+	args := c.Request().URI().QueryArgs()
+	for _, v := range args.PeekMulti("skipped") {
+		code, key, _ := strings.Cut(string(v), "|")
+		if !h.i18n.Has(key) {
+			key = "oo.again_unavailable"
+		}
+		d.Skipped = append(d.Skipped, againSkip{Code: code, Reason: h.i18n.T(l, key, "min", "—", "multiple", "—")})
+	}
+	return h.render(c, fiber.StatusOK, tplAgainResult, h.view(c, "oo.again_title", d))
+}
+
+func (h *Handler) orderOnlineAgain(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	return h.orderAgain(c, o.Lines)
+}
+
+// ---- print view and PDF ----
+
+func (h *Handler) printOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.onlinePageView(c, o.ID)
+	if err != nil {
+		return err
+	}
+	v.Layout = "layouts/print"
+	return h.render(c, fiber.StatusOK, tplOnlinePrint, v)
+}
+
+func (h *Handler) pdfOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.onlinePage(c, o.ID)
+	if err != nil {
+		return err
+	}
+	l := lang(c)
+	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
+	s := h.store.Settings()
+	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
+	cust := ""
+	if p.Customer != nil {
+		cust = p.Customer.Code + " " + p.Customer.Name
+	}
+	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T("oo.doc_title"), Number: o.Number,
+		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
+		Footer: T("common.print_date") + " " + h.nowIn(s),
+		Fields: []pdf.Field{{T("oo.customer"), cust}, {T("oo.order_date"), o.OrderDate},
+			{T("oo.ship_to"), strings.TrimSpace(o.ShipTo.Name + " " + o.ShipTo.Address)}, {T("oo.requested_date"), o.RequestedDate},
+			{T("oo.contact"), strings.TrimSpace(o.Contact + " " + o.Phone)}, {T("oo.allow_adjust"), yesNoText(T, o.AllowAdjust)},
+			{T("oo.remarks"), o.Remarks}, {T("oo.created_by"), o.CreatedBy}}}
+	lay.Blocks = append(lay.Blocks, orderLinesTable(T, money, o.Lines, o.Totals))
+	data, err := pdf.Render(lay)
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, o.Number, data)
+}

@@ -1,0 +1,243 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Sales outbounds (销售出库单) and red outbounds (红字销售出库单): staff make
+// one from a sales order (/outbounds/new?so=), a delivery notice (?dn=) or,
+// red, from a return notice (?rn=); it is posted as it is saved. Dealers see
+// their outbounds and confirm receipt (到货签收).
+
+func (h *Handler) showOutbounds(c *fiber.Ctx) error { return h.showShipList(c, kindOutbound) }
+
+// outboundForm builds the form of a new outbound from the source the query
+// or form names (so, dn or rn), read through the user's scope (404).
+func (h *Handler) outboundForm(c *fiber.Ctx, t *store.Tx) (*shipForm, error) {
+	sc := h.scope(c)
+	f := &shipForm{Action: "/outbounds", Date: t.Today(), Token: formToken(c)}
+	arg := func(name string) uint64 {
+		n, _ := parseUint(c.Query(name, c.FormValue(name)))
+		return n
+	}
+	switch {
+	case arg("rn") != 0:
+		rn, err := t.ReturnNotice(sc, arg("rn"))
+		if err != nil {
+			return nil, err
+		}
+		if err := need(c, model.PermManageOrders); err != nil {
+			return nil, err
+		}
+		if rn.Status != model.StatusAudited {
+			return nil, &model.StateError{Action: "receive", Status: string(rn.Status)}
+		}
+		f.Kind, f.Title, f.Source, f.SourceURL = "red", "ship.new_red", rn.Number, "/return-notices/"+itoa(rn.ID)
+		f.Hidden = map[string]string{"rn": itoa(rn.ID)}
+		f.Cols = []string{"ship.to_return", "ship.received"}
+		f.Customer = custLabels{}.get(t, sc, rn.CustomerID)
+		for i, l := range rn.Lines {
+			fl := formLine{No: l.No, Code: l.Code, Name: l.Name, Spec: l.Spec, Unit: l.Unit, Price: l.Price,
+				Figures: []model.Qty{l.Qty, l.Qty - rn.ReturnRest(i)}, Limit: rn.ReturnRest(i)}
+			if fl.Limit > 0 {
+				fl.Value = fl.Limit.String()
+			}
+			f.Lines = append(f.Lines, fl)
+		}
+	case arg("dn") != 0:
+		dn, err := t.DeliveryNotice(sc, arg("dn"))
+		if err != nil {
+			return nil, err
+		}
+		if err := need(c, model.PermManageOrders); err != nil {
+			return nil, err
+		}
+		if dn.Status != model.StatusAudited {
+			return nil, &model.StateError{Action: "ship", Status: string(dn.Status)}
+		}
+		f.Kind, f.Title, f.Source, f.SourceURL = "outbound", "ship.new_outbound", dn.Number, "/delivery-notices/"+itoa(dn.ID)
+		f.Hidden = map[string]string{"dn": itoa(dn.ID)}
+		f.Cols = []string{"ship.noticed", "ship.shipped"}
+		f.Customer = custLabels{}.get(t, sc, dn.CustomerID)
+		for i, l := range dn.Lines {
+			fl := formLine{No: l.No, Code: l.Code, Name: l.Name, Spec: l.Spec, Unit: l.Unit, Price: l.Price,
+				Figures: []model.Qty{l.Qty, l.Qty - dn.NoticeRest(i)}, Limit: dn.NoticeRest(i)}
+			if fl.Limit > 0 {
+				fl.Value = fl.Limit.String()
+			}
+			f.Lines = append(f.Lines, fl)
+		}
+	default:
+		so, err := h.loadSalesOrder(c, t)
+		if err != nil {
+			return nil, err
+		}
+		if err := need(c, model.PermManageOrders); err != nil {
+			return nil, err
+		}
+		if so.Status != model.StatusAudited {
+			return nil, &model.StateError{Action: "ship", Status: string(so.Status)}
+		}
+		f = h.noticeForm(c, t, so)
+		f.Kind, f.Title, f.Action = "outbound", "ship.new_outbound", "/outbounds"
+	}
+	return f, nil
+}
+
+func (h *Handler) newOutbound(c *fiber.Ctx) error {
+	var f *shipForm
+	err := h.store.View(func(t *store.Tx) (err error) { f, err = h.outboundForm(c, t); return err })
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplShipForm, h.view(c, f.Title, f))
+}
+
+// createOutbound posts the outbound once per form token: stock, balances
+// and the order's figures move in the same transaction.
+func (h *Handler) createOutbound(c *fiber.Ctx) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	var f *shipForm
+	var id uint64
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		var err error
+		if f, err = h.outboundForm(c, t); err != nil {
+			return err
+		}
+		readHeader(c, f)
+		ve := &model.ValidationError{}
+		qty := readLineQtys(c, f, ve)
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		in := &store.OutboundInput{PostDate: f.Date, Remarks: f.Remarks, Qty: qty}
+		in.SalesOrderID, _ = parseUint(f.Hidden["so"])
+		in.DeliveryNoticeID, _ = parseUint(f.Hidden["dn"])
+		in.ReturnNoticeID, _ = parseUint(f.Hidden["rn"])
+		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
+			ob, err := t.PostOutbound(sc, u, in)
+			if err != nil {
+				return 0, err
+			}
+			return ob.ID, nil
+		})
+		return err
+	})
+	if err != nil {
+		if f == nil {
+			return err
+		}
+		return h.shipFormError(c, err, f)
+	}
+	h.setFlash(c, "flash.outbound_posted")
+	return h.redirect(c, "/outbounds/"+itoa(id))
+}
+
+func (h *Handler) loadOutbound(c *fiber.Ctx) (*model.Outbound, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var ob *model.Outbound
+	if err := h.store.View(func(t *store.Tx) (err error) { ob, err = t.Outbound(h.scope(c), id); return err }); err != nil {
+		return nil, err
+	}
+	return ob, needOrders(c)
+}
+
+func (h *Handler) outboundPage(c *fiber.Ctx, ob *model.Outbound) (*docPage, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	p := &docPage{Doc: ob, Staff: u.IsStaff(), ReceiptURL: "/outbounds/" + itoa(ob.ID) + "/confirm_receipt"}
+	p.Receipt = !ob.Red && ob.Receipt == nil && len(model.OutboundMachine.Allowed(ob.Status, u)) > 0
+	p.CanReturn = !ob.Red && u.Can(model.PermOrder)
+	err := h.store.View(func(t *store.Tx) error {
+		p.Customer = custLabels{}.get(t, sc, ob.CustomerID)
+		p.Order, _ = t.SalesOrder(sc, ob.SalesOrderID)
+		if ob.DeliveryNoticeID != 0 {
+			p.Notice, _ = t.DeliveryNotice(sc, ob.DeliveryNoticeID)
+		}
+		if ob.ReturnNoticeID != 0 {
+			p.RNotice, _ = t.ReturnNotice(sc, ob.ReturnNoticeID)
+		}
+		return nil
+	})
+	return p, err
+}
+
+func (h *Handler) showOutbound(c *fiber.Ctx) error {
+	ob, err := h.loadOutbound(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.outboundPage(c, ob)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOutboundView, h.view(c, outboundTitle(ob), p))
+}
+
+func outboundTitle(ob *model.Outbound) string {
+	if ob.Red {
+		return "ship.red_outbound"
+	}
+	return "ship.outbound"
+}
+
+// confirmOutboundReceipt records the dealer's receipt of a blue outbound.
+func (h *Handler) confirmOutboundReceipt(c *fiber.Ctx) error {
+	ob, err := h.loadOutbound(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		_, err := t.ConfirmOutboundReceipt(h.scope(c), u, ob.ID, formUint(c, "version"), c.FormValue("note"), c.FormValue("problems") == "1")
+		return err
+	})
+	if err != nil {
+		return h.docActionError(c, err, func() (string, *View, error) {
+			p, perr := h.outboundPage(c, ob)
+			return tplOutboundView, h.view(c, outboundTitle(ob), p), perr
+		})
+	}
+	h.setFlash(c, "flash.receipt_confirmed")
+	return h.redirect(c, "/outbounds/"+itoa(ob.ID))
+}
+
+func (h *Handler) printOutbound(c *fiber.Ctx) error {
+	ob, err := h.loadOutbound(c)
+	if err != nil {
+		return err
+	}
+	l := lang(c)
+	p := &printDoc{Title: outboundTitle(ob), Number: ob.Number, Status: h.i18n.T(l, "status."+string(ob.Status)), Lines: ob.Lines, Totals: ob.Totals}
+	err = h.store.View(func(t *store.Tx) error {
+		sc := h.scope(c)
+		p.Props = [][2]string{{"ship.customer", custLabels{}.get(t, sc, ob.CustomerID)},
+			{"ship.sales_order", orderNumber(t, ob.SalesOrderID)}, {"ship.post_date", ob.PostDate}}
+		if ob.DeliveryNoticeID != 0 {
+			if d, err := t.DeliveryNotice(sc, ob.DeliveryNoticeID); err == nil {
+				p.Props = append(p.Props, [2]string{"ship.notice", d.Number}, [2]string{"ship.tracking_no", strings.TrimSpace(d.Carrier + " " + d.TrackingNo)})
+			}
+		}
+		if ob.ReturnNoticeID != 0 {
+			if r, err := t.ReturnNotice(sc, ob.ReturnNoticeID); err == nil {
+				p.Props = append(p.Props, [2]string{"ship.return_notice", r.Number})
+			}
+		}
+		p.Props = append(p.Props, [2]string{"ship.remarks", ob.Remarks})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p.Extra = receiptProps(h, l, ob.Receipt, h.store.Settings())
+	return h.showPrint(c, p)
+}

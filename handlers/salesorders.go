@@ -1,0 +1,465 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+	"dealerportal/views/pdf"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplSalesList  = "orders/sales_list"
+	tplSalesPick  = "orders/sales_pick"
+	tplSalesForm  = "orders/sales_form"
+	tplSalesView  = "orders/sales_view"
+	tplSalesPrint = "orders/sales_print"
+)
+
+// Sales orders (销售订单): staff create them directly (any customer in
+// scope, products from the product master) or from an online order, audit,
+// unaudit (while nothing downstream exists), close and void them; dealers
+// see the audited ones of their customer, print them, ask for changes and
+// order again.
+func (h *Handler) registerSalesOrders(r fiber.Router) {
+	r.Get("/sales-orders", h.showSalesOrders)
+	r.Get("/sales-orders/new", h.newSalesOrder)
+	r.Post("/sales-orders", h.createSalesOrder)
+	r.Get("/sales-orders/:id", h.showSalesOrder)
+	r.Get("/sales-orders/:id/edit", h.editSalesOrder)
+	r.Post("/sales-orders/:id", h.updateSalesOrder)
+	r.Get("/sales-orders/:id/print", h.printSalesOrder)
+	r.Get("/sales-orders/:id/pdf", h.pdfSalesOrder)
+	r.Post("/sales-orders/:id/again", h.orderSalesAgain)
+	r.Get("/sales-orders/:id/change-requests/new", h.newChangeRequest)
+	r.Post("/sales-orders/:id/change-requests", h.createChangeRequest)
+	r.Post("/sales-orders/:id/:action", h.actOnSalesOrder)
+}
+
+var salesStatuses = []model.Status{model.StatusDraft, model.StatusAudited, model.StatusClosed, model.StatusVoid}
+
+func (h *Handler) showSalesOrders(c *fiber.Ctx) error {
+	if err := needOrders(c); err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	q := parseListQuery(c)
+	d := &docListData{Statuses: salesStatuses, Staff: sc.IsStaff()}
+	if !sc.IsStaff() {
+		d.Statuses = []model.Status{model.StatusAudited, model.StatusClosed}
+	}
+	var rows []model.DocSummary
+	err := h.store.View(func(t *store.Tx) error {
+		f, ok := h.docFilter(t, sc, q)
+		total := 0
+		if ok {
+			var err error
+			if rows, total, err = t.ListSalesOrders(sc, f, q.Page()); err != nil {
+				return err
+			}
+		}
+		d.Customers = docCustomers(t, sc, rows)
+		d.List = List{Rows: rows, Query: q, Pager: q.KeysetPager(total, len(rows), lastID(rows))}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, []string{r.Number, r.Date, d.Customers[r.CustomerID], h.i18n.T(l, "status."+string(r.Status)), r.Amount.Plain()})
+		}
+		return h.export(c, q.Export, "sales-orders", []string{"so.number", "so.order_date", "so.customer", "so.status", "so.amount"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplSalesList, h.view(c, "so.title", d))
+}
+
+// salesForm is what the sales order form shows.
+type salesForm struct {
+	O         *model.SalesOrder
+	Customer  *model.Customer
+	Rows      []lineRow
+	Locations []*model.Location
+	Staff     []*model.User
+	Settings  *model.OrderingSettings
+	Token     string
+}
+
+func (h *Handler) salesFormView(c *fiber.Ctx, o *model.SalesOrder, rows []lineRow, extra int) (*View, error) {
+	d := &salesForm{O: o, Token: formToken(c)}
+	sc := h.scope(c)
+	err := h.store.View(func(t *store.Tx) error {
+		d.Customer, _ = t.Customer(sc, o.CustomerID)
+		d.Locations, _ = t.Locations(sc, o.CustomerID)
+		d.Staff, _, _ = t.ListStaff(store.UserFilter{}, store.Page{})
+		d.Settings = t.OrderingSettings()
+		describeRows(t, o.CustomerID, rows, true)
+		return nil
+	})
+	d.Rows = withBlanks(rows, extra)
+	return h.view(c, newOrEdit(o.ID, "so.new", "so.edit"), d), err
+}
+
+// newSalesOrder asks for the customer first (?customer=<code>), then shows
+// the form with its defaults.
+func (h *Handler) newSalesOrder(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	code := strings.TrimSpace(c.Query("customer"))
+	var o *model.SalesOrder
+	var err error
+	if code != "" {
+		err = h.store.View(func(t *store.Tx) error {
+			cu, err := t.CustomerByCode(h.scope(c), code)
+			if err != nil {
+				return err
+			}
+			o, err = t.NewSalesOrder(h.scope(c), cu.ID)
+			return err
+		})
+	}
+	if code == "" || err != nil {
+		v := h.view(c, "so.new", map[string]string{"Code": code})
+		if err != nil {
+			v.Errors = map[string]string{"customer": h.i18n.T(v.Lang, "err.so_customer")}
+			return h.render(c, fiber.StatusUnprocessableEntity, tplSalesPick, v)
+		}
+		return h.render(c, fiber.StatusOK, tplSalesPick, v)
+	}
+	v, err := h.salesFormView(c, o, nil, formBlankRows+2)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplSalesForm, v)
+}
+
+// readSalesHeader copies the form's header into o.
+func readSalesHeader(c *fiber.Ctx, t *store.Tx, sc store.Scope, o *model.SalesOrder, ve *model.ValidationError) {
+	o.OrderDate = strings.TrimSpace(c.FormValue("order_date"))
+	o.DeliveryDate = strings.TrimSpace(c.FormValue("delivery_date"))
+	o.Contact, o.Phone, o.Remarks, o.Settlement = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("remarks"), c.FormValue("settlement")
+	o.SalespersonID = formUint(c, "salesperson")
+	o.Version = formUint(c, "version")
+	if o.SalespersonID != 0 {
+		if u, err := t.UserByID(o.SalespersonID); err != nil || !u.IsStaff() {
+			ve.Add("salesperson", "err.invalid", nil)
+		}
+	}
+	if loc := formUint(c, "location"); loc != 0 {
+		st, err := t.ShipTo(sc, o.CustomerID, loc)
+		if err != nil {
+			ve.Add("location", "err.order_location", nil)
+		} else {
+			o.ShipTo = st
+		}
+	}
+}
+
+func (h *Handler) createSalesOrder(c *fiber.Ctx) error {
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	var o *model.SalesOrder
+	err := h.store.View(func(t *store.Tx) (err error) {
+		o, err = t.NewSalesOrder(h.scope(c), formUint(c, "customer_id"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return h.saveSalesOrder(c, o)
+}
+
+func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	isNew := o.ID == 0
+	lines, rows, ve := readLineRows(c, true)
+	if a := c.FormValue("action"); a == "check" || a == "more" {
+		_ = h.store.View(func(t *store.Tx) error { readSalesHeader(c, t, sc, o, &model.ValidationError{}); return nil })
+		extra := formBlankRows
+		if a == "more" {
+			extra += 5
+		}
+		v, err := h.salesFormView(c, o, rows, extra)
+		if err != nil {
+			return err
+		}
+		return h.render(c, fiber.StatusOK, tplSalesForm, v)
+	}
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		save := func() (uint64, error) {
+			readSalesHeader(c, t, sc, o, ve)
+			if err := ve.Err(); err != nil {
+				_, perr := t.PriceSalesLines(o.CustomerID, lines, nil)
+				return 0, mergeErrors(ve, perr)
+			}
+			if err := t.SaveSalesOrder(sc, o, lines, u); err != nil {
+				return 0, err
+			}
+			return o.ID, nil
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			o.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			o.ID = 0
+		}
+		v, verr := h.salesFormView(c, o, rows, formBlankRows)
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplSalesForm, v)
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/sales-orders/"+itoa(o.ID))
+}
+
+// loadSalesOrderRoute reads the order of the route through the scope (a dealer
+// sees audited and closed ones only; 404 otherwise), then requires a user
+// who sees orders (403).
+func (h *Handler) loadSalesOrderRoute(c *fiber.Ctx) (*model.SalesOrder, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var o *model.SalesOrder
+	if err := h.store.View(func(t *store.Tx) error {
+		o, err = t.SalesOrder(h.scope(c), id)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := needOrders(c); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func salesRows(o *model.SalesOrder) []lineRow {
+	lines := make([]model.OrderLine, len(o.Lines))
+	for i := range o.Lines {
+		lines[i] = o.Lines[i].OrderLine
+	}
+	return rowsOfLines(lines)
+}
+
+func (h *Handler) editSalesOrder(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	if o.Status != model.StatusDraft {
+		return &model.StateError{Action: "edit", Status: string(o.Status)}
+	}
+	v, err := h.salesFormView(c, o, salesRows(o), 1)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplSalesForm, v)
+}
+
+func (h *Handler) updateSalesOrder(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	if o.Status != model.StatusDraft {
+		return &model.StateError{Action: "edit", Status: string(o.Status)}
+	}
+	return h.saveSalesOrder(c, o)
+}
+
+// salesPage is what the sales order's page (and print view) shows.
+type salesPage struct {
+	O           *model.SalesOrder
+	Customer    *model.Customer
+	Salesperson string
+	OrgUnit     string
+	Actions     []docAction
+	CanEdit     bool
+	CanChange   bool
+	CanAgain    bool
+	Staff       bool
+	Changes     []model.DocSummary
+	Thread      *CommentThread
+}
+
+func (h *Handler) salesPage(c *fiber.Ctx, id uint64) (*salesPage, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	p := &salesPage{Staff: u.IsStaff()}
+	err := h.store.View(func(t *store.Tx) (err error) {
+		if p.O, err = t.SalesOrder(sc, id); err != nil {
+			return err
+		}
+		p.Customer, _ = t.Customer(sc, p.O.CustomerID)
+		if sp, err := t.UserByID(p.O.SalespersonID); err == nil {
+			p.Salesperson = sp.Name
+		}
+		if p.O.OrgUnitID != 0 {
+			p.OrgUnit = t.OrgTree().Path(p.O.OrgUnitID)
+		}
+		p.Changes = h.changesOf(t, sc, p.O)
+		p.Thread, err = h.thread(t, c, model.DocSalesOrder, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := p.O
+	p.Actions = actionsOf(model.SalesOrderMachine, o.Status, u)
+	p.CanEdit = o.Status == model.StatusDraft && u.Can(model.PermManageOrders)
+	p.CanChange = o.Status == model.StatusAudited && (u.Can(model.PermManageOrders) || u.Kind == model.KindDealer && u.Can(model.PermOrder))
+	p.CanAgain = u.Kind == model.KindDealer && u.Can(model.PermOrder)
+	return p, nil
+}
+
+// changesOf lists the change requests of a sales order (newest first).
+func (h *Handler) changesOf(t *store.Tx, sc store.Scope, o *model.SalesOrder) []model.DocSummary {
+	rows, _, _ := t.ListDocs(sc, model.DocChangeRequest, store.DocFilter{CustomerID: o.CustomerID, Q: strings.ToLower(o.Number)}, store.Page{Limit: 50})
+	return rows
+}
+
+func (h *Handler) salesPageView(c *fiber.Ctx, id uint64) (*View, error) {
+	p, err := h.salesPage(c, id)
+	if err != nil {
+		return nil, err
+	}
+	return h.view(c, "so.view", p), nil
+}
+
+func (h *Handler) showSalesOrder(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.salesPageView(c, o.ID)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplSalesView, v)
+}
+
+var salesFlash = map[string]string{"audit": "flash.so_audited", "unaudit": "flash.so_unaudited", "close": "flash.so_closed", "void": "flash.so_voided"}
+
+// actOnSalesOrder audits, unaudits, closes or voids; a replayed POST of the
+// same form is answered like the first.
+func (h *Handler) actOnSalesOrder(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	action := c.Params("action")
+	if _, ok := salesFlash[action]; !ok {
+		return fiber.ErrNotFound
+	}
+	u := currentUser(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		act := func() (uint64, error) {
+			_, err := t.ActOnSalesOrder(h.scope(c), o.ID, formUint(c, "version"), action, u, c.FormValue("reason"))
+			return o.ID, err
+		}
+		if tok := c.FormValue("_idem"); tok != "" {
+			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
+			return err
+		}
+		_, err := act()
+		return err
+	})
+	if err != nil {
+		return h.actionError(c, err, tplSalesView, func() (*View, error) { return h.salesPageView(c, o.ID) })
+	}
+	h.setFlash(c, salesFlash[action])
+	return h.redirect(c, "/sales-orders/"+itoa(o.ID))
+}
+
+func (h *Handler) orderSalesAgain(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	lines := make([]model.OrderLine, len(o.Lines))
+	for i := range o.Lines {
+		lines[i] = o.Lines[i].OrderLine
+	}
+	return h.orderAgain(c, lines)
+}
+
+// printSalesOrder is the A4 print view (print it or save it from the
+// browser); /pdf is the same document drawn as a PDF.
+func (h *Handler) printSalesOrder(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.salesPageView(c, o.ID)
+	if err != nil {
+		return err
+	}
+	v.Layout = "layouts/print"
+	return h.render(c, fiber.StatusOK, tplSalesPrint, v)
+}
+
+func (h *Handler) pdfSalesOrder(c *fiber.Ctx) error {
+	o, err := h.loadSalesOrderRoute(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.salesPage(c, o.ID)
+	if err != nil {
+		return err
+	}
+	data, err := pdf.Render(h.salesLayout(lang(c), p))
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, o.Number, data)
+}
+
+// salesLayout describes the sales order's PDF in lang.
+func (h *Handler) salesLayout(l string, p *salesPage) *pdf.Layout {
+	o := p.O
+	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
+	s := h.store.Settings()
+	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
+	cust, tax := "", ""
+	if p.Customer != nil {
+		cust, tax = p.Customer.Code+" "+p.Customer.Name, p.Customer.TaxNumber
+	}
+	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T("so.doc_title"), Number: o.Number,
+		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
+		Footer: T("common.print_date") + " " + h.nowIn(s),
+		Fields: []pdf.Field{{T("so.customer"), cust}, {T("so.order_date"), o.OrderDate},
+			{T("so.tax_number"), tax}, {T("so.delivery_date"), o.DeliveryDate},
+			{T("so.ship_to"), strings.TrimSpace(o.ShipTo.Name + " " + o.ShipTo.Address)}, {T("so.contact"), strings.TrimSpace(o.Contact + " " + o.Phone)},
+			{T("so.salesperson"), p.Salesperson}, {T("so.settlement"), o.Settlement},
+			{T("so.org_unit"), p.OrgUnit}, {T("so.online_order"), o.OnlineOrderNumber}}}
+	lines := make([]model.OrderLine, len(o.Lines))
+	for i := range o.Lines {
+		lines[i] = o.Lines[i].OrderLine
+	}
+	lay.Blocks = append(lay.Blocks, orderLinesTable(T, money, lines, o.Totals))
+	if o.Remarks != "" {
+		lay.Blocks = append(lay.Blocks, &pdf.Paragraph{Text: T("so.remarks") + "：" + o.Remarks})
+	}
+	lay.Blocks = append(lay.Blocks, pdf.Signatures{T("so.sign_prepared"), T("so.sign_approved"), T("so.sign_customer")})
+	return lay
+}

@@ -1,0 +1,400 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const (
+	tplServiceList = "channel/service_list"
+	tplServiceForm = "channel/service_form"
+	tplServiceView = "channel/service_view"
+)
+
+// Service requests (服务请求, SPEC §2.5): the tab "basic information"
+// (基本信息) is the dealer's request — a product of its published catalog,
+// serial or batch, problem type, priority, description, attachments; the tab
+// "handling" (处理) is staff's — the handler, the handling log and the
+// solution. new → in progress → resolved → closed; the dealer may reopen a
+// resolved request.
+func (h *Handler) registerServiceRequests(r fiber.Router) {
+	r.Get("/service-requests", h.showServiceRequests)
+	r.Get("/service-requests/new", h.newServiceRequest)
+	r.Post("/service-requests", h.createServiceRequest)
+	r.Get("/service-requests/:id", h.showServiceRequest)
+	r.Get("/service-requests/:id/edit", h.editServiceRequest)
+	r.Post("/service-requests/:id", h.updateServiceRequest)
+	r.Post("/service-requests/:id/attachments", h.uploadServiceAttachment)
+	r.Post("/service-requests/:id/attachments/:att/delete", h.deleteServiceAttachment)
+	r.Post("/service-requests/:id/log", h.addServiceLog)
+	r.Post("/service-requests/:id/:action", h.actOnServiceRequest)
+}
+
+type serviceRow struct {
+	*model.ServiceRequest
+	Customer *model.Customer
+}
+
+type serviceList struct {
+	List
+	Statuses   []model.Status
+	Priorities []string
+	Staff      bool
+}
+
+func (h *Handler) showServiceRequests(c *fiber.Ctx) error {
+	if err := needChannel(c); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	sc := h.scope(c)
+	q := parseListQuery(c)
+	d := &serviceList{Statuses: channelStatuses[model.DocServiceRequest], Priorities: model.Priorities, Staff: u.IsStaff()}
+	var rows []serviceRow
+	err := h.store.View(func(t *store.Tx) error {
+		f := docFilterOf(q)
+		var ok bool
+		if f.CustomerID, ok = channelCustomerFilter(t, sc, q); !ok {
+			d.List = List{Query: q, Pager: q.Pager(0)}
+			return nil
+		}
+		sums, total, err := t.ListDocs(sc, model.DocServiceRequest, f, q.Page())
+		if err != nil {
+			return err
+		}
+		names := newCustomerNames(t, sc)
+		for _, s := range sums {
+			r, err := t.ServiceRequest(sc, s.ID)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, serviceRow{ServiceRequest: r, Customer: names.get(r.CustomerID)})
+		}
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, []string{r.Number, r.Customer.Code, r.Customer.Name, r.RequestDate, r.Product.Code + " " + r.Product.Name, r.Serial,
+				h.i18n.T(l, "sr.problem."+r.ProblemType), h.i18n.T(l, "sr.priority."+r.Priority), h.i18n.T(l, "status."+string(r.Status)),
+				r.HandlerName, r.Solution})
+		}
+		return h.export(c, q.Export, "service-requests", []string{"ch.number", "ch.customer_code", "ch.customer", "sr.request_date", "ch.product",
+			"sr.serial", "sr.problem_type", "sr.priority", "ch.status", "sr.handler", "sr.solution"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplServiceList, h.view(c, "sr.title", d))
+}
+
+type serviceForm struct {
+	R            *model.ServiceRequest
+	CustomerCode string
+	ProductCode  string
+	Choices      []*store.CatalogItem
+	Problems     []string
+	Priorities   []string
+	Staff        bool
+	Token        string
+}
+
+func (h *Handler) serviceFormView(c *fiber.Ctx, r *model.ServiceRequest, code string) (*View, error) {
+	u := currentUser(c)
+	d := &serviceForm{R: r, CustomerCode: code, ProductCode: r.Product.Code, Problems: model.ProblemTypes, Priorities: model.Priorities,
+		Staff: u.IsStaff(), Token: formToken(c)}
+	if v := c.FormValue("product_code"); v != "" {
+		d.ProductCode = v
+	}
+	err := h.store.View(func(t *store.Tx) error {
+		cust := r.CustomerID
+		if cust == 0 && !u.IsStaff() {
+			cust = u.CustomerID
+		}
+		if cust != 0 && d.CustomerCode == "" {
+			if cu, err := t.Customer(h.scope(c), cust); err == nil {
+				d.CustomerCode = cu.Code
+				if r.ID == 0 && r.Contact == "" && !u.IsStaff() {
+					r.Contact, r.Phone = u.Name, u.Mobile
+				}
+			}
+		}
+		d.Choices = channelProductChoices(t, cust)
+		return nil
+	})
+	return h.view(c, newOrEdit(r.ID, "sr.new", "sr.edit"), d), err
+}
+
+func (h *Handler) newServiceRequest(c *fiber.Ctx) error {
+	if err := need(c, model.PermFileService); err != nil {
+		return err
+	}
+	v, err := h.serviceFormView(c, &model.ServiceRequest{Priority: "normal", ProblemType: "malfunction"}, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplServiceForm, v)
+}
+
+func (h *Handler) saveServiceRequest(c *fiber.Ctx, r *model.ServiceRequest) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	isNew := r.ID == 0
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		if isNew {
+			cu, err := h.channelCustomerFor(c, t, "customer_code")
+			if err != nil {
+				return err
+			}
+			r.CustomerID = cu.ID
+		}
+		ve := &model.ValidationError{}
+		r.Contact, r.Phone, r.Serial = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("serial")
+		r.ProblemType, r.Priority, r.Description = c.FormValue("problem_type"), c.FormValue("priority"), c.FormValue("description")
+		r.Version = formUint(c, "version")
+		r.Product = model.ProductRef{}
+		if code := strings.TrimSpace(c.FormValue("product_code")); code != "" {
+			if ref, err := t.ChannelProduct(sc, r.CustomerID, code, false); err != nil {
+				ve.Add("product_code", "err.ch_product", nil)
+			} else {
+				r.Product = ref
+			}
+		}
+		save := func() (uint64, error) {
+			if err := mergeErrors(ve, r.Validate()); err != nil {
+				return 0, err
+			}
+			if err := t.SaveServiceRequest(sc, u, r); err != nil {
+				return 0, err
+			}
+			return r.ID, nil
+		}
+		if isNew {
+			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
+			r.ID = id
+			return err
+		}
+		_, err := save()
+		return err
+	})
+	if err != nil {
+		if isNew {
+			r.ID = 0
+		}
+		v, verr := h.serviceFormView(c, r, c.FormValue("customer_code"))
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplServiceForm, v)
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/service-requests/"+itoa(r.ID))
+}
+
+func (h *Handler) createServiceRequest(c *fiber.Ctx) error {
+	if err := need(c, model.PermFileService); err != nil {
+		return err
+	}
+	return h.saveServiceRequest(c, &model.ServiceRequest{})
+}
+
+// loadServiceRequest reads the request of the route through the user's
+// scope: 404 when it does not exist or lies outside the scope.
+func (h *Handler) loadServiceRequest(c *fiber.Ctx) (*model.ServiceRequest, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := needChannel(c); err != nil {
+		return nil, err
+	}
+	var r *model.ServiceRequest
+	err = h.store.View(func(t *store.Tx) error {
+		r, err = t.ServiceRequest(h.scope(c), id)
+		return err
+	})
+	return r, err
+}
+
+func (h *Handler) editServiceRequest(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	if !store.CanEditServiceRequest(r, currentUser(c)) {
+		return &model.StateError{Action: "edit", Status: string(r.Status)}
+	}
+	v, err := h.serviceFormView(c, r, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplServiceForm, v)
+}
+
+func (h *Handler) updateServiceRequest(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	if !store.CanEditServiceRequest(r, currentUser(c)) {
+		return &model.StateError{Action: "edit", Status: string(r.Status)}
+	}
+	return h.saveServiceRequest(c, r)
+}
+
+// servicePage is what the document view shows.
+type servicePage struct {
+	R           *model.ServiceRequest
+	Customer    *model.Customer
+	Tab         string
+	Staff       bool
+	CanEdit     bool
+	CanLog      bool
+	Actions     []string
+	Handlers    []*model.User
+	Solution    string
+	Note        string
+	Attachments []*model.Attachment
+}
+
+func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePage, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	p := &servicePage{R: r, Tab: c.Query("tab"), Staff: u.IsStaff(), CanEdit: store.CanEditServiceRequest(r, u),
+		CanLog: u.Can(model.PermManageService) && r.Status != model.StatusClosed, Actions: model.ServiceRequestMachine.Allowed(r.Status, u),
+		Solution: r.Solution}
+	if p.Tab != "handling" {
+		p.Tab = "basic"
+	}
+	err := h.store.View(func(t *store.Tx) (err error) {
+		p.Customer, _ = t.Customer(sc, r.CustomerID)
+		if contains(p.Actions, "start") {
+			staff, _, err := t.ListStaff(store.UserFilter{}, store.Page{})
+			if err != nil {
+				return err
+			}
+			for _, s := range staff {
+				if !s.Disabled && s.Can(model.PermManageService) && t.AllowsCustomer(t.UserScope(s), r.CustomerID) {
+					p.Handlers = append(p.Handlers, s)
+				}
+			}
+		}
+		p.Attachments, err = t.Attachments(store.OwnerServiceRequest, r.ID)
+		return err
+	})
+	return p, err
+}
+
+func (h *Handler) showServiceRequest(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.servicePage(c, r)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplServiceView, h.view(c, "sr.view", p))
+}
+
+var serviceFlash = map[string]string{
+	"start": "flash.sr_started", "resolve": "flash.sr_resolved", "close": "flash.ch_closed", "reopen": "flash.ch_reopened",
+}
+
+// actOnServiceRequest takes start (with the handler), resolve (with the
+// solution), close or reopen (with the reason as a log note).
+func (h *Handler) actOnServiceRequest(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	action := c.Params("action")
+	tr := model.ServiceRequestMachine.Find(action)
+	if tr == nil {
+		return fiber.ErrNotFound
+	}
+	u := currentUser(c)
+	in := store.ServiceAction{HandlerID: formUint(c, "handler_id"), Solution: c.FormValue("solution"), Note: c.FormValue("note")}
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		_, err := t.ActOnServiceRequest(h.scope(c), u, r.ID, formUint(c, "version"), action, in)
+		return err
+	})
+	if err != nil {
+		var ve *model.ValidationError
+		if !asValidation(err, &ve) {
+			return err
+		}
+		p, perr := h.servicePage(c, r)
+		if perr != nil {
+			return perr
+		}
+		p.Tab, p.Solution, p.Note = "handling", in.Solution, in.Note
+		return h.formError(c, err, tplServiceView, h.view(c, "sr.view", p))
+	}
+	h.setFlash(c, serviceFlash[action])
+	return h.redirect(c, "/service-requests/"+itoa(r.ID)+"?tab=handling")
+}
+
+// addServiceLog appends a note to the handling log.
+func (h *Handler) addServiceLog(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	note := c.FormValue("note")
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		_, err := t.AddServiceLog(h.scope(c), u, r.ID, formUint(c, "version"), note)
+		return err
+	})
+	if err != nil {
+		var ve *model.ValidationError
+		if !asValidation(err, &ve) {
+			return err
+		}
+		p, perr := h.servicePage(c, r)
+		if perr != nil {
+			return perr
+		}
+		p.Tab, p.Note = "handling", note
+		return h.formError(c, err, tplServiceView, h.view(c, "sr.view", p))
+	}
+	h.setFlash(c, "flash.saved")
+	return h.redirect(c, "/service-requests/"+itoa(r.ID)+"?tab=handling")
+}
+
+// uploadServiceAttachment adds a file while the request is new (the dealer's
+// basic information) — or, for staff handling it, until it is closed.
+func (h *Handler) uploadServiceAttachment(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if !store.CanEditServiceRequest(r, u) && !(u.Can(model.PermManageService) && r.Status != model.StatusClosed) {
+		return &model.StateError{Action: "edit", Status: string(r.Status)}
+	}
+	if err := h.saveUpload(c, store.OwnerServiceRequest, r.ID, r.CustomerID); err != nil {
+		p, perr := h.servicePage(c, r)
+		if perr != nil {
+			return perr
+		}
+		return h.formError(c, err, tplServiceView, h.view(c, "sr.view", p))
+	}
+	h.setFlash(c, "flash.uploaded")
+	return h.redirect(c, "/service-requests/"+itoa(r.ID)+"#attachments")
+}
+
+func (h *Handler) deleteServiceAttachment(c *fiber.Ctx) error {
+	r, err := h.loadServiceRequest(c)
+	if err != nil {
+		return err
+	}
+	return h.deleteChannelAttachment(c, store.OwnerServiceRequest, r.ID, store.CanEditServiceRequest(r, currentUser(c)))
+}

@@ -1,0 +1,262 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rules of online orders, sales orders and change requests that need no
+// storage: validation, open amounts, execution status, change write-back.
+
+// Validate checks an online order's header and lines: at least
+// one line, positive quantities, dates as YYYY-MM-DD, field lengths. The
+// store checks what needs the catalog (published products, prices).
+func (o *OnlineOrder) Validate() error {
+	trimAll(&o.Contact, &o.Phone, &o.Remarks)
+	v := &ValidationError{}
+	checkTags(o, v)
+	if o.Phone != "" && !phoneRe.MatchString(o.Phone) {
+		v.Add("phone", "err.phone", nil)
+	}
+	if d, err := ParseDate(o.RequestedDate); err != nil {
+		v.Add("requested_date", "err.order_date", nil)
+	} else {
+		o.RequestedDate = d
+	}
+	validateLines(o.Lines, v)
+	return v.Err()
+}
+
+func validateLines(lines []OrderLine, v *ValidationError) {
+	if len(lines) == 0 {
+		v.Add("lines", "err.order_no_lines", nil)
+	}
+	for i := range lines {
+		l := &lines[i]
+		l.Remark = strings.TrimSpace(l.Remark)
+		if l.Qty <= 0 {
+			v.Add(LineField(i, "qty"), "err.qty_positive", nil)
+		}
+		if l.Price < 0 {
+			v.Add(LineField(i, "price"), "err.not_negative", nil)
+		}
+		if d, err := ParseDate(l.DeliveryDate); err != nil {
+			v.Add(LineField(i, "delivery"), "err.order_date", nil)
+		} else {
+			l.DeliveryDate = d
+		}
+		if len([]rune(l.Remark)) > 200 {
+			v.Add(LineField(i, "remark"), "err.too_long", map[string]any{"max": 200})
+		}
+	}
+}
+
+// LineField names the form field of line i (0-based): "line.3.qty".
+func LineField(i int, name string) string { return "line." + strconv.Itoa(i) + "." + name }
+
+// Validate checks a sales order: customer, lines with positive quantities,
+// non-negative prices and tax rates, dates, field lengths.
+func (o *SalesOrder) Validate() error {
+	trimAll(&o.Contact, &o.Phone, &o.Remarks, &o.Settlement)
+	v := &ValidationError{}
+	checkTags(o, v)
+	if o.CustomerID == 0 {
+		v.Add("customer", "err.required", nil)
+	}
+	if o.Phone != "" && !phoneRe.MatchString(o.Phone) {
+		v.Add("phone", "err.phone", nil)
+	}
+	for _, f := range []struct {
+		name string
+		val  *string
+	}{{"order_date", &o.OrderDate}, {"delivery_date", &o.DeliveryDate}} {
+		if d, err := ParseDate(*f.val); err != nil {
+			v.Add(f.name, "err.order_date", nil)
+		} else {
+			*f.val = d
+		}
+	}
+	if o.OrderDate == "" {
+		v.Add("order_date", "err.required", nil)
+	}
+	lines := make([]OrderLine, len(o.Lines))
+	for i := range o.Lines {
+		lines[i] = o.Lines[i].OrderLine
+		if o.Lines[i].TaxRate < 0 || o.Lines[i].TaxRate > 10000 {
+			v.Add(LineField(i, "tax_rate"), "err.tax_rate", nil)
+		}
+	}
+	validateLines(lines, v)
+	for i := range o.Lines {
+		o.Lines[i].DeliveryDate, o.Lines[i].Remark = lines[i].DeliveryDate, lines[i].Remark
+	}
+	return v.Err()
+}
+
+// SumSalesLines computes every sales order line's amounts and returns the
+// totals.
+func SumSalesLines(lines []SalesOrderLine) Totals {
+	var t Totals
+	for i := range lines {
+		l := &lines[i].OrderLine
+		l.Compute()
+		t.Qty += l.Qty
+		t.AmountExcl += l.AmountExcl
+		t.Tax += l.Tax
+		t.Amount += l.Amount
+	}
+	return t
+}
+
+// CountedOpen is what the order adds to its customer's open orders
+// (CustomerBalance.OpenOrders) in its status: the open amount while audited
+// (the shipping module lowers it as outbounds post, model/shipping.go),
+// nothing otherwise.
+func (o *SalesOrder) CountedOpen() Money {
+	if o.Status == StatusAudited {
+		return o.OpenAmount()
+	}
+	return 0
+}
+
+// CountedOpen is what an online order adds to OpenOrders: its amount while
+// submitted (not rejected, not yet converted).
+func (o *OnlineOrder) CountedOpen() Money {
+	if o.Status == StatusSubmitted {
+		return o.Totals.Amount
+	}
+	return 0
+}
+
+// Execution statuses of an online order (shown on it): what became of the
+// sales order generated from it.
+const (
+	ExecNone      = ""
+	ExecGenerated = "generated" // sales order generated (draft)
+	ExecAudited   = "audited"   // sales order audited
+	ExecClosed    = "closed"    // sales order closed
+	ExecVoid      = "void"      // sales order voided
+)
+
+// ExecutionOf maps the status of the generated sales order to the online
+// order's execution status.
+func ExecutionOf(so Status) string {
+	switch so {
+	case StatusDraft:
+		return ExecGenerated
+	case StatusAudited:
+		return ExecAudited
+	case StatusClosed:
+		return ExecClosed
+	case StatusVoid:
+		return ExecVoid
+	}
+	return ExecNone
+}
+
+// ValidateChange checks a change request's lines against its sales order:
+// at least one line, each an existing line of the order named once, with at
+// least one new value; a new quantity never below what already shipped nor
+// negative, a new price not negative, a new delivery date a date.
+func (r *ChangeRequest) ValidateChange(so *SalesOrder) error {
+	r.Reason = strings.TrimSpace(r.Reason)
+	v := &ValidationError{}
+	checkTags(r, v)
+	seen := map[int]bool{}
+	n := 0
+	for i := range r.Lines {
+		c := &r.Lines[i]
+		l := so.LineByNo(c.Line)
+		if l == nil || seen[c.Line] {
+			v.Add(LineField(i, "line"), "err.invalid", nil)
+			continue
+		}
+		seen[c.Line] = true
+		if d, err := ParseDate(c.NewDelivery); err != nil {
+			v.Add(LineField(i, "new_delivery"), "err.order_date", nil)
+		} else {
+			c.NewDelivery = d
+		}
+		if c.NewQty == nil && c.NewPrice == nil && c.NewDelivery == "" {
+			v.Add(LineField(i, "new_qty"), "err.change_nothing", nil)
+			continue
+		}
+		if c.NewQty != nil {
+			switch {
+			case *c.NewQty < 0:
+				v.Add(LineField(i, "new_qty"), "err.not_negative", nil)
+			case *c.NewQty < l.ShippedQty:
+				v.Add(LineField(i, "new_qty"), "err.change_below_shipped", map[string]any{"shipped": l.ShippedQty.String()})
+			}
+		}
+		if c.NewPrice != nil && *c.NewPrice < 0 {
+			v.Add(LineField(i, "new_price"), "err.not_negative", nil)
+		}
+		n++
+	}
+	if len(r.Lines) == 0 || n == 0 && len(v.Fields) == 0 {
+		v.Add("lines", "err.change_no_lines", nil)
+	}
+	return v.Err()
+}
+
+// ApplyChange writes an effective change request back to its sales order
+// (生效): each changed line gets its new quantity, price and delivery date,
+// its amounts and the order's totals are recomputed, and the old values are
+// kept both in the request's lines and in the line's change history. It
+// refuses (ValidationError, order untouched) when the request no longer fits
+// the order, e.g. a new quantity below what has shipped since.
+func ApplyChange(so *SalesOrder, r *ChangeRequest) error {
+	if err := r.ValidateChange(so); err != nil {
+		return err
+	}
+	for i := range r.Lines {
+		c := &r.Lines[i]
+		l := so.LineByNo(c.Line)
+		c.OldQty, c.OldPrice, c.OldDelivery = l.Qty, l.Price, l.DeliveryDate
+		l.Changes = append(l.Changes, LineChange{RequestID: r.ID, Number: r.Number, OldQty: l.Qty, OldPrice: l.Price, OldDelivery: l.DeliveryDate})
+		if c.NewQty != nil {
+			l.Qty = *c.NewQty
+		}
+		if c.NewPrice != nil {
+			l.Price = *c.NewPrice
+		}
+		if c.NewDelivery != "" {
+			l.DeliveryDate = c.NewDelivery
+		}
+	}
+	so.Totals = SumSalesLines(so.Lines)
+	return nil
+}
+
+// Comment is one message of a document's comment thread (留言): dealer and
+// staff talk about an online order, a return, a complaint…
+type Comment struct {
+	ID       uint64    `json:"id"`
+	DocType  DocType   `json:"doc_type"`
+	DocID    uint64    `json:"doc_id"`
+	By       string    `json:"by"`
+	ByName   string    `json:"by_name,omitempty"`
+	Staff    bool      `json:"staff,omitempty"`
+	Text     string    `json:"text"`
+	At       time.Time `json:"at"`
+	Customer uint64    `json:"customer_id"`
+}
+
+// MaxCommentLen is the longest comment accepted, in characters.
+const MaxCommentLen = 2000
+
+// Validate trims the text and checks it is neither empty nor too long.
+func (c *Comment) Validate() error {
+	c.Text = strings.TrimSpace(c.Text)
+	switch n := len([]rune(c.Text)); {
+	case n == 0:
+		return Invalid("text", "err.required")
+	case n > MaxCommentLen:
+		v := &ValidationError{}
+		v.Add("text", "err.too_long", map[string]any{"max": MaxCommentLen})
+		return v
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package store
+
+import (
+	"dealerportal/model"
+)
+
+var bBalances = []byte("customer_balances")
+
+func init() { allBuckets = append(allBuckets, bBalances) }
+
+// Balance returns the maintained balance of a customer in sc (zero when no
+// posting has touched it yet); ErrNotFound outside sc.
+func (t *Tx) Balance(sc Scope, customerID uint64) (*model.CustomerBalance, error) {
+	if !t.AllowsCustomer(sc, customerID) {
+		return nil, model.ErrNotFound
+	}
+	return t.balance(customerID), nil
+}
+
+func (t *Tx) balance(customerID uint64) *model.CustomerBalance {
+	b := &model.CustomerBalance{CustomerID: customerID}
+	_ = getJSON(t.b(bBalances), itob(customerID), b)
+	return b
+}
+
+// AdjustBalance changes a customer's balance by read-modify-write inside the
+// caller's transaction (concurrent postings never lose an update). Every
+// posting calls it with the deltas it causes.
+func (t *Tx) AdjustBalance(customerID uint64, change func(b *model.CustomerBalance)) error {
+	b := t.balance(customerID)
+	change(b)
+	return putJSON(t.b(bBalances), itob(customerID), b)
+}

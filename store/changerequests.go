@@ -1,0 +1,226 @@
+package store
+
+import (
+	"strings"
+
+	"dealerportal/model"
+)
+
+// Sales order change requests (销售订单变更申请, SPEC §2.3): a dealer or staff
+// propose new quantities, prices or delivery dates for some lines of an
+// audited sales order; staff make the request effective (生效: written back
+// to the order in one transaction, the order's version increased, the old
+// values kept in the request and in each line's history, reserved stock and
+// open orders following) or reject it (the order untouched). An open request
+// (draft or submitted) counts as a downstream document of its order, so the
+// order cannot be unaudited under it.
+
+var docChangeRequest = RegisterDocType(model.DocChangeRequest)
+
+// ChangeRequest returns change request id when sc may see it; ErrNotFound
+// otherwise.
+func (t *Tx) ChangeRequest(sc Scope, id uint64) (*model.ChangeRequest, error) {
+	r := &model.ChangeRequest{}
+	if err := t.GetDoc(sc, docChangeRequest, id, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// canRequestChange: dealers who order, for their own customer; staff who
+// manage orders.
+func canRequestChange(u *model.User, customerID uint64) bool {
+	if u == nil || u.Disabled {
+		return false
+	}
+	if u.Kind == model.KindDealer {
+		return u.CustomerID == customerID && u.Can(model.PermOrder)
+	}
+	return u.Can(model.PermManageOrders)
+}
+
+// canEditChange: the creator of a draft, or staff who manage orders.
+func canEditChange(r *model.ChangeRequest, u *model.User) bool {
+	return r.Status == model.StatusDraft && canRequestChange(u, r.CustomerID) && (u.IsStaff() || r.CreatedBy == u.Username)
+}
+
+// CanEditChangeRequest reports whether u may edit, submit or delete r (a
+// draft: its creator, or staff who manage orders).
+func CanEditChangeRequest(r *model.ChangeRequest, u *model.User) bool { return canEditChange(r, u) }
+
+// SaveChangeRequest creates (ID 0, for the audited sales order
+// r.SalesOrderID) or updates a draft change request by u; submit also
+// submits it (change_request.submitted). Lines are validated against the
+// order (model.ChangeRequest.ValidateChange). A new request counts as a
+// downstream document of its order.
+func (t *Tx) SaveChangeRequest(sc Scope, r *model.ChangeRequest, u *model.User, submit bool) error {
+	so, err := t.SalesOrder(sc, r.SalesOrderID)
+	if err != nil {
+		return err
+	}
+	if !canRequestChange(u, so.CustomerID) {
+		return model.ErrNotAllowed
+	}
+	if r.ID == 0 {
+		if so.Status != model.StatusAudited {
+			return &model.StateError{Action: "change", Status: string(so.Status)}
+		}
+		r.CustomerID, r.SalesOrderNo, r.RequestDate = so.CustomerID, so.Number, t.Today()
+		r.Status = model.StatusDraft
+	} else {
+		stored, err := t.ChangeRequest(sc, r.ID)
+		if err != nil {
+			return err
+		}
+		if !canEditChange(stored, u) {
+			return &model.StateError{Action: "edit", Status: string(stored.Status)}
+		}
+		r.CustomerID, r.SalesOrderID, r.SalesOrderNo, r.RequestDate = stored.CustomerID, stored.SalesOrderID, stored.SalesOrderNo, stored.RequestDate
+		r.Status, r.Trail, r.Number = stored.Status, stored.Trail, stored.Number
+	}
+	if err := r.ValidateChange(so); err != nil {
+		return err
+	}
+	if r.ID == 0 {
+		if err := t.InsertDoc(sc, docChangeRequest, r); err != nil {
+			return err
+		}
+		so.Downstream++
+		if err := t.UpdateDoc(sc, docSalesOrder, so); err != nil {
+			return err
+		}
+	} else if err := t.UpdateDoc(sc, docChangeRequest, r); err != nil {
+		return err
+	}
+	if submit {
+		return t.submitChange(sc, r, u)
+	}
+	return nil
+}
+
+func (t *Tx) submitChange(sc Scope, r *model.ChangeRequest, u *model.User) (err error) {
+	saved := r.Doc
+	defer func() {
+		if err != nil {
+			r.Doc = saved
+		}
+	}()
+	if !canEditChange(r, u) {
+		return model.ErrNotAllowed
+	}
+	if err := model.ChangeRequestMachine.Apply(&r.Doc, "submit", u, "", t.Now); err != nil {
+		return err
+	}
+	if err := t.UpdateDoc(sc, docChangeRequest, r); err != nil {
+		return err
+	}
+	return t.emitOrder(model.EventChangeSubmitted, docChangeRequest, r.ID, r.CustomerID, r.Number, 0, "sales_order", r.SalesOrderNo)
+}
+
+// ActOnChangeRequest performs submit, make_effective or reject (with a
+// reason) on change request id by u, checking the version, and raises the
+// event. make_effective writes the request back to its sales order
+// (model.ApplyChange) in this transaction: the order must still be audited
+// and each new quantity still at least what has shipped (else a
+// ValidationError and nothing changes); reserved stock moves by each line's
+// change of open quantity and the open-orders balance by the change of the
+// open amount; an order left with nothing open is closed. Reject leaves the
+// order untouched. Either ends the request's downstream count on the order.
+func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *model.User, reason string) (*model.ChangeRequest, error) {
+	r, err := t.ChangeRequest(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Version != version {
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	reason = strings.TrimSpace(reason)
+	switch action {
+	case "submit":
+		if r.Status == model.StatusDraft && !canEditChange(r, u) {
+			return nil, model.ErrNotAllowed
+		}
+		if err := t.submitChange(sc, r, u); err != nil {
+			return nil, err
+		}
+		return r, nil
+	case "make_effective", "reject":
+	default:
+		return nil, &model.StateError{Action: action, Status: string(r.Status)}
+	}
+	if err := model.ChangeRequestMachine.Apply(&r.Doc, action, u, reason, t.Now); err != nil {
+		return nil, err
+	}
+	so, err := t.SalesOrder(AdminScope(), r.SalesOrderID)
+	if err != nil {
+		return nil, err
+	}
+	ev, extra := model.EventChangeRejected, []string{"sales_order", so.Number, "reason", reason}
+	if action == "reject" {
+		r.RejectReason = reason
+	} else {
+		ev, extra = model.EventChangeEffective, []string{"sales_order", so.Number}
+		if so.Status != model.StatusAudited {
+			return nil, model.Invalid("_form", "err.cr_order_not_audited")
+		}
+		if err := t.applyChange(so, r); err != nil {
+			return nil, err
+		}
+	}
+	so.Downstream = max(0, so.Downstream-1)
+	if err := t.UpdateDoc(AdminScope(), docSalesOrder, so); err != nil {
+		return nil, err
+	}
+	if action == "make_effective" {
+		if _, err := t.SalesOrderExecuted(so.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.UpdateDoc(sc, docChangeRequest, r); err != nil {
+		return nil, err
+	}
+	return r, t.emitOrder(ev, docChangeRequest, r.ID, r.CustomerID, r.Number, 0, extra...)
+}
+
+// applyChange writes r into the audited order so and moves reserved stock
+// and the open-orders balance by what the change did to the open part.
+func (t *Tx) applyChange(so *model.SalesOrder, r *model.ChangeRequest) error {
+	open := map[int]model.Qty{}
+	for _, l := range so.Lines {
+		open[l.No] = l.OpenQty()
+	}
+	before := so.CountedOpen()
+	if err := model.ApplyChange(so, r); err != nil {
+		return err
+	}
+	for _, l := range so.Lines {
+		if err := t.reserve(l.ProductID, l.OpenQty()-open[l.No]); err != nil {
+			return err
+		}
+	}
+	if d := so.CountedOpen() - before; d != 0 {
+		return t.AdjustBalance(so.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += d })
+	}
+	return nil
+}
+
+// DeleteChangeRequest deletes a draft change request u may edit, checking
+// the version; its order's downstream count goes down.
+func (t *Tx) DeleteChangeRequest(sc Scope, id, version uint64, u *model.User) error {
+	r, err := t.ChangeRequest(sc, id)
+	if err != nil {
+		return err
+	}
+	if !canEditChange(r, u) {
+		return &model.StateError{Action: "delete", Status: string(r.Status)}
+	}
+	if err := t.DeleteDoc(sc, docChangeRequest, id, version); err != nil {
+		return err
+	}
+	so, err := t.SalesOrder(AdminScope(), r.SalesOrderID)
+	if err != nil {
+		return err
+	}
+	so.Downstream = max(0, so.Downstream-1)
+	return t.UpdateDoc(AdminScope(), docSalesOrder, so)
+}

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+
+	"dealerportal/model"
+)
+
+// Cross-territory sales complaints (串货投诉) are documents of the shared
+// machinery whose owner is the complainant: GetDoc and ListDocs show a
+// complaint to the complainant's users and to staff whose scope covers the
+// complainant, and to nobody else. The dealer found responsible sees a
+// handled complaint only through ComplaintNotice / ListComplaintNotices,
+// which return model.ComplaintNotice — a type without the complainant, its
+// description, evidence or trail. Their index:
+//
+//	complaint_notices  responsibleCustomerID|complaintID → nil
+
+var (
+	docComplaint      = RegisterDocType(model.DocComplaint)
+	bComplaintNotices = []byte("complaint_notices")
+)
+
+func init() { allBuckets = append(allBuckets, bComplaintNotices) }
+
+// Complaint returns complaint id when sc covers its complainant;
+// ErrNotFound otherwise (for the accused dealer too).
+func (t *Tx) Complaint(sc Scope, id uint64) (*model.Complaint, error) {
+	c := &model.Complaint{}
+	if err := t.GetDoc(sc, docComplaint, id, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CanEditComplaint says whether u may change c: a draft, by the
+// complainant's users or staff who may file complaints.
+func CanEditComplaint(c *model.Complaint, u *model.User) bool {
+	if c.Status != model.StatusDraft || !u.Can(model.PermFileService) {
+		return false
+	}
+	return u.IsStaff() || u.CustomerID == c.CustomerID
+}
+
+// SaveComplaint creates (ID 0, a draft numbered CP-YYYY-NNNNNN) or updates
+// a draft complaint u may edit, with optimistic locking. A product named
+// from the catalog must be one the complainant may choose. ErrNotFound
+// outside sc, ErrNotAllowed when u may not edit it, ValidationError for bad
+// fields.
+func (t *Tx) SaveComplaint(sc Scope, u *model.User, c *model.Complaint) error {
+	if !t.AllowsCustomer(sc, c.CustomerID) {
+		return model.ErrNotFound
+	}
+	if c.ID == 0 {
+		c.Status = model.StatusDraft
+		c.FiledDate = t.Today()
+		c.Handling, c.AccusedID = nil, 0
+	}
+	if !CanEditComplaint(c, u) {
+		return model.ErrNotAllowed
+	}
+	if err := c.Validate(t.Today()); err != nil {
+		return err
+	}
+	if c.Product.ProductID != 0 && !t.checkChannelProduct(sc, c.CustomerID, c.Product, false) {
+		return model.Invalid("product_code", "err.ch_product")
+	}
+	if c.ID == 0 {
+		c.Trail = append(c.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "create", To: model.StatusDraft})
+		return t.InsertDoc(sc, docComplaint, c)
+	}
+	old, err := t.Complaint(sc, c.ID)
+	if err != nil {
+		return err
+	}
+	if old.Status != c.Status {
+		return model.ErrNotAllowed
+	}
+	c.Handling, c.AccusedID = old.Handling, old.AccusedID
+	return t.UpdateDoc(sc, docComplaint, c)
+}
+
+// DeleteComplaint removes a draft (with its evidence) that u may edit.
+func (t *Tx) DeleteComplaint(sc Scope, u *model.User, id, version uint64) error {
+	c, err := t.Complaint(sc, id)
+	if err != nil {
+		return err
+	}
+	if c.Status != model.StatusDraft {
+		return &model.StateError{Action: "delete", Status: string(c.Status)}
+	}
+	if !CanEditComplaint(c, u) {
+		return model.ErrNotAllowed
+	}
+	if err := t.DeleteDoc(sc, docComplaint, id, version); err != nil {
+		return err
+	}
+	return t.deleteAttachments(OwnerComplaint, id)
+}
+
+// ComplaintAction is the input of a complaint action besides its name: the
+// reason (close, reopen), the accused dealer staff identified (audit,
+// handle; 0 keeps it) and the handling (handle).
+type ComplaintAction struct {
+	Reason   string
+	Accused  uint64
+	Handling *model.ComplaintHandling
+}
+
+// ActOnComplaint takes action (submit, audit, handle, close, reopen) on
+// complaint id by u with the version the user saw. Handling must name a
+// responsible dealer (when it names one) inside u's scope and other than
+// the complainant. Every status change raises complaint.status_changed to
+// the complainant's users; handling also tells the responsible dealer —
+// through a message that names neither the complainant nor links to the
+// complaint, only to its notice. ErrNotFound outside sc, ConflictError for
+// a stale version, StateError / ErrNotAllowed from the machine,
+// ValidationError for bad handling.
+func (t *Tx) ActOnComplaint(sc Scope, u *model.User, id, version uint64, action string, in ComplaintAction) (*model.Complaint, error) {
+	c, err := t.Complaint(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != c.Version {
+		return nil, &model.ConflictError{By: c.UpdatedBy, At: c.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	tr := model.ComplaintMachine.Find(action)
+	if tr == nil {
+		return nil, &model.StateError{Action: action, Status: string(c.Status)}
+	}
+	// Permission and state before the input: a refused action is no form error.
+	if !u.Can(tr.Perm) {
+		return nil, model.ErrNotAllowed
+	}
+	if !slices.Contains(tr.From, c.Status) {
+		return nil, &model.StateError{Action: action, Status: string(c.Status)}
+	}
+	oldResponsible := uint64(0)
+	if c.Handling != nil {
+		oldResponsible = c.Handling.ResponsibleID
+	}
+	if (action == "audit" || action == "handle") && in.Accused != 0 {
+		if in.Accused == c.CustomerID || !t.AllowsCustomer(sc, in.Accused) {
+			return nil, model.Invalid("accused_code", "err.complaint_dealer")
+		}
+		c.AccusedID = in.Accused
+	}
+	if action == "handle" {
+		h := in.Handling
+		if h == nil {
+			h = &model.ComplaintHandling{}
+		}
+		if err := h.Validate(); err != nil {
+			return nil, err
+		}
+		if h.ResponsibleID != 0 && (h.ResponsibleID == c.CustomerID || !t.AllowsCustomer(sc, h.ResponsibleID)) {
+			return nil, model.Invalid("responsible_code", "err.complaint_dealer")
+		}
+		h.By, h.At = u.Username, t.Today()
+		c.Handling = h
+	}
+	old := c.Status
+	if err := model.ComplaintMachine.Apply(&c.Doc, action, u, in.Reason, t.Now); err != nil {
+		return nil, err
+	}
+	if err := t.UpdateDoc(sc, docComplaint, c); err != nil {
+		return nil, err
+	}
+	if err := t.reindexComplaintNotice(c, oldResponsible); err != nil {
+		return nil, err
+	}
+	return c, t.emitComplaintStatus(c, old, action)
+}
+
+func (t *Tx) reindexComplaintNotice(c *model.Complaint, oldResponsible uint64) error {
+	b := t.b(bComplaintNotices)
+	if oldResponsible != 0 {
+		if err := b.Delete(key(oldResponsible, c.ID)); err != nil {
+			return err
+		}
+	}
+	if c.Handling != nil && c.Handling.ResponsibleID != 0 {
+		return b.Put(key(c.Handling.ResponsibleID, c.ID), nil)
+	}
+	return nil
+}
+
+func (t *Tx) emitComplaintStatus(c *model.Complaint, old model.Status, action string) error {
+	p := channelStatusParams(old, c.Status)
+	if c.Handling != nil {
+		p["resolution"] = c.Handling.Resolution
+	}
+	p["link"] = "/complaints/" + strconv.FormatUint(c.ID, 10)
+	err := t.Emit(&model.OutboxMessage{Event: model.EventComplaintStatus, CustomerID: c.CustomerID,
+		DocType: model.DocComplaint, DocID: c.ID, DocNumber: c.Number, Params: p})
+	if err != nil || action != "handle" || c.Handling.ResponsibleID == 0 {
+		return err
+	}
+	// The responsible dealer's message: built from the notice alone, so that
+	// nothing of the complainant can reach it (its customer placeholders are
+	// the recipient's own).
+	n, _ := c.Notice()
+	q := channelStatusParams(old, c.Status)
+	q["resolution"] = n.Resolution
+	q["link"] = "/complaint-notices/" + strconv.FormatUint(c.ID, 10)
+	return t.Emit(&model.OutboxMessage{Event: model.EventComplaintStatus, CustomerID: c.Handling.ResponsibleID,
+		DocType: model.DocComplaint, DocNumber: n.Number, Params: q})
+}
+
+// ComplaintNotice returns what the responsible dealer may see of complaint
+// id (model.ComplaintNotice, without the complainant) when sc covers that
+// dealer and the complaint has been handled; ErrNotFound otherwise.
+func (t *Tx) ComplaintNotice(sc Scope, id uint64) (*model.ComplaintNotice, error) {
+	c := &model.Complaint{}
+	if err := t.GetDoc(AdminScope(), docComplaint, id, c); err != nil {
+		return nil, err
+	}
+	n, ok := c.Notice()
+	if !ok || !t.AllowsCustomer(sc, c.Handling.ResponsibleID) || t.b(bComplaintNotices).Get(key(c.Handling.ResponsibleID, id)) == nil {
+		return nil, model.ErrNotFound
+	}
+	return &n, nil
+}
+
+// ListComplaintNotices returns one page of the notices addressed to the
+// dealer of sc (newest first) and how many there are; staff scopes get
+// none (they read complaints themselves).
+func (t *Tx) ListComplaintNotices(sc Scope, p Page) ([]*model.ComplaintNotice, int, error) {
+	cust := sc.CustomerID()
+	if cust == 0 {
+		return nil, 0, nil
+	}
+	prefix := itob(cust)
+	var out []*model.ComplaintNotice
+	total := 0
+	c := t.b(bComplaintNotices).Cursor()
+	for k, _ := seekLast(c, prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		n, err := t.ComplaintNotice(sc, btoi(k[8:]))
+		if err != nil {
+			continue // reopened: not handled now
+		}
+		total++
+		if total <= p.Offset || p.Limit > 0 && len(out) >= p.Limit {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, total, nil
+}

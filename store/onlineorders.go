@@ -1,0 +1,561 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+
+	"dealerportal/model"
+)
+
+// Online orders (网上订货单, SPEC §2.3 and §7): a dealer's order, entered
+// directly or generated from the cart, submitted (with the credit check),
+// then rejected ⇄ unrejected or converted into a sales order by staff. They
+// live in the shared document storage (docs.go). A submitted order counts
+// in its customer's open orders (CustomerBalance.OpenOrders) until it is
+// rejected, deleted or converted; every transition raises its event in the
+// same transaction.
+
+// DocOnlineOrder is registered with the shared document storage.
+var docOnlineOrder = RegisterDocType(model.DocOnlineOrder)
+
+// orderLinks are the pages of the order documents, for message links.
+var orderLinks = map[model.DocType]string{
+	model.DocOnlineOrder:   "/online-orders/",
+	model.DocSalesOrder:    "/sales-orders/",
+	model.DocChangeRequest: "/change-requests/",
+}
+
+func docLink(kind model.DocType, id uint64) string {
+	if p, ok := orderLinks[kind]; ok {
+		return p + strconv.FormatUint(id, 10)
+	}
+	return ""
+}
+
+// LineInput is one order line as typed on a form: a product code (or the
+// catalog entry it came from), a quantity, for sales orders optionally a
+// price and a tax rate (nil: the effective price, the product's rate), a
+// delivery date and a remark. No keeps the number of an existing line.
+type LineInput struct {
+	No           int
+	EntryID      uint64
+	Code         string
+	Qty          model.Qty
+	Price        *model.Money
+	TaxRate      *int64
+	DeliveryDate string
+	Remark       string
+}
+
+// OnlineOrder returns online order id when sc may see it; ErrNotFound
+// otherwise.
+func (t *Tx) OnlineOrder(sc Scope, id uint64) (*model.OnlineOrder, error) {
+	o := &model.OnlineOrder{}
+	if err := t.GetDoc(sc, docOnlineOrder, id, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// NewOnlineOrder returns a new draft online order of customerID with its
+// defaults: today's date and the ship-to of the customer's primary location
+// (SPEC §2.6), its contact and phone. ErrNotFound outside sc.
+func (t *Tx) NewOnlineOrder(sc Scope, customerID uint64) (*model.OnlineOrder, error) {
+	if !t.AllowsCustomer(sc, customerID) {
+		return nil, model.ErrNotFound
+	}
+	o := &model.OnlineOrder{CustomerID: customerID, OrderDate: t.Today()}
+	o.Status = model.StatusDraft
+	if l, err := t.PrimaryLocation(sc, customerID); err == nil {
+		o.ShipTo = shipToOf(l)
+		o.Contact, o.Phone = l.Contact, l.Phone
+	}
+	return o, nil
+}
+
+func shipToOf(l *model.Location) model.ShipTo {
+	return model.ShipTo{LocationID: l.ID, Name: l.Name, Address: l.Address, Contact: l.Contact, Phone: l.Phone}
+}
+
+// ShipTo returns the ship-to copy of one of the customer's locations; a
+// ValidationError on "location" when it is not one of them.
+func (t *Tx) ShipTo(sc Scope, customerID, locationID uint64) (model.ShipTo, error) {
+	l, err := t.Location(sc, customerID, locationID)
+	if err != nil {
+		return model.ShipTo{}, model.Invalid("location", "err.order_location")
+	}
+	return shipToOf(l), nil
+}
+
+// PriceOnlineLines turns typed lines into online order lines for customer:
+// each product must be published to the customer (an unknown or unpublished
+// code is an error at "line.<i>.code"), its quantity must respect the
+// entry's minimum and multiple, and its price is the customer's effective
+// price for that quantity today. Errors name the line's fields.
+func (t *Tx) PriceOnlineLines(customerID uint64, in []LineInput) ([]model.OrderLine, error) {
+	sc := CustomerScope(customerID)
+	pc := t.newPricer(sc)
+	ve := &model.ValidationError{}
+	out := make([]model.OrderLine, 0, len(in))
+	for i, li := range in {
+		var e *model.CatalogEntry
+		var err error
+		if li.EntryID != 0 {
+			e, err = t.CatalogEntry(sc, li.EntryID)
+		} else {
+			e, err = t.CatalogEntryByCode(sc, strings.TrimSpace(li.Code))
+		}
+		if err != nil {
+			ve.Add(model.LineField(i, "code"), "err.order_unpublished", map[string]any{"code": li.Code})
+			continue
+		}
+		p, err := t.product(e.ProductID)
+		if err != nil {
+			ve.Add(model.LineField(i, "code"), "err.order_unpublished", map[string]any{"code": li.Code})
+			continue
+		}
+		if err := model.CheckOrderQty(li.Qty, e.MinQty, e.Multiple); err != nil {
+			f := err.(*model.ValidationError).Fields[0]
+			ve.Add(model.LineField(i, "qty"), f.Key, f.Args)
+		}
+		q := pc.quote(p, li.Qty)
+		out = append(out, model.OrderLine{No: len(out) + 1, ProductID: p.ID, EntryID: e.ID, Code: p.Code, Name: p.Name,
+			Spec: p.Spec, Unit: p.Unit, Qty: li.Qty, Price: q.Price, TaxRate: p.TaxRate,
+			DeliveryDate: li.DeliveryDate, Remark: li.Remark})
+	}
+	return out, ve.Err()
+}
+
+// SaveOnlineOrder creates (ID 0) or updates an online order for user u from
+// typed lines, priced afresh (PriceOnlineLines); submit also submits it in
+// the same transaction (with the credit check). A new order belongs to u's
+// customer (a dealer); an update follows the edit rule (model.CanEditOnlineOrder:
+// the creator, colleagues when it allows adjustment, staff while submitted
+// and adjustable) and the optimistic lock. Editing a submitted order moves
+// the open-orders balance by the change and checks credit again.
+func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) error {
+	var prev model.Money // what the stored order counts in the open orders
+	if o.ID == 0 {
+		if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || o.CustomerID != u.CustomerID {
+			return model.ErrNotAllowed
+		}
+		o.Status = model.StatusDraft
+	} else {
+		stored, err := t.OnlineOrder(sc, o.ID)
+		if err != nil {
+			return err
+		}
+		if !model.CanEditOnlineOrder(stored.Status, stored.CreatedBy, stored.AllowAdjust, stored.CustomerID, u) {
+			return &model.StateError{Action: "edit", Status: string(stored.Status)}
+		}
+		// What the form may not change.
+		o.CustomerID, o.Status, o.Trail, o.Number = stored.CustomerID, stored.Status, stored.Trail, stored.Number
+		o.CreditHold, o.CreditApprovedBy, o.CreditLimit, o.CreditExposure = stored.CreditHold, stored.CreditApprovedBy, stored.CreditLimit, stored.CreditExposure
+		o.RejectReason, o.SalesOrderID, o.SalesOrderNumber = stored.RejectReason, stored.SalesOrderID, stored.SalesOrderNumber
+		if u.IsStaff() {
+			o.AllowAdjust = stored.AllowAdjust // the dealer's choice
+		}
+		prev = stored.CountedOpen()
+	}
+	priced, perr := t.PriceOnlineLines(o.CustomerID, lines)
+	o.Lines = priced
+	o.Totals = model.SumLines(o.Lines)
+	if err := mergeValidation(perr, o.Validate()); err != nil {
+		return err
+	}
+	if o.ID == 0 {
+		if err := t.InsertDoc(sc, docOnlineOrder, o); err != nil {
+			return err
+		}
+	} else {
+		// A submitted order that grows is checked again (no way around the
+		// credit limit by editing after submit).
+		if o.Status == model.StatusSubmitted && o.Totals.Amount > prev {
+			if _, err := t.creditCheck(o, prev, u); err != nil {
+				return err
+			}
+		}
+		if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+			return err
+		}
+		if d := o.CountedOpen() - prev; d != 0 {
+			if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += d }); err != nil {
+				return err
+			}
+		}
+	}
+	if submit {
+		return t.submitOnlineOrder(sc, o, u)
+	}
+	return nil
+}
+
+// mergeValidation joins two validation results (either may be nil); a
+// non-validation error wins.
+func mergeValidation(a, b error) error {
+	va, oka := a.(*model.ValidationError)
+	vb, okb := b.(*model.ValidationError)
+	switch {
+	case a != nil && !oka:
+		return a
+	case b != nil && !okb:
+		return b
+	case va == nil:
+		return b
+	case vb == nil:
+		return a
+	}
+	for _, f := range vb.Fields {
+		va.Add(f.Field, f.Key, f.Args)
+	}
+	return va
+}
+
+// creditCheck applies the credit check (SPEC §7) to o, whose amount is about
+// to count in its customer's open orders where prev counted so far: when
+// the amount plus the exposure would pass the credit limit, either refuses
+// the dealer u (the ordering settings' CreditBlock: a ValidationError on
+// "_form" with the figures) or flags the order with a credit hold and raises
+// online_order.credit_hold. It reports whether it set a new hold.
+func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) (bool, error) {
+	cust, err := t.customer(o.CustomerID)
+	if err != nil {
+		return false, err
+	}
+	exposure := t.balance(o.CustomerID).Exposure() - prev
+	if !model.CreditExceeded(cust.CreditLimit, exposure, o.Totals.Amount) {
+		return false, nil
+	}
+	sym := t.Settings().CurrencySymbol
+	if t.OrderingSettings().CreditBlock && u != nil && u.Kind == model.KindDealer {
+		ve := &model.ValidationError{}
+		ve.Add("_form", "err.credit_blocked", map[string]any{"limit": sym + cust.CreditLimit.String(),
+			"exposure": sym + exposure.String(), "amount": sym + o.Totals.Amount.String(),
+			"available": sym + max(cust.CreditLimit-exposure, 0).String()})
+		return false, ve
+	}
+	o.CreditHold, o.CreditApprovedBy = true, ""
+	o.CreditLimit, o.CreditExposure = cust.CreditLimit, exposure
+	return true, t.emitOrder(model.EventOrderCreditHold, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount,
+		"credit_limit", sym+cust.CreditLimit.String(), "exposure", sym+exposure.String())
+}
+
+// emitOrder raises an event about an order document with the common
+// placeholders (number, type, amount, link) and extra name, value pairs.
+func (t *Tx) emitOrder(ev model.Event, kind model.DocType, id, customerID uint64, number string, amount model.Money, extra ...string) error {
+	p := map[string]string{"link": docLink(kind, id), "amount": t.Settings().CurrencySymbol + amount.String()}
+	for i := 0; i+1 < len(extra); i += 2 {
+		p[extra[i]] = extra[i+1]
+	}
+	return t.Emit(&model.OutboxMessage{Event: ev, CustomerID: customerID, DocType: kind, DocID: id, DocNumber: number, Params: p})
+}
+
+// submitOnlineOrder submits a stored draft: the state machine (dealers only),
+// the credit check, the open-orders balance, the event.
+func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) (err error) {
+	saved, hold, by := o.Doc, o.CreditHold, o.CreditApprovedBy
+	defer func() {
+		if err != nil { // the caller may show o again: as it was
+			o.Doc, o.CreditHold, o.CreditApprovedBy = saved, hold, by
+		}
+	}()
+	if err := model.OnlineOrderMachine.Apply(&o.Doc, "submit", u, "", t.Now); err != nil {
+		return err
+	}
+	if len(o.Lines) == 0 {
+		return model.Invalid("lines", "err.order_no_lines")
+	}
+	if _, err := t.creditCheck(o, 0, u); err != nil {
+		return err
+	}
+	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+		return err
+	}
+	if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += o.Totals.Amount }); err != nil {
+		return err
+	}
+	return t.emitOrder(model.EventOrderSubmitted, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount)
+}
+
+// OnlineOrderFromCart creates a draft online order for dealer u from the
+// lines of u's cart (all, or only entryIDs), at current effective prices,
+// and removes those lines from the cart, all in the caller's transaction;
+// hdr carries the header the user chose (ship-to, dates, contact, remarks,
+// allow adjustment) and receives the new order. submit also submits it.
+// Refuses with a ValidationError on "lines" when a chosen line cannot be
+// ordered or nothing is left (store.OrderableCartLines).
+func (t *Tx) OnlineOrderFromCart(sc Scope, u *model.User, entryIDs []uint64, hdr *model.OnlineOrder, submit bool) error {
+	if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) {
+		return model.ErrNotAllowed
+	}
+	cl, err := t.OrderableCartLines(sc, u.ID, entryIDs)
+	if err != nil {
+		return err
+	}
+	lines := make([]LineInput, len(cl))
+	for i, l := range cl {
+		lines[i] = LineInput{EntryID: l.Entry.ID, Code: l.Product.Code, Qty: l.Qty}
+		if len(hdr.Lines) > 0 {
+			// Per-line delivery dates and remarks typed on the checkout form.
+			for _, hl := range hdr.Lines {
+				if hl.EntryID == l.Entry.ID {
+					lines[i].DeliveryDate, lines[i].Remark = hl.DeliveryDate, hl.Remark
+				}
+			}
+		}
+	}
+	hdr.ID, hdr.CustomerID = 0, u.CustomerID
+	if err := t.SaveOnlineOrder(sc, hdr, lines, u, submit); err != nil {
+		return err
+	}
+	for _, l := range cl {
+		if err := t.RemoveCartLine(u.ID, l.Entry.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ActOnOnlineOrder performs submit (dealers), reject (with a reason),
+// unreject, or release_credit (finance: approve an order on credit hold) on
+// online order id by u, checking the version, and raises the event. The
+// open-orders balance follows: + on submit and unreject, − on reject.
+// Refused actions change nothing: a StateError for the status, ErrNotAllowed
+// for the role, a ValidationError for a missing reason or the credit block.
+func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *model.User, reason string) (*model.OnlineOrder, error) {
+	o, err := t.OnlineOrder(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Version != version {
+		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	reason = strings.TrimSpace(reason)
+	switch action {
+	case "submit":
+		if o.Status == model.StatusDraft && !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+			return nil, model.ErrNotAllowed
+		}
+		if err := t.submitOnlineOrder(sc, o, u); err != nil {
+			return nil, err
+		}
+		return o, nil
+	case "release_credit":
+		if !u.Can(model.PermApproveCredit) {
+			return nil, model.ErrNotAllowed
+		}
+		if o.Status != model.StatusSubmitted || !o.CreditHold || o.CreditApprovedBy != "" {
+			return nil, &model.StateError{Action: action, Status: string(o.Status)}
+		}
+		o.CreditApprovedBy = u.Username
+		o.Trail = append(o.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: action, From: o.Status, To: o.Status, Reason: reason})
+		return o, t.UpdateDoc(sc, docOnlineOrder, o)
+	case "reject", "unreject":
+	default:
+		return nil, &model.StateError{Action: action, Status: string(o.Status)}
+	}
+	before := o.CountedOpen()
+	if err := model.OnlineOrderMachine.Apply(&o.Doc, action, u, reason, t.Now); err != nil {
+		return nil, err
+	}
+	ev := model.EventOrderUnrejected
+	var extra []string
+	if action == "reject" {
+		o.RejectReason = reason
+		ev, extra = model.EventOrderRejected, []string{"reason", reason}
+	} else {
+		o.RejectReason = ""
+	}
+	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+		return nil, err
+	}
+	if d := o.CountedOpen() - before; d != 0 {
+		if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += d }); err != nil {
+			return nil, err
+		}
+	}
+	return o, t.emitOrder(ev, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount, extra...)
+}
+
+// DeleteOnlineOrder deletes an online order u may edit (model.CanEditOnlineOrder:
+// draft or submitted, never converted or rejected), checking the version; a
+// submitted one leaves the open-orders balance.
+func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) error {
+	o, err := t.OnlineOrder(sc, id)
+	if err != nil {
+		return err
+	}
+	if !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+		return &model.StateError{Action: "delete", Status: string(o.Status)}
+	}
+	if err := t.DeleteDoc(sc, docOnlineOrder, id, version); err != nil {
+		return err
+	}
+	if d := o.CountedOpen(); d != 0 {
+		return t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders -= d })
+	}
+	return nil
+}
+
+// LineAdjust is staff's adjustment of one online order line when generating
+// the sales order: a new quantity and/or unit price (nil: unchanged).
+type LineAdjust struct {
+	Line  int
+	Qty   *model.Qty
+	Price *model.Money
+}
+
+// ConvertOnlineOrder generates the sales order of a submitted online order
+// (生成销售订单) by u: a draft sales order with the order's header and lines
+// (each linked to its source line), quantities and prices adjusted per adj
+// where the order allows adjustment (adjusting one that does not is a
+// ValidationError), the online order converted and linked both ways, its
+// amount leaving the open-orders balance, and online_order.converted raised
+// — one transaction. An order on credit hold must be approved first.
+func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj []LineAdjust) (*model.SalesOrder, error) {
+	o, err := t.OnlineOrder(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Version != version {
+		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	if o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" {
+		return nil, model.Invalid("_form", "err.credit_hold_open")
+	}
+	before := o.CountedOpen()
+	if err := model.OnlineOrderMachine.Apply(&o.Doc, "convert", u, "", t.Now); err != nil {
+		return nil, err
+	}
+	cust, err := t.customer(o.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	so := &model.SalesOrder{CustomerID: o.CustomerID, OnlineOrderID: o.ID, OnlineOrderNumber: o.Number,
+		OrderDate: t.Today(), DeliveryDate: o.RequestedDate, ShipTo: o.ShipTo, Contact: o.Contact, Phone: o.Phone,
+		Remarks: o.Remarks, SalespersonID: cust.SalespersonID, OrgUnitID: cust.OrgUnitID}
+	so.Status = model.StatusDraft
+	ve := &model.ValidationError{}
+	for i, l := range o.Lines {
+		sl := model.SalesOrderLine{OrderLine: l}
+		sl.No = i + 1
+		sl.Source = model.LineRef{Type: model.DocOnlineOrder, ID: o.ID, Line: l.No}
+		if sl.DeliveryDate == "" {
+			sl.DeliveryDate = o.RequestedDate
+		}
+		for _, a := range adj {
+			if a.Line != l.No || (a.Qty == nil || *a.Qty == l.Qty) && (a.Price == nil || *a.Price == l.Price) {
+				continue
+			}
+			if !o.AllowAdjust {
+				ve.Add(model.LineField(i, "qty"), "err.order_no_adjust", nil)
+				continue
+			}
+			if a.Qty != nil {
+				sl.Qty = *a.Qty
+			}
+			if a.Price != nil {
+				sl.Price = *a.Price
+			}
+		}
+		so.Lines = append(so.Lines, sl)
+	}
+	so.Totals = model.SumSalesLines(so.Lines)
+	if err := mergeValidation(ve.Err(), so.Validate()); err != nil {
+		return nil, err
+	}
+	if err := t.InsertDoc(sc, docSalesOrder, so); err != nil {
+		return nil, err
+	}
+	o.SalesOrderID, o.SalesOrderNumber = so.ID, so.Number
+	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+		return nil, err
+	}
+	if before != 0 {
+		if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders -= before }); err != nil {
+			return nil, err
+		}
+	}
+	return so, t.emitOrder(model.EventOrderConverted, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount, "sales_order", so.Number)
+}
+
+// OnlineExecution is the execution status of online order o (shown on it):
+// what became of its sales order ("" while none was generated).
+func (t *Tx) OnlineExecution(o *model.OnlineOrder) string {
+	if o.SalesOrderID == 0 {
+		return model.ExecNone
+	}
+	s, err := t.summaryOf(docSalesOrder, o.SalesOrderID)
+	if err != nil {
+		return model.ExecNone
+	}
+	return model.ExecutionOf(s.Status)
+}
+
+// OrderAgainResult says what "order again" did: how many lines went into
+// the cart or the new draft, and the codes it skipped because they are no
+// longer published to the customer (or their quantity no longer fits the
+// entry's rules), each with the reason's catalog key.
+type OrderAgainResult struct {
+	Added   int
+	OrderID uint64 // the new draft online order (to draft)
+	Skipped []SkippedLine
+}
+
+// SkippedLine is a line "order again" could not take.
+type SkippedLine struct {
+	Code string
+	Key  string
+}
+
+// OrderAgain copies the available lines of a past order (online or sales
+// order: its lines) into dealer u's cart (toDraft false: quantities add up
+// there) or into a new draft online order (toDraft true), at today's
+// effective prices, skipping entries no longer published to the customer and
+// quantities the entry's rules now refuse. Nothing available at all is a
+// ValidationError on "_form".
+func (t *Tx) OrderAgain(sc Scope, u *model.User, lines []model.OrderLine, toDraft bool) (*OrderAgainResult, error) {
+	if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || !u.Can(model.PermShop) && !toDraft {
+		return nil, model.ErrNotAllowed
+	}
+	res := &OrderAgainResult{}
+	var keep []LineInput
+	for _, l := range lines {
+		e, err := t.CatalogEntryOfProduct(sc, l.ProductID)
+		if err != nil {
+			res.Skipped = append(res.Skipped, SkippedLine{Code: l.Code, Key: "oo.again_unavailable"})
+			continue
+		}
+		if err := model.CheckOrderQty(l.Qty, e.MinQty, e.Multiple); err != nil {
+			res.Skipped = append(res.Skipped, SkippedLine{Code: l.Code, Key: err.(*model.ValidationError).Fields[0].Key})
+			continue
+		}
+		if toDraft {
+			keep = append(keep, LineInput{EntryID: e.ID, Code: l.Code, Qty: l.Qty, Remark: l.Remark})
+			continue
+		}
+		if _, err := t.AddToCart(sc, u.ID, e.ID, l.Qty); err != nil {
+			key := "oo.again_unavailable"
+			if ve, ok := err.(*model.ValidationError); ok {
+				key = ve.Fields[0].Key
+			}
+			res.Skipped = append(res.Skipped, SkippedLine{Code: l.Code, Key: key})
+			continue
+		}
+		res.Added++
+	}
+	if toDraft && len(keep) > 0 {
+		o, err := t.NewOnlineOrder(sc, u.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.SaveOnlineOrder(sc, o, keep, u, false); err != nil {
+			return nil, err
+		}
+		res.Added, res.OrderID = len(keep), o.ID
+	}
+	if res.Added == 0 {
+		return res, model.Invalid("_form", "err.again_nothing")
+	}
+	return res, nil
+}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"bytes"
+
+	"dealerportal/model"
+)
+
+// Stocktakes (盘点库存) are documents of the shared machinery (ST numbers,
+// scope by customer). A customer has at most one per date, which an index
+// finds — and finds the latest on or before a date (the channel sales
+// analysis's opening and closing stock) — with one seek:
+//
+//	stocktake_dates  customerID|YYYY-MM-DD → stocktake id
+
+var (
+	docStocktake    = RegisterDocType(model.DocStocktake)
+	bStocktakeDates = []byte("stocktake_dates")
+)
+
+func init() { allBuckets = append(allBuckets, bStocktakeDates) }
+
+func stocktakeDateKey(cust uint64, date string) []byte { return append(itob(cust), date...) }
+
+// Stocktake returns stocktake id when sc may see it; ErrNotFound otherwise.
+func (t *Tx) Stocktake(sc Scope, id uint64) (*model.Stocktake, error) {
+	s := &model.Stocktake{}
+	if err := t.GetDoc(sc, docStocktake, id, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// StocktakeOn returns the customer's stocktake of date, or ErrNotFound
+// (also when sc does not cover the customer).
+func (t *Tx) StocktakeOn(sc Scope, customerID uint64, date string) (*model.Stocktake, error) {
+	id := btoi(t.b(bStocktakeDates).Get(stocktakeDateKey(customerID, date)))
+	if id == 0 {
+		return nil, model.ErrNotFound
+	}
+	return t.Stocktake(sc, id)
+}
+
+// StocktakeAtOrBefore returns the customer's latest stocktake dated on or
+// before date, or ErrNotFound when it has none (or sc does not cover it).
+func (t *Tx) StocktakeAtOrBefore(sc Scope, customerID uint64, date string) (*model.Stocktake, error) {
+	if !t.AllowsCustomer(sc, customerID) || date == "" {
+		return nil, model.ErrNotFound
+	}
+	prefix := itob(customerID)
+	c := t.b(bStocktakeDates).Cursor()
+	// The last key not above customerID|date.
+	k, v := seekLast(c, stocktakeDateKey(customerID, date))
+	if k == nil || !bytes.HasPrefix(k, prefix) || string(k[8:]) > date {
+		return nil, model.ErrNotFound
+	}
+	return t.Stocktake(sc, btoi(v))
+}
+
+// CanEditStocktakes says whether u may enter, import, replace or delete
+// stocktakes of customer custID: its own dealers, or staff who manage them.
+func CanEditStocktakes(u *model.User, custID uint64) bool {
+	if u.IsStaff() {
+		return u.Can(model.PermManageStocktakes)
+	}
+	return u.Can(model.PermChannel) && u.CustomerID == custID
+}
+
+// StocktakeExistsError refuses a second stocktake for a date until the user
+// confirms that it replaces the first (Existing).
+type StocktakeExistsError struct {
+	Existing *model.Stocktake
+}
+
+func (e *StocktakeExistsError) Error() string {
+	return "a stocktake of " + e.Existing.Date + " exists: " + e.Existing.Number
+}
+
+// SaveStocktake creates (ID 0) or updates stocktake s with optimistic
+// locking. Every line's product must be an audited catalog entry published
+// to the customer. When another stocktake of the customer has s's date, it
+// returns a *StocktakeExistsError unless replace is set; with replace, a new
+// stocktake takes the existing one's place (its number stays, the trail says
+// it was replaced) and an edited one whose date moved onto it removes it.
+// ErrNotFound outside sc, ErrNotAllowed when u may not edit the customer's
+// stocktakes, ValidationError for bad fields.
+func (t *Tx) SaveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace bool) error {
+	if !t.AllowsCustomer(sc, s.CustomerID) {
+		return model.ErrNotFound
+	}
+	if !CanEditStocktakes(u, s.CustomerID) {
+		return model.ErrNotAllowed
+	}
+	if err := s.Validate(t.Today()); err != nil {
+		return err
+	}
+	for _, l := range s.Lines {
+		if !t.checkChannelProduct(sc, s.CustomerID, l.ProductRef, true) {
+			return model.Invalid("lines", "err.stocktake_product")
+		}
+	}
+	s.Status = model.StatusRecorded
+	var old *model.Stocktake
+	if s.ID != 0 {
+		var err error
+		if old, err = t.Stocktake(sc, s.ID); err != nil {
+			return err
+		}
+		if old.CustomerID != s.CustomerID {
+			return model.ErrNotAllowed
+		}
+	}
+	other, err := t.StocktakeOn(sc, s.CustomerID, s.Date)
+	if err != nil && err != model.ErrNotFound {
+		return err
+	}
+	if other != nil && other.ID == s.ID {
+		other = nil
+	}
+	if other != nil && !replace {
+		return &StocktakeExistsError{Existing: other}
+	}
+	switch {
+	case other != nil && old == nil:
+		// The new count takes the place of the one of that date.
+		s.ID, s.Number, s.Meta, s.Trail = other.ID, other.Number, other.Meta, other.Trail
+		s.Trail = append(s.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "replace", From: other.Status, To: s.Status, Reason: s.Source})
+		return t.UpdateDoc(sc, docStocktake, s)
+	case other != nil:
+		if err := t.deleteStocktake(sc, other); err != nil {
+			return err
+		}
+	}
+	if old == nil {
+		s.Trail = append(s.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "create", To: s.Status, Reason: s.Source})
+		if err := t.InsertDoc(sc, docStocktake, s); err != nil {
+			return err
+		}
+		return t.b(bStocktakeDates).Put(stocktakeDateKey(s.CustomerID, s.Date), itob(s.ID))
+	}
+	s.Trail = append(old.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "edit", From: old.Status, To: s.Status})
+	if err := t.UpdateDoc(sc, docStocktake, s); err != nil {
+		return err
+	}
+	if old.Date != s.Date {
+		if err := t.b(bStocktakeDates).Delete(stocktakeDateKey(old.CustomerID, old.Date)); err != nil {
+			return err
+		}
+	}
+	return t.b(bStocktakeDates).Put(stocktakeDateKey(s.CustomerID, s.Date), itob(s.ID))
+}
+
+// DeleteStocktake removes stocktake id (optimistic locking) when u may edit
+// the customer's stocktakes.
+func (t *Tx) DeleteStocktake(sc Scope, u *model.User, id, version uint64) error {
+	s, err := t.Stocktake(sc, id)
+	if err != nil {
+		return err
+	}
+	if !CanEditStocktakes(u, s.CustomerID) {
+		return model.ErrNotAllowed
+	}
+	if s.Version != version {
+		return &model.ConflictError{By: s.UpdatedBy, At: s.UpdatedAt.Format("2006-01-02 15:04")}
+	}
+	return t.deleteStocktake(sc, s)
+}
+
+func (t *Tx) deleteStocktake(sc Scope, s *model.Stocktake) error {
+	if err := t.DeleteDoc(sc, docStocktake, s.ID, s.Version); err != nil {
+		return err
+	}
+	return t.b(bStocktakeDates).Delete(stocktakeDateKey(s.CustomerID, s.Date))
+}
+
+// StocktakePlan is what a stocktake import file would record: the good lines
+// with their file rows, and every problem with its row number.
+type StocktakePlan struct {
+	ImportPlan
+	Lines []model.StocktakeLine
+}
+
+// PlanStocktakeImport reads a stocktake table (header first) for customer
+// custID and checks every row: a product code published to the customer
+// (unknown and unpublished are one reason), a quantity that parses and is
+// not negative, each product once. It writes nothing.
+func (t *Tx) PlanStocktakeImport(sc Scope, custID uint64, table [][]string) *StocktakePlan {
+	p := &StocktakePlan{}
+	idx := planHeader(model.StocktakeImportColumns, table, &p.ImportPlan)
+	if idx == nil {
+		return p
+	}
+	seen := map[uint64]int{}
+	for i, row := range table[1:] {
+		n := i + 2
+		if model.BlankRow(row) {
+			continue
+		}
+		p.Total++
+		bad := len(p.Errors)
+		var line model.StocktakeLine
+		code := model.Cell(row, idx, "product_code")
+		if code == "" {
+			p.add(n, "product_code", "err.required", nil)
+		} else if ref, err := t.ChannelProduct(sc, custID, code, true); err != nil {
+			p.add(n, "product_code", "err.stocktake_product_row", map[string]any{"value": code})
+		} else if first, dup := seen[ref.ProductID]; dup {
+			p.add(n, "product_code", "err.duplicate_in_file", map[string]any{"row": first})
+		} else {
+			seen[ref.ProductID] = n
+			line.ProductRef = ref
+		}
+		if s := model.Cell(row, idx, "qty"); s == "" {
+			p.add(n, "qty", "err.required", nil)
+		} else if q, err := model.ParseQty(s); err != nil {
+			p.add(n, "qty", "err.qty_invalid", nil)
+		} else if q < 0 {
+			p.add(n, "qty", "err.not_negative", nil)
+		} else {
+			line.Qty = q
+		}
+		if len(p.Errors) == bad {
+			p.Lines = append(p.Lines, line)
+			p.Rows = append(p.Rows, n)
+		}
+	}
+	if p.Total == 0 && len(p.Errors) == 0 {
+		p.add(0, "", "err.import_empty", nil)
+	}
+	return p
+}

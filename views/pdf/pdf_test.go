@@ -1,0 +1,146 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pdfText extracts the text of a PDF with poppler's pdftotext (installed by
+// scripts/test); the test skips without it unless CI=true.
+func pdfText(t *testing.T, data []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext not installed (poppler-utils)")
+		}
+		t.Skip("pdftotext not installed (poppler-utils)")
+	}
+	cmd := exec.Command(bin, "-layout", "-enc", "UTF-8", "-", "-")
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+func sampleLayout(rows int) *Layout {
+	l := &Layout{
+		Enterprise: "华信机电设备有限公司", Title: "销售订单 Sales order", Number: "SO-2026-000123",
+		Subtitle: "已审核 audited · 2026-11-27",
+		Fields: []Field{{"客户 Customer", "C0001 上海华东自动化设备有限公司"}, {"订单日期 Order date", "2026-11-27"},
+			{"收货地址 Ship to", "上海市浦东新区张江路 88 号 Building 3, Room 1201"}, {"结算方式 Settlement", "月结 monthly"}},
+		Footer:  "打印 Printed 2026-11-27 10:00",
+		Created: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC),
+	}
+	tb := &Table{Caption: "明细 Lines", Columns: []Column{{"#", 0.5, "R"}, {"编码 Code", 1.4, "L"}, {"名称 Name", 3, "L"},
+		{"数量 Qty", 1, "R"}, {"含税单价 Price", 1.3, "R"}, {"税率 Tax", 0.8, "R"}, {"价税合计 Amount", 1.5, "R"}}}
+	for i := 1; i <= rows; i++ {
+		tb.Rows = append(tb.Rows, []string{fmt.Sprint(i), fmt.Sprintf("P-%04d", i), "交流伺服电机 400W servo motor with a rather long English description that wraps",
+			"10", "¥1,280.00", "13%", "¥12,800.00"})
+	}
+	tb.Totals = []string{"", "", "合计 Total", fmt.Sprint(rows * 10), "", "", "¥99,999.00"}
+	l.Blocks = []Block{tb, &Paragraph{Text: "备注：请于月底前付款。Remarks: please pay by the end of the month."}, Signatures{"制单 Prepared by", "审核 Approved by"}}
+	return l
+}
+
+// TestRenderChineseAndLatin: both scripts come out of the PDF as text, the
+// header repeats on every page and the footer numbers the pages "n/N".
+func TestRenderChineseAndLatin(t *testing.T) {
+	data, err := Render(sampleLayout(60))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %.20q", data)
+	}
+	text := pdfText(t, data)
+	for _, want := range []string{"华信机电设备有限公司", "销售订单", "Sales order", "SO-2026-000123", "上海华东自动化设备有限公司",
+		"交流伺服电机", "servo motor", "¥12,800.00", "合计", "Total", "请于月底前付款", "Prepared by", "制单"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	pages := strings.Count(text, "\f")
+	if pages < 2 {
+		t.Fatalf("60 lines on %d page(s)", pages)
+	}
+	for p := 1; p <= pages; p++ {
+		if !strings.Contains(text, fmt.Sprintf("%d/%d", p, pages)) {
+			t.Errorf("no page number %d/%d", p, pages)
+		}
+	}
+	if n := strings.Count(text, "SO-2026-000123"); n < pages {
+		t.Errorf("number on %d of %d pages", n, pages)
+	}
+	if n := strings.Count(text, "编码 Code"); n < pages {
+		t.Errorf("table header on %d of %d pages", n, pages)
+	}
+}
+
+// TestRareCharacterFallsBack: a character outside the reduced CJK font (not
+// in GB 2312) still prints, from the full font.
+func TestRareCharacterFallsBack(t *testing.T) {
+	fs, err := loadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rare := '堃' // a name character outside GB 2312
+	if fs.cjk.runes[rare] {
+		t.Fatalf("%c unexpectedly in the reduced set", rare)
+	}
+	l := sampleLayout(1)
+	l.Fields = append(l.Fields, Field{"联系人 Contact", "王" + string(rare)})
+	data, err := Render(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, data); !strings.Contains(text, "王"+string(rare)) {
+		t.Errorf("rare character lost: %s", text)
+	}
+}
+
+func TestWrapAndRuns(t *testing.T) {
+	r := runs("订单 SO-1 已审核")
+	if len(r) != 3 || r[0].fam != famCJK || r[1].fam != famLatin || r[1].s != " SO-1 " || r[2].fam != famCJK {
+		t.Fatalf("runs: %+v", r)
+	}
+	f, err := newPDF(&Layout{}, map[rune]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &engine{f: f, dry: true, widths: map[string]float64{}}
+	for _, s := range []string{"a fairly long English sentence that must wrap somewhere", "很长的中文句子需要在任何字符处换行很长的中文句子", "Mixed 中文 and English 文本 wrapping 测试"} {
+		lines := e.wrap(s, 30, false, baseSize)
+		if len(lines) < 2 {
+			t.Errorf("%q not wrapped: %q", s, lines)
+		}
+		if got := strings.ReplaceAll(strings.Join(lines, ""), " ", ""); got != strings.ReplaceAll(s, " ", "") {
+			t.Errorf("wrap lost text: %q → %q", s, lines)
+		}
+		for _, ln := range lines {
+			if w := e.width(ln, false, baseSize); w > 30.01 {
+				t.Errorf("line %q is %.1f mm wide", ln, w)
+			}
+		}
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	l := sampleLayout(20)
+	if _, err := Render(l); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Render(l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
