@@ -11,12 +11,11 @@ require (
 	github.com/gofiber/template/html/v2 v2.1.3
 	github.com/gorilla/securecookie v1.1.2
 	github.com/gorilla/sessions v1.4.0
+	github.com/jung-kurt/gofpdf v1.16.2
 	github.com/xuri/excelize/v2 v2.11.1
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.59.0
 )
-
-require github.com/jung-kurt/gofpdf v1.16.2 // indirect
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect

@@ -37,6 +37,9 @@ func run(args []string, out io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data")
 	nProducts := fs.Int("products", 0, "number of products to generate (ordering center)")
 	nEntries := fs.Int("entries", 0, "number of catalog entries among them, published in varied patterns")
+	nOrders := fs.Int("orders", 0, "number of sales orders to generate with their notices, outbounds and returns (needs products: 300 when --products is 0)")
+	nChannel := fs.Int("channel", 0, "number of opportunities, cross-territory complaints and service requests each (channel management; product lines need --entries)")
+	nStocktakes := fs.Int("stocktakes", 0, "number of customers that get two stocktakes a month apart (channel inventory; needs --entries)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: portal demo [flags]\n\nFills a fresh database with the demo org tree and staff and generated dealers at volume.\nEvery user's password is %s.\n\nFlags:\n", DemoPassword)
 		fs.PrintDefaults()
@@ -115,8 +118,17 @@ func run(args []string, out io.Writer) error {
 		done += n
 		fmt.Fprintf(out, "  %*d / %d customers  %6.1fs\n", len(strconv.Itoa(*nCust)), done, *nCust, time.Since(start).Seconds())
 	}
+	if *nOrders > 0 && *nProducts == 0 {
+		*nProducts = 300
+	}
 	if err := volumeOrdering(st, w, *seed, *nCust, *nProducts, *nEntries, out); err != nil {
 		return fmt.Errorf("ordering: %w", err)
+	}
+	if err := volumeOrders(st, w, *seed, *nOrders, out); err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
+	if err := volumeChannel(st, w, *seed, *nCust, *nChannel, *nStocktakes, out); err != nil {
+		return fmt.Errorf("channel: %w", err)
 	}
 	fmt.Fprintf(out, "Done in %.1fs: %d org units, %d customer groups, %d staff, %d customers, %d locations, %d dealer users.\n",
 		time.Since(start).Seconds(), len(w.org), len(w.groups), len(w.staff), *nCust, *nCust**nLocs, *nCust**nUsers)

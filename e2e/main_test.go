@@ -1,8 +1,9 @@
 // Package e2e drives the real portal binary with headless Chromium: the
 // binary is built once, started on a fresh database with the demo data, and
 // every test opens its own browser context (own cookies) in one shared
-// browser. Without Chromium the tests skip, except under CI=true where they
-// fail: CI must run them.
+// browser. Without Chromium the browser tests skip, except under CI=true
+// where they fail: CI must run them. Tests that need no browser (the
+// crash-safety test) run either way, on the same binary (portalBin).
 package e2e
 
 import (
@@ -25,6 +26,11 @@ var (
 	baseURL    string
 	browserCtx context.Context
 	skipReason string
+	// browserRequired: CI=true without Chromium fails the browser tests.
+	browserRequired bool
+	// portalBin is the binary built for the package, for tests that start
+	// their own portal (crash_test.go).
+	portalBin string
 )
 
 func findChromium() string {
@@ -41,15 +47,6 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	chrome := findChromium()
-	if chrome == "" {
-		if os.Getenv("CI") == "true" {
-			fmt.Fprintln(os.Stderr, "e2e: Chromium not found, and CI=true: the browser tests must run")
-			return 1
-		}
-		skipReason = "Chromium not installed (scripts/test installs it as root)"
-		return m.Run()
-	}
 	tmp, err := os.MkdirTemp("", "portal-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -63,6 +60,15 @@ func run(m *testing.M) int {
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build:", err)
 		return 1
+	}
+	portalBin = bin
+	chrome := findChromium()
+	if chrome == "" {
+		// Only the browser tests need Chromium (newBrowser skips them, or
+		// fails them under CI=true); the HTTP-only tests (crash_test.go) run.
+		skipReason = "Chromium not installed (scripts/test installs it as root)"
+		browserRequired = os.Getenv("CI") == "true"
+		return m.Run()
 	}
 	stop, err := startPortal(bin, filepath.Join(tmp, "data", "portal.db"))
 	if err != nil {
@@ -151,6 +157,9 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	if skipReason != "" {
+		if browserRequired {
+			t.Fatal("e2e: " + skipReason + ", and CI=true: the browser tests must run")
+		}
 		t.Skip(skipReason)
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())

@@ -75,9 +75,9 @@ func (h *Handler) showChangeRequests(c *fiber.Ctx) error {
 // changeRow is one sales order line on the change form: the line as it is,
 // whether it is part of the request and the new values typed.
 type changeRow struct {
-	Line                        *model.SalesOrderLine
-	Index                       int
-	On                          bool
+	Line                          *model.SalesOrderLine
+	Index                         int
+	On                            bool
 	NewQty, NewPrice, NewDelivery string
 }
 

@@ -271,5 +271,17 @@ func (v *View) SellRate(bp int64) string { return model.FormatRate(bp) }
 // SellDays shows days of stock kept in tenths.
 func (v *View) SellDays(tenths int64) string { return model.FormatTenths(tenths) }
 
+// SellCell pairs a row's figures with the view, for the report_figures
+// partial (which needs the view's T).
+func (v *View) SellCell(s model.SellThrough) struct {
+	V *View
+	S model.SellThrough
+} {
+	return struct {
+		V *View
+		S model.SellThrough
+	}{v, s}
+}
+
 // SellFlagNames lists a row's flags by name.
 func (v *View) SellFlagNames(f model.SellFlag) []string { return f.Names() }

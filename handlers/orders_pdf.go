@@ -35,13 +35,14 @@ func (h *Handler) nowIn(s *model.Settings) string {
 }
 
 // orderLinesTable is the lines table of an order PDF: number, code, name and
-// spec, quantity and unit, unit price (tax incl.), tax rate, amounts excl.
-// and incl. tax, delivery date; the totals as the last row.
+// spec, quantity and unit, unit price (tax incl.), tax rate, amount excl.
+// tax, tax, amount incl. tax, delivery date; the totals as the last row.
 func orderLinesTable(T func(string, ...any) string, money func(model.Money) string, lines []model.OrderLine, tot model.Totals) *pdf.Table {
-	tb := &pdf.Table{Columns: []pdf.Column{
-		{Title: "#", Width: 0.45, Align: "R"}, {Title: T("line.code"), Width: 1.3, Align: "L"}, {Title: T("line.name"), Width: 2.6, Align: "L"},
-		{Title: T("line.qty"), Width: 0.9, Align: "R"}, {Title: T("line.price"), Width: 1.15, Align: "R"}, {Title: T("line.tax_rate"), Width: 0.7, Align: "R"},
-		{Title: T("line.amount_excl"), Width: 1.2, Align: "R"}, {Title: T("line.amount"), Width: 1.2, Align: "R"}, {Title: T("line.delivery"), Width: 1.1, Align: "C"}}}
+	tb := &pdf.Table{Size: 8, Columns: []pdf.Column{
+		{Title: "#", Width: 0.35, Align: "R"}, {Title: T("line.code"), Width: 1.1, Align: "L"}, {Title: T("line.name"), Width: 2.3, Align: "L"},
+		{Title: T("line.qty"), Width: 0.8, Align: "R"}, {Title: T("line.price"), Width: 1.05, Align: "R"}, {Title: T("line.tax_rate"), Width: 0.6, Align: "R"},
+		{Title: T("line.amount_excl"), Width: 1.05, Align: "R"}, {Title: T("line.tax"), Width: 0.9, Align: "R"}, {Title: T("line.amount"), Width: 1.05, Align: "R"},
+		{Title: T("line.delivery"), Width: 1.15, Align: "C"}}}
 	for _, l := range lines {
 		name := l.Name
 		if l.Spec != "" {
@@ -51,8 +52,8 @@ func orderLinesTable(T func(string, ...any) string, money func(model.Money) stri
 			name += "\n" + l.Remark
 		}
 		tb.Rows = append(tb.Rows, []string{strconv.Itoa(l.No), l.Code, name, l.Qty.String() + " " + l.Unit, money(l.Price),
-			model.FormatTaxRate(l.TaxRate), money(l.AmountExcl), money(l.Amount), l.DeliveryDate})
+			model.FormatTaxRate(l.TaxRate), money(l.AmountExcl), money(l.Tax), money(l.Amount), l.DeliveryDate})
 	}
-	tb.Totals = []string{"", "", T("line.total"), tot.Qty.String(), "", T("line.tax") + " " + money(tot.Tax), money(tot.AmountExcl), money(tot.Amount), ""}
+	tb.Totals = []string{"", "", T("line.total"), tot.Qty.String(), "", "", money(tot.AmountExcl), money(tot.Tax), money(tot.Amount), ""}
 	return tb
 }

@@ -447,11 +447,7 @@ func (h *Handler) salesLayout(l string, p *salesPage) *pdf.Layout {
 	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T("so.doc_title"), Number: o.Number,
 		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
 		Footer: T("common.print_date") + " " + h.nowIn(s),
-		Fields: []pdf.Field{{T("so.customer"), cust}, {T("so.order_date"), o.OrderDate},
-			{T("so.tax_number"), tax}, {T("so.delivery_date"), o.DeliveryDate},
-			{T("so.ship_to"), strings.TrimSpace(o.ShipTo.Name + " " + o.ShipTo.Address)}, {T("so.contact"), strings.TrimSpace(o.Contact + " " + o.Phone)},
-			{T("so.salesperson"), p.Salesperson}, {T("so.settlement"), o.Settlement},
-			{T("so.org_unit"), p.OrgUnit}, {T("so.online_order"), o.OnlineOrderNumber}}}
+		Fields: pdf.Pairs(T("so.customer"), cust, T("so.order_date"), o.OrderDate, T("so.tax_number"), tax, T("so.delivery_date"), o.DeliveryDate, T("so.ship_to"), strings.TrimSpace(o.ShipTo.Name+" "+o.ShipTo.Address), T("so.contact"), strings.TrimSpace(o.Contact+" "+o.Phone), T("so.salesperson"), p.Salesperson, T("so.settlement"), o.Settlement, T("so.org_unit"), p.OrgUnit, T("so.online_order"), o.OnlineOrderNumber)}
 	lines := make([]model.OrderLine, len(o.Lines))
 	for i := range o.Lines {
 		lines[i] = o.Lines[i].OrderLine

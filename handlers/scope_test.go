@@ -17,6 +17,9 @@ type scopeRoute struct {
 	method, path string
 }
 
+// Channel management rows (opportunities, complaints and their notices,
+// service requests, stocktakes) are channelScopeRows in channel_test.go,
+// appended by its init.
 var scopeMatrix = []scopeRoute{
 	{"GET", "/customers/{cust}"},
 	{"GET", "/customers/{cust}/edit"},
@@ -65,6 +68,86 @@ var scopeMatrix = []scopeRoute{
 	{"POST", "/prices/{price}"},
 	{"POST", "/prices/{price}/audit"},
 	{"POST", "/prices/{price}/unaudit"},
+	// Shipping and returns (shippingFixture): the target customer's sales
+	// order {shso} and online order {shoo}, delivery notice {shdn}, outbound
+	// {shob}, online return {shrt} and return notice {shrn}; sources named
+	// in the query string are scoped like ids in the path.
+	{"GET", "/delivery-notices/new?so={shso}"},
+	{"POST", "/delivery-notices?so={shso}"},
+	{"GET", "/delivery-notices/{shdn}"},
+	{"GET", "/delivery-notices/{shdn}/print"},
+	{"GET", "/delivery-notices/{shdn}/print?format=pdf"},
+	{"POST", "/delivery-notices/{shdn}/close"},
+	{"POST", "/delivery-notices/{shdn}/void"},
+	{"POST", "/delivery-notices/{shdn}/confirm_receipt"},
+	{"GET", "/outbounds/new?so={shso}"},
+	{"GET", "/outbounds/new?dn={shdn}"},
+	{"GET", "/outbounds/new?rn={shrn}"},
+	{"POST", "/outbounds?so={shso}"},
+	{"POST", "/outbounds?dn={shdn}"},
+	{"POST", "/outbounds?rn={shrn}"},
+	{"GET", "/outbounds/{shob}"},
+	{"GET", "/outbounds/{shob}/print"},
+	{"POST", "/outbounds/{shob}/confirm_receipt"},
+	{"GET", "/returns/new?so={shso}"},
+	{"GET", "/returns/new?ob={shob}"},
+	{"POST", "/returns?so={shso}"},
+	{"POST", "/returns?ob={shob}"},
+	{"GET", "/returns/{shrt}"},
+	{"GET", "/returns/{shrt}/edit"},
+	{"GET", "/returns/{shrt}/print"},
+	{"POST", "/returns/{shrt}"},
+	{"POST", "/returns/{shrt}/delete"},
+	{"POST", "/returns/{shrt}/submit"},
+	{"POST", "/returns/{shrt}/reject"},
+	{"POST", "/returns/{shrt}/unreject"},
+	{"POST", "/returns/{shrt}/convert"},
+	{"GET", "/return-notices/new?so={shso}"},
+	{"POST", "/return-notices?so={shso}"},
+	{"GET", "/return-notices/{shrn}"},
+	{"GET", "/return-notices/{shrn}/print"},
+	{"POST", "/return-notices/{shrn}/close"},
+	{"GET", "/tracking/sales-orders/{shso}"},
+	{"GET", "/tracking/online-orders/{shoo}"},
+	// Orders (ordersFixture): the target customer's submitted online order
+	// {oo}, audited sales order {so} and draft change request {cr}, and
+	// their comment threads.
+	{"GET", "/online-orders/{oo}"},
+	{"GET", "/online-orders/{oo}/edit"},
+	{"POST", "/online-orders/{oo}"},
+	{"POST", "/online-orders/{oo}/delete"},
+	{"POST", "/online-orders/{oo}/submit"},
+	{"POST", "/online-orders/{oo}/reject"},
+	{"POST", "/online-orders/{oo}/unreject"},
+	{"POST", "/online-orders/{oo}/release_credit"},
+	{"GET", "/online-orders/{oo}/convert"},
+	{"POST", "/online-orders/{oo}/convert"},
+	{"POST", "/online-orders/{oo}/again"},
+	{"GET", "/online-orders/{oo}/print"},
+	{"GET", "/online-orders/{oo}/pdf"},
+	{"GET", "/online-orders/lookup?customer={cust}&i=0&line.0.code=P-ALL"},
+	{"GET", "/sales-orders/{so}"},
+	{"GET", "/sales-orders/{so}/edit"},
+	{"POST", "/sales-orders/{so}"},
+	{"POST", "/sales-orders/{so}/audit"},
+	{"POST", "/sales-orders/{so}/unaudit"},
+	{"POST", "/sales-orders/{so}/close"},
+	{"POST", "/sales-orders/{so}/void"},
+	{"POST", "/sales-orders/{so}/again"},
+	{"GET", "/sales-orders/{so}/print"},
+	{"GET", "/sales-orders/{so}/pdf"},
+	{"GET", "/sales-orders/{so}/change-requests/new"},
+	{"POST", "/sales-orders/{so}/change-requests"},
+	{"GET", "/change-requests/{cr}"},
+	{"GET", "/change-requests/{cr}/edit"},
+	{"POST", "/change-requests/{cr}"},
+	{"POST", "/change-requests/{cr}/delete"},
+	{"POST", "/change-requests/{cr}/submit"},
+	{"POST", "/change-requests/{cr}/make_effective"},
+	{"POST", "/change-requests/{cr}/reject"},
+	{"POST", "/comments/OO/{oo}"},
+	{"POST", "/comments/SO/{so}"},
+	{"POST", "/comments/CR/{cr}"},
 }
 
 // scopeActors are users who must not see the target customer's data, each
@@ -97,6 +180,9 @@ func TestScopeMatrix(t *testing.T) {
 	}
 	messagingScopeFixtures(t, e)
 	orderingFixture(t, e)
+	shippingFixture(t, e)
+	ordersFixture(t, e)
+	channelFixture(t, e)
 	for _, a := range scopeActors {
 		c := e.login(a.user)
 		c.get("/")
@@ -105,12 +191,19 @@ func TestScopeMatrix(t *testing.T) {
 			"{cust}", e.id("customer:"+a.target), "{loc}", e.id("location:"+a.target),
 			"{user}", e.id("user:"+target+".buyer"), "{att}", e.id("att:"+a.target),
 			"{ann}", e.id("ann:"+a.target), "{annatt}", e.id("annatt:"+a.target), "{msg}", e.id("msg:"+a.target),
-			"{entry}", e.id("entry:"+a.target), "{price}", e.id("price:"+a.target))
+			"{entry}", e.id("entry:"+a.target), "{price}", e.id("price:"+a.target),
+			"{shso}", e.id("ship.so:"+a.target), "{shoo}", e.id("ship.oo:"+a.target), "{shdn}", e.id("ship.dn:"+a.target),
+			"{shob}", e.id("ship.ob:"+a.target), "{shrt}", e.id("ship.rt:"+a.target), "{shrn}", e.id("ship.rn:"+a.target),
+			"{oo}", e.id("oo:"+a.target), "{so}", e.id("so:"+a.target), "{cr}", e.id("cr:"+a.target))
 		for _, r := range scopeMatrix {
 			if dealerOnlyRow(r.path, a.user) {
 				continue
 			}
-			path := repl.Replace(r.path)
+			path := strings.NewReplacer(channelScopeReplacer(e, a.target)...).Replace(repl.Replace(r.path))
+			if strings.Contains(path, "{") {
+				t.Errorf("%s: placeholder not filled (a 404 that proves nothing)", path)
+				continue
+			}
 			var res resp
 			if r.method == "GET" {
 				res = c.get(path)

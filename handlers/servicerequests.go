@@ -261,6 +261,10 @@ type servicePage struct {
 	Solution    string
 	Note        string
 	Attachments []*model.Attachment
+	AttBase     string
+	CanAttach   bool
+	Trail       []model.AuditEntry
+	Thread      *CommentThread
 }
 
 func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePage, error) {
@@ -268,7 +272,8 @@ func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePa
 	sc := h.scope(c)
 	p := &servicePage{R: r, Tab: c.Query("tab"), Staff: u.IsStaff(), CanEdit: store.CanEditServiceRequest(r, u),
 		CanLog: u.Can(model.PermManageService) && r.Status != model.StatusClosed, Actions: model.ServiceRequestMachine.Allowed(r.Status, u),
-		Solution: r.Solution}
+		Solution: r.Solution, AttBase: "/service-requests/" + itoa(r.ID), Trail: r.Trail}
+	p.CanAttach = p.CanEdit || p.CanLog
 	if p.Tab != "handling" {
 		p.Tab = "basic"
 	}
@@ -284,6 +289,9 @@ func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePa
 					p.Handlers = append(p.Handlers, s)
 				}
 			}
+		}
+		if p.Thread, err = h.thread(t, c, model.DocServiceRequest, r.ID); err != nil {
+			return err
 		}
 		p.Attachments, err = t.Attachments(store.OwnerServiceRequest, r.ID)
 		return err

@@ -260,3 +260,25 @@ func (c *Comment) Validate() error {
 	}
 	return nil
 }
+
+// CheckAction says whether u may take action on a document in status st by
+// machine m, without changing anything: ErrNotAllowed when the role does
+// not permit it (or the action is unknown to m… as a StateError), a
+// StateError when the status does not allow it. The store checks this
+// before the version, so a refused action reads as such, not as a
+// conflict.
+func CheckAction(m Machine, st Status, action string, u *User) error {
+	t := m.Find(action)
+	switch {
+	case t == nil:
+		return &StateError{Action: action, Status: string(st)}
+	case u == nil || u.Disabled || t.Perm != "" && !u.Can(t.Perm):
+		return ErrNotAllowed
+	}
+	for _, f := range t.From {
+		if f == st {
+			return nil
+		}
+	}
+	return &StateError{Action: action, Status: string(st)}
+}

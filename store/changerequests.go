@@ -131,6 +131,12 @@ func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *
 	if err != nil {
 		return nil, err
 	}
+	if err := model.CheckAction(model.ChangeRequestMachine, r.Status, action, u); err != nil {
+		return nil, err
+	}
+	if action == "submit" && !canEditChange(r, u) {
+		return nil, model.ErrNotAllowed
+	}
 	if r.Version != version {
 		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
 	}

@@ -174,6 +174,16 @@ func (t *Tx) ActOnComplaint(sc Scope, u *model.User, id, version uint64, action 
 	return c, t.emitComplaintStatus(c, old, action)
 }
 
+// SeedComplaint stores a complaint as given (any status, handling
+// included) with its notice index, without workflow checks or messages:
+// for demo and volume data only.
+func (t *Tx) SeedComplaint(c *model.Complaint) error {
+	if err := t.InsertDoc(AdminScope(), docComplaint, c); err != nil {
+		return err
+	}
+	return t.reindexComplaintNotice(c, 0)
+}
+
 func (t *Tx) reindexComplaintNotice(c *model.Complaint, oldResponsible uint64) error {
 	b := t.b(bComplaintNotices)
 	if oldResponsible != 0 {

@@ -238,3 +238,24 @@ func (t *Tx) ActOnDeliveryNotice(sc Scope, u *model.User, id, version uint64, ac
 	d.Version = version
 	return d, t.UpdateDoc(sc, docDeliveryNotice, d)
 }
+
+// Quietly runs fn and withdraws every business event fn raised in this
+// transaction, for documents that must message nobody (history loaded by the
+// volume generator). The events are deleted before commit: no worker ever
+// sees them.
+func (t *Tx) Quietly(fn func() error) error {
+	b := t.b(bOutbox)
+	first := b.Sequence() + 1
+	if err := fn(); err != nil {
+		return err
+	}
+	for id := first; id <= b.Sequence(); id++ {
+		if err := b.Delete(itob(id)); err != nil {
+			return err
+		}
+		if err := t.b(bOutboxPending).Delete(itob(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

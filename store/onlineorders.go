@@ -327,6 +327,11 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 	if err != nil {
 		return nil, err
 	}
+	if action != "release_credit" {
+		if err := model.CheckAction(model.OnlineOrderMachine, o.Status, action, u); err != nil {
+			return nil, err
+		}
+	}
 	if o.Version != version {
 		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
 	}
@@ -415,6 +420,9 @@ type LineAdjust struct {
 func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj []LineAdjust) (*model.SalesOrder, error) {
 	o, err := t.OnlineOrder(sc, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := model.CheckAction(model.OnlineOrderMachine, o.Status, "convert", u); err != nil {
 		return nil, err
 	}
 	if o.Version != version {

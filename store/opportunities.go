@@ -90,6 +90,19 @@ func (t *Tx) SaveOpportunity(sc Scope, u *model.User, o *model.Opportunity) erro
 	return t.reindexOppClient(old, o)
 }
 
+// SeedOpportunity stores an opportunity as given (any status, evaluation
+// included) with its end-client index, without workflow checks or
+// messages: for demo and volume data only.
+func (t *Tx) SeedOpportunity(o *model.Opportunity) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := t.InsertDoc(AdminScope(), docOpportunity, o); err != nil {
+		return err
+	}
+	return t.reindexOppClient(nil, o)
+}
+
 // reindexOppClient keeps the end-client index in step: drafts are not in it.
 func (t *Tx) reindexOppClient(old, o *model.Opportunity) error {
 	b := t.b(bOppClients)

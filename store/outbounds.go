@@ -228,6 +228,9 @@ func (t *Tx) post(sc Scope, u *model.User, so *model.SalesOrder, ob *model.Outbo
 		return err
 	}
 	// Closed automatically when fully shipped (the orders module's rule).
+	if !so.FullyShipped() {
+		return nil
+	}
 	_, err := t.SalesOrderExecuted(so.ID)
 	return err
 }

@@ -177,10 +177,13 @@ func (t *Tx) ActOnSalesOrder(sc Scope, id, version uint64, action string, u *mod
 	if err != nil {
 		return nil, err
 	}
+	if err := model.CheckAction(model.SalesOrderMachine, o.Status, action, u); err != nil {
+		return nil, err
+	}
 	if o.Version != version {
 		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
 	}
-	if action == "unaudit" && o.Status == model.StatusAudited && o.Downstream > 0 && u.Can(model.PermManageOrders) {
+	if action == "unaudit" && o.Downstream > 0 {
 		ve := &model.ValidationError{}
 		ve.Add("_form", "err.so_downstream", map[string]any{"n": o.Downstream})
 		return nil, ve

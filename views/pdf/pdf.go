@@ -63,6 +63,9 @@ type Table struct {
 	Columns []Column
 	Rows    [][]string
 	Totals  []string
+	// Size is the type size in points (0: the body's 9 pt); wide tables
+	// read better at 8.
+	Size float64
 }
 
 // Paragraph is wrapped text, optionally bold.
@@ -483,6 +486,10 @@ func (e *engine) table(t *Table) {
 	if len(t.Columns) == 0 {
 		return
 	}
+	size := t.Size
+	if size <= 0 {
+		size = baseSize
+	}
 	sum := 0.0
 	for _, c := range t.Columns {
 		sum += max(c.Width, 0.01)
@@ -500,21 +507,21 @@ func (e *engine) table(t *Table) {
 	for i, c := range t.Columns {
 		head[i] = c.Title
 	}
-	drawHead := func() { e.row(head, t.Columns, ws, true, true) }
+	drawHead := func() { e.row(head, t.Columns, ws, true, true, size) }
 	// The header never stands alone at the foot of a page.
-	e.ensure(e.rowHeight(head, ws, true) + e.rowHeight(firstRow(t), ws, false))
+	e.ensure(e.rowHeight(head, ws, true, size) + e.rowHeight(firstRow(t), ws, false, size))
 	drawHead()
 	for _, r := range t.Rows {
-		if e.ensure(e.rowHeight(r, ws, false)) {
+		if e.ensure(e.rowHeight(r, ws, false, size)) {
 			drawHead()
 		}
-		e.row(r, t.Columns, ws, false, false)
+		e.row(r, t.Columns, ws, false, false, size)
 	}
 	if len(t.Totals) > 0 {
-		if e.ensure(e.rowHeight(t.Totals, ws, true)) {
+		if e.ensure(e.rowHeight(t.Totals, ws, true, size)) {
 			drawHead()
 		}
-		e.row(t.Totals, t.Columns, ws, true, false)
+		e.row(t.Totals, t.Columns, ws, true, false, size)
 	}
 	e.y += 3
 }
@@ -526,18 +533,21 @@ func firstRow(t *Table) []string {
 	return nil
 }
 
-func (e *engine) rowHeight(cells []string, ws []float64, bold bool) float64 {
+// lineFor is the line height at a type size.
+func lineFor(size float64) float64 { return lineH * size / baseSize }
+
+func (e *engine) rowHeight(cells []string, ws []float64, bold bool, size float64) float64 {
 	n := 1
 	for i, s := range cells {
 		if i < len(ws) {
-			n = max(n, len(e.wrap(s, ws[i]-2*padX, bold, baseSize)))
+			n = max(n, len(e.wrap(s, ws[i]-2*padX, bold, size)))
 		}
 	}
-	return float64(n)*lineH + 2*padY
+	return float64(n)*lineFor(size) + 2*padY
 }
 
-func (e *engine) row(cells []string, cols []Column, ws []float64, bold, head bool) {
-	h := e.rowHeight(cells, ws, bold)
+func (e *engine) row(cells []string, cols []Column, ws []float64, bold, head bool, size float64) {
+	h := e.rowHeight(cells, ws, bold, size)
 	if !e.dry {
 		x := margin
 		e.f.SetDrawColor(170, 170, 170)
@@ -553,12 +563,21 @@ func (e *engine) row(cells []string, cols []Column, ws []float64, bold, head boo
 				if head {
 					align = "C"
 				}
-				for k, ln := range e.wrap(cells[i], ws[i]-2*padX, bold, baseSize) {
-					e.text(x+padX, e.y+padY+float64(k)*lineH, ws[i]-2*padX, lineH, ln, align, bold, baseSize)
+				for k, ln := range e.wrap(cells[i], ws[i]-2*padX, bold, size) {
+					e.text(x+padX, e.y+padY+float64(k)*lineFor(size), ws[i]-2*padX, lineFor(size), ln, align, bold, size)
 				}
 			}
 			x += ws[i]
 		}
 	}
 	e.y += h
+}
+
+// Pairs builds fields from label, value pairs.
+func Pairs(kv ...string) []Field {
+	out := make([]Field, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, Field{Label: kv[i], Value: kv[i+1]})
+	}
+	return out
 }

@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+	"dealerportal/views/pdf"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Online orders, staff's side and paper: generate the sales order
+// (生成销售订单) and the print view and PDF.
+
+// ---- staff: generate the sales order (生成销售订单) ----
+
+type convertForm struct {
+	O        *model.OnlineOrder
+	Customer *model.Customer
+	Stock    map[uint64]*model.Stock
+	Qty      map[int]string
+	Price    map[int]string
+}
+
+func (h *Handler) convertView(c *fiber.Ctx, o *model.OnlineOrder) (*View, error) {
+	d := &convertForm{O: o, Stock: map[uint64]*model.Stock{}, Qty: map[int]string{}, Price: map[int]string{}}
+	err := h.store.View(func(t *store.Tx) error {
+		d.Customer, _ = t.Customer(h.scope(c), o.CustomerID)
+		for _, l := range o.Lines {
+			d.Stock[l.ProductID], _ = t.Stock(l.ProductID)
+		}
+		return nil
+	})
+	for _, l := range o.Lines {
+		d.Qty[l.No], d.Price[l.No] = l.Qty.String(), l.Price.Plain()
+		if s := c.FormValue("qty." + itoa(uint64(l.No))); s != "" {
+			d.Qty[l.No] = s
+		}
+		if s := c.FormValue("price." + itoa(uint64(l.No))); s != "" {
+			d.Price[l.No] = s
+		}
+	}
+	return h.view(c, "oo.convert", d), err
+}
+
+func (h *Handler) showConvertOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	if o.Status != model.StatusSubmitted {
+		return &model.StateError{Action: "convert", Status: string(o.Status)}
+	}
+	v, err := h.convertView(c, o)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplOnlineConvert, v)
+}
+
+// convertOnlineOrder generates the sales order (with the adjusted
+// quantities and prices where the order allows adjustment) and opens it.
+func (h *Handler) convertOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ve := &model.ValidationError{}
+	var adj []store.LineAdjust
+	for i, l := range o.Lines {
+		a := store.LineAdjust{Line: l.No}
+		if s := strings.TrimSpace(c.FormValue("qty." + itoa(uint64(l.No)))); s != "" {
+			if q, err := model.ParseQty(s); err != nil {
+				ve.Add(model.LineField(i, "qty"), "err.qty_invalid", nil)
+			} else {
+				a.Qty = &q
+			}
+		}
+		if s := strings.TrimSpace(c.FormValue("price." + itoa(uint64(l.No)))); s != "" {
+			if m, err := model.ParseMoney(s); err != nil {
+				ve.Add(model.LineField(i, "price"), "err.money", nil)
+			} else {
+				a.Price = &m
+			}
+		}
+		adj = append(adj, a)
+	}
+	var so *model.SalesOrder
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		so, err = t.ConvertOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), u, adj)
+		return err
+	})
+	if err != nil {
+		v, verr := h.convertView(c, o)
+		if verr != nil {
+			return verr
+		}
+		return h.formError(c, err, tplOnlineConvert, v)
+	}
+	h.setFlash(c, "flash.oo_converted")
+	return h.redirect(c, "/sales-orders/"+itoa(so.ID))
+}
+
+// ---- print view and PDF ----
+
+func (h *Handler) printOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.onlinePageView(c, o.ID)
+	if err != nil {
+		return err
+	}
+	v.Layout = "layouts/print"
+	return h.render(c, fiber.StatusOK, tplOnlinePrint, v)
+}
+
+func (h *Handler) pdfOnlineOrder(c *fiber.Ctx) error {
+	o, err := h.loadOnlineOrder(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.onlinePage(c, o.ID)
+	if err != nil {
+		return err
+	}
+	l := lang(c)
+	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
+	s := h.store.Settings()
+	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
+	cust := ""
+	if p.Customer != nil {
+		cust = p.Customer.Code + " " + p.Customer.Name
+	}
+	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T("oo.doc_title"), Number: o.Number,
+		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
+		Footer: T("common.print_date") + " " + h.nowIn(s),
+		Fields: pdf.Pairs(T("oo.customer"), cust, T("oo.order_date"), o.OrderDate, T("oo.ship_to"), strings.TrimSpace(o.ShipTo.Name+" "+o.ShipTo.Address), T("oo.requested_date"), o.RequestedDate, T("oo.contact"), strings.TrimSpace(o.Contact+" "+o.Phone), T("oo.allow_adjust"), yesNoText(T, o.AllowAdjust), T("oo.remarks"), o.Remarks, T("oo.created_by"), o.CreatedBy)}
+	lay.Blocks = append(lay.Blocks, orderLinesTable(T, money, o.Lines, o.Totals))
+	data, err := pdf.Render(lay)
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, o.Number, data)
+}

@@ -1,0 +1,254 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"dealerportal/model"
+)
+
+// The balance reports (账户余额汇总表 / 账户余额明细表) and the statement
+// read what the postings maintain; nothing here recomputes the history of
+// every customer.
+//
+//   - As the documents stand (no as-of date, or today and later), the
+//     summary reads each customer's maintained model.CustomerBalance and
+//     ages the open invoices of the open-items index: one record per
+//     customer plus its open invoices.
+//   - For an as-of date in the past, the figures of a customer are
+//     recomputed from that customer's own ledger: the list summaries of its
+//     posted outbounds, invoices and receipt documents (each kind is one key
+//     prefix; no document is decoded) and its write-off records (another
+//     prefix) — model.Ledger.At. Only the customers on the page shown are
+//     read (the totals row then sums that page; an export reads every
+//     matching customer).
+//   - The balance detail of one customer reads that customer's ledger with
+//     its invoices and refunds decoded (which outbound each invoice took
+//     from, which receipts each refund paid back) — model.Ledger.DetailFor.
+//
+// Summary and detail share model.Ledger's arithmetic, and verify compares
+// both with a recomputation from the decoded documents, to the cent.
+
+// BalanceFilter narrows the balance summary. AsOf "" means as the
+// documents stand; NonZero hides customers with nothing open (current
+// figures only).
+type BalanceFilter struct {
+	OrgUnitID  uint64
+	Q          string
+	CustomerID uint64
+	AsOf       string
+	NonZero    bool
+}
+
+// BalanceRow is one customer's line of the summary.
+type BalanceRow struct {
+	Customer *model.Customer
+	model.Position
+	Aging model.Aging
+}
+
+// BalanceSummary is the summary report: the page's rows, the totals, how
+// many customers match, and whether the totals cover only the page (a past
+// as-of date).
+type BalanceSummary struct {
+	Rows          []BalanceRow
+	Totals        BalanceRow
+	Count         int
+	AsOf          string // the day the figures are for (today when current)
+	Current       bool
+	PageTotalOnly bool
+}
+
+func (r *BalanceRow) add(o *BalanceRow) {
+	r.Uninvoiced += o.Uninvoiced
+	r.InvoicedReceivable += o.InvoicedReceivable
+	r.ReceiptBalance += o.ReceiptBalance
+	r.Aging.Add(o.Aging)
+}
+
+func (r *BalanceRow) zero() bool {
+	return r.Uninvoiced == 0 && r.InvoicedReceivable == 0 && r.ReceiptBalance == 0 && r.Aging.Total() == 0
+}
+
+// balanceCustomers lists the ids of the customers in sc matching f, in code
+// order, reading only the customer index.
+func (t *Tx) balanceCustomers(sc Scope, f BalanceFilter) []uint64 {
+	if f.CustomerID != 0 {
+		if t.AllowsCustomer(sc, f.CustomerID) {
+			return []uint64{f.CustomerID}
+		}
+		return nil
+	}
+	var orgSet map[uint64]bool
+	if f.OrgUnitID != 0 {
+		orgSet = map[uint64]bool{}
+		for _, id := range t.OrgTree().Subtree(f.OrgUnitID) {
+			orgSet[id] = true
+		}
+	}
+	q := []byte(reconLower(f.Q))
+	vals, _ := scanIndex(t.b(bCustomersByCode), nil, Page{}, func(_, v []byte) bool {
+		s := decodeSummary(v)
+		return sc.allowsSummary(s.id, s) && (orgSet == nil || orgSet[s.org]) &&
+			(len(q) == 0 || bytes.Contains([]byte(s.search), q))
+	})
+	ids := make([]uint64, len(vals))
+	for i, v := range vals {
+		ids[i] = decodeSummary(v).id
+	}
+	return ids
+}
+
+// BalanceSummary returns the summary of the customers in sc matching f:
+// the rows of page p (all with p.Limit 0) and the totals. See the file
+// comment for how current and past figures are read.
+func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary, error) {
+	today := t.Today()
+	out := &BalanceSummary{AsOf: f.AsOf, Current: f.AsOf == "" || f.AsOf >= today}
+	if out.Current {
+		out.AsOf = today
+	}
+	ids := t.balanceCustomers(sc, f)
+	row := func(id uint64) (BalanceRow, error) {
+		if out.Current {
+			b := t.balance(id)
+			return BalanceRow{Position: model.Position{Uninvoiced: b.Uninvoiced, InvoicedReceivable: b.InvoicedReceivable, ReceiptBalance: b.ReceiptBalance},
+				Aging: t.currentAging(id, today)}, nil
+		}
+		l, err := t.customerLedger(id, false)
+		if err != nil {
+			return BalanceRow{}, err
+		}
+		pos, ag := l.At(f.AsOf, today)
+		return BalanceRow{Position: pos, Aging: ag}, nil
+	}
+	inPage := func(i int) bool { return i >= p.Offset && (p.Limit <= 0 || i < p.Offset+p.Limit) }
+	if out.Current {
+		n := 0
+		for _, id := range ids {
+			r, _ := row(id)
+			if f.NonZero && r.zero() {
+				continue
+			}
+			out.Totals.add(&r)
+			if inPage(n) {
+				c, err := t.customer(id)
+				if err != nil {
+					return nil, err
+				}
+				r.Customer = c
+				out.Rows = append(out.Rows, r)
+			}
+			n++
+		}
+		out.Count = n
+		return out, nil
+	}
+	out.Count = len(ids)
+	for i, id := range ids {
+		if !inPage(i) {
+			continue
+		}
+		r, err := row(id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Customer, err = t.customer(id); err != nil {
+			return nil, err
+		}
+		out.Totals.add(&r)
+		out.Rows = append(out.Rows, r)
+	}
+	out.PageTotalOnly = len(out.Rows) < out.Count
+	return out, nil
+}
+
+func reconLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// customerLedger reads everything posted for one customer: the summaries
+// of its audited outbounds, invoices and receipt documents and its
+// write-offs; with full, also which outbounds each invoice took from and
+// which receipts each refund paid back (decoding those documents).
+func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
+	l := &model.Ledger{}
+	prefix := itob(cust)
+	for _, kind := range ReconKinds {
+		b, ok := docKinds[kind]
+		if !ok {
+			continue
+		}
+		main := t.b(b.main)
+		c := t.b(b.cust).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			s := model.DocSummary{}
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, err
+			}
+			if s.Status != model.StatusAudited {
+				continue
+			}
+			l.Docs = append(l.Docs, model.LedgerDoc{Kind: kind, ID: s.ID, Number: s.Number, Date: s.Date, Amount: s.Amount, Red: s.Flag == "red"})
+			if !full {
+				continue
+			}
+			switch kind {
+			case model.DocInvoice:
+				inv := &model.Invoice{}
+				if err := getJSON(main, k, inv); err != nil {
+					return nil, err
+				}
+				for _, ln := range inv.Lines {
+					l.Invoicing = append(l.Invoicing, model.LedgerInvoicing{InvoiceID: inv.ID, OutboundID: ln.OutboundID, Amount: ln.Amount})
+				}
+			case model.DocRefund:
+				r := &model.ReceiptDoc{}
+				if err := getJSON(main, k, r); err != nil {
+					return nil, err
+				}
+				for _, a := range r.Allocs {
+					l.Refunds = append(l.Refunds, model.LedgerRefund{RefundID: r.ID, ReceiptType: a.Type, ReceiptID: a.ID, Amount: a.Amount})
+				}
+			}
+		}
+	}
+	ws, err := t.customerWriteOffs(cust)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range ws {
+		lw := model.LedgerWriteOff{SourceType: w.SourceType, SourceID: w.SourceID, InvoiceID: w.InvoiceID, Amount: w.Amount, Date: w.Date}
+		if w.Reversed {
+			lw.ReversedDate = w.ReversedDate
+		}
+		l.WriteOffs = append(l.WriteOffs, lw)
+	}
+	return l, nil
+}
+
+// BalanceDetail returns the balance detail of customer cust for [from, to]
+// (either may be ""). ErrNotFound outside sc.
+func (t *Tx) BalanceDetail(sc Scope, cust uint64, from, to string) (*model.Detail, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	l, err := t.customerLedger(cust, true)
+	if err != nil {
+		return nil, err
+	}
+	return l.DetailFor(from, to, t.Today()), nil
+}
+
+// BalanceAt returns one customer's position and aging on asOf ("" = as the
+// documents stand) computed from its ledger. ErrNotFound outside sc.
+func (t *Tx) BalanceAt(sc Scope, cust uint64, asOf string) (model.Position, model.Aging, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return model.Position{}, model.Aging{}, model.ErrNotFound
+	}
+	l, err := t.customerLedger(cust, false)
+	if err != nil {
+		return model.Position{}, model.Aging{}, err
+	}
+	pos, ag := l.At(asOf, t.Today())
+	return pos, ag, nil
+}

@@ -1,0 +1,444 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"dealerportal/model"
+)
+
+// Sales invoices (销售发票): made by staff from outbound lines of one
+// customer (partial quantities allowed), red ones from red outbounds. An
+// invoice posts at audit, in one transaction: each outbound line's
+// invoiced quantity and amount (Outbound.InvoicedQty / Invoiced), the
+// sales order line's InvoicedQty / InvoicedAmount, the customer's
+// un-invoiced and invoiced-receivable balances and the open-items index.
+// Unaudit takes exactly that back, while nothing is written off against the
+// invoice and the dealer has not confirmed it.
+
+var docInvoice = RegisterDocType(model.DocInvoice)
+
+// InvoiceLineRef names an outbound line: the outbound and the line's No.
+type InvoiceLineRef struct {
+	OutboundID uint64
+	Line       int
+}
+
+// InvoiceQtyField is the form field of an outbound line's quantity.
+func InvoiceQtyField(r InvoiceLineRef) string { return fmt.Sprintf("qty.%d.%d", r.OutboundID, r.Line) }
+
+// InvoiceInput is the form of a new invoice. Qty is positive as typed, for
+// red invoices too (their lines are stored negative). Audit posts it at once.
+type InvoiceInput struct {
+	CustomerID uint64
+	Red        bool
+	InvoiceNo  string
+	Date       string
+	Remarks    string
+	Qty        map[InvoiceLineRef]model.Qty
+	Audit      bool
+}
+
+// outboundRest is what line idx of ob has not yet invoiced: quantity and
+// amount, signed like the line.
+func outboundRest(ob *model.Outbound, idx int) (model.Qty, model.Money) {
+	q, m := ob.Lines[idx].Qty, ob.Lines[idx].Amount
+	if idx < len(ob.InvoicedQty) {
+		q -= ob.InvoicedQty[idx]
+	}
+	if idx < len(ob.Invoiced) {
+		m -= ob.Invoiced[idx]
+	}
+	return q, m
+}
+
+// OutboundRest is outboundRest for the handlers (the un-invoiced quantity
+// and amount of line idx).
+func OutboundRest(ob *model.Outbound, idx int) (model.Qty, model.Money) { return outboundRest(ob, idx) }
+
+func obLineIndex(ob *model.Outbound, no int) int {
+	for i := range ob.Lines {
+		if ob.Lines[i].No == no {
+			return i
+		}
+	}
+	return -1
+}
+
+// UninvoicedOutbounds returns up to limit outbounds of customer cust in sc
+// (red ones when red, else blue) that have lines not fully invoiced, oldest
+// first; only outbound id when it is not 0. ErrNotFound when the customer
+// (or that outbound) is outside sc.
+func (t *Tx) UninvoicedOutbounds(sc Scope, cust uint64, red bool, only uint64, limit int) ([]*model.Outbound, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	if only != 0 {
+		ob, err := t.Outbound(sc, only)
+		if err != nil {
+			return nil, err
+		}
+		if ob.CustomerID != cust {
+			return nil, model.ErrNotFound
+		}
+		if ob.Red != red || !hasRest(ob) {
+			return nil, nil
+		}
+		return []*model.Outbound{ob}, nil
+	}
+	var out []*model.Outbound
+	b := t.docB(docOutbound)
+	sums := t.b(b.cust)
+	main := t.b(b.main)
+	c := sums.Cursor()
+	prefix := itob(cust)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+		s := model.DocSummary{}
+		if err := jsonUnmarshal(v, &s); err != nil {
+			return nil, err
+		}
+		if (s.Flag == "red") != red {
+			continue
+		}
+		ob := &model.Outbound{}
+		if err := getJSON(main, k, ob); err != nil {
+			return nil, err
+		}
+		if hasRest(ob) {
+			out = append(out, ob)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PostDate < out[j].PostDate })
+	return out, nil
+}
+
+func hasRest(ob *model.Outbound) bool {
+	for i := range ob.Lines {
+		if q, _ := outboundRest(ob, i); q != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateInvoice makes an invoice (a draft, or posted when in.Audit) from
+// outbound lines of in.CustomerID in sc. ErrNotFound when the customer is
+// outside sc, ErrNotAllowed without the reconcile permission, field errors
+// ("qty.<ob>.<line>", "invoice_date", "lines") for quantities above what is
+// un-invoiced, outbounds of another customer or colour, or a date before an
+// outbound's.
+func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.Invoice, error) {
+	if !t.AllowsCustomer(sc, in.CustomerID) {
+		return nil, model.ErrNotFound
+	}
+	if !u.Can(model.PermReconcile) {
+		return nil, model.ErrNotAllowed
+	}
+	inv := &model.Invoice{CustomerID: in.CustomerID, Red: in.Red, InvoiceNo: in.InvoiceNo, InvoiceDate: in.Date, Remarks: in.Remarks}
+	ve := &model.ValidationError{}
+	refs := make([]InvoiceLineRef, 0, len(in.Qty))
+	for r, q := range in.Qty {
+		if q != 0 {
+			refs = append(refs, r)
+		}
+	}
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].OutboundID != refs[j].OutboundID {
+			return refs[i].OutboundID < refs[j].OutboundID
+		}
+		return refs[i].Line < refs[j].Line
+	})
+	obs := map[uint64]*model.Outbound{}
+	latest := ""
+	for _, r := range refs {
+		q := in.Qty[r]
+		field := InvoiceQtyField(r)
+		if q < 0 {
+			ve.Add(field, "err.qty_positive", nil)
+			continue
+		}
+		ob := obs[r.OutboundID]
+		if ob == nil {
+			var err error
+			if ob, err = t.Outbound(sc, r.OutboundID); err != nil || ob.CustomerID != in.CustomerID || ob.Red != in.Red {
+				ve.Add(field, "err.invalid", nil)
+				continue
+			}
+			obs[r.OutboundID] = ob
+		}
+		idx := obLineIndex(ob, r.Line)
+		if idx < 0 {
+			ve.Add(field, "err.invalid", nil)
+			continue
+		}
+		if in.Red {
+			q = -q
+		}
+		restQ, restA := outboundRest(ob, idx)
+		if !invWithinRest(q, restQ) {
+			ve.Add(field, "err.recon_over_invoice", map[string]any{"max": reconAbsQty(restQ).String()})
+			continue
+		}
+		l := model.InvoiceLine{OrderLine: ob.Lines[idx], OutboundID: ob.ID, OutboundNo: ob.Number, OutboundLine: r.Line}
+		l.No, l.Qty = len(inv.Lines)+1, q
+		l.Amount = model.InvoiceLineAmount(q, restQ, restA, l.Price)
+		l.AmountExcl, l.Tax = model.SplitTax(l.Amount, l.TaxRate)
+		inv.Lines = append(inv.Lines, l)
+		latest = max(latest, ob.PostDate)
+	}
+	if err := inv.Validate(); err != nil {
+		if hv, ok := err.(*model.ValidationError); ok {
+			for _, f := range hv.Fields {
+				ve.Add(f.Field, f.Key, f.Args)
+			}
+		}
+	}
+	if !ve.Has("invoice_date") && inv.InvoiceDate < latest {
+		ve.Add("invoice_date", "err.recon_date_before", map[string]any{"date": latest})
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	inv.Totals = sumInvoice(inv.Lines)
+	model.Record(&inv.Doc, "create", model.StatusDraft, u.Username, t.Now)
+	if err := t.InsertDoc(sc, docInvoice, inv); err != nil {
+		return nil, err
+	}
+	if in.Audit {
+		return t.ActOnInvoice(sc, u, inv.ID, inv.Version, "audit")
+	}
+	return inv, nil
+}
+
+func invWithinRest(q, rest model.Qty) bool {
+	if q > 0 {
+		return q <= rest
+	}
+	return q < 0 && q >= rest
+}
+
+func reconAbsQty(q model.Qty) model.Qty {
+	if q < 0 {
+		return -q
+	}
+	return q
+}
+
+// sumInvoice totals the lines as they are (an invoice line's amount may be
+// an outbound line's exact rest, not qty × price).
+func sumInvoice(lines []model.InvoiceLine) model.Totals {
+	var tt model.Totals
+	for i := range lines {
+		tt.Qty += lines[i].Qty
+		tt.AmountExcl += lines[i].AmountExcl
+		tt.Tax += lines[i].Tax
+		tt.Amount += lines[i].Amount
+	}
+	return tt
+}
+
+// Invoice returns invoice id when sc may see it; ErrNotFound otherwise.
+func (t *Tx) Invoice(sc Scope, id uint64) (*model.Invoice, error) {
+	inv := &model.Invoice{}
+	if err := t.GetDoc(sc, docInvoice, id, inv); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// ActOnInvoice audits (posts) or unaudits (unposts) invoice id with the
+// version the user saw. ErrNotFound outside sc, ErrNotAllowed without the
+// permission, a StateError when the status does not allow it — or, for
+// unaudit, when the invoice is written off or confirmed by the dealer — a
+// ConflictError for a stale version, field errors when an outbound line no
+// longer has the quantity un-invoiced.
+func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action string) (*model.Invoice, error) {
+	inv, err := t.Invoice(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Version != version {
+		return nil, &model.ConflictError{By: inv.UpdatedBy, At: inv.UpdatedAt.Format("2006-01-02 15:04:05")}
+	}
+	if action == "unaudit" && inv.Status == model.StatusAudited {
+		if inv.WrittenOff != 0 {
+			return nil, &model.StateError{Action: "unaudit", Status: "written_off"}
+		}
+		if st := t.reconState(docInvoice, inv.CustomerID, inv.ID); st == model.ReconConfirmed {
+			return nil, &model.StateError{Action: "unaudit", Status: string(st)}
+		}
+	}
+	if err := model.InvoiceMachine.Apply(&inv.Doc, action, u, "", t.Now); err != nil {
+		return nil, err
+	}
+	sign := model.Money(1)
+	if action == "unaudit" {
+		sign = -1
+	}
+	if err := t.postInvoice(sc, inv, sign); err != nil {
+		return nil, err
+	}
+	return inv, t.UpdateDoc(sc, docInvoice, inv)
+}
+
+// postInvoice moves everything an invoice's posting moves, by sign (+1
+// audit, −1 unaudit). At audit each line's amount is settled against its
+// outbound line's rest as it is now (the exact rest when the line takes
+// all of it).
+func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money) error {
+	obs := map[uint64]*model.Outbound{}
+	sos := map[uint64]*model.SalesOrder{}
+	var order []uint64
+	ve := &model.ValidationError{}
+	for i := range inv.Lines {
+		l := &inv.Lines[i]
+		ob := obs[l.OutboundID]
+		if ob == nil {
+			var err error
+			if ob, err = t.Outbound(sc, l.OutboundID); err != nil {
+				return err
+			}
+			obs[l.OutboundID] = ob
+			order = append(order, ob.ID)
+			for len(ob.Invoiced) < len(ob.Lines) {
+				ob.Invoiced = append(ob.Invoiced, 0)
+			}
+			for len(ob.InvoicedQty) < len(ob.Lines) {
+				ob.InvoicedQty = append(ob.InvoicedQty, 0)
+			}
+		}
+		idx := obLineIndex(ob, l.OutboundLine)
+		if idx < 0 {
+			return fmt.Errorf("invoice %s: outbound %s has no line %d", inv.Number, ob.Number, l.OutboundLine)
+		}
+		if sign > 0 {
+			restQ, restA := outboundRest(ob, idx)
+			if !invWithinRest(l.Qty, restQ) {
+				ve.Add(InvoiceQtyField(InvoiceLineRef{ob.ID, l.OutboundLine}), "err.recon_over_invoice", map[string]any{"max": reconAbsQty(restQ).String()})
+				continue
+			}
+			l.Amount = model.InvoiceLineAmount(l.Qty, restQ, restA, l.Price)
+			l.AmountExcl, l.Tax = model.SplitTax(l.Amount, l.TaxRate)
+		}
+		ob.InvoicedQty[idx] += model.Qty(sign) * l.Qty
+		ob.Invoiced[idx] += sign * l.Amount
+		so := sos[l.Source.ID]
+		if so == nil && l.Source.ID != 0 {
+			var err error
+			if so, err = t.salesOrderForFigures(sc, l.Source.ID); err != nil {
+				return err
+			}
+			sos[so.ID] = so
+		}
+		if so != nil {
+			if sl := so.LineByNo(l.Source.Line); sl != nil {
+				sl.InvoicedQty += model.Qty(sign) * l.Qty
+				sl.InvoicedAmount += sign * l.Amount
+			}
+		}
+	}
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	inv.Totals = sumInvoice(inv.Lines)
+	for _, id := range order {
+		if err := t.UpdateDoc(sc, docOutbound, obs[id]); err != nil {
+			return err
+		}
+	}
+	if err := t.saveOrders(sc, sos); err != nil {
+		return err
+	}
+	amt := sign * inv.Totals.Amount
+	if err := t.AdjustBalance(inv.CustomerID, func(b *model.CustomerBalance) {
+		b.Uninvoiced -= amt
+		b.InvoicedReceivable += amt
+	}); err != nil {
+		return err
+	}
+	open := inv.Open()
+	if sign < 0 {
+		open = 0
+	}
+	return t.setOpen(inv.CustomerID, model.DocInvoice, inv.ID, open, inv.InvoiceDate)
+}
+
+// salesOrderForFigures reads a sales order whose execution figures a
+// posting moves (staff scope: every status).
+func (t *Tx) salesOrderForFigures(sc Scope, id uint64) (*model.SalesOrder, error) {
+	so := &model.SalesOrder{}
+	if err := t.GetDoc(sc, model.DocSalesOrder, id, so); err != nil {
+		return nil, err
+	}
+	return so, nil
+}
+
+// saveOrders writes back sales orders whose figures changed, in id order.
+func (t *Tx) saveOrders(sc Scope, sos map[uint64]*model.SalesOrder) error {
+	ids := make([]uint64, 0, len(sos))
+	for id := range sos {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		if err := t.UpdateDoc(sc, model.DocSalesOrder, sos[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteInvoice deletes a draft invoice (and its reconciliation record, if
+// one is left from an earlier posting). ErrNotFound outside sc,
+// ErrNotAllowed without the permission, a StateError unless it is a draft,
+// a ConflictError for a stale version.
+func (t *Tx) DeleteInvoice(sc Scope, u *model.User, id, version uint64) error {
+	inv, err := t.Invoice(sc, id)
+	if err != nil {
+		return err
+	}
+	if !u.Can(model.PermReconcile) {
+		return model.ErrNotAllowed
+	}
+	if inv.Status != model.StatusDraft {
+		return &model.StateError{Action: "delete", Status: string(inv.Status)}
+	}
+	if err := t.DeleteDoc(sc, docInvoice, id, version); err != nil {
+		return err
+	}
+	return t.deleteRecon(docInvoice, inv.CustomerID, id)
+}
+
+// InvoiceWriteOffs returns the write-offs against or from invoice inv,
+// newest first.
+func (t *Tx) InvoiceWriteOffs(inv *model.Invoice) ([]*model.WriteOff, error) {
+	all, err := t.customerWriteOffs(inv.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*model.WriteOff
+	for i := len(all) - 1; i >= 0; i-- {
+		w := all[i]
+		if w.InvoiceID == inv.ID || w.SourceType == model.DocInvoice && w.SourceID == inv.ID {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+
+// InvoiceOutbounds lists the numbers of the outbounds an invoice takes
+// from, for lists.
+func InvoiceOutbounds(inv *model.Invoice) string {
+	var nos []string
+	seen := map[string]bool{}
+	for _, l := range inv.Lines {
+		if !seen[l.OutboundNo] {
+			seen[l.OutboundNo] = true
+			nos = append(nos, l.OutboundNo)
+		}
+	}
+	return strings.Join(nos, ", ")
+}

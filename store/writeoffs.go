@@ -1,0 +1,488 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+
+	"dealerportal/model"
+)
+
+// Write-offs (核销) and their reversal (反核销), and the open-items index
+// they work from.
+//
+//   - writeoffs          customerID|id → WriteOff (a customer's history is a prefix)
+//   - writeoffs_by_id    id → customerID
+//   - recon_open         customerID|kind|id → {date, open}: every posted
+//     invoice whose open amount is not zero (blue: unpaid, red: unused
+//     credit) and every posted receipt or advance receipt with an unapplied
+//     amount. Aging, the write-off page and refunds read it instead of the
+//     customer's documents.
+//
+// A write-off from a receipt lowers the receipt's unapplied amount, the
+// invoice's open amount, the invoiced receivable and the receipt balance,
+// and allocates the amount over the invoice's lines pro rata (the
+// execution report's received amounts, model.AllocateProRata). A
+// write-off from a red invoice's credit moves the amount between the two
+// invoices. A reversal takes back exactly what the record says.
+
+var (
+	bWriteOffs    = []byte("writeoffs")
+	bWriteOffByID = []byte("writeoffs_by_id")
+	bReconOpen    = []byte("recon_open")
+)
+
+func init() { allBuckets = append(allBuckets, bWriteOffs, bWriteOffByID, bReconOpen) }
+
+// OpenItem is an entry of the open-items index: a posted invoice with an
+// open amount, or a posted receipt or advance receipt with an unapplied one.
+type OpenItem struct {
+	Kind   model.DocType `json:"-"`
+	ID     uint64        `json:"-"`
+	Date   string        `json:"d"`
+	Amount model.Money   `json:"o"`
+}
+
+func openKey(cust uint64, kind model.DocType, id uint64) []byte {
+	k := append(itob(cust), kind...)
+	return append(k, itob(id)...)
+}
+
+// setOpen records the open amount of a document (none when zero).
+func (t *Tx) setOpen(cust uint64, kind model.DocType, id uint64, open model.Money, date string) error {
+	k := openKey(cust, kind, id)
+	if open == 0 {
+		return t.b(bReconOpen).Delete(k)
+	}
+	return putJSON(t.b(bReconOpen), k, OpenItem{Date: date, Amount: open})
+}
+
+// openItems lists a customer's open items of kind, oldest first (date, then id).
+func (t *Tx) openItems(cust uint64, kind model.DocType) []OpenItem {
+	var out []OpenItem
+	prefix := append(itob(cust), kind...)
+	c := t.b(bReconOpen).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		it := OpenItem{Kind: kind, ID: btoi(k[len(prefix):])}
+		if json.Unmarshal(v, &it) == nil {
+			out = append(out, it)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Date != out[j].Date {
+			return out[i].Date < out[j].Date
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// OpenItems returns customer cust's open items of the given kinds (invoices,
+// receipts, advance receipts), oldest first. ErrNotFound outside sc.
+func (t *Tx) OpenItems(sc Scope, cust uint64, kinds ...model.DocType) ([]OpenItem, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	var out []OpenItem
+	for _, k := range kinds {
+		out = append(out, t.openItems(cust, k)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out, nil
+}
+
+// currentAging ages a customer's open invoices on today.
+func (t *Tx) currentAging(cust uint64, today string) model.Aging {
+	var items []model.OpenItem
+	for _, it := range t.openItems(cust, model.DocInvoice) {
+		items = append(items, model.OpenItem{Date: it.Date, Amount: it.Amount})
+	}
+	return model.AgeOf(items, today)
+}
+
+// WriteOffSource names what a write-off takes from: a receipt, an advance
+// receipt, or a red invoice.
+type WriteOffSource struct {
+	Kind model.DocType
+	ID   uint64
+}
+
+// writeOffSide is a loaded source: one of rc (receipt document) or red.
+type writeOffSide struct {
+	rc   *model.ReceiptDoc
+	red  *model.Invoice
+	date string
+	no   string
+	open model.Money // what it can still give
+}
+
+func (t *Tx) loadSource(sc Scope, cust uint64, src WriteOffSource) (*writeOffSide, error) {
+	switch src.Kind {
+	case model.DocReceipt, model.DocAdvanceReceipt:
+		r, err := t.ReceiptDoc(sc, src.Kind, src.ID)
+		if err != nil {
+			return nil, err
+		}
+		if r.CustomerID != cust {
+			return nil, model.ErrNotFound
+		}
+		if !r.Posted() {
+			return nil, model.Invalid("source", "err.recon_not_posted")
+		}
+		return &writeOffSide{rc: r, date: r.Date, no: r.Number, open: r.Unapplied()}, nil
+	case model.DocInvoice:
+		v, err := t.Invoice(sc, src.ID)
+		if err != nil {
+			return nil, err
+		}
+		if v.CustomerID != cust {
+			return nil, model.ErrNotFound
+		}
+		if !v.Posted() || !v.Red {
+			return nil, model.Invalid("source", "err.recon_not_posted")
+		}
+		return &writeOffSide{red: v, date: v.InvoiceDate, no: v.Number, open: -v.Open()}, nil
+	}
+	return nil, model.ErrNotFound
+}
+
+// ApplyWriteOff writes off amount of src against blue invoice invoiceID of
+// customer cust. ErrNotFound when the customer or a document is outside sc
+// (or belongs to another customer), ErrNotAllowed without the reconcile
+// permission, field errors: "source" / "invoice" when a document is not
+// posted or has nothing open, "amount" when it is not positive or above
+// what either side has open.
+func (t *Tx) ApplyWriteOff(sc Scope, u *model.User, cust uint64, src WriteOffSource, invoiceID uint64, amount model.Money, auto bool) (*model.WriteOff, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	if !u.Can(model.PermReconcile) {
+		return nil, model.ErrNotAllowed
+	}
+	s, err := t.loadSource(sc, cust, src)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := t.Invoice(sc, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	if inv.CustomerID != cust {
+		return nil, model.ErrNotFound
+	}
+	ve := &model.ValidationError{}
+	if !inv.Posted() || inv.Red || inv.Open() <= 0 {
+		ve.Add("invoice", "err.recon_nothing_open", nil)
+	}
+	if s.open <= 0 {
+		ve.Add("source", "err.recon_nothing_open", nil)
+	}
+	switch {
+	case amount <= 0:
+		ve.Add("amount", "err.recon_amount_positive", nil)
+	case amount > s.open || amount > inv.Open():
+		ve.Add("amount", "err.recon_amount_max", map[string]any{"max": min(s.open, inv.Open()).String()})
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	w := &model.WriteOff{CustomerID: cust, SourceType: src.Kind, SourceID: src.ID, SourceNo: s.no, InvoiceID: inv.ID, InvoiceNo: inv.Number,
+		Amount: amount, Date: max(t.Today(), inv.InvoiceDate, s.date), Auto: auto, By: u.Username, At: t.Now}
+	if s.rc != nil {
+		// Allocate over the invoice's lines so that they hold, pro rata,
+		// everything received on the invoice so far.
+		amounts := make([]model.Money, len(inv.Lines))
+		held := make([]model.Money, len(inv.Lines))
+		var paid model.Money
+		for i := range inv.Lines {
+			amounts[i], held[i] = inv.Lines[i].Amount, inv.Lines[i].Received
+			paid += held[i]
+		}
+		for i, a := range model.AllocateProRata(amounts, held, paid+amount) {
+			if a != 0 {
+				w.Lines = append(w.Lines, model.LineAlloc{Line: i, Amount: a})
+			}
+		}
+	}
+	if err := t.moveWriteOff(sc, w, s, inv, 1); err != nil {
+		return nil, err
+	}
+	id, err := nextID(t.b(bWriteOffs))
+	if err != nil {
+		return nil, err
+	}
+	w.ID = id
+	if err := t.b(bWriteOffByID).Put(itob(id), itob(cust)); err != nil {
+		return nil, err
+	}
+	return w, putJSON(t.b(bWriteOffs), key(cust, id), w)
+}
+
+// moveWriteOff applies (sign 1) or takes back (sign −1) write-off w between
+// source s and invoice inv: their figures, the lines' received amounts on
+// the invoice and its sales orders, the balances and the open items.
+func (t *Tx) moveWriteOff(sc Scope, w *model.WriteOff, s *writeOffSide, inv *model.Invoice, sign model.Money) error {
+	amt := sign * w.Amount
+	inv.WrittenOff += amt
+	if s.rc != nil {
+		s.rc.Applied += amt
+		sos := map[uint64]*model.SalesOrder{}
+		for _, a := range w.Lines {
+			if a.Line < 0 || a.Line >= len(inv.Lines) {
+				continue
+			}
+			l := &inv.Lines[a.Line]
+			l.Received += sign * a.Amount
+			if l.Source.ID == 0 {
+				continue
+			}
+			so := sos[l.Source.ID]
+			if so == nil {
+				var err error
+				if so, err = t.salesOrderForFigures(sc, l.Source.ID); err != nil {
+					return err
+				}
+				sos[so.ID] = so
+			}
+			if sl := so.LineByNo(l.Source.Line); sl != nil {
+				sl.ReceivedAmount += sign * a.Amount
+			}
+		}
+		if err := t.saveOrders(sc, sos); err != nil {
+			return err
+		}
+		if err := t.AdjustBalance(w.CustomerID, func(b *model.CustomerBalance) {
+			b.InvoicedReceivable -= amt
+			b.ReceiptBalance -= amt
+		}); err != nil {
+			return err
+		}
+		if err := t.UpdateDoc(sc, s.rc.Kind, s.rc); err != nil {
+			return err
+		}
+		if err := t.setOpen(w.CustomerID, s.rc.Kind, s.rc.ID, s.rc.Unapplied(), s.rc.Date); err != nil {
+			return err
+		}
+	} else {
+		s.red.WrittenOff -= amt
+		if err := t.UpdateDoc(sc, docInvoice, s.red); err != nil {
+			return err
+		}
+		if err := t.setOpen(w.CustomerID, model.DocInvoice, s.red.ID, s.red.Open(), s.red.InvoiceDate); err != nil {
+			return err
+		}
+	}
+	if err := t.UpdateDoc(sc, docInvoice, inv); err != nil {
+		return err
+	}
+	return t.setOpen(w.CustomerID, model.DocInvoice, inv.ID, inv.Open(), inv.InvoiceDate)
+}
+
+// WriteOff returns write-off id when sc may see its customer; ErrNotFound
+// otherwise.
+func (t *Tx) WriteOff(sc Scope, id uint64) (*model.WriteOff, error) {
+	v := t.b(bWriteOffByID).Get(itob(id))
+	if v == nil {
+		return nil, model.ErrNotFound
+	}
+	cust := btoi(v)
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	w := &model.WriteOff{}
+	return w, getJSON(t.b(bWriteOffs), key(cust, id), w)
+}
+
+// ReverseWriteOff (反核销) undoes write-off id exactly and keeps it as
+// history, reversed from today. ErrNotFound outside sc, ErrNotAllowed
+// without the permission, a StateError when it is already reversed.
+func (t *Tx) ReverseWriteOff(sc Scope, u *model.User, id uint64) (*model.WriteOff, error) {
+	w, err := t.WriteOff(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Can(model.PermReconcile) {
+		return nil, model.ErrNotAllowed
+	}
+	if w.Reversed {
+		return nil, &model.StateError{Action: "reverse", Status: "reversed"}
+	}
+	s, err := t.loadSourceAny(sc, w)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := t.Invoice(sc, w.InvoiceID)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.moveWriteOff(sc, w, s, inv, -1); err != nil {
+		return nil, err
+	}
+	w.Reversed, w.ReversedBy, w.ReversedAt, w.ReversedDate = true, u.Username, t.Now, max(t.Today(), w.Date)
+	return w, putJSON(t.b(bWriteOffs), key(w.CustomerID, w.ID), w)
+}
+
+// loadSourceAny loads a write-off's source whatever it holds now.
+func (t *Tx) loadSourceAny(sc Scope, w *model.WriteOff) (*writeOffSide, error) {
+	if w.SourceType == model.DocInvoice {
+		v, err := t.Invoice(sc, w.SourceID)
+		if err != nil {
+			return nil, err
+		}
+		return &writeOffSide{red: v}, nil
+	}
+	r, err := t.ReceiptDoc(sc, w.SourceType, w.SourceID)
+	if err != nil {
+		return nil, err
+	}
+	return &writeOffSide{rc: r}, nil
+}
+
+// AutoWriteOff writes off oldest first: the sources (src when given, else
+// every open receipt, advance receipt and red-invoice credit of the
+// customer, oldest first) against the invoices (those named, in that order,
+// else every open blue invoice, oldest first), until either runs out. It
+// returns the write-offs made (none is not an error).
+func (t *Tx) AutoWriteOff(sc Scope, u *model.User, cust uint64, src *WriteOffSource, invoices []uint64) ([]*model.WriteOff, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	if !u.Can(model.PermReconcile) {
+		return nil, model.ErrNotAllowed
+	}
+	var sources []WriteOffSource
+	if src != nil {
+		sources = []WriteOffSource{*src}
+	} else {
+		var items []OpenItem
+		for _, k := range []model.DocType{model.DocReceipt, model.DocAdvanceReceipt} {
+			items = append(items, t.openItems(cust, k)...)
+		}
+		for _, it := range t.openItems(cust, model.DocInvoice) {
+			if it.Amount < 0 {
+				items = append(items, it)
+			}
+		}
+		sort.SliceStable(items, func(i, j int) bool { return items[i].Date < items[j].Date })
+		for _, it := range items {
+			sources = append(sources, WriteOffSource{it.Kind, it.ID})
+		}
+	}
+	if len(invoices) == 0 {
+		for _, it := range t.openItems(cust, model.DocInvoice) {
+			if it.Amount > 0 {
+				invoices = append(invoices, it.ID)
+			}
+		}
+	}
+	var out []*model.WriteOff
+	for _, s := range sources {
+		for _, iv := range invoices {
+			side, err := t.loadSource(sc, cust, s)
+			if err != nil {
+				return nil, err
+			}
+			inv, err := t.Invoice(sc, iv)
+			if err != nil {
+				return nil, err
+			}
+			if side.open <= 0 {
+				break
+			}
+			if inv.CustomerID != cust || !inv.Posted() || inv.Red || inv.Open() <= 0 {
+				continue
+			}
+			w, err := t.ApplyWriteOff(sc, u, cust, s, iv, min(side.open, inv.Open()), true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// customerWriteOffs returns every write-off of a customer, oldest first.
+func (t *Tx) customerWriteOffs(cust uint64) ([]*model.WriteOff, error) {
+	var out []*model.WriteOff
+	prefix := itob(cust)
+	c := t.b(bWriteOffs).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		w := &model.WriteOff{}
+		if err := json.Unmarshal(v, w); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// WriteOffFilter narrows the write-off list.
+type WriteOffFilter struct {
+	CustomerID uint64
+	From, To   string // by write-off date
+	// Active: only those in force; Reversed: only reversed ones.
+	Active, Reversed bool
+}
+
+// ListWriteOffs returns one page of the write-offs in sc matching f, newest
+// first, and how many match.
+func (t *Tx) ListWriteOffs(sc Scope, f WriteOffFilter, p Page) ([]*model.WriteOff, int, error) {
+	match := func(w *model.WriteOff) bool {
+		return (f.From == "" || w.Date >= f.From) && (f.To == "" || w.Date <= f.To) &&
+			(!f.Active || !w.Reversed) && (!f.Reversed || w.Reversed)
+	}
+	var all []*model.WriteOff
+	cust := f.CustomerID
+	if sc.CustomerID() != 0 {
+		if cust != 0 && cust != sc.CustomerID() {
+			return nil, 0, nil
+		}
+		cust = sc.CustomerID()
+	}
+	if cust != 0 {
+		if !t.AllowsCustomer(sc, cust) {
+			return nil, 0, nil
+		}
+		ws, err := t.customerWriteOffs(cust)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := len(ws) - 1; i >= 0; i-- {
+			if match(ws[i]) {
+				all = append(all, ws[i])
+			}
+		}
+	} else {
+		var inScope map[uint64]bool
+		if !sc.IsAll() {
+			inScope = map[uint64]bool{}
+			for _, id := range t.CustomerIDs(sc) {
+				inScope[id] = true
+			}
+		}
+		c := t.b(bWriteOffByID).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			cu := btoi(v)
+			if inScope != nil && !inScope[cu] {
+				continue
+			}
+			w := &model.WriteOff{}
+			if err := getJSON(t.b(bWriteOffs), key(cu, btoi(k)), w); err != nil {
+				return nil, 0, err
+			}
+			if match(w) {
+				all = append(all, w)
+			}
+		}
+	}
+	total := len(all)
+	if p.Offset > len(all) {
+		return nil, total, nil
+	}
+	all = all[p.Offset:]
+	if p.Limit > 0 && len(all) > p.Limit {
+		all = all[:p.Limit]
+	}
+	return all, total, nil
+}
