@@ -6,6 +6,7 @@
 //	portal backup FILE     write a consistent backup (also while serving)
 //	portal restore FILE    replace the database with a verified backup
 //	portal check           bbolt consistency check and integrity recomputation
+//	portal verify          recompute reconciliation balances from the documents
 package main
 
 import (
@@ -43,6 +44,8 @@ func main() {
 		err = runRestore(os.Args[2:])
 	case "check":
 		err = runCheck(os.Args[2:])
+	case "verify":
+		err = runVerify(os.Args[2:])
 	default:
 		err = serve(os.Args[1:])
 	}

@@ -7,14 +7,16 @@
 # each also as a ratio to a bare Fiber route rendering a 50-row html/template
 # table (bench/baseline), measured in the same run. Results: docs/PERFORMANCE.md.
 #
-#   bench/load.sh                                   # documented size, ~4 min
+#   bench/load.sh                                   # documented size, ~5 min
 #   CUSTOMERS=200 PRODUCTS=2000 ENTRIES=300 ORDERS=1000 DURATION=3s bench/load.sh   # quick
 #
 # Environment (defaults):
 #   CUSTOMERS=1000 PRODUCTS=20000 ENTRIES=3000 ORDERS=20000   dataset (portal demo;
 #                             ORDERS: generated sales orders, when the generator has --orders)
+#   DEMO_FLAGS=               more `portal demo` flags
 #   BENCH_DB=                 reuse this generated database (copied, never changed)
 #   DURATION=15s CONNECTIONS=64 THREADS=2        per scenario (wrk)
+#   BASE_DURATION=5s          the baseline run before each scenario
 #   SESSIONS=64 WARMUP=5                         dealer sessions, warm-up orders each
 #   PORT=18480 BASE_PORT=18481                   loopback ports
 #   WORK=                     working folder (a new temp folder by default; kept)
@@ -27,6 +29,7 @@ PRODUCTS=${PRODUCTS:-20000}
 ENTRIES=${ENTRIES:-3000}
 ORDERS=${ORDERS:-20000}
 DURATION=${DURATION:-15s}
+BASE_DURATION=${BASE_DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 SESSIONS=${SESSIONS:-64}
@@ -87,6 +90,9 @@ else
   else
     ORDERS=0
   fi
+  # DEMO_FLAGS: more generator flags (e.g. the documents of later modules).
+  read -r -a extra <<<"${DEMO_FLAGS:-}"
+  gen+=("${extra[@]}")
   echo "== generating: ${gen[*]}"
   gen_start=$(date +%s%N)
   "$WORK/portal" demo --db "$DB" "${gen[@]}" | grep -E '^Done' || true
@@ -104,43 +110,44 @@ wait_up "http://127.0.0.1:$BASE_PORT/"
 echo "== preparing sessions"
 "$WORK/prepare" -base "http://127.0.0.1:$PORT" -customers "$CUSTOMERS" -sessions "$SESSIONS" -warmup "$WARMUP" -out "$WORK"
 
-# run NAME URL FILE STATUS: one wrk run; appends "name|req/s|p50 ms|p99 ms|errors|wrong" to $WORK/results.txt
-run() {
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s bench/wrk.lua "$2" -- "$3" "$4" 2>&1) || {
+# measure URL FILE STATUS DURATION: one wrk run, printed as
+# "req/s|p50 ms|p99 ms|socket errors|wrong status".
+measure() {
+  local out res
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$4" --timeout 10s -s bench/wrk.lua "$1" -- "$2" "$3" 2>&1 </dev/null) || {
     echo "$out" >&2; return 1; }
-  local res
   res=$(echo "$out" | grep '^RESULT' || true)
   if [ -z "$res" ]; then echo "$out" >&2; return 1; fi
-  echo "$res" | awk -v name="$1" '{
+  echo "$res" | awk '{
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "%s|%.1f|%.2f|%.2f|%d|%d\n", name, v["requests"] / v["seconds"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["errors"], v["wrong"]
-  }' | tee -a "$WORK/results.txt"
+    printf "%.1f|%.2f|%.2f|%d|%d\n", v["requests"] / v["seconds"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["errors"], v["wrong"]
+  }'
 }
 
+# Every scenario is paired with a baseline run just before it, so that on a
+# shared machine each ratio compares figures taken under the same conditions.
 : >"$WORK/results.txt"
-echo "== measuring ($CONNECTIONS connections, $THREADS wrk threads, $DURATION each); name|req/s|p50 ms|p99 ms|socket errors|wrong status"
-run "baseline: bare Fiber, 50-row html/template table (GET /)" "http://127.0.0.1:$BASE_PORT" - 200
+echo "== measuring: $CONNECTIONS connections, $THREADS wrk threads, $DURATION per scenario after $BASE_DURATION of baseline"
+echo "   scenario|req/s|p50 ms|p99 ms|socket errors|wrong status|baseline req/s|p50|p99"
 while IFS=$'\t' read -r name status file; do
-  run "$name" "http://127.0.0.1:$PORT" "$file" "$status"
+  b=$(measure "http://127.0.0.1:$BASE_PORT" - 200 "$BASE_DURATION")
+  r=$(measure "http://127.0.0.1:$PORT" "$file" "$status" "$DURATION")
+  echo "$name|$r|$(echo "$b" | cut -d'|' -f1-3)" | tee -a "$WORK/results.txt"
 done <"$WORK/scenarios.tsv"
-# The machine may be shared: the baseline again at the end, and the ratios
-# use the mean of both baseline runs.
-run "baseline again, at the end" "http://127.0.0.1:$BASE_PORT" - 200
 
 {
   echo
   echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(go version | awk '{print $3}'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
-  echo "Dataset: ${BENCH_DB:-$CUSTOMERS customers, $PRODUCTS products, $ENTRIES catalog entries, $ORDERS generated sales orders}; $SESSIONS dealer sessions, $WARMUP warm-up orders each; database $(du -h "$DB" | cut -f1)"
-  echo "Load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION per row, on the same machine as the server"
+  echo "Dataset: ${BENCH_DB:-$CUSTOMERS customers, $PRODUCTS products, $ENTRIES catalog entries, $ORDERS generated sales orders${DEMO_FLAGS:+, $DEMO_FLAGS}}; $SESSIONS dealer sessions, $WARMUP warm-up orders each; database $(du -h "$DB" | cut -f1)"
+  echo "Load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION per scenario (baseline -d$BASE_DURATION just before it), on the same machine as the server"
   echo
-  echo "Ratios against the mean of the two baseline runs. errors: socket errors + answers with another status than expected (200; 303 for the submit)."
+  echo "Each ratio compares with the baseline (a bare Fiber route rendering a 50-row html/template table, same compression) measured just before the scenario."
+  echo "errors: socket errors + answers with another status than expected (200; 303 for the submit)."
   echo
-  echo "| scenario | req/s | p50 ms | p99 ms | req/s ÷ baseline | p50 ÷ baseline | p99 ÷ baseline | errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  awk -F'|' 'NR == FNR { if ($1 ~ /^baseline/) { nb++; br += $2; b50 += $3; b99 += $4 }; next }
-    FNR == 1 { br /= nb; b50 /= nb; b99 /= nb }
-    { printf "| %s | %s | %s | %s | %.3f | %.1f | %.1f | %d |\n", $1, $2, $3, $4, $2 / br, $3 / (b50 > 0 ? b50 : 0.001), $4 / (b99 > 0 ? b99 : 0.001), $5 + $6 }' "$WORK/results.txt" "$WORK/results.txt"
+  echo "| scenario | req/s | p50 ms | p99 ms | baseline req/s · p50 · p99 | req/s ÷ baseline | p50 ÷ baseline | p99 ÷ baseline | errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'|' '{ printf "| %s | %s | %s | %s | %s · %s · %s | %.3f | %.1f | %.1f | %d |\n", $1, $2, $3, $4, $7, $8, $9,
+      $2 / ($7 > 0 ? $7 : 0.001), $3 / ($8 > 0 ? $8 : 0.001), $4 / ($9 > 0 ? $9 : 0.001), $5 + $6 }' "$WORK/results.txt"
 } | tee "$WORK/results.md"
 if [ "${KEEP_DB:-}" != "1" ]; then
   cleanup

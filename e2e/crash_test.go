@@ -243,6 +243,11 @@ func (r *crashRun) pickProduct(d *crashDealer) error {
 			d.code, d.qty = html.UnescapeString(m[1]), strconv.FormatFloat(qty, 'f', -1, 64)
 		}
 	}
+	if d.code == "" { // the page changed shape: the first item, one unit
+		if m := regexp.MustCompile(`name="ids" value="\d+" aria-label="([^"]+)"`).FindStringSubmatch(body); m != nil {
+			d.code, d.qty = html.UnescapeString(m[1]), "1"
+		}
+	}
 	if d.code == "" {
 		return fmt.Errorf("%s: no orderable item on the catalog page", d.user)
 	}

@@ -222,7 +222,7 @@ func (h *Handler) saveChangeRequest(c *fiber.Ctx, r *model.ChangeRequest, so *mo
 	})
 	if err != nil {
 		if isNew {
-			r.ID = 0
+			r.ID, r.Number, r.Meta = 0, "", model.Meta{}
 		}
 		return h.formError(c, err, tplChangeForm, h.changeFormView(c, r, so, true))
 	}

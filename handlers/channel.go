@@ -271,6 +271,26 @@ func (v *View) SellRate(bp int64) string { return model.FormatRate(bp) }
 // SellDays shows days of stock kept in tenths.
 func (v *View) SellDays(tenths int64) string { return model.FormatTenths(tenths) }
 
+// NonZero is v, or "" when v is a zero amount, quantity or number: a form
+// then shows an empty field to type into rather than "0.00".
+func (v *View) NonZero(x any) any {
+	switch n := x.(type) {
+	case model.Money:
+		if n == 0 {
+			return ""
+		}
+	case model.Qty:
+		if n == 0 {
+			return ""
+		}
+	case int:
+		if n == 0 {
+			return ""
+		}
+	}
+	return x
+}
+
 // SellCell pairs a row's figures with the view, for the report_figures
 // partial (which needs the view's T).
 func (v *View) SellCell(s model.SellThrough) struct {

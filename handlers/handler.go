@@ -141,6 +141,7 @@ func (h *Handler) routes(app *fiber.App) {
 	h.registerOrders(app)
 	h.registerShipping(app)
 	h.registerChannel(app)
+	h.registerReconciliation(app)
 }
 
 // templateFuncs are the helpers that need no request: the per-request ones

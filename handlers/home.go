@@ -45,6 +45,7 @@ func (h *Handler) homeTiles(t *store.Tx, u *model.User, sc store.Scope) []Tile {
 	tiles = append(tiles, h.orderTiles(t, u, sc)...)
 	tiles = append(tiles, h.shippingTiles(t, u, sc)...)
 	tiles = append(tiles, h.channelTiles(t, u, sc)...)
+	tiles = append(tiles, h.reconTiles(t, u, sc)...)
 	return tiles
 }
 

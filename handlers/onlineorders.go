@@ -222,7 +222,7 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 	})
 	if err != nil {
 		if isNew {
-			o.ID = 0
+			o.ID, o.Number, o.Meta = 0, "", model.Meta{}
 		}
 		v, verr := h.onlineFormView(c, o, rows, formBlankRows)
 		if verr != nil {

@@ -107,7 +107,7 @@ func (h *Handler) checkout(c *fiber.Ctx) error {
 		return err
 	})
 	if err != nil {
-		o.ID = 0
+		o.ID, o.Number, o.Meta = 0, "", model.Meta{}
 		sel := map[uint64]bool{}
 		for _, id := range ids {
 			sel[id] = true

@@ -336,8 +336,7 @@ func (h *Handler) orderTiles(t *store.Tx, u *model.User, sc store.Scope) []Tile 
 	case u.IsStaff() && u.Can(model.PermViewOrders):
 		tiles = append(tiles, Tile{"home.orders_to_handle", n(model.DocOnlineOrder, model.StatusSubmitted), "/online-orders?status=submitted"})
 		if u.Can(model.PermApproveCredit) {
-			_, holds, _ := t.ListDocs(sc, model.DocOnlineOrder, store.DocFilter{Statuses: []model.Status{model.StatusSubmitted}, Flag: "hold"}, store.Page{Limit: -1})
-			tiles = append(tiles, Tile{"home.credit_holds", strconv.Itoa(holds), "/online-orders?status=submitted&flag=hold"})
+			tiles = append(tiles, Tile{"home.credit_holds", strconv.Itoa(t.CountCreditHolds(sc)), "/online-orders?status=submitted&flag=hold"})
 		}
 		tiles = append(tiles,
 			Tile{"home.sales_to_audit", n(model.DocSalesOrder, model.StatusDraft), "/sales-orders?status=draft"},

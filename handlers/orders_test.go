@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"dealerportal/demo"
 	"dealerportal/model"
 	"dealerportal/store"
 )
@@ -687,4 +688,56 @@ func TestDocListKeysetPaging(t *testing.T) {
 	if !strings.Contains(p2.Body, "OO-2026-000015") || strings.Contains(p2.Body, "OO-2026-000016") || !strings.Contains(p2.Body, "11–20 of 25") {
 		t.Errorf("page 2: %s", excerpt(p2.Body))
 	}
+}
+
+// TestCommentNotifiesOtherSide: a dealer's comment reaches the customer's
+// salesperson, not the dealer's colleagues; a staff comment reaches the
+// customer's users, not the salesperson.
+func TestCommentNotifiesOtherSide(t *testing.T) {
+	e := newTestEnv(t)
+	orderingFixture(t, e)
+	ordersFixture(t, e)
+	e.step(e.user("admin"), func(tx *store.Tx) error {
+		_, err := tx.AddMissingTemplates(demo.DefaultTemplates())
+		return err
+	})
+	deliver(t, e)
+	inbox := func(user string) int {
+		var n int
+		_ = e.st.View(func(tx *store.Tx) error {
+			msgs, _, _ := tx.Inbox(e.ids["user:"+user], false, store.Page{})
+			for _, m := range msgs {
+				if m.Event == model.EventCommentAdded {
+					n++
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	oo := "/online-orders/" + e.id("oo:C1")
+	d := e.login("c1.buyer")
+	d.get(oo)
+	wantCode(t, "dealer comment", d.post("/comments/OO/"+e.id("oo:C1"), url.Values{"text": {"什么时候发货？"}}), http.StatusSeeOther)
+	deliver(t, e)
+	if inbox("own") != 1 || inbox("c1.manager") != 0 || inbox("c1.buyer") != 0 {
+		t.Fatalf("dealer comment: own %d, c1.manager %d, c1.buyer %d", inbox("own"), inbox("c1.manager"), inbox("c1.buyer"))
+	}
+	s := e.login("east")
+	page := s.get(oo)
+	if !strings.Contains(page.Body, "什么时候发货？") {
+		t.Fatal("staff do not see the comment")
+	}
+	wantCode(t, "staff comment", s.post("/comments/OO/"+e.id("oo:C1"), url.Values{"text": {"明天"}}), http.StatusSeeOther)
+	deliver(t, e)
+	if inbox("own") != 1 || inbox("c1.manager") != 1 || inbox("c1.buyer") != 1 {
+		t.Fatalf("staff comment: own %d, c1.manager %d, c1.buyer %d", inbox("own"), inbox("c1.manager"), inbox("c1.buyer"))
+	}
+	// An empty comment is refused and nothing is sent; another customer's
+	// dealer cannot comment.
+	d.post("/comments/OO/"+e.id("oo:C1"), url.Values{"text": {"  "}})
+	o := e.login("c2.buyer")
+	o.get("/")
+	wantCode(t, "foreign comment", o.post("/comments/OO/"+e.id("oo:C1"), url.Values{"text": {"x"}}), http.StatusNotFound)
+	wantCode(t, "unknown kind", o.post("/comments/XX/1", url.Values{"text": {"x"}}), http.StatusNotFound)
 }

@@ -214,7 +214,7 @@ func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
 	})
 	if err != nil {
 		if isNew {
-			o.ID = 0
+			o.ID, o.Number, o.Meta = 0, "", model.Meta{}
 		}
 		v, verr := h.salesFormView(c, o, rows, formBlankRows)
 		if verr != nil {

@@ -39,13 +39,14 @@ func canRequestChange(u *model.User, customerID uint64) bool {
 	return u.Can(model.PermManageOrders)
 }
 
-// canEditChange: the creator of a draft, or staff who manage orders.
+// canEditChange: a draft, by its creator (a dealer's draft is its own
+// business until submitted, as with online orders).
 func canEditChange(r *model.ChangeRequest, u *model.User) bool {
-	return r.Status == model.StatusDraft && canRequestChange(u, r.CustomerID) && (u.IsStaff() || r.CreatedBy == u.Username)
+	return r.Status == model.StatusDraft && canRequestChange(u, r.CustomerID) && r.CreatedBy == u.Username
 }
 
-// CanEditChangeRequest reports whether u may edit, submit or delete r (a
-// draft: its creator, or staff who manage orders).
+// CanEditChangeRequest reports whether u may edit, submit or delete r: a
+// draft, by its creator.
 func CanEditChangeRequest(r *model.ChangeRequest, u *model.User) bool { return canEditChange(r, u) }
 
 // SaveChangeRequest creates (ID 0, for the audited sales order

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,78 @@ import (
 
 // DocOnlineOrder is registered with the shared document storage.
 var docOnlineOrder = RegisterDocType(model.DocOnlineOrder)
+
+// bCreditHolds indexes the online orders waiting for credit approval
+// (customerID|id), so that finance's count and list cost what they hold.
+var bCreditHolds = []byte("oo_credit_holds")
+
+func init() {
+	allBuckets = append(allBuckets, bCreditHolds)
+	RegisterIntegrityCheck(IntegrityCheck{"credit hold index", checkCreditHolds})
+}
+
+// checkCreditHolds recomputes the credit-hold index from the online orders.
+func checkCreditHolds(t *Tx) []string {
+	var out []string
+	want := map[string]bool{}
+	_ = t.b(t.docB(docOnlineOrder).main).ForEach(func(k, v []byte) error {
+		o := &model.OnlineOrder{}
+		if err := jsonUnmarshal(v, o); err != nil {
+			out = append(out, fmt.Sprintf("online order %d: %v", btoi(k[8:]), err))
+			return nil
+		}
+		if o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" {
+			want[string(k)] = true
+			if t.b(bCreditHolds).Get(k) == nil {
+				out = append(out, fmt.Sprintf("online order %s on credit hold is not indexed", o.Number))
+			}
+		}
+		return nil
+	})
+	_ = t.b(bCreditHolds).ForEach(func(k, _ []byte) error {
+		if !want[string(k)] {
+			out = append(out, fmt.Sprintf("online order %d indexed as on credit hold, but is not", btoi(k[8:])))
+		}
+		return nil
+	})
+	return out
+}
+
+func (t *Tx) insertOnline(sc Scope, o *model.OnlineOrder) error {
+	if err := t.InsertDoc(sc, docOnlineOrder, o); err != nil {
+		return err
+	}
+	return t.indexHold(o)
+}
+
+func (t *Tx) updateOnline(sc Scope, o *model.OnlineOrder) error {
+	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+		return err
+	}
+	return t.indexHold(o)
+}
+
+// indexHold keeps o in the credit-hold index while it waits for approval.
+func (t *Tx) indexHold(o *model.OnlineOrder) error {
+	k := key(o.CustomerID, o.ID)
+	if o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" {
+		return t.b(bCreditHolds).Put(k, nil)
+	}
+	return t.b(bCreditHolds).Delete(k)
+}
+
+// CountCreditHolds counts the online orders in sc waiting for credit
+// approval, from their index.
+func (t *Tx) CountCreditHolds(sc Scope) int {
+	if sc.IsAll() {
+		return t.b(bCreditHolds).Stats().KeyN
+	}
+	n := 0
+	for _, id := range t.CustomerIDs(sc) {
+		n += countPrefix(t.b(bCreditHolds), itob(id))
+	}
+	return n
+}
 
 // orderLinks are the pages of the order documents, for message links.
 var orderLinks = map[model.DocType]string{
@@ -164,7 +237,7 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 		return err
 	}
 	if o.ID == 0 {
-		if err := t.InsertDoc(sc, docOnlineOrder, o); err != nil {
+		if err := t.insertOnline(sc, o); err != nil {
 			return err
 		}
 	} else {
@@ -175,7 +248,7 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 				return err
 			}
 		}
-		if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+		if err := t.updateOnline(sc, o); err != nil {
 			return err
 		}
 		if d := o.CountedOpen() - prev; d != 0 {
@@ -268,7 +341,7 @@ func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) (e
 	if _, err := t.creditCheck(o, 0, u); err != nil {
 		return err
 	}
-	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+	if err := t.updateOnline(sc, o); err != nil {
 		return err
 	}
 	if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += o.Totals.Amount }); err != nil {
@@ -354,7 +427,7 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 		}
 		o.CreditApprovedBy = u.Username
 		o.Trail = append(o.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: action, From: o.Status, To: o.Status, Reason: reason})
-		return o, t.UpdateDoc(sc, docOnlineOrder, o)
+		return o, t.updateOnline(sc, o)
 	case "reject", "unreject":
 	default:
 		return nil, &model.StateError{Action: action, Status: string(o.Status)}
@@ -371,7 +444,7 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 	} else {
 		o.RejectReason = ""
 	}
-	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+	if err := t.updateOnline(sc, o); err != nil {
 		return nil, err
 	}
 	if d := o.CountedOpen() - before; d != 0 {
@@ -394,6 +467,9 @@ func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) erro
 		return &model.StateError{Action: "delete", Status: string(o.Status)}
 	}
 	if err := t.DeleteDoc(sc, docOnlineOrder, id, version); err != nil {
+		return err
+	}
+	if err := t.b(bCreditHolds).Delete(key(o.CustomerID, o.ID)); err != nil {
 		return err
 	}
 	if d := o.CountedOpen(); d != 0 {
@@ -476,7 +552,7 @@ func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj
 		return nil, err
 	}
 	o.SalesOrderID, o.SalesOrderNumber = so.ID, so.Number
-	if err := t.UpdateDoc(sc, docOnlineOrder, o); err != nil {
+	if err := t.updateOnline(sc, o); err != nil {
 		return nil, err
 	}
 	if before != 0 {

@@ -834,3 +834,104 @@ func TestCommentsThreadAndSides(t *testing.T) {
 		t.Fatalf("comment events %+v", evs)
 	}
 }
+
+// TestChangeRequestStateTable: every action from every status by each role.
+func TestChangeRequestStateTable(t *testing.T) {
+	f := newOrderFixture(t)
+	so := f.salesOrder(t, true)
+	nq := qty(8)
+	reach := func(st model.Status) *model.ChangeRequest {
+		cr := &model.ChangeRequest{SalesOrderID: so.ID, Lines: []model.ChangeLine{{Line: 1, NewQty: &nq}}}
+		f.as(t, f.d1b, func(tx *Tx) error { return tx.SaveChangeRequest(f.scope(f.d1b), cr, f.d1b, st != model.StatusDraft) })
+		if st == model.StatusEffective || st == model.StatusRejected {
+			action := map[model.Status]string{model.StatusEffective: "make_effective", model.StatusRejected: "reject"}[st]
+			f.as(t, f.admin, func(tx *Tx) error {
+				var err error
+				cr, err = tx.ActOnChangeRequest(AdminScope(), cr.ID, cr.Version, action, f.admin, "a reason")
+				return err
+			})
+		}
+		return cr
+	}
+	want := map[string]map[string]model.Status{ // actor → action → the status it works from
+		"dealer": {"submit": model.StatusDraft},
+		"sales":  {"make_effective": model.StatusSubmitted, "reject": model.StatusSubmitted},
+	}
+	actors := map[string]*model.User{"dealer": f.d1b, "colleague": f.d1a, "sales": f.northLead, "finance": f.multi}
+	for _, st := range []model.Status{model.StatusDraft, model.StatusSubmitted, model.StatusEffective, model.StatusRejected} {
+		for name, u := range actors {
+			for _, action := range []string{"submit", "make_effective", "reject"} {
+				cr := reach(st)
+				err := f.s.Update(u.Username, func(tx *Tx) error {
+					_, err := tx.ActOnChangeRequest(f.scope(u), cr.ID, cr.Version, action, u, "a reason")
+					return err
+				})
+				from, ok := want[name][action]
+				ok = ok && from == st
+				switch {
+				case ok && err != nil:
+					t.Errorf("%s %s from %s: %v", name, action, st, err)
+				case !ok && err == nil:
+					t.Errorf("%s %s from %s: allowed", name, action, st)
+				case !ok && !errors.Is(err, model.ErrNotAllowed):
+					t.Errorf("%s %s from %s: %v", name, action, st, err)
+				}
+			}
+		}
+	}
+}
+
+func TestCreditHoldIndex(t *testing.T) {
+	f := newOrderFixture(t)
+	update(t, f.s, func(tx *Tx) error {
+		f.c1.CreditLimit = 10000
+		return tx.SaveCustomer(AdminScope(), f.c1)
+	})
+	held := f.placeOrder(t, f.d1b, true, LineInput{Code: "P1", Qty: qty(2)})
+	count := func(u *model.User) (n int) {
+		view(t, f.s, func(tx *Tx) error { n = tx.CountCreditHolds(f.scope(u)); return nil })
+		return
+	}
+	if !held.CreditHold || count(f.admin) != 1 || count(f.multi) != 1 || count(f.southViewer) != 0 {
+		t.Fatalf("holds: %v %d %d %d", held.CreditHold, count(f.admin), count(f.multi), count(f.southViewer))
+	}
+	f.as(t, f.multi, func(tx *Tx) error {
+		_, err := tx.ActOnOnlineOrder(f.scope(f.multi), held.ID, held.Version, "release_credit", f.multi, "")
+		return err
+	})
+	if count(f.admin) != 0 {
+		t.Fatal("released order still counted")
+	}
+}
+
+// TestOrderFiguresCheck: after a whole life cycle the integrity checks
+// (open orders, reserved stock, the credit-hold index) find nothing.
+func TestOrderFiguresCheck(t *testing.T) {
+	f := newOrderFixture(t)
+	update(t, f.s, func(tx *Tx) error {
+		f.c1.CreditLimit = 30000
+		return tx.SaveCustomer(AdminScope(), f.c1)
+	})
+	f.placeOrder(t, f.d1b, true, LineInput{Code: "P1", Qty: qty(2)})
+	held := f.placeOrder(t, f.d1b, true, LineInput{Code: "P1", Qty: qty(3)})
+	so := f.salesOrder(t, true)
+	six := qty(6)
+	cr := &model.ChangeRequest{SalesOrderID: so.ID, Lines: []model.ChangeLine{{Line: 1, NewQty: &six}}}
+	f.as(t, f.admin, func(tx *Tx) error {
+		if err := tx.SaveChangeRequest(AdminScope(), cr, f.admin, true); err != nil {
+			return err
+		}
+		_, err := tx.ActOnChangeRequest(AdminScope(), cr.ID, cr.Version, "make_effective", f.admin, "")
+		return err
+	})
+	if !held.CreditHold {
+		t.Fatal("no hold")
+	}
+	problems, err := f.s.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}

@@ -321,3 +321,9 @@ func (t *Tx) Disputes(sc Scope) ([]*model.Reconciliation, error) {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out, err
 }
+
+// ReconRecord returns the reconciliation record of a document the caller
+// has already read through its scope; nil when nothing was done yet.
+func (t *Tx) ReconRecord(kind model.DocType, cust, id uint64) *model.Reconciliation {
+	return t.reconOf(kind, cust, id)
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func (t *Tx) ActOnServiceRequest(sc Scope, u *model.User, id, version uint64, ac
 	old := r.Status
 	if err := model.ServiceRequestMachine.Apply(&r.Doc, action, u, note, t.Now); err != nil {
 		var ve *model.ValidationError
-		if ok := asValidation(err, &ve); ok {
+		if errors.As(err, &ve) {
 			return nil, model.Invalid("note", "err.reason_required")
 		}
 		return nil, err
@@ -188,12 +189,4 @@ func (t *Tx) emitServiceStatus(r *model.ServiceRequest, old model.Status) error 
 	p["link"] = "/service-requests/" + strconv.FormatUint(r.ID, 10)
 	return t.Emit(&model.OutboxMessage{Event: model.EventServiceRequestStatus, CustomerID: r.CustomerID,
 		DocType: model.DocServiceRequest, DocID: r.ID, DocNumber: r.Number, Params: p})
-}
-
-func asValidation(err error, target **model.ValidationError) bool {
-	v, ok := err.(*model.ValidationError)
-	if ok {
-		*target = v
-	}
-	return ok
 }

@@ -8,8 +8,8 @@
 // POST) the form body, tab-separated; wrk.lua cycles through the lines and
 // adds a fresh _idem token to every POST.
 //
-// Pages that do not exist yet in this build (the balance reports are probed
-// among several candidate paths) are reported and left out.
+// Pages that do not answer in this build (the balance reports, when the
+// reconciliation module is missing) are reported and left out.
 //
 //	go run ./bench/prepare -base http://127.0.0.1:18480 -customers 1000 -out /tmp/bench
 package main
@@ -192,19 +192,6 @@ func each(n int, list []*session, fn func(*session) error) error {
 	return first
 }
 
-// probe returns the first of the paths that s gets with 200, or "".
-func probe(s *session, paths []string) string {
-	for _, p := range paths {
-		if p == "" {
-			continue
-		}
-		if st, _, err := s.get(p); err == nil && st == http.StatusOK {
-			return p
-		}
-	}
-	return ""
-}
-
 type scenario struct {
 	name, method string
 	status       int
@@ -222,8 +209,7 @@ func main() {
 	warmup := flag.Int("warmup", 5, "orders each dealer submits before the measurements")
 	staffUsers := flag.String("staff", "admin,finance,service", "staff users (whole company)")
 	out := flag.String("out", ".", "folder for scenarios.tsv and the request files")
-	detail := flag.String("balance-detail", "/balances/detail,/balance-detail,/reports/balance-detail,/my/balance,/balances", "candidate paths of the dealer's balance detail")
-	summary := flag.String("balance-summary", "/balances,/balance-summary,/reports/balance-summary,/balances/summary", "candidate paths of the staff balance summary")
+	balances := flag.String("balances", "/balances", "the balance summary; a dealer's shows the link to its balance detail")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("prepare: ")
@@ -278,17 +264,37 @@ func main() {
 		add("dealer: order tracking (GET /tracking/online-orders/:id)", "GET", http.StatusOK, dealers,
 			func(s *session) string { return "/tracking/online-orders/" + strconv.FormatUint(s.lastOrder, 10) }, nil)
 	}
-	if p := probe(dealers[0], strings.Split(*detail, ",")); p != "" {
-		add("dealer: balance detail (GET "+p+")", "GET", http.StatusOK, dealers, fixed(p), nil)
+	// The balance detail: the link on the dealer's own balance summary.
+	details := map[*session]string{}
+	var mu sync.Mutex
+	_ = each(8, dealers, func(s *session) error {
+		st, body, err := s.get(*balances)
+		if err == nil && st == http.StatusOK {
+			if m := regexp.MustCompile(`href="(` + regexp.QuoteMeta(*balances) + `/\d+)[?"]`).FindStringSubmatch(body); m != nil {
+				mu.Lock()
+				details[s] = m[1]
+				mu.Unlock()
+			}
+		}
+		return nil
+	})
+	if len(details) == len(dealers) {
+		add("dealer: balance detail (GET "+*balances+"/:customer)", "GET", http.StatusOK, dealers, func(s *session) string { return details[s] }, nil)
 	} else {
-		log.Printf("skipped: dealer balance detail (none of %s answers 200 in this build)", *detail)
+		log.Printf("skipped: dealer balance detail (no link to it on %s for %d of %d dealers in this build)", *balances, len(dealers)-len(details), len(dealers))
 	}
 	add("staff: order desk list (GET /online-orders)", "GET", http.StatusOK, staff, fixed("/online-orders"), nil)
 	add("staff: sales order list (GET /sales-orders)", "GET", http.StatusOK, staff, fixed("/sales-orders"), nil)
-	if p := probe(staff[0], strings.Split(*summary, ",")); p != "" {
-		add("staff: balance summary (GET "+p+")", "GET", http.StatusOK, staff, fixed(p), nil)
+	var finance []*session // the staff who see balances
+	for _, s := range staff {
+		if st, _, err := s.get(*balances); err == nil && st == http.StatusOK {
+			finance = append(finance, s)
+		}
+	}
+	if len(finance) > 0 {
+		add("staff: balance summary (GET "+*balances+")", "GET", http.StatusOK, finance, fixed(*balances), nil)
 	} else {
-		log.Printf("skipped: staff balance summary (none of %s answers 200 in this build)", *summary)
+		log.Printf("skipped: staff balance summary (%s answers no staff user with 200 in this build)", *balances)
 	}
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {

@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The balance summary (账户余额汇总表, /balances) and the balance detail
+// (账户余额明细表, /balances/:cust): the formulas of SPEC §2.4 with an as-of
+// date, aging buckets, filters by org unit and customer, CSV/XLSX export.
+// Dealers see their own customer only (the scope); from the detail they
+// download the statement and (finance or manager) choose the monthly
+// e-mail.
+
+const (
+	tplBalances      = "recon/balances"
+	tplBalanceDetail = "recon/balance_detail"
+)
+
+func (h *Handler) registerBalances(r fiber.Router) {
+	r.Get("/balances", h.showBalances)
+	r.Get("/balances/:cust", h.showBalanceDetail)
+	r.Post("/balances/:cust/statement-setting", h.saveStatementSetting)
+}
+
+type balancesData struct {
+	List
+	Sum    *store.BalanceSummary
+	Orgs   []model.Node
+	Staff  bool
+	Labels [4]string
+}
+
+func (h *Handler) showBalances(c *fiber.Ctx) error {
+	if err := needRecon(c); err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	q := parseListQuery(c)
+	asOf, _ := model.ParseDate(q.Get("as_of"))
+	f := store.BalanceFilter{OrgUnitID: q.Uint("org"), Q: q.Q, AsOf: asOf, NonZero: q.Get("nonzero") == "1"}
+	d := &balancesData{Staff: sc.IsStaff(), Labels: model.AgingLabels}
+	err := h.store.View(func(t *store.Tx) error {
+		if sc.IsStaff() {
+			d.Orgs = t.OrgTree().Flatten()
+		}
+		p := store.Page{Offset: (q.PageNo - 1) * q.Size, Limit: q.Size}
+		if q.Export != "" {
+			p = store.Page{}
+		}
+		var err error
+		if d.Sum, err = t.BalanceSummary(sc, f, p); err != nil {
+			return err
+		}
+		d.List = List{Rows: d.Sum.Rows, Query: q, Pager: q.Pager(d.Sum.Count)}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if q.Export != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(d.Sum.Rows)+1)
+		row := func(code, name, org string, r *store.BalanceRow) []string {
+			return []string{code, name, org, r.Uninvoiced.Plain(), r.InvoicedReceivable.Plain(), r.ReceiptBalance.Plain(), r.Net().Plain(),
+				r.Aging.Buckets[0].Plain(), r.Aging.Buckets[1].Plain(), r.Aging.Buckets[2].Plain(), r.Aging.Buckets[3].Plain()}
+		}
+		tree := h.store.OrgTree()
+		for i := range d.Sum.Rows {
+			r := &d.Sum.Rows[i]
+			out = append(out, row(r.Customer.Code, r.Customer.Name, tree.Path(r.Customer.OrgUnitID), r))
+		}
+		out = append(out, row(h.i18n.T(l, "rc.totals"), "", "", &d.Sum.Totals))
+		return h.export(c, q.Export, "balance-summary-"+d.Sum.AsOf, []string{"rc.customer_code", "rc.customer", "rc.org_unit",
+			"rc.uninvoiced", "rc.invoiced_receivable", "rc.receipt_balance", "rc.net_position",
+			"rc.aging.0", "rc.aging.1", "rc.aging.2", "rc.aging.3"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplBalances, h.view(c, "rc.balances", d))
+}
+
+// ---- the detail ----
+
+type balanceDetailData struct {
+	Customer   *model.Customer
+	D          *model.Detail
+	From, To   string
+	Recon      map[string]model.Status // kind:id → state
+	Setting    *model.StatementSetting
+	CanSetting bool
+	Staff      bool
+	Labels     [4]string
+	Query      ListQuery
+}
+
+// State is a row's reconciliation state.
+func (d *balanceDetailData) State(r model.DetailRow) model.Status {
+	if s, ok := d.Recon[string(r.Kind)+":"+itoa(r.ID)]; ok {
+		return s
+	}
+	return model.ReconUnconfirmed
+}
+
+// DocPath is the reconciliation page of a row's document.
+func (d *balanceDetailData) DocPath(r model.DetailRow) string {
+	return "/reconciliation/" + store.ReconPath(r.Kind) + "/" + itoa(r.ID)
+}
+
+// loadBalanceDetail reads the customer of the route through the scope
+// (404) and its detail for the period of the query.
+func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
+	id, err := idParam(c, "cust")
+	if err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	sc := h.scope(c)
+	from, _ := model.ParseDate(c.Query("from"))
+	to, _ := model.ParseDate(c.Query("to"))
+	d := &balanceDetailData{From: from, To: to, Recon: map[string]model.Status{}, Staff: sc.IsStaff(), Labels: model.AgingLabels, Query: parseListQuery(c)}
+	err = h.store.View(func(t *store.Tx) error {
+		cu, err := t.Customer(sc, id)
+		if err != nil {
+			return err
+		}
+		d.Customer = cu
+		if d.D, err = t.BalanceDetail(sc, id, from, to); err != nil {
+			return err
+		}
+		for _, r := range d.D.Rows {
+			if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
+				d.Recon[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
+			}
+		}
+		d.Setting, err = t.StatementSetting(sc, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := needRecon(c); err != nil {
+		return nil, err
+	}
+	d.CanSetting, _ = model.CanReconcile(u, id)
+	return d, nil
+}
+
+func (h *Handler) showBalanceDetail(c *fiber.Ctx) error {
+	d, err := h.loadBalanceDetail(c)
+	if err != nil {
+		return err
+	}
+	if exp := c.Query("export"); exp != "" {
+		l := lang(c)
+		out := [][]string{{"", h.i18n.T(l, "rc.opening"), "", "", "", "", d.D.Opening.Plain(), ""}}
+		for _, r := range d.D.Rows {
+			rem := ""
+			if r.HasRemaining {
+				rem = r.Remaining.Plain()
+			}
+			kind := h.i18n.T(l, docKindKey(r.Kind))
+			if r.Red {
+				kind = h.i18n.T(l, "rc.red") + " " + kind
+			}
+			out = append(out, []string{r.Date, kind, r.Number, r.Amount.Plain(), rem, r.Effect.Plain(), r.Running.Plain(), h.i18n.T(l, "status."+string(d.State(r)))})
+		}
+		out = append(out, []string{"", h.i18n.T(l, "rc.closing"), "", "", "", "", d.D.Closing.Plain(), ""})
+		return h.export(c, exp, "balance-detail-"+d.Customer.Code, []string{"rc.date", "rc.doc_type", "rc.number", "rc.amount", "rc.remaining",
+			"rc.effect", "rc.running", "rc.recon_state"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplBalanceDetail, h.view(c, "rc.balance_detail", d))
+}
+
+// saveStatementSetting turns the customer's monthly statement e-mail on or
+// off (staff who reconcile, or the dealer's finance or manager users).
+func (h *Handler) saveStatementSetting(c *fiber.Ctx) error {
+	id, err := idParam(c, "cust")
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	sc := h.scope(c)
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		s, err := t.StatementSetting(sc, id)
+		if err != nil {
+			return err
+		}
+		s.MonthlyStatement = c.FormValue("monthly") == "1"
+		s.Version = formUint(c, "version")
+		return t.SaveStatementSetting(sc, u, s)
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.saved")
+	back := "/balances/" + itoa(id)
+	if q := c.FormValue("query"); q != "" && !strings.ContainsAny(q, "\r\n") {
+		back += "?" + q
+	}
+	return h.redirect(c, back)
+}

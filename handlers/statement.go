@@ -1,0 +1,222 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+	"dealerportal/views/pdf"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The statement (对账单): the balance detail of one customer and period as
+// an A4 PDF through the shared views/pdf layout (fonts embedded, parsed
+// once, drawn per text run so Chinese and Latin both print) — enterprise
+// header, customer details, opening balance, every document in date order
+// with its amount, remaining balance, running balance and confirmation
+// status, totals, closing balance, aging, page numbers — in the user's
+// language. Staff download it for customers in scope, dealers for their
+// own customer. A worker raises the monthly statement e-mail on the first
+// of each month for customers that chose it.
+
+const tplStatement = "recon/statement"
+
+func (h *Handler) registerStatements(r fiber.Router) {
+	r.Get("/statements", h.showStatementForm)
+	r.Get("/statements/:cust", h.downloadStatement)
+}
+
+type statementFormData struct {
+	Staff    bool
+	Customer *model.Customer
+	Code     string
+	From, To string
+	Periods  [][3]string // name, from, to
+}
+
+// showStatementForm picks the customer (staff) and period of a statement.
+func (h *Handler) showStatementForm(c *fiber.Ctx) error {
+	if err := needRecon(c); err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	d := &statementFormData{Staff: sc.IsStaff()}
+	err := h.store.View(func(t *store.Tx) error {
+		today := t.Today()
+		first := today[:8] + "01"
+		p, f, l := model.PreviousMonth(today)
+		d.Periods = [][3]string{{today[:7], first, today}, {p, f, l}}
+		p2, f2, l2 := model.PreviousMonth(f)
+		d.Periods = append(d.Periods, [3]string{p2, f2, l2})
+		d.From, d.To = f, l
+		if !sc.IsStaff() {
+			d.Customer, _ = t.Customer(sc, sc.CustomerID())
+			return nil
+		}
+		if code := strings.TrimSpace(c.Query("customer")); code != "" {
+			d.Code = code
+			d.Customer, _ = t.CustomerByCode(sc, code)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, tplStatement, h.view(c, "rc.statement", d))
+}
+
+// downloadStatement sends the statement PDF of customer :cust for
+// ?from=&to= (default: this month so far). A customer outside the scope is
+// a 404, whoever asks.
+func (h *Handler) downloadStatement(c *fiber.Ctx) error {
+	id, err := idParam(c, "cust")
+	if err != nil {
+		return err
+	}
+	sc := h.scope(c)
+	from, _ := model.ParseDate(c.Query("from"))
+	to, _ := model.ParseDate(c.Query("to"))
+	var cu *model.Customer
+	var d *model.Detail
+	states := map[string]model.Status{}
+	err = h.store.View(func(t *store.Tx) error {
+		var err error
+		if cu, err = t.Customer(sc, id); err != nil {
+			return err
+		}
+		if from == "" && to == "" {
+			to = t.Today()
+			from = to[:8] + "01"
+		}
+		if d, err = t.BalanceDetail(sc, id, from, to); err != nil {
+			return err
+		}
+		for _, r := range d.Rows {
+			if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
+				states[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := needRecon(c); err != nil {
+		return err
+	}
+	l := lang(c)
+	s := h.store.Settings()
+	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
+	out, err := pdf.Render(statementLayout(T, s, cu, d, states, time.Now()))
+	if err != nil {
+		return err
+	}
+	name := "statement-" + cu.Code + "-" + from + "-" + to + ".pdf"
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(name))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(out)
+}
+
+// statementLayout describes the statement of customer cu for detail d.
+// states holds the reconciliation state of documents by "kind:id" (absent:
+// unconfirmed). T translates catalog keys into the reader's language.
+func statementLayout(T func(string, ...any) string, s *model.Settings, cu *model.Customer, d *model.Detail, states map[string]model.Status, printed time.Time) *pdf.Layout {
+	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
+	period := d.From + " – " + d.To
+	if d.From == "" {
+		period = T("rc.from_start") + " – " + d.To
+	}
+	lay := &pdf.Layout{
+		Enterprise: s.EnterpriseName, Title: T("rc.statement_title"), Number: cu.Code,
+		Subtitle: T("rc.period") + " " + period,
+		Footer:   T("common.print_date") + " " + printed.In(s.Location()).Format("2006-01-02 15:04") + " · " + s.CurrencyCode,
+		Author:   s.EnterpriseName, Created: printed,
+	}
+	lay.Fields = pdf.Pairs(
+		T("rc.customer"), cu.Code+" "+cu.Name,
+		T("rc.tax_number"), cu.TaxNumber,
+		T("rc.address"), cu.Address,
+		T("rc.contact"), strings.TrimSpace(cu.Contact+" "+cu.Phone),
+		T("rc.period"), period,
+		T("rc.currency"), s.CurrencyCode+" ("+s.CurrencySymbol+")",
+	)
+	tbl := &pdf.Table{Caption: T("rc.documents"), Columns: []pdf.Column{
+		{Title: T("rc.date"), Width: 10.5}, {Title: T("rc.doc_type"), Width: 14}, {Title: T("rc.number"), Width: 17},
+		{Title: T("rc.amount"), Width: 12.5, Align: "R"}, {Title: T("rc.remaining"), Width: 12.5, Align: "R"},
+		{Title: T("rc.running"), Width: 13, Align: "R"}, {Title: T("rc.recon_state"), Width: 14},
+	}}
+	tbl.Rows = append(tbl.Rows, []string{"", T("rc.opening"), "", "", "", money(d.Opening), ""})
+	for _, r := range d.Rows {
+		kind := T(docKindKey(r.Kind))
+		if r.Red {
+			kind = T("rc.red") + " " + kind
+		}
+		rem := ""
+		if r.HasRemaining {
+			rem = money(r.Remaining)
+		}
+		st, ok := states[string(r.Kind)+":"+itoa(r.ID)]
+		if !ok {
+			st = model.ReconUnconfirmed
+		}
+		tbl.Rows = append(tbl.Rows, []string{r.Date, kind, r.Number, money(r.Amount), rem, money(r.Running), T("status." + string(st))})
+	}
+	tbl.Totals = []string{"", T("rc.closing"), "", "", "", money(d.Closing), ""}
+	lay.Blocks = append(lay.Blocks, tbl)
+	var totals []pdf.Field
+	totals = append(totals, pdf.Field{Label: T("rc.opening"), Value: money(d.Opening)})
+	for _, k := range []model.DocType{model.DocOutbound, model.DocInvoice, model.DocReceipt, model.DocAdvanceReceipt, model.DocRefund} {
+		totals = append(totals, pdf.Field{Label: T("rc.total_of", "kind", T(docKindKey(k))), Value: money(d.Totals[k])})
+	}
+	totals = append(totals, pdf.Field{Label: T("rc.closing"), Value: money(d.Closing)},
+		pdf.Field{Label: T("rc.uninvoiced"), Value: money(d.Position.Uninvoiced)},
+		pdf.Field{Label: T("rc.invoiced_receivable"), Value: money(d.Position.InvoicedReceivable)},
+		pdf.Field{Label: T("rc.receipt_balance"), Value: money(d.Position.ReceiptBalance)})
+	lay.Blocks = append(lay.Blocks, &pdf.Paragraph{Text: T("rc.totals"), Bold: true}, &pdf.Fields{Items: totals, Cols: 2})
+	aging := &pdf.Table{Caption: T("rc.aging_title"), Columns: []pdf.Column{
+		{Title: T("rc.days", "range", model.AgingLabels[0]), Width: 1, Align: "R"}, {Title: T("rc.days", "range", model.AgingLabels[1]), Width: 1, Align: "R"},
+		{Title: T("rc.days", "range", model.AgingLabels[2]), Width: 1, Align: "R"}, {Title: T("rc.days", "range", model.AgingLabels[3]), Width: 1, Align: "R"},
+		{Title: T("rc.invoiced_receivable"), Width: 1, Align: "R"},
+	}}
+	b := d.Aging.Buckets
+	aging.Rows = [][]string{{money(b[0]), money(b[1]), money(b[2]), money(b[3]), money(d.Aging.Total())}}
+	lay.Blocks = append(lay.Blocks, aging,
+		&pdf.Paragraph{Text: T("rc.statement_note")},
+		pdf.Spacer(6), pdf.Signatures{T("rc.sign_enterprise"), T("rc.sign_customer")})
+	return lay
+}
+
+// ---- the monthly e-mail ----
+
+// startMonthlyStatements checks every hour whether it is the first of the
+// month in the enterprise's zone and, if so, raises the monthly statement
+// event for every customer that chose it (store.Tx.EmitMonthlyStatements:
+// once per customer and month, however often it runs).
+func (h *Handler) startMonthlyStatements(ctx context.Context, wg *sync.WaitGroup) {
+	every(ctx, wg, time.Hour, func() { h.runMonthlyStatements(false) })
+}
+
+// runMonthlyStatements raises the month's statements when today is the
+// first (or always, with force) and returns how many it raised.
+func (h *Handler) runMonthlyStatements(force bool) int {
+	n := 0
+	err := h.store.Update("system", func(t *store.Tx) error {
+		if !force && !strings.HasSuffix(t.Today(), "-01") {
+			return nil
+		}
+		var err error
+		n, err = t.EmitMonthlyStatements()
+		return err
+	})
+	if err != nil {
+		h.log.Error("monthly statements", "err", err)
+	} else if n > 0 {
+		h.log.Info("monthly statements raised", "count", n)
+	}
+	return n
+}

@@ -1,0 +1,239 @@
+package handlers
+
+import (
+	"strings"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Write-offs (核销) and reversal (反核销), staff only: /write-offs lists the
+// write-off records in scope (filters: customer, dates, in force or
+// reversed); with a customer chosen it also shows that customer's open
+// sources (receipts, advance receipts, red-invoice credit) and open
+// invoices, a form to write off by hand and a button to write off
+// automatically, oldest first. Each record can be reversed exactly.
+
+const tplWriteOffs = "recon/writeoffs"
+
+func (h *Handler) registerWriteOffs(r fiber.Router) {
+	r.Get("/write-offs", h.showWriteOffs)
+	r.Post("/write-offs", h.createWriteOff)
+	r.Post("/write-offs/auto", h.autoWriteOff)
+	r.Post("/write-offs/:id/reverse", h.reverseWriteOff)
+}
+
+type writeOffRow struct {
+	*model.WriteOff
+	Customer string
+}
+
+type writeOffData struct {
+	List
+	Customer *model.Customer
+	Sources  []openChoice
+	Invoices []openChoice
+	CanWrite bool
+	Token    string
+	Amount   string
+	// WriteOffs is the page's rows again, for the shared rows template.
+	WriteOffs []*model.WriteOff
+}
+
+// writeOffCustomer is the customer named by customer_id or customer (a
+// code), through the scope; nil when none is named.
+func (h *Handler) writeOffCustomer(c *fiber.Ctx, t *store.Tx) (*model.Customer, error) {
+	cu, _, err := h.invoiceCustomer(c, t)
+	return cu, err
+}
+
+func (h *Handler) writeOffPage(c *fiber.Ctx) (*writeOffData, error) {
+	u := currentUser(c)
+	sc := h.scope(c)
+	q := parseListQuery(c)
+	d := &writeOffData{CanWrite: u.Can(model.PermReconcile), Token: formToken(c)}
+	err := h.store.View(func(t *store.Tx) error {
+		cu, err := h.writeOffCustomer(c, t)
+		if err != nil {
+			return err
+		}
+		if err := need(c, model.PermViewRecon); err != nil {
+			return err
+		}
+		f := store.WriteOffFilter{From: q.Get("from"), To: q.Get("to"), Active: q.Get("state") == "active", Reversed: q.Get("state") == "reversed"}
+		if cu != nil {
+			d.Customer, f.CustomerID = cu, cu.ID
+			d.Invoices = openInvoiceChoices(t, sc, cu.ID, nil)
+			d.Sources = openSourceChoices(t, sc, cu.ID, c.FormValue("source"))
+			items, _ := t.OpenItems(sc, cu.ID, model.DocInvoice)
+			for _, it := range items {
+				if it.Amount >= 0 {
+					continue
+				}
+				if inv, err := t.Invoice(sc, it.ID); err == nil {
+					d.Sources = append(d.Sources, openChoice{Value: "IV:" + itoa(it.ID), Number: inv.Number, Date: it.Date, Open: -it.Amount})
+				}
+			}
+		}
+		ws, total, err := t.ListWriteOffs(sc, f, q.Page())
+		if err != nil {
+			return err
+		}
+		cn := custLabels{}
+		rows := make([]writeOffRow, len(ws))
+		for i, w := range ws {
+			rows[i] = writeOffRow{WriteOff: w, Customer: cn.get(t, sc, w.CustomerID)}
+		}
+		d.WriteOffs = ws
+		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		return nil
+	})
+	return d, err
+}
+
+func (h *Handler) showWriteOffs(c *fiber.Ctx) error {
+	d, err := h.writeOffPage(c)
+	if err != nil {
+		return err
+	}
+	q := d.Query
+	if q.Export != "" {
+		l := lang(c)
+		out := [][]string{}
+		for _, r := range d.Rows.([]writeOffRow) {
+			state := h.i18n.T(l, "rc.in_force")
+			if r.Reversed {
+				state = h.i18n.T(l, "rc.reversed") + " " + r.ReversedDate + " " + r.ReversedBy
+			}
+			out = append(out, []string{r.Date, r.Customer, r.SourceNo, r.InvoiceNo, r.Amount.Plain(), r.By, state})
+		}
+		return h.export(c, q.Export, "write-offs", []string{"rc.wo_date", "rc.customer", "rc.source", "rc.invoice", "rc.amount", "rc.recon_by", "rc.status"}, out)
+	}
+	return h.render(c, fiber.StatusOK, tplWriteOffs, h.view(c, "rc.writeoffs", d))
+}
+
+// createWriteOff writes off by hand: source, invoice and amount, once per
+// form token.
+func (h *Handler) createWriteOff(c *fiber.Ctx) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	var cust uint64
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		cu, err := h.writeOffCustomer(c, t)
+		if err != nil {
+			return err
+		}
+		if cu == nil {
+			return fiber.ErrNotFound
+		}
+		cust = cu.ID
+		if err := need(c, model.PermReconcile); err != nil {
+			return err
+		}
+		kind, id := parseSource(c.FormValue("source"))
+		ve := &model.ValidationError{}
+		if id == 0 {
+			ve.Add("source", "err.required", nil)
+		}
+		inv := formUint(c, "invoice")
+		if inv == 0 {
+			ve.Add("invoice", "err.required", nil)
+		}
+		amount, err := model.ParseMoney(c.FormValue("amount"))
+		if err != nil {
+			ve.Add("amount", "err.money", nil)
+		}
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		_, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
+			w, err := t.ApplyWriteOff(sc, u, cu.ID, store.WriteOffSource{Kind: kind, ID: id}, inv, amount, false)
+			if err != nil {
+				return 0, err
+			}
+			return w.ID, nil
+		})
+		return err
+	})
+	if err != nil {
+		d, perr := h.writeOffPage(c)
+		if perr != nil {
+			return perr
+		}
+		d.Amount = c.FormValue("amount")
+		return h.formError(c, err, tplWriteOffs, h.view(c, "rc.writeoffs", d))
+	}
+	h.setFlash(c, "flash.written_off")
+	return h.redirect(c, "/write-offs?customer_id="+itoa(cust))
+}
+
+// autoWriteOff writes off everything open of a customer, oldest first.
+func (h *Handler) autoWriteOff(c *fiber.Ctx) error {
+	u := currentUser(c)
+	sc := h.scope(c)
+	var cust uint64
+	var n int
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		cu, err := h.writeOffCustomer(c, t)
+		if err != nil {
+			return err
+		}
+		if cu == nil {
+			return fiber.ErrNotFound
+		}
+		cust = cu.ID
+		if err := need(c, model.PermReconcile); err != nil {
+			return err
+		}
+		made, err := t.AutoWriteOff(sc, u, cu.ID, nil, nil)
+		n = len(made)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		h.setFlash(c, "flash.nothing_written_off")
+	} else {
+		h.setFlash(c, "flash.written_off")
+	}
+	return h.redirect(c, "/write-offs?customer_id="+itoa(cust))
+}
+
+// reverseWriteOff undoes one write-off exactly and goes back where the user
+// came from (the write-off list, an invoice, a receipt).
+func (h *Handler) reverseWriteOff(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	sc := h.scope(c)
+	var w *model.WriteOff
+	if err := h.store.View(func(t *store.Tx) (err error) { w, err = t.WriteOff(sc, id); return err }); err != nil {
+		return err
+	}
+	if err := need(c, model.PermReconcile); err != nil {
+		return err
+	}
+	err = h.store.Update(u.Username, func(t *store.Tx) error {
+		_, err := t.ReverseWriteOff(sc, u, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "flash.write_off_reversed")
+	back := c.Get("Referer")
+	if i := strings.Index(back, "://"); i >= 0 {
+		if j := strings.Index(back[i+3:], "/"); j >= 0 {
+			back = back[i+3+j:]
+		}
+	}
+	if !reconBackOK(back) {
+		back = "/write-offs?customer_id=" + itoa(w.CustomerID)
+	}
+	return h.redirect(c, back)
+}
