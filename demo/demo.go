@@ -109,6 +109,9 @@ func FirstStart(st *store.Store, o Options) ([]Login, error) {
 	if err := seedOrdering(st, w); err != nil {
 		return nil, fmt.Errorf("ordering: %w", err)
 	}
+	if err := seedReconciliation(st, w); err != nil {
+		return nil, fmt.Errorf("reconciliation: %w", err)
+	}
 	return logins, nil
 }
 

@@ -40,6 +40,7 @@ func run(args []string, out io.Writer) error {
 	nOrders := fs.Int("orders", 0, "number of sales orders to generate with their notices, outbounds and returns (needs products: 300 when --products is 0)")
 	nChannel := fs.Int("channel", 0, "number of opportunities, cross-territory complaints and service requests each (channel management; product lines need --entries)")
 	nStocktakes := fs.Int("stocktakes", 0, "number of customers that get two stocktakes a month apart (channel inventory; needs --entries)")
+	recon := fs.Bool("reconciliation", false, "invoice the generated outbounds, record receipts, advance receipts and refunds, write off and confirm (reconciliation; needs --orders)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: portal demo [flags]\n\nFills a fresh database with the demo org tree and staff and generated dealers at volume.\nEvery user's password is %s.\n\nFlags:\n", DemoPassword)
 		fs.PrintDefaults()
@@ -129,6 +130,9 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := volumeChannel(st, w, *seed, *nCust, *nChannel, *nStocktakes, out); err != nil {
 		return fmt.Errorf("channel: %w", err)
+	}
+	if err := volumeRecon(st, w, *seed, *recon && *nOrders > 0, out); err != nil {
+		return fmt.Errorf("reconciliation: %w", err)
 	}
 	fmt.Fprintf(out, "Done in %.1fs: %d org units, %d customer groups, %d staff, %d customers, %d locations, %d dealer users.\n",
 		time.Since(start).Seconds(), len(w.org), len(w.groups), len(w.staff), *nCust, *nCust**nLocs, *nCust**nUsers)

@@ -214,4 +214,5 @@ func TestDealerStocktakesSellThrough(t *testing.T) {
 	if err != nil || w <= 0 || w > 390 {
 		t.Errorf("chart width on a phone: %v %v", w, err)
 	}
+	b.screenshot("dealer-channel-report-phone")
 }

@@ -107,6 +107,22 @@ func (h *Handler) channelCustomerFor(c *fiber.Ctx, t *store.Tx, field string) (*
 	return cu, nil
 }
 
+// formCustomer is the customer a channel form is for: the document's, a
+// dealer's own, or the one whose code staff typed (0 when none in scope).
+func formCustomer(t *store.Tx, sc store.Scope, u *model.User, docCustomer uint64, code string) uint64 {
+	switch {
+	case docCustomer != 0:
+		return docCustomer
+	case !u.IsStaff():
+		return u.CustomerID
+	case strings.TrimSpace(code) != "":
+		if cu, err := t.CustomerByCode(sc, strings.TrimSpace(code)); err == nil {
+			return cu.ID
+		}
+	}
+	return 0
+}
+
 // channelCustomerFilter narrows a staff list to the customer whose code is in
 // the "customer" filter; ok is false when the code matches nobody in scope.
 func channelCustomerFilter(t *store.Tx, sc store.Scope, q ListQuery) (id uint64, ok bool) {

@@ -266,7 +266,7 @@ func (h *Handler) sellThroughChart(l string, bars []chartBar) template.HTML {
 	esc := template.HTMLEscapeString
 	var b strings.Builder
 	title := h.i18n.T(l, "rep.chart_title")
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg" font-family="system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif" font-size="12">`, width, height)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg" font-family="system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif" font-size="13">`, width, height)
 	fmt.Fprintf(&b, `<title id="chart-title">%s</title>`, esc(title))
 	for i, bar := range bars {
 		y := rowH * float64(i)

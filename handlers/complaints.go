@@ -118,10 +118,7 @@ func (h *Handler) complaintFormView(c *fiber.Ctx, cp *model.Complaint, code stri
 		d.ProductCode = v
 	}
 	err := h.store.View(func(t *store.Tx) error {
-		cust := cp.CustomerID
-		if cust == 0 && !u.IsStaff() {
-			cust = u.CustomerID
-		}
+		cust := formCustomer(t, h.scope(c), u, cp.CustomerID, d.CustomerCode)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
 				d.CustomerCode = cu.Code

@@ -491,6 +491,9 @@ var badgeClass = map[string]string{
 	"inactive": "bad", "disabled": "bad", "rejected": "bad", "dead": "bad", "void": "bad",
 	"draft": "warn", "submitted": "warn", "pending": "warn",
 	"sent": "ok", "scheduled": "warn", "invalid": "bad",
+	// Channel documents.
+	"accepted": "ok", "won": "ok", "handled": "ok", "resolved": "ok", "recorded": "ok",
+	"new": "warn", "in_progress": "warn", "needs_info": "warn", "lost": "bad", "expired": "",
 }
 
 // Badge renders a status as a coloured badge with its translated text

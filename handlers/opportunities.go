@@ -154,10 +154,7 @@ func (h *Handler) opportunityFormView(c *fiber.Ctx, o *model.Opportunity, rows [
 		d.Rows = blankRows(opportunityRows(o), 3)
 	}
 	err := h.store.View(func(t *store.Tx) error {
-		cust := o.CustomerID
-		if cust == 0 && !u.IsStaff() {
-			cust = u.CustomerID
-		}
+		cust := formCustomer(t, h.scope(c), u, o.CustomerID, d.CustomerCode)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
 				d.CustomerCode = cu.Code

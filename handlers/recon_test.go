@@ -417,6 +417,7 @@ func TestStatementPDF(t *testing.T) {
 	_ = e.st.View(func(tx *store.Tx) (err error) { d, err = tx.BalanceDetail(store.AdminScope(), e.ids["customer:C1"], "2026-03-01", "2026-03-31"); return err })
 	a := e.login("admin")
 	text := pdfText(t, []byte(a.get(path).Body))
+	t.Logf("statement:\n%s", text)
 	if !strings.Contains(text, "¥"+d.Closing.String()) {
 		t.Errorf("closing %s not in the statement:\n%s", d.Closing, text)
 	}
@@ -502,4 +503,11 @@ func TestMonthlyStatements(t *testing.T) {
 	if !found {
 		t.Fatal("no monthly statement event")
 	}
+}
+
+// reconScopeReplacer fills the reconciliation placeholders of the scope
+// matrix with the target customer's documents.
+func reconScopeReplacer(e *testEnv, target string) []string {
+	return []string{"{rciv}", e.id("rc.iv:" + target), "{rcrc}", e.id("rc.rc:" + target), "{rcar}", e.id("rc.ar:" + target),
+		"{rcrf}", e.id("rc.rf:" + target), "{rcwo}", e.id("rc.wo:" + target)}
 }

@@ -148,6 +148,50 @@ var scopeMatrix = []scopeRoute{
 	{"POST", "/comments/OO/{oo}"},
 	{"POST", "/comments/SO/{so}"},
 	{"POST", "/comments/CR/{cr}"},
+	// Reconciliation (reconFixture, reconScopeReplacer): the target
+	// customer's posted invoice {rciv}, posted receipt {rcrc}, draft advance
+	// receipt {rcar} and refund {rcrf}, write-off {rcwo}, its outbound
+	// {shob}; the customer itself for forms, balances and the statement PDF.
+	{"GET", "/invoices/{rciv}"},
+	{"GET", "/invoices/{rciv}/print"},
+	{"GET", "/invoices/{rciv}/print?format=pdf"},
+	{"POST", "/invoices/{rciv}/audit"},
+	{"POST", "/invoices/{rciv}/unaudit"},
+	{"POST", "/invoices/{rciv}/delete"},
+	{"GET", "/invoices/new?ob={shob}"},
+	{"GET", "/invoices/new?customer_id={cust}"},
+	{"POST", "/invoices?customer_id={cust}"},
+	{"POST", "/invoices?ob={shob}"},
+	{"GET", "/receipts/{rcrc}"},
+	{"GET", "/receipts/{rcrc}/print"},
+	{"POST", "/receipts/{rcrc}/unaudit"},
+	{"GET", "/advance-receipts/{rcar}"},
+	{"GET", "/advance-receipts/{rcar}/edit"},
+	{"POST", "/advance-receipts/{rcar}"},
+	{"POST", "/advance-receipts/{rcar}/audit"},
+	{"POST", "/advance-receipts/{rcar}/delete"},
+	{"GET", "/refunds/{rcrf}"},
+	{"POST", "/refunds/{rcrf}/audit"},
+	{"GET", "/receipts/new?customer_id={cust}"},
+	{"POST", "/receipts?customer_id={cust}"},
+	{"POST", "/refunds?customer_id={cust}"},
+	{"GET", "/reconciliation/outbounds/{shob}"},
+	{"POST", "/reconciliation/outbounds/{shob}/confirm"},
+	{"GET", "/reconciliation/invoices/{rciv}"},
+	{"POST", "/reconciliation/invoices/{rciv}/confirm"},
+	{"POST", "/reconciliation/invoices/{rciv}/cancel"},
+	{"POST", "/reconciliation/invoices/{rciv}/dispute"},
+	{"GET", "/reconciliation/receipts/{rcrc}"},
+	{"POST", "/reconciliation/receipts/{rcrc}/confirm"},
+	{"GET", "/write-offs?customer_id={cust}"},
+	{"POST", "/write-offs?customer_id={cust}"},
+	{"POST", "/write-offs/auto?customer_id={cust}"},
+	{"POST", "/write-offs/{rcwo}/reverse"},
+	{"GET", "/balances/{cust}"},
+	{"GET", "/balances/{cust}?export=csv"},
+	{"POST", "/balances/{cust}/statement-setting"},
+	{"GET", "/statements/{cust}"},
+	{"GET", "/statements/{cust}?from=2026-01-01&to=2026-12-31"},
 }
 
 // scopeActors are users who must not see the target customer's data, each
@@ -183,6 +227,7 @@ func TestScopeMatrix(t *testing.T) {
 	shippingFixture(t, e)
 	ordersFixture(t, e)
 	channelFixture(t, e)
+	reconFixture(t, e)
 	for _, a := range scopeActors {
 		c := e.login(a.user)
 		c.get("/")
@@ -200,6 +245,7 @@ func TestScopeMatrix(t *testing.T) {
 				continue
 			}
 			path := strings.NewReplacer(channelScopeReplacer(e, a.target)...).Replace(repl.Replace(r.path))
+			path = strings.NewReplacer(reconScopeReplacer(e, a.target)...).Replace(path)
 			if strings.Contains(path, "{") {
 				t.Errorf("%s: placeholder not filled (a 404 that proves nothing)", path)
 				continue

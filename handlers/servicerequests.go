@@ -113,10 +113,7 @@ func (h *Handler) serviceFormView(c *fiber.Ctx, r *model.ServiceRequest, code st
 		d.ProductCode = v
 	}
 	err := h.store.View(func(t *store.Tx) error {
-		cust := r.CustomerID
-		if cust == 0 && !u.IsStaff() {
-			cust = u.CustomerID
-		}
+		cust := formCustomer(t, h.scope(c), u, r.CustomerID, d.CustomerCode)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
 				d.CustomerCode = cu.Code

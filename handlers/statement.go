@@ -146,9 +146,9 @@ func statementLayout(T func(string, ...any) string, s *model.Settings, cu *model
 		T("rc.currency"), s.CurrencyCode+" ("+s.CurrencySymbol+")",
 	)
 	tbl := &pdf.Table{Caption: T("rc.documents"), Columns: []pdf.Column{
-		{Title: T("rc.date"), Width: 10.5}, {Title: T("rc.doc_type"), Width: 14}, {Title: T("rc.number"), Width: 17},
+		{Title: T("rc.date"), Width: 12}, {Title: T("rc.doc_type"), Width: 13}, {Title: T("rc.number"), Width: 17},
 		{Title: T("rc.amount"), Width: 12.5, Align: "R"}, {Title: T("rc.remaining"), Width: 12.5, Align: "R"},
-		{Title: T("rc.running"), Width: 13, Align: "R"}, {Title: T("rc.recon_state"), Width: 14},
+		{Title: T("rc.running"), Width: 13, Align: "R"}, {Title: T("rc.confirm_col"), Width: 13.5},
 	}}
 	tbl.Rows = append(tbl.Rows, []string{"", T("rc.opening"), "", "", "", money(d.Opening), ""})
 	for _, r := range d.Rows {

@@ -130,15 +130,7 @@ func (h *Handler) stocktakeFormView(c *fiber.Ctx, s *model.Stocktake, rows []cha
 		d.Rows = blankRows(stocktakeRows(s), 5)
 	}
 	err := h.store.View(func(t *store.Tx) error {
-		cust := s.CustomerID
-		if cust == 0 && !u.IsStaff() {
-			cust = u.CustomerID
-		}
-		if cust == 0 && code != "" {
-			if cu, err := t.CustomerByCode(h.scope(c), code); err == nil {
-				cust = cu.ID
-			}
-		}
+		cust := formCustomer(t, h.scope(c), u, s.CustomerID, code)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
 				d.CustomerCode = cu.Code

@@ -75,6 +75,9 @@ func (t *Tx) SaveComplaint(sc Scope, u *model.User, c *model.Complaint) error {
 	if err != nil {
 		return err
 	}
+	if old.Version != c.Version {
+		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt.Format("2006-01-02 15:04")}
+	}
 	if old.Status != c.Status {
 		return model.ErrNotAllowed
 	}

@@ -81,6 +81,9 @@ func (t *Tx) SaveOpportunity(sc Scope, u *model.User, o *model.Opportunity) erro
 	if err != nil {
 		return err
 	}
+	if old.Version != o.Version {
+		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt.Format("2006-01-02 15:04")}
+	}
 	if old.Status != o.Status || old.CustomerID != o.CustomerID {
 		return model.ErrNotAllowed
 	}

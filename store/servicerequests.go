@@ -67,6 +67,9 @@ func (t *Tx) SaveServiceRequest(sc Scope, u *model.User, r *model.ServiceRequest
 	if err != nil {
 		return err
 	}
+	if old.Version != r.Version {
+		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt.Format("2006-01-02 15:04")}
+	}
 	if old.Status != r.Status {
 		return model.ErrNotAllowed
 	}
