@@ -7,7 +7,7 @@
 # each also as a ratio to a bare Fiber route rendering a 50-row html/template
 # table (bench/baseline), measured in the same run. Results: docs/PERFORMANCE.md.
 #
-#   bench/load.sh                                   # documented size, ~5 min
+#   bench/load.sh                                   # documented size, ~7 min
 #   CUSTOMERS=200 PRODUCTS=2000 ENTRIES=300 ORDERS=1000 DURATION=3s bench/load.sh   # quick
 #
 # Environment (defaults):

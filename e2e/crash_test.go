@@ -154,7 +154,6 @@ type crashDealer struct {
 	client *http.Client
 	code   string // the product it orders
 	qty    string
-	loc    string
 
 	baseline map[uint64]bool   // orders present before the test
 	byToken  map[string]uint64 // _idem token → the order it made

@@ -56,6 +56,22 @@ func (b *browser) rcFetch(path string) (int, string, []byte) {
 	return int(res[0].(float64)), res[1].(string), body
 }
 
+// rcWaitGone waits until nothing matches css (the page has moved on).
+func (b *browser) rcWaitGone(css string) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+quoteJS(css)+`).length`))
+		if err == nil && n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s never went away", css)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // rcEval runs JavaScript that returns a string.
 func (b *browser) rcEval(js string) string {
 	b.t.Helper()
@@ -111,6 +127,7 @@ func TestReconciliationFlow(t *testing.T) {
 	d.run(chromedp.WaitVisible(chromedp.CSS(`#recon-list`)))
 	ob := d.rcEval(`document.querySelector('#recon-list form[action$="/confirm"]').getAttribute('action')`)
 	d.run(chromedp.Click(chromedp.CSS(`#recon-list form[action$="/confirm"] button`)))
+	d.rcWaitGone(`#recon-list form[action="` + ob + `"]`)
 	d.open(strings.TrimSuffix(ob, "/confirm"))
 	d.run(chromedp.WaitVisible(chromedp.CSS(`#recon-state .badge.ok`)))
 

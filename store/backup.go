@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Backup writes a consistent copy of the whole database to w from one read
@@ -89,7 +90,7 @@ func VerifyFile(path string) (err error) {
 	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return ErrLocked
 		}
 		return fmt.Errorf("not a readable database: %w", err)
@@ -128,7 +129,7 @@ func Restore(src, dst string) (aside string, err error) {
 		// Holding the lock proves nobody else does, and keeps it so until we are done.
 		db, err := bolt.Open(dst, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond})
 		if err != nil {
-			if errors.Is(err, bolt.ErrTimeout) {
+			if errors.Is(err, berrors.ErrTimeout) {
 				return "", ErrLocked
 			}
 			// A damaged current file may still be replaced.

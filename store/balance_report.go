@@ -168,8 +168,9 @@ func reconLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) 
 
 // customerLedger reads everything posted for one customer: the summaries
 // of its audited outbounds, invoices and receipt documents and its
-// write-offs; with full, also which outbounds each invoice took from and
-// which receipts each refund paid back (decoding those documents).
+// write-offs; with full, also which outbounds each invoice took from (the
+// invoicing index) and which receipts each refund paid back (decoding the
+// refunds, which are few).
 func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 	l := &model.Ledger{}
 	prefix := itob(cust)
@@ -181,7 +182,7 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 		main := t.b(b.main)
 		c := t.b(b.cust).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			s := model.DocSummary{}
+			s := ledgerSummary{}
 			if err := json.Unmarshal(v, &s); err != nil {
 				return nil, err
 			}
@@ -193,14 +194,6 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 				continue
 			}
 			switch kind {
-			case model.DocInvoice:
-				inv := &model.Invoice{}
-				if err := getJSON(main, k, inv); err != nil {
-					return nil, err
-				}
-				for _, ln := range inv.Lines {
-					l.Invoicing = append(l.Invoicing, model.LedgerInvoicing{InvoiceID: inv.ID, OutboundID: ln.OutboundID, Amount: ln.Amount})
-				}
 			case model.DocRefund:
 				r := &model.ReceiptDoc{}
 				if err := getJSON(main, k, r); err != nil {
@@ -211,6 +204,11 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 				}
 			}
 		}
+	}
+	if full {
+		t.eachInvoicing(cust, func(inv, ob uint64, m model.Money) {
+			l.Invoicing = append(l.Invoicing, model.LedgerInvoicing{InvoiceID: inv, OutboundID: ob, Amount: m})
+		})
 	}
 	ws, err := t.customerWriteOffs(cust)
 	if err != nil {
@@ -224,6 +222,17 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 		l.WriteOffs = append(l.WriteOffs, lw)
 	}
 	return l, nil
+}
+
+// ledgerSummary is the part of a model.DocSummary the ledger reads (the
+// search text is skipped, not copied).
+type ledgerSummary struct {
+	ID     uint64       `json:"i"`
+	Number string       `json:"n"`
+	Status model.Status `json:"s"`
+	Date   string       `json:"d"`
+	Amount model.Money  `json:"a"`
+	Flag   string       `json:"f"`
 }
 
 // BalanceDetail returns the balance detail of customer cust for [from, to]

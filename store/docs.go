@@ -161,7 +161,29 @@ func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummar
 	if err := t.b(b.all).Put(itob(s.ID), sum); err != nil {
 		return err
 	}
-	return putJSON(t.b(b.main), k, d)
+	if err := putJSON(t.b(b.main), k, d); err != nil {
+		return err
+	}
+	return t.runDocHooks(kind, s.CustomerID, s.ID, d)
+}
+
+// DocHook keeps a module's own index of a document type in step with the
+// stored documents: it runs in the writing transaction after every insert
+// or update (d set) and delete (d nil) of that type.
+type DocHook func(t *Tx, cust, id uint64, d model.Document) error
+
+var docHooks = map[model.DocType][]DocHook{}
+
+// RegisterDocHook adds a hook for kind; call it from init or a package var.
+func RegisterDocHook(kind model.DocType, h DocHook) { docHooks[kind] = append(docHooks[kind], h) }
+
+func (t *Tx) runDocHooks(kind model.DocType, cust, id uint64, d model.Document) error {
+	for _, h := range docHooks[kind] {
+		if err := h(t, cust, id, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteDoc removes a document (only drafts should be deletable: the caller
@@ -191,7 +213,7 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 			return err
 		}
 	}
-	return nil
+	return t.runDocHooks(kind, old.CustomerID, id, nil)
 }
 
 func countKey(cust uint64, st model.Status) []byte { return append(itob(cust), st...) }

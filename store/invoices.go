@@ -20,6 +20,39 @@ import (
 
 var docInvoice = RegisterDocType(model.DocInvoice)
 
+// bInvoicing: customerID|invoiceID → (outboundID, amount) pairs, 16 bytes
+// each, for every posted invoice: what the balance detail needs to know of
+// an invoice (which outbounds it takes from) without decoding it.
+var bInvoicing = []byte("recon_invoicing")
+
+func init() { allBuckets = append(allBuckets, bInvoicing) }
+
+// putInvoicing records (or, for an unposted invoice, forgets) what a posted
+// invoice takes from each outbound.
+func (t *Tx) putInvoicing(inv *model.Invoice) error {
+	k := key(inv.CustomerID, inv.ID)
+	if !inv.Posted() {
+		return t.b(bInvoicing).Delete(k)
+	}
+	v := make([]byte, 0, 16*len(inv.Lines))
+	for _, l := range inv.Lines {
+		v = append(append(v, itob(l.OutboundID)...), itob(uint64(l.Amount))...)
+	}
+	return t.b(bInvoicing).Put(k, v)
+}
+
+// eachInvoicing calls fn for every pair of a customer's posted invoices.
+func (t *Tx) eachInvoicing(cust uint64, fn func(invoice, outbound uint64, amount model.Money)) {
+	prefix := itob(cust)
+	c := t.b(bInvoicing).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		inv := btoi(k[8:])
+		for i := 0; i+16 <= len(v); i += 16 {
+			fn(inv, btoi(v[i:]), model.Money(int64(btoi(v[i+8:]))))
+		}
+	}
+}
+
 // InvoiceLineRef names an outbound line: the outbound and the line's No.
 type InvoiceLineRef struct {
 	OutboundID uint64
@@ -343,6 +376,9 @@ func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money) error {
 		return err
 	}
 	inv.Totals = sumInvoice(inv.Lines)
+	if err := t.putInvoicing(inv); err != nil {
+		return err
+	}
 	for _, id := range order {
 		if err := t.UpdateDoc(sc, docOutbound, obs[id]); err != nil {
 			return err

@@ -357,7 +357,7 @@ func verifyReconciliation(t *Tx) []string {
 	// The open-items index.
 	_ = t.b(bReconOpen).ForEach(func(k, v []byte) error {
 		got := OpenItem{}
-		_ = json.Unmarshal(v, &got)
+		got.Amount, got.Date = decodeOpen(v)
 		want, ok := wantOpen[string(k)]
 		delete(wantOpen, string(k))
 		if !ok || want.Date != got.Date || want.Amount != got.Amount {
@@ -370,6 +370,28 @@ func verifyReconciliation(t *Tx) []string {
 		add("open item %s %d of customer %d missing (%s on %s)", kb[8:10], btoi(kb[10:]), btoi(kb), w.Amount, w.Date)
 	}
 
+	// The invoicing index: one entry per posted invoice, its lines' outbounds and amounts.
+	_ = t.b(bInvoicing).ForEach(func(k, v []byte) error {
+		v = bytes.Clone(v)
+		inv := invoices[btoi(k[8:])]
+		if inv == nil || !inv.Posted() || inv.CustomerID != btoi(k) {
+			add("invoicing index has invoice %d of customer %d, which is not posted", btoi(k[8:]), btoi(k))
+			return nil
+		}
+		want := make([]byte, 0, 16*len(inv.Lines))
+		for _, l := range inv.Lines {
+			want = append(append(want, itob(l.OutboundID)...), itob(uint64(l.Amount))...)
+		}
+		if !bytes.Equal(v, want) {
+			add("invoice %s: invoicing index differs from its lines", inv.Number)
+		}
+		return nil
+	})
+	for _, inv := range invoices {
+		if inv.Posted() && t.b(bInvoicing).Get(key(inv.CustomerID, inv.ID)) == nil {
+			add("invoice %s: missing from the invoicing index", inv.Number)
+		}
+	}
 	out = append(out, verifyReconCounts(t)...)
 	sort.Strings(out)
 	return out

@@ -17,6 +17,7 @@ import (
 	"dealerportal/model"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket names. Index buckets are named after what they index.
@@ -87,7 +88,7 @@ func Open(path string) (*Store, error) {
 // for the lock; ErrLocked when a running portal holds it.
 func OpenExisting(path string, wait time.Duration) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrLocked
 	}
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 //
 //   - writeoffs          customerID|id → WriteOff (a customer's history is a prefix)
 //   - writeoffs_by_id    id → customerID
-//   - recon_open         customerID|kind|id → {date, open}: every posted
+//   - recon_open         customerID|kind|id → open amount (8 bytes) and date: every posted
 //     invoice whose open amount is not zero (blue: unpaid, red: unused
 //     credit) and every posted receipt or advance receipt with an unapplied
 //     amount. Aging, the write-off page and refunds read it instead of the
@@ -37,10 +37,21 @@ func init() { allBuckets = append(allBuckets, bWriteOffs, bWriteOffByID, bReconO
 // OpenItem is an entry of the open-items index: a posted invoice with an
 // open amount, or a posted receipt or advance receipt with an unapplied one.
 type OpenItem struct {
-	Kind   model.DocType `json:"-"`
-	ID     uint64        `json:"-"`
-	Date   string        `json:"d"`
-	Amount model.Money   `json:"o"`
+	Kind   model.DocType
+	ID     uint64
+	Date   string
+	Amount model.Money
+}
+
+// encodeOpen and decodeOpen keep an open item's value compact (the
+// summary and aging read thousands of them).
+func encodeOpen(open model.Money, date string) []byte { return append(itob(uint64(open)), date...) }
+
+func decodeOpen(v []byte) (model.Money, string) {
+	if len(v) < 8 {
+		return 0, ""
+	}
+	return model.Money(int64(btoi(v))), string(v[8:])
 }
 
 func openKey(cust uint64, kind model.DocType, id uint64) []byte {
@@ -54,7 +65,7 @@ func (t *Tx) setOpen(cust uint64, kind model.DocType, id uint64, open model.Mone
 	if open == 0 {
 		return t.b(bReconOpen).Delete(k)
 	}
-	return putJSON(t.b(bReconOpen), k, OpenItem{Date: date, Amount: open})
+	return t.b(bReconOpen).Put(k, encodeOpen(open, date))
 }
 
 // openItems lists a customer's open items of kind, oldest first (date, then id).
@@ -64,9 +75,8 @@ func (t *Tx) openItems(cust uint64, kind model.DocType) []OpenItem {
 	c := t.b(bReconOpen).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		it := OpenItem{Kind: kind, ID: btoi(k[len(prefix):])}
-		if json.Unmarshal(v, &it) == nil {
-			out = append(out, it)
-		}
+		it.Amount, it.Date = decodeOpen(v)
+		out = append(out, it)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Date != out[j].Date {
