@@ -58,6 +58,11 @@ func volumeOrders(st *store.Store, w *world, seed uint64, n int, out io.Writer) 
 		return nil
 	}
 	start := time.Now()
+	// The execution index is kept by every order write from now on: mark it
+	// complete while there are no orders yet.
+	if err := st.EnsureExecutionIndex(); err != nil {
+		return err
+	}
 	g := &orderGen{rng: mrand.New(mrand.NewPCG(seed, seed^0x0bde75)), admin: w.staff["admin"], stocked: map[uint64]model.Qty{}, codes: map[uint64]string{}, today: st.Now()}
 	if g.admin == nil {
 		return fmt.Errorf("orders: no admin")

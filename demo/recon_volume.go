@@ -74,7 +74,9 @@ func reconcileCustomer(t *store.Tx, rng *mrand.Rand, admin *model.User, cust uin
 	if err != nil || len(sums) == 0 {
 		return err
 	}
-	sort.Slice(sums, func(i, j int) bool { return sums[i].Date < sums[j].Date || sums[i].Date == sums[j].Date && sums[i].ID < sums[j].ID })
+	sort.Slice(sums, func(i, j int) bool {
+		return sums[i].Date < sums[j].Date || sums[i].Date == sums[j].Date && sums[i].ID < sums[j].ID
+	})
 	later := func(date string, lo, hi int) string { return min(model.AddDays(date, lo+rng.IntN(hi-lo+1)), today) }
 	var dealer *model.User // the finance user, else the manager
 	if users, _, err := t.ListCustomerUsers(store.AdminScope(), cust, store.UserFilter{}, store.Page{}); err == nil {

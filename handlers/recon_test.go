@@ -246,9 +246,11 @@ func TestReconConfirmByRole(t *testing.T) {
 	rc := "/reconciliation/receipts/" + e.id("rc.rc:C1")
 	f.get(rc)
 	rcStatus(t, "confirm receipt", f.post(rc+"/confirm", url.Values{"version": {"0"}, "back": {"/reconciliation/receipts"}}), http.StatusSeeOther)
-	// A draft cannot be confirmed.
+	// A draft cannot be confirmed: the dealer does not see it, staff are refused.
 	ar := "/reconciliation/advance-receipts/" + e.id("rc.ar:C1")
-	rcStatus(t, "draft", f.post(ar+"/confirm", url.Values{"version": {"0"}}), http.StatusConflict)
+	rcStatus(t, "draft (dealer)", f.post(ar+"/confirm", url.Values{"version": {"0"}}), http.StatusNotFound)
+	a.get(ar)
+	rcStatus(t, "draft (staff)", a.post(ar+"/confirm", url.Values{"version": {"0"}}), http.StatusConflict)
 	var events []model.Event
 	_ = e.st.View(func(tx *store.Tx) error {
 		ms, _ := tx.PendingOutbox(100)
@@ -323,7 +325,10 @@ func TestReconForms(t *testing.T) {
 	}
 	// Execution report: invoiced and received columns filled.
 	var so *model.SalesOrder
-	_ = e.st.View(func(tx *store.Tx) (err error) { so, err = tx.SalesOrder(store.AdminScope(), e.ids["ship.so:C1"]); return err })
+	_ = e.st.View(func(tx *store.Tx) (err error) {
+		so, err = tx.SalesOrder(store.AdminScope(), e.ids["ship.so:C1"])
+		return err
+	})
 	l := so.Lines[0]
 	if l.InvoicedQty != 2000 || l.InvoicedAmount == 0 || l.ReceivedAmount != l.InvoicedAmount {
 		t.Fatalf("sales order line: invoiced %s / %s, received %s", l.InvoicedQty, l.InvoicedAmount, l.ReceivedAmount)
@@ -414,7 +419,10 @@ func TestStatementPDF(t *testing.T) {
 	}
 	// The closing balance printed is the detail's.
 	var d *model.Detail
-	_ = e.st.View(func(tx *store.Tx) (err error) { d, err = tx.BalanceDetail(store.AdminScope(), e.ids["customer:C1"], "2026-03-01", "2026-03-31"); return err })
+	_ = e.st.View(func(tx *store.Tx) (err error) {
+		d, err = tx.BalanceDetail(store.AdminScope(), e.ids["customer:C1"], "2026-03-01", "2026-03-31")
+		return err
+	})
 	a := e.login("admin")
 	text := pdfText(t, []byte(a.get(path).Body))
 	t.Logf("statement:\n%s", text)

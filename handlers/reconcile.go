@@ -199,7 +199,7 @@ func statusStrings(ss []model.Status) []string {
 // ---- the index: counts per list and state ----
 
 type reconIndexRow struct {
-	K                                 reconList
+	K                                reconList
 	Unconfirmed, Confirmed, Disputed int
 }
 
@@ -320,11 +320,14 @@ func (h *Handler) loadReconDoc(c *fiber.Ctx) (*reconDocData, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Status != model.StatusAudited {
+		if !sc.IsStaff() {
+			return nil, fiber.ErrNotFound // a dealer sees posted documents only
+		}
+		d.ReconActions = nil
+	}
 	if err := needRecon(c); err != nil {
 		return nil, err
-	}
-	if d.Status != model.StatusAudited {
-		d.ReconActions = nil
 	}
 	return d, nil
 }

@@ -90,12 +90,12 @@ type InvoiceLine struct {
 // It posts at audit (un-invoiced → invoiced receivable) and unposts at
 // unaudit, which is allowed only while nothing is written off against it.
 type Invoice struct {
-	ID          uint64 `json:"id"`
-	CustomerID  uint64 `json:"customer_id"`
-	Red         bool   `json:"red,omitempty"`
-	InvoiceNo   string `json:"invoice_no,omitempty" validate:"max=40"` // 发票号码, the tax invoice's own number
-	InvoiceDate string `json:"invoice_date"`
-	Remarks     string `json:"remarks,omitempty" validate:"max=500"`
+	ID          uint64        `json:"id"`
+	CustomerID  uint64        `json:"customer_id"`
+	Red         bool          `json:"red,omitempty"`
+	InvoiceNo   string        `json:"invoice_no,omitempty" validate:"max=40"` // 发票号码, the tax invoice's own number
+	InvoiceDate string        `json:"invoice_date"`
+	Remarks     string        `json:"remarks,omitempty" validate:"max=500"`
 	Lines       []InvoiceLine `json:"lines"`
 	Totals      Totals        `json:"totals"`
 	// WrittenOff is what write-offs have settled, signed like the amount:

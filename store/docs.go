@@ -312,7 +312,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	c := bucket.Cursor()
 	var k, v []byte
 	if p.After != 0 {
-		k, v = c.Seek(append(bytes.Clone(prefix), itob(p.After)...))
+		k, _ = c.Seek(append(bytes.Clone(prefix), itob(p.After)...))
 		if k != nil && bytes.HasPrefix(k, prefix) {
 			k, v = c.Prev()
 		} else {

@@ -464,7 +464,6 @@ func (t *Tx) InvoiceWriteOffs(inv *model.Invoice) ([]*model.WriteOff, error) {
 	return out, nil
 }
 
-
 // InvoiceOutbounds lists the numbers of the outbounds an invoice takes
 // from, for lists.
 func InvoiceOutbounds(inv *model.Invoice) string {

@@ -148,15 +148,23 @@ func (t *Tx) Reconcile(sc Scope, u *model.User, kind model.DocType, id, version 
 		return nil, err
 	}
 	p := map[string]string{
-		"link":     "/reconciliation/" + ReconPath(kind) + "/" + strconv.FormatUint(id, 10),
-		"amount":   t.Settings().CurrencySymbol + s.Amount.String(),
-		"status":   string(r.State()),
-		"doc_type": string(kind),
+		"link":      "/reconciliation/" + ReconPath(kind) + "/" + strconv.FormatUint(id, 10),
+		"amount":    t.Settings().CurrencySymbol + s.Amount.String(),
+		"status":    reconStateNames[r.State()][1],
+		"status_zh": reconStateNames[r.State()][0],
+		"status_en": reconStateNames[r.State()][1],
 	}
 	if action == model.ReconDispute {
 		p["reason"] = r.Comment
 	}
 	return r, t.Emit(&model.OutboxMessage{Event: model.ReconEvent(kind, action), CustomerID: r.CustomerID, DocType: kind, DocID: id, DocNumber: s.Number, Params: p})
+}
+
+// reconStateNames name the states in messages (zh, en).
+var reconStateNames = map[model.Status][2]string{
+	model.ReconUnconfirmed: {"未确认", "unconfirmed"},
+	model.ReconConfirmed:   {"已确认", "confirmed"},
+	model.ReconDisputed:    {"有异议", "disputed"},
 }
 
 // addReconCount keeps the per-customer counts of confirmed and disputed

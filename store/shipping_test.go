@@ -361,6 +361,33 @@ func TestShippingChain(t *testing.T) {
 	f.wantFigures(t, so1.ID, 1, [5]model.Qty{4, 0, 7, 3, 0})
 	f.check(t)
 
+	// The execution report reads the index: the same figures as the order.
+	if err := f.s.EnsureExecutionIndex(); err != nil {
+		t.Fatal(err)
+	}
+	view(t, f.s, func(tx *Tx) error {
+		rows, tot, err := tx.ExecutionReport(CustomerScope(f.c1.ID), ExecutionFilter{}, Page{Limit: 10})
+		if err != nil {
+			return err
+		}
+		so := f.order(t, so1.ID)
+		if tot.Orders != 1 || len(rows) != 2 || rows[0].Line.ShippedQty != so.Lines[0].ShippedQty || rows[0].Line.ReturnedQty != units(3) ||
+			rows[0].Line.NoticedQty != units(4) || tot.ShippedQty != units(7+4) || tot.Amount != so.Totals.Amount || rows[0].OpenQty() != 0 {
+			t.Errorf("report %+v totals %+v", rows, tot)
+		}
+		if _, tot, _ := tx.ExecutionReport(AdminScope(), ExecutionFilter{Q: "p2"}, Page{}); tot.Orders != 2 || tot.Lines != 4 {
+			t.Errorf("search p2: %+v", tot)
+		}
+		if _, tot, _ := tx.ExecutionReport(f.scope(f.southViewer), ExecutionFilter{}, Page{}); tot.Orders != 0 {
+			t.Errorf("out of scope: %+v", tot)
+		}
+		if _, tot, _ := tx.ExecutionReport(AdminScope(), ExecutionFilter{Statuses: []model.Status{model.StatusAudited}}, Page{}); tot.Orders != 1 {
+			t.Errorf("audited only: %+v", tot)
+		}
+		return nil
+	})
+	f.check(t)
+
 	// Planted differences are found, each by its check.
 	plant := []struct {
 		name  string
@@ -371,8 +398,11 @@ func TestShippingChain(t *testing.T) {
 			so, _ := tx.SalesOrder(AdminScope(), so1.ID)
 			so.Lines[0].ShippedQty += 1
 			return putJSON(tx.b(tx.docB(model.DocSalesOrder).main), key(so.CustomerID, so.ID), so)
-		}, "sales order execution: sales order " + so1.Number + " line 1: shipped"},
-		{"reserved", func(tx *Tx) error { _, err := tx.AdjustStock(f.p2.ID, 0, 1); return err }, "stock from orders: product"},
+		}, "orders and shipping: sales order " + so1.Number + " line 1: shipped"},
+		{"index", func(tx *Tx) error {
+			return tx.b(bExecIndex).Put(key(f.c1.ID, so1.ID), []byte("stale"))
+		}, "sales order " + so1.Number + ": execution index differs"},
+		{"reserved", func(tx *Tx) error { _, err := tx.AdjustStock(f.p2.ID, 0, 1); return err }, "orders and shipping: product"},
 		{"on hand ledger", func(tx *Tx) error { return tx.b(bStockMoves).Put(itob(f.p1.ID), itob(7)) }, "outbounds moved on hand"},
 		{"balance", func(tx *Tx) error {
 			return tx.AdjustBalance(f.c1.ID, func(b *model.CustomerBalance) { b.Uninvoiced++ })
