@@ -16,7 +16,7 @@ import (
 // (store.Page.After, the "next" links of every document list) makes the
 // deep page cost what the first does. The key account of `portal demo
 // --orders N` has a tenth of the orders, so N = 200,000 gives it about
-// 20,200 (1,010 pages):
+// 20,170 (1,009 pages):
 //
 //	go run . demo --db /tmp/orders.db --customers 1000 --orders 200000
 //	SHIPPING_BENCH_DB=/tmp/orders.db go test ./demo -run '^$' -bench CustomerOrderPages

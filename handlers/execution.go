@@ -27,9 +27,6 @@ type executionData struct {
 	Names    map[uint64]string
 }
 
-// executionPageSize is the number of orders per page (their lines stay together).
-const executionPageSize = 20
-
 func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 	if err := needOrders(c); err != nil {
 		return err

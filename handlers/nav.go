@@ -81,7 +81,6 @@ func (h *Handler) navigation() []navItem {
 		{"nav.g.reconciliation", "nav.advance_receipts", "/advance-receipts", model.PermViewRecon},
 		{"nav.g.reconciliation", "nav.refunds", "/refunds", model.PermViewRecon},
 		{"nav.g.reconciliation", "nav.write_offs", "/write-offs", model.PermViewRecon},
-		{"nav.g.reconciliation", "nav.recon_disputes", "/reconciliation/disputes", model.PermViewRecon},
 		{"nav.g.reconciliation", "nav.balances", "/balances", model.PermDealerRecon},
 		{"nav.g.reconciliation", "nav.balances", "/balances", model.PermViewRecon},
 		{"nav.g.reconciliation", "nav.statements", "/statements", model.PermDealerRecon},

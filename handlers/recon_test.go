@@ -124,6 +124,7 @@ func TestReconPagesRender(t *testing.T) {
 		"/receipts", "/advance-receipts", "/refunds", "/receipts/new", "/receipts/new?customer=C1", "/advance-receipts/new?customer=C1", "/refunds/new?customer=C1",
 		"/receipts/" + e.id("rc.rc:C1"), "/advance-receipts/" + e.id("rc.ar:C1"), "/advance-receipts/" + e.id("rc.ar:C1") + "/edit",
 		"/refunds/" + e.id("rc.rf:C1"), "/refunds/" + e.id("rc.rf:C1") + "/edit", "/receipts/" + e.id("rc.rc:C1") + "/print",
+		"/receipts/" + e.id("rc.rc:C1") + "/print?format=pdf", "/invoices/" + e.id("rc.iv:C1") + "/print?format=pdf",
 		"/write-offs", "/write-offs?customer=C1", "/write-offs?state=reversed",
 		"/balances", "/balances?as_of=2026-03-20", "/balances?nonzero=1", "/balances/" + c1, "/balances/" + c1 + "?from=2026-03-17&to=2026-03-21",
 		"/statements", "/statements?customer=C1", "/"}

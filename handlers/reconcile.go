@@ -198,6 +198,11 @@ func statusStrings(ss []model.Status) []string {
 
 // ---- the index: counts per list and state ----
 
+type reconIndexData struct {
+	Rows  []reconIndexRow
+	Staff bool
+}
+
 type reconIndexRow struct {
 	K                                reconList
 	Unconfirmed, Confirmed, Disputed int
@@ -216,7 +221,7 @@ func (h *Handler) showReconIndex(c *fiber.Ctx) error {
 		}
 		return nil
 	})
-	return h.render(c, fiber.StatusOK, tplReconIndex, h.view(c, "rc.title", rows))
+	return h.render(c, fiber.StatusOK, tplReconIndex, h.view(c, "rc.title", &reconIndexData{Rows: rows, Staff: sc.IsStaff()}))
 }
 
 // reconTiles: for a dealer's finance or manager user the documents still

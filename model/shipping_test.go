@@ -193,14 +193,13 @@ func TestShipAmounts(t *testing.T) {
 	if released != 3000 || dropped != l.Amount || l.OpenAmount() != 0 {
 		t.Fatalf("released %v dropped %v of %v, open %v", released, dropped, l.Amount, l.OpenAmount())
 	}
-	reopen, rise, err := l.Return(0)
-	if err == nil {
+	if _, _, err := l.Return(1000); err == nil {
 		t.Fatal("return without a claim")
 	}
 	if err := l.Claim(1000); err != nil {
 		t.Fatal(err)
 	}
-	reopen, rise, err = l.Return(1000)
+	reopen, rise, err := l.Return(1000)
 	if err != nil || reopen != 1000 || rise != MulQtyPrice(1000, 333) {
 		t.Fatalf("return: %v %v %v", reopen, rise, err)
 	}

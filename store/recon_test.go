@@ -390,6 +390,27 @@ func TestReconciliationChain(t *testing.T) {
 		if all < 2 {
 			t.Errorf("no events raised: %d", all)
 		}
+		// The lists by state agree with the counts, for staff and for the dealer.
+		for _, sc := range []Scope{AdminScope(), f.scope(f.d1a), f.scope(f.northLead)} {
+			for _, st := range []model.Status{"", model.ReconUnconfirmed, model.ReconConfirmed, model.ReconDisputed} {
+				rows, total, err := tx.ListRecon(sc, ReconKinds, DocFilter{}, st, Page{Limit: 2})
+				if err != nil {
+					return err
+				}
+				all, total2, _ := tx.ListRecon(sc, ReconKinds, DocFilter{}, st, Page{})
+				if total != total2 || len(all) != total || len(rows) != min(2, total) {
+					t.Errorf("state %q: %d rows of %d, all %d of %d", st, len(rows), total, len(all), total2)
+				}
+				if st != "" && total != tx.CountRecon(sc, st, ReconKinds...) {
+					t.Errorf("state %q: list %d, count %d", st, total, tx.CountRecon(sc, st, ReconKinds...))
+				}
+				for _, r := range all {
+					if st != "" && r.State() != st {
+						t.Errorf("state %q: row %s is %s", st, r.Number, r.State())
+					}
+				}
+			}
+		}
 		return nil
 	})
 	f.verify(t)

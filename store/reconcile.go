@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strconv"
+	"strings"
 
 	"dealerportal/model"
 )
@@ -256,9 +257,12 @@ func (t *Tx) reconOf(kind model.DocType, cust, id uint64) *model.Reconciliation 
 // ListRecon returns one page of the posted documents of kinds in sc that
 // match f and are in reconciliation state st ("" = any), newest first, and
 // how many match (-1 when unknown after a keyset cursor). A single kind
-// with no state filter pages by keyset like every document list; otherwise
-// the matching summaries are gathered (summaries only, no document is read)
-// and merged.
+// with no state filter pages by keyset like every document list. With a
+// state: confirmed and disputed documents are found from their records
+// (only documents someone acted on have one); unconfirmed ones by walking
+// the document list newest first and skipping the others, only as far as
+// the page needs (the total then comes from the maintained counts unless
+// f filters on more than the customer).
 func (t *Tx) ListRecon(sc Scope, kinds []model.DocType, f DocFilter, st model.Status, p Page) ([]ReconRow, int, error) {
 	f.Statuses = []model.Status{model.StatusAudited}
 	if len(kinds) == 1 && st == "" {
@@ -272,18 +276,19 @@ func (t *Tx) ListRecon(sc Scope, kinds []model.DocType, f DocFilter, st model.St
 		}
 		return rows, total, nil
 	}
+	need := 0
+	if p.Limit > 0 {
+		need = p.Offset + p.Limit
+	}
 	var all []ReconRow
+	total := 0
 	for _, kind := range kinds {
-		sums, _, err := t.ListDocs(sc, kind, f, Page{})
+		rows, n, err := t.reconRows(sc, kind, f, st, need)
 		if err != nil {
 			return nil, 0, err
 		}
-		for _, s := range sums {
-			r := ReconRow{DocSummary: s, Kind: kind, Recon: t.reconOf(kind, s.CustomerID, s.ID)}
-			if st == "" || r.State() == st {
-				all = append(all, r)
-			}
-		}
+		all = append(all, rows...)
+		total += n
 	}
 	sort.SliceStable(all, func(i, j int) bool {
 		if all[i].Date != all[j].Date {
@@ -294,7 +299,6 @@ func (t *Tx) ListRecon(sc Scope, kinds []model.DocType, f DocFilter, st model.St
 		}
 		return all[i].ID > all[j].ID
 	})
-	total := len(all)
 	if p.Offset >= len(all) {
 		return nil, total, nil
 	}
@@ -303,6 +307,118 @@ func (t *Tx) ListRecon(sc Scope, kinds []model.DocType, f DocFilter, st model.St
 		all = all[:p.Limit]
 	}
 	return all, total, nil
+}
+
+// reconRows returns the first need (0: all) documents of kind in sc
+// matching f in state st, newest first (by id within a kind), and how many
+// match.
+func (t *Tx) reconRows(sc Scope, kind model.DocType, f DocFilter, st model.Status, need int) ([]ReconRow, int, error) {
+	cust := f.CustomerID
+	if sc.CustomerID() != 0 {
+		if cust != 0 && cust != sc.CustomerID() {
+			return nil, 0, nil
+		}
+		cust = sc.CustomerID()
+	}
+	if cust != 0 && !t.AllowsCustomer(sc, cust) {
+		return nil, 0, nil
+	}
+	switch st {
+	case "":
+		sums, total, err := t.ListDocs(sc, kind, f, Page{Limit: need})
+		rows := make([]ReconRow, len(sums))
+		for i, s := range sums {
+			rows[i] = ReconRow{DocSummary: s, Kind: kind, Recon: t.reconOf(kind, s.CustomerID, s.ID)}
+		}
+		return rows, total, err
+	case model.ReconConfirmed, model.ReconDisputed:
+		var inScope map[uint64]bool
+		if cust == 0 && !sc.IsAll() {
+			inScope = map[uint64]bool{}
+			for _, id := range t.CustomerIDs(sc) {
+				inScope[id] = true
+			}
+		}
+		prefix := []byte(kind)
+		if cust != 0 {
+			prefix = append(prefix, itob(cust)...)
+		}
+		var rows []ReconRow
+		c := t.b(bRecon).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if inScope != nil && !inScope[btoi(k[2:])] {
+				continue
+			}
+			r := &model.Reconciliation{}
+			if err := json.Unmarshal(v, r); err != nil {
+				return nil, 0, err
+			}
+			if r.State() != st {
+				continue
+			}
+			s, err := t.summaryOf(kind, r.DocID)
+			if err != nil || !docMatches(s, f) {
+				continue
+			}
+			rows = append(rows, ReconRow{DocSummary: *s, Kind: kind, Recon: r})
+		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i].ID > rows[j].ID })
+		total := len(rows)
+		if need > 0 && len(rows) > need {
+			rows = rows[:need]
+		}
+		return rows, total, nil
+	}
+	// Unconfirmed: walk newest first, skipping documents acted on.
+	counted := f.From == "" && f.To == "" && f.Q == "" && f.Flag == ""
+	var rows []ReconRow
+	total := 0
+	var after uint64
+	for {
+		sums, _, err := t.ListDocs(sc, kind, f, Page{Limit: 500, After: after})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, s := range sums {
+			r := t.reconOf(kind, s.CustomerID, s.ID)
+			if r != nil && r.State() != model.ReconUnconfirmed {
+				continue
+			}
+			total++
+			if need == 0 || len(rows) < need {
+				rows = append(rows, ReconRow{DocSummary: s, Kind: kind, Recon: r})
+			}
+		}
+		if len(sums) < 500 || counted && need > 0 && len(rows) >= need {
+			break
+		}
+		after = sums[len(sums)-1].ID
+	}
+	if counted {
+		sc2 := sc
+		if cust != 0 {
+			sc2 = CustomerScope(cust)
+		}
+		total = t.CountRecon(sc2, model.ReconUnconfirmed, kind)
+	}
+	return rows, total, nil
+}
+
+// docMatches applies a document filter's status, date, text and flag
+// conditions to a summary (the customer is the caller's business).
+func docMatches(s *model.DocSummary, f DocFilter) bool {
+	if len(f.Statuses) > 0 {
+		ok := false
+		for _, st := range f.Statuses {
+			ok = ok || s.Status == st
+		}
+		if !ok {
+			return false
+		}
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Q))
+	return (f.From == "" || s.Date >= f.From) && (f.To == "" || s.Date <= f.To) &&
+		(q == "" || strings.Contains(s.Text, q)) && (f.Flag == "" || s.Flag == f.Flag)
 }
 
 // Disputes lists the disputed documents of every reconciled type in sc,
