@@ -16,10 +16,12 @@ import (
 // the receipt balance. Unaudit takes it all back, while nothing of a
 // receipt is written off or refunded and the dealer has not confirmed it.
 
+// The three receipt kinds are separate document types (own numbers and
+// lists); docReceipt names the first where one is needed.
 var (
 	docReceipt = RegisterDocType(model.DocReceipt)
-	docAdvance = RegisterDocType(model.DocAdvanceReceipt)
-	docRefund  = RegisterDocType(model.DocRefund)
+	_          = RegisterDocType(model.DocAdvanceReceipt)
+	_          = RegisterDocType(model.DocRefund)
 )
 
 // ReceiptDoc returns receipt document id of kind when sc may see it;
