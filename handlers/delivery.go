@@ -498,9 +498,11 @@ func (h *Handler) actOnDeliveryNotice(c *fiber.Ctx) error {
 	}
 	u := currentUser(c)
 	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.ActOnDeliveryNotice(h.scope(c), u, d.ID, formUint(c, "version"), action, c.FormValue("reason"),
-			c.FormValue("note"), c.FormValue("problems") == "1")
-		return err
+		return replayable(c, t, u, d.ID, func() error {
+			_, err := t.ActOnDeliveryNotice(h.scope(c), u, d.ID, formUint(c, "version"), action, c.FormValue("reason"),
+				c.FormValue("note"), c.FormValue("problems") == "1")
+			return err
+		})
 	})
 	if err != nil {
 		return h.docActionError(c, err, func() (string, *View, error) {
@@ -510,6 +512,18 @@ func (h *Handler) actOnDeliveryNotice(c *fiber.Ctx) error {
 	}
 	h.setFlash(c, noticeFlash[action])
 	return h.redirect(c, "/delivery-notices/"+itoa(d.ID))
+}
+
+// replayable runs a document action once per action token (the form's
+// _idem, "<number>-<version>-<action>"): a double click or a retried POST
+// answers like the first post instead of meeting its own conflict.
+func replayable(c *fiber.Ctx, t *store.Tx, u *model.User, id uint64, act func() error) error {
+	tok := c.FormValue("_idem")
+	if tok == "" {
+		return act()
+	}
+	_, _, err := t.Idempotent(u.ID, "act:"+tok, func() (uint64, error) { return id, act() })
+	return err
 }
 
 // docActionError shows a refused document action on the document's page:

@@ -198,8 +198,10 @@ func (h *Handler) confirmOutboundReceipt(c *fiber.Ctx) error {
 	}
 	u := currentUser(c)
 	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.ConfirmOutboundReceipt(h.scope(c), u, ob.ID, formUint(c, "version"), c.FormValue("note"), c.FormValue("problems") == "1")
-		return err
+		return replayable(c, t, u, ob.ID, func() error {
+			_, err := t.ConfirmOutboundReceipt(h.scope(c), u, ob.ID, formUint(c, "version"), c.FormValue("note"), c.FormValue("problems") == "1")
+			return err
+		})
 	})
 	if err != nil {
 		return h.docActionError(c, err, func() (string, *View, error) {

@@ -277,7 +277,7 @@ func (h *Handler) deleteReturn(c *fiber.Ctx) error {
 	}
 	u := currentUser(c)
 	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return t.DeleteOnlineReturn(h.scope(c), u, r.ID, formUint(c, "version"))
+		return replayable(c, t, u, r.ID, func() error { return t.DeleteOnlineReturn(h.scope(c), u, r.ID, formUint(c, "version")) })
 	})
 	if err != nil {
 		return h.docActionError(c, err, func() (string, *View, error) {
@@ -307,9 +307,10 @@ func (h *Handler) actOnReturn(c *fiber.Ctx) error {
 	u := currentUser(c)
 	var rn *model.ReturnNotice
 	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		var err error
-		_, rn, err = t.ActOnOnlineReturn(h.scope(c), u, r.ID, formUint(c, "version"), action, c.FormValue("reason"))
-		return err
+		return replayable(c, t, u, r.ID, func() (err error) {
+			_, rn, err = t.ActOnOnlineReturn(h.scope(c), u, r.ID, formUint(c, "version"), action, c.FormValue("reason"))
+			return err
+		})
 	})
 	if err != nil {
 		return h.docActionError(c, err, func() (string, *View, error) {
@@ -460,8 +461,10 @@ func (h *Handler) closeReturnNotice(c *fiber.Ctx) error {
 	}
 	u := currentUser(c)
 	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.CloseReturnNotice(h.scope(c), u, r.ID, formUint(c, "version"), c.FormValue("reason"))
-		return err
+		return replayable(c, t, u, r.ID, func() error {
+			_, err := t.CloseReturnNotice(h.scope(c), u, r.ID, formUint(c, "version"), c.FormValue("reason"))
+			return err
+		})
 	})
 	if err != nil {
 		return h.docActionError(c, err, func() (string, *View, error) {

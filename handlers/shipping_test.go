@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -374,5 +375,23 @@ func TestShippingRoles(t *testing.T) {
 	r = admin.post("/returns/"+rt+"/reject", url.Values{"version": {"7"}, "reason": {"型号不符"}})
 	if r.Code != http.StatusConflict {
 		t.Fatalf("stale reject: %d", r.Code)
+	}
+	// A double click on an action button (same token) answers like the first.
+	page := admin.get("/returns/" + rt)
+	form := url.Values{"version": {formValue(versionRe, page.Body)}, "reason": {"型号不符"},
+		"_idem": {formValue(regexp.MustCompile(`name="_idem" value="([^"]+-reject)"`), page.Body)}}
+	if form.Get("_idem") == "" {
+		t.Fatal("no action token on the reject button")
+	}
+	for i := range 2 {
+		wantStatus(t, "reject "+strconv.Itoa(i), admin.post("/returns/"+rt+"/reject", form), http.StatusSeeOther)
+	}
+	var ret *model.OnlineReturn
+	_ = e.st.View(func(tx *store.Tx) (err error) {
+		ret, err = tx.OnlineReturn(store.AdminScope(), e.ids["ship.rt:C1"])
+		return err
+	})
+	if ret.Status != model.StatusRejected || len(ret.Trail) != 3 { // create, submit, reject
+		t.Fatalf("after a double reject: %s, trail %d", ret.Status, len(ret.Trail))
 	}
 }

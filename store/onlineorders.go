@@ -213,6 +213,9 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 			return model.ErrNotAllowed
 		}
 		o.Status = model.StatusDraft
+		if o.OrderDate == "" {
+			o.OrderDate = t.Today() // the checkout form carries no order date
+		}
 	} else {
 		stored, err := t.OnlineOrder(sc, o.ID)
 		if err != nil {

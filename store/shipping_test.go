@@ -594,3 +594,63 @@ func TestConcurrentOutbounds(t *testing.T) {
 	}
 	f.check(t)
 }
+
+// TestReturnConcurrency: the same return form posted ten times at once
+// makes one return (and claims once); two users editing it with the same
+// version: one wins, the other gets a conflict naming the winner.
+func TestReturnConcurrency(t *testing.T) {
+	f := newShipFixture(t)
+	so := f.auditedOrder(t, f.c1, orderLine{f.p1, units(10), 1000})
+	update(t, f.s, func(tx *Tx) error {
+		_, err := tx.PostOutbound(AdminScope(), f.admin, &OutboundInput{SalesOrderID: so.ID, PostDate: "2026-03-16", Qty: map[int]model.Qty{1: units(6)}})
+		return err
+	})
+	dsc := f.scope(f.d1b)
+	in := &ReturnInput{SalesOrderID: so.ID, Date: "2026-03-17", Reason: "多发", AllowAdjust: true, Qty: map[int]model.Qty{1: units(2)}}
+	var wg sync.WaitGroup
+	ids := make([]uint64, 10)
+	errs := make([]error, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f.s.Update(f.d1b.Username, func(tx *Tx) error {
+				var err error
+				ids[i], _, err = tx.Idempotent(f.d1b.ID, "form-token-1", func() (uint64, error) {
+					r, err := tx.CreateOnlineReturn(dsc, f.d1b, in, true)
+					if err != nil {
+						return 0, err
+					}
+					return r.ID, nil
+				})
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	for i := range 10 {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("post %d: id %d (first %d), %v", i, ids[i], ids[0], errs[i])
+		}
+	}
+	f.wantFigures(t, so.ID, 1, [5]model.Qty{0, 0, 6, 0, 2})
+	var r *model.OnlineReturn
+	view(t, f.s, func(tx *Tx) (err error) { r, err = tx.OnlineReturn(dsc, ids[0]); return err })
+	// Two colleagues edit it from the same version.
+	edit := func(u *model.User, q model.Qty) error {
+		return f.s.Update(u.Username, func(tx *Tx) error {
+			in := *in
+			in.Qty = map[int]model.Qty{1: q}
+			_, err := tx.UpdateOnlineReturn(f.scope(u), u, r.ID, r.Version, &in)
+			return err
+		})
+	}
+	if err := edit(f.d1a, units(3)); err != nil {
+		t.Fatal(err)
+	}
+	if ce := wantConflict(t, edit(f.d1b, units(1))); ce.By != f.d1a.Username {
+		t.Fatalf("conflict names %q", ce.By)
+	}
+	f.wantFigures(t, so.ID, 1, [5]model.Qty{0, 0, 6, 0, 3})
+	f.check(t)
+}
