@@ -116,3 +116,14 @@ func (h *Handler) navFor(u *model.User) []navGroup {
 func (v *View) Active(href string) bool {
 	return v.Path == href || strings.HasPrefix(v.Path, href+"/")
 }
+
+// GroupActive reports whether one of a folded group's links is the current
+// page (its label is then highlighted).
+func (v *View) GroupActive(items []navItem) bool {
+	for _, it := range items {
+		if v.Active(it.Href) {
+			return true
+		}
+	}
+	return false
+}
