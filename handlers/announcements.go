@@ -28,6 +28,7 @@ func (h *Handler) registerAnnouncements(r fiber.Router) {
 	r.Post("/announcements", h.createAnnouncement)
 	r.Get("/announcements/:id", h.showAnnouncement)
 	r.Get("/announcements/:id/edit", h.editAnnouncement)
+	h.printRoutes(r, "/announcements", h.announcementPrint)
 	r.Post("/announcements/:id", h.updateAnnouncement)
 	r.Post("/announcements/:id/attachments", h.uploadAnnouncementAttachment)
 	r.Post("/announcements/:id/delete", h.deleteAnnouncement)

@@ -24,6 +24,7 @@ func (h *Handler) registerChangeRequests(r fiber.Router) {
 	r.Get("/change-requests", h.showChangeRequests)
 	r.Get("/change-requests/:id", h.showChangeRequest)
 	r.Get("/change-requests/:id/edit", h.editChangeRequest)
+	h.printRoutes(r, "/change-requests", h.changeRequestPrint)
 	r.Post("/change-requests/:id", h.updateChangeRequest)
 	r.Post("/change-requests/:id/delete", h.deleteChangeRequest)
 	r.Post("/change-requests/:id/:action", h.actOnChangeRequest)

@@ -31,6 +31,7 @@ func (h *Handler) registerComplaints(r fiber.Router) {
 	r.Post("/complaints", h.createComplaint)
 	r.Get("/complaints/:id", h.showComplaint)
 	r.Get("/complaints/:id/edit", h.editComplaint)
+	h.printRoutes(r, "/complaints", h.complaintPrint)
 	r.Post("/complaints/:id", h.updateComplaint)
 	r.Post("/complaints/:id/delete", h.deleteComplaint)
 	r.Post("/complaints/:id/attachments", h.uploadComplaintAttachment)

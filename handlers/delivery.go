@@ -561,6 +561,9 @@ type printDoc struct {
 	Lines  []model.OrderLine
 	Totals model.Totals
 	Extra  [][2]string // after the lines: receipt, reasons
+	// NoLines leaves out the lines table (documents without priced lines:
+	// complaints, service requests, announcements).
+	NoLines bool
 }
 
 // showPrint renders p as the A4 print view, or as a PDF with ?format=pdf.

@@ -28,6 +28,7 @@ func (h *Handler) registerOpportunities(r fiber.Router) {
 	r.Post("/opportunities", h.createOpportunity)
 	r.Get("/opportunities/:id", h.showOpportunity)
 	r.Get("/opportunities/:id/edit", h.editOpportunity)
+	h.printRoutes(r, "/opportunities", h.opportunityPrint)
 	r.Post("/opportunities/:id", h.updateOpportunity)
 	r.Post("/opportunities/:id/delete", h.deleteOpportunity)
 	r.Post("/opportunities/:id/attachments", h.uploadOpportunityAttachment)

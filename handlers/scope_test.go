@@ -45,6 +45,8 @@ var scopeMatrix = []scopeRoute{
 	// is its attachment (staff see every announcement: dealerOnlyRow).
 	{"GET", "/announcements/{ann}"},
 	{"GET", "/announcements/{ann}/edit"},
+	{"GET", "/announcements/{ann}/print"},
+	{"GET", "/announcements/{ann}/pdf"},
 	{"POST", "/announcements/{ann}"},
 	{"POST", "/announcements/{ann}/audit"},
 	{"POST", "/announcements/{ann}/unaudit"},
@@ -140,6 +142,8 @@ var scopeMatrix = []scopeRoute{
 	{"POST", "/sales-orders/{so}/change-requests"},
 	{"GET", "/change-requests/{cr}"},
 	{"GET", "/change-requests/{cr}/edit"},
+	{"GET", "/change-requests/{cr}/print"},
+	{"GET", "/change-requests/{cr}/pdf"},
 	{"POST", "/change-requests/{cr}"},
 	{"POST", "/change-requests/{cr}/delete"},
 	{"POST", "/change-requests/{cr}/submit"},

@@ -27,6 +27,7 @@ func (h *Handler) registerServiceRequests(r fiber.Router) {
 	r.Post("/service-requests", h.createServiceRequest)
 	r.Get("/service-requests/:id", h.showServiceRequest)
 	r.Get("/service-requests/:id/edit", h.editServiceRequest)
+	h.printRoutes(r, "/service-requests", h.serviceRequestPrint)
 	r.Post("/service-requests/:id", h.updateServiceRequest)
 	r.Post("/service-requests/:id/attachments", h.uploadServiceAttachment)
 	r.Post("/service-requests/:id/attachments/:att/delete", h.deleteServiceAttachment)

@@ -36,7 +36,9 @@ func (h *Handler) sendShippingPDF(c *fiber.Ctx, p *printDoc) error {
 			ln.AmountExcl.String(), ln.Tax.String(), ln.Amount.String()})
 	}
 	tbl.Totals = []string{"", T("ship.totals"), "", "", p.Totals.Qty.String(), "", p.Totals.AmountExcl.String(), p.Totals.Tax.String(), p.Totals.Amount.String()}
-	lay.Blocks = append(lay.Blocks, tbl)
+	if !p.NoLines {
+		lay.Blocks = append(lay.Blocks, tbl)
+	}
 	var extra []pdf.Field
 	for _, f := range p.Extra {
 		if f[1] != "" {

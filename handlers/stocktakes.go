@@ -36,6 +36,7 @@ func (h *Handler) registerStocktakes(r fiber.Router) {
 	r.Post("/stocktakes", h.createStocktake)
 	r.Get("/stocktakes/:id", h.showStocktake)
 	r.Get("/stocktakes/:id/edit", h.editStocktake)
+	h.printRoutes(r, "/stocktakes", h.stocktakePrint)
 	r.Post("/stocktakes/:id", h.updateStocktake)
 	r.Post("/stocktakes/:id/delete", h.deleteStocktake)
 }
