@@ -376,28 +376,12 @@ func (h *Handler) actOnChangeRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	action := c.Params("action")
-	if _, ok := changeFlash[action]; !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		act := func() (uint64, error) {
-			_, err := t.ActOnChangeRequest(h.scope(c), r.ID, formUint(c, "version"), action, u, c.FormValue("reason"))
-			return r.ID, err
-		}
-		if tok := c.FormValue("_idem"); tok != "" {
-			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
+	return h.runDocAction(c, r.ID, docTransitions{flashes: changeFlash, tpl: tplChangeView, back: "/change-requests/" + itoa(r.ID),
+		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
+			_, err := t.ActOnChangeRequest(sc, r.ID, version, action, u, reason)
 			return err
-		}
-		_, err := act()
-		return err
-	})
-	if err != nil {
-		return h.actionError(c, err, tplChangeView, func() (*View, error) { return h.changePageView(c, r.ID) })
-	}
-	h.setFlash(c, changeFlash[action])
-	return h.redirect(c, "/change-requests/"+itoa(r.ID))
+		},
+		page: func() (*View, error) { return h.changePageView(c, r.ID) }})
 }
 
 func (h *Handler) deleteChangeRequest(c *fiber.Ctx) error {

@@ -375,26 +375,10 @@ func (h *Handler) actOnOnlineOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	action := c.Params("action")
-	if _, ok := onlineFlash[action]; !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		act := func() (uint64, error) {
-			_, err := t.ActOnOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), action, u, c.FormValue("reason"))
-			return o.ID, err
-		}
-		if tok := c.FormValue("_idem"); tok != "" {
-			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
+	return h.runDocAction(c, o.ID, docTransitions{flashes: onlineFlash, tpl: tplOnlineView, back: "/online-orders/" + itoa(o.ID),
+		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
+			_, err := t.ActOnOnlineOrder(sc, o.ID, version, action, u, reason)
 			return err
-		}
-		_, err := act()
-		return err
-	})
-	if err != nil {
-		return h.actionError(c, err, tplOnlineView, func() (*View, error) { return h.onlinePageView(c, o.ID) })
-	}
-	h.setFlash(c, onlineFlash[action])
-	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+		},
+		page: func() (*View, error) { return h.onlinePageView(c, o.ID) }})
 }

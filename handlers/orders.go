@@ -256,6 +256,45 @@ func (v *View) FormErrors() []string {
 	return out
 }
 
+// docTransitions is one document's state transitions as the action routes
+// (POST /<docs>/:id/:action) serve them: the flash per allowed action, the
+// store call, and the page shown again when the action is refused.
+type docTransitions struct {
+	flashes map[string]string
+	act     func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error
+	tpl     string
+	page    func() (*View, error)
+	back    string
+}
+
+// runDocAction performs the route's action on a loaded document with the
+// form's version and reason, in one transaction; a replayed POST of the same
+// form (same _idem token) is answered like the first, not with a conflict.
+// An unknown action is a 404.
+func (h *Handler) runDocAction(c *fiber.Ctx, id uint64, d docTransitions) error {
+	action := c.Params("action")
+	if _, ok := d.flashes[action]; !ok {
+		return fiber.ErrNotFound
+	}
+	u := currentUser(c)
+	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		act := func() (uint64, error) {
+			return id, d.act(t, h.scope(c), formUint(c, "version"), action, u, c.FormValue("reason"))
+		}
+		if tok := c.FormValue("_idem"); tok != "" {
+			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
+			return err
+		}
+		_, err := act()
+		return err
+	})
+	if err != nil {
+		return h.actionError(c, err, d.tpl, d.page)
+	}
+	h.setFlash(c, d.flashes[action])
+	return h.redirect(c, d.back)
+}
+
 // actionError shows a refused document action on the document's page: a
 // validation error (422), a stale version (409, who and when) or a status
 // that does not allow it (409) as a message at the top; other errors go to

@@ -367,28 +367,12 @@ func (h *Handler) actOnSalesOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	action := c.Params("action")
-	if _, ok := salesFlash[action]; !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		act := func() (uint64, error) {
-			_, err := t.ActOnSalesOrder(h.scope(c), o.ID, formUint(c, "version"), action, u, c.FormValue("reason"))
-			return o.ID, err
-		}
-		if tok := c.FormValue("_idem"); tok != "" {
-			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
+	return h.runDocAction(c, o.ID, docTransitions{flashes: salesFlash, tpl: tplSalesView, back: "/sales-orders/" + itoa(o.ID),
+		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
+			_, err := t.ActOnSalesOrder(sc, o.ID, version, action, u, reason)
 			return err
-		}
-		_, err := act()
-		return err
-	})
-	if err != nil {
-		return h.actionError(c, err, tplSalesView, func() (*View, error) { return h.salesPageView(c, o.ID) })
-	}
-	h.setFlash(c, salesFlash[action])
-	return h.redirect(c, "/sales-orders/"+itoa(o.ID))
+		},
+		page: func() (*View, error) { return h.salesPageView(c, o.ID) }})
 }
 
 func (h *Handler) orderSalesAgain(c *fiber.Ctx) error {
