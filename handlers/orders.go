@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -278,15 +277,9 @@ func (h *Handler) runDocAction(c *fiber.Ctx, id uint64, d docTransitions) error 
 	}
 	u := currentUser(c)
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		act := func() (uint64, error) {
-			return id, d.act(t, h.scope(c), formUint(c, "version"), action, u, c.FormValue("reason"))
-		}
-		if tok := c.FormValue("_idem"); tok != "" {
-			_, _, err := t.Idempotent(u.ID, "act:"+tok, act)
-			return err
-		}
-		_, err := act()
-		return err
+		return replayable(c, t, u, id, func() error {
+			return d.act(t, h.scope(c), formUint(c, "version"), action, u, c.FormValue("reason"))
+		})
 	})
 	if err != nil {
 		return h.actionError(c, err, d.tpl, d.page)
@@ -300,33 +293,10 @@ func (h *Handler) runDocAction(c *fiber.Ctx, id uint64, d docTransitions) error 
 // that does not allow it (409) as a message at the top; other errors go to
 // the error handler. page builds the page again.
 func (h *Handler) actionError(c *fiber.Ctx, err error, tpl string, page func() (*View, error)) error {
-	var ve *model.ValidationError
-	var ce *model.ConflictError
-	var se *model.StateError
-	status := 0
-	msg := map[string]string{}
-	l := lang(c)
-	switch {
-	case errors.As(err, &ve):
-		status = fiber.StatusUnprocessableEntity
-		for _, f := range ve.Fields {
-			msg[f.Field] = h.i18n.TMap(l, f.Key, f.Args)
-		}
-	case errors.As(err, &ce):
-		status = fiber.StatusConflict
-		msg["_form"] = h.i18n.T(l, "err.conflict", "by", ce.By, "at", ce.At)
-	case errors.As(err, &se):
-		status = fiber.StatusConflict
-		msg["_form"] = h.i18n.T(l, "err.state", "action", h.i18n.T(l, "action."+se.Action), "status", h.i18n.T(l, "status."+se.Status))
-	default:
-		return err
-	}
-	v, perr := page()
-	if perr != nil {
-		return perr
-	}
-	v.Errors = msg
-	return h.render(c, status, tpl, v)
+	return h.docActionError(c, err, func() (string, *View, error) {
+		v, perr := page()
+		return tpl, v, perr
+	})
 }
 
 // docActions are the actions a document page offers as buttons.
