@@ -232,21 +232,7 @@ func (h *Handler) saveChangeRequest(c *fiber.Ctx, r *model.ChangeRequest, so *mo
 }
 
 func (h *Handler) loadChangeRequest(c *fiber.Ctx) (*model.ChangeRequest, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var r *model.ChangeRequest
-	if err := h.store.View(func(t *store.Tx) error {
-		r, err = t.ChangeRequest(h.scope(c), id)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := needOrders(c); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return loadRouteDoc(h, c, (*store.Tx).ChangeRequest, needOrders)
 }
 
 // changeOrder reads the sales order of a change request (any status: staff

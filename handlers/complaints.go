@@ -231,19 +231,7 @@ func (h *Handler) createComplaint(c *fiber.Ctx) error {
 // 404 when it does not exist or the user's scope does not cover the
 // complainant (the accused dealer included).
 func (h *Handler) loadComplaint(c *fiber.Ctx) (*model.Complaint, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := needChannel(c); err != nil {
-		return nil, err
-	}
-	var cp *model.Complaint
-	err = h.store.View(func(t *store.Tx) error {
-		cp, err = t.Complaint(h.scope(c), id)
-		return err
-	})
-	return cp, err
+	return loadRouteDoc(h, c, (*store.Tx).Complaint, needChannel)
 }
 
 func (h *Handler) editComplaint(c *fiber.Ctx) error {

@@ -427,15 +427,7 @@ type docPage struct {
 // loadNotice reads the notice of the route through the scope (404), then
 // checks the user sees order documents at all.
 func (h *Handler) loadNotice(c *fiber.Ctx) (*model.DeliveryNotice, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var d *model.DeliveryNotice
-	if err := h.store.View(func(t *store.Tx) (err error) { d, err = t.DeliveryNotice(h.scope(c), id); return err }); err != nil {
-		return nil, err
-	}
-	return d, needOrders(c)
+	return loadRouteDoc(h, c, (*store.Tx).DeliveryNotice, needOrders)
 }
 
 func (h *Handler) noticePage(c *fiber.Ctx, d *model.DeliveryNotice) (*docPage, error) {

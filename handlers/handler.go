@@ -533,3 +533,23 @@ func newOrEdit(id uint64, newKey, editKey string) string {
 	}
 	return editKey
 }
+
+// loadRouteDoc reads the record of the route's :id with get through the
+// user's scope (a missing or out-of-scope id is a 404), then checks the
+// module's permission with need. Every document page loads this way, so the
+// scope is always applied before the roles.
+func loadRouteDoc[T any](h *Handler, c *fiber.Ctx, get func(*store.Tx, store.Scope, uint64) (T, error), need func(*fiber.Ctx) error) (T, error) {
+	var doc T
+	id, err := idParam(c, "id")
+	if err != nil {
+		return doc, err
+	}
+	err = h.store.View(func(t *store.Tx) (err error) {
+		doc, err = get(t, h.scope(c), id)
+		return err
+	})
+	if err != nil {
+		return doc, err
+	}
+	return doc, need(c)
+}

@@ -237,21 +237,7 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 // loadOnlineOrder reads the order of the route through the user's scope
 // (404 outside it), then requires a user who sees orders (403).
 func (h *Handler) loadOnlineOrder(c *fiber.Ctx) (*model.OnlineOrder, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var o *model.OnlineOrder
-	if err := h.store.View(func(t *store.Tx) error {
-		o, err = t.OnlineOrder(h.scope(c), id)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := needOrders(c); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return loadRouteDoc(h, c, (*store.Tx).OnlineOrder, needOrders)
 }
 
 func (h *Handler) editOnlineOrder(c *fiber.Ctx) error {

@@ -300,19 +300,7 @@ func (h *Handler) createOpportunity(c *fiber.Ctx) error {
 // scope: 404 when it does not exist, lies outside the scope, or the user
 // reads no channel documents.
 func (h *Handler) loadOpportunity(c *fiber.Ctx) (*model.Opportunity, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := needChannel(c); err != nil {
-		return nil, err
-	}
-	var o *model.Opportunity
-	err = h.store.View(func(t *store.Tx) error {
-		o, err = t.Opportunity(h.scope(c), id)
-		return err
-	})
-	return o, err
+	return loadRouteDoc(h, c, (*store.Tx).Opportunity, needChannel)
 }
 
 func (h *Handler) editOpportunity(c *fiber.Ctx) error {

@@ -140,15 +140,7 @@ func (h *Handler) createOutbound(c *fiber.Ctx) error {
 }
 
 func (h *Handler) loadOutbound(c *fiber.Ctx) (*model.Outbound, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var ob *model.Outbound
-	if err := h.store.View(func(t *store.Tx) (err error) { ob, err = t.Outbound(h.scope(c), id); return err }); err != nil {
-		return nil, err
-	}
-	return ob, needOrders(c)
+	return loadRouteDoc(h, c, (*store.Tx).Outbound, needOrders)
 }
 
 func (h *Handler) outboundPage(c *fiber.Ctx, ob *model.Outbound) (*docPage, error) {

@@ -165,15 +165,7 @@ func (h *Handler) createReturn(c *fiber.Ctx) error {
 }
 
 func (h *Handler) loadReturn(c *fiber.Ctx) (*model.OnlineReturn, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var r *model.OnlineReturn
-	if err := h.store.View(func(t *store.Tx) (err error) { r, err = t.OnlineReturn(h.scope(c), id); return err }); err != nil {
-		return nil, err
-	}
-	return r, needOrders(c)
+	return loadRouteDoc(h, c, (*store.Tx).OnlineReturn, needOrders)
 }
 
 func (h *Handler) returnPage(c *fiber.Ctx, r *model.OnlineReturn) (*docPage, error) {
@@ -408,15 +400,7 @@ func (h *Handler) createReturnNotice(c *fiber.Ctx) error {
 }
 
 func (h *Handler) loadReturnNotice(c *fiber.Ctx) (*model.ReturnNotice, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var r *model.ReturnNotice
-	if err := h.store.View(func(t *store.Tx) (err error) { r, err = t.ReturnNotice(h.scope(c), id); return err }); err != nil {
-		return nil, err
-	}
-	return r, needOrders(c)
+	return loadRouteDoc(h, c, (*store.Tx).ReturnNotice, needOrders)
 }
 
 func (h *Handler) returnNoticePage(c *fiber.Ctx, r *model.ReturnNotice) (*docPage, error) {

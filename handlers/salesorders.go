@@ -230,21 +230,7 @@ func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
 // sees audited and closed ones only; 404 otherwise), then requires a user
 // who sees orders (403).
 func (h *Handler) loadSalesOrderRoute(c *fiber.Ctx) (*model.SalesOrder, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	var o *model.SalesOrder
-	if err := h.store.View(func(t *store.Tx) error {
-		o, err = t.SalesOrder(h.scope(c), id)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := needOrders(c); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return loadRouteDoc(h, c, (*store.Tx).SalesOrder, needOrders)
 }
 
 func salesRows(o *model.SalesOrder) []lineRow {

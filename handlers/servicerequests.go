@@ -205,19 +205,7 @@ func (h *Handler) createServiceRequest(c *fiber.Ctx) error {
 // loadServiceRequest reads the request of the route through the user's
 // scope: 404 when it does not exist or lies outside the scope.
 func (h *Handler) loadServiceRequest(c *fiber.Ctx) (*model.ServiceRequest, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := needChannel(c); err != nil {
-		return nil, err
-	}
-	var r *model.ServiceRequest
-	err = h.store.View(func(t *store.Tx) error {
-		r, err = t.ServiceRequest(h.scope(c), id)
-		return err
-	})
-	return r, err
+	return loadRouteDoc(h, c, (*store.Tx).ServiceRequest, needChannel)
 }
 
 func (h *Handler) editServiceRequest(c *fiber.Ctx) error {

@@ -264,19 +264,7 @@ func (h *Handler) createStocktake(c *fiber.Ctx) error {
 
 // loadStocktake reads the stocktake of the route through the user's scope.
 func (h *Handler) loadStocktake(c *fiber.Ctx) (*model.Stocktake, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := needChannel(c); err != nil {
-		return nil, err
-	}
-	var s *model.Stocktake
-	err = h.store.View(func(t *store.Tx) error {
-		s, err = t.Stocktake(h.scope(c), id)
-		return err
-	})
-	return s, err
+	return loadRouteDoc(h, c, (*store.Tx).Stocktake, needChannel)
 }
 
 type stocktakePage struct {
