@@ -271,13 +271,7 @@ func (h *Handler) saveAnnouncement(c *fiber.Ctx, a *model.Announcement) error {
 			}
 			return a.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			a.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &a.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

@@ -89,13 +89,7 @@ func (h *Handler) saveCategory(c *fiber.Ctx, cat *model.Category) error {
 			}
 			return cat.ID, t.Log("category", cat.ID, "update", cat.Code+" "+cat.Name)
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			cat.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &cat.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

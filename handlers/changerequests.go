@@ -213,13 +213,7 @@ func (h *Handler) saveChangeRequest(c *fiber.Ctx, r *model.ChangeRequest, so *mo
 			}
 			return r.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			r.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &r.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

@@ -198,13 +198,7 @@ func (h *Handler) saveComplaint(c *fiber.Ctx, cp *model.Complaint) error {
 			}
 			return cp.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			cp.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &cp.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

@@ -125,13 +125,7 @@ func (h *Handler) saveGroup(c *fiber.Ctx, g *model.CustomerGroup) error {
 			}
 			return g.ID, t.Log("customer_group", g.ID, action, g.Code+" "+g.Name)
 		}
-		if isNew {
-			id, _, err := t.Idempotent(actor.ID, c.FormValue("_idem"), save)
-			g.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, actor, &g.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

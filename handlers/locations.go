@@ -102,13 +102,7 @@ func (h *Handler) saveLocation(c *fiber.Ctx) error {
 			}
 			return l.ID, t.Log("customer", cu.ID, action, l.Name)
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			l.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &l.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

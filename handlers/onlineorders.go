@@ -212,13 +212,7 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 			}
 			return o.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			o.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &o.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

@@ -264,13 +264,7 @@ func (h *Handler) saveOpportunity(c *fiber.Ctx, o *model.Opportunity) error {
 			}
 			return o.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			o.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &o.ID, isNew, save)
 	})
 	if err != nil || more {
 		if isNew {

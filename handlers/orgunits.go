@@ -172,13 +172,7 @@ func (h *Handler) saveOrgUnit(c *fiber.Ctx, u *model.OrgUnit) error {
 			}
 			return u.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(actor.ID, c.FormValue("_idem"), save)
-			u.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, actor, &u.ID, isNew, save)
 	})
 	if err != nil {
 		// The store may have stamped the value before failing: show the form

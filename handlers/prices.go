@@ -226,13 +226,7 @@ func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
 			}
 			return r.ID, t.Log("price", r.ID, "update", r.Price.String())
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			r.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &r.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

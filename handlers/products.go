@@ -160,13 +160,7 @@ func (h *Handler) saveProduct(c *fiber.Ctx, p *model.Product) error {
 			}
 			return p.ID, t.Log("product", p.ID, action, p.Code)
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			p.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &p.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

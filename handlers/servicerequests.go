@@ -173,13 +173,7 @@ func (h *Handler) saveServiceRequest(c *fiber.Ctx, r *model.ServiceRequest) erro
 			}
 			return r.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			r.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &r.ID, isNew, save)
 	})
 	if err != nil {
 		if isNew {

@@ -225,13 +225,7 @@ func (h *Handler) saveStocktake(c *fiber.Ctx, s *model.Stocktake) error {
 			}
 			return s.ID, nil
 		}
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-			s.ID = id
-			return err
-		}
-		_, err := save()
-		return err
+		return saveOnce(c, t, u, &s.ID, isNew, save)
 	})
 	if err != nil || more {
 		if isNew {
