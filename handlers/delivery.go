@@ -484,26 +484,15 @@ func (h *Handler) actOnDeliveryNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	action := c.Params("action")
-	if model.DeliveryNoticeMachine.Find(action) == nil {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return replayable(c, t, u, d.ID, func() error {
-			_, err := t.ActOnDeliveryNotice(h.scope(c), u, d.ID, formUint(c, "version"), action, c.FormValue("reason"),
-				c.FormValue("note"), c.FormValue("problems") == "1")
+	return h.runDocAction(c, d.ID, docTransitions{flashes: noticeFlash, tpl: tplNoticeView, back: "/delivery-notices/" + itoa(d.ID),
+		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
+			_, err := t.ActOnDeliveryNotice(sc, u, d.ID, version, action, reason, c.FormValue("note"), c.FormValue("problems") == "1")
 			return err
-		})
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
+		},
+		page: func() (*View, error) {
 			p, perr := h.noticePage(c, d)
-			return tplNoticeView, h.view(c, "ship.notice", p), perr
-		})
-	}
-	h.setFlash(c, noticeFlash[action])
-	return h.redirect(c, "/delivery-notices/"+itoa(d.ID))
+			return h.view(c, "ship.notice", p), perr
+		}})
 }
 
 // replayable runs a document action once per action token (the form's
