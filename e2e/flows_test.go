@@ -43,11 +43,11 @@ func TestDealerProfileLanguageAndScope(t *testing.T) {
 	b.login("c0001.manager", demoPassword)
 	b.waitText("#nav", "Home")
 	// Switch to Chinese with the header button: the whole page changes.
-	b.run(chromedp.Click(chromedp.CSS("form.lang button")))
-	b.waitText("#nav", "首页")
-	b.waitText("#nav", "我的企业")
+	b.click("form.lang button")
+	b.waitText("#nav", "首页", "我的企业")
 	// Own profile through the navigation (an htmx-boosted link).
-	b.run(chromedp.Click(chromedp.CSS(`#nav a[href="/my/company"]`)))
+	b.click(`#nav a[href="/my/company"]`)
+	b.waitURL("/customers/")
 	b.waitText("main h1", "C0001")
 	b.waitText("#locations", "主地点")
 	if n := b.count("#locations .card"); n < 2 {
@@ -60,7 +60,7 @@ func TestDealerProfileLanguageAndScope(t *testing.T) {
 	b.waitText("main", "404")
 	b.waitText("main", "页面不存在或您无权访问")
 	// And back to English.
-	b.run(chromedp.Click(chromedp.CSS("form.lang button")))
+	b.click("form.lang button")
 	b.waitText("#nav", "Home")
 }
 
@@ -84,7 +84,8 @@ func TestStaffSeesOnlyTheirRegion(t *testing.T) {
 
 	b := newBrowser(t)
 	b.login("east.sales", demoPassword)
-	b.run(chromedp.Click(chromedp.CSS(`#nav a[href="/customers"]`)))
+	b.click(`#nav a[href="/customers"]`)
+	b.waitPage("/customers")
 	b.waitText("main h1", "Customers")
 	rows := b.customerRows()
 	if len(rows) == 0 || len(rows) >= len(all) {
@@ -95,9 +96,20 @@ func TestStaffSeesOnlyTheirRegion(t *testing.T) {
 			t.Errorf("east.sales sees %s in %s", r[1], r[2])
 		}
 	}
-	// Filtering and paging go through htmx without leaving the scope.
-	b.run(chromedp.SendKeys(chromedp.CSS("#q"), "C00"), chromedp.Click(chromedp.CSS("form.filters button[type=submit]")))
-	b.waitText("main", "of")
+	// Filtering goes through htmx without leaving the scope: the search's
+	// own URL and rows, every one a C00… customer of the region.
+	b.act(chromedp.SendKeys(chromedp.CSS("#q"), "C00"), chromedp.Click(chromedp.CSS("form.filters button[type=submit]")))
+	b.waitPage("/customers", "q", "C00")
+	b.waitText("#customers tbody tr", "C00")
+	filtered := b.customerRows()
+	if len(filtered) == 0 || len(filtered) > len(rows) {
+		t.Fatalf("east.sales searching C00 sees %d customers (%d unfiltered)", len(filtered), len(rows))
+	}
+	for _, r := range filtered {
+		if !strings.HasPrefix(r[1], "C00") || !strings.Contains(r[2], "华东") {
+			t.Errorf("east.sales searching C00 sees %s in %s", r[1], r[2])
+		}
+	}
 	b.open(south)
 	b.waitText("main", "404")
 }
@@ -107,7 +119,8 @@ func TestStaffSeesOnlyTheirRegion(t *testing.T) {
 func TestDisabledUserSessionEnds(t *testing.T) {
 	dealer := newBrowser(t)
 	dealer.login("c0003.buyer", demoPassword)
-	dealer.run(chromedp.Click(chromedp.CSS(`#nav a[href="/my/company"]`)))
+	dealer.click(`#nav a[href="/my/company"]`)
+	dealer.waitURL("/customers/")
 	dealer.waitText("main h1", "C0003")
 	own := customerURL(t, "C0003")
 
@@ -119,21 +132,24 @@ func TestDisabledUserSessionEnds(t *testing.T) {
 		t.Fatalf("edit page: %q", got)
 	}
 	admin.acceptConfirms()
-	admin.run(chromedp.Click(chromedp.CSS("form[action$='/disable'] button")))
-	admin.waitText("#users", "Disabled")
+	admin.click("form[action$='/disable'] button")
+	admin.waitText("#users tbody tr", "c0003.buyer", "Disabled")
 
 	// The dealer's next click lands on the login page with a message.
-	dealer.run(chromedp.Click(chromedp.CSS(`#nav a[href="/"]`)))
-	dealer.waitText("main", "Log in")
-	dealer.waitText("main", "session has ended")
+	dealer.click(`#nav a[href="/"]`)
+	dealer.waitPage("/login")
+	dealer.waitText("main", "Log in", "session has ended")
 	// And logging in again is refused.
 	dealer.open("/login")
-	dealer.run(
+	dealer.act(
 		chromedp.SendKeys(chromedp.CSS("#f-username"), "c0003.buyer"),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), demoPassword),
 		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
 	)
 	dealer.waitText("main", "disabled")
+	if n := dealer.count("#nav"); n != 0 {
+		t.Fatal("a disabled user is logged in")
+	}
 }
 
 // userEditURL finds the edit link of a user on the open customer page.
@@ -145,25 +161,4 @@ func (b *browser) userEditURL(username string) string {
 		b.t.Fatalf("no edit link for %s: %v", username, err)
 	}
 	return href
-}
-
-// acceptConfirms answers "OK" to the page's confirmation dialogs.
-func (b *browser) acceptConfirms() {
-	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.confirm = () => true; true`)); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
-func (b *browser) count(css string) int {
-	b.t.Helper()
-	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+quoteJS(css)+`).length`))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
-
-func quoteJS(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }

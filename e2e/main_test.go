@@ -151,10 +151,21 @@ func startPortal(bin, db string) (func(), error) {
 type browser struct {
 	t   *testing.T
 	ctx context.Context
+	// before is the URL when the page was last marked (see mark): the URL
+	// waits accept only another one.
+	before string
 }
 
-// newBrowser opens a fresh browser context (like a private window) for a test.
+// newBrowser opens a fresh browser context (like a private window) for a
+// test, whose actions together may take two minutes on a busy machine.
 func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	return newBrowserFor(t, 2*time.Minute)
+}
+
+// newBrowserFor is newBrowser for a flow that may take up to d: a long
+// chain takes two users through some forty pages.
+func newBrowserFor(t *testing.T, d time.Duration) *browser {
 	t.Helper()
 	if skipReason != "" {
 		if browserRequired {
@@ -164,11 +175,11 @@ func newBrowser(t *testing.T) *browser {
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	// Open the target now, then bound each test's actions.
+	// Open the target now, then bound the test's actions.
 	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
-	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	tctx, tcancel := context.WithTimeout(ctx, d)
 	t.Cleanup(tcancel)
 	b := &browser{t: t, ctx: tctx}
 	t.Cleanup(func() {
@@ -187,8 +198,11 @@ func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// open navigates to path and waits for the page to load: everything on it
+// is then new (see mark).
 func (b *browser) open(path string) {
 	b.t.Helper()
+	b.before = ""
 	b.run(chromedp.Navigate(baseURL+path), chromedp.WaitReady(chromedp.CSS("body")))
 }
 
@@ -206,28 +220,13 @@ func (b *browser) text(css string) string {
 func (b *browser) login(username, password string) {
 	b.t.Helper()
 	b.open("/login")
-	b.run(
+	b.act(
 		chromedp.SendKeys(chromedp.CSS("#f-username"), username),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
 		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("#nav")),
 	)
-}
-
-// waitText waits until the element matching css contains want.
-func (b *browser) waitText(css, want string) {
-	b.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
-		if err == nil && strings.Contains(s, want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("%s never contained %q (last: %.300q)", css, want, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	b.waitPage("/")
+	b.waitCount("#nav", 1)
 }
 
 // screenshot saves a full-page PNG under e2e/screenshots (failures) or, with

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,60 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// waitDoc waits until the browser shows a document under prefix (a path
-// prefix followed by its id) and returns the path.
-func (b *browser) waitDoc(prefix string) string {
-	b.t.Helper()
-	re := regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + `\d+$`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if p := b.location(); re.MatchString(p) {
-			b.run(chromedp.WaitReady(chromedp.CSS("main h1")))
-			return p
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("never reached %s… (at %s)", prefix, b.location())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// newLongBrowser is newBrowser with room for a long flow: the whole chain
-// takes two users through some forty pages, which on a loaded machine can
-// take longer than newBrowser's minute.
-func newLongBrowser(t *testing.T) *browser {
-	t.Helper()
-	if skipReason != "" {
-		t.Skip(skipReason)
-	}
-	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	tctx, tcancel := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(tcancel)
-	b := &browser{t: t, ctx: tctx}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b.screenshot("failure-" + strings.ReplaceAll(t.Name(), "/", "_") + "-" + strconv.Itoa(int(time.Now().UnixNano()%1000)))
-		}
-	})
-	return b
-}
-
-// setField replaces the value of an input.
-func (b *browser) setField(css, value string) {
-	b.t.Helper()
-	b.eval(`(function(){var e=document.querySelector(` + quoteJS(css) + `); e.value=` + quoteJS(value) + `; e.dispatchEvent(new Event('change', {bubbles: true}))})()`)
-}
-
-// click clicks the first element matching css.
-func (b *browser) click(css string) {
-	b.t.Helper()
-	b.run(chromedp.Click(chromedp.CSS(css)))
-}
 
 // productStock reads a product's on-hand and reserved quantities from its
 // staff page.
@@ -110,34 +55,33 @@ var numberRe = regexp.MustCompile(`[A-Z]{2}-\d{4}-\d{6}`)
 // return notice and the red outbound; stock and every figure of the
 // execution report are right.
 func TestOrderChain(t *testing.T) {
-	staff := newLongBrowser(t)
+	staff := newBrowserFor(t, 4*time.Minute)
 	staff.login("admin", demoPassword)
 	staff.acceptConfirms()
 	onHand0, reserved0 := staff.productStock("P-1009")
 
 	// The dealer (C0005, whom no other test touches) orders 5 × P-1009 (¥860)
 	// from the cart.
-	d := newLongBrowser(t)
+	d := newBrowserFor(t, 4*time.Minute)
 	d.login("c0005.buyer", demoPassword)
 	d.open("/catalog?q=PLF60-10")
 	d.waitText("#shop-items", "P-1009")
 	d.click(`#shop-items button[formaction$="/cart"]`)
-	d.waitText("#shop-items .status", "1")
+	d.waitText("#shop-items .status .ok-text", "1 in cart")
 	d.open("/cart")
 	d.waitText("#cart", "P-1009")
-	d.setField(`#cart input[name=qty]`, "5")
+	d.changeField(`#cart input[name=qty]`, "5")
 	d.waitText("#cart-total", "¥4,300.00")
 	d.open("/online-orders/checkout")
 	d.click(`#checkout-form button[value=submit]`)
-	ooPath := d.waitDoc("/online-orders/")
+	ooID := d.waitURL("/online-orders/")
 	d.waitText("main h1", "OO-")
-	ooID := strings.TrimPrefix(ooPath, "/online-orders/")
 
 	// Staff generate the sales order and audit it.
 	staff.open("/online-orders/" + ooID + "/convert")
 	staff.click(`form[action$="/convert"] button.primary`)
-	soPath := staff.waitDoc("/sales-orders/")
-	soID := strings.TrimPrefix(soPath, "/sales-orders/")
+	soID := staff.waitURL("/sales-orders/")
+	soPath := "/sales-orders/" + soID
 	staff.acceptConfirms()
 	staff.click(`#doc-actions form[action$="/audit"] button`)
 	staff.waitText("main h1", "audited")
@@ -151,7 +95,7 @@ func TestOrderChain(t *testing.T) {
 	d.click(`#change-lines input[name="line.0.on"]`)
 	d.setField(`#change-lines input[name="line.0.new_qty"]`, "6")
 	d.click(`#change-form button[value=submit]`)
-	crPath := d.waitDoc("/change-requests/")
+	crPath := "/change-requests/" + d.waitURL("/change-requests/")
 	staff.open(crPath)
 	staff.acceptConfirms()
 	staff.click(`#doc-actions form[action$="/make_effective"] button`)
@@ -163,16 +107,18 @@ func TestOrderChain(t *testing.T) {
 	staff.open("/tracking/sales-orders/" + soID)
 	staff.waitText("#chain-lines", "6")
 	staff.click("#new-notice")
+	staff.waitPage("/delivery-notices/new", "so", soID)
 	staff.waitText("main h1", "delivery notice")
 	staff.setField("#f-carrier", "顺丰速运")
 	staff.setField("#f-tracking_no", "SF1234567890")
 	staff.click(`#ship-form button.primary`)
-	dnPath := staff.waitDoc("/delivery-notices/")
+	dnPath := "/delivery-notices/" + staff.waitURL("/delivery-notices/")
 	staff.waitText("#tracking-no", "SF1234567890")
 	staff.click(`a[href^="/outbounds/new?dn="]`)
+	staff.waitPage("/outbounds/new")
 	staff.waitText("#form-lines", "P-1009")
 	staff.click(`#ship-form button.primary`)
-	staff.waitDoc("/outbounds/")
+	staff.waitURL("/outbounds/")
 	staff.waitText("main h1", "OB-")
 	if on, res := staff.productStock("P-1009"); on != onHand0-6 || res != reserved0 {
 		t.Fatalf("after outbound: on hand %v reserved %v (before %v %v)", on, res, onHand0, reserved0)
@@ -185,10 +131,10 @@ func TestOrderChain(t *testing.T) {
 	d.waitText("#chain-lines", "changed")
 	d.screenshot("dealer-order-tracking")
 	d.open(dnPath)
-	d.click(`#receipt-form input[name=problems]`)
+	d.run(chromedp.Click(chromedp.CSS(`#receipt-form input[name=problems]`)))
 	d.click(`#receipt-form button`)
 	d.waitText("#receipt", "Describe the shortage") // a note is required
-	d.click(`#receipt-form input[name=problems]`)
+	d.run(chromedp.Click(chromedp.CSS(`#receipt-form input[name=problems]`)))
 	d.setField(`#receipt-form textarea[name=note]`, "一箱外包装破损，货物完好")
 	d.click(`#receipt-form button`)
 	d.waitText("main h1", "received")
@@ -197,6 +143,7 @@ func TestOrderChain(t *testing.T) {
 	// The dealer returns 2.
 	d.open("/tracking/sales-orders/" + soID)
 	d.click("#return-goods")
+	d.waitPage("/returns/new", "so", soID)
 	d.waitText("#form-lines", "P-1009")
 	d.setField(`#ship-form input[name="qty.1"]`, "7")
 	d.setField("#f-reason", "型号发错")
@@ -204,18 +151,19 @@ func TestOrderChain(t *testing.T) {
 	d.waitText("#ship-form", "At most 6") // never more than shipped
 	d.setField(`#ship-form input[name="qty.1"]`, "2")
 	d.click(`#ship-form button[value="1"]`)
-	rtPath := d.waitDoc("/returns/")
+	rtPath := "/returns/" + d.waitURL("/returns/")
 	d.waitText("main h1", "submitted")
 
 	// Staff generate the return notice and the red outbound.
 	staff.open(rtPath)
 	staff.acceptConfirms()
 	staff.click(`form[action$="/convert"] button`)
-	staff.waitDoc("/return-notices/")
+	staff.waitURL("/return-notices/")
 	staff.click(`a[href^="/outbounds/new?rn="]`)
+	staff.waitPage("/outbounds/new")
 	staff.waitText("#form-lines", "P-1009")
 	staff.click(`#ship-form button.primary`)
-	staff.waitDoc("/outbounds/")
+	staff.waitURL("/outbounds/")
 	staff.waitText("main h1", "Red")
 	staff.screenshot("staff-red-outbound")
 	if on, res := staff.productStock("P-1009"); on != onHand0-4 || res != reserved0 {

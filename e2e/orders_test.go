@@ -1,39 +1,11 @@
 package e2e
 
 import (
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
-
-// location returns the current page's path.
-func (b *browser) location() string {
-	b.t.Helper()
-	p, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`location.pathname`))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return p
-}
-
-// waitPath waits until the browser is on a document page: prefix and an id.
-func (b *browser) waitPath(prefix string) string {
-	b.t.Helper()
-	re := regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + `\d+$`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if p := b.location(); re.MatchString(p) {
-			return p
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("never reached %s (at %s)", prefix, b.location())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // TestDealerOrderBecomesSalesOrder: a dealer puts two products into the
 // cart and generates a submitted online order from it; staff see it,
@@ -46,21 +18,21 @@ func TestDealerOrderBecomesSalesOrder(t *testing.T) {
 	for _, code := range []string{"P-1012", "P-1009"} {
 		d.open("/catalog?q=" + code)
 		d.waitText("#shop-items", code)
-		d.run(chromedp.Click(chromedp.CSS(`#shop-items button[formaction$="/cart"]`)))
-		d.waitText("#shop-items .status", "in cart")
+		// The status the add swaps in, not the one the page may show already.
+		d.click(`#shop-items button[formaction$="/cart"]`)
+		d.waitText("#shop-items .status .ok-text", "in cart")
 	}
 	d.open("/cart")
-	d.waitText("#cart", "P-1012")
-	d.run(chromedp.Click(chromedp.CSS(`#checkout`)))
-	d.run(chromedp.WaitVisible(chromedp.CSS("#checkout-form")))
-	d.waitText("#checkout-lines", "P-1009")
+	d.waitText("#cart", "P-1012", "P-1009")
+	d.click(`#checkout`)
+	d.waitPage("/online-orders/checkout")
+	d.waitText("#checkout-lines", "P-1012", "P-1009")
 	d.run(chromedp.SendKeys(chromedp.CSS("#f-remarks"), "e2e 请尽快发货"))
 	d.screenshot("dealer-checkout")
-	d.run(chromedp.Click(chromedp.CSS(`#checkout-form button[value=submit]`)))
-	ooPath := d.waitPath("/online-orders/")
-	d.waitText("main h1", "OO-")
-	d.waitText("main h1", "submitted")
-	d.waitText("#lines", "P-1012")
+	d.click(`#checkout-form button[value=submit]`)
+	ooPath := "/online-orders/" + d.waitURL("/online-orders/")
+	d.waitText("main h1", "OO-", "submitted")
+	d.waitText("#lines", "P-1012", "P-1009")
 	number := strings.Fields(d.text("main h1 .muted"))[0]
 	// The ordered lines left the cart.
 	d.open("/cart")
@@ -76,14 +48,15 @@ func TestDealerOrderBecomesSalesOrder(t *testing.T) {
 	s.waitText("#online-orders", number)
 	s.open(ooPath)
 	s.waitText("#order-header", "e2e 请尽快发货")
-	s.run(chromedp.Click(chromedp.CSS(`#doc-actions a[href$="/convert"]`)))
-	s.run(chromedp.WaitVisible(chromedp.CSS("#convert-lines")))
-	s.run(chromedp.Click(chromedp.CSS(`main form button.primary`)))
-	soPath := s.waitPath("/sales-orders/")
+	s.click(`#doc-actions a[href$="/convert"]`)
+	s.waitPage(ooPath + "/convert")
+	s.waitText("#convert-lines", "P-1012", "P-1009")
+	s.click(`main form button.primary`)
+	soPath := "/sales-orders/" + s.waitURL("/sales-orders/")
 	s.waitText("main h1", "SO-")
 	s.waitText("#order-header", number)
 	s.acceptConfirms()
-	s.run(chromedp.Click(chromedp.CSS(`form[action$="/audit"] button`)))
+	s.click(`form[action$="/audit"] button`)
 	s.waitText("main h1", "audited")
 	s.screenshot("staff-sales-order")
 	soNumber := strings.Fields(s.text("main h1 .muted"))[0]
@@ -97,8 +70,8 @@ func TestDealerOrderBecomesSalesOrder(t *testing.T) {
 	d.open(soPath)
 	d.waitText("main h1", soNumber)
 	d.waitText("#lines", "P-1009")
-	d.run(chromedp.SendKeys(chromedp.CSS("#comment-text"), "收到，谢谢"), chromedp.Click(chromedp.CSS(`#comments button[type=submit]`)))
-	d.waitText("#comments", "收到，谢谢")
+	d.act(chromedp.SendKeys(chromedp.CSS("#comment-text"), "收到，谢谢"), chromedp.Click(chromedp.CSS(`#comments button[type=submit]`)))
+	d.waitText("#comments li", "收到，谢谢")
 	d.screenshot("dealer-sales-order")
 
 	// Staff read the comment on the order.
