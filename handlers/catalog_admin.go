@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"strings"
 
 	"dealerportal/model"
@@ -581,5 +580,3 @@ func (h *Handler) batchAdd(c *fiber.Ctx) error {
 	h.setFlash(c, "flash.created")
 	return h.redirect(c, "/catalog-entries?sort=new")
 }
-
-func asConflict(err error, target **model.ConflictError) bool { return errors.As(err, target) }

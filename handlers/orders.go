@@ -14,8 +14,8 @@ import (
 // (salesorders.go, with print view and PDF), change requests
 // (changerequests.go) and the comment threads every document page carries
 // (comments.go). This file registers their routes and holds what they
-// share: the list filters, the line rows of the order forms, the document
-// action errors.
+// share: the list filters, the line rows of the order forms, the action
+// buttons (the actions run in docactions.go).
 
 func (h *Handler) registerOrders(r fiber.Router) {
 	h.registerOnlineOrders(r)
