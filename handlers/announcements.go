@@ -31,8 +31,7 @@ func (h *Handler) registerAnnouncements(r fiber.Router) {
 	h.printRoutes(r, "/announcements", h.announcementPrint)
 	r.Post("/announcements/:id", h.updateAnnouncement)
 	r.Post("/announcements/:id/attachments", h.uploadAnnouncementAttachment)
-	r.Post("/announcements/:id/delete", h.deleteAnnouncement)
-	r.Post("/announcements/:id/:action", h.actOnAnnouncement)
+	registerDocActions(h, r, h.announcementActions())
 	r.Get("/my/announcements", h.showMyAnnouncements)
 }
 
@@ -387,52 +386,25 @@ func (h *Handler) showAnnouncement(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplAnnouncementView, h.view(c, "announcements.view", p))
 }
 
-// announcementFlash is the confirmation of each life-cycle action.
-var announcementFlash = map[string]string{
-	"audit": "flash.announcement_audit", "unaudit": "flash.announcement_unaudit", "invalidate": "flash.announcement_invalidate",
-}
-
-// actOnAnnouncement performs audit (publish), unaudit or invalidate.
-func (h *Handler) actOnAnnouncement(c *fiber.Ctx) error {
-	a, err := h.loadAnnouncement(c)
-	if err != nil {
-		return err
+// announcementActions: staff who manage announcements audit (publish),
+// unaudit, invalidate and delete (a draft) them.
+func (h *Handler) announcementActions() docKind[*model.Announcement] {
+	act := func(x *docCall[*model.Announcement]) (string, error) {
+		_, err := x.Tx.ActOnAnnouncement(x.Scope, x.ID, x.Version, x.Action, x.User)
+		return "", err
 	}
-	action := c.Params("action")
-	if model.AnnouncementMachine.Find(action) == nil {
-		return fiber.ErrNotFound
-	}
-	if err := need(c, model.PermManageAnnouncements); err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.ActOnAnnouncement(h.scope(c), a.ID, formUint(c, "version"), action, u)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	h.setFlash(c, announcementFlash[action])
-	return h.redirect(c, "/announcements/"+itoa(a.ID))
-}
-
-func (h *Handler) deleteAnnouncement(c *fiber.Ctx) error {
-	a, err := h.loadAnnouncement(c)
-	if err != nil {
-		return err
-	}
-	if err := need(c, model.PermManageAnnouncements); err != nil {
-		return err
-	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		return t.DeleteAnnouncement(h.scope(c), a.ID, formUint(c, "version"))
-	})
-	if err != nil {
-		return err
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/announcements")
+	return docKind[*model.Announcement]{Base: "/announcements", Load: h.loadAnnouncement, Perm: model.PermManageAnnouncements,
+		Page: func(c *fiber.Ctx, a *model.Announcement, _ string) (string, *View, error) {
+			p, err := h.announcementPage(c, a)
+			return tplAnnouncementView, h.view(c, "announcements.view", p), err
+		},
+		Actions: map[string]docAction[*model.Announcement]{
+			"audit": {Flash: "flash.announcement_audit", Do: act}, "unaudit": {Flash: "flash.announcement_unaudit", Do: act},
+			"invalidate": {Flash: "flash.announcement_invalidate", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Announcement]) (string, error) {
+				return "/announcements", x.Tx.DeleteAnnouncement(x.Scope, x.ID, x.Version)
+			}},
+		}}
 }
 
 // uploadAnnouncementAttachment adds a file to a draft announcement. Its

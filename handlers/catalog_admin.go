@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"strings"
 
 	"dealerportal/model"
@@ -30,8 +29,7 @@ func (h *Handler) registerCatalogAdmin(r fiber.Router) {
 	r.Get("/catalog-entries/:id", h.showEntry)
 	r.Get("/catalog-entries/:id/edit", h.editEntry)
 	r.Post("/catalog-entries/:id", h.updateEntry)
-	r.Post("/catalog-entries/:id/audit", h.auditEntry)
-	r.Post("/catalog-entries/:id/unaudit", h.unauditEntry)
+	registerDocActions(h, r, h.entryActions())
 	r.Post("/catalog-entries/:id/targets", h.addTargets)
 	r.Post("/catalog-entries/:id/targets/remove", h.removeTargets)
 }
@@ -408,34 +406,24 @@ func (h *Handler) entryPageError(c *fiber.Ctx, e *model.CatalogEntry, err error,
 	return h.formError(c, err, tplEntryView, h.view(c, "entries.view", d))
 }
 
-func (h *Handler) entryAction(c *fiber.Ctx, action string) error {
-	e, err := h.loadEntry(c)
-	if err != nil {
-		return err
-	}
-	if err := need(c, model.PermManageCatalog); err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, action, u, formUint(c, "version")); err != nil {
-			return err
+// entryActions: staff who manage the catalog audit (publish) and unaudit
+// an entry (logged in its activity).
+func (h *Handler) entryActions() docKind[*model.CatalogEntry] {
+	act := func(x *docCall[*model.CatalogEntry]) (string, error) {
+		if _, err := x.Tx.ApplyCatalogAction(x.Scope, x.ID, x.Action, x.User, x.Version); err != nil {
+			return "", err
 		}
-		return t.Log("catalog_entry", e.ID, catalogLog[action], "")
-	})
-	if err != nil {
-		var ce *model.ConflictError
-		if asConflict(err, &ce) {
-			return h.entryPageError(c, e, err, targetForm{})
-		}
-		return err
+		return "", x.Tx.Log("catalog_entry", x.ID, catalogLog[x.Action], "")
 	}
-	h.setFlash(c, actionFlash[action])
-	return h.redirect(c, "/catalog-entries/"+itoa(e.ID))
+	return docKind[*model.CatalogEntry]{Base: "/catalog-entries", Load: h.loadEntry, Perm: model.PermManageCatalog,
+		Page: func(c *fiber.Ctx, e *model.CatalogEntry, _ string) (string, *View, error) {
+			d, err := h.entryPage(c, e)
+			return tplEntryView, h.view(c, "entries.view", d), err
+		},
+		Actions: map[string]docAction[*model.CatalogEntry]{
+			"audit": {Flash: actionFlash["audit"], Do: act}, "unaudit": {Flash: actionFlash["unaudit"], Do: act},
+		}}
 }
-
-func (h *Handler) auditEntry(c *fiber.Ctx) error   { return h.entryAction(c, "audit") }
-func (h *Handler) unauditEntry(c *fiber.Ctx) error { return h.entryAction(c, "unaudit") }
 
 // addTargets adds publish targets (增加发布对象): customers newly covered by a
 // published entry are told in the same transaction.
@@ -592,5 +580,3 @@ func (h *Handler) batchAdd(c *fiber.Ctx) error {
 	h.setFlash(c, "flash.created")
 	return h.redirect(c, "/catalog-entries?sort=new")
 }
-
-func asConflict(err error, target **model.ConflictError) bool { return errors.As(err, target) }

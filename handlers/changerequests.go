@@ -26,8 +26,7 @@ func (h *Handler) registerChangeRequests(r fiber.Router) {
 	r.Get("/change-requests/:id/edit", h.editChangeRequest)
 	h.printRoutes(r, "/change-requests", h.changeRequestPrint)
 	r.Post("/change-requests/:id", h.updateChangeRequest)
-	r.Post("/change-requests/:id/delete", h.deleteChangeRequest)
-	r.Post("/change-requests/:id/:action", h.actOnChangeRequest)
+	registerDocActions(h, r, h.changeRequestActions())
 }
 
 var changeStatuses = []model.Status{model.StatusDraft, model.StatusSubmitted, model.StatusEffective, model.StatusRejected}
@@ -277,7 +276,7 @@ type changePage struct {
 	R       *model.ChangeRequest
 	SO      *model.SalesOrder
 	Lines   []changeLineView
-	Actions []docAction
+	Actions []actionButton
 	CanEdit bool
 	Staff   bool
 	Thread  *CommentThread
@@ -349,33 +348,23 @@ func (h *Handler) showChangeRequest(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplChangeView, v)
 }
 
-var changeFlash = map[string]string{"submit": "flash.cr_submitted", "make_effective": "flash.cr_effective", "reject": "flash.cr_rejected"}
-
-func (h *Handler) actOnChangeRequest(c *fiber.Ctx) error {
-	r, err := h.loadChangeRequest(c)
-	if err != nil {
-		return err
+// changeRequestActions: the author submits or deletes a draft; staff make a
+// submitted request effective or reject it.
+func (h *Handler) changeRequestActions() docKind[*model.ChangeRequest] {
+	act := func(x *docCall[*model.ChangeRequest]) (string, error) {
+		_, err := x.Tx.ActOnChangeRequest(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
+		return "", err
 	}
-	return h.runDocAction(c, r.ID, docTransitions{flashes: changeFlash, tpl: tplChangeView, back: "/change-requests/" + itoa(r.ID),
-		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
-			_, err := t.ActOnChangeRequest(sc, r.ID, version, action, u, reason)
-			return err
+	return docKind[*model.ChangeRequest]{Base: "/change-requests", Load: h.loadChangeRequest,
+		Page: func(c *fiber.Ctx, r *model.ChangeRequest, _ string) (string, *View, error) {
+			v, err := h.changePageView(c, r.ID)
+			return tplChangeView, v, err
 		},
-		page: func() (*View, error) { return h.changePageView(c, r.ID) }})
-}
-
-func (h *Handler) deleteChangeRequest(c *fiber.Ctx) error {
-	r, err := h.loadChangeRequest(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return t.DeleteChangeRequest(h.scope(c), r.ID, formUint(c, "version"), u)
-	})
-	if err != nil {
-		return h.actionError(c, err, tplChangeView, func() (*View, error) { return h.changePageView(c, r.ID) })
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/sales-orders/"+itoa(r.SalesOrderID))
+		Actions: map[string]docAction[*model.ChangeRequest]{
+			"submit": {Flash: "flash.cr_submitted", Do: act}, "make_effective": {Flash: "flash.cr_effective", Do: act},
+			"reject": {Flash: "flash.cr_rejected", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.ChangeRequest]) (string, error) {
+				return "/sales-orders/" + itoa(x.Doc.SalesOrderID), x.Tx.DeleteChangeRequest(x.Scope, x.ID, x.Version, x.User)
+			}},
+		}}
 }

@@ -33,10 +33,9 @@ func (h *Handler) registerComplaints(r fiber.Router) {
 	r.Get("/complaints/:id/edit", h.editComplaint)
 	h.printRoutes(r, "/complaints", h.complaintPrint)
 	r.Post("/complaints/:id", h.updateComplaint)
-	r.Post("/complaints/:id/delete", h.deleteComplaint)
 	r.Post("/complaints/:id/attachments", h.uploadComplaintAttachment)
 	r.Post("/complaints/:id/attachments/:att/delete", h.deleteComplaintAttachment)
-	r.Post("/complaints/:id/:action", h.actOnComplaint)
+	registerDocActions(h, r, h.complaintActions())
 	r.Get("/complaint-notices", h.showComplaintNotices)
 	r.Get("/complaint-notices/:id", h.showComplaintNotice)
 }
@@ -328,103 +327,84 @@ func (h *Handler) showComplaint(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplComplaintView, h.view(c, "cp.view", p))
 }
 
-var complaintFlash = map[string]string{
-	"submit": "flash.ch_submitted", "audit": "flash.cp_audited", "handle": "flash.cp_handled", "close": "flash.ch_closed", "reopen": "flash.ch_reopened",
+// complaintActions: the complainant submits or deletes a draft; staff
+// audit (naming the accused dealer), handle (findings, penalty,
+// compensation, the dealer found responsible), close and reopen. Customer
+// codes are looked up inside the user's scope.
+func (h *Handler) complaintActions() docKind[*model.Complaint] {
+	act := func(x *docCall[*model.Complaint]) (string, error) {
+		if tr := model.ComplaintMachine.Find(x.Action); !x.User.Can(tr.Perm) {
+			return "", model.ErrNotAllowed
+		}
+		in, err := readComplaintAction(x)
+		if err != nil {
+			return "", err
+		}
+		_, err = x.Tx.ActOnComplaint(x.Scope, x.User, x.ID, x.Version, x.Action, in)
+		return "", err
+	}
+	return docKind[*model.Complaint]{Base: "/complaints", Load: h.loadComplaint,
+		Page: func(c *fiber.Ctx, cp *model.Complaint, action string) (string, *View, error) {
+			p, err := h.complaintPage(c, cp)
+			if err != nil {
+				return "", nil, err
+			}
+			if action == "handle" {
+				p.Handling = model.ComplaintHandling{Findings: c.FormValue("findings"), RecallDeadline: c.FormValue("recall_deadline"), Resolution: c.FormValue("resolution")}
+				p.Handling.Penalty, _ = model.ParseMoney(strings.TrimSpace(c.FormValue("penalty")))
+				p.Handling.Compensation, _ = model.ParseMoney(strings.TrimSpace(c.FormValue("compensation")))
+				p.RespCode = c.FormValue("responsible_code")
+			}
+			p.AccusedCode = c.FormValue("accused_code")
+			return tplComplaintView, h.view(c, "cp.view", p), nil
+		},
+		Actions: map[string]docAction[*model.Complaint]{
+			"submit": {Flash: "flash.ch_submitted", Do: act}, "audit": {Flash: "flash.cp_audited", Do: act},
+			"handle": {Flash: "flash.cp_handled", Do: act}, "close": {Flash: "flash.ch_closed", Do: act},
+			"reopen": {Flash: "flash.ch_reopened", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Complaint]) (string, error) {
+				return "/complaints", x.Tx.DeleteComplaint(x.Scope, x.User, x.ID, x.Version)
+			}},
+		}}
 }
 
-// actOnComplaint takes submit, audit, handle, close or reopen. Handling and
-// the accused dealer are read from the form (staff type customer codes,
-// looked up inside their scope).
-func (h *Handler) actOnComplaint(c *fiber.Ctx) error {
-	cp, err := h.loadComplaint(c)
-	if err != nil {
-		return err
-	}
-	action := c.Params("action")
-	tr := model.ComplaintMachine.Find(action)
-	if tr == nil {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	if !u.Can(tr.Perm) {
-		return model.ErrNotAllowed
-	}
-	sc := h.scope(c)
-	in := store.ComplaintAction{Reason: c.FormValue("reason")}
-	var form *model.ComplaintHandling
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		ve := &model.ValidationError{}
-		if code := strings.TrimSpace(c.FormValue("accused_code")); code != "" && u.IsStaff() {
-			if cu, err := t.CustomerByCode(sc, code); err != nil {
-				ve.Add("accused_code", "err.ch_customer_unknown", nil)
-			} else {
-				in.Accused = cu.ID
-			}
+// readComplaintAction reads an action's form: the reason, the accused
+// dealer (staff) and, for "handle", the handling.
+func readComplaintAction(x *docCall[*model.Complaint]) (store.ComplaintAction, error) {
+	c, t := x.C, x.Tx
+	in := store.ComplaintAction{Reason: x.Reason()}
+	ve := &model.ValidationError{}
+	if code := strings.TrimSpace(c.FormValue("accused_code")); code != "" && x.User.IsStaff() {
+		if cu, err := t.CustomerByCode(x.Scope, code); err != nil {
+			ve.Add("accused_code", "err.ch_customer_unknown", nil)
+		} else {
+			in.Accused = cu.ID
 		}
-		if action == "handle" {
-			form = &model.ComplaintHandling{Findings: c.FormValue("findings"), RecallDeadline: c.FormValue("recall_deadline"), Resolution: c.FormValue("resolution")}
-			for _, m := range []struct {
-				field string
-				dst   *model.Money
-			}{{"penalty", &form.Penalty}, {"compensation", &form.Compensation}} {
-				if s := strings.TrimSpace(c.FormValue(m.field)); s != "" {
-					if v, err := model.ParseMoney(s); err != nil || v < 0 {
-						ve.Add(m.field, "err.money", nil)
-					} else {
-						*m.dst = v
-					}
-				}
-			}
-			if code := strings.TrimSpace(c.FormValue("responsible_code")); code != "" {
-				if cu, err := t.CustomerByCode(sc, code); err != nil {
-					ve.Add("responsible_code", "err.ch_customer_unknown", nil)
+	}
+	if x.Action == "handle" {
+		form := &model.ComplaintHandling{Findings: c.FormValue("findings"), RecallDeadline: c.FormValue("recall_deadline"), Resolution: c.FormValue("resolution")}
+		for _, m := range []struct {
+			field string
+			dst   *model.Money
+		}{{"penalty", &form.Penalty}, {"compensation", &form.Compensation}} {
+			if s := strings.TrimSpace(c.FormValue(m.field)); s != "" {
+				if v, err := model.ParseMoney(s); err != nil || v < 0 {
+					ve.Add(m.field, "err.money", nil)
 				} else {
-					form.ResponsibleID = cu.ID
+					*m.dst = v
 				}
 			}
-			hc := *form
-			in.Handling = &hc
 		}
-		if err := ve.Err(); err != nil {
-			return err
+		if code := strings.TrimSpace(c.FormValue("responsible_code")); code != "" {
+			if cu, err := t.CustomerByCode(x.Scope, code); err != nil {
+				ve.Add("responsible_code", "err.ch_customer_unknown", nil)
+			} else {
+				form.ResponsibleID = cu.ID
+			}
 		}
-		_, err := t.ActOnComplaint(sc, u, cp.ID, formUint(c, "version"), action, in)
-		return err
-	})
-	if err != nil {
-		var ve *model.ValidationError
-		if !asValidation(err, &ve) {
-			return err
-		}
-		p, perr := h.complaintPage(c, cp)
-		if perr != nil {
-			return perr
-		}
-		if form != nil {
-			p.Handling = *form
-			p.RespCode = c.FormValue("responsible_code")
-		}
-		p.AccusedCode = c.FormValue("accused_code")
-		return h.formError(c, err, tplComplaintView, h.view(c, "cp.view", p))
+		in.Handling = form
 	}
-	h.setFlash(c, complaintFlash[action])
-	return h.redirect(c, "/complaints/"+itoa(cp.ID))
-}
-
-func (h *Handler) deleteComplaint(c *fiber.Ctx) error {
-	cp, err := h.loadComplaint(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return t.DeleteComplaint(h.scope(c), u, cp.ID, formUint(c, "version"))
-	})
-	if err != nil {
-		return err
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/complaints")
+	return in, ve.Err()
 }
 
 // uploadComplaintAttachment adds evidence while the complaint is a draft;

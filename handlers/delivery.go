@@ -35,14 +35,14 @@ func (h *Handler) registerShipping(r fiber.Router) {
 	r.Post("/delivery-notices", h.createDeliveryNotice)
 	r.Get("/delivery-notices/:id", h.showDeliveryNotice)
 	r.Get("/delivery-notices/:id/print", h.printDeliveryNotice)
-	r.Post("/delivery-notices/:id/:action", h.actOnDeliveryNotice)
+	registerDocActions(h, r, h.deliveryNoticeActions())
 
 	r.Get("/outbounds", h.showOutbounds)
 	r.Get("/outbounds/new", h.newOutbound)
 	r.Post("/outbounds", h.createOutbound)
 	r.Get("/outbounds/:id", h.showOutbound)
 	r.Get("/outbounds/:id/print", h.printOutbound)
-	r.Post("/outbounds/:id/confirm_receipt", h.confirmOutboundReceipt)
+	registerDocActions(h, r, h.outboundActions())
 
 	r.Get("/returns", h.showReturns)
 	r.Get("/returns/new", h.newReturn)
@@ -51,15 +51,14 @@ func (h *Handler) registerShipping(r fiber.Router) {
 	r.Get("/returns/:id/edit", h.editReturn)
 	r.Get("/returns/:id/print", h.printReturn)
 	r.Post("/returns/:id", h.updateReturn)
-	r.Post("/returns/:id/delete", h.deleteReturn)
-	r.Post("/returns/:id/:action", h.actOnReturn)
+	registerDocActions(h, r, h.returnActions())
 
 	r.Get("/return-notices", h.showReturnNotices)
 	r.Get("/return-notices/new", h.newReturnNotice)
 	r.Post("/return-notices", h.createReturnNotice)
 	r.Get("/return-notices/:id", h.showReturnNotice)
 	r.Get("/return-notices/:id/print", h.printReturnNotice)
-	r.Post("/return-notices/:id/close", h.closeReturnNotice)
+	registerDocActions(h, r, h.returnNoticeActions())
 
 	r.Get("/tracking", h.showTrackingIndex)
 	r.Get("/tracking/sales-orders/:id", h.showSalesOrderTracking)
@@ -472,62 +471,22 @@ func (h *Handler) showDeliveryNotice(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplNoticeView, h.view(c, "ship.notice", p))
 }
 
-// noticeFlash confirms each action on a notice.
-var noticeFlash = map[string]string{"close": "flash.notice_closed", "void": "flash.notice_voided", "confirm_receipt": "flash.receipt_confirmed"}
-
-// actOnDeliveryNotice closes or voids a notice (staff) or confirms its
-// receipt (the dealer, with a note). Refusals re-render the notice with the
-// message: 422 at the field, 409 for a conflict or a status that does not
-// allow it.
-func (h *Handler) actOnDeliveryNotice(c *fiber.Ctx) error {
-	d, err := h.loadNotice(c)
-	if err != nil {
-		return err
+// deliveryNoticeActions: staff close a notice (the rest is released) or
+// void it (nothing shipped yet); the dealer confirms its receipt with a note.
+func (h *Handler) deliveryNoticeActions() docKind[*model.DeliveryNotice] {
+	act := func(x *docCall[*model.DeliveryNotice]) (string, error) {
+		_, err := x.Tx.ActOnDeliveryNotice(x.Scope, x.User, x.ID, x.Version, x.Action, x.Reason(), x.C.FormValue("note"), x.C.FormValue("problems") == "1")
+		return "", err
 	}
-	return h.runDocAction(c, d.ID, docTransitions{flashes: noticeFlash, tpl: tplNoticeView, back: "/delivery-notices/" + itoa(d.ID),
-		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
-			_, err := t.ActOnDeliveryNotice(sc, u, d.ID, version, action, reason, c.FormValue("note"), c.FormValue("problems") == "1")
-			return err
+	return docKind[*model.DeliveryNotice]{Base: "/delivery-notices", Load: h.loadNotice,
+		Page: func(c *fiber.Ctx, d *model.DeliveryNotice, _ string) (string, *View, error) {
+			p, err := h.noticePage(c, d)
+			return tplNoticeView, h.view(c, "ship.notice", p), err
 		},
-		page: func() (*View, error) {
-			p, perr := h.noticePage(c, d)
-			return h.view(c, "ship.notice", p), perr
-		}})
-}
-
-// replayable runs a document action once per action token (the form's
-// _idem, "<number>-<version>-<action>"): a double click or a retried POST
-// answers like the first post instead of meeting its own conflict.
-func replayable(c *fiber.Ctx, t *store.Tx, u *model.User, id uint64, act func() error) error {
-	tok := c.FormValue("_idem")
-	if tok == "" {
-		return act()
-	}
-	_, _, err := t.Idempotent(u.ID, "act:"+tok, func() (uint64, error) { return id, act() })
-	return err
-}
-
-// docActionError shows a refused document action on the document's page:
-// field errors (422) and conflicts (409) through formError, a status that
-// does not allow the action as a 409 message at the top; permission and
-// scope errors go to the error handler.
-func (h *Handler) docActionError(c *fiber.Ctx, err error, page func() (string, *View, error)) error {
-	var se *model.StateError
-	var ve *model.ValidationError
-	var ce *model.ConflictError
-	isState := errors.As(err, &se)
-	if !isState && !errors.As(err, &ve) && !errors.As(err, &ce) {
-		return err
-	}
-	tpl, v, perr := page()
-	if perr != nil {
-		return perr
-	}
-	if se != nil {
-		v.Errors = map[string]string{"_form": v.T("err.state", "action", v.T("action."+se.Action), "status", v.T("status."+se.Status))}
-		return h.render(c, fiber.StatusConflict, tpl, v)
-	}
-	return h.formError(c, err, tpl, v)
+		Actions: map[string]docAction[*model.DeliveryNotice]{
+			"close": {Flash: "flash.notice_closed", Do: act}, "void": {Flash: "flash.notice_voided", Do: act},
+			"confirm_receipt": {Flash: "flash.receipt_confirmed", Do: act},
+		}}
 }
 
 // ---- print and PDF ----

@@ -29,7 +29,7 @@ func (h *Handler) registerInvoices(r fiber.Router) {
 	r.Post("/invoices", h.createInvoice)
 	r.Get("/invoices/:id", h.showInvoice)
 	r.Get("/invoices/:id/print", h.printInvoice)
-	r.Post("/invoices/:id/:action", h.actOnInvoice)
+	registerDocActions(h, r, h.invoiceActions())
 }
 
 // invoiceRow is a list row.
@@ -399,38 +399,23 @@ func invoiceTitle(inv *model.Invoice) string {
 	return "rc.invoice"
 }
 
-var invoiceFlash = map[string]string{"audit": "flash.invoice_audited", "unaudit": "flash.invoice_unaudited", "delete": "flash.deleted"}
-
-// actOnInvoice audits, unaudits or deletes (a draft) an invoice with the
-// version the user saw; refusals re-render the invoice with the message.
-func (h *Handler) actOnInvoice(c *fiber.Ctx) error {
-	inv, err := h.loadInvoice(c)
-	if err != nil {
-		return err
+// invoiceActions: finance audits, unaudits or deletes (a draft) an invoice.
+func (h *Handler) invoiceActions() docKind[*model.Invoice] {
+	act := func(x *docCall[*model.Invoice]) (string, error) {
+		_, err := x.Tx.ActOnInvoice(x.Scope, x.User, x.ID, x.Version, x.Action)
+		return "", err
 	}
-	action := c.Params("action")
-	if _, ok := invoiceFlash[action]; !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		if action == "delete" {
-			return t.DeleteInvoice(h.scope(c), u, inv.ID, formUint(c, "version"))
-		}
-		_, err := t.ActOnInvoice(h.scope(c), u, inv.ID, formUint(c, "version"), action)
-		return err
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			p, perr := h.invoicePage(c, inv)
-			return tplInvoiceView, h.view(c, invoiceTitle(inv), p), perr
-		})
-	}
-	h.setFlash(c, invoiceFlash[action])
-	if action == "delete" {
-		return h.redirect(c, "/invoices")
-	}
-	return h.redirect(c, "/invoices/"+itoa(inv.ID))
+	return docKind[*model.Invoice]{Base: "/invoices", Load: h.loadInvoice,
+		Page: func(c *fiber.Ctx, inv *model.Invoice, _ string) (string, *View, error) {
+			p, err := h.invoicePage(c, inv)
+			return tplInvoiceView, h.view(c, invoiceTitle(inv), p), err
+		},
+		Actions: map[string]docAction[*model.Invoice]{
+			"audit": {Flash: "flash.invoice_audited", Do: act}, "unaudit": {Flash: "flash.invoice_unaudited", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Invoice]) (string, error) {
+				return "/invoices", x.Tx.DeleteInvoice(x.Scope, x.User, x.ID, x.Version)
+			}},
+		}}
 }
 
 // printInvoice is the invoice's print view, or its PDF (?format=pdf),

@@ -36,13 +36,10 @@ func (h *Handler) registerOnlineOrders(r fiber.Router) {
 	r.Get("/online-orders/:id", h.showOnlineOrder)
 	r.Get("/online-orders/:id/edit", h.editOnlineOrder)
 	r.Post("/online-orders/:id", h.updateOnlineOrder)
-	r.Post("/online-orders/:id/delete", h.deleteOnlineOrder)
 	r.Get("/online-orders/:id/convert", h.showConvertOnlineOrder)
-	r.Post("/online-orders/:id/convert", h.convertOnlineOrder)
-	r.Post("/online-orders/:id/again", h.orderOnlineAgain)
 	r.Get("/online-orders/:id/print", h.printOnlineOrder)
 	r.Get("/online-orders/:id/pdf", h.pdfOnlineOrder)
-	r.Post("/online-orders/:id/:action", h.actOnOnlineOrder)
+	registerDocActions(h, r, h.onlineOrderActions())
 }
 
 // onlineStatuses are the list's status filter choices.
@@ -261,31 +258,17 @@ func (h *Handler) updateOnlineOrder(c *fiber.Ctx) error {
 	return h.saveOnlineOrder(c, u, o)
 }
 
-func (h *Handler) deleteOnlineOrder(c *fiber.Ctx) error {
-	o, err := h.loadOnlineOrder(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return t.DeleteOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), u)
-	})
-	if err != nil {
-		return h.actionError(c, err, tplOnlineView, func() (*View, error) { return h.onlinePageView(c, o.ID) })
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/online-orders")
-}
-
 // onlinePage is what the online order's page shows.
 type onlinePage struct {
 	O          *model.OnlineOrder
 	Customer   *model.Customer
-	Actions    []docAction
+	Actions    []actionButton
 	CanEdit    bool
 	CanRelease bool
 	CanConvert bool
 	CanAgain   bool
+	// AgainToken is the one-time token of the "order again" forms.
+	AgainToken string
 	Execution  string
 	SOStatus   model.Status
 	Staff      bool
@@ -295,7 +278,7 @@ type onlinePage struct {
 func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &onlinePage{Staff: u.IsStaff()}
+	p := &onlinePage{Staff: u.IsStaff(), AgainToken: formToken(c)}
 	err := h.store.View(func(t *store.Tx) (err error) {
 		if p.O, err = t.OnlineOrder(sc, id); err != nil {
 			return err
@@ -342,23 +325,33 @@ func (h *Handler) showOnlineOrder(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplOnlineView, v)
 }
 
-// onlineFlash confirms each action.
-var onlineFlash = map[string]string{
-	"submit": "flash.oo_submitted", "reject": "flash.oo_rejected", "unreject": "flash.oo_unrejected", "release_credit": "flash.oo_credit_released",
-}
-
-// actOnOnlineOrder performs submit, reject, unreject or release_credit. A
-// replayed POST of the same form (same _idem token) is answered like the
-// first one, not with a conflict.
-func (h *Handler) actOnOnlineOrder(c *fiber.Ctx) error {
-	o, err := h.loadOnlineOrder(c)
-	if err != nil {
-		return err
+// onlineOrderActions: the dealer submits and deletes a draft (the staff
+// side of deleting is model.CanEditOnlineOrder's); staff reject, unreject,
+// approve a credit hold and generate the sales order; a dealer orders any
+// past order again.
+func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
+	act := func(x *docCall[*model.OnlineOrder]) (string, error) {
+		_, err := x.Tx.ActOnOnlineOrder(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
+		return "", err
 	}
-	return h.runDocAction(c, o.ID, docTransitions{flashes: onlineFlash, tpl: tplOnlineView, back: "/online-orders/" + itoa(o.ID),
-		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
-			_, err := t.ActOnOnlineOrder(sc, o.ID, version, action, u, reason)
-			return err
+	return docKind[*model.OnlineOrder]{Base: "/online-orders", Load: h.loadOnlineOrder,
+		Page: func(c *fiber.Ctx, o *model.OnlineOrder, action string) (string, *View, error) {
+			if action == "convert" {
+				v, err := h.convertView(c, o)
+				return tplOnlineConvert, v, err
+			}
+			v, err := h.onlinePageView(c, o.ID)
+			return tplOnlineView, v, err
 		},
-		page: func() (*View, error) { return h.onlinePageView(c, o.ID) }})
+		Actions: map[string]docAction[*model.OnlineOrder]{
+			"submit": {Flash: "flash.oo_submitted", Do: act}, "reject": {Flash: "flash.oo_rejected", Do: act},
+			"unreject": {Flash: "flash.oo_unrejected", Do: act}, "release_credit": {Flash: "flash.oo_credit_released", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.OnlineOrder]) (string, error) {
+				return "/online-orders", x.Tx.DeleteOnlineOrder(x.Scope, x.ID, x.Version, x.User)
+			}},
+			"convert": {Flash: "flash.oo_converted", Do: h.convertOnlineOrder},
+			"again": {Token: true, Do: func(x *docCall[*model.OnlineOrder]) (string, error) {
+				return orderAgain(x.C, x.Tx, x.Scope, x.Doc.Lines)
+			}},
+		}}
 }

@@ -166,21 +166,19 @@ func (h *Handler) lookupOrderLine(c *fiber.Ctx) error {
 // ---- order again (再次订货) ----
 
 // orderAgain copies the lines of a past order into the dealer's cart (or a
-// new draft with to=draft) and shows what it did and what it skipped on the
-// result page (a redirect: reloading it adds nothing again).
-func (h *Handler) orderAgain(c *fiber.Ctx, lines []model.OrderLine) error {
+// new draft with to=draft) and returns the result page that shows what it
+// did and what it skipped (a redirect: reloading it adds nothing again).
+// It is the "again" action of online and sales orders: its form carries a
+// one-time token, so a double click adds once.
+func orderAgain(c *fiber.Ctx, t *store.Tx, sc store.Scope, lines []model.OrderLine) (string, error) {
 	u, err := orderDealer(c)
 	if err != nil {
-		return err
+		return "", err
 	}
 	toDraft := c.FormValue("to") == "draft"
-	var res *store.OrderAgainResult
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		res, err = t.OrderAgain(h.scope(c), u, lines, toDraft)
-		return err
-	})
+	res, err := t.OrderAgain(sc, u, lines, toDraft)
 	if err != nil && !isValidation(err) {
-		return err
+		return "", err
 	}
 	vals := url.Values{}
 	if res != nil {
@@ -195,7 +193,7 @@ func (h *Handler) orderAgain(c *fiber.Ctx, lines []model.OrderLine) error {
 	if toDraft {
 		vals.Set("to", "draft")
 	}
-	return h.redirect(c, "/online-orders/again?"+vals.Encode())
+	return "/online-orders/again?" + vals.Encode(), nil
 }
 
 type againResult struct {
@@ -225,12 +223,4 @@ func (h *Handler) showAgainResult(c *fiber.Ctx) error {
 		d.Skipped = append(d.Skipped, againSkip{Code: code, Reason: h.i18n.T(l, key, "min", "—", "multiple", "—")})
 	}
 	return h.render(c, fiber.StatusOK, tplAgainResult, h.view(c, "oo.again_title", d))
-}
-
-func (h *Handler) orderOnlineAgain(c *fiber.Ctx) error {
-	o, err := h.loadOnlineOrder(c)
-	if err != nil {
-		return err
-	}
-	return h.orderAgain(c, o.Lines)
 }

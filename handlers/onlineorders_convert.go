@@ -63,28 +63,24 @@ func (h *Handler) showConvertOnlineOrder(c *fiber.Ctx) error {
 }
 
 // convertOnlineOrder generates the sales order (with the adjusted
-// quantities and prices where the order allows adjustment) and opens it.
-func (h *Handler) convertOnlineOrder(c *fiber.Ctx) error {
-	o, err := h.loadOnlineOrder(c)
-	if err != nil {
-		return err
+// quantities and prices where the order allows adjustment) and opens it;
+// the "convert" action of the runner (a refusal shows the form again).
+func (h *Handler) convertOnlineOrder(x *docCall[*model.OnlineOrder]) (string, error) {
+	if err := need(x.C, model.PermManageOrders); err != nil {
+		return "", err
 	}
-	if err := need(c, model.PermManageOrders); err != nil {
-		return err
-	}
-	u := currentUser(c)
 	ve := &model.ValidationError{}
 	var adj []store.LineAdjust
-	for i, l := range o.Lines {
+	for i, l := range x.Doc.Lines {
 		a := store.LineAdjust{Line: l.No}
-		if s := strings.TrimSpace(c.FormValue("qty." + itoa(uint64(l.No)))); s != "" {
+		if s := strings.TrimSpace(x.C.FormValue("qty." + itoa(uint64(l.No)))); s != "" {
 			if q, err := model.ParseQty(s); err != nil {
 				ve.Add(model.LineField(i, "qty"), "err.qty_invalid", nil)
 			} else {
 				a.Qty = &q
 			}
 		}
-		if s := strings.TrimSpace(c.FormValue("price." + itoa(uint64(l.No)))); s != "" {
+		if s := strings.TrimSpace(x.C.FormValue("price." + itoa(uint64(l.No)))); s != "" {
 			if m, err := model.ParseMoney(s); err != nil {
 				ve.Add(model.LineField(i, "price"), "err.money", nil)
 			} else {
@@ -93,23 +89,14 @@ func (h *Handler) convertOnlineOrder(c *fiber.Ctx) error {
 		}
 		adj = append(adj, a)
 	}
-	var so *model.SalesOrder
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		so, err = t.ConvertOnlineOrder(h.scope(c), o.ID, formUint(c, "version"), u, adj)
-		return err
-	})
-	if err != nil {
-		v, verr := h.convertView(c, o)
-		if verr != nil {
-			return verr
-		}
-		return h.formError(c, err, tplOnlineConvert, v)
+	if err := ve.Err(); err != nil {
+		return "", err
 	}
-	h.setFlash(c, "flash.oo_converted")
-	return h.redirect(c, "/sales-orders/"+itoa(so.ID))
+	so, err := x.Tx.ConvertOnlineOrder(x.Scope, x.ID, x.Version, x.User, adj)
+	if err != nil {
+		return "", err
+	}
+	return "/sales-orders/" + itoa(so.ID), nil
 }
 
 // ---- print view and PDF ----

@@ -30,10 +30,9 @@ func (h *Handler) registerOpportunities(r fiber.Router) {
 	r.Get("/opportunities/:id/edit", h.editOpportunity)
 	h.printRoutes(r, "/opportunities", h.opportunityPrint)
 	r.Post("/opportunities/:id", h.updateOpportunity)
-	r.Post("/opportunities/:id/delete", h.deleteOpportunity)
 	r.Post("/opportunities/:id/attachments", h.uploadOpportunityAttachment)
 	r.Post("/opportunities/:id/attachments/:att/delete", h.deleteOpportunityAttachment)
-	r.Post("/opportunities/:id/:action", h.actOnOpportunity)
+	registerDocActions(h, r, h.opportunityActions())
 }
 
 // opportunityRow is one line of the list.
@@ -408,77 +407,52 @@ func (h *Handler) showOpportunity(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplOpportunityView, h.view(c, "opp.view", p))
 }
 
-var opportunityFlash = map[string]string{
-	"submit": "flash.ch_submitted", "accept": "flash.opp_evaluated", "reject": "flash.opp_evaluated", "need_info": "flash.opp_evaluated",
-	"win": "flash.ch_done", "lose": "flash.ch_done", "expire": "flash.ch_done",
+// opportunityActions: the dealer submits or deletes a draft; staff
+// evaluate it (the verdict accept, reject or need_info posted with the
+// evaluation form) and follow it to won, lost or expired.
+func (h *Handler) opportunityActions() docKind[*model.Opportunity] {
+	act := func(x *docCall[*model.Opportunity]) (string, error) {
+		_, err := x.Tx.ActOnOpportunity(x.Scope, x.User, x.ID, x.Version, x.Action, nil)
+		return "", err
+	}
+	evaluate := func(x *docCall[*model.Opportunity]) (string, error) {
+		verdict, eval := readEvaluation(x.C)
+		if !contains(model.OpportunityEvaluations, verdict) {
+			return "", model.Invalid("verdict", "err.choice")
+		}
+		_, err := x.Tx.ActOnOpportunity(x.Scope, x.User, x.ID, x.Version, verdict, eval)
+		return "/opportunities/" + itoa(x.ID) + "?tab=evaluation", err
+	}
+	return docKind[*model.Opportunity]{Base: "/opportunities", Load: h.loadOpportunity,
+		Page: func(c *fiber.Ctx, o *model.Opportunity, action string) (string, *View, error) {
+			p, err := h.opportunityPage(c, o)
+			if err != nil {
+				return "", nil, err
+			}
+			if action == "evaluate" {
+				verdict, eval := readEvaluation(c)
+				p.Tab, p.Eval, p.Verdict = "evaluation", *eval, verdict
+			}
+			return tplOpportunityView, h.view(c, "opp.view", p), nil
+		},
+		Actions: map[string]docAction[*model.Opportunity]{
+			"submit": {Flash: "flash.ch_submitted", Do: act}, "evaluate": {Flash: "flash.opp_evaluated", Do: evaluate},
+			"win": {Flash: "flash.ch_done", Do: act}, "lose": {Flash: "flash.ch_done", Do: act}, "expire": {Flash: "flash.ch_done", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Opportunity]) (string, error) {
+				return "/opportunities", x.Tx.DeleteOpportunity(x.Scope, x.User, x.ID, x.Version)
+			}},
+		}}
 }
 
-// actOnOpportunity takes a life-cycle action; "evaluate" takes the verdict
-// posted with the evaluation form (accept, reject or need_info).
-func (h *Handler) actOnOpportunity(c *fiber.Ctx) error {
-	o, err := h.loadOpportunity(c)
-	if err != nil {
-		return err
+// readEvaluation reads the evaluation form: the verdict and the evaluation
+// (an unreadable win probability is -1, refused by the model).
+func readEvaluation(c *fiber.Ctx) (string, *model.Evaluation) {
+	raw := strings.TrimSpace(c.FormValue("win_probability"))
+	prob, perr := strconv.Atoi(raw)
+	if perr != nil && raw != "" {
+		prob = -1
 	}
-	action := c.Params("action")
-	var eval *model.Evaluation
-	var formErr error
-	switch {
-	case action == "evaluate":
-		action = c.FormValue("verdict")
-		raw := strings.TrimSpace(c.FormValue("win_probability"))
-		prob, perr := strconv.Atoi(raw)
-		if perr != nil && raw != "" {
-			prob = -1
-		}
-		eval = &model.Evaluation{ProtectionEnd: c.FormValue("protection_end"), WinProbability: prob, Comments: c.FormValue("comments")}
-		if !contains(model.OpportunityEvaluations, action) {
-			action, formErr = "accept", model.Invalid("verdict", "err.choice")
-		}
-	case model.OpportunityMachine.Find(action) == nil || contains(model.OpportunityEvaluations, action):
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = formErr
-	if err == nil {
-		err = h.store.Update(u.Username, func(t *store.Tx) error {
-			_, err := t.ActOnOpportunity(h.scope(c), u, o.ID, formUint(c, "version"), action, eval)
-			return err
-		})
-	}
-	if err != nil {
-		if eval == nil {
-			return err
-		}
-		p, perr := h.opportunityPage(c, o)
-		if perr != nil {
-			return perr
-		}
-		p.Tab, p.Eval, p.Verdict = "evaluation", *eval, action
-		return h.formError(c, err, tplOpportunityView, h.view(c, "opp.view", p))
-	}
-	h.setFlash(c, opportunityFlash[action])
-	tab := ""
-	if eval != nil {
-		tab = "?tab=evaluation"
-	}
-	return h.redirect(c, "/opportunities/"+itoa(o.ID)+tab)
-}
-
-func (h *Handler) deleteOpportunity(c *fiber.Ctx) error {
-	o, err := h.loadOpportunity(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return t.DeleteOpportunity(h.scope(c), u, o.ID, formUint(c, "version"))
-	})
-	if err != nil {
-		return err
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/opportunities")
+	return c.FormValue("verdict"), &model.Evaluation{ProtectionEnd: c.FormValue("protection_end"), WinProbability: prob, Comments: c.FormValue("comments")}
 }
 
 // uploadOpportunityAttachment adds a file while the opportunity may be

@@ -14,8 +14,8 @@ import (
 // (salesorders.go, with print view and PDF), change requests
 // (changerequests.go) and the comment threads every document page carries
 // (comments.go). This file registers their routes and holds what they
-// share: the list filters, the line rows of the order forms, the document
-// action errors.
+// share: the list filters, the line rows of the order forms, the action
+// buttons (the actions run in docactions.go).
 
 func (h *Handler) registerOrders(r fiber.Router) {
 	h.registerOnlineOrders(r)
@@ -255,52 +255,8 @@ func (v *View) FormErrors() []string {
 	return out
 }
 
-// docTransitions is one document's state transitions as the action routes
-// (POST /<docs>/:id/:action) serve them: the flash per allowed action, the
-// store call, and the page shown again when the action is refused.
-type docTransitions struct {
-	flashes map[string]string
-	act     func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error
-	tpl     string
-	page    func() (*View, error)
-	back    string
-}
-
-// runDocAction performs the route's action on a loaded document with the
-// form's version and reason, in one transaction; a replayed POST of the same
-// form (same _idem token) is answered like the first, not with a conflict.
-// An unknown action is a 404.
-func (h *Handler) runDocAction(c *fiber.Ctx, id uint64, d docTransitions) error {
-	action := c.Params("action")
-	if _, ok := d.flashes[action]; !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		return replayable(c, t, u, id, func() error {
-			return d.act(t, h.scope(c), formUint(c, "version"), action, u, c.FormValue("reason"))
-		})
-	})
-	if err != nil {
-		return h.actionError(c, err, d.tpl, d.page)
-	}
-	h.setFlash(c, d.flashes[action])
-	return h.redirect(c, d.back)
-}
-
-// actionError shows a refused document action on the document's page: a
-// validation error (422), a stale version (409, who and when) or a status
-// that does not allow it (409) as a message at the top; other errors go to
-// the error handler. page builds the page again.
-func (h *Handler) actionError(c *fiber.Ctx, err error, tpl string, page func() (*View, error)) error {
-	return h.docActionError(c, err, func() (string, *View, error) {
-		v, perr := page()
-		return tpl, v, perr
-	})
-}
-
-// docActions are the actions a document page offers as buttons.
-type docAction struct {
+// actionButton is an action a document page offers as a button.
+type actionButton struct {
 	Name    string
 	Reason  bool // asks for a reason (reject…)
 	Confirm bool // asks for confirmation (destructive)
@@ -308,14 +264,14 @@ type docAction struct {
 }
 
 // actionsOf turns a state machine's allowed actions into buttons.
-func actionsOf(m model.Machine, st model.Status, u *model.User, skip ...string) []docAction {
-	var out []docAction
+func actionsOf(m model.Machine, st model.Status, u *model.User, skip ...string) []actionButton {
+	var out []actionButton
 	for _, a := range m.Allowed(st, u) {
 		if contains(skip, a) {
 			continue
 		}
 		t := m.Find(a)
-		out = append(out, docAction{Name: a, Reason: t.NeedsReason,
+		out = append(out, actionButton{Name: a, Reason: t.NeedsReason,
 			Confirm: a == "void" || a == "close" || a == "unaudit" || a == "reject",
 			Primary: a == "audit" || a == "submit" || a == "make_effective"})
 	}

@@ -221,7 +221,7 @@ func TestOrderFlowThroughHandlers(t *testing.T) {
 	if r := s.get(soURL); !strings.Contains(r.Body, "请周五前发货") {
 		t.Error("staff do not see the comment")
 	}
-	r = d.post(soURL+"/again", url.Values{})
+	r = d.post(soURL+"/again", url.Values{"_idem": {field(t, regexp.MustCompile(`name="_idem" value="([^"]+-cart)"`), dso.Body)}})
 	wantCode(t, "order again", r, http.StatusSeeOther)
 	again := d.get(r.Header.Get("Location"))
 	if !strings.Contains(again.Body, "2 line(s) added to your cart") {

@@ -182,27 +182,19 @@ func outboundTitle(ob *model.Outbound) string {
 	return "ship.outbound"
 }
 
-// confirmOutboundReceipt records the dealer's receipt of a blue outbound.
-func (h *Handler) confirmOutboundReceipt(c *fiber.Ctx) error {
-	ob, err := h.loadOutbound(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return replayable(c, t, u, ob.ID, func() error {
-			_, err := t.ConfirmOutboundReceipt(h.scope(c), u, ob.ID, formUint(c, "version"), c.FormValue("note"), c.FormValue("problems") == "1")
-			return err
-		})
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			p, perr := h.outboundPage(c, ob)
-			return tplOutboundView, h.view(c, outboundTitle(ob), p), perr
-		})
-	}
-	h.setFlash(c, "flash.receipt_confirmed")
-	return h.redirect(c, "/outbounds/"+itoa(ob.ID))
+// outboundActions: the dealer confirms the receipt of a blue outbound.
+func (h *Handler) outboundActions() docKind[*model.Outbound] {
+	return docKind[*model.Outbound]{Base: "/outbounds", Load: h.loadOutbound,
+		Page: func(c *fiber.Ctx, ob *model.Outbound, _ string) (string, *View, error) {
+			p, err := h.outboundPage(c, ob)
+			return tplOutboundView, h.view(c, outboundTitle(ob), p), err
+		},
+		Actions: map[string]docAction[*model.Outbound]{
+			"confirm_receipt": {Flash: "flash.receipt_confirmed", Do: func(x *docCall[*model.Outbound]) (string, error) {
+				_, err := x.Tx.ConfirmOutboundReceipt(x.Scope, x.User, x.ID, x.Version, x.C.FormValue("note"), x.C.FormValue("problems") == "1")
+				return "", err
+			}},
+		}}
 }
 
 func (h *Handler) printOutbound(c *fiber.Ctx) error {

@@ -23,8 +23,7 @@ func (h *Handler) registerPrices(r fiber.Router) {
 	r.Post("/prices/bulk", h.bulkPrices)
 	r.Get("/prices/:id/edit", h.editPrice)
 	r.Post("/prices/:id", h.updatePrice)
-	r.Post("/prices/:id/audit", h.auditPrice)
-	r.Post("/prices/:id/unaudit", h.unauditPrice)
+	registerDocActions(h, r, h.priceActions())
 	r.Get("/catalog/:id/prices", h.lookupPrices)
 }
 
@@ -253,31 +252,23 @@ func (h *Handler) updatePrice(c *fiber.Ctx) error {
 	return h.savePrice(c, r)
 }
 
-func (h *Handler) priceAction(c *fiber.Ctx, action string) error {
-	r, err := h.loadPrice(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		if _, err := t.ApplyPriceAction(h.scope(c), r.ID, action, u, formUint(c, "version")); err != nil {
-			return err
+// priceActions: staff who manage the catalog audit and unaudit a price
+// record (logged in its activity).
+func (h *Handler) priceActions() docKind[*model.PriceRecord] {
+	act := func(x *docCall[*model.PriceRecord]) (string, error) {
+		if _, err := x.Tx.ApplyPriceAction(x.Scope, x.ID, x.Action, x.User, x.Version); err != nil {
+			return "", err
 		}
-		return t.Log("price", r.ID, priceLog[action], "")
-	})
-	if err != nil {
-		var ce *model.ConflictError
-		if asConflict(err, &ce) {
-			return h.formError(c, err, tplPriceForm, h.priceView(c, r))
-		}
-		return err
+		return "/prices/" + itoa(x.ID) + "/edit", x.Tx.Log("price", x.ID, priceLog[x.Action], "")
 	}
-	h.setFlash(c, actionFlash[action])
-	return h.redirect(c, "/prices/"+itoa(r.ID)+"/edit")
+	return docKind[*model.PriceRecord]{Base: "/prices", Load: h.loadPrice,
+		Page: func(c *fiber.Ctx, r *model.PriceRecord, _ string) (string, *View, error) {
+			return tplPriceForm, h.priceView(c, r), nil
+		},
+		Actions: map[string]docAction[*model.PriceRecord]{
+			"audit": {Flash: actionFlash["audit"], Do: act}, "unaudit": {Flash: actionFlash["unaudit"], Do: act},
+		}}
 }
-
-func (h *Handler) auditPrice(c *fiber.Ctx) error   { return h.priceAction(c, "audit") }
-func (h *Handler) unauditPrice(c *fiber.Ctx) error { return h.priceAction(c, "unaudit") }
 
 // bulkPrices audits or unaudits the selected records in one transaction.
 func (h *Handler) bulkPrices(c *fiber.Ctx) error {

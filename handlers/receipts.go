@@ -39,7 +39,7 @@ func (h *Handler) registerReceipts(r fiber.Router) {
 		r.Get(base+"/:id/edit", func(c *fiber.Ctx) error { return h.editReceiptDoc(c, kind) })
 		r.Get(base+"/:id/print", func(c *fiber.Ctx) error { return h.printReceiptDoc(c, kind) })
 		r.Post(base+"/:id", func(c *fiber.Ctx) error { return h.saveReceiptDoc(c, kind, true) })
-		r.Post(base+"/:id/:action", func(c *fiber.Ctx) error { return h.actOnReceiptDoc(c, kind) })
+		registerDocActions(h, r, h.receiptActions(kind))
 	}
 }
 
@@ -457,36 +457,25 @@ func (h *Handler) showReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 	return h.render(c, fiber.StatusOK, tplReceiptView, h.view(c, docKindKey(kind), p))
 }
 
-var receiptFlash = map[string]string{"audit": "flash.receipt_audited", "unaudit": "flash.receipt_unaudited", "delete": "flash.deleted"}
-
-func (h *Handler) actOnReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
-	r, err := h.loadReceiptDoc(c, kind)
-	if err != nil {
-		return err
+// receiptActions: finance audits, unaudits or deletes (a draft) a receipt
+// document of kind (receipt, advance receipt, refund).
+func (h *Handler) receiptActions(kind model.DocType) docKind[*model.ReceiptDoc] {
+	act := func(x *docCall[*model.ReceiptDoc]) (string, error) {
+		_, _, err := x.Tx.ActOnReceiptDoc(x.Scope, x.User, kind, x.ID, x.Version, x.Action)
+		return "", err
 	}
-	action := c.Params("action")
-	if _, ok := receiptFlash[action]; !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		if action == "delete" {
-			return t.DeleteReceiptDoc(h.scope(c), u, kind, r.ID, formUint(c, "version"))
-		}
-		_, _, err := t.ActOnReceiptDoc(h.scope(c), u, kind, r.ID, formUint(c, "version"), action)
-		return err
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			p, perr := h.receiptPage(c, r)
-			return tplReceiptView, h.view(c, docKindKey(kind), p), perr
-		})
-	}
-	h.setFlash(c, receiptFlash[action])
-	if action == "delete" {
-		return h.redirect(c, receiptBase(kind))
-	}
-	return h.redirect(c, receiptBase(kind)+"/"+itoa(r.ID))
+	return docKind[*model.ReceiptDoc]{Base: receiptBase(kind),
+		Load: func(c *fiber.Ctx) (*model.ReceiptDoc, error) { return h.loadReceiptDoc(c, kind) },
+		Page: func(c *fiber.Ctx, r *model.ReceiptDoc, _ string) (string, *View, error) {
+			p, err := h.receiptPage(c, r)
+			return tplReceiptView, h.view(c, docKindKey(kind), p), err
+		},
+		Actions: map[string]docAction[*model.ReceiptDoc]{
+			"audit": {Flash: "flash.receipt_audited", Do: act}, "unaudit": {Flash: "flash.receipt_unaudited", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.ReceiptDoc]) (string, error) {
+				return receiptBase(kind), x.Tx.DeleteReceiptDoc(x.Scope, x.User, kind, x.ID, x.Version)
+			}},
+		}}
 }
 
 // printReceiptDoc is the print view or PDF of a receipt document.

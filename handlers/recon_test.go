@@ -337,8 +337,9 @@ func TestReconForms(t *testing.T) {
 	// Reverse the fixture's write-off: the invoice is open again.
 	wo := e.id("rc.wo:C1")
 	a.get("/write-offs?customer=C1")
-	rcStatus(t, "reverse", a.post("/write-offs/"+wo+"/reverse", nil), http.StatusSeeOther)
-	rcStatus(t, "reverse twice", a.post("/write-offs/"+wo+"/reverse", nil), http.StatusConflict)
+	rcStatus(t, "reverse", a.post("/write-offs/"+wo+"/reverse", url.Values{"_idem": {wo + "-reverse"}}), http.StatusSeeOther)
+	rcStatus(t, "reverse replayed", a.post("/write-offs/"+wo+"/reverse", url.Values{"_idem": {wo + "-reverse"}}), http.StatusSeeOther)
+	rcStatus(t, "reverse twice", a.post("/write-offs/"+wo+"/reverse", url.Values{"_idem": {"another"}}), http.StatusConflict)
 	// Write off by hand again, then automatically.
 	r = a.get("/write-offs?customer=C1")
 	tok = rcIdemRe.FindStringSubmatch(r.Body)[1]

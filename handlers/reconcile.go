@@ -35,7 +35,7 @@ func (h *Handler) registerReconciliation(r fiber.Router) {
 	r.Get("/reconciliation/receipts", func(c *fiber.Ctx) error { return h.showReconList(c, reconReceipts) })
 	r.Get("/reconciliation/disputes", h.showDisputes)
 	r.Get("/reconciliation/:kind/:id", h.showReconDoc)
-	r.Post("/reconciliation/:kind/:id/:action", h.reconcileDoc)
+	registerDocActions(h, r, h.reconActions())
 	h.registerInvoices(r)
 	h.registerReceipts(r)
 	h.registerWriteOffs(r)
@@ -345,42 +345,31 @@ func (h *Handler) showReconDoc(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplReconDoc, h.view(c, docKindKey(d.Kind), d))
 }
 
-// reconActions maps the URL's action to the machine's.
-var reconActions = map[string]string{"confirm": model.ReconConfirm, "cancel": model.ReconCancel, "dispute": model.ReconDispute}
-
-// reconFlash confirms each action.
-var reconFlash = map[string]string{model.ReconConfirm: "flash.recon_confirmed", model.ReconCancel: "flash.recon_cancelled", model.ReconDispute: "flash.recon_disputed"}
-
-// reconcileDoc confirms, cancels or disputes a whole document (never a
-// line) and goes back where the user came from (a list, or the document's
-// page). Refusals re-render the document's page: 422 for a missing
-// comment, 409 for a conflict or a state that does not allow it.
-func (h *Handler) reconcileDoc(c *fiber.Ctx) error {
-	d, err := h.loadReconDoc(c)
-	if err != nil {
-		return err
+// reconActions: the dealer (or staff for it) confirms, cancels a
+// confirmation or disputes a whole posted document (never a line) and goes
+// back where it came from (a list, or the document's page). A dispute needs
+// a comment (422).
+func (h *Handler) reconActions() docKind[*reconDocData] {
+	act := func(action string) func(x *docCall[*reconDocData]) (string, error) {
+		return func(x *docCall[*reconDocData]) (string, error) {
+			if _, err := x.Tx.Reconcile(x.Scope, x.User, x.Doc.Kind, x.ID, x.Version, action, x.Reason()); err != nil {
+				return "", err
+			}
+			if back := x.C.FormValue("back"); reconBackOK(back) {
+				return back, nil
+			}
+			return x.Doc.ReconPath, nil
+		}
 	}
-	action, ok := reconActions[c.Params("action")]
-	if !ok {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.Reconcile(h.scope(c), u, d.Kind, d.ID, formUint(c, "version"), action, c.FormValue("reason"))
-		return err
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			d2, perr := h.loadReconDoc(c)
-			return tplReconDoc, h.view(c, docKindKey(d.Kind), d2), perr
-		})
-	}
-	h.setFlash(c, reconFlash[action])
-	back := c.FormValue("back")
-	if !reconBackOK(back) {
-		back = d.ReconPath
-	}
-	return h.redirect(c, back)
+	return docKind[*reconDocData]{Base: "/reconciliation/:kind", Load: h.loadReconDoc,
+		Page: func(c *fiber.Ctx, d *reconDocData, _ string) (string, *View, error) {
+			return tplReconDoc, h.view(c, docKindKey(d.Kind), d), nil
+		},
+		Actions: map[string]docAction[*reconDocData]{
+			"confirm": {Flash: "flash.recon_confirmed", Do: act(model.ReconConfirm)},
+			"cancel":  {Flash: "flash.recon_cancelled", Do: act(model.ReconCancel)},
+			"dispute": {Flash: "flash.recon_disputed", Do: act(model.ReconDispute)},
+		}}
 }
 
 // reconBackOK accepts a return address only inside the portal's own pages.

@@ -262,59 +262,29 @@ func (h *Handler) updateReturn(c *fiber.Ctx) error {
 	return h.redirect(c, "/returns/"+itoa(r.ID))
 }
 
-func (h *Handler) deleteReturn(c *fiber.Ctx) error {
-	r, err := h.loadReturn(c)
-	if err != nil {
-		return err
+// returnActions: the dealer submits or deletes a draft online return;
+// staff reject it with a reason, unreject it, or convert it (the return
+// notice it generates is shown next).
+func (h *Handler) returnActions() docKind[*model.OnlineReturn] {
+	act := func(x *docCall[*model.OnlineReturn]) (string, error) {
+		_, rn, err := x.Tx.ActOnOnlineReturn(x.Scope, x.User, x.ID, x.Version, x.Action, x.Reason())
+		if err != nil || rn == nil {
+			return "", err
+		}
+		return "/return-notices/" + itoa(rn.ID), nil
 	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return replayable(c, t, u, r.ID, func() error { return t.DeleteOnlineReturn(h.scope(c), u, r.ID, formUint(c, "version")) })
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			p, perr := h.returnPage(c, r)
-			return tplReturnView, h.view(c, "ship.return", p), perr
-		})
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/returns")
-}
-
-// returnFlash confirms each action on an online return.
-var returnFlash = map[string]string{"submit": "flash.return_submitted", "reject": "flash.return_rejected",
-	"unreject": "flash.return_unrejected", "convert": "flash.return_converted"}
-
-// actOnReturn submits (dealer), rejects with a reason, unrejects or converts
-// (staff: generates the return notice, shown next) an online return.
-func (h *Handler) actOnReturn(c *fiber.Ctx) error {
-	r, err := h.loadReturn(c)
-	if err != nil {
-		return err
-	}
-	action := c.Params("action")
-	if model.OnlineReturnMachine.Find(action) == nil {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	var rn *model.ReturnNotice
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return replayable(c, t, u, r.ID, func() (err error) {
-			_, rn, err = t.ActOnOnlineReturn(h.scope(c), u, r.ID, formUint(c, "version"), action, c.FormValue("reason"))
-			return err
-		})
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			p, perr := h.returnPage(c, r)
-			return tplReturnView, h.view(c, "ship.return", p), perr
-		})
-	}
-	h.setFlash(c, returnFlash[action])
-	if rn != nil {
-		return h.redirect(c, "/return-notices/"+itoa(rn.ID))
-	}
-	return h.redirect(c, "/returns/"+itoa(r.ID))
+	return docKind[*model.OnlineReturn]{Base: "/returns", Load: h.loadReturn,
+		Page: func(c *fiber.Ctx, r *model.OnlineReturn, _ string) (string, *View, error) {
+			p, err := h.returnPage(c, r)
+			return tplReturnView, h.view(c, "ship.return", p), err
+		},
+		Actions: map[string]docAction[*model.OnlineReturn]{
+			"submit": {Flash: "flash.return_submitted", Do: act}, "reject": {Flash: "flash.return_rejected", Do: act},
+			"unreject": {Flash: "flash.return_unrejected", Do: act}, "convert": {Flash: "flash.return_converted", Do: act},
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.OnlineReturn]) (string, error) {
+				return "/returns", x.Tx.DeleteOnlineReturn(x.Scope, x.User, x.ID, x.Version)
+			}},
+		}}
 }
 
 func (h *Handler) printReturn(c *fiber.Ctx) error {
@@ -436,28 +406,20 @@ func (h *Handler) showReturnNotice(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplRNView, h.view(c, "ship.return_notice", p))
 }
 
-// closeReturnNotice closes a return notice early (staff): the unreceived
-// rest stops being claimed.
-func (h *Handler) closeReturnNotice(c *fiber.Ctx) error {
-	r, err := h.loadReturnNotice(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return replayable(c, t, u, r.ID, func() error {
-			_, err := t.CloseReturnNotice(h.scope(c), u, r.ID, formUint(c, "version"), c.FormValue("reason"))
-			return err
-		})
-	})
-	if err != nil {
-		return h.docActionError(c, err, func() (string, *View, error) {
-			p, perr := h.returnNoticePage(c, r)
-			return tplRNView, h.view(c, "ship.return_notice", p), perr
-		})
-	}
-	h.setFlash(c, "flash.return_notice_closed")
-	return h.redirect(c, "/return-notices/"+itoa(r.ID))
+// returnNoticeActions: staff close a return notice early (the unreceived
+// rest stops being claimed).
+func (h *Handler) returnNoticeActions() docKind[*model.ReturnNotice] {
+	return docKind[*model.ReturnNotice]{Base: "/return-notices", Load: h.loadReturnNotice,
+		Page: func(c *fiber.Ctx, r *model.ReturnNotice, _ string) (string, *View, error) {
+			p, err := h.returnNoticePage(c, r)
+			return tplRNView, h.view(c, "ship.return_notice", p), err
+		},
+		Actions: map[string]docAction[*model.ReturnNotice]{
+			"close": {Flash: "flash.return_notice_closed", Do: func(x *docCall[*model.ReturnNotice]) (string, error) {
+				_, err := x.Tx.CloseReturnNotice(x.Scope, x.User, x.ID, x.Version, x.Reason())
+				return "", err
+			}},
+		}}
 }
 
 func (h *Handler) printReturnNotice(c *fiber.Ctx) error {

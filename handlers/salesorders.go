@@ -32,10 +32,9 @@ func (h *Handler) registerSalesOrders(r fiber.Router) {
 	r.Post("/sales-orders/:id", h.updateSalesOrder)
 	r.Get("/sales-orders/:id/print", h.printSalesOrder)
 	r.Get("/sales-orders/:id/pdf", h.pdfSalesOrder)
-	r.Post("/sales-orders/:id/again", h.orderSalesAgain)
 	r.Get("/sales-orders/:id/change-requests/new", h.newChangeRequest)
 	r.Post("/sales-orders/:id/change-requests", h.createChangeRequest)
-	r.Post("/sales-orders/:id/:action", h.actOnSalesOrder)
+	registerDocActions(h, r, h.salesOrderActions())
 }
 
 var salesStatuses = []model.Status{model.StatusDraft, model.StatusAudited, model.StatusClosed, model.StatusVoid}
@@ -273,19 +272,21 @@ type salesPage struct {
 	Customer    *model.Customer
 	Salesperson string
 	OrgUnit     string
-	Actions     []docAction
+	Actions     []actionButton
 	CanEdit     bool
 	CanChange   bool
 	CanAgain    bool
-	Staff       bool
-	Changes     []model.DocSummary
-	Thread      *CommentThread
+	// AgainToken is the one-time token of the "order again" forms.
+	AgainToken string
+	Staff      bool
+	Changes    []model.DocSummary
+	Thread     *CommentThread
 }
 
 func (h *Handler) salesPage(c *fiber.Ctx, id uint64) (*salesPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &salesPage{Staff: u.IsStaff()}
+	p := &salesPage{Staff: u.IsStaff(), AgainToken: formToken(c)}
 	err := h.store.View(func(t *store.Tx) (err error) {
 		if p.O, err = t.SalesOrder(sc, id); err != nil {
 			return err
@@ -338,33 +339,29 @@ func (h *Handler) showSalesOrder(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplSalesView, v)
 }
 
-var salesFlash = map[string]string{"audit": "flash.so_audited", "unaudit": "flash.so_unaudited", "close": "flash.so_closed", "void": "flash.so_voided"}
-
-// actOnSalesOrder audits, unaudits, closes or voids; a replayed POST of the
-// same form is answered like the first.
-func (h *Handler) actOnSalesOrder(c *fiber.Ctx) error {
-	o, err := h.loadSalesOrderRoute(c)
-	if err != nil {
-		return err
+// salesOrderActions: staff audit, unaudit, close and void; a dealer orders
+// an order again.
+func (h *Handler) salesOrderActions() docKind[*model.SalesOrder] {
+	act := func(x *docCall[*model.SalesOrder]) (string, error) {
+		_, err := x.Tx.ActOnSalesOrder(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
+		return "", err
 	}
-	return h.runDocAction(c, o.ID, docTransitions{flashes: salesFlash, tpl: tplSalesView, back: "/sales-orders/" + itoa(o.ID),
-		act: func(t *store.Tx, sc store.Scope, version uint64, action string, u *model.User, reason string) error {
-			_, err := t.ActOnSalesOrder(sc, o.ID, version, action, u, reason)
-			return err
+	return docKind[*model.SalesOrder]{Base: "/sales-orders", Load: h.loadSalesOrderRoute,
+		Page: func(c *fiber.Ctx, o *model.SalesOrder, _ string) (string, *View, error) {
+			v, err := h.salesPageView(c, o.ID)
+			return tplSalesView, v, err
 		},
-		page: func() (*View, error) { return h.salesPageView(c, o.ID) }})
-}
-
-func (h *Handler) orderSalesAgain(c *fiber.Ctx) error {
-	o, err := h.loadSalesOrderRoute(c)
-	if err != nil {
-		return err
-	}
-	lines := make([]model.OrderLine, len(o.Lines))
-	for i := range o.Lines {
-		lines[i] = o.Lines[i].OrderLine
-	}
-	return h.orderAgain(c, lines)
+		Actions: map[string]docAction[*model.SalesOrder]{
+			"audit": {Flash: "flash.so_audited", Do: act}, "unaudit": {Flash: "flash.so_unaudited", Do: act},
+			"close": {Flash: "flash.so_closed", Do: act}, "void": {Flash: "flash.so_voided", Do: act},
+			"again": {Token: true, Do: func(x *docCall[*model.SalesOrder]) (string, error) {
+				lines := make([]model.OrderLine, len(x.Doc.Lines))
+				for i := range x.Doc.Lines {
+					lines[i] = x.Doc.Lines[i].OrderLine
+				}
+				return orderAgain(x.C, x.Tx, x.Scope, lines)
+			}},
+		}}
 }
 
 // printSalesOrder is the A4 print view (print it or save it from the

@@ -31,8 +31,7 @@ func (h *Handler) registerServiceRequests(r fiber.Router) {
 	r.Post("/service-requests/:id", h.updateServiceRequest)
 	r.Post("/service-requests/:id/attachments", h.uploadServiceAttachment)
 	r.Post("/service-requests/:id/attachments/:att/delete", h.deleteServiceAttachment)
-	r.Post("/service-requests/:id/log", h.addServiceLog)
-	r.Post("/service-requests/:id/:action", h.actOnServiceRequest)
+	registerDocActions(h, r, h.serviceRequestActions())
 }
 
 type serviceRow struct {
@@ -291,70 +290,32 @@ func (h *Handler) showServiceRequest(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplServiceView, h.view(c, "sr.view", p))
 }
 
-var serviceFlash = map[string]string{
-	"start": "flash.sr_started", "resolve": "flash.sr_resolved", "close": "flash.ch_closed", "reopen": "flash.ch_reopened",
-}
-
-// actOnServiceRequest takes start (with the handler), resolve (with the
-// solution), close or reopen (with the reason as a log note).
-func (h *Handler) actOnServiceRequest(c *fiber.Ctx) error {
-	r, err := h.loadServiceRequest(c)
-	if err != nil {
-		return err
+// serviceRequestActions: staff start a request (with the handler), resolve
+// it (with the solution), close it and add notes to the handling log; the
+// dealer reopens a resolved one (with the reason as a log note).
+func (h *Handler) serviceRequestActions() docKind[*model.ServiceRequest] {
+	act := func(x *docCall[*model.ServiceRequest]) (string, error) {
+		in := store.ServiceAction{HandlerID: formUint(x.C, "handler_id"), Solution: x.C.FormValue("solution"), Note: x.C.FormValue("note")}
+		_, err := x.Tx.ActOnServiceRequest(x.Scope, x.User, x.ID, x.Version, x.Action, in)
+		return "/service-requests/" + itoa(x.ID) + "?tab=handling", err
 	}
-	action := c.Params("action")
-	tr := model.ServiceRequestMachine.Find(action)
-	if tr == nil {
-		return fiber.ErrNotFound
-	}
-	u := currentUser(c)
-	in := store.ServiceAction{HandlerID: formUint(c, "handler_id"), Solution: c.FormValue("solution"), Note: c.FormValue("note")}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.ActOnServiceRequest(h.scope(c), u, r.ID, formUint(c, "version"), action, in)
-		return err
-	})
-	if err != nil {
-		var ve *model.ValidationError
-		if !asValidation(err, &ve) {
-			return err
-		}
-		p, perr := h.servicePage(c, r)
-		if perr != nil {
-			return perr
-		}
-		p.Tab, p.Solution, p.Note = "handling", in.Solution, in.Note
-		return h.formError(c, err, tplServiceView, h.view(c, "sr.view", p))
-	}
-	h.setFlash(c, serviceFlash[action])
-	return h.redirect(c, "/service-requests/"+itoa(r.ID)+"?tab=handling")
-}
-
-// addServiceLog appends a note to the handling log.
-func (h *Handler) addServiceLog(c *fiber.Ctx) error {
-	r, err := h.loadServiceRequest(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	note := c.FormValue("note")
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.AddServiceLog(h.scope(c), u, r.ID, formUint(c, "version"), note)
-		return err
-	})
-	if err != nil {
-		var ve *model.ValidationError
-		if !asValidation(err, &ve) {
-			return err
-		}
-		p, perr := h.servicePage(c, r)
-		if perr != nil {
-			return perr
-		}
-		p.Tab, p.Note = "handling", note
-		return h.formError(c, err, tplServiceView, h.view(c, "sr.view", p))
-	}
-	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/service-requests/"+itoa(r.ID)+"?tab=handling")
+	return docKind[*model.ServiceRequest]{Base: "/service-requests", Load: h.loadServiceRequest,
+		Page: func(c *fiber.Ctx, r *model.ServiceRequest, _ string) (string, *View, error) {
+			p, err := h.servicePage(c, r)
+			if err != nil {
+				return "", nil, err
+			}
+			p.Tab, p.Solution, p.Note = "handling", c.FormValue("solution"), c.FormValue("note")
+			return tplServiceView, h.view(c, "sr.view", p), nil
+		},
+		Actions: map[string]docAction[*model.ServiceRequest]{
+			"start": {Flash: "flash.sr_started", Do: act}, "resolve": {Flash: "flash.sr_resolved", Do: act},
+			"close": {Flash: "flash.ch_closed", Do: act}, "reopen": {Flash: "flash.ch_reopened", Do: act},
+			"log": {Flash: "flash.saved", Do: func(x *docCall[*model.ServiceRequest]) (string, error) {
+				_, err := x.Tx.AddServiceLog(x.Scope, x.User, x.ID, x.Version, x.C.FormValue("note"))
+				return "/service-requests/" + itoa(x.ID) + "?tab=handling", err
+			}},
+		}}
 }
 
 // uploadServiceAttachment adds a file while the request is new (the dealer's

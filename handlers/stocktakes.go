@@ -38,7 +38,7 @@ func (h *Handler) registerStocktakes(r fiber.Router) {
 	r.Get("/stocktakes/:id/edit", h.editStocktake)
 	h.printRoutes(r, "/stocktakes", h.stocktakePrint)
 	r.Post("/stocktakes/:id", h.updateStocktake)
-	r.Post("/stocktakes/:id/delete", h.deleteStocktake)
+	registerDocActions(h, r, h.stocktakeActions())
 }
 
 // canWriteStocktakes reports whether u may enter stocktakes at all.
@@ -272,9 +272,17 @@ func (h *Handler) showStocktake(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &stocktakePage{S: s, CanEdit: store.CanEditStocktakes(currentUser(c), s.CustomerID)}
-	_ = h.store.View(func(t *store.Tx) error { p.Customer, _ = t.Customer(h.scope(c), s.CustomerID); return nil })
+	p, err := h.stocktakePage(c, s)
+	if err != nil {
+		return err
+	}
 	return h.render(c, fiber.StatusOK, tplStocktakeView, h.view(c, "st.view", p))
+}
+
+func (h *Handler) stocktakePage(c *fiber.Ctx, s *model.Stocktake) (*stocktakePage, error) {
+	p := &stocktakePage{S: s, CanEdit: store.CanEditStocktakes(currentUser(c), s.CustomerID)}
+	err := h.store.View(func(t *store.Tx) error { p.Customer, _ = t.Customer(h.scope(c), s.CustomerID); return nil })
+	return p, err
 }
 
 func (h *Handler) editStocktake(c *fiber.Ctx) error {
@@ -303,20 +311,18 @@ func (h *Handler) updateStocktake(c *fiber.Ctx) error {
 	return h.saveStocktake(c, s)
 }
 
-func (h *Handler) deleteStocktake(c *fiber.Ctx) error {
-	s, err := h.loadStocktake(c)
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		return t.DeleteStocktake(h.scope(c), u, s.ID, formUint(c, "version"))
-	})
-	if err != nil {
-		return err
-	}
-	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, "/stocktakes")
+// stocktakeActions: who may enter a customer's stocktakes deletes one.
+func (h *Handler) stocktakeActions() docKind[*model.Stocktake] {
+	return docKind[*model.Stocktake]{Base: "/stocktakes", Load: h.loadStocktake,
+		Page: func(c *fiber.Ctx, s *model.Stocktake, _ string) (string, *View, error) {
+			p, err := h.stocktakePage(c, s)
+			return tplStocktakeView, h.view(c, "st.view", p), err
+		},
+		Actions: map[string]docAction[*model.Stocktake]{
+			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Stocktake]) (string, error) {
+				return "/stocktakes", x.Tx.DeleteStocktake(x.Scope, x.User, x.ID, x.Version)
+			}},
+		}}
 }
 
 // ---- import ----

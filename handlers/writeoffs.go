@@ -22,7 +22,7 @@ func (h *Handler) registerWriteOffs(r fiber.Router) {
 	r.Get("/write-offs", h.showWriteOffs)
 	r.Post("/write-offs", h.createWriteOff)
 	r.Post("/write-offs/auto", h.autoWriteOff)
-	r.Post("/write-offs/:id/reverse", h.reverseWriteOff)
+	registerDocActions(h, r, h.writeOffActions())
 }
 
 type writeOffRow struct {
@@ -202,38 +202,39 @@ func (h *Handler) autoWriteOff(c *fiber.Ctx) error {
 	return h.redirect(c, "/write-offs?customer_id="+itoa(cust))
 }
 
-// reverseWriteOff undoes one write-off exactly and goes back where the user
+// writeOffActions: finance reverses a write-off exactly (once: its form
+// carries a one-time token, there is no version) and goes back where it
 // came from (the write-off list, an invoice, a receipt).
-func (h *Handler) reverseWriteOff(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	u := currentUser(c)
-	sc := h.scope(c)
-	var w *model.WriteOff
-	if err := h.store.View(func(t *store.Tx) (err error) { w, err = t.WriteOff(sc, id); return err }); err != nil {
-		return err
-	}
-	if err := need(c, model.PermReconcile); err != nil {
-		return err
-	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.ReverseWriteOff(sc, u, id)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	h.setFlash(c, "flash.write_off_reversed")
-	back := c.Get("Referer")
-	if i := strings.Index(back, "://"); i >= 0 {
-		if j := strings.Index(back[i+3:], "/"); j >= 0 {
-			back = back[i+3+j:]
-		}
-	}
-	if !reconBackOK(back) {
-		back = "/write-offs?customer_id=" + itoa(w.CustomerID)
-	}
-	return h.redirect(c, back)
+func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
+	return docKind[*model.WriteOff]{Base: "/write-offs", Perm: model.PermReconcile,
+		Load: func(c *fiber.Ctx) (*model.WriteOff, error) {
+			id, err := idParam(c, "id")
+			if err != nil {
+				return nil, err
+			}
+			var w *model.WriteOff
+			err = h.store.View(func(t *store.Tx) (err error) { w, err = t.WriteOff(h.scope(c), id); return err })
+			return w, err
+		},
+		Page: func(c *fiber.Ctx, _ *model.WriteOff, _ string) (string, *View, error) {
+			d, err := h.writeOffPage(c)
+			return tplWriteOffs, h.view(c, "rc.writeoffs", d), err
+		},
+		Actions: map[string]docAction[*model.WriteOff]{
+			"reverse": {Flash: "flash.write_off_reversed", Token: true, Do: func(x *docCall[*model.WriteOff]) (string, error) {
+				if _, err := x.Tx.ReverseWriteOff(x.Scope, x.User, x.ID); err != nil {
+					return "", err
+				}
+				back := x.C.Get("Referer")
+				if i := strings.Index(back, "://"); i >= 0 {
+					if j := strings.Index(back[i+3:], "/"); j >= 0 {
+						back = back[i+3+j:]
+					}
+				}
+				if !reconBackOK(back) {
+					back = "/write-offs?customer_id=" + itoa(x.Doc.CustomerID)
+				}
+				return back, nil
+			}},
+		}}
 }

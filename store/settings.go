@@ -39,20 +39,50 @@ func (t *Tx) SaveSettings(s *model.Settings) error {
 // token comes from a hidden field rendered with the form, so a double click or
 // a retried POST on a slow link creates one record.
 func (t *Tx) Idempotent(userID uint64, token string, create func() (uint64, error)) (uint64, bool, error) {
-	if token == "" {
+	id, _, replay, err := t.once(userID, token, func() (uint64, string, error) {
 		id, err := create()
-		return id, false, err
+		return id, "", err
+	})
+	return id, replay, err
+}
+
+// Once runs act the first time this user posts key and remembers the text
+// it returns (where the first post sent the browser); a later post of the
+// same key returns that text with replay true without running act. A failed
+// act is not remembered, so a corrected post runs. An empty key always runs.
+func (t *Tx) Once(userID uint64, key string, act func() (string, error)) (string, bool, error) {
+	_, out, replay, err := t.once(userID, key, func() (uint64, string, error) {
+		out, err := act()
+		return 0, out, err
+	})
+	return out, replay, err
+}
+
+// Replayed returns what Once remembered for this user's key, if anything.
+func (t *Tx) Replayed(userID uint64, key string) (string, bool) {
+	if v := t.b(bIdempotency).Get(append(itob(userID), key...)); len(v) >= 16 {
+		return string(v[16:]), true
 	}
-	k := append(itob(userID), token...)
+	return "", false
+}
+
+// once keeps (user, key) → time, id, text for Idempotent and Once.
+func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error)) (uint64, string, bool, error) {
+	if key == "" {
+		id, out, err := run()
+		return id, out, false, err
+	}
+	k := append(itob(userID), key...)
 	b := t.b(bIdempotency)
 	if v := b.Get(k); len(v) >= 16 {
-		return btoi(v[8:]), true, nil
+		return btoi(v[8:16]), string(v[16:]), true, nil
 	}
-	id, err := create()
+	id, out, err := run()
 	if err != nil {
-		return 0, false, err
+		return 0, "", false, err
 	}
-	return id, false, b.Put(k, append(itob(uint64(t.Now.Unix())), itob(id)...))
+	v := append(append(itob(uint64(t.Now.Unix())), itob(id)...), out...)
+	return id, out, false, b.Put(k, v)
 }
 
 // PurgeIdempotency forgets form tokens older than age.

@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Document actions: every POST <docs>/:id/<action> of every module (submit,
+// audit, reject, close, delete, confirm, reverse, order again…) is served
+// by runDocAction, so a double click, a retried POST and a refusal behave
+// the same everywhere:
+//
+//   - the document is loaded through the user's scope (404 outside it), then
+//     the module's permission is checked (403);
+//   - the action runs in one store transaction (its outbox messages with
+//     it) at most once per user, route, posted version and one-time token:
+//     a replay answers like the first post, with the same redirect;
+//   - a refusal (a status that does not allow it, a stale version, a
+//     validation error) shows the document's page again with the message
+//     in the user's language: 409 or 422.
+
+// docKind is one kind of document as its action routes serve it.
+type docKind[T any] struct {
+	// Base is the documents' path: each action is POST Base/:id/<name>.
+	Base string
+	// Load reads the route's document through the user's scope and checks
+	// the module's permission to see it (loadRouteDoc).
+	Load func(c *fiber.Ctx) (T, error)
+	// Perm, when set, is the permission every action needs besides seeing
+	// the document.
+	Perm model.Perm
+	// Page builds the document's page to show a refused action, with the
+	// posted values of the action's form.
+	Page func(c *fiber.Ctx, doc T, action string) (tpl string, v *View, err error)
+	// Actions are the document's actions by the route's last segment.
+	Actions map[string]docAction[T]
+}
+
+// docAction is one action of a kind of document.
+type docAction[T any] struct {
+	// Flash confirms the action (a catalog key; "" for none).
+	Flash string
+	// Token marks an action whose form shows no version but a one-time
+	// token _idem (order again, a write-off's reversal): a post without the
+	// token is a 400, never remembered as "done".
+	Token bool
+	// Do performs the action in the runner's transaction and returns where
+	// the browser goes next ("" for the document's page).
+	Do func(x *docCall[T]) (string, error)
+}
+
+// docCall is one run of an action: the request, the transaction, the user
+// and scope, the document as loaded, and the version its form showed.
+type docCall[T any] struct {
+	C       *fiber.Ctx
+	Tx      *store.Tx
+	Scope   store.Scope
+	User    *model.User
+	Doc     T
+	ID      uint64
+	Version uint64
+	Action  string
+}
+
+// Reason is the posted reason of the action (reject, close…).
+func (x *docCall[T]) Reason() string { return x.C.FormValue("reason") }
+
+// registerDocActions registers POST Base/:id/<name> for each action of k.
+func registerDocActions[T any](h *Handler, r fiber.Router, k docKind[T]) {
+	for name, a := range k.Actions {
+		r.Post(k.Base+"/:id/"+name, func(c *fiber.Ctx) error { return runDocAction(h, c, k, name, a) })
+	}
+}
+
+// runDocAction runs one action of a document for the route's :id. Its form
+// posts the version it showed (a transition happens once per version) or,
+// for an action with no version, a one-time token. The replay guard is
+// keyed by user, path, version and token; a replay of a post whose action
+// deleted the document still answers like the first.
+func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a docAction[T]) error {
+	u := currentUser(c)
+	version, token := formUint(c, "version"), c.FormValue("_idem")
+	key := "act:" + c.Path() + "@" + strconv.FormatUint(version, 10) + ":" + token
+	doc, err := k.Load(c)
+	if err == nil && k.Perm != "" {
+		err = need(c, k.Perm)
+	}
+	if errors.Is(err, model.ErrNotFound) || errors.Is(err, fiber.ErrNotFound) {
+		var back string
+		var ok bool
+		_ = h.store.View(func(t *store.Tx) error { back, ok = t.Replayed(u.ID, key); return nil })
+		if ok {
+			return h.actionDone(c, a.Flash, back)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if a.Token && token == "" {
+		return fiber.ErrBadRequest
+	}
+	id, _ := idParam(c, "id")
+	sc := h.scope(c)
+	var back string
+	err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
+		back, _, err = t.Once(u.ID, key, func() (string, error) {
+			back, err := a.Do(&docCall[T]{C: c, Tx: t, Scope: sc, User: u, Doc: doc, ID: id, Version: version, Action: name})
+			if back == "" {
+				back = k.Base + "/" + itoa(id)
+			}
+			return back, err
+		})
+		return err
+	})
+	if err != nil {
+		return h.renderRefusal(c, err, func() (string, *View, error) {
+			// The page shows the document as it is now, so the user can try again.
+			fresh, lerr := k.Load(c)
+			if lerr != nil {
+				return "", nil, lerr
+			}
+			return k.Page(c, fresh, name)
+		})
+	}
+	return h.actionDone(c, a.Flash, back)
+}
+
+// actionDone confirms an action (flash may be "") and sends the browser on.
+func (h *Handler) actionDone(c *fiber.Ctx, flash, back string) error {
+	if flash != "" {
+		h.setFlash(c, flash)
+	}
+	return h.redirect(c, back)
+}
+
+// renderRefusal shows a refused document action on the document's page:
+// field errors (422) and a stale version (409, who and when) through
+// formError, a status that does not allow the action as a 409 message at
+// the top; permission and scope errors go to the error handler.
+func (h *Handler) renderRefusal(c *fiber.Ctx, err error, page func() (string, *View, error)) error {
+	var se *model.StateError
+	var ve *model.ValidationError
+	var ce *model.ConflictError
+	isState := errors.As(err, &se)
+	if !isState && !errors.As(err, &ve) && !errors.As(err, &ce) {
+		return err
+	}
+	tpl, v, perr := page()
+	if perr != nil {
+		return perr
+	}
+	if se != nil {
+		v.Errors = map[string]string{"_form": v.T("err.state", "action", v.T("action."+se.Action), "status", v.T("status."+se.Status))}
+		return h.render(c, fiber.StatusConflict, tpl, v)
+	}
+	return h.formError(c, err, tpl, v)
+}
