@@ -283,6 +283,7 @@ type onlinePage struct {
 	Customer   *model.Customer
 	Actions    []docAction
 	CanEdit    bool
+	CanDelete  bool
 	CanRelease bool
 	CanConvert bool
 	CanAgain   bool
@@ -310,6 +311,7 @@ func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	}
 	o := p.O
 	p.CanEdit = model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
+	p.CanDelete = model.CanDeleteOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
 	for _, a := range actionsOf(model.OnlineOrderMachine, o.Status, u, "convert") {
 		if a.Name == "submit" && !p.CanEdit {
 			continue
