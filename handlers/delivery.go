@@ -415,13 +415,25 @@ type docPage struct {
 	CanShip   bool // staff may make an outbound (from a notice) / red outbound (from a return notice)
 	CanReturn bool // the dealer may return goods from it
 	Receipt   bool // the receipt form is shown
-	// ReceiptURL is where the receipt form posts.
-	ReceiptURL string
+	// ReceiptURL is where the receipt form posts; ReceiptNote and
+	// ReceiptProblems are what the user posted, kept when it comes back
+	// with an error.
+	ReceiptURL      string
+	ReceiptNote     string
+	ReceiptProblems bool
 	CanEdit    bool
 	Notice     *model.DeliveryNotice
 	RNotice    *model.ReturnNotice
 	Outbounds  []*model.Outbound
 	Rest       []model.Qty // per line: not yet shipped / received
+}
+
+// keepReceiptForm keeps the posted receipt note and "shortage or damage"
+// tick for the form shown again with an error.
+func (p *docPage) keepReceiptForm(c *fiber.Ctx) {
+	if c.Method() == fiber.MethodPost {
+		p.ReceiptNote, p.ReceiptProblems = c.FormValue("note"), c.FormValue("problems") == "1"
+	}
 }
 
 // loadNotice reads the notice of the route through the scope (404), then
@@ -434,6 +446,7 @@ func (h *Handler) noticePage(c *fiber.Ctx, d *model.DeliveryNotice) (*docPage, e
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &docPage{Doc: d, Staff: u.IsStaff(), ReceiptURL: "/delivery-notices/" + itoa(d.ID) + "/confirm_receipt"}
+	p.keepReceiptForm(c)
 	for _, a := range model.DeliveryNoticeMachine.Allowed(d.Status, u) {
 		switch {
 		case a == "confirm_receipt":

@@ -29,6 +29,18 @@ func (o *OnlineOrder) Validate() error {
 	return v.Err()
 }
 
+// DefaultContact fills an empty contact and phone from the ship-to
+// location, so that choosing a location brings its contact even when the
+// form was posted without JavaScript with those fields left empty.
+func (o *OnlineOrder) DefaultContact() {
+	if strings.TrimSpace(o.Contact) == "" {
+		o.Contact = o.ShipTo.Contact
+	}
+	if strings.TrimSpace(o.Phone) == "" {
+		o.Phone = o.ShipTo.Phone
+	}
+}
+
 func validateLines(lines []OrderLine, v *ValidationError) {
 	if len(lines) == 0 {
 		v.Add("lines", "err.order_no_lines", nil)

@@ -527,6 +527,7 @@ func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj
 		OrderDate: t.Today(), DeliveryDate: o.RequestedDate, ShipTo: o.ShipTo, Contact: o.Contact, Phone: o.Phone,
 		Remarks: o.Remarks, SalespersonID: cust.SalespersonID, OrgUnitID: cust.OrgUnitID}
 	so.Status = model.StatusDraft
+	so.Trail = []model.AuditEntry{{At: t.Now.UTC(), By: u.Username, Action: "generate", To: model.StatusDraft, Reason: o.Number}}
 	ve := &model.ValidationError{}
 	for i, l := range o.Lines {
 		sl := model.SalesOrderLine{OrderLine: l}
