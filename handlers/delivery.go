@@ -415,17 +415,18 @@ type docPage struct {
 	CanShip   bool // staff may make an outbound (from a notice) / red outbound (from a return notice)
 	CanReturn bool // the dealer may return goods from it
 	Receipt   bool // the receipt form is shown
-	// ReceiptURL is where the receipt form posts; ReceiptNote and
-	// ReceiptProblems are what the user posted, kept when it comes back
-	// with an error.
-	ReceiptURL      string
-	ReceiptNote     string
-	ReceiptProblems bool
+	// ReceiptURL is where the receipt form posts.
+	ReceiptURL string
 	CanEdit    bool
 	Notice     *model.DeliveryNotice
 	RNotice    *model.ReturnNotice
 	Outbounds  []*model.Outbound
 	Rest       []model.Qty // per line: not yet shipped / received
+
+	// ReceiptNote and ReceiptProblems are what the user posted, kept when
+	// the receipt form comes back with an error.
+	ReceiptNote     string
+	ReceiptProblems bool
 }
 
 // keepReceiptForm keeps the posted receipt note and "shortage or damage"

@@ -186,7 +186,10 @@ func TestStaffCannotDeleteDealerOrder(t *testing.T) {
 	// The fixture's orders were generated from online orders: their history says so.
 	r = s.get("/sales-orders/" + e.id("ship.so:C1"))
 	var oo *model.OnlineOrder
-	_ = e.st.View(func(tx *store.Tx) (err error) { oo, err = tx.OnlineOrder(store.AdminScope(), e.ids["ship.oo:C1"]); return err })
+	_ = e.st.View(func(tx *store.Tx) (err error) {
+		oo, err = tx.OnlineOrder(store.AdminScope(), e.ids["ship.oo:C1"])
+		return err
+	})
 	mustContain(t, "sales order history", r, "Generated from online order", oo.Number)
 }
 
