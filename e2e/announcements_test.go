@@ -113,6 +113,18 @@ func TestAnnouncementPublishedToOneCustomer(t *testing.T) {
 	if n := dealer.count("#inbox-bell .count"); n != 1 {
 		t.Errorf("bell count shown %d times", n)
 	}
+	// The bell opens the inbox as a page, not inside the header.
+	dealer.open("/my/announcements")
+	dealer.run(chromedp.Click(chromedp.CSS(`#inbox-bell a.bell`)))
+	for deadline := time.Now().Add(10 * time.Second); dealer.location() != "/inbox"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bell did not open the inbox (at %s)", dealer.location())
+		}
+	}
+	dealer.run(chromedp.WaitVisible(chromedp.CSS(`main #inbox`)))
+	if n := dealer.count(`header #inbox`); n != 0 {
+		t.Fatal("the bell swapped the inbox into the header")
+	}
 	dealer.run(chromedp.Click(chromedp.CSS(`#inbox a[href^="/inbox/"]`)))
 	dealer.waitText("#message-body", title)
 	dealer.run(chromedp.Click(chromedp.CSS(`a.button.primary[href="` + annURL + `"]`)))
