@@ -85,6 +85,13 @@ func TestAnnouncementPublishedToOneCustomer(t *testing.T) {
 	if n := dealer.count("#inbox-bell .count"); n != 1 {
 		t.Errorf("bell count shown %d times", n)
 	}
+	// The bell opens the inbox as a page, not inside the header.
+	dealer.open("/my/announcements")
+	dealer.click(`#inbox-bell a.bell`)
+	dealer.waitPage("/inbox")
+	if n := dealer.count(`header #inbox`); n != 0 {
+		t.Fatal("the bell swapped the inbox into the header")
+	}
 	msg := dealer.evalString(`Array.from(document.querySelectorAll('#inbox tbody tr')).filter(tr => tr.innerText.includes(` + quoteJS("新公告："+title) + `))[0].querySelector('a[href^="/inbox/"]').getAttribute('href')`)
 	dealer.click(`#inbox a[href="` + msg + `"]`)
 	dealer.waitPage(msg)

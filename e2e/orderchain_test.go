@@ -134,7 +134,9 @@ func TestOrderChain(t *testing.T) {
 	d.run(chromedp.Click(chromedp.CSS(`#receipt-form input[name=problems]`)))
 	d.click(`#receipt-form button`)
 	d.waitText("#receipt", "Describe the shortage") // a note is required
-	d.run(chromedp.Click(chromedp.CSS(`#receipt-form input[name=problems]`)))
+	if d.count(`#receipt-form input[name=problems]:checked`) != 1 {
+		t.Fatal("the shortage or damage tick was lost with the error")
+	}
 	d.setField(`#receipt-form textarea[name=note]`, "一箱外包装破损，货物完好")
 	d.click(`#receipt-form button`)
 	d.waitText("main h1", "received")

@@ -244,12 +244,16 @@ func (h *Handler) createEntry(c *fiber.Ctx) error {
 			if err := t.SaveCatalogEntry(h.scope(c), e); err != nil {
 				return 0, err
 			}
+			if err := t.Log("catalog_entry", e.ID, "create", ""); err != nil {
+				return 0, err
+			}
 			if c.FormValue("publish") == "1" {
 				if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, "audit", u, 0); err != nil {
 					return 0, err
 				}
+				return e.ID, t.Log("catalog_entry", e.ID, catalogLog["audit"], "")
 			}
-			return e.ID, t.Log("catalog_entry", e.ID, "create", "")
+			return e.ID, nil
 		})
 		e.ID = id
 		return err
@@ -559,13 +563,16 @@ func (h *Handler) batchAdd(c *fiber.Ctx) error {
 				if err := t.SaveCatalogEntry(h.scope(c), &e); err != nil {
 					return 0, err
 				}
+				if err := t.Log("catalog_entry", e.ID, "create", "batch"); err != nil {
+					return 0, err
+				}
 				if c.FormValue("publish") == "1" {
 					if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, "audit", u, 0); err != nil {
 						return 0, err
 					}
-				}
-				if err := t.Log("catalog_entry", e.ID, "create", "batch"); err != nil {
-					return 0, err
+					if err := t.Log("catalog_entry", e.ID, catalogLog["audit"], ""); err != nil {
+						return 0, err
+					}
 				}
 				n++
 			}

@@ -421,6 +421,19 @@ type docPage struct {
 	RNotice    *model.ReturnNotice
 	Outbounds  []*model.Outbound
 	Rest       []model.Qty // per line: not yet shipped / received
+
+	// ReceiptNote and ReceiptProblems are what the user posted, kept when
+	// the receipt form comes back with an error.
+	ReceiptNote     string
+	ReceiptProblems bool
+}
+
+// keepReceiptForm keeps the posted receipt note and "shortage or damage"
+// tick for the form shown again with an error.
+func (p *docPage) keepReceiptForm(c *fiber.Ctx) {
+	if c.Method() == fiber.MethodPost {
+		p.ReceiptNote, p.ReceiptProblems = c.FormValue("note"), c.FormValue("problems") == "1"
+	}
 }
 
 // loadNotice reads the notice of the route through the scope (404), then
@@ -433,6 +446,7 @@ func (h *Handler) noticePage(c *fiber.Ctx, d *model.DeliveryNotice) (*docPage, e
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &docPage{Doc: d, Staff: u.IsStaff(), ReceiptURL: "/delivery-notices/" + itoa(d.ID) + "/confirm_receipt"}
+	p.keepReceiptForm(c)
 	for _, a := range model.DeliveryNoticeMachine.Allowed(d.Status, u) {
 		switch {
 		case a == "confirm_receipt":

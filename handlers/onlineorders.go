@@ -18,6 +18,7 @@ const (
 	tplOnlinePrint    = "orders/online_print"
 	tplLineInfo       = "orders/line_info"
 	tplAgainResult    = "orders/again"
+	tplContactFields  = "orders/contact_fields"
 )
 
 // Online orders (网上订货单): dealers enter them directly or generate them
@@ -32,6 +33,7 @@ func (h *Handler) registerOnlineOrders(r fiber.Router) {
 	r.Get("/online-orders/checkout", h.showCheckout)
 	r.Post("/online-orders/checkout", h.checkout)
 	r.Get("/online-orders/lookup", h.lookupOrderLine)
+	r.Get("/online-orders/contact", h.showLocationContact)
 	r.Get("/online-orders/again", h.showAgainResult)
 	r.Get("/online-orders/:id", h.showOnlineOrder)
 	r.Get("/online-orders/:id/edit", h.editOnlineOrder)
@@ -164,6 +166,40 @@ func readOnlineHeader(c *fiber.Ctx, t *store.Tx, sc store.Scope, o *model.Online
 	} else if o.ShipTo.LocationID == 0 && o.ShipTo.Address == "" {
 		ve.Add("location", "err.order_location", nil)
 	}
+	o.DefaultContact()
+}
+
+// showLocationContact answers the ship-to select of the order forms
+// (HTMX): the contact and phone fields filled from the chosen location
+// (?location=) of the order's customer — the dealer's own; staff name it
+// with ?customer=. 404 for a location or customer the user may not see.
+func (h *Handler) showLocationContact(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if !canSeeOrders(u) {
+		return fiber.ErrNotFound
+	}
+	cust := u.CustomerID
+	if u.IsStaff() {
+		cust, _ = parseUint(c.Query("customer"))
+	}
+	loc, _ := parseUint(c.Query("location"))
+	o := &model.OnlineOrder{CustomerID: cust}
+	err := h.store.View(func(t *store.Tx) error {
+		if !t.AllowsCustomer(h.scope(c), cust) {
+			return fiber.ErrNotFound
+		}
+		st, err := t.ShipTo(store.CustomerScope(cust), cust, loc)
+		if err != nil {
+			return fiber.ErrNotFound
+		}
+		o.ShipTo = st
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	o.DefaultContact()
+	return h.renderPart(c, fiber.StatusOK, tplContactFields, h.view(c, "oo.title", &onlineForm{O: o}))
 }
 
 // createOnlineOrder saves a directly entered order (action "save" or
@@ -264,6 +300,7 @@ type onlinePage struct {
 	Customer   *model.Customer
 	Actions    []actionButton
 	CanEdit    bool
+	CanDelete  bool
 	CanRelease bool
 	CanConvert bool
 	CanAgain   bool
@@ -293,6 +330,7 @@ func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	}
 	o := p.O
 	p.CanEdit = model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
+	p.CanDelete = model.CanDeleteOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
 	for _, a := range actionsOf(model.OnlineOrderMachine, o.Status, u, "convert") {
 		if a.Name == "submit" && !p.CanEdit {
 			continue

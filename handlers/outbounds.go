@@ -41,8 +41,12 @@ func (h *Handler) outboundForm(c *fiber.Ctx, t *store.Tx) (*shipForm, error) {
 		f.Hidden = map[string]string{"rn": itoa(rn.ID)}
 		f.Cols = []string{"ship.to_return", "ship.received"}
 		f.Customer = custLabels{}.get(t, sc, rn.CustomerID)
+		so, err := t.SalesOrder(sc, rn.SalesOrderID)
+		if err != nil {
+			return nil, err
+		}
 		for i, l := range rn.Lines {
-			fl := formLine{No: l.No, Code: l.Code, Name: l.Name, Spec: l.Spec, Unit: l.Unit, Price: l.Price,
+			fl := formLine{No: l.No, Code: l.Code, Name: l.Name, Spec: l.Spec, Unit: l.Unit, Price: priceInForce(so, l),
 				Figures: []model.Qty{l.Qty, l.Qty - rn.ReturnRest(i)}, Limit: rn.ReturnRest(i)}
 			if fl.Limit > 0 {
 				fl.Value = fl.Limit.String()
@@ -64,9 +68,19 @@ func (h *Handler) outboundForm(c *fiber.Ctx, t *store.Tx) (*shipForm, error) {
 		f.Hidden = map[string]string{"dn": itoa(dn.ID)}
 		f.Cols = []string{"ship.noticed", "ship.shipped"}
 		f.Customer = custLabels{}.get(t, sc, dn.CustomerID)
+		so, err := t.SalesOrder(sc, dn.SalesOrderID)
+		if err != nil {
+			return nil, err
+		}
 		for i, l := range dn.Lines {
-			fl := formLine{No: l.No, Code: l.Code, Name: l.Name, Spec: l.Spec, Unit: l.Unit, Price: l.Price,
-				Figures: []model.Qty{l.Qty, l.Qty - dn.NoticeRest(i)}, Limit: dn.NoticeRest(i)}
+			// What the posting allows: the notice's rest, at most what the
+			// order line still has open.
+			limit := dn.NoticeRest(i)
+			if sl := so.LineByNo(l.Source.Line); sl != nil {
+				limit = min(limit, sl.OpenQty())
+			}
+			fl := formLine{No: l.No, Code: l.Code, Name: l.Name, Spec: l.Spec, Unit: l.Unit, Price: priceInForce(so, l),
+				Figures: []model.Qty{l.Qty, l.Qty - dn.NoticeRest(i)}, Limit: limit}
 			if fl.Limit > 0 {
 				fl.Value = fl.Limit.String()
 			}
@@ -87,6 +101,16 @@ func (h *Handler) outboundForm(c *fiber.Ctx, t *store.Tx) (*shipForm, error) {
 		f.Kind, f.Title, f.Action = "outbound", "ship.new_outbound", "/outbounds"
 	}
 	return f, nil
+}
+
+// priceInForce is the unit price a document made from line l of a notice
+// or return notice posts at: its sales order line's price after any change
+// request, which the form shows.
+func priceInForce(so *model.SalesOrder, l model.OrderLine) model.Money {
+	if sl := so.LineByNo(l.Source.Line); sl != nil {
+		return sl.Price
+	}
+	return l.Price
 }
 
 func (h *Handler) newOutbound(c *fiber.Ctx) error {
@@ -147,6 +171,7 @@ func (h *Handler) outboundPage(c *fiber.Ctx, ob *model.Outbound) (*docPage, erro
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &docPage{Doc: ob, Staff: u.IsStaff(), ReceiptURL: "/outbounds/" + itoa(ob.ID) + "/confirm_receipt"}
+	p.keepReceiptForm(c)
 	p.Receipt = !ob.Red && ob.Receipt == nil && len(model.OutboundMachine.Allowed(ob.Status, u)) > 0
 	p.CanReturn = !ob.Red && u.Can(model.PermOrder)
 	err := h.store.View(func(t *store.Tx) error {

@@ -223,7 +223,7 @@ func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
 			if err := t.SavePriceRecord(sc, r); err != nil {
 				return 0, err
 			}
-			return r.ID, t.Log("price", r.ID, "update", r.Price.String())
+			return r.ID, t.Log("price", r.ID, map[bool]string{true: "create", false: "update"}[isNew], r.Price.String())
 		}
 		return saveOnce(c, t, u, &r.ID, isNew, save)
 	})

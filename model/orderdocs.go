@@ -258,6 +258,9 @@ type ChangeRequest struct {
 	Reason       string       `json:"reason,omitempty" validate:"max=200"`
 	Lines        []ChangeLine `json:"lines"`
 	RejectReason string       `json:"reject_reason,omitempty"`
+	// NoticeCuts: what making it effective took back from open delivery
+	// notices (the notices' own trails record it too).
+	NoticeCuts []NoticeCut `json:"notice_cuts,omitempty"`
 	Doc
 }
 

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,18 @@ func (o *OnlineOrder) Validate() error {
 	}
 	validateLines(o.Lines, v)
 	return v.Err()
+}
+
+// DefaultContact fills an empty contact and phone from the ship-to
+// location, so that choosing a location brings its contact even when the
+// form was posted without JavaScript with those fields left empty.
+func (o *OnlineOrder) DefaultContact() {
+	if strings.TrimSpace(o.Contact) == "" {
+		o.Contact = o.ShipTo.Contact
+	}
+	if strings.TrimSpace(o.Phone) == "" {
+		o.Phone = o.ShipTo.Phone
+	}
 }
 
 func validateLines(lines []OrderLine, v *ValidationError) {
@@ -155,11 +168,21 @@ func ExecutionOf(so Status) string {
 	return ExecNone
 }
 
+// QtyRule is the ordering rule of a product's catalog entry: the minimum
+// order quantity and the multiple (0: none), as the cart applies them
+// (CheckOrderQty).
+type QtyRule struct {
+	Min, Multiple Qty
+}
+
 // ValidateChange checks a change request's lines against its sales order:
 // at least one line, each an existing line of the order named once, with at
 // least one new value; a new quantity never below what already shipped nor
-// negative, a new price not negative, a new delivery date a date.
-func (r *ChangeRequest) ValidateChange(so *SalesOrder) error {
+// negative, a new price not negative, a new delivery date a date. A new
+// quantity also follows its product's catalog rule in rules (by product id;
+// a product without one has none), as the cart does — except a new quantity
+// equal to what has shipped, which only cancels the rest of the line.
+func (r *ChangeRequest) ValidateChange(so *SalesOrder, rules map[uint64]QtyRule) error {
 	r.Reason = strings.TrimSpace(r.Reason)
 	v := &ValidationError{}
 	checkTags(r, v)
@@ -188,6 +211,12 @@ func (r *ChangeRequest) ValidateChange(so *SalesOrder) error {
 				v.Add(LineField(i, "new_qty"), "err.not_negative", nil)
 			case *c.NewQty < l.ShippedQty:
 				v.Add(LineField(i, "new_qty"), "err.change_below_shipped", map[string]any{"shipped": l.ShippedQty.String()})
+			case *c.NewQty != l.ShippedQty:
+				rule := rules[l.ProductID]
+				var qe *ValidationError
+				if errors.As(CheckOrderQty(*c.NewQty, rule.Min, rule.Multiple), &qe) {
+					v.Add(LineField(i, "new_qty"), qe.Fields[0].Key, qe.Fields[0].Args)
+				}
 			}
 		}
 		if c.NewPrice != nil && *c.NewPrice < 0 {
@@ -202,14 +231,18 @@ func (r *ChangeRequest) ValidateChange(so *SalesOrder) error {
 }
 
 // ApplyChange writes an effective change request back to its sales order
-// (生效): each changed line gets its new quantity, price and delivery date,
-// its amounts and the order's totals are recomputed, and the old values are
-// kept both in the request's lines and in the line's change history. It
-// refuses (ValidationError, order untouched) when the request no longer fits
-// the order, e.g. a new quantity below what has shipped since.
-func ApplyChange(so *SalesOrder, r *ChangeRequest) error {
-	if err := r.ValidateChange(so); err != nil {
-		return err
+// (生效) by user by at now: each changed line gets its new quantity, price
+// and delivery date, its amounts and the order's totals are recomputed, the
+// old values are kept both in the request's lines and in the line's change
+// history, and the order's trail records the change. Open delivery notices
+// that now ask for more than a line has open are cut (CutOpenNotices, newest
+// first): the cuts are kept in the request, and the notices changed are
+// returned for the caller to store. It refuses (ValidationError, nothing
+// touched) when the request no longer fits the order, e.g. a new quantity
+// below what has shipped since.
+func ApplyChange(so *SalesOrder, r *ChangeRequest, rules map[uint64]QtyRule, notices []*DeliveryNotice, by string, now time.Time) ([]*DeliveryNotice, error) {
+	if err := r.ValidateChange(so, rules); err != nil {
+		return nil, err
 	}
 	for i := range r.Lines {
 		c := &r.Lines[i]
@@ -227,7 +260,10 @@ func ApplyChange(so *SalesOrder, r *ChangeRequest) error {
 		}
 	}
 	so.Totals = SumSalesLines(so.Lines)
-	return nil
+	so.Trail = append(so.Trail, AuditEntry{At: now.UTC(), By: by, Action: "change_effective", Reason: r.Number})
+	var changed []*DeliveryNotice
+	r.NoticeCuts, changed = CutOpenNotices(so, notices, by, r.Number, now)
+	return changed, nil
 }
 
 // Comment is one message of a document's comment thread (留言): dealer and

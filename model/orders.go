@@ -150,10 +150,10 @@ var ChangeRequestMachine = Machine{
 // StatusEffective: a change request written back to its sales order.
 const StatusEffective Status = "effective"
 
-// CanEditOnlineOrder says whether u may edit or delete order o (SPEC §2.3):
-// its creator while it is a draft or submitted and not converted; another
-// user of the same customer only when the order allows adjustment; staff
-// with the manage permission while submitted.
+// CanEditOnlineOrder says whether u may edit order o (SPEC §2.3): its
+// creator while it is a draft or submitted and not converted; another user
+// of the same customer only when the order allows adjustment; staff with the
+// manage permission while submitted (CanDeleteOnlineOrder says who deletes).
 func CanEditOnlineOrder(status Status, createdBy string, allowAdjust bool, customerID uint64, u *User) bool {
 	if u == nil || u.Disabled || status != StatusDraft && status != StatusSubmitted {
 		return false
@@ -165,6 +165,13 @@ func CanEditOnlineOrder(status Status, createdBy string, allowAdjust bool, custo
 		return u.Username == createdBy || allowAdjust
 	}
 	return u.Can(PermManageOrders) && status == StatusSubmitted && allowAdjust
+}
+
+// CanDeleteOnlineOrder says whether u may delete order o: the dealer users
+// who may edit it (CanEditOnlineOrder). Staff never delete a dealer's order:
+// they reject a submitted one with a reason, which the dealer is told.
+func CanDeleteOnlineOrder(status Status, createdBy string, allowAdjust bool, customerID uint64, u *User) bool {
+	return u != nil && u.Kind == KindDealer && CanEditOnlineOrder(status, createdBy, allowAdjust, customerID, u)
 }
 
 // Returnable is how much of a shipped line can still be returned: shipped

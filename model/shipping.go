@@ -2,6 +2,8 @@ package model
 
 import (
 	"errors"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -259,6 +261,12 @@ func CanEditOnlineReturn(r *OnlineReturn, u *User) bool {
 	return CanEditOnlineOrder(r.Status, r.CreatedBy, r.AllowAdjust, r.CustomerID, u)
 }
 
+// CanDeleteOnlineReturn applies the online order's delete rule: the dealer
+// users who may edit it; staff reject a submitted return instead.
+func CanDeleteOnlineReturn(r *OnlineReturn, u *User) bool {
+	return CanDeleteOnlineOrder(r.Status, r.CreatedBy, r.AllowAdjust, r.CustomerID, u)
+}
+
 // NewReceipt builds the dealer's receipt confirmation: a note of at most
 // 500 characters, required when the goods had a shortage or damage.
 func NewReceipt(by string, now time.Time, note string, problems bool) (*Receipt, error) {
@@ -325,4 +333,83 @@ func (r *ReturnNotice) Validate() error {
 	checkTags(r, v)
 	checkDate(v, "notice_date", &r.NoticeDate)
 	return v.Err()
+}
+
+// NoticeCut is what making a change request effective took back from one
+// open delivery notice line: the notice, its line number, the quantity.
+type NoticeCut struct {
+	NoticeID uint64 `json:"notice_id"`
+	Number   string `json:"number"`
+	Line     int    `json:"line"`
+	Qty      Qty    `json:"qty"`
+}
+
+// CutOpenNotices brings the open delivery notices of sales order so back
+// within what its lines still have open, after a change lowered a line's
+// quantity: where a line's notice-open quantity exceeds its open quantity,
+// the excess comes off the unshipped rest of its open (audited) notices,
+// newest notice first (highest id), so that together they never ask for
+// more than the order still wants. A cut notice line keeps what it shipped;
+// its amounts and the notice's totals are recomputed, the order line's
+// noticed and notice-open quantities fall by the same amount, and the
+// notice's trail records the cut with reason (the change request's number)
+// by user by at now. A notice left with nothing to ship becomes shipped
+// when an outbound took something from it, void otherwise (then it is no
+// longer downstream of the order: the caller lowers the count).
+//
+// notices are the order's notices in any status; the changed ones are
+// returned (each once), with the cuts in the order made.
+func CutOpenNotices(so *SalesOrder, notices []*DeliveryNotice, by, reason string, now time.Time) ([]NoticeCut, []*DeliveryNotice) {
+	open := make([]*DeliveryNotice, 0, len(notices))
+	for _, d := range notices {
+		if d.Status == StatusAudited && d.SalesOrderID == so.ID {
+			open = append(open, d)
+		}
+	}
+	sort.Slice(open, func(i, j int) bool { return open[i].ID > open[j].ID })
+	var cuts []NoticeCut
+	var changed []*DeliveryNotice
+	for li := range so.Lines {
+		l := &so.Lines[li]
+		excess := l.NoticeOpenQty - l.OpenQty()
+		for _, d := range open {
+			if excess <= 0 {
+				break
+			}
+			for i := range d.Lines {
+				if d.Lines[i].Source.Line != l.No || excess <= 0 {
+					continue
+				}
+				q := min(excess, d.NoticeRest(i))
+				if q <= 0 {
+					continue
+				}
+				d.Lines[i].Qty -= q
+				d.Lines[i].Compute()
+				l.Unnotice(q)
+				excess -= q
+				cuts = append(cuts, NoticeCut{NoticeID: d.ID, Number: d.Number, Line: d.Lines[i].No, Qty: q})
+				if !slices.Contains(changed, d) {
+					changed = append(changed, d)
+				}
+			}
+		}
+	}
+	for _, d := range changed {
+		d.Totals = SumLines(d.Lines)
+		to := d.Status
+		if d.FullyShipped() {
+			to = StatusVoid
+			if d.AnyShipped() {
+				to = StatusShipped
+			}
+		}
+		e := AuditEntry{At: now.UTC(), By: by, Action: "change_effective", Reason: reason}
+		if to != d.Status {
+			e.From, e.To = d.Status, to
+		}
+		d.Trail = append(d.Trail, e)
+		d.Status = to
+	}
+	return cuts, changed
 }

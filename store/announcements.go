@@ -206,7 +206,7 @@ func (t *Tx) SaveAnnouncement(sc Scope, a *model.Announcement) (err error) {
 			return err
 		}
 		a.Status = model.StatusDraft
-		a.Trail = nil
+		a.Trail = []model.AuditEntry{{At: t.Now.UTC(), By: t.By, Action: "create", To: model.StatusDraft}}
 		t.stamp(a)
 	} else {
 		old, err := t.announcement(a.ID)

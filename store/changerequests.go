@@ -79,7 +79,7 @@ func (t *Tx) SaveChangeRequest(sc Scope, r *model.ChangeRequest, u *model.User, 
 		r.CustomerID, r.SalesOrderID, r.SalesOrderNo, r.RequestDate = stored.CustomerID, stored.SalesOrderID, stored.SalesOrderNo, stored.RequestDate
 		r.Status, r.Trail, r.Number = stored.Status, stored.Trail, stored.Number
 	}
-	if err := r.ValidateChange(so); err != nil {
+	if err := r.ValidateChange(so, t.qtyRules(so)); err != nil {
 		return err
 	}
 	if r.ID == 0 {
@@ -123,9 +123,11 @@ func (t *Tx) submitChange(sc Scope, r *model.ChangeRequest, u *model.User) (err 
 // event. make_effective writes the request back to its sales order
 // (model.ApplyChange) in this transaction: the order must still be audited
 // and each new quantity still at least what has shipped (else a
-// ValidationError and nothing changes); reserved stock moves by each line's
-// change of open quantity and the open-orders balance by the change of the
-// open amount; an order left with nothing open is closed. Reject leaves the
+// ValidationError and nothing changes); open delivery notices that would
+// ship more than a line still has open are cut, newest first; reserved
+// stock moves by each line's change of open quantity and the open-orders
+// balance by the change of the open amount; an order left with nothing open
+// is closed. Reject leaves the
 // order untouched. Either ends the request's downstream count on the order.
 func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *model.User, reason string) (*model.ChangeRequest, error) {
 	r, err := t.ChangeRequest(sc, id)
@@ -170,7 +172,7 @@ func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *
 		if so.Status != model.StatusAudited {
 			return nil, model.Invalid("_form", "err.cr_order_not_audited")
 		}
-		if err := t.applyChange(so, r); err != nil {
+		if err := t.applyChange(so, r, u.Username); err != nil {
 			return nil, err
 		}
 	}
@@ -189,16 +191,52 @@ func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *
 	return r, t.emitOrder(ev, docChangeRequest, r.ID, r.CustomerID, r.Number, 0, extra...)
 }
 
-// applyChange writes r into the audited order so and moves reserved stock
-// and the open-orders balance by what the change did to the open part.
-func (t *Tx) applyChange(so *model.SalesOrder, r *model.ChangeRequest) error {
+// qtyRules returns the catalog rules (minimum, multiple) of the products on
+// so, by product id: a product without a catalog entry has none.
+func (t *Tx) qtyRules(so *model.SalesOrder) map[uint64]model.QtyRule {
+	out := map[uint64]model.QtyRule{}
+	for _, l := range so.Lines {
+		id := btoi(t.b(bCatalogByProduct).Get(itob(l.ProductID)))
+		if id == 0 {
+			continue
+		}
+		if e, err := t.catalogEntry(id); err == nil {
+			out[l.ProductID] = model.QtyRule{Min: e.MinQty, Multiple: e.Multiple}
+		}
+	}
+	return out
+}
+
+// applyChange writes r into the audited order so (model.ApplyChange), cuts
+// the open delivery notices that now ask for more than a line has open and
+// stores them (a notice left with nothing shipped and nothing to ship is
+// void and no longer downstream), and moves reserved stock and the
+// open-orders balance by what the change did to the open part.
+func (t *Tx) applyChange(so *model.SalesOrder, r *model.ChangeRequest, by string) error {
 	open := map[int]model.Qty{}
 	for _, l := range so.Lines {
 		open[l.No] = l.OpenQty()
 	}
 	before := so.CountedOpen()
-	if err := model.ApplyChange(so, r); err != nil {
+	var notices []*model.DeliveryNotice
+	for _, id := range t.SalesOrderLinks(so.ID, docDeliveryNotice) {
+		d, err := t.DeliveryNotice(AdminScope(), id)
+		if err != nil {
+			return err
+		}
+		notices = append(notices, d)
+	}
+	changed, err := model.ApplyChange(so, r, t.qtyRules(so), notices, by, t.Now)
+	if err != nil {
 		return err
+	}
+	for _, d := range changed {
+		if d.Status == model.StatusVoid {
+			so.Downstream = max(0, so.Downstream-1)
+		}
+		if err := t.UpdateDoc(AdminScope(), docDeliveryNotice, d); err != nil {
+			return err
+		}
 	}
 	for _, l := range so.Lines {
 		if err := t.reserve(l.ProductID, l.OpenQty()-open[l.No]); err != nil {

@@ -458,15 +458,20 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 	return o, t.emitOrder(ev, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount, extra...)
 }
 
-// DeleteOnlineOrder deletes an online order u may edit (model.CanEditOnlineOrder:
-// draft or submitted, never converted or rejected), checking the version; a
-// submitted one leaves the open-orders balance.
+// DeleteOnlineOrder deletes an online order dealer user u may edit
+// (model.CanDeleteOnlineOrder: draft or submitted, never converted or
+// rejected), checking the version; a submitted one leaves the open-orders
+// balance. Staff never delete a dealer's order (ErrNotAllowed): they reject
+// it with a reason, which the dealer is told.
 func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) error {
 	o, err := t.OnlineOrder(sc, id)
 	if err != nil {
 		return err
 	}
-	if !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+	if u == nil || u.Kind != model.KindDealer {
+		return model.ErrNotAllowed
+	}
+	if !model.CanDeleteOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
 		return &model.StateError{Action: "delete", Status: string(o.Status)}
 	}
 	if err := t.DeleteDoc(sc, docOnlineOrder, id, version); err != nil {
@@ -522,6 +527,7 @@ func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj
 		OrderDate: t.Today(), DeliveryDate: o.RequestedDate, ShipTo: o.ShipTo, Contact: o.Contact, Phone: o.Phone,
 		Remarks: o.Remarks, SalespersonID: cust.SalespersonID, OrgUnitID: cust.OrgUnitID}
 	so.Status = model.StatusDraft
+	so.Trail = []model.AuditEntry{{At: t.Now.UTC(), By: u.Username, Action: "generate", To: model.StatusDraft, Reason: o.Number}}
 	ve := &model.ValidationError{}
 	for i, l := range o.Lines {
 		sl := model.SalesOrderLine{OrderLine: l}

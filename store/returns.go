@@ -254,14 +254,15 @@ func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in 
 	return r, t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.so)
 }
 
-// DeleteOnlineReturn deletes a draft or submitted online return the user
-// may edit and gives back its claims.
+// DeleteOnlineReturn deletes a draft or submitted online return a dealer
+// user may edit (model.CanDeleteOnlineReturn: staff reject instead) and
+// gives back its claims.
 func (t *Tx) DeleteOnlineReturn(sc Scope, u *model.User, id, version uint64) error {
 	r, err := t.OnlineReturn(sc, id)
 	if err != nil {
 		return err
 	}
-	if !model.CanEditOnlineReturn(r, u) {
+	if !model.CanDeleteOnlineReturn(r, u) {
 		return model.ErrNotAllowed
 	}
 	so, err := t.SalesOrder(AdminScope(), r.SalesOrderID)
