@@ -37,11 +37,17 @@ func (t *Tx) SaveSettings(s *model.Settings) error {
 // Idempotent runs create only the first time a form with this token is posted
 // by this user; later posts of the same token return the first result. The
 // token comes from a hidden field rendered with the form, so a double click or
-// a retried POST on a slow link creates one record.
+// a retried POST on a slow link creates one record. A token longer than
+// maxTokenKey is a ValidationError on "_idem", and create does not run.
 func (t *Tx) Idempotent(userID uint64, token string, create func() (uint64, error)) (uint64, bool, error) {
 	if token == "" {
 		id, err := create()
 		return id, false, err
+	}
+	if len(token) > maxTokenKey {
+		// Handlers refuse such tokens first; this keeps the key within
+		// bbolt's limit whatever calls it, before create runs.
+		return 0, false, model.Invalid("_idem", "err.form_token")
 	}
 	k := append(itob(userID), token...)
 	b := t.b(bIdempotency)
@@ -54,6 +60,10 @@ func (t *Tx) Idempotent(userID uint64, token string, create func() (uint64, erro
 	}
 	return id, false, b.Put(k, append(itob(uint64(t.Now.Unix())), itob(id)...))
 }
+
+// maxTokenKey is the longest form token Idempotent keeps (a handler's own
+// prefix, such as "act:", plus model.MaxFormToken).
+const maxTokenKey = 2 * model.MaxFormToken
 
 // PurgeIdempotency forgets form tokens older than age.
 func (s *Store) PurgeIdempotency(age time.Duration) error {
