@@ -53,7 +53,33 @@ func (p xlsxParts) open(name string, max int64) (io.ReadCloser, error) {
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.LimitReader(rc, max), rc}, nil
+	}{&runLimiter{r: io.LimitReader(rc, max)}, rc}, nil
+}
+
+// maxTextRun is the longest text between two tags: above what Excel can
+// write (32,767 characters of three bytes, or entities, in one cell), so
+// that the XML decoder never buffers one huge token.
+const maxTextRun = 256 << 10
+
+var errTextRun = errors.New("xlsx: text run too long")
+
+// runLimiter fails a part with a text run longer than maxTextRun.
+type runLimiter struct {
+	r   io.Reader
+	run int
+}
+
+func (l *runLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.LastIndexByte(p[:n], '<'); i >= 0 {
+		l.run = n - i - 1
+	} else {
+		l.run += n
+	}
+	if l.run > maxTextRun {
+		return 0, errTextRun
+	}
+	return n, err
 }
 
 func readXLSX(data []byte) ([][]string, error) {
@@ -158,7 +184,7 @@ func scanPart(parts xlsxParts, name string, max int64, fn func(*xml.Decoder, xml
 	defer rc.Close()
 	d := xml.NewDecoder(rc)
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -202,7 +228,7 @@ func readText(d *xml.Decoder, end string) (string, error) {
 	var b strings.Builder
 	inT, skip := false, 0
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if err != nil {
 			return "", errTable("err.import_format")
 		}
@@ -245,7 +271,7 @@ func readDateStyles(parts xlsxParts) ([]bool, error) {
 	defer rc.Close()
 	d := xml.NewDecoder(rc)
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
@@ -325,7 +351,7 @@ func limitError(key string, args map[string]any) error {
 
 func (s *sheetReader) read() ([][]string, error) {
 	for {
-		tok, err := s.dec.Token()
+		tok, err := s.dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			return s.rows, nil
 		}
@@ -367,14 +393,14 @@ func (s *sheetReader) readRow(e xml.StartElement) error {
 	var row []string
 	s.lastCol = 0
 	for {
-		tok, err := s.dec.Token()
+		tok, err := s.dec.RawToken()
 		if err != nil {
 			return errTable("err.import_format")
 		}
 		switch x := tok.(type) {
 		case xml.StartElement:
 			if x.Name.Local != "c" {
-				if err := s.dec.Skip(); err != nil {
+				if err := skip(s.dec); err != nil {
 					return errTable("err.import_format")
 				}
 				continue
@@ -415,7 +441,7 @@ func (s *sheetReader) readCell(e xml.StartElement, rowNum int, row []string) ([]
 	var v strings.Builder
 	inline := ""
 	for done := false; !done; {
-		tok, err := s.dec.Token()
+		tok, err := s.dec.RawToken()
 		if err != nil {
 			return nil, errTable("err.import_format")
 		}
@@ -431,7 +457,7 @@ func (s *sheetReader) readCell(e xml.StartElement, rowNum int, row []string) ([]
 					return nil, err
 				}
 			default:
-				if err := s.dec.Skip(); err != nil {
+				if err := skip(s.dec); err != nil {
 					return nil, errTable("err.import_format")
 				}
 			}
@@ -456,6 +482,24 @@ func (s *sheetReader) readCell(e xml.StartElement, rowNum int, row []string) ([]
 	return append(row, val), nil
 }
 
+// skip consumes the rest of the element just started (RawToken does not
+// match ends with starts, so the depth is counted here).
+func skip(d *xml.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := d.RawToken()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
+}
+
 // cellRef splits a cell reference ("AB12") into column and row numbers; a
 // column past the import limit comes back as limit+1, whatever its letters.
 func cellRef(ref string) (col, row int, ok bool) {
@@ -471,7 +515,7 @@ func cellRef(ref string) (col, row int, ok bool) {
 // consumes its end.
 func readCharData(d *xml.Decoder, b *strings.Builder) error {
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if err != nil {
 			return errTable("err.import_format")
 		}
@@ -481,7 +525,7 @@ func readCharData(d *xml.Decoder, b *strings.Builder) error {
 				b.Write(x)
 			}
 		case xml.StartElement:
-			if err := d.Skip(); err != nil {
+			if err := skip(d); err != nil {
 				return errTable("err.import_format")
 			}
 		case xml.EndElement:
