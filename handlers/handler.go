@@ -109,7 +109,7 @@ func (h *Handler) App() *fiber.App {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", h.ready)
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
-	app.Use(h.loadSession, h.checkCSRF, h.requireLogin)
+	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken)
 	h.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app

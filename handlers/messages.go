@@ -190,26 +190,39 @@ func (h *Handler) previewTemplate(c *fiber.Ctx) error {
 			vals := samplePlaceholders(def, l, h.store.Settings().EnterpriseName)
 			s, b, sm := m.Texts(l)
 			pl := previewLang{Lang: l}
-			pl.Subject, _ = model.RenderTemplate(s, vals)
-			pl.Body, _ = model.RenderTemplate(b, vals)
+			// The sample values are longer than the check's: a text near
+			// the output budget may pass the check and fail here.
+			run := func(field, text string) string {
+				out, err := model.RenderTemplate(text, vals)
+				if err != nil {
+					p.Errors[field+"_"+l] = h.i18n.T(v.Lang, "err.template_output", "max", model.MaxTemplateOutput>>10)
+				}
+				return out
+			}
+			pl.Subject = run("subject", s)
+			pl.Body = run("body", b)
 			if sm == "" {
 				pl.SMS = pl.Subject
 			} else {
-				pl.SMS, _ = model.RenderTemplate(sm, vals)
+				pl.SMS = run("sms", sm)
 			}
 			p.Langs = append(p.Langs, pl)
 		}
 	}
 	v.Data.(*templateForm).Preview = p
+	status := fiber.StatusOK
+	if len(p.Errors) > 0 {
+		status = fiber.StatusUnprocessableEntity
+	}
 	if isFragment(c) {
 		var buf bytes.Buffer
 		if err := h.engine.Render(&buf, tplTemplatePreview, v); err != nil {
 			return fmt.Errorf("render preview: %w", err)
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.Send(buf.Bytes())
+		return c.Status(status).Send(buf.Bytes())
 	}
-	return h.render(c, fiber.StatusOK, tplTemplateForm, v)
+	return h.render(c, status, tplTemplateForm, v)
 }
 
 // sampleValues are the preview's example values by placeholder: [zh, en].

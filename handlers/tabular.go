@@ -12,7 +12,6 @@ import (
 	"dealerportal/model"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
@@ -83,6 +82,7 @@ func readCSV(data []byte) ([][]string, error) {
 	r.LazyQuotes = true
 	r.ReuseRecord = false
 	var rows [][]string
+	cells := 0
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -95,11 +95,45 @@ func readCSV(data []byte) ([][]string, error) {
 		if len(rows) > model.MaxImportRows+1 {
 			return nil, tooManyRows()
 		}
+		if err := checkRecord(rec, len(rows), &cells); err != nil {
+			return nil, err
+		}
 	}
 	if len(rows) == 0 {
 		return nil, errTable("err.import_empty")
 	}
 	return rows, nil
+}
+
+// checkRecord applies the column, cell-length and cell-count limits of
+// XLSX files to CSV row n: trailing empty fields (a line ending in
+// separators) do not count.
+func checkRecord(rec []string, n int, cells *int) error {
+	last := len(rec)
+	for last > 0 && strings.TrimSpace(rec[last-1]) == "" {
+		last--
+	}
+	if last > model.MaxImportColumns {
+		return limitError("err.import_columns", map[string]any{"row": n, "column": colName(last), "max": model.MaxImportColumns})
+	}
+	if *cells += last; *cells > model.MaxImportCells {
+		return limitError("err.import_cells", map[string]any{"max": model.MaxImportCells})
+	}
+	for i, f := range rec[:last] {
+		if len(f) > model.MaxImportCell && utf8.RuneCountInString(f) > model.MaxImportCell {
+			return limitError("err.import_cell", map[string]any{"row": n, "column": colName(i + 1), "max": model.MaxImportCell})
+		}
+	}
+	return nil
+}
+
+// colName is a column's letters as a spreadsheet shows them (1 → A).
+func colName(n int) string {
+	var b []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
 }
 
 func tooManyRows() error {
@@ -117,38 +151,6 @@ func sniffComma(line string) rune {
 		}
 	}
 	return best
-}
-
-func readXLSX(data []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
-	if err != nil {
-		return nil, errTable("err.import_format")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, errTable("err.import_empty")
-	}
-	it, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, errTable("err.import_format")
-	}
-	defer it.Close()
-	var rows [][]string
-	for it.Next() {
-		cols, err := it.Columns()
-		if err != nil {
-			return nil, errTable("err.import_format")
-		}
-		rows = append(rows, cols)
-		if len(rows) > model.MaxImportRows+1 {
-			return nil, tooManyRows()
-		}
-	}
-	if len(rows) == 0 {
-		return nil, errTable("err.import_empty")
-	}
-	return rows, nil
 }
 
 // importTemplate writes an empty import file with the header in the user's

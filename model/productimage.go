@@ -25,10 +25,35 @@ const (
 const (
 	thumbSmall  = 160
 	thumbMedium = 640
-	// maxImagePixels refuses decompression bombs (a tiny file declaring a
-	// huge canvas) before decoding them.
-	maxImagePixels = 40_000_000
 )
+
+// decodedBytes is the memory decoding a picture of cfg takes: a tiny file
+// may declare a huge canvas (a decompression bomb), and a 16-bit PNG takes
+// twice the memory of an 8-bit one of the same size, so the budget
+// (MaxImageBytes) counts bytes, not pixels.
+// A progressive JPEG also keeps every DCT coefficient (an int32 per pixel
+// and component) until the last scan.
+func decodedBytes(cfg image.Config, progressive bool) int64 {
+	per := int64(4)
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model:
+		per = 8
+	case color.YCbCrModel:
+		per = 3
+		if progressive {
+			per += 3 * 4
+		}
+	case color.Gray16Model:
+		per = 2
+	case color.GrayModel, color.AlphaModel:
+		per = 1
+	default:
+		if _, ok := cfg.ColorModel.(color.Palette); ok {
+			per = 1
+		}
+	}
+	return int64(cfg.Width) * int64(cfg.Height) * per
+}
 
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true}
 
@@ -43,8 +68,13 @@ func CheckProductImage(name string, data []byte) (string, map[byte][]byte, error
 		return "", nil, Invalid("file", "err.image_type")
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return "", nil, Invalid("file", "err.image_type")
+	}
+	if decodedBytes(cfg, progressiveJPEG(data)) > MaxImageBytes {
+		v := &ValidationError{}
+		v.Add("file", "err.image_too_big", map[string]any{"max": MaxImageBytes / 4 / 1_000_000})
+		return "", nil, v
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -87,4 +117,32 @@ func scaleJPEG(img image.Image, box, quality int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// progressiveJPEG reports whether data is a JPEG whose frame header (read
+// from the markers before the first scan) is progressive.
+func progressiveJPEG(data []byte) bool {
+	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
+		return false
+	}
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xff {
+			return false
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xff: // fill byte
+			i++
+			continue
+		case m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce:
+			return true
+		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc, m == 0xda:
+			return false
+		case m == 0x01 || m >= 0xd0 && m <= 0xd7:
+			i += 2
+			continue
+		}
+		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+	}
+	return false
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 )
 
 // Message texts are Go text/templates over a map of named placeholders:
@@ -42,11 +43,188 @@ func (e *TemplateError) Error() string {
 
 var parseErrRe = regexp.MustCompile(`^template: [^:]*:(\d+):(?:\d+:)?\s*(.*)$`)
 
-// CheckTemplate parses text as a template named name and checks that it uses
-// only the allowed placeholders and no nested template calls; it also runs it
-// once on sample values so that an error that only shows when executing is
-// caught now. It returns nil for a good template.
-func CheckTemplate(name, text string, allowed []string) *TemplateError {
+// Message texts run on every event for every recipient, and the person who
+// writes them is not the person whose memory they spend: a text is held to a
+// budget both when it is saved and when it is sent. text/template cannot be
+// stopped once it runs, so the budget is first a matter of shape, checked on
+// the parse tree: no loops ({{range}}, also over integers), no variables
+// (reassigning one doubles its length per line), no {{template}} calls, at
+// most maxTemplateCalls functions in one action (nested escaping grows
+// geometrically) and printf only with a literal format whose widths stay
+// below 100. What is left runs in time linear in the text and the values;
+// the output writer then caps the result at MaxTemplateOutput bytes and the
+// run at maxTemplateTime.
+const (
+	// MaxTemplateText is the longest message text, in bytes.
+	MaxTemplateText = 20000
+	// MaxTemplateOutput is the most bytes one text may render to.
+	MaxTemplateOutput = 64 << 10
+	maxTemplateCalls  = 4
+	maxTemplateTime   = 2 * time.Second
+)
+
+// ErrTemplateBudget marks a message text refused for its shape, its length
+// or its output (with ErrTemplate): retrying it cannot succeed.
+var ErrTemplateBudget = errors.New("over the message template budget")
+
+// budgetWriter fails the run once the output passes max bytes or the
+// deadline has passed.
+type budgetWriter struct {
+	buf      bytes.Buffer
+	max      int
+	deadline time.Time
+}
+
+func (w *budgetWriter) Write(p []byte) (int, error) {
+	if w.buf.Len()+len(p) > w.max || time.Now().After(w.deadline) {
+		return 0, ErrTemplateBudget
+	}
+	return w.buf.Write(p)
+}
+
+// execBudget runs tpl over data within the output and time budget.
+func execBudget(tpl *template.Template, data any) (string, error) {
+	w := &budgetWriter{max: MaxTemplateOutput, deadline: time.Now().Add(maxTemplateTime)}
+	err := tpl.Execute(w, data)
+	return w.buf.String(), err
+}
+
+// lineOf is the line of a node in its template's text.
+func lineOf(tree *parse.Tree, n parse.Node) int {
+	loc, _ := tree.ErrorContext(n)
+	parts := strings.Split(loc, ":")
+	if len(parts) >= 2 {
+		if l, err := strconv.Atoi(parts[1]); err == nil {
+			return l
+		}
+	}
+	return 1
+}
+
+// checkShape refuses what the budget does not allow (see above), with the
+// line of the first offending node.
+func checkShape(tree *parse.Tree) *TemplateError {
+	refuse := func(n parse.Node, key, reason string, args map[string]any) *TemplateError {
+		l := lineOf(tree, n)
+		if args == nil {
+			args = map[string]any{}
+		}
+		args["line"] = l
+		return &TemplateError{Line: l, Reason: reason, Key: key, Args: args}
+	}
+	var walk func(n parse.Node) *TemplateError
+	var pipe func(p *parse.PipeNode, calls *int) *TemplateError
+	pipe = func(p *parse.PipeNode, calls *int) *TemplateError {
+		if p == nil {
+			return nil
+		}
+		if len(p.Decl) > 0 || p.IsAssign {
+			return refuse(p, "err.template_variable", "variables are not allowed", nil)
+		}
+		for _, c := range p.Cmds {
+			for i, a := range c.Args {
+				switch x := a.(type) {
+				case *parse.IdentifierNode:
+					if *calls++; *calls > maxTemplateCalls {
+						return refuse(x, "err.template_nesting", "too many functions in one action", map[string]any{"max": maxTemplateCalls})
+					}
+					if i == 0 && x.Ident == "printf" {
+						if len(c.Args) < 2 {
+							return refuse(x, "err.template_printf", "printf without a format", nil)
+						}
+						f, ok := c.Args[1].(*parse.StringNode)
+						if !ok || !boundedFormat(f.Text) {
+							return refuse(x, "err.template_printf", "printf needs a literal format with small widths", nil)
+						}
+					}
+				case *parse.PipeNode:
+					if err := pipe(x, calls); err != nil {
+						return err
+					}
+				case *parse.ChainNode:
+					if p, ok := x.Node.(*parse.PipeNode); ok {
+						if err := pipe(p, calls); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		return nil
+	}
+	branch := func(b *parse.BranchNode) *TemplateError {
+		calls := 0
+		if err := pipe(b.Pipe, &calls); err != nil {
+			return err
+		}
+		if err := walk(b.List); err != nil {
+			return err
+		}
+		return walk(b.ElseList)
+	}
+	walk = func(n parse.Node) *TemplateError {
+		switch x := n.(type) {
+		case *parse.ListNode:
+			if x == nil {
+				return nil
+			}
+			for _, c := range x.Nodes {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+		case *parse.ActionNode:
+			calls := 0
+			return pipe(x.Pipe, &calls)
+		case *parse.IfNode:
+			return branch(&x.BranchNode)
+		case *parse.WithNode:
+			return branch(&x.BranchNode)
+		case *parse.RangeNode, *parse.BreakNode, *parse.ContinueNode:
+			return refuse(x, "err.template_loop", "{{range}} is not allowed", nil)
+		case *parse.TemplateNode:
+			return refuse(x, "err.template_syntax", "{{template}} is not allowed", map[string]any{"reason": "{{template}} is not allowed"})
+		}
+		return nil
+	}
+	return walk(tree.Root)
+}
+
+// boundedFormat reports whether a printf format has no "*" width and no
+// width or precision of three digits or more.
+func boundedFormat(f string) bool {
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		digits := 0
+		for i++; i < len(f); i++ {
+			c := f[i]
+			switch {
+			case c == '*':
+				return false
+			case c >= '0' && c <= '9':
+				if digits++; digits > 2 {
+					return false
+				}
+			case c == '.' || c == '+' || c == '-' || c == ' ' || c == '#' || c == '[' || c == ']':
+				digits = 0
+			default:
+				digits = -1
+			}
+			if digits < 0 {
+				break
+			}
+		}
+	}
+	return true
+}
+
+// parseBudget parses a message text within the length and shape budget.
+func parseBudget(name, text string) (*template.Template, *TemplateError) {
+	if len(text) > MaxTemplateText {
+		return nil, &TemplateError{Line: 1, Reason: "text too long", Key: "err.template_length", Args: map[string]any{"line": 1, "max": MaxTemplateText}}
+	}
 	tpl, err := template.New(name).Funcs(templateFuncs).Option("missingkey=zero").Parse(text)
 	if err != nil {
 		line, reason := 1, err.Error()
@@ -54,7 +232,23 @@ func CheckTemplate(name, text string, allowed []string) *TemplateError {
 			line, _ = strconv.Atoi(m[1])
 			reason = m[2]
 		}
-		return &TemplateError{Line: line, Reason: reason, Key: "err.template_syntax", Args: map[string]any{"line": line, "reason": reason}}
+		return nil, &TemplateError{Line: line, Reason: reason, Key: "err.template_syntax", Args: map[string]any{"line": line, "reason": reason}}
+	}
+	if terr := checkShape(tpl.Tree); terr != nil {
+		return nil, terr
+	}
+	return tpl, nil
+}
+
+// CheckTemplate parses text as a template named name and checks that it uses
+// only the allowed placeholders and no nested template calls; it also runs it
+// once on sample values so that an error that only shows when executing is
+// caught now. It also holds the text to the message template budget (see
+// MaxTemplateOutput). It returns nil for a good template.
+func CheckTemplate(name, text string, allowed []string) *TemplateError {
+	tpl, terr := parseBudget(name, text)
+	if terr != nil {
+		return terr
 	}
 	if terr := checkNodes(tpl.Tree, tpl.Tree.Root, allowed); terr != nil {
 		return terr
@@ -63,7 +257,10 @@ func CheckTemplate(name, text string, allowed []string) *TemplateError {
 	for _, p := range allowed {
 		sample[p] = "x"
 	}
-	if err := tpl.Execute(&bytes.Buffer{}, sample); err != nil {
+	if _, err := execBudget(tpl, sample); err != nil {
+		if errors.Is(err, ErrTemplateBudget) {
+			return &TemplateError{Line: 1, Reason: err.Error(), Key: "err.template_output", Args: map[string]any{"line": 1, "max": MaxTemplateOutput >> 10}}
+		}
 		line, reason := 1, err.Error()
 		if m := parseErrRe.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
@@ -77,18 +274,8 @@ func CheckTemplate(name, text string, allowed []string) *TemplateError {
 // checkNodes walks the parse tree and refuses unknown placeholders and
 // {{template}} calls, with the line of the offending node.
 func checkNodes(tree *parse.Tree, n parse.Node, allowed []string) *TemplateError {
-	lineOf := func(n parse.Node) int {
-		loc, _ := tree.ErrorContext(n)
-		parts := strings.Split(loc, ":")
-		if len(parts) >= 2 {
-			if l, err := strconv.Atoi(parts[1]); err == nil {
-				return l
-			}
-		}
-		return 1
-	}
 	unknown := func(n parse.Node, name string) *TemplateError {
-		l := lineOf(n)
+		l := lineOf(tree, n)
 		return &TemplateError{Line: l, Reason: "unknown placeholder " + name, Key: "err.template_placeholder", Args: map[string]any{"line": l, "name": name}}
 	}
 	var walk func(n parse.Node) *TemplateError
@@ -138,9 +325,6 @@ func checkNodes(tree *parse.Tree, n parse.Node, allowed []string) *TemplateError
 			}
 		case *parse.ChainNode:
 			return walk(x.Node)
-		case *parse.TemplateNode:
-			l := lineOf(x)
-			return &TemplateError{Line: l, Reason: "{{template}} is not allowed", Key: "err.template_syntax", Args: map[string]any{"line": l, "reason": "{{template}} is not allowed"}}
 		}
 		return nil
 	}
@@ -167,15 +351,22 @@ var ErrTemplate = errors.New("message template")
 
 // RenderTemplate executes a message text over values; a missing value
 // renders empty. The text was checked at save time, so an error here means
-// stored data went bad.
+// stored data went bad; a text over the budget (also one saved before the
+// budget existed) fails with ErrTemplateBudget, never running unbounded.
 func RenderTemplate(text string, values map[string]string) (string, error) {
-	tpl, err := template.New("m").Funcs(templateFuncs).Option("missingkey=zero").Parse(text)
+	tpl, terr := parseBudget("m", text)
+	if terr != nil {
+		if terr.Key == "err.template_syntax" {
+			return "", fmt.Errorf("%w: %v", ErrTemplate, terr)
+		}
+		return "", fmt.Errorf("%w: %w: %v", ErrTemplate, ErrTemplateBudget, terr)
+	}
+	out, err := execBudget(tpl, values)
+	if errors.Is(err, ErrTemplateBudget) {
+		return "", fmt.Errorf("%w: %w: more than %d bytes or %v", ErrTemplate, ErrTemplateBudget, MaxTemplateOutput, maxTemplateTime)
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrTemplate, err)
 	}
-	var buf bytes.Buffer
-	if err := tpl.Execute(&buf, values); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrTemplate, err)
-	}
-	return buf.String(), nil
+	return out, nil
 }

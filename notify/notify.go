@@ -192,7 +192,8 @@ func (w *Worker) Dispatch(ctx context.Context) (int, error) {
 				if ferr != nil {
 					m.Attempts++
 					m.LastError = ferr.Error()
-					if m.Attempts >= f.settings.MaxAttempts {
+					// A text over the template budget fails the same way every time.
+					if m.Attempts >= f.settings.MaxAttempts || errors.Is(ferr, model.ErrTemplateBudget) {
 						m.Status = model.OutboxDead
 					} else {
 						m.NextTry = t.Now.Add(f.settings.Backoff(m.Attempts))

@@ -37,7 +37,8 @@ func (t *Tx) SaveSettings(s *model.Settings) error {
 // Idempotent runs create only the first time a form with this token is posted
 // by this user; later posts of the same token return the first result. The
 // token comes from a hidden field rendered with the form, so a double click or
-// a retried POST on a slow link creates one record.
+// a retried POST on a slow link creates one record. A token longer than
+// maxTokenKey is a ValidationError on "_idem", and create does not run.
 func (t *Tx) Idempotent(userID uint64, token string, create func() (uint64, error)) (uint64, bool, error) {
 	id, _, replay, err := t.once(userID, token, func() (uint64, string, error) {
 		id, err := create()
@@ -72,6 +73,11 @@ func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error))
 		id, out, err := run()
 		return id, out, false, err
 	}
+	if len(key) > maxTokenKey {
+		// Handlers refuse such tokens first; this keeps the key within
+		// bbolt's limit whatever calls it, before run runs.
+		return 0, "", false, model.Invalid("_idem", "err.form_token")
+	}
 	k := append(itob(userID), key...)
 	b := t.b(bIdempotency)
 	if v := b.Get(k); len(v) >= 16 {
@@ -84,6 +90,10 @@ func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error))
 	v := append(append(itob(uint64(t.Now.Unix())), itob(id)...), out...)
 	return id, out, false, b.Put(k, v)
 }
+
+// maxTokenKey is the longest form token Idempotent keeps (a handler's own
+// prefix, such as "act:", plus model.MaxFormToken).
+const maxTokenKey = 2 * model.MaxFormToken
 
 // PurgeIdempotency forgets form tokens older than age.
 func (s *Store) PurgeIdempotency(age time.Duration) error {
