@@ -40,8 +40,8 @@ type Customer struct {
 var CustomerLevels = []string{"A", "B", "C", "D"}
 
 var (
-	codeRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$`)
-	taxRe   = regexp.MustCompile(`^[0-9A-Z]{15,20}$`)
+	codeRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$`)
+	taxRe  = regexp.MustCompile(`^[0-9A-Z]{15,20}$`)
 )
 
 func trimAll(fields ...*string) {

@@ -182,9 +182,13 @@ func Returnable(shipped, returned, claimed Qty) Qty {
 // CreditExposure is what a customer owes or has ordered and not yet been
 // invoiced for (SPEC §7): un-invoiced + invoiced receivable − receipt
 // balance + open orders. ErrOverflow when a part or the result passes
-// MaxBalance: the credit check then holds the order instead of trusting a
-// wrapped figure.
+// MaxBalance, or open orders are negative (no posting subtracts more than
+// was counted: such a figure is damage): the credit check then holds the
+// order instead of trusting it.
 func CreditExposure(uninvoiced, invoicedReceivable, receiptBalance, openOrders Money) (Money, error) {
+	if openOrders < 0 {
+		return 0, ErrOverflow
+	}
 	e, err := SumMoney(uninvoiced, invoicedReceivable, openOrders)
 	if err == nil {
 		e, err = SubMoney(e, receiptBalance)
@@ -203,7 +207,7 @@ func CreditExceeded(limit, exposure, amount Money) bool {
 	if limit <= 0 {
 		return false
 	}
-	if amount < 0 || CheckAmount(amount) != nil {
+	if amount < 0 || CheckAmount(amount) != nil || exposure > MaxBalance || exposure < -MaxBalance {
 		return true
 	}
 	total, err := AddMoney(exposure, amount)
