@@ -1,9 +1,9 @@
 package store
 
 import (
-	"errors"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
