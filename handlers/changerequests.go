@@ -130,14 +130,14 @@ func readChangeLines(c *fiber.Ctx, r *model.ChangeRequest, so *model.SalesOrder)
 		cl := model.ChangeLine{Line: so.Lines[i].No}
 		if s := strings.TrimSpace(c.FormValue(p + "new_qty")); s != "" {
 			if q, err := model.ParseQty(s); err != nil {
-				ve.Add(model.LineField(i, "new_qty"), "err.qty_invalid", nil)
+				ve.AddErr(model.LineField(i, "new_qty"), err, "err.qty_invalid")
 			} else {
 				cl.NewQty = &q
 			}
 		}
 		if s := strings.TrimSpace(c.FormValue(p + "new_price")); s != "" {
 			if m, err := model.ParseMoney(s); err != nil {
-				ve.Add(model.LineField(i, "new_price"), "err.money", nil)
+				ve.AddErr(model.LineField(i, "new_price"), err, "err.money")
 			} else {
 				cl.NewPrice = &m
 			}

@@ -160,14 +160,14 @@ func (h *Handler) readComplaint(c *fiber.Ctx, t *store.Tx, cp *model.Complaint) 
 	cp.Qty, cp.PriceSeen = 0, 0
 	if s := strings.TrimSpace(c.FormValue("qty")); s != "" {
 		if q, err := model.ParseQty(s); err != nil || q < 0 {
-			ve.Add("qty", "err.qty_invalid", nil)
+			ve.AddErr("qty", err, "err.qty_invalid")
 		} else {
 			cp.Qty = q
 		}
 	}
 	if s := strings.TrimSpace(c.FormValue("price_seen")); s != "" {
 		if m, err := model.ParseMoney(s); err != nil || m < 0 {
-			ve.Add("price_seen", "err.money", nil)
+			ve.AddErr("price_seen", err, "err.money")
 		} else {
 			cp.PriceSeen = m
 		}
@@ -389,7 +389,7 @@ func readComplaintAction(x *docCall[*model.Complaint]) (store.ComplaintAction, e
 		}{{"penalty", &form.Penalty}, {"compensation", &form.Compensation}} {
 			if s := strings.TrimSpace(c.FormValue(m.field)); s != "" {
 				if v, err := model.ParseMoney(s); err != nil || v < 0 {
-					ve.Add(m.field, "err.money", nil)
+					ve.AddErr(m.field, err, "err.money")
 				} else {
 					*m.dst = v
 				}

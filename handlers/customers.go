@@ -149,7 +149,7 @@ func readCustomer(c *fiber.Ctx, cu *model.Customer) *model.ValidationError {
 	if s := strings.TrimSpace(c.FormValue("credit_limit")); s == "" {
 		cu.CreditLimit = 0
 	} else if m, err := model.ParseMoney(s); err != nil {
-		ve.Add("credit_limit", "err.money", nil)
+		ve.AddErr("credit_limit", err, "err.money")
 	} else {
 		cu.CreditLimit = m
 	}

@@ -274,7 +274,7 @@ func readLineQtys(c *fiber.Ctx, f *shipForm, ve *model.ValidationError) map[int]
 		}
 		q, err := model.ParseQty(s)
 		if err != nil {
-			ve.Add(store.QtyField(no), "err.qty_invalid", nil)
+			ve.AddErr(store.QtyField(no), err, "err.qty_invalid")
 			continue
 		}
 		out[no] = q

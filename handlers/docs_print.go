@@ -97,7 +97,11 @@ func (h *Handler) changeRequestPrint(c *fiber.Ctx) (*printDoc, error) {
 		p.Lines = append(p.Lines, ln)
 		p.Extra = append(p.Extra, [2]string{"cr.change", "#" + itoa(uint64(ln.No)) + " " + ln.Code + ": " + strings.Join(chg, "; ")})
 	}
-	p.Totals = model.SumLines(p.Lines)
+	tot, err := model.SumLines(p.Lines)
+	if err != nil {
+		return nil, err
+	}
+	p.Totals = tot
 	if r.RejectReason != "" {
 		p.Extra = append(p.Extra, [2]string{"action.reject", r.RejectReason})
 	}

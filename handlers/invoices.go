@@ -303,7 +303,7 @@ func (h *Handler) createInvoice(c *fiber.Ctx) error {
 				}
 				q, err := model.ParseQty(s)
 				if err != nil {
-					ve.Add(fl.Field, "err.qty_invalid", nil)
+					ve.AddErr(fl.Field, err, "err.qty_invalid")
 					continue
 				}
 				in.Qty[store.InvoiceLineRef{OutboundID: fo.OB.ID, Line: fl.No}] = q

@@ -75,14 +75,14 @@ func (h *Handler) convertOnlineOrder(x *docCall[*model.OnlineOrder]) (string, er
 		a := store.LineAdjust{Line: l.No}
 		if s := strings.TrimSpace(x.C.FormValue("qty." + itoa(uint64(l.No)))); s != "" {
 			if q, err := model.ParseQty(s); err != nil {
-				ve.Add(model.LineField(i, "qty"), "err.qty_invalid", nil)
+				ve.AddErr(model.LineField(i, "qty"), err, "err.qty_invalid")
 			} else {
 				a.Qty = &q
 			}
 		}
 		if s := strings.TrimSpace(x.C.FormValue("price." + itoa(uint64(l.No)))); s != "" {
 			if m, err := model.ParseMoney(s); err != nil {
-				ve.Add(model.LineField(i, "price"), "err.money", nil)
+				ve.AddErr(model.LineField(i, "price"), err, "err.money")
 			} else {
 				a.Price = &m
 			}

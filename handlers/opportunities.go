@@ -188,7 +188,7 @@ func (h *Handler) readOpportunity(c *fiber.Ctx, t *store.Tx, o *model.Opportunit
 	o.ExpectedAmount = 0
 	if s := strings.TrimSpace(c.FormValue("expected_amount")); s != "" {
 		if m, err := model.ParseMoney(s); err != nil || m < 0 {
-			ve.Add("expected_amount", "err.money", nil)
+			ve.AddErr("expected_amount", err, "err.money")
 		} else {
 			o.ExpectedAmount = m
 		}
@@ -216,13 +216,13 @@ func (h *Handler) readOpportunity(c *fiber.Ctx, t *store.Tx, o *model.Opportunit
 			line.ProductRef, row.Label = ref, ref.Name+" "+ref.Spec
 		}
 		if q, err := model.ParseQty(row.Qty); err != nil || q <= 0 {
-			ve.Add(field, "err.qty_positive", nil)
+			ve.AddErr(field, err, "err.qty_positive")
 		} else {
 			line.Qty = q
 		}
 		if row.Price != "" {
 			if m, err := model.ParseMoney(row.Price); err != nil || m < 0 {
-				ve.Add(field, "err.money", nil)
+				ve.AddErr(field, err, "err.money")
 			} else {
 				line.Price = m
 			}

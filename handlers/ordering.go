@@ -83,12 +83,18 @@ func idemToken(c *fiber.Ctx) string {
 
 // formQty reads a quantity field: 0 with ok when empty.
 func formQty(c *fiber.Ctx, name string) (model.Qty, bool) {
+	q, err := formQtyErr(c, name)
+	return q, err == nil
+}
+
+// formQtyErr reads a quantity field: 0 when empty, the parse error (a
+// model.RangeError beyond the bounds) otherwise.
+func formQtyErr(c *fiber.Ctx, name string) (model.Qty, error) {
 	s := strings.TrimSpace(c.FormValue(name))
 	if s == "" {
-		return 0, true
+		return 0, nil
 	}
-	q, err := model.ParseQty(s)
-	return q, err == nil
+	return model.ParseQty(s)
 }
 
 // formIDs reads every value of a repeated numeric field (checkbox lists),

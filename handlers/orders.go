@@ -101,8 +101,10 @@ type lineRow struct {
 	Source                                      model.LineRef
 }
 
-// maxFormLines bounds the rows an order form may post.
-const maxFormLines = 200
+// maxFormLines bounds the rows an order form may post: a document's lines
+// (model.MaxLines) plus the blank rows the form offers. A form with more
+// is refused at "lines", never cut short.
+const maxFormLines = model.MaxLines + formBlankRows
 
 // formBlankRows is how many empty rows an order form offers (more on request).
 const formBlankRows = 3
@@ -115,8 +117,14 @@ func readLineRows(c *fiber.Ctx, withPrice bool) ([]store.LineInput, []lineRow, *
 	var in []store.LineInput
 	var rows []lineRow
 	n := 0
-	for i := 0; i < maxFormLines; i++ {
+	for i := 0; ; i++ {
 		p := "line." + strconv.Itoa(i) + "."
+		if i == maxFormLines {
+			if formHas(c, p+"code") || formHas(c, p+"qty") {
+				ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": countFormRows(c)})
+			}
+			break
+		}
 		code := strings.TrimSpace(c.FormValue(p + "code"))
 		qty := strings.TrimSpace(c.FormValue(p + "qty"))
 		if code == "" && qty == "" {
@@ -131,7 +139,7 @@ func readLineRows(c *fiber.Ctx, withPrice bool) ([]store.LineInput, []lineRow, *
 		r.No, _ = strconv.Atoi(c.FormValue(p + "no"))
 		li := store.LineInput{No: r.No, Code: code, Remark: r.Remark}
 		if q, err := model.ParseQty(qty); err != nil || qty == "" {
-			ve.Add(model.LineField(n, "qty"), "err.qty_invalid", nil)
+			ve.AddErr(model.LineField(n, "qty"), err, "err.qty_invalid")
 		} else {
 			li.Qty = q
 		}
@@ -145,8 +153,11 @@ func readLineRows(c *fiber.Ctx, withPrice bool) ([]store.LineInput, []lineRow, *
 		}
 		if withPrice {
 			if r.Price != "" {
-				if m, err := model.ParseMoney(r.Price); err != nil || m < 0 {
-					ve.Add(model.LineField(n, "price"), "err.money", nil)
+				if m, err := model.ParseMoney(r.Price); err != nil || model.CheckPrice(m) != nil {
+					if err == nil {
+						err = model.CheckPrice(m)
+					}
+					ve.AddErr(model.LineField(n, "price"), err, "err.money")
 				} else {
 					li.Price = &m
 				}
@@ -163,7 +174,30 @@ func readLineRows(c *fiber.Ctx, withPrice bool) ([]store.LineInput, []lineRow, *
 		rows = append(rows, r)
 		n++
 	}
+	if n > model.MaxLines {
+		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": n})
+	}
 	return in, rows, ve
+}
+
+// countFormRows counts the rows an order form posted (line.<i>.code or
+// line.<i>.qty), for the message refusing too many.
+func countFormRows(c *fiber.Ctx) int {
+	seen := map[string]bool{}
+	note := func(k string) {
+		if rest, ok := strings.CutPrefix(k, "line."); ok {
+			if i, f, ok := strings.Cut(rest, "."); ok && (f == "code" || f == "qty") {
+				seen[i] = true
+			}
+		}
+	}
+	c.Request().PostArgs().VisitAll(func(k, _ []byte) { note(string(k)) })
+	if f, err := c.MultipartForm(); err == nil {
+		for k := range f.Value {
+			note(k)
+		}
+	}
+	return len(seen)
 }
 
 // formHas reports whether the form posted a field of that name at all.
@@ -232,7 +266,7 @@ func describeRows(t *store.Tx, customerID uint64, rows []lineRow, master bool) {
 		}
 		r.UnitPrice = price
 		if q > 0 {
-			r.Amount = model.MulQtyPrice(q, price)
+			r.Amount, _ = model.LineAmount(q, price) // beyond the bounds: none shown, the save refuses it
 		}
 	}
 }

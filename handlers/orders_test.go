@@ -138,8 +138,8 @@ func TestOrderFlowThroughHandlers(t *testing.T) {
 	}
 	tok := field(t, ordIdemRe, page.Body)
 	r := d.post("/online-orders/checkout", url.Values{"_idem": {tok}, "entry": {e.id("entry:ALL"), e.id("entry:C1")},
-		"location": {e.id("location:C1")}, "requested_date": {"2026/12/01"}, "allow_adjust": {"1"}, "action": {"submit"},
-		"delivery." + e.id("entry:ALL"): {"2026-12-05"}})
+		"location": {e.id("location:C1")}, "requested_date": {"2027/12/01"}, "allow_adjust": {"1"}, "action": {"submit"},
+		"delivery." + e.id("entry:ALL"): {"2027-12-05"}})
 	wantCode(t, "checkout submit", r, http.StatusSeeOther)
 	ooURL := r.Header.Get("Location")
 	if !ooLinkRe.MatchString(ooURL) {
@@ -147,7 +147,7 @@ func TestOrderFlowThroughHandlers(t *testing.T) {
 	}
 	view := d.get(ooURL)
 	mustRender(t, ooURL, view)
-	for _, want := range []string{"OO-", "submitted", "通用电机", "2026-12-05", "2026-12-01", "¥760.00"} {
+	for _, want := range []string{"OO-", "submitted", "通用电机", "2027-12-05", "2027-12-01", "¥760.00"} {
 		if !strings.Contains(view.Body, want) {
 			t.Errorf("order page lacks %q", want)
 		}
@@ -532,7 +532,7 @@ func TestChangeRequestThroughHandlers(t *testing.T) {
 	r := d.post(soURL+"/change-requests", url.Values{"_idem": {tok}, "line.0.on": {"1"}, "action": {"submit"}})
 	wantCode(t, "nothing to change", r, http.StatusUnprocessableEntity)
 	r = d.post(soURL+"/change-requests", url.Values{"_idem": {tok}, "line.0.on": {"1"}, "line.0.new_qty": {"5"},
-		"line.0.new_delivery": {"2026-12-24"}, "reason": {"项目延期"}, "action": {"submit"}})
+		"line.0.new_delivery": {"2027-12-24"}, "reason": {"项目延期"}, "action": {"submit"}})
 	wantCode(t, "submit change", r, http.StatusSeeOther)
 	crURL := r.Header.Get("Location")
 	s := e.login("east")
@@ -544,7 +544,7 @@ func TestChangeRequestThroughHandlers(t *testing.T) {
 		t.Fatalf("reserved %v → %v", reserved, got)
 	}
 	so := d.get(soURL)
-	for _, want := range []string{"2026-12-24", "was 3 at ¥100.00"} {
+	for _, want := range []string{"2027-12-24", "was 3 at ¥100.00"} {
 		if !strings.Contains(so.Body, want) {
 			t.Errorf("order after change lacks %q", want)
 		}

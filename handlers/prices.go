@@ -192,7 +192,7 @@ func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
 	r.From, r.To, r.Remarks = c.FormValue("from"), c.FormValue("to"), c.FormValue("remarks")
 	r.Version = formUint(c, "version")
 	if m, err := model.ParseMoney(c.FormValue("price")); err != nil {
-		ve.Add("price", "err.money", nil)
+		ve.AddErr("price", err, "err.money")
 	} else {
 		r.Price = m
 	}

@@ -125,7 +125,7 @@ func readProduct(c *fiber.Ctx, p *model.Product) *model.ValidationError {
 	p.Active = c.FormValue("active") == "1"
 	p.Version = formUint(c, "version")
 	if m, err := model.ParseMoney(c.FormValue("list_price")); err != nil {
-		ve.Add("list_price", "err.money", nil)
+		ve.AddErr("list_price", err, "err.money")
 	} else {
 		p.ListPrice = m
 	}

@@ -347,7 +347,7 @@ func (h *Handler) saveReceiptDoc(c *fiber.Ctx, kind model.DocType, edit bool) er
 		ve := &model.ValidationError{}
 		amount, err := model.ParseMoney(f.Amount)
 		if err != nil {
-			ve.Add("amount", "err.money", nil)
+			ve.AddErr("amount", err, "err.money")
 		}
 		r.Amount = amount
 		if r.SalesOrderNo != "" && kind == model.DocAdvanceReceipt {

@@ -248,10 +248,12 @@ func (h *Handler) cartItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qty, ok := formQty(c, "qty")
+	qty, qerr := formQtyErr(c, "qty")
 	var line *model.CartLine
-	if !ok {
-		err = model.Invalid("qty", "err.qty_invalid")
+	if qerr != nil {
+		ve := &model.ValidationError{}
+		ve.AddErr("qty", qerr, "err.qty_invalid")
+		err = ve
 	} else {
 		err = h.store.Update(u.Username, func(t *store.Tx) error {
 			var err error

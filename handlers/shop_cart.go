@@ -91,7 +91,9 @@ func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 	}
 	q, err := model.ParseQty(strings.TrimSpace(c.FormValue("qty")))
 	if err != nil {
-		return h.renderCart(c, u, sc, fiber.StatusUnprocessableEntity, id, h.i18n.T(lang(c), "err.qty_invalid"))
+		ve := &model.ValidationError{}
+		ve.AddErr("qty", err, "err.qty_invalid")
+		return h.renderCart(c, u, sc, fiber.StatusUnprocessableEntity, id, h.i18n.TMap(lang(c), ve.Fields[0].Key, ve.Fields[0].Args))
 	}
 	err = h.store.Update(u.Username, func(t *store.Tx) error { _, err := t.SetCartQty(sc, u.ID, id, q); return err })
 	var ve *model.ValidationError

@@ -183,7 +183,7 @@ func (h *Handler) readStocktakeLines(c *fiber.Ctx, t *store.Tx, s *model.Stockta
 			line.ProductRef, row.Label = ref, ref.Name+" "+ref.Spec
 		}
 		if q, err := model.ParseQty(row.Qty); err != nil || q < 0 {
-			ve.Add(field, "err.qty_invalid", nil)
+			ve.AddErr(field, err, "err.qty_invalid")
 		} else {
 			line.Qty = q
 		}

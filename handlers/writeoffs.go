@@ -143,7 +143,7 @@ func (h *Handler) createWriteOff(c *fiber.Ctx) error {
 		}
 		amount, err := model.ParseMoney(c.FormValue("amount"))
 		if err != nil {
-			ve.Add("amount", "err.money", nil)
+			ve.AddErr("amount", err, "err.money")
 		}
 		if err := ve.Err(); err != nil {
 			return err

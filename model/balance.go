@@ -24,7 +24,21 @@ func (b *CustomerBalance) NetPosition() Money {
 	return b.Uninvoiced + b.InvoicedReceivable - b.ReceiptBalance
 }
 
-// Exposure is the credit check's figure (SPEC §7).
-func (b *CustomerBalance) Exposure() Money {
+// Exposure is the credit check's figure (SPEC §7); ErrOverflow when a part
+// is beyond MaxBalance.
+func (b *CustomerBalance) Exposure() (Money, error) {
 	return CreditExposure(b.Uninvoiced, b.InvoicedReceivable, b.ReceiptBalance, b.OpenOrders)
+}
+
+// Check refuses a balance with a part beyond MaxBalance: a ValidationError
+// on "_form" (the posting that would cause it changes nothing).
+func (b *CustomerBalance) Check() error {
+	for _, m := range []Money{b.Uninvoiced, b.InvoicedReceivable, b.ReceiptBalance, b.OpenOrders} {
+		if m > MaxBalance || m < -MaxBalance {
+			v := &ValidationError{}
+			v.Add("_form", "err.balance_range", map[string]any{"max": MaxBalance.String()})
+			return v
+		}
+	}
+	return nil
 }

@@ -105,6 +105,8 @@ func CheckOrderQty(q, minQty, multiple Qty) error {
 	switch {
 	case q <= 0:
 		v.Add("qty", "err.qty_positive", nil)
+	case q > MaxQty:
+		v.AddErr("qty", qtyRange(), "")
 	case minQty > 0 && q < minQty:
 		v.Add("qty", "err.qty_min", map[string]any{"min": minQty.String()})
 	case multiple > 0 && q%multiple != 0:
@@ -170,6 +172,12 @@ func (p *PriceRecord) Validate() error {
 	}
 	if p.From != "" && p.To != "" && p.To < p.From {
 		v.Add("to", "err.price_date_order", nil)
+	}
+	if err := CheckPrice(p.Price); err != nil && !v.Has("price") {
+		v.AddErr("price", err, "err.not_negative")
+	}
+	if err := CheckQty(p.MinQty); err != nil {
+		v.AddErr("min_qty", err, "")
 	}
 	return v.Err()
 }

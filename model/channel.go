@@ -516,6 +516,7 @@ func (r *ServiceRequest) Validate() error {
 	trimAll(&r.Contact, &r.Phone, &r.Serial, &r.Description, &r.Solution)
 	v := &ValidationError{}
 	checkTags(r, v)
+	checkPhone(v, "phone", r.Phone)
 	if r.ProblemType != "" && !contains(ProblemTypes, r.ProblemType) {
 		v.Add("problem_type", "err.choice", nil)
 	}

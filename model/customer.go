@@ -40,9 +40,8 @@ type Customer struct {
 var CustomerLevels = []string{"A", "B", "C", "D"}
 
 var (
-	codeRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$`)
-	phoneRe = regexp.MustCompile(`^[0-9+()\- ]{5,30}$`)
-	taxRe   = regexp.MustCompile(`^[0-9A-Z]{15,20}$`)
+	codeRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$`)
+	taxRe  = regexp.MustCompile(`^[0-9A-Z]{15,20}$`)
 )
 
 func trimAll(fields ...*string) {
@@ -68,8 +67,9 @@ func (c *Customer) Validate() error {
 	if c.OrgUnitID == 0 {
 		v.Add("org_unit_id", "err.required", nil)
 	}
-	if c.Phone != "" && !phoneRe.MatchString(c.Phone) {
-		v.Add("phone", "err.phone", nil)
+	checkPhone(v, "phone", c.Phone)
+	if err := CheckAmount(c.CreditLimit); err != nil {
+		v.AddErr("credit_limit", err, "")
 	}
 	if c.TaxNumber != "" && !taxRe.MatchString(c.TaxNumber) {
 		v.Add("tax_number", "err.tax_number", nil)
@@ -125,8 +125,6 @@ func (l *Location) Validate() error {
 	trimAll(&l.Name, &l.Contact, &l.Phone, &l.Address, &l.Region)
 	v := &ValidationError{}
 	checkTags(l, v)
-	if l.Phone != "" && !phoneRe.MatchString(l.Phone) {
-		v.Add("phone", "err.phone", nil)
-	}
+	checkPhone(v, "phone", l.Phone)
 	return v.Err()
 }

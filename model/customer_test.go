@@ -43,8 +43,8 @@ func TestCustomerValidate(t *testing.T) {
 		{"remarks too long", func(c *Customer) { c.Remarks = strings.Repeat("x", 501) }, map[string]string{"remarks": "err.too_long"}},
 		{"bad email", func(c *Customer) { c.Email = "ap@" }, map[string]string{"email": "err.email"}},
 		{"email too long", func(c *Customer) { c.Email = strings.Repeat("a", 95) + "@x.com" }, map[string]string{"email": "err.too_long"}},
-		{"bad phone", func(c *Customer) { c.Phone = "phone me" }, map[string]string{"phone": "err.phone"}},
-		{"phone too short", func(c *Customer) { c.Phone = "123" }, map[string]string{"phone": "err.phone"}},
+		{"bad phone", func(c *Customer) { c.Phone = "phone me" }, map[string]string{"phone": "err.phone_shape"}},
+		{"phone too short", func(c *Customer) { c.Phone = "123" }, map[string]string{"phone": "err.phone_shape"}},
 		{"bad tax number", func(c *Customer) { c.TaxNumber = "1234" }, map[string]string{"tax_number": "err.tax_number"}},
 		{"tax number with symbol", func(c *Customer) { c.TaxNumber = "91310000MA1FL-234X" }, map[string]string{"tax_number": "err.tax_number"}},
 		{"tax number too long", func(c *Customer) { c.TaxNumber = strings.Repeat("9", 21) }, map[string]string{"tax_number": "err.tax_number"}},
@@ -130,7 +130,7 @@ func TestLocationValidate(t *testing.T) {
 		{"address too long", func(l *Location) { l.Address = strings.Repeat("址", 201) }, map[string]string{"address": "err.too_long"}},
 		{"contact too long", func(l *Location) { l.Contact = strings.Repeat("x", 41) }, map[string]string{"contact": "err.too_long"}},
 		{"region too long", func(l *Location) { l.Region = strings.Repeat("x", 61) }, map[string]string{"region": "err.too_long"}},
-		{"bad phone", func(l *Location) { l.Phone = "abc" }, map[string]string{"phone": "err.phone"}},
+		{"bad phone", func(l *Location) { l.Phone = "abc" }, map[string]string{"phone": "err.phone_shape"}},
 		{"both missing", func(l *Location) { l.Name, l.Address = "", "" }, map[string]string{"name": "err.required", "address": "err.required"}},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -138,10 +139,17 @@ func formatFixed(n int64, places int) string {
 }
 
 // ParseMoney parses "1,234.5" into 123450 cents. Error when it is not a number
-// or has more than two decimals.
+// or has more than two decimals; a RangeError (the bound for the field's
+// message) when its magnitude passes MaxAmount.
 func ParseMoney(s string) (Money, error) {
 	n, err := parseFixed(s, 2)
-	return Money(n), err
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckAmount(Money(n)); err != nil {
+		return 0, err
+	}
+	return Money(n), nil
 }
 
 // String formats with thousands separators and two decimals: "1,234.50".
@@ -151,10 +159,17 @@ func (m Money) String() string { return formatFixed(int64(m), 2) }
 func (m Money) Plain() string { return strings.ReplaceAll(formatFixed(int64(m), 2), ",", "") }
 
 // ParseQty parses "1.5" into 1500 milli-units. Error when it is not a number
-// or has more than three decimals.
+// or has more than three decimals; a RangeError when its magnitude passes
+// MaxQty.
 func ParseQty(s string) (Qty, error) {
 	n, err := parseFixed(s, 3)
-	return Qty(n), err
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckQty(Qty(n)); err != nil {
+		return 0, err
+	}
+	return Qty(n), nil
 }
 
 // String formats a quantity without trailing zero decimals: 1500 → "1.5".
@@ -164,11 +179,19 @@ func (q Qty) String() string {
 	return strings.TrimSuffix(s, ".")
 }
 
-// MulQtyPrice returns qty × unit price rounded half away from zero to the cent.
+// MulQtyPrice returns qty × unit price rounded half away from zero to the
+// cent, for figures already within bounds (stored documents, validated
+// lines: MaxQty × MaxPrice cannot wrap). The product is taken in 128 bits;
+// a result beyond int64 is pinned to the largest value of its sign, never
+// wrapped, so that the bounds checks and the integrity check see it. Input
+// not yet checked goes through LineAmount, which refuses it.
 func MulQtyPrice(q Qty, price Money) Money {
-	p := int64(q) * int64(price)
-	if p >= 0 {
-		return Money((p + QtyScale/2) / QtyScale)
+	m, ok := mulDivRound(int64(q), int64(price), QtyScale)
+	if !ok {
+		if (q < 0) != (price < 0) {
+			return math.MinInt64
+		}
+		return math.MaxInt64
 	}
-	return Money((p - QtyScale/2) / QtyScale)
+	return Money(m)
 }

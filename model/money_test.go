@@ -26,7 +26,10 @@ func TestParseMoney(t *testing.T) {
 		{"-0.01", -1, false},
 		{"-0", 0, false},
 		{"007", 700, false},
-		{"999999999999999.99", 99999999999999999, false},
+		{"1,000,000,000.00", 100000000000, false}, // MaxAmount
+		{"-1,000,000,000.00", -100000000000, false},
+		{"1000000000.01", 0, true}, // beyond MaxAmount
+		{"999999999999999.99", 0, true},
 		// Full-width input from a Chinese IME.
 		{"１２３．４", 12340, false},
 		{"１，２３４．５６", 123456, false},
@@ -143,6 +146,10 @@ func TestParseQty(t *testing.T) {
 		{"x", 0, true},
 		{"1.2.3", 0, true},
 		{"1/2", 0, true},
+		{"1000000", 1_000_000_000, false}, // MaxQty
+		{"-1000000", -1_000_000_000, false},
+		{"1000000.001", 0, true}, // beyond MaxQty
+		{"7816000000000", 0, true},
 	}
 	for _, tt := range tests {
 		got, err := ParseQty(tt.in)

@@ -17,15 +17,15 @@ func (o *OnlineOrder) Validate() error {
 	trimAll(&o.Contact, &o.Phone, &o.Remarks)
 	v := &ValidationError{}
 	checkTags(o, v)
-	if o.Phone != "" && !phoneRe.MatchString(o.Phone) {
-		v.Add("phone", "err.phone", nil)
-	}
+	checkPhone(v, "phone", o.Phone)
+	businessDateErr(v, "order_date", o.OrderDate)
 	if d, err := ParseDate(o.RequestedDate); err != nil {
 		v.Add("requested_date", "err.order_date", nil)
 	} else {
 		o.RequestedDate = d
+		CheckDeliveryDate(v, "requested_date", d, o.OrderDate, false)
 	}
-	validateLines(o.Lines, v)
+	validateLines(o.Lines, o.OrderDate, v)
 	return v.Err()
 }
 
@@ -41,23 +41,38 @@ func (o *OnlineOrder) DefaultContact() {
 	}
 }
 
-func validateLines(lines []OrderLine, v *ValidationError) {
+// validateLines checks an order's lines: at least one and at most
+// MaxLines, each with a positive quantity and a price within bounds, an
+// amount within MaxAmount, a delivery date in range of the order date, a
+// short remark.
+func validateLines(lines []OrderLine, orderDate string, v *ValidationError) {
 	if len(lines) == 0 {
 		v.Add("lines", "err.order_no_lines", nil)
+	}
+	if len(lines) > MaxLines {
+		v.Add("lines", "err.too_many_lines", map[string]any{"max": MaxLines, "n": len(lines)})
 	}
 	for i := range lines {
 		l := &lines[i]
 		l.Remark = strings.TrimSpace(l.Remark)
 		if l.Qty <= 0 {
 			v.Add(LineField(i, "qty"), "err.qty_positive", nil)
+		} else if err := CheckQty(l.Qty); err != nil {
+			v.AddErr(LineField(i, "qty"), err, "")
 		}
-		if l.Price < 0 {
-			v.Add(LineField(i, "price"), "err.not_negative", nil)
+		if err := CheckPrice(l.Price); err != nil {
+			v.AddErr(LineField(i, "price"), err, "err.not_negative")
+		}
+		if !v.Has(LineField(i, "qty")) && !v.Has(LineField(i, "price")) {
+			if _, err := LineAmount(l.Qty, l.Price); err != nil {
+				v.AddErr(LineField(i, "qty"), err, "")
+			}
 		}
 		if d, err := ParseDate(l.DeliveryDate); err != nil {
 			v.Add(LineField(i, "delivery"), "err.order_date", nil)
 		} else {
 			l.DeliveryDate = d
+			CheckDeliveryDate(v, LineField(i, "delivery"), d, orderDate, l.Source.Type == DocOnlineOrder)
 		}
 		if len([]rune(l.Remark)) > 200 {
 			v.Add(LineField(i, "remark"), "err.too_long", map[string]any{"max": 200})
@@ -77,9 +92,7 @@ func (o *SalesOrder) Validate() error {
 	if o.CustomerID == 0 {
 		v.Add("customer", "err.required", nil)
 	}
-	if o.Phone != "" && !phoneRe.MatchString(o.Phone) {
-		v.Add("phone", "err.phone", nil)
-	}
+	checkPhone(v, "phone", o.Phone)
 	for _, f := range []struct {
 		name string
 		val  *string
@@ -93,6 +106,10 @@ func (o *SalesOrder) Validate() error {
 	if o.OrderDate == "" {
 		v.Add("order_date", "err.required", nil)
 	}
+	businessDateErr(v, "order_date", o.OrderDate)
+	// A sales order generated from an online order keeps the dealer's
+	// requested date, which may lie before the day it was generated.
+	CheckDeliveryDate(v, "delivery_date", o.DeliveryDate, o.OrderDate, o.OnlineOrderID != 0)
 	lines := make([]OrderLine, len(o.Lines))
 	for i := range o.Lines {
 		lines[i] = o.Lines[i].OrderLine
@@ -100,7 +117,7 @@ func (o *SalesOrder) Validate() error {
 			v.Add(LineField(i, "tax_rate"), "err.tax_rate", nil)
 		}
 	}
-	validateLines(lines, v)
+	validateLines(lines, o.OrderDate, v)
 	for i := range o.Lines {
 		o.Lines[i].DeliveryDate, o.Lines[i].Remark = lines[i].DeliveryDate, lines[i].Remark
 	}
@@ -108,18 +125,20 @@ func (o *SalesOrder) Validate() error {
 }
 
 // SumSalesLines computes every sales order line's amounts and returns the
-// totals.
-func SumSalesLines(lines []SalesOrderLine) Totals {
-	var t Totals
+// totals, checked like SumLines.
+func SumSalesLines(lines []SalesOrderLine) (Totals, error) {
+	plain := make([]OrderLine, len(lines))
 	for i := range lines {
-		l := &lines[i].OrderLine
-		l.Compute()
-		t.Qty += l.Qty
-		t.AmountExcl += l.AmountExcl
-		t.Tax += l.Tax
-		t.Amount += l.Amount
+		plain[i] = lines[i].OrderLine
 	}
-	return t
+	t, err := CheckTotals(plain)
+	if err != nil {
+		return Totals{}, err
+	}
+	for i := range lines {
+		lines[i].Compute()
+	}
+	return t, nil
 }
 
 // CountedOpen is what the order adds to its customer's open orders
@@ -200,6 +219,7 @@ func (r *ChangeRequest) ValidateChange(so *SalesOrder, rules map[uint64]QtyRule)
 			v.Add(LineField(i, "new_delivery"), "err.order_date", nil)
 		} else {
 			c.NewDelivery = d
+			CheckDeliveryDate(v, LineField(i, "new_delivery"), d, so.OrderDate, l.Source.Type == DocOnlineOrder)
 		}
 		if c.NewQty == nil && c.NewPrice == nil && c.NewDelivery == "" {
 			v.Add(LineField(i, "new_qty"), "err.change_nothing", nil)
@@ -209,6 +229,8 @@ func (r *ChangeRequest) ValidateChange(so *SalesOrder, rules map[uint64]QtyRule)
 			switch {
 			case *c.NewQty < 0:
 				v.Add(LineField(i, "new_qty"), "err.not_negative", nil)
+			case CheckQty(*c.NewQty) != nil:
+				v.AddErr(LineField(i, "new_qty"), CheckQty(*c.NewQty), "")
 			case *c.NewQty < l.ShippedQty:
 				v.Add(LineField(i, "new_qty"), "err.change_below_shipped", map[string]any{"shipped": l.ShippedQty.String()})
 			case *c.NewQty != l.ShippedQty:
@@ -219,8 +241,22 @@ func (r *ChangeRequest) ValidateChange(so *SalesOrder, rules map[uint64]QtyRule)
 				}
 			}
 		}
-		if c.NewPrice != nil && *c.NewPrice < 0 {
-			v.Add(LineField(i, "new_price"), "err.not_negative", nil)
+		if c.NewPrice != nil {
+			if err := CheckPrice(*c.NewPrice); err != nil {
+				v.AddErr(LineField(i, "new_price"), err, "err.not_negative")
+			}
+		}
+		if !v.Has(LineField(i, "new_qty")) && !v.Has(LineField(i, "new_price")) {
+			q, p := l.Qty, l.Price
+			if c.NewQty != nil {
+				q = *c.NewQty
+			}
+			if c.NewPrice != nil {
+				p = *c.NewPrice
+			}
+			if _, err := LineAmount(q, p); err != nil {
+				v.AddErr(LineField(i, "new_qty"), err, "")
+			}
 		}
 		n++
 	}
@@ -244,6 +280,27 @@ func ApplyChange(so *SalesOrder, r *ChangeRequest, rules map[uint64]QtyRule, not
 	if err := r.ValidateChange(so, rules); err != nil {
 		return nil, err
 	}
+	// The new totals first, on a copy: an order beyond the bounds stays as it was.
+	trial := make([]SalesOrderLine, len(so.Lines))
+	copy(trial, so.Lines)
+	for _, c := range r.Lines {
+		for i := range trial {
+			if trial[i].No != c.Line {
+				continue
+			}
+			if c.NewQty != nil {
+				trial[i].Qty = *c.NewQty
+			}
+			if c.NewPrice != nil {
+				trial[i].Price = *c.NewPrice
+			}
+		}
+	}
+	if _, err := SumSalesLines(trial); err != nil {
+		v := &ValidationError{}
+		v.Add("lines", "err.total_range", map[string]any{"max": MaxAmount.String()})
+		return nil, v
+	}
 	for i := range r.Lines {
 		c := &r.Lines[i]
 		l := so.LineByNo(c.Line)
@@ -259,7 +316,11 @@ func ApplyChange(so *SalesOrder, r *ChangeRequest, rules map[uint64]QtyRule, not
 			l.DeliveryDate = c.NewDelivery
 		}
 	}
-	so.Totals = SumSalesLines(so.Lines)
+	t, err := SumSalesLines(so.Lines)
+	if err != nil {
+		return nil, err
+	}
+	so.Totals = t
 	so.Trail = append(so.Trail, AuditEntry{At: now.UTC(), By: by, Action: "change_effective", Reason: r.Number})
 	var changed []*DeliveryNotice
 	r.NoticeCuts, changed = CutOpenNotices(so, notices, by, r.Number, now)

@@ -93,17 +93,19 @@ type Totals struct {
 	Amount     Money `json:"amount"`
 }
 
-// SumLines computes every line's amounts and returns the totals.
-func SumLines(lines []OrderLine) Totals {
-	var t Totals
+// SumLines computes every line's amounts and returns the totals, with
+// checked arithmetic (CheckTotals): a quantity, price or amount beyond its
+// bound is a ValidationError at its line and leaves the lines and the
+// totals unset, never a wrapped number.
+func SumLines(lines []OrderLine) (Totals, error) {
+	t, err := CheckTotals(lines)
+	if err != nil {
+		return Totals{}, err
+	}
 	for i := range lines {
 		lines[i].Compute()
-		t.Qty += lines[i].Qty
-		t.AmountExcl += lines[i].AmountExcl
-		t.Tax += lines[i].Tax
-		t.Amount += lines[i].Amount
 	}
-	return t
+	return t, nil
 }
 
 // Online order statuses (网上订货单).
@@ -186,13 +188,35 @@ func Returnable(shipped, returned, claimed Qty) Qty {
 
 // CreditExposure is what a customer owes or has ordered and not yet been
 // invoiced for (SPEC §7): un-invoiced + invoiced receivable − receipt
-// balance + open orders.
-func CreditExposure(uninvoiced, invoicedReceivable, receiptBalance, openOrders Money) Money {
-	return uninvoiced + invoicedReceivable - receiptBalance + openOrders
+// balance + open orders. ErrOverflow when a part or the result passes
+// MaxBalance, or open orders are negative (no posting subtracts more than
+// was counted: such a figure is damage): the credit check then holds the
+// order instead of trusting it.
+func CreditExposure(uninvoiced, invoicedReceivable, receiptBalance, openOrders Money) (Money, error) {
+	if openOrders < 0 {
+		return 0, ErrOverflow
+	}
+	e, err := SumMoney(uninvoiced, invoicedReceivable, openOrders)
+	if err == nil {
+		e, err = SubMoney(e, receiptBalance)
+	}
+	if err != nil || receiptBalance > MaxBalance || receiptBalance < -MaxBalance {
+		return 0, ErrOverflow
+	}
+	return e, nil
 }
 
 // CreditExceeded reports whether an order of amount would take the customer
-// past its credit limit; a limit of 0 means no limit.
+// past its credit limit; a limit of 0 means no limit. It fails closed: an
+// amount below zero or beyond MaxAmount, or an exposure beyond MaxBalance,
+// exceeds any limit, so that no wrapped number can pass the check.
 func CreditExceeded(limit, exposure, amount Money) bool {
-	return limit > 0 && exposure+amount > limit
+	if limit <= 0 {
+		return false
+	}
+	if amount < 0 || CheckAmount(amount) != nil || exposure > MaxBalance || exposure < -MaxBalance {
+		return true
+	}
+	total, err := AddMoney(exposure, amount)
+	return err != nil || total > limit
 }

@@ -29,8 +29,8 @@ func TestLineAmounts(t *testing.T) {
 		}
 	}
 	lines := []OrderLine{{Qty: 1000, Price: 11300, TaxRate: 1300}, {Qty: 3000, Price: 999, TaxRate: 1300}}
-	tot := SumLines(lines)
-	if tot.Amount != 14297 || tot.AmountExcl != 12652 || tot.Tax != 1645 || tot.Qty != 4000 || lines[1].Amount != 2997 {
+	tot, err := SumLines(lines)
+	if err != nil || tot.Amount != 14297 || tot.AmountExcl != 12652 || tot.Tax != 1645 || tot.Qty != 4000 || lines[1].Amount != 2997 {
 		t.Fatalf("totals %+v", tot)
 	}
 }
@@ -120,8 +120,8 @@ func TestReturnableAndCredit(t *testing.T) {
 	if Returnable(10000, 3000, 2000) != 5000 || Returnable(1000, 1000, 0) != 0 || Returnable(1000, 800, 500) != 0 {
 		t.Fatal("returnable")
 	}
-	exp := CreditExposure(50000, 30000, 20000, 10000)
-	if exp != 70000 {
+	exp, err := CreditExposure(50000, 30000, 20000, 10000)
+	if err != nil || exp != 70000 {
 		t.Fatalf("exposure %v", exp)
 	}
 	if !CreditExceeded(100000, exp, 30001) || CreditExceeded(100000, exp, 30000) || CreditExceeded(0, exp, 1<<40) {

@@ -55,6 +55,12 @@ func (p *Product) Validate() error {
 		v.Add("barcode", "err.code", nil)
 	}
 	checkTags(p, v)
+	if err := CheckPrice(p.ListPrice); err != nil && !v.Has("list_price") {
+		v.AddErr("list_price", err, "err.not_negative")
+	}
+	if err := CheckQty(p.Weight); err != nil {
+		v.AddErr("weight", err, "")
+	}
 	return v.Err()
 }
 

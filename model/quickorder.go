@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -128,7 +129,10 @@ func QuickRow(ql QuickLine, fields []string) QuickLine {
 		return ql
 	}
 	q, err := ParseQty(fields[1])
+	var re *RangeError
 	switch {
+	case errors.As(err, &re):
+		ql.Err, ql.Args = re.Key, re.Args
 	case err != nil:
 		ql.Err = "err.qty_invalid"
 	case q <= 0:

@@ -252,6 +252,8 @@ func (r *ReceiptDoc) Validate() error {
 	checkDate(e, "date", &r.Date)
 	if r.Amount <= 0 {
 		e.Add("amount", "err.recon_amount_positive", nil)
+	} else if err := CheckAmount(r.Amount); err != nil {
+		e.AddErr("amount", err, "")
 	}
 	if r.Method == "" {
 		r.Method = ReceiptMethods[0]

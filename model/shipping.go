@@ -396,7 +396,11 @@ func CutOpenNotices(so *SalesOrder, notices []*DeliveryNotice, by, reason string
 		}
 	}
 	for _, d := range changed {
-		d.Totals = SumLines(d.Lines)
+		// Cuts only lower quantities of lines that were within bounds, so
+		// the new totals are too.
+		if t, err := SumLines(d.Lines); err == nil {
+			d.Totals = t
+		}
 		to := d.Status
 		if d.FullyShipped() {
 			to = StatusVoid

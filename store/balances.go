@@ -25,9 +25,15 @@ func (t *Tx) balance(customerID uint64) *model.CustomerBalance {
 
 // AdjustBalance changes a customer's balance by read-modify-write inside the
 // caller's transaction (concurrent postings never lose an update). Every
-// posting calls it with the deltas it causes.
+// posting calls it with the deltas it causes. A result beyond the bounds
+// (model.CustomerBalance.Check) is refused with a ValidationError and the
+// posting's transaction rolls back: deltas of bounded documents cannot wrap
+// a bounded balance, so this is where any wrapped figure would stop.
 func (t *Tx) AdjustBalance(customerID uint64, change func(b *model.CustomerBalance)) error {
 	b := t.balance(customerID)
 	change(b)
+	if err := b.Check(); err != nil {
+		return err
+	}
 	return putJSON(t.b(bBalances), itob(customerID), b)
 }

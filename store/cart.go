@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"sort"
 
 	"dealerportal/model"
@@ -169,7 +170,10 @@ func (t *Tx) AddToCart(sc Scope, userID, entryID uint64, qty model.Qty) (*model.
 	} else if qty == 0 {
 		qty = it.Entry.Step()
 	}
-	next := l.Qty + qty
+	next, err := model.AddQty(l.Qty, qty)
+	if err != nil {
+		next = model.MaxQty + 1 // refused just below, at the field
+	}
 	if err := model.CheckOrderQty(next, it.Entry.MinQty, it.Entry.Multiple); err != nil {
 		return nil, err
 	}
@@ -284,14 +288,24 @@ func (t *Tx) Cart(sc Scope, userID uint64) ([]*ShopRow, CartTotals, error) {
 				return nil, tot, err
 			}
 			row.Item = it
-			row.Amount = model.MulQtyPrice(l.Qty, it.Quote.Price)
 			row.PriceChanged = it.Quote.Price != l.Price
-			if err := model.CheckOrderQty(l.Qty, it.Entry.MinQty, it.Entry.Multiple); err != nil {
+			amount, aerr := model.LineAmount(l.Qty, it.Quote.Price)
+			sum, serr := model.AddMoney(tot.Amount, amount)
+			var re *model.RangeError
+			switch err := model.CheckOrderQty(l.Qty, it.Entry.MinQty, it.Entry.Multiple); {
+			case err != nil:
 				f := err.(*model.ValidationError).Fields[0]
 				row.QtyErr, row.QtyArgs = f.Key, f.Args
-			} else {
+			case errors.As(aerr, &re):
+				row.QtyErr, row.QtyArgs = re.Key, re.Args
+			case serr != nil || model.CheckAmount(sum) != nil:
+				// The cart as a whole would pass what one order may hold.
+				row.Amount = amount
+				row.QtyErr, row.QtyArgs = "err.total_range", map[string]any{"max": model.MaxAmount.String()}
+			default:
+				row.Amount = amount
 				tot.Orderable++
-				tot.Amount += row.Amount
+				tot.Amount = sum
 				tot.Tax += taxPart(row.Amount, it.Product.TaxRate)
 			}
 		} else {

@@ -162,7 +162,11 @@ func (t *Tx) CreateDeliveryNotice(sc Scope, u *model.User, in *DeliveryNoticeInp
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
-	d.Totals = model.SumLines(d.Lines)
+	tot, terr := model.SumLines(d.Lines)
+	if terr != nil {
+		return nil, terr
+	}
+	d.Totals = tot
 	d.ShippedQty = make([]model.Qty, len(d.Lines))
 	model.Record(&d.Doc, "create", model.StatusAudited, u.Username, t.Now)
 	if err := t.InsertDoc(sc, docDeliveryNotice, d); err != nil {

@@ -235,8 +235,9 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 	}
 	priced, perr := t.PriceOnlineLines(o.CustomerID, lines)
 	o.Lines = priced
-	o.Totals = model.SumLines(o.Lines)
-	if err := mergeValidation(perr, o.Validate()); err != nil {
+	tot, terr := model.SumLines(o.Lines)
+	o.Totals = tot
+	if err := mergeValidation(mergeValidation(perr, terr), o.Validate()); err != nil {
 		return err
 	}
 	if o.ID == 0 {
@@ -298,8 +299,13 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	if err != nil {
 		return false, err
 	}
-	exposure := t.balance(o.CustomerID).Exposure() - prev
-	if !model.CreditExceeded(cust.CreditLimit, exposure, o.Totals.Amount) {
+	// A figure out of its bounds (a balance damaged before the bounds
+	// existed) fails the check: the order is held, never waved through.
+	exposure, xerr := t.balance(o.CustomerID).Exposure()
+	if xerr == nil {
+		exposure, xerr = model.SubMoney(exposure, prev)
+	}
+	if xerr == nil && !model.CreditExceeded(cust.CreditLimit, exposure, o.Totals.Amount) {
 		return false, nil
 	}
 	sym := t.Settings().CurrencySymbol
@@ -553,8 +559,9 @@ func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj
 		}
 		so.Lines = append(so.Lines, sl)
 	}
-	so.Totals = model.SumSalesLines(so.Lines)
-	if err := mergeValidation(ve.Err(), so.Validate()); err != nil {
+	tot, terr := model.SumSalesLines(so.Lines)
+	so.Totals = tot
+	if err := mergeValidation(mergeValidation(ve.Err(), terr), so.Validate()); err != nil {
 		return nil, err
 	}
 	if err := t.InsertDoc(sc, docSalesOrder, so); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -126,6 +127,17 @@ func (p *ImportPlan) add(row int, col, key string, args map[string]any) {
 	p.Errors = append(p.Errors, model.ImportError{Row: row, Column: col, Key: key, Args: args})
 }
 
+// addErr records a parse error of a cell: the bound for a value beyond it
+// (model.RangeError), key otherwise.
+func (p *ImportPlan) addErr(row int, col string, err error, key string) {
+	var re *model.RangeError
+	if errors.As(err, &re) {
+		p.add(row, col, re.Key, re.Args)
+		return
+	}
+	p.add(row, col, key, nil)
+}
+
 // planHeader maps the header row; missing required columns and an empty
 // file are problems of the whole file (row 0).
 func planHeader(cols []model.ImportColumn, table [][]string, p *ImportPlan) map[string]int {
@@ -195,7 +207,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 			if s := model.Cell(row, idx, q.col); s != "" {
 				v, err := model.ParseQty(s)
 				if err != nil || v < 0 {
-					p.add(n, q.col, "err.qty_invalid", nil)
+					p.addErr(n, q.col, err, "err.qty_invalid")
 				} else {
 					*q.dst = v
 				}
@@ -312,13 +324,13 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 		if s := model.Cell(row, idx, "price"); s == "" {
 			p.add(n, "price", "err.required", nil)
 		} else if m, err := model.ParseMoney(s); err != nil || m < 0 {
-			p.add(n, "price", "err.money", nil)
+			p.addErr(n, "price", err, "err.money")
 		} else {
 			r.Price = m
 		}
 		if s := model.Cell(row, idx, "min_qty"); s != "" {
 			if q, err := model.ParseQty(s); err != nil || q < 0 {
-				p.add(n, "min_qty", "err.qty_invalid", nil)
+				p.addErr(n, "min_qty", err, "err.qty_invalid")
 			} else {
 				r.MinQty = q
 			}

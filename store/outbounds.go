@@ -209,7 +209,11 @@ func (t *Tx) post(sc Scope, u *model.User, so *model.SalesOrder, ob *model.Outbo
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	ob.Totals = model.SumLines(ob.Lines)
+	tot, terr := model.SumLines(ob.Lines)
+	if terr != nil {
+		return terr
+	}
+	ob.Totals = tot
 	model.Record(&ob.Doc, "post", model.StatusAudited, u.Username, t.Now)
 	if err := t.InsertDoc(sc, docOutbound, ob); err != nil {
 		return err
@@ -329,7 +333,11 @@ func (t *Tx) postRed(sc Scope, u *model.User, in *OutboundInput) (*model.Outboun
 			return nil, err
 		}
 	}
-	ob.Totals = model.SumLines(ob.Lines)
+	tot, terr := model.SumLines(ob.Lines)
+	if terr != nil {
+		return nil, terr
+	}
+	ob.Totals = tot
 	model.Record(&ob.Doc, "post", model.StatusAudited, u.Username, t.Now)
 	if err := t.InsertDoc(sc, docOutbound, ob); err != nil {
 		return nil, err

@@ -217,8 +217,9 @@ func (t *Tx) fillReturn(r *model.OnlineReturn, src *returnSource, in *ReturnInpu
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	r.Totals = model.SumLines(r.Lines)
-	return nil
+	tot, err := model.SumLines(r.Lines)
+	r.Totals = tot
+	return err
 }
 
 func (t *Tx) returnEvent(ev model.Event, r *model.OnlineReturn, params map[string]string) error {
@@ -329,7 +330,11 @@ func (t *Tx) ActOnOnlineReturn(sc Scope, u *model.User, id, version uint64, acti
 	case "convert":
 		rn = &model.ReturnNotice{CustomerID: r.CustomerID, OnlineReturnID: r.ID, SalesOrderID: r.SalesOrderID,
 			NoticeDate: model.DateOf(t.Now, t.Settings().Location()), Reason: r.Reason, Lines: append([]model.OrderLine(nil), r.Lines...)}
-		rn.Totals = model.SumLines(rn.Lines)
+		tot, terr := model.SumLines(rn.Lines)
+		if terr != nil {
+			return nil, nil, terr
+		}
+		rn.Totals = tot
 		rn.ReceivedQty = make([]model.Qty, len(rn.Lines))
 		model.Record(&rn.Doc, "create", model.StatusAudited, u.Username, t.Now)
 		if err := t.InsertDoc(sc, docReturnNotice, rn); err != nil {
@@ -371,7 +376,11 @@ func (t *Tx) CreateReturnNotice(sc Scope, u *model.User, in *ReturnInput) (*mode
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
-	rn.Totals = model.SumLines(rn.Lines)
+	tot, terr := model.SumLines(rn.Lines)
+	if terr != nil {
+		return nil, terr
+	}
+	rn.Totals = tot
 	rn.ReceivedQty = make([]model.Qty, len(rn.Lines))
 	model.Record(&rn.Doc, "create", model.StatusAudited, u.Username, t.Now)
 	if err := t.InsertDoc(sc, docReturnNotice, rn); err != nil {

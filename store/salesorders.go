@@ -150,8 +150,9 @@ func (t *Tx) SaveSalesOrder(sc Scope, o *model.SalesOrder, lines []LineInput, u 
 	}
 	priced, perr := t.PriceSalesLines(o.CustomerID, lines, old)
 	o.Lines = priced
-	o.Totals = model.SumSalesLines(o.Lines)
-	if err := mergeValidation(perr, o.Validate()); err != nil {
+	tot, terr := model.SumSalesLines(o.Lines)
+	o.Totals = tot
+	if err := mergeValidation(mergeValidation(perr, terr), o.Validate()); err != nil {
 		return err
 	}
 	if o.ID == 0 {

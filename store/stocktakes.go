@@ -213,7 +213,7 @@ func (t *Tx) PlanStocktakeImport(sc Scope, custID uint64, table [][]string) *Sto
 		if s := model.Cell(row, idx, "qty"); s == "" {
 			p.add(n, "qty", "err.required", nil)
 		} else if q, err := model.ParseQty(s); err != nil {
-			p.add(n, "qty", "err.qty_invalid", nil)
+			p.addErr(n, "qty", err, "err.qty_invalid")
 		} else if q < 0 {
 			p.add(n, "qty", "err.not_negative", nil)
 		} else {
