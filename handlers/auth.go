@@ -24,19 +24,12 @@ type loginForm struct {
 	Next     string
 }
 
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}
-
 func (h *Handler) showLogin(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
 	v := h.view(c, "login.title", nil)
-	v.Form = loginForm{Next: safeNext(c.Query("next"))}
+	v.Form = loginForm{Next: safePath(c.Query("next"), "/")}
 	return h.render(c, fiber.StatusOK, tplLogin, v)
 }
 
@@ -45,7 +38,7 @@ func (h *Handler) showLogin(c *fiber.Ctx) error {
 func (h *Handler) login(c *fiber.Ctx) error {
 	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
 	password := c.FormValue("password")
-	form := loginForm{Username: username, Next: safeNext(c.FormValue("next"))}
+	form := loginForm{Username: username, Next: safePath(c.FormValue("next"), "/")}
 	v := h.view(c, "login.title", nil)
 	v.Form = form
 	fail := func(status int, key string, args ...any) error {
@@ -164,7 +157,7 @@ func (h *Handler) switchLang(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	back := safeNext(c.FormValue("next"))
+	back := safePath(c.FormValue("next"), "/")
 	if c.Get("HX-Request") == "true" {
 		// The whole page changes language, header included.
 		c.Set("HX-Redirect", back)

@@ -376,16 +376,7 @@ func (h *Handler) reconcileDoc(c *fiber.Ctx) error {
 		})
 	}
 	h.setFlash(c, reconFlash[action])
-	back := c.FormValue("back")
-	if !reconBackOK(back) {
-		back = d.ReconPath
-	}
-	return h.redirect(c, back)
-}
-
-// reconBackOK accepts a return address only inside the portal's own pages.
-func reconBackOK(back string) bool {
-	return strings.HasPrefix(back, "/") && !strings.HasPrefix(back, "//") && !strings.ContainsAny(back, "\\\r\n")
+	return h.redirect(c, safePath(c.FormValue("back"), d.ReconPath))
 }
 
 // reconBlockOf reads a posted document's reconciliation record (the caller

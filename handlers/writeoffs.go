@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strings"
-
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -226,14 +224,5 @@ func (h *Handler) reverseWriteOff(c *fiber.Ctx) error {
 		return err
 	}
 	h.setFlash(c, "flash.write_off_reversed")
-	back := c.Get("Referer")
-	if i := strings.Index(back, "://"); i >= 0 {
-		if j := strings.Index(back[i+3:], "/"); j >= 0 {
-			back = back[i+3+j:]
-		}
-	}
-	if !reconBackOK(back) {
-		back = "/write-offs?customer_id=" + itoa(w.CustomerID)
-	}
-	return h.redirect(c, back)
+	return h.redirect(c, refererPath(c, "/write-offs?customer_id="+itoa(w.CustomerID)))
 }
