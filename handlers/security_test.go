@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,5 +75,90 @@ func TestNoOpenRedirect(t *testing.T) {
 		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/catalog" {
 			t.Errorf("back=%q: %d %q", back, r.Code, r.Header.Get("Location"))
 		}
+	}
+}
+
+// A body over BodyLimit is refused by the server before any middleware runs;
+// its 413 page carries the same security headers as every other page.
+func TestTooLargePageHeaders(t *testing.T) {
+	e := newTestEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.app.Listener(ln)
+	t.Cleanup(func() { e.app.Shutdown() })
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", BodyLimit+10)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	page := e.client().get("/login")
+	for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy"} {
+		if got, want := res.Header.Get(name), page.Header.Get(name); got == "" || got != want {
+			t.Errorf("413 %s = %q, other pages %q", name, got, want)
+		}
+	}
+}
+
+// A state change from another site's page is refused even with a valid
+// token; the portal's own pages (by Host, X-Forwarded-Host or --base-url)
+// pass, and so does a request with neither Origin nor Referer.
+func TestOriginCheck(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.login("admin")
+	save := func(headers ...string) resp {
+		c.get("/account")
+		return c.post("/account", url.Values{"email": {"admin@example.com"}, "lang": {"en"}}, headers...)
+	}
+	for _, hdr := range [][]string{
+		{"Origin", "https://evil.example"},
+		{"Origin", "http://example.com.evil.example"},
+		{"Origin", "null"},
+		{"Origin", "file://"},
+		{"Referer", "https://evil.example/page"},
+		{"Referer", "http://evil.example:80/?from=http://example.com/"},
+		{"Origin", "https://evil.example", "Referer", "http://example.com/account"},
+	} {
+		r := save(hdr...)
+		if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "came from another site") {
+			t.Errorf("%v: %d %s", hdr, r.Code, excerpt(r.Body))
+		}
+	}
+	for _, hdr := range [][]string{
+		nil,
+		{"Origin", "http://example.com"},
+		{"Origin", "http://EXAMPLE.com:80"},
+		{"Referer", "http://example.com/account"},
+		{"Origin", "https://portal.example.org", "X-Forwarded-Host", "portal.example.org"},
+	} {
+		if r := save(hdr...); r.Code != http.StatusSeeOther {
+			t.Errorf("%v: %d %s", hdr, r.Code, excerpt(r.Body))
+		}
+	}
+	// The login form is checked too (login CSRF), in the visitor's language.
+	a := e.client()
+	a.lang = "zh"
+	a.get("/login")
+	r := a.post("/login", url.Values{"username": {"admin"}, "password": {testPassword}}, "Origin", "https://evil.example")
+	if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "来自其他网站") {
+		t.Errorf("foreign login: %d %s", r.Code, excerpt(r.Body))
+	}
+	// Behind a proxy that rewrites Host, the configured base URL is the origin.
+	e.h.cfg.BaseURL = "https://portal.example.net/"
+	if r := save("Origin", "https://portal.example.net"); r.Code != http.StatusSeeOther {
+		t.Errorf("base URL origin: %d", r.Code)
+	}
+	if r := save("Origin", "http://portal.example.net"); r.Code != http.StatusForbidden {
+		t.Errorf("base URL host with another scheme: %d", r.Code)
 	}
 }
