@@ -132,8 +132,15 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	return h.toLogin(c, "flash.logged_out")
+}
+
+// toLogin ends the browser's session cookie and sends it to the login page
+// with the flash message key: a whole-page load, since the CSRF secret
+// changes with the session.
+func (h *Handler) toLogin(c *fiber.Ctx, flash string) error {
 	_ = h.cookies.clearSession(c)
-	h.setFlash(c, "flash.logged_out")
+	h.setFlash(c, flash)
 	if c.Get("HX-Request") == "true" {
 		c.Set("HX-Redirect", "/login")
 		return c.SendStatus(fiber.StatusOK)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -160,5 +161,53 @@ func TestOriginCheck(t *testing.T) {
 	}
 	if r := save("Origin", "http://portal.example.net"); r.Code != http.StatusForbidden {
 		t.Errorf("base URL host with another scheme: %d", r.Code)
+	}
+}
+
+// Logout ends the session on the server (its cookie no longer works), and
+// "log out everywhere" on the account page ends every session of the user.
+func TestLogoutEverywhere(t *testing.T) {
+	e := newTestEnv(t)
+	one, two := e.login("c1.manager"), e.login("c1.manager")
+	other := e.login("c1.buyer")
+	r := one.get("/account")
+	if r.Code != http.StatusOK || !strings.Contains(r.Body, "/account/sessions/revoke") || !strings.Contains(r.Body, "Browsers logged in as you: 2") {
+		t.Fatalf("account page: %d %s", r.Code, excerpt(r.Body))
+	}
+	// Logout ends the session itself, not only the cookie.
+	three := e.login("c1.manager")
+	saved := maps.Clone(three.cookies)
+	three.get("/")
+	three.post("/logout", nil)
+	three.cookies = saved
+	if r := three.get("/account"); r.Code != http.StatusSeeOther {
+		t.Fatalf("replayed cookie after logout: %d", r.Code)
+	}
+	r = one.post("/account/sessions/revoke", nil)
+	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+		t.Fatalf("revoke: %d %q", r.Code, r.Header.Get("Location"))
+	}
+	if r := one.get("/login"); !strings.Contains(r.Body, "logged out in every browser") {
+		t.Errorf("no flash: %s", excerpt(r.Body))
+	}
+	for name, c := range map[string]*client{"this browser": one, "other browser": two} {
+		if r := c.get("/account"); r.Code != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+			t.Errorf("%s after revoke: %d %q", name, r.Code, r.Header.Get("Location"))
+		}
+	}
+	r = two.get("/orders", "HX-Request", "true")
+	if !strings.HasPrefix(r.Header.Get("HX-Redirect"), "/login") {
+		t.Errorf("HTMX after revoke: %d %v", r.Code, r.Header)
+	}
+	if r := other.get("/account"); r.Code != http.StatusOK {
+		t.Errorf("another user's session ended too: %d", r.Code)
+	}
+	// Without a token the action is refused.
+	four := e.login("c1.manager")
+	if r := four.post("/account/sessions/revoke", url.Values{"_csrf": {"forged"}}); r.Code != http.StatusForbidden {
+		t.Errorf("forged token: %d", r.Code)
+	}
+	if r := four.get("/account"); r.Code != http.StatusOK {
+		t.Errorf("forged revoke ended the session: %d", r.Code)
 	}
 }
