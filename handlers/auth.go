@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -48,9 +49,10 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if username == "" || password == "" {
 		return fail(fiber.StatusUnprocessableEntity, "login.missing")
 	}
-	addr := c.IP()
-	if blocked, wait := h.limiter.blocked(username, addr); blocked {
-		return fail(fiber.StatusTooManyRequests, "login.locked", "minutes", int(wait.Minutes())+1)
+	device := h.cookies.knownDevice(c, username)
+	limits := loginKeys(username, c.IP(), device)
+	if wait := h.limiter.lockedFor(limits); wait > 0 {
+		return fail(fiber.StatusTooManyRequests, "login.locked", "minutes", int((wait+time.Minute-1)/time.Minute))
 	}
 	var user *model.User
 	_ = h.store.View(func(t *store.Tx) error {
@@ -64,11 +66,11 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		// Spend the same time as a real check so that timing does not tell
 		// which usernames exist.
 		store.CheckPassword(dummyHash, password)
-		h.limiter.fail(username, addr)
+		h.limiter.fail(limits)
 		return fail(fiber.StatusUnauthorized, "login.wrong")
 	}
 	if !store.CheckPassword(user.PasswordHash, password) {
-		h.limiter.fail(username, addr)
+		h.limiter.fail(limits)
 		return fail(fiber.StatusUnauthorized, "login.wrong")
 	}
 	var canLogin bool
@@ -76,8 +78,11 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if !canLogin {
 		return fail(fiber.StatusForbidden, "login.disabled")
 	}
-	h.limiter.succeed(username)
+	h.limiter.succeed(limits)
 	if err := h.startSession(c, user); err != nil {
+		return err
+	}
+	if err := h.cookies.setDevice(c, username, device); err != nil {
 		return err
 	}
 	if old := c.Cookies("lang"); !validLang(user.Lang) && validLang(old) {

@@ -23,12 +23,17 @@ type cookieCodec struct {
 	anonName string
 	codecs   []securecookie.Codec
 	opts     *sessions.Options
+	// device signs the device cookie, which outlives sessions.
+	device []securecookie.Codec
 }
 
 func newCookieCodec(key []byte, secure bool) *cookieCodec {
 	sc := securecookie.New(key[:32], key[32:64])
 	sc.MaxAge(int(sessionMaxAge / time.Second))
+	dc := securecookie.New(key[:32], key[32:64])
+	dc.MaxAge(int(deviceMaxAge / time.Second))
 	return &cookieCodec{
+		device:   []securecookie.Codec{dc},
 		name:     "portal_session",
 		anonName: "portal_anon",
 		codecs:   []securecookie.Codec{sc},
@@ -67,6 +72,45 @@ func (cc *cookieCodec) write(c *fiber.Ctx, name, value string, maxAge int) error
 }
 
 func (cc *cookieCodec) sessionID(c *fiber.Ctx) string { return cc.read(c, cc.name) }
+
+// deviceCookie is the cookie that marks a browser where an account has
+// logged in: the login limits count that browser's failures for the
+// account on their own (see loginLimiter).
+const (
+	deviceCookie = "portal_device"
+	deviceMaxAge = 90 * 24 * time.Hour
+)
+
+// knownDevice returns the id of the browser's device cookie when it was
+// issued to username, else "".
+func (cc *cookieCodec) knownDevice(c *fiber.Ctx, username string) string {
+	raw := c.Cookies(deviceCookie)
+	if raw == "" {
+		return ""
+	}
+	var v [2]string
+	if err := securecookie.DecodeMulti(deviceCookie, raw, &v, cc.device...); err != nil || v[0] != username || v[1] == "" {
+		return ""
+	}
+	return v[1]
+}
+
+// setDevice marks the browser as one where username logged in, keeping its
+// device id when it has one for that user.
+func (cc *cookieCodec) setDevice(c *fiber.Ctx, username, id string) error {
+	if id == "" {
+		id = randomHex(16)
+	}
+	enc, err := securecookie.EncodeMulti(deviceCookie, [2]string{username, id}, cc.device...)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: deviceCookie, Value: enc, Path: "/login", HTTPOnly: true, Secure: cc.opts.Secure,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(deviceMaxAge / time.Second),
+	})
+	return nil
+}
 
 func (cc *cookieCodec) setSession(c *fiber.Ctx, id string) error {
 	return cc.write(c, cc.name, id, cc.opts.MaxAge)

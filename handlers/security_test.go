@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSafePath(t *testing.T) {
@@ -209,5 +210,150 @@ func TestLogoutEverywhere(t *testing.T) {
 	}
 	if r := four.get("/account"); r.Code != http.StatusOK {
 		t.Errorf("forged revoke ended the session: %d", r.Code)
+	}
+}
+
+// lockoutEnv is a portal whose clients come through a trusted proxy, so that
+// each test client can have its own address (X-Forwarded-For), with the
+// store's clock under the test's control.
+func lockoutEnv(t *testing.T) (*testEnv, func(time.Duration)) {
+	e := newTestEnv(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	e.st.SetClock(func() time.Time { return now })
+	e.h.cfg.TrustedProxies = []string{"0.0.0.0", "127.0.0.1"}
+	e.app = e.h.App()
+	return e, func(d time.Duration) { now = now.Add(d) }
+}
+
+func tryLogin(c *client, user, password, addr string) resp {
+	c.get("/login", "X-Forwarded-For", addr)
+	return c.post("/login", url.Values{"username": {user}, "password": {password}}, "X-Forwarded-For", addr)
+}
+
+// An attacker who fails a login at the rate that would keep a sliding
+// window full cannot keep the account locked: the lock ends a fixed
+// loginLock after the failure that set it, failures during it do not count.
+func TestLoginLockoutEnds(t *testing.T) {
+	e, advance := lockoutEnv(t)
+	attacker, user := e.client(), e.client()
+	for range loginPerUser {
+		if r := tryLogin(attacker, "east", "wrong-password", "198.51.100.7"); r.Code != http.StatusUnauthorized {
+			t.Fatalf("failure: %d", r.Code)
+		}
+		advance(time.Minute)
+	}
+	// Locked now, even with the right password, from any new browser.
+	if r := tryLogin(user, "east", testPassword, "203.0.113.5"); r.Code != http.StatusTooManyRequests || !strings.Contains(r.Body, "Try again in 14 minutes") {
+		t.Fatalf("locked account: %d %s", r.Code, excerpt(r.Body))
+	}
+	// The attacker keeps failing once a minute until the lock has ended.
+	for range loginLock/time.Minute - 1 {
+		tryLogin(attacker, "east", "wrong-password", "198.51.100.7")
+		advance(time.Minute)
+	}
+	advance(time.Second)
+	if r := tryLogin(attacker, "east", "wrong-password", "198.51.100.7"); r.Code != http.StatusUnauthorized {
+		t.Fatalf("after the lock, a failure is counted afresh: %d", r.Code)
+	}
+	if r := tryLogin(user, "east", testPassword, "203.0.113.5"); r.Code != http.StatusSeeOther {
+		t.Fatalf("after a fixed lock the user logs in: %d %s", r.Code, excerpt(r.Body))
+	}
+}
+
+// A browser where the account has logged in before keeps its own count: an
+// attacker who locks the account elsewhere does not lock it out.
+func TestLoginLockoutSparesKnownBrowser(t *testing.T) {
+	e, advance := lockoutEnv(t)
+	user := e.client()
+	if r := tryLogin(user, "south", testPassword, "203.0.113.5"); r.Code != http.StatusSeeOther {
+		t.Fatalf("first login: %d", r.Code)
+	}
+	user.get("/")
+	user.post("/logout", nil)
+	attacker := e.client()
+	for range loginPerUser + 3 {
+		tryLogin(attacker, "south", "wrong-password", "203.0.113.5")
+	}
+	if r := tryLogin(e.client(), "south", testPassword, "198.51.100.9"); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("new browser during the lock: %d", r.Code)
+	}
+	advance(time.Minute)
+	if r := tryLogin(user, "south", testPassword, "203.0.113.5"); r.Code != http.StatusSeeOther {
+		t.Fatalf("known browser during the account's lock: %d %s", r.Code, excerpt(r.Body))
+	}
+	// The known browser's own failures lock only that browser's count.
+	user.get("/")
+	user.post("/logout", nil)
+	for range loginPerDevice {
+		tryLogin(user, "south", "wrong-password", "203.0.113.5")
+	}
+	if r := tryLogin(user, "south", testPassword, "203.0.113.5"); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("known browser after its own failures: %d", r.Code)
+	}
+	// The device cookie of one account does not help with another.
+	for range loginPerUser {
+		tryLogin(attacker, "own", "wrong-password", "198.51.100.7")
+	}
+	if r := tryLogin(user, "own", testPassword, "203.0.113.5"); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("another account in that browser: %d", r.Code)
+	}
+}
+
+// One address may fail loginPerAddr times in a window, over any accounts;
+// then it is locked for loginLock; other addresses are not; a successful
+// login from the address clears its count.
+func TestLoginLockoutPerAddress(t *testing.T) {
+	e, advance := lockoutEnv(t)
+	c := e.client()
+	users := []string{"east", "south", "own", "viewer", "c1.buyer", "c2.buyer"}
+	for i := range loginPerAddr - 1 {
+		if r := tryLogin(c, users[i%len(users)], "wrong-password-"+itoa(uint64(i)), "192.0.2.1"); r.Code != http.StatusUnauthorized && r.Code != http.StatusTooManyRequests {
+			t.Fatalf("failure %d: %d", i, r.Code)
+		}
+	}
+	if r := tryLogin(c, "admin", testPassword, "192.0.2.1"); r.Code != http.StatusSeeOther {
+		t.Fatalf("login below the address limit: %d", r.Code)
+	}
+	c.get("/")
+	c.post("/logout", nil)
+	c = e.client()
+	for i := range loginPerAddr {
+		tryLogin(c, "nobody"+itoa(uint64(i)), "wrong-password", "192.0.2.1")
+	}
+	if r := tryLogin(c, "admin", testPassword, "192.0.2.1"); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("address over its limit: %d", r.Code)
+	}
+	if r := tryLogin(e.client(), "admin", testPassword, "192.0.2.2"); r.Code != http.StatusSeeOther {
+		t.Fatalf("another address: %d", r.Code)
+	}
+	advance(loginLock)
+	if r := tryLogin(c, "admin", testPassword, "192.0.2.1"); r.Code != http.StatusSeeOther {
+		t.Fatalf("address after its lock: %d", r.Code)
+	}
+}
+
+// The limiter's memory is bounded: past its cap it drops what has expired,
+// then the counts that end soonest, and keeps locks longest.
+func TestLoginLimiterBounded(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	l := newLoginLimiter(func() time.Time { return now })
+	l.max = 100
+	locked := []limitKey{{"u:victim", loginPerUser}}
+	for range loginPerUser {
+		l.fail(locked)
+	}
+	for i := range 500 {
+		now = now.Add(time.Second)
+		l.fail([]limitKey{{"u:spray" + itoa(uint64(i)), loginPerUser}})
+		if len(l.entries) > l.max {
+			t.Fatalf("%d entries over the cap %d", len(l.entries), l.max)
+		}
+	}
+	if l.lockedFor(locked) == 0 {
+		t.Fatal("a lock was evicted before plain counts")
+	}
+	now = now.Add(loginLock)
+	if l.lockedFor(locked) != 0 {
+		t.Fatal("lock outlived loginLock")
 	}
 }
