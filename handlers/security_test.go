@@ -357,3 +357,60 @@ func TestLoginLimiterBounded(t *testing.T) {
 		t.Fatal("lock outlived loginLock")
 	}
 }
+
+// A dealer's manager creating or renaming a user learns nothing about other
+// people's usernames: outside its prefix every name gets the same answer
+// whether it exists or not; inside, a taken or reserved name gets one
+// generic answer.
+func TestDealerUsernameEnumeration(t *testing.T) {
+	e := newTestEnv(t)
+	m := e.login("c1.manager")
+	cid := e.id("customer:C1")
+	create := func(name, idem string) resp {
+		m.get("/customers/" + cid + "/users/new")
+		return m.post("/customers/"+cid+"/users", url.Values{"username": {name}, "name": {"X"}, "roles": {"buyer"}, "password": {testPassword}, "_idem": {idem}})
+	}
+	fieldErr := func(r resp) string {
+		_, after, _ := strings.Cut(r.Body, `<p class="err" id="e-username">`)
+		before, _, _ := strings.Cut(after, "</p>")
+		return before
+	}
+	staff, nobody := create("admin", "a"), create("no-such-user", "b")
+	other := create("c2.buyer", "c")
+	for name, r := range map[string]resp{"staff name": staff, "unused name": nobody, "other dealer's name": other} {
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(r), "usernames start with c1.") {
+			t.Errorf("%s: %d %s", name, r.Code, excerpt(fieldErr(r)))
+		}
+	}
+	if fieldErr(staff) != fieldErr(nobody) || fieldErr(staff) != fieldErr(other) {
+		t.Errorf("answers differ:\n%s\n%s\n%s", fieldErr(staff), fieldErr(nobody), fieldErr(other))
+	}
+	if r := m.get("/customers/" + cid + "/users/new"); !strings.Contains(r.Body, "Usernames start with c1.") {
+		t.Error("form does not say the prefix")
+	}
+	// Inside the prefix: a taken name and a reserved one answer alike.
+	taken := create("c1.buyer", "d")
+	if taken.Code != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(taken), "This username is not available") {
+		t.Errorf("taken name: %d %s", taken.Code, excerpt(fieldErr(taken)))
+	}
+	if r := create("c1.wang", "e"); r.Code != http.StatusSeeOther {
+		t.Fatalf("new name in the prefix: %d %s", r.Code, excerpt(fieldErr(r)))
+	}
+	// Renaming is held to the same rule; keeping a name outside the prefix
+	// (given by staff) is allowed.
+	uid := e.id("user:c1.buyer")
+	m.get("/customers/" + cid + "/users/" + uid + "/edit")
+	r := m.post("/customers/"+cid+"/users/"+uid, url.Values{"username": {"admin"}, "name": {"X"}, "roles": {"buyer"}, "version": {"1"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(r), "usernames start with c1.") {
+		t.Errorf("rename to a staff name: %d %s", r.Code, excerpt(fieldErr(r)))
+	}
+	// Staff get the same generic answer for a taken name, staff or dealer.
+	a := e.login("admin")
+	a.get("/customers/" + cid + "/users/new")
+	for _, name := range []string{"east", "c2.manager"} {
+		r := a.post("/customers/"+cid+"/users", url.Values{"username": {name}, "name": {"X"}, "roles": {"buyer"}, "password": {testPassword}, "_idem": {"s-" + name}})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(r), "This username is not available") {
+			t.Errorf("staff creating %s: %d %s", name, r.Code, excerpt(fieldErr(r)))
+		}
+	}
+}
