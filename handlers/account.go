@@ -19,24 +19,48 @@ func (h *Handler) registerAccount(r fiber.Router) {
 	r.Post("/account", h.updateAccount)
 	r.Get("/account/password", h.showPassword)
 	r.Post("/account/password", h.changePassword)
+	r.Post("/account/sessions/revoke", h.logoutEverywhere)
 }
 
 type accountForm struct {
 	Email, Mobile, Lang string
 }
 
+// accountData is what the account page shows besides the form: how many
+// browsers are logged in as the user.
+type accountData struct {
+	Sessions int
+}
+
+func (h *Handler) accountView(c *fiber.Ctx) *View {
+	u := currentUser(c)
+	d := &accountData{}
+	_ = h.store.View(func(t *store.Tx) error { d.Sessions = t.UserSessionCount(u.ID); return nil })
+	return h.view(c, "account.title", d)
+}
+
 func (h *Handler) showAccount(c *fiber.Ctx) error {
 	u := currentUser(c)
-	v := h.view(c, "account.title", nil)
+	v := h.accountView(c)
 	v.Form = accountForm{Email: u.Email, Mobile: u.Mobile, Lang: u.Lang}
 	return h.render(c, fiber.StatusOK, tplAccount, v)
+}
+
+// logoutEverywhere ends every session of the user, this one included: each
+// browser logged in as the user gets the login page at its next request.
+func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.EndUserSessions(u.ID) }); err != nil {
+		return err
+	}
+	return h.toLogin(c, "sec.logged_out_everywhere")
 }
 
 // updateAccount saves the user's own e-mail, mobile and language.
 func (h *Handler) updateAccount(c *fiber.Ctx) error {
 	u := currentUser(c)
 	f := accountForm{Email: strings.TrimSpace(c.FormValue("email")), Mobile: strings.TrimSpace(c.FormValue("mobile")), Lang: c.FormValue("lang")}
-	v := h.view(c, "account.title", nil)
+	v := h.accountView(c)
 	v.Form = f
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
 		_, err := t.SetUserPrefs(u.ID, func(x *model.User) error {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -24,19 +25,12 @@ type loginForm struct {
 	Next     string
 }
 
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}
-
 func (h *Handler) showLogin(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
 	v := h.view(c, "login.title", nil)
-	v.Form = loginForm{Next: safeNext(c.Query("next"))}
+	v.Form = loginForm{Next: safePath(c.Query("next"), "/")}
 	return h.render(c, fiber.StatusOK, tplLogin, v)
 }
 
@@ -45,7 +39,7 @@ func (h *Handler) showLogin(c *fiber.Ctx) error {
 func (h *Handler) login(c *fiber.Ctx) error {
 	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
 	password := c.FormValue("password")
-	form := loginForm{Username: username, Next: safeNext(c.FormValue("next"))}
+	form := loginForm{Username: username, Next: safePath(c.FormValue("next"), "/")}
 	v := h.view(c, "login.title", nil)
 	v.Form = form
 	fail := func(status int, key string, args ...any) error {
@@ -55,9 +49,10 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if username == "" || password == "" {
 		return fail(fiber.StatusUnprocessableEntity, "login.missing")
 	}
-	addr := c.IP()
-	if blocked, wait := h.limiter.blocked(username, addr); blocked {
-		return fail(fiber.StatusTooManyRequests, "login.locked", "minutes", int(wait.Minutes())+1)
+	device := h.cookies.knownDevice(c, username)
+	limits := loginKeys(username, c.IP(), device)
+	if wait := h.limiter.lockedFor(limits); wait > 0 {
+		return fail(fiber.StatusTooManyRequests, "login.locked", "minutes", int((wait+time.Minute-1)/time.Minute))
 	}
 	var user *model.User
 	_ = h.store.View(func(t *store.Tx) error {
@@ -71,11 +66,11 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		// Spend the same time as a real check so that timing does not tell
 		// which usernames exist.
 		store.CheckPassword(dummyHash, password)
-		h.limiter.fail(username, addr)
+		h.limiter.fail(limits)
 		return fail(fiber.StatusUnauthorized, "login.wrong")
 	}
 	if !store.CheckPassword(user.PasswordHash, password) {
-		h.limiter.fail(username, addr)
+		h.limiter.fail(limits)
 		return fail(fiber.StatusUnauthorized, "login.wrong")
 	}
 	var canLogin bool
@@ -83,8 +78,11 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if !canLogin {
 		return fail(fiber.StatusForbidden, "login.disabled")
 	}
-	h.limiter.succeed(username)
+	h.limiter.succeed(limits)
 	if err := h.startSession(c, user); err != nil {
+		return err
+	}
+	if err := h.cookies.setDevice(c, username, device); err != nil {
 		return err
 	}
 	if old := c.Cookies("lang"); !validLang(user.Lang) && validLang(old) {
@@ -139,8 +137,15 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	return h.toLogin(c, "flash.logged_out")
+}
+
+// toLogin ends the browser's session cookie and sends it to the login page
+// with the flash message key: a whole-page load, since the CSRF secret
+// changes with the session.
+func (h *Handler) toLogin(c *fiber.Ctx, flash string) error {
 	_ = h.cookies.clearSession(c)
-	h.setFlash(c, "flash.logged_out")
+	h.setFlash(c, flash)
 	if c.Get("HX-Request") == "true" {
 		c.Set("HX-Redirect", "/login")
 		return c.SendStatus(fiber.StatusOK)
@@ -164,7 +169,7 @@ func (h *Handler) switchLang(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	back := safeNext(c.FormValue("next"))
+	back := safePath(c.FormValue("next"), "/")
 	if c.Get("HX-Request") == "true" {
 		// The whole page changes language, header included.
 		c.Set("HX-Redirect", back)

@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,12 +23,17 @@ type cookieCodec struct {
 	anonName string
 	codecs   []securecookie.Codec
 	opts     *sessions.Options
+	// device signs the device cookie, which outlives sessions.
+	device []securecookie.Codec
 }
 
 func newCookieCodec(key []byte, secure bool) *cookieCodec {
 	sc := securecookie.New(key[:32], key[32:64])
 	sc.MaxAge(int(sessionMaxAge / time.Second))
+	dc := securecookie.New(key[:32], key[32:64])
+	dc.MaxAge(int(deviceMaxAge / time.Second))
 	return &cookieCodec{
+		device:   []securecookie.Codec{dc},
 		name:     "portal_session",
 		anonName: "portal_anon",
 		codecs:   []securecookie.Codec{sc},
@@ -65,6 +72,45 @@ func (cc *cookieCodec) write(c *fiber.Ctx, name, value string, maxAge int) error
 }
 
 func (cc *cookieCodec) sessionID(c *fiber.Ctx) string { return cc.read(c, cc.name) }
+
+// deviceCookie is the cookie that marks a browser where an account has
+// logged in: the login limits count that browser's failures for the
+// account on their own (see loginLimiter).
+const (
+	deviceCookie = "portal_device"
+	deviceMaxAge = 90 * 24 * time.Hour
+)
+
+// knownDevice returns the id of the browser's device cookie when it was
+// issued to username, else "".
+func (cc *cookieCodec) knownDevice(c *fiber.Ctx, username string) string {
+	raw := c.Cookies(deviceCookie)
+	if raw == "" {
+		return ""
+	}
+	var v [2]string
+	if err := securecookie.DecodeMulti(deviceCookie, raw, &v, cc.device...); err != nil || v[0] != username || v[1] == "" {
+		return ""
+	}
+	return v[1]
+}
+
+// setDevice marks the browser as one where username logged in, keeping its
+// device id when it has one for that user.
+func (cc *cookieCodec) setDevice(c *fiber.Ctx, username, id string) error {
+	if id == "" {
+		id = randomHex(16)
+	}
+	enc, err := securecookie.EncodeMulti(deviceCookie, [2]string{username, id}, cc.device...)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: deviceCookie, Value: enc, Path: "/login", HTTPOnly: true, Secure: cc.opts.Secure,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(deviceMaxAge / time.Second),
+	})
+	return nil
+}
 
 func (cc *cookieCodec) setSession(c *fiber.Ctx, id string) error {
 	return cc.write(c, cc.name, id, cc.opts.MaxAge)
@@ -131,12 +177,17 @@ func validCSRF(token string, secret []byte) bool {
 	return subtle.ConstantTimeCompare(got, secret) == 1
 }
 
-// checkCSRF refuses a state-changing request without a valid token, from the
-// form field _csrf or the X-CSRF-Token header (sent by htmx via hx-headers).
+// checkCSRF refuses a state-changing request that a page of another site
+// sent (its Origin, else its Referer, names another host), or that lacks a
+// valid token from the form field _csrf or the X-CSRF-Token header (sent by
+// htmx via hx-headers).
 func (h *Handler) checkCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
+	}
+	if !h.sameOrigin(c) {
+		return errForeignOrigin
 	}
 	token := c.Get("X-CSRF-Token")
 	if token == "" {
@@ -146,4 +197,53 @@ func (h *Handler) checkCSRF(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")
 	}
 	return c.Next()
+}
+
+// errForeignOrigin refuses a state change sent from another site's page.
+var errForeignOrigin = fiber.NewError(fiber.StatusForbidden, "foreign origin")
+
+// sameOrigin reports whether a state-changing request comes from one of the
+// portal's own pages. The source is the Origin header, else the Referer
+// (browsers send one of them with every form post and fetch; the portal's
+// same-origin referrer policy keeps the Referer for its own pages). With
+// neither header the request passes here and the token alone decides: some
+// privacy tools strip both. "null" (sandboxed frames, data: URLs, a
+// cross-site redirect) never passes.
+//
+// The portal's own host is the request's Host, the X-Forwarded-Host a
+// proxy sets (Fiber reads it only from a trusted proxy when
+// --trusted-proxies is set), or the host of --base-url (with its scheme).
+// Only the host is compared with the request's: behind a proxy that ends TLS
+// the portal itself sees plain HTTP.
+func (h *Handler) sameOrigin(c *fiber.Ctx) bool {
+	src := c.Get(fiber.HeaderOrigin)
+	if src == "" {
+		src = c.Get(fiber.HeaderReferer)
+		if src == "" {
+			return true
+		}
+	}
+	u, err := url.Parse(src)
+	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	host := normHost(u.Host, u.Scheme)
+	if b, err := url.Parse(h.cfg.BaseURL); err == nil && b.Host != "" && strings.EqualFold(b.Scheme, u.Scheme) &&
+		normHost(b.Host, b.Scheme) == host {
+		return true
+	}
+	return normHost(string(c.Request().Host()), u.Scheme) == host || normHost(c.Hostname(), u.Scheme) == host
+}
+
+// normHost lowercases host and drops the scheme's default port, as browsers
+// do in an Origin.
+func normHost(host, scheme string) string {
+	host = strings.ToLower(strings.TrimSpace(host))
+	switch {
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		host = strings.TrimSuffix(host, ":80")
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		host = strings.TrimSuffix(host, ":443")
+	}
+	return host
 }

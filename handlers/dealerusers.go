@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -26,6 +28,8 @@ type dealerUserForm struct {
 	User     *model.User
 	Roles    []model.Role
 	Token    string
+	// Prefix is the start a dealer's manager must give usernames; "" for staff.
+	Prefix string
 }
 
 func canManageDealerUsers(u *model.User) bool {
@@ -69,7 +73,11 @@ func (h *Handler) loadDealerUser(c *fiber.Ctx) (*model.Customer, *model.User, er
 }
 
 func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User) *View {
-	return h.view(c, newOrEdit(u.ID, "dealer_user.new", "dealer_user.edit"), &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: formToken(c)})
+	d := &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: formToken(c)}
+	if currentUser(c).Kind == model.KindDealer {
+		d.Prefix = model.DealerUsernamePrefix(cu.Code)
+	}
+	return h.view(c, newOrEdit(u.ID, "dealer_user.new", "dealer_user.edit"), d)
 }
 
 // showDealerUserForm shows the form for a new dealer user or an existing one.
@@ -81,13 +89,35 @@ func (h *Handler) showDealerUserForm(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplDealerUserForm, h.dealerUserView(c, cu, u))
 }
 
+// dealerUsernameAllowed refuses a new username (or a rename) that a dealer's
+// manager gives outside its company's prefix (model.DealerUsernamePrefix),
+// before anything is looked up, so the answer depends on the name alone.
+// Staff who manage dealers are not bound to the prefix.
+func dealerUsernameAllowed(actor *model.User, cu *model.Customer, oldName, name string) error {
+	if actor.Kind != model.KindDealer {
+		return nil
+	}
+	name = strings.ToLower(strings.TrimSpace(name))
+	prefix := model.DealerUsernamePrefix(cu.Code)
+	if name == oldName || (strings.HasPrefix(name, prefix) && len(name) > len(prefix)) {
+		return nil
+	}
+	ve := &model.ValidationError{}
+	ve.Add("username", "sec.username_prefix", map[string]any{"prefix": prefix})
+	return ve
+}
+
 func (h *Handler) createDealerUser(c *fiber.Ctx) error {
 	cu, u, err := h.loadDealerUser(c)
 	if err != nil {
 		return err
 	}
 	readUserForm(c, u, model.DealerRoles)
-	if err := h.createUser(c, u, "customer", cu.ID); err != nil {
+	err = dealerUsernameAllowed(currentUser(c), cu, "", u.Username)
+	if err == nil {
+		err = h.createUser(c, u, "customer", cu.ID)
+	}
+	if err != nil {
 		u.ID = 0
 		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
 	}
@@ -100,8 +130,13 @@ func (h *Handler) updateDealerUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	oldName := u.Username
 	readUserForm(c, u, model.DealerRoles)
-	if err := h.updateUser(c, u, "customer", cu.ID); err != nil {
+	err = dealerUsernameAllowed(currentUser(c), cu, oldName, u.Username)
+	if err == nil {
+		err = h.updateUser(c, u, "customer", cu.ID)
+	}
+	if err != nil {
 		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
 	}
 	h.setFlash(c, "flash.saved")

@@ -71,7 +71,7 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(), metrics: newMetrics(), started: time.Now()}
+	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(st.Now), metrics: newMetrics(), started: time.Now()}
 	if h.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}
@@ -362,6 +362,9 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 			key = "err.too_large"
 		case fiber.StatusForbidden:
 			key = "err.forbidden"
+			if fe == errForeignOrigin {
+				key = "sec.foreign_origin"
+			}
 		case fiber.StatusMethodNotAllowed:
 			key = "err.not_found"
 			status = fiber.StatusNotFound
@@ -388,6 +391,7 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		h.log.Error("request failed", "req", requestID(c), "path", c.Path(), "err", err)
 	}
+	h.setSecurityHeaders(c)
 	v := h.view(c, "err.title", nil)
 	msg := h.i18n.T(v.Lang, key)
 	if ce != nil {

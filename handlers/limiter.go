@@ -1,77 +1,161 @@
 package handlers
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
 
-// loginLimiter counts failed logins per account and per client address in a
-// sliding window. Past the limit, logins for that key are refused until the
-// window has passed, even with the right password, which stops guessing.
-// The counts live in memory: a restart forgets them, which only helps the
-// honest user who was locked out.
+// Login limits. Failures are counted per key in a window that starts at the
+// key's first failure. The failure that reaches the limit locks the key for
+// loginLock from that moment: a fixed end, since attempts while locked are
+// refused without being counted and never extend the lock. When the lock
+// ends the key starts from zero.
+//
+// Keys: an account, as tried from a browser where it has not logged in
+// before; a client address; and an account in a browser where it has
+// logged in before (its device cookie). Such a browser has its own count
+// and is locked by neither the account's nor the address's lock, so that
+// nobody can keep a user out of the browser they always use by failing logins
+// in their name.
+const (
+	loginWindow    = 15 * time.Minute
+	loginLock      = 15 * time.Minute
+	loginPerUser   = 5
+	loginPerAddr   = 20
+	loginPerDevice = 5
+	// loginMaxKeys bounds the limiter's memory; past it, expired counts go
+	// first, then the counts that end soonest (locks last).
+	loginMaxKeys = 100_000
+)
+
+// limitKey is one counter a login attempt is checked against, with its limit.
+type limitKey struct {
+	key   string
+	limit int
+}
+
+// loginKeys are the counters of an attempt for user from addr; device is the
+// id of the browser's device cookie for that user, "" when it has none.
+func loginKeys(user, addr, device string) []limitKey {
+	if device != "" {
+		return []limitKey{{"d:" + device, loginPerDevice}}
+	}
+	return []limitKey{{"u:" + user, loginPerUser}, {"a:" + addr, loginPerAddr}}
+}
+
+type limitEntry struct {
+	first time.Time // start of the counting window; zero after a lock
+	count int
+	until time.Time // end of the lock; zero when never locked
+}
+
+// expires is when the entry stops mattering.
+func (e *limitEntry) expires() time.Time {
+	end := e.until
+	if !e.first.IsZero() && e.first.Add(loginWindow).After(end) {
+		end = e.first.Add(loginWindow)
+	}
+	return end
+}
+
+// loginLimiter refuses logins for locked keys, even with the right password,
+// which stops guessing. The counts live in memory: a restart forgets them,
+// which only helps the honest user who was locked out. Its clock is the
+// store's.
 type loginLimiter struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-	window   time.Duration
-	perUser  int
-	perAddr  int
-	now      func() time.Time
+	mu      sync.Mutex
+	entries map[string]*limitEntry
+	max     int
+	now     func() time.Time
 }
 
-func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{failures: map[string][]time.Time{}, window: 15 * time.Minute, perUser: 5, perAddr: 20, now: time.Now}
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{entries: map[string]*limitEntry{}, max: loginMaxKeys, now: now}
 }
 
-func (l *loginLimiter) recent(key string) []time.Time {
-	cut := l.now().Add(-l.window)
-	list := l.failures[key]
-	i := 0
-	for i < len(list) && list[i].Before(cut) {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(l.failures, key)
-	} else {
-		l.failures[key] = list
-	}
-	return list
-}
-
-// blocked reports whether a login for user from addr must be refused now, and
-// for how long still.
-func (l *loginLimiter) blocked(user, addr string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{"u:" + user, l.perUser}, {"a:" + addr, l.perAddr}} {
-		if list := l.recent(k.key); len(list) >= k.limit {
-			return true, list[0].Add(l.window).Sub(l.now())
-		}
-	}
-	return false, 0
-}
-
-// fail records a failed attempt.
-func (l *loginLimiter) fail(user, addr string) {
+// lockedFor returns how long the longest lock among keys still lasts; 0 when
+// none is locked.
+func (l *loginLimiter) lockedFor(keys []limitKey) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	l.failures["u:"+user] = append(l.recent("u:"+user), now)
-	l.failures["a:"+addr] = append(l.recent("a:"+addr), now)
-	if len(l.failures) > 100000 {
-		for k := range l.failures {
-			l.recent(k)
+	var wait time.Duration
+	for _, k := range keys {
+		if e := l.entries[k.key]; e != nil && now.Before(e.until) {
+			wait = max(wait, e.until.Sub(now))
+		}
+	}
+	return wait
+}
+
+// fail records a failed attempt against each key that is not locked.
+func (l *loginLimiter) fail(keys []limitKey) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, k := range keys {
+		e := l.entries[k.key]
+		if e == nil {
+			if len(l.entries) >= l.max {
+				l.evict(now)
+			}
+			e = &limitEntry{}
+			l.entries[k.key] = e
+		}
+		if now.Before(e.until) {
+			continue
+		}
+		if e.first.IsZero() || !now.Before(e.first.Add(loginWindow)) {
+			e.first, e.count = now, 0
+		}
+		e.count++
+		if e.count >= k.limit {
+			e.until, e.first, e.count = now.Add(loginLock), time.Time{}, 0
 		}
 	}
 }
 
-// succeed clears the account's failures after a successful login.
-func (l *loginLimiter) succeed(user string) {
+// succeed clears the counts of keys after a successful login.
+func (l *loginLimiter) succeed(keys []limitKey) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.failures, "u:"+user)
+	for _, k := range keys {
+		delete(l.entries, k.key)
+	}
+}
+
+// evict makes room: it drops every entry that no longer matters, and when
+// that is not enough a tenth of the entries, those that would end soonest
+// (counts before locks). Called with l.mu held.
+func (l *loginLimiter) evict(now time.Time) {
+	for k, e := range l.entries {
+		if !now.Before(e.expires()) {
+			delete(l.entries, k)
+		}
+	}
+	if len(l.entries) < l.max {
+		return
+	}
+	type aged struct {
+		key    string
+		locked bool
+		ends   time.Time
+	}
+	all := make([]aged, 0, len(l.entries))
+	for k, e := range l.entries {
+		all = append(all, aged{k, now.Before(e.until), e.expires()})
+	}
+	slices.SortFunc(all, func(a, b aged) int {
+		if a.locked != b.locked {
+			if a.locked {
+				return 1
+			}
+			return -1
+		}
+		return a.ends.Compare(b.ends)
+	})
+	for _, a := range all[:len(all)-l.max*9/10] {
+		delete(l.entries, a.key)
+	}
 }

@@ -98,6 +98,15 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 func (h *Handler) securityHeaders(c *fiber.Ctx) error {
+	h.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders puts the headers every response carries. The middleware
+// calls it, and so does the error handler: errors found by the server before
+// any middleware runs (a body over BodyLimit, a header too large) go straight
+// to the error handler.
+func (h *Handler) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", csp)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
@@ -107,7 +116,6 @@ func (h *Handler) securityHeaders(c *fiber.Ctx) error {
 	if h.cfg.SecureCookies {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 // loadSession reads the session cookie and, when it names a live session of a

@@ -355,10 +355,7 @@ func (h *Handler) reconActions() docKind[*reconDocData] {
 			if _, err := x.Tx.Reconcile(x.Scope, x.User, x.Doc.Kind, x.ID, x.Version, action, x.Reason()); err != nil {
 				return "", err
 			}
-			if back := x.C.FormValue("back"); reconBackOK(back) {
-				return back, nil
-			}
-			return x.Doc.ReconPath, nil
+			return safePath(x.C.FormValue("back"), x.Doc.ReconPath), nil
 		}
 	}
 	return docKind[*reconDocData]{Base: "/reconciliation/:kind", Load: h.loadReconDoc,
@@ -370,11 +367,6 @@ func (h *Handler) reconActions() docKind[*reconDocData] {
 			"cancel":  {Flash: "flash.recon_cancelled", Do: act(model.ReconCancel)},
 			"dispute": {Flash: "flash.recon_disputed", Do: act(model.ReconDispute)},
 		}}
-}
-
-// reconBackOK accepts a return address only inside the portal's own pages.
-func reconBackOK(back string) bool {
-	return strings.HasPrefix(back, "/") && !strings.HasPrefix(back, "//") && !strings.ContainsAny(back, "\\\r\n")
 }
 
 // reconBlockOf reads a posted document's reconciliation record (the caller

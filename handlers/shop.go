@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"net/url"
-	"strings"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -142,7 +140,7 @@ func (h *Handler) showShopItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := &shopItemData{Back: safeBack(c.Query("back"), "/catalog")}
+	d := &shopItemData{Back: safePath(c.Query("back"), "/catalog")}
 	err = h.store.View(func(t *store.Tx) error {
 		var err error
 		if d.Item, err = t.CatalogItem(sc, id, 0); err != nil {
@@ -161,28 +159,13 @@ func (h *Handler) showShopItem(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplShopItem, h.view(c, "shop.item", d))
 }
 
-// safeBack keeps a return address only when it is a local path.
-func safeBack(s, def string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n") {
-		return def
-	}
-	return s
-}
-
 // backURL is where a plain form post returns to: the form's "back" field,
 // else the Referer's path, else def.
 func backURL(c *fiber.Ctx, def string) string {
 	if b := c.FormValue("back"); b != "" {
-		return safeBack(b, def)
+		return safePath(b, def)
 	}
-	if ref, err := url.Parse(c.Get(fiber.HeaderReferer)); err == nil && ref.Path != "" {
-		p := ref.Path
-		if ref.RawQuery != "" {
-			p += "?" + ref.RawQuery
-		}
-		return safeBack(p, def)
-	}
-	return def
+	return refererPath(c, def)
 }
 
 type addedData struct {

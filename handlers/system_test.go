@@ -194,10 +194,10 @@ func TestStaffCreate(t *testing.T) {
 	// Duplicate username: 422 with the message at the field, in the user's language.
 	c.get("/staff/new")
 	r = c.post("/staff", sysStaffForm(e, "east", "tok-2"))
-	sysWant(t, "duplicate", r, http.StatusUnprocessableEntity, "Already in use.", `id="e-username"`)
+	sysWant(t, "duplicate", r, http.StatusUnprocessableEntity, "This username is not available.", `id="e-username"`)
 	c.post("/lang", url.Values{"lang": {"zh"}})
 	c.get("/staff/new")
-	sysWant(t, "duplicate zh", c.post("/staff", sysStaffForm(e, "east", "tok-3")), http.StatusUnprocessableEntity, "已被使用。")
+	sysWant(t, "duplicate zh", c.post("/staff", sysStaffForm(e, "east", "tok-3")), http.StatusUnprocessableEntity, "该用户名不可用")
 
 	// Missing fields: every error at its field.
 	c.get("/staff/new")

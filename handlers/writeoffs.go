@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strings"
-
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -225,15 +223,7 @@ func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
 				if _, err := x.Tx.ReverseWriteOff(x.Scope, x.User, x.ID); err != nil {
 					return "", err
 				}
-				back := x.C.Get("Referer")
-				if i := strings.Index(back, "://"); i >= 0 {
-					if j := strings.Index(back[i+3:], "/"); j >= 0 {
-						back = back[i+3+j:]
-					}
-				}
-				if !reconBackOK(back) {
-					back = "/write-offs?customer_id=" + itoa(x.Doc.CustomerID)
-				}
+				back := refererPath(x.C, "/write-offs?customer_id="+itoa(x.Doc.CustomerID))
 				return back, nil
 			}},
 		}}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 
@@ -140,6 +141,7 @@ func (t *Tx) SaveUser(sc Scope, u *model.User) (err error) {
 		return model.ErrNotFound
 	}
 	b := t.b(bUsers)
+	newName := u.ID == 0
 	if u.ID == 0 {
 		id, err := nextID(b)
 		if err != nil {
@@ -168,12 +170,20 @@ func (t *Tx) SaveUser(sc Scope, u *model.User) (err error) {
 			}
 		}
 		if old.Username != u.Username {
+			newName = true
 			if err := t.b(bUsersByName).Delete([]byte(old.Username)); err != nil {
 				return err
 			}
 		}
 	}
-	if err := putUnique(t.b(bUsersByName), []byte(u.Username), itob(u.ID), "username"); err != nil {
+	if newName && !t.usernameInOwnNamespace(u) {
+		return model.ErrUsernameUnavailable()
+	}
+	if cur := t.b(bUsersByName).Get([]byte(u.Username)); cur != nil && !bytes.Equal(cur, itob(u.ID)) {
+		// The same answer as for a reserved name: whose it is stays unsaid.
+		return model.ErrUsernameUnavailable()
+	}
+	if err := t.b(bUsersByName).Put([]byte(u.Username), itob(u.ID)); err != nil {
 		return err
 	}
 	if u.Kind == model.KindDealer {
@@ -185,6 +195,18 @@ func (t *Tx) SaveUser(sc Scope, u *model.User) (err error) {
 		return err
 	}
 	return putJSON(b, itob(u.ID), u)
+}
+
+// usernameInOwnNamespace reports whether u's username, when it starts with
+// a customer's code and a dot, is that of a user of that customer.
+func (t *Tx) usernameInOwnNamespace(u *model.User) bool {
+	for _, code := range model.UsernameCodePrefixes(u.Username) {
+		v := t.b(bCustomersByCode).Get([]byte(code))
+		if v != nil && (u.Kind != model.KindDealer || decodeSummary(v).id != u.CustomerID) {
+			return false
+		}
+	}
+	return true
 }
 
 // SetPassword stores a new password hash for user id (in sc), ends all of the

@@ -34,13 +34,13 @@ func TestSaveUserUniqueUsername(t *testing.T) {
 			t.Errorf("%s: saved", tt.name)
 			continue
 		}
-		wantField(t, err, "username", "err.duplicate")
+		wantField(t, err, "username", "sec.username_unavailable")
 	}
 	// Renaming an existing user onto a taken name is refused too, and
 	// renaming frees the old name.
 	u := *f.bjOwn
 	u.Username = "Admin"
-	wantField(t, f.s.Update("x", func(tx *Tx) error { return tx.SaveUser(AdminScope(), &u) }), "username", "err.duplicate")
+	wantField(t, f.s.Update("x", func(tx *Tx) error { return tx.SaveUser(AdminScope(), &u) }), "username", "sec.username_unavailable")
 	u = *f.bjOwn
 	u.Username = "bj.sales2"
 	update(t, f.s, func(tx *Tx) error { return tx.SaveUser(AdminScope(), &u) })
