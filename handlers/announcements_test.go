@@ -17,14 +17,6 @@ import (
 	"dealerportal/store"
 )
 
-// dealerOnlyRow: announcement rows of the scope matrix apply to dealers only;
-// staff see every announcement (they are the enterprise's own notices, not a
-// customer's data). Dealer usernames hold a dot ("c2.manager"), the matrix's
-// staff actors do not.
-func dealerOnlyRow(path, user string) bool {
-	return strings.Contains(path, "{ann") && !strings.Contains(user, ".")
-}
-
 // messagingScopeFixtures gives each customer C1, C2 an announcement
 // published to it alone with an attachment ("ann:C1", "annatt:C1") and its
 // buyer an in-app message about it ("msg:C1").

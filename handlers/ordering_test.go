@@ -415,11 +415,12 @@ func TestOrderingScopeDealer(t *testing.T) {
 	if r.Code != http.StatusOK || r.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("own image: %d %v", r.Code, r.Header)
 	}
-	// Staff outside C1's scope do not see C1's price record in the look-up.
+	// Staff outside C1's scope do not see the entry published to C1 only,
+	// nor its price look-up.
 	s := e.login("south")
 	r = s.get("/catalog/" + c1e + "/prices")
-	if r.Code != http.StatusOK || strings.Contains(r.Body, "¥180.00") {
-		t.Errorf("south look-up shows C1's price: %d", r.Code)
+	if r.Code != http.StatusNotFound || strings.Contains(r.Body, "¥180.00") {
+		t.Errorf("south look-up of C1's entry: %d", r.Code)
 	}
 	a := e.login("admin")
 	mustContain(t, "admin look-up", a.get("/catalog/"+c1e+"/prices"), "¥180.00", "¥170.00")

@@ -94,8 +94,14 @@ func TestAnnouncementLifeCycle(t *testing.T) {
 	if _, err := f.s.Announcement(f.scope(f.d1a), a.ID); err != nil {
 		t.Errorf("addressed dealer: %v", err)
 	}
-	if _, err := f.s.Announcement(f.scope(f.southViewer), a.ID); err != nil {
-		t.Errorf("staff: %v", err)
+	if _, err := f.s.Announcement(AdminScope(), a.ID); err != nil {
+		t.Errorf("admin: %v", err)
+	}
+	// Staff see it only when the whole audience lies within their scope: not
+	// SOUTH (NORTH is named), not NORTH either (VIP spans C004 in GZ).
+	for _, u := range []*model.User{f.southViewer, f.northLead} {
+		_, err := f.s.Announcement(f.scope(u), a.ID)
+		wantNotFound(t, err)
 	}
 	// Editing a published one is refused; unaudit first.
 	a2 := *a
@@ -260,9 +266,11 @@ func TestAnnouncementListsAndReads(t *testing.T) {
 		}
 		_, _, err := tx.Attachment(f.scope(f.d1a), att)
 		wantNotFound(t, err)
-		if _, _, err := tx.Attachment(f.scope(f.southViewer), att); err != nil {
-			t.Errorf("staff: %v", err)
+		if _, _, err := tx.Attachment(f.scope(f.northLead), att); err != nil {
+			t.Errorf("staff covering C003: %v", err)
 		}
+		_, _, err = tx.Attachment(f.scope(f.southViewer), att)
+		wantNotFound(t, err)
 		return nil
 	})
 	f.act(t, one, "invalidate")
@@ -294,7 +302,7 @@ func TestAnnouncementAudienceChecks(t *testing.T) {
 		a := &model.Announcement{Title: "t", Body: "b", Audience: aud, EffectiveFrom: testNow}
 		return f.s.Update("x", func(tx *Tx) error { return tx.SaveAnnouncement(sc, a) })
 	}
-	wantField(t, save(f.scope(f.northLead), model.Audience{Customers: []uint64{f.c4.ID}}), "audience_customers", "err.choice")
+	wantField(t, save(f.scope(f.northLead), model.Audience{Customers: []uint64{f.c4.ID}}), "audience_customers", "err.audience_out_of_scope")
 	if err := save(f.scope(f.northLead), model.Audience{Customers: []uint64{f.c1.ID}}); err != nil {
 		t.Error(err)
 	}
