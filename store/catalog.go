@@ -345,6 +345,11 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 	if !sc.IsStaff() {
 		return model.ErrNotFound
 	}
+	if e.ID != 0 {
+		if _, err := t.CatalogEntry(sc, e.ID); err != nil {
+			return err
+		}
+	}
 	if err := e.Validate(); err != nil {
 		return err
 	}
