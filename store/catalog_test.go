@@ -381,8 +381,14 @@ func TestCatalogStaffScope(t *testing.T) {
 	})
 	// Acting on an entry outside the scope: not found.
 	for _, fn := range []func(tx *Tx) error{
-		func(tx *Tx) error { _, err := tx.ApplyCatalogAction(north, southOnly.ID, "audit", f.northLead, 0); return err },
-		func(tx *Tx) error { _, err := tx.ApplyCatalogAction(north, everyone.ID, "unaudit", f.northLead, 0); return err },
+		func(tx *Tx) error {
+			_, err := tx.ApplyCatalogAction(north, southOnly.ID, "audit", f.northLead, 0)
+			return err
+		},
+		func(tx *Tx) error {
+			_, err := tx.ApplyCatalogAction(north, everyone.ID, "unaudit", f.northLead, 0)
+			return err
+		},
 		func(tx *Tx) error {
 			_, err := tx.ChangeCatalogTargets(north, everyone.ID, []model.Target{{Kind: model.TargetOrg, ID: f.hq}}, false, everyone.Version)
 			return err
