@@ -35,15 +35,19 @@ func (h *Handler) registerAnnouncements(r fiber.Router) {
 	r.Get("/my/announcements", h.showMyAnnouncements)
 }
 
-// announcementChoices are the audience options of the form.
+// announcementChoices are the audience options of the form: the groups and
+// org units the user may address, and "all customers" (AllowAll) only for a
+// scope that covers everyone.
 type announcementChoices struct {
-	Groups []*model.CustomerGroup
-	Orgs   []model.Node
+	Groups   []*model.CustomerGroup
+	Orgs     []model.Node
+	AllowAll bool
 }
 
-func (h *Handler) announcementChoices(t *store.Tx) announcementChoices {
-	ch := announcementChoices{Orgs: t.OrgTree().Flatten()}
-	ch.Groups, _ = t.CustomerGroups()
+func (h *Handler) announcementChoices(c *fiber.Ctx, t *store.Tx) announcementChoices {
+	var ch announcementChoices
+	groups, _ := t.CustomerGroups()
+	ch.Groups, ch.Orgs, ch.AllowAll = t.AudienceChoices(h.scope(c), groups, t.OrgTree().Flatten())
 	return ch
 }
 
@@ -59,14 +63,15 @@ type announcementListData struct {
 	States []model.Status
 }
 
-// audienceText describes an audience in words for lists and exports.
-func (h *Handler) audienceText(t *store.Tx, lang string, a model.Audience) string {
+// audienceText describes an audience in words for lists and exports, naming
+// only customers in sc.
+func (h *Handler) audienceText(t *store.Tx, sc store.Scope, lang string, a model.Audience) string {
 	if a.All {
 		return h.i18n.T(lang, "announcement.audience_all")
 	}
 	var parts []string
 	for _, id := range a.Customers {
-		if c, err := t.Customer(store.AdminScope(), id); err == nil {
+		if c, err := t.Customer(sc, id); err == nil {
 			parts = append(parts, c.Code+" "+c.Name)
 		}
 	}
@@ -116,7 +121,7 @@ func (h *Handler) showAnnouncements(c *fiber.Ctx) error {
 			return err
 		}
 		for _, a := range list {
-			rows = append(rows, announcementRow{Announcement: a, State: a.State(t.Now), Audience: h.audienceText(t, lang(c), a.Audience)})
+			rows = append(rows, announcementRow{Announcement: a, State: a.State(t.Now), Audience: h.audienceText(t, sc, lang(c), a.Audience)})
 		}
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
 		return nil
@@ -180,11 +185,11 @@ func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes st
 		d.ExpiresAt = a.ExpiresAt.In(loc).Format("2006-01-02T15:04")
 	}
 	err := h.store.View(func(t *store.Tx) error {
-		d.announcementChoices = h.announcementChoices(t)
+		d.announcementChoices = h.announcementChoices(c, t)
 		if codes == "" && len(a.Audience.Customers) > 0 {
 			var cs []string
 			for _, id := range a.Audience.Customers {
-				if cu, err := t.Customer(store.AdminScope(), id); err == nil {
+				if cu, err := t.Customer(h.scope(c), id); err == nil {
 					cs = append(cs, cu.Code)
 				}
 			}
@@ -354,7 +359,7 @@ func (h *Handler) announcementPage(c *fiber.Ctx, a *model.Announcement) (*announ
 	err := h.store.View(func(t *store.Tx) (err error) {
 		p.State = a.State(t.Now)
 		if p.Staff {
-			p.Audience = h.audienceText(t, lang(c), a.Audience)
+			p.Audience = h.audienceText(t, h.scope(c), lang(c), a.Audience)
 		}
 		p.Attachments, err = t.Attachments(store.OwnerAnnouncement, a.ID)
 		return err

@@ -17,14 +17,6 @@ import (
 	"dealerportal/store"
 )
 
-// dealerOnlyRow: announcement rows of the scope matrix apply to dealers only;
-// staff see every announcement (they are the enterprise's own notices, not a
-// customer's data). Dealer usernames hold a dot ("c2.manager"), the matrix's
-// staff actors do not.
-func dealerOnlyRow(path, user string) bool {
-	return strings.Contains(path, "{ann") && !strings.Contains(user, ".")
-}
-
 // messagingScopeFixtures gives each customer C1, C2 an announcement
 // published to it alone with an attachment ("ann:C1", "annatt:C1") and its
 // buyer an in-app message about it ("msg:C1").
@@ -310,3 +302,107 @@ func mustRenderOwn(t *testing.T, path string, r resp) {
 	body := regexp.MustCompile(`⟦nav\.[a-z_]+⟧`).ReplaceAllString(r.Body, "")
 	mustRender(t, path, resp{Code: r.Code, Body: body, Header: r.Header})
 }
+
+// crossRegionGroup puts C1 (EAST) and C2 (SOUTH) in one customer group and
+// returns its id.
+func crossRegionGroup(t *testing.T, e *testEnv) uint64 {
+	t.Helper()
+	var id uint64
+	err := e.st.Update("test", func(tx *store.Tx) error {
+		g := &model.CustomerGroup{Code: "KA", Name: "大客户"}
+		if err := tx.SaveCustomerGroup(g); err != nil {
+			return err
+		}
+		for _, code := range []string{"C1", "C2"} {
+			c, err := tx.Customer(store.AdminScope(), e.ids["customer:"+code])
+			if err != nil {
+				return err
+			}
+			c.GroupID = g.ID
+			if err := tx.SaveCustomer(store.AdminScope(), c); err != nil {
+				return err
+			}
+		}
+		id = g.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestAnnouncementAudienceScope: regional staff may address only org units,
+// groups and customers within their scope — "all customers", another
+// region, a group spanning regions are refused at the audience field (422,
+// in both languages) and the form offers none of them; they do not list
+// announcements addressed outside their scope.
+func TestAnnouncementAudienceScope(t *testing.T) {
+	e := newTestEnv(t)
+	messagingScopeFixtures(t, e)
+	ka := itoa(crossRegionGroup(t, e))
+	c := e.login("east")
+	form := c.get("/announcements/new")
+	if form.Code != http.StatusOK || strings.Contains(form.Body, `name="audience_all"`) || strings.Contains(form.Body, "华南大区") ||
+		strings.Contains(form.Body, `name="audience_groups" value="`+ka+`"`) || !strings.Contains(form.Body, "华东大区") {
+		t.Errorf("east's audience choices: %s", excerpt(form.Body))
+	}
+	base := url.Values{"title": {"区域通知"}, "body": {"正文"}, "effective_from": {"2026-01-01T09:00"}}
+	for _, tc := range []struct {
+		name, field, value, en, zh string
+	}{
+		{"all customers", "audience_all", "1", "all customers only if you cover every org unit", "仅负责全部组织的用户可选择全部客户"},
+		{"another region", "audience_orgs", e.id("org:SOUTH"), "Outside your data scope", "超出您的数据范围"},
+		{"the unit above the region", "audience_orgs", e.id("org:HQ"), "Outside your data scope", "超出您的数据范围"},
+		{"a group spanning regions", "audience_groups", ka, "Outside your data scope", "超出您的数据范围"},
+	} {
+		for _, l := range []struct{ lang, want string }{{"en", tc.en}, {"zh", tc.zh}} {
+			c.post("/lang", url.Values{"lang": {l.lang}})
+			c.get("/announcements/new")
+			f := url.Values{}
+			for k, v := range base {
+				f[k] = v
+			}
+			f.Set(tc.field, tc.value)
+			r := c.post("/announcements", f)
+			if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, l.want) {
+				t.Errorf("%s (%s): %d %s", tc.name, l.lang, r.Code, errText(r.Body))
+			}
+		}
+	}
+	var n int
+	_ = e.st.View(func(tx *store.Tx) error {
+		_, n, _ = tx.ListAnnouncements(store.AdminScope(), store.AnnouncementFilter{}, store.Page{})
+		return nil
+	})
+	if n != 2 {
+		t.Errorf("%d announcements, want the fixture's 2", n)
+	}
+	// The list and its export show only C1's announcement.
+	for _, p := range []string{"/announcements", "/announcements?export=csv"} {
+		r := c.get(p)
+		if !strings.Contains(r.Body, "通知 C1") || strings.Contains(r.Body, "通知 C2") {
+			t.Errorf("east %s: %s", p, excerpt(r.Body))
+		}
+	}
+	// Within the scope it saves.
+	f := url.Values{}
+	for k, v := range base {
+		f[k] = v
+	}
+	f.Set("audience_orgs", e.id("org:SH"))
+	f.Set("audience_customers", "C1")
+	if r := c.post("/announcements", f); r.Code != http.StatusSeeOther {
+		t.Errorf("within the scope: %d %s", r.Code, excerpt(r.Body))
+	}
+	// The admin may address everyone.
+	a := e.login("admin")
+	if r := a.get("/announcements/new"); !strings.Contains(r.Body, `name="audience_all"`) {
+		t.Error("admin is not offered all customers")
+	}
+}
+
+var errTextRe = regexp.MustCompile(`<p class="err"[^>]*>[^<]*</p>`)
+
+// errText is the field messages of a page, for failure output.
+func errText(body string) string { return strings.Join(errTextRe.FindAllString(body, -1), " ") }

@@ -41,9 +41,11 @@ type entryChoices struct {
 	Orgs       []model.Node
 }
 
-func (h *Handler) entryChoices(t *store.Tx) entryChoices {
-	ch := entryChoices{Categories: t.CategoryTree().Flatten(), Orgs: t.OrgTree().Flatten()}
-	ch.Groups, _ = t.CustomerGroups()
+// entryChoices offers only the groups and org units the user may target.
+func (h *Handler) entryChoices(c *fiber.Ctx, t *store.Tx) entryChoices {
+	ch := entryChoices{Categories: t.CategoryTree().Flatten()}
+	groups, _ := t.CustomerGroups()
+	ch.Groups, ch.Orgs, _ = t.AudienceChoices(h.scope(c), groups, t.OrgTree().Flatten())
 	return ch
 }
 
@@ -67,7 +69,7 @@ func (h *Handler) showEntries(c *fiber.Ctx) error {
 		var err error
 		rows, total, err = t.ListCatalog(h.scope(c), store.CatalogFilter{Q: q.Q, CategoryID: q.Uint("category"), Status: model.Status(q.Get("status")), Sort: q.Sort}, q.Page())
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
-		d.entryChoices = h.entryChoices(t)
+		d.entryChoices = h.entryChoices(c, t)
 		d.Settings = t.OrderingSettings()
 		cats = t.CategoryTree()
 		return err
@@ -90,27 +92,36 @@ func (h *Handler) showEntries(c *fiber.Ctx) error {
 }
 
 // bulkEntries audits or unaudits the selected entries, all in one
-// transaction: one that cannot be changed stops them all.
+// transaction: one that cannot be changed stops them all, and one outside
+// the user's scope refuses the whole action (404) before any changes.
 func (h *Handler) bulkEntries(c *fiber.Ctx) error {
-	if err := need(c, model.PermManageCatalog); err != nil {
-		return err
-	}
 	action := c.FormValue("action")
 	if action != "audit" && action != "unaudit" {
 		return fiber.ErrBadRequest
 	}
 	ids := formIDs(c, "ids")
 	if len(ids) == 0 {
+		if err := need(c, model.PermManageCatalog); err != nil {
+			return err
+		}
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, "/catalog-entries")
 	}
 	u := currentUser(c)
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		entries := make([]*model.CatalogEntry, 0, len(ids))
 		for _, id := range ids {
 			e, err := t.CatalogEntry(h.scope(c), id)
 			if err != nil {
 				return err
 			}
+			entries = append(entries, e)
+		}
+		if err := need(c, model.PermManageCatalog); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			id := e.ID
 			if e.Status == map[string]model.Status{"audit": model.StatusAudited, "unaudit": model.StatusDraft}[action] {
 				continue
 			}
@@ -149,7 +160,7 @@ type targetForm struct {
 func (h *Handler) entryView(c *fiber.Ctx, e *model.CatalogEntry, tf targetForm) *View {
 	d := &entryFormData{Entry: e, Token: idemToken(c), Form: tf}
 	_ = h.store.View(func(t *store.Tx) error {
-		d.entryChoices = h.entryChoices(t)
+		d.entryChoices = h.entryChoices(c, t)
 		if e.ProductID != 0 {
 			d.Product, _ = t.Product(e.ProductID)
 		}
@@ -325,8 +336,7 @@ type entryPage struct {
 	Item     *store.CatalogItem
 	Category string
 	Targets  []targetRow
-	Hidden   int // customer targets outside the viewer's scope
-	Covered  int
+	Covered  int // customers in the viewer's scope the entry is published to
 	Notices  []noticeRow
 	entryChoices
 	Actions  []string
@@ -352,7 +362,7 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 			return err
 		}
 		d.Category = t.CategoryTree().Path(e.CategoryID)
-		d.entryChoices = h.entryChoices(t)
+		d.entryChoices = h.entryChoices(c, t)
 		d.Settings = t.OrderingSettings()
 		tree := t.OrgTree()
 		for _, tg := range e.Targets {
@@ -361,7 +371,6 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 			case model.TargetCustomer:
 				cu, err := t.Customer(sc, tg.ID)
 				if err != nil {
-					d.Hidden++
 					continue
 				}
 				row.Label = cu.Code + " " + cu.Name
@@ -374,7 +383,7 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 			}
 			d.Targets = append(d.Targets, row)
 		}
-		d.Covered = len(t.CatalogCoverage(e))
+		d.Covered = len(t.CatalogCoverage(sc, e))
 		for _, n := range t.CatalogNotices(sc, e.ID) {
 			cu, err := t.Customer(sc, n.CustomerID)
 			if err != nil {
@@ -520,7 +529,7 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 	err := h.store.View(func(t *store.Tx) error {
 		rows, total, err := t.ListProducts(store.ProductFilter{Q: q.Q, Listed: "no", Active: "yes", SortKey: q.Sort}, q.Page())
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
-		d.entryChoices = h.entryChoices(t)
+		d.entryChoices = h.entryChoices(c, t)
 		return err
 	})
 	if err != nil {

@@ -80,15 +80,15 @@ type CommentThread struct {
 	PostURL  string
 }
 
-// thread loads the comment thread of a document the user sees; users who
-// see orders may post.
+// thread loads the comment thread of a document the user sees; users with
+// the comment permission may post (the read-only viewer only reads).
 func (h *Handler) thread(t *store.Tx, c *fiber.Ctx, kind model.DocType, id uint64) (*CommentThread, error) {
 	cs, err := t.Comments(h.scope(c), kind, id)
 	if err != nil {
 		return nil, err
 	}
 	th := &CommentThread{Kind: kind, ID: id, Comments: cs}
-	if u := currentUser(c); u.Can(model.PermOrder) || u.Can(model.PermViewOrders) || u.IsStaff() {
+	if u := currentUser(c); u.Can(model.PermComment) {
 		th.PostURL = "/comments/" + string(kind) + "/" + itoa(id)
 	}
 	return th, nil
@@ -99,8 +99,9 @@ func (h *Handler) registerComments(r fiber.Router) {
 }
 
 // addComment posts a comment on a document the user may see (404
-// otherwise) and goes back to the document's thread. An empty or too long
-// comment goes back with the message at the field.
+// otherwise; 403 for a user without the comment permission, such as the
+// read-only viewer) and goes back to the document's thread. An empty or too
+// long comment goes back with the message at the field.
 func (h *Handler) addComment(c *fiber.Ctx) error {
 	kind := model.DocType(c.Params("kind"))
 	k, ok := commentKinds[kind]
@@ -117,6 +118,9 @@ func (h *Handler) addComment(c *fiber.Ctx) error {
 	err = h.store.Update(u.Username, func(t *store.Tx) error {
 		if err := k.Visible(t, sc, u, id); err != nil {
 			return err
+		}
+		if !u.Can(model.PermComment) {
+			return model.ErrNotAllowed
 		}
 		_, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
 			cm, err := t.AddComment(sc, kind, id, u, c.FormValue("text"), link)

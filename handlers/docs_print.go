@@ -248,7 +248,7 @@ func (h *Handler) announcementPrint(c *fiber.Ctx) (*printDoc, error) {
 	}
 	if currentUser(c).IsStaff() {
 		err = h.store.View(func(t *store.Tx) error {
-			p.Props = append(p.Props, [2]string{"announcement.audience", h.audienceText(t, l, a.Audience)})
+			p.Props = append(p.Props, [2]string{"announcement.audience", h.audienceText(t, h.scope(c), l, a.Audience)})
 			return nil
 		})
 		if err != nil {

@@ -415,11 +415,12 @@ func TestOrderingScopeDealer(t *testing.T) {
 	if r.Code != http.StatusOK || r.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("own image: %d %v", r.Code, r.Header)
 	}
-	// Staff outside C1's scope do not see C1's price record in the look-up.
+	// Staff outside C1's scope do not see the entry published to C1 only,
+	// nor its price look-up.
 	s := e.login("south")
 	r = s.get("/catalog/" + c1e + "/prices")
-	if r.Code != http.StatusOK || strings.Contains(r.Body, "¥180.00") {
-		t.Errorf("south look-up shows C1's price: %d", r.Code)
+	if r.Code != http.StatusNotFound || strings.Contains(r.Body, "¥180.00") {
+		t.Errorf("south look-up of C1's entry: %d", r.Code)
 	}
 	a := e.login("admin")
 	mustContain(t, "admin look-up", a.get("/catalog/"+c1e+"/prices"), "¥180.00", "¥170.00")
@@ -614,4 +615,69 @@ func BenchmarkDealerCatalogPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestCatalogTargetScope: regional staff publish only to org units, groups
+// and customers within their scope — in the form (422 at the targets, in
+// both languages), when adding targets and in an import row — and the bulk
+// action refuses an entry published outside it, changing nothing. Their
+// list shows only entries whose targets they cover.
+func TestCatalogTargetScope(t *testing.T) {
+	e := newTestEnv(t)
+	orderingFixture(t, e)
+	ka := itoa(crossRegionGroup(t, e))
+	c := e.login("east")
+	for _, tc := range []struct{ name, field, value string }{
+		{"another region", "org_ids", e.id("org:SOUTH")},
+		{"the unit above the region", "org_ids", e.id("org:HQ")},
+		{"a group spanning regions", "group_ids", ka},
+	} {
+		for _, l := range []struct{ lang, want string }{{"en", "Outside your data scope"}, {"zh", "超出您的数据范围"}} {
+			c.post("/lang", url.Values{"lang": {l.lang}})
+			c.get("/catalog-entries/new")
+			r := c.post("/catalog-entries", url.Values{"product_id": {e.id("product:NEW")}, "category_id": {e.id("cat:SERVO")},
+				tc.field: {tc.value}, "publish": {"1"}, "_idem": {tc.name + l.lang}})
+			if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, l.want) {
+				t.Errorf("%s (%s): %d %s", tc.name, l.lang, r.Code, errText(r.Body))
+			}
+		}
+	}
+	c.post("/lang", url.Values{"lang": {"en"}})
+	if n := entryCount(e); n != 4 {
+		t.Fatalf("%d entries, want the fixture's 4", n)
+	}
+	// Adding a target outside the scope to an entry within it.
+	c1 := "/catalog-entries/" + e.id("entry:C1")
+	page := c.get(c1)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body, "published to 1 customers") {
+		t.Fatalf("east's own entry: %d", page.Code)
+	}
+	r := c.post(c1+"/targets", url.Values{"org_ids": {e.id("org:SOUTH")}, "version": {"2"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Outside your data scope") {
+		t.Errorf("add SOUTH: %d %s", r.Code, errText(r.Body))
+	}
+	// The import names the row and the value.
+	r = c.upload("/catalog-entries/import", "file", "t.csv", []byte("商品编码,分类编码,发布组织编码,发布客户分组编码\nP-NEW,SERVO,SOUTH,\n"), nil)
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "SOUTH lies outside your data scope.") {
+		t.Errorf("import: %d %s", r.Code, excerpt(r.Body))
+	}
+	// Bulk unaudit of C1's and C2's entries: refused as a whole.
+	c.get("/catalog-entries")
+	r = c.post("/catalog-entries/bulk", url.Values{"action": {"unaudit"}, "ids": {e.id("entry:C1"), e.id("entry:C2")}})
+	if r.Code != http.StatusNotFound {
+		t.Errorf("bulk with C2's entry: %d", r.Code)
+	}
+	_ = e.st.View(func(tx *store.Tx) error {
+		for _, k := range []string{"entry:C1", "entry:C2"} {
+			if en, _ := tx.CatalogEntry(store.AdminScope(), e.ids[k]); en.Status != model.StatusAudited {
+				t.Errorf("%s unaudited by a refused bulk action", k)
+			}
+		}
+		return nil
+	})
+	// The list shows C1's entries only: not C2's, not the one for every customer.
+	list := c.get("/catalog-entries")
+	mustContain(t, "east list", list, "P-C1", "P-MULT")
+	mustNotContain(t, "east list", list, "P-C2", "P-ALL")
+	mustContain(t, "admin list", e.login("admin").get("/catalog-entries"), "P-C2", "P-ALL")
 }

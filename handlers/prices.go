@@ -270,11 +270,10 @@ func (h *Handler) priceActions() docKind[*model.PriceRecord] {
 		}}
 }
 
-// bulkPrices audits or unaudits the selected records in one transaction.
+// bulkPrices audits or unaudits the selected records in one transaction;
+// a record outside the user's scope refuses the whole action (404), before
+// the permission is checked, as for a record in the path.
 func (h *Handler) bulkPrices(c *fiber.Ctx) error {
-	if err := need(c, model.PermManageCatalog); err != nil {
-		return err
-	}
 	action := c.FormValue("action")
 	if action != "audit" && action != "unaudit" {
 		return fiber.ErrBadRequest
@@ -282,11 +281,19 @@ func (h *Handler) bulkPrices(c *fiber.Ctx) error {
 	u := currentUser(c)
 	ids := formIDs(c, "ids")
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
+		recs := make([]*model.PriceRecord, 0, len(ids))
 		for _, id := range ids {
 			r, err := t.PriceRecord(h.scope(c), id)
 			if err != nil {
 				return err
 			}
+			recs = append(recs, r)
+		}
+		if err := need(c, model.PermManageCatalog); err != nil {
+			return err
+		}
+		for _, r := range recs {
+			id := r.ID
 			if r.Status == map[string]model.Status{"audit": model.StatusAudited, "unaudit": model.StatusDraft}[action] {
 				continue
 			}

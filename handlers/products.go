@@ -193,7 +193,8 @@ func (h *Handler) updateProduct(c *fiber.Ctx) error {
 type productPage struct {
 	Product  *model.Product
 	Stock    *model.Stock
-	Entry    *model.CatalogEntry
+	Entry    *model.CatalogEntry // the product's entry, when the viewer's scope covers its targets
+	Listed   bool                // the product has an entry (seen or not)
 	Activity []*store.Activity
 	CanEdit  bool
 }
@@ -205,7 +206,9 @@ func (h *Handler) productPage(c *fiber.Ctx, p *model.Product) (*productPage, err
 		if d.Stock, err = t.Stock(p.ID); err != nil {
 			return err
 		}
-		d.Entry, _ = t.CatalogEntryOfProduct(store.AdminScope(), p.ID)
+		d.Entry, _ = t.CatalogEntryOfProduct(h.scope(c), p.ID)
+		_, err = t.CatalogEntryOfProduct(store.AdminScope(), p.ID)
+		d.Listed = err == nil
 		d.Activity = t.ActivityOf("product", p.ID, 20)
 		return nil
 	})

@@ -72,6 +72,23 @@ func (e *CatalogEntry) HasTarget(t Target) bool {
 	return false
 }
 
+// TargetsAudience is the audience that publish targets name, so that one
+// rule (store.Tx.CoversAudience) decides both announcements and entries.
+func TargetsAudience(ts []Target) Audience {
+	var a Audience
+	for _, t := range ts {
+		switch t.Kind {
+		case TargetCustomer:
+			a.Customers = append(a.Customers, t.ID)
+		case TargetGroup:
+			a.Groups = append(a.Groups, t.ID)
+		case TargetOrg:
+			a.OrgUnits = append(a.OrgUnits, t.ID)
+		}
+	}
+	return a
+}
+
 // Step is the quantity one "add" puts into the cart: the multiple, or one
 // unit. A new cart line starts at FirstQty.
 func (e *CatalogEntry) Step() Qty {

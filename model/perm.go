@@ -26,18 +26,23 @@ const (
 	PermViewAnnouncements   Perm = "announcements.view"   // staff: the announcement list and documents
 	PermManageAnnouncements Perm = "announcements.manage" // staff: create, edit, audit, unaudit, invalidate
 	PermMyAnnouncements     Perm = "announcements.own"    // dealers: 我的公告
+
+	// PermComment writes in the comment thread (留言) of a document the user
+	// sees; each comment notifies the other side. Every role but the
+	// read-only viewer holds it.
+	PermComment Perm = "comments.write"
 )
 
 var rolePerms = map[Role][]Perm{
-	RoleAdmin:   {PermAdmin, PermManageOrg, PermManageStaff, PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats, PermViewAnnouncements, PermManageAnnouncements},
-	RoleSales:   {PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats, PermViewAnnouncements, PermManageAnnouncements},
-	RoleFinance: {PermViewCustomers, PermViewCatalog, PermViewAnnouncements},
-	RoleService: {PermViewCustomers, PermViewCatalog, PermViewAnnouncements},
+	RoleAdmin:   {PermAdmin, PermManageOrg, PermManageStaff, PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats, PermViewAnnouncements, PermManageAnnouncements, PermComment},
+	RoleSales:   {PermViewCustomers, PermManageCustomers, PermManageDealers, PermViewCatalog, PermManageCatalog, PermCatalogStats, PermViewAnnouncements, PermManageAnnouncements, PermComment},
+	RoleFinance: {PermViewCustomers, PermViewCatalog, PermViewAnnouncements, PermComment},
+	RoleService: {PermViewCustomers, PermViewCatalog, PermViewAnnouncements, PermComment},
 	RoleViewer:  {PermViewCustomers, PermViewCatalog, PermCatalogStats, PermViewAnnouncements},
 
-	RoleManager:       {PermViewOwnCustomer, PermManageOwnUsers, PermManageOwnLocs, PermShop, PermMyAnnouncements},
-	RoleBuyer:         {PermViewOwnCustomer, PermShop, PermMyAnnouncements},
-	RoleDealerFinance: {PermViewOwnCustomer, PermMyAnnouncements},
+	RoleManager:       {PermViewOwnCustomer, PermManageOwnUsers, PermManageOwnLocs, PermShop, PermMyAnnouncements, PermComment},
+	RoleBuyer:         {PermViewOwnCustomer, PermShop, PermMyAnnouncements, PermComment},
+	RoleDealerFinance: {PermViewOwnCustomer, PermMyAnnouncements, PermComment},
 }
 
 // Can reports whether u may perform p. A disabled or nil user, or one of no

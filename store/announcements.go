@@ -135,9 +135,10 @@ func (t *Tx) announcement(id uint64) (*model.Announcement, error) {
 	return a, nil
 }
 
-// Announcement returns an announcement the scope may see: staff see every
-// announcement (they are the enterprise's own notices, not a customer's
-// data); a dealer sees one only while it is audited and valid and its
+// Announcement returns an announcement the scope may see: staff one whose
+// audience lies within their scope (CoversAudience: every customer, group
+// and org unit it names, and "all customers" only for a scope that covers
+// everyone); a dealer one only while it is audited and valid and its
 // audience covers the dealer's customer. ErrNotFound otherwise.
 func (t *Tx) Announcement(sc Scope, id uint64) (*model.Announcement, error) {
 	a, err := t.announcement(id)
@@ -145,6 +146,9 @@ func (t *Tx) Announcement(sc Scope, id uint64) (*model.Announcement, error) {
 		return nil, err
 	}
 	if sc.IsStaff() {
+		if !t.CoversAudience(sc, a.Audience) {
+			return nil, model.ErrNotFound
+		}
 		return a, nil
 	}
 	if sc.CustomerID() == 0 || !a.Valid(t.Now) {
@@ -165,8 +169,11 @@ func (s *Store) Announcement(sc Scope, id uint64) (a *model.Announcement, err er
 
 // SaveAnnouncement creates (ID 0, numbered AN-YYYY-NNNNNN) or updates a draft
 // announcement with optimistic locking. Only staff may save; chosen customers
-// must exist and lie in the editor's scope, groups and org units must exist.
-// A published or invalidated announcement must be unaudited first.
+// must exist, groups and org units must exist, and every target must lie in
+// the editor's scope ("all customers" only for a scope that covers
+// everyone): otherwise a ValidationError at the audience field. An existing
+// announcement outside the scope is ErrNotFound. A published or invalidated
+// announcement must be unaudited first.
 func (t *Tx) SaveAnnouncement(sc Scope, a *model.Announcement) (err error) {
 	defer keepOnError(&a.ID, &a.Meta, &err)()
 	if !sc.IsStaff() {
@@ -175,24 +182,7 @@ func (t *Tx) SaveAnnouncement(sc Scope, a *model.Announcement) (err error) {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	v := &model.ValidationError{}
-	for _, id := range a.Audience.Customers {
-		if !t.AllowsCustomer(sc, id) {
-			v.Add("audience_customers", "err.choice", nil)
-		}
-	}
-	for _, id := range a.Audience.Groups {
-		if _, err := t.CustomerGroup(id); err != nil {
-			v.Add("audience_groups", "err.choice", nil)
-		}
-	}
-	tree := t.OrgTree()
-	for _, id := range a.Audience.OrgUnits {
-		if tree.Unit(id) == nil {
-			v.Add("audience_orgs", "err.choice", nil)
-		}
-	}
-	if err := v.Err(); err != nil {
+	if err := t.checkAudience(sc, a.Audience); err != nil {
 		return err
 	}
 	b := t.b(bAnnouncements)
@@ -209,7 +199,7 @@ func (t *Tx) SaveAnnouncement(sc Scope, a *model.Announcement) (err error) {
 		a.Trail = []model.AuditEntry{{At: t.Now.UTC(), By: t.By, Action: "create", To: model.StatusDraft}}
 		t.stamp(a)
 	} else {
-		old, err := t.announcement(a.ID)
+		old, err := t.Announcement(sc, a.ID)
 		if err != nil {
 			return err
 		}
@@ -225,6 +215,44 @@ func (t *Tx) SaveAnnouncement(sc Scope, a *model.Announcement) (err error) {
 		}
 	}
 	return t.putAnnouncement(a)
+}
+
+// checkAudience refuses, at the audience's fields, targets that do not exist
+// and targets outside sc.
+func (t *Tx) checkAudience(sc Scope, aud model.Audience) error {
+	v := &model.ValidationError{}
+	in := t.audienceScope(sc)
+	if aud.All && !sc.CoversEveryone() {
+		v.Add("audience", "err.audience_out_of_scope", nil)
+	}
+	for _, id := range aud.Customers {
+		if !in.customer(id) {
+			v.Add("audience_customers", "err.audience_out_of_scope", nil)
+			break
+		}
+	}
+	for _, id := range aud.Groups {
+		if _, err := t.CustomerGroup(id); err != nil {
+			v.Add("audience_groups", "err.choice", nil)
+			break
+		}
+		if !in.group(id) {
+			v.Add("audience_groups", "err.audience_out_of_scope", nil)
+			break
+		}
+	}
+	tree := t.OrgTree()
+	for _, id := range aud.OrgUnits {
+		if tree.Unit(id) == nil {
+			v.Add("audience_orgs", "err.choice", nil)
+			break
+		}
+		if !in.org(id) {
+			v.Add("audience_orgs", "err.audience_out_of_scope", nil)
+			break
+		}
+	}
+	return v.Err()
 }
 
 func (t *Tx) putAnnouncement(a *model.Announcement) error {
@@ -269,7 +297,7 @@ func (t *Tx) ActOnAnnouncement(sc Scope, id, version uint64, action string, u *m
 	if !sc.IsStaff() {
 		return nil, model.ErrNotFound
 	}
-	a, err := t.announcement(id)
+	a, err := t.Announcement(sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +418,7 @@ func (t *Tx) DeleteAnnouncement(sc Scope, id, version uint64) error {
 	if !sc.IsStaff() {
 		return model.ErrNotFound
 	}
-	a, err := t.announcement(id)
+	a, err := t.Announcement(sc, id)
 	if err != nil {
 		return err
 	}
@@ -424,12 +452,13 @@ type AnnouncementFilter struct {
 	Sort       string       // "effective" (default) or "number"
 }
 
-// ListAnnouncements returns one page of the announcements matching f, for
-// staff, paging through an index.
+// ListAnnouncements returns one page of the announcements matching f whose
+// audience lies within the staff scope sc, paging through an index.
 func (t *Tx) ListAnnouncements(sc Scope, f AnnouncementFilter, p Page) ([]*model.Announcement, int, error) {
 	if !sc.IsStaff() {
 		return nil, 0, model.ErrNotFound
 	}
+	hidden := t.announcementsOutside(sc)
 	var only map[uint64]bool
 	if f.CustomerID != 0 {
 		c, err := t.Customer(sc, f.CustomerID)
@@ -445,13 +474,44 @@ func (t *Tx) ListAnnouncements(sc Scope, f AnnouncementFilter, p Page) ([]*model
 	}
 	vals, total := scanIndex(t.b(idx), nil, p, func(_, v []byte) bool {
 		s := decodeAnnSummary(v)
-		return (only == nil || only[s.id]) &&
+		return !hidden[s.id] && (only == nil || only[s.id]) &&
 			(f.State == "" || model.AnnouncementState(s.status, s.effective, s.expires, t.Now) == f.State) &&
 			(f.From.IsZero() || !s.effective.Before(f.From)) &&
 			(f.To.IsZero() || s.effective.Before(f.To)) &&
 			(q == "" || strings.Contains(s.search, q))
 	})
 	return t.loadAnnouncements(vals, total)
+}
+
+// announcementsOutside returns the ids of the announcements with a target
+// outside sc, from one pass over the audience index (nil when sc covers
+// everyone).
+func (t *Tx) announcementsOutside(sc Scope) map[uint64]bool {
+	if sc.CoversEveryone() {
+		return nil
+	}
+	in := t.audienceScope(sc)
+	out := map[uint64]bool{}
+	c := t.b(bAnnouncementAudience).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var ok bool
+		switch {
+		case len(k) == 9 && k[0] == 'A':
+			ok = false
+		case len(k) != 17:
+			continue
+		case k[0] == 'C':
+			ok = in.customer(btoi(k[1:9]))
+		case k[0] == 'G':
+			ok = in.group(btoi(k[1:9]))
+		case k[0] == 'O':
+			ok = in.org(btoi(k[1:9]))
+		}
+		if !ok {
+			out[btoi(k[len(k)-8:])] = true
+		}
+	}
+	return out
 }
 
 func (t *Tx) loadAnnouncements(vals [][]byte, total int) ([]*model.Announcement, int, error) {

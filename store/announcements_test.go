@@ -94,8 +94,14 @@ func TestAnnouncementLifeCycle(t *testing.T) {
 	if _, err := f.s.Announcement(f.scope(f.d1a), a.ID); err != nil {
 		t.Errorf("addressed dealer: %v", err)
 	}
-	if _, err := f.s.Announcement(f.scope(f.southViewer), a.ID); err != nil {
-		t.Errorf("staff: %v", err)
+	if _, err := f.s.Announcement(AdminScope(), a.ID); err != nil {
+		t.Errorf("admin: %v", err)
+	}
+	// Staff see it only when the whole audience lies within their scope: not
+	// SOUTH (NORTH is named), not NORTH either (VIP spans C004 in GZ).
+	for _, u := range []*model.User{f.southViewer, f.northLead} {
+		_, err := f.s.Announcement(f.scope(u), a.ID)
+		wantNotFound(t, err)
 	}
 	// Editing a published one is refused; unaudit first.
 	a2 := *a
@@ -260,9 +266,11 @@ func TestAnnouncementListsAndReads(t *testing.T) {
 		}
 		_, _, err := tx.Attachment(f.scope(f.d1a), att)
 		wantNotFound(t, err)
-		if _, _, err := tx.Attachment(f.scope(f.southViewer), att); err != nil {
-			t.Errorf("staff: %v", err)
+		if _, _, err := tx.Attachment(f.scope(f.northLead), att); err != nil {
+			t.Errorf("staff covering C003: %v", err)
 		}
+		_, _, err = tx.Attachment(f.scope(f.southViewer), att)
+		wantNotFound(t, err)
 		return nil
 	})
 	f.act(t, one, "invalidate")
@@ -294,11 +302,74 @@ func TestAnnouncementAudienceChecks(t *testing.T) {
 		a := &model.Announcement{Title: "t", Body: "b", Audience: aud, EffectiveFrom: testNow}
 		return f.s.Update("x", func(tx *Tx) error { return tx.SaveAnnouncement(sc, a) })
 	}
-	wantField(t, save(f.scope(f.northLead), model.Audience{Customers: []uint64{f.c4.ID}}), "audience_customers", "err.choice")
+	wantField(t, save(f.scope(f.northLead), model.Audience{Customers: []uint64{f.c4.ID}}), "audience_customers", "err.audience_out_of_scope")
 	if err := save(f.scope(f.northLead), model.Audience{Customers: []uint64{f.c1.ID}}); err != nil {
 		t.Error(err)
 	}
 	wantField(t, save(AdminScope(), model.Audience{Groups: []uint64{999}}), "audience_groups", "err.choice")
 	wantField(t, save(AdminScope(), model.Audience{OrgUnits: []uint64{999}}), "audience_orgs", "err.choice")
 	wantNotFound(t, save(f.scope(f.d1a), model.Audience{All: true}))
+}
+
+// TestAnnouncementStaffScope: regional staff see, list, change and publish
+// only announcements whose audience lies within their scope, and may
+// address only targets within it.
+func TestAnnouncementStaffScope(t *testing.T) {
+	f := newFixture(t)
+	north, south := f.scope(f.northLead), f.scope(f.southViewer)
+	forC4 := f.announce(t, "华南专属", model.Audience{Customers: []uint64{f.c4.ID}}, testNow.Add(-time.Hour), time.Time{})
+	forNorth := f.announce(t, "华北", model.Audience{OrgUnits: []uint64{f.north}}, testNow.Add(-time.Hour), time.Time{})
+	forAll := f.announce(t, "全体", model.Audience{All: true}, testNow.Add(-time.Hour), time.Time{})
+	list := func(sc Scope) (out []uint64) {
+		view(t, f.s, func(tx *Tx) error {
+			rows, total, err := tx.ListAnnouncements(sc, AnnouncementFilter{}, Page{})
+			if total != len(rows) {
+				t.Errorf("total %d, rows %d", total, len(rows))
+			}
+			for _, a := range rows {
+				out = append(out, a.ID)
+			}
+			return err
+		})
+		return
+	}
+	if got := list(north); !sameIDs(got, []uint64{forNorth.ID}) {
+		t.Errorf("north lists %v", got)
+	}
+	if got := list(south); !sameIDs(got, []uint64{forC4.ID}) {
+		t.Errorf("south lists %v", got)
+	}
+	if got := list(AdminScope()); len(got) != 3 {
+		t.Errorf("admin lists %v", got)
+	}
+	_, err := f.s.Announcement(north, forC4.ID)
+	wantNotFound(t, err)
+	_, err = f.s.Announcement(north, forAll.ID)
+	wantNotFound(t, err)
+	// Acting on one outside the scope: not found, nothing changes.
+	for _, action := range []string{"audit", "unaudit", "invalidate"} {
+		err := f.s.Update("x", func(tx *Tx) error {
+			_, err := tx.ActOnAnnouncement(north, forC4.ID, forC4.Version, action, f.northLead)
+			return err
+		})
+		wantNotFound(t, err)
+	}
+	wantNotFound(t, f.s.Update("x", func(tx *Tx) error { return tx.DeleteAnnouncement(north, forC4.ID, forC4.Version) }))
+	edit := *forC4
+	edit.Audience = model.Audience{Customers: []uint64{f.c1.ID}}
+	wantNotFound(t, f.s.Update("x", func(tx *Tx) error { return tx.SaveAnnouncement(north, &edit) }))
+	if got, _ := f.s.Announcement(AdminScope(), forC4.ID); got.Status != model.StatusDraft || got.Audience.Customers[0] != f.c4.ID {
+		t.Errorf("changed: %+v", got)
+	}
+	// Addressing targets outside the scope: a field error at the audience.
+	save := func(aud model.Audience) error {
+		a := &model.Announcement{Title: "t", Body: "b", Audience: aud, EffectiveFrom: testNow}
+		return f.s.Update("x", func(tx *Tx) error { return tx.SaveAnnouncement(north, a) })
+	}
+	wantField(t, save(model.Audience{All: true}), "audience", "err.audience_out_of_scope")
+	wantField(t, save(model.Audience{OrgUnits: []uint64{f.south}}), "audience_orgs", "err.audience_out_of_scope")
+	wantField(t, save(model.Audience{Groups: []uint64{f.vip}}), "audience_groups", "err.audience_out_of_scope")
+	if err := save(model.Audience{OrgUnits: []uint64{f.bj}, Customers: []uint64{f.c3.ID}}); err != nil {
+		t.Errorf("within the scope: %v", err)
+	}
 }

@@ -109,14 +109,52 @@ func (t *Tx) visibleTo(custID, entryID uint64) bool {
 	return custID != 0 && t.b(bCustCatalog).Get(key(custID, entryID)) != nil
 }
 
-// CatalogEntry returns an entry: any entry for staff, for a dealer only one
-// published to its customer (audited, product active, covered by a target).
-// Otherwise ErrNotFound.
+// CatalogEntry returns an entry: for staff one whose publish targets all lie
+// within their scope (CoversTargets), for a dealer only one published to its
+// customer (audited, product active, covered by a target). Otherwise
+// ErrNotFound.
 func (t *Tx) CatalogEntry(sc Scope, id uint64) (*model.CatalogEntry, error) {
-	if !sc.IsStaff() && !t.visibleTo(sc.CustomerID(), id) {
+	if !sc.IsStaff() {
+		if !t.visibleTo(sc.CustomerID(), id) {
+			return nil, model.ErrNotFound
+		}
+		return t.catalogEntry(id)
+	}
+	e, err := t.catalogEntry(id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.CoversTargets(sc, e.Targets) {
 		return nil, model.ErrNotFound
 	}
-	return t.catalogEntry(id)
+	return e, nil
+}
+
+// entriesOutside returns the ids of the entries with a publish target
+// outside the staff scope sc, from one pass over the target index (nil when
+// sc covers everyone).
+func (t *Tx) entriesOutside(sc Scope) map[uint64]bool {
+	if sc.CoversEveryone() {
+		return nil
+	}
+	in := t.audienceScope(sc)
+	out := map[uint64]bool{}
+	c := t.b(bCatalogTargets).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) != 17 {
+			continue
+		}
+		tg := model.Target{ID: btoi(k[1:9])}
+		for _, kind := range []model.TargetKind{model.TargetCustomer, model.TargetGroup, model.TargetOrg} {
+			if kind[0] == k[0] {
+				tg.Kind = kind
+			}
+		}
+		if !in.target(tg) {
+			out[btoi(k[9:])] = true
+		}
+	}
+	return out
 }
 
 // CatalogEntryOfProduct returns the catalog entry of a product as sc may see
@@ -180,12 +218,16 @@ func (t *Tx) coverage(e *model.CatalogEntry, visible bool) map[uint64]bool {
 	return out
 }
 
-// CatalogCoverage lists the customers (ids) an entry is published to now.
-func (t *Tx) CatalogCoverage(e *model.CatalogEntry) []uint64 {
+// CatalogCoverage lists the customers (ids) in sc that an entry is
+// published to now: a count shown to staff never includes customers they
+// may not see.
+func (t *Tx) CatalogCoverage(sc Scope, e *model.CatalogEntry) []uint64 {
 	sum := decodeEntrySummary(t.b(bCatalogSummary).Get(itob(e.ID)))
 	var out []uint64
 	for id := range t.coverage(e, sum.visible) {
-		out = append(out, id)
+		if t.AllowsCustomer(sc, id) {
+			out = append(out, id)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
@@ -283,7 +325,9 @@ func (t *Tx) CatalogNotices(sc Scope, entryID uint64) []CatalogNotice {
 
 // SaveCatalogEntry creates (ID 0) or updates an entry with optimistic
 // locking. A product has at most one entry; product, category and targets
-// must exist, and customer targets must lie in sc. Status changes go through
+// must exist, and every target must lie in sc (CoversTargets; a
+// ValidationError at "targets" otherwise). Only staff save entries; an
+// existing entry outside sc is ErrNotFound. Status changes go through
 // ApplyCatalogAction, not here. A published entry whose targets now cover
 // more customers raises catalog.published for those customers.
 func (t *Tx) SaveCatalogEntry(sc Scope, e *model.CatalogEntry) error {
@@ -298,6 +342,14 @@ func (t *Tx) SaveCatalogEntryQuiet(sc Scope, e *model.CatalogEntry) error {
 
 func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err error) {
 	defer keepOnError(&e.ID, &e.Meta, &err)()
+	if !sc.IsStaff() {
+		return model.ErrNotFound
+	}
+	if e.ID != 0 {
+		if _, err := t.CatalogEntry(sc, e.ID); err != nil {
+			return err
+		}
+	}
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -328,7 +380,7 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 		}
 		t.stamp(e)
 	} else {
-		if old, err = t.catalogEntry(e.ID); err != nil {
+		if old, err = t.CatalogEntry(sc, e.ID); err != nil {
 			return err
 		}
 		if err := t.checkVersion(old, e); err != nil {
@@ -349,25 +401,29 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 	return t.reindexEntry(old, oldVisible, e, p, notify)
 }
 
-// checkTargets refuses unknown targets and customer targets outside sc
-// (keep lists targets already there, which stay even when out of scope).
+// checkTargets refuses unknown targets and targets outside sc (keep lists
+// targets already there, which are not checked again).
 func (t *Tx) checkTargets(sc Scope, targets []model.Target, keep []model.Target) error {
 	tree := t.OrgTree()
+	in := t.audienceScope(sc)
 	for _, tg := range targets {
 		if containsTarget(keep, tg) {
 			continue
 		}
-		ok := false
+		exists := false
 		switch tg.Kind {
 		case model.TargetCustomer:
-			ok = t.AllowsCustomer(sc, tg.ID)
+			exists = t.AllowsCustomer(sc, tg.ID)
 		case model.TargetGroup:
-			ok = t.b(bGroups).Get(itob(tg.ID)) != nil
+			exists = t.b(bGroups).Get(itob(tg.ID)) != nil
 		case model.TargetOrg:
-			ok = tree.Unit(tg.ID) != nil
+			exists = tree.Unit(tg.ID) != nil
 		}
-		if !ok {
+		if !exists {
 			return model.Invalid("targets", "err.target_unknown")
+		}
+		if !in.target(tg) {
+			return model.Invalid("targets", "err.audience_out_of_scope")
 		}
 	}
 	return nil
@@ -390,7 +446,10 @@ func (t *Tx) ApplyCatalogAction(sc Scope, id uint64, action string, u *model.Use
 }
 
 func (t *Tx) applyCatalogAction(sc Scope, id uint64, action string, u *model.User, version uint64, notify bool) (*model.CatalogEntry, error) {
-	e, err := t.catalogEntry(id)
+	if !sc.IsStaff() {
+		return nil, model.ErrNotFound
+	}
+	e, err := t.CatalogEntry(sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -422,12 +481,15 @@ func (t *Tx) AuditCatalogQuiet(id uint64, u *model.User) error {
 }
 
 // ChangeCatalogTargets adds (add true) or removes publish targets of an entry
-// (增加/取消发布对象), with a version check. Added customer targets must lie
-// in sc, and only targets sc may see can be removed. Customers newly covered
+// (增加/取消发布对象), with a version check. The entry and every added target
+// must lie in sc (ErrNotFound, a ValidationError at "targets"). Customers newly covered
 // by a published entry get catalog.published; those no longer covered lose the
 // entry at once (their carts and favorites show it as unavailable).
 func (t *Tx) ChangeCatalogTargets(sc Scope, id uint64, targets []model.Target, add bool, version uint64) (*model.CatalogEntry, error) {
-	e, err := t.catalogEntry(id)
+	if !sc.IsStaff() {
+		return nil, model.ErrNotFound
+	}
+	e, err := t.CatalogEntry(sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -448,8 +510,9 @@ func (t *Tx) ChangeCatalogTargets(sc Scope, id uint64, targets []model.Target, a
 			}
 		}
 	} else {
+		in := t.audienceScope(sc)
 		for _, tg := range targets {
-			if tg.Kind == model.TargetCustomer && !t.AllowsCustomer(sc, tg.ID) {
+			if !in.target(tg) {
 				return nil, model.Invalid("targets", "err.target_unknown")
 			}
 		}
@@ -636,7 +699,8 @@ type CatalogItem struct {
 
 // ListCatalog returns one page of the catalog as sc sees it and how many
 // entries match: for a dealer the entries published to its customer (read
-// from the customer's own index), for staff every entry.
+// from the customer's own index), for staff the entries whose targets lie
+// within their scope.
 func (t *Tx) ListCatalog(sc Scope, f CatalogFilter, p Page) ([]*CatalogItem, int, error) {
 	var cats map[uint64]bool
 	if f.CategoryID != 0 {
@@ -650,9 +714,10 @@ func (t *Tx) ListCatalog(sc Scope, f CatalogFilter, p Page) ([]*CatalogItem, int
 	var rows []entrySummary
 	sums := t.b(bCatalogSummary)
 	if sc.IsStaff() {
+		hidden := t.entriesOutside(sc)
 		c := sums.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if s := decodeEntrySummary(v); match(s) {
+			if s := decodeEntrySummary(v); !hidden[s.id] && match(s) {
 				rows = append(rows, s)
 			}
 		}
@@ -733,7 +798,7 @@ func (t *Tx) catalogItem(pc *pricer, id uint64, qty model.Qty) (*CatalogItem, er
 // CountCatalog counts the entries sc sees (home tiles).
 func (t *Tx) CountCatalog(sc Scope) int {
 	if sc.IsStaff() {
-		return t.b(bCatalog).Stats().KeyN
+		return t.b(bCatalog).Stats().KeyN - len(t.entriesOutside(sc))
 	}
 	n := 0
 	prefix := itob(sc.CustomerID())

@@ -329,3 +329,111 @@ func TestVisitRecorder(t *testing.T) {
 		return nil
 	})
 }
+
+// TestCatalogStaffScope: regional staff see, count and act on only the
+// entries whose publish targets lie within their scope, may target only
+// groups and org units within it (form and import alike), and count only
+// customers in scope.
+func TestCatalogStaffScope(t *testing.T) {
+	f := newFixture(t)
+	cat, prods := catalogFixture(t, f)
+	north, south := f.scope(f.northLead), f.scope(f.southViewer)
+	save := func(sc Scope, e *model.CatalogEntry) error {
+		return f.s.Update("x", func(tx *Tx) error { return tx.SaveCatalogEntry(sc, e) })
+	}
+	southOnly := &model.CatalogEntry{ProductID: prods[0].ID, CategoryID: cat, Targets: []model.Target{{Kind: model.TargetOrg, ID: f.south}}}
+	everyone := &model.CatalogEntry{ProductID: prods[1].ID, CategoryID: cat, Targets: []model.Target{{Kind: model.TargetOrg, ID: f.hq}}}
+	for _, e := range []*model.CatalogEntry{southOnly, everyone} {
+		if err := save(AdminScope(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(t, f.s, func(tx *Tx) error {
+		_, err := tx.ApplyCatalogAction(AdminScope(), everyone.ID, "audit", f.admin, 0)
+		return err
+	})
+	view(t, f.s, func(tx *Tx) error {
+		for _, id := range []uint64{southOnly.ID, everyone.ID} {
+			_, err := tx.CatalogEntry(north, id)
+			wantNotFound(t, err)
+		}
+		if _, err := tx.CatalogEntry(south, southOnly.ID); err != nil {
+			t.Errorf("south: %v", err)
+		}
+		for sc, want := range map[*Scope]int{&north: 0, &south: 1} {
+			rows, total, err := tx.ListCatalog(*sc, CatalogFilter{}, Page{})
+			if err != nil || total != want || len(rows) != want || tx.CountCatalog(*sc) != want {
+				t.Errorf("list %d/%d, count %d, want %d (%v)", len(rows), total, tx.CountCatalog(*sc), want, err)
+			}
+		}
+		if n := tx.CountCatalog(AdminScope()); n != 2 {
+			t.Errorf("admin counts %d", n)
+		}
+		// Covered customers as each scope counts them: HQ covers C001, C002,
+		// C003, C005 (C004 is inactive but covered too).
+		if got := tx.CatalogCoverage(AdminScope(), everyone); len(got) != 5 {
+			t.Errorf("admin coverage %v", got)
+		}
+		if got := tx.CatalogCoverage(north, everyone); !sameIDs(got, ids(f.c1, f.c2, f.c3)) {
+			t.Errorf("north coverage %v", got)
+		}
+		return nil
+	})
+	// Acting on an entry outside the scope: not found.
+	for _, fn := range []func(tx *Tx) error{
+		func(tx *Tx) error {
+			_, err := tx.ApplyCatalogAction(north, southOnly.ID, "audit", f.northLead, 0)
+			return err
+		},
+		func(tx *Tx) error {
+			_, err := tx.ApplyCatalogAction(north, everyone.ID, "unaudit", f.northLead, 0)
+			return err
+		},
+		func(tx *Tx) error {
+			_, err := tx.ChangeCatalogTargets(north, everyone.ID, []model.Target{{Kind: model.TargetOrg, ID: f.hq}}, false, everyone.Version)
+			return err
+		},
+		func(tx *Tx) error { e := *southOnly; e.Title = "x"; return tx.SaveCatalogEntry(north, &e) },
+	} {
+		wantNotFound(t, f.s.Update("x", fn))
+	}
+	// Targets outside the scope are refused at the field.
+	for _, tg := range []model.Target{{Kind: model.TargetOrg, ID: f.south}, {Kind: model.TargetOrg, ID: f.hq}, {Kind: model.TargetGroup, ID: f.vip}} {
+		e := &model.CatalogEntry{ProductID: prods[2].ID, CategoryID: cat, Targets: []model.Target{tg}}
+		wantField(t, save(north, e), "targets", "err.audience_out_of_scope")
+	}
+	mine := &model.CatalogEntry{ProductID: prods[2].ID, CategoryID: cat, Targets: []model.Target{{Kind: model.TargetOrg, ID: f.bj}}}
+	if err := save(north, mine); err != nil {
+		t.Fatalf("own branch: %v", err)
+	}
+	err := f.s.Update("x", func(tx *Tx) error {
+		_, err := tx.ChangeCatalogTargets(north, mine.ID, []model.Target{{Kind: model.TargetOrg, ID: f.south}}, true, mine.Version)
+		return err
+	})
+	wantField(t, err, "targets", "err.audience_out_of_scope")
+	// The import refuses the row, naming the column.
+	update(t, f.s, func(tx *Tx) error {
+		for _, code := range []string{"P8", "P9"} {
+			if err := tx.SaveProduct(&model.Product{Code: code, Name: code, Unit: "台", Active: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, f.s, func(tx *Tx) error {
+		plan := tx.PlanCatalogImport(north, [][]string{
+			{"product_code", "category_code", "org_units", "groups"},
+			{"P8", "MOTOR", "SOUTH", ""},
+			{"P9", "MOTOR", "", "VIP"},
+		})
+		if len(plan.Entries) != 0 || len(plan.Errors) != 2 {
+			t.Fatalf("plan: %d entries, errors %+v", len(plan.Entries), plan.Errors)
+		}
+		for i, col := range []string{"org_units", "groups"} {
+			if e := plan.Errors[i]; e.Row != i+2 || e.Column != col || e.Key != "err.audience_out_of_scope_value" {
+				t.Errorf("row error %+v", e)
+			}
+		}
+		return nil
+	})
+}

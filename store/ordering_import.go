@@ -162,7 +162,7 @@ func planHeader(cols []model.ImportColumn, table [][]string, p *ImportPlan) map[
 // PlanCatalogImport reads a catalog import table (header first) and checks
 // every row against the database: product known and not yet in the catalog
 // (nor twice in the file), category known, quantities valid, targets known
-// (customers within sc). It writes nothing.
+// and within sc. It writes nothing.
 func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 	p := &ImportPlan{}
 	idx := planHeader(model.CatalogImportColumns, table, p)
@@ -239,6 +239,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 
 func (t *Tx) parseTargets(sc Scope, row []string, idx map[string]int, n int, p *ImportPlan) []model.Target {
 	var out []model.Target
+	in := t.audienceScope(sc)
 	for _, code := range model.SplitCodes(model.Cell(row, idx, "customers")) {
 		c, err := t.CustomerByCode(sc, code)
 		if err != nil {
@@ -253,12 +254,20 @@ func (t *Tx) parseTargets(sc Scope, row []string, idx map[string]int, n int, p *
 			p.add(n, "groups", "err.ord_group_unknown", map[string]any{"value": code})
 			continue
 		}
+		if !in.group(id) {
+			p.add(n, "groups", "err.audience_out_of_scope_value", map[string]any{"value": code})
+			continue
+		}
 		out = append(out, model.Target{Kind: model.TargetGroup, ID: id})
 	}
 	for _, code := range model.SplitCodes(model.Cell(row, idx, "org_units")) {
 		id := t.orgIDByCode(code)
 		if id == 0 {
 			p.add(n, "org_units", "err.ord_org_unknown", map[string]any{"value": code})
+			continue
+		}
+		if !in.org(id) {
+			p.add(n, "org_units", "err.audience_out_of_scope_value", map[string]any{"value": code})
 			continue
 		}
 		out = append(out, model.Target{Kind: model.TargetOrg, ID: id})

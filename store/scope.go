@@ -13,6 +13,7 @@ type Scope struct {
 	customerID  uint64          // a dealer user: this customer only
 	salesperson uint64          // staff "own customers"
 	orgs        map[uint64]bool // staff org subtrees, expanded
+	root        bool            // staff whose subtrees cover every org unit
 }
 
 // AdminScope sees everything; for admins, the system itself and the API.
@@ -47,6 +48,11 @@ func scopeFor(u *model.User, tree func() *model.OrgTree) Scope {
 			sc.orgs[id] = true
 		}
 	}
+	units := t.Flatten()
+	sc.root = len(units) > 0
+	for _, n := range units {
+		sc.root = sc.root && sc.orgs[n.Unit.ID]
+	}
 	return sc
 }
 
@@ -56,6 +62,11 @@ func (sc Scope) IsStaff() bool { return sc.staff }
 
 // IsAll reports whether the scope is unrestricted.
 func (sc Scope) IsAll() bool { return sc.all }
+
+// CoversEveryone reports whether the scope reaches every customer, now and
+// later: an admin's, or staff whose org subtrees cover the whole org tree
+// (org-root scope). Only such a scope may address "all customers".
+func (sc Scope) CoversEveryone() bool { return sc.all || sc.root }
 
 // CustomerID is the dealer's own customer, 0 for staff scopes.
 func (sc Scope) CustomerID() uint64 { return sc.customerID }
@@ -113,4 +124,122 @@ func (t *Tx) CustomerIDs(sc Scope) []uint64 {
 		}
 	}
 	return out
+}
+
+// audienceScope decides, for one scope inside one transaction, whether the
+// targets of an audience (an announcement's audience, a catalog entry's
+// publish targets) lie within the scope (DESIGN.md, Data scope):
+//   - one customer: the customer is in scope;
+//   - an org unit: its whole subtree is in scope (org-subtree staff only; an
+//     own-customers scope holds no org unit);
+//   - a customer group: every member, active or not, is in scope (a group
+//     that spans regions belongs to those who cover all of them);
+//   - all customers: CoversEveryone.
+//
+// Group membership is read once, on the first group asked about.
+type audienceScope struct {
+	t     *Tx
+	sc    Scope
+	mixed map[uint64]bool // groups with a member outside the scope
+}
+
+func (t *Tx) audienceScope(sc Scope) *audienceScope { return &audienceScope{t: t, sc: sc} }
+
+func (a *audienceScope) customer(id uint64) bool { return a.t.AllowsCustomer(a.sc, id) }
+
+func (a *audienceScope) org(id uint64) bool {
+	if a.sc.CoversEveryone() {
+		return true
+	}
+	return a.sc.orgs[id]
+}
+
+func (a *audienceScope) group(id uint64) bool {
+	if a.sc.CoversEveryone() {
+		return true
+	}
+	if !a.sc.staff {
+		return false
+	}
+	if a.mixed == nil {
+		a.mixed = map[uint64]bool{}
+		c := a.t.b(bCustomersByCode).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if s := decodeSummary(v); s.group != 0 && !a.sc.allowsSummary(s.id, s) {
+				a.mixed[s.group] = true
+			}
+		}
+	}
+	return !a.mixed[id]
+}
+
+// target reports whether one publish target lies within the scope.
+func (a *audienceScope) target(tg model.Target) bool {
+	switch tg.Kind {
+	case model.TargetCustomer:
+		return a.customer(tg.ID)
+	case model.TargetGroup:
+		return a.group(tg.ID)
+	case model.TargetOrg:
+		return a.org(tg.ID)
+	}
+	return false
+}
+
+// covers reports whether every target of aud lies within the scope.
+func (a *audienceScope) covers(aud model.Audience) bool {
+	if aud.All && !a.sc.CoversEveryone() {
+		return false
+	}
+	for _, id := range aud.Customers {
+		if !a.customer(id) {
+			return false
+		}
+	}
+	for _, id := range aud.Groups {
+		if !a.group(id) {
+			return false
+		}
+	}
+	for _, id := range aud.OrgUnits {
+		if !a.org(id) {
+			return false
+		}
+	}
+	return true
+}
+
+// CoversAudience reports whether every target of aud (customers, groups, org
+// units, all customers) lies within the staff scope sc, so that the caller
+// may see, change and publish to it. A dealer's scope covers no audience.
+func (t *Tx) CoversAudience(sc Scope, aud model.Audience) bool {
+	if !sc.staff {
+		return false
+	}
+	return t.audienceScope(sc).covers(aud)
+}
+
+// CoversTargets is CoversAudience for a catalog entry's publish targets (no
+// targets: nobody addressed yet, within every staff scope).
+func (t *Tx) CoversTargets(sc Scope, targets []model.Target) bool {
+	return t.CoversAudience(sc, model.TargetsAudience(targets))
+}
+
+// AudienceChoices narrows the groups and org units a form offers to those
+// sc may target; all customers is offered when everyone.
+func (t *Tx) AudienceChoices(sc Scope, groups []*model.CustomerGroup, orgs []model.Node) ([]*model.CustomerGroup, []model.Node, bool) {
+	a := t.audienceScope(sc)
+	var gs []*model.CustomerGroup
+	for _, g := range groups {
+		if a.group(g.ID) {
+			gs = append(gs, g)
+		}
+	}
+	var units []model.Node
+	for _, n := range orgs {
+		if a.org(n.Unit.ID) {
+			units = append(units, n)
+		}
+	}
+	return gs, units, sc.CoversEveryone()
 }

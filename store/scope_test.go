@@ -237,3 +237,59 @@ func TestListCustomersSeesIndexChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestCoversAudience: an audience lies within a staff scope when every
+// target does — a customer in scope, an org unit whose subtree is in scope,
+// a group all of whose members are — and "all customers" only for a scope
+// that covers everyone (admin, org root).
+func TestCoversAudience(t *testing.T) {
+	f := newFixture(t)
+	var root *model.User
+	update(t, f.s, func(tx *Tx) error {
+		root = &model.User{Username: "hq.sales", Name: "hq", Kind: model.KindStaff, Roles: []model.Role{model.RoleSales},
+			OrgUnitID: f.hq, ScopeMode: model.ScopeOrg, ScopeOrgs: []uint64{f.hq}, PasswordHash: "x"}
+		return tx.SaveUser(AdminScope(), root)
+	})
+	all := model.Audience{All: true}
+	cust := func(c *model.Customer) model.Audience { return model.Audience{Customers: []uint64{c.ID}} }
+	org := func(id uint64) model.Audience { return model.Audience{OrgUnits: []uint64{id}} }
+	group := func(id uint64) model.Audience { return model.Audience{Groups: []uint64{id}} }
+	tests := []struct {
+		name string
+		user *model.User
+		aud  model.Audience
+		want bool
+	}{
+		{"admin: all customers", f.admin, all, true},
+		{"org root: all customers", root, all, true},
+		{"org root: a cross-region group", root, group(f.vip), true},
+		{"region: all customers", f.northLead, all, false},
+		{"region: own customer", f.northLead, cust(f.c1), true},
+		{"region: customer of another region", f.northLead, cust(f.c4), false},
+		{"region: own region", f.northLead, org(f.north), true},
+		{"region: a branch of its region", f.northLead, org(f.bj), true},
+		{"region: another region", f.northLead, org(f.south), false},
+		{"region: the unit above its region", f.northLead, org(f.hq), false},
+		{"region: group spanning regions (VIP: C001 BJ, C004 GZ)", f.northLead, group(f.vip), false},
+		{"region: group with a member at HQ (STD: C002 BJ, C005 HQ)", f.northLead, group(f.std), false},
+		{"two branches: group whose members all lie in them", f.multi, group(f.vip), true},
+		{"mixed: one target outside spoils the audience", f.northLead, model.Audience{Customers: []uint64{f.c1.ID}, OrgUnits: []uint64{f.south}}, false},
+		{"own customers: own customer", f.bjOwn, cust(f.c3), true},
+		{"own customers: another's customer", f.bjOwn, cust(f.c2), false},
+		{"own customers: no org unit", f.bjOwn, org(f.bj), false},
+		{"dealer: no audience", f.d1a, cust(f.c1), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := f.scope(tt.user)
+			var got bool
+			view(t, f.s, func(tx *Tx) error { got = tx.CoversAudience(sc, tt.aud); return nil })
+			if got != tt.want {
+				t.Errorf("CoversAudience = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if !f.scope(root).CoversEveryone() || f.scope(f.northLead).CoversEveryone() || f.scope(root).IsAll() {
+		t.Error("CoversEveryone: org root yes (without becoming admin), region no")
+	}
+}
