@@ -150,7 +150,7 @@ func TestReconciliationFlow(t *testing.T) {
 	d.open("/statements")
 	d.run(chromedp.WaitVisible(chromedp.CSS("#statement-form")))
 	action := d.rcEval(`document.querySelector('#statement-form').getAttribute('action')`)
-	today := time.Now().Format("2006-01-02")
+	today := shanghaiDay(0)
 	status, ctype, body := d.rcFetch(action + "?from=2000-01-01&to=" + today)
 	if status != 200 || ctype != "application/pdf" || !strings.HasPrefix(string(body), "%PDF") {
 		t.Fatalf("statement: %d %s %.20q", status, ctype, body)
