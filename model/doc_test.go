@@ -212,7 +212,7 @@ func TestMachineAllowed(t *testing.T) {
 	// What Allowed offers, Apply accepts.
 	for _, s := range []Status{StatusDraft, StatusSubmitted, StatusAudited} {
 		for _, a := range testMachine.Allowed(s, adminUser) {
-			if err := testMachine.Apply(newDoc(s), a, adminUser, "because", time.Now()); err != nil {
+			if err := testMachine.Apply(newDoc(s), a, adminUser, "because", shipNow); err != nil {
 				t.Errorf("Allowed offers %s from %s but Apply says %v", a, s, err)
 			}
 		}
