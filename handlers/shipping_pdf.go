@@ -1,7 +1,6 @@
 package handlers
 
 import (
-
 	"dealerportal/views/pdf"
 
 	"github.com/gofiber/fiber/v2"
