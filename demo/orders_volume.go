@@ -42,7 +42,7 @@ type orderGen struct {
 	admin     *model.User
 	customers []*model.Customer
 	products  []*model.Product
-	today     string // the enterprise's date, YYYY-MM-DD
+	today     string               // the enterprise's date, YYYY-MM-DD
 	stocked   map[uint64]model.Qty // on hand the generator has made sure of
 	codes     map[uint64]string    // customer codes in lower case, by id
 	n         orderCounts

@@ -71,7 +71,7 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(), metrics: newMetrics(), started: time.Now()}
+	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(), metrics: newMetrics(), started: st.Now()}
 	if h.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,8 @@ type loginLimiter struct {
 	now      func() time.Time
 }
 
+// newLoginLimiter counts failures over a sliding window of elapsed time, not
+// calendar time, so it reads the wall clock rather than the store's.
 func newLoginLimiter() *loginLimiter {
 	return &loginLimiter{failures: map[string][]time.Time{}, window: 15 * time.Minute, perUser: 5, perAddr: 20, now: time.Now}
 }
