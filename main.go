@@ -87,7 +87,12 @@ func serve(args []string) error {
 	logJSON := fs.Bool("log-json", envBool("PORTAL_LOG_JSON"), "log as JSON lines (PORTAL_LOG_JSON)")
 	backupDir := fs.String("backup-dir", env("PORTAL_BACKUP_DIR", ""), "folder for the daily backups; empty: none (PORTAL_BACKUP_DIR)")
 	backupKeep := fs.Int("backup-keep", envInt("PORTAL_BACKUP_KEEP", 7), "how many daily backups to keep (PORTAL_BACKUP_KEEP)")
+	clockAt := fs.String("clock", env("PORTAL_CLOCK", ""), "test facility: start the portal's clock at this RFC 3339 instant (PORTAL_CLOCK); never in production")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	clock, err := store.ParseClock(*clockAt)
+	if err != nil {
 		return err
 	}
 	var logger *slog.Logger
@@ -103,6 +108,10 @@ func serve(args []string) error {
 		return err
 	}
 	defer st.Close()
+	if clock != nil {
+		st.SetClock(clock)
+		logger.Warn("test clock: the portal's calendar starts at --clock, not at the real time", "clock", *clockAt, "now", st.Now())
+	}
 
 	logins, err := demo.FirstStart(st, demo.Options{Demo: !*noDemo, AdminPassword: *adminPassword})
 	if err != nil {

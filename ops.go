@@ -172,7 +172,7 @@ func backupSchedule(ctx context.Context, st *store.Store, dir string, keep int, 
 				return
 			case <-t.C:
 			}
-			path := filepath.Join(dir, "portal-"+time.Now().UTC().Format("20060102T150405Z")+".db")
+			path := filepath.Join(dir, store.BackupName(st.Now()))
 			_, err := st.BackupToFile(path)
 			if err == nil {
 				_, err = store.PruneBackups(dir, "portal-", keep)

@@ -44,14 +44,12 @@ func volumeChannel(st *store.Store, w *world, seed uint64, nCust, nDocs, nStockt
 	if service == nil {
 		service = admin
 	}
-	var today string
-	if err := st.View(func(t *store.Tx) error { today = t.Today(); return nil }); err != nil {
-		return err
-	}
+	today, loc := st.Today(), st.Zone()
 	day := func(back int) string { return model.AddDays(today, -back) }
+	// An audit entry at 10:00 on its day in the enterprise's zone.
 	entry := func(by string, action string, from, to model.Status, back int) model.AuditEntry {
-		at, _ := time.Parse(model.DateLayout, day(back))
-		return model.AuditEntry{At: at.Add(10 * time.Hour), By: by, Action: action, From: from, To: to}
+		at, _ := time.ParseInLocation(model.DateLayout, day(back), loc)
+		return model.AuditEntry{At: at.Add(10 * time.Hour).UTC(), By: by, Action: action, From: from, To: to}
 	}
 	for done := 0; done < nDocs; {
 		n := min(300, nDocs-done)

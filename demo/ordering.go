@@ -138,7 +138,7 @@ func seedOrdering(st *store.Store, w *world) error {
 			}
 			return nil
 		}
-		year := t.Now.Year()
+		year := t.Now.In(t.Zone()).Year()
 		jan, dec := fmt.Sprintf("%d-01-01", year), fmt.Sprintf("%d-12-31", year)
 		for _, p := range []struct {
 			cust, group uint64

@@ -42,7 +42,7 @@ type orderGen struct {
 	admin     *model.User
 	customers []*model.Customer
 	products  []*model.Product
-	today     time.Time
+	today     string               // the enterprise's date, YYYY-MM-DD
 	stocked   map[uint64]model.Qty // on hand the generator has made sure of
 	codes     map[uint64]string    // customer codes in lower case, by id
 	n         orderCounts
@@ -63,7 +63,7 @@ func volumeOrders(st *store.Store, w *world, seed uint64, n int, out io.Writer) 
 	if err := st.EnsureExecutionIndex(); err != nil {
 		return err
 	}
-	g := &orderGen{rng: mrand.New(mrand.NewPCG(seed, seed^0x0bde75)), admin: w.staff["admin"], stocked: map[uint64]model.Qty{}, codes: map[uint64]string{}, today: st.Now()}
+	g := &orderGen{rng: mrand.New(mrand.NewPCG(seed, seed^0x0bde75)), admin: w.staff["admin"], stocked: map[uint64]model.Qty{}, codes: map[uint64]string{}, today: st.Today()}
 	if g.admin == nil {
 		return fmt.Errorf("orders: no admin")
 	}
@@ -155,8 +155,7 @@ func (g *orderGen) order(t *store.Tx, k int) error {
 	sc := store.AdminScope()
 	c := g.customerFor(k)
 	age := g.rng.IntN(730)
-	date := g.today.AddDate(0, 0, -age)
-	day := func(d int) string { return model.DateOf(date.AddDate(0, 0, d), time.UTC) }
+	day := func(d int) string { return model.AddDays(g.today, d-age) }
 	so := &model.SalesOrder{CustomerID: c.ID, OrderDate: day(0), DeliveryDate: day(7), SalespersonID: c.SalespersonID, OrgUnitID: c.OrgUnitID,
 		ShipTo: model.ShipTo{Name: c.ShortName, Address: c.Address, Contact: c.Contact, Phone: c.Phone}, Settlement: "月结"}
 	nLines := 1 + g.rng.IntN(4)

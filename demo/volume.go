@@ -39,6 +39,7 @@ func run(args []string, out io.Writer) error {
 	nEntries := fs.Int("entries", 0, "number of catalog entries among them, published in varied patterns")
 	nOrders := fs.Int("orders", 0, "number of sales orders to generate with their notices, outbounds and returns (needs products: 300 when --products is 0)")
 	nChannel := fs.Int("channel", 0, "number of opportunities, cross-territory complaints and service requests each (channel management; product lines need --entries)")
+	clockAt := fs.String("clock", os.Getenv("PORTAL_CLOCK"), "test facility: date the data as if now were this RFC 3339 instant (PORTAL_CLOCK)")
 	nStocktakes := fs.Int("stocktakes", 0, "number of customers that get two stocktakes a month apart (channel inventory; needs --entries)")
 	recon := fs.Bool("reconciliation", false, "invoice the generated outbounds, record receipts, advance receipts and refunds, write off and confirm (reconciliation; needs --orders)")
 	fs.Usage = func() {
@@ -66,11 +67,18 @@ func run(args []string, out io.Writer) error {
 		return errors.New("demo: --entries must be between 0 and --products")
 	}
 
+	clock, err := store.ParseClock(*clockAt)
+	if err != nil {
+		return err
+	}
 	st, err := store.Open(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if clock != nil {
+		st.SetClock(clock)
+	}
 	staff, customers, err := counts(st)
 	if err != nil {
 		return err

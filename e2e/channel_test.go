@@ -17,13 +17,19 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// shanghaiDay is the date offset days from today in the enterprise's zone (the demo's).
-func shanghaiDay(offset int) string {
+// shanghaiZone is the enterprise's zone (the demo's), loaded once.
+var shanghaiZone = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
-		loc = time.FixedZone("CST", 8*3600)
+		return time.FixedZone("CST", 8*3600)
 	}
-	return time.Now().In(loc).AddDate(0, 0, offset).Format("2006-01-02")
+	return loc
+}()
+
+// shanghaiDay is the date offset days from the portal's today, in the
+// enterprise's zone: never the host's date.
+func shanghaiDay(offset int) string {
+	return portalClock().In(shanghaiZone).AddDate(0, 0, offset).Format("2006-01-02")
 }
 
 // sellRate is the sell-through rate sold ÷ base as the report shows it:

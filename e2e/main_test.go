@@ -31,6 +31,12 @@ var (
 	// portalBin is the binary built for the package, for tests that start
 	// their own portal (crash_test.go).
 	portalBin string
+	// portalClock is the portals' clock: the wall clock, or, when
+	// PORTAL_CLOCK pins it (e.g. PORTAL_CLOCK=2026-05-31T23:59:00+08:00),
+	// a clock that started at that instant with the tests and runs on.
+	// startPortal hands each portal its current reading, so the tests'
+	// dates and the portal's agree.
+	portalClock = time.Now
 )
 
 func findChromium() string {
@@ -47,6 +53,15 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if v := os.Getenv("PORTAL_CLOCK"); v != "" {
+		start, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "PORTAL_CLOCK:", err)
+			return 1
+		}
+		offset := time.Until(start)
+		portalClock = func() time.Time { return time.Now().Add(offset) }
+	}
 	tmp, err := os.MkdirTemp("", "portal-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -108,6 +123,9 @@ func startPortal(bin, db string) (func(), error) {
 	ln.Close()
 	cmd := exec.Command(bin, "--addr", addr, "--db", db)
 	cmd.Env = append(os.Environ(), "PORTAL_LOG_JSON=1")
+	if os.Getenv("PORTAL_CLOCK") != "" {
+		cmd.Env = append(cmd.Env, "PORTAL_CLOCK="+portalClock().Format(time.RFC3339Nano))
+	}
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

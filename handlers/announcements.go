@@ -99,7 +99,7 @@ func (h *Handler) showAnnouncements(c *fiber.Ctx) error {
 		q.Desc = true
 	}
 	sc := h.scope(c)
-	loc := h.store.Settings().Location()
+	loc := h.store.Zone()
 	f := store.AnnouncementFilter{Q: q.Q, State: model.Status(q.Get("state")), Sort: q.Sort}
 	f.From, _ = parseDay(q.Get("from"), loc)
 	if to, ok := parseDay(q.Get("to"), loc); ok {
@@ -176,7 +176,7 @@ type announcementForm struct {
 }
 
 func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes string) (*View, error) {
-	loc := h.store.Settings().Location()
+	loc := h.store.Zone()
 	d := &announcementForm{A: a, CustomerCodes: codes, Token: formToken(c)}
 	if !a.EffectiveFrom.IsZero() {
 		d.EffectiveFrom = a.EffectiveFrom.In(loc).Format("2006-01-02T15:04")
@@ -204,7 +204,7 @@ func (h *Handler) newAnnouncement(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageAnnouncements); err != nil {
 		return err
 	}
-	a := &model.Announcement{EffectiveFrom: time.Now().UTC().Truncate(time.Minute)}
+	a := &model.Announcement{EffectiveFrom: h.store.Now().Truncate(time.Minute)}
 	v, err := h.announcementView(c, a, "")
 	if err != nil {
 		return err
@@ -224,7 +224,7 @@ func splitCodes(s string) []string {
 // times are field errors.
 func (h *Handler) readAnnouncement(c *fiber.Ctx, t *store.Tx, a *model.Announcement) *model.ValidationError {
 	ve := &model.ValidationError{}
-	loc := t.Settings().Location()
+	loc := t.Zone()
 	a.Title, a.Body = c.FormValue("title"), c.FormValue("body")
 	a.Version = formUint(c, "version")
 	a.Audience = model.Audience{All: c.FormValue("audience_all") == "1", Groups: formUints(c, "audience_groups"), OrgUnits: formUints(c, "audience_orgs")}
@@ -470,7 +470,7 @@ func (h *Handler) showMyAnnouncements(c *fiber.Ctx) error {
 		return err
 	}
 	if q.Export != "" {
-		loc := h.store.Settings().Location()
+		loc := h.store.Zone()
 		out := make([][]string, 0, len(rows))
 		for _, r := range rows {
 			out = append(out, []string{r.Number, r.Title, r.EffectiveFrom.In(loc).Format("2006-01-02 15:04")})

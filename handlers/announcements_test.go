@@ -92,7 +92,7 @@ func TestAnnouncementFlow(t *testing.T) {
 		t.Fatalf("new form: %d %s", r.Code, excerpt(r.Body))
 	}
 	mustRender(t, "/announcements/new", r)
-	eff := time.Now().In(time.FixedZone("CST", 8*3600)).Add(-time.Hour).Format("2006-01-02T15:04")
+	eff := e.st.LocalNow().Add(-time.Hour).Format("2006-01-02T15:04")
 	form := url.Values{"title": {"清明节放假通知"}, "body": {"第一行\n第二行"}, "audience_customers": {"C1"}, "effective_from": {eff}, "_idem": {"tok-1"}}
 	// Errors at the fields, in Chinese: unknown code, missing title, bad time.
 	bad := url.Values{"title": {""}, "body": {"x"}, "audience_customers": {"C1, C9"}, "effective_from": {"soon"}}

@@ -240,7 +240,7 @@ func (h *Handler) announcementPrint(c *fiber.Ctx) (*printDoc, error) {
 		return nil, err
 	}
 	l := lang(c)
-	loc := h.store.Settings().Location()
+	loc := h.store.Zone()
 	p := &printDoc{Title: "announcements.view", Number: a.Number, Status: h.i18n.T(l, "announcement.state."+string(a.Status)), NoLines: true}
 	p.Props = [][2]string{{"announcement.title", a.Title}, {"announcement.effective_from", a.EffectiveFrom.In(loc).Format("2006-01-02 15:04")}}
 	if !a.ExpiresAt.IsZero() {

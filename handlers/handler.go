@@ -71,7 +71,7 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(st.Now), metrics: newMetrics(), started: time.Now()}
+	h := &Handler{store: st, cfg: cfg, i18n: i18n, log: cfg.Logger, limiter: newLoginLimiter(st.Now), metrics: newMetrics(), started: st.Now()}
 	if h.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (v *View) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(v.Settings.Location()).Format("2006-01-02")
+	return t.In(v.h.store.Zone()).Format("2006-01-02")
 }
 
 // DateTime shows a time as YYYY-MM-DD HH:MM in the enterprise's zone.
@@ -246,7 +246,13 @@ func (v *View) DateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(v.Settings.Location()).Format("2006-01-02 15:04")
+	return t.In(v.h.store.Zone()).Format("2006-01-02 15:04")
+}
+
+// conflictMessage says who changed a record and when, the instant shown in
+// the enterprise's zone in the user's language.
+func (v *View) conflictMessage(ce *model.ConflictError) string {
+	return v.T("err.conflict", "by", ce.By, "at", v.DateTime(ce.At))
 }
 
 // Asset returns the cache-busting URL of a static file.
@@ -337,7 +343,7 @@ func (h *Handler) formError(c *fiber.Ctx, err error, name string, v *View) error
 		}
 		return h.render(c, fiber.StatusUnprocessableEntity, name, v)
 	case errors.As(err, &ce):
-		v.Errors = map[string]string{"_form": h.i18n.T(v.Lang, "err.conflict", "by", ce.By, "at", ce.At)}
+		v.Errors = map[string]string{"_form": v.conflictMessage(ce)}
 		return h.render(c, fiber.StatusConflict, name, v)
 	}
 	return err
@@ -395,7 +401,7 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 	v := h.view(c, "err.title", nil)
 	msg := h.i18n.T(v.Lang, key)
 	if ce != nil {
-		msg = h.i18n.T(v.Lang, key, "by", ce.By, "at", ce.At)
+		msg = v.conflictMessage(ce)
 	}
 	if se != nil {
 		msg = h.i18n.T(v.Lang, key, "action", h.i18n.T(v.Lang, "action."+se.Action), "status", h.i18n.T(v.Lang, "status."+se.Status))
@@ -507,8 +513,9 @@ func (v *View) Badge(prefix string, status any) template.HTML {
 	return template.HTML(`<span class="badge ` + badgeClass[s] + `">` + template.HTMLEscapeString(v.T(prefix+"."+s)) + `</span>`)
 }
 
-// Now is the current time, for "printed at" lines.
-func (v *View) Now() time.Time { return time.Now() }
+// Now is the store clock's current instant, for "printed at" lines (shown
+// through Date or DateTime, in the enterprise's zone).
+func (v *View) Now() time.Time { return v.h.store.Now() }
 
 // Bytes shows a file size as B, KB or MB.
 func (v *View) Bytes(n int64) string {

@@ -116,7 +116,7 @@ func (h *Handler) showInbox(c *fiber.Ctx) error {
 		return err
 	}
 	if q.Export != "" {
-		loc := h.store.Settings().Location()
+		loc := h.store.Zone()
 		var out [][]string
 		for _, m := range d.Rows.([]*model.InboxMessage) {
 			read := ""

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
-	"time"
 
 	"dealerportal/store"
 
@@ -217,7 +216,8 @@ func (h *Handler) export(c *fiber.Ctx, format, name string, headers []string, ro
 
 // exportRaw is export with header texts given as they are (import templates).
 func (h *Handler) exportRaw(c *fiber.Ctx, format, name string, head []string, rows [][]string) error {
-	file := fmt.Sprintf("%s-%s", name, time.Now().Format("20060102"))
+	// The file is named by the enterprise's date, not the host's.
+	file := fmt.Sprintf("%s-%s", name, h.store.LocalNow().Format("20060102"))
 	var buf bytes.Buffer
 	switch format {
 	case "csv":

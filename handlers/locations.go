@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"time"
-
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -125,7 +123,7 @@ func (h *Handler) makePrimaryLocation(c *fiber.Ctx) error {
 		return err
 	}
 	if formUint(c, "version") != l.Version {
-		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format(time.RFC3339)}
+		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt}
 	}
 	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
 		l.Primary = true

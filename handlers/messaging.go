@@ -125,7 +125,7 @@ func (h *Handler) sendTestEmail(c *fiber.Ctx) error {
 	defer cancel()
 	ent := h.store.Settings().EnterpriseName
 	err := (&notify.SMTP{}).Send(ctx, s, &notify.Email{To: f.TestTo, Subject: h.i18n.T(v.Lang, "messaging.test_subject", "name", ent),
-		Body: h.i18n.T(v.Lang, "messaging.test_body", "name", ent)})
+		Body: h.i18n.T(v.Lang, "messaging.test_body", "name", ent), Date: h.store.LocalNow()})
 	f.TestOK = err == nil
 	f.TestResult = h.i18n.T(v.Lang, "messaging.test_sent", "to", f.TestTo)
 	if err != nil {

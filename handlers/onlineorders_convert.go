@@ -131,9 +131,10 @@ func (h *Handler) pdfOnlineOrder(c *fiber.Ctx) error {
 	if p.Customer != nil {
 		cust = p.Customer.Code + " " + p.Customer.Name
 	}
-	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T("oo.doc_title"), Number: o.Number,
+	printed := h.store.Now()
+	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Created: printed, Title: T("oo.doc_title"), Number: o.Number,
 		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
-		Footer: T("common.print_date") + " " + h.nowIn(s),
+		Footer: T("common.print_date") + " " + h.printedAt(printed),
 		Fields: pdf.Pairs(T("oo.customer"), cust, T("oo.order_date"), o.OrderDate, T("oo.ship_to"), strings.TrimSpace(o.ShipTo.Name+" "+o.ShipTo.Address), T("oo.requested_date"), o.RequestedDate, T("oo.contact"), strings.TrimSpace(o.Contact+" "+o.Phone), T("oo.allow_adjust"), yesNoText(T, o.AllowAdjust), T("oo.remarks"), o.Remarks, T("oo.created_by"), o.CreatedBy)}
 	lay.Blocks = append(lay.Blocks, orderLinesTable(T, money, o.Lines, o.Totals))
 	data, err := pdf.Render(lay)

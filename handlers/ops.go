@@ -88,7 +88,7 @@ type backupState struct {
 
 // RecordBackup notes the outcome of a scheduled backup for the system page.
 func (h *Handler) RecordBackup(path string, err error) {
-	b := &backupState{Path: path, At: time.Now()}
+	b := &backupState{Path: path, At: h.store.Now()}
 	if err != nil {
 		b.Err = err.Error()
 	}
@@ -136,7 +136,7 @@ func (h *Handler) downloadBackup(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
-	c.Set(fiber.HeaderContentDisposition, attachmentDisposition("portal-"+time.Now().UTC().Format("20060102T150405Z")+".db"))
+	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(store.BackupName(h.store.Now())))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	// Buffer-free: the response body is written from the read transaction.
 	w := c.Response().BodyWriter()

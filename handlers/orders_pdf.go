@@ -29,9 +29,10 @@ func yesNoText(T func(string, ...any) string, b bool) string {
 	return T("common.no")
 }
 
-// nowIn is the current time in the enterprise's zone, for "printed at".
-func (h *Handler) nowIn(s *model.Settings) string {
-	return time.Now().In(s.Location()).Format("2006-01-02 15:04")
+// printedAt shows the instant a PDF is printed (the store clock's, also its
+// Layout.Created) in the enterprise's zone, for the "printed at" footer.
+func (h *Handler) printedAt(t time.Time) string {
+	return t.In(h.store.Zone()).Format("2006-01-02 15:04")
 }
 
 // orderLinesTable is the lines table of an order PDF: number, code, name and

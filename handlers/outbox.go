@@ -70,7 +70,7 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 	}
 	if q.Export != "" {
 		l := lang(c)
-		loc := h.store.Settings().Location()
+		loc := h.store.Zone()
 		out := make([][]string, 0, len(rows))
 		for _, r := range rows {
 			sent := ""

@@ -155,7 +155,7 @@ func (h *Handler) showReconList(c *fiber.Ctx, k reconList) error {
 	}
 	if q.Export != "" {
 		l := lang(c)
-		loc := h.store.Settings().Location()
+		loc := h.store.Zone()
 		out := make([][]string, 0, len(rows))
 		for _, r := range rows {
 			by, at, behalf, comment := "", "", "", ""

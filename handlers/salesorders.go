@@ -405,9 +405,10 @@ func (h *Handler) salesLayout(l string, p *salesPage) *pdf.Layout {
 	if p.Customer != nil {
 		cust, tax = p.Customer.Code+" "+p.Customer.Name, p.Customer.TaxNumber
 	}
-	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T("so.doc_title"), Number: o.Number,
+	printed := h.store.Now()
+	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Created: printed, Title: T("so.doc_title"), Number: o.Number,
 		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
-		Footer: T("common.print_date") + " " + h.nowIn(s),
+		Footer: T("common.print_date") + " " + h.printedAt(printed),
 		Fields: pdf.Pairs(T("so.customer"), cust, T("so.order_date"), o.OrderDate, T("so.tax_number"), tax, T("so.delivery_date"), o.DeliveryDate, T("so.ship_to"), strings.TrimSpace(o.ShipTo.Name+" "+o.ShipTo.Address), T("so.contact"), strings.TrimSpace(o.Contact+" "+o.Phone), T("so.salesperson"), p.Salesperson, T("so.settlement"), o.Settlement, T("so.org_unit"), p.OrgUnit, T("so.online_order"), o.OnlineOrderNumber)}
 	lines := make([]model.OrderLine, len(o.Lines))
 	for i := range o.Lines {

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"time"
-
 	"dealerportal/views/pdf"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,8 +13,9 @@ func (h *Handler) sendShippingPDF(c *fiber.Ctx, p *printDoc) error {
 	l := lang(c)
 	s := h.store.Settings()
 	T := func(k string) string { return h.i18n.T(l, k) }
-	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T(p.Title), Number: p.Number, Subtitle: p.Status,
-		Footer: T("common.print_date") + " " + time.Now().In(s.Location()).Format("2006-01-02 15:04"), Author: s.EnterpriseName}
+	printed := h.store.Now()
+	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T(p.Title), Number: p.Number, Subtitle: p.Status, Created: printed,
+		Footer: T("common.print_date") + " " + h.printedAt(printed), Author: s.EnterpriseName}
 	for _, f := range p.Props {
 		if f[1] != "" {
 			lay.Fields = append(lay.Fields, pdf.Field{Label: T(f[0]), Value: f[1]})

@@ -111,7 +111,7 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	l := lang(c)
 	s := h.store.Settings()
 	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	out, err := pdf.Render(statementLayout(T, s, cu, d, states, time.Now()))
+	out, err := pdf.Render(statementLayout(T, s, cu, d, states, h.store.Now()))
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,8 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 
 // statementLayout describes the statement of customer cu for detail d.
 // states holds the reconciliation state of documents by "kind:id" (absent:
-// unconfirmed). T translates catalog keys into the reader's language.
+// unconfirmed). T translates catalog keys into the reader's language;
+// printed (the store clock's instant) is shown in the enterprise's zone.
 func statementLayout(T func(string, ...any) string, s *model.Settings, cu *model.Customer, d *model.Detail, states map[string]model.Status, printed time.Time) *pdf.Layout {
 	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
 	period := d.From + " – " + d.To

@@ -99,7 +99,7 @@ func TestAnnouncementMachine(t *testing.T) {
 	sales := &User{Username: "s", Kind: KindStaff, Roles: []Role{RoleSales}}
 	viewer := &User{Username: "v", Kind: KindStaff, Roles: []Role{RoleViewer}}
 	dealer := &User{Username: "d", Kind: KindDealer, Roles: []Role{RoleManager}, CustomerID: 1}
-	now := time.Now()
+	now := shipNow
 	d := &Doc{Status: StatusDraft}
 	if err := AnnouncementMachine.Apply(d, "invalidate", sales, "", now); !errors.Is(err, ErrNotAllowed) {
 		t.Fatalf("invalidate a draft: %v", err)

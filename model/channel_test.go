@@ -94,7 +94,7 @@ func TestOpportunityMachine(t *testing.T) {
 	for _, a := range []string{"reject", "need_info"} {
 		d := &Doc{Status: StatusSubmitted}
 		var ve *ValidationError
-		if err := OpportunityMachine.Apply(d, a, roleUser(RoleSales), " ", time.Now()); !errors.As(err, &ve) || d.Status != StatusSubmitted {
+		if err := OpportunityMachine.Apply(d, a, roleUser(RoleSales), " ", shipNow); !errors.As(err, &ve) || d.Status != StatusSubmitted {
 			t.Errorf("%s without reason: %v", a, err)
 		}
 	}

@@ -212,7 +212,7 @@ func TestMachineAllowed(t *testing.T) {
 	// What Allowed offers, Apply accepts.
 	for _, s := range []Status{StatusDraft, StatusSubmitted, StatusAudited} {
 		for _, a := range testMachine.Allowed(s, adminUser) {
-			if err := testMachine.Apply(newDoc(s), a, adminUser, "because", time.Now()); err != nil {
+			if err := testMachine.Apply(newDoc(s), a, adminUser, "because", shipNow); err != nil {
 				t.Errorf("Allowed offers %s from %s but Apply says %v", a, s, err)
 			}
 		}
@@ -249,8 +249,10 @@ func TestErrors(t *testing.T) {
 	if got := v.Err().Error(); got != "invalid input: code: err.code, name: err.required" {
 		t.Errorf("Error() = %q", got)
 	}
-	ce := &ConflictError{By: "li", At: "2026-01-01T00:00:00Z"}
-	if ce.Error() == "" || errors.Is(ce, ErrNotAllowed) {
-		t.Errorf("ConflictError wrong")
+	// The instant stays an instant; Error() (for logs) shows it in UTC
+	// whatever zone it was given in.
+	ce := &ConflictError{By: "li", At: time.Date(2026, 1, 1, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))}
+	if got := ce.Error(); got != "conflict: changed by li at 2026-01-01T00:00:00Z" || errors.Is(ce, ErrNotAllowed) {
+		t.Errorf("ConflictError = %q", got)
 	}
 }

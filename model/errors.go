@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Sentinel errors mapped to HTTP statuses in one place (handlers.errorHandler).
@@ -20,13 +21,17 @@ var (
 )
 
 // ConflictError is returned when an update carries a stale version: somebody
-// else saved the record in between. By and At say who and when, for the message.
+// else saved the record in between. By and At say who and when, for the
+// message; At is the instant (UTC), formatted only at display in the
+// enterprise's zone. A zero At means "unknown".
 type ConflictError struct {
 	By string
-	At string
+	At time.Time
 }
 
-func (e *ConflictError) Error() string { return "conflict: changed by " + e.By + " at " + e.At }
+func (e *ConflictError) Error() string {
+	return "conflict: changed by " + e.By + " at " + e.At.UTC().Format(time.RFC3339)
+}
 
 // StateError refuses an action that the document's current status does not allow.
 type StateError struct {

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"errors"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,13 +21,39 @@ func DefaultSettings() *Settings {
 	return &Settings{EnterpriseName: "Enterprise", CurrencyCode: "CNY", CurrencySymbol: "¥", TimeZone: "Asia/Shanghai"}
 }
 
-// Location returns the enterprise's time zone (UTC when unknown).
+// Location returns the enterprise's time zone (UTC when unknown). Every
+// calendar date of the product (today, a period's end, a document's date, a
+// file name) is computed in this zone, never in the host's.
 func (s *Settings) Location() *time.Location {
-	if loc, err := time.LoadLocation(s.TimeZone); err == nil {
+	if loc, err := LoadZone(s.TimeZone); err == nil {
 		return loc
 	}
 	return time.UTC
 }
+
+// zones caches loaded time zones by name: time.LoadLocation reads and parses
+// the zone database on every call.
+var zones sync.Map
+
+// LoadZone returns the named IANA time zone, loaded once per process; an
+// error for an unknown name, for "" and for "Local" (the host's zone, which
+// must never decide a business date).
+func LoadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	if name == "" || name == "Local" {
+		return nil, errUnknownZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}
+
+var errUnknownZone = errors.New("unknown time zone")
 
 // Validate checks the settings.
 func (s *Settings) Validate() error {
@@ -39,7 +67,7 @@ func (s *Settings) Validate() error {
 	if s.CurrencySymbol == "" || len([]rune(s.CurrencySymbol)) > 4 {
 		v.Add("currency_symbol", "err.required", nil)
 	}
-	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" || s.TimeZone == "Local" {
+	if _, err := LoadZone(s.TimeZone); err != nil {
 		v.Add("time_zone", "err.time_zone", nil)
 	}
 	return v.Err()

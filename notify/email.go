@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -23,6 +24,10 @@ type Email struct {
 	To, Subject, Body string
 	// MessageID is the Message-ID header, "<…@…>"; empty makes one up.
 	MessageID string
+	// Date is the Date header: the store clock's instant, shown with the
+	// enterprise zone's offset. Zero: the Date header is left to the relay
+	// (RFC 5321 lets it add one) rather than read the host's clock and zone.
+	Date time.Time
 }
 
 // Mailer sends an e-mail with the given settings.
@@ -99,7 +104,7 @@ func (m *SMTP) Send(ctx context.Context, s *model.MessagingSettings, e *Email) e
 	if err != nil {
 		return fmt.Errorf("smtp: DATA: %w", err)
 	}
-	if _, err := wc.Write(BuildMessage(s, e, time.Now())); err != nil {
+	if _, err := wc.Write(BuildMessage(s, e)); err != nil {
 		return fmt.Errorf("smtp: write: %w", err)
 	}
 	if err := wc.Close(); err != nil {
@@ -110,19 +115,21 @@ func (m *SMTP) Send(ctx context.Context, s *model.MessagingSettings, e *Email) e
 }
 
 // BuildMessage renders e as an RFC 5322 message: UTF-8 headers encoded as
-// RFC 2047 words, the body base64-encoded plain text.
-func BuildMessage(s *model.MessagingSettings, e *Email, now time.Time) []byte {
+// RFC 2047 words, the body base64-encoded plain text; Date from e.Date.
+func BuildMessage(s *model.MessagingSettings, e *Email) []byte {
 	var b bytes.Buffer
 	from := (&mail.Address{Name: s.SMTPFromName, Address: s.SMTPFrom}).String()
 	mid := e.MessageID
 	if mid == "" {
-		mid = fmt.Sprintf("<%d@%s>", now.UnixNano(), domainOf(s.SMTPFrom))
+		mid = fmt.Sprintf("<%s@%s>", rand.Text(), domainOf(s.SMTPFrom))
 	}
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("From", from)
 	header("To", (&mail.Address{Address: e.To}).String())
 	header("Subject", mime.BEncoding.Encode("utf-8", strings.ReplaceAll(e.Subject, "\n", " ")))
-	header("Date", now.Format(time.RFC1123Z))
+	if !e.Date.IsZero() {
+		header("Date", e.Date.Format(time.RFC1123Z))
+	}
 	header("Message-ID", mid)
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")

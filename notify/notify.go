@@ -287,7 +287,7 @@ func (w *Worker) sendOne(settings *model.MessagingSettings, d *model.Delivery) (
 	var sendErr error
 	switch d.Channel {
 	case model.ChannelEmail:
-		sendErr = w.mailer().Send(sctx, settings, &Email{To: d.To, Subject: d.Subject, Body: d.Body, MessageID: mid})
+		sendErr = w.mailer().Send(sctx, settings, &Email{To: d.To, Subject: d.Subject, Body: d.Body, MessageID: mid, Date: w.Store.Now().In(w.Store.Zone())})
 	case model.ChannelSMS:
 		sendErr = w.sms().Send(sctx, settings, d.To, d.Body)
 	default:

@@ -352,6 +352,11 @@ func TestEmailContentAndRecipients(t *testing.T) {
 	if !strings.HasPrefix(zh[0].header("Message-ID"), "<delivery-") {
 		t.Errorf("message id %q", zh[0].header("Message-ID"))
 	}
+	// The Date header is the store clock's instant with the enterprise
+	// zone's offset, whatever the host's clock and zone.
+	if got := zh[0].header("Date"); got != "Wed, 01 Apr 2026 10:00:00 +0800" {
+		t.Errorf("date %q", got)
+	}
 	if len(srv.to("quiet@c1.example.com")) != 0 {
 		t.Error("opted-out user got an e-mail")
 	}

@@ -192,7 +192,7 @@ func (t *Tx) SaveAnnouncement(sc Scope, a *model.Announcement) (err error) {
 			return err
 		}
 		a.ID = id
-		if a.Number, err = t.NextDocNumber(model.DocAnnouncement, t.Settings().Location()); err != nil {
+		if a.Number, err = t.NextDocNumber(model.DocAnnouncement, t.Zone()); err != nil {
 			return err
 		}
 		a.Status = model.StatusDraft
@@ -302,7 +302,7 @@ func (t *Tx) ActOnAnnouncement(sc Scope, id, version uint64, action string, u *m
 		return nil, err
 	}
 	if a.Version != version {
-		return nil, &model.ConflictError{By: a.UpdatedBy, At: a.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: a.UpdatedBy, At: a.UpdatedAt}
 	}
 	old := *a
 	if err := model.AnnouncementMachine.Apply(&a.Doc, action, u, "", t.Now); err != nil {
@@ -329,7 +329,7 @@ func (t *Tx) ActOnAnnouncement(sc Scope, id, version uint64, action string, u *m
 // emitAnnouncement raises announcement.published for every active customer
 // of a's audience and returns how many.
 func (t *Tx) emitAnnouncement(a *model.Announcement) (int, error) {
-	loc := t.Settings().Location()
+	loc := t.Zone()
 	params := map[string]string{
 		"title":          a.Title,
 		"effective_from": a.EffectiveFrom.In(loc).Format("2006-01-02 15:04"),
@@ -423,7 +423,7 @@ func (t *Tx) DeleteAnnouncement(sc Scope, id, version uint64) error {
 		return err
 	}
 	if a.Version != version {
-		return &model.ConflictError{By: a.UpdatedBy, At: a.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: a.UpdatedBy, At: a.UpdatedAt}
 	}
 	if a.Status != model.StatusDraft {
 		return &model.StateError{Action: "delete", Status: string(a.Status)}

@@ -136,6 +136,8 @@ func Restore(src, dst string) (aside string, err error) {
 		} else {
 			defer db.Close()
 		}
+		// Restore runs with no store open, so no store clock: the suffix is
+		// the host's instant, in UTC and marked Z, only to keep names apart.
 		aside = fmt.Sprintf("%s.replaced-%s", dst, time.Now().UTC().Format("20060102T150405Z"))
 		if err := copyFile(dst, aside); err != nil {
 			return "", err
@@ -171,6 +173,14 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// BackupName is the file name of a backup taken at instant at (the store
+// clock's): "portal-20260315T100000Z.db". Unlike business dates it is in UTC,
+// marked Z, so that names sort by time whatever the enterprise's zone was
+// when each was taken: PruneBackups relies on that order.
+func BackupName(at time.Time) string {
+	return "portal-" + at.UTC().Format("20060102T150405Z") + ".db"
 }
 
 // PruneBackups keeps the newest keep files matching prefix*.db in dir and

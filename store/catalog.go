@@ -454,7 +454,7 @@ func (t *Tx) applyCatalogAction(sc Scope, id uint64, action string, u *model.Use
 		return nil, err
 	}
 	if version != 0 && e.Version != version {
-		return nil, &model.ConflictError{By: e.UpdatedBy, At: e.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: e.UpdatedBy, At: e.UpdatedAt}
 	}
 	old := *e
 	old.Targets = append([]model.Target(nil), e.Targets...)
@@ -494,7 +494,7 @@ func (t *Tx) ChangeCatalogTargets(sc Scope, id uint64, targets []model.Target, a
 		return nil, err
 	}
 	if e.Version != version {
-		return nil, &model.ConflictError{By: e.UpdatedBy, At: e.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: e.UpdatedBy, At: e.UpdatedAt}
 	}
 	if len(targets) == 0 {
 		return nil, model.Invalid("targets", "err.required")

@@ -141,7 +141,7 @@ func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *
 		return nil, model.ErrNotAllowed
 	}
 	if r.Version != version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	reason = strings.TrimSpace(reason)
 	switch action {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"dealerportal/model"
 )
 
@@ -29,9 +31,18 @@ func init() {
 	}
 }
 
-// Today is the current date (YYYY-MM-DD) in the enterprise's time zone: the
-// day protections, stocktake dates and "today" compare with.
-func (t *Tx) Today() string { return model.DateOf(t.Now, t.Settings().Location()) }
+// Today is the transaction's date (YYYY-MM-DD) in the enterprise's time
+// zone: the day protections, stocktake dates and "today" compare with.
+func (t *Tx) Today() string { return model.DateOf(t.Now, t.Zone()) }
+
+// Zone is the enterprise's time zone as this transaction sees it: the
+// cached one, or the one this transaction has just saved.
+func (t *Tx) Zone() *time.Location {
+	if t.zone != nil {
+		return t.zone
+	}
+	return t.s.Zone()
+}
 
 // ChannelProduct finds the product with code for a channel document of
 // customerID, as sc may choose it. A dealer (and anyone when catalogOnly)

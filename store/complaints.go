@@ -76,7 +76,7 @@ func (t *Tx) SaveComplaint(sc Scope, u *model.User, c *model.Complaint) error {
 		return err
 	}
 	if old.Version != c.Version {
-		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt}
 	}
 	if old.Status != c.Status {
 		return model.ErrNotAllowed
@@ -127,7 +127,7 @@ func (t *Tx) ActOnComplaint(sc Scope, u *model.User, id, version uint64, action 
 		return nil, err
 	}
 	if version != c.Version {
-		return nil, &model.ConflictError{By: c.UpdatedBy, At: c.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: c.UpdatedBy, At: c.UpdatedAt}
 	}
 	tr := model.ComplaintMachine.Find(action)
 	if tr == nil {

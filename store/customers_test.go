@@ -110,7 +110,7 @@ func TestSaveCustomerOptimisticLocking(t *testing.T) {
 	b.Name, b.Code = "Second writer", "C900"
 	err := f.s.Update("wang", func(tx *Tx) error { return tx.SaveCustomer(AdminScope(), b) })
 	ce := wantConflict(t, err)
-	if ce.By != "li" || ce.At == "" {
+	if ce.By != "li" || !ce.At.Equal(testNow) || ce.At.Location() != time.UTC {
 		t.Errorf("conflict = %+v, want by li", ce)
 	}
 	got, _ := f.s.Customer(AdminScope(), f.c2.ID)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
-	"time"
 
 	"dealerportal/model"
 
@@ -100,7 +99,7 @@ func (t *Tx) InsertDoc(sc Scope, kind model.DocType, d model.Document) (err erro
 	d.SetDocID(id)
 	t.stamp(d)
 	if h := d.Header(); h.Number == "" {
-		if h.Number, err = t.NextDocNumber(kind, t.Settings().Location()); err != nil {
+		if h.Number, err = t.NextDocNumber(kind, t.Zone()); err != nil {
 			return err
 		}
 	}
@@ -200,7 +199,7 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 		return err
 	}
 	if stored.Version != version {
-		return &model.ConflictError{By: stored.UpdatedBy, At: stored.UpdatedAt.Format(time.RFC3339)}
+		return &model.ConflictError{By: stored.UpdatedBy, At: stored.UpdatedAt}
 	}
 	if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
 		return err

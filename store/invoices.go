@@ -293,7 +293,7 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 		return nil, err
 	}
 	if inv.Version != version {
-		return nil, &model.ConflictError{By: inv.UpdatedBy, At: inv.UpdatedAt.Format("2006-01-02 15:04:05")}
+		return nil, &model.ConflictError{By: inv.UpdatedBy, At: inv.UpdatedAt}
 	}
 	if action == "unaudit" && inv.Status == model.StatusAudited {
 		if inv.WrittenOff != 0 {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"time"
 
 	"dealerportal/model"
 )
@@ -115,7 +114,7 @@ func (t *Tx) DeleteLocation(sc Scope, customerID, id, version uint64) error {
 		return err
 	}
 	if l.Version != version {
-		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt.Format(time.RFC3339)}
+		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt}
 	}
 	locs, _ := t.Locations(sc, customerID)
 	if l.Primary && len(locs) > 1 {

@@ -415,7 +415,7 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 		}
 	}
 	if o.Version != version {
-		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	reason = strings.TrimSpace(reason)
 	switch action {
@@ -516,7 +516,7 @@ func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj
 		return nil, err
 	}
 	if o.Version != version {
-		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	if o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" {
 		return nil, model.Invalid("_form", "err.credit_hold_open")

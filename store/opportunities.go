@@ -82,7 +82,7 @@ func (t *Tx) SaveOpportunity(sc Scope, u *model.User, o *model.Opportunity) erro
 		return err
 	}
 	if old.Version != o.Version {
-		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt}
 	}
 	if old.Status != o.Status || old.CustomerID != o.CustomerID {
 		return model.ErrNotAllowed
@@ -208,7 +208,7 @@ func (t *Tx) ActOnOpportunity(sc Scope, u *model.User, id, version uint64, actio
 		return nil, err
 	}
 	if version != o.Version {
-		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	tr := model.OpportunityMachine.Find(action)
 	if tr == nil {

@@ -119,7 +119,7 @@ func (t *Tx) ApplyPriceAction(sc Scope, id uint64, action string, u *model.User,
 		return nil, err
 	}
 	if version != 0 && r.Version != version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	if err := model.PriceMachine.Apply(&r.Doc, action, u, "", t.Now); err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (t *Tx) newPricer(sc Scope) *pricer {
 // priceDay is the transaction's date in the enterprise's time zone
 // (YYYY-MM-DD): the day price records must be effective on.
 func (t *Tx) priceDay() string {
-	return t.Now.In(t.Settings().Location()).Format(model.DateLayout)
+	return t.Now.In(t.Zone()).Format(model.DateLayout)
 }
 
 // recordsFor returns the audited records of a product that concern the

@@ -217,7 +217,7 @@ func (t *Tx) SetStockOnHand(productID uint64, onHand model.Qty, version uint64) 
 		return nil, err
 	}
 	if s.Version != version {
-		return nil, &model.ConflictError{By: s.UpdatedBy, At: s.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: s.UpdatedBy, At: s.UpdatedAt}
 	}
 	if onHand < 0 {
 		return nil, model.Invalid("on_hand", "err.not_negative")

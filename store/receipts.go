@@ -114,7 +114,7 @@ func (t *Tx) ActOnReceiptDoc(sc Scope, u *model.User, kind model.DocType, id, ve
 		return nil, nil, err
 	}
 	if r.Version != version {
-		return nil, nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04:05")}
+		return nil, nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	if action == "unaudit" && r.Status == model.StatusAudited {
 		if r.Applied != 0 || r.Refunded != 0 {

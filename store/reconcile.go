@@ -127,7 +127,7 @@ func (t *Tx) Reconcile(sc Scope, u *model.User, kind model.DocType, id, version 
 		return nil, &model.StateError{Action: action, Status: string(s.Status)}
 	}
 	if r.Version != version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04:05")}
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	old := r.State()
 	if err := r.Act(action, u, comment, t.Now); err != nil {

@@ -329,7 +329,7 @@ func (t *Tx) ActOnOnlineReturn(sc Scope, u *model.User, id, version uint64, acti
 		ev = model.EventReturnUnrejected
 	case "convert":
 		rn = &model.ReturnNotice{CustomerID: r.CustomerID, OnlineReturnID: r.ID, SalesOrderID: r.SalesOrderID,
-			NoticeDate: model.DateOf(t.Now, t.Settings().Location()), Reason: r.Reason, Lines: append([]model.OrderLine(nil), r.Lines...)}
+			NoticeDate: model.DateOf(t.Now, t.Zone()), Reason: r.Reason, Lines: append([]model.OrderLine(nil), r.Lines...)}
 		tot, terr := model.SumLines(rn.Lines)
 		if terr != nil {
 			return nil, nil, terr

@@ -182,7 +182,7 @@ func (t *Tx) ActOnSalesOrder(sc Scope, id, version uint64, action string, u *mod
 		return nil, err
 	}
 	if o.Version != version {
-		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	if action == "unaudit" && o.Downstream > 0 {
 		ve := &model.ValidationError{}

@@ -68,7 +68,7 @@ func (t *Tx) SaveServiceRequest(sc Scope, u *model.User, r *model.ServiceRequest
 		return err
 	}
 	if old.Version != r.Version {
-		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt}
 	}
 	if old.Status != r.Status {
 		return model.ErrNotAllowed
@@ -99,7 +99,7 @@ func (t *Tx) ActOnServiceRequest(sc Scope, u *model.User, id, version uint64, ac
 		return nil, err
 	}
 	if version != r.Version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	tr := model.ServiceRequestMachine.Find(action)
 	if tr == nil {
@@ -168,7 +168,7 @@ func (t *Tx) AddServiceLog(sc Scope, u *model.User, id, version uint64, note str
 		return nil, &model.StateError{Action: "log", Status: string(r.Status)}
 	}
 	if version != r.Version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt.Format("2006-01-02 15:04")}
+		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	note = strings.TrimSpace(note)
 	switch n := len([]rune(note)); {
@@ -182,7 +182,7 @@ func (t *Tx) AddServiceLog(sc Scope, u *model.User, id, version uint64, note str
 }
 
 func (t *Tx) serviceLog(u *model.User, action, note string) model.ServiceLogEntry {
-	loc := t.Settings().Location()
+	loc := t.Zone()
 	return model.ServiceLogEntry{At: t.Now.In(loc).Format("2006-01-02 15:04"), By: u.Username, Name: u.Name, Action: action, Note: note}
 }
 

@@ -31,7 +31,13 @@ func (t *Tx) SaveSettings(s *model.Settings) error {
 	if err := t.checkVersion(old, s); err != nil {
 		return err
 	}
-	return putJSON(t.b(bSettings), keyEnterprise, s)
+	if err := putJSON(t.b(bSettings), keyEnterprise, s); err != nil {
+		return err
+	}
+	loc := s.Location()
+	t.zone = loc
+	t.tx.OnCommit(func() { t.s.zone.Store(loc) })
+	return nil
 }
 
 // Idempotent runs create only the first time a form with this token is posted

@@ -161,7 +161,7 @@ func (t *Tx) DeleteStocktake(sc Scope, u *model.User, id, version uint64) error 
 		return model.ErrNotAllowed
 	}
 	if s.Version != version {
-		return &model.ConflictError{By: s.UpdatedBy, At: s.UpdatedAt.Format("2006-01-02 15:04")}
+		return &model.ConflictError{By: s.UpdatedBy, At: s.UpdatedAt}
 	}
 	return t.deleteStocktake(sc, s)
 }

@@ -67,6 +67,9 @@ var allBuckets = [][]byte{
 type Store struct {
 	db  *bolt.DB
 	now func() time.Time
+	// zone is the enterprise's time zone, loaded at open and replaced when
+	// the settings are saved, so that "today" does not read the settings.
+	zone atomic.Pointer[time.Location]
 	// orgTree caches the org tree; writes to org units clear it on commit.
 	orgTree atomic.Pointer[model.OrgTree]
 	// orgGen counts committed org-unit changes, so that a reader that built
@@ -100,6 +103,7 @@ func OpenExisting(path string, wait time.Duration) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.zone.Store(s.Settings().Location())
 	return s, nil
 }
 
@@ -109,11 +113,33 @@ func (s *Store) Close() error { return s.db.Close() }
 // DB exposes the bbolt handle for backup and consistency checks.
 func (s *Store) DB() *bolt.DB { return s.db }
 
-// SetClock replaces the clock (tests).
+// SetClock replaces the clock: tests pin it, and the serve command's
+// --clock test facility shifts it. Set it before serving requests.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// Now is the store's clock in UTC.
+// Now is the store's clock in UTC: the one source of the current instant for
+// every calendar use in the product (document dates, "today", periods, file
+// names). Only elapsed-time measurements (timeouts, request durations) may
+// read the wall clock directly.
 func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Zone is the enterprise's time zone (Asia/Shanghai for a new file),
+// loaded once and cached; every calendar date is computed in it.
+func (s *Store) Zone() *time.Location {
+	if loc := s.zone.Load(); loc != nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Today is the store clock's current date (YYYY-MM-DD) in the enterprise's
+// time zone. Handlers and jobs use it (or Tx.Today inside a transaction)
+// for every "today"; never time.Now().
+func (s *Store) Today() string { return model.DateOf(s.Now(), s.Zone()) }
+
+// LocalNow is the store clock's current instant in the enterprise's zone,
+// for printed times and dated file names.
+func (s *Store) LocalNow() time.Time { return s.Now().In(s.Zone()) }
 
 // Tx is one read or read-write transaction. By names the acting user for
 // Meta and audit records.
@@ -123,6 +149,8 @@ type Tx struct {
 	Now      time.Time
 	By       string
 	orgDirty bool
+	// zone is set when this transaction saved new settings.
+	zone *time.Location
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
@@ -207,7 +235,7 @@ func (t *Tx) stamp(v metaHolder) {
 func (t *Tx) checkVersion(stored, v metaHolder) error {
 	sm, m := stored.GetMeta(), v.GetMeta()
 	if sm.Version != m.Version {
-		return &model.ConflictError{By: sm.UpdatedBy, At: sm.UpdatedAt.Format(time.RFC3339)}
+		return &model.ConflictError{By: sm.UpdatedBy, At: sm.UpdatedAt}
 	}
 	m.CreatedAt, m.CreatedBy = sm.CreatedAt, sm.CreatedBy
 	m.Version = sm.Version + 1

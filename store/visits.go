@@ -153,7 +153,7 @@ func (t *Tx) VisitStats(sc Scope, f VisitFilter, p Page) ([]*VisitRow, int, erro
 	if f.CategoryID != 0 {
 		cats = t.CategoryTree().Subtree(f.CategoryID)
 	}
-	loc := t.Settings().Location()
+	loc := t.Zone()
 	day := func(tm time.Time) string { return tm.In(loc).Format(model.DateLayout) }
 	sums := t.b(bCatalogSummary)
 	visits := t.b(bVisits)

@@ -9,6 +9,7 @@ package pdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,7 +30,9 @@ type Layout struct {
 	// Footer is printed at the bottom left of every page (e.g. "printed at").
 	Footer    string
 	Landscape bool
-	// Created is the PDF's creation date (zero: now).
+	// Created is the PDF's creation date: the store clock's instant, the
+	// same as the printed-at footer. Required: Render refuses a zero one
+	// rather than read the wall clock.
 	Created time.Time
 	// Author names the producer in the PDF's metadata.
 	Author string
@@ -97,9 +100,16 @@ const (
 	padY     = 1.0
 )
 
-// Render lays out l and returns the PDF. Errors come from gofpdf (fonts,
+// errNoCreated refuses a layout without its creation instant: gofpdf would
+// otherwise stamp the host's wall clock.
+var errNoCreated = errors.New("pdf: Layout.Created is required (the store clock's instant)")
+
+// Render lays out l and returns the PDF. Errors: a zero Created, or from gofpdf (fonts,
 // output); they are returned, never printed.
 func Render(l *Layout) ([]byte, error) {
+	if l.Created.IsZero() {
+		return nil, errNoCreated
+	}
 	used := map[rune]bool{}
 	for _, s := range l.texts() {
 		for _, r := range s {
@@ -181,12 +191,8 @@ func newPDF(l *Layout, used map[rune]bool) (*gofpdf.Fpdf, error) {
 	if err := addFonts(f, used); err != nil {
 		return nil, err
 	}
-	created := l.Created
-	if created.IsZero() {
-		created = time.Now()
-	}
-	f.SetCreationDate(created)
-	f.SetModificationDate(created)
+	f.SetCreationDate(l.Created)
+	f.SetModificationDate(l.Created)
 	f.SetTitle(strings.TrimSpace(l.Title+" "+l.Number), true)
 	f.SetAuthor(l.Author, true)
 	f.SetCreator("dealer portal", true)

@@ -111,6 +111,9 @@ func TestWrapAndRuns(t *testing.T) {
 	if len(r) != 3 || r[0].fam != famCJK || r[1].fam != famLatin || r[1].s != " SO-1 " || r[2].fam != famCJK {
 		t.Fatalf("runs: %+v", r)
 	}
+	if _, err := Render(&Layout{Title: "no creation time"}); err == nil {
+		t.Error("Render accepted a layout without Created")
+	}
 	f, err := newPDF(&Layout{}, map[rune]bool{})
 	if err != nil {
 		t.Fatal(err)
