@@ -101,6 +101,8 @@ var channelScopeRows = []scopeRoute{
 	{"POST", "/opportunities/{opp}/submit"},
 	{"POST", "/opportunities/{opp}/evaluate"},
 	{"POST", "/opportunities/{opp}/win"},
+	{"POST", "/opportunities/{opp}/lose"},
+	{"POST", "/opportunities/{opp}/expire"},
 	{"GET", "/attachments/{oppatt}"},
 	{"POST", "/comments/OP/{opp}"},
 	{"GET", "/complaints/{cp}"},

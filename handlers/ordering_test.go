@@ -636,7 +636,7 @@ func TestCatalogTargetScope(t *testing.T) {
 			c.post("/lang", url.Values{"lang": {l.lang}})
 			c.get("/catalog-entries/new")
 			r := c.post("/catalog-entries", url.Values{"product_id": {e.id("product:NEW")}, "category_id": {e.id("cat:SERVO")},
-				tc.field: {tc.value}, "publish": {"1"}, "_idem": {tc.name + l.lang}})
+				tc.field: {tc.value}, "publish": {"1"}, "_idem": {strings.ReplaceAll(tc.name, " ", "-") + l.lang}})
 			if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, l.want) {
 				t.Errorf("%s (%s): %d %s", tc.name, l.lang, r.Code, errText(r.Body))
 			}
