@@ -112,82 +112,86 @@ func checkShape(tree *parse.Tree) *TemplateError {
 		args["line"] = l
 		return &TemplateError{Line: l, Reason: reason, Key: key, Args: args}
 	}
-	var walk func(n parse.Node) *TemplateError
-	var pipe func(p *parse.PipeNode, calls *int) *TemplateError
-	pipe = func(p *parse.PipeNode, calls *int) *TemplateError {
-		if p == nil {
-			return nil
-		}
-		if len(p.Decl) > 0 || p.IsAssign {
-			return refuse(p, "err.template_variable", "variables are not allowed", nil)
-		}
-		for _, c := range p.Cmds {
-			for i, a := range c.Args {
-				switch x := a.(type) {
-				case *parse.IdentifierNode:
-					if *calls++; *calls > maxTemplateCalls {
-						return refuse(x, "err.template_nesting", "too many functions in one action", map[string]any{"max": maxTemplateCalls})
-					}
-					if i == 0 && x.Ident == "printf" {
-						if len(c.Args) < 2 {
-							return refuse(x, "err.template_printf", "printf without a format", nil)
-						}
-						f, ok := c.Args[1].(*parse.StringNode)
-						if !ok || !boundedFormat(f.Text) {
-							return refuse(x, "err.template_printf", "printf needs a literal format with small widths", nil)
-						}
-					}
-				case *parse.PipeNode:
-					if err := pipe(x, calls); err != nil {
-						return err
-					}
-				case *parse.ChainNode:
-					if p, ok := x.Node.(*parse.PipeNode); ok {
-						if err := pipe(p, calls); err != nil {
-							return err
-						}
-					}
-				}
-			}
-		}
-		return nil
-	}
-	branch := func(b *parse.BranchNode) *TemplateError {
-		calls := 0
-		if err := pipe(b.Pipe, &calls); err != nil {
-			return err
-		}
-		if err := walk(b.List); err != nil {
-			return err
-		}
-		return walk(b.ElseList)
-	}
-	walk = func(n parse.Node) *TemplateError {
+	calls := 0 // functions called in the current action
+	return eachNode(tree.Root, func(n parse.Node) *TemplateError {
 		switch x := n.(type) {
-		case *parse.ListNode:
-			if x == nil {
-				return nil
+		case *parse.ActionNode, *parse.IfNode, *parse.WithNode:
+			calls = 0
+		case *parse.PipeNode:
+			if len(x.Decl) > 0 || x.IsAssign {
+				return refuse(x, "err.template_variable", "variables are not allowed", nil)
 			}
-			for _, c := range x.Nodes {
-				if err := walk(c); err != nil {
-					return err
+		case *parse.CommandNode:
+			if id, ok := x.Args[0].(*parse.IdentifierNode); ok && id.Ident == "printf" {
+				if len(x.Args) < 2 {
+					return refuse(id, "err.template_printf", "printf without a format", nil)
+				}
+				if f, ok := x.Args[1].(*parse.StringNode); !ok || !boundedFormat(f.Text) {
+					return refuse(id, "err.template_printf", "printf needs a literal format with small widths", nil)
 				}
 			}
-		case *parse.ActionNode:
-			calls := 0
-			return pipe(x.Pipe, &calls)
-		case *parse.IfNode:
-			return branch(&x.BranchNode)
-		case *parse.WithNode:
-			return branch(&x.BranchNode)
+		case *parse.IdentifierNode:
+			if calls++; calls > maxTemplateCalls {
+				return refuse(x, "err.template_nesting", "too many functions in one action", map[string]any{"max": maxTemplateCalls})
+			}
 		case *parse.RangeNode, *parse.BreakNode, *parse.ContinueNode:
 			return refuse(x, "err.template_loop", "{{range}} is not allowed", nil)
 		case *parse.TemplateNode:
 			return refuse(x, "err.template_syntax", "{{template}} is not allowed", map[string]any{"reason": "{{template}} is not allowed"})
 		}
 		return nil
+	})
+}
+
+// eachNode calls fn on n and every node below it, in the order of the text,
+// and stops at the first error fn returns.
+func eachNode(n parse.Node, fn func(parse.Node) *TemplateError) *TemplateError {
+	if p, ok := n.(*parse.PipeNode); n == nil || ok && p == nil {
+		return nil
 	}
-	return walk(tree.Root)
+	if err := fn(n); err != nil {
+		return err
+	}
+	var kids []parse.Node
+	branch := func(b *parse.BranchNode) {
+		kids = append(kids, b.Pipe)
+		if b.List != nil {
+			kids = append(kids, b.List)
+		}
+		if b.ElseList != nil {
+			kids = append(kids, b.ElseList)
+		}
+	}
+	switch x := n.(type) {
+	case *parse.ListNode:
+		kids = x.Nodes
+	case *parse.ActionNode:
+		kids = []parse.Node{x.Pipe}
+	case *parse.IfNode:
+		branch(&x.BranchNode)
+	case *parse.RangeNode:
+		branch(&x.BranchNode)
+	case *parse.WithNode:
+		branch(&x.BranchNode)
+	case *parse.TemplateNode:
+		if x.Pipe != nil {
+			kids = []parse.Node{x.Pipe}
+		}
+	case *parse.PipeNode:
+		for _, c := range x.Cmds {
+			kids = append(kids, c)
+		}
+	case *parse.CommandNode:
+		kids = x.Args
+	case *parse.ChainNode:
+		kids = []parse.Node{x.Node}
+	}
+	for _, k := range kids {
+		if err := eachNode(k, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // boundedFormat reports whether a printf format has no "*" width and no
@@ -271,50 +275,15 @@ func CheckTemplate(name, text string, allowed []string) *TemplateError {
 	return nil
 }
 
-// checkNodes walks the parse tree and refuses unknown placeholders and
-// {{template}} calls, with the line of the offending node.
+// checkNodes walks the parse tree and refuses unknown placeholders, with
+// the line of the offending node.
 func checkNodes(tree *parse.Tree, n parse.Node, allowed []string) *TemplateError {
 	unknown := func(n parse.Node, name string) *TemplateError {
 		l := lineOf(tree, n)
 		return &TemplateError{Line: l, Reason: "unknown placeholder " + name, Key: "err.template_placeholder", Args: map[string]any{"line": l, "name": name}}
 	}
-	var walk func(n parse.Node) *TemplateError
-	walkPipe := func(p *parse.PipeNode) *TemplateError {
-		if p == nil {
-			return nil
-		}
-		for _, c := range p.Cmds {
-			for _, a := range c.Args {
-				if err := walk(a); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	walk = func(n parse.Node) *TemplateError {
+	return eachNode(n, func(n parse.Node) *TemplateError {
 		switch x := n.(type) {
-		case nil:
-			return nil
-		case *parse.ListNode:
-			if x == nil {
-				return nil
-			}
-			for _, c := range x.Nodes {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-		case *parse.ActionNode:
-			return walkPipe(x.Pipe)
-		case *parse.PipeNode:
-			return walkPipe(x)
-		case *parse.IfNode:
-			return walkBranch(walk, walkPipe, &x.BranchNode)
-		case *parse.RangeNode:
-			return walkBranch(walk, walkPipe, &x.BranchNode)
-		case *parse.WithNode:
-			return walkBranch(walk, walkPipe, &x.BranchNode)
 		case *parse.FieldNode:
 			if len(x.Ident) > 0 && !slices.Contains(allowed, x.Ident[0]) {
 				return unknown(x, x.Ident[0])
@@ -323,27 +292,9 @@ func checkNodes(tree *parse.Tree, n parse.Node, allowed []string) *TemplateError
 			if len(x.Ident) > 1 && x.Ident[0] == "$" && !slices.Contains(allowed, x.Ident[1]) {
 				return unknown(x, x.Ident[1])
 			}
-		case *parse.ChainNode:
-			return walk(x.Node)
 		}
 		return nil
-	}
-	return walk(n)
-}
-
-func walkBranch(walk func(parse.Node) *TemplateError, walkPipe func(*parse.PipeNode) *TemplateError, b *parse.BranchNode) *TemplateError {
-	if err := walkPipe(b.Pipe); err != nil {
-		return err
-	}
-	if b.List != nil {
-		if err := walk(b.List); err != nil {
-			return err
-		}
-	}
-	if b.ElseList != nil {
-		return walk(b.ElseList)
-	}
-	return nil
+	})
 }
 
 // ErrTemplate wraps a failure to render a message text.

@@ -437,3 +437,41 @@ func TestCatalogStaffScope(t *testing.T) {
 		return nil
 	})
 }
+
+// TestGroupPriceStaffScope: a group price sets what every member pays, so
+// regional staff see, save, list and import one only for a group whose
+// members all lie in their scope (the audience rule); admins see all.
+func TestGroupPriceStaffScope(t *testing.T) {
+	f := newFixture(t)
+	_, prods := catalogFixture(t, f)
+	north, admin := f.scope(f.northLead), AdminScope()
+	rec := &model.PriceRecord{GroupID: f.vip, ProductID: prods[0].ID, Price: 9000, MinQty: 1, From: "2026-01-01"}
+	update(t, f.s, func(tx *Tx) error { return tx.SavePriceRecord(AdminScope(), rec) })
+	view(t, f.s, func(tx *Tx) error {
+		_, err := tx.PriceRecord(north, rec.ID)
+		wantNotFound(t, err)
+		if _, err := tx.PriceRecord(AdminScope(), rec.ID); err != nil {
+			t.Errorf("admin: %v", err)
+		}
+		for sc, want := range map[*Scope]bool{&north: false, &admin: true} {
+			rows, total, err := tx.ListPrices(*sc, PriceFilter{GroupID: f.vip}, Page{})
+			found := false
+			for _, r := range rows {
+				found = found || r.ID == rec.ID
+			}
+			if err != nil || found != want || (total > 0) != want {
+				t.Errorf("list as %v: found %v of %d (%v), want %v", sc, found, total, err, want)
+			}
+		}
+		plan := tx.PlanPriceImport(north, [][]string{
+			{"group_code", "product_code", "price", "min_qty", "from"},
+			{"VIP", prods[1].Code, "88", "1", "2026-01-01"},
+		})
+		if len(plan.Errors) == 0 || plan.Errors[0].Column != "group_code" || plan.Errors[0].Key != "err.audience_out_of_scope_value" {
+			t.Errorf("import plan errors %+v", plan.Errors)
+		}
+		return nil
+	})
+	mine := &model.PriceRecord{GroupID: f.vip, ProductID: prods[1].ID, Price: 8000, MinQty: 1, From: "2026-01-01"}
+	wantField(t, f.s.Update("x", func(tx *Tx) error { return tx.SavePriceRecord(north, mine) }), "group_id", "err.audience_out_of_scope")
+}

@@ -289,14 +289,16 @@ func (t *Tx) orgIDByCode(code string) uint64 {
 }
 
 // PlanPriceImport reads a price import table (header first) and checks every
-// row: exactly one of customer (within sc) and group, a known product, a
-// price, a quantity and dates that parse. It writes nothing.
+// row: exactly one of customer (within sc) and group (every member within
+// sc), a known product, a price, a quantity and dates that parse. It writes
+// nothing.
 func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 	p := &ImportPlan{}
 	idx := planHeader(model.PriceImportColumns, table, p)
 	if idx == nil {
 		return p
 	}
+	groups := t.audienceScope(sc)
 	for i, row := range table[1:] {
 		n := i + 2
 		if model.BlankRow(row) {
@@ -318,6 +320,8 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 		default:
 			if id := btoi(t.b(bGroupsByCode).Get([]byte(strings.ToUpper(gc)))); id == 0 {
 				p.add(n, "group_code", "err.ord_group_unknown", map[string]any{"value": gc})
+			} else if !groups.group(id) {
+				p.add(n, "group_code", "err.audience_out_of_scope_value", map[string]any{"value": gc})
 			} else {
 				r.GroupID = id
 			}

@@ -42,8 +42,9 @@ func (t *Tx) priceRecord(id uint64) (*model.PriceRecord, error) {
 }
 
 // PriceRecord returns a price record to staff: a customer's record only when
-// sc covers the customer, a group's to every staff member. Dealers read
-// prices only through PriceLookup. ErrNotFound otherwise.
+// sc covers the customer, a group's only when sc covers every member of the
+// group (the audience rule: a group price sets what those customers pay).
+// Dealers read prices only through PriceLookup. ErrNotFound otherwise.
 func (t *Tx) PriceRecord(sc Scope, id uint64) (*model.PriceRecord, error) {
 	if !sc.IsStaff() {
 		return nil, model.ErrNotFound
@@ -52,7 +53,7 @@ func (t *Tx) PriceRecord(sc Scope, id uint64) (*model.PriceRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.CustomerID != 0 && !t.AllowsCustomer(sc, r.CustomerID) {
+	if r.CustomerID != 0 && !t.AllowsCustomer(sc, r.CustomerID) || r.GroupID != 0 && !t.audienceScope(sc).group(r.GroupID) {
 		return nil, model.ErrNotFound
 	}
 	return r, nil
@@ -60,7 +61,7 @@ func (t *Tx) PriceRecord(sc Scope, id uint64) (*model.PriceRecord, error) {
 
 // SavePriceRecord creates (ID 0, as a draft) or updates a record with
 // optimistic locking. The product must exist; the customer must lie in sc,
-// the group must exist. Status changes go through ApplyPriceAction.
+// the group must exist and every member lie in sc. Status changes go through ApplyPriceAction.
 func (t *Tx) SavePriceRecord(sc Scope, r *model.PriceRecord) (err error) {
 	defer keepOnError(&r.ID, &r.Meta, &err)()
 	if err := r.Validate(); err != nil {
@@ -74,6 +75,9 @@ func (t *Tx) SavePriceRecord(sc Scope, r *model.PriceRecord) (err error) {
 	}
 	if r.GroupID != 0 && t.b(bGroups).Get(itob(r.GroupID)) == nil {
 		return model.Invalid("group_id", "err.choice")
+	}
+	if r.GroupID != 0 && !t.audienceScope(sc).group(r.GroupID) {
+		return model.Invalid("group_id", "err.audience_out_of_scope")
 	}
 	b := t.b(bPrices)
 	if r.ID == 0 {
@@ -139,8 +143,8 @@ type PriceFilter struct {
 }
 
 // ListPrices returns one page of the price records sc may see (customer
-// records of customers in scope, all group records), by product, and how
-// many match.
+// records of customers in scope, group records of groups whose members all
+// lie in scope), by product, and how many match.
 func (t *Tx) ListPrices(sc Scope, f PriceFilter, p Page) ([]*model.PriceRecord, int, error) {
 	if !sc.IsStaff() {
 		return nil, 0, nil
@@ -157,6 +161,7 @@ func (t *Tx) ListPrices(sc Scope, f PriceFilter, p Page) ([]*model.PriceRecord, 
 		}
 		return ok
 	}
+	groups := t.audienceScope(sc)
 	var prefix []byte
 	if f.ProductID != 0 {
 		prefix = itob(f.ProductID)
@@ -165,7 +170,7 @@ func (t *Tx) ListPrices(sc Scope, f PriceFilter, p Page) ([]*model.PriceRecord, 
 		return (f.CustomerID == 0 || s.customer == f.CustomerID) && (f.GroupID == 0 || s.group == f.GroupID) &&
 			(f.Status == "" || s.audited == (f.Status == model.StatusAudited)) &&
 			(f.Kind == "" || (f.Kind == "customer") == (s.customer != 0)) &&
-			(s.customer == 0 || allows(s.customer))
+			(s.customer == 0 || allows(s.customer)) && (s.group == 0 || groups.group(s.group))
 	}
 	var out []*model.PriceRecord
 	total := 0
