@@ -138,8 +138,10 @@ func seedOrdering(st *store.Store, w *world) error {
 			}
 			return nil
 		}
+		// Contract prices run from this January to the end of next year, so
+		// that a demo started near New Year keeps them after midnight.
 		year := t.Now.In(t.Zone()).Year()
-		jan, dec := fmt.Sprintf("%d-01-01", year), fmt.Sprintf("%d-12-31", year)
+		jan, dec := fmt.Sprintf("%d-01-01", year), fmt.Sprintf("%d-12-31", year+1)
 		for _, p := range []struct {
 			cust, group uint64
 			code        string

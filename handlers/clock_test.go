@@ -8,97 +8,16 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/clocktest"
 )
-
-// dayEdges are the instants the date tests pin the store clock to: a
-// minute either side of midnight in Shanghai (23:59 and 00:01 there, which
-// are 15:59 and 16:01 UTC) and of midnight UTC (07:59 and 08:01 in
-// Shanghai), at a year's end. A date taken in UTC or in the host's zone
-// (run the tests under TZ=Pacific/Kiritimati and TZ=Pacific/Pago_Pago)
-// differs from the enterprise's in at least one row.
-var dayEdges = []struct {
-	name  string
-	at    time.Time
-	today string // the date in Asia/Shanghai
-	local string // the time in Asia/Shanghai as the pages show it
-}{
-	{"23:59 Shanghai (15:59 UTC)", time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC), "2026-12-31", "2026-12-31 23:59"},
-	{"00:01 Shanghai (16:01 UTC)", time.Date(2026, 12, 31, 16, 1, 0, 0, time.UTC), "2027-01-01", "2027-01-01 00:01"},
-	{"07:59 Shanghai (23:59 UTC)", time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC), "2027-01-01", "2027-01-01 07:59"},
-	{"08:01 Shanghai (00:01 UTC)", time.Date(2027, 1, 1, 0, 1, 0, 0, time.UTC), "2027-01-01", "2027-01-01 08:01"},
-}
-
-// inputValue is the value attribute of the page's input named name.
-func inputValue(t *testing.T, body, name string) string {
-	t.Helper()
-	tag := regexp.MustCompile(`<input[^>]*\bname="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(body)
-	m := regexp.MustCompile(`\bvalue="([^"]*)"`).FindStringSubmatch(tag)
-	if m == nil {
-		t.Fatalf("no input %q with a value in page: %s", name, excerpt(body))
-	}
-	return m[1]
-}
-
-// TestDatesAtDayEdges: every "today" a page proposes, every printed time
-// and every export file name follow the store clock in the enterprise's
-// zone, a minute either side of midnight in Shanghai and in UTC.
-func TestDatesAtDayEdges(t *testing.T) {
-	e := newTestEnv(t)
-	for _, edge := range dayEdges {
-		t.Run(edge.name, func(t *testing.T) {
-			// Sessions live on the store clock too: log in at the edge.
-			e.st.SetClock(func() time.Time { return edge.at })
-			admin, dealer := e.login("admin"), e.login("c1.manager")
-			compact := strings.ReplaceAll(edge.today, "-", "")
-
-			// Export file names carry the enterprise's date.
-			r := admin.get("/customers?export=csv")
-			if cd := r.Header.Get("Content-Disposition"); r.Code != http.StatusOK || !strings.Contains(cd, "-"+compact+".csv") {
-				t.Errorf("export: %d %q, want the date %s", r.Code, cd, compact)
-			}
-
-			// The statement form proposes last month, and this month up to today.
-			r = admin.get("/statements?customer=C1")
-			period, from, to := model.PreviousMonth(edge.today)
-			if got := inputValue(t, r.Body, "from") + " " + inputValue(t, r.Body, "to"); got != from+" "+to {
-				t.Errorf("statement period %s, want %s (%s)", got, from+" "+to, period)
-			}
-			if !strings.Contains(r.Body, edge.today[:8]+"01") || !strings.Contains(r.Body, edge.today) {
-				t.Errorf("statement form lacks this month up to %s", edge.today)
-			}
-
-			// A new sales order, receipt and stocktake are dated today.
-			if got := inputValue(t, admin.get("/sales-orders/new?customer=C1").Body, "order_date"); got != edge.today {
-				t.Errorf("new sales order dated %s, want %s", got, edge.today)
-			}
-			if got := inputValue(t, admin.get("/receipts/new?customer=C1").Body, "date"); got != edge.today {
-				t.Errorf("new receipt dated %s, want %s", got, edge.today)
-			}
-			if got := inputValue(t, dealer.get("/stocktakes/new").Body, "date"); got != edge.today {
-				t.Errorf("new stocktake dated %s, want %s", got, edge.today)
-			}
-
-			// A new announcement takes effect now, shown in Shanghai time.
-			want := strings.Replace(edge.local, " ", "T", 1)
-			if got := inputValue(t, admin.get("/announcements/new").Body, "effective_from"); got != want {
-				t.Errorf("new announcement effective %s, want %s", got, want)
-			}
-
-			// Print views show when they were printed, in Shanghai time.
-			if r := admin.get("/customers/" + e.id("customer:C1") + "/print"); !strings.Contains(r.Body, edge.local) {
-				t.Errorf("print view lacks the print time %s: %s", edge.local, excerpt(r.Body))
-			}
-		})
-	}
-}
 
 // TestConflictTimeInEnterpriseZone: the conflict message shows when the
 // other user saved, in the enterprise's zone, in the reader's language.
 func TestConflictTimeInEnterpriseZone(t *testing.T) {
-	for _, edge := range dayEdges {
-		t.Run(edge.name, func(t *testing.T) {
+	for _, edge := range clocktest.DayEdges {
+		t.Run(edge.Name, func(t *testing.T) {
 			e := newTestEnv(t)
-			e.st.SetClock(func() time.Time { return edge.at })
+			e.st.SetClock(func() time.Time { return edge.At })
 			a, b := e.login("admin"), e.login("east")
 			speak(b, "zh")
 			path := "/customers/" + e.id("customer:C1")
@@ -107,9 +26,9 @@ func TestConflictTimeInEnterpriseZone(t *testing.T) {
 			if r := a.post(path, customerForm(e, "C1", "version", "1", "name", "由管理员修改")); r.Code != http.StatusSeeOther {
 				t.Fatalf("first save: %d %s", r.Code, excerpt(r.Body))
 			}
-			e.st.SetClock(func() time.Time { return edge.at.Add(2 * time.Hour) })
+			e.st.SetClock(func() time.Time { return edge.At.Add(2 * time.Hour) })
 			r := b.post(path, customerForm(e, "C1", "version", "1", "name", "由华东修改"))
-			if want := "admin 已于 " + edge.local + " 修改了此记录"; r.Code != http.StatusConflict || !strings.Contains(r.Body, want) {
+			if want := "admin 已于 " + edge.Local() + " 修改了此记录"; r.Code != http.StatusConflict || !strings.Contains(r.Body, want) {
 				t.Fatalf("conflict: %d, want %q in %s", r.Code, want, excerpt(r.Body))
 			}
 		})

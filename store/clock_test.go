@@ -8,84 +8,20 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/clocktest"
 )
-
-// dayEdges are the instants the date tests pin the clock to: a minute
-// either side of midnight in Shanghai (23:59 and 00:01 there, which are
-// 15:59 and 16:01 UTC) and of midnight UTC (07:59 and 08:01 in Shanghai),
-// at a year's end. In each of the middle rows the UTC date differs from the
-// enterprise's, and run under TZ=Pacific/Kiritimati or TZ=Pacific/Pago_Pago
-// the host's date differs in others: a date taken from anything but the
-// store clock in the enterprise's zone fails at least one row.
-var dayEdges = []struct {
-	name  string
-	at    time.Time
-	today string // the date in Asia/Shanghai
-}{
-	{"23:59 Shanghai (15:59 UTC)", time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC), "2026-12-31"},
-	{"00:01 Shanghai (16:01 UTC)", time.Date(2026, 12, 31, 16, 1, 0, 0, time.UTC), "2027-01-01"},
-	{"07:59 Shanghai (23:59 UTC)", time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC), "2027-01-01"},
-	{"08:01 Shanghai (00:01 UTC)", time.Date(2027, 1, 1, 0, 1, 0, 0, time.UTC), "2027-01-01"},
-}
-
-func TestTodayAtDayEdges(t *testing.T) {
-	f := newFixture(t)
-	for _, edge := range dayEdges {
-		t.Run(edge.name, func(t *testing.T) {
-			f.s.SetClock(func() time.Time { return edge.at })
-			if got := f.s.Today(); got != edge.today {
-				t.Errorf("Store.Today = %s, want %s", got, edge.today)
-			}
-			if got := f.s.LocalNow().Format(model.DateLayout); got != edge.today {
-				t.Errorf("Store.LocalNow = %s, want %s", got, edge.today)
-			}
-			if !f.s.Now().Equal(edge.at) || f.s.Now().Location() != time.UTC {
-				t.Errorf("Store.Now = %v, want %v in UTC", f.s.Now(), edge.at)
-			}
-			update(t, f.s, func(tx *Tx) error {
-				if got := tx.Today(); got != edge.today {
-					t.Errorf("Tx.Today = %s, want %s", got, edge.today)
-				}
-				if got := tx.priceDay(); got != edge.today {
-					t.Errorf("price day = %s, want %s", got, edge.today)
-				}
-				// Document numbers count per year of the enterprise.
-				no, err := tx.NextDocNumber(model.DocSalesOrder, tx.Zone())
-				if err != nil {
-					return err
-				}
-				if want := "SO-" + edge.today[:4] + "-"; !strings.HasPrefix(no, want) {
-					t.Errorf("number %s, want %s…", no, want)
-				}
-				// New documents default to the enterprise's today.
-				so, err := tx.NewSalesOrder(AdminScope(), f.c1.ID)
-				if err != nil {
-					return err
-				}
-				oo, err := tx.NewOnlineOrder(CustomerScope(f.c1.ID), f.c1.ID)
-				if err != nil {
-					return err
-				}
-				if so.OrderDate != edge.today || oo.OrderDate != edge.today {
-					t.Errorf("new order dates %s / %s, want %s", so.OrderDate, oo.OrderDate, edge.today)
-				}
-				return nil
-			})
-		})
-	}
-}
 
 // The monthly statement covers the month before the enterprise's today: at
 // 23:59 on 31 December in Shanghai it is November's, a minute later
 // December's, whatever the date is in UTC or on the host.
 func TestMonthlyStatementPeriodAtDayEdges(t *testing.T) {
-	for _, edge := range dayEdges {
-		t.Run(edge.name, func(t *testing.T) {
+	for _, edge := range clocktest.DayEdges {
+		t.Run(edge.Name, func(t *testing.T) {
 			f := newFixture(t)
 			update(t, f.s, func(tx *Tx) error {
 				return tx.SaveStatementSetting(AdminScope(), f.admin, &model.StatementSetting{CustomerID: f.c1.ID, MonthlyStatement: true})
 			})
-			f.s.SetClock(func() time.Time { return edge.at })
+			f.s.SetClock(func() time.Time { return edge.At })
 			var msgs []*model.OutboxMessage
 			update(t, f.s, func(tx *Tx) error {
 				if n, err := tx.EmitMonthlyStatements(); err != nil || n != 1 {
@@ -95,7 +31,7 @@ func TestMonthlyStatementPeriodAtDayEdges(t *testing.T) {
 				msgs, err = tx.PendingOutbox(100)
 				return err
 			})
-			period, from, to := model.PreviousMonth(edge.today)
+			period, from, to := model.PreviousMonth(edge.Today)
 			var got *model.OutboxMessage
 			for _, m := range msgs {
 				if m.Event == model.EventMonthlyStatement {
@@ -112,23 +48,23 @@ func TestMonthlyStatementPeriodAtDayEdges(t *testing.T) {
 // A stocktake may be dated the enterprise's today, not tomorrow; a complaint
 // may not report goods found tomorrow.
 func TestChannelDatesAtDayEdges(t *testing.T) {
-	for _, edge := range dayEdges {
-		t.Run(edge.name, func(t *testing.T) {
+	for _, edge := range clocktest.DayEdges {
+		t.Run(edge.Name, func(t *testing.T) {
 			f := newChannelFixture(t)
 			sc1 := CustomerScope(f.c1.ID)
 			p1 := f.ref(t, sc1, f.c1.ID, "P1", true)
 			p2 := f.ref(t, sc1, f.c1.ID, "P2", false)
-			f.s.SetClock(func() time.Time { return edge.at })
-			tomorrow := model.AddDays(edge.today, 1)
+			f.s.SetClock(func() time.Time { return edge.At })
+			tomorrow := model.AddDays(edge.Today, 1)
 			err := f.s.Update("t", func(tx *Tx) error {
 				return tx.SaveStocktake(sc1, f.d1a, stocktake(f.c1.ID, tomorrow, model.StocktakeLine{ProductRef: p1, Qty: 1000}), false)
 			})
 			var ve *model.ValidationError
 			if !errors.As(err, &ve) {
-				t.Errorf("stocktake dated %s accepted on %s: %v", tomorrow, edge.today, err)
+				t.Errorf("stocktake dated %s accepted on %s: %v", tomorrow, edge.Today, err)
 			}
 			update(t, f.s, func(tx *Tx) error {
-				return tx.SaveStocktake(sc1, f.d1a, stocktake(f.c1.ID, edge.today, model.StocktakeLine{ProductRef: p1, Qty: 1000}), false)
+				return tx.SaveStocktake(sc1, f.d1a, stocktake(f.c1.ID, edge.Today, model.StocktakeLine{ProductRef: p1, Qty: 1000}), false)
 			})
 			complaint := func(found string) *model.Complaint {
 				return &model.Complaint{CustomerID: f.c1.ID, AccusedName: "某经销商", Territory: "北京朝阳", PlaceFound: "朝阳区某五金店",
@@ -136,12 +72,12 @@ func TestChannelDatesAtDayEdges(t *testing.T) {
 			}
 			err = f.s.Update("t", func(tx *Tx) error { return tx.SaveComplaint(sc1, f.d1a, complaint(tomorrow)) })
 			if !errors.As(err, &ve) {
-				t.Errorf("complaint found %s accepted on %s: %v", tomorrow, edge.today, err)
+				t.Errorf("complaint found %s accepted on %s: %v", tomorrow, edge.Today, err)
 			}
-			c := complaint(edge.today)
+			c := complaint(edge.Today)
 			update(t, f.s, func(tx *Tx) error { return tx.SaveComplaint(sc1, f.d1a, c) })
-			if c.FiledDate != edge.today {
-				t.Errorf("complaint filed %s, want %s", c.FiledDate, edge.today)
+			if c.FiledDate != edge.Today {
+				t.Errorf("complaint filed %s, want %s", c.FiledDate, edge.Today)
 			}
 		})
 	}
@@ -205,7 +141,7 @@ func TestZoneCachedAndFollowsSettings(t *testing.T) {
 // layer to show in the enterprise's zone.
 func TestConflictCarriesInstant(t *testing.T) {
 	f := newFixture(t)
-	saved := dayEdges[1].at
+	saved := clocktest.DayEdges[1].At
 	f.s.SetClock(func() time.Time { return saved })
 	a, _ := f.s.Customer(AdminScope(), f.c1.ID)
 	b, _ := f.s.Customer(AdminScope(), f.c1.ID)
