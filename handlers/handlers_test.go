@@ -146,6 +146,8 @@ func TestNotFoundAndHTMX(t *testing.T) {
 	}
 }
 
+// A body over BodyLimit is refused by the server before any middleware runs;
+// its 413 page carries the same security headers as every other page.
 func TestBodyTooLarge(t *testing.T) {
 	e := newTestEnv(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -169,5 +171,11 @@ func TestBodyTooLarge(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "too large") {
 		t.Fatalf("oversized body: %d %s", res.StatusCode, excerpt(string(body)))
+	}
+	page := e.client().get("/login")
+	for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy"} {
+		if got, want := res.Header.Get(name), page.Header.Get(name); got == "" || got != want {
+			t.Errorf("413 %s = %q, other pages %q", name, got, want)
+		}
 	}
 }

@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"bufio"
-	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,38 +73,6 @@ func TestNoOpenRedirect(t *testing.T) {
 		r = b.post("/catalog/selected", url.Values{"action": {"cart"}, "back": {back}})
 		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/catalog" {
 			t.Errorf("back=%q: %d %q", back, r.Code, r.Header.Get("Location"))
-		}
-	}
-}
-
-// A body over BodyLimit is refused by the server before any middleware runs;
-// its 413 page carries the same security headers as every other page.
-func TestTooLargePageHeaders(t *testing.T) {
-	e := newTestEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.app.Listener(ln)
-	t.Cleanup(func() { e.app.Shutdown() })
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", BodyLimit+10)
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("status %d", res.StatusCode)
-	}
-	page := e.client().get("/login")
-	for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy"} {
-		if got, want := res.Header.Get(name), page.Header.Get(name); got == "" || got != want {
-			t.Errorf("413 %s = %q, other pages %q", name, got, want)
 		}
 	}
 }

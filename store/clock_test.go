@@ -11,6 +11,53 @@ import (
 	"dealerportal/store/clocktest"
 )
 
+func TestTodayAtDayEdges(t *testing.T) {
+	f := newFixture(t)
+	for _, edge := range clocktest.DayEdges {
+		t.Run(edge.Name, func(t *testing.T) {
+			f.s.SetClock(func() time.Time { return edge.At })
+			if got := f.s.Today(); got != edge.Today {
+				t.Errorf("Store.Today = %s, want %s", got, edge.Today)
+			}
+			if got := f.s.LocalNow().Format(model.DateLayout); got != edge.Today {
+				t.Errorf("Store.LocalNow = %s, want %s", got, edge.Today)
+			}
+			if !f.s.Now().Equal(edge.At) || f.s.Now().Location() != time.UTC {
+				t.Errorf("Store.Now = %v, want %v in UTC", f.s.Now(), edge.At)
+			}
+			update(t, f.s, func(tx *Tx) error {
+				if got := tx.Today(); got != edge.Today {
+					t.Errorf("Tx.Today = %s, want %s", got, edge.Today)
+				}
+				if got := tx.priceDay(); got != edge.Today {
+					t.Errorf("price day = %s, want %s", got, edge.Today)
+				}
+				// Document numbers count per year of the enterprise.
+				no, err := tx.NextDocNumber(model.DocSalesOrder, tx.Zone())
+				if err != nil {
+					return err
+				}
+				if want := "SO-" + edge.Today[:4] + "-"; !strings.HasPrefix(no, want) {
+					t.Errorf("number %s, want %s…", no, want)
+				}
+				// New documents default to the enterprise's today.
+				so, err := tx.NewSalesOrder(AdminScope(), f.c1.ID)
+				if err != nil {
+					return err
+				}
+				oo, err := tx.NewOnlineOrder(CustomerScope(f.c1.ID), f.c1.ID)
+				if err != nil {
+					return err
+				}
+				if so.OrderDate != edge.Today || oo.OrderDate != edge.Today {
+					t.Errorf("new order dates %s / %s, want %s", so.OrderDate, oo.OrderDate, edge.Today)
+				}
+				return nil
+			})
+		})
+	}
+}
+
 // The monthly statement covers the month before the enterprise's today: at
 // 23:59 on 31 December in Shanghai it is November's, a minute later
 // December's, whatever the date is in UTC or on the host.
