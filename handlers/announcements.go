@@ -399,10 +399,7 @@ func (h *Handler) announcementActions() docKind[*model.Announcement] {
 		return "", err
 	}
 	return docKind[*model.Announcement]{Base: "/announcements", Load: h.loadAnnouncement, Perm: model.PermManageAnnouncements,
-		Page: func(c *fiber.Ctx, a *model.Announcement, _ string) (string, *View, error) {
-			p, err := h.announcementPage(c, a)
-			return tplAnnouncementView, h.view(c, "announcements.view", p), err
-		},
+		Page: docPageOf(h, tplAnnouncementView, "announcements.view", h.announcementPage),
 		Actions: map[string]docAction[*model.Announcement]{
 			"audit": {Flash: "flash.announcement_audit", Do: act}, "unaudit": {Flash: "flash.announcement_unaudit", Do: act},
 			"invalidate": {Flash: "flash.announcement_invalidate", Do: act},

@@ -158,7 +158,7 @@ type targetForm struct {
 }
 
 func (h *Handler) entryView(c *fiber.Ctx, e *model.CatalogEntry, tf targetForm) *View {
-	d := &entryFormData{Entry: e, Token: idemToken(c), Form: tf}
+	d := &entryFormData{Entry: e, Token: formToken(c), Form: tf}
 	_ = h.store.View(func(t *store.Tx) error {
 		d.entryChoices = h.entryChoices(c, t)
 		if e.ProductID != 0 {
@@ -355,7 +355,7 @@ type noticeRow struct {
 func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: idemToken(c)}
+	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: formToken(c)}
 	err := h.store.View(func(t *store.Tx) error {
 		var err error
 		if d.Item, err = t.CatalogItem(sc, e.ID, 0); err != nil {
@@ -429,10 +429,7 @@ func (h *Handler) entryActions() docKind[*model.CatalogEntry] {
 		return "", x.Tx.Log("catalog_entry", x.ID, catalogLog[x.Action], "")
 	}
 	return docKind[*model.CatalogEntry]{Base: "/catalog-entries", Load: h.loadEntry, Perm: model.PermManageCatalog,
-		Page: func(c *fiber.Ctx, e *model.CatalogEntry, _ string) (string, *View, error) {
-			d, err := h.entryPage(c, e)
-			return tplEntryView, h.view(c, "entries.view", d), err
-		},
+		Page: docPageOf(h, tplEntryView, "entries.view", h.entryPage),
 		Actions: map[string]docAction[*model.CatalogEntry]{
 			"audit": {Flash: actionFlash["audit"], Do: act}, "unaudit": {Flash: actionFlash["unaudit"], Do: act},
 		}}
@@ -525,7 +522,7 @@ func (h *Handler) showBatchAdd(c *fiber.Ctx) error {
 func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 	q := parseListQuery(c, "code", "name")
 	q.Size = maxPageSize
-	d := &batchData{Token: idemToken(c)}
+	d := &batchData{Token: formToken(c)}
 	err := h.store.View(func(t *store.Tx) error {
 		rows, total, err := t.ListProducts(store.ProductFilter{Q: q.Q, Listed: "no", Active: "yes", SortKey: q.Sort}, q.Page())
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}

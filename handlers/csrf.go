@@ -45,15 +45,18 @@ func newCookieCodec(key []byte, secure bool) *cookieCodec {
 }
 
 func (cc *cookieCodec) read(c *fiber.Ctx, name string) string {
-	raw := c.Cookies(name)
-	if raw == "" {
-		return ""
-	}
 	var v string
-	if err := securecookie.DecodeMulti(name, raw, &v, cc.codecs...); err != nil {
+	if !decodeCookie(c, name, &v, cc.codecs) {
 		return ""
 	}
 	return v
+}
+
+// decodeCookie decodes the signed cookie name into dst; false when it is
+// absent or does not verify with codecs.
+func decodeCookie(c *fiber.Ctx, name string, dst any, codecs []securecookie.Codec) bool {
+	raw := c.Cookies(name)
+	return raw != "" && securecookie.DecodeMulti(name, raw, dst, codecs...) == nil
 }
 
 func (cc *cookieCodec) write(c *fiber.Ctx, name, value string, maxAge int) error {
@@ -84,12 +87,8 @@ const (
 // knownDevice returns the id of the browser's device cookie when it was
 // issued to username, else "".
 func (cc *cookieCodec) knownDevice(c *fiber.Ctx, username string) string {
-	raw := c.Cookies(deviceCookie)
-	if raw == "" {
-		return ""
-	}
 	var v [2]string
-	if err := securecookie.DecodeMulti(deviceCookie, raw, &v, cc.device...); err != nil || v[0] != username || v[1] == "" {
+	if !decodeCookie(c, deviceCookie, &v, cc.device) || v[0] != username {
 		return ""
 	}
 	return v[1]

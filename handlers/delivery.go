@@ -493,10 +493,7 @@ func (h *Handler) deliveryNoticeActions() docKind[*model.DeliveryNotice] {
 		return "", err
 	}
 	return docKind[*model.DeliveryNotice]{Base: "/delivery-notices", Load: h.loadNotice,
-		Page: func(c *fiber.Ctx, d *model.DeliveryNotice, _ string) (string, *View, error) {
-			p, err := h.noticePage(c, d)
-			return tplNoticeView, h.view(c, "ship.notice", p), err
-		},
+		Page: docPageOf(h, tplNoticeView, "ship.notice", h.noticePage),
 		Actions: map[string]docAction[*model.DeliveryNotice]{
 			"close": {Flash: "flash.notice_closed", Do: act}, "void": {Flash: "flash.notice_voided", Do: act},
 			"confirm_receipt": {Flash: "flash.receipt_confirmed", Do: act},

@@ -41,6 +41,19 @@ type docKind[T any] struct {
 	Actions map[string]docAction[T]
 }
 
+// docPageOf is a kind's Page when a refused action, whatever it was, shows
+// the document's own page: template tpl titled title, with the data page
+// builds for the document.
+func docPageOf[T, P any](h *Handler, tpl, title string, page func(*fiber.Ctx, T) (P, error)) func(*fiber.Ctx, T, string) (string, *View, error) {
+	return func(c *fiber.Ctx, doc T, _ string) (string, *View, error) {
+		p, err := page(c, doc)
+		if err != nil {
+			return "", nil, err
+		}
+		return tpl, h.view(c, title, p), nil
+	}
+}
+
 // docAction is one action of a kind of document.
 type docAction[T any] struct {
 	// Flash confirms the action (a catalog key; "" for none).
@@ -109,11 +122,11 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	var back string
 	err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
 		back, _, err = t.Once(u.ID, key, func() (string, error) {
-			back, err := a.Do(&docCall[T]{C: c, Tx: t, Scope: sc, User: u, Doc: doc, ID: id, Version: version, Action: name})
-			if back == "" {
-				back = k.Base + "/" + itoa(id)
+			to, err := a.Do(&docCall[T]{C: c, Tx: t, Scope: sc, User: u, Doc: doc, ID: id, Version: version, Action: name})
+			if to == "" {
+				to = k.Base + "/" + itoa(id)
 			}
-			return back, err
+			return to, err
 		})
 		return err
 	})
@@ -146,8 +159,7 @@ func (h *Handler) renderRefusal(c *fiber.Ctx, err error, page func() (string, *V
 	var se *model.StateError
 	var ve *model.ValidationError
 	var ce *model.ConflictError
-	isState := errors.As(err, &se)
-	if !isState && !errors.As(err, &ve) && !errors.As(err, &ce) {
+	if !errors.As(err, &se) && !errors.As(err, &ve) && !errors.As(err, &ce) {
 		return err
 	}
 	tpl, v, perr := page()

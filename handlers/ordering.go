@@ -72,15 +72,6 @@ func (h *Handler) startVisitFlusher(ctx context.Context, wg *sync.WaitGroup) {
 // FlushVisits writes buffered catalog visits now (tests and shutdown).
 func (h *Handler) FlushVisits() error { return h.visits.Flush() }
 
-// idemToken is the one-time token of a create form: the posted one when the
-// form is shown again, else a new one.
-func idemToken(c *fiber.Ctx) string {
-	if tok := c.FormValue("_idem"); tok != "" {
-		return tok
-	}
-	return randomHex(16)
-}
-
 // formQty reads a quantity field: 0 with ok when empty.
 func formQty(c *fiber.Ctx, name string) (model.Qty, bool) {
 	q, err := formQtyErr(c, name)

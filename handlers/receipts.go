@@ -466,10 +466,7 @@ func (h *Handler) receiptActions(kind model.DocType) docKind[*model.ReceiptDoc] 
 	}
 	return docKind[*model.ReceiptDoc]{Base: receiptBase(kind),
 		Load: func(c *fiber.Ctx) (*model.ReceiptDoc, error) { return h.loadReceiptDoc(c, kind) },
-		Page: func(c *fiber.Ctx, r *model.ReceiptDoc, _ string) (string, *View, error) {
-			p, err := h.receiptPage(c, r)
-			return tplReceiptView, h.view(c, docKindKey(kind), p), err
-		},
+		Page: docPageOf(h, tplReceiptView, docKindKey(kind), h.receiptPage),
 		Actions: map[string]docAction[*model.ReceiptDoc]{
 			"audit": {Flash: "flash.receipt_audited", Do: act}, "unaudit": {Flash: "flash.receipt_unaudited", Do: act},
 			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.ReceiptDoc]) (string, error) {

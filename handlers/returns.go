@@ -274,10 +274,7 @@ func (h *Handler) returnActions() docKind[*model.OnlineReturn] {
 		return "/return-notices/" + itoa(rn.ID), nil
 	}
 	return docKind[*model.OnlineReturn]{Base: "/returns", Load: h.loadReturn,
-		Page: func(c *fiber.Ctx, r *model.OnlineReturn, _ string) (string, *View, error) {
-			p, err := h.returnPage(c, r)
-			return tplReturnView, h.view(c, "ship.return", p), err
-		},
+		Page: docPageOf(h, tplReturnView, "ship.return", h.returnPage),
 		Actions: map[string]docAction[*model.OnlineReturn]{
 			"submit": {Flash: "flash.return_submitted", Do: act}, "reject": {Flash: "flash.return_rejected", Do: act},
 			"unreject": {Flash: "flash.return_unrejected", Do: act}, "convert": {Flash: "flash.return_converted", Do: act},
@@ -410,10 +407,7 @@ func (h *Handler) showReturnNotice(c *fiber.Ctx) error {
 // rest stops being claimed).
 func (h *Handler) returnNoticeActions() docKind[*model.ReturnNotice] {
 	return docKind[*model.ReturnNotice]{Base: "/return-notices", Load: h.loadReturnNotice,
-		Page: func(c *fiber.Ctx, r *model.ReturnNotice, _ string) (string, *View, error) {
-			p, err := h.returnNoticePage(c, r)
-			return tplRNView, h.view(c, "ship.return_notice", p), err
-		},
+		Page: docPageOf(h, tplRNView, "ship.return_notice", h.returnNoticePage),
 		Actions: map[string]docAction[*model.ReturnNotice]{
 			"close": {Flash: "flash.return_notice_closed", Do: func(x *docCall[*model.ReturnNotice]) (string, error) {
 				_, err := x.Tx.CloseReturnNotice(x.Scope, x.User, x.ID, x.Version, x.Reason())

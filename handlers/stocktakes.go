@@ -314,10 +314,7 @@ func (h *Handler) updateStocktake(c *fiber.Ctx) error {
 // stocktakeActions: who may enter a customer's stocktakes deletes one.
 func (h *Handler) stocktakeActions() docKind[*model.Stocktake] {
 	return docKind[*model.Stocktake]{Base: "/stocktakes", Load: h.loadStocktake,
-		Page: func(c *fiber.Ctx, s *model.Stocktake, _ string) (string, *View, error) {
-			p, err := h.stocktakePage(c, s)
-			return tplStocktakeView, h.view(c, "st.view", p), err
-		},
+		Page: docPageOf(h, tplStocktakeView, "st.view", h.stocktakePage),
 		Actions: map[string]docAction[*model.Stocktake]{
 			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Stocktake]) (string, error) {
 				return "/stocktakes", x.Tx.DeleteStocktake(x.Scope, x.User, x.ID, x.Version)

@@ -114,14 +114,14 @@ func checkRecord(rec []string, n int, cells *int) error {
 		last--
 	}
 	if last > model.MaxImportColumns {
-		return limitError("err.import_columns", map[string]any{"row": n, "column": colName(last), "max": model.MaxImportColumns})
+		return tooManyColumns(n, colName(last))
 	}
 	if *cells += last; *cells > model.MaxImportCells {
-		return limitError("err.import_cells", map[string]any{"max": model.MaxImportCells})
+		return tooManyCells()
 	}
 	for i, f := range rec[:last] {
-		if len(f) > model.MaxImportCell && utf8.RuneCountInString(f) > model.MaxImportCell {
-			return limitError("err.import_cell", map[string]any{"row": n, "column": colName(i + 1), "max": model.MaxImportCell})
+		if err := checkCell(n, i+1, f); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -136,10 +136,35 @@ func colName(n int) string {
 	return string(b)
 }
 
-func tooManyRows() error {
+// limitError is an import limit passed, shown at the file field.
+func limitError(key string, args map[string]any) error {
 	v := &model.ValidationError{}
-	v.Add("file", "err.import_too_many", map[string]any{"max": model.MaxImportRows})
+	v.Add("file", key, args)
 	return v
+}
+
+func tooManyRows() error {
+	return limitError("err.import_too_many", map[string]any{"max": model.MaxImportRows})
+}
+
+// tooManyColumns refuses a cell of row beyond model.MaxImportColumns, in
+// the column the file names (CSV and XLSX alike).
+func tooManyColumns(row int, column string) error {
+	return limitError("err.import_columns", map[string]any{"row": row, "column": column, "max": model.MaxImportColumns})
+}
+
+// tooManyCells refuses a file of more than model.MaxImportCells cells.
+func tooManyCells() error {
+	return limitError("err.import_cells", map[string]any{"max": model.MaxImportCells})
+}
+
+// checkCell refuses the value of the cell at row and column col when it
+// has more than model.MaxImportCell characters (CSV and XLSX alike).
+func checkCell(row, col int, val string) error {
+	if len(val) > model.MaxImportCell && utf8.RuneCountInString(val) > model.MaxImportCell {
+		return limitError("err.import_cell", map[string]any{"row": row, "column": colName(col), "max": model.MaxImportCell})
+	}
+	return nil
 }
 
 // sniffComma picks the separator that the header line uses most.

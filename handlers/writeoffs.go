@@ -206,13 +206,7 @@ func (h *Handler) autoWriteOff(c *fiber.Ctx) error {
 func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
 	return docKind[*model.WriteOff]{Base: "/write-offs", Perm: model.PermReconcile,
 		Load: func(c *fiber.Ctx) (*model.WriteOff, error) {
-			id, err := idParam(c, "id")
-			if err != nil {
-				return nil, err
-			}
-			var w *model.WriteOff
-			err = h.store.View(func(t *store.Tx) (err error) { w, err = t.WriteOff(h.scope(c), id); return err })
-			return w, err
+			return loadRouteDoc(h, c, (*store.Tx).WriteOff, func(*fiber.Ctx) error { return nil }) // scope only: Perm is the right to reverse
 		},
 		Page: func(c *fiber.Ctx, _ *model.WriteOff, _ string) (string, *View, error) {
 			d, err := h.writeOffPage(c)
@@ -223,8 +217,7 @@ func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
 				if _, err := x.Tx.ReverseWriteOff(x.Scope, x.User, x.ID); err != nil {
 					return "", err
 				}
-				back := refererPath(x.C, "/write-offs?customer_id="+itoa(x.Doc.CustomerID))
-				return back, nil
+				return refererPath(x.C, "/write-offs?customer_id="+itoa(x.Doc.CustomerID)), nil
 			}},
 		}}
 }

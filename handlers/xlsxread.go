@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"dealerportal/model"
 )
@@ -30,9 +29,7 @@ type xlsxParts map[string]*zip.File
 
 // errUnzipped refuses a file whose parts unpack to more than the limit.
 func errUnzipped() error {
-	v := &model.ValidationError{}
-	v.Add("file", "err.import_unzipped", map[string]any{"max": model.MaxXLSXUnzipped >> 20})
-	return v
+	return limitError("err.import_unzipped", map[string]any{"max": model.MaxXLSXUnzipped >> 20})
 }
 
 // open returns the part's content as a stream of at most max bytes; a
@@ -208,9 +205,7 @@ func readSharedStrings(parts xlsxParts) ([]string, error) {
 			return nil
 		}
 		if len(out) >= model.MaxImportCells {
-			v := &model.ValidationError{}
-			v.Add("file", "err.import_cells", map[string]any{"max": model.MaxImportCells})
-			return v
+			return tooManyCells()
 		}
 		s, err := readText(d, "si")
 		if err != nil {
@@ -343,12 +338,6 @@ type sheetReader struct {
 	lastCol  int // of the row being read
 }
 
-func limitError(key string, args map[string]any) error {
-	v := &model.ValidationError{}
-	v.Add("file", key, args)
-	return v
-}
-
 func (s *sheetReader) read() ([][]string, error) {
 	for {
 		tok, err := s.dec.RawToken()
@@ -432,10 +421,10 @@ func (s *sheetReader) readCell(e xml.StartElement, rowNum int, row []string) ([]
 		if name == "" || len(name) > 3 {
 			name = colName(col)
 		}
-		return nil, limitError("err.import_columns", map[string]any{"row": rowNum, "column": name, "max": model.MaxImportColumns})
+		return nil, tooManyColumns(rowNum, name)
 	}
 	if s.cells++; s.cells > model.MaxImportCells {
-		return nil, limitError("err.import_cells", map[string]any{"max": model.MaxImportCells})
+		return nil, tooManyCells()
 	}
 	typ, style := attr(e, "t"), attr(e, "s")
 	var v strings.Builder
@@ -469,9 +458,8 @@ func (s *sheetReader) readCell(e xml.StartElement, rowNum int, row []string) ([]
 	if err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(val) > model.MaxImportCell {
-		name := colName(col)
-		return nil, limitError("err.import_cell", map[string]any{"row": rowNum, "column": name, "max": model.MaxImportCell})
+	if err := checkCell(rowNum, col, val); err != nil {
+		return nil, err
 	}
 	if val == "" {
 		return row, nil

@@ -221,7 +221,7 @@ func CheckTotals(lines []OrderLine) (Totals, error) {
 			v.AddErr(LineField(i, "qty"), e, "")
 			continue
 		}
-		excl, tax, _ := LineAmounts(l.Qty, l.Price, l.TaxRate)
+		excl, tax := SplitTax(incl, l.TaxRate)
 		if t.Qty, err = AddQty(t.Qty, l.Qty); err != nil {
 			v.AddErr("lines", qtyRange(), "")
 			break

@@ -280,9 +280,12 @@ func ApplyChange(so *SalesOrder, r *ChangeRequest, rules map[uint64]QtyRule, not
 	if err := r.ValidateChange(so, rules); err != nil {
 		return nil, err
 	}
-	// The new totals first, on a copy: an order beyond the bounds stays as it was.
-	trial := make([]SalesOrderLine, len(so.Lines))
-	copy(trial, so.Lines)
+	// The new totals first, on a copy of the figures: an order beyond the
+	// bounds stays as it was.
+	trial := make([]OrderLine, len(so.Lines))
+	for i := range so.Lines {
+		trial[i] = so.Lines[i].OrderLine
+	}
 	for _, c := range r.Lines {
 		for i := range trial {
 			if trial[i].No != c.Line {
@@ -296,7 +299,8 @@ func ApplyChange(so *SalesOrder, r *ChangeRequest, rules map[uint64]QtyRule, not
 			}
 		}
 	}
-	if _, err := SumSalesLines(trial); err != nil {
+	t, err := CheckTotals(trial)
+	if err != nil {
 		v := &ValidationError{}
 		v.Add("lines", "err.total_range", map[string]any{"max": MaxAmount.String()})
 		return nil, v
@@ -316,9 +320,9 @@ func ApplyChange(so *SalesOrder, r *ChangeRequest, rules map[uint64]QtyRule, not
 			l.DeliveryDate = c.NewDelivery
 		}
 	}
-	t, err := SumSalesLines(so.Lines)
-	if err != nil {
-		return nil, err
+	// The lines now hold the figures the totals were checked on.
+	for i := range so.Lines {
+		so.Lines[i].Compute()
 	}
 	so.Totals = t
 	so.Trail = append(so.Trail, AuditEntry{At: now.UTC(), By: by, Action: "change_effective", Reason: r.Number})

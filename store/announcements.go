@@ -458,7 +458,7 @@ func (t *Tx) ListAnnouncements(sc Scope, f AnnouncementFilter, p Page) ([]*model
 	if !sc.IsStaff() {
 		return nil, 0, model.ErrNotFound
 	}
-	hidden := t.announcementsOutside(sc)
+	hidden := t.idsOutside(sc, bAnnouncementAudience)
 	var only map[uint64]bool
 	if f.CustomerID != 0 {
 		c, err := t.Customer(sc, f.CustomerID)
@@ -481,37 +481,6 @@ func (t *Tx) ListAnnouncements(sc Scope, f AnnouncementFilter, p Page) ([]*model
 			(q == "" || strings.Contains(s.search, q))
 	})
 	return t.loadAnnouncements(vals, total)
-}
-
-// announcementsOutside returns the ids of the announcements with a target
-// outside sc, from one pass over the audience index (nil when sc covers
-// everyone).
-func (t *Tx) announcementsOutside(sc Scope) map[uint64]bool {
-	if sc.CoversEveryone() {
-		return nil
-	}
-	in := t.audienceScope(sc)
-	out := map[uint64]bool{}
-	c := t.b(bAnnouncementAudience).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		var ok bool
-		switch {
-		case len(k) == 9 && k[0] == 'A':
-			ok = false
-		case len(k) != 17:
-			continue
-		case k[0] == 'C':
-			ok = in.customer(btoi(k[1:9]))
-		case k[0] == 'G':
-			ok = in.group(btoi(k[1:9]))
-		case k[0] == 'O':
-			ok = in.org(btoi(k[1:9]))
-		}
-		if !ok {
-			out[btoi(k[len(k)-8:])] = true
-		}
-	}
-	return out
 }
 
 func (t *Tx) loadAnnouncements(vals [][]byte, total int) ([]*model.Announcement, int, error) {

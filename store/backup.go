@@ -138,7 +138,7 @@ func Restore(src, dst string) (aside string, err error) {
 		}
 		// Restore runs with no store open, so no store clock: the suffix is
 		// the host's instant, in UTC and marked Z, only to keep names apart.
-		aside = fmt.Sprintf("%s.replaced-%s", dst, time.Now().UTC().Format("20060102T150405Z"))
+		aside = fmt.Sprintf("%s.replaced-%s", dst, time.Now().UTC().Format(backupStamp))
 		if err := copyFile(dst, aside); err != nil {
 			return "", err
 		}
@@ -180,8 +180,11 @@ func copyFile(src, dst string) error {
 // marked Z, so that names sort by time whatever the enterprise's zone was
 // when each was taken: PruneBackups relies on that order.
 func BackupName(at time.Time) string {
-	return "portal-" + at.UTC().Format("20060102T150405Z") + ".db"
+	return "portal-" + at.UTC().Format(backupStamp) + ".db"
 }
+
+// backupStamp is the UTC instant in backup and set-aside file names.
+const backupStamp = "20060102T150405Z"
 
 // PruneBackups keeps the newest keep files matching prefix*.db in dir and
 // deletes the rest; it returns the deleted names.

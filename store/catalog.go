@@ -130,33 +130,6 @@ func (t *Tx) CatalogEntry(sc Scope, id uint64) (*model.CatalogEntry, error) {
 	return e, nil
 }
 
-// entriesOutside returns the ids of the entries with a publish target
-// outside the staff scope sc, from one pass over the target index (nil when
-// sc covers everyone).
-func (t *Tx) entriesOutside(sc Scope) map[uint64]bool {
-	if sc.CoversEveryone() {
-		return nil
-	}
-	in := t.audienceScope(sc)
-	out := map[uint64]bool{}
-	c := t.b(bCatalogTargets).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if len(k) != 17 {
-			continue
-		}
-		tg := model.Target{ID: btoi(k[1:9])}
-		for _, kind := range []model.TargetKind{model.TargetCustomer, model.TargetGroup, model.TargetOrg} {
-			if kind[0] == k[0] {
-				tg.Kind = kind
-			}
-		}
-		if !in.target(tg) {
-			out[btoi(k[9:])] = true
-		}
-	}
-	return out
-}
-
 // CatalogEntryOfProduct returns the catalog entry of a product as sc may see
 // it, or ErrNotFound (a product has at most one entry).
 func (t *Tx) CatalogEntryOfProduct(sc Scope, productID uint64) (*model.CatalogEntry, error) {
@@ -345,8 +318,9 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 	if !sc.IsStaff() {
 		return model.ErrNotFound
 	}
+	var old *model.CatalogEntry
 	if e.ID != 0 {
-		if _, err := t.CatalogEntry(sc, e.ID); err != nil {
+		if old, err = t.CatalogEntry(sc, e.ID); err != nil {
 			return err
 		}
 	}
@@ -360,11 +334,10 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 	if _, err := t.Category(e.CategoryID); err != nil {
 		return model.Invalid("category_id", "err.choice")
 	}
-	if err := t.checkTargets(sc, e.Targets, nil); err != nil {
+	if err := t.checkTargets(sc, e.Targets); err != nil {
 		return err
 	}
 	b := t.b(bCatalog)
-	var old *model.CatalogEntry
 	oldVisible := false
 	if e.ID == 0 {
 		if t.b(bCatalogByProduct).Get(itob(p.ID)) != nil {
@@ -380,9 +353,6 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 		}
 		t.stamp(e)
 	} else {
-		if old, err = t.CatalogEntry(sc, e.ID); err != nil {
-			return err
-		}
 		if err := t.checkVersion(old, e); err != nil {
 			return err
 		}
@@ -401,19 +371,16 @@ func (t *Tx) saveCatalogEntry(sc Scope, e *model.CatalogEntry, notify bool) (err
 	return t.reindexEntry(old, oldVisible, e, p, notify)
 }
 
-// checkTargets refuses unknown targets and targets outside sc (keep lists
-// targets already there, which are not checked again).
-func (t *Tx) checkTargets(sc Scope, targets []model.Target, keep []model.Target) error {
+// checkTargets refuses unknown targets and targets outside sc. A customer
+// outside sc is unknown (its existence stays unsaid).
+func (t *Tx) checkTargets(sc Scope, targets []model.Target) error {
 	tree := t.OrgTree()
 	in := t.audienceScope(sc)
 	for _, tg := range targets {
-		if containsTarget(keep, tg) {
-			continue
-		}
 		exists := false
 		switch tg.Kind {
 		case model.TargetCustomer:
-			exists = t.AllowsCustomer(sc, tg.ID)
+			exists = in.customer(tg.ID) // the scope check too
 		case model.TargetGroup:
 			exists = t.b(bGroups).Get(itob(tg.ID)) != nil
 		case model.TargetOrg:
@@ -422,7 +389,7 @@ func (t *Tx) checkTargets(sc Scope, targets []model.Target, keep []model.Target)
 		if !exists {
 			return model.Invalid("targets", "err.target_unknown")
 		}
-		if !in.target(tg) {
+		if tg.Kind != model.TargetCustomer && !in.target(tg) {
 			return model.Invalid("targets", "err.audience_out_of_scope")
 		}
 	}
@@ -501,7 +468,7 @@ func (t *Tx) ChangeCatalogTargets(sc Scope, id uint64, targets []model.Target, a
 	}
 	next := append([]model.Target(nil), e.Targets...)
 	if add {
-		if err := t.checkTargets(sc, targets, nil); err != nil {
+		if err := t.checkTargets(sc, targets); err != nil {
 			return nil, err
 		}
 		for _, tg := range targets {
@@ -714,7 +681,7 @@ func (t *Tx) ListCatalog(sc Scope, f CatalogFilter, p Page) ([]*CatalogItem, int
 	var rows []entrySummary
 	sums := t.b(bCatalogSummary)
 	if sc.IsStaff() {
-		hidden := t.entriesOutside(sc)
+		hidden := t.idsOutside(sc, bCatalogTargets)
 		c := sums.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if s := decodeEntrySummary(v); !hidden[s.id] && match(s) {
@@ -798,7 +765,7 @@ func (t *Tx) catalogItem(pc *pricer, id uint64, qty model.Qty) (*CatalogItem, er
 // CountCatalog counts the entries sc sees (home tiles).
 func (t *Tx) CountCatalog(sc Scope) int {
 	if sc.IsStaff() {
-		return t.b(bCatalog).Stats().KeyN - len(t.entriesOutside(sc))
+		return t.b(bCatalog).Stats().KeyN - len(t.idsOutside(sc, bCatalogTargets))
 	}
 	n := 0
 	prefix := itob(sc.CustomerID())

@@ -170,6 +170,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 		return p
 	}
 	seen := map[uint64]int{}
+	in := t.audienceScope(sc) // group membership read once for the whole file
 	for i, row := range table[1:] {
 		n := i + 2
 		if model.BlankRow(row) {
@@ -218,7 +219,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 		} else {
 			p.add(n, "show_list_price", "err.yes_no", nil)
 		}
-		e.Targets = t.parseTargets(sc, row, idx, n, p)
+		e.Targets = t.parseTargets(sc, in, row, idx, n, p)
 		if len(p.Errors) == bad {
 			if err := e.Validate(); err != nil {
 				for _, f := range err.(*model.ValidationError).Fields {
@@ -237,9 +238,10 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 	return p
 }
 
-func (t *Tx) parseTargets(sc Scope, row []string, idx map[string]int, n int, p *ImportPlan) []model.Target {
+// parseTargets reads a row's target columns; in is sc's audienceScope,
+// shared by every row of the file.
+func (t *Tx) parseTargets(sc Scope, in *audienceScope, row []string, idx map[string]int, n int, p *ImportPlan) []model.Target {
 	var out []model.Target
-	in := t.audienceScope(sc)
 	for _, code := range model.SplitCodes(model.Cell(row, idx, "customers")) {
 		c, err := t.CustomerByCode(sc, code)
 		if err != nil {

@@ -61,7 +61,8 @@ func (t *Tx) PriceRecord(sc Scope, id uint64) (*model.PriceRecord, error) {
 
 // SavePriceRecord creates (ID 0, as a draft) or updates a record with
 // optimistic locking. The product must exist; the customer must lie in sc,
-// the group must exist and every member lie in sc. Status changes go through ApplyPriceAction.
+// the group must exist and every member lie in sc. Status changes go
+// through ApplyPriceAction.
 func (t *Tx) SavePriceRecord(sc Scope, r *model.PriceRecord) (err error) {
 	defer keepOnError(&r.ID, &r.Meta, &err)()
 	if err := r.Validate(); err != nil {
@@ -223,9 +224,7 @@ func (t *Tx) newPricer(sc Scope) *pricer {
 
 // priceDay is the transaction's date in the enterprise's time zone
 // (YYYY-MM-DD): the day price records must be effective on.
-func (t *Tx) priceDay() string {
-	return t.Now.In(t.Zone()).Format(model.DateLayout)
-}
+func (t *Tx) priceDay() string { return t.Today() }
 
 // recordsFor returns the audited records of a product that concern the
 // customer or its group.

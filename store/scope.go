@@ -186,6 +186,48 @@ func (a *audienceScope) target(tg model.Target) bool {
 	return false
 }
 
+// indexed reports whether the target named by an index key's kind byte and
+// target id lies within the scope: 'C', 'G', 'O' in the announcement
+// audience index, the target kind's first letter in the catalog target index.
+func (a *audienceScope) indexed(kind byte, id uint64) bool {
+	switch kind {
+	case 'C', model.TargetCustomer[0]:
+		return a.customer(id)
+	case 'G', model.TargetGroup[0]:
+		return a.group(id)
+	case 'O', model.TargetOrg[0]:
+		return a.org(id)
+	}
+	return false
+}
+
+// idsOutside returns the ids of the records of an audience index with a
+// target outside sc, from one pass over the index (nil when sc covers
+// everyone). Keys are kind + target id + record id; in the announcement
+// index 'A' + record id addresses all customers.
+func (t *Tx) idsOutside(sc Scope, index []byte) map[uint64]bool {
+	if sc.CoversEveryone() {
+		return nil
+	}
+	in := t.audienceScope(sc)
+	out := map[uint64]bool{}
+	c := t.b(index).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var ok bool
+		switch {
+		case len(k) == 9 && k[0] == 'A': // all customers: outside
+		case len(k) == 17:
+			ok = in.indexed(k[0], btoi(k[1:9]))
+		default:
+			continue
+		}
+		if !ok {
+			out[btoi(k[len(k)-8:])] = true
+		}
+	}
+	return out
+}
+
 // covers reports whether every target of aud lies within the scope.
 func (a *audienceScope) covers(aud model.Audience) bool {
 	if aud.All && !a.sc.CoversEveryone() {

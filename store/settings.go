@@ -67,10 +67,16 @@ func (t *Tx) Once(userID uint64, key string, act func() (string, error)) (string
 
 // Replayed returns what Once remembered for this user's key, if anything.
 func (t *Tx) Replayed(userID uint64, key string) (string, bool) {
-	if v := t.b(bIdempotency).Get(append(itob(userID), key...)); len(v) >= 16 {
-		return string(v[16:]), true
+	_, out, ok := t.remembered(append(itob(userID), key...))
+	return out, ok
+}
+
+// remembered reads the record once kept under k: the id and the text.
+func (t *Tx) remembered(k []byte) (uint64, string, bool) {
+	if v := t.b(bIdempotency).Get(k); len(v) >= 16 {
+		return btoi(v[8:16]), string(v[16:]), true
 	}
-	return "", false
+	return 0, "", false
 }
 
 // once keeps (user, key) → time, id, text for Idempotent and Once.
@@ -85,16 +91,15 @@ func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error))
 		return 0, "", false, model.Invalid("_idem", "err.form_token")
 	}
 	k := append(itob(userID), key...)
-	b := t.b(bIdempotency)
-	if v := b.Get(k); len(v) >= 16 {
-		return btoi(v[8:16]), string(v[16:]), true, nil
+	if id, out, ok := t.remembered(k); ok {
+		return id, out, true, nil
 	}
 	id, out, err := run()
 	if err != nil {
 		return 0, "", false, err
 	}
 	v := append(append(itob(uint64(t.Now.Unix())), itob(id)...), out...)
-	return id, out, false, b.Put(k, v)
+	return id, out, false, t.b(bIdempotency).Put(k, v)
 }
 
 // maxTokenKey is the longest form token Idempotent keeps (a handler's own
