@@ -164,6 +164,9 @@ func serve(args []string) error {
 		logger.Error("shutdown", "err", err)
 	}
 	workers.Wait()
+	if err := h.FlushAPIUses(); err != nil {
+		logger.Error("api token uses", "err", err)
+	}
 	return nil
 }
 

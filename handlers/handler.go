@@ -56,6 +56,8 @@ type Handler struct {
 	lastBackup atomic.Pointer[backupState]
 	workersUp  atomic.Bool
 	started    time.Time
+	// api is the integration API's in-memory state (rate limits, token uses).
+	api *apiState
 }
 
 // BodyLimit is the largest request body accepted (attachments are 10 MiB).
@@ -109,6 +111,7 @@ func (h *Handler) App() *fiber.App {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", h.ready)
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	h.registerAPI(app)
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken)
 	h.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -353,6 +356,9 @@ func (h *Handler) formError(c *fiber.Ctx, err error, name string, v *View) error
 // status: 404 for missing or out-of-scope, 403, 409, 413, 422, else 500 with
 // the cause logged (never shown).
 func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
+	if isAPIPath(c.Path()) {
+		return h.apiErrorHandler(c, err)
+	}
 	status, key := fiber.StatusInternalServerError, "err.internal"
 	var fe *fiber.Error
 	var ce *model.ConflictError

@@ -31,6 +31,8 @@ type testEnv struct {
 	h   *Handler
 	app *fiber.App
 	ids map[string]uint64
+	// exts holds external ids of fixtures ("product:C1" → "ERP-P-1").
+	exts map[string]string
 }
 
 const testPassword = "secret123"
@@ -43,7 +45,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &testEnv{t: t, st: st, ids: map[string]uint64{}}
+	e := &testEnv{t: t, st: st, ids: map[string]uint64{}, exts: map[string]string{}}
 	hash, _ := store.HashPassword(testPassword)
 	err = st.Update("test", func(tx *store.Tx) error {
 		org := func(code, name string, parent uint64) uint64 {

@@ -23,6 +23,11 @@ func (h *Handler) StartWorkers(ctx context.Context) *sync.WaitGroup {
 			h.log.Error("purge form tokens", "err", err)
 		}
 	})
+	every(ctx, wg, time.Minute, func() {
+		if err := h.FlushAPIUses(); err != nil {
+			h.log.Error("api token uses", "err", err)
+		}
+	})
 	h.startVisitFlusher(ctx, wg)
 	h.startMessaging(ctx, wg)
 	h.startMonthlyStatements(ctx, wg)

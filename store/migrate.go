@@ -21,6 +21,8 @@ var migrations = []migration{
 		}
 		return nil
 	},
+	// 2: the integration API's clients, tokens, external ids and event feed.
+	migrateAPI,
 }
 
 var keySchemaVersion = []byte("schema_version")

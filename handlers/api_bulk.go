@@ -1,0 +1,171 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Bulk upserts: up to APIBulkMax records a request, each with its own
+// result. Each record is one transaction of its own (one record's error
+// never undoes another's), and the records of one request are committed
+// together in bbolt batches, so a thousand records cost a few fsyncs, not a
+// thousand.
+
+// Outcomes of one record of an upsert.
+const (
+	outcomeCreated   = "created"
+	outcomeUpdated   = "updated"
+	outcomeUnchanged = "unchanged"
+	outcomeFailed    = "failed"
+)
+
+// apiBulk is the body of a bulk request.
+type apiBulk[T any] struct {
+	Items []T `json:"items" min:"1" max:"1000" doc:"The records, at most 1,000."`
+}
+
+// apiItemResult is one record's result in a bulk answer (and the answer
+// of a single upsert).
+type apiItemResult struct {
+	Index      int            `json:"index" doc:"The record's position in items, from 0."`
+	ExternalID string         `json:"external_id,omitempty"`
+	ID         uint64         `json:"id,omitempty" doc:"The portal's id of the record."`
+	Status     string         `json:"status" enum:"created,updated,unchanged,failed"`
+	Errors     []problemField `json:"errors,omitempty" doc:"Why the record failed; the others are unaffected."`
+}
+
+// apiBulkResult is a bulk answer: one result per record, in order, and
+// the counts of each outcome.
+type apiBulkResult struct {
+	Results   []apiItemResult `json:"results"`
+	Created   int             `json:"created"`
+	Updated   int             `json:"updated"`
+	Unchanged int             `json:"unchanged"`
+	Failed    int             `json:"failed"`
+}
+
+// checkBulk refuses an empty bulk request or one over the limit.
+func checkBulk(n int) error {
+	if n == 0 {
+		return model.Invalid("items", "err.required")
+	}
+	if n > APIBulkMax {
+		ve := &model.ValidationError{}
+		ve.Add("items", "api.err_bulk_max", map[string]any{"max": APIBulkMax})
+		return ve
+	}
+	return nil
+}
+
+// apiItemFunc upserts record i inside t and says what happened. It may run
+// more than once (store.Batch): it must build every record afresh.
+type apiItemFunc func(t *store.Tx, i int) (id uint64, outcome string, err error)
+
+// apiParallel is how many records of one request are in flight at once: a
+// batch commits them together.
+const apiParallel = 64
+
+// runItems runs fn for records 0..n-1, each in its own transaction, many
+// at once, and collects their results. A record's validation or reference
+// error becomes its "failed" result with the field errors (prefixed with
+// "items[i]." when bulk); any other error ends the request with it.
+func (h *Handler) runItems(a *apiCall, n int, bulk bool, ext func(i int) string, fn apiItemFunc) (*apiBulkResult, error) {
+	res := &apiBulkResult{Results: make([]apiItemResult, n)}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, apiParallel)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			var id uint64
+			var outcome string
+			err := h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+				var err error
+				id, outcome, err = fn(t, i)
+				return err
+			})
+			r := &res.Results[i]
+			r.Index, r.ExternalID = i, ext(i)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			r.ID, r.Status = id, outcome
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		fields, ok := h.itemProblem(a.Lang, err)
+		if !ok {
+			return nil, err
+		}
+		if bulk {
+			for j := range fields {
+				fields[j].Field = "items[" + strconv.Itoa(i) + "]." + fields[j].Field
+			}
+		}
+		res.Results[i].Status, res.Results[i].Errors = outcomeFailed, fields
+	}
+	for _, r := range res.Results {
+		switch r.Status {
+		case outcomeCreated:
+			res.Created++
+		case outcomeUpdated:
+			res.Updated++
+		case outcomeUnchanged:
+			res.Unchanged++
+		default:
+			res.Failed++
+		}
+	}
+	return res, nil
+}
+
+// itemProblem turns a record's refusal into its field errors: validation
+// errors as they are, a missing record or a refused action as an error on
+// the record itself. Other errors (storage) are not the record's fault.
+func (h *Handler) itemProblem(l string, err error) ([]problemField, bool) {
+	var ve *model.ValidationError
+	var ce *model.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		return h.problemFields(l, ve, ""), true
+	case errors.Is(err, model.ErrNotFound):
+		return []problemField{{Field: "external_id", Code: "err.not_found", Message: h.i18n.T(l, "err.not_found")}}, true
+	case errors.As(err, &ce):
+		return []problemField{{Field: "external_id", Code: "err.conflict", Message: h.i18n.T(l, "err.conflict", "by", ce.By, "at", ce.At.In(h.store.Zone()).Format("2006-01-02 15:04"))}}, true
+	case errors.Is(err, model.ErrNotAllowed):
+		return []problemField{{Field: "external_id", Code: "err.forbidden", Message: h.i18n.T(l, "err.forbidden")}}, true
+	}
+	return nil, false
+}
+
+// replyItem answers a single upsert: 201 when created, 200 otherwise, or
+// the record's refusal as a 422 problem.
+func (h *Handler) replyItem(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error {
+	r := res.Results[0]
+	if r.Status == outcomeFailed {
+		return &apiItemRefusal{fields: r.Errors}
+	}
+	status := fiber.StatusOK
+	if r.Status == outcomeCreated {
+		status = fiber.StatusCreated
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, r)
+}
+
+// apiItemRefusal is a single record's refusal, already translated.
+type apiItemRefusal struct{ fields []problemField }
+
+func (e *apiItemRefusal) Error() string { return "record refused" }
