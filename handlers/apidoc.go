@@ -186,7 +186,10 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 	return o, nil
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType   = reflect.TypeOf(time.Time{})
+	numberType = reflect.TypeOf(json.Number(""))
+)
 
 var typeArgRe = regexp.MustCompile(`[\w./]*\.`)
 
@@ -215,6 +218,8 @@ func (g *schemaGen) ref(t reflect.Type, input bool) (map[string]any, error) {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}, nil
+	case t == numberType:
+		return map[string]any{"type": "number"}, nil
 	case t.Kind() == reflect.Struct:
 		name := schemaName(t.Name())
 		if name == "" {
