@@ -186,7 +186,9 @@ func (h *Handler) ordPush(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint
 	if err != nil {
 		return err
 	}
-	body := append([]byte(nil), c.Body()...)
+	// The key guards this request: its path (which online order is
+	// confirmed) as well as its body.
+	body := append([]byte(c.Path()+"\n"), c.Body()...)
 	var out ordWire
 	var created bool
 	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
@@ -353,15 +355,11 @@ func ordCustomer(t *store.Tx, sc store.Scope, ext, code string, ve *model.Valida
 // the field that named it; nil and a field error when there is none.
 func ordProduct(t *store.Tx, i int, ext, code string, ve *model.ValidationError) (*model.Product, string) {
 	field, named := itemPath("lines", i, "product_code"), code
-	id := uint64(0)
-	if ext != "" {
-		field, named = itemPath("lines", i, "product_external_id"), ext
-		id = t.ExternalID(ordKindProduct, ext)
-	}
 	var p *model.Product
 	var err error
 	if ext != "" {
-		p, err = t.Product(id)
+		field, named = itemPath("lines", i, "product_external_id"), ext
+		p, err = t.Product(t.ExternalID(ordKindProduct, ext))
 	} else {
 		p, err = t.ProductByCode(strings.TrimSpace(code))
 	}
@@ -600,7 +598,11 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 		return 0, false, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	if in.ExternalID != "" {
+		// The number already names another sales order.
 		if prev, _ := t.ExternalDoc(ordKindSalesOrder, in.ExternalID); prev != 0 {
+			if _, err := t.DocOwner(a.Scope, model.DocSalesOrder, prev); err != nil {
+				return 0, false, model.Invalid("external_id", "err.duplicate")
+			}
 			return 0, false, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", in.ExternalID)
 		}
 	}
@@ -694,8 +696,9 @@ func ordSrcLines(lines []model.OrderLine) []ordSrcLine {
 	return out
 }
 
-// read checks the lines' own values and normalises the quantities.
-func readShipQtys(lines []apiShipQty, ve *model.ValidationError) []model.Qty {
+// ordReadShipQtys checks the lines' own values (no storage needed) and
+// normalises their quantities.
+func ordReadShipQtys(lines []apiShipQty, ve *model.ValidationError) []model.Qty {
 	if len(lines) == 0 {
 		ve.Add("lines", "err.no_lines", nil)
 	}
@@ -805,7 +808,7 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 	ordExternalID(&in.ExternalID, "external_id", true, ve)
 	in.SalesOrderExternalID = strings.TrimSpace(in.SalesOrderExternalID)
 	ordOneOf(ve, []string{"sales_order_id", "sales_order_external_id"}, in.SalesOrderID != 0, in.SalesOrderExternalID != "")
-	qty := readShipQtys(in.Lines, ve)
+	qty := ordReadShipQtys(in.Lines, ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}
@@ -857,7 +860,7 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 	in.ReturnNoticeExternalID = strings.TrimSpace(in.ReturnNoticeExternalID)
 	ordOneOf(ve, []string{"sales_order_id", "sales_order_external_id", "delivery_notice_id", "delivery_notice_external_id", "return_notice_id", "return_notice_external_id"},
 		in.SalesOrderID != 0, in.SalesOrderExternalID != "", in.DeliveryNoticeID != 0, in.DeliveryNoticeExternalID != "", in.ReturnNoticeID != 0, in.ReturnNoticeExternalID != "")
-	qty := readShipQtys(in.Lines, ve)
+	qty := ordReadShipQtys(in.Lines, ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}

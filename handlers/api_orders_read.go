@@ -150,7 +150,7 @@ type apiOutbound struct {
 	Number                   string            `json:"number" doc:"The portal's number (OB-2026-000123)."`
 	ExternalID               string            `json:"external_id,omitempty"`
 	Outcome                  string            `json:"outcome,omitempty" enum:"created,unchanged" doc:"Answers to a push only."`
-	Status                   string            `json:"status" enum:"audited"`
+	Status                   string            `json:"status" doc:"audited: an outbound is posted when it is made."`
 	Red                      bool              `json:"red" doc:"A red outbound (红字): goods taken back, quantities and amounts negative."`
 	CustomerID               uint64            `json:"customer_id"`
 	CustomerCode             string            `json:"customer_code"`

@@ -499,6 +499,25 @@ func TestAPIOrdersIdempotent(t *testing.T) {
 			t.Fatalf("confirmed again as %v: %d %s", b, r.Code, r.Body)
 		}
 	}
+	// One Idempotency-Key guards one request: the same empty body confirming
+	// another order is refused, never answered with the first's order.
+	var other *model.OnlineOrder
+	buyer := e.user("c1.buyer")
+	dsc := store.CustomerScope(e.ids["customer:C1"])
+	e.step(buyer, func(tx *store.Tx) (err error) {
+		if other, err = tx.NewOnlineOrder(dsc, e.ids["customer:C1"]); err != nil {
+			return err
+		}
+		return tx.SaveOnlineOrder(dsc, other, []store.LineInput{{Code: "AO-2", Qty: 1000}}, buyer, true)
+	})
+	ckey := map[string]string{"Idempotency-Key": "confirm-1"}
+	c4 := e.push(tok, "/online-orders/"+oo+"/confirm", map[string]any{}, 200, apiCallOpts{headers: ckey})
+	if r := e.api("POST", "/online-orders/"+itoa(other.ID)+"/confirm", map[string]any{}, apiCallOpts{token: tok, headers: ckey}); r.Code != 422 || r.problem(t).Code != "api.err_idempotency_reuse" {
+		t.Fatalf("a key reused for another order: %d %s", r.Code, r.Body)
+	}
+	if c4["id"] != c1["id"] {
+		t.Fatalf("confirmed with a key: %v", c4)
+	}
 	// A sales order pushed under a number an online order's took is refused.
 	r = e.api("POST", "/sales-orders", map[string]any{"external_id": "ERP-SO-10", "customer_code": "C1", "lines": []map[string]any{{"product_code": "AO-2", "qty": 2}}}, apiCallOpts{token: tok})
 	if r.Code != 409 {
@@ -630,6 +649,8 @@ func TestAPIOrdersBadInput(t *testing.T) {
 	}{
 		{name: "not JSON", path: "/sales-orders", raw: `{"external_id":`, status: 400, code: "api.err_json_empty"},
 		{name: "wrong type", path: "/sales-orders", raw: `{"external_id":7,"customer_code":"C1","lines":[]}`, status: 422, field: "external_id", code: "api.err_type"},
+		{name: "qty of the wrong type", path: "/sales-orders", raw: `{"external_id":"B","customer_code":"C1","lines":[{"product_code":"AO-1","qty":true}]}`, status: 422, field: "lines.qty", code: "api.err_type"},
+		{name: "oversized body", path: "/delivery-notices", raw: `{"external_id":"B","remarks":"` + strings.Repeat("x", APIBodyLimit) + `"}`, status: 413, code: "api.err_too_large"},
 		{name: "qty not a number", path: "/sales-orders", raw: `{"external_id":"B","customer_code":"C1","lines":[{"product_code":"AO-1","qty":"many"}]}`, status: 400},
 		{name: "unknown field", path: "/sales-orders", body: map[string]any{"external_id": "B", "customer_code": "C1", "lines": []any{ok}, "discount": 5}, status: 422, field: "discount", code: "api.err_unknown_field"},
 		{name: "missing external id", path: "/sales-orders", body: map[string]any{"customer_code": "C1", "lines": []any{ok}}, status: 422, field: "external_id", code: "err.required"},
@@ -745,4 +766,40 @@ func TestAPIOrdersExternalIDInPath(t *testing.T) {
 	if r.Code != 200 || got.ExternalID != "SO/2026/0042" || got.Status != "draft" || got.Lines[0].OpenQty != "0" || got.Lines[0].UnitPrice != 1000 {
 		t.Fatalf("%d %s", r.Code, r.Body)
 	}
+}
+
+// FuzzOrderBodies feeds arbitrary bytes to the order documents' decoders
+// and readers: they answer a refusal or values, never a panic, and a body
+// they accept reads back to a fingerprint.
+func FuzzOrderBodies(f *testing.F) {
+	for _, s := range []string{
+		`{"external_id":"SO-1","customer_code":"C1","lines":[{"product_code":"AO-1","qty":2.5,"unit_price":480,"tax_rate":9}]}`,
+		`{"external_id":"DN-1","sales_order_id":3,"lines":[{"line":1,"qty":1}]}`,
+		`{"external_id":"OB-1","return_notice_external_id":"RN","lines":[{"product_external_id":"P","qty":"1e3"}]}`,
+		`{"lines":[{"line":1,"qty":-0.001,"unit_price":-5}],"release_credit":true}`,
+		`{"lines":[{"qty":1.0000000000000000001}]}`, `[]`, `{"lines":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ve := &model.ValidationError{}
+		var so apiNewSalesOrder
+		if decodeStrict(body, &so) == nil {
+			so.read(ve)
+			_ = ordFingerprint(&so)
+		}
+		var conf apiConfirmOnlineOrder
+		if decodeStrict(body, &conf) == nil {
+			conf.read(ve)
+		}
+		var dn apiNewDeliveryNotice
+		if decodeStrict(body, &dn) == nil {
+			ordReadShipQtys(dn.Lines, ve)
+		}
+		var ob apiNewOutbound
+		if decodeStrict(body, &ob) == nil {
+			ordReadShipQtys(ob.Lines, ve)
+			_ = ordFingerprint(&ob)
+		}
+	})
 }
