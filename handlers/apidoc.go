@@ -172,6 +172,11 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 			return nil, err
 		}
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		if status == fiber.StatusCreated {
+			// A create that finds its record made before (the same external
+			// id or Idempotency-Key) answers it with 200.
+			res["200"] = map[string]any{"description": "The record existed already: it is returned unchanged.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		}
 	} else {
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success."}
 	}

@@ -1,0 +1,917 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The integration API's order documents (orders family): the ERP pushes
+// sales orders, confirms dealers' online orders, issues delivery notices
+// and posts outbounds (red ones too), and reads them back with their
+// execution figures. Every push runs the store function behind the UI's
+// form (SaveSalesOrder and the audit, ConvertOnlineOrder, CreateDeliveryNotice,
+// PostOutbound) in one batch transaction, so that stock, balances, the
+// order's figures and the dealer's messages move exactly as when staff do it.
+//
+// Idempotency: the ERP's own document number (external_id) is permanent: a
+// second push of the same number answers the document the first one made
+// (200, outcome "unchanged") when the request is the same, and a 409 when
+// it differs (a document is never changed by a push). The Idempotency-Key
+// header makes a retry safe for 48 hours as everywhere in the API.
+
+// External-id kinds of the records the order documents name.
+const (
+	ordKindSalesOrder     = "sales_order"
+	ordKindDeliveryNotice = "delivery_notice"
+	ordKindOutbound       = "outbound"
+	ordKindReturnNotice   = "return_notice"
+	ordKindCustomer       = "customer"
+	ordKindProduct        = "product"
+	ordKindLocation       = "location"
+)
+
+// ordMaxExternalID bounds an external id (the path parameter's bound too).
+const ordMaxExternalID = 100
+
+// apiNewSalesOrder is a sales order pushed by the ERP.
+type apiNewSalesOrder struct {
+	ExternalID         string                 `json:"external_id" max:"100" doc:"The ERP's number of the order: pushing it again returns this order."`
+	CustomerExternalID string                 `json:"customer_external_id,omitempty" doc:"The customer by the ERP's id; or give customer_code."`
+	CustomerCode       string                 `json:"customer_code,omitempty" doc:"The customer by its code; or give customer_external_id."`
+	OrderDate          string                 `json:"order_date,omitempty" doc:"YYYY-MM-DD; today when omitted."`
+	DeliveryDate       string                 `json:"delivery_date,omitempty" doc:"YYYY-MM-DD, from the order date to two years after it."`
+	LocationID         uint64                 `json:"location_id,omitempty" doc:"The ship-to location by the portal's id; the customer's primary location when no location is named."`
+	LocationExternalID string                 `json:"location_external_id,omitempty" doc:"The ship-to location by the ERP's id."`
+	Contact            string                 `json:"contact,omitempty" max:"40" doc:"The location's contact when omitted."`
+	Phone              string                 `json:"phone,omitempty" max:"30"`
+	Remarks            string                 `json:"remarks,omitempty" max:"500"`
+	Settlement         string                 `json:"settlement,omitempty" max:"40" doc:"The settlement method (结算方式)."`
+	Draft              bool                   `json:"draft,omitempty" doc:"Save as a draft (保存) instead of auditing it (审核); a draft reserves no stock."`
+	Lines              []apiNewSalesOrderLine `json:"lines" min:"1" max:"200"`
+}
+
+// apiNewSalesOrderLine is one line of a pushed sales order.
+type apiNewSalesOrderLine struct {
+	ProductExternalID string  `json:"product_external_id,omitempty" doc:"The product by the ERP's id; or give product_code."`
+	ProductCode       string  `json:"product_code,omitempty" doc:"The product by its code; any active product of the master."`
+	Qty               apiQty  `json:"qty" doc:"Units, at most three decimals."`
+	UnitPrice         *int64  `json:"unit_price,omitempty" doc:"Tax-inclusive unit price in cents; the customer's price in force for this quantity when omitted."`
+	TaxRate           *apiQty `json:"tax_rate,omitempty" doc:"In percent (13 is 13%); the product's rate when omitted."`
+	DeliveryDate      string  `json:"delivery_date,omitempty" doc:"YYYY-MM-DD."`
+	Remark            string  `json:"remark,omitempty" max:"200"`
+}
+
+// apiConfirmOnlineOrder accepts a dealer's online order.
+type apiConfirmOnlineOrder struct {
+	ExternalID    string           `json:"external_id,omitempty" max:"100" doc:"The ERP's number for the resulting sales order."`
+	Version       uint64           `json:"version,omitempty" doc:"The online order's version the ERP saw; when given, a changed order is refused (409)."`
+	Draft         bool             `json:"draft,omitempty" doc:"Leave the sales order a draft instead of auditing it."`
+	ReleaseCredit bool             `json:"release_credit,omitempty" doc:"Approve an order on credit hold first (needs finance:write as well)."`
+	Lines         []apiConfirmLine `json:"lines,omitempty" max:"200" doc:"Adjustments, allowed only when the order allows adjustment (允许调整)."`
+}
+
+// apiConfirmLine adjusts one line of the online order on confirmation.
+type apiConfirmLine struct {
+	Line      int    `json:"line" min:"1" doc:"The online order's line number."`
+	Qty       apiQty `json:"qty,omitempty" doc:"The new quantity."`
+	UnitPrice *int64 `json:"unit_price,omitempty" doc:"The new tax-inclusive unit price in cents."`
+}
+
+// apiNewDeliveryNotice is a delivery notice pushed by the ERP.
+type apiNewDeliveryNotice struct {
+	ExternalID           string       `json:"external_id" max:"100" doc:"The ERP's number of the notice."`
+	SalesOrderID         uint64       `json:"sales_order_id,omitempty" doc:"The audited sales order it ships; or give sales_order_external_id."`
+	SalesOrderExternalID string       `json:"sales_order_external_id,omitempty"`
+	ShipDate             string       `json:"ship_date,omitempty" doc:"YYYY-MM-DD; today when omitted."`
+	Carrier              string       `json:"carrier,omitempty" max:"60"`
+	TrackingNumber       string       `json:"tracking_number,omitempty" max:"60"`
+	Remarks              string       `json:"remarks,omitempty" max:"500"`
+	Lines                []apiShipQty `json:"lines" min:"1" max:"200"`
+}
+
+// apiNewOutbound is an outbound pushed by the ERP: from a sales order, a
+// delivery notice, or (red) a return notice.
+type apiNewOutbound struct {
+	ExternalID               string       `json:"external_id" max:"100" doc:"The ERP's number of the outbound."`
+	SalesOrderID             uint64       `json:"sales_order_id,omitempty" doc:"Ship directly from this audited sales order."`
+	SalesOrderExternalID     string       `json:"sales_order_external_id,omitempty"`
+	DeliveryNoticeID         uint64       `json:"delivery_notice_id,omitempty" doc:"Ship what this delivery notice announced."`
+	DeliveryNoticeExternalID string       `json:"delivery_notice_external_id,omitempty"`
+	ReturnNoticeID           uint64       `json:"return_notice_id,omitempty" doc:"A red outbound: take back what this return notice accepted."`
+	ReturnNoticeExternalID   string       `json:"return_notice_external_id,omitempty"`
+	PostDate                 string       `json:"post_date,omitempty" doc:"YYYY-MM-DD; today when omitted."`
+	Remarks                  string       `json:"remarks,omitempty" max:"500"`
+	Lines                    []apiShipQty `json:"lines" min:"1" max:"200"`
+}
+
+// apiShipQty is one line of a notice or outbound: which line of the source
+// document, and how much.
+type apiShipQty struct {
+	Line              int    `json:"line,omitempty" min:"1" doc:"The line number of the source document (the sales order, delivery notice or return notice); or name the product."`
+	ProductExternalID string `json:"product_external_id,omitempty" doc:"The source line of this product (by the ERP's id)."`
+	ProductCode       string `json:"product_code,omitempty" doc:"The source line of this product (by its code)."`
+	Qty               apiQty `json:"qty" doc:"Units, positive (a red outbound's lines are stored negative)."`
+}
+
+func (h *Handler) apiOrderOps() []apiOp {
+	const tag = "orders"
+	return []apiOp{
+		{Method: "POST", Path: "/sales-orders", ID: "createSalesOrder", Tag: tag, Family: model.APIOrders, Write: true, Idempotent: true,
+			Summary: "Push a sales order (销售订单): audited at once, or a draft.",
+			Doc: "Makes the order as the order desk's form does: the customer's defaults (ship-to, salesperson, org unit), each line at the " +
+				"price given or the customer's price in force for its quantity, then audits it (stock is reserved and the customer's open " +
+				"orders grow) unless `draft` is set. A second push of the same `external_id` answers the existing order (200, outcome " +
+				"`unchanged`); a different request under the same number is a 409.",
+			Body: &apiNewSalesOrder{}, Result: &apiSalesOrder{}, Status: fiber.StatusCreated, Handle: h.apiCreateSalesOrder},
+		{Method: "GET", Path: "/sales-orders/:id", ID: "getSalesOrder", Tag: tag, Family: model.APIOrders,
+			Summary: "A sales order with its lines and execution figures.",
+			Result:  &apiSalesOrder{}, Handle: h.apiGetSalesOrder},
+		{Method: "GET", Path: "/sales-orders/by-external/:external_id", ID: "getSalesOrderByExternalID", Tag: tag, Family: model.APIOrders,
+			Summary: "A sales order by the ERP's number (URL-encoded).",
+			Result:  &apiSalesOrder{}, Handle: h.apiGetSalesOrderByExt},
+		{Method: "POST", Path: "/online-orders/:id/confirm", ID: "confirmOnlineOrder", Tag: tag, Family: model.APIOrders, Write: true, Idempotent: true,
+			Summary: "Accept a dealer's online order: it becomes a sales order (生成销售订单).",
+			Doc: "Generates the sales order exactly as staff do: the online order becomes converted, its amount leaves the open orders and the " +
+				"dealer is told. Quantities and prices may be adjusted only where the dealer allowed adjustment. An order on credit hold " +
+				"is refused unless `release_credit` is set by a client that also holds finance:write. The sales order is audited unless " +
+				"`draft` is set. Confirming an order already converted answers its sales order (200, outcome `unchanged`). Send `{}` to " +
+				"confirm the order as it is.",
+			Body: &apiConfirmOnlineOrder{}, Result: &apiSalesOrder{}, Status: fiber.StatusCreated, Handle: h.apiConfirmOnlineOrder},
+		{Method: "POST", Path: "/delivery-notices", ID: "createDeliveryNotice", Tag: tag, Family: model.APIOrders, Write: true, Idempotent: true,
+			Summary: "Push a delivery notice (发货通知单) for an audited sales order.",
+			Doc: "Each line at most what the order line has open and not yet on another open notice. The dealer is told (message " +
+				"delivery_notice.created) in the same transaction.",
+			Body: &apiNewDeliveryNotice{}, Result: &apiDeliveryNotice{}, Status: fiber.StatusCreated, Handle: h.apiCreateDeliveryNotice},
+		{Method: "GET", Path: "/delivery-notices/:id", ID: "getDeliveryNotice", Tag: tag, Family: model.APIOrders,
+			Summary: "A delivery notice with what has shipped of each line.",
+			Result:  &apiDeliveryNotice{}, Handle: h.apiGetDeliveryNotice},
+		{Method: "GET", Path: "/delivery-notices/by-external/:external_id", ID: "getDeliveryNoticeByExternalID", Tag: tag, Family: model.APIOrders,
+			Summary: "A delivery notice by the ERP's number (URL-encoded).",
+			Result:  &apiDeliveryNotice{}, Handle: h.apiGetDeliveryNoticeByExt},
+		{Method: "POST", Path: "/outbounds", ID: "createOutbound", Tag: tag, Family: model.APIOrders, Write: true, Idempotent: true,
+			Summary: "Post an outbound (销售出库单) from a sales order or delivery notice, or a red one from a return notice.",
+			Doc: "Partial quantities are allowed. Posting moves stock on hand (and releases the order's reservation), the customer's " +
+				"un-invoiced balance and open orders, and the order's shipped quantities, in one transaction; a fully shipped order closes. " +
+				"A red outbound restocks and reduces the un-invoiced balance. Stock that would go negative is refused at the line.",
+			Body: &apiNewOutbound{}, Result: &apiOutbound{}, Status: fiber.StatusCreated, Handle: h.apiCreateOutbound},
+		{Method: "GET", Path: "/outbounds/:id", ID: "getOutbound", Tag: tag, Family: model.APIOrders,
+			Summary: "An outbound with what has been invoiced of each line.",
+			Result:  &apiOutbound{}, Handle: h.apiGetOutbound},
+		{Method: "GET", Path: "/outbounds/by-external/:external_id", ID: "getOutboundByExternalID", Tag: tag, Family: model.APIOrders,
+			Summary: "An outbound by the ERP's number (URL-encoded).",
+			Result:  &apiOutbound{}, Handle: h.apiGetOutboundByExt},
+	}
+}
+
+// ---- pushing a document ----
+
+// ordWire is an order document on the wire; a push marks its outcome.
+type ordWire interface{ setOutcome(string) }
+
+// ordPush runs one document push in a batch transaction: the
+// Idempotency-Key guard around push (which finds the document its
+// external id already names, or makes it, and says whether it made it),
+// then read, which renders the document from the same transaction. push
+// may run twice (store.Batch): it builds everything afresh.
+func (h *Handler) ordPush(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint64, bool, error), read func(t *store.Tx, id uint64) (ordWire, error)) error {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	// The key guards this request: its path (which online order is
+	// confirmed) as well as its body.
+	body := append([]byte(c.Path()+"\n"), c.Body()...)
+	var out ordWire
+	var created bool
+	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+		created = false
+		id, _, err := a.once(t, key, body, func() (uint64, error) {
+			id, made, err := push(t)
+			created = made
+			return id, err
+		})
+		if err != nil {
+			return err
+		}
+		out, err = read(t, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status, outcome := fiber.StatusOK, outcomeUnchanged
+	if created {
+		status, outcome = fiber.StatusCreated, outcomeCreated
+	}
+	out.setOutcome(outcome)
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+}
+
+// ordFingerprint identifies a push's request by its decoded, normalised
+// content: the same document sent again with other spacing or key order is
+// the same request.
+func ordFingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return bodyHash(b)
+}
+
+// ordExisting looks up the document of kind that external id ext already
+// names: 0 when none. A document outside the client's scope cannot be
+// returned nor made again (a field error on external_id); a document made
+// by a different request is a 409.
+func ordExisting(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext, sum string) (uint64, error) {
+	id, was := t.ExternalDoc(kind, ext)
+	if id == 0 {
+		return 0, nil
+	}
+	if _, err := t.DocOwner(sc, doc, id); err != nil {
+		return 0, model.Invalid("external_id", "err.duplicate")
+	}
+	if was != sum {
+		return 0, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
+	}
+	return id, nil
+}
+
+// ordExternalID trims and checks an external id given at path: 1 to 100
+// characters without control characters (required), or empty.
+func ordExternalID(s *string, path string, required bool, ve *model.ValidationError) {
+	*s = strings.TrimSpace(*s)
+	switch {
+	case *s == "":
+		if required {
+			ve.Add(path, "err.required", nil)
+		}
+	case len([]rune(*s)) > ordMaxExternalID:
+		ve.Add(path, "err.too_long", map[string]any{"max": ordMaxExternalID})
+	case strings.IndexFunc(*s, unicode.IsControl) >= 0:
+		ve.Add(path, "api.err_external_id", nil)
+	}
+}
+
+// ordQty reads a required line quantity: positive, at most three decimals,
+// within the UI's bound.
+func ordQty(n apiQty, path string, ve *model.ValidationError) model.Qty {
+	if n == "" {
+		ve.Add(path, "err.required", nil)
+		return 0
+	}
+	q := readQty(n, path, ve)
+	if q <= 0 && !ve.Has(path) {
+		ve.Add(path, "err.qty_positive", nil)
+	}
+	return q
+}
+
+// ordOneOf refuses a choice given twice or not at all: exactly one of the
+// named fields (by their paths) must be set. It returns the index of the
+// one given, or -1.
+func ordOneOf(ve *model.ValidationError, paths []string, set ...bool) int {
+	n, at := 0, -1
+	for i, s := range set {
+		if s {
+			n, at = n+1, i
+		}
+	}
+	if n != 1 {
+		names := make([]string, len(paths))
+		for i, p := range paths {
+			names[i] = p[strings.LastIndex(p, ".")+1:]
+		}
+		ve.Add(paths[0], "api.err_one_of", map[string]any{"fields": strings.Join(names, ", ")})
+		return -1
+	}
+	return at
+}
+
+// ordRename rewrites the form field names of a store's validation error
+// into the request's JSON paths; other errors pass unchanged.
+func ordRename(err error, rename func(string) string) error {
+	var ve *model.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := &model.ValidationError{}
+	for _, f := range ve.Fields {
+		out.Add(rename(f.Field), f.Key, f.Args)
+	}
+	return out
+}
+
+// ordLineField splits a store's line field "line.<i>.<name>" (a line by its
+// index) or "qty.<no>" (a line by its number) into its number and name.
+func ordLineField(f string) (prefix string, n int, name string, ok bool) {
+	switch {
+	case strings.HasPrefix(f, "line."):
+		idx, name, _ := strings.Cut(f[len("line."):], ".")
+		i, err := strconv.Atoi(idx)
+		return "line", i, name, err == nil
+	case strings.HasPrefix(f, "qty."):
+		no, err := strconv.Atoi(f[len("qty."):])
+		return "qty", no, "qty", err == nil
+	}
+	return "", 0, "", false
+}
+
+// ordCustomer finds the customer a body names by external id or code
+// within the client's scope; an unknown or out-of-scope one is the UI's
+// field error.
+func ordCustomer(t *store.Tx, sc store.Scope, ext, code string, ve *model.ValidationError) *model.Customer {
+	paths := []string{"customer_external_id", "customer_code"}
+	var c *model.Customer
+	var err error
+	switch ordOneOf(ve, paths, ext != "", code != "") {
+	case 0:
+		c, err = t.Customer(sc, t.ExternalID(ordKindCustomer, ext))
+	case 1:
+		c, err = t.CustomerByCode(sc, code)
+	default:
+		return nil
+	}
+	if err != nil {
+		field := paths[0]
+		if ext == "" {
+			field = paths[1]
+		}
+		ve.Add(field, "err.so_customer", nil)
+		return nil
+	}
+	return c
+}
+
+// ordProduct finds a product named by code or external id (any product of
+// the master, active or not: the caller's rules decide), with the path of
+// the field that named it; nil and a field error when there is none.
+func ordProduct(t *store.Tx, i int, ext, code string, ve *model.ValidationError) (*model.Product, string) {
+	field, named := itemPath("lines", i, "product_code"), code
+	var p *model.Product
+	var err error
+	if ext != "" {
+		field, named = itemPath("lines", i, "product_external_id"), ext
+		p, err = t.Product(t.ExternalID(ordKindProduct, ext))
+	} else {
+		p, err = t.ProductByCode(strings.TrimSpace(code))
+	}
+	if err != nil {
+		ve.Add(field, "err.order_unknown_product", map[string]any{"code": named})
+		return nil, field
+	}
+	return p, field
+}
+
+// ---- sales orders ----
+
+// ordSalesLines are the read values of a pushed sales order's lines.
+type ordSalesLines struct {
+	qty   []model.Qty
+	price []*model.Money
+	tax   []*int64
+}
+
+// read checks the body's own values (no storage needed) and normalises
+// them, so that the fingerprint does not depend on how numbers were
+// written.
+func (in *apiNewSalesOrder) read(ve *model.ValidationError) ordSalesLines {
+	ordExternalID(&in.ExternalID, "external_id", true, ve)
+	in.CustomerExternalID, in.CustomerCode = strings.TrimSpace(in.CustomerExternalID), strings.TrimSpace(in.CustomerCode)
+	in.LocationExternalID = strings.TrimSpace(in.LocationExternalID)
+	if in.LocationID != 0 && in.LocationExternalID != "" {
+		ordOneOf(ve, []string{"location_id", "location_external_id"}, true, true)
+	}
+	if len(in.Lines) == 0 {
+		ve.Add("lines", "err.order_no_lines", nil)
+	}
+	if len(in.Lines) > model.MaxLines {
+		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": len(in.Lines)})
+		return ordSalesLines{}
+	}
+	out := ordSalesLines{qty: make([]model.Qty, len(in.Lines)), price: make([]*model.Money, len(in.Lines)), tax: make([]*int64, len(in.Lines))}
+	for i := range in.Lines {
+		l := &in.Lines[i]
+		l.ProductExternalID, l.ProductCode = strings.TrimSpace(l.ProductExternalID), strings.TrimSpace(l.ProductCode)
+		ordOneOf(ve, []string{itemPath("lines", i, "product_code"), itemPath("lines", i, "product_external_id")}, l.ProductCode != "", l.ProductExternalID != "")
+		out.qty[i] = ordQty(l.Qty, itemPath("lines", i, "qty"), ve)
+		l.Qty = qtyJSON(out.qty[i])
+		if l.UnitPrice != nil {
+			m := readMoney(*l.UnitPrice, itemPath("lines", i, "unit_price"), model.CheckPrice, ve)
+			out.price[i] = &m
+		}
+		if l.TaxRate != nil {
+			bp, err := model.ParseTaxRate(string(*l.TaxRate))
+			if err != nil {
+				ve.Add(itemPath("lines", i, "tax_rate"), "err.tax_rate", nil)
+			}
+			out.tax[i] = &bp
+			n := ordTaxRate(bp)
+			l.TaxRate = &n
+		}
+	}
+	return out
+}
+
+func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
+	var in apiNewSalesOrder
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ve := &model.ValidationError{}
+	vals := in.read(ve)
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	sum := ordFingerprint(&in)
+	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
+		if id, err := ordExisting(t, a.Scope, ordKindSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
+			return id, false, err
+		}
+		id, err := h.ordMakeSalesOrder(t, a, &in, vals)
+		if err != nil {
+			return 0, false, err
+		}
+		return id, true, t.SetExternalDoc(ordKindSalesOrder, in.ExternalID, id, sum)
+	}, h.ordSalesOrderWire(a))
+}
+
+// ordMakeSalesOrder saves the pushed order as the sales order form does
+// (NewSalesOrder's defaults, SaveSalesOrder's pricing and checks) and
+// audits it unless it is to stay a draft.
+func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrder, vals ordSalesLines) (uint64, error) {
+	ve := &model.ValidationError{}
+	cust := ordCustomer(t, a.Scope, in.CustomerExternalID, in.CustomerCode, ve)
+	lines := make([]store.LineInput, len(in.Lines))
+	productField := make([]string, len(in.Lines))
+	for i, l := range in.Lines {
+		lines[i] = store.LineInput{Code: l.ProductCode, Qty: vals.qty[i], Price: vals.price[i], TaxRate: vals.tax[i],
+			DeliveryDate: l.DeliveryDate, Remark: l.Remark}
+		productField[i] = itemPath("lines", i, "product_code")
+		if l.ProductExternalID != "" {
+			p, field := ordProduct(t, i, l.ProductExternalID, "", ve)
+			productField[i] = field
+			if p != nil {
+				lines[i].Code = p.Code
+			}
+		}
+	}
+	if cust == nil {
+		return 0, ve
+	}
+	o, err := t.NewSalesOrder(a.Scope, cust.ID)
+	if err != nil {
+		return 0, err
+	}
+	if in.OrderDate != "" {
+		o.OrderDate = in.OrderDate
+	}
+	o.DeliveryDate, o.Remarks, o.Settlement = in.DeliveryDate, in.Remarks, in.Settlement
+	if in.LocationID != 0 || in.LocationExternalID != "" {
+		field, loc := "location_id", in.LocationID
+		if in.LocationExternalID != "" {
+			field, loc = "location_external_id", t.ExternalID(ordKindLocation, in.LocationExternalID)
+		}
+		if st, err := t.ShipTo(a.Scope, cust.ID, loc); err != nil {
+			ve.Add(field, "err.order_location", nil)
+		} else {
+			o.ShipTo, o.Contact, o.Phone = st, st.Contact, st.Phone
+		}
+	}
+	if in.Contact != "" {
+		o.Contact = in.Contact
+	}
+	if in.Phone != "" {
+		o.Phone = in.Phone
+	}
+	rename := func(f string) string {
+		if kind, i, name, ok := ordLineField(f); ok && kind == "line" && i >= 0 && i < len(in.Lines) {
+			switch name {
+			case "code":
+				return productField[i]
+			case "price":
+				name = "unit_price"
+			case "delivery":
+				name = "delivery_date"
+			}
+			return itemPath("lines", i, name)
+		}
+		return f
+	}
+	// The lines are priced first on their own, as the form does when the
+	// header has errors: their field errors then name the request's lines
+	// (a refused line is left out of the order, which renumbers the rest).
+	if _, err := t.PriceSalesLines(cust.ID, lines, nil); err != nil || len(ve.Fields) > 0 {
+		return 0, ordRename(mergeErrors(ve, err), rename)
+	}
+	if err := t.SaveSalesOrder(a.Scope, o, lines, a.Actor); err != nil {
+		return 0, ordRename(err, rename)
+	}
+	if !in.Draft {
+		if _, err := t.ActOnSalesOrder(a.Scope, o.ID, o.Version, "audit", a.Actor, ""); err != nil {
+			return 0, err
+		}
+	}
+	return o.ID, nil
+}
+
+// ---- confirming an online order ----
+
+// ordAdjust is a read confirmation line.
+type ordAdjust struct {
+	qty   *model.Qty
+	price *model.Money
+}
+
+func (in *apiConfirmOnlineOrder) read(ve *model.ValidationError) []ordAdjust {
+	ordExternalID(&in.ExternalID, "external_id", false, ve)
+	if len(in.Lines) > model.MaxLines {
+		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": len(in.Lines)})
+		return nil
+	}
+	out := make([]ordAdjust, len(in.Lines))
+	seen := map[int]bool{}
+	for i := range in.Lines {
+		l := &in.Lines[i]
+		if l.Line < 1 {
+			ve.Add(itemPath("lines", i, "line"), "err.required", nil)
+		} else if seen[l.Line] {
+			ve.Add(itemPath("lines", i, "line"), "api.err_line_twice", map[string]any{"line": l.Line})
+		}
+		seen[l.Line] = true
+		if l.Qty != "" {
+			q := ordQty(l.Qty, itemPath("lines", i, "qty"), ve)
+			out[i].qty = &q
+			l.Qty = qtyJSON(q)
+		}
+		if l.UnitPrice != nil {
+			m := readMoney(*l.UnitPrice, itemPath("lines", i, "unit_price"), model.CheckPrice, ve)
+			out[i].price = &m
+		}
+	}
+	return out
+}
+
+func (h *Handler) apiConfirmOnlineOrder(c *fiber.Ctx, a *apiCall) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in apiConfirmOnlineOrder
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ve := &model.ValidationError{}
+	adj := in.read(ve)
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	if in.ReleaseCredit && !a.Client.Can(model.APIFinance, true) {
+		return apiError(fiber.StatusForbidden, "api.err_scope", "scope", string(model.ScopeOf(model.APIFinance, true)))
+	}
+	sum := ordFingerprint(&in)
+	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
+		return h.ordConfirm(t, a, id, &in, adj, sum)
+	}, h.ordSalesOrderWire(a))
+}
+
+// ordConfirm converts online order id into a sales order with
+// ConvertOnlineOrder (releasing a credit hold first when asked) and audits
+// it unless asked not to. An order already converted answers its sales
+// order: confirming is idempotent by the online order itself.
+func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmOnlineOrder, adj []ordAdjust, sum string) (uint64, bool, error) {
+	o, err := t.OnlineOrder(a.Scope, id)
+	if err != nil {
+		return 0, false, err
+	}
+	if o.Status == model.StatusConverted && o.SalesOrderID != 0 {
+		return ordConfirmedAgain(t, a, o.SalesOrderID, in.ExternalID, sum)
+	}
+	if in.Version != 0 && in.Version != o.Version {
+		return 0, false, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
+	}
+	if in.ExternalID != "" {
+		// The number already names another sales order.
+		if prev, _ := t.ExternalDoc(ordKindSalesOrder, in.ExternalID); prev != 0 {
+			if _, err := t.DocOwner(a.Scope, model.DocSalesOrder, prev); err != nil {
+				return 0, false, model.Invalid("external_id", "err.duplicate")
+			}
+			return 0, false, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", in.ExternalID)
+		}
+	}
+	// Which request line adjusts which online order line (by index).
+	at := map[int]int{}
+	ve := &model.ValidationError{}
+	var adjust []store.LineAdjust
+	for i, l := range in.Lines {
+		found := false
+		for j := range o.Lines {
+			if o.Lines[j].No == l.Line {
+				at[j], found = i, true
+			}
+		}
+		if !found {
+			ve.Add(itemPath("lines", i, "line"), "api.err_no_line", map[string]any{"line": l.Line})
+			continue
+		}
+		adjust = append(adjust, store.LineAdjust{Line: l.Line, Qty: adj[i].qty, Price: adj[i].price})
+	}
+	if err := ve.Err(); err != nil {
+		return 0, false, err
+	}
+	if in.ReleaseCredit && o.CreditHold && o.CreditApprovedBy == "" {
+		if o, err = t.ActOnOnlineOrder(a.Scope, o.ID, o.Version, "release_credit", a.Actor, ""); err != nil {
+			return 0, false, err
+		}
+	}
+	rename := func(f string) string {
+		if f == "_form" {
+			return "release_credit" // the only refusal of the whole order: a credit hold
+		}
+		if kind, i, name, ok := ordLineField(f); ok && kind == "line" {
+			if k, ok := at[i]; ok {
+				if name == "price" {
+					name = "unit_price"
+				}
+				return itemPath("lines", k, name)
+			}
+			return "lines"
+		}
+		return f
+	}
+	so, err := t.ConvertOnlineOrder(a.Scope, o.ID, o.Version, a.Actor, adjust)
+	if err != nil {
+		return 0, false, ordRename(err, rename)
+	}
+	if !in.Draft {
+		if so, err = t.ActOnSalesOrder(a.Scope, so.ID, so.Version, "audit", a.Actor, ""); err != nil {
+			return 0, false, err
+		}
+	}
+	return so.ID, true, t.SetExternalDoc(ordKindSalesOrder, in.ExternalID, so.ID, sum)
+}
+
+// ordConfirmedAgain answers a confirmation of an order already converted
+// (by an earlier confirmation or by staff): its sales order. An external id
+// it names must be that order's (it is recorded when the order has none
+// yet); a different confirmation under the same number is a 409.
+func ordConfirmedAgain(t *store.Tx, a *apiCall, soID uint64, ext, sum string) (uint64, bool, error) {
+	if _, err := t.SalesOrder(a.Scope, soID); err != nil {
+		return 0, false, err
+	}
+	if ext == "" {
+		return soID, false, nil
+	}
+	differs := apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
+	cur := t.ExternalOf(ordKindSalesOrder, soID)
+	switch id, was := t.ExternalDoc(ordKindSalesOrder, ext); {
+	case cur == "" && id == 0:
+		return soID, false, t.SetExternalDoc(ordKindSalesOrder, ext, soID, sum)
+	case cur != ext || was != sum:
+		return 0, false, differs
+	}
+	return soID, false, nil
+}
+
+// ---- delivery notices and outbounds ----
+
+// ordSrcLine is a line of the document a notice or outbound is made from.
+type ordSrcLine struct {
+	No        int
+	ProductID uint64
+}
+
+func ordSrcLines(lines []model.OrderLine) []ordSrcLine {
+	out := make([]ordSrcLine, len(lines))
+	for i, l := range lines {
+		out[i] = ordSrcLine{l.No, l.ProductID}
+	}
+	return out
+}
+
+// ordReadShipQtys checks the lines' own values (no storage needed) and
+// normalises their quantities.
+func ordReadShipQtys(lines []apiShipQty, ve *model.ValidationError) []model.Qty {
+	if len(lines) == 0 {
+		ve.Add("lines", "err.no_lines", nil)
+	}
+	if len(lines) > model.MaxLines {
+		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": len(lines)})
+		return nil
+	}
+	out := make([]model.Qty, len(lines))
+	for i := range lines {
+		l := &lines[i]
+		l.ProductExternalID, l.ProductCode = strings.TrimSpace(l.ProductExternalID), strings.TrimSpace(l.ProductCode)
+		ordOneOf(ve, []string{itemPath("lines", i, "line"), itemPath("lines", i, "product_code"), itemPath("lines", i, "product_external_id")},
+			l.Line != 0, l.ProductCode != "", l.ProductExternalID != "")
+		out[i] = ordQty(l.Qty, itemPath("lines", i, "qty"), ve)
+		l.Qty = qtyJSON(out[i])
+	}
+	return out
+}
+
+// ordPickLines turns the request's lines into quantities by line number of
+// the source document, the form the store takes ("qty.<no>"), and the
+// request line of each number (for the store's field errors). A product
+// names the source line that carries it, and must name exactly one.
+func ordPickLines(t *store.Tx, src []ordSrcLine, in []apiShipQty, qty []model.Qty, ve *model.ValidationError) (map[int]model.Qty, map[int]int) {
+	out, at := map[int]model.Qty{}, map[int]int{}
+	for i, l := range in {
+		no := l.Line
+		if no != 0 {
+			found := false
+			for _, s := range src {
+				found = found || s.No == no
+			}
+			if !found {
+				ve.Add(itemPath("lines", i, "line"), "api.err_no_line", map[string]any{"line": no})
+				continue
+			}
+		} else {
+			p, field := ordProduct(t, i, l.ProductExternalID, l.ProductCode, ve)
+			if p == nil {
+				continue
+			}
+			var nos []int
+			for _, s := range src {
+				if s.ProductID == p.ID {
+					nos = append(nos, s.No)
+				}
+			}
+			switch len(nos) {
+			case 0:
+				ve.Add(field, "api.err_product_not_on_doc", map[string]any{"code": p.Code})
+				continue
+			case 1:
+				no = nos[0]
+			default:
+				ve.Add(field, "api.err_product_ambiguous", map[string]any{"code": p.Code})
+				continue
+			}
+		}
+		if _, twice := at[no]; twice {
+			ve.Add(itemPath("lines", i, "line"), "api.err_line_twice", map[string]any{"line": no})
+			continue
+		}
+		out[no], at[no] = qty[i], i
+	}
+	return out, at
+}
+
+// ordShipRename maps the shipping store's fields to the request's:
+// quantities by source line number to the request line that named it,
+// the header's form names to the API's.
+func ordShipRename(at map[int]int) func(string) string {
+	return func(f string) string {
+		if kind, no, _, ok := ordLineField(f); ok && kind == "qty" {
+			if i, ok := at[no]; ok {
+				return itemPath("lines", i, "qty")
+			}
+			return "lines"
+		}
+		if f == "tracking_no" {
+			return "tracking_number"
+		}
+		return f
+	}
+}
+
+// ordSalesOrderRef finds the sales order a body names by id or external id
+// within the client's scope.
+func ordSalesOrderRef(t *store.Tx, sc store.Scope, id uint64, ext string, idPath, extPath string, ve *model.ValidationError) *model.SalesOrder {
+	field := idPath
+	if ext != "" {
+		field, id = extPath, t.ExternalID(ordKindSalesOrder, ext)
+	}
+	so, err := t.SalesOrder(sc, id)
+	if err != nil {
+		ve.Add(field, "api.err_no_sales_order", nil)
+		return nil
+	}
+	return so
+}
+
+func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
+	var in apiNewDeliveryNotice
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ve := &model.ValidationError{}
+	ordExternalID(&in.ExternalID, "external_id", true, ve)
+	in.SalesOrderExternalID = strings.TrimSpace(in.SalesOrderExternalID)
+	ordOneOf(ve, []string{"sales_order_id", "sales_order_external_id"}, in.SalesOrderID != 0, in.SalesOrderExternalID != "")
+	qty := ordReadShipQtys(in.Lines, ve)
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	sum := ordFingerprint(&in)
+	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
+		if id, err := ordExisting(t, a.Scope, ordKindDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
+			return id, false, err
+		}
+		ve := &model.ValidationError{}
+		so := ordSalesOrderRef(t, a.Scope, in.SalesOrderID, in.SalesOrderExternalID, "sales_order_id", "sales_order_external_id", ve)
+		if so == nil {
+			return 0, false, ve
+		}
+		picked, at := ordPickLines(t, ordSalesLinesOf(so), in.Lines, qty, ve)
+		if err := ve.Err(); err != nil {
+			return 0, false, err
+		}
+		date := in.ShipDate
+		if date == "" {
+			date = t.Today()
+		}
+		dn, err := t.CreateDeliveryNotice(a.Scope, a.Actor, &store.DeliveryNoticeInput{SalesOrderID: so.ID, ShipDate: date,
+			Carrier: in.Carrier, TrackingNo: in.TrackingNumber, Remarks: in.Remarks, Qty: picked})
+		if err != nil {
+			return 0, false, ordRename(err, ordShipRename(at))
+		}
+		return dn.ID, true, t.SetExternalDoc(ordKindDeliveryNotice, in.ExternalID, dn.ID, sum)
+	}, h.ordDeliveryNoticeWire(a))
+}
+
+// ordSalesLinesOf lists a sales order's lines as a source of lines.
+func ordSalesLinesOf(so *model.SalesOrder) []ordSrcLine {
+	out := make([]ordSrcLine, len(so.Lines))
+	for i, l := range so.Lines {
+		out[i] = ordSrcLine{l.No, l.ProductID}
+	}
+	return out
+}
+
+func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
+	var in apiNewOutbound
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ve := &model.ValidationError{}
+	ordExternalID(&in.ExternalID, "external_id", true, ve)
+	in.SalesOrderExternalID = strings.TrimSpace(in.SalesOrderExternalID)
+	in.DeliveryNoticeExternalID = strings.TrimSpace(in.DeliveryNoticeExternalID)
+	in.ReturnNoticeExternalID = strings.TrimSpace(in.ReturnNoticeExternalID)
+	ordOneOf(ve, []string{"sales_order_id", "sales_order_external_id", "delivery_notice_id", "delivery_notice_external_id", "return_notice_id", "return_notice_external_id"},
+		in.SalesOrderID != 0, in.SalesOrderExternalID != "", in.DeliveryNoticeID != 0, in.DeliveryNoticeExternalID != "", in.ReturnNoticeID != 0, in.ReturnNoticeExternalID != "")
+	qty := ordReadShipQtys(in.Lines, ve)
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	sum := ordFingerprint(&in)
+	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
+		if id, err := ordExisting(t, a.Scope, ordKindOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
+			return id, false, err
+		}
+		ve := &model.ValidationError{}
+		post := &store.OutboundInput{PostDate: in.PostDate, Remarks: in.Remarks}
+		if post.PostDate == "" {
+			post.PostDate = t.Today()
+		}
+		var src []ordSrcLine
+		switch {
+		case in.DeliveryNoticeID != 0 || in.DeliveryNoticeExternalID != "":
+			field, id := "delivery_notice_id", in.DeliveryNoticeID
+			if in.DeliveryNoticeExternalID != "" {
+				field, id = "delivery_notice_external_id", t.ExternalID(ordKindDeliveryNotice, in.DeliveryNoticeExternalID)
+			}
+			dn, err := t.DeliveryNotice(a.Scope, id)
+			if err != nil {
+				return 0, false, model.Invalid(field, "api.err_no_delivery_notice")
+			}
+			post.DeliveryNoticeID, src = dn.ID, ordSrcLines(dn.Lines)
+		case in.ReturnNoticeID != 0 || in.ReturnNoticeExternalID != "":
+			field, id := "return_notice_id", in.ReturnNoticeID
+			if in.ReturnNoticeExternalID != "" {
+				field, id = "return_notice_external_id", t.ExternalID(ordKindReturnNotice, in.ReturnNoticeExternalID)
+			}
+			rn, err := t.ReturnNotice(a.Scope, id)
+			if err != nil {
+				return 0, false, model.Invalid(field, "api.err_no_return_notice")
+			}
+			post.ReturnNoticeID, src = rn.ID, ordSrcLines(rn.Lines)
+		default:
+			so := ordSalesOrderRef(t, a.Scope, in.SalesOrderID, in.SalesOrderExternalID, "sales_order_id", "sales_order_external_id", ve)
+			if so == nil {
+				return 0, false, ve
+			}
+			post.SalesOrderID, src = so.ID, ordSalesLinesOf(so)
+		}
+		picked, at := ordPickLines(t, src, in.Lines, qty, ve)
+		if err := ve.Err(); err != nil {
+			return 0, false, err
+		}
+		post.Qty = picked
+		ob, err := t.PostOutbound(a.Scope, a.Actor, post)
+		if err != nil {
+			return 0, false, ordRename(err, ordShipRename(at))
+		}
+		return ob.ID, true, t.SetExternalDoc(ordKindOutbound, in.ExternalID, ob.ID, sum)
+	}, h.ordOutboundWire(a))
+}

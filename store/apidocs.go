@@ -1,0 +1,75 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Documents pushed through the integration API carry the ERP's own number
+// (their external id), which is their permanent idempotency: a second push
+// of the same number returns the document made by the first. To tell a
+// retry of the same push from a different document under a reused number,
+// the fingerprint of the request that made the document is kept beside its
+// external id.
+
+// bExtDocSums: kind\x00external id → the fingerprint of the request that
+// created the document (created by migration 3).
+var bExtDocSums = []byte("ext_doc_sums")
+
+func init() {
+	RegisterIntegrityCheck(IntegrityCheck{"document fingerprints", checkExtDocSums})
+}
+
+// ExternalDoc returns the id of the document of kind ("sales_order",
+// "delivery_notice", "outbound" …) that the ERP's external id names, and the
+// fingerprint recorded with it: 0 when the external id is unknown, "" when
+// the mapping was made without one (by a path that does not compare
+// requests).
+func (t *Tx) ExternalDoc(kind, ext string) (uint64, string) {
+	id := t.ExternalID(kind, ext)
+	if id == 0 {
+		return 0, ""
+	}
+	return id, string(t.b(bExtDocSums).Get(extKey(kind, ext)))
+}
+
+// SetExternalDoc maps external id ext of kind to document id, as
+// SetExternalID does (a field error on external_id when it names another
+// document), and records sum, the fingerprint of the request that made the
+// document. An empty ext records nothing.
+func (t *Tx) SetExternalDoc(kind, ext string, id uint64, sum string) error {
+	if ext == "" {
+		return nil
+	}
+	if err := t.SetExternalID(kind, ext, id); err != nil {
+		return err
+	}
+	if sum == "" {
+		return nil
+	}
+	return t.b(bExtDocSums).Put(extKey(kind, ext), []byte(sum))
+}
+
+// checkExtDocSums reports fingerprints whose external id maps to nothing:
+// a fingerprint is only ever written together with its mapping.
+func checkExtDocSums(t *Tx) []string {
+	var out []string
+	ids := t.b(bExtIDs)
+	_ = t.b(bExtDocSums).ForEach(func(k, _ []byte) error {
+		if ids.Get(k) == nil {
+			kind, ext, _ := bytes.Cut(k, []byte{0})
+			out = append(out, fmt.Sprintf("%s %q has a fingerprint but no document", kind, ext))
+		}
+		return nil
+	})
+	return out
+}
+
+// migrateAPIDocSums creates the bucket of document fingerprints
+// (migration 3).
+func migrateAPIDocSums(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bExtDocSums)
+	return err
+}
