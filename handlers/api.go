@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -430,23 +432,171 @@ func decodeStrict(body []byte, v any) error {
 		return nil
 	}
 	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
 		return apiError(fiber.StatusBadRequest, "api.err_json", "offset", syn.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return apiError(fiber.StatusBadRequest, "api.err_json_empty")
-	case errors.As(err, &typ):
-		ve := &model.ValidationError{}
-		ve.Add(typ.Field, "api.err_type", map[string]any{"type": jsonTypeName(typ.Type.Kind().String())})
-		return ve
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		ve := &model.ValidationError{}
-		ve.Add(strings.Trim(name, `"`), "api.err_unknown_field", nil)
-		return ve
+	// A value of the wrong type or an unknown field: the decoder's message
+	// lacks the list indices ("lines.qty"), so find the field again by
+	// walking the body beside the type ("lines[2].qty").
+	var raw any
+	rd := json.NewDecoder(bytes.NewReader(body))
+	rd.UseNumber()
+	if rd.Decode(&raw) == nil {
+		if path, want := misfit(reflect.TypeOf(v), raw, ""); path != "" {
+			ve := &model.ValidationError{}
+			if want == "" {
+				ve.Add(path, "api.err_unknown_field", nil)
+			} else {
+				ve.Add(path, "api.err_type", map[string]any{"type": want})
+			}
+			return ve
+		}
 	}
 	return apiError(fiber.StatusBadRequest, "api.err_json", "offset", 0)
+}
+
+// misfit finds the first place where the JSON value v does not fit the Go
+// type t: its path, and the JSON type wanted there ("" for a field t does
+// not have). "" path when it fits.
+func misfit(t reflect.Type, v any, path string) (string, string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil {
+		return "", "" // null leaves the zero value
+	}
+	at := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch {
+	case t == timeType:
+		if _, ok := v.(string); !ok {
+			return path, "string"
+		}
+		return "", ""
+	case t == numberType:
+		switch n := v.(type) {
+		case json.Number:
+			return "", ""
+		case string:
+			if _, err := strconv.ParseFloat(n, 64); err == nil {
+				return "", ""
+			}
+		}
+		return path, "number"
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return path, "object"
+		}
+		fields := jsonFields(t)
+		names := make([]string, 0, len(obj))
+		for k := range obj {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			ft, ok := fields[k]
+			if !ok {
+				return at(k), ""
+			}
+			if p, want := misfit(ft, obj[k], at(k)); p != "" {
+				return p, want
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		list, ok := v.([]any)
+		if !ok {
+			return path, "array"
+		}
+		for i, e := range list {
+			if p, want := misfit(t.Elem(), e, path+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p, want
+			}
+		}
+	case reflect.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return path, "object"
+		}
+		for k, e := range obj {
+			if p, want := misfit(t.Elem(), e, at(k)); p != "" {
+				return p, want
+			}
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			return path, "string"
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			return path, "boolean"
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return path, "integer"
+		}
+		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
+			return path, "integer"
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return path, "integer"
+		}
+		if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
+			return path, "integer"
+		}
+	case reflect.Float32, reflect.Float64:
+		if _, ok := v.(json.Number); !ok {
+			return path, "number"
+		}
+	}
+	return "", ""
+}
+
+// jsonFields maps a struct's JSON names to their types, embedded structs
+// flattened as encoding/json does.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range jsonFields(ft) {
+					if _, ok := out[k]; !ok {
+						out[k] = v
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }
 
 // jsonTypeName names a Go kind the way a JSON schema would.

@@ -62,3 +62,24 @@ func FuzzDecodeStrict(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeStrictNamesTheField: a wrong type or an unknown field is a
+// field error at its full JSON path, list indices included.
+func TestDecodeStrictNamesTheField(t *testing.T) {
+	for body, want := range map[string][2]string{
+		`{"external_id":"P","amount":1,"lines":[{"product":"A","qty":1},{"product":"B","qty":"many"}]}`: {"lines[1].qty", "api.err_type"},
+		`{"external_id":"P","amount":1,"lines":[{"product":"A","qty":1,"colour":"red"}]}`:               {"lines[0].colour", "api.err_unknown_field"},
+		`{"external_id":"P","amount":"100"}`:                                                            {"amount", "api.err_type"},
+		`{"external_id":"P","amount":1.5}`:                                                              {"amount", "api.err_type"},
+		`{"external_id":"P","amount":99999999999999999999}`:                                             {"amount", "api.err_type"},
+		`{"external_id":"P","amount":1,"tags":"a"}`:                                                     {"tags", "api.err_type"},
+		`{"external_id":7,"amount":1}`:                                                                  {"external_id", "api.err_type"},
+	} {
+		var v fuzzRecord
+		err := decodeStrict([]byte(body), &v)
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != want[0] || ve.Fields[0].Key != want[1] {
+			t.Errorf("%s: %v, want %s at %s", body, err, want[1], want[0])
+		}
+	}
+}
