@@ -66,6 +66,9 @@ func (t *Tx) AppendFeedEvent(ev *model.FeedEvent) error {
 		ev.Actor = t.By
 	}
 	b := t.b(bAPIEvents)
+	// Positions only grow: pages filled to 90% instead of split in halves
+	// keep the feed small.
+	b.FillPercent = 0.9
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
