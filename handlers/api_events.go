@@ -290,9 +290,6 @@ func (h *Handler) apiEventPosition(c *fiber.Ctx, a *apiCall) error {
 		behind, oldest := t.FeedLag(cl)
 		out = apiFeedPosition{Acknowledged: feedCursor(cl.Acked), Behind: behind, OldestPendingAt: oldest.UTC(),
 			Latest: feedCursor(t.LastEventSeq())}
-		if oldest.IsZero() {
-			out.OldestPendingAt = time.Time{}
-		}
 		return nil
 	})
 	if err != nil {
@@ -301,8 +298,8 @@ func (h *Handler) apiEventPosition(c *fiber.Ctx, a *apiCall) error {
 	return a.reply(c, &out)
 }
 
-// startFeedRetention purges, every hour, the feed's events that every
-// reading client acknowledged more than store.FeedRetention ago.
+// startFeedRetention purges, every hour, the feed's events older than
+// store.FeedRetention that every client reading the feed acknowledged.
 func (h *Handler) startFeedRetention(ctx context.Context, wg *sync.WaitGroup) {
 	every(ctx, wg, time.Hour, func() {
 		if n, err := h.store.PurgeFeed(store.FeedRetention); err != nil {

@@ -28,8 +28,9 @@ var (
 	bAPIEventsByCust = []byte("api_events_by_customer")
 )
 
-// FeedRetention is how long an event stays on the feed after every client
-// that reads it has acknowledged it; PurgeFeed removes it then.
+// FeedRetention is the least time an event stays on the feed: PurgeFeed
+// removes it once it is older than that and every client reading the feed
+// has acknowledged it.
 const FeedRetention = 30 * 24 * time.Hour
 
 func init() {
