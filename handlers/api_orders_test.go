@@ -649,7 +649,7 @@ func TestAPIOrdersBadInput(t *testing.T) {
 	}{
 		{name: "not JSON", path: "/sales-orders", raw: `{"external_id":`, status: 400, code: "api.err_json_empty"},
 		{name: "wrong type", path: "/sales-orders", raw: `{"external_id":7,"customer_code":"C1","lines":[]}`, status: 422, field: "external_id", code: "api.err_type"},
-		{name: "qty of the wrong type", path: "/sales-orders", raw: `{"external_id":"B","customer_code":"C1","lines":[{"product_code":"AO-1","qty":true}]}`, status: 422, field: "lines.qty", code: "api.err_type"},
+		{name: "qty of the wrong type", path: "/sales-orders", raw: `{"external_id":"B","customer_code":"C1","lines":[{"product_code":"AO-1","qty":true}]}`, status: 422, field: "lines[0].qty", code: "api.err_type"},
 		{name: "oversized body", path: "/delivery-notices", raw: `{"external_id":"B","remarks":"` + strings.Repeat("x", APIBodyLimit) + `"}`, status: 413, code: "api.err_too_large"},
 		{name: "qty not a number", path: "/sales-orders", raw: `{"external_id":"B","customer_code":"C1","lines":[{"product_code":"AO-1","qty":"many"}]}`, status: 422, field: "lines[0].qty", code: "api.err_type"},
 		{name: "unknown field", path: "/sales-orders", body: map[string]any{"external_id": "B", "customer_code": "C1", "lines": []any{ok}, "discount": 5}, status: 422, field: "discount", code: "api.err_unknown_field"},

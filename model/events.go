@@ -14,11 +14,18 @@ const (
 	EventOrderUnrejected Event = "online_order.unrejected"
 	EventOrderConverted  Event = "online_order.converted"
 	EventOrderCreditHold Event = "online_order.credit_hold"
+	// EventOrderChanged: a submitted order was edited (its lines or header
+	// changed while it waits for staff).
+	EventOrderChanged Event = "online_order.changed"
+	// EventOrderWithdrawn: the dealer deleted a submitted order.
+	EventOrderWithdrawn Event = "online_order.withdrawn"
 
 	EventReturnSubmitted  Event = "return.submitted"
 	EventReturnRejected   Event = "return.rejected"
 	EventReturnUnrejected Event = "return.unrejected"
 	EventReturnConverted  Event = "return.converted"
+	EventReturnChanged    Event = "return.changed"
+	EventReturnWithdrawn  Event = "return.withdrawn"
 
 	EventChangeSubmitted Event = "change_request.submitted"
 	EventChangeEffective Event = "change_request.effective"
@@ -39,6 +46,11 @@ const (
 	EventComplaintStatus      Event = "complaint.status_changed"
 	EventServiceRequestStatus Event = "service_request.status_changed"
 	EventOpportunityEvaluated Event = "opportunity.evaluated"
+	EventOpportunitySubmitted Event = "opportunity.submitted"
+	EventServiceRequestNew    Event = "service_request.created"
+	// EventStocktakeRecorded: a stocktake was entered, imported, replaced
+	// or edited.
+	EventStocktakeRecorded Event = "stocktake.recorded"
 
 	EventCommentAdded     Event = "comment.added"
 	EventMonthlyStatement Event = "statement.monthly"
@@ -79,10 +91,14 @@ var EventCatalogue = []EventDef{
 	{EventOrderUnrejected, ForDealer, docPH},
 	{EventOrderConverted, ForDealer, append(append([]string(nil), docPH...), "sales_order")},
 	{EventOrderCreditHold, ForStaff, append(append([]string(nil), docPH...), "credit_limit", "exposure")},
+	{EventOrderChanged, ForStaff, docPH},
+	{EventOrderWithdrawn, ForStaff, docPH},
 	{EventReturnSubmitted, ForStaff, docPH},
 	{EventReturnRejected, ForDealer, withReason(docPH)},
 	{EventReturnUnrejected, ForDealer, docPH},
 	{EventReturnConverted, ForDealer, append(append([]string(nil), docPH...), "return_notice")},
+	{EventReturnChanged, ForStaff, docPH},
+	{EventReturnWithdrawn, ForStaff, docPH},
 	{EventChangeSubmitted, ForStaff, append(append([]string(nil), docPH...), "sales_order")},
 	{EventChangeEffective, ForDealer, append(append([]string(nil), docPH...), "sales_order")},
 	{EventChangeRejected, ForDealer, withReason(append(append([]string(nil), docPH...), "sales_order"))},
@@ -99,6 +115,9 @@ var EventCatalogue = []EventDef{
 	{EventComplaintStatus, ForDealer, append(append([]string(nil), docPH...), "old_status", "resolution")},
 	{EventServiceRequestStatus, ForDealer, append(append([]string(nil), docPH...), "old_status", "handler")},
 	{EventOpportunityEvaluated, ForDealer, append(append([]string(nil), docPH...), "verdict", "protection_end", "project")},
+	{EventOpportunitySubmitted, ForStaff, append(append([]string(nil), docPH...), "project", "end_client", "collision")},
+	{EventServiceRequestNew, ForStaff, append(append([]string(nil), docPH...), "priority", "product")},
+	{EventStocktakeRecorded, ForStaff, append(append([]string(nil), docPH...), "stocktake_date", "lines")},
 	{EventCommentAdded, ForStaff, append(append([]string(nil), docPH...), "comment")},
 	{EventMonthlyStatement, ForDealer, []string{"period", "closing_balance"}},
 }

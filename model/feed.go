@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // FeedEvent is one business event on the integration API's feed (事件流):
 // what happened, to which customer's document, when and by whom. Seq is its
@@ -17,3 +20,27 @@ type FeedEvent struct {
 	At         time.Time         `json:"at"`
 	Params     map[string]string `json:"params,omitempty"`
 }
+
+// FeedEventNames are the events the feed carries (SPEC §6, in catalogue
+// order): what a dealer sends or changes that the enterprise's ERP must
+// take over (online orders, returns, change requests, reconciliation
+// answers, opportunities, complaints, service requests, stocktakes) and
+// staff's decisions on them. Events without a customer's document
+// (announcements, catalog publications, monthly statements) and the
+// portal's own chatter (comments, delivery notices the ERP itself issued)
+// are not on the feed.
+var FeedEventNames = []Event{
+	EventOrderSubmitted, EventOrderRejected, EventOrderUnrejected, EventOrderConverted, EventOrderCreditHold,
+	EventOrderChanged, EventOrderWithdrawn,
+	EventReturnSubmitted, EventReturnRejected, EventReturnUnrejected, EventReturnConverted,
+	EventReturnChanged, EventReturnWithdrawn,
+	EventChangeSubmitted, EventChangeEffective, EventChangeRejected,
+	EventReconOutboundConfirmed, EventReconOutboundCancelled, EventReconOutboundDisputed,
+	EventReconInvoiceConfirmed, EventReconInvoiceCancelled, EventReconInvoiceDisputed,
+	EventReconReceiptConfirmed, EventReconReceiptCancelled, EventReconReceiptDisputed,
+	EventComplaintStatus, EventServiceRequestNew, EventServiceRequestStatus,
+	EventOpportunitySubmitted, EventOpportunityEvaluated, EventStocktakeRecorded,
+}
+
+// OnFeed reports whether event e belongs on the feed.
+func OnFeed(e Event) bool { return slices.Contains(FeedEventNames, e) }

@@ -26,7 +26,7 @@ var (
 )
 
 // apiBuckets are created by migration 2.
-var apiBuckets = [][]byte{bAPIClients, bAPITokens, bAPITokensByCli, bAPITokenByHash, bExtIDs, bExtOf, bAPIEvents}
+var apiBuckets = [][]byte{bAPIClients, bAPITokens, bAPITokensByCli, bAPITokenByHash, bExtIDs, bExtOf, bAPIEvents, bAPIEventsByCust}
 
 // apiActorBase puts the acting users of API clients in an id range of
 // their own, far above any real user's, so that a client's idempotency
@@ -243,10 +243,17 @@ func (s *Store) APIScope(c *model.APIClient) Scope {
 	if c == nil || c.Disabled {
 		return Scope{}
 	}
+	return clientScope(c, s.OrgTree)
+}
+
+// clientScope is the customers c's org units reach (every customer when it
+// names none), disabled or not; tree is called only for org units. Inside
+// a transaction pass Tx.OrgTree, so that no second transaction is opened.
+func clientScope(c *model.APIClient, tree func() *model.OrgTree) Scope {
 	if len(c.OrgUnits) == 0 {
 		return AdminScope()
 	}
-	return scopeFor(&model.User{Kind: model.KindStaff, Roles: []model.Role{model.RoleViewer}, ScopeMode: model.ScopeOrg, ScopeOrgs: c.OrgUnits}, s.OrgTree)
+	return scopeFor(&model.User{Kind: model.KindStaff, Roles: []model.Role{model.RoleViewer}, ScopeMode: model.ScopeOrg, ScopeOrgs: c.OrgUnits}, tree)
 }
 
 // APIActor is the user a client acts as in the documents it writes: a staff

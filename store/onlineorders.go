@@ -205,7 +205,8 @@ func (t *Tx) PriceOnlineLines(customerID uint64, in []LineInput) ([]model.OrderL
 // customer (a dealer); an update follows the edit rule (model.CanEditOnlineOrder:
 // the creator, colleagues when it allows adjustment, staff while submitted
 // and adjustable) and the optimistic lock. Editing a submitted order moves
-// the open-orders balance by the change and checks credit again.
+// the open-orders balance by the change, checks credit again and raises
+// online_order.changed.
 func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) error {
 	var prev model.Money // what the stored order counts in the open orders
 	if o.ID == 0 {
@@ -247,8 +248,10 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 	} else {
 		// A submitted order that grows is checked again (no way around the
 		// credit limit by editing after submit).
+		var hold bool
 		if o.Status == model.StatusSubmitted && o.Totals.Amount > prev {
-			if _, err := t.creditCheck(o, prev, u); err != nil {
+			var err error
+			if hold, err = t.creditCheck(o, prev, u); err != nil {
 				return err
 			}
 		}
@@ -257,6 +260,18 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 		}
 		if d := o.CountedOpen() - prev; d != 0 {
 			if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += d }); err != nil {
+				return err
+			}
+		}
+		// Staff and the ERP already hold the submitted order: they are told
+		// it changed.
+		if o.Status == model.StatusSubmitted {
+			if err := t.emitOrder(model.EventOrderChanged, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount); err != nil {
+				return err
+			}
+		}
+		if hold {
+			if err := t.emitCreditHold(o); err != nil {
 				return err
 			}
 		}
@@ -292,8 +307,9 @@ func mergeValidation(a, b error) error {
 // to count in its customer's open orders where prev counted so far: when
 // the amount plus the exposure would pass the credit limit, either refuses
 // the dealer u (the ordering settings' CreditBlock: a ValidationError on
-// "_form" with the figures) or flags the order with a credit hold and raises
-// online_order.credit_hold. It reports whether it set a new hold.
+// "_form" with the figures) or flags the order with a credit hold. It
+// reports whether it set a new hold; the caller then raises
+// online_order.credit_hold after its own event (emitCreditHold).
 func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) (bool, error) {
 	cust, err := t.customer(o.CustomerID)
 	if err != nil {
@@ -318,8 +334,17 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	}
 	o.CreditHold, o.CreditApprovedBy = true, ""
 	o.CreditLimit, o.CreditExposure = cust.CreditLimit, exposure
-	return true, t.emitOrder(model.EventOrderCreditHold, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount,
-		"credit_limit", sym+cust.CreditLimit.String(), "exposure", sym+exposure.String())
+	return true, nil
+}
+
+// emitCreditHold raises online_order.credit_hold for o with the figures the
+// hold was decided on. It follows the event of the action that caused the
+// hold (submitted, changed), so that a reader of the feed meets the order
+// before its hold.
+func (t *Tx) emitCreditHold(o *model.OnlineOrder) error {
+	sym := t.Settings().CurrencySymbol
+	return t.emitOrder(model.EventOrderCreditHold, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount,
+		"credit_limit", sym+o.CreditLimit.String(), "exposure", sym+o.CreditExposure.String())
 }
 
 // emitOrder raises an event about an order document with the common
@@ -347,7 +372,8 @@ func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) (e
 	if len(o.Lines) == 0 {
 		return model.Invalid("lines", "err.order_no_lines")
 	}
-	if _, err := t.creditCheck(o, 0, u); err != nil {
+	newHold, err := t.creditCheck(o, 0, u)
+	if err != nil {
 		return err
 	}
 	if err := t.updateOnline(sc, o); err != nil {
@@ -356,7 +382,13 @@ func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) (e
 	if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += o.Totals.Amount }); err != nil {
 		return err
 	}
-	return t.emitOrder(model.EventOrderSubmitted, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount)
+	if err := t.emitOrder(model.EventOrderSubmitted, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount); err != nil {
+		return err
+	}
+	if newHold {
+		return t.emitCreditHold(o)
+	}
+	return nil
 }
 
 // OnlineOrderFromCart creates a draft online order for dealer u from the
@@ -467,7 +499,7 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 // DeleteOnlineOrder deletes an online order dealer user u may edit
 // (model.CanDeleteOnlineOrder: draft or submitted, never converted or
 // rejected), checking the version; a submitted one leaves the open-orders
-// balance. Staff never delete a dealer's order (ErrNotAllowed): they reject
+// balance and raises online_order.withdrawn. Staff never delete a dealer's order (ErrNotAllowed): they reject
 // it with a reason, which the dealer is told.
 func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) error {
 	o, err := t.OnlineOrder(sc, id)
@@ -487,7 +519,13 @@ func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) erro
 		return err
 	}
 	if d := o.CountedOpen(); d != 0 {
-		return t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders -= d })
+		if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders -= d }); err != nil {
+			return err
+		}
+	}
+	if o.Status == model.StatusSubmitted {
+		// Staff and the ERP may already hold it: they are told it is gone.
+		return t.emitOrder(model.EventOrderWithdrawn, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount)
 	}
 	return nil
 }

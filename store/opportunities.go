@@ -198,8 +198,9 @@ func (t *Tx) Collision(o *model.Opportunity, day string) (*ClientMatch, error) {
 // version the user saw: submit (the end client is checked for collisions and
 // the opportunity flagged), the evaluations accept / reject / need_info (eval
 // carries the verdict's fields; accepting is refused while another dealer's
-// registration protects the end client), win, lose, expire. Evaluations
-// raise opportunity.evaluated to the customer's users. ErrNotFound outside
+// registration protects the end client), win, lose, expire. Submitting
+// raises opportunity.submitted for staff, evaluations
+// opportunity.evaluated to the customer's users. ErrNotFound outside
 // sc, ConflictError for a stale version, StateError / ErrNotAllowed from the
 // machine, ValidationError for a bad evaluation.
 func (t *Tx) ActOnOpportunity(sc Scope, u *model.User, id, version uint64, action string, eval *model.Evaluation) (*model.Opportunity, error) {
@@ -261,12 +262,33 @@ func (t *Tx) ActOnOpportunity(sc Scope, u *model.User, id, version uint64, actio
 	if err := t.reindexOppClient(&old, o); err != nil {
 		return nil, err
 	}
-	if isEval {
+	switch {
+	case isEval:
 		if err := t.emitOpportunityEvaluated(o); err != nil {
+			return nil, err
+		}
+	case action == "submit":
+		if err := t.emitOpportunitySubmitted(o); err != nil {
 			return nil, err
 		}
 	}
 	return o, nil
+}
+
+// emitOpportunitySubmitted raises opportunity.submitted for staff (and the
+// feed), saying whether the end client collides with another dealer's
+// protected registration.
+func (t *Tx) emitOpportunitySubmitted(o *model.Opportunity) error {
+	p := channelStatusParams(model.StatusDraft, o.Status)
+	p["project"], p["end_client"] = o.Project, o.EndClient
+	p["amount"] = t.Settings().CurrencySymbol + o.ExpectedAmount.String()
+	p["collision_zh"], p["collision_en"] = "无", "none"
+	if o.Collided {
+		p["collision_zh"], p["collision_en"] = "与其他经销商的保护期冲突", "collides with another dealer's protection"
+	}
+	p["link"] = "/opportunities/" + strconv.FormatUint(o.ID, 10)
+	return t.Emit(&model.OutboxMessage{Event: model.EventOpportunitySubmitted, CustomerID: o.CustomerID,
+		DocType: model.DocOpportunity, DocID: o.ID, DocNumber: o.Number, Params: p})
 }
 
 func collisionError(m *ClientMatch) error {

@@ -6,7 +6,9 @@ import (
 
 // Emit records a business event in the outbox inside the caller's
 // transaction: it is committed together with the change that raised it, or
-// not at all. Delivery happens later, outside the user's request.
+// not at all. Delivery happens later, outside the user's request. An event
+// the integration API's feed carries (model.OnFeed, about a customer's
+// document) is appended to the feed in the same transaction.
 func (t *Tx) Emit(m *model.OutboxMessage) error {
 	b := t.b(bOutbox)
 	id, err := nextID(b)
@@ -23,7 +25,16 @@ func (t *Tx) Emit(m *model.OutboxMessage) error {
 	if err := t.b(bOutboxPending).Put(itob(id), nil); err != nil {
 		return err
 	}
-	return putJSON(b, itob(id), m)
+	if err := putJSON(b, itob(id), m); err != nil {
+		return err
+	}
+	if onFeed(m) {
+		// The API's feed takes the event in the same transaction: a client
+		// never sees an event whose change was rolled back, nor misses one
+		// that committed.
+		return t.AppendFeedEvent(t.feedEventOf(m))
+	}
+	return nil
 }
 
 // OutboxMessage returns one outbox message or ErrNotFound.

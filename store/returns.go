@@ -230,7 +230,8 @@ func (t *Tx) returnEvent(ev model.Event, r *model.OnlineReturn, params map[strin
 // the user edited) for a user allowed to edit it (model.CanEditOnlineReturn):
 // its old claims are given back and the new ones taken. ErrNotFound outside
 // sc, ErrNotAllowed when the user may not edit it, a ConflictError for a
-// stale version, field errors for bad input.
+// stale version, field errors for bad input. Editing a submitted return
+// raises return.changed.
 func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in *ReturnInput) (*model.OnlineReturn, error) {
 	r, err := t.OnlineReturn(sc, id)
 	if err != nil {
@@ -252,12 +253,19 @@ func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in 
 	if err := t.UpdateDoc(sc, docOnlineReturn, r); err != nil {
 		return nil, err
 	}
-	return r, t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.so)
+	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.so); err != nil {
+		return nil, err
+	}
+	if r.Status == model.StatusSubmitted {
+		// Staff and the ERP already hold the submitted return.
+		return r, t.returnEvent(model.EventReturnChanged, r, nil)
+	}
+	return r, nil
 }
 
 // DeleteOnlineReturn deletes a draft or submitted online return a dealer
 // user may edit (model.CanDeleteOnlineReturn: staff reject instead) and
-// gives back its claims.
+// gives back its claims; a submitted one raises return.withdrawn.
 func (t *Tx) DeleteOnlineReturn(sc Scope, u *model.User, id, version uint64) error {
 	r, err := t.OnlineReturn(sc, id)
 	if err != nil {
@@ -277,7 +285,13 @@ func (t *Tx) DeleteOnlineReturn(sc Scope, u *model.User, id, version uint64) err
 	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, so); err != nil {
 		return err
 	}
-	return t.UnlinkFromSalesOrder(so.ID, docOnlineReturn, id)
+	if err := t.UnlinkFromSalesOrder(so.ID, docOnlineReturn, id); err != nil {
+		return err
+	}
+	if r.Status == model.StatusSubmitted {
+		return t.returnEvent(model.EventReturnWithdrawn, r, nil)
+	}
+	return nil
 }
 
 // ActOnOnlineReturn performs action on online return id: submit (a dealer

@@ -37,8 +37,8 @@ func CanEditServiceRequest(r *model.ServiceRequest, u *model.User) bool {
 // SaveServiceRequest creates (ID 0: status new, numbered SR-YYYY-NNNNNN) or
 // updates the basic information of a request u may edit, with optimistic
 // locking. The product must be one the customer may choose (a dealer: its
-// published catalog). Creating raises service_request.status_changed (new)
-// for the staff's templates. ErrNotFound outside sc, ErrNotAllowed when u
+// published catalog). Creating raises service_request.created for the
+// staff's templates and the API's feed. ErrNotFound outside sc, ErrNotAllowed when u
 // may not edit it, ValidationError for bad fields.
 func (t *Tx) SaveServiceRequest(sc Scope, u *model.User, r *model.ServiceRequest) error {
 	if !t.AllowsCustomer(sc, r.CustomerID) {
@@ -61,7 +61,10 @@ func (t *Tx) SaveServiceRequest(sc Scope, u *model.User, r *model.ServiceRequest
 	}
 	if isNew {
 		r.Trail = append(r.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "create", To: model.StatusNew})
-		return t.InsertDoc(sc, docServiceRequest, r)
+		if err := t.InsertDoc(sc, docServiceRequest, r); err != nil {
+			return err
+		}
+		return t.emitServiceCreated(r)
 	}
 	old, err := t.ServiceRequest(sc, r.ID)
 	if err != nil {
@@ -184,6 +187,17 @@ func (t *Tx) AddServiceLog(sc Scope, u *model.User, id, version uint64, note str
 func (t *Tx) serviceLog(u *model.User, action, note string) model.ServiceLogEntry {
 	loc := t.Zone()
 	return model.ServiceLogEntry{At: t.Now.In(loc).Format("2006-01-02 15:04"), By: u.Username, Name: u.Name, Action: action, Note: note}
+}
+
+// emitServiceCreated raises service_request.created for staff (and the
+// feed): a new request waits for a handler.
+func (t *Tx) emitServiceCreated(r *model.ServiceRequest) error {
+	p := channelStatusParams("", r.Status)
+	p["priority"] = r.Priority
+	p["product"] = strings.TrimSpace(r.Product.Code + " " + r.Product.Name)
+	p["link"] = "/service-requests/" + strconv.FormatUint(r.ID, 10)
+	return t.Emit(&model.OutboxMessage{Event: model.EventServiceRequestNew, CustomerID: r.CustomerID,
+		DocType: model.DocServiceRequest, DocID: r.ID, DocNumber: r.Number, Params: p})
 }
 
 func (t *Tx) emitServiceStatus(r *model.ServiceRequest, old model.Status) error {

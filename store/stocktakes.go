@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"strconv"
 
 	"dealerportal/model"
 )
@@ -83,8 +84,19 @@ func (e *StocktakeExistsError) Error() string {
 // stocktake takes the existing one's place (its number stays, the trail says
 // it was replaced) and an edited one whose date moved onto it removes it.
 // ErrNotFound outside sc, ErrNotAllowed when u may not edit the customer's
-// stocktakes, ValidationError for bad fields.
+// stocktakes, ValidationError for bad fields. Every save raises
+// stocktake.recorded.
 func (t *Tx) SaveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace bool) error {
+	if err := t.saveStocktake(sc, u, s, replace); err != nil {
+		return err
+	}
+	p := map[string]string{"stocktake_date": s.Date, "lines": strconv.Itoa(len(s.Lines)),
+		"link": "/stocktakes/" + strconv.FormatUint(s.ID, 10)}
+	return t.Emit(&model.OutboxMessage{Event: model.EventStocktakeRecorded, CustomerID: s.CustomerID,
+		DocType: model.DocStocktake, DocID: s.ID, DocNumber: s.Number, Params: p})
+}
+
+func (t *Tx) saveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace bool) error {
 	if !t.AllowsCustomer(sc, s.CustomerID) {
 		return model.ErrNotFound
 	}
