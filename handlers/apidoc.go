@@ -172,6 +172,11 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 			return nil, err
 		}
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		// A single upsert answers 201 when it created the record and 200
+		// otherwise (replyItem): both are documented.
+		if _, ok := op.Result.(*apiItemResult); ok {
+			res["201"] = map[string]any{"description": "Created.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		}
 	} else {
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success."}
 	}
