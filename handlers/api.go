@@ -438,7 +438,11 @@ func decodeStrict(body []byte, v any) error {
 		return apiError(fiber.StatusBadRequest, "api.err_json_empty")
 	case errors.As(err, &typ):
 		ve := &model.ValidationError{}
-		ve.Add(typ.Field, "api.err_type", map[string]any{"type": jsonTypeName(typ.Type.Kind().String())})
+		name := jsonTypeName(typ.Type.Kind().String())
+		if typ.Type == numberType {
+			name = "number" // a quantity (apiQty) is a JSON number, though a string in Go
+		}
+		ve.Add(typ.Field, "api.err_type", map[string]any{"type": name})
 		return ve
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {

@@ -263,10 +263,7 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 		return 0, "", err
 	}
 	if r.Status != want {
-		action := "audit"
-		if want == model.StatusDraft {
-			action = "unaudit"
-		}
+		action := map[model.Status]string{model.StatusAudited: "audit", model.StatusDraft: "unaudit"}[want]
 		if _, err := t.ApplyPriceAction(sc, r.ID, action, a.Actor, 0); err != nil {
 			return 0, "", err
 		}

@@ -45,7 +45,7 @@ type apiProductUpsert struct {
 	Name       string `json:"name" max:"100"`
 	Spec       string `json:"spec,omitempty" max:"100" doc:"Specification or model."`
 	Unit       string `json:"unit" max:"10" doc:"Unit of measure (台, PCS …)."`
-	Barcode    string `json:"barcode,omitempty" max:"40"`
+	Barcode    string `json:"barcode,omitempty" max:"30" doc:"Letters, digits, dot, dash or underscore; at most 30."`
 	ListPrice  *int64 `json:"list_price" min:"0" max:"1000000000" doc:"Tax-inclusive list price in cents (分): 0 to 1,000,000,000 (¥10,000,000.00)."`
 	TaxRate    *int64 `json:"tax_rate" min:"0" max:"10000" doc:"Tax rate in basis points: 1300 is 13%."`
 	Weight     apiQty `json:"weight,omitempty" min:"0" doc:"Weight in kilograms, at most three decimals."`

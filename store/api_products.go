@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 
 	"dealerportal/model"
@@ -39,4 +41,37 @@ func (t *Tx) CustomerGroupByCode(code string) (*model.CustomerGroup, error) {
 		return nil, model.ErrNotFound
 	}
 	return t.CustomerGroup(btoi(v))
+}
+
+func init() {
+	RegisterIntegrityCheck(IntegrityCheck{Name: "external ids", Run: checkExternalIDMaps})
+}
+
+// checkExternalIDMaps checks that the two maps of external ids agree: every
+// external id points at a record whose own external id it is, and back, so
+// that an upsert by external id and a read showing it cannot disagree.
+func checkExternalIDMaps(t *Tx) []string {
+	var out []string
+	n := 0
+	_ = t.b(bExtIDs).ForEach(func(k, v []byte) error {
+		n++
+		kind, ext, _ := bytes.Cut(k, []byte{0})
+		if got := t.ExternalOf(string(kind), btoi(v)); got != string(ext) {
+			out = append(out, fmt.Sprintf("%s %q maps to id %d, whose external id is %q", kind, ext, btoi(v), got))
+		}
+		return nil
+	})
+	m := 0
+	_ = t.b(bExtOf).ForEach(func(k, v []byte) error {
+		m++
+		kind, id, _ := bytes.Cut(k, []byte{0})
+		if got := t.ExternalID(string(kind), string(v)); got != btoi(id) {
+			out = append(out, fmt.Sprintf("%s id %d has external id %q, which maps to id %d", kind, btoi(id), v, got))
+		}
+		return nil
+	})
+	if n != m {
+		out = append(out, fmt.Sprintf("%d external ids, %d records with one", n, m))
+	}
+	return out
 }
