@@ -95,6 +95,7 @@ func (h *Handler) apiOps() []apiOp {
 	var ops []apiOp
 	for _, list := range [][]apiOp{
 		h.apiMetaOps(),
+		h.apiProductOps(), h.apiPriceOps(),
 		h.apiOrderOps(),
 		h.apiEventOps(), h.apiFeedDocOps(),
 	} {

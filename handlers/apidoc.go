@@ -172,10 +172,15 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 			return nil, err
 		}
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
-		if status == fiber.StatusCreated {
+		switch _, item := op.Result.(*apiItemResult); {
+		case status == fiber.StatusCreated:
 			// A create that finds its record made before (the same external
 			// id or Idempotency-Key) answers it with 200.
 			res["200"] = map[string]any{"description": "The record existed already: it is returned unchanged.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		case item:
+			// A single upsert answers 201 when it created the record and 200
+			// otherwise (replyItem): both are documented.
+			res["201"] = map[string]any{"description": "Created.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
 		}
 	} else {
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success."}

@@ -1,0 +1,317 @@
+package handlers
+
+import (
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Customer prices (客户价格资料) in: one record is one price of one product
+// for one customer or one customer group, from a minimum quantity (a
+// quantity break) and between two dates, exactly as the UI's price record.
+// A product's quantity breaks for a customer are several records, each
+// with its own external id. The record's audience follows the UI's rule
+// (store.SavePriceRecord, CoversAudience): a customer outside the client's
+// scope is unknown to it (422 at the field, as the UI's message says), a
+// group with a member outside the scope is refused, and a stored record
+// the client cannot see is not found (404).
+//
+// The ERP says whether a price is in force: status "audited" saves it and
+// audits it through the price record's state machine in the same
+// transaction (the trail names the client), "draft" leaves it for staff to
+// audit in the portal. Changing an audited record's fields keeps it
+// audited, as an edit in the UI does.
+
+// External id kinds the prices name.
+const (
+	catExtPrice    = "price"
+	catExtCustomer = "customer"
+	catExtGroup    = "group"
+)
+
+// apiPriceUpsert is a price record as the ERP sends it.
+type apiPriceUpsert struct {
+	ExternalID string `json:"external_id,omitempty" max:"100" doc:"The ERP's id of the price record (one quantity break). Required in bulk requests; PUT /prices/{external_id} takes it from the path (sent here too, it must be the same)."`
+	Customer   string `json:"customer,omitempty" max:"100" doc:"The customer's external id (or its code). Give a customer or a group, not both."`
+	Group      string `json:"group,omitempty" max:"100" doc:"The customer group's external id (or its code): the price of every member without one of its own."`
+	Product    string `json:"product" max:"100" doc:"The product's external id (or its code)."`
+	Price      *int64 `json:"price" min:"0" max:"1000000000" doc:"Tax-inclusive unit price in cents (分)."`
+	MinQty     apiQty `json:"min_qty,omitempty" min:"0" doc:"The quantity break: the price applies to orders of at least this many units (left out: any quantity)."`
+	From       string `json:"from,omitempty" doc:"First day in force (YYYY-MM-DD, the enterprise's time zone); left out: no start."`
+	To         string `json:"to,omitempty" doc:"Last day in force (YYYY-MM-DD); left out: no end."`
+	Remarks    string `json:"remarks,omitempty" max:"200"`
+	Status     string `json:"status" enum:"draft,audited" doc:"audited: in force at once (audited by the client); draft: for staff to audit in the portal."`
+}
+
+// apiPriceParty names a customer, group or product of a price record.
+type apiPriceParty struct {
+	ID         uint64 `json:"id"`
+	Code       string `json:"code"`
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+// apiPrice is a price record as the API shows it.
+type apiPrice struct {
+	ID         uint64         `json:"id"`
+	ExternalID string         `json:"external_id,omitempty"`
+	Customer   *apiPriceParty `json:"customer,omitempty" doc:"The customer, for a customer's price."`
+	Group      *apiPriceParty `json:"group,omitempty" doc:"The customer group, for a group's price."`
+	Product    apiPriceParty  `json:"product"`
+	Price      int64          `json:"price" doc:"In cents."`
+	MinQty     apiQty         `json:"min_qty"`
+	From       string         `json:"from,omitempty"`
+	To         string         `json:"to,omitempty"`
+	Remarks    string         `json:"remarks,omitempty"`
+	Status     string         `json:"status" enum:"draft,audited"`
+	Version    uint64         `json:"version"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+func (h *Handler) apiPriceOps() []apiOp {
+	return []apiOp{
+		{Method: "PUT", Path: "/prices/:external_id", ID: "upsertPrice", Tag: "prices", Family: model.APIPrices, Write: true,
+			Summary: "Create or update a customer's or group's price (one quantity break) by its external id.",
+			Doc: catalogUpsertDoc + " A customer outside the client's data scope is refused at the field; a stored record " +
+				"of such a customer is not found (404).",
+			Body: &apiPriceUpsert{}, Result: &apiItemResult{}, Handle: h.apiPutPrice},
+		{Method: "POST", Path: "/prices/bulk", ID: "bulkUpsertPrices", Tag: "prices", Family: model.APIPrices, Write: true,
+			Summary: "Create or update many price records.", Doc: catalogBulkDoc,
+			Body: &apiBulk[apiPriceUpsert]{}, Result: &apiBulkResult{}, Handle: h.apiBulkPrices},
+		{Method: "GET", Path: "/prices/:external_id", ID: "getPrice", Tag: "prices", Family: model.APIPrices,
+			Summary: "A price record by its external id.", Result: &apiPrice{}, Handle: h.apiGetPrice},
+	}
+}
+
+func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
+	ext, err := catalogExtParam(c)
+	if err != nil {
+		return err
+	}
+	var in apiPriceUpsert
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
+		return err
+	}
+	// The path's record, stored for a customer the client cannot see, is
+	// not found: a 404 like any record outside the scope.
+	err = h.store.View(func(t *store.Tx) error {
+		if id := t.ExternalID(catExtPrice, ext); id != 0 {
+			_, err := t.PriceRecord(a.Scope, id)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
+		return upsertAPIPrice(t, a, &in)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyItem(c, a, res)
+}
+
+func (h *Handler) apiBulkPrices(c *fiber.Ctx, a *apiCall) error {
+	var in apiBulk[apiPriceUpsert]
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := checkBulk(len(in.Items)); err != nil {
+		return err
+	}
+	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].ExternalID },
+		func(t *store.Tx, i int) (uint64, string, error) {
+			if err := catalogBulkExt(in.Items[i].ExternalID); err != nil {
+				return 0, "", err
+			}
+			return upsertAPIPrice(t, a, &in.Items[i])
+		})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, res)
+}
+
+// priceCustomerRef finds the customer in sc an external id names, or
+// failing that the customer with that code in sc; 0 when none (unknown
+// and out of scope alike, so that the client learns nothing beyond it).
+func priceCustomerRef(t *store.Tx, sc store.Scope, ref string) uint64 {
+	if id := t.ExternalID(catExtCustomer, ref); id != 0 && t.AllowsCustomer(sc, id) {
+		return id
+	}
+	if c, err := t.CustomerByCode(sc, ref); err == nil {
+		return c.ID
+	}
+	return 0
+}
+
+// priceGroupRef finds the group an external id names, or failing that the
+// group with that code.
+func priceGroupRef(t *store.Tx, ref string) (*model.CustomerGroup, error) {
+	if id := t.ExternalID(catExtGroup, ref); id != 0 {
+		return t.CustomerGroup(id)
+	}
+	return t.CustomerGroupByCode(ref)
+}
+
+// priceFields are the API's names of the price record's fields.
+var priceFields = map[string]string{"customer_id": "customer", "group_id": "group", "product_id": "product"}
+
+// readPriceDate checks a date of the API: YYYY-MM-DD exactly, or empty.
+func readPriceDate(s, path string, ve *model.ValidationError) string {
+	if s == "" {
+		return ""
+	}
+	d, err := time.Parse(model.DateLayout, s)
+	if err != nil || d.Format(model.DateLayout) != s {
+		ve.Add(path, "err.price_date", nil)
+		return ""
+	}
+	return s
+}
+
+// upsertAPIPrice creates or updates the price record in is (whose external
+// id is set) through the client's scope, then audits or unaudits it to the
+// status sent; it writes nothing when the record already is as sent.
+func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string, error) {
+	sc := a.Scope
+	ve := &model.ValidationError{}
+	checkCatalogExtID(in.ExternalID, "external_id", ve)
+	var old *model.PriceRecord
+	if id := t.ExternalID(catExtPrice, in.ExternalID); id != 0 {
+		var err error
+		if old, err = t.PriceRecord(sc, id); err != nil {
+			return 0, "", err
+		}
+	}
+	r := &model.PriceRecord{}
+	if old != nil {
+		*r = *old
+	}
+	r.CustomerID, r.GroupID, r.ProductID = 0, 0, 0
+	switch {
+	case (in.Customer == "") == (in.Group == ""):
+		ve.Add("customer", "err.price_target", nil)
+	case in.Customer != "":
+		if r.CustomerID = priceCustomerRef(t, sc, in.Customer); r.CustomerID == 0 {
+			ve.Add("customer", "err.ord_customer_unknown", map[string]any{"value": in.Customer})
+		}
+	default:
+		g, err := priceGroupRef(t, in.Group)
+		switch {
+		case err != nil:
+			ve.Add("group", "err.ord_group_unknown", map[string]any{"value": in.Group})
+		case !t.CoversAudience(sc, model.Audience{Groups: []uint64{g.ID}}):
+			ve.Add("group", "err.audience_out_of_scope_value", map[string]any{"value": in.Group})
+		default:
+			r.GroupID = g.ID
+		}
+	}
+	if in.Product == "" {
+		ve.Add("product", "err.required", nil)
+	} else if p, err := catalogProductRef(t, in.Product); err != nil {
+		ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
+	} else {
+		r.ProductID = p.ID
+	}
+	if in.Price == nil {
+		ve.Add("price", "err.required", nil)
+	} else {
+		r.Price = readMoney(*in.Price, "price", model.CheckPrice, ve)
+	}
+	r.MinQty = 0
+	if in.MinQty != "" {
+		r.MinQty = readQty(in.MinQty, "min_qty", ve)
+	}
+	r.From, r.To = readPriceDate(in.From, "from", ve), readPriceDate(in.To, "to", ve)
+	r.Remarks = in.Remarks
+	want := model.Status(in.Status)
+	switch want {
+	case model.StatusDraft, model.StatusAudited:
+	case "":
+		ve.Add("status", "err.required", nil)
+	default:
+		ve.Add("status", "err.choice", nil)
+	}
+	if err := mergeErrors(ve, catalogRenamed(r.Validate(), priceFields)); err != nil {
+		return 0, "", err
+	}
+	same := old != nil && catalogSame(old, r)
+	if same && old.Status == want {
+		return old.ID, outcomeUnchanged, nil
+	}
+	if !same {
+		if err := t.SavePriceRecord(sc, r); err != nil {
+			return 0, "", catalogRenamed(err, priceFields)
+		}
+		action := "update"
+		if old == nil {
+			action = "create"
+		}
+		if err := t.Log("price", r.ID, action, r.Price.String()); err != nil {
+			return 0, "", err
+		}
+	}
+	if err := t.SetExternalID(catExtPrice, in.ExternalID, r.ID); err != nil {
+		return 0, "", err
+	}
+	if r.Status != want {
+		action := map[model.Status]string{model.StatusAudited: "audit", model.StatusDraft: "unaudit"}[want]
+		if _, err := t.ApplyPriceAction(sc, r.ID, action, a.Actor, 0); err != nil {
+			return 0, "", err
+		}
+		if err := t.Log("price", r.ID, priceLog[action], ""); err != nil {
+			return 0, "", err
+		}
+	}
+	return r.ID, catalogOutcome(old == nil), nil
+}
+
+func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
+	ext, err := catalogExtParam(c)
+	if err != nil {
+		return err
+	}
+	var out *apiPrice
+	err = h.store.View(func(t *store.Tx) error {
+		id := t.ExternalID(catExtPrice, ext)
+		if id == 0 {
+			return model.ErrNotFound
+		}
+		r, err := t.PriceRecord(a.Scope, id)
+		if err != nil {
+			return err
+		}
+		out = &apiPrice{ID: r.ID, ExternalID: ext, Price: int64(r.Price), MinQty: qtyJSON(r.MinQty), From: r.From, To: r.To,
+			Remarks: r.Remarks, Status: string(r.Status), Version: r.Version, UpdatedAt: r.UpdatedAt}
+		if p, err := t.Product(r.ProductID); err == nil {
+			out.Product = apiPriceParty{ID: p.ID, Code: p.Code, ExternalID: t.ExternalOf(catExtProduct, p.ID)}
+		}
+		if r.CustomerID != 0 {
+			cu, err := t.Customer(a.Scope, r.CustomerID)
+			if err != nil {
+				return err
+			}
+			out.Customer = &apiPriceParty{ID: cu.ID, Code: cu.Code, ExternalID: t.ExternalOf(catExtCustomer, cu.ID)}
+		}
+		if r.GroupID != 0 {
+			g, err := t.CustomerGroup(r.GroupID)
+			if err != nil {
+				return err
+			}
+			out.Group = &apiPriceParty{ID: g.ID, Code: g.Code, ExternalID: t.ExternalOf(catExtGroup, g.ID)}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, out)
+}
