@@ -172,6 +172,10 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 			return nil, err
 		}
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		if _, single := op.Result.(*apiItemResult); single && status == fiber.StatusOK {
+			// A single upsert (replyItem) answers 201 when it created the record.
+			res["201"] = map[string]any{"description": "Created.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		}
 	} else {
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success."}
 	}
@@ -291,18 +295,20 @@ func (g *schemaGen) object(t reflect.Type, input bool) (map[string]any, error) {
 func (g *schemaGen) fields(t reflect.Type, input bool, props map[string]any, required *[]string) error {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		tag := f.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			// Promoted fields, as encoding/json reads them: an embedded
+			// struct's fields count even when its type is unexported.
 			if err := g.fields(f.Type, input, props, required); err != nil {
 				return err
 			}
+			continue
+		}
+		if !f.IsExported() {
 			continue
 		}
 		if name == "" {
