@@ -776,6 +776,12 @@ func TestInvitationExpiresAndResend(t *testing.T) {
 		t.Fatalf("edit page: %d %s", r.Code, excerpt(r.Body))
 	}
 	mustRender(t, edit, r)
+	// The invitation's template: no recipients to choose, the reason said.
+	if r := admin.get("/messages/templates/user.invited"); r.Code != 200 || !strings.Contains(r.Body, "goes by e-mail to that user only") || strings.Contains(r.Body, `name="to_customer_users"`) {
+		t.Errorf("template page: %d %s", r.Code, excerpt(r.Body))
+	} else {
+		mustRender(t, "/messages/templates/user.invited", r)
+	}
 	if r := admin.post(fmt.Sprintf("/customers/%d/users/%d/invite", e.ids["customer:C1"], res.ID), nil); r.Code != 303 {
 		t.Fatalf("resend: %d %s", r.Code, excerpt(r.Body))
 	}
@@ -911,4 +917,39 @@ func TestAPIDealerUserInput(t *testing.T) {
 	if bytes.Contains(raw, []byte("password")) {
 		t.Fatal("password in the API")
 	}
+}
+
+// FuzzCustomerDecoders: the strict decoder never panics on the family's
+// bodies, and a body it accepts encodes back to one it accepts again.
+func FuzzCustomerDecoders(f *testing.F) {
+	for _, s := range []string{
+		`{"code":"C1","name":"客户","org_unit":"SH","credit_limit":100}`,
+		`{"items":[{"external_id":"E","code":"C","name":"n","org_unit":"SH"}]}`,
+		`{"name":"仓","address":"地址","primary":true}`,
+		`{"items":[{"customer":"E","external_id":"L","name":"n","address":"a"}]}`,
+		`{"name":"王","email":"w@example.com","roles":["buyer"],"lang":"en","disabled":false}`,
+		`{"items":[{"customer":"E","external_id":"U","name":"n","roles":["manager"]}]}`,
+		`{"credit_limit":1e99}`, `{"roles":[1]}`, `{"items":null}`, `[]`, `"x"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, mk := range []func() any{
+			func() any { return &apiCustomerFields{} }, func() any { return &apiBulk[apiCustomerItem]{} },
+			func() any { return &apiLocationFields{} }, func() any { return &apiBulk[apiLocationItem]{} },
+			func() any { return &apiDealerUserFields{} }, func() any { return &apiBulk[apiDealerUserItem]{} },
+		} {
+			v := mk()
+			if decodeStrict(body, v) != nil {
+				continue
+			}
+			out, err := json.Marshal(v)
+			if err != nil {
+				t.Fatalf("%T: %v", v, err)
+			}
+			if err := decodeStrict(out, mk()); err != nil {
+				t.Fatalf("%T: %s accepted, its encoding %s refused: %v", v, body, out, err)
+			}
+		}
+	})
 }

@@ -250,3 +250,20 @@ func TestDealerUsernames(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSuggestDealerUsername: whatever the address, the derived name is a
+// valid username in the customer's namespace.
+func FuzzSuggestDealerUsername(f *testing.F) {
+	f.Add("C1", "Wang.Li@example.com", 1)
+	f.Add("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", "...@x", 99)
+	f.Add("A.B-C_D", "李雷@例子.中国", 2)
+	f.Fuzz(func(t *testing.T, code, email string, n int) {
+		if !codeRe.MatchString(code) || n < 1 || n > 99 {
+			return
+		}
+		got := SuggestDealerUsername(code, email, n)
+		if !usernameRe.MatchString(got) || CheckDealerUsername(code, "", got) != nil {
+			t.Fatalf("Suggest(%q, %q, %d) = %q", code, email, n, got)
+		}
+	})
+}
