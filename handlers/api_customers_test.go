@@ -408,6 +408,29 @@ func TestAPICustomerScope(t *testing.T) {
 	if r := e.api("GET", "/customers", nil, apiCallOpts{token: other}); r.Code != 403 {
 		t.Errorf("other family: %d", r.Code)
 	}
+	// A revoked token, then an expired one: 401, nothing written.
+	revoked, cl := e.newAPIClient("revoked", apiClientOpts{scopes: []model.APIScope{"customers:write"}})
+	if err := e.st.Update("admin", func(tx *store.Tx) error {
+		toks, err := tx.APITokens(cl.ID)
+		if err != nil {
+			return err
+		}
+		return tx.RevokeAPIToken(cl.ID, toks[0].ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before = storeFingerprint(t, e)
+	if r := e.api("PUT", "/customers/NEW3", customerBody("C6", "SH"), apiCallOpts{token: revoked}); r.Code != 401 {
+		t.Errorf("revoked token: %d", r.Code)
+	}
+	now := e.st.Now()
+	e.st.SetClock(func() time.Time { return now.AddDate(1, 0, 1) })
+	if r := e.api("POST", "/dealer-users/bulk", map[string]any{"items": []any{}}, apiCallOpts{token: tok, badRequest: true}); r.Code != 401 {
+		t.Errorf("expired token: %d", r.Code)
+	}
+	if storeFingerprint(t, e) != before {
+		t.Fatal("refused tokens wrote")
+	}
 }
 
 // TestAPILocations: upsert by external id under the customer; a location
