@@ -88,6 +88,9 @@ var eventTexts = map[model.Event][4]string{
 		"{{.actor}} 在{{.doc_type}} {{.doc_number}} 上留言：{{.comment}}", "{{.actor}} commented on {{.doc_type}} {{.doc_number}}: {{.comment}}"},
 	model.EventMonthlyStatement: {"{{.period}} 对账单", "Statement for {{.period}}",
 		"{{.customer_name}}：您 {{.period}} 的对账单已生成，期末余额 {{.closing_balance}}。", "{{.customer_name}}: your statement for {{.period}} is ready; closing balance {{.closing_balance}}."},
+	model.EventUserInvited: {"{{.enterprise}}邀请您使用经销商门户", "{{.enterprise}} invites you to the dealer portal",
+		"{{.enterprise}}为{{with .customer_name}}{{.}}{{else}}您{{end}}开通了经销商门户账号，您的用户名是 {{.username}}。\n请在 {{.expires_at}} 前打开下面的链接设置密码（链接只能使用一次）：\n{{.link}}\n\n如果您没有预期收到这封邮件，请忽略它。",
+		"{{.enterprise}} has opened a dealer portal account for {{with .customer_name}}{{.}}{{else}}you{{end}}; your username is {{.username}}.\nOpen this link before {{.expires_at}} to choose your password (it works once):\n{{.link}}\n\nIf you did not expect this e-mail, ignore it."},
 }
 
 // staffRolesFor are the staff roles that receive a staff event by default
@@ -102,7 +105,8 @@ var staffRolesFor = map[model.Event][]model.Role{
 // DefaultTemplates returns a template for every event of the catalogue:
 // dealer events go in-app and by e-mail to the customer's users, staff events
 // in-app and by e-mail to the salesperson (and finance for reconciliation),
-// SMS off; both languages, a link to the document at the end.
+// personal events (an invitation) by e-mail to their one user; SMS off; both
+// languages, a link to the document at the end.
 func DefaultTemplates() []*model.MessageTemplate {
 	var out []*model.MessageTemplate
 	for _, d := range model.EventCatalogue {
@@ -114,9 +118,16 @@ func DefaultTemplates() []*model.MessageTemplate {
 			SubjectZh: tx[0], SubjectEn: tx[1],
 			BodyZh: "{{with .customer_name}}{{.}}：\n\n{{end}}" + tx[2] + "\n\n{{with .link}}查看：{{.}}\n{{end}}— {{.enterprise}}",
 			BodyEn: "{{with .customer_name}}Dear {{.}},\n\n{{end}}" + tx[3] + "\n\n{{with .link}}Open: {{.}}\n{{end}}— {{.enterprise}}"}
-		if d.Audience == model.ForDealer {
+		switch {
+		case d.Personal():
+			// An invitation goes by e-mail to its user only; the body greets
+			// the user, not the customer, and already holds the link.
+			m.Channels = []model.Channel{model.ChannelEmail}
+			m.BodyZh = "{{.user_name}}，您好：\n\n" + tx[2] + "\n\n— {{.enterprise}}"
+			m.BodyEn = "Dear {{.user_name}},\n\n" + tx[3] + "\n\n— {{.enterprise}}"
+		case d.Audience == model.ForDealer:
 			m.ToCustomerUsers = true
-		} else {
+		default:
 			m.ToSalesperson = true
 			m.StaffRoles = staffRolesFor[d.Name]
 		}

@@ -96,6 +96,7 @@ func (h *Handler) apiOps() []apiOp {
 	for _, list := range [][]apiOp{
 		h.apiMetaOps(),
 		h.apiProductOps(), h.apiPriceOps(),
+		h.apiCustomerOps(),
 		h.apiOrderOps(),
 		h.apiEventOps(), h.apiFeedDocOps(),
 	} {

@@ -301,18 +301,20 @@ func (g *schemaGen) object(t reflect.Type, input bool) (map[string]any, error) {
 func (g *schemaGen) fields(t reflect.Type, input bool, props map[string]any, required *[]string) error {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		tag := f.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			// Promoted fields, as encoding/json reads them: an embedded
+			// struct's fields count even when its type is unexported.
 			if err := g.fields(f.Type, input, props, required); err != nil {
 				return err
 			}
+			continue
+		}
+		if !f.IsExported() {
 			continue
 		}
 		if name == "" {

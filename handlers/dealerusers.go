@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"strings"
+	"errors"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -21,6 +21,7 @@ func (h *Handler) registerDealerUsers(r fiber.Router) {
 	r.Post("/customers/:id/users/:uid/password", h.resetDealerPassword)
 	r.Post("/customers/:id/users/:uid/disable", h.disableDealerUser)
 	r.Post("/customers/:id/users/:uid/enable", h.enableDealerUser)
+	r.Post("/customers/:id/users/:uid/invite", h.resendDealerInvitation)
 }
 
 type dealerUserForm struct {
@@ -30,6 +31,10 @@ type dealerUserForm struct {
 	Token    string
 	// Prefix is the start a dealer's manager must give usernames; "" for staff.
 	Prefix string
+	// Invited marks a user who has not chosen a password yet (created
+	// through the integration API); Invitation is its last invitation.
+	Invited    bool
+	Invitation *model.Invitation
 }
 
 func canManageDealerUsers(u *model.User) bool {
@@ -77,6 +82,10 @@ func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User
 	if currentUser(c).Kind == model.KindDealer {
 		d.Prefix = model.DealerUsernamePrefix(cu.Code)
 	}
+	if u.ID != 0 && u.PasswordHash == "" {
+		d.Invited = true
+		_ = h.store.View(func(t *store.Tx) error { d.Invitation = t.PendingInvitation(u.ID); return nil })
+	}
 	return h.view(c, newOrEdit(u.ID, "dealer_user.new", "dealer_user.edit"), d)
 }
 
@@ -90,21 +99,14 @@ func (h *Handler) showDealerUserForm(c *fiber.Ctx) error {
 }
 
 // dealerUsernameAllowed refuses a new username (or a rename) that a dealer's
-// manager gives outside its company's prefix (model.DealerUsernamePrefix),
+// manager gives outside its company's prefix (model.CheckDealerUsername),
 // before anything is looked up, so the answer depends on the name alone.
 // Staff who manage dealers are not bound to the prefix.
 func dealerUsernameAllowed(actor *model.User, cu *model.Customer, oldName, name string) error {
 	if actor.Kind != model.KindDealer {
 		return nil
 	}
-	name = strings.ToLower(strings.TrimSpace(name))
-	prefix := model.DealerUsernamePrefix(cu.Code)
-	if name == oldName || (strings.HasPrefix(name, prefix) && len(name) > len(prefix)) {
-		return nil
-	}
-	ve := &model.ValidationError{}
-	ve.Add("username", "sec.username_prefix", map[string]any{"prefix": prefix})
-	return ve
+	return model.CheckDealerUsername(cu.Code, oldName, name)
 }
 
 func (h *Handler) createDealerUser(c *fiber.Ctx) error {
@@ -169,3 +171,29 @@ func (h *Handler) toggleDealerUser(c *fiber.Ctx, disabled bool) error {
 
 func (h *Handler) disableDealerUser(c *fiber.Ctx) error { return h.toggleDealerUser(c, true) }
 func (h *Handler) enableDealerUser(c *fiber.Ctx) error  { return h.toggleDealerUser(c, false) }
+
+// resendDealerInvitation sends a user who has not chosen a password yet a
+// new invitation e-mail; the previous link stops working.
+func (h *Handler) resendDealerInvitation(c *fiber.Ctx) error {
+	cu, u, err := h.loadDealerUser(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
+		if _, err := t.InviteUser(h.scope(c), u.ID); err != nil {
+			return err
+		}
+		return t.Log("customer", cu.ID, "user.invite", u.Username)
+	})
+	switch {
+	case errors.Is(err, store.ErrPasswordSet):
+		err = model.Invalid("_form", "invite.err_password_set")
+	case errors.Is(err, model.ErrNotAllowed):
+		err = model.Invalid("_form", "invite.err_disabled")
+	}
+	if err != nil {
+		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
+	}
+	h.setFlash(c, "flash.invitation_sent")
+	return h.redirect(c, "/customers/"+itoa(cu.ID)+"/users/"+itoa(u.ID)+"/edit")
+}

@@ -128,6 +128,7 @@ func proxyHeader(trusted []string) string {
 // routes registers every module's routes, in one place.
 func (h *Handler) routes(app *fiber.App) {
 	h.registerAuth(app)
+	h.registerInvite(app)
 	h.registerAccount(app)
 	h.registerHome(app)
 	h.registerCustomers(app)
@@ -401,7 +402,7 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 		status, key = fiber.StatusUnprocessableEntity, "err.invalid"
 	}
 	if status >= 500 {
-		h.log.Error("request failed", "req", requestID(c), "path", c.Path(), "err", err)
+		h.log.Error("request failed", "req", requestID(c), "path", loggedPath(c.Path()), "err", err)
 	}
 	h.setSecurityHeaders(c)
 	v := h.view(c, "err.title", nil)

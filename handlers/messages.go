@@ -241,6 +241,7 @@ var sampleValues = map[string][2]string{
 	"closing_balance": {"¥86,420.00", "¥86,420.00"}, "customer_code": {"C0001", "C0001"},
 	"customer_name": {"上海华东机电有限公司", "上海华东机电有限公司"}, "actor": {"张伟", "Zhang Wei"},
 	"link": {"https://portal.example.com/orders/123", "https://portal.example.com/orders/123"}, "date": {"2026-04-01 10:30", "2026-04-01 10:30"},
+	"username": {"c0001.wang", "c0001.wang"}, "user_name": {"王磊", "Wang Lei"},
 }
 
 // samplePlaceholders gives every placeholder of def an example value.

@@ -171,6 +171,9 @@ func (h *Handler) showNotificationPrefs(c *fiber.Ctx) error {
 	_ = h.store.View(func(t *store.Tx) error { p = t.MessagePrefs(u.ID); return nil })
 	var rows []prefRow
 	for _, d := range model.EventCatalogue {
+		if d.Personal() {
+			continue // sent to someone who cannot log in yet: nothing to opt out of
+		}
 		rows = append(rows, prefRow{Event: d.Name, Email: p.Wants(d.Name, model.ChannelEmail), SMS: p.Wants(d.Name, model.ChannelSMS)})
 	}
 	return h.render(c, fiber.StatusOK, tplNotificationPrefs, h.view(c, "prefs.title", rows))
@@ -183,6 +186,9 @@ func (h *Handler) saveNotificationPrefs(c *fiber.Ctx) error {
 	wanted := formValues(c, "want")
 	p := &model.MessagePrefs{UserID: u.ID}
 	for _, d := range model.EventCatalogue {
+		if d.Personal() {
+			continue
+		}
 		for _, ch := range []model.Channel{model.ChannelEmail, model.ChannelSMS} {
 			k := string(d.Name) + "/" + string(ch)
 			if !slices.Contains(wanted, k) {

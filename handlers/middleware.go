@@ -78,7 +78,7 @@ func (h *Handler) requestLog(c *fiber.Ctx) error {
 	elapsed := time.Since(start)
 	route := c.Method() + " " + c.Route().Path
 	h.metrics.record(route, c.Response().StatusCode(), elapsed)
-	h.log.Info("http", "req", id, "method", c.Method(), "path", c.Path(), "route", c.Route().Path, "status", c.Response().StatusCode(),
+	h.log.Info("http", "req", id, "method", c.Method(), "path", loggedPath(c.Path()), "route", c.Route().Path, "status", c.Response().StatusCode(),
 		"user", user, "ms", elapsed.Milliseconds())
 	return nil
 }
@@ -191,7 +191,8 @@ func isPublic(path string) bool {
 	case "/login", "/lang", "/healthz", "/readyz", "/favicon.ico":
 		return true
 	}
-	return strings.HasPrefix(path, "/static/")
+	// An invitation page: its secret token is the visitor's only credential.
+	return strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, invitePrefix)
 }
 
 // requireLogin sends anonymous requests for private pages to the login page:

@@ -34,6 +34,8 @@ var scopeExemptions = []struct {
 	{"public or the caller's own session, account, language, notification settings and inbox: no other customer's data can be named", []string{
 		"GET /static/:file", "POST /login", "POST /logout", "POST /lang", "POST /account", "POST /account/password",
 		"POST /account/notifications", "POST /account/sessions/revoke", "POST /inbox/read-all"}},
+	{"the public invitation page: its secret one-time token is the visitor's only credential and names its own user only; no session, so no other customer's data can be named", []string{
+		"GET /invite/:token", "POST /invite/:token"}},
 	{"the dealer's own cart and favorites as a whole (per user): entries are read through the dealer's catalog index", []string{
 		"POST /cart/refresh", "POST /cart/empty", "POST /favorites/refresh", "POST /favorites/cart", "POST /quick-order", "POST /quick-order/add",
 		"POST /online-orders/checkout"}},

@@ -54,6 +54,10 @@ const (
 
 	EventCommentAdded     Event = "comment.added"
 	EventMonthlyStatement Event = "statement.monthly"
+
+	// EventUserInvited invites a new user, who has no password yet, to set
+	// one: its link holds the one-time invitation token.
+	EventUserInvited Event = "user.invited"
 )
 
 // EventAudience says whose users an event is mainly for, which sets the
@@ -64,7 +68,16 @@ type EventAudience string
 const (
 	ForDealer EventAudience = "dealer"
 	ForStaff  EventAudience = "staff"
+	// ForUser marks a personal message: it goes to the one user the event
+	// names (OutboxMessage.UserID) and to nobody else, whatever the
+	// template's recipients say, because it carries that user's secret (an
+	// invitation link).
+	ForUser EventAudience = "user"
 )
+
+// Personal reports whether the event's messages go to its one named user
+// only (ForUser).
+func (d *EventDef) Personal() bool { return d != nil && d.Audience == ForUser }
 
 // EventDef describes one event: its name, its default audience and the named
 // placeholders ({{.doc_number}} …) its templates may use. Every event carries
@@ -120,6 +133,7 @@ var EventCatalogue = []EventDef{
 	{EventStocktakeRecorded, ForStaff, append(append([]string(nil), docPH...), "stocktake_date", "lines")},
 	{EventCommentAdded, ForStaff, append(append([]string(nil), docPH...), "comment")},
 	{EventMonthlyStatement, ForDealer, []string{"period", "closing_balance"}},
+	{EventUserInvited, ForUser, []string{"username", "user_name", "expires_at"}},
 }
 
 // FindEvent returns the definition of an event, or nil when unknown.

@@ -30,4 +30,8 @@ type OutboxMessage struct {
 	Attempts   int               `json:"attempts,omitempty"`
 	NextTry    time.Time         `json:"next_try,omitempty"`
 	LastError  string            `json:"last_error,omitempty"`
+
+	// UserID is the one recipient of a personal event (EventDef.Personal);
+	// other events leave it 0.
+	UserID uint64 `json:"user_id,omitempty"`
 }

@@ -108,6 +108,11 @@ func (m *MessageTemplate) Validate() error {
 			v.Add("staff_roles", "err.role_invalid", nil)
 		}
 	}
+	if def.Personal() {
+		// A personal message carries its user's secret: nobody else may be
+		// set to receive it.
+		m.ToCustomerUsers, m.DealerRoles, m.ToSalesperson, m.StaffRoles, m.Addresses = false, nil, false, nil, nil
+	}
 	var addrs []string
 	for _, a := range m.Addresses {
 		a = strings.TrimSpace(a)

@@ -124,7 +124,7 @@ func TestEventCatalogue(t *testing.T) {
 			t.Errorf("%s twice", d.Name)
 		}
 		seen[d.Name] = true
-		if d.Audience != ForDealer && d.Audience != ForStaff {
+		if d.Audience != ForDealer && d.Audience != ForStaff && d.Audience != ForUser {
 			t.Errorf("%s: audience %q", d.Name, d.Audience)
 		}
 		if FindEvent(d.Name) == nil {
@@ -199,5 +199,22 @@ func TestMessagePrefs(t *testing.T) {
 	p := &MessagePrefs{OptOut: []string{"online_order.rejected/email", "online_order.rejected/inapp"}}
 	if p.Wants(EventOrderRejected, ChannelEmail) || !p.Wants(EventOrderRejected, ChannelSMS) || !p.Wants(EventOrderRejected, ChannelInApp) {
 		t.Error("opt-out wrong")
+	}
+}
+
+// TestPersonalTemplateHasNoOtherRecipients: an invitation's template keeps
+// no recipient besides its one user, whatever the admin ticked.
+func TestPersonalTemplateHasNoOtherRecipients(t *testing.T) {
+	m := &MessageTemplate{Event: EventUserInvited, Channels: []Channel{ChannelEmail}, ToCustomerUsers: true, ToSalesperson: true,
+		DealerRoles: []Role{RoleManager}, StaffRoles: []Role{RoleAdmin}, Addresses: []string{"all@example.com"},
+		SubjectZh: "邀请", SubjectEn: "Invitation", BodyZh: "{{.link}}", BodyEn: "{{.link}} {{.username}} {{.expires_at}}"}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if m.ToCustomerUsers || m.ToSalesperson || m.DealerRoles != nil || m.StaffRoles != nil || m.Addresses != nil {
+		t.Fatalf("recipients kept: %+v", m)
+	}
+	if !FindEvent(EventUserInvited).Personal() || FindEvent(EventOrderRejected).Personal() {
+		t.Fatal("Personal")
 	}
 }

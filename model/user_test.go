@@ -211,3 +211,59 @@ func TestUserHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestDealerUsernames(t *testing.T) {
+	for _, tc := range []struct {
+		code, old, name string
+		ok              bool
+	}{
+		{"C1", "", "c1.wang", true},
+		{"C1", "", " C1.Wang ", true},
+		{"C1", "", "c1.", false},
+		{"C1", "", "wang", false},
+		{"C1", "wang", "wang", true},
+		{"C1", "", "c2.wang", false},
+	} {
+		if err := CheckDealerUsername(tc.code, tc.old, tc.name); (err == nil) != tc.ok {
+			t.Errorf("%s %q→%q: %v", tc.code, tc.old, tc.name, err)
+		}
+	}
+	for _, tc := range []struct {
+		code, email string
+		n           int
+		want        string
+	}{
+		{"C1", "Wang.Li@example.com", 1, "c1.wang.li"},
+		{"C1", "Wang.Li@example.com", 2, "c1.wang.li2"},
+		{"C1", "李雷@example.com", 1, "c1.user"},
+		{"C1", "", 1, "c1.user"},
+		{"C1", "-x+tag@example.com", 1, "c1.xtag"},
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", "someone.long@example.com", 12, "abcdefghijklmnopqrstuvwxyz0123.someone12"},
+	} {
+		got := SuggestDealerUsername(tc.code, tc.email, tc.n)
+		if got != tc.want {
+			t.Errorf("Suggest(%s, %s, %d) = %q, want %q", tc.code, tc.email, tc.n, got, tc.want)
+		}
+		u := &User{Username: got}
+		if !usernameRe.MatchString(u.Username) || CheckDealerUsername(tc.code, "", got) != nil {
+			t.Errorf("%q is not a valid dealer username", got)
+		}
+	}
+}
+
+// FuzzSuggestDealerUsername: whatever the address, the derived name is a
+// valid username in the customer's namespace.
+func FuzzSuggestDealerUsername(f *testing.F) {
+	f.Add("C1", "Wang.Li@example.com", 1)
+	f.Add("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", "...@x", 99)
+	f.Add("A.B-C_D", "李雷@例子.中国", 2)
+	f.Fuzz(func(t *testing.T, code, email string, n int) {
+		if !codeRe.MatchString(code) || n < 1 || n > 99 {
+			return
+		}
+		got := SuggestDealerUsername(code, email, n)
+		if !usernameRe.MatchString(got) || CheckDealerUsername(code, "", got) != nil {
+			t.Fatalf("Suggest(%q, %q, %d) = %q", code, email, n, got)
+		}
+	})
+}

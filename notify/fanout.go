@@ -178,10 +178,19 @@ func (f *fanout) ready(ch model.Channel) bool {
 	return true
 }
 
-// recipients resolves the template's recipient rules for event m. Staff
+// recipients resolves the template's recipient rules for event m; a
+// personal event (model.ForUser) goes to the user it names only. Staff
 // receive a message about a customer only when their data scope covers it;
 // the user who caused the event gets no message about it; nobody twice.
 func (f *fanout) recipients(tpl *model.MessageTemplate, m *model.OutboxMessage, cust *model.Customer) []recipient {
+	if model.FindEvent(m.Event).Personal() {
+		// The message carries its user's secret (an invitation link): it
+		// goes to that user and to nobody the template might name.
+		if u, err := f.t.UserByID(m.UserID); err == nil && m.UserID != 0 && !u.Disabled {
+			return []recipient{{user: u}}
+		}
+		return nil
+	}
 	var out []recipient
 	seen := map[uint64]bool{}
 	// A comment (comment.added) goes to the other side of the conversation

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"strings"
 
 	"dealerportal/model"
 )
@@ -30,17 +29,6 @@ func (t *Tx) ProductsAfter(after uint64, limit int) ([]*model.Product, bool, err
 		out = append(out, p)
 	}
 	return out, false, nil
-}
-
-// CustomerGroupByCode finds a customer group by its code (any case), or
-// ErrNotFound. Groups are master data, visible to all staff; whether a
-// caller may address one is the audience rule (CoversAudience).
-func (t *Tx) CustomerGroupByCode(code string) (*model.CustomerGroup, error) {
-	v := t.b(bGroupsByCode).Get([]byte(strings.ToUpper(strings.TrimSpace(code))))
-	if v == nil {
-		return nil, model.ErrNotFound
-	}
-	return t.CustomerGroup(btoi(v))
 }
 
 func init() {

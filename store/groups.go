@@ -1,6 +1,8 @@
 package store
 
 import (
+	"strings"
+
 	"dealerportal/model"
 )
 
@@ -26,6 +28,16 @@ func (t *Tx) CustomerGroup(id uint64) (*model.CustomerGroup, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// CustomerGroupByCode returns the group with code (in any case), or
+// model.ErrNotFound.
+func (t *Tx) CustomerGroupByCode(code string) (*model.CustomerGroup, error) {
+	v := t.b(bGroupsByCode).Get([]byte(strings.ToUpper(strings.TrimSpace(code))))
+	if v == nil {
+		return nil, model.ErrNotFound
+	}
+	return t.CustomerGroup(btoi(v))
 }
 
 // SaveCustomerGroup creates (ID 0) or updates a group with optimistic locking;

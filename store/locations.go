@@ -120,5 +120,23 @@ func (t *Tx) DeleteLocation(sc Scope, customerID, id, version uint64) error {
 	if l.Primary && len(locs) > 1 {
 		return model.Invalid("primary", "err.primary_delete")
 	}
+	if err := t.forgetExternalID("location", id); err != nil {
+		return err
+	}
 	return t.b(bLocations).Delete(key(customerID, id))
+}
+
+// forgetExternalID drops the external id of a record that is deleted, so
+// that the ERP's next upsert under that id makes a new record rather than
+// meet a mapping to nothing.
+func (t *Tx) forgetExternalID(kind string, id uint64) error {
+	of := t.b(bExtOf)
+	ext := of.Get(extOfKey(kind, id))
+	if ext == nil {
+		return nil
+	}
+	if err := t.b(bExtIDs).Delete(extKey(kind, string(ext))); err != nil {
+		return err
+	}
+	return of.Delete(extOfKey(kind, id))
 }

@@ -25,6 +25,8 @@ var migrations = []migration{
 	migrateAPI,
 	// 3: the fingerprints of documents pushed through the API.
 	migrateAPIDocSums,
+	// 4: invitations of users who have no password yet (invitations.go).
+	migrateInvitations,
 }
 
 var keySchemaVersion = []byte("schema_version")

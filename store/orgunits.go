@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 
 	"dealerportal/model"
 
@@ -56,6 +57,16 @@ func (t *Tx) OrgUnit(id uint64) (*model.OrgUnit, error) {
 		return nil, err
 	}
 	return u, nil
+}
+
+// OrgUnitByCode returns the unit with code (as stored, or in any case), or
+// model.ErrNotFound.
+func (t *Tx) OrgUnitByCode(code string) (*model.OrgUnit, error) {
+	id := t.orgIDByCode(strings.TrimSpace(code))
+	if id == 0 {
+		return nil, model.ErrNotFound
+	}
+	return t.OrgUnit(id)
 }
 
 // SaveOrgUnit creates (ID 0) or updates a unit with optimistic locking. The

@@ -118,7 +118,8 @@ func (t *Tx) listUsers(idx *bolt.Bucket, prefix []byte, f UserFilter, p Page) ([
 
 // SaveUser creates (ID 0) or updates u with optimistic locking. Usernames are
 // unique; a dealer user's customer must be in sc; staff users need an admin
-// scope. A new user must come with its PasswordHash set.
+// scope. A new user comes with its PasswordHash set, or without one and
+// then cannot log in until it accepts an invitation (invitations.go).
 func (t *Tx) SaveUser(sc Scope, u *model.User) (err error) {
 	defer keepOnError(&u.ID, &u.Meta, &err)()
 	u.Normalize()

@@ -1,0 +1,490 @@
+package handlers
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The customers family of the integration API (客户资料, 客户地点, 经销商用户):
+// the ERP upserts customers, their delivery locations and their dealer users
+// by its own ids (external ids), singly or in bulk, and reads them back. Each
+// upsert builds the record the UI's form would build and saves it with the
+// same store function, through the client's data scope; an upsert that
+// changes nothing writes nothing and answers "unchanged". Locations are in
+// api_customers_locations.go, dealer users in api_customers_users.go.
+
+// External id kinds of the family.
+const (
+	extCustomer   = "customer"
+	extLocation   = "location"
+	extDealerUser = "dealer_user"
+	// extCustomerGroup is the kind under which groups may carry the ERP's
+	// ids; a customer names its group by code or by such an id.
+	extCustomerGroup = "customer_group"
+)
+
+// apiPageMax is the largest page of a list; apiPageDefault the page when
+// the caller names none.
+const (
+	apiPageMax     = 200
+	apiPageDefault = 50
+)
+
+// apiCustomerFields are a customer's fields as the ERP sends them: the UI's
+// customer form, with the org unit, group and salesperson named by code and
+// username instead of the portal's ids. An upsert sets every field: one left
+// out is cleared (status: active).
+type apiCustomerFields struct {
+	Code        string `json:"code" max:"30" doc:"The customer code (客户编码): letters, digits, dot, dash, underscore; kept in upper case."`
+	Name        string `json:"name" max:"100" doc:"The customer's name (客户名称)."`
+	ShortName   string `json:"short_name,omitempty" max:"40"`
+	OrgUnit     string `json:"org_unit" max:"30" doc:"Code of the org unit (所属组织); it must lie within the client's org units."`
+	Group       string `json:"group,omitempty" max:"100" doc:"Code, or external id, of the customer group (客户分组)."`
+	Level       string `json:"level,omitempty" enum:"A,B,C,D" doc:"Customer level (客户等级)."`
+	Salesperson string `json:"salesperson,omitempty" max:"40" doc:"Username of the staff member who is the salesperson (业务员)."`
+	Contact     string `json:"contact,omitempty" max:"40"`
+	Phone       string `json:"phone,omitempty" max:"30" doc:"Digits, spaces, +, - and parentheses; 5 to 20 digits."`
+	Email       string `json:"email,omitempty" max:"100"`
+	Address     string `json:"address,omitempty" max:"200"`
+	TaxNumber   string `json:"tax_number,omitempty" max:"20" doc:"15 to 20 digits or capital letters (税号)."`
+	Bank        string `json:"bank,omitempty" max:"100" doc:"The bank (开户银行)."`
+	BankAccount string `json:"bank_account,omitempty" max:"40"`
+	CreditLimit int64  `json:"credit_limit,omitempty" min:"0" max:"100000000000" doc:"Credit limit (信用额度) in cents; 0 or absent: no limit."`
+	Status      string `json:"status,omitempty" enum:"active,inactive" doc:"Absent: active. An inactive customer's users cannot log in."`
+	Remarks     string `json:"remarks,omitempty" max:"500"`
+}
+
+// apiCustomerItem is one customer of a bulk upsert.
+type apiCustomerItem struct {
+	ExternalID string `json:"external_id" max:"100" doc:"The ERP's id of the customer."`
+	apiCustomerFields
+}
+
+// apiCustomer is a customer as the API shows it: the portal's id and the
+// ERP's external id beside the customer's fields.
+type apiCustomer struct {
+	ID         uint64 `json:"id"`
+	ExternalID string `json:"external_id,omitempty" doc:"Absent for a customer the ERP has not upserted yet."`
+	apiCustomerFields
+	Version   uint64    `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// apiCustomerPage is one page of the customer list.
+type apiCustomerPage struct {
+	Items  []apiCustomer `json:"items"`
+	Total  int           `json:"total" doc:"How many customers match in all."`
+	Offset int           `json:"offset"`
+	Limit  int           `json:"limit"`
+}
+
+func (h *Handler) apiCustomerOps() []apiOp {
+	upsertDoc := "Creates the customer when the external id is new, else updates it; an upsert sets every field, so a field left out is cleared. " +
+		"A customer created in the portal that has no external id yet is taken over when the code matches. " +
+		"Answers 201 when created, 200 with status updated or unchanged (the same payload twice writes nothing), " +
+		"404 for a customer outside the client's org units, 422 with field errors (an org unit outside the client's org units is one)."
+	listParams := []apiParam{
+		{Name: "limit", Type: "integer", Doc: "Page size, 1 to 200 (default 50)."},
+		{Name: "offset", Type: "integer", Doc: "How many matching customers to skip."},
+		{Name: "q", Type: "string", Doc: "Code, name, short name, contact or phone contains."},
+		{Name: "org_unit", Type: "string", Doc: "Only customers in this org unit's subtree (its code)."},
+		{Name: "status", Type: "string", Doc: "active or inactive."},
+	}
+	ops := []apiOp{
+		{Method: "PUT", Path: "/customers/:external_id", ID: "upsertCustomer", Tag: "customers", Family: model.APICustomers, Write: true,
+			Summary: "Create or update a customer by its external id.", Doc: upsertDoc,
+			Body: &apiCustomerFields{}, Result: &apiItemResult{}, Handle: h.apiPutCustomer},
+		{Method: "POST", Path: "/customers/bulk", ID: "upsertCustomers", Tag: "customers", Family: model.APICustomers, Write: true,
+			Summary: "Create or update up to 1,000 customers, each with its own result.",
+			Doc: "Each record is upserted as by PUT /customers/{external_id}, in its own transaction: a refused record does not undo the others. " +
+				"The answer lists each record's result; when not one record is accepted (nothing was written) the answer is a 422 problem with every record's errors under items[i].",
+			Body: &apiBulk[apiCustomerItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkCustomers},
+		{Method: "GET", Path: "/customers/:external_id", ID: "getCustomer", Tag: "customers", Family: model.APICustomers,
+			Summary: "A customer by its external id.", Result: &apiCustomer{}, Handle: h.apiGetCustomer},
+		{Method: "GET", Path: "/customers", ID: "listCustomers", Tag: "customers", Family: model.APICustomers,
+			Summary: "The customers within the client's data scope, by code, a page at a time (at most 200).",
+			Query:   listParams, Result: &apiCustomerPage{}, Handle: h.apiListCustomers},
+	}
+	ops = append(ops, h.apiLocationOps()...)
+	return append(ops, h.apiDealerUserOps()...)
+}
+
+// --- shared by the family ---
+
+// readExternalID checks an external id (1 to 100 characters, no control
+// characters, no surrounding spaces), adding a field error at path.
+func readExternalID(ext, path string, ve *model.ValidationError) bool {
+	ok := ext != "" && utf8.RuneCountInString(ext) <= 100 && utf8.ValidString(ext) && strings.TrimSpace(ext) == ext &&
+		strings.IndexFunc(ext, unicode.IsControl) < 0
+	if !ok {
+		ve.Add(path, "api.customers.external_id", nil)
+	}
+	return ok
+}
+
+// extParam reads an external id from the path (percent-decoded: an id may
+// hold characters a path segment must escape). A malformed one is a 404:
+// no record can have it.
+func extParam(c *fiber.Ctx, name string) (string, error) {
+	ext, err := url.PathUnescape(c.Params(name))
+	if err != nil || !readExternalID(ext, name, &model.ValidationError{}) {
+		return "", model.ErrNotFound
+	}
+	return strings.Clone(ext), nil
+}
+
+// apiRenamed rewrites the field names of a validation error from the
+// model's (org_unit_id) to the wire's (org_unit); other errors pass.
+func apiRenamed(err error, names map[string]string) error {
+	var ve *model.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := &model.ValidationError{}
+	for _, f := range ve.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Add(f.Field, f.Key, f.Args)
+	}
+	return out
+}
+
+// mergeInto adds a model check's field errors to ve under the wire's names;
+// any other error is returned.
+func mergeInto(ve *model.ValidationError, err error, names map[string]string) error {
+	var fe *model.ValidationError
+	if !errors.As(apiRenamed(err, names), &fe) {
+		return err
+	}
+	for _, f := range fe.Fields {
+		ve.Add(f.Field, f.Key, f.Args)
+	}
+	return nil
+}
+
+// firstIndexes maps each external id of a bulk request to its first
+// position, so that a repeat is refused rather than raced against the first.
+func firstIndexes(n int, ext func(i int) string) map[string]int {
+	out := make(map[string]int, n)
+	for i := n - 1; i >= 0; i-- {
+		out[ext(i)] = i
+	}
+	return out
+}
+
+// repeatedItem refuses record i when its external id came earlier in the
+// request.
+func repeatedItem(first map[string]int, ext string, i int) error {
+	if j, ok := first[ext]; ok && j != i {
+		return model.Invalid("external_id", "api.customers.duplicate_item")
+	}
+	return nil
+}
+
+// replyBulkItems answers a bulk upsert: 200 with every record's result, or,
+// when not one record was accepted (so the request wrote nothing), a 422
+// problem listing every record's errors under items[i].
+func (h *Handler) replyBulkItems(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error {
+	if res.Failed == len(res.Results) {
+		var fields []problemField
+		for _, r := range res.Results {
+			fields = append(fields, r.Errors...)
+		}
+		return &apiItemRefusal{fields: fields}
+	}
+	return a.reply(c, res)
+}
+
+// readPage reads the limit and offset query parameters of a list.
+func readPage(c *fiber.Ctx) (store.Page, error) {
+	ve := &model.ValidationError{}
+	p := store.Page{Limit: apiPageDefault}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > apiPageMax {
+			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": apiPageMax})
+		}
+		p.Limit = n
+	}
+	if s := c.Query("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			ve.Add("offset", "err.not_negative", nil)
+		}
+		p.Offset = n
+	}
+	return p, ve.Err()
+}
+
+// apiCustomerOf resolves a customer named by its external id within the
+// client's scope: ErrNotFound when unknown or outside it.
+func apiCustomerOf(t *store.Tx, sc store.Scope, ext string) (*model.Customer, error) {
+	id := t.ExternalID(extCustomer, ext)
+	if id == 0 {
+		return nil, model.ErrNotFound
+	}
+	return t.Customer(sc, id)
+}
+
+// customerNamed resolves the customer a record names (by external id) for
+// the field at path: unknown and out of scope are the same field error, so
+// that a client learns nothing of customers it cannot see.
+func customerNamed(t *store.Tx, sc store.Scope, ext, path string) (*model.Customer, error) {
+	if ext == "" {
+		return nil, model.Invalid(path, "err.required")
+	}
+	cu, err := apiCustomerOf(t, sc, ext)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.Invalid(path, "api.customers.unknown_customer")
+	}
+	return cu, err
+}
+
+// --- customers ---
+
+// customerFieldNames are the model's field names that differ on the wire.
+var customerFieldNames = map[string]string{"org_unit_id": "org_unit", "group_id": "group", "salesperson_id": "salesperson"}
+
+// applyCustomer copies the payload into cu, resolving the org unit, group
+// and salesperson; unknown references and bad values become field errors.
+func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *model.ValidationError) {
+	cu.Code, cu.Name, cu.ShortName, cu.Level = in.Code, in.Name, in.ShortName, in.Level
+	cu.Contact, cu.Phone, cu.Email, cu.Address = in.Contact, in.Phone, in.Email, in.Address
+	cu.TaxNumber, cu.Bank, cu.BankAccount, cu.Remarks = in.TaxNumber, in.Bank, in.BankAccount, in.Remarks
+	cu.OrgUnitID, cu.GroupID, cu.SalespersonID = 0, 0, 0
+	if strings.TrimSpace(in.OrgUnit) == "" {
+		ve.Add("org_unit", "err.required", nil)
+	} else if u, err := t.OrgUnitByCode(in.OrgUnit); err != nil || u.Inactive {
+		ve.Add("org_unit", "api.customers.unknown_org_unit", nil)
+	} else {
+		cu.OrgUnitID = u.ID
+	}
+	if g := strings.TrimSpace(in.Group); g != "" {
+		if grp, err := t.CustomerGroupByCode(g); err == nil {
+			cu.GroupID = grp.ID
+		} else if id := t.ExternalID(extCustomerGroup, g); id != 0 {
+			cu.GroupID = id
+		} else {
+			ve.Add("group", "api.customers.unknown_group", nil)
+		}
+	}
+	if s := strings.TrimSpace(in.Salesperson); s != "" {
+		if u, err := t.UserByUsername(s); err == nil && u.IsStaff() && !u.Disabled {
+			cu.SalespersonID = u.ID
+		} else {
+			ve.Add("salesperson", "api.customers.unknown_salesperson", nil)
+		}
+	}
+	switch model.CustomerStatus(in.Status) {
+	case "":
+		cu.Status = model.CustomerActive
+	case model.CustomerActive, model.CustomerInactive:
+		cu.Status = model.CustomerStatus(in.Status)
+	default:
+		ve.Add("status", "err.choice", nil)
+	}
+	cu.CreditLimit = readMoney(in.CreditLimit, "credit_limit", model.CheckAmount, ve)
+}
+
+// sameCustomer reports whether two customers agree in everything but Meta.
+func sameCustomer(a, b *model.Customer) bool {
+	x, y := *a, *b
+	x.Meta, y.Meta = model.Meta{}, model.Meta{}
+	return x == y
+}
+
+// upsertCustomer creates or updates the customer with external id ext
+// inside t and says what happened. It runs in a bulk batch, so it builds
+// every record afresh.
+func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCustomerFields) (uint64, string, error) {
+	ve := &model.ValidationError{}
+	if !readExternalID(ext, "external_id", ve) {
+		return 0, "", ve
+	}
+	var old *model.Customer
+	linked := false
+	if id := t.ExternalID(extCustomer, ext); id != 0 {
+		c, err := t.Customer(a.Scope, id)
+		if err != nil {
+			return 0, "", err
+		}
+		old, linked = c, true
+	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(extCustomer, c.ID) == "" {
+		// A customer keyed in by hand before the ERP was connected: the
+		// first upsert links it instead of refusing its code as taken.
+		old = c
+	}
+	cu := &model.Customer{}
+	if old != nil {
+		*cu = *old
+	}
+	applyCustomer(t, cu, in, ve)
+	if err := mergeInto(ve, cu.Validate(), customerFieldNames); err != nil {
+		return 0, "", err
+	}
+	if err := ve.Err(); err != nil {
+		return 0, "", err
+	}
+	outcome := outcomeUpdated
+	switch {
+	case old == nil:
+		outcome = outcomeCreated
+	case sameCustomer(old, cu):
+		if linked {
+			return cu.ID, outcomeUnchanged, nil
+		}
+		return cu.ID, outcomeUpdated, t.SetExternalID(extCustomer, ext, cu.ID)
+	}
+	if err := t.SaveCustomer(a.Scope, cu); err != nil {
+		return 0, "", apiRenamed(err, customerFieldNames)
+	}
+	if !linked {
+		if err := t.SetExternalID(extCustomer, ext, cu.ID); err != nil {
+			return 0, "", err
+		}
+	}
+	action, detail := "update", ""
+	if outcome == outcomeCreated {
+		action, detail = "create", cu.Code
+	}
+	return cu.ID, outcome, t.Log("customer", cu.ID, action, detail)
+}
+
+func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
+	ext, err := extParam(c, "external_id")
+	if err != nil {
+		return err
+	}
+	// Scope first: a customer outside the client's org units is a 404,
+	// whatever the body holds.
+	err = h.store.View(func(t *store.Tx) error {
+		if id := t.ExternalID(extCustomer, ext); id != 0 && !t.AllowsCustomer(a.Scope, id) {
+			return model.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var in apiCustomerFields
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
+		return h.upsertCustomer(t, a, ext, &in)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyItem(c, a, res)
+}
+
+func (h *Handler) apiBulkCustomers(c *fiber.Ctx, a *apiCall) error {
+	var in apiBulk[apiCustomerItem]
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := checkBulk(len(in.Items)); err != nil {
+		return err
+	}
+	ext := func(i int) string { return in.Items[i].ExternalID }
+	first := firstIndexes(len(in.Items), ext)
+	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
+		if err := repeatedItem(first, ext(i), i); err != nil {
+			return 0, "", err
+		}
+		return h.upsertCustomer(t, a, ext(i), &in.Items[i].apiCustomerFields)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyBulkItems(c, a, res)
+}
+
+// customerOut shows a customer on the wire.
+func customerOut(t *store.Tx, cu *model.Customer) apiCustomer {
+	out := apiCustomer{ID: cu.ID, ExternalID: t.ExternalOf(extCustomer, cu.ID), Version: cu.Version, CreatedAt: cu.CreatedAt, UpdatedAt: cu.UpdatedAt,
+		apiCustomerFields: apiCustomerFields{Code: cu.Code, Name: cu.Name, ShortName: cu.ShortName, Level: cu.Level, Contact: cu.Contact,
+			Phone: cu.Phone, Email: cu.Email, Address: cu.Address, TaxNumber: cu.TaxNumber, Bank: cu.Bank, BankAccount: cu.BankAccount,
+			CreditLimit: int64(cu.CreditLimit), Status: string(cu.Status), Remarks: cu.Remarks}}
+	if u := t.OrgTree().Unit(cu.OrgUnitID); u != nil {
+		out.OrgUnit = u.Code
+	}
+	if cu.GroupID != 0 {
+		if g, err := t.CustomerGroup(cu.GroupID); err == nil {
+			out.Group = g.Code
+		}
+	}
+	if cu.SalespersonID != 0 {
+		if u, err := t.UserByID(cu.SalespersonID); err == nil {
+			out.Salesperson = u.Username
+		}
+	}
+	return out
+}
+
+func (h *Handler) apiGetCustomer(c *fiber.Ctx, a *apiCall) error {
+	ext, err := extParam(c, "external_id")
+	if err != nil {
+		return err
+	}
+	var out apiCustomer
+	err = h.store.View(func(t *store.Tx) error {
+		cu, err := apiCustomerOf(t, a.Scope, ext)
+		if err != nil {
+			return err
+		}
+		out = customerOut(t, cu)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, &out)
+}
+
+func (h *Handler) apiListCustomers(c *fiber.Ctx, a *apiCall) error {
+	p, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	f := store.CustomerFilter{Q: c.Query("q"), Status: model.CustomerStatus(c.Query("status"))}
+	if f.Status != "" && f.Status != model.CustomerActive && f.Status != model.CustomerInactive {
+		return model.Invalid("status", "err.choice")
+	}
+	out := &apiCustomerPage{Items: []apiCustomer{}, Offset: p.Offset, Limit: p.Limit}
+	err = h.store.View(func(t *store.Tx) error {
+		if code := c.Query("org_unit"); code != "" {
+			u, err := t.OrgUnitByCode(code)
+			if err != nil {
+				return model.Invalid("org_unit", "api.customers.unknown_org_unit")
+			}
+			f.OrgUnitID = u.ID
+		}
+		rows, total, err := t.ListCustomers(a.Scope, f, p)
+		if err != nil {
+			return err
+		}
+		out.Total = total
+		for _, cu := range rows {
+			out.Items = append(out.Items, customerOut(t, cu))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, out)
+}

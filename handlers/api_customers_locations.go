@@ -1,0 +1,292 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Delivery locations (客户地点, 收货地址) through the API. A customer has
+// exactly one primary location (the store keeps it so): its first location
+// becomes primary, and "primary": true moves the flag to another one. A
+// location that is primary stays primary until another is made primary, so
+// that "primary": false on it (or left out) changes nothing and an ERP
+// sending all of a customer's locations in any order ends with the one it
+// marks.
+
+// apiLocationFields are a location's fields as the ERP sends them.
+type apiLocationFields struct {
+	Name    string `json:"name" max:"60" doc:"The location's name (地点名称), e.g. the warehouse."`
+	Contact string `json:"contact,omitempty" max:"40" doc:"Who receives the goods (收货人)."`
+	Phone   string `json:"phone,omitempty" max:"30"`
+	Address string `json:"address" max:"200"`
+	Region  string `json:"region,omitempty" max:"60" doc:"Province, city, district (省市区)."`
+	Primary bool   `json:"primary,omitempty" doc:"true makes this the customer's primary location (the default ship-to of new orders); false or absent leaves the primary where it is."`
+}
+
+// apiLocationItem is one location of a bulk upsert: it names its customer.
+type apiLocationItem struct {
+	Customer   string `json:"customer" max:"100" doc:"The external id of the location's customer."`
+	ExternalID string `json:"external_id" max:"100" doc:"The ERP's id of the location."`
+	apiLocationFields
+}
+
+// apiLocation is a location as the API shows it.
+type apiLocation struct {
+	ID           uint64    `json:"id"`
+	ExternalID   string    `json:"external_id,omitempty" doc:"Absent for a location the ERP has not upserted yet."`
+	Customer     string    `json:"customer" doc:"The customer's external id."`
+	CustomerCode string    `json:"customer_code"`
+	Name         string    `json:"name"`
+	Contact      string    `json:"contact,omitempty"`
+	Phone        string    `json:"phone,omitempty"`
+	Address      string    `json:"address"`
+	Region       string    `json:"region,omitempty"`
+	Primary      bool      `json:"primary"`
+	Version      uint64    `json:"version"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// apiLocationList is a customer's locations, the primary first.
+type apiLocationList struct {
+	Items []apiLocation `json:"items"`
+}
+
+func (h *Handler) apiLocationOps() []apiOp {
+	return []apiOp{
+		{Method: "PUT", Path: "/customers/:customer_external_id/locations/:external_id", ID: "upsertLocation", Tag: "customers",
+			Family: model.APICustomers, Write: true, Summary: "Create or update a delivery location of a customer by its external id.",
+			Doc: "Location external ids are unique across customers: one that belongs to another customer's location is refused. " +
+				"A location of the customer with the same name and no external id yet is taken over. An upsert sets every field. " +
+				"A customer always has exactly one primary location: its first one, or the last one sent with primary true.",
+			Body: &apiLocationFields{}, Result: &apiItemResult{}, Handle: h.apiPutLocation},
+		{Method: "POST", Path: "/locations/bulk", ID: "upsertLocations", Tag: "customers", Family: model.APICustomers, Write: true,
+			Summary: "Create or update up to 1,000 locations, each naming its customer.",
+			Doc: "Each record is upserted as by PUT /customers/{customer_external_id}/locations/{external_id}, in its own transaction. " +
+				"When not one record is accepted the answer is a 422 problem with every record's errors under items[i].",
+			Body: &apiBulk[apiLocationItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkLocations},
+		{Method: "GET", Path: "/customers/:customer_external_id/locations/:external_id", ID: "getLocation", Tag: "customers",
+			Family: model.APICustomers, Summary: "A delivery location by its external id.", Result: &apiLocation{}, Handle: h.apiGetLocation},
+		{Method: "GET", Path: "/customers/:customer_external_id/locations", ID: "listLocations", Tag: "customers",
+			Family: model.APICustomers, Summary: "A customer's delivery locations, the primary first.", Result: &apiLocationList{}, Handle: h.apiListLocations},
+	}
+}
+
+// locationNamed returns the location of cu with the external id ext, nil
+// when ext is new. An id held by another customer's location is a field
+// error: a location never moves between customers.
+func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, bool, error) {
+	if id := t.ExternalID(extLocation, ext); id != 0 {
+		l, err := t.Location(sc, cu.ID, id)
+		if err != nil {
+			return nil, false, model.Invalid("external_id", "api.customers.location_elsewhere")
+		}
+		return l, true, nil
+	}
+	return nil, false, nil
+}
+
+// upsertLocation creates or updates the location ext of the customer with
+// external id custExt (custPath names that field in errors).
+func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext string, in *apiLocationFields) (uint64, string, error) {
+	ve := &model.ValidationError{}
+	if !readExternalID(ext, "external_id", ve) {
+		return 0, "", ve
+	}
+	cu, err := customerNamed(t, a.Scope, custExt, custPath)
+	if err != nil {
+		return 0, "", err
+	}
+	old, linked, err := locationNamed(t, a.Scope, cu, ext)
+	if err != nil {
+		return 0, "", err
+	}
+	if old == nil {
+		old = adoptLocation(t, a.Scope, cu, in.Name)
+	}
+	l := &model.Location{CustomerID: cu.ID}
+	if old != nil {
+		*l = *old
+	}
+	l.Name, l.Contact, l.Phone, l.Address, l.Region = in.Name, in.Contact, in.Phone, in.Address, in.Region
+	if in.Primary {
+		l.Primary = true
+	}
+	if err := mergeInto(ve, l.Validate(), nil); err != nil {
+		return 0, "", err
+	}
+	if err := ve.Err(); err != nil {
+		return 0, "", err
+	}
+	outcome := outcomeUpdated
+	switch {
+	case old == nil:
+		outcome = outcomeCreated
+	case sameLocation(old, l):
+		if linked {
+			return l.ID, outcomeUnchanged, nil
+		}
+		return l.ID, outcomeUpdated, t.SetExternalID(extLocation, ext, l.ID)
+	}
+	if err := t.SaveLocation(a.Scope, l); err != nil {
+		return 0, "", err
+	}
+	if !linked {
+		if err := t.SetExternalID(extLocation, ext, l.ID); err != nil {
+			return 0, "", err
+		}
+	}
+	action := "location.update"
+	if outcome == outcomeCreated {
+		action = "location.create"
+	}
+	return l.ID, outcome, t.Log("customer", cu.ID, action, l.Name)
+}
+
+// adoptLocation finds the one location of cu named name that has no
+// external id yet (keyed in by hand before the ERP was connected), or nil.
+func adoptLocation(t *store.Tx, sc store.Scope, cu *model.Customer, name string) *model.Location {
+	locs, _ := t.Locations(sc, cu.ID)
+	var found *model.Location
+	for _, l := range locs {
+		if l.Name != strings.TrimSpace(name) || t.ExternalOf(extLocation, l.ID) != "" {
+			continue
+		}
+		if found != nil {
+			return nil // ambiguous: make a new one rather than guess
+		}
+		found = l
+	}
+	return found
+}
+
+// sameLocation reports whether two locations agree in everything but Meta.
+func sameLocation(a, b *model.Location) bool {
+	x, y := *a, *b
+	x.Meta, y.Meta = model.Meta{}, model.Meta{}
+	return x == y
+}
+
+// apiLocationPath resolves the customer of a location route, 404 when it is
+// unknown or outside the client's scope.
+func (h *Handler) apiLocationPath(c *fiber.Ctx, a *apiCall) (custExt, ext string, err error) {
+	if custExt, err = extParam(c, "customer_external_id"); err != nil {
+		return "", "", err
+	}
+	if c.Params("external_id") != "" {
+		if ext, err = extParam(c, "external_id"); err != nil {
+			return "", "", err
+		}
+	}
+	err = h.store.View(func(t *store.Tx) error {
+		_, err := apiCustomerOf(t, a.Scope, custExt)
+		return err
+	})
+	return custExt, ext, err
+}
+
+func (h *Handler) apiPutLocation(c *fiber.Ctx, a *apiCall) error {
+	custExt, ext, err := h.apiLocationPath(c, a)
+	if err != nil {
+		return err
+	}
+	var in apiLocationFields
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
+		return h.upsertLocation(t, a, custExt, "customer_external_id", ext, &in)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyItem(c, a, res)
+}
+
+func (h *Handler) apiBulkLocations(c *fiber.Ctx, a *apiCall) error {
+	var in apiBulk[apiLocationItem]
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := checkBulk(len(in.Items)); err != nil {
+		return err
+	}
+	ext := func(i int) string { return in.Items[i].ExternalID }
+	first := firstIndexes(len(in.Items), ext)
+	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
+		if err := repeatedItem(first, ext(i), i); err != nil {
+			return 0, "", err
+		}
+		it := &in.Items[i]
+		return h.upsertLocation(t, a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyBulkItems(c, a, res)
+}
+
+// locationOut shows a location on the wire.
+func locationOut(t *store.Tx, cu *model.Customer, l *model.Location) apiLocation {
+	return apiLocation{ID: l.ID, ExternalID: t.ExternalOf(extLocation, l.ID), Customer: t.ExternalOf(extCustomer, cu.ID), CustomerCode: cu.Code,
+		Name: l.Name, Contact: l.Contact, Phone: l.Phone, Address: l.Address, Region: l.Region, Primary: l.Primary,
+		Version: l.Version, UpdatedAt: l.UpdatedAt}
+}
+
+func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
+	custExt, ext, err := h.apiLocationPath(c, a)
+	if err != nil {
+		return err
+	}
+	var out apiLocation
+	err = h.store.View(func(t *store.Tx) error {
+		cu, err := apiCustomerOf(t, a.Scope, custExt)
+		if err != nil {
+			return err
+		}
+		id := t.ExternalID(extLocation, ext)
+		if id == 0 {
+			return model.ErrNotFound
+		}
+		l, err := t.Location(a.Scope, cu.ID, id)
+		if err != nil {
+			return err
+		}
+		out = locationOut(t, cu, l)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, &out)
+}
+
+func (h *Handler) apiListLocations(c *fiber.Ctx, a *apiCall) error {
+	custExt, _, err := h.apiLocationPath(c, a)
+	if err != nil {
+		return err
+	}
+	out := &apiLocationList{Items: []apiLocation{}}
+	err = h.store.View(func(t *store.Tx) error {
+		cu, err := apiCustomerOf(t, a.Scope, custExt)
+		if err != nil {
+			return err
+		}
+		locs, err := t.Locations(a.Scope, cu.ID)
+		if err != nil {
+			return err
+		}
+		for _, l := range locs {
+			out.Items = append(out.Items, locationOut(t, cu, l))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, out)
+}

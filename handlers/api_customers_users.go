@@ -1,0 +1,436 @@
+package handlers
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Dealer users (经销商用户) through the API. The API never carries a
+// password: a new user is invited by e-mail (store.InviteUser) to choose one
+// on the public /invite page. Usernames live in the customer's namespace
+// (model.CheckDealerUsername: the customer code and a dot, "c1.wang"); the
+// ERP gives one or lets the portal derive it from the e-mail address.
+
+// apiDealerUserFields are a dealer user's fields as the ERP sends them.
+type apiDealerUserFields struct {
+	Username string `json:"username,omitempty" max:"40" doc:"Login name, starting with the customer's code in lower case and a dot (c1.wang). Absent: on creation derived from the e-mail address (c1.<local part>, a number appended when taken); on update the current name is kept."`
+	Name     string `json:"name" max:"60" doc:"The person's name."`
+	Email    string `json:"email,omitempty" max:"100" doc:"Required until the user has chosen a password: the invitation goes there. A new address before then sends a new invitation."`
+	Mobile   string `json:"mobile,omitempty" max:"20"`
+	// Roles has no enum in the document: the generator puts enums on
+	// properties, not on array items.
+	Roles    []string `json:"roles" min:"1" max:"3" doc:"Dealer roles (经销商角色): manager (everything, incl. users and locations), buyer (orders), dealer_finance (reconciliation)."`
+	Lang     string   `json:"lang,omitempty" enum:"zh,en" doc:"The user's language, also of the invitation e-mail. Absent: the user's own choice stays (Chinese until there is one)."`
+	Disabled bool     `json:"disabled,omitempty" doc:"true: the user cannot log in (sessions end at once); absent: enabled."`
+}
+
+// apiDealerUserItem is one dealer user of a bulk upsert: it names its
+// customer.
+type apiDealerUserItem struct {
+	Customer   string `json:"customer" max:"100" doc:"The external id of the user's customer."`
+	ExternalID string `json:"external_id" max:"100" doc:"The ERP's id of the user."`
+	apiDealerUserFields
+}
+
+// apiDealerUser is a dealer user as the API shows it: never a password.
+type apiDealerUser struct {
+	ID           uint64   `json:"id"`
+	ExternalID   string   `json:"external_id,omitempty" doc:"Absent for a user the ERP has not upserted yet."`
+	Customer     string   `json:"customer" doc:"The customer's external id."`
+	CustomerCode string   `json:"customer_code"`
+	Username     string   `json:"username"`
+	Name         string   `json:"name"`
+	Email        string   `json:"email,omitempty"`
+	Mobile       string   `json:"mobile,omitempty"`
+	Roles        []string `json:"roles"`
+	Lang         string   `json:"lang,omitempty"`
+	State        string   `json:"state" enum:"invited,active,disabled" doc:"invited: has not chosen a password yet; active: can log in; disabled."`
+	// The invitation of an invited user: when it was sent and until when
+	// its link works.
+	InvitedAt           *time.Time `json:"invited_at,omitempty"`
+	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
+	Version             uint64     `json:"version"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+}
+
+// apiDealerUserList is a customer's dealer users.
+type apiDealerUserList struct {
+	Items []apiDealerUser `json:"items"`
+}
+
+func (h *Handler) apiDealerUserOps() []apiOp {
+	return []apiOp{
+		{Method: "PUT", Path: "/customers/:customer_external_id/users/:external_id", ID: "upsertDealerUser", Tag: "customers",
+			Family: model.APICustomers, Write: true, Summary: "Create or update a dealer user of a customer by its external id; a new user is invited by e-mail.",
+			Doc: "Never a password: a new user receives an e-mail (event user.invited) with a one-time link to choose one, valid 7 days. " +
+				"Upserting a user who has not accepted yet sends no second invitation unless the e-mail address changed (or the user is enabled again); " +
+				"POST …/invitation sends a new one. A user of the customer with the given username and no external id yet is taken over. An upsert sets every field.",
+			Body: &apiDealerUserFields{}, Result: &apiItemResult{}, Handle: h.apiPutDealerUser},
+		{Method: "POST", Path: "/dealer-users/bulk", ID: "upsertDealerUsers", Tag: "customers", Family: model.APICustomers, Write: true,
+			Summary: "Create or update up to 1,000 dealer users, each naming its customer.",
+			Doc: "Each record is upserted as by PUT /customers/{customer_external_id}/users/{external_id}, in its own transaction. " +
+				"When not one record is accepted the answer is a 422 problem with every record's errors under items[i].",
+			Body: &apiBulk[apiDealerUserItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkDealerUsers},
+		{Method: "GET", Path: "/customers/:customer_external_id/users/:external_id", ID: "getDealerUser", Tag: "customers",
+			Family: model.APICustomers, Summary: "A dealer user by its external id, with the state of its invitation.", Result: &apiDealerUser{}, Handle: h.apiGetDealerUser},
+		{Method: "GET", Path: "/customers/:customer_external_id/users", ID: "listDealerUsers", Tag: "customers",
+			Family: model.APICustomers, Summary: "A customer's dealer users.", Result: &apiDealerUserList{}, Handle: h.apiListDealerUsers},
+		{Method: "POST", Path: "/customers/:customer_external_id/users/:external_id/invitation", ID: "resendInvitation", Tag: "customers",
+			Family: model.APICustomers, Write: true, Status: fiber.StatusAccepted,
+			Summary: "Send a dealer user who has not chosen a password a new invitation; the previous link stops working.",
+			Doc:     "409 when the user has chosen a password already or is disabled.",
+			Result:  &apiDealerUser{}, Handle: h.apiResendInvitation},
+	}
+}
+
+// dealerUserFieldNames are the model's field names that differ on the wire.
+var dealerUserFieldNames = map[string]string{"customer_id": "customer"}
+
+// dealerUserNamed returns the user of cu with the external id ext, nil
+// when ext is new. An id held by another customer's user is a field error
+// (a user never moves between customers); one outside the scope is not
+// found.
+func dealerUserNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.User, error) {
+	id := t.ExternalID(extDealerUser, ext)
+	if id == 0 {
+		return nil, nil
+	}
+	u, err := t.User(sc, id)
+	if err != nil || u.Kind != model.KindDealer {
+		return nil, model.ErrNotFound
+	}
+	if u.CustomerID != cu.ID {
+		return nil, model.Invalid("external_id", "api.customers.user_elsewhere")
+	}
+	return u, nil
+}
+
+// readRoles checks the roles named and returns them in the catalogue's
+// order, without repeats, so that the same set is the same record.
+func readRoles(names []string, ve *model.ValidationError) []model.Role {
+	for _, n := range names {
+		if !slices.Contains(model.DealerRoles, model.Role(n)) {
+			ve.Add("roles", "err.role_invalid", nil)
+		}
+	}
+	var out []model.Role
+	for _, r := range model.DealerRoles {
+		if slices.Contains(names, string(r)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// freeDealerUsername derives the first username of the customer's
+// namespace not yet taken, from the e-mail address. Only the customer's own
+// users can hold names there, so trying them tells nothing about others.
+func freeDealerUsername(t *store.Tx, cu *model.Customer, email string) string {
+	for n := 1; n <= 99; n++ {
+		name := model.SuggestDealerUsername(cu.Code, email, n)
+		if _, err := t.UserByUsername(name); errors.Is(err, model.ErrNotFound) {
+			return name
+		}
+	}
+	return ""
+}
+
+// sameUser reports whether two users agree in everything but Meta.
+func sameUser(a, b *model.User) bool {
+	x, y := *a, *b
+	x.Meta, y.Meta = model.Meta{}, model.Meta{}
+	return reflect.DeepEqual(x, y)
+}
+
+// upsertDealerUser creates or updates the user ext of the customer with
+// external id custExt (custPath names that field in errors), and invites a
+// user who has no password yet when it is new, its address changed or it
+// was enabled again.
+func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, ext string, in *apiDealerUserFields) (uint64, string, error) {
+	ve := &model.ValidationError{}
+	if !readExternalID(ext, "external_id", ve) {
+		return 0, "", ve
+	}
+	cu, err := customerNamed(t, a.Scope, custExt, custPath)
+	if err != nil {
+		return 0, "", err
+	}
+	old, err := dealerUserNamed(t, a.Scope, cu, ext)
+	if err != nil {
+		return 0, "", err
+	}
+	linked := old != nil
+	if old == nil && in.Username != "" {
+		// A user keyed in by hand before the ERP was connected.
+		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(extDealerUser, u.ID) == "" {
+			old = u
+		}
+	}
+	u := &model.User{Kind: model.KindDealer, CustomerID: cu.ID}
+	oldName := ""
+	if old != nil {
+		*u = *old
+		oldName = old.Username
+	}
+	switch {
+	case in.Username != "":
+		if err := mergeInto(ve, model.CheckDealerUsername(cu.Code, oldName, in.Username), nil); err != nil {
+			return 0, "", err
+		}
+		u.Username = in.Username
+	case old == nil:
+		if u.Username = freeDealerUsername(t, cu, in.Email); u.Username == "" {
+			ve.Add("username", "sec.username_unavailable", nil)
+		}
+	}
+	u.Name, u.Email, u.Mobile, u.Disabled = in.Name, in.Email, in.Mobile, in.Disabled
+	u.Roles = readRoles(in.Roles, ve)
+	switch in.Lang {
+	case "":
+		// The user's own choice (account settings) stays: the language is
+		// the person's preference, not master data.
+	case "zh", "en":
+		u.Lang = in.Lang
+	default:
+		ve.Add("lang", "err.choice", nil)
+	}
+	u.Normalize()
+	if u.PasswordHash == "" && u.Email == "" {
+		ve.Add("email", "err.required", nil)
+	}
+	if err := mergeInto(ve, u.Validate(), dealerUserFieldNames); err != nil {
+		return 0, "", err
+	}
+	if err := ve.Err(); err != nil {
+		return 0, "", err
+	}
+	outcome := outcomeUpdated
+	switch {
+	case old == nil:
+		outcome = outcomeCreated
+	case sameUser(old, u):
+		if linked {
+			return u.ID, outcomeUnchanged, nil
+		}
+		return u.ID, outcomeUpdated, t.SetExternalID(extDealerUser, ext, u.ID)
+	}
+	if err := t.SaveUser(a.Scope, u); err != nil {
+		return 0, "", apiRenamed(err, dealerUserFieldNames)
+	}
+	if !linked {
+		if err := t.SetExternalID(extDealerUser, ext, u.ID); err != nil {
+			return 0, "", err
+		}
+	}
+	action := "user.update"
+	if outcome == outcomeCreated {
+		action = "user.create"
+	}
+	if err := t.Log("customer", cu.ID, action, u.Username); err != nil {
+		return 0, "", err
+	}
+	invite := u.PasswordHash == "" && !u.Disabled &&
+		(old == nil || old.Email != u.Email || old.Disabled || t.PendingInvitation(u.ID) == nil)
+	if invite {
+		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
+			return 0, "", err
+		}
+		if err := t.Log("customer", cu.ID, "user.invite", u.Username); err != nil {
+			return 0, "", err
+		}
+	}
+	return u.ID, outcome, nil
+}
+
+// apiDealerUserPath resolves the customer (and, when the route names one,
+// the user) of a dealer-user route: 404 when either is unknown or outside
+// the client's scope. The user is 0 when its external id is new.
+func (h *Handler) apiDealerUserPath(c *fiber.Ctx, a *apiCall) (custExt, ext string, err error) {
+	if custExt, err = extParam(c, "customer_external_id"); err != nil {
+		return "", "", err
+	}
+	if c.Params("external_id") != "" {
+		if ext, err = extParam(c, "external_id"); err != nil {
+			return "", "", err
+		}
+	}
+	err = h.store.View(func(t *store.Tx) error {
+		if _, err := apiCustomerOf(t, a.Scope, custExt); err != nil {
+			return err
+		}
+		if id := t.ExternalID(extDealerUser, ext); ext != "" && id != 0 {
+			_, err := t.User(a.Scope, id)
+			return err
+		}
+		return nil
+	})
+	return custExt, ext, err
+}
+
+func (h *Handler) apiPutDealerUser(c *fiber.Ctx, a *apiCall) error {
+	custExt, ext, err := h.apiDealerUserPath(c, a)
+	if err != nil {
+		return err
+	}
+	var in apiDealerUserFields
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
+		return h.upsertDealerUser(t, a, custExt, "customer_external_id", ext, &in)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyItem(c, a, res)
+}
+
+func (h *Handler) apiBulkDealerUsers(c *fiber.Ctx, a *apiCall) error {
+	var in apiBulk[apiDealerUserItem]
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := checkBulk(len(in.Items)); err != nil {
+		return err
+	}
+	ext := func(i int) string { return in.Items[i].ExternalID }
+	first := firstIndexes(len(in.Items), ext)
+	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
+		if err := repeatedItem(first, ext(i), i); err != nil {
+			return 0, "", err
+		}
+		it := &in.Items[i]
+		return h.upsertDealerUser(t, a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
+	})
+	if err != nil {
+		return err
+	}
+	return h.replyBulkItems(c, a, res)
+}
+
+// dealerUserOut shows a dealer user on the wire, with its invitation while
+// it has no password.
+func dealerUserOut(t *store.Tx, cu *model.Customer, u *model.User) apiDealerUser {
+	out := apiDealerUser{ID: u.ID, ExternalID: t.ExternalOf(extDealerUser, u.ID), Customer: t.ExternalOf(extCustomer, cu.ID), CustomerCode: cu.Code,
+		Username: u.Username, Name: u.Name, Email: u.Email, Mobile: u.Mobile, Roles: []string{}, Lang: u.Lang, State: "active",
+		Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	for _, r := range u.Roles {
+		out.Roles = append(out.Roles, string(r))
+	}
+	switch {
+	case u.Disabled:
+		out.State = "disabled"
+	case u.PasswordHash == "":
+		out.State = "invited"
+	}
+	if u.PasswordHash == "" {
+		if inv := t.PendingInvitation(u.ID); inv != nil {
+			out.InvitedAt, out.InvitationExpiresAt = &inv.CreatedAt, &inv.ExpiresAt
+		}
+	}
+	return out
+}
+
+// loadAPIDealerUser reads the user of a dealer-user route and its customer.
+func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model.Customer, *model.User, error) {
+	cu, err := apiCustomerOf(t, sc, custExt)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := t.ExternalID(extDealerUser, ext)
+	if id == 0 {
+		return nil, nil, model.ErrNotFound
+	}
+	u, err := t.User(sc, id)
+	if err != nil || u.Kind != model.KindDealer || u.CustomerID != cu.ID {
+		return nil, nil, model.ErrNotFound
+	}
+	return cu, u, nil
+}
+
+func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
+	custExt, ext, err := h.apiDealerUserPath(c, a)
+	if err != nil {
+		return err
+	}
+	var out apiDealerUser
+	err = h.store.View(func(t *store.Tx) error {
+		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
+		if err != nil {
+			return err
+		}
+		out = dealerUserOut(t, cu, u)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, &out)
+}
+
+func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
+	custExt, _, err := h.apiDealerUserPath(c, a)
+	if err != nil {
+		return err
+	}
+	out := &apiDealerUserList{Items: []apiDealerUser{}}
+	err = h.store.View(func(t *store.Tx) error {
+		cu, err := apiCustomerOf(t, a.Scope, custExt)
+		if err != nil {
+			return err
+		}
+		users, _, err := t.ListCustomerUsers(a.Scope, cu.ID, store.UserFilter{}, store.Page{})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			out.Items = append(out.Items, dealerUserOut(t, cu, u))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, out)
+}
+
+// apiResendInvitation sends a user who has not chosen a password a new
+// invitation (the old link stops working).
+func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
+	custExt, ext, err := h.apiDealerUserPath(c, a)
+	if err != nil {
+		return err
+	}
+	var out apiDealerUser
+	err = h.store.Update(a.Actor.Username, func(t *store.Tx) error {
+		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
+		if err != nil {
+			return err
+		}
+		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
+			return err
+		}
+		if err := t.Log("customer", cu.ID, "user.invite", u.Username); err != nil {
+			return err
+		}
+		out = dealerUserOut(t, cu, u)
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrPasswordSet):
+		return apiError(fiber.StatusConflict, "api.customers.err_password_set")
+	case errors.Is(err, model.ErrNotAllowed):
+		return apiError(fiber.StatusConflict, "api.customers.err_user_disabled")
+	case err != nil:
+		return err
+	}
+	return a.reply(c, &out)
+}
