@@ -23,6 +23,8 @@ var migrations = []migration{
 	},
 	// 2: the integration API's clients, tokens, external ids and event feed.
 	migrateAPI,
+	// 3: the webhook queue.
+	migrateWebhooks,
 }
 
 var keySchemaVersion = []byte("schema_version")
