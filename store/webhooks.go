@@ -59,6 +59,10 @@ func migrateWebhooks(tx *bolt.Tx) error {
 	return nil
 }
 
+// webhookScope is the data scope of client c for its webhooks: the API's
+// (Store.APIScope), so that a push reaches what a call would.
+func (t *Tx) webhookScope(c *model.APIClient) Scope { return t.s.APIScope(c) }
+
 // coversEvent reports whether scope sc reaches the customer of an event.
 // An event without a customer is for clients of every customer only.
 func (t *Tx) coversEvent(sc Scope, customerID uint64) bool {
@@ -80,7 +84,7 @@ func (t *Tx) queueWebhooks(ev *model.FeedEvent) error {
 		return err
 	}
 	for _, c := range clients {
-		if c.ReceivesWebhooks() && t.coversEvent(t.s.APIScope(c), ev.CustomerID) {
+		if c.ReceivesWebhooks() && t.coversEvent(t.webhookScope(c), ev.CustomerID) {
 			if err := t.newWebhook(c.ID, ev); err != nil {
 				return err
 			}
@@ -118,7 +122,7 @@ func (t *Tx) ReplayWebhooks(clientID, after uint64) (int, error) {
 	if !c.ReceivesWebhooks() {
 		return 0, model.ErrNotAllowed
 	}
-	sc := t.s.APIScope(c)
+	sc := t.webhookScope(c)
 	n := 0
 	cur := t.b(bAPIEvents).Cursor()
 	for k, v := cur.Seek(itob(after + 1)); k != nil; k, v = cur.Next() {
@@ -279,7 +283,7 @@ func (t *Tx) StartWebhooks(clientID uint64, limit int) (*WebhookBatch, error) {
 	if !c.ReceivesWebhooks() {
 		return out, nil
 	}
-	sc := t.s.APIScope(c)
+	sc := t.webhookScope(c)
 	p := itob(clientID)
 	now := uint64(t.Now.UnixNano())
 	var ids []uint64

@@ -51,34 +51,44 @@ const (
 	HeaderSignature = "Webhook-Signature"
 )
 
-// Payload is a webhook's body: one event of the feed. The document itself
-// is read through the API (doc_type and doc_id, or doc_number).
+// Payload is the default body of a push (Encode): one event of the feed,
+// in the shape of the feed's event object (type, occurred_at, customer,
+// document, actor, data), with its feed position as seq.
 type Payload struct {
 	// Seq is the event's feed position: increasing in commit order.
-	Seq   uint64      `json:"seq"`
-	Event model.Event `json:"event"`
-	// At is when the event happened (RFC 3339, UTC).
-	At                 time.Time         `json:"at"`
-	CustomerID         uint64            `json:"customer_id,omitempty"`
-	CustomerCode       string            `json:"customer_code,omitempty"`
-	CustomerExternalID string            `json:"customer_external_id,omitempty"`
-	DocType            model.DocType     `json:"doc_type,omitempty"`
-	DocID              uint64            `json:"doc_id,omitempty"`
-	DocNumber          string            `json:"doc_number,omitempty"`
-	Actor              string            `json:"actor,omitempty"`
-	Params             map[string]string `json:"params,omitempty"`
+	Seq  uint64      `json:"seq"`
+	Type model.Event `json:"type"`
+	// OccurredAt is when the change committed (UTC).
+	OccurredAt time.Time         `json:"occurred_at"`
+	Customer   PayloadCustomer   `json:"customer"`
+	Document   PayloadDocument   `json:"document"`
+	Actor      string            `json:"actor,omitempty"`
+	Data       map[string]string `json:"data,omitempty"`
 }
 
-// Encode is the default body of event ev: its Payload, with the customer's
-// portal code and the ERP's external id beside the portal id.
+// PayloadCustomer names the event's customer: the portal's id and code and
+// the ERP's own id for it.
+type PayloadCustomer struct {
+	ID         uint64 `json:"id"`
+	Code       string `json:"code"`
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+// PayloadDocument names the document the event is about.
+type PayloadDocument struct {
+	Type   model.DocType `json:"type"`
+	ID     uint64        `json:"id"`
+	Number string        `json:"number"`
+}
+
+// Encode is the default body of event ev (Worker.Encode replaces it): its
+// Payload.
 func Encode(t *store.Tx, ev *model.FeedEvent) ([]byte, error) {
-	p := Payload{Seq: ev.Seq, Event: ev.Event, At: ev.At.UTC(), CustomerID: ev.CustomerID, DocType: ev.DocType,
-		DocID: ev.DocID, DocNumber: ev.DocNumber, Actor: ev.Actor, Params: ev.Params}
-	if ev.CustomerID != 0 {
-		if c, err := t.Customer(store.AdminScope(), ev.CustomerID); err == nil {
-			p.CustomerCode = c.Code
-		}
-		p.CustomerExternalID = t.ExternalOf("customer", ev.CustomerID)
+	p := Payload{Seq: ev.Seq, Type: ev.Event, OccurredAt: ev.At.UTC(), Customer: PayloadCustomer{ID: ev.CustomerID},
+		Document: PayloadDocument{Type: ev.DocType, ID: ev.DocID, Number: ev.DocNumber}, Actor: ev.Actor, Data: ev.Params}
+	if c, err := t.Customer(store.AdminScope(), ev.CustomerID); err == nil {
+		p.Customer.Code = c.Code
+		p.Customer.ExternalID = t.ExternalOf("customer", c.ID)
 	}
 	return json.Marshal(p)
 }
@@ -103,7 +113,9 @@ type Worker struct {
 	// HTTP sends the POSTs; nil: a client with model.WebhookTimeout that
 	// does not follow redirects (a redirect is a failed attempt).
 	HTTP *http.Client
-	// Encode builds a body from a feed event; nil: Encode.
+	// Encode builds a body from a feed event; nil: Encode. The API's
+	// handlers can pass the feed's own encoder here, so that a push carries
+	// exactly the event object GET /api/v1/events lists.
 	Encode func(*store.Tx, *model.FeedEvent) ([]byte, error)
 	// Batch is how many deliveries of one client a round takes (32 when
 	// zero); Parallel how many of them are in flight at once (8 when zero).

@@ -101,7 +101,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err := json.Unmarshal(body, &p); err != nil {
 		r.t.Errorf("body %s: %v", body, err)
 	}
-	h := hit{ID: req.Header.Get("Webhook-Id"), Seq: p.Seq, Cust: p.CustomerCode, Number: p.DocNumber, Status: http.StatusOK}
+	h := hit{ID: req.Header.Get("Webhook-Id"), Seq: p.Seq, Cust: p.Customer.Code, Number: p.Document.Number, Status: http.StatusOK}
 	h.TS, _ = strconv.ParseInt(req.Header.Get("Webhook-Timestamp"), 10, 64)
 	r.mu.Lock()
 	if r.answer != nil {
@@ -355,12 +355,18 @@ func TestSignatureVerifies(t *testing.T) {
 	// The body carries the customer's code and the ERP's id beside ours.
 	var body []byte
 	e.update(func(tx *store.Tx) (err error) {
-		ev := &model.FeedEvent{Seq: seq, Event: model.EventOrderSubmitted, CustomerID: e.c1.ID, At: testNow}
+		ev := &model.FeedEvent{Seq: seq, Event: model.EventOrderSubmitted, CustomerID: e.c1.ID, DocType: model.DocOnlineOrder, At: testNow}
 		body, err = Encode(tx, ev)
 		return err
 	})
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil || m["customer_external_id"] != "ERP-C1" || m["customer_code"] != "C1" || m["event"] != "online_order.submitted" {
+	var m struct {
+		Type     string            `json:"type"`
+		Customer map[string]any    `json:"customer"`
+		Document map[string]any    `json:"document"`
+		Data     map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || m.Type != "online_order.submitted" || m.Customer["external_id"] != "ERP-C1" ||
+		m.Customer["code"] != "C1" || m.Document["type"] != "OO" {
 		t.Fatalf("body %s: %v", body, err)
 	}
 	// The signature is Sign's, and a wrong secret or an altered body fails.
