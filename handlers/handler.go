@@ -58,6 +58,8 @@ type Handler struct {
 	started    time.Time
 	// api is the integration API's in-memory state (rate limits, token uses).
 	api *apiState
+	// reveals holds new API secrets until the page that shows them once.
+	reveals *revealStash
 }
 
 // BodyLimit is the largest request body accepted (attachments are 10 MiB).
@@ -139,6 +141,7 @@ func (h *Handler) routes(app *fiber.App) {
 	h.registerStaff(app)
 	h.registerGroups(app)
 	h.registerSettings(app)
+	h.registerAPIClients(app)
 	h.registerAnnouncements(app)
 	h.registerMessages(app)
 	h.registerOrdering(app)

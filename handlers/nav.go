@@ -91,6 +91,7 @@ func (h *Handler) navigation() []navItem {
 		{"nav.g.system", "nav.org_units", "/org-units", model.PermManageOrg},
 		{"nav.g.system", "nav.staff", "/staff", model.PermManageStaff},
 		{"nav.g.system", "nav.settings", "/settings", model.PermAdmin},
+		{"nav.g.system", "nav.api_clients", "/settings/api", model.PermAdmin},
 		{"nav.g.system", "nav.system_status", "/admin/system", model.PermAdmin},
 	}
 }

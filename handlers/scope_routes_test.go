@@ -42,6 +42,7 @@ var scopeExemptions = []struct {
 	{"import templates: one fixed file per format, with no data", []string{
 		"GET /catalog-entries/import/template.:fmt", "GET /prices/import/template.:fmt", "GET /quick-order/template.:fmt", "GET /stocktakes/import/template.:fmt"}},
 	{"admin only (settings, org units, staff, message templates and outbox): an admin's scope is everything; everyone else gets 403", []string{
+		"POST /settings/api", "GET /settings/api/:id", "GET /settings/api/:id/edit", "POST /settings/api/:id", "POST /settings/api/:id/tokens", "POST /settings/api/:id/tokens/:token/revoke", "POST /settings/api/:id/webhook-secret", "POST /settings/api/:id/webhook-secret/rotate", "GET /settings/api/:id/deliveries", "POST /settings/api/:id/deliveries/resend", "POST /settings/api/:id/deliveries/replay", "POST /settings/api/:id/deliveries/:delivery/resend",
 		"POST /settings", "POST /settings/ordering", "POST /org-units", "GET /org-units/:id/edit", "POST /org-units/:id",
 		"POST /staff", "GET /staff/:id/edit", "POST /staff/:id", "POST /staff/:id/password", "POST /staff/:id/disable", "POST /staff/:id/enable",
 		"GET /messages/templates/:event", "POST /messages/templates/:event", "POST /messages/templates/:event/preview",

@@ -30,6 +30,7 @@ func (h *Handler) StartWorkers(ctx context.Context) *sync.WaitGroup {
 	})
 	h.startVisitFlusher(ctx, wg)
 	h.startMessaging(ctx, wg)
+	h.startWebhooks(ctx, wg)
 	h.startMonthlyStatements(ctx, wg)
 	h.startFeedRetention(ctx, wg)
 	return wg

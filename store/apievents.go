@@ -177,10 +177,11 @@ func (t *Tx) FeedLag(c *model.APIClient) (int, time.Time) {
 	return behind, ev.At
 }
 
-// feedFloor is the position every client that reads the feed has
-// acknowledged: the lowest acknowledgement of the clients that are not
-// disabled and hold the events grant or a webhook URL (the last position
-// when there is none: a new client starts at the end of the feed).
+// feedFloor is the position below which no client needs an event: for a
+// client with webhooks, before its oldest undelivered (or dead) delivery;
+// for one that pulls the feed, its acknowledgement; disabled clients do
+// not count (the last position when no client needs anything: a new
+// client starts at the end of the feed).
 func (t *Tx) feedFloor() (uint64, error) {
 	floor := t.LastEventSeq()
 	clients, err := t.APIClients()
@@ -188,7 +189,16 @@ func (t *Tx) feedFloor() (uint64, error) {
 		return 0, err
 	}
 	for _, c := range clients {
-		if !c.Disabled && (c.Can(model.APIEvents, false) || c.WebhookURL != "") {
+		switch {
+		case c.Disabled:
+		case c.WebhookURL != "":
+			// Webhooks take the events: the ones still to deliver (or
+			// dead, awaiting a resend) hold the feed back, not a pull
+			// position such a client need never move.
+			if start := t.WebhookBacklogStart(c.ID); start > 0 {
+				floor = min(floor, start-1)
+			}
+		case c.Can(model.APIEvents, false):
 			floor = min(floor, c.Acked)
 		}
 	}

@@ -27,6 +27,8 @@ var migrations = []migration{
 	migrateAPIDocSums,
 	// 4: invitations of users who have no password yet (invitations.go).
 	migrateInvitations,
+	// 5: the webhook queue.
+	migrateWebhooks,
 }
 
 var keySchemaVersion = []byte("schema_version")
