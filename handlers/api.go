@@ -602,23 +602,6 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// jsonTypeName names a Go kind the way a JSON schema would.
-func jsonTypeName(kind string) string {
-	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
-		return "integer"
-	case strings.HasPrefix(kind, "float"):
-		return "number"
-	case kind == "bool":
-		return "boolean"
-	case kind == "slice", kind == "array":
-		return "array"
-	case kind == "struct", kind == "map":
-		return "object"
-	}
-	return "string"
-}
-
 // bodyHash fingerprints a request body for the idempotency check: the
 // same key with another body is refused.
 func bodyHash(body []byte) string {
