@@ -93,6 +93,7 @@ func (h *Handler) apiOps() []apiOp {
 	var ops []apiOp
 	for _, list := range [][]apiOp{
 		h.apiMetaOps(),
+		h.apiFinanceOps(),
 	} {
 		ops = append(ops, list...)
 	}

@@ -172,6 +172,12 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 			return nil, err
 		}
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		if status == fiber.StatusCreated {
+			// An idempotent create answers 200 when the record already
+			// existed (a replay, or the same external id again).
+			res["200"] = map[string]any{"description": "The record existed already: it is returned unchanged (or brought up to date).",
+				"content": map[string]any{"application/json": map[string]any{"schema": s}}}
+		}
 	} else {
 		res[strconv.Itoa(status)] = map[string]any{"description": "Success."}
 	}
