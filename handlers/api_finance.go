@@ -103,7 +103,7 @@ func (h *Handler) apiFinanceOps() []apiOp {
 				"The same external_id again answers 200 with the existing invoice (status unchanged; a draft pushed again without " +
 				"draft is audited: updated); with other content it is refused at external_id."}),
 		fin(apiOp{Method: "POST", Path: "/invoices/bulk", ID: "pushInvoices", Body: &apiBulk[apiNewInvoice]{}, Result: &apiBulkResult{},
-			Handle: h.apiPushInvoices,
+			Handle:  h.apiPushInvoices,
 			Summary: "Push up to 1,000 invoices, each with its own result.",
 			Doc: "Each invoice is pushed as by pushInvoice, in its own transaction: one invoice's refusal never undoes another. " +
 				"Repeating a request is safe: invoices already pushed answer unchanged."}),

@@ -240,7 +240,9 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 		return nil, err
 	}
 	if in.Audit {
-		return t.ActOnInvoice(sc, u, inv.ID, inv.Version, "audit")
+		// Posted at once from what this transaction has just read and
+		// written: the invoice and its outbounds need no second reading.
+		return t.moveInvoice(sc, u, inv, "audit", obs)
 	}
 	return inv, nil
 }
@@ -303,6 +305,14 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 			return nil, &model.StateError{Action: "unaudit", Status: string(st)}
 		}
 	}
+	return t.moveInvoice(sc, u, inv, action, nil)
+}
+
+// moveInvoice applies action to inv, read (or inserted) in this
+// transaction at its stored version, and posts (audit) or unposts
+// (unaudit) it. read holds outbounds this transaction has read and not
+// changed since, to be used instead of reading them again (nil: none).
+func (t *Tx) moveInvoice(sc Scope, u *model.User, inv *model.Invoice, action string, read map[uint64]*model.Outbound) (*model.Invoice, error) {
 	if err := model.InvoiceMachine.Apply(&inv.Doc, action, u, "", t.Now); err != nil {
 		return nil, err
 	}
@@ -310,7 +320,7 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 	if action == "unaudit" {
 		sign = -1
 	}
-	if err := t.postInvoice(sc, inv, sign); err != nil {
+	if err := t.postInvoice(sc, inv, sign, read); err != nil {
 		return nil, err
 	}
 	return inv, t.UpdateDoc(sc, docInvoice, inv)
@@ -319,8 +329,8 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 // postInvoice moves everything an invoice's posting moves, by sign (+1
 // audit, −1 unaudit). At audit each line's amount is settled against its
 // outbound line's rest as it is now (the exact rest when the line takes
-// all of it).
-func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money) error {
+// all of it). read: outbounds already read in this transaction (or nil).
+func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money, read map[uint64]*model.Outbound) error {
 	obs := map[uint64]*model.Outbound{}
 	sos := map[uint64]*model.SalesOrder{}
 	var order []uint64
@@ -329,9 +339,11 @@ func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money) error {
 		l := &inv.Lines[i]
 		ob := obs[l.OutboundID]
 		if ob == nil {
-			var err error
-			if ob, err = t.Outbound(sc, l.OutboundID); err != nil {
-				return err
+			if ob = read[l.OutboundID]; ob == nil {
+				var err error
+				if ob, err = t.Outbound(sc, l.OutboundID); err != nil {
+					return err
+				}
 			}
 			obs[l.OutboundID] = ob
 			order = append(order, ob.ID)
