@@ -586,3 +586,480 @@ func TestAPIFinanceBulkScope(t *testing.T) {
 		t.Fatalf("South's customer was invoiced: %+v", f.Balance)
 	}
 }
+
+// finCounts counts every finance document and write-off record.
+func (e *testEnv) finCounts() string {
+	e.t.Helper()
+	var out string
+	err := e.st.View(func(tx *store.Tx) error {
+		for _, k := range []model.DocType{model.DocInvoice, model.DocReceipt, model.DocAdvanceReceipt, model.DocRefund} {
+			out += fmt.Sprintf("%s %d; ", k, tx.CountDocs(store.AdminScope(), k))
+		}
+		_, n, err := tx.ListWriteOffs(store.AdminScope(), store.WriteOffFilter{}, store.Page{})
+		out += fmt.Sprintf("write-offs %d", n)
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// finBad is a request the API must refuse: its status, and (for a 422)
+// the field and the code of the first error, or (otherwise) the problem's
+// code.
+type finBad struct {
+	name, path string
+	body       any
+	raw        string
+	headers    map[string]string
+	status     int
+	field      string
+	code       string
+}
+
+// TestAPIFinanceBadInput sends every kind of bad input to every push: each
+// is refused with a problem+json answer naming the field, in both
+// languages' catalogs, and nothing is written.
+func TestAPIFinanceBadInput(t *testing.T) {
+	e, tok := finEnv(t)
+	ob, ob2, red, obC2 := e.ids["fin.ob:C1"], e.ids["fin.ob2:C1"], e.ids["fin.red:C1"], e.ids["fin.ob:C2"]
+	c1, c2 := e.ids["customer:C1"], e.ids["customer:C2"]
+	line := func(kv ...any) map[string]any {
+		m := map[string]any{"outbound_id": ob, "line": 1, "qty": 1}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(m, kv[i].(string))
+			} else {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		}
+		return m
+	}
+	inv := func(kv ...any) map[string]any {
+		m := map[string]any{"external_id": "BAD", "invoice_date": finInvDate, "lines": []any{line()}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(m, kv[i].(string))
+			} else {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		}
+		return m
+	}
+	rc := func(kv ...any) map[string]any {
+		m := map[string]any{"external_id": "BAD", "customer_code": "C1", "date": finRcDate, "amount": 100}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(m, kv[i].(string))
+			} else {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		}
+		return m
+	}
+	// What the write-offs work on: two invoices, a posted and a draft
+	// receipt, a red invoice, and C2's invoice.
+	e.push("POST", "/invoices", inv("external_id", "IV-A", "lines", []any{line("qty", 3)}), tok, 201, nil)
+	e.push("POST", "/invoices", inv("external_id", "IV-B", "lines", []any{line("outbound_id", ob2)}), tok, 201, nil)
+	e.push("POST", "/invoices", inv("external_id", "IV-RED", "red", true, "lines", []any{line("outbound_id", red)}), tok, 201, nil)
+	e.push("POST", "/invoices", inv("external_id", "IV-C2", "lines", []any{line("outbound_id", obC2)}), tok, 201, nil)
+	e.push("POST", "/receipts", rc("external_id", "RC-A", "amount", 20000), tok, 201, nil)
+	e.push("POST", "/receipts", rc("external_id", "RC-DRAFT", "draft", true), tok, 201, nil)
+	wo := func(kv ...any) map[string]any {
+		m := map[string]any{"external_id": "BAD", "source_kind": "receipt", "source_external_id": "RC-A",
+			"lines": []any{map[string]any{"invoice_external_id": "IV-B", "amount": 100}}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(m, kv[i].(string))
+			} else {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		}
+		return m
+	}
+	manyLines := make([]any, model.MaxLines+1)
+	for i := range manyLines {
+		manyLines[i] = line("line", i+1)
+	}
+	before, counts := fmt.Sprint(e.finFigures("C1"), e.finFigures("C2")), e.finCounts()
+
+	cases := []finBad{
+		// Shape: types, unknown fields, missing fields, JSON, media type, size.
+		{name: "wrong type", path: "/invoices", raw: `{"external_id":5,"invoice_date":"2026-03-10","lines":[]}`, status: 422, field: "external_id", code: "api.err_type"},
+		{name: "qty as text", path: "/invoices", body: inv("lines", []any{line("qty", true)}), status: 422, field: "lines.qty", code: "api.err_type"},
+		{name: "unknown field", path: "/invoices", body: inv("colour", "red"), status: 422, field: "colour", code: "api.err_unknown_field"},
+		{name: "unknown line field", path: "/invoices", body: inv("lines", []any{line("price", 1)}), status: 422, field: "price", code: "api.err_unknown_field"},
+		{name: "missing everything", path: "/invoices", raw: `{}`, status: 422, field: "external_id", code: "err.required"},
+		{name: "missing date", path: "/invoices", body: inv("invoice_date", nil), status: 422, field: "invoice_date", code: "err.required"},
+		{name: "missing lines", path: "/invoices", body: inv("lines", nil), status: 422, field: "lines", code: "err.no_lines"},
+		{name: "missing qty", path: "/invoices", body: inv("lines", []any{line("qty", nil)}), status: 422, field: "lines[0].qty", code: "err.required"},
+		{name: "missing line", path: "/invoices", body: inv("lines", []any{line("line", nil)}), status: 422, field: "lines[0].line", code: "err.required"},
+		{name: "missing outbound", path: "/invoices", body: inv("lines", []any{line("outbound_id", nil)}), status: 422, field: "lines[0].outbound_id", code: "err.required"},
+		{name: "not JSON", path: "/invoices", raw: `{"external_id":`, status: 400, code: "api.err_json_empty"},
+		{name: "two values", path: "/invoices", raw: `{} {}`, status: 400, code: "api.err_json_trailing"},
+		{name: "not JSON media", path: "/invoices", raw: `{}`, headers: map[string]string{"Content-Type": "text/plain"}, status: 415, code: "api.err_content_type"},
+		{name: "oversized", path: "/invoices", raw: `{"remarks":"` + strings.Repeat("x", APIBodyLimit) + `"}`, status: 413, code: "api.err_too_large"},
+		// Bounds, as in the UI.
+		{name: "qty above the bound", path: "/invoices", body: inv("lines", []any{line("qty", 1000001)}), status: 422, field: "lines[0].qty", code: "err.qty_range"},
+		{name: "qty of four decimals", path: "/invoices", body: inv("lines", []any{line("qty", 1.2345)}), status: 422, field: "lines[0].qty", code: "err.qty_invalid"},
+		{name: "qty zero", path: "/invoices", body: inv("lines", []any{line("qty", 0)}), status: 422, field: "lines[0].qty", code: "err.qty_positive"},
+		{name: "qty negative", path: "/invoices", body: inv("lines", []any{line("qty", -1)}), status: 422, field: "lines[0].qty", code: "err.qty_positive"},
+		{name: "amount above the bound", path: "/invoices", body: inv("lines", []any{line("amount", 100000000001)}), status: 422, field: "lines[0].amount", code: "err.amount_range"},
+		{name: "too many lines", path: "/invoices", body: inv("lines", manyLines), status: 422, field: "lines", code: "err.too_many_lines"},
+		{name: "above the un-invoiced", path: "/invoices", body: inv("lines", []any{line("qty", 4)}), status: 422, field: "lines[0].qty", code: "err.recon_over_invoice"},
+		{name: "date", path: "/invoices", body: inv("invoice_date", "2026-13-01"), status: 422, field: "invoice_date", code: "err.doc_date"},
+		{name: "date shape", path: "/invoices", body: inv("invoice_date", "10/03/2026"), status: 422, field: "invoice_date", code: "err.doc_date"},
+		{name: "date before the outbound", path: "/invoices", body: inv("invoice_date", "2026-03-01"), status: 422, field: "invoice_date", code: "err.recon_date_before"},
+		{name: "amount differs", path: "/invoices", body: inv("lines", []any{line("amount", 11200)}), status: 422, field: "lines[0].amount", code: "api.err_fin_amount"},
+		{name: "external id control", path: "/invoices", body: inv("external_id", "A\u0001"), status: 422, field: "external_id", code: "api.err_fin_external_id"},
+		{name: "external id long", path: "/invoices", body: inv("external_id", strings.Repeat("x", 101)), status: 422, field: "external_id", code: "err.too_long"},
+		{name: "invoice no long", path: "/invoices", body: inv("invoice_no", strings.Repeat("9", 41)), status: 422, field: "invoice_no", code: "err.too_long"},
+		// Unknown or wrong references.
+		{name: "unknown outbound", path: "/invoices", body: inv("lines", []any{line("outbound_id", 999999)}), status: 422, field: "lines[0].outbound_id", code: "api.err_fin_unknown_outbound"},
+		{name: "unknown outbound external id", path: "/invoices", body: inv("lines", []any{line("outbound_id", nil, "outbound_external_id", "NOPE")}), status: 422, field: "lines[0].outbound_external_id", code: "api.err_fin_unknown_outbound"},
+		{name: "id and external id differ", path: "/invoices", body: inv("lines", []any{line("outbound_external_id", e.exts["fin.red:C1"])}), status: 422, field: "lines[0].outbound_external_id", code: "api.err_fin_ref_mismatch"},
+		{name: "unknown customer", path: "/invoices", body: inv("customer_code", "ZZ"), status: 422, field: "customer_code", code: "api.err_fin_unknown_customer"},
+		{name: "another customer's outbound", path: "/invoices", body: inv("customer_id", c1, "lines", []any{line("outbound_id", obC2)}), status: 422, field: "lines[0].outbound_id", code: "api.err_fin_other_customer"},
+		{name: "colour", path: "/invoices", body: inv("red", true), status: 422, field: "lines[0].outbound_id", code: "api.err_fin_colour"},
+		{name: "no such line", path: "/invoices", body: inv("lines", []any{line("line", 9)}), status: 422, field: "lines[0].line", code: "api.err_fin_no_line"},
+		{name: "a line twice", path: "/invoices", body: inv("lines", []any{line(), line()}), status: 422, field: "lines[1].line", code: "api.err_fin_line_twice"},
+		{name: "bulk with nothing", path: "/invoices/bulk", body: map[string]any{"items": []any{}}, status: 422, field: "items", code: "err.required"},
+		// Receipts, advance receipts, refunds.
+		{name: "receipt amount zero", path: "/receipts", body: rc("amount", 0), status: 422, field: "amount", code: "err.recon_amount_positive"},
+		{name: "receipt amount negative", path: "/advance-receipts", body: rc("amount", -5), status: 422, field: "amount", code: "err.recon_amount_positive"},
+		{name: "receipt amount above the bound", path: "/receipts", body: rc("amount", 100000000001), status: 422, field: "amount", code: "err.amount_range"},
+		{name: "receipt amount as text", path: "/receipts", body: rc("amount", "100"), status: 422, field: "amount", code: "api.err_type"},
+		{name: "receipt method", path: "/receipts", body: rc("method", "wire"), status: 422, field: "method", code: "err.choice"},
+		{name: "receipt without customer", path: "/receipts", body: rc("customer_code", nil), status: 422, field: "customer_external_id", code: "api.err_fin_customer_required"},
+		{name: "receipt of an unknown customer", path: "/receipts", body: rc("customer_code", nil, "customer_id", 999999), status: 422, field: "customer_id", code: "api.err_fin_unknown_customer"},
+		{name: "receipt of two customers", path: "/receipts", body: rc("customer_id", c2), status: 422, field: "customer_code", code: "api.err_fin_ref_mismatch"},
+		{name: "receipt without date", path: "/receipts", body: rc("date", nil), status: 422, field: "date", code: "err.required"},
+		{name: "receipt reference long", path: "/receipts", body: rc("reference", strings.Repeat("r", 61)), status: 422, field: "reference", code: "err.too_long"},
+		{name: "receipt with a source", path: "/receipts", body: rc("source_id", 1), status: 422, field: "source_id", code: "api.err_fin_not_for_kind"},
+		{name: "advance receipt with invoices", path: "/advance-receipts", body: rc("invoices", []any{map[string]any{"external_id": "IV-B"}}), status: 422, field: "invoices", code: "api.err_fin_not_for_kind"},
+		{name: "receipt of an unknown invoice", path: "/receipts", body: rc("invoices", []any{map[string]any{"id": 999999}}), status: 422, field: "invoices[0].id", code: "api.err_fin_unknown_invoice"},
+		{name: "receipt of a red invoice", path: "/receipts", body: rc("invoices", []any{map[string]any{"external_id": "IV-RED"}}), status: 422, field: "invoices[0].external_id", code: "api.err_fin_red_invoice"},
+		{name: "receipt of another customer's invoice", path: "/receipts", body: rc("invoices", []any{map[string]any{"external_id": "IV-C2"}}), status: 422, field: "invoices[0].external_id", code: "api.err_fin_other_customer"},
+		{name: "advance receipt of an unknown order", path: "/advance-receipts", body: rc("sales_order_number", "SO-1999-000001"), status: 422, field: "sales_order_number", code: "api.err_fin_unknown_sales_order"},
+		{name: "advance receipt of another customer's order", path: "/advance-receipts", body: rc("sales_order_id", e.ids["fin.so:C2"]), status: 422, field: "sales_order_id", code: "api.err_fin_other_customer"},
+		{name: "refund above the unapplied receipts", path: "/refunds", body: rc("amount", 20001), status: 422, field: "amount", code: "err.recon_refund_limit"},
+		{name: "refund of an unknown receipt", path: "/refunds", body: rc("source_kind", "receipt", "source_external_id", "NOPE"), status: 422, field: "source_external_id", code: "api.err_fin_unknown_receipt"},
+		{name: "refund source without kind", path: "/refunds", body: rc("source_external_id", "RC-A"), status: 422, field: "source_kind", code: "err.required"},
+		{name: "refund of a refund", path: "/refunds", body: rc("source_kind", "refund", "source_id", 1), status: 422, field: "source_kind", code: "err.choice"},
+		// Write-offs.
+		{name: "write-off without source", path: "/write-offs", body: wo("source_kind", nil, "source_external_id", nil), status: 422, field: "source_kind", code: "err.required"},
+		{name: "write-off source kind", path: "/write-offs", body: wo("source_kind", "refund"), status: 422, field: "source_kind", code: "err.choice"},
+		{name: "write-off without lines", path: "/write-offs", body: wo("lines", nil), status: 422, field: "lines", code: "err.no_lines"},
+		{name: "write-off of nothing", path: "/write-offs", body: wo("lines", []any{map[string]any{"invoice_external_id": "IV-B"}}), status: 422, field: "lines[0].amount", code: "err.recon_amount_positive"},
+		{name: "write-off above the open", path: "/write-offs", body: wo("lines", []any{map[string]any{"invoice_external_id": "IV-B", "amount": 11301}}), status: 422, field: "lines[0].amount", code: "err.recon_amount_max"},
+		{name: "write-off all or nothing", path: "/write-offs", body: wo("lines", []any{map[string]any{"invoice_external_id": "IV-A", "amount": 1000}, map[string]any{"invoice_external_id": "IV-B", "amount": 99999}}),
+			status: 422, field: "lines[1].amount", code: "err.recon_amount_max"},
+		{name: "write-off of a draft receipt", path: "/write-offs", body: wo("source_external_id", "RC-DRAFT"), status: 422, field: "source_external_id", code: "err.recon_not_posted"},
+		{name: "write-off against a red invoice", path: "/write-offs", body: wo("lines", []any{map[string]any{"invoice_external_id": "IV-RED", "amount": 100}}), status: 422, field: "lines[0].invoice_external_id", code: "err.recon_nothing_open"},
+		{name: "write-off against another customer's invoice", path: "/write-offs", body: wo("lines", []any{map[string]any{"invoice_external_id": "IV-C2", "amount": 100}}), status: 422, field: "lines[0].invoice_external_id", code: "api.err_fin_other_customer"},
+		{name: "write-off of an unknown invoice", path: "/write-offs", body: wo("lines", []any{map[string]any{"invoice_id": 999999, "amount": 100}}), status: 422, field: "lines[0].invoice_id", code: "api.err_fin_unknown_invoice"},
+		{name: "automatic write-off with amounts", path: "/write-offs", body: wo("auto", true), status: 422, field: "lines[0].amount", code: "api.err_fin_auto_amount"},
+		{name: "automatic write-off without customer", path: "/write-offs", body: wo("auto", true, "source_kind", nil, "source_external_id", nil, "lines", nil), status: 422, field: "customer_external_id", code: "api.err_fin_customer_required"},
+		{name: "automatic write-off of nothing", path: "/write-offs", body: wo("auto", true, "source_kind", nil, "source_external_id", nil, "lines", nil, "customer_code", "C2"), status: 422, field: "auto", code: "api.err_fin_nothing_open"},
+		{name: "reverse nothing", path: "/write-offs/999999/reverse", status: 404, code: "err.not_found"},
+		{name: "reverse no id", path: "/write-offs/x/reverse", status: 404, code: "err.not_found"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := apiCallOpts{token: tok, badRequest: true, headers: c.headers}
+			if c.raw != "" {
+				o.raw = []byte(c.raw)
+			}
+			for _, lang := range []string{"en", "zh-CN"} {
+				o.lang = lang
+				r := e.api("POST", c.path, c.body, o)
+				if r.Code != c.status {
+					t.Fatalf("%d, want %d: %.400s", r.Code, c.status, r.Body)
+				}
+				p := r.problem(t)
+				if strings.Contains(string(r.Body), "⟦") {
+					t.Fatalf("a message without a text: %s", r.Body)
+				}
+				if c.field == "" {
+					if p.Code != c.code {
+						t.Fatalf("problem %q, want %q: %s", p.Code, c.code, r.Body)
+					}
+					continue
+				}
+				found := false
+				for _, f := range p.Errors {
+					found = found || f.Field == c.field && f.Code == c.code && f.Message != ""
+				}
+				if !found {
+					t.Fatalf("no %s at %s: %s", c.code, c.field, r.Body)
+				}
+			}
+		})
+	}
+	if after := fmt.Sprint(e.finFigures("C1"), e.finFigures("C2")); after != before {
+		t.Fatalf("refused requests moved figures:\n%s\n%s", before, after)
+	}
+	if after := e.finCounts(); after != counts {
+		t.Fatalf("refused requests wrote documents: %s, was %s", after, counts)
+	}
+	// Reads of what does not exist, or of another kind.
+	for _, p := range []string{"/invoices/999999", "/invoices/external/NOPE", "/receipts/external/IV-A", "/refunds/external/RC-A", "/write-offs/999999", "/write-offs/external/NOPE"} {
+		if r := e.api("GET", p, nil, apiCallOpts{token: tok}); r.Code != 404 || r.problem(t).Code != "err.not_found" {
+			t.Errorf("GET %s: %d %s", p, r.Code, r.Body)
+		}
+	}
+	e.checkClean()
+}
+
+// TestAPIFinanceGrants: a client without the finance family is refused
+// every finance call (403); one that may only read it reads but cannot push.
+func TestAPIFinanceGrants(t *testing.T) {
+	e, tok := finEnv(t)
+	var iv apiInvoiceResult
+	e.push("POST", "/invoices", map[string]any{"external_id": "IV-G", "invoice_date": finInvDate,
+		"lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 1}}}, tok, 201, &iv)
+	other, _ := e.newAPIClient("products-only", apiClientOpts{scopes: []model.APIScope{model.ScopeOf(model.APIProducts, true)}})
+	reader, _ := e.newAPIClient("reader", apiClientOpts{scopes: []model.APIScope{model.ScopeOf(model.APIFinance, false)}})
+	path := "/invoices/" + strconv.FormatUint(iv.Invoice.ID, 10)
+	for _, c := range []struct {
+		tok, method, path string
+		body              any
+		want              int
+	}{
+		{other, "GET", path, nil, 403},
+		{other, "POST", "/receipts", map[string]any{"external_id": "X", "customer_code": "C1", "date": finRcDate, "amount": 1}, 403},
+		{reader, "GET", path, nil, 200},
+		{reader, "GET", "/invoices/external/IV-G", nil, 200},
+		{reader, "POST", "/write-offs/1/reverse", nil, 403},
+		{reader, "POST", "/invoices/bulk", map[string]any{"items": []any{}}, 403},
+	} {
+		r := e.api(c.method, c.path, c.body, apiCallOpts{token: c.tok, badRequest: true})
+		if r.Code != c.want || c.want == 403 && r.problem(t).Code != "api.err_scope" {
+			t.Errorf("%s %s: %d, want %d: %s", c.method, c.path, r.Code, c.want, r.Body)
+		}
+	}
+}
+
+// TestAPIFinanceRefundLimit: a refund pays back at most what the
+// customer's posted receipts hold unapplied, to the cent.
+func TestAPIFinanceRefundLimit(t *testing.T) {
+	e, tok := finEnv(t)
+	rc := func(path, ext string, amount int64, extra ...any) apiResp {
+		m := map[string]any{"external_id": ext, "customer_code": "C1", "date": finRcDate, "amount": amount}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i].(string)] = extra[i+1]
+		}
+		return e.api("POST", path, m, apiCallOpts{token: tok})
+	}
+	if r := rc("/refunds", "RF-0", 1); r.Code != 422 || !strings.Contains(string(r.Body), `"max":`) && !strings.Contains(string(r.Body), "0.00") {
+		t.Fatalf("refund without receipts: %d %s", r.Code, r.Body)
+	}
+	if r := rc("/receipts", "RC-L", 10000); r.Code != 201 {
+		t.Fatalf("receipt: %d %s", r.Code, r.Body)
+	}
+	if r := rc("/advance-receipts", "AR-L", 5000); r.Code != 201 {
+		t.Fatalf("advance receipt: %d %s", r.Code, r.Body)
+	}
+	// Named: at most what that advance receipt holds.
+	if r := rc("/refunds", "RF-1", 5001, "source_kind", "advance_receipt", "source_external_id", "AR-L"); r.Code != 422 || !strings.Contains(string(r.Body), "50.00") {
+		t.Fatalf("refund above its source: %d %s", r.Code, r.Body)
+	}
+	// Unnamed: the customer's receipts, oldest first.
+	if r := rc("/refunds", "RF-2", 15001); r.Code != 422 || r.problem(t).Errors[0].Code != "err.recon_refund_limit" {
+		t.Fatalf("refund above every receipt: %d %s", r.Code, r.Body)
+	}
+	var res apiReceiptResult
+	r := rc("/refunds", "RF-3", 15000)
+	r.JSON(t, &res)
+	if r.Code != 201 || len(res.Receipt.Allocations) != 2 || res.Receipt.Allocations[0].Kind != "receipt" || res.Receipt.Allocations[1].Amount != 5000 {
+		t.Fatalf("refund of everything: %d %s", r.Code, r.Body)
+	}
+	if r := rc("/refunds", "RF-4", 1); r.Code != 422 {
+		t.Fatalf("a cent more: %d %s", r.Code, r.Body)
+	}
+	var got apiReceipt
+	if e.push("GET", "/receipts/external/RC-L", nil, tok, 200, &got); got.Unapplied != 0 || got.Refunded != 10000 {
+		t.Fatalf("receipt after the refund: %+v", got)
+	}
+	if b := e.finFigures("C1").Balance; b.ReceiptBalance != 0 {
+		t.Fatalf("receipt balance after refunding everything: %+v", b)
+	}
+	e.checkClean()
+}
+
+// TestAPIFinanceWriteOffs: a write-off of several lines is written at once
+// and read back by its id, any record's id and its external id; automatic
+// write-offs from one source and customer-wide; reversal of every record
+// (once; a key makes a retry safe), and of a record the UI made.
+func TestAPIFinanceWriteOffs(t *testing.T) {
+	e, tok := finEnv(t)
+	invoice := func(ext string, ob uint64, qty int) {
+		e.push("POST", "/invoices", map[string]any{"external_id": ext, "invoice_date": finInvDate,
+			"lines": []any{map[string]any{"outbound_id": ob, "line": 1, "qty": qty}}}, tok, 201, nil)
+	}
+	invoice("IV-1", e.ids["fin.ob:C1"], 2) // ¥226.00
+	invoice("IV-2", e.ids["fin.ob:C1"], 1) // ¥113.00
+	invoice("IV-3", e.ids["fin.ob2:C1"], 1)
+	e.push("POST", "/receipts", map[string]any{"external_id": "RC-1", "customer_code": "C1", "date": finRcDate, "amount": 50000}, tok, 201, nil)
+	start := e.finFigures("C1")
+	var w apiWriteOffResult
+	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-1", "customer_code": "C1", "source_kind": "receipt", "source_external_id": "RC-1",
+		"lines": []any{map[string]any{"invoice_external_id": "IV-1", "amount": 22600}, map[string]any{"invoice_external_id": "IV-2", "amount": 1300}}}, tok, 201, &w)
+	if len(w.WriteOff.Lines) != 2 || w.WriteOff.Amount != 23900 || w.WriteOff.Lines[1].Invoice.Number == "" || w.WriteOff.Lines[0].Source.Number == "" {
+		t.Fatalf("write-off: %+v", w.WriteOff)
+	}
+	if b := e.finFigures("C1").Balance; b.InvoicedReceivable != start.Balance.InvoicedReceivable-23900 || b.ReceiptBalance != start.Balance.ReceiptBalance-23900 {
+		t.Fatalf("balance after the write-off: %+v", b)
+	}
+	for _, p := range []string{"/write-offs/" + strconv.FormatUint(w.WriteOff.ID, 10), "/write-offs/" + strconv.FormatUint(w.WriteOff.Lines[1].ID, 10), "/write-offs/external/WO-1"} {
+		var got apiWriteOff
+		if e.push("GET", p, nil, tok, 200, &got); got.ID != w.WriteOff.ID || len(got.Lines) != 2 || got.ExternalID != "WO-1" {
+			t.Fatalf("GET %s: %+v", p, got)
+		}
+	}
+	var iv apiInvoice
+	if e.push("GET", "/invoices/external/IV-1", nil, tok, 200, &iv); iv.Open != 0 || iv.WrittenOff != 22600 || iv.Lines[0].Received != 22600 {
+		t.Fatalf("invoice after the write-off: %+v", iv)
+	}
+	// Automatic: from the receipt against the invoices named, oldest first.
+	var a apiWriteOffResult
+	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-AUTO", "auto": true, "source_kind": "receipt", "source_external_id": "RC-1",
+		"lines": []any{map[string]any{"invoice_external_id": "IV-2"}}}, tok, 201, &a)
+	if len(a.WriteOff.Lines) != 1 || a.WriteOff.Amount != 10000 || !a.WriteOff.Lines[0].Auto {
+		t.Fatalf("automatic write-off: %+v", a.WriteOff)
+	}
+	// Customer-wide: whatever is left.
+	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-ALL", "auto": true, "customer_code": "C1"}, tok, 201, &a)
+	if a.WriteOff.Amount != 11300 {
+		t.Fatalf("customer-wide write-off: %+v", a.WriteOff)
+	}
+	// Reverse the first, with a key: a retry is answered, a second reversal refused.
+	rev := "/write-offs/" + strconv.FormatUint(w.WriteOff.ID, 10) + "/reverse"
+	hdr := map[string]string{"Idempotency-Key": "rev-WO-1"}
+	var back apiWriteOff
+	if r := e.api("POST", rev, nil, apiCallOpts{token: tok, headers: hdr}); r.Code != 200 {
+		t.Fatalf("reverse: %d %s", r.Code, r.Body)
+	} else {
+		r.JSON(t, &back)
+	}
+	if !back.Reversed || !back.Lines[0].Reversed || !back.Lines[1].Reversed || back.Lines[0].ReversedDate == "" {
+		t.Fatalf("reversed: %+v", back)
+	}
+	if r := e.api("POST", rev, nil, apiCallOpts{token: tok, headers: hdr}); r.Code != 200 {
+		t.Fatalf("reverse retried with its key: %d %s", r.Code, r.Body)
+	}
+	if r := e.api("POST", rev, nil, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "err.state" {
+		t.Fatalf("reverse twice: %d %s", r.Code, r.Body)
+	}
+	if e.push("GET", "/invoices/external/IV-1", nil, tok, 200, &iv); iv.Open != 22600 || iv.Lines[0].Received != 0 {
+		t.Fatalf("invoice after the reversal: %+v", iv)
+	}
+	// A record the UI made is a write-off of one line, reversible here too.
+	var uiWO uint64
+	err := e.st.Update("admin", func(tx *store.Tx) error {
+		var rcID uint64
+		if rcID = tx.ExternalID("receipt", "RC-1"); rcID == 0 {
+			return model.ErrNotFound
+		}
+		w, err := tx.ApplyWriteOff(store.AdminScope(), e.finUser("admin"), e.ids["customer:C1"], store.WriteOffSource{Kind: model.DocReceipt, ID: rcID},
+			tx.ExternalID(finExtInvoice, "IV-1"), 100, false)
+		if err == nil {
+			uiWO = w.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one apiWriteOff
+	e.push("POST", "/write-offs/"+strconv.FormatUint(uiWO, 10)+"/reverse", nil, tok, 200, &one)
+	if one.ID != uiWO || one.ExternalID != "" || len(one.Lines) != 1 || !one.Reversed {
+		t.Fatalf("the UI's write-off reversed: %+v", one)
+	}
+	var rcOut apiReceipt
+	if e.push("GET", "/receipts/external/RC-1", nil, tok, 200, &rcOut); len(rcOut.WriteOffs) != 5 || rcOut.Applied != 21300 {
+		t.Fatalf("receipt's write-offs: applied %d, %d records", rcOut.Applied, len(rcOut.WriteOffs))
+	}
+	e.checkClean()
+}
+
+// TestAPIFinanceReceiptDrafts: a draft receipt moves nothing until it is
+// pushed again without draft; an advance receipt names its sales order by
+// number, external id or id; a receipt with auto_write_off pays the oldest
+// invoices at once.
+func TestAPIFinanceReceiptDrafts(t *testing.T) {
+	e, tok := finEnv(t)
+	b0 := e.finFigures("C1").Balance
+	body := map[string]any{"external_id": "AR-D", "customer_code": "C1", "date": finRcDate, "amount": 7000, "draft": true, "sales_order_number": "  "}
+	var res apiReceiptResult
+	var so *model.SalesOrder
+	_ = e.st.View(func(tx *store.Tx) (err error) {
+		so, err = tx.SalesOrder(store.AdminScope(), e.ids["fin.so:C1"])
+		return err
+	})
+	body["sales_order_number"] = so.Number
+	e.push("POST", "/advance-receipts", body, tok, 201, &res)
+	if res.Receipt.Status != "draft" || res.Receipt.Unapplied != 0 || res.Receipt.SalesOrder == nil || res.Receipt.SalesOrder.Number != so.Number ||
+		e.finFigures("C1").Balance != b0 {
+		t.Fatalf("draft: %+v", res.Receipt)
+	}
+	delete(body, "draft")
+	e.push("POST", "/advance-receipts", body, tok, 200, &res)
+	if res.Status != "updated" || res.Receipt.Status != "audited" || res.Receipt.Unapplied != 7000 || e.finFigures("C1").Balance.ReceiptBalance != b0.ReceiptBalance+7000 {
+		t.Fatalf("audited: %+v", res)
+	}
+	// The same order by its id, with the number: one order, accepted.
+	e.push("POST", "/advance-receipts", map[string]any{"external_id": "AR-2", "customer_code": "C1", "date": finRcDate, "amount": 1,
+		"sales_order_id": so.ID, "sales_order_number": so.Number}, tok, 201, &res)
+	if res.Receipt.SalesOrder == nil || res.Receipt.SalesOrder.ID != so.ID {
+		t.Fatalf("advance receipt by order id: %+v", res.Receipt)
+	}
+	// A receipt asking for the automatic write-off pays the invoices
+	// oldest first when it is posted.
+	for i, ob := range []uint64{e.ids["fin.ob:C1"], e.ids["fin.ob2:C1"]} {
+		e.push("POST", "/invoices", map[string]any{"external_id": fmt.Sprintf("IV-%d", i), "invoice_date": finInvDate,
+			"lines": []any{map[string]any{"outbound_id": ob, "line": 1, "qty": 1}}}, tok, 201, nil)
+	}
+	e.push("POST", "/receipts", map[string]any{"external_id": "RC-AUTO", "customer_code": "C1", "date": finRcDate, "amount": 20000, "auto_write_off": true}, tok, 201, &res)
+	if res.Receipt.Applied != 20000 || len(res.Receipt.WriteOffs) != 2 || !res.Receipt.WriteOffs[0].Auto {
+		t.Fatalf("receipt written off at audit: %+v", res.Receipt)
+	}
+	e.checkClean()
+}
+
+// FuzzAPIFinanceDecode feeds arbitrary bodies to the finance pushes'
+// decoders and checks: never a panic, and a body that decodes is either
+// refused with field errors or fully checked.
+func FuzzAPIFinanceDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"external_id":"IV-1","invoice_date":"2026-03-10","lines":[{"outbound_id":1,"line":1,"qty":1.5,"amount":100}]}`,
+		`{"external_id":"RC-1","customer_code":"C1","date":"2026-03-12","amount":100,"invoices":[{"external_id":"IV-1"}]}`,
+		`{"external_id":"WO-1","source_kind":"receipt","source_id":1,"lines":[{"invoice_id":2,"amount":1}],"auto":false}`,
+		`{"external_id":"\u0000","lines":[{"qty":1e400}]}`, `{"lines":[{"qty":"-0.0001"}]}`, `[]`, `{"amount":-9223372036854775808}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var iv apiNewInvoice
+		if decodeStrict(body, &iv) == nil {
+			if p, err := finParseInvoice(&iv); err == nil && (p.ext == "" || len(p.qty) == 0) {
+				t.Fatalf("accepted an invoice without external id or lines: %s", body)
+			}
+		}
+		var rc apiNewReceipt
+		if decodeStrict(body, &rc) == nil {
+			for _, k := range finReceiptKinds {
+				if p, err := finParseReceipt(k.Kind, &rc); err == nil && (p.amount <= 0 || p.amount > model.MaxAmount) {
+					t.Fatalf("accepted an amount out of bounds: %s", body)
+				}
+			}
+		}
+		var wo apiNewWriteOff
+		if decodeStrict(body, &wo) == nil {
+			if p, err := finParseWriteOff(&wo); err == nil && !wo.Auto && p.srcKind == "" {
+				t.Fatalf("accepted a write-off without source: %s", body)
+			}
+		}
+	})
+}
