@@ -140,8 +140,9 @@ func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
 // finInvoiceRefs resolves the customer and the outbound lines through the
 // client's scope: an unknown outbound (or one outside the scope), another
 // customer's, one of the other colour, a line it does not have or a line
-// named twice is a field error.
-func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []store.InvoiceLineRef, error) {
+// named twice is a field error. It returns the outbounds it read, for
+// CreateInvoice not to read them again.
+func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []store.InvoiceLineRef, map[uint64]*model.Outbound, error) {
 	ve := &model.ValidationError{}
 	cust := finCustomer(t, sc, p.cust, ve)
 	custBad := p.cust.given() && cust == 0
@@ -182,7 +183,7 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 		}
 		seen[r], refs[i] = true, r
 	}
-	return cust, refs, ve.Err()
+	return cust, refs, obs, ve.Err()
 }
 
 func outboundHasLine(ob *model.Outbound, no int) bool {
@@ -197,7 +198,7 @@ func outboundHasLine(ob *model.Outbound, no int) bool {
 // pushInvoice makes (or finds) the invoice of a push inside t and says
 // what happened. It may run twice (store.Batch): it keeps nothing outside t.
 func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*model.Invoice, string, error) {
-	cust, refs, err := finInvoiceRefs(t, a.Scope, p)
+	cust, refs, obs, err := finInvoiceRefs(t, a.Scope, p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -226,7 +227,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 		return inv, outcomeUpdated, finInvoiceAmounts(inv, p, refs)
 	}
 	in := &store.InvoiceInput{CustomerID: cust, Red: p.in.Red, InvoiceNo: p.in.InvoiceNo, Date: p.in.InvoiceDate, Remarks: p.in.Remarks,
-		Qty: make(map[store.InvoiceLineRef]model.Qty, len(refs)), Audit: !p.in.Draft}
+		Qty: make(map[store.InvoiceLineRef]model.Qty, len(refs)), Audit: !p.in.Draft, Read: obs}
 	for i, r := range refs {
 		in.Qty[r] = p.qty[i]
 	}

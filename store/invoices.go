@@ -72,6 +72,10 @@ type InvoiceInput struct {
 	Remarks    string
 	Qty        map[InvoiceLineRef]model.Qty
 	Audit      bool
+	// Read holds outbounds the caller has read through the same scope in
+	// this transaction and not changed since (the API checks its
+	// references first): they are used instead of being read again.
+	Read map[uint64]*model.Outbound
 }
 
 // outboundRest is what line idx of ob has not yet invoiced: quantity and
@@ -195,7 +199,10 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 		ob := obs[r.OutboundID]
 		if ob == nil {
 			var err error
-			if ob, err = t.Outbound(sc, r.OutboundID); err != nil || ob.CustomerID != in.CustomerID || ob.Red != in.Red {
+			if ob = in.Read[r.OutboundID]; ob == nil {
+				ob, err = t.Outbound(sc, r.OutboundID)
+			}
+			if err != nil || ob.CustomerID != in.CustomerID || ob.Red != in.Red {
 				ve.Add(field, "err.invalid", nil)
 				continue
 			}
