@@ -243,13 +243,34 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 	}
 	inv.Totals = sumInvoice(inv.Lines)
 	model.Record(&inv.Doc, "create", model.StatusDraft, u.Username, t.Now)
+	if !in.Audit {
+		if err := t.InsertDoc(sc, docInvoice, inv); err != nil {
+			return nil, err
+		}
+		return inv, nil
+	}
+	// Saved and posted at once: audited before it is first written and
+	// posted from the outbounds this transaction has just read, so that
+	// neither is read or written twice. The posting settles each line
+	// against the same rests the lines were computed from; should it
+	// change an amount all the same, the invoice is written again.
+	if err := model.InvoiceMachine.Apply(&inv.Doc, "audit", u, "", t.Now); err != nil {
+		return nil, err
+	}
 	if err := t.InsertDoc(sc, docInvoice, inv); err != nil {
 		return nil, err
 	}
-	if in.Audit {
-		// Posted at once from what this transaction has just read and
-		// written: the invoice and its outbounds need no second reading.
-		return t.moveInvoice(sc, u, inv, "audit", obs)
+	amounts := make([]model.Money, len(inv.Lines))
+	for i := range inv.Lines {
+		amounts[i] = inv.Lines[i].Amount
+	}
+	if err := t.postInvoice(sc, inv, 1, obs); err != nil {
+		return nil, err
+	}
+	for i := range inv.Lines {
+		if inv.Lines[i].Amount != amounts[i] {
+			return inv, t.UpdateDoc(sc, docInvoice, inv)
+		}
 	}
 	return inv, nil
 }
@@ -312,14 +333,6 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 			return nil, &model.StateError{Action: "unaudit", Status: string(st)}
 		}
 	}
-	return t.moveInvoice(sc, u, inv, action, nil)
-}
-
-// moveInvoice applies action to inv, read (or inserted) in this
-// transaction at its stored version, and posts (audit) or unposts
-// (unaudit) it. read holds outbounds this transaction has read and not
-// changed since, to be used instead of reading them again (nil: none).
-func (t *Tx) moveInvoice(sc Scope, u *model.User, inv *model.Invoice, action string, read map[uint64]*model.Outbound) (*model.Invoice, error) {
 	if err := model.InvoiceMachine.Apply(&inv.Doc, action, u, "", t.Now); err != nil {
 		return nil, err
 	}
@@ -327,7 +340,7 @@ func (t *Tx) moveInvoice(sc Scope, u *model.User, inv *model.Invoice, action str
 	if action == "unaudit" {
 		sign = -1
 	}
-	if err := t.postInvoice(sc, inv, sign, read); err != nil {
+	if err := t.postInvoice(sc, inv, sign, nil); err != nil {
 		return nil, err
 	}
 	return inv, t.UpdateDoc(sc, docInvoice, inv)
