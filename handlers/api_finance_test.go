@@ -507,6 +507,16 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("concurrent pushes created %d invoices", created)
 	}
+	// An external id with spaces, slashes and the like is read back by its
+	// percent-encoded path.
+	odd := map[string]any{"external_id": "IV 2026/01#a?b", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob2:C1"], "line": 1, "qty": 1}}}
+	e.push("POST", "/invoices", odd, tok, 201, nil)
+	var oddGot apiInvoice
+	if r := e.api("GET", "/invoices/external/IV%202026%2F01%23a%3Fb", nil, apiCallOpts{token: tok, badRequest: true}); r.Code != 200 {
+		t.Fatalf("read by an encoded external id: %d %s", r.Code, r.Body)
+	} else if r.JSON(t, &oddGot); oddGot.ExternalID != "IV 2026/01#a?b" {
+		t.Fatalf("read by an encoded external id: %+v", oddGot)
+	}
 	// Receipts and write-offs replay alike.
 	rc := map[string]any{"external_id": "RC-9", "customer_code": "C1", "date": finRcDate, "amount": 1000}
 	var r9, r9b apiReceiptResult
