@@ -174,7 +174,7 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 			ve.Add(field, "api.err_fin_other_customer", nil)
 		case ob.Red != p.in.Red:
 			ve.Add(field, "api.err_fin_colour", nil)
-		case !outboundHasLine(ob, l.Line):
+		case !finOutboundHasLine(ob, l.Line):
 			ve.Add(itemPath("lines", i, "line"), "api.err_fin_no_line", map[string]any{"number": ob.Number})
 		}
 		r := store.InvoiceLineRef{OutboundID: obID, Line: l.Line}
@@ -186,7 +186,7 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 	return cust, refs, obs, ve.Err()
 }
 
-func outboundHasLine(ob *model.Outbound, no int) bool {
+func finOutboundHasLine(ob *model.Outbound, no int) bool {
 	for i := range ob.Lines {
 		if ob.Lines[i].No == no {
 			return true

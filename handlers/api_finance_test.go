@@ -204,9 +204,9 @@ func finEnv(t *testing.T) (*testEnv, string) {
 	return e, tok
 }
 
-// push calls the API and fails the test unless the answer has status want;
+// finPush calls the API and fails the test unless the answer has status want;
 // it decodes the answer into out (when not nil).
-func (e *testEnv) push(method, path string, body any, tok string, want int, out any) apiResp {
+func (e *testEnv) finPush(method, path string, body any, tok string, want int, out any) apiResp {
 	e.t.Helper()
 	r := e.api(method, path, body, apiCallOpts{token: tok})
 	if r.Code != want {
@@ -274,9 +274,9 @@ func (e *testEnv) finFigures(code string) finFigures {
 	return f
 }
 
-// checkClean runs the store's integrity check and the reconciliation
+// finCheckClean runs the store's integrity check and the reconciliation
 // verification: both must find nothing.
-func (e *testEnv) checkClean() {
+func (e *testEnv) finCheckClean() {
 	e.t.Helper()
 	problems, err := e.st.Check()
 	if err != nil {
@@ -288,9 +288,9 @@ func (e *testEnv) checkClean() {
 	e.verifyClean()
 }
 
-// uiPost fetches a form page (for its one-time token), posts the form and
+// finUIPost fetches a form page (for its one-time token), posts the form and
 // returns the new document's id from the redirect.
-func uiPost(t *testing.T, c *client, form, action string, v url.Values) uint64 {
+func finUIPost(t *testing.T, c *client, form, action string, v url.Values) uint64 {
 	t.Helper()
 	r := c.get(form)
 	if m := rcIdemRe.FindStringSubmatch(r.Body); m != nil {
@@ -316,12 +316,12 @@ func TestAPIFinanceSameAsUI(t *testing.T) {
 	c2 := strconv.FormatUint(e.ids["customer:C2"], 10)
 	ui := e.login("admin")
 	ob, ob2, red := e.id("fin.ob:C2"), e.id("fin.ob2:C2"), e.id("fin.red:C2")
-	iv1 := uiPost(t, ui, "/invoices/new?customer=C2", "/invoices", url.Values{"customer_id": {c2}, "invoice_date": {finInvDate}, "qty." + ob + ".1": {"6"}, "audit": {"1"}})
-	iv2 := uiPost(t, ui, "/invoices/new?customer=C2", "/invoices", url.Values{"customer_id": {c2}, "invoice_date": {finInvDate}, "qty." + ob2 + ".1": {"2"}, "audit": {"1"}})
-	iv3 := uiPost(t, ui, "/invoices/new?customer=C2&red=1", "/invoices", url.Values{"customer_id": {c2}, "red": {"1"}, "invoice_date": {finInvDate}, "qty." + red + ".1": {"2"}, "audit": {"1"}})
-	uiPost(t, ui, "/receipts/new?customer=C2", "/receipts", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"300.00"}, "method": {"transfer"},
+	iv1 := finUIPost(t, ui, "/invoices/new?customer=C2", "/invoices", url.Values{"customer_id": {c2}, "invoice_date": {finInvDate}, "qty." + ob + ".1": {"6"}, "audit": {"1"}})
+	iv2 := finUIPost(t, ui, "/invoices/new?customer=C2", "/invoices", url.Values{"customer_id": {c2}, "invoice_date": {finInvDate}, "qty." + ob2 + ".1": {"2"}, "audit": {"1"}})
+	iv3 := finUIPost(t, ui, "/invoices/new?customer=C2&red=1", "/invoices", url.Values{"customer_id": {c2}, "red": {"1"}, "invoice_date": {finInvDate}, "qty." + red + ".1": {"2"}, "audit": {"1"}})
+	finUIPost(t, ui, "/receipts/new?customer=C2", "/receipts", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"300.00"}, "method": {"transfer"},
 		"invoices": {strconv.FormatUint(iv1, 10)}, "audit": {"1"}})
-	ar := uiPost(t, ui, "/advance-receipts/new?customer=C2", "/advance-receipts", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"500.00"}, "method": {"cash"}, "audit": {"1"}})
+	ar := finUIPost(t, ui, "/advance-receipts/new?customer=C2", "/advance-receipts", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"500.00"}, "method": {"cash"}, "audit": {"1"}})
 	woForm := "/write-offs?customer_id=" + c2
 	ui.get(woForm)
 	for _, v := range []url.Values{
@@ -334,7 +334,7 @@ func TestAPIFinanceSameAsUI(t *testing.T) {
 			t.Fatalf("UI write-off: %d %s", r.Code, excerpt(r.Body))
 		}
 	}
-	uiPost(t, ui, "/refunds/new?customer=C2", "/refunds", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"20.00"},
+	finUIPost(t, ui, "/refunds/new?customer=C2", "/refunds", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"20.00"},
 		"source": {"AR:" + strconv.FormatUint(ar, 10)}, "audit": {"1"}})
 	var woAR uint64
 	_ = e.st.View(func(tx *store.Tx) error {
@@ -353,42 +353,42 @@ func TestAPIFinanceSameAsUI(t *testing.T) {
 
 	// The same through the API, naming records every way the API allows.
 	var iv apiInvoiceResult
-	e.push("POST", "/invoices", map[string]any{"external_id": "IV-1", "customer_code": "C1", "invoice_date": finInvDate,
+	e.finPush("POST", "/invoices", map[string]any{"external_id": "IV-1", "customer_code": "C1", "invoice_date": finInvDate,
 		"lines": []any{map[string]any{"outbound_external_id": e.exts["fin.ob:C1"], "line": 1, "qty": 6, "amount": 67800}}}, tok, 201, &iv)
 	if iv.Status != "created" || iv.Invoice.Status != "audited" || iv.Invoice.Amount != 67800 || iv.Invoice.Open != 67800 || iv.Invoice.ExternalID != "IV-1" ||
 		iv.Invoice.Lines[0].OutboundExternalID != e.exts["fin.ob:C1"] || iv.Invoice.CustomerCode != "C1" {
 		t.Fatalf("invoice: %+v", iv)
 	}
-	e.push("POST", "/invoices", map[string]any{"external_id": "IV-2", "customer_id": e.ids["customer:C1"], "invoice_date": finInvDate,
+	e.finPush("POST", "/invoices", map[string]any{"external_id": "IV-2", "customer_id": e.ids["customer:C1"], "invoice_date": finInvDate,
 		"lines": []any{map[string]any{"outbound_id": e.ids["fin.ob2:C1"], "line": 1, "qty": 2}}}, tok, 201, nil)
-	e.push("POST", "/invoices", map[string]any{"external_id": "IV-3", "red": true, "invoice_date": finInvDate,
+	e.finPush("POST", "/invoices", map[string]any{"external_id": "IV-3", "red": true, "invoice_date": finInvDate,
 		"lines": []any{map[string]any{"outbound_external_id": e.exts["fin.red:C1"], "line": 1, "qty": 2, "amount": 22600}}}, tok, 201, &iv)
 	if !iv.Invoice.Red || iv.Invoice.Amount != -22600 || iv.Invoice.Lines[0].Qty != "-2" || iv.Invoice.Open != -22600 {
 		t.Fatalf("red invoice: %+v", iv.Invoice)
 	}
 	var rc apiReceiptResult
-	e.push("POST", "/receipts", map[string]any{"external_id": "RC-1", "customer_code": "C1", "date": finRcDate, "amount": 30000,
+	e.finPush("POST", "/receipts", map[string]any{"external_id": "RC-1", "customer_code": "C1", "date": finRcDate, "amount": 30000,
 		"invoices": []any{map[string]any{"external_id": "IV-1"}}}, tok, 201, &rc)
 	if rc.Receipt.Applied != 30000 || rc.Receipt.Unapplied != 0 || len(rc.Receipt.WriteOffs) != 1 || rc.Receipt.Number == "" || rc.Receipt.Kind != "receipt" {
 		t.Fatalf("receipt: %+v", rc.Receipt)
 	}
-	e.push("POST", "/advance-receipts", map[string]any{"external_id": "AR-1", "customer_id": e.ids["customer:C1"], "date": finRcDate, "amount": 50000, "method": "cash"}, tok, 201, nil)
+	e.finPush("POST", "/advance-receipts", map[string]any{"external_id": "AR-1", "customer_id": e.ids["customer:C1"], "date": finRcDate, "amount": 50000, "method": "cash"}, tok, 201, nil)
 	var wo apiWriteOffResult
-	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-1", "source_kind": "advance_receipt", "source_external_id": "AR-1",
+	e.finPush("POST", "/write-offs", map[string]any{"external_id": "WO-1", "source_kind": "advance_receipt", "source_external_id": "AR-1",
 		"lines": []any{map[string]any{"invoice_external_id": "IV-2", "amount": 5000}}}, tok, 201, &wo)
 	woID := wo.WriteOff.ID
-	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-2", "source_kind": "red_invoice", "source_external_id": "IV-3",
+	e.finPush("POST", "/write-offs", map[string]any{"external_id": "WO-2", "source_kind": "red_invoice", "source_external_id": "IV-3",
 		"lines": []any{map[string]any{"invoice_external_id": "IV-1", "amount": 10000}}}, tok, 201, &wo)
 	if wo.WriteOff.Amount != 10000 || wo.WriteOff.Lines[0].Source.Kind != "red_invoice" {
 		t.Fatalf("write-off from a red invoice: %+v", wo.WriteOff)
 	}
-	e.push("POST", "/refunds", map[string]any{"external_id": "RF-1", "customer_code": "C1", "date": finRcDate, "amount": 2000,
+	e.finPush("POST", "/refunds", map[string]any{"external_id": "RF-1", "customer_code": "C1", "date": finRcDate, "amount": 2000,
 		"source_kind": "advance_receipt", "source_external_id": "AR-1"}, tok, 201, &rc)
 	if len(rc.Receipt.Allocations) != 1 || rc.Receipt.Allocations[0].Amount != 2000 || rc.Receipt.Source == nil {
 		t.Fatalf("refund: %+v", rc.Receipt)
 	}
 	var rev apiWriteOff
-	e.push("POST", "/write-offs/"+strconv.FormatUint(woID, 10)+"/reverse", nil, tok, 200, &rev)
+	e.finPush("POST", "/write-offs/"+strconv.FormatUint(woID, 10)+"/reverse", nil, tok, 200, &rev)
 	if !rev.Reversed || rev.ExternalID != "WO-1" {
 		t.Fatalf("reversed: %+v", rev)
 	}
@@ -401,7 +401,7 @@ func TestAPIFinanceSameAsUI(t *testing.T) {
 	if api.Balance.InvoicedReceivable == 0 || api.Balance.ReceiptBalance == 0 || len(api.Open) == 0 {
 		t.Fatalf("figures did not move: %+v", api)
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // TestAPIFinanceIdempotency: the same external id or Idempotency-Key again
@@ -412,9 +412,9 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	e, tok := finEnv(t)
 	body := map[string]any{"external_id": "IV-9", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 1}}}
 	var first, again apiInvoiceResult
-	e.push("POST", "/invoices", body, tok, 201, &first)
+	e.finPush("POST", "/invoices", body, tok, 201, &first)
 	before := e.finFigures("C1")
-	e.push("POST", "/invoices", body, tok, 200, &again)
+	e.finPush("POST", "/invoices", body, tok, 200, &again)
 	if again.Status != "unchanged" || again.Invoice.ID != first.Invoice.ID || again.Invoice.Number != first.Invoice.Number {
 		t.Fatalf("replay: %+v vs %+v", again, first)
 	}
@@ -451,31 +451,31 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	draft := map[string]any{"external_id": "IV-D", "draft": true, "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 1}}}
 	var d apiInvoiceResult
 	b0 := e.finFigures("C1").Balance
-	e.push("POST", "/invoices", draft, tok, 201, &d)
+	e.finPush("POST", "/invoices", draft, tok, 201, &d)
 	if d.Invoice.Status != "draft" || e.finFigures("C1").Balance != b0 {
 		t.Fatalf("a draft posted: %+v", d.Invoice)
 	}
 	delete(draft, "draft")
-	e.push("POST", "/invoices", draft, tok, 200, &d)
+	e.finPush("POST", "/invoices", draft, tok, 200, &d)
 	if d.Status != "updated" || d.Invoice.Status != "audited" || e.finFigures("C1").Balance.InvoicedReceivable != b0.InvoicedReceivable+11300 {
 		t.Fatalf("draft audited: %+v", d)
 	}
 	draft["draft"] = true
-	if e.push("POST", "/invoices", draft, tok, 200, &d); d.Status != "unchanged" {
+	if e.finPush("POST", "/invoices", draft, tok, 200, &d); d.Status != "unchanged" {
 		t.Fatalf("the first push replayed after audit: %+v", d)
 	}
 	// A draft deleted in the UI frees its external id.
 	draft["external_id"] = "IV-DEL"
-	e.push("POST", "/invoices", draft, tok, 201, &d)
+	e.finPush("POST", "/invoices", draft, tok, 201, &d)
 	err := e.st.Update("admin", func(tx *store.Tx) error {
 		return tx.DeleteInvoice(store.AdminScope(), e.finUser("admin"), d.Invoice.ID, d.Invoice.Version)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.push("GET", "/invoices/external/IV-DEL", nil, tok, 404, nil)
+	e.finPush("GET", "/invoices/external/IV-DEL", nil, tok, 404, nil)
 	var d2 apiInvoiceResult
-	if e.push("POST", "/invoices", draft, tok, 201, &d2); d2.Invoice.ID == d.Invoice.ID {
+	if e.finPush("POST", "/invoices", draft, tok, 201, &d2); d2.Invoice.ID == d.Invoice.ID {
 		t.Fatal("the deleted draft's id again")
 	}
 	// Eight clients push the same invoice at once: one invoice.
@@ -510,7 +510,7 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	// An external id with spaces, slashes and the like is read back by its
 	// percent-encoded path.
 	odd := map[string]any{"external_id": "IV 2026/01#a?b", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob2:C1"], "line": 1, "qty": 1}}}
-	e.push("POST", "/invoices", odd, tok, 201, nil)
+	e.finPush("POST", "/invoices", odd, tok, 201, nil)
 	var oddGot apiInvoice
 	if r := e.api("GET", "/invoices/external/IV%202026%2F01%23a%3Fb", nil, apiCallOpts{token: tok, badRequest: true}); r.Code != 200 {
 		t.Fatalf("read by an encoded external id: %d %s", r.Code, r.Body)
@@ -520,8 +520,8 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	// Receipts and write-offs replay alike.
 	rc := map[string]any{"external_id": "RC-9", "customer_code": "C1", "date": finRcDate, "amount": 1000}
 	var r9, r9b apiReceiptResult
-	e.push("POST", "/receipts", rc, tok, 201, &r9)
-	e.push("POST", "/receipts", rc, tok, 200, &r9b)
+	e.finPush("POST", "/receipts", rc, tok, 201, &r9)
+	e.finPush("POST", "/receipts", rc, tok, 200, &r9b)
 	if r9b.Status != "unchanged" || r9b.Receipt.ID != r9.Receipt.ID {
 		t.Fatalf("receipt replay: %+v", r9b)
 	}
@@ -532,16 +532,16 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	wo := map[string]any{"external_id": "WO-9", "source_kind": "receipt", "source_external_id": "RC-9",
 		"lines": []any{map[string]any{"invoice_external_id": "IV-9", "amount": 500}}}
 	var w1, w2 apiWriteOffResult
-	e.push("POST", "/write-offs", wo, tok, 201, &w1)
-	e.push("POST", "/write-offs", wo, tok, 200, &w2)
+	e.finPush("POST", "/write-offs", wo, tok, 201, &w1)
+	e.finPush("POST", "/write-offs", wo, tok, 200, &w2)
 	if w2.Status != "unchanged" || w2.WriteOff.ID != w1.WriteOff.ID || len(w2.WriteOff.Lines) != 1 {
 		t.Fatalf("write-off replay: %+v", w2)
 	}
 	var got apiReceipt
-	if e.push("GET", "/receipts/external/RC-9", nil, tok, 200, &got); got.Applied != 500 {
+	if e.finPush("GET", "/receipts/external/RC-9", nil, tok, 200, &got); got.Applied != 500 {
 		t.Fatalf("the receipt was written off twice: %+v", got)
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // TestAPIFinanceBulk: a bulk push gives each invoice its own result; a
@@ -557,12 +557,12 @@ func TestAPIFinanceBulk(t *testing.T) {
 		map[string]any{"external_id": "B-3", "invoice_date": finInvDate, "lines": line("fin.ob2:C2", 4)},
 	}}
 	var res apiBulkResult
-	e.push("POST", "/invoices/bulk", body, tok, 200, &res)
+	e.finPush("POST", "/invoices/bulk", body, tok, 200, &res)
 	if res.Created != 2 || res.Failed != 1 || res.Results[1].Status != "failed" || res.Results[1].Errors[0].Field != "items[1].lines[0].qty" ||
 		res.Results[1].Errors[0].Code != "err.recon_over_invoice" || res.Results[0].ExternalID != "B-1" {
 		t.Fatalf("bulk: %+v", res)
 	}
-	e.push("POST", "/invoices/bulk", body, tok, 200, &res)
+	e.finPush("POST", "/invoices/bulk", body, tok, 200, &res)
 	if res.Created != 0 || res.Unchanged != 2 || res.Failed != 1 {
 		t.Fatalf("bulk again: %+v", res)
 	}
@@ -573,7 +573,7 @@ func TestAPIFinanceBulk(t *testing.T) {
 	if r := e.api("POST", "/invoices/bulk", over, apiCallOpts{token: tok, badRequest: true}); r.Code != 422 || r.problem(t).Errors[0].Code != "api.err_bulk_max" {
 		t.Fatalf("bulk over the limit: %d %.300s", r.Code, r.Body)
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // TestAPIFinanceBulkScope: a client scoped to East pushing a bulk request
@@ -584,7 +584,7 @@ func TestAPIFinanceBulkScope(t *testing.T) {
 	finOutbounds(t, e)
 	tok, _ := e.newAPIClient("east-erp", apiClientOpts{scopes: []model.APIScope{model.ScopeOf(model.APIFinance, true)}, orgs: []string{"EAST"}})
 	var res apiBulkResult
-	e.push("POST", "/invoices/bulk", map[string]any{"items": []any{
+	e.finPush("POST", "/invoices/bulk", map[string]any{"items": []any{
 		map[string]any{"external_id": "E-1", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 1}}},
 		map[string]any{"external_id": "E-2", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_external_id": e.exts["fin.ob:C2"], "line": 1, "qty": 1}}},
 	}}, tok, 200, &res)
@@ -670,12 +670,12 @@ func TestAPIFinanceBadInput(t *testing.T) {
 	}
 	// What the write-offs work on: two invoices, a posted and a draft
 	// receipt, a red invoice, and C2's invoice.
-	e.push("POST", "/invoices", inv("external_id", "IV-A", "lines", []any{line("qty", 3)}), tok, 201, nil)
-	e.push("POST", "/invoices", inv("external_id", "IV-B", "lines", []any{line("outbound_id", ob2)}), tok, 201, nil)
-	e.push("POST", "/invoices", inv("external_id", "IV-RED", "red", true, "lines", []any{line("outbound_id", red)}), tok, 201, nil)
-	e.push("POST", "/invoices", inv("external_id", "IV-C2", "lines", []any{line("outbound_id", obC2)}), tok, 201, nil)
-	e.push("POST", "/receipts", rc("external_id", "RC-A", "amount", 20000), tok, 201, nil)
-	e.push("POST", "/receipts", rc("external_id", "RC-DRAFT", "draft", true), tok, 201, nil)
+	e.finPush("POST", "/invoices", inv("external_id", "IV-A", "lines", []any{line("qty", 3)}), tok, 201, nil)
+	e.finPush("POST", "/invoices", inv("external_id", "IV-B", "lines", []any{line("outbound_id", ob2)}), tok, 201, nil)
+	e.finPush("POST", "/invoices", inv("external_id", "IV-RED", "red", true, "lines", []any{line("outbound_id", red)}), tok, 201, nil)
+	e.finPush("POST", "/invoices", inv("external_id", "IV-C2", "lines", []any{line("outbound_id", obC2)}), tok, 201, nil)
+	e.finPush("POST", "/receipts", rc("external_id", "RC-A", "amount", 20000), tok, 201, nil)
+	e.finPush("POST", "/receipts", rc("external_id", "RC-DRAFT", "draft", true), tok, 201, nil)
 	wo := func(kv ...any) map[string]any {
 		m := map[string]any{"external_id": "BAD", "source_kind": "receipt", "source_external_id": "RC-A",
 			"lines": []any{map[string]any{"invoice_external_id": "IV-B", "amount": 100}}}
@@ -819,7 +819,7 @@ func TestAPIFinanceBadInput(t *testing.T) {
 			t.Errorf("GET %s: %d %s", p, r.Code, r.Body)
 		}
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // TestAPIFinanceGrants: a client without the finance family is refused
@@ -827,7 +827,7 @@ func TestAPIFinanceBadInput(t *testing.T) {
 func TestAPIFinanceGrants(t *testing.T) {
 	e, tok := finEnv(t)
 	var iv apiInvoiceResult
-	e.push("POST", "/invoices", map[string]any{"external_id": "IV-G", "invoice_date": finInvDate,
+	e.finPush("POST", "/invoices", map[string]any{"external_id": "IV-G", "invoice_date": finInvDate,
 		"lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 1}}}, tok, 201, &iv)
 	other, _ := e.newAPIClient("products-only", apiClientOpts{scopes: []model.APIScope{model.ScopeOf(model.APIProducts, true)}})
 	reader, _ := e.newAPIClient("reader", apiClientOpts{scopes: []model.APIScope{model.ScopeOf(model.APIFinance, false)}})
@@ -889,13 +889,13 @@ func TestAPIFinanceRefundLimit(t *testing.T) {
 		t.Fatalf("a cent more: %d %s", r.Code, r.Body)
 	}
 	var got apiReceipt
-	if e.push("GET", "/receipts/external/RC-L", nil, tok, 200, &got); got.Unapplied != 0 || got.Refunded != 10000 {
+	if e.finPush("GET", "/receipts/external/RC-L", nil, tok, 200, &got); got.Unapplied != 0 || got.Refunded != 10000 {
 		t.Fatalf("receipt after the refund: %+v", got)
 	}
 	if b := e.finFigures("C1").Balance; b.ReceiptBalance != 0 {
 		t.Fatalf("receipt balance after refunding everything: %+v", b)
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // TestAPIFinanceWriteOffs: a write-off of several lines is written at once
@@ -905,16 +905,16 @@ func TestAPIFinanceRefundLimit(t *testing.T) {
 func TestAPIFinanceWriteOffs(t *testing.T) {
 	e, tok := finEnv(t)
 	invoice := func(ext string, ob uint64, qty int) {
-		e.push("POST", "/invoices", map[string]any{"external_id": ext, "invoice_date": finInvDate,
+		e.finPush("POST", "/invoices", map[string]any{"external_id": ext, "invoice_date": finInvDate,
 			"lines": []any{map[string]any{"outbound_id": ob, "line": 1, "qty": qty}}}, tok, 201, nil)
 	}
 	invoice("IV-1", e.ids["fin.ob:C1"], 2) // ¥226.00
 	invoice("IV-2", e.ids["fin.ob:C1"], 1) // ¥113.00
 	invoice("IV-3", e.ids["fin.ob2:C1"], 1)
-	e.push("POST", "/receipts", map[string]any{"external_id": "RC-1", "customer_code": "C1", "date": finRcDate, "amount": 50000}, tok, 201, nil)
+	e.finPush("POST", "/receipts", map[string]any{"external_id": "RC-1", "customer_code": "C1", "date": finRcDate, "amount": 50000}, tok, 201, nil)
 	start := e.finFigures("C1")
 	var w apiWriteOffResult
-	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-1", "customer_code": "C1", "source_kind": "receipt", "source_external_id": "RC-1",
+	e.finPush("POST", "/write-offs", map[string]any{"external_id": "WO-1", "customer_code": "C1", "source_kind": "receipt", "source_external_id": "RC-1",
 		"lines": []any{map[string]any{"invoice_external_id": "IV-1", "amount": 22600}, map[string]any{"invoice_external_id": "IV-2", "amount": 1300}}}, tok, 201, &w)
 	if len(w.WriteOff.Lines) != 2 || w.WriteOff.Amount != 23900 || w.WriteOff.Lines[1].Invoice.Number == "" || w.WriteOff.Lines[0].Source.Number == "" {
 		t.Fatalf("write-off: %+v", w.WriteOff)
@@ -924,23 +924,23 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 	}
 	for _, p := range []string{"/write-offs/" + strconv.FormatUint(w.WriteOff.ID, 10), "/write-offs/" + strconv.FormatUint(w.WriteOff.Lines[1].ID, 10), "/write-offs/external/WO-1"} {
 		var got apiWriteOff
-		if e.push("GET", p, nil, tok, 200, &got); got.ID != w.WriteOff.ID || len(got.Lines) != 2 || got.ExternalID != "WO-1" {
+		if e.finPush("GET", p, nil, tok, 200, &got); got.ID != w.WriteOff.ID || len(got.Lines) != 2 || got.ExternalID != "WO-1" {
 			t.Fatalf("GET %s: %+v", p, got)
 		}
 	}
 	var iv apiInvoice
-	if e.push("GET", "/invoices/external/IV-1", nil, tok, 200, &iv); iv.Open != 0 || iv.WrittenOff != 22600 || iv.Lines[0].Received != 22600 {
+	if e.finPush("GET", "/invoices/external/IV-1", nil, tok, 200, &iv); iv.Open != 0 || iv.WrittenOff != 22600 || iv.Lines[0].Received != 22600 {
 		t.Fatalf("invoice after the write-off: %+v", iv)
 	}
 	// Automatic: from the receipt against the invoices named, oldest first.
 	var a apiWriteOffResult
-	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-AUTO", "auto": true, "source_kind": "receipt", "source_external_id": "RC-1",
+	e.finPush("POST", "/write-offs", map[string]any{"external_id": "WO-AUTO", "auto": true, "source_kind": "receipt", "source_external_id": "RC-1",
 		"lines": []any{map[string]any{"invoice_external_id": "IV-2"}}}, tok, 201, &a)
 	if len(a.WriteOff.Lines) != 1 || a.WriteOff.Amount != 10000 || !a.WriteOff.Lines[0].Auto {
 		t.Fatalf("automatic write-off: %+v", a.WriteOff)
 	}
 	// Customer-wide: whatever is left.
-	e.push("POST", "/write-offs", map[string]any{"external_id": "WO-ALL", "auto": true, "customer_code": "C1"}, tok, 201, &a)
+	e.finPush("POST", "/write-offs", map[string]any{"external_id": "WO-ALL", "auto": true, "customer_code": "C1"}, tok, 201, &a)
 	if a.WriteOff.Amount != 11300 {
 		t.Fatalf("customer-wide write-off: %+v", a.WriteOff)
 	}
@@ -962,7 +962,7 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 	if r := e.api("POST", rev, nil, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "err.state" {
 		t.Fatalf("reverse twice: %d %s", r.Code, r.Body)
 	}
-	if e.push("GET", "/invoices/external/IV-1", nil, tok, 200, &iv); iv.Open != 22600 || iv.Lines[0].Received != 0 {
+	if e.finPush("GET", "/invoices/external/IV-1", nil, tok, 200, &iv); iv.Open != 22600 || iv.Lines[0].Received != 0 {
 		t.Fatalf("invoice after the reversal: %+v", iv)
 	}
 	// A record the UI made is a write-off of one line, reversible here too.
@@ -983,15 +983,15 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var one apiWriteOff
-	e.push("POST", "/write-offs/"+strconv.FormatUint(uiWO, 10)+"/reverse", nil, tok, 200, &one)
+	e.finPush("POST", "/write-offs/"+strconv.FormatUint(uiWO, 10)+"/reverse", nil, tok, 200, &one)
 	if one.ID != uiWO || one.ExternalID != "" || len(one.Lines) != 1 || !one.Reversed {
 		t.Fatalf("the UI's write-off reversed: %+v", one)
 	}
 	var rcOut apiReceipt
-	if e.push("GET", "/receipts/external/RC-1", nil, tok, 200, &rcOut); len(rcOut.WriteOffs) != 5 || rcOut.Applied != 21300 {
+	if e.finPush("GET", "/receipts/external/RC-1", nil, tok, 200, &rcOut); len(rcOut.WriteOffs) != 5 || rcOut.Applied != 21300 {
 		t.Fatalf("receipt's write-offs: applied %d, %d records", rcOut.Applied, len(rcOut.WriteOffs))
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // TestAPIFinanceReceiptDrafts: a draft receipt moves nothing until it is
@@ -1009,18 +1009,18 @@ func TestAPIFinanceReceiptDrafts(t *testing.T) {
 		return err
 	})
 	body["sales_order_number"] = so.Number
-	e.push("POST", "/advance-receipts", body, tok, 201, &res)
+	e.finPush("POST", "/advance-receipts", body, tok, 201, &res)
 	if res.Receipt.Status != "draft" || res.Receipt.Unapplied != 0 || res.Receipt.SalesOrder == nil || res.Receipt.SalesOrder.Number != so.Number ||
 		e.finFigures("C1").Balance != b0 {
 		t.Fatalf("draft: %+v", res.Receipt)
 	}
 	delete(body, "draft")
-	e.push("POST", "/advance-receipts", body, tok, 200, &res)
+	e.finPush("POST", "/advance-receipts", body, tok, 200, &res)
 	if res.Status != "updated" || res.Receipt.Status != "audited" || res.Receipt.Unapplied != 7000 || e.finFigures("C1").Balance.ReceiptBalance != b0.ReceiptBalance+7000 {
 		t.Fatalf("audited: %+v", res)
 	}
 	// The same order by its id, with the number: one order, accepted.
-	e.push("POST", "/advance-receipts", map[string]any{"external_id": "AR-2", "customer_code": "C1", "date": finRcDate, "amount": 1,
+	e.finPush("POST", "/advance-receipts", map[string]any{"external_id": "AR-2", "customer_code": "C1", "date": finRcDate, "amount": 1,
 		"sales_order_id": so.ID, "sales_order_number": so.Number}, tok, 201, &res)
 	if res.Receipt.SalesOrder == nil || res.Receipt.SalesOrder.ID != so.ID {
 		t.Fatalf("advance receipt by order id: %+v", res.Receipt)
@@ -1028,14 +1028,14 @@ func TestAPIFinanceReceiptDrafts(t *testing.T) {
 	// A receipt asking for the automatic write-off pays the invoices
 	// oldest first when it is posted.
 	for i, ob := range []uint64{e.ids["fin.ob:C1"], e.ids["fin.ob2:C1"]} {
-		e.push("POST", "/invoices", map[string]any{"external_id": fmt.Sprintf("IV-%d", i), "invoice_date": finInvDate,
+		e.finPush("POST", "/invoices", map[string]any{"external_id": fmt.Sprintf("IV-%d", i), "invoice_date": finInvDate,
 			"lines": []any{map[string]any{"outbound_id": ob, "line": 1, "qty": 1}}}, tok, 201, nil)
 	}
-	e.push("POST", "/receipts", map[string]any{"external_id": "RC-AUTO", "customer_code": "C1", "date": finRcDate, "amount": 20000, "auto_write_off": true}, tok, 201, &res)
+	e.finPush("POST", "/receipts", map[string]any{"external_id": "RC-AUTO", "customer_code": "C1", "date": finRcDate, "amount": 20000, "auto_write_off": true}, tok, 201, &res)
 	if res.Receipt.Applied != 20000 || len(res.Receipt.WriteOffs) != 2 || !res.Receipt.WriteOffs[0].Auto {
 		t.Fatalf("receipt written off at audit: %+v", res.Receipt)
 	}
-	e.checkClean()
+	e.finCheckClean()
 }
 
 // FuzzAPIFinanceDecode feeds arbitrary bodies to the finance pushes'
