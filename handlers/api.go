@@ -98,6 +98,7 @@ func (h *Handler) apiOps() []apiOp {
 		h.apiProductOps(), h.apiPriceOps(),
 		h.apiCustomerOps(),
 		h.apiOrderOps(),
+		h.apiFinanceOps(),
 		h.apiEventOps(), h.apiFeedDocOps(),
 	} {
 		ops = append(ops, list...)
