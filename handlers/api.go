@@ -392,12 +392,24 @@ func (h *Handler) problemFields(l string, ve *model.ValidationError, prefix stri
 
 // apiJSON writes v as JSON with the status.
 func apiJSON(c *fiber.Ctx, status int, ctype string, v any) error {
-	b, err := json.Marshal(v)
+	b, err := apiEncode(v)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, ctype)
 	return c.Status(status).Send(b)
+}
+
+// apiEncode is the API's JSON, for answers and webhook bodies alike: text
+// as typed ("<" stays "<": this is JSON, not HTML).
+func apiEncode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // reply answers a successful call with the operation's status.

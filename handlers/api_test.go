@@ -342,3 +342,13 @@ func TestSchemaName(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIJSONKeepsTextAsTyped: answers are JSON, not HTML: "<" is sent as
+// it is, not as \u003c.
+func TestAPIJSONKeepsTextAsTyped(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.api("GET", "/me", nil, apiCallOpts{})
+	if !bytes.Contains(r.Body, []byte("Bearer <")) || bytes.Contains(r.Body, []byte(`\u003c`)) {
+		t.Fatalf("escaped: %s", r.Body)
+	}
+}

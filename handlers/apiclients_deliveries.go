@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ func webhookBody(t *store.Tx, ev *model.FeedEvent) ([]byte, error) {
 	if !r.keep(ev) {
 		return nil, model.ErrNotFound
 	}
-	return json.Marshal(r.event(ev))
+	return apiEncode(r.event(ev))
 }
 
 // --- webhook deliveries ---
