@@ -99,6 +99,7 @@ func (h *Handler) apiOps() []apiOp {
 		h.apiCustomerOps(),
 		h.apiOrderOps(),
 		h.apiEventOps(), h.apiFeedDocOps(),
+		h.apiFinanceOps(),
 	} {
 		ops = append(ops, list...)
 	}

@@ -72,6 +72,10 @@ type InvoiceInput struct {
 	Remarks    string
 	Qty        map[InvoiceLineRef]model.Qty
 	Audit      bool
+	// Read holds outbounds the caller has read through the same scope in
+	// this transaction and not changed since (the API checks its
+	// references first): they are used instead of being read again.
+	Read map[uint64]*model.Outbound
 }
 
 // outboundRest is what line idx of ob has not yet invoiced: quantity and
@@ -195,7 +199,10 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 		ob := obs[r.OutboundID]
 		if ob == nil {
 			var err error
-			if ob, err = t.Outbound(sc, r.OutboundID); err != nil || ob.CustomerID != in.CustomerID || ob.Red != in.Red {
+			if ob = in.Read[r.OutboundID]; ob == nil {
+				ob, err = t.Outbound(sc, r.OutboundID)
+			}
+			if err != nil || ob.CustomerID != in.CustomerID || ob.Red != in.Red {
 				ve.Add(field, "err.invalid", nil)
 				continue
 			}
@@ -236,11 +243,34 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 	}
 	inv.Totals = sumInvoice(inv.Lines)
 	model.Record(&inv.Doc, "create", model.StatusDraft, u.Username, t.Now)
+	if !in.Audit {
+		if err := t.InsertDoc(sc, docInvoice, inv); err != nil {
+			return nil, err
+		}
+		return inv, nil
+	}
+	// Saved and posted at once: audited before it is first written and
+	// posted from the outbounds this transaction has just read, so that
+	// neither is read or written twice. The posting settles each line
+	// against the same rests the lines were computed from; should it
+	// change an amount all the same, the invoice is written again.
+	if err := model.InvoiceMachine.Apply(&inv.Doc, "audit", u, "", t.Now); err != nil {
+		return nil, err
+	}
 	if err := t.InsertDoc(sc, docInvoice, inv); err != nil {
 		return nil, err
 	}
-	if in.Audit {
-		return t.ActOnInvoice(sc, u, inv.ID, inv.Version, "audit")
+	amounts := make([]model.Money, len(inv.Lines))
+	for i := range inv.Lines {
+		amounts[i] = inv.Lines[i].Amount
+	}
+	if err := t.postInvoice(sc, inv, 1, obs); err != nil {
+		return nil, err
+	}
+	for i := range inv.Lines {
+		if inv.Lines[i].Amount != amounts[i] {
+			return inv, t.UpdateDoc(sc, docInvoice, inv)
+		}
 	}
 	return inv, nil
 }
@@ -310,7 +340,7 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 	if action == "unaudit" {
 		sign = -1
 	}
-	if err := t.postInvoice(sc, inv, sign); err != nil {
+	if err := t.postInvoice(sc, inv, sign, nil); err != nil {
 		return nil, err
 	}
 	return inv, t.UpdateDoc(sc, docInvoice, inv)
@@ -319,8 +349,8 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 // postInvoice moves everything an invoice's posting moves, by sign (+1
 // audit, −1 unaudit). At audit each line's amount is settled against its
 // outbound line's rest as it is now (the exact rest when the line takes
-// all of it).
-func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money) error {
+// all of it). read: outbounds already read in this transaction (or nil).
+func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money, read map[uint64]*model.Outbound) error {
 	obs := map[uint64]*model.Outbound{}
 	sos := map[uint64]*model.SalesOrder{}
 	var order []uint64
@@ -329,9 +359,11 @@ func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money) error {
 		l := &inv.Lines[i]
 		ob := obs[l.OutboundID]
 		if ob == nil {
-			var err error
-			if ob, err = t.Outbound(sc, l.OutboundID); err != nil {
-				return err
+			if ob = read[l.OutboundID]; ob == nil {
+				var err error
+				if ob, err = t.Outbound(sc, l.OutboundID); err != nil {
+					return err
+				}
 			}
 			obs[l.OutboundID] = ob
 			order = append(order, ob.ID)

@@ -1,0 +1,363 @@
+package handlers
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The finance family of the integration API (SPEC §2.4, §6): the ERP
+// pushes sales invoices (销售发票), receipts (收款单), advance receipts
+// (预收款单), refunds (退款单) and write-offs (核销), and reads them back.
+// Each push runs the store's own posting, exactly as the UI's save or audit
+// does, in one transaction, and is idempotent by the document's external id
+// (the ERP's number) and by the Idempotency-Key header. Creates run in
+// store.Batch so that concurrent pushes share one fsync; the functions run
+// there may run twice, so they build everything afresh inside the
+// transaction.
+
+// External-id kinds: the finance documents' own, and those of the records
+// they name (kept by the families that push them).
+const (
+	finExtInvoice      = "invoice"
+	finExtWriteOff     = "write_off"
+	finExtWriteOffLine = "write_off_line"
+	finExtCustomer     = "customer"
+	finExtOutbound     = "outbound"
+	finExtSalesOrder   = "sales_order"
+)
+
+// finExtMaxLen bounds an external id: it travels in paths too.
+const finExtMaxLen = 100
+
+// finReceiptKind is one receipt document type as the API names it.
+type finReceiptKind struct {
+	Kind model.DocType
+	// Name is the wire name (and the external-id kind).
+	Name string
+	// Op names the type in operation ids ("AdvanceReceipt").
+	Op string
+	// Title is the English name in the document.
+	Title string
+}
+
+// finReceiptKinds are the three receipt document types.
+var finReceiptKinds = []finReceiptKind{
+	{model.DocReceipt, "receipt", "Receipt", "receipt (收款单)"},
+	{model.DocAdvanceReceipt, "advance_receipt", "AdvanceReceipt", "advance receipt (预收款单)"},
+	{model.DocRefund, "refund", "Refund", "refund (退款单)"},
+}
+
+// finKindByName finds a receipt kind (or, for write-off sources, a red
+// invoice) by its wire name.
+func finKindByName(name string) (model.DocType, bool) {
+	for _, k := range finReceiptKinds {
+		if k.Name == name {
+			return k.Kind, true
+		}
+	}
+	if name == "red_invoice" {
+		return model.DocInvoice, true
+	}
+	return "", false
+}
+
+// finKindName is the wire name of a receipt kind or write-off source.
+func finKindName(k model.DocType) string {
+	for _, rk := range finReceiptKinds {
+		if rk.Kind == k {
+			return rk.Name
+		}
+	}
+	if k == model.DocInvoice {
+		return "red_invoice"
+	}
+	return string(k)
+}
+
+func (h *Handler) apiFinanceOps() []apiOp {
+	const tag = "finance"
+	fin := func(op apiOp) apiOp {
+		op.Tag, op.Family = tag, model.APIFinance
+		if op.Method == "POST" {
+			op.Write = true
+		}
+		return op
+	}
+	ops := []apiOp{
+		fin(apiOp{Method: "POST", Path: "/invoices", ID: "pushInvoice", Body: &apiNewInvoice{}, Result: &apiInvoiceResult{},
+			Status: fiber.StatusCreated, Idempotent: true, Handle: h.apiPushInvoice,
+			Summary: "Push a sales invoice (销售发票) of outbound lines; red ones too.",
+			Doc: "Makes the invoice from the named outbound lines and posts it (audit) in the same transaction, as the UI's " +
+				"Audit button does; `draft: true` saves it unposted (the UI's Save). Posting moves the amount from the customer's " +
+				"un-invoiced balance to the invoiced receivable, and the lines' invoiced figures on the outbound and the sales order. " +
+				"A red invoice (`red: true`) takes red outbounds' lines, with positive quantities as typed in the UI; it is stored negative. " +
+				"The same external_id again answers 200 with the existing invoice (status unchanged; a draft pushed again without " +
+				"draft is audited: updated); with other content it is refused at external_id."}),
+		fin(apiOp{Method: "POST", Path: "/invoices/bulk", ID: "pushInvoices", Body: &apiBulk[apiNewInvoice]{}, Result: &apiBulkResult{},
+			Handle:  h.apiPushInvoices,
+			Summary: "Push up to 1,000 invoices, each with its own result.",
+			Doc: "Each invoice is pushed as by pushInvoice, in its own transaction: one invoice's refusal never undoes another. " +
+				"Repeating a request is safe: invoices already pushed answer unchanged."}),
+		fin(apiOp{Method: "GET", Path: "/invoices/:id", ID: "getInvoice", Result: &apiInvoice{},
+			Summary: "One invoice by the portal's id.", Handle: h.apiGetInvoice}),
+		fin(apiOp{Method: "GET", Path: "/invoices/external/:external_id", ID: "getInvoiceByExternalID", Result: &apiInvoice{},
+			Summary: "One invoice by the ERP's external id.", Handle: h.apiGetInvoice}),
+	}
+	for _, k := range finReceiptKinds {
+		path := receiptBase(k.Kind)
+		extra := ""
+		switch k.Kind {
+		case model.DocReceipt:
+			extra = " A receipt may name the invoices it pays (`invoices`), or ask for an automatic write-off (`auto_write_off`): " +
+				"posting then writes it off against them, oldest first when none is named."
+		case model.DocAdvanceReceipt:
+			extra = " An advance receipt may name the sales order it prepays."
+		case model.DocRefund:
+			extra = " A refund pays back unapplied receipt money: the receipt it names (`source_*`), or the customer's unapplied " +
+				"receipts and advance receipts oldest first. Posting refuses (422 at amount) a refund above what they hold."
+		}
+		ops = append(ops,
+			fin(apiOp{Method: "POST", Path: path, ID: "push" + k.Op, Body: &apiNewReceipt{}, Result: &apiReceiptResult{},
+				Status: fiber.StatusCreated, Idempotent: true, Handle: h.apiPushReceipt(k.Kind),
+				Summary: "Push a " + k.Title + ".",
+				Doc: "Saves the document and posts it (audit) in the same transaction, as the UI's Audit button does; `draft: true` " +
+					"saves it unposted. The same external_id again answers 200 with the existing document (status unchanged; " +
+					"a draft pushed again without draft is audited: updated); with other content it is refused at external_id." + extra}),
+			fin(apiOp{Method: "GET", Path: path + "/:id", ID: "get" + k.Op, Result: &apiReceipt{}, Handle: h.apiGetReceipt(k.Kind),
+				Summary: "One " + k.Title + " by the portal's id."}),
+			fin(apiOp{Method: "GET", Path: path + "/external/:external_id", ID: "get" + k.Op + "ByExternalID", Result: &apiReceipt{},
+				Handle: h.apiGetReceipt(k.Kind), Summary: "One " + k.Title + " by the ERP's external id."}),
+		)
+	}
+	ops = append(ops,
+		fin(apiOp{Method: "POST", Path: "/write-offs", ID: "pushWriteOff", Body: &apiNewWriteOff{}, Result: &apiWriteOffResult{},
+			Status: fiber.StatusCreated, Idempotent: true, Handle: h.apiPushWriteOff,
+			Summary: "Write off (核销) a receipt, advance receipt or red invoice against invoices, in one transaction.",
+			Doc: "Each line applies an amount of the source to one open invoice (the UI's manual write-off); every line is " +
+				"written or none is. With `auto: true` the source is written off oldest first against the invoices the lines name " +
+				"(without amounts), or against every open invoice of the customer when none is named; without a source, every " +
+				"open receipt, advance receipt and red-invoice credit of the customer is (the UI's automatic write-off). " +
+				"The write-off's id is its first record's; each line is a record that the UI lists too."}),
+		fin(apiOp{Method: "GET", Path: "/write-offs/:id", ID: "getWriteOff", Result: &apiWriteOff{}, Handle: h.apiGetWriteOff,
+			Summary: "One write-off by the portal's id (of any of its records)."}),
+		fin(apiOp{Method: "GET", Path: "/write-offs/external/:external_id", ID: "getWriteOffByExternalID", Result: &apiWriteOff{},
+			Handle: h.apiGetWriteOff, Summary: "One write-off by the ERP's external id."}),
+		fin(apiOp{Method: "POST", Path: "/write-offs/:id/reverse", ID: "reverseWriteOff", Result: &apiWriteOff{},
+			Idempotent: true, Handle: h.apiReverseWriteOff,
+			Summary: "Reverse (反核销) a write-off: every record of it, exactly.",
+			Doc: "Takes back exactly what each record moved, in one transaction, as the UI's Reverse does; the records stay as " +
+				"history. A write-off already reversed is a 409."}),
+	)
+	return ops
+}
+
+// ---- shared wire types ----
+
+// apiFinDocRef names a document the portal numbered.
+type apiFinDocRef struct {
+	ID     uint64 `json:"id"`
+	Number string `json:"number"`
+}
+
+// apiInvoiceRef names an invoice by the portal's id or the ERP's
+// external id (one of them; both must agree).
+type apiInvoiceRef struct {
+	ID         uint64 `json:"id,omitempty"`
+	ExternalID string `json:"external_id,omitempty" max:"100"`
+}
+
+// ---- shared checks ----
+
+// finCheckExternalID checks a document's own external id: 1 to 100
+// characters without control characters, surrounding spaces dropped.
+func finCheckExternalID(ext, field string, ve *model.ValidationError) string {
+	ext = strings.TrimSpace(ext)
+	switch {
+	case ext == "":
+		ve.Add(field, "err.required", nil)
+	case utf8.RuneCountInString(ext) > finExtMaxLen:
+		ve.Add(field, "err.too_long", map[string]any{"max": finExtMaxLen})
+	case !utf8.ValidString(ext) || strings.IndexFunc(ext, unicode.IsControl) >= 0:
+		ve.Add(field, "api.err_fin_external_id", nil)
+	}
+	return ext
+}
+
+// finDate checks a document date: YYYY-MM-DD exactly (the UI's forms are
+// more lenient with what people type; a program sends the canonical form).
+func finDate(s, field string, ve *model.ValidationError) string {
+	if s == "" {
+		ve.Add(field, "err.required", nil)
+		return ""
+	}
+	if _, err := time.Parse(model.DateLayout, s); err != nil {
+		ve.Add(field, "err.doc_date", nil)
+	}
+	return s
+}
+
+// finCustomerRef is how a request names a customer: by the portal's id,
+// the ERP's external id or the customer code, any of them (all given must
+// name the same customer).
+type finCustomerRef struct {
+	id        uint64
+	ext, code string
+}
+
+func (r finCustomerRef) given() bool { return r.id != 0 || r.ext != "" || r.code != "" }
+
+// finCustomer resolves a customer reference through the client's scope: a
+// customer outside it is unknown (a field error, never a hint that it
+// exists). It returns 0 when none is named or it is unknown.
+func finCustomer(t *store.Tx, sc store.Scope, r finCustomerRef, ve *model.ValidationError) uint64 {
+	var found uint64
+	try := func(field string, c *model.Customer, err error) {
+		switch {
+		case err != nil:
+			ve.Add(field, "api.err_fin_unknown_customer", nil)
+		case found != 0 && found != c.ID:
+			ve.Add(field, "api.err_fin_ref_mismatch", nil)
+		default:
+			found = c.ID
+		}
+	}
+	if r.id != 0 {
+		c, err := t.Customer(sc, r.id)
+		try("customer_id", c, err)
+	}
+	if ext := strings.TrimSpace(r.ext); ext != "" {
+		c, err := t.Customer(sc, t.ExternalID(finExtCustomer, ext))
+		try("customer_external_id", c, err)
+	}
+	if r.code != "" {
+		c, err := t.CustomerByCode(sc, r.code)
+		try("customer_code", c, err)
+	}
+	if ve.Has("customer_id") || ve.Has("customer_external_id") || ve.Has("customer_code") {
+		return 0
+	}
+	return found
+}
+
+// finRef resolves a document named by the portal's id (at idField) and/or
+// the ERP's external id of extKind (at extField): ok tells whether the
+// client's scope reaches a document of the right type with that id. It
+// records unknown at the field that names no such document, a mismatch
+// when both are given and differ, and returns the id (0 on failure) and
+// the field the request used.
+func finRef(t *store.Tx, extKind string, id uint64, idField, ext, extField string, ok func(uint64) bool, unknown string, ve *model.ValidationError) (uint64, string) {
+	var found uint64
+	field := idField
+	if id != 0 {
+		if !ok(id) {
+			ve.Add(idField, unknown, nil)
+			return 0, idField
+		}
+		found = id
+	}
+	if ext = strings.TrimSpace(ext); ext != "" {
+		if found == 0 {
+			field = extField
+		}
+		eid := t.ExternalID(extKind, ext)
+		switch {
+		case eid == 0 || !ok(eid):
+			ve.Add(extField, unknown, nil)
+			return 0, extField
+		case found != 0 && eid != found:
+			ve.Add(extField, "api.err_fin_ref_mismatch", nil)
+			return 0, extField
+		}
+		found = eid
+	}
+	return found, field
+}
+
+// finRemap renames the fields of a store's validation error to the
+// request's JSON paths ("qty.12.1" → "lines[0].qty"); other errors pass.
+func finRemap(err error, names map[string]string) error {
+	var ve *model.ValidationError
+	if !errors.As(err, &ve) || len(names) == 0 {
+		return err
+	}
+	out := &model.ValidationError{}
+	for _, f := range ve.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Add(f.Field, f.Key, f.Args)
+	}
+	return out
+}
+
+// finExisting finds the document that an external id of kind already
+// names: its id when the client's scope reaches it; 0 when the external id
+// is free, or named a document deleted since (a draft deleted in the UI:
+// the mapping is forgotten, the external id may be used again); a field
+// error when it names a document outside the client's scope.
+func finExisting(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext string) (uint64, error) {
+	id := t.ExternalID(kind, ext)
+	if id == 0 {
+		return 0, nil
+	}
+	if _, err := t.DocOwner(sc, doc, id); err == nil {
+		return id, nil
+	}
+	if _, err := t.DocOwner(store.AdminScope(), doc, id); err == nil {
+		return 0, model.Invalid("external_id", "err.duplicate")
+	}
+	return 0, t.DropExternalID(kind, ext)
+}
+
+// finDiffers refuses a push whose external id names a document with other
+// content: documents are never silently changed (nor duplicated) by a
+// second push.
+func finDiffers(number string) error {
+	ve := &model.ValidationError{}
+	ve.Add("external_id", "api.err_fin_ext_differs", map[string]any{"number": number})
+	return ve
+}
+
+// finCustomerOut is a customer's code and external id, for answers.
+func finCustomerOut(t *store.Tx, sc store.Scope, id uint64) (code, ext string) {
+	if c, err := t.Customer(sc, id); err == nil {
+		code = c.Code
+	}
+	return code, t.ExternalOf(finExtCustomer, id)
+}
+
+// finReply answers a push: 201 when it made the document, 200 otherwise.
+func finReply(c *fiber.Ctx, outcome string, v any) error {
+	status := fiber.StatusOK
+	if outcome == outcomeCreated {
+		status = fiber.StatusCreated
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, v)
+}
+
+// finExtParam is the external id of the path (percent-decoded, copied out
+// of Fiber's reused buffer), or "" for a path by id or a malformed escape.
+func finExtParam(c *fiber.Ctx) string {
+	s, err := url.PathUnescape(c.Params("external_id"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(strings.Clone(s))
+}
+
+// finAbs is an amount's magnitude.
+func finAbs(m model.Money) model.Money {
+	if m < 0 {
+		return -m
+	}
+	return m
+}

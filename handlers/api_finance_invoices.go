@@ -1,0 +1,415 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Sales invoices (销售发票) through the API: the ERP names outbound lines and
+// quantities, the store's CreateInvoice makes the invoice and (unless
+// draft) ActOnInvoice posts it in the same transaction — what the UI's
+// invoice form does with its Save and Audit buttons.
+
+// apiNewInvoice is a sales invoice pushed by the ERP.
+type apiNewInvoice struct {
+	ExternalID         string              `json:"external_id" min:"1" max:"100" doc:"The ERP's number of the invoice: the same external id again returns this invoice, never a second one."`
+	CustomerID         uint64              `json:"customer_id,omitempty" doc:"The customer (optional: the outbounds name it; checked when given)."`
+	CustomerExternalID string              `json:"customer_external_id,omitempty" max:"100"`
+	CustomerCode       string              `json:"customer_code,omitempty" max:"40"`
+	Red                bool                `json:"red,omitempty" doc:"A red (negative) invoice, of red outbounds' lines."`
+	InvoiceNo          string              `json:"invoice_no,omitempty" max:"40" doc:"The tax invoice's own number (发票号码)."`
+	InvoiceDate        string              `json:"invoice_date" doc:"YYYY-MM-DD, not before the date of any outbound it invoices."`
+	Remarks            string              `json:"remarks,omitempty" max:"500"`
+	Draft              bool                `json:"draft,omitempty" doc:"Save it unposted (the UI's Save); otherwise it is audited at once (the UI's Audit)."`
+	Lines              []apiNewInvoiceLine `json:"lines" min:"1" max:"200"`
+}
+
+// apiNewInvoiceLine invoices a quantity of one outbound line.
+type apiNewInvoiceLine struct {
+	OutboundID         uint64 `json:"outbound_id,omitempty" doc:"The outbound's portal id (or give outbound_external_id)."`
+	OutboundExternalID string `json:"outbound_external_id,omitempty" max:"100" doc:"The outbound's external id, as the ERP pushed it."`
+	Line               int    `json:"line" min:"1" doc:"The outbound line's number (1, 2, …)."`
+	Qty                apiQty `json:"qty" doc:"The quantity to invoice, in units (at most three decimals), more than zero and at most what the line has not yet invoiced; positive on a red invoice too."`
+	Amount             int64  `json:"amount,omitempty" doc:"Optional check, in cents: the line's tax-inclusive amount as the ERP has it (positive on a red invoice too). The portal computes it (the line's exact rest when the quantity takes all of it, else quantity × price); a different amount is refused."`
+}
+
+// apiInvoice is an invoice as the portal holds it. Amounts are in cents,
+// negative on a red invoice.
+type apiInvoice struct {
+	ID                 uint64           `json:"id"`
+	ExternalID         string           `json:"external_id,omitempty"`
+	Number             string           `json:"number" doc:"The portal's number (IV-…)."`
+	Status             string           `json:"status" enum:"draft,audited" doc:"audited: posted."`
+	Red                bool             `json:"red"`
+	CustomerID         uint64           `json:"customer_id"`
+	CustomerCode       string           `json:"customer_code"`
+	CustomerExternalID string           `json:"customer_external_id,omitempty"`
+	InvoiceNo          string           `json:"invoice_no,omitempty"`
+	InvoiceDate        string           `json:"invoice_date"`
+	Remarks            string           `json:"remarks,omitempty"`
+	Qty                apiQty           `json:"qty" doc:"Total quantity in units."`
+	AmountExcl         int64            `json:"amount_excl" doc:"Excluding tax, in cents."`
+	Tax                int64            `json:"tax" doc:"In cents."`
+	Amount             int64            `json:"amount" doc:"Including tax (价税合计), in cents."`
+	WrittenOff         int64            `json:"written_off" doc:"Settled by write-offs, in cents (negative on a red invoice: credit used)."`
+	Open               int64            `json:"open" doc:"Still unsettled, in cents."`
+	Lines              []apiInvoiceLine `json:"lines"`
+	Version            uint64           `json:"version"`
+	CreatedAt          time.Time        `json:"created_at"`
+	UpdatedAt          time.Time        `json:"updated_at"`
+}
+
+// apiInvoiceLine is one line of an invoice: the outbound line it invoices.
+type apiInvoiceLine struct {
+	No                 int    `json:"no"`
+	OutboundID         uint64 `json:"outbound_id"`
+	OutboundNumber     string `json:"outbound_number"`
+	OutboundExternalID string `json:"outbound_external_id,omitempty"`
+	OutboundLine       int    `json:"outbound_line"`
+	ProductCode        string `json:"product_code"`
+	ProductName        string `json:"product_name"`
+	Unit               string `json:"unit,omitempty"`
+	Qty                apiQty `json:"qty" doc:"In units; negative on a red invoice."`
+	Price              int64  `json:"price" doc:"Unit price incl. tax, in cents."`
+	TaxRate            int64  `json:"tax_rate" doc:"In basis points (1300 = 13%)."`
+	AmountExcl         int64  `json:"amount_excl"`
+	Tax                int64  `json:"tax"`
+	Amount             int64  `json:"amount"`
+	Received           int64  `json:"received" doc:"What write-offs from receipts allocated to the line, in cents."`
+}
+
+// apiInvoiceResult answers a push: what happened, and the invoice.
+type apiInvoiceResult struct {
+	Status  string     `json:"status" enum:"created,updated,unchanged" doc:"created: a new invoice (201); unchanged: the external id (or Idempotency-Key) was pushed before (200); updated: a draft pushed again without draft was audited (200)."`
+	Invoice apiInvoice `json:"invoice"`
+}
+
+// finInvoicePush is a pushed invoice, checked as far as it can be without
+// the store.
+type finInvoicePush struct {
+	in   *apiNewInvoice
+	ext  string
+	cust finCustomerRef
+	qty  []model.Qty // per line, positive
+}
+
+// finParseInvoice checks what needs no store: the external id, the date,
+// the lines' shape, quantities and amounts within the UI's bounds.
+func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
+	ve := &model.ValidationError{}
+	p := &finInvoicePush{in: in, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	finDate(in.InvoiceDate, "invoice_date", ve)
+	switch {
+	case len(in.Lines) == 0:
+		ve.Add("lines", "err.no_lines", nil)
+	case len(in.Lines) > model.MaxLines:
+		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": len(in.Lines)})
+	}
+	p.qty = make([]model.Qty, len(in.Lines))
+	for i, l := range in.Lines {
+		if l.OutboundID == 0 && strings.TrimSpace(l.OutboundExternalID) == "" {
+			ve.Add(itemPath("lines", i, "outbound_id"), "err.required", nil)
+		}
+		if l.Line < 1 {
+			ve.Add(itemPath("lines", i, "line"), "err.required", nil)
+		}
+		qf := itemPath("lines", i, "qty")
+		if l.Qty == "" {
+			ve.Add(qf, "err.required", nil)
+		} else if q := readQty(l.Qty, qf, ve); q <= 0 && !ve.Has(qf) {
+			ve.Add(qf, "err.qty_positive", nil)
+		} else {
+			p.qty[i] = q
+		}
+		if l.Amount != 0 {
+			af := itemPath("lines", i, "amount")
+			if m := readMoney(l.Amount, af, model.CheckAmount, ve); m < 0 {
+				ve.Add(af, "err.recon_amount_positive", nil)
+			}
+		}
+	}
+	return p, ve.Err()
+}
+
+// finInvoiceRefs resolves the customer and the outbound lines through the
+// client's scope: an unknown outbound (or one outside the scope), another
+// customer's, one of the other colour, a line it does not have or a line
+// named twice is a field error. It returns the outbounds it read, for
+// CreateInvoice not to read them again.
+func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []store.InvoiceLineRef, map[uint64]*model.Outbound, error) {
+	ve := &model.ValidationError{}
+	cust := finCustomer(t, sc, p.cust, ve)
+	custBad := p.cust.given() && cust == 0
+	refs := make([]store.InvoiceLineRef, len(p.in.Lines))
+	obs := map[uint64]*model.Outbound{}
+	seen := map[store.InvoiceLineRef]bool{}
+	for i, l := range p.in.Lines {
+		obID, field := finRef(t, finExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
+			func(id uint64) bool {
+				if obs[id] != nil {
+					return true
+				}
+				ob, err := t.Outbound(sc, id)
+				if err == nil {
+					obs[id] = ob
+				}
+				return err == nil
+			}, "api.err_fin_unknown_outbound", ve)
+		if obID == 0 {
+			continue
+		}
+		ob := obs[obID]
+		if cust == 0 && !custBad {
+			cust = ob.CustomerID
+		}
+		switch {
+		case custBad:
+		case ob.CustomerID != cust:
+			ve.Add(field, "api.err_fin_other_customer", nil)
+		case ob.Red != p.in.Red:
+			ve.Add(field, "api.err_fin_colour", nil)
+		case !outboundHasLine(ob, l.Line):
+			ve.Add(itemPath("lines", i, "line"), "api.err_fin_no_line", map[string]any{"number": ob.Number})
+		}
+		r := store.InvoiceLineRef{OutboundID: obID, Line: l.Line}
+		if seen[r] {
+			ve.Add(itemPath("lines", i, "line"), "api.err_fin_line_twice", nil)
+		}
+		seen[r], refs[i] = true, r
+	}
+	return cust, refs, obs, ve.Err()
+}
+
+func outboundHasLine(ob *model.Outbound, no int) bool {
+	for i := range ob.Lines {
+		if ob.Lines[i].No == no {
+			return true
+		}
+	}
+	return false
+}
+
+// pushInvoice makes (or finds) the invoice of a push inside t and says
+// what happened. It may run twice (store.Batch): it keeps nothing outside t.
+func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*model.Invoice, string, error) {
+	cust, refs, obs, err := finInvoiceRefs(t, a.Scope, p)
+	if err != nil {
+		return nil, "", err
+	}
+	names := make(map[string]string, len(refs))
+	for i, r := range refs {
+		names[store.InvoiceQtyField(r)] = itemPath("lines", i, "qty")
+	}
+	id, err := finExisting(t, a.Scope, finExtInvoice, model.DocInvoice, p.ext)
+	if err != nil {
+		return nil, "", err
+	}
+	if id != 0 {
+		inv, err := t.Invoice(a.Scope, id)
+		if err != nil {
+			return nil, "", err
+		}
+		if !finSameInvoice(inv, cust, p, refs) {
+			return nil, "", finDiffers(inv.Number)
+		}
+		if inv.Status != model.StatusDraft || p.in.Draft {
+			return inv, outcomeUnchanged, nil
+		}
+		if inv, err = t.ActOnInvoice(a.Scope, a.Actor, inv.ID, inv.Version, "audit"); err != nil {
+			return nil, "", finRemap(err, names)
+		}
+		return inv, outcomeUpdated, finInvoiceAmounts(inv, p, refs)
+	}
+	in := &store.InvoiceInput{CustomerID: cust, Red: p.in.Red, InvoiceNo: p.in.InvoiceNo, Date: p.in.InvoiceDate, Remarks: p.in.Remarks,
+		Qty: make(map[store.InvoiceLineRef]model.Qty, len(refs)), Audit: !p.in.Draft, Read: obs}
+	for i, r := range refs {
+		in.Qty[r] = p.qty[i]
+	}
+	inv, err := t.CreateInvoice(a.Scope, a.Actor, in)
+	if err != nil {
+		return nil, "", finRemap(err, names)
+	}
+	if err := finInvoiceAmounts(inv, p, refs); err != nil {
+		return nil, "", err
+	}
+	return inv, outcomeCreated, t.SetExternalID(finExtInvoice, p.ext, inv.ID)
+}
+
+// finSameInvoice reports whether a push says what the stored invoice says:
+// customer, colour, numbers, date, remarks and the same lines with the
+// same quantities (and amounts, where the push gives them).
+func finSameInvoice(inv *model.Invoice, cust uint64, p *finInvoicePush, refs []store.InvoiceLineRef) bool {
+	in := p.in
+	if inv.CustomerID != cust || inv.Red != in.Red || inv.InvoiceNo != strings.TrimSpace(in.InvoiceNo) ||
+		inv.InvoiceDate != in.InvoiceDate || inv.Remarks != strings.TrimSpace(in.Remarks) || len(inv.Lines) != len(refs) {
+		return false
+	}
+	idx := make(map[store.InvoiceLineRef]int, len(refs))
+	for i, r := range refs {
+		idx[r] = i
+	}
+	for _, l := range inv.Lines {
+		i, ok := idx[store.InvoiceLineRef{OutboundID: l.OutboundID, Line: l.OutboundLine}]
+		if !ok || absQ(l.Qty) != p.qty[i] || in.Lines[i].Amount != 0 && int64(finAbs(l.Amount)) != in.Lines[i].Amount {
+			return false
+		}
+	}
+	return true
+}
+
+// finInvoiceAmounts refuses a push whose line amounts differ from what the
+// portal computed (the ERP and the portal would disagree on the balance).
+func finInvoiceAmounts(inv *model.Invoice, p *finInvoicePush, refs []store.InvoiceLineRef) error {
+	ve := &model.ValidationError{}
+	idx := make(map[store.InvoiceLineRef]int, len(refs))
+	for i, r := range refs {
+		idx[r] = i
+	}
+	for _, l := range inv.Lines {
+		i, ok := idx[store.InvoiceLineRef{OutboundID: l.OutboundID, Line: l.OutboundLine}]
+		if !ok {
+			continue
+		}
+		if want := p.in.Lines[i].Amount; want != 0 && int64(finAbs(l.Amount)) != want {
+			ve.Add(itemPath("lines", i, "amount"), "api.err_fin_amount", map[string]any{"amount": finAbs(l.Amount).String(), "cents": int64(finAbs(l.Amount))})
+		}
+	}
+	return ve.Err()
+}
+
+// apiPushInvoice is POST /invoices.
+func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	in := &apiNewInvoice{}
+	if err := decodeJSON(c, in); err != nil {
+		return err
+	}
+	p, err := finParseInvoice(in)
+	if err != nil {
+		return err
+	}
+	body := c.Body()
+	res := &apiInvoiceResult{}
+	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+		var inv *model.Invoice
+		outcome := ""
+		id, replay, err := a.once(t, key, body, func() (uint64, error) {
+			var err error
+			inv, outcome, err = h.pushInvoice(t, a, p)
+			if err != nil {
+				return 0, err
+			}
+			return inv.ID, nil
+		})
+		if err != nil {
+			return err
+		}
+		if replay {
+			outcome = outcomeUnchanged
+			if inv, err = t.Invoice(a.Scope, id); err != nil {
+				return err
+			}
+		}
+		res.Status, res.Invoice = outcome, finInvoiceOut(t, a.Scope, inv)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return finReply(c, res.Status, res)
+}
+
+// apiPushInvoices is POST /invoices/bulk.
+func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
+	in := &apiBulk[apiNewInvoice]{}
+	if err := decodeJSON(c, in); err != nil {
+		return err
+	}
+	if err := checkBulk(len(in.Items)); err != nil {
+		return err
+	}
+	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return strings.TrimSpace(in.Items[i].ExternalID) },
+		func(t *store.Tx, i int) (uint64, string, error) {
+			p, err := finParseInvoice(&in.Items[i])
+			if err != nil {
+				return 0, "", err
+			}
+			inv, outcome, err := h.pushInvoice(t, a, p)
+			if err != nil {
+				return 0, "", err
+			}
+			return inv.ID, outcome, nil
+		})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, res)
+}
+
+// apiGetInvoice is GET /invoices/:id and /invoices/external/:external_id.
+func (h *Handler) apiGetInvoice(c *fiber.Ctx, a *apiCall) error {
+	var out apiInvoice
+	err := h.store.View(func(t *store.Tx) error {
+		id, err := finPathID(c, t, finExtInvoice)
+		if err != nil {
+			return err
+		}
+		inv, err := t.Invoice(a.Scope, id)
+		if err != nil {
+			return err
+		}
+		out = finInvoiceOut(t, a.Scope, inv)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, &out)
+}
+
+// finPathID is the portal id a path names: :id, or the id that
+// :external_id maps to in kind. ErrNotFound when it names none.
+func finPathID(c *fiber.Ctx, t *store.Tx, kind string) (uint64, error) {
+	if c.Params("external_id") == "" {
+		return idParam(c, "id")
+	}
+	ext := finExtParam(c)
+	if ext == "" {
+		return 0, model.ErrNotFound
+	}
+	if id := t.ExternalID(kind, ext); id != 0 {
+		return id, nil
+	}
+	return 0, model.ErrNotFound
+}
+
+// finInvoiceOut renders an invoice for an answer.
+func finInvoiceOut(t *store.Tx, sc store.Scope, inv *model.Invoice) apiInvoice {
+	out := apiInvoice{ID: inv.ID, ExternalID: t.ExternalOf(finExtInvoice, inv.ID), Number: inv.Number, Status: string(inv.Status), Red: inv.Red,
+		CustomerID: inv.CustomerID, InvoiceNo: inv.InvoiceNo, InvoiceDate: inv.InvoiceDate, Remarks: inv.Remarks,
+		Qty: qtyJSON(inv.Totals.Qty), AmountExcl: int64(inv.Totals.AmountExcl), Tax: int64(inv.Totals.Tax), Amount: int64(inv.Totals.Amount),
+		WrittenOff: int64(inv.WrittenOff), Open: int64(inv.Open()), Lines: make([]apiInvoiceLine, len(inv.Lines)),
+		Version: inv.Version, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, inv.CustomerID)
+	exts := map[uint64]string{}
+	for i, l := range inv.Lines {
+		ext, ok := exts[l.OutboundID]
+		if !ok {
+			ext = t.ExternalOf(finExtOutbound, l.OutboundID)
+			exts[l.OutboundID] = ext
+		}
+		out.Lines[i] = apiInvoiceLine{No: l.No, OutboundID: l.OutboundID, OutboundNumber: l.OutboundNo, OutboundExternalID: ext, OutboundLine: l.OutboundLine,
+			ProductCode: l.Code, ProductName: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty), Price: int64(l.Price), TaxRate: l.TaxRate,
+			AmountExcl: int64(l.AmountExcl), Tax: int64(l.Tax), Amount: int64(l.Amount), Received: int64(l.Received)}
+	}
+	return out
+}

@@ -1,0 +1,453 @@
+package handlers
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Write-offs (核销) through the API. The store keeps a write-off as
+// records of one source, one invoice and one amount each (what the UI's
+// write-off list shows and reverses one by one); a write-off pushed by the
+// ERP may have several lines, so it is the group of records one push made,
+// written in one transaction. Its id is its first record's; the records
+// are tied to its external id through the external-id map ("write_off":
+// ext → first record, "write_off_line": "ext#n" → the n-th record), so
+// that the store's records need no new field. A record the UI made is a
+// write-off of one line, without an external id.
+
+// apiNewWriteOff is a write-off pushed by the ERP.
+type apiNewWriteOff struct {
+	ExternalID         string               `json:"external_id" min:"1" max:"100" doc:"The ERP's number of the write-off: the same external id again returns this write-off, never a second one."`
+	CustomerID         uint64               `json:"customer_id,omitempty" doc:"The customer (optional when a source is named: the source names it; checked when given)."`
+	CustomerExternalID string               `json:"customer_external_id,omitempty" max:"100"`
+	CustomerCode       string               `json:"customer_code,omitempty" max:"40"`
+	SourceKind         string               `json:"source_kind,omitempty" enum:"receipt,advance_receipt,red_invoice" doc:"What is written off: a posted receipt, advance receipt, or a red invoice's credit; with source_id or source_external_id. Required unless auto."`
+	SourceID           uint64               `json:"source_id,omitempty"`
+	SourceExternalID   string               `json:"source_external_id,omitempty" max:"100"`
+	Auto               bool                 `json:"auto,omitempty" doc:"Write off oldest first, as the UI's automatic write-off: the lines name invoices without amounts (or none: every open invoice of the customer)."`
+	Lines              []apiNewWriteOffLine `json:"lines,omitempty" max:"200" doc:"The invoices, each with the amount written off against it (at least one line unless auto)."`
+}
+
+// apiNewWriteOffLine is one invoice of a write-off.
+type apiNewWriteOffLine struct {
+	InvoiceID         uint64 `json:"invoice_id,omitempty" doc:"A posted blue invoice of the customer (or give invoice_external_id)."`
+	InvoiceExternalID string `json:"invoice_external_id,omitempty" max:"100"`
+	Amount            int64  `json:"amount,omitempty" doc:"In cents, more than zero, at most what both the source and the invoice have open. Omitted with auto."`
+}
+
+// apiWriteOff is a write-off: the records one push made (or one record
+// made in the UI).
+type apiWriteOff struct {
+	ID                 uint64           `json:"id" doc:"The write-off's id: its first record's."`
+	ExternalID         string           `json:"external_id,omitempty"`
+	CustomerID         uint64           `json:"customer_id"`
+	CustomerCode       string           `json:"customer_code"`
+	CustomerExternalID string           `json:"customer_external_id,omitempty"`
+	Amount             int64            `json:"amount" doc:"The records' total, in cents."`
+	Reversed           bool             `json:"reversed" doc:"Every record is reversed."`
+	Lines              []apiWriteOffRec `json:"lines"`
+}
+
+// apiWriteOffRec is one write-off record: an amount of a source applied
+// to one invoice.
+type apiWriteOffRec struct {
+	ID           uint64       `json:"id" doc:"The record's id."`
+	Source       apiFinSource `json:"source"`
+	Invoice      apiFinDocRef `json:"invoice"`
+	Amount       int64        `json:"amount" doc:"In cents."`
+	Date         string       `json:"date" doc:"The business date of the write-off."`
+	Auto         bool         `json:"auto"`
+	By           string       `json:"by"`
+	At           time.Time    `json:"at"`
+	Reversed     bool         `json:"reversed"`
+	ReversedBy   string       `json:"reversed_by,omitempty"`
+	ReversedDate string       `json:"reversed_date,omitempty"`
+}
+
+// apiWriteOffResult answers a push: what happened, and the write-off.
+type apiWriteOffResult struct {
+	Status   string      `json:"status" enum:"created,unchanged" doc:"created: written off now (201); unchanged: the external id (or Idempotency-Key) was pushed before (200)."`
+	WriteOff apiWriteOff `json:"write_off"`
+}
+
+// finWriteOffPush is a pushed write-off, checked as far as it can be
+// without the store.
+type finWriteOffPush struct {
+	in      *apiNewWriteOff
+	ext     string
+	cust    finCustomerRef
+	srcKind model.DocType // "" when none is named
+}
+
+// finParseWriteOff checks what needs no store: the external id, the
+// source's kind, the lines' shape and amounts within the UI's bounds.
+func finParseWriteOff(in *apiNewWriteOff) (*finWriteOffPush, error) {
+	ve := &model.ValidationError{}
+	p := &finWriteOffPush{in: in, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	named := in.SourceID != 0 || strings.TrimSpace(in.SourceExternalID) != ""
+	switch k, ok := finKindByName(in.SourceKind); {
+	case in.SourceKind == "" && (named || !in.Auto):
+		ve.Add("source_kind", "err.required", nil)
+	case in.SourceKind != "" && (!ok || k == model.DocRefund):
+		ve.Add("source_kind", "err.choice", nil)
+	case in.SourceKind != "" && !named:
+		ve.Add("source_id", "err.required", nil)
+	default:
+		p.srcKind = k
+	}
+	if in.Auto && in.SourceKind == "" && !p.cust.given() {
+		ve.Add("customer_external_id", "api.err_fin_customer_required", nil)
+	}
+	switch {
+	case len(in.Lines) == 0 && !in.Auto:
+		ve.Add("lines", "err.no_lines", nil)
+	case len(in.Lines) > model.MaxLines:
+		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": len(in.Lines)})
+	}
+	for i, l := range in.Lines {
+		if l.InvoiceID == 0 && strings.TrimSpace(l.InvoiceExternalID) == "" {
+			ve.Add(itemPath("lines", i, "invoice_id"), "err.required", nil)
+		}
+		af := itemPath("lines", i, "amount")
+		switch {
+		case in.Auto && l.Amount != 0:
+			ve.Add(af, "api.err_fin_auto_amount", nil)
+		case in.Auto:
+		case readMoney(l.Amount, af, model.CheckAmount, ve) <= 0 && !ve.Has(af):
+			ve.Add(af, "err.recon_amount_positive", nil)
+		}
+	}
+	return p, ve.Err()
+}
+
+// finWriteOffPlan is a push resolved through the client's scope.
+type finWriteOffPlan struct {
+	cust     uint64
+	src      *store.WriteOffSource
+	srcField string
+	invoices []uint64
+	fields   []string // the field naming each line's invoice
+}
+
+// finWriteOffRefs resolves the customer, the source (the customer's) and
+// the invoices (the customer's) of a push.
+func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWriteOffPlan, error) {
+	ve := &model.ValidationError{}
+	in := p.in
+	pl := &finWriteOffPlan{cust: finCustomer(t, sc, p.cust, ve)}
+	custBad := p.cust.given() && pl.cust == 0
+	if p.srcKind != "" {
+		var owner uint64
+		extKind := finKindName(p.srcKind)
+		if p.srcKind == model.DocInvoice {
+			extKind = finExtInvoice
+		}
+		id, field := finRef(t, extKind, in.SourceID, "source_id", in.SourceExternalID, "source_external_id", func(id uint64) bool {
+			if p.srcKind == model.DocInvoice {
+				v, err := t.Invoice(sc, id)
+				if err == nil {
+					owner = v.CustomerID
+				}
+				return err == nil
+			}
+			v, err := t.ReceiptDoc(sc, p.srcKind, id)
+			if err == nil {
+				owner = v.CustomerID
+			}
+			return err == nil
+		}, "api.err_fin_unknown_receipt", ve)
+		pl.srcField = field
+		if id != 0 {
+			if pl.cust == 0 && !custBad {
+				pl.cust = owner
+			}
+			if owner != pl.cust && !custBad {
+				ve.Add(field, "api.err_fin_other_customer", nil)
+			}
+			pl.src = &store.WriteOffSource{Kind: p.srcKind, ID: id}
+		}
+	}
+	for i, l := range in.Lines {
+		var inv *model.Invoice
+		id, field := finRef(t, finExtInvoice, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"),
+			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
+		pl.fields = append(pl.fields, field)
+		pl.invoices = append(pl.invoices, id)
+		switch {
+		case id == 0 || custBad || pl.cust == 0:
+		case inv.CustomerID != pl.cust:
+			ve.Add(field, "api.err_fin_other_customer", nil)
+		case slices.Contains(pl.invoices[:i], id):
+			ve.Add(field, "api.err_fin_line_twice", nil)
+		}
+	}
+	return pl, ve.Err()
+}
+
+// finWriteOffExists reports whether write-off record id exists at all,
+// in or out of the client's scope.
+func finWriteOffExists(t *store.Tx, id uint64) bool {
+	_, err := t.WriteOff(store.AdminScope(), id)
+	return err == nil
+}
+
+// finLineExt is the external id of a write-off's n-th record (from 1).
+func finLineExt(ext string, n int) string { return ext + "#" + strconv.Itoa(n) }
+
+// finWriteOffGroup returns the records of the write-off that record id
+// belongs to, first first, and the write-off's external id ("" for a
+// record the UI made). ErrNotFound outside the scope.
+func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff, string, error) {
+	w, err := t.WriteOff(sc, id)
+	if err != nil {
+		return nil, "", err
+	}
+	lineExt := t.ExternalOf(finExtWriteOffLine, id)
+	cut := strings.LastIndexByte(lineExt, '#')
+	if cut < 0 {
+		return []*model.WriteOff{w}, "", nil
+	}
+	ext := lineExt[:cut]
+	var out []*model.WriteOff
+	for n := 1; ; n++ {
+		rid := t.ExternalID(finExtWriteOffLine, finLineExt(ext, n))
+		if rid == 0 {
+			break
+		}
+		r, err := t.WriteOff(sc, rid)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return []*model.WriteOff{w}, "", nil
+	}
+	return out, ext, nil
+}
+
+// finSameWriteOff reports whether a push says what the stored write-off
+// did: its customer and source, and (by hand) the same invoices and
+// amounts in order, or (auto) only invoices it names.
+func finSameWriteOff(recs []*model.WriteOff, p *finWriteOffPush, pl *finWriteOffPlan) bool {
+	if pl.cust != 0 && recs[0].CustomerID != pl.cust {
+		return false
+	}
+	if !p.in.Auto && len(recs) != len(pl.invoices) {
+		return false
+	}
+	for i, w := range recs {
+		if w.Auto != p.in.Auto || pl.src != nil && (w.SourceType != pl.src.Kind || w.SourceID != pl.src.ID) {
+			return false
+		}
+		switch {
+		case !p.in.Auto:
+			if w.InvoiceID != pl.invoices[i] || int64(w.Amount) != p.in.Lines[i].Amount {
+				return false
+			}
+		case len(pl.invoices) > 0 && !slices.Contains(pl.invoices, w.InvoiceID):
+			return false
+		}
+	}
+	return true
+}
+
+// pushWriteOff writes off a push inside t (or finds what an earlier push of
+// its external id wrote) and says what happened. Every line is written or
+// none: the first refusal fails the transaction, after every line's
+// refusal has been collected. It may run twice (store.Batch).
+func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*model.WriteOff, string, error) {
+	pl, err := finWriteOffRefs(t, a.Scope, p)
+	if err != nil {
+		return nil, "", err
+	}
+	if gid := t.ExternalID(finExtWriteOff, p.ext); gid != 0 {
+		recs, _, err := finWriteOffGroup(t, a.Scope, gid)
+		switch {
+		case err == nil:
+			if !finSameWriteOff(recs, p, pl) {
+				return nil, "", finDiffers("#" + strconv.FormatUint(gid, 10))
+			}
+			return recs, outcomeUnchanged, nil
+		case finWriteOffExists(t, gid):
+			return nil, "", model.Invalid("external_id", "err.duplicate")
+		}
+		if err := t.DropExternalID(finExtWriteOff, p.ext); err != nil {
+			return nil, "", err
+		}
+	}
+	var made []*model.WriteOff
+	if p.in.Auto {
+		if made, err = t.AutoWriteOff(a.Scope, a.Actor, pl.cust, pl.src, pl.invoices); err != nil {
+			return nil, "", finRemap(err, map[string]string{"source": pl.srcField})
+		}
+		if len(made) == 0 {
+			return nil, "", model.Invalid("auto", "api.err_fin_nothing_open")
+		}
+	} else {
+		ve := &model.ValidationError{}
+		for i, inv := range pl.invoices {
+			w, err := t.ApplyWriteOff(a.Scope, a.Actor, pl.cust, *pl.src, inv, model.Money(p.in.Lines[i].Amount), false)
+			if err != nil {
+				err = finRemap(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
+				if lve, ok := err.(*model.ValidationError); ok {
+					for _, f := range lve.Fields {
+						ve.Add(f.Field, f.Key, f.Args)
+					}
+					continue
+				}
+				return nil, "", err
+			}
+			made = append(made, w)
+		}
+		if err := ve.Err(); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := t.SetExternalID(finExtWriteOff, p.ext, made[0].ID); err != nil {
+		return nil, "", err
+	}
+	for i, w := range made {
+		if err := t.SetExternalID(finExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
+			return nil, "", err
+		}
+	}
+	return made, outcomeCreated, nil
+}
+
+// apiPushWriteOff is POST /write-offs.
+func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	in := &apiNewWriteOff{}
+	if err := decodeJSON(c, in); err != nil {
+		return err
+	}
+	p, err := finParseWriteOff(in)
+	if err != nil {
+		return err
+	}
+	body := c.Body()
+	res := &apiWriteOffResult{}
+	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+		outcome := ""
+		id, replay, err := a.once(t, key, body, func() (uint64, error) {
+			recs, oc, err := h.pushWriteOff(t, a, p)
+			if err != nil {
+				return 0, err
+			}
+			outcome = oc
+			return recs[0].ID, nil
+		})
+		if err != nil {
+			return err
+		}
+		if replay {
+			outcome = outcomeUnchanged
+		}
+		res.Status = outcome
+		res.WriteOff, err = finWriteOffOut(t, a.Scope, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return finReply(c, res.Status, res)
+}
+
+// apiGetWriteOff is GET /write-offs/:id and /write-offs/external/:external_id.
+func (h *Handler) apiGetWriteOff(c *fiber.Ctx, a *apiCall) error {
+	var out apiWriteOff
+	err := h.store.View(func(t *store.Tx) error {
+		id, err := finPathID(c, t, finExtWriteOff)
+		if err != nil {
+			return err
+		}
+		out, err = finWriteOffOut(t, a.Scope, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, &out)
+}
+
+// apiReverseWriteOff is POST /write-offs/:id/reverse: every record of the
+// write-off not yet reversed is, in one transaction (last first); a
+// write-off with none left is a StateError (409), as in the UI.
+func (h *Handler) apiReverseWriteOff(c *fiber.Ctx, a *apiCall) error {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	body := c.Body()
+	var out apiWriteOff
+	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+		gid, _, err := a.once(t, key, body, func() (uint64, error) {
+			recs, _, err := finWriteOffGroup(t, a.Scope, id)
+			if err != nil {
+				return 0, err
+			}
+			n := 0
+			for i := len(recs) - 1; i >= 0; i-- {
+				if recs[i].Reversed {
+					continue
+				}
+				if _, err := t.ReverseWriteOff(a.Scope, a.Actor, recs[i].ID); err != nil {
+					return 0, err
+				}
+				n++
+			}
+			if n == 0 {
+				return 0, &model.StateError{Action: "reverse", Status: "reversed"}
+			}
+			return recs[0].ID, nil
+		})
+		if err != nil {
+			return err
+		}
+		out, err = finWriteOffOut(t, a.Scope, gid)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, &out)
+}
+
+// finWriteOffOut renders the write-off that record id belongs to.
+func finWriteOffOut(t *store.Tx, sc store.Scope, id uint64) (apiWriteOff, error) {
+	recs, ext, err := finWriteOffGroup(t, sc, id)
+	if err != nil {
+		return apiWriteOff{}, err
+	}
+	out := apiWriteOff{ID: recs[0].ID, ExternalID: ext, CustomerID: recs[0].CustomerID, Reversed: true, Lines: make([]apiWriteOffRec, len(recs))}
+	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, out.CustomerID)
+	for i, w := range recs {
+		out.Lines[i] = finWriteOffRecOut(w)
+		out.Amount += int64(w.Amount)
+		out.Reversed = out.Reversed && w.Reversed
+	}
+	return out, nil
+}
+
+// finWriteOffRecOut renders one write-off record.
+func finWriteOffRecOut(w *model.WriteOff) apiWriteOffRec {
+	return apiWriteOffRec{ID: w.ID, Source: apiFinSource{Kind: finKindName(w.SourceType), ID: w.SourceID, Number: w.SourceNo},
+		Invoice: apiFinDocRef{ID: w.InvoiceID, Number: w.InvoiceNo}, Amount: int64(w.Amount), Date: w.Date, Auto: w.Auto,
+		By: w.By, At: w.At, Reversed: w.Reversed, ReversedBy: w.ReversedBy, ReversedDate: w.ReversedDate}
+}
