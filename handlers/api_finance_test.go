@@ -687,9 +687,9 @@ func TestAPIFinanceBadInput(t *testing.T) {
 	cases := []finBad{
 		// Shape: types, unknown fields, missing fields, JSON, media type, size.
 		{name: "wrong type", path: "/invoices", raw: `{"external_id":5,"invoice_date":"2026-03-10","lines":[]}`, status: 422, field: "external_id", code: "api.err_type"},
-		{name: "qty as text", path: "/invoices", body: inv("lines", []any{line("qty", true)}), status: 422, field: "lines.qty", code: "api.err_type"},
+		{name: "qty as text", path: "/invoices", body: inv("lines", []any{line("qty", true)}), status: 422, field: "lines[0].qty", code: "api.err_type"},
 		{name: "unknown field", path: "/invoices", body: inv("colour", "red"), status: 422, field: "colour", code: "api.err_unknown_field"},
-		{name: "unknown line field", path: "/invoices", body: inv("lines", []any{line("price", 1)}), status: 422, field: "price", code: "api.err_unknown_field"},
+		{name: "unknown line field", path: "/invoices", body: inv("lines", []any{line("price", 1)}), status: 422, field: "lines[0].price", code: "api.err_unknown_field"},
 		{name: "missing everything", path: "/invoices", raw: `{}`, status: 422, field: "external_id", code: "err.required"},
 		{name: "missing date", path: "/invoices", body: inv("invoice_date", nil), status: 422, field: "invoice_date", code: "err.required"},
 		{name: "missing lines", path: "/invoices", body: inv("lines", nil), status: 422, field: "lines", code: "err.no_lines"},
