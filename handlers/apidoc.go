@@ -176,7 +176,7 @@ func (g *schemaGen) operation(op *apiOp) (map[string]any, error) {
 		case status == fiber.StatusCreated:
 			// A create that finds its record made before (the same external
 			// id or Idempotency-Key) answers it with 200.
-			res["200"] = map[string]any{"description": "The record existed already: it is returned unchanged.", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
+			res["200"] = map[string]any{"description": "The record existed already: it is returned unchanged (or brought up to date).", "content": map[string]any{"application/json": map[string]any{"schema": s}}}
 		case item:
 			// A single upsert answers 201 when it created the record and 200
 			// otherwise (replyItem): both are documented.
