@@ -93,6 +93,7 @@ type apiFeedEvent struct {
 type apiFeedCustomer struct {
 	ID         uint64 `json:"id"`
 	Code       string `json:"code"`
+	Name       string `json:"name" doc:"The customer's name (客户名称), so that a follower can show it without reading the customer."`
 	ExternalID string `json:"external_id,omitempty"`
 }
 
@@ -233,7 +234,7 @@ func (r *feedReader) customer(id uint64) *apiFeedCustomer {
 	}
 	var ref *apiFeedCustomer
 	if c, err := r.t.Customer(r.sc, id); err == nil {
-		ref = &apiFeedCustomer{ID: c.ID, Code: c.Code, ExternalID: r.t.ExternalOf("customer", c.ID)}
+		ref = &apiFeedCustomer{ID: c.ID, Code: c.Code, Name: c.Name, ExternalID: r.t.ExternalOf("customer", c.ID)}
 	}
 	r.custs[id] = ref
 	return ref

@@ -184,7 +184,7 @@ func TestAPIEventFeedFromDealerActions(t *testing.T) {
 	}
 	ev := evs[3]
 	if ev.Actor != "east" || ev.Data["reason"] != "缺货" || ev.Document.Type != "online_order" || ev.Document.Href != "/online-orders/"+itoa(pathID(oo1)) ||
-		ev.Customer.ID != e.ids["customer:C1"] || ev.OccurredAt.IsZero() {
+		ev.Customer.ID != e.ids["customer:C1"] || ev.Customer.Name != "客户C1" || ev.OccurredAt.IsZero() {
 		t.Errorf("rejection event: %+v", ev)
 	}
 	if evs[0].Actor != "c1.buyer" || evs[2].Data["amount"] != "¥300.00" {
