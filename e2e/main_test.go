@@ -9,6 +9,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -112,9 +113,30 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// startPortal runs the binary on a free loopback port with demo data and
-// waits until it answers.
+// startPortal runs the binary on a free loopback port with demo data, waits
+// until it answers and makes it the tests' portal (baseURL).
 func startPortal(bin, db string) (func(), error) {
+	p, err := launchPortal(bin, db)
+	if err != nil {
+		return nil, err
+	}
+	baseURL = p.base
+	return func() { p.stop() }, nil
+}
+
+// portalProc is one running portal binary.
+type portalProc struct {
+	// base is its URL (http://127.0.0.1:port).
+	base string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// launchPortal runs the binary on a free loopback port with demo data
+// (a new file gets them) and waits until it answers. A test that must stop
+// its portal (to check the file) starts its own this way and points its
+// browsers at p.base.
+func launchPortal(bin, db string) (*portalProc, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -139,36 +161,52 @@ func startPortal(bin, db string) (func(), error) {
 			}
 		}
 	}()
-	baseURL = "http://" + addr
+	p := &portalProc{base: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		res, err := http.Get(baseURL + "/healthz")
+		res, err := http.Get(p.base + "/healthz")
 		if err == nil {
 			res.Body.Close()
-			break
+			return p, nil
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
+			<-p.done
 			return nil, fmt.Errorf("portal did not start: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	}, nil
+}
+
+// stop shuts the portal down as an operator would (SIGINT) and waits for
+// it to exit: it gives the requests in flight 30 seconds, so after 40 it is
+// killed. The error says why it did not exit cleanly.
+func (p *portalProc) stop() error {
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(40 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		return errors.New("portal did not stop within 40 s of SIGINT: killed")
+	}
+	if st := p.cmd.ProcessState; !st.Success() {
+		return fmt.Errorf("portal exited with %v", st)
+	}
+	return nil
 }
 
 // browser is one user's browser: its own context, so its own cookies.
 type browser struct {
 	t   *testing.T
 	ctx context.Context
+	// base is the URL of the portal it opens pages of: baseURL, or a
+	// test's own portal (launchPortal).
+	base string
+	// tab is the browser context's own context, without the test's
+	// deadline (see close).
+	tab context.Context
 	// before is the URL when the page was last marked (see mark): the URL
 	// waits accept only another one.
 	before string
@@ -199,13 +237,24 @@ func newBrowserFor(t *testing.T, d time.Duration) *browser {
 	}
 	tctx, tcancel := context.WithTimeout(ctx, d)
 	t.Cleanup(tcancel)
-	b := &browser{t: t, ctx: tctx}
+	b := &browser{t: t, ctx: tctx, base: baseURL, tab: ctx}
 	t.Cleanup(func() {
 		if t.Failed() {
 			b.screenshot("failure-" + strings.ReplaceAll(t.Name(), "/", "_"))
 		}
 	})
 	return b
+}
+
+// close closes the browser context and waits until it is gone, with the
+// connections it kept open: a test that stops its own portal closes its
+// browsers first, since a connection Chromium opened ahead of need (and
+// never used) holds the portal's graceful stop for its full 30 seconds.
+func (b *browser) close() {
+	b.t.Helper()
+	if err := chromedp.Cancel(b.tab); err != nil && !errors.Is(err, context.Canceled) {
+		b.t.Logf("close the browser: %v", err)
+	}
 }
 
 // run performs actions and fails the test on error.
@@ -221,7 +270,7 @@ func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 func (b *browser) open(path string) {
 	b.t.Helper()
 	b.before = ""
-	b.run(chromedp.Navigate(baseURL+path), chromedp.WaitReady(chromedp.CSS("body")))
+	b.run(chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("body")))
 }
 
 // text returns the visible text of the first element matching css.
