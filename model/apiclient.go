@@ -180,6 +180,10 @@ type APIToken struct {
 	CreatedBy  string    `json:"created_by,omitempty"`
 }
 
+// LastValid is the token's last valid instant: shown as a date, it is the
+// day the admin chose as "valid through" (ExpiresAt is the next midnight).
+func (t *APIToken) LastValid() time.Time { return t.ExpiresAt.Add(-time.Nanosecond) }
+
 // Active reports whether the token may be used at now.
 func (t *APIToken) Active(now time.Time) bool {
 	return t.RevokedAt.IsZero() && now.Before(t.ExpiresAt)
