@@ -23,16 +23,6 @@ import (
 // changes nothing writes nothing and answers "unchanged". Locations are in
 // api_customers_locations.go, dealer users in api_customers_users.go.
 
-// External id kinds of the family.
-const (
-	extCustomer   = "customer"
-	extLocation   = "location"
-	extDealerUser = "dealer_user"
-	// extCustomerGroup is the kind under which groups may carry the ERP's
-	// ids; a customer names its group by code or by such an id.
-	extCustomerGroup = "customer_group"
-)
-
 // apiPageMax is the largest page of a list; apiPageDefault the page when
 // the caller names none.
 const (
@@ -231,7 +221,7 @@ func readPage(c *fiber.Ctx) (store.Page, error) {
 // apiCustomerOf resolves a customer named by its external id within the
 // client's scope: ErrNotFound when unknown or outside it.
 func apiCustomerOf(t *store.Tx, sc store.Scope, ext string) (*model.Customer, error) {
-	id := t.ExternalID(extCustomer, ext)
+	id := t.ExternalID(store.ExtCustomer, ext)
 	if id == 0 {
 		return nil, model.ErrNotFound
 	}
@@ -274,7 +264,7 @@ func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *m
 	if g := strings.TrimSpace(in.Group); g != "" {
 		if grp, err := t.CustomerGroupByCode(g); err == nil {
 			cu.GroupID = grp.ID
-		} else if id := t.ExternalID(extCustomerGroup, g); id != 0 {
+		} else if id := t.ExternalID(store.ExtCustomerGroup, g); id != 0 {
 			cu.GroupID = id
 		} else {
 			ve.Add("group", "api.customers.unknown_group", nil)
@@ -315,13 +305,13 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 	}
 	var old *model.Customer
 	linked := false
-	if id := t.ExternalID(extCustomer, ext); id != 0 {
+	if id := t.ExternalID(store.ExtCustomer, ext); id != 0 {
 		c, err := t.Customer(a.Scope, id)
 		if err != nil {
 			return 0, "", err
 		}
 		old, linked = c, true
-	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(extCustomer, c.ID) == "" {
+	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(store.ExtCustomer, c.ID) == "" {
 		// A customer keyed in by hand before the ERP was connected: the
 		// first upsert links it instead of refusing its code as taken.
 		old = c
@@ -345,13 +335,13 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 		if linked {
 			return cu.ID, outcomeUnchanged, nil
 		}
-		return cu.ID, outcomeUpdated, t.SetExternalID(extCustomer, ext, cu.ID)
+		return cu.ID, outcomeUpdated, t.SetExternalID(store.ExtCustomer, ext, cu.ID)
 	}
 	if err := t.SaveCustomer(a.Scope, cu); err != nil {
 		return 0, "", apiRenamed(err, customerFieldNames)
 	}
 	if !linked {
-		if err := t.SetExternalID(extCustomer, ext, cu.ID); err != nil {
+		if err := t.SetExternalID(store.ExtCustomer, ext, cu.ID); err != nil {
 			return 0, "", err
 		}
 	}
@@ -370,7 +360,7 @@ func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
 	// Scope first: a customer outside the client's org units is a 404,
 	// whatever the body holds.
 	err = h.store.View(func(t *store.Tx) error {
-		if id := t.ExternalID(extCustomer, ext); id != 0 && !t.AllowsCustomer(a.Scope, id) {
+		if id := t.ExternalID(store.ExtCustomer, ext); id != 0 && !t.AllowsCustomer(a.Scope, id) {
 			return model.ErrNotFound
 		}
 		return nil
@@ -415,7 +405,7 @@ func (h *Handler) apiBulkCustomers(c *fiber.Ctx, a *apiCall) error {
 
 // customerOut shows a customer on the wire.
 func customerOut(t *store.Tx, cu *model.Customer) apiCustomer {
-	out := apiCustomer{ID: cu.ID, ExternalID: t.ExternalOf(extCustomer, cu.ID), Version: cu.Version, CreatedAt: cu.CreatedAt, UpdatedAt: cu.UpdatedAt,
+	out := apiCustomer{ID: cu.ID, ExternalID: t.ExternalOf(store.ExtCustomer, cu.ID), Version: cu.Version, CreatedAt: cu.CreatedAt, UpdatedAt: cu.UpdatedAt,
 		apiCustomerFields: apiCustomerFields{Code: cu.Code, Name: cu.Name, ShortName: cu.ShortName, Level: cu.Level, Contact: cu.Contact,
 			Phone: cu.Phone, Email: cu.Email, Address: cu.Address, TaxNumber: cu.TaxNumber, Bank: cu.Bank, BankAccount: cu.BankAccount,
 			CreditLimit: int64(cu.CreditLimit), Status: string(cu.Status), Remarks: cu.Remarks}}

@@ -80,7 +80,7 @@ func (h *Handler) apiLocationOps() []apiOp {
 // when ext is new. An id held by another customer's location is a field
 // error: a location never moves between customers.
 func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, bool, error) {
-	if id := t.ExternalID(extLocation, ext); id != 0 {
+	if id := t.ExternalID(store.ExtLocation, ext); id != 0 {
 		l, err := t.Location(sc, cu.ID, id)
 		if err != nil {
 			return nil, false, model.Invalid("external_id", "api.customers.location_elsewhere")
@@ -130,13 +130,13 @@ func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext
 		if linked {
 			return l.ID, outcomeUnchanged, nil
 		}
-		return l.ID, outcomeUpdated, t.SetExternalID(extLocation, ext, l.ID)
+		return l.ID, outcomeUpdated, t.SetExternalID(store.ExtLocation, ext, l.ID)
 	}
 	if err := t.SaveLocation(a.Scope, l); err != nil {
 		return 0, "", err
 	}
 	if !linked {
-		if err := t.SetExternalID(extLocation, ext, l.ID); err != nil {
+		if err := t.SetExternalID(store.ExtLocation, ext, l.ID); err != nil {
 			return 0, "", err
 		}
 	}
@@ -153,7 +153,7 @@ func adoptLocation(t *store.Tx, sc store.Scope, cu *model.Customer, name string)
 	locs, _ := t.Locations(sc, cu.ID)
 	var found *model.Location
 	for _, l := range locs {
-		if l.Name != strings.TrimSpace(name) || t.ExternalOf(extLocation, l.ID) != "" {
+		if l.Name != strings.TrimSpace(name) || t.ExternalOf(store.ExtLocation, l.ID) != "" {
 			continue
 		}
 		if found != nil {
@@ -232,7 +232,7 @@ func (h *Handler) apiBulkLocations(c *fiber.Ctx, a *apiCall) error {
 
 // locationOut shows a location on the wire.
 func locationOut(t *store.Tx, cu *model.Customer, l *model.Location) apiLocation {
-	return apiLocation{ID: l.ID, ExternalID: t.ExternalOf(extLocation, l.ID), Customer: t.ExternalOf(extCustomer, cu.ID), CustomerCode: cu.Code,
+	return apiLocation{ID: l.ID, ExternalID: t.ExternalOf(store.ExtLocation, l.ID), Customer: t.ExternalOf(store.ExtCustomer, cu.ID), CustomerCode: cu.Code,
 		Name: l.Name, Contact: l.Contact, Phone: l.Phone, Address: l.Address, Region: l.Region, Primary: l.Primary,
 		Version: l.Version, UpdatedAt: l.UpdatedAt}
 }
@@ -248,7 +248,7 @@ func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
 		if err != nil {
 			return err
 		}
-		id := t.ExternalID(extLocation, ext)
+		id := t.ExternalID(store.ExtLocation, ext)
 		if id == 0 {
 			return model.ErrNotFound
 		}

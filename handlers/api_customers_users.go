@@ -99,7 +99,7 @@ var dealerUserFieldNames = map[string]string{"customer_id": "customer"}
 // (a user never moves between customers); one outside the scope is not
 // found.
 func dealerUserNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.User, error) {
-	id := t.ExternalID(extDealerUser, ext)
+	id := t.ExternalID(store.ExtDealerUser, ext)
 	if id == 0 {
 		return nil, nil
 	}
@@ -170,7 +170,7 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	linked := old != nil
 	if old == nil && in.Username != "" {
 		// A user keyed in by hand before the ERP was connected.
-		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(extDealerUser, u.ID) == "" {
+		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(store.ExtDealerUser, u.ID) == "" {
 			old = u
 		}
 	}
@@ -220,13 +220,13 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 		if linked {
 			return u.ID, outcomeUnchanged, nil
 		}
-		return u.ID, outcomeUpdated, t.SetExternalID(extDealerUser, ext, u.ID)
+		return u.ID, outcomeUpdated, t.SetExternalID(store.ExtDealerUser, ext, u.ID)
 	}
 	if err := t.SaveUser(a.Scope, u); err != nil {
 		return 0, "", apiRenamed(err, dealerUserFieldNames)
 	}
 	if !linked {
-		if err := t.SetExternalID(extDealerUser, ext, u.ID); err != nil {
+		if err := t.SetExternalID(store.ExtDealerUser, ext, u.ID); err != nil {
 			return 0, "", err
 		}
 	}
@@ -266,7 +266,7 @@ func (h *Handler) apiDealerUserPath(c *fiber.Ctx, a *apiCall) (custExt, ext stri
 		if _, err := apiCustomerOf(t, a.Scope, custExt); err != nil {
 			return err
 		}
-		if id := t.ExternalID(extDealerUser, ext); ext != "" && id != 0 {
+		if id := t.ExternalID(store.ExtDealerUser, ext); ext != "" && id != 0 {
 			_, err := t.User(a.Scope, id)
 			return err
 		}
@@ -319,7 +319,7 @@ func (h *Handler) apiBulkDealerUsers(c *fiber.Ctx, a *apiCall) error {
 // dealerUserOut shows a dealer user on the wire, with its invitation while
 // it has no password.
 func dealerUserOut(t *store.Tx, cu *model.Customer, u *model.User) apiDealerUser {
-	out := apiDealerUser{ID: u.ID, ExternalID: t.ExternalOf(extDealerUser, u.ID), Customer: t.ExternalOf(extCustomer, cu.ID), CustomerCode: cu.Code,
+	out := apiDealerUser{ID: u.ID, ExternalID: t.ExternalOf(store.ExtDealerUser, u.ID), Customer: t.ExternalOf(store.ExtCustomer, cu.ID), CustomerCode: cu.Code,
 		Username: u.Username, Name: u.Name, Email: u.Email, Mobile: u.Mobile, Roles: []string{}, Lang: u.Lang, State: "active",
 		Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	for _, r := range u.Roles {
@@ -345,7 +345,7 @@ func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model
 	if err != nil {
 		return nil, nil, err
 	}
-	id := t.ExternalID(extDealerUser, ext)
+	id := t.ExternalID(store.ExtDealerUser, ext)
 	if id == 0 {
 		return nil, nil, model.ErrNotFound
 	}

@@ -121,10 +121,10 @@ type apiFeedPosition struct {
 // feedDocTypes are the API names of the document types the feed announces;
 // each is also the kind of the document's external id.
 var feedDocTypes = map[model.DocType]string{
-	model.DocOnlineOrder: "online_order", model.DocOnlineReturn: "return_request", model.DocChangeRequest: "change_request",
-	model.DocComplaint: "complaint", model.DocServiceRequest: "service_request", model.DocOpportunity: "opportunity",
-	model.DocStocktake: "stocktake", model.DocOutbound: "outbound", model.DocInvoice: "invoice",
-	model.DocReceipt: "receipt", model.DocAdvanceReceipt: "advance_receipt", model.DocRefund: "refund",
+	model.DocOnlineOrder: store.ExtOnlineOrder, model.DocOnlineReturn: store.ExtReturnRequest, model.DocChangeRequest: store.ExtChangeRequest,
+	model.DocComplaint: store.ExtComplaint, model.DocServiceRequest: store.ExtServiceRequest, model.DocOpportunity: store.ExtOpportunity,
+	model.DocStocktake: store.ExtStocktake, model.DocOutbound: store.ExtOutbound, model.DocInvoice: store.ExtInvoice,
+	model.DocReceipt: store.ExtReceipt, model.DocAdvanceReceipt: store.ExtAdvanceReceipt, model.DocRefund: store.ExtRefund,
 }
 
 // feedDocPaths are the API paths that read each document type.
@@ -233,7 +233,7 @@ func (r *feedReader) customer(id uint64) *apiFeedCustomer {
 	}
 	var ref *apiFeedCustomer
 	if c, err := r.t.Customer(r.sc, id); err == nil {
-		ref = &apiFeedCustomer{ID: c.ID, Code: c.Code, ExternalID: r.t.ExternalOf("customer", c.ID)}
+		ref = &apiFeedCustomer{ID: c.ID, Code: c.Code, ExternalID: r.t.ExternalOf(store.ExtCustomer, c.ID)}
 	}
 	r.custs[id] = ref
 	return ref

@@ -24,17 +24,6 @@ import (
 // there may run twice, so they build everything afresh inside the
 // transaction.
 
-// External-id kinds: the finance documents' own, and those of the records
-// they name (kept by the families that push them).
-const (
-	finExtInvoice      = "invoice"
-	finExtWriteOff     = "write_off"
-	finExtWriteOffLine = "write_off_line"
-	finExtCustomer     = "customer"
-	finExtOutbound     = "outbound"
-	finExtSalesOrder   = "sales_order"
-)
-
 // finExtMaxLen bounds an external id: it travels in paths too.
 const finExtMaxLen = 100
 
@@ -51,9 +40,9 @@ type finReceiptKind struct {
 
 // finReceiptKinds are the three receipt document types.
 var finReceiptKinds = []finReceiptKind{
-	{model.DocReceipt, "receipt", "Receipt", "receipt (收款单)"},
-	{model.DocAdvanceReceipt, "advance_receipt", "AdvanceReceipt", "advance receipt (预收款单)"},
-	{model.DocRefund, "refund", "Refund", "refund (退款单)"},
+	{model.DocReceipt, store.ExtReceipt, "Receipt", "receipt (收款单)"},
+	{model.DocAdvanceReceipt, store.ExtAdvanceReceipt, "AdvanceReceipt", "advance receipt (预收款单)"},
+	{model.DocRefund, store.ExtRefund, "Refund", "refund (退款单)"},
 }
 
 // finKindByName finds a receipt kind (or, for write-off sources, a red
@@ -235,7 +224,7 @@ func finCustomer(t *store.Tx, sc store.Scope, r finCustomerRef, ve *model.Valida
 		try("customer_id", c, err)
 	}
 	if ext := strings.TrimSpace(r.ext); ext != "" {
-		c, err := t.Customer(sc, t.ExternalID(finExtCustomer, ext))
+		c, err := t.Customer(sc, t.ExternalID(store.ExtCustomer, ext))
 		try("customer_external_id", c, err)
 	}
 	if r.code != "" {
@@ -332,7 +321,7 @@ func finCustomerOut(t *store.Tx, sc store.Scope, id uint64) (code, ext string) {
 	if c, err := t.Customer(sc, id); err == nil {
 		code = c.Code
 	}
-	return code, t.ExternalOf(finExtCustomer, id)
+	return code, t.ExternalOf(store.ExtCustomer, id)
 }
 
 // finReply answers a push: 201 when it made the document, 200 otherwise.

@@ -150,7 +150,7 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 	obs := map[uint64]*model.Outbound{}
 	seen := map[store.InvoiceLineRef]bool{}
 	for i, l := range p.in.Lines {
-		obID, field := finRef(t, finExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
+		obID, field := finRef(t, store.ExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
 			func(id uint64) bool {
 				if obs[id] != nil {
 					return true
@@ -206,7 +206,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	for i, r := range refs {
 		names[store.InvoiceQtyField(r)] = itemPath("lines", i, "qty")
 	}
-	id, err := finExisting(t, a.Scope, finExtInvoice, model.DocInvoice, p.ext)
+	id, err := finExisting(t, a.Scope, store.ExtInvoice, model.DocInvoice, p.ext)
 	if err != nil {
 		return nil, "", err
 	}
@@ -238,7 +238,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	if err := finInvoiceAmounts(inv, p, refs); err != nil {
 		return nil, "", err
 	}
-	return inv, outcomeCreated, t.SetExternalID(finExtInvoice, p.ext, inv.ID)
+	return inv, outcomeCreated, t.SetExternalID(store.ExtInvoice, p.ext, inv.ID)
 }
 
 // finSameInvoice reports whether a push says what the stored invoice says:
@@ -359,7 +359,7 @@ func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
 func (h *Handler) apiGetInvoice(c *fiber.Ctx, a *apiCall) error {
 	var out apiInvoice
 	err := h.store.View(func(t *store.Tx) error {
-		id, err := finPathID(c, t, finExtInvoice)
+		id, err := finPathID(c, t, store.ExtInvoice)
 		if err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func finPathID(c *fiber.Ctx, t *store.Tx, kind string) (uint64, error) {
 
 // finInvoiceOut renders an invoice for an answer.
 func finInvoiceOut(t *store.Tx, sc store.Scope, inv *model.Invoice) apiInvoice {
-	out := apiInvoice{ID: inv.ID, ExternalID: t.ExternalOf(finExtInvoice, inv.ID), Number: inv.Number, Status: string(inv.Status), Red: inv.Red,
+	out := apiInvoice{ID: inv.ID, ExternalID: t.ExternalOf(store.ExtInvoice, inv.ID), Number: inv.Number, Status: string(inv.Status), Red: inv.Red,
 		CustomerID: inv.CustomerID, InvoiceNo: inv.InvoiceNo, InvoiceDate: inv.InvoiceDate, Remarks: inv.Remarks,
 		Qty: qtyJSON(inv.Totals.Qty), AmountExcl: int64(inv.Totals.AmountExcl), Tax: int64(inv.Totals.Tax), Amount: int64(inv.Totals.Amount),
 		WrittenOff: int64(inv.WrittenOff), Open: int64(inv.Open()), Lines: make([]apiInvoiceLine, len(inv.Lines)),
@@ -404,7 +404,7 @@ func finInvoiceOut(t *store.Tx, sc store.Scope, inv *model.Invoice) apiInvoice {
 	for i, l := range inv.Lines {
 		ext, ok := exts[l.OutboundID]
 		if !ok {
-			ext = t.ExternalOf(finExtOutbound, l.OutboundID)
+			ext = t.ExternalOf(store.ExtOutbound, l.OutboundID)
 			exts[l.OutboundID] = ext
 		}
 		out.Lines[i] = apiInvoiceLine{No: l.No, OutboundID: l.OutboundID, OutboundNumber: l.OutboundNo, OutboundExternalID: ext, OutboundLine: l.OutboundLine,

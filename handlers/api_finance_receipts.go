@@ -180,7 +180,7 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 	names := map[string]string{}
 	for i, ref := range in.Invoices {
 		var inv *model.Invoice
-		id, field := finRef(t, finExtInvoice, ref.ID, itemPath("invoices", i, "id"), ref.ExternalID, itemPath("invoices", i, "external_id"),
+		id, field := finRef(t, store.ExtInvoice, ref.ID, itemPath("invoices", i, "id"), ref.ExternalID, itemPath("invoices", i, "external_id"),
 			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
 		switch {
 		case id == 0:
@@ -199,7 +199,7 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 	}
 	if in.SalesOrderID != 0 || in.SalesOrderExtID != "" || in.SalesOrderNumber != "" {
 		var so *model.SalesOrder
-		id, field := finRef(t, finExtSalesOrder, in.SalesOrderID, "sales_order_id", in.SalesOrderExtID, "sales_order_external_id",
+		id, field := finRef(t, store.ExtSalesOrder, in.SalesOrderID, "sales_order_id", in.SalesOrderExtID, "sales_order_external_id",
 			func(id uint64) bool { v, err := t.SalesOrder(sc, id); so = v; return err == nil }, "api.err_fin_unknown_sales_order", ve)
 		if no := strings.TrimSpace(in.SalesOrderNumber); no != "" && !ve.Has(field) {
 			// By number as the UI's form finds it: the customer's order.

@@ -119,7 +119,7 @@ func finOutbounds(t *testing.T, e *testEnv) {
 			}
 			for name, id := range map[string]uint64{"fin.ob": ob.ID, "fin.red": red.ID} {
 				ext := strings.ToUpper(strings.ReplaceAll(name, ".", "-")) + "-" + code
-				if err := tx.SetExternalID(finExtOutbound, ext, id); err != nil {
+				if err := tx.SetExternalID(store.ExtOutbound, ext, id); err != nil {
 					return err
 				}
 				e.exts[name+":"+code] = ext
@@ -175,7 +175,7 @@ func finScopeFixture(t *testing.T, e *testEnv) {
 				return err
 			}
 			docs["fin.wo"] = w.ID
-			kinds := map[string]string{"fin.iv": finExtInvoice, "fin.rc": "receipt", "fin.ar": "advance_receipt", "fin.rf": "refund", "fin.wo": finExtWriteOff}
+			kinds := map[string]string{"fin.iv": store.ExtInvoice, "fin.rc": store.ExtReceipt, "fin.ar": store.ExtAdvanceReceipt, "fin.rf": store.ExtRefund, "fin.wo": store.ExtWriteOff}
 			for name, id := range docs {
 				ext := strings.ToUpper(strings.ReplaceAll(name, ".", "-")) + "-" + code
 				if err := tx.SetExternalID(kinds[name], ext, id); err != nil {
@@ -183,7 +183,7 @@ func finScopeFixture(t *testing.T, e *testEnv) {
 				}
 				e.ids[name+":"+code], e.exts[name+":"+code] = id, ext
 			}
-			if err := tx.SetExternalID(finExtWriteOffLine, finLineExt(e.exts["fin.wo:"+code], 1), w.ID); err != nil {
+			if err := tx.SetExternalID(store.ExtWriteOffLine, finLineExt(e.exts["fin.wo:"+code], 1), w.ID); err != nil {
 				return err
 			}
 		}
@@ -969,11 +969,11 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 	var uiWO uint64
 	err := e.st.Update("admin", func(tx *store.Tx) error {
 		var rcID uint64
-		if rcID = tx.ExternalID("receipt", "RC-1"); rcID == 0 {
+		if rcID = tx.ExternalID(store.ExtReceipt, "RC-1"); rcID == 0 {
 			return model.ErrNotFound
 		}
 		w, err := tx.ApplyWriteOff(store.AdminScope(), e.finUser("admin"), e.ids["customer:C1"], store.WriteOffSource{Kind: model.DocReceipt, ID: rcID},
-			tx.ExternalID(finExtInvoice, "IV-1"), 100, false)
+			tx.ExternalID(store.ExtInvoice, "IV-1"), 100, false)
 		if err == nil {
 			uiWO = w.ID
 		}

@@ -148,7 +148,7 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		var owner uint64
 		extKind := finKindName(p.srcKind)
 		if p.srcKind == model.DocInvoice {
-			extKind = finExtInvoice
+			extKind = store.ExtInvoice
 		}
 		id, field := finRef(t, extKind, in.SourceID, "source_id", in.SourceExternalID, "source_external_id", func(id uint64) bool {
 			if p.srcKind == model.DocInvoice {
@@ -177,7 +177,7 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 	}
 	for i, l := range in.Lines {
 		var inv *model.Invoice
-		id, field := finRef(t, finExtInvoice, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"),
+		id, field := finRef(t, store.ExtInvoice, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"),
 			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
 		pl.fields = append(pl.fields, field)
 		pl.invoices = append(pl.invoices, id)
@@ -210,7 +210,7 @@ func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff
 	if err != nil {
 		return nil, "", err
 	}
-	lineExt := t.ExternalOf(finExtWriteOffLine, id)
+	lineExt := t.ExternalOf(store.ExtWriteOffLine, id)
 	cut := strings.LastIndexByte(lineExt, '#')
 	if cut < 0 {
 		return []*model.WriteOff{w}, "", nil
@@ -218,7 +218,7 @@ func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff
 	ext := lineExt[:cut]
 	var out []*model.WriteOff
 	for n := 1; ; n++ {
-		rid := t.ExternalID(finExtWriteOffLine, finLineExt(ext, n))
+		rid := t.ExternalID(store.ExtWriteOffLine, finLineExt(ext, n))
 		if rid == 0 {
 			break
 		}
@@ -269,7 +269,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 	if err != nil {
 		return nil, "", err
 	}
-	if gid := t.ExternalID(finExtWriteOff, p.ext); gid != 0 {
+	if gid := t.ExternalID(store.ExtWriteOff, p.ext); gid != 0 {
 		recs, _, err := finWriteOffGroup(t, a.Scope, gid)
 		switch {
 		case err == nil:
@@ -280,7 +280,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 		case finWriteOffExists(t, gid):
 			return nil, "", model.Invalid("external_id", "err.duplicate")
 		}
-		if err := t.DropExternalID(finExtWriteOff, p.ext); err != nil {
+		if err := t.DropExternalID(store.ExtWriteOff, p.ext); err != nil {
 			return nil, "", err
 		}
 	}
@@ -312,11 +312,11 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 			return nil, "", err
 		}
 	}
-	if err := t.SetExternalID(finExtWriteOff, p.ext, made[0].ID); err != nil {
+	if err := t.SetExternalID(store.ExtWriteOff, p.ext, made[0].ID); err != nil {
 		return nil, "", err
 	}
 	for i, w := range made {
-		if err := t.SetExternalID(finExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
+		if err := t.SetExternalID(store.ExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
 			return nil, "", err
 		}
 	}
@@ -369,7 +369,7 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 func (h *Handler) apiGetWriteOff(c *fiber.Ctx, a *apiCall) error {
 	var out apiWriteOff
 	err := h.store.View(func(t *store.Tx) error {
-		id, err := finPathID(c, t, finExtWriteOff)
+		id, err := finPathID(c, t, store.ExtWriteOff)
 		if err != nil {
 			return err
 		}

@@ -27,17 +27,6 @@ import (
 // it differs (a document is never changed by a push). The Idempotency-Key
 // header makes a retry safe for 48 hours as everywhere in the API.
 
-// External-id kinds of the records the order documents name.
-const (
-	ordKindSalesOrder     = "sales_order"
-	ordKindDeliveryNotice = "delivery_notice"
-	ordKindOutbound       = "outbound"
-	ordKindReturnNotice   = "return_notice"
-	ordKindCustomer       = "customer"
-	ordKindProduct        = "product"
-	ordKindLocation       = "location"
-)
-
 // ordMaxExternalID bounds an external id (the path parameter's bound too).
 const ordMaxExternalID = 100
 
@@ -333,7 +322,7 @@ func ordCustomer(t *store.Tx, sc store.Scope, ext, code string, ve *model.Valida
 	var err error
 	switch ordOneOf(ve, paths, ext != "", code != "") {
 	case 0:
-		c, err = t.Customer(sc, t.ExternalID(ordKindCustomer, ext))
+		c, err = t.Customer(sc, t.ExternalID(store.ExtCustomer, ext))
 	case 1:
 		c, err = t.CustomerByCode(sc, code)
 	default:
@@ -359,7 +348,7 @@ func ordProduct(t *store.Tx, i int, ext, code string, ve *model.ValidationError)
 	var err error
 	if ext != "" {
 		field, named = itemPath("lines", i, "product_external_id"), ext
-		p, err = t.Product(t.ExternalID(ordKindProduct, ext))
+		p, err = t.Product(t.ExternalID(store.ExtProduct, ext))
 	} else {
 		p, err = t.ProductByCode(strings.TrimSpace(code))
 	}
@@ -432,14 +421,14 @@ func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
 	}
 	sum := ordFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, ordKindSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
+		if id, err := ordExisting(t, a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
 			return id, false, err
 		}
 		id, err := h.ordMakeSalesOrder(t, a, &in, vals)
 		if err != nil {
 			return 0, false, err
 		}
-		return id, true, t.SetExternalDoc(ordKindSalesOrder, in.ExternalID, id, sum)
+		return id, true, t.SetExternalDoc(store.ExtSalesOrder, in.ExternalID, id, sum)
 	}, h.ordSalesOrderWire(a))
 }
 
@@ -477,7 +466,7 @@ func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrde
 	if in.LocationID != 0 || in.LocationExternalID != "" {
 		field, loc := "location_id", in.LocationID
 		if in.LocationExternalID != "" {
-			field, loc = "location_external_id", t.ExternalID(ordKindLocation, in.LocationExternalID)
+			field, loc = "location_external_id", t.ExternalID(store.ExtLocation, in.LocationExternalID)
 		}
 		if st, err := t.ShipTo(a.Scope, cust.ID, loc); err != nil {
 			ve.Add(field, "err.order_location", nil)
@@ -599,7 +588,7 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 	}
 	if in.ExternalID != "" {
 		// The number already names another sales order.
-		if prev, _ := t.ExternalDoc(ordKindSalesOrder, in.ExternalID); prev != 0 {
+		if prev, _ := t.ExternalDoc(store.ExtSalesOrder, in.ExternalID); prev != 0 {
 			if _, err := t.DocOwner(a.Scope, model.DocSalesOrder, prev); err != nil {
 				return 0, false, model.Invalid("external_id", "err.duplicate")
 			}
@@ -655,7 +644,7 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 			return 0, false, err
 		}
 	}
-	return so.ID, true, t.SetExternalDoc(ordKindSalesOrder, in.ExternalID, so.ID, sum)
+	return so.ID, true, t.SetExternalDoc(store.ExtSalesOrder, in.ExternalID, so.ID, sum)
 }
 
 // ordConfirmedAgain answers a confirmation of an order already converted
@@ -670,10 +659,10 @@ func ordConfirmedAgain(t *store.Tx, a *apiCall, soID uint64, ext, sum string) (u
 		return soID, false, nil
 	}
 	differs := apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
-	cur := t.ExternalOf(ordKindSalesOrder, soID)
-	switch id, was := t.ExternalDoc(ordKindSalesOrder, ext); {
+	cur := t.ExternalOf(store.ExtSalesOrder, soID)
+	switch id, was := t.ExternalDoc(store.ExtSalesOrder, ext); {
 	case cur == "" && id == 0:
-		return soID, false, t.SetExternalDoc(ordKindSalesOrder, ext, soID, sum)
+		return soID, false, t.SetExternalDoc(store.ExtSalesOrder, ext, soID, sum)
 	case cur != ext || was != sum:
 		return 0, false, differs
 	}
@@ -789,7 +778,7 @@ func ordShipRename(at map[int]int) func(string) string {
 func ordSalesOrderRef(t *store.Tx, sc store.Scope, id uint64, ext string, idPath, extPath string, ve *model.ValidationError) *model.SalesOrder {
 	field := idPath
 	if ext != "" {
-		field, id = extPath, t.ExternalID(ordKindSalesOrder, ext)
+		field, id = extPath, t.ExternalID(store.ExtSalesOrder, ext)
 	}
 	so, err := t.SalesOrder(sc, id)
 	if err != nil {
@@ -814,7 +803,7 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 	}
 	sum := ordFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, ordKindDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
+		if id, err := ordExisting(t, a.Scope, store.ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
 			return id, false, err
 		}
 		ve := &model.ValidationError{}
@@ -835,7 +824,7 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 		if err != nil {
 			return 0, false, ordRename(err, ordShipRename(at))
 		}
-		return dn.ID, true, t.SetExternalDoc(ordKindDeliveryNotice, in.ExternalID, dn.ID, sum)
+		return dn.ID, true, t.SetExternalDoc(store.ExtDeliveryNotice, in.ExternalID, dn.ID, sum)
 	}, h.ordDeliveryNoticeWire(a))
 }
 
@@ -866,7 +855,7 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 	}
 	sum := ordFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, ordKindOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
+		if id, err := ordExisting(t, a.Scope, store.ExtOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
 			return id, false, err
 		}
 		ve := &model.ValidationError{}
@@ -879,7 +868,7 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 		case in.DeliveryNoticeID != 0 || in.DeliveryNoticeExternalID != "":
 			field, id := "delivery_notice_id", in.DeliveryNoticeID
 			if in.DeliveryNoticeExternalID != "" {
-				field, id = "delivery_notice_external_id", t.ExternalID(ordKindDeliveryNotice, in.DeliveryNoticeExternalID)
+				field, id = "delivery_notice_external_id", t.ExternalID(store.ExtDeliveryNotice, in.DeliveryNoticeExternalID)
 			}
 			dn, err := t.DeliveryNotice(a.Scope, id)
 			if err != nil {
@@ -889,7 +878,7 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 		case in.ReturnNoticeID != 0 || in.ReturnNoticeExternalID != "":
 			field, id := "return_notice_id", in.ReturnNoticeID
 			if in.ReturnNoticeExternalID != "" {
-				field, id = "return_notice_external_id", t.ExternalID(ordKindReturnNotice, in.ReturnNoticeExternalID)
+				field, id = "return_notice_external_id", t.ExternalID(store.ExtReturnNotice, in.ReturnNoticeExternalID)
 			}
 			rn, err := t.ReturnNotice(a.Scope, id)
 			if err != nil {
@@ -912,6 +901,6 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 		if err != nil {
 			return 0, false, ordRename(err, ordShipRename(at))
 		}
-		return ob.ID, true, t.SetExternalDoc(ordKindOutbound, in.ExternalID, ob.ID, sum)
+		return ob.ID, true, t.SetExternalDoc(store.ExtOutbound, in.ExternalID, ob.ID, sum)
 	}, h.ordOutboundWire(a))
 }

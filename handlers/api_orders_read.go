@@ -205,7 +205,7 @@ func ordTotals(t model.Totals) apiOrderTotals {
 func ordShipTo(t *store.Tx, s model.ShipTo) apiOrderShipTo {
 	out := apiOrderShipTo{LocationID: s.LocationID, Name: s.Name, Address: s.Address, Contact: s.Contact, Phone: s.Phone}
 	if s.LocationID != 0 {
-		out.LocationExternalID = t.ExternalOf(ordKindLocation, s.LocationID)
+		out.LocationExternalID = t.ExternalOf(store.ExtLocation, s.LocationID)
 	}
 	return out
 }
@@ -229,8 +229,8 @@ func ordCustomerCode(t *store.Tx, sc store.Scope, id uint64) string {
 // ordSalesOrderOut renders a sales order with its execution figures, read
 // as the execution report reads them (store.ExecutionRow).
 func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSalesOrder {
-	out := &apiSalesOrder{ID: o.ID, Number: o.Number, ExternalID: t.ExternalOf(ordKindSalesOrder, o.ID), Status: string(o.Status),
-		CustomerID: o.CustomerID, CustomerCode: ordCustomerCode(t, sc, o.CustomerID), CustomerExternalID: t.ExternalOf(ordKindCustomer, o.CustomerID),
+	out := &apiSalesOrder{ID: o.ID, Number: o.Number, ExternalID: t.ExternalOf(store.ExtSalesOrder, o.ID), Status: string(o.Status),
+		CustomerID: o.CustomerID, CustomerCode: ordCustomerCode(t, sc, o.CustomerID), CustomerExternalID: t.ExternalOf(store.ExtCustomer, o.CustomerID),
 		OnlineOrderID: o.OnlineOrderID, OnlineOrderNumber: o.OnlineOrderNumber, OrderDate: o.OrderDate, DeliveryDate: o.DeliveryDate,
 		ShipTo: ordShipTo(t, o.ShipTo), Contact: o.Contact, Phone: o.Phone, Remarks: o.Remarks, Settlement: o.Settlement,
 		Lines: make([]apiSalesOrderLine, 0, len(o.Lines)), Totals: ordTotals(o.Totals),
@@ -243,7 +243,7 @@ func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSale
 	for _, l := range o.Lines {
 		row := store.ExecutionRow{SalesOrderID: o.ID, Status: o.Status, Line: l}
 		out.Lines = append(out.Lines, apiSalesOrderLine{Line: l.No, ProductID: l.ProductID, ProductCode: l.Code,
-			ProductExternalID: t.ExternalOf(ordKindProduct, l.ProductID), Name: l.Name, Spec: l.Spec, Unit: l.Unit,
+			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Spec: l.Spec, Unit: l.Unit,
 			Qty: qtyJSON(l.Qty), UnitPrice: int64(l.Price), TaxRate: ordTaxRate(l.TaxRate),
 			AmountExcl: int64(l.AmountExcl), Tax: int64(l.Tax), Amount: int64(l.Amount), DeliveryDate: l.DeliveryDate, Remark: l.Remark,
 			NoticedQty: qtyJSON(l.NoticedQty), ShippedQty: qtyJSON(l.ShippedQty), ShippedAmount: int64(row.ShippedAmount()),
@@ -254,36 +254,36 @@ func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSale
 }
 
 func ordDeliveryNoticeOut(t *store.Tx, sc store.Scope, d *model.DeliveryNotice) *apiDeliveryNotice {
-	out := &apiDeliveryNotice{ID: d.ID, Number: d.Number, ExternalID: t.ExternalOf(ordKindDeliveryNotice, d.ID), Status: string(d.Status),
-		CustomerID: d.CustomerID, CustomerCode: ordCustomerCode(t, sc, d.CustomerID), CustomerExternalID: t.ExternalOf(ordKindCustomer, d.CustomerID),
-		SalesOrderID: d.SalesOrderID, SalesOrderNumber: orderNumber(t, d.SalesOrderID), SalesOrderExternalID: t.ExternalOf(ordKindSalesOrder, d.SalesOrderID),
+	out := &apiDeliveryNotice{ID: d.ID, Number: d.Number, ExternalID: t.ExternalOf(store.ExtDeliveryNotice, d.ID), Status: string(d.Status),
+		CustomerID: d.CustomerID, CustomerCode: ordCustomerCode(t, sc, d.CustomerID), CustomerExternalID: t.ExternalOf(store.ExtCustomer, d.CustomerID),
+		SalesOrderID: d.SalesOrderID, SalesOrderNumber: orderNumber(t, d.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, d.SalesOrderID),
 		ShipDate: d.ShipDate, Carrier: d.Carrier, TrackingNumber: d.TrackingNo, ShipTo: ordShipTo(t, d.ShipTo), Remarks: d.Remarks,
 		Lines: make([]apiNoticeLine, 0, len(d.Lines)), Totals: ordTotals(d.Totals), Receipt: ordReceipt(d.Receipt),
 		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	for i, l := range d.Lines {
 		out.Lines = append(out.Lines, apiNoticeLine{Line: l.No, OrderLine: l.Source.Line, ProductID: l.ProductID, ProductCode: l.Code,
-			ProductExternalID: t.ExternalOf(ordKindProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
+			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
 			UnitPrice: int64(l.Price), TaxRate: ordTaxRate(l.TaxRate), Amount: int64(l.Amount), ShippedQty: qtyJSON(l.Qty - d.NoticeRest(i))})
 	}
 	return out
 }
 
 func ordOutboundOut(t *store.Tx, sc store.Scope, ob *model.Outbound) *apiOutbound {
-	out := &apiOutbound{ID: ob.ID, Number: ob.Number, ExternalID: t.ExternalOf(ordKindOutbound, ob.ID), Status: string(ob.Status), Red: ob.Red,
-		CustomerID: ob.CustomerID, CustomerCode: ordCustomerCode(t, sc, ob.CustomerID), CustomerExternalID: t.ExternalOf(ordKindCustomer, ob.CustomerID),
-		SalesOrderID: ob.SalesOrderID, SalesOrderNumber: orderNumber(t, ob.SalesOrderID), SalesOrderExternalID: t.ExternalOf(ordKindSalesOrder, ob.SalesOrderID),
+	out := &apiOutbound{ID: ob.ID, Number: ob.Number, ExternalID: t.ExternalOf(store.ExtOutbound, ob.ID), Status: string(ob.Status), Red: ob.Red,
+		CustomerID: ob.CustomerID, CustomerCode: ordCustomerCode(t, sc, ob.CustomerID), CustomerExternalID: t.ExternalOf(store.ExtCustomer, ob.CustomerID),
+		SalesOrderID: ob.SalesOrderID, SalesOrderNumber: orderNumber(t, ob.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, ob.SalesOrderID),
 		DeliveryNoticeID: ob.DeliveryNoticeID, ReturnNoticeID: ob.ReturnNoticeID, PostDate: ob.PostDate, Remarks: ob.Remarks,
 		Lines: make([]apiOutboundLine, 0, len(ob.Lines)), Totals: ordTotals(ob.Totals), Receipt: ordReceipt(ob.Receipt),
 		Version: ob.Version, CreatedAt: ob.CreatedAt, UpdatedAt: ob.UpdatedAt}
 	if ob.DeliveryNoticeID != 0 {
-		out.DeliveryNoticeExternalID = t.ExternalOf(ordKindDeliveryNotice, ob.DeliveryNoticeID)
+		out.DeliveryNoticeExternalID = t.ExternalOf(store.ExtDeliveryNotice, ob.DeliveryNoticeID)
 	}
 	if ob.ReturnNoticeID != 0 {
-		out.ReturnNoticeExternalID = t.ExternalOf(ordKindReturnNotice, ob.ReturnNoticeID)
+		out.ReturnNoticeExternalID = t.ExternalOf(store.ExtReturnNotice, ob.ReturnNoticeID)
 	}
 	for i, l := range ob.Lines {
 		line := apiOutboundLine{Line: l.No, OrderLine: l.Source.Line, ProductID: l.ProductID, ProductCode: l.Code,
-			ProductExternalID: t.ExternalOf(ordKindProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
+			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
 			UnitPrice: int64(l.Price), TaxRate: ordTaxRate(l.TaxRate), AmountExcl: int64(l.AmountExcl), Tax: int64(l.Tax), Amount: int64(l.Amount),
 			InvoicedQty: qtyJSON(0)}
 		if i < len(ob.InvoicedQty) {
@@ -364,25 +364,25 @@ func (h *Handler) ordGet(c *fiber.Ctx, a *apiCall, kind string, byExt bool, read
 }
 
 func (h *Handler) apiGetSalesOrder(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindSalesOrder, false, h.ordSalesOrderWire(a))
+	return h.ordGet(c, a, store.ExtSalesOrder, false, h.ordSalesOrderWire(a))
 }
 
 func (h *Handler) apiGetSalesOrderByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindSalesOrder, true, h.ordSalesOrderWire(a))
+	return h.ordGet(c, a, store.ExtSalesOrder, true, h.ordSalesOrderWire(a))
 }
 
 func (h *Handler) apiGetDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindDeliveryNotice, false, h.ordDeliveryNoticeWire(a))
+	return h.ordGet(c, a, store.ExtDeliveryNotice, false, h.ordDeliveryNoticeWire(a))
 }
 
 func (h *Handler) apiGetDeliveryNoticeByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindDeliveryNotice, true, h.ordDeliveryNoticeWire(a))
+	return h.ordGet(c, a, store.ExtDeliveryNotice, true, h.ordDeliveryNoticeWire(a))
 }
 
 func (h *Handler) apiGetOutbound(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindOutbound, false, h.ordOutboundWire(a))
+	return h.ordGet(c, a, store.ExtOutbound, false, h.ordOutboundWire(a))
 }
 
 func (h *Handler) apiGetOutboundByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindOutbound, true, h.ordOutboundWire(a))
+	return h.ordGet(c, a, store.ExtOutbound, true, h.ordOutboundWire(a))
 }

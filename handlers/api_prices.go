@@ -25,13 +25,6 @@ import (
 // audit in the portal. Changing an audited record's fields keeps it
 // audited, as an edit in the UI does.
 
-// External id kinds the prices name.
-const (
-	catExtPrice    = "price"
-	catExtCustomer = "customer"
-	catExtGroup    = "group"
-)
-
 // apiPriceUpsert is a price record as the ERP sends it.
 type apiPriceUpsert struct {
 	ExternalID string `json:"external_id,omitempty" max:"100" doc:"The ERP's id of the price record (one quantity break). Required in bulk requests; PUT /prices/{external_id} takes it from the path (sent here too, it must be the same)."`
@@ -100,7 +93,7 @@ func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
 	// The path's record, stored for a customer the client cannot see, is
 	// not found: a 404 like any record outside the scope.
 	err = h.store.View(func(t *store.Tx) error {
-		if id := t.ExternalID(catExtPrice, ext); id != 0 {
+		if id := t.ExternalID(store.ExtPrice, ext); id != 0 {
 			_, err := t.PriceRecord(a.Scope, id)
 			return err
 		}
@@ -143,7 +136,7 @@ func (h *Handler) apiBulkPrices(c *fiber.Ctx, a *apiCall) error {
 // failing that the customer with that code in sc; 0 when none (unknown
 // and out of scope alike, so that the client learns nothing beyond it).
 func priceCustomerRef(t *store.Tx, sc store.Scope, ref string) uint64 {
-	if id := t.ExternalID(catExtCustomer, ref); id != 0 && t.AllowsCustomer(sc, id) {
+	if id := t.ExternalID(store.ExtCustomer, ref); id != 0 && t.AllowsCustomer(sc, id) {
 		return id
 	}
 	if c, err := t.CustomerByCode(sc, ref); err == nil {
@@ -155,7 +148,7 @@ func priceCustomerRef(t *store.Tx, sc store.Scope, ref string) uint64 {
 // priceGroupRef finds the group an external id names, or failing that the
 // group with that code.
 func priceGroupRef(t *store.Tx, ref string) (*model.CustomerGroup, error) {
-	if id := t.ExternalID(catExtGroup, ref); id != 0 {
+	if id := t.ExternalID(store.ExtCustomerGroup, ref); id != 0 {
 		return t.CustomerGroup(id)
 	}
 	return t.CustomerGroupByCode(ref)
@@ -185,7 +178,7 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	ve := &model.ValidationError{}
 	checkCatalogExtID(in.ExternalID, "external_id", ve)
 	var old *model.PriceRecord
-	if id := t.ExternalID(catExtPrice, in.ExternalID); id != 0 {
+	if id := t.ExternalID(store.ExtPrice, in.ExternalID); id != 0 {
 		var err error
 		if old, err = t.PriceRecord(sc, id); err != nil {
 			return 0, "", err
@@ -259,7 +252,7 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 			return 0, "", err
 		}
 	}
-	if err := t.SetExternalID(catExtPrice, in.ExternalID, r.ID); err != nil {
+	if err := t.SetExternalID(store.ExtPrice, in.ExternalID, r.ID); err != nil {
 		return 0, "", err
 	}
 	if r.Status != want {
@@ -281,7 +274,7 @@ func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
 	}
 	var out *apiPrice
 	err = h.store.View(func(t *store.Tx) error {
-		id := t.ExternalID(catExtPrice, ext)
+		id := t.ExternalID(store.ExtPrice, ext)
 		if id == 0 {
 			return model.ErrNotFound
 		}
@@ -292,21 +285,21 @@ func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
 		out = &apiPrice{ID: r.ID, ExternalID: ext, Price: int64(r.Price), MinQty: qtyJSON(r.MinQty), From: r.From, To: r.To,
 			Remarks: r.Remarks, Status: string(r.Status), Version: r.Version, UpdatedAt: r.UpdatedAt}
 		if p, err := t.Product(r.ProductID); err == nil {
-			out.Product = apiPriceParty{ID: p.ID, Code: p.Code, ExternalID: t.ExternalOf(catExtProduct, p.ID)}
+			out.Product = apiPriceParty{ID: p.ID, Code: p.Code, ExternalID: t.ExternalOf(store.ExtProduct, p.ID)}
 		}
 		if r.CustomerID != 0 {
 			cu, err := t.Customer(a.Scope, r.CustomerID)
 			if err != nil {
 				return err
 			}
-			out.Customer = &apiPriceParty{ID: cu.ID, Code: cu.Code, ExternalID: t.ExternalOf(catExtCustomer, cu.ID)}
+			out.Customer = &apiPriceParty{ID: cu.ID, Code: cu.Code, ExternalID: t.ExternalOf(store.ExtCustomer, cu.ID)}
 		}
 		if r.GroupID != 0 {
 			g, err := t.CustomerGroup(r.GroupID)
 			if err != nil {
 				return err
 			}
-			out.Group = &apiPriceParty{ID: g.ID, Code: g.Code, ExternalID: t.ExternalOf(catExtGroup, g.ID)}
+			out.Group = &apiPriceParty{ID: g.ID, Code: g.Code, ExternalID: t.ExternalOf(store.ExtCustomerGroup, g.ID)}
 		}
 		return nil
 	})

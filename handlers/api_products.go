@@ -29,12 +29,6 @@ import (
 // code on the first upsert that names it, so that the ERP's first full sync
 // adopts what staff entered instead of failing on a duplicate code.
 
-// External id kinds of this family.
-const (
-	catExtProduct  = "product"
-	catExtCategory = "category"
-)
-
 // apiProductPageMax bounds a page of the product list.
 const apiProductPageMax = 200
 
@@ -230,7 +224,7 @@ func catalogRenamed(err error, names map[string]string) error {
 // catalogProductRef finds the product an external id names, or failing
 // that the product with that code; ErrNotFound when neither exists.
 func catalogProductRef(t *store.Tx, ref string) (*model.Product, error) {
-	if id := t.ExternalID(catExtProduct, ref); id != 0 {
+	if id := t.ExternalID(store.ExtProduct, ref); id != 0 {
 		return t.Product(id)
 	}
 	return t.ProductByCode(ref)
@@ -238,7 +232,7 @@ func catalogProductRef(t *store.Tx, ref string) (*model.Product, error) {
 
 // catalogCategoryRef is catalogProductRef for categories.
 func catalogCategoryRef(t *store.Tx, ref string) (*model.Category, error) {
-	if id := t.ExternalID(catExtCategory, ref); id != 0 {
+	if id := t.ExternalID(store.ExtCategory, ref); id != 0 {
 		return t.Category(id)
 	}
 	return t.CategoryByCode(ref)
@@ -456,12 +450,12 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 		return 0, "", err
 	}
 	var old *model.Category
-	if id := t.ExternalID(catExtCategory, ext); id != 0 {
+	if id := t.ExternalID(store.ExtCategory, ext); id != 0 {
 		var err error
 		if old, err = t.Category(id); err != nil {
 			return 0, "", err
 		}
-	} else if byCode, err := t.CategoryByCode(code); err == nil && t.ExternalOf(catExtCategory, byCode.ID) == "" {
+	} else if byCode, err := t.CategoryByCode(code); err == nil && t.ExternalOf(store.ExtCategory, byCode.ID) == "" {
 		old = byCode
 	}
 	rec := &model.Category{}
@@ -476,7 +470,7 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 	if err := rec.Validate(); err != nil {
 		return 0, "", catalogRenamed(err, names)
 	}
-	linked := old != nil && t.ExternalOf(catExtCategory, old.ID) == ext
+	linked := old != nil && t.ExternalOf(store.ExtCategory, old.ID) == ext
 	same := old != nil && catalogSame(old, rec)
 	if linked && same {
 		return old.ID, outcomeUnchanged, nil
@@ -493,7 +487,7 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 			return 0, "", err
 		}
 	}
-	if err := t.SetExternalID(catExtCategory, ext, rec.ID); err != nil {
+	if err := t.SetExternalID(store.ExtCategory, ext, rec.ID); err != nil {
 		return 0, "", err
 	}
 	return rec.ID, catalogOutcome(old == nil), nil
@@ -510,10 +504,10 @@ func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
 		if err != nil {
 			return err
 		}
-		out = &apiCategory{ID: cat.ID, ExternalID: t.ExternalOf(catExtCategory, cat.ID), Code: cat.Code, Name: cat.Name,
+		out = &apiCategory{ID: cat.ID, ExternalID: t.ExternalOf(store.ExtCategory, cat.ID), Code: cat.Code, Name: cat.Name,
 			ParentID: cat.ParentID, Version: cat.Version, UpdatedAt: cat.UpdatedAt}
 		if cat.ParentID != 0 {
-			if out.Parent = t.ExternalOf(catExtCategory, cat.ParentID); out.Parent == "" {
+			if out.Parent = t.ExternalOf(store.ExtCategory, cat.ParentID); out.Parent == "" {
 				if p, err := t.Category(cat.ParentID); err == nil {
 					out.Parent = p.Code
 				}
@@ -612,7 +606,7 @@ func readAPIProduct(in *apiProductUpsert, p *model.Product) *model.ValidationErr
 // payload's: they stay.
 func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error) {
 	var old *model.Product
-	if id := t.ExternalID(catExtProduct, in.ExternalID); id != 0 {
+	if id := t.ExternalID(store.ExtProduct, in.ExternalID); id != 0 {
 		var err error
 		if old, err = t.Product(id); err != nil {
 			return 0, "", err
@@ -622,7 +616,7 @@ func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error)
 		if code == "" {
 			code = in.ExternalID
 		}
-		if byCode, err := t.ProductByCode(code); err == nil && t.ExternalOf(catExtProduct, byCode.ID) == "" {
+		if byCode, err := t.ProductByCode(code); err == nil && t.ExternalOf(store.ExtProduct, byCode.ID) == "" {
 			old = byCode
 		}
 	}
@@ -638,7 +632,7 @@ func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error)
 	if err := mergeErrors(ve, catalogRenamed(p.Validate(), names)); err != nil {
 		return 0, "", err
 	}
-	linked := old != nil && t.ExternalOf(catExtProduct, old.ID) == in.ExternalID
+	linked := old != nil && t.ExternalOf(store.ExtProduct, old.ID) == in.ExternalID
 	same := old != nil && catalogSame(old, p)
 	if linked && same {
 		return old.ID, outcomeUnchanged, nil
@@ -655,7 +649,7 @@ func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error)
 			return 0, "", err
 		}
 	}
-	if err := t.SetExternalID(catExtProduct, in.ExternalID, p.ID); err != nil {
+	if err := t.SetExternalID(store.ExtProduct, in.ExternalID, p.ID); err != nil {
 		return 0, "", err
 	}
 	return p.ID, catalogOutcome(old == nil), nil
@@ -667,7 +661,7 @@ func apiProductOf(t *store.Tx, p *model.Product) (apiProduct, error) {
 	if err != nil {
 		return apiProduct{}, err
 	}
-	out := apiProduct{ID: p.ID, ExternalID: t.ExternalOf(catExtProduct, p.ID), Code: p.Code, Name: p.Name, Spec: p.Spec, Unit: p.Unit,
+	out := apiProduct{ID: p.ID, ExternalID: t.ExternalOf(store.ExtProduct, p.ID), Code: p.Code, Name: p.Name, Spec: p.Spec, Unit: p.Unit,
 		Barcode: p.Barcode, ListPrice: int64(p.ListPrice), TaxRate: p.TaxRate, Active: p.Active,
 		OnHand: qtyJSON(s.OnHand), Reserved: qtyJSON(s.Reserved), Available: qtyJSON(s.Available()),
 		Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}

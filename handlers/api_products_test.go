@@ -67,7 +67,7 @@ func apiPricesScopeFixture(t *testing.T, e *testEnv) {
 				return err
 			}
 			e.exts["price:"+x], e.exts["newprice:"+x], e.exts["customer_code:"+x] = "PR-SCOPE-"+x, "PR-NEW-"+x, x
-			if err := tx.SetExternalID(catExtPrice, e.exts["price:"+x], r.ID); err != nil {
+			if err := tx.SetExternalID(store.ExtPrice, e.exts["price:"+x], r.ID); err != nil {
 				return err
 			}
 		}
@@ -629,7 +629,7 @@ func pricesEnv(t *testing.T) *testEnv {
 			return err
 		}
 		e.ids["product:P-1"] = p.ID
-		if err := tx.SetExternalID(catExtCustomer, "ERP-C1", e.ids["customer:C1"]); err != nil {
+		if err := tx.SetExternalID(store.ExtCustomer, "ERP-C1", e.ids["customer:C1"]); err != nil {
 			return err
 		}
 		for code, members := range map[string][]string{"VIP": {"C1"}, "MIXED": {"C2"}} {
@@ -790,6 +790,32 @@ func TestAPIPrices(t *testing.T) {
 	}}, bad), 1, 0, 1, 1)
 	if f := res.Results[2].Errors; len(f) != 1 || f[0].Field != "items[2].product" {
 		t.Errorf("bulk refusal %+v", f)
+	}
+	apiCheckClean(t, e)
+}
+
+// TestAPIPriceGroupByExternalID: a customer group carries the ERP's id
+// under one kind for every family: the group a customer upsert names by
+// its external id is the group a price names by the same id, and a
+// price's answer shows that id.
+func TestAPIPriceGroupByExternalID(t *testing.T) {
+	e := pricesEnv(t)
+	if err := e.st.Update("admin", func(tx *store.Tx) error {
+		return tx.SetExternalID(store.ExtCustomerGroup, "ERP-G-VIP", e.ids["group:VIP"])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := e.newAPIClient("ERP", apiClientOpts{scopes: []model.APIScope{"customers:write", "prices:write"}})
+	o := apiCallOpts{token: tok}
+	body := customerBody("C9", "SH")
+	body["group"] = "ERP-G-VIP"
+	if res := wantItem(t, e.api("PUT", "/customers/ERP-C9", body, o), 201, outcomeCreated); e.customer(res.ID).GroupID != e.ids["group:VIP"] {
+		t.Fatalf("the customer's group: %+v", e.customer(res.ID))
+	}
+	price := map[string]any{"group": "ERP-G-VIP", "product": "P-1", "price": 9500, "status": "audited"}
+	wantItem(t, e.api("PUT", "/prices/PR-GX", price, o), 201, outcomeCreated)
+	if p := getPrice(t, e, tok, "PR-GX"); p.Group == nil || p.Group.ID != e.ids["group:VIP"] || p.Group.ExternalID != "ERP-G-VIP" {
+		t.Fatalf("the price's group: %+v", p.Group)
 	}
 	apiCheckClean(t, e)
 }
