@@ -39,7 +39,7 @@ type apiCustomerFields struct {
 	Name        string `json:"name" max:"100" doc:"The customer's name (客户名称)."`
 	ShortName   string `json:"short_name,omitempty" max:"40"`
 	OrgUnit     string `json:"org_unit" max:"30" doc:"Code of the org unit (所属组织); it must lie within the client's org units."`
-	Group       string `json:"group,omitempty" max:"100" doc:"Code, or external id, of the customer group (客户分组)."`
+	Group       string `json:"group,omitempty" max:"100" doc:"The customer group (客户分组) by its external id or its code."`
 	Level       string `json:"level,omitempty" enum:"A,B,C,D" doc:"Customer level (客户等级)."`
 	Salesperson string `json:"salesperson,omitempty" max:"40" doc:"Username of the staff member who is the salesperson (业务员)."`
 	Contact     string `json:"contact,omitempty" max:"40"`
@@ -218,16 +218,6 @@ func readPage(c *fiber.Ctx) (store.Page, error) {
 	return p, ve.Err()
 }
 
-// apiCustomerOf resolves a customer named by its external id within the
-// client's scope: ErrNotFound when unknown or outside it.
-func apiCustomerOf(t *store.Tx, sc store.Scope, ext string) (*model.Customer, error) {
-	id := t.ExternalID(store.ExtCustomer, ext)
-	if id == 0 {
-		return nil, model.ErrNotFound
-	}
-	return t.Customer(sc, id)
-}
-
 // customerNamed resolves the customer a record names (by external id) for
 // the field at path: unknown and out of scope are the same field error, so
 // that a client learns nothing of customers it cannot see.
@@ -235,7 +225,7 @@ func customerNamed(t *store.Tx, sc store.Scope, ext, path string) (*model.Custom
 	if ext == "" {
 		return nil, model.Invalid(path, "err.required")
 	}
-	cu, err := apiCustomerOf(t, sc, ext)
+	cu, err := customerByExt(t, sc, ext)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, model.Invalid(path, "api.customers.unknown_customer")
 	}
@@ -262,10 +252,8 @@ func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *m
 		cu.OrgUnitID = u.ID
 	}
 	if g := strings.TrimSpace(in.Group); g != "" {
-		if grp, err := t.CustomerGroupByCode(g); err == nil {
+		if grp, err := groupRef(t, g); err == nil {
 			cu.GroupID = grp.ID
-		} else if id := t.ExternalID(store.ExtCustomerGroup, g); id != 0 {
-			cu.GroupID = id
 		} else {
 			ve.Add("group", "api.customers.unknown_group", nil)
 		}
@@ -432,7 +420,7 @@ func (h *Handler) apiGetCustomer(c *fiber.Ctx, a *apiCall) error {
 	}
 	var out apiCustomer
 	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, ext)
+		cu, err := customerByExt(t, a.Scope, ext)
 		if err != nil {
 			return err
 		}

@@ -183,7 +183,7 @@ func (h *Handler) apiLocationPath(c *fiber.Ctx, a *apiCall) (custExt, ext string
 		}
 	}
 	err = h.store.View(func(t *store.Tx) error {
-		_, err := apiCustomerOf(t, a.Scope, custExt)
+		_, err := customerByExt(t, a.Scope, custExt)
 		return err
 	})
 	return custExt, ext, err
@@ -244,7 +244,7 @@ func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
 	}
 	var out apiLocation
 	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, custExt)
+		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
 			return err
 		}
@@ -272,7 +272,7 @@ func (h *Handler) apiListLocations(c *fiber.Ctx, a *apiCall) error {
 	}
 	out := &apiLocationList{Items: []apiLocation{}}
 	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, custExt)
+		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
 			return err
 		}

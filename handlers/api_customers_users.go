@@ -263,7 +263,7 @@ func (h *Handler) apiDealerUserPath(c *fiber.Ctx, a *apiCall) (custExt, ext stri
 		}
 	}
 	err = h.store.View(func(t *store.Tx) error {
-		if _, err := apiCustomerOf(t, a.Scope, custExt); err != nil {
+		if _, err := customerByExt(t, a.Scope, custExt); err != nil {
 			return err
 		}
 		if id := t.ExternalID(store.ExtDealerUser, ext); ext != "" && id != 0 {
@@ -341,7 +341,7 @@ func dealerUserOut(t *store.Tx, cu *model.Customer, u *model.User) apiDealerUser
 
 // loadAPIDealerUser reads the user of a dealer-user route and its customer.
 func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model.Customer, *model.User, error) {
-	cu, err := apiCustomerOf(t, sc, custExt)
+	cu, err := customerByExt(t, sc, custExt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -383,7 +383,7 @@ func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
 	}
 	out := &apiDealerUserList{Items: []apiDealerUser{}}
 	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, custExt)
+		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
 			return err
 		}

@@ -194,81 +194,13 @@ func finDate(s, field string, ve *model.ValidationError) string {
 	return s
 }
 
-// finCustomerRef is how a request names a customer: by the portal's id,
-// the ERP's external id or the customer code, any of them (all given must
-// name the same customer).
-type finCustomerRef struct {
-	id        uint64
-	ext, code string
-}
-
-func (r finCustomerRef) given() bool { return r.id != 0 || r.ext != "" || r.code != "" }
-
-// finCustomer resolves a customer reference through the client's scope: a
-// customer outside it is unknown (a field error, never a hint that it
-// exists). It returns 0 when none is named or it is unknown.
-func finCustomer(t *store.Tx, sc store.Scope, r finCustomerRef, ve *model.ValidationError) uint64 {
-	var found uint64
-	try := func(field string, c *model.Customer, err error) {
-		switch {
-		case err != nil:
-			ve.Add(field, "api.err_fin_unknown_customer", nil)
-		case found != 0 && found != c.ID:
-			ve.Add(field, "api.err_fin_ref_mismatch", nil)
-		default:
-			found = c.ID
-		}
+// finCustomer is the id of the customer a push names, any of its names
+// given (see customerRefs); 0 when none is named or it is unknown.
+func finCustomer(t *store.Tx, sc store.Scope, r customerRefs, ve *model.ValidationError) uint64 {
+	if c := r.resolve(t, sc, "api.err_fin_unknown_customer", ve); c != nil {
+		return c.ID
 	}
-	if r.id != 0 {
-		c, err := t.Customer(sc, r.id)
-		try("customer_id", c, err)
-	}
-	if ext := strings.TrimSpace(r.ext); ext != "" {
-		c, err := t.Customer(sc, t.ExternalID(store.ExtCustomer, ext))
-		try("customer_external_id", c, err)
-	}
-	if r.code != "" {
-		c, err := t.CustomerByCode(sc, r.code)
-		try("customer_code", c, err)
-	}
-	if ve.Has("customer_id") || ve.Has("customer_external_id") || ve.Has("customer_code") {
-		return 0
-	}
-	return found
-}
-
-// finRef resolves a document named by the portal's id (at idField) and/or
-// the ERP's external id of extKind (at extField): ok tells whether the
-// client's scope reaches a document of the right type with that id. It
-// records unknown at the field that names no such document, a mismatch
-// when both are given and differ, and returns the id (0 on failure) and
-// the field the request used.
-func finRef(t *store.Tx, extKind string, id uint64, idField, ext, extField string, ok func(uint64) bool, unknown string, ve *model.ValidationError) (uint64, string) {
-	var found uint64
-	field := idField
-	if id != 0 {
-		if !ok(id) {
-			ve.Add(idField, unknown, nil)
-			return 0, idField
-		}
-		found = id
-	}
-	if ext = strings.TrimSpace(ext); ext != "" {
-		if found == 0 {
-			field = extField
-		}
-		eid := t.ExternalID(extKind, ext)
-		switch {
-		case eid == 0 || !ok(eid):
-			ve.Add(extField, unknown, nil)
-			return 0, extField
-		case found != 0 && eid != found:
-			ve.Add(extField, "api.err_fin_ref_mismatch", nil)
-			return 0, extField
-		}
-		found = eid
-	}
-	return found, field
+	return 0
 }
 
 // finRemap renames the fields of a store's validation error to the

@@ -94,7 +94,7 @@ type apiInvoiceResult struct {
 type finInvoicePush struct {
 	in   *apiNewInvoice
 	ext  string
-	cust finCustomerRef
+	cust customerRefs
 	qty  []model.Qty // per line, positive
 }
 
@@ -102,7 +102,7 @@ type finInvoicePush struct {
 // the lines' shape, quantities and amounts within the UI's bounds.
 func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
 	ve := &model.ValidationError{}
-	p := &finInvoicePush{in: in, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p := &finInvoicePush{in: in, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
 	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
 	finDate(in.InvoiceDate, "invoice_date", ve)
 	switch {
@@ -149,22 +149,23 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 	refs := make([]store.InvoiceLineRef, len(p.in.Lines))
 	obs := map[uint64]*model.Outbound{}
 	seen := map[store.InvoiceLineRef]bool{}
+	// Lines name the same outbound again and again: read each once.
+	readOutbound := func(id uint64) (*model.Outbound, error) {
+		if ob := obs[id]; ob != nil {
+			return ob, nil
+		}
+		ob, err := t.Outbound(sc, id)
+		if err == nil {
+			obs[id] = ob
+		}
+		return ob, err
+	}
 	for i, l := range p.in.Lines {
-		obID, field := finRef(t, store.ExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
-			func(id uint64) bool {
-				if obs[id] != nil {
-					return true
-				}
-				ob, err := t.Outbound(sc, id)
-				if err == nil {
-					obs[id] = ob
-				}
-				return err == nil
-			}, "api.err_fin_unknown_outbound", ve)
-		if obID == 0 {
+		ob, field := refOf(t, store.ExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
+			readOutbound, "api.err_fin_unknown_outbound", ve)
+		if ob == nil {
 			continue
 		}
-		ob := obs[obID]
 		if cust == 0 && !custBad {
 			cust = ob.CustomerID
 		}
@@ -177,7 +178,7 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 		case !finOutboundHasLine(ob, l.Line):
 			ve.Add(itemPath("lines", i, "line"), "api.err_fin_no_line", map[string]any{"number": ob.Number})
 		}
-		r := store.InvoiceLineRef{OutboundID: obID, Line: l.Line}
+		r := store.InvoiceLineRef{OutboundID: ob.ID, Line: l.Line}
 		if seen[r] {
 			ve.Add(itemPath("lines", i, "line"), "api.err_fin_line_twice", nil)
 		}

@@ -99,7 +99,7 @@ type finReceiptPush struct {
 	in     *apiNewReceipt
 	kind   model.DocType
 	ext    string
-	cust   finCustomerRef
+	cust   customerRefs
 	amount model.Money
 	source model.DocType
 }
@@ -109,7 +109,7 @@ type finReceiptPush struct {
 // method, and that only the kind's own fields are given.
 func finParseReceipt(kind model.DocType, in *apiNewReceipt) (*finReceiptPush, error) {
 	ve := &model.ValidationError{}
-	p := &finReceiptPush{in: in, kind: kind, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p := &finReceiptPush{in: in, kind: kind, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
 	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
 	if !p.cust.given() {
 		ve.Add("customer_external_id", "api.err_fin_customer_required", nil)
@@ -179,28 +179,28 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 		Reference: in.Reference, Remarks: in.Remarks, AutoWriteOff: in.AutoWriteOff}
 	names := map[string]string{}
 	for i, ref := range in.Invoices {
-		var inv *model.Invoice
-		id, field := finRef(t, store.ExtInvoice, ref.ID, itemPath("invoices", i, "id"), ref.ExternalID, itemPath("invoices", i, "external_id"),
-			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
+		inv, field := invoiceRef(t, sc, ref.ID, itemPath("invoices", i, "id"), ref.ExternalID, itemPath("invoices", i, "external_id"), "api.err_fin_unknown_invoice", ve)
 		switch {
-		case id == 0:
+		case inv == nil:
 		case inv.CustomerID != cust:
 			ve.Add(field, "api.err_fin_other_customer", nil)
 		case inv.Red:
 			ve.Add(field, "api.err_fin_red_invoice", nil)
-		case slices.Contains(r.Invoices, id):
+		case slices.Contains(r.Invoices, inv.ID):
 			ve.Add(field, "api.err_fin_line_twice", nil)
 		default:
-			r.Invoices = append(r.Invoices, id)
+			r.Invoices = append(r.Invoices, inv.ID)
 		}
 	}
 	if len(in.Invoices) > 0 {
 		names["invoices"] = "invoices"
 	}
 	if in.SalesOrderID != 0 || in.SalesOrderExtID != "" || in.SalesOrderNumber != "" {
-		var so *model.SalesOrder
-		id, field := finRef(t, store.ExtSalesOrder, in.SalesOrderID, "sales_order_id", in.SalesOrderExtID, "sales_order_external_id",
-			func(id uint64) bool { v, err := t.SalesOrder(sc, id); so = v; return err == nil }, "api.err_fin_unknown_sales_order", ve)
+		so, field := salesOrderRef(t, sc, in.SalesOrderID, "sales_order_id", in.SalesOrderExtID, "sales_order_external_id", "api.err_fin_unknown_sales_order", ve)
+		var id uint64
+		if so != nil {
+			id = so.ID
+		}
 		if no := strings.TrimSpace(in.SalesOrderNumber); no != "" && !ve.Has(field) {
 			// By number as the UI's form finds it: the customer's order.
 			bySo := findSalesOrder(t, sc, cust, no)
@@ -222,14 +222,13 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 		names["sales_order"] = field
 	}
 	if p.source != "" {
-		var src *model.ReceiptDoc
-		id, field := finRef(t, finKindName(p.source), in.SourceID, "source_id", in.SourceExternalID, "source_external_id",
-			func(id uint64) bool { v, err := t.ReceiptDoc(sc, p.source, id); src = v; return err == nil }, "api.err_fin_unknown_receipt", ve)
-		if id != 0 {
+		src, field := refOf(t, finKindName(p.source), in.SourceID, "source_id", in.SourceExternalID, "source_external_id",
+			func(id uint64) (*model.ReceiptDoc, error) { return t.ReceiptDoc(sc, p.source, id) }, "api.err_fin_unknown_receipt", ve)
+		if src != nil {
 			if src.CustomerID != cust {
 				ve.Add(field, "api.err_fin_other_customer", nil)
 			}
-			r.SourceType, r.SourceID = p.source, id
+			r.SourceType, r.SourceID = p.source, src.ID
 		}
 		names["source"] = field
 	}

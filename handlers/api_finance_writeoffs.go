@@ -82,7 +82,7 @@ type apiWriteOffResult struct {
 type finWriteOffPush struct {
 	in      *apiNewWriteOff
 	ext     string
-	cust    finCustomerRef
+	cust    customerRefs
 	srcKind model.DocType // "" when none is named
 }
 
@@ -90,7 +90,7 @@ type finWriteOffPush struct {
 // source's kind, the lines' shape and amounts within the UI's bounds.
 func finParseWriteOff(in *apiNewWriteOff) (*finWriteOffPush, error) {
 	ve := &model.ValidationError{}
-	p := &finWriteOffPush{in: in, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p := &finWriteOffPush{in: in, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
 	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
 	named := in.SourceID != 0 || strings.TrimSpace(in.SourceExternalID) != ""
 	switch k, ok := finKindByName(in.SourceKind); {
@@ -150,7 +150,7 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		if p.srcKind == model.DocInvoice {
 			extKind = store.ExtInvoice
 		}
-		id, field := finRef(t, extKind, in.SourceID, "source_id", in.SourceExternalID, "source_external_id", func(id uint64) bool {
+		id, field := docRef(t, extKind, in.SourceID, "source_id", in.SourceExternalID, "source_external_id", func(id uint64) bool {
 			if p.srcKind == model.DocInvoice {
 				v, err := t.Invoice(sc, id)
 				if err == nil {
@@ -176,13 +176,15 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		}
 	}
 	for i, l := range in.Lines {
-		var inv *model.Invoice
-		id, field := finRef(t, store.ExtInvoice, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"),
-			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
+		inv, field := invoiceRef(t, sc, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"), "api.err_fin_unknown_invoice", ve)
+		var id uint64
+		if inv != nil {
+			id = inv.ID
+		}
 		pl.fields = append(pl.fields, field)
 		pl.invoices = append(pl.invoices, id)
 		switch {
-		case id == 0 || custBad || pl.cust == 0:
+		case inv == nil || custBad || pl.cust == 0:
 		case inv.CustomerID != pl.cust:
 			ve.Add(field, "api.err_fin_other_customer", nil)
 		case slices.Contains(pl.invoices[:i], id):

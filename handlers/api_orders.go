@@ -314,29 +314,13 @@ func ordLineField(f string) (prefix string, n int, name string, ok bool) {
 }
 
 // ordCustomer finds the customer a body names by external id or code
-// within the client's scope; an unknown or out-of-scope one is the UI's
-// field error.
+// (exactly one) within the client's scope; an unknown or out-of-scope one
+// is the UI's field error.
 func ordCustomer(t *store.Tx, sc store.Scope, ext, code string, ve *model.ValidationError) *model.Customer {
-	paths := []string{"customer_external_id", "customer_code"}
-	var c *model.Customer
-	var err error
-	switch ordOneOf(ve, paths, ext != "", code != "") {
-	case 0:
-		c, err = t.Customer(sc, t.ExternalID(store.ExtCustomer, ext))
-	case 1:
-		c, err = t.CustomerByCode(sc, code)
-	default:
+	if ordOneOf(ve, []string{"customer_external_id", "customer_code"}, ext != "", code != "") < 0 {
 		return nil
 	}
-	if err != nil {
-		field := paths[0]
-		if ext == "" {
-			field = paths[1]
-		}
-		ve.Add(field, "err.so_customer", nil)
-		return nil
-	}
-	return c
+	return customerRefs{ext: ext, code: code}.resolve(t, sc, "err.so_customer", ve)
 }
 
 // ordProduct finds a product named by code or external id (any product of
@@ -348,7 +332,7 @@ func ordProduct(t *store.Tx, i int, ext, code string, ve *model.ValidationError)
 	var err error
 	if ext != "" {
 		field, named = itemPath("lines", i, "product_external_id"), ext
-		p, err = t.Product(t.ExternalID(store.ExtProduct, ext))
+		p, err = productByExt(t, ext)
 	} else {
 		p, err = t.ProductByCode(strings.TrimSpace(code))
 	}
@@ -773,21 +757,6 @@ func ordShipRename(at map[int]int) func(string) string {
 	}
 }
 
-// ordSalesOrderRef finds the sales order a body names by id or external id
-// within the client's scope.
-func ordSalesOrderRef(t *store.Tx, sc store.Scope, id uint64, ext string, idPath, extPath string, ve *model.ValidationError) *model.SalesOrder {
-	field := idPath
-	if ext != "" {
-		field, id = extPath, t.ExternalID(store.ExtSalesOrder, ext)
-	}
-	so, err := t.SalesOrder(sc, id)
-	if err != nil {
-		ve.Add(field, "api.err_no_sales_order", nil)
-		return nil
-	}
-	return so
-}
-
 func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 	var in apiNewDeliveryNotice
 	if err := decodeJSON(c, &in); err != nil {
@@ -807,7 +776,7 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 			return id, false, err
 		}
 		ve := &model.ValidationError{}
-		so := ordSalesOrderRef(t, a.Scope, in.SalesOrderID, in.SalesOrderExternalID, "sales_order_id", "sales_order_external_id", ve)
+		so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
 		if so == nil {
 			return 0, false, ve
 		}
@@ -866,27 +835,21 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 		var src []ordSrcLine
 		switch {
 		case in.DeliveryNoticeID != 0 || in.DeliveryNoticeExternalID != "":
-			field, id := "delivery_notice_id", in.DeliveryNoticeID
-			if in.DeliveryNoticeExternalID != "" {
-				field, id = "delivery_notice_external_id", t.ExternalID(store.ExtDeliveryNotice, in.DeliveryNoticeExternalID)
-			}
-			dn, err := t.DeliveryNotice(a.Scope, id)
-			if err != nil {
-				return 0, false, model.Invalid(field, "api.err_no_delivery_notice")
+			dn, _ := refOf(t, store.ExtDeliveryNotice, in.DeliveryNoticeID, "delivery_notice_id", in.DeliveryNoticeExternalID, "delivery_notice_external_id",
+				func(id uint64) (*model.DeliveryNotice, error) { return t.DeliveryNotice(a.Scope, id) }, "api.err_no_delivery_notice", ve)
+			if dn == nil {
+				return 0, false, ve
 			}
 			post.DeliveryNoticeID, src = dn.ID, ordSrcLines(dn.Lines)
 		case in.ReturnNoticeID != 0 || in.ReturnNoticeExternalID != "":
-			field, id := "return_notice_id", in.ReturnNoticeID
-			if in.ReturnNoticeExternalID != "" {
-				field, id = "return_notice_external_id", t.ExternalID(store.ExtReturnNotice, in.ReturnNoticeExternalID)
-			}
-			rn, err := t.ReturnNotice(a.Scope, id)
-			if err != nil {
-				return 0, false, model.Invalid(field, "api.err_no_return_notice")
+			rn, _ := refOf(t, store.ExtReturnNotice, in.ReturnNoticeID, "return_notice_id", in.ReturnNoticeExternalID, "return_notice_external_id",
+				func(id uint64) (*model.ReturnNotice, error) { return t.ReturnNotice(a.Scope, id) }, "api.err_no_return_notice", ve)
+			if rn == nil {
+				return 0, false, ve
 			}
 			post.ReturnNoticeID, src = rn.ID, ordSrcLines(rn.Lines)
 		default:
-			so := ordSalesOrderRef(t, a.Scope, in.SalesOrderID, in.SalesOrderExternalID, "sales_order_id", "sales_order_external_id", ve)
+			so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
 			if so == nil {
 				return 0, false, ve
 			}

@@ -132,28 +132,6 @@ func (h *Handler) apiBulkPrices(c *fiber.Ctx, a *apiCall) error {
 	return a.reply(c, res)
 }
 
-// priceCustomerRef finds the customer in sc an external id names, or
-// failing that the customer with that code in sc; 0 when none (unknown
-// and out of scope alike, so that the client learns nothing beyond it).
-func priceCustomerRef(t *store.Tx, sc store.Scope, ref string) uint64 {
-	if id := t.ExternalID(store.ExtCustomer, ref); id != 0 && t.AllowsCustomer(sc, id) {
-		return id
-	}
-	if c, err := t.CustomerByCode(sc, ref); err == nil {
-		return c.ID
-	}
-	return 0
-}
-
-// priceGroupRef finds the group an external id names, or failing that the
-// group with that code.
-func priceGroupRef(t *store.Tx, ref string) (*model.CustomerGroup, error) {
-	if id := t.ExternalID(store.ExtCustomerGroup, ref); id != 0 {
-		return t.CustomerGroup(id)
-	}
-	return t.CustomerGroupByCode(ref)
-}
-
 // priceFields are the API's names of the price record's fields.
 var priceFields = map[string]string{"customer_id": "customer", "group_id": "group", "product_id": "product"}
 
@@ -193,11 +171,13 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	case (in.Customer == "") == (in.Group == ""):
 		ve.Add("customer", "err.price_target", nil)
 	case in.Customer != "":
-		if r.CustomerID = priceCustomerRef(t, sc, in.Customer); r.CustomerID == 0 {
+		if cu, err := customerRef(t, sc, in.Customer); err != nil {
 			ve.Add("customer", "err.ord_customer_unknown", map[string]any{"value": in.Customer})
+		} else {
+			r.CustomerID = cu.ID
 		}
 	default:
-		g, err := priceGroupRef(t, in.Group)
+		g, err := groupRef(t, in.Group)
 		switch {
 		case err != nil:
 			ve.Add("group", "err.ord_group_unknown", map[string]any{"value": in.Group})
@@ -209,7 +189,7 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	}
 	if in.Product == "" {
 		ve.Add("product", "err.required", nil)
-	} else if p, err := catalogProductRef(t, in.Product); err != nil {
+	} else if p, err := productRef(t, in.Product); err != nil {
 		ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
 	} else {
 		r.ProductID = p.ID

@@ -221,23 +221,6 @@ func catalogRenamed(err error, names map[string]string) error {
 	return out
 }
 
-// catalogProductRef finds the product an external id names, or failing
-// that the product with that code; ErrNotFound when neither exists.
-func catalogProductRef(t *store.Tx, ref string) (*model.Product, error) {
-	if id := t.ExternalID(store.ExtProduct, ref); id != 0 {
-		return t.Product(id)
-	}
-	return t.ProductByCode(ref)
-}
-
-// catalogCategoryRef is catalogProductRef for categories.
-func catalogCategoryRef(t *store.Tx, ref string) (*model.Category, error) {
-	if id := t.ExternalID(store.ExtCategory, ref); id != 0 {
-		return t.Category(id)
-	}
-	return t.CategoryByCode(ref)
-}
-
 // catalogOutcome is the outcome of an upsert that wrote (created or not).
 func catalogOutcome(created bool) string {
 	if created {
@@ -440,7 +423,7 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 	}
 	var parentID uint64
 	if in.Parent != "" {
-		if p, err := catalogCategoryRef(t, in.Parent); err == nil {
+		if p, err := categoryRef(t, in.Parent); err == nil {
 			parentID = p.ID
 		} else {
 			ve.Add("parent", "err.category_unknown", map[string]any{"value": in.Parent})
@@ -500,7 +483,7 @@ func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
 	}
 	var out *apiCategory
 	err = h.store.View(func(t *store.Tx) error {
-		cat, err := catalogCategoryRef(t, ext)
+		cat, err := categoryRef(t, ext)
 		if err != nil {
 			return err
 		}
@@ -678,7 +661,7 @@ func (h *Handler) apiGetProduct(c *fiber.Ctx, a *apiCall) error {
 	}
 	var out apiProduct
 	err = h.store.View(func(t *store.Tx) error {
-		p, err := catalogProductRef(t, ext)
+		p, err := productRef(t, ext)
 		if err != nil {
 			return err
 		}
@@ -762,7 +745,7 @@ func (h *Handler) apiPutStock(c *fiber.Ctx, a *apiCall) error {
 		return err
 	}
 	// The product is the path's record: unknown, it is a 404, not a field.
-	err = h.store.View(func(t *store.Tx) error { _, err := catalogProductRef(t, ext); return err })
+	err = h.store.View(func(t *store.Tx) error { _, err := productRef(t, ext); return err })
 	if err != nil {
 		return err
 	}
@@ -800,7 +783,7 @@ func setAPIStock(t *store.Tx, in *apiStockItem) (uint64, string, error) {
 	var p *model.Product
 	if in.Product == "" {
 		ve.Add("product", "err.required", nil)
-	} else if found, err := catalogProductRef(t, in.Product); err != nil {
+	} else if found, err := productRef(t, in.Product); err != nil {
 		ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
 	} else {
 		p = found
