@@ -98,7 +98,7 @@ func (h *Handler) apiCustomerOps() []apiOp {
 		{Method: "POST", Path: "/customers/bulk", ID: "upsertCustomers", Tag: "customers", Family: model.APICustomers, Write: true,
 			Summary: "Create or update up to 1,000 customers, each with its own result.",
 			Doc: "Each record is upserted as by PUT /customers/{external_id}, in its own transaction: a refused record does not undo the others. " +
-				"The answer lists each record's result; when not one record is accepted (nothing was written) the answer is a 422 problem with every record's errors under items[i].",
+				bulkReplyDoc,
 			Body: &apiBulk[apiCustomerItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkCustomers},
 		{Method: "GET", Path: "/customers/:external_id", ID: "getCustomer", Tag: "customers", Family: model.APICustomers,
 			Summary: "A customer by its external id.", Result: &apiCustomer{}, Handle: h.apiGetCustomer},
@@ -162,39 +162,6 @@ func mergeInto(ve *model.ValidationError, err error, names map[string]string) er
 		ve.Add(f.Field, f.Key, f.Args)
 	}
 	return nil
-}
-
-// firstIndexes maps each external id of a bulk request to its first
-// position, so that a repeat is refused rather than raced against the first.
-func firstIndexes(n int, ext func(i int) string) map[string]int {
-	out := make(map[string]int, n)
-	for i := n - 1; i >= 0; i-- {
-		out[ext(i)] = i
-	}
-	return out
-}
-
-// repeatedItem refuses record i when its external id came earlier in the
-// request.
-func repeatedItem(first map[string]int, ext string, i int) error {
-	if j, ok := first[ext]; ok && j != i {
-		return model.Invalid("external_id", "api.customers.duplicate_item")
-	}
-	return nil
-}
-
-// replyBulkItems answers a bulk upsert: 200 with every record's result, or,
-// when not one record was accepted (so the request wrote nothing), a 422
-// problem listing every record's errors under items[i].
-func (h *Handler) replyBulkItems(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error {
-	if res.Failed == len(res.Results) {
-		var fields []problemField
-		for _, r := range res.Results {
-			fields = append(fields, r.Errors...)
-		}
-		return &apiItemRefusal{fields: fields}
-	}
-	return a.reply(c, res)
 }
 
 // readPage reads the limit and offset query parameters of a list.
@@ -356,39 +323,16 @@ func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiCustomerFields
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return h.upsertCustomer(t, a, ext, &in)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiCustomerFields) (uint64, string, error) {
+		return h.upsertCustomer(t, a, ext, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkCustomers(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiCustomerItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	ext := func(i int) string { return in.Items[i].ExternalID }
-	first := firstIndexes(len(in.Items), ext)
-	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
-		if err := repeatedItem(first, ext(i), i); err != nil {
-			return 0, "", err
-		}
-		return h.upsertCustomer(t, a, ext(i), &in.Items[i].apiCustomerFields)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyBulkItems(c, a, res)
+	return upsertBulk(h, c, a, func(it *apiCustomerItem) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, it *apiCustomerItem) (uint64, string, error) {
+			return h.upsertCustomer(t, a, it.ExternalID, &it.apiCustomerFields)
+		})
 }
 
 // customerOut shows a customer on the wire.

@@ -67,7 +67,7 @@ func (h *Handler) apiLocationOps() []apiOp {
 		{Method: "POST", Path: "/locations/bulk", ID: "upsertLocations", Tag: "customers", Family: model.APICustomers, Write: true,
 			Summary: "Create or update up to 1,000 locations, each naming its customer.",
 			Doc: "Each record is upserted as by PUT /customers/{customer_external_id}/locations/{external_id}, in its own transaction. " +
-				"When not one record is accepted the answer is a 422 problem with every record's errors under items[i].",
+				bulkReplyDoc,
 			Body: &apiBulk[apiLocationItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkLocations},
 		{Method: "GET", Path: "/customers/:customer_external_id/locations/:external_id", ID: "getLocation", Tag: "customers",
 			Family: model.APICustomers, Summary: "A delivery location by its external id.", Result: &apiLocation{}, Handle: h.apiGetLocation},
@@ -194,40 +194,16 @@ func (h *Handler) apiPutLocation(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiLocationFields
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return h.upsertLocation(t, a, custExt, "customer_external_id", ext, &in)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiLocationFields) (uint64, string, error) {
+		return h.upsertLocation(t, a, custExt, "customer_external_id", ext, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkLocations(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiLocationItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	ext := func(i int) string { return in.Items[i].ExternalID }
-	first := firstIndexes(len(in.Items), ext)
-	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
-		if err := repeatedItem(first, ext(i), i); err != nil {
-			return 0, "", err
-		}
-		it := &in.Items[i]
-		return h.upsertLocation(t, a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyBulkItems(c, a, res)
+	return upsertBulk(h, c, a, func(it *apiLocationItem) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, it *apiLocationItem) (uint64, string, error) {
+			return h.upsertLocation(t, a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
+		})
 }
 
 // locationOut shows a location on the wire.

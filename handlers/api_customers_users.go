@@ -77,7 +77,7 @@ func (h *Handler) apiDealerUserOps() []apiOp {
 		{Method: "POST", Path: "/dealer-users/bulk", ID: "upsertDealerUsers", Tag: "customers", Family: model.APICustomers, Write: true,
 			Summary: "Create or update up to 1,000 dealer users, each naming its customer.",
 			Doc: "Each record is upserted as by PUT /customers/{customer_external_id}/users/{external_id}, in its own transaction. " +
-				"When not one record is accepted the answer is a 422 problem with every record's errors under items[i].",
+				bulkReplyDoc,
 			Body: &apiBulk[apiDealerUserItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkDealerUsers},
 		{Method: "GET", Path: "/customers/:customer_external_id/users/:external_id", ID: "getDealerUser", Tag: "customers",
 			Family: model.APICustomers, Summary: "A dealer user by its external id, with the state of its invitation.", Result: &apiDealerUser{}, Handle: h.apiGetDealerUser},
@@ -280,40 +280,16 @@ func (h *Handler) apiPutDealerUser(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiDealerUserFields
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return h.upsertDealerUser(t, a, custExt, "customer_external_id", ext, &in)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiDealerUserFields) (uint64, string, error) {
+		return h.upsertDealerUser(t, a, custExt, "customer_external_id", ext, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkDealerUsers(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiDealerUserItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	ext := func(i int) string { return in.Items[i].ExternalID }
-	first := firstIndexes(len(in.Items), ext)
-	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
-		if err := repeatedItem(first, ext(i), i); err != nil {
-			return 0, "", err
-		}
-		it := &in.Items[i]
-		return h.upsertDealerUser(t, a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyBulkItems(c, a, res)
+	return upsertBulk(h, c, a, func(it *apiDealerUserItem) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, it *apiDealerUserItem) (uint64, string, error) {
+			return h.upsertDealerUser(t, a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
+		})
 }
 
 // dealerUserOut shows a dealer user on the wire, with its invitation while

@@ -95,7 +95,8 @@ func (h *Handler) apiFinanceOps() []apiOp {
 			Handle:  h.apiPushInvoices,
 			Summary: "Push up to 1,000 invoices, each with its own result.",
 			Doc: "Each invoice is pushed as by pushInvoice, in its own transaction: one invoice's refusal never undoes another. " +
-				"Repeating a request is safe: invoices already pushed answer unchanged."}),
+				"Repeating a request is safe: invoices already pushed answer unchanged; an invoice repeating an earlier one's external id " +
+				"in the same request is refused. " + bulkReplyDoc}),
 		fin(apiOp{Method: "GET", Path: "/invoices/:id", ID: "getInvoice", Result: &apiInvoice{},
 			Summary: "One invoice by the portal's id.", Handle: h.apiGetInvoice}),
 		fin(apiOp{Method: "GET", Path: "/invoices/external/:external_id", ID: "getInvoiceByExternalID", Result: &apiInvoice{},

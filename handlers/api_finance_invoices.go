@@ -331,16 +331,9 @@ func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
 
 // apiPushInvoices is POST /invoices/bulk.
 func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
-	in := &apiBulk[apiNewInvoice]{}
-	if err := decodeJSON(c, in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return strings.TrimSpace(in.Items[i].ExternalID) },
-		func(t *store.Tx, i int) (uint64, string, error) {
-			p, err := finParseInvoice(&in.Items[i])
+	return upsertBulk(h, c, a, func(in *apiNewInvoice) string { return strings.TrimSpace(in.ExternalID) }, "external_id",
+		func(t *store.Tx, in *apiNewInvoice) (uint64, string, error) {
+			p, err := finParseInvoice(in)
 			if err != nil {
 				return 0, "", err
 			}
@@ -350,10 +343,6 @@ func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
 			}
 			return inv.ID, outcome, nil
 		})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
 }
 
 // apiGetInvoice is GET /invoices/:id and /invoices/external/:external_id.

@@ -83,13 +83,6 @@ func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiPriceUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
-		return err
-	}
 	// The path's record, stored for a customer the client cannot see, is
 	// not found: a 404 like any record outside the scope.
 	err = h.store.View(func(t *store.Tx) error {
@@ -102,34 +95,14 @@ func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return upsertAPIPrice(t, a, &in)
+	return upsertOne(h, c, a, ext, func(in *apiPriceUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, func(t *store.Tx, in *apiPriceUpsert) (uint64, string, error) {
+		return upsertAPIPrice(t, a, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkPrices(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiPriceUpsert]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].ExternalID },
-		func(t *store.Tx, i int) (uint64, string, error) {
-			if err := catalogBulkExt(in.Items[i].ExternalID); err != nil {
-				return 0, "", err
-			}
-			return upsertAPIPrice(t, a, &in.Items[i])
-		})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
+	return upsertBulk(h, c, a, func(it *apiPriceUpsert) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, in *apiPriceUpsert) (uint64, string, error) { return upsertAPIPrice(t, a, in) })
 }
 
 // priceFields are the API's names of the price record's fields.
@@ -152,6 +125,9 @@ func readPriceDate(s, path string, ve *model.ValidationError) string {
 // id is set) through the client's scope, then audits or unaudits it to the
 // status sent; it writes nothing when the record already is as sent.
 func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string, error) {
+	if err := catalogNeedExt(in.ExternalID); err != nil {
+		return 0, "", err
+	}
 	sc := a.Scope
 	ve := &model.ValidationError{}
 	checkCatalogExtID(in.ExternalID, "external_id", ve)

@@ -109,7 +109,7 @@ const catalogUpsertDoc = "Sets every field of the record (a field left out is cl
 	"A record made in the portal without an external id is linked by its code."
 
 const catalogBulkDoc = "Up to 1,000 records, each with its own result (`created`, `updated`, `unchanged` or `failed` with its field errors, " +
-	"named `items[i].field`); one record's failure leaves the others alone. The answer is 200 whenever the request itself is valid."
+	"named `items[i].field`); one record's failure leaves the others alone; a record repeating an earlier one's external id is refused. " + bulkReplyDoc
 
 func (h *Handler) apiProductOps() []apiOp {
 	return []apiOp{
@@ -191,6 +191,15 @@ func catalogPathBody(path string, body *string) error {
 	return nil
 }
 
+// catalogNeedExt refuses a record without its external id (a bulk
+// record's; a single upsert has it from the path).
+func catalogNeedExt(ext string) error {
+	if ext == "" {
+		return model.Invalid("external_id", "err.required")
+	}
+	return nil
+}
+
 // catalogSame reports whether two versions of a record are equal apart from
 // their Meta (version, who and when), as they would be stored.
 func catalogSame[T any, P interface {
@@ -236,20 +245,7 @@ func (h *Handler) apiPutCategory(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiCategoryUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return upsertAPICategory(t, &in)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
+	return upsertOne(h, c, a, ext, func(in *apiCategoryUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, upsertAPICategory)
 }
 
 // apiBulkCategories saves parents before their children: the records run
@@ -259,14 +255,12 @@ func (h *Handler) apiPutCategory(c *fiber.Ctx, a *apiCall) error {
 // running; a record below such a circle runs as if its parent were not in
 // the request (it is found if it exists already).
 func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiCategoryUpsert]
-	if err := decodeJSON(c, &in); err != nil {
+	items, err := readBulk[apiCategoryUpsert](c)
+	if err != nil {
 		return err
 	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	items := in.Items
+	ext := func(i int) string { return items[i].ExternalID }
+	repeated := repeats(len(items), ext, "external_id")
 	depth := categoryWaves(items)
 	out := &apiBulkResult{Results: make([]apiItemResult, len(items))}
 	last := -1
@@ -286,13 +280,12 @@ func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
 				wave = append(wave, i)
 			}
 		}
-		res, err := h.runItems(a, len(wave), false, func(k int) string { return items[wave[k]].ExternalID },
+		res, err := h.runItems(a, len(wave), false, func(k int) string { return ext(wave[k]) },
 			func(t *store.Tx, k int) (uint64, string, error) {
-				it := items[wave[k]]
-				if err := catalogBulkExt(it.ExternalID); err != nil {
+				if err := repeated(wave[k]); err != nil {
 					return 0, "", err
 				}
-				return upsertAPICategory(t, &it)
+				return upsertAPICategory(t, &items[wave[k]])
 			})
 		if err != nil {
 			return err
@@ -306,28 +299,8 @@ func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
 			out.Results[i] = r
 		}
 	}
-	for _, r := range out.Results {
-		switch r.Status {
-		case outcomeCreated:
-			out.Created++
-		case outcomeUpdated:
-			out.Updated++
-		case outcomeUnchanged:
-			out.Unchanged++
-		default:
-			out.Failed++
-		}
-	}
-	return a.reply(c, out)
-}
-
-// catalogBulkExt refuses a bulk record without its external id (a single
-// upsert has it from the path).
-func catalogBulkExt(ext string) error {
-	if ext == "" {
-		return model.Invalid("external_id", "err.required")
-	}
-	return nil
+	out.count()
+	return replyBulk(c, a, out)
 }
 
 // categoryCyclic marks a record of a circle of parents.
@@ -414,6 +387,9 @@ var categoryFields = map[string]string{"parent_id": "parent"}
 // id is set) and says what happened; it writes nothing when the category
 // already is as sent.
 func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, error) {
+	if err := catalogNeedExt(in.ExternalID); err != nil {
+		return 0, "", err
+	}
 	ve := &model.ValidationError{}
 	ext := in.ExternalID
 	checkCatalogExtID(ext, "external_id", ve)
@@ -511,41 +487,11 @@ func (h *Handler) apiPutProduct(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiProductUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return upsertAPIProduct(t, &in)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
+	return upsertOne(h, c, a, ext, func(in *apiProductUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, upsertAPIProduct)
 }
 
 func (h *Handler) apiBulkProducts(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiProductUpsert]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].ExternalID },
-		func(t *store.Tx, i int) (uint64, string, error) {
-			if err := catalogBulkExt(in.Items[i].ExternalID); err != nil {
-				return 0, "", err
-			}
-			return upsertAPIProduct(t, &in.Items[i])
-		})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
+	return upsertBulk(h, c, a, func(it *apiProductUpsert) string { return it.ExternalID }, "external_id", upsertAPIProduct)
 }
 
 // readAPIProduct checks the payload's own fields and copies them into p,
@@ -588,6 +534,9 @@ func readAPIProduct(in *apiProductUpsert, p *model.Product) *model.ValidationErr
 // already is as sent. Its images, catalog entry and stock are not the
 // payload's: they stay.
 func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error) {
+	if err := catalogNeedExt(in.ExternalID); err != nil {
+		return 0, "", err
+	}
 	var old *model.Product
 	if id := t.ExternalID(store.ExtProduct, in.ExternalID); id != 0 {
 		var err error
@@ -740,39 +689,18 @@ func (h *Handler) apiPutStock(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiStockUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
 	// The product is the path's record: unknown, it is a 404, not a field.
 	err = h.store.View(func(t *store.Tx) error { _, err := productRef(t, ext); return err })
 	if err != nil {
 		return err
 	}
-	item := apiStockItem{Product: ext, OnHand: in.OnHand}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return setAPIStock(t, &item)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiStockUpsert) (uint64, string, error) {
+		return setAPIStock(t, &apiStockItem{Product: ext, OnHand: in.OnHand})
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkStock(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiStockItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].Product },
-		func(t *store.Tx, i int) (uint64, string, error) { return setAPIStock(t, &in.Items[i]) })
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
+	return upsertBulk(h, c, a, func(it *apiStockItem) string { return it.Product }, "product", setAPIStock)
 }
 
 // setAPIStock sets one product's stock on hand to the count, without a
