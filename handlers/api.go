@@ -646,3 +646,43 @@ func (a *apiCall) once(t *store.Tx, key string, body []byte, create func() (uint
 	id, _ := strconv.ParseUint(idText, 10, 64)
 	return id, true, nil
 }
+
+// A document's external id (the ERP's number) is its permanent
+// idempotency: every push records the fingerprint of its request beside
+// the mapping (store.SetExternalDoc), and a later push of the same number
+// is compared by it. The same request answers the document made before;
+// another is refused with a 409 naming that document — a push never
+// changes a document nor makes a second under one number.
+
+// pushFingerprint identifies a push by its decoded content, normalised by
+// the family's read (trimmed, numbers in one spelling): the same document
+// sent again with other spacing, key order or number spelling is the same
+// push. Fields a repeat may change (finance's draft) are zeroed by the
+// caller first.
+func pushFingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return bodyHash(b)
+}
+
+// existingDoc finds the document of type doc that a push's external id ext
+// of kind names already (store.PushedDoc): 0 when none, its id when the
+// same request (sum) made it, extDiffers when another did.
+func existingDoc(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext, sum string) (uint64, error) {
+	id, number, was, err := t.PushedDoc(sc, kind, doc, ext)
+	if id == 0 || err != nil {
+		return 0, err
+	}
+	if was != sum {
+		return 0, extDiffers(ext, number)
+	}
+	return id, nil
+}
+
+// extDiffers refuses a push whose external id names document number,
+// made by a different request: 409.
+func extDiffers(ext, number string) error {
+	return apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext, "number", number)
+}

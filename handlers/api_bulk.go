@@ -154,14 +154,19 @@ func (res *apiBulkResult) count() {
 }
 
 // itemProblem turns a record's refusal into its field errors: validation
-// errors as they are, a missing record or a refused action as an error on
-// the record itself. Other errors (storage) are not the record's fault.
+// errors as they are, a missing record, a refused action or a document's
+// external id pushed with other content as an error on the record itself.
+// Other errors (storage) are not the record's fault.
 func (h *Handler) itemProblem(l string, err error) ([]problemField, bool) {
 	var ve *model.ValidationError
 	var ce *model.ConflictError
+	var ap *apiProblem
 	switch {
 	case errors.As(err, &ve):
 		return h.problemFields(l, ve, ""), true
+	case errors.As(err, &ap) && ap.Status == fiber.StatusConflict:
+		// A document pushed again with other content (extDiffers).
+		return []problemField{{Field: "external_id", Code: ap.Key, Message: h.i18n.T(l, ap.Key, ap.Args...)}}, true
 	case errors.Is(err, model.ErrNotFound):
 		return []problemField{{Field: "external_id", Code: "err.not_found", Message: h.i18n.T(l, "err.not_found")}}, true
 	case errors.As(err, &ce):

@@ -90,7 +90,7 @@ func (h *Handler) apiFinanceOps() []apiOp {
 				"un-invoiced balance to the invoiced receivable, and the lines' invoiced figures on the outbound and the sales order. " +
 				"A red invoice (`red: true`) takes red outbounds' lines, with positive quantities as typed in the UI; it is stored negative. " +
 				"The same external_id again answers 200 with the existing invoice (status unchanged; a draft pushed again without " +
-				"draft is audited: updated); with other content it is refused at external_id."}),
+				"draft is audited: updated); with other content it is a 409 naming the existing invoice."}),
 		fin(apiOp{Method: "POST", Path: "/invoices/bulk", ID: "pushInvoices", Body: &apiBulk[apiNewInvoice]{}, Result: &apiBulkResult{},
 			Handle:  h.apiPushInvoices,
 			Summary: "Push up to 1,000 invoices, each with its own result.",
@@ -121,7 +121,7 @@ func (h *Handler) apiFinanceOps() []apiOp {
 				Summary: "Push a " + k.Title + ".",
 				Doc: "Saves the document and posts it (audit) in the same transaction, as the UI's Audit button does; `draft: true` " +
 					"saves it unposted. The same external_id again answers 200 with the existing document (status unchanged; " +
-					"a draft pushed again without draft is audited: updated); with other content it is refused at external_id." + extra}),
+					"a draft pushed again without draft is audited: updated); with other content it is a 409 naming the existing document." + extra}),
 			fin(apiOp{Method: "GET", Path: path + "/:id", ID: "get" + k.Op, Result: &apiReceipt{}, Handle: h.apiGetReceipt(k.Kind),
 				Summary: "One " + k.Title + " by the portal's id."}),
 			fin(apiOp{Method: "GET", Path: path + "/external/:external_id", ID: "get" + k.Op + "ByExternalID", Result: &apiReceipt{},
@@ -219,34 +219,6 @@ func finRemap(err error, names map[string]string) error {
 		out.Add(f.Field, f.Key, f.Args)
 	}
 	return out
-}
-
-// finExisting finds the document that an external id of kind already
-// names: its id when the client's scope reaches it; 0 when the external id
-// is free, or named a document deleted since (a draft deleted in the UI:
-// the mapping is forgotten, the external id may be used again); a field
-// error when it names a document outside the client's scope.
-func finExisting(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext string) (uint64, error) {
-	id := t.ExternalID(kind, ext)
-	if id == 0 {
-		return 0, nil
-	}
-	if _, err := t.DocOwner(sc, doc, id); err == nil {
-		return id, nil
-	}
-	if _, err := t.DocOwner(store.AdminScope(), doc, id); err == nil {
-		return 0, model.Invalid("external_id", "err.duplicate")
-	}
-	return 0, t.DropExternalID(kind, ext)
-}
-
-// finDiffers refuses a push whose external id names a document with other
-// content: documents are never silently changed (nor duplicated) by a
-// second push.
-func finDiffers(number string) error {
-	ve := &model.ValidationError{}
-	ve.Add("external_id", "api.err_fin_ext_differs", map[string]any{"number": number})
-	return ve
 }
 
 // finCustomerOut is a customer's code and external id, for answers.

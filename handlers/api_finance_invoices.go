@@ -96,6 +96,7 @@ type finInvoicePush struct {
 	ext  string
 	cust customerRefs
 	qty  []model.Qty // per line, positive
+	sum  string      // the push's fingerprint (finInvoiceSum)
 }
 
 // finParseInvoice checks what needs no store: the external id, the date,
@@ -134,7 +135,27 @@ func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
 			}
 		}
 	}
-	return p, ve.Err()
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	p.sum = finInvoiceSum(in, p.qty)
+	return p, nil
+}
+
+// finInvoiceSum fingerprints a pushed invoice by what it asks for: its
+// texts trimmed, its quantities in one spelling, and without draft (the
+// same invoice pushed again without draft audits the draft).
+func finInvoiceSum(in *apiNewInvoice, qty []model.Qty) string {
+	n := *in
+	n.Draft = false
+	n.ExternalID, n.CustomerExternalID, n.CustomerCode = strings.TrimSpace(n.ExternalID), strings.TrimSpace(n.CustomerExternalID), strings.TrimSpace(n.CustomerCode)
+	n.InvoiceNo, n.Remarks = strings.TrimSpace(n.InvoiceNo), strings.TrimSpace(n.Remarks)
+	n.Lines = make([]apiNewInvoiceLine, len(in.Lines))
+	for i, l := range in.Lines {
+		l.OutboundExternalID, l.Qty = strings.TrimSpace(l.OutboundExternalID), qtyJSON(qty[i])
+		n.Lines[i] = l
+	}
+	return pushFingerprint(&n)
 }
 
 // finInvoiceRefs resolves the customer and the outbound lines through the
@@ -207,7 +228,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	for i, r := range refs {
 		names[store.InvoiceQtyField(r)] = itemPath("lines", i, "qty")
 	}
-	id, err := finExisting(t, a.Scope, store.ExtInvoice, model.DocInvoice, p.ext)
+	id, err := existingDoc(t, a.Scope, store.ExtInvoice, model.DocInvoice, p.ext, p.sum)
 	if err != nil {
 		return nil, "", err
 	}
@@ -215,9 +236,6 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 		inv, err := t.Invoice(a.Scope, id)
 		if err != nil {
 			return nil, "", err
-		}
-		if !finSameInvoice(inv, cust, p, refs) {
-			return nil, "", finDiffers(inv.Number)
 		}
 		if inv.Status != model.StatusDraft || p.in.Draft {
 			return inv, outcomeUnchanged, nil
@@ -239,29 +257,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	if err := finInvoiceAmounts(inv, p, refs); err != nil {
 		return nil, "", err
 	}
-	return inv, outcomeCreated, t.SetExternalID(store.ExtInvoice, p.ext, inv.ID)
-}
-
-// finSameInvoice reports whether a push says what the stored invoice says:
-// customer, colour, numbers, date, remarks and the same lines with the
-// same quantities (and amounts, where the push gives them).
-func finSameInvoice(inv *model.Invoice, cust uint64, p *finInvoicePush, refs []store.InvoiceLineRef) bool {
-	in := p.in
-	if inv.CustomerID != cust || inv.Red != in.Red || inv.InvoiceNo != strings.TrimSpace(in.InvoiceNo) ||
-		inv.InvoiceDate != in.InvoiceDate || inv.Remarks != strings.TrimSpace(in.Remarks) || len(inv.Lines) != len(refs) {
-		return false
-	}
-	idx := make(map[store.InvoiceLineRef]int, len(refs))
-	for i, r := range refs {
-		idx[r] = i
-	}
-	for _, l := range inv.Lines {
-		i, ok := idx[store.InvoiceLineRef{OutboundID: l.OutboundID, Line: l.OutboundLine}]
-		if !ok || absQ(l.Qty) != p.qty[i] || in.Lines[i].Amount != 0 && int64(finAbs(l.Amount)) != in.Lines[i].Amount {
-			return false
-		}
-	}
-	return true
+	return inv, outcomeCreated, t.SetExternalDoc(store.ExtInvoice, p.ext, inv.ID, p.sum)
 }
 
 // finInvoiceAmounts refuses a push whose line amounts differ from what the

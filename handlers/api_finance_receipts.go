@@ -102,6 +102,7 @@ type finReceiptPush struct {
 	cust   customerRefs
 	amount model.Money
 	source model.DocType
+	sum    string // the push's fingerprint (finReceiptSum)
 }
 
 // finParseReceipt checks what needs no store: the external id, the
@@ -160,7 +161,32 @@ func finParseReceipt(kind model.DocType, in *apiNewReceipt) (*finReceiptPush, er
 			ve.Add(itemPath("invoices", i, "id"), "err.required", nil)
 		}
 	}
-	return p, ve.Err()
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	p.sum = finReceiptSum(in)
+	return p, nil
+}
+
+// finReceiptSum fingerprints a pushed receipt document by what it asks
+// for: its texts trimmed, the default method named, and without draft (the
+// same document pushed again without draft audits the draft).
+func finReceiptSum(in *apiNewReceipt) string {
+	n := *in
+	n.Draft = false
+	for _, s := range []*string{&n.ExternalID, &n.CustomerExternalID, &n.CustomerCode, &n.Method, &n.Reference, &n.Remarks,
+		&n.SalesOrderExtID, &n.SalesOrderNumber, &n.SourceExternalID} {
+		*s = strings.TrimSpace(*s)
+	}
+	if n.Method == "" {
+		n.Method = model.ReceiptMethods[0]
+	}
+	n.Invoices = make([]apiInvoiceRef, len(in.Invoices))
+	for i, r := range in.Invoices {
+		r.ExternalID = strings.TrimSpace(r.ExternalID)
+		n.Invoices[i] = r
+	}
+	return pushFingerprint(&n)
 }
 
 // finReceiptDoc resolves a push's references through the client's scope
@@ -235,19 +261,6 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 	return r, names, ve.Err()
 }
 
-// finSameReceipt reports whether a push says what the stored document
-// says.
-func finSameReceipt(old, r *model.ReceiptDoc) bool {
-	method := r.Method
-	if method == "" {
-		method = model.ReceiptMethods[0]
-	}
-	return old.CustomerID == r.CustomerID && old.Date == r.Date && old.Amount == r.Amount && old.Method == method &&
-		old.Reference == strings.TrimSpace(r.Reference) && old.Remarks == strings.TrimSpace(r.Remarks) &&
-		slices.Equal(old.Invoices, r.Invoices) && old.AutoWriteOff == r.AutoWriteOff && old.SalesOrderID == r.SalesOrderID &&
-		old.SourceType == r.SourceType && old.SourceID == r.SourceID
-}
-
 // pushReceipt makes (or finds) the document of a push inside t and says
 // what happened. It may run twice (store.Batch): it keeps nothing outside t.
 func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*model.ReceiptDoc, string, error) {
@@ -256,7 +269,7 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 		return nil, "", err
 	}
 	extKind := finKindName(p.kind)
-	id, err := finExisting(t, a.Scope, extKind, p.kind, p.ext)
+	id, err := existingDoc(t, a.Scope, extKind, p.kind, p.ext, p.sum)
 	if err != nil {
 		return nil, "", err
 	}
@@ -264,9 +277,6 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 		old, err := t.ReceiptDoc(a.Scope, p.kind, id)
 		if err != nil {
 			return nil, "", err
-		}
-		if !finSameReceipt(old, r) {
-			return nil, "", finDiffers(old.Number)
 		}
 		if old.Status != model.StatusDraft || p.in.Draft {
 			return old, outcomeUnchanged, nil
@@ -284,7 +294,7 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 			return nil, "", finRemap(err, names)
 		}
 	}
-	return r, outcomeCreated, t.SetExternalID(extKind, p.ext, r.ID)
+	return r, outcomeCreated, t.SetExternalDoc(extKind, p.ext, r.ID, p.sum)
 }
 
 // apiPushReceipt is POST /receipts, /advance-receipts and /refunds.

@@ -417,12 +417,17 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	if again.Status != "unchanged" || again.Invoice.ID != first.Invoice.ID || again.Invoice.Number != first.Invoice.Number {
 		t.Fatalf("replay: %+v vs %+v", again, first)
 	}
-	// Other content under the same external id: refused, nothing moves.
+	// Other content under the same external id: a 409 naming the invoice,
+	// as for every document; nothing moves.
 	other := map[string]any{"external_id": "IV-9", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 2}}}
 	r := e.api("POST", "/invoices", other, apiCallOpts{token: tok})
-	if p := r.problem(t); r.Code != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "external_id" || p.Errors[0].Code != "api.err_fin_ext_differs" ||
-		!strings.Contains(p.Errors[0].Message, first.Invoice.Number) {
+	if p := r.problem(t); r.Code != 409 || p.Code != "api.err_exists_differs" || !strings.Contains(p.Detail, first.Invoice.Number) ||
+		!strings.Contains(p.Detail, "IV-9") {
 		t.Fatalf("other content: %d %s", r.Code, r.Body)
+	}
+	// In a bulk, the same refusal is the invoice's own error.
+	if f := problemFieldCodes(t, e.api("POST", "/invoices/bulk", map[string]any{"items": []any{other}}, apiCallOpts{token: tok})); f["items[0].external_id"] != "api.err_exists_differs" {
+		t.Fatalf("other content in a bulk: %v", f)
 	}
 	if after := e.finFigures("C1"); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a replay moved figures:\n%+v\n%+v", before, after)
@@ -525,7 +530,8 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 		t.Fatalf("receipt replay: %+v", r9b)
 	}
 	rc["amount"] = 1001
-	if r := e.api("POST", "/receipts", rc, apiCallOpts{token: tok}); r.Code != 422 || !strings.Contains(string(r.Body), "api.err_fin_ext_differs") {
+	if r := e.api("POST", "/receipts", rc, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "api.err_exists_differs" ||
+		!strings.Contains(r.problem(t).Detail, r9.Receipt.Number) {
 		t.Fatalf("receipt with other content: %d %s", r.Code, r.Body)
 	}
 	wo := map[string]any{"external_id": "WO-9", "source_kind": "receipt", "source_external_id": "RC-9",
@@ -535,6 +541,10 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	e.finPush("POST", "/write-offs", wo, tok, 200, &w2)
 	if w2.Status != "unchanged" || w2.WriteOff.ID != w1.WriteOff.ID || len(w2.WriteOff.Lines) != 1 {
 		t.Fatalf("write-off replay: %+v", w2)
+	}
+	wo["lines"] = []any{map[string]any{"invoice_external_id": "IV-9", "amount": 400}}
+	if r := e.api("POST", "/write-offs", wo, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "api.err_exists_differs" {
+		t.Fatalf("write-off with other content: %d %s", r.Code, r.Body)
 	}
 	var got apiReceipt
 	if e.finPush("GET", "/receipts/external/RC-9", nil, tok, 200, &got); got.Applied != 500 {

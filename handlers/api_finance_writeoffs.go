@@ -84,6 +84,7 @@ type finWriteOffPush struct {
 	ext     string
 	cust    customerRefs
 	srcKind model.DocType // "" when none is named
+	sum     string        // the push's fingerprint (finWriteOffSum)
 }
 
 // finParseWriteOff checks what needs no store: the external id, the
@@ -125,7 +126,25 @@ func finParseWriteOff(in *apiNewWriteOff) (*finWriteOffPush, error) {
 			ve.Add(af, "err.recon_amount_positive", nil)
 		}
 	}
-	return p, ve.Err()
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	p.sum = finWriteOffSum(in)
+	return p, nil
+}
+
+// finWriteOffSum fingerprints a pushed write-off by what it asks for, its
+// texts trimmed.
+func finWriteOffSum(in *apiNewWriteOff) string {
+	n := *in
+	n.ExternalID, n.CustomerExternalID, n.CustomerCode = strings.TrimSpace(n.ExternalID), strings.TrimSpace(n.CustomerExternalID), strings.TrimSpace(n.CustomerCode)
+	n.SourceExternalID = strings.TrimSpace(n.SourceExternalID)
+	n.Lines = make([]apiNewWriteOffLine, len(in.Lines))
+	for i, l := range in.Lines {
+		l.InvoiceExternalID = strings.TrimSpace(l.InvoiceExternalID)
+		n.Lines[i] = l
+	}
+	return pushFingerprint(&n)
 }
 
 // finWriteOffPlan is a push resolved through the client's scope.
@@ -236,32 +255,6 @@ func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff
 	return out, ext, nil
 }
 
-// finSameWriteOff reports whether a push says what the stored write-off
-// did: its customer and source, and (by hand) the same invoices and
-// amounts in order, or (auto) only invoices it names.
-func finSameWriteOff(recs []*model.WriteOff, p *finWriteOffPush, pl *finWriteOffPlan) bool {
-	if pl.cust != 0 && recs[0].CustomerID != pl.cust {
-		return false
-	}
-	if !p.in.Auto && len(recs) != len(pl.invoices) {
-		return false
-	}
-	for i, w := range recs {
-		if w.Auto != p.in.Auto || pl.src != nil && (w.SourceType != pl.src.Kind || w.SourceID != pl.src.ID) {
-			return false
-		}
-		switch {
-		case !p.in.Auto:
-			if w.InvoiceID != pl.invoices[i] || int64(w.Amount) != p.in.Lines[i].Amount {
-				return false
-			}
-		case len(pl.invoices) > 0 && !slices.Contains(pl.invoices, w.InvoiceID):
-			return false
-		}
-	}
-	return true
-}
-
 // pushWriteOff writes off a push inside t (or finds what an earlier push of
 // its external id wrote) and says what happened. Every line is written or
 // none: the first refusal fails the transaction, after every line's
@@ -271,12 +264,15 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 	if err != nil {
 		return nil, "", err
 	}
-	if gid := t.ExternalID(store.ExtWriteOff, p.ext); gid != 0 {
+	// A write-off is no document of its own (no number, no owner of its
+	// own): its external id is checked here as existingDoc checks a
+	// document's, naming it by its id.
+	if gid, was := t.ExternalDoc(store.ExtWriteOff, p.ext); gid != 0 {
 		recs, _, err := finWriteOffGroup(t, a.Scope, gid)
 		switch {
 		case err == nil:
-			if !finSameWriteOff(recs, p, pl) {
-				return nil, "", finDiffers("#" + strconv.FormatUint(gid, 10))
+			if was != p.sum {
+				return nil, "", extDiffers(p.ext, "#"+strconv.FormatUint(gid, 10))
 			}
 			return recs, outcomeUnchanged, nil
 		case finWriteOffExists(t, gid):
@@ -314,7 +310,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 			return nil, "", err
 		}
 	}
-	if err := t.SetExternalID(store.ExtWriteOff, p.ext, made[0].ID); err != nil {
+	if err := t.SetExternalDoc(store.ExtWriteOff, p.ext, made[0].ID, p.sum); err != nil {
 		return nil, "", err
 	}
 	for i, w := range made {

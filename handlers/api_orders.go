@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -204,35 +203,6 @@ func (h *Handler) ordPush(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint
 	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
 }
 
-// ordFingerprint identifies a push's request by its decoded, normalised
-// content: the same document sent again with other spacing or key order is
-// the same request.
-func ordFingerprint(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return bodyHash(b)
-}
-
-// ordExisting looks up the document of kind that external id ext already
-// names: 0 when none. A document outside the client's scope cannot be
-// returned nor made again (a field error on external_id); a document made
-// by a different request is a 409.
-func ordExisting(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext, sum string) (uint64, error) {
-	id, was := t.ExternalDoc(kind, ext)
-	if id == 0 {
-		return 0, nil
-	}
-	if _, err := t.DocOwner(sc, doc, id); err != nil {
-		return 0, model.Invalid("external_id", "err.duplicate")
-	}
-	if was != sum {
-		return 0, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
-	}
-	return id, nil
-}
-
 // ordExternalID trims and checks an external id given at path: 1 to 100
 // characters without control characters (required), or empty.
 func ordExternalID(s *string, path string, required bool, ve *model.ValidationError) {
@@ -403,9 +373,9 @@ func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := ordFingerprint(&in)
+	sum := pushFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
+		if id, err := existingDoc(t, a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
 			return id, false, err
 		}
 		id, err := h.ordMakeSalesOrder(t, a, &in, vals)
@@ -549,7 +519,7 @@ func (h *Handler) apiConfirmOnlineOrder(c *fiber.Ctx, a *apiCall) error {
 	if in.ReleaseCredit && !a.Client.Can(model.APIFinance, true) {
 		return apiError(fiber.StatusForbidden, "api.err_scope", "scope", string(model.ScopeOf(model.APIFinance, true)))
 	}
-	sum := ordFingerprint(&in)
+	sum := pushFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
 		return h.ordConfirm(t, a, id, &in, adj, sum)
 	}, h.ordSalesOrderWire(a))
@@ -572,11 +542,11 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 	}
 	if in.ExternalID != "" {
 		// The number already names another sales order.
-		if prev, _ := t.ExternalDoc(store.ExtSalesOrder, in.ExternalID); prev != 0 {
-			if _, err := t.DocOwner(a.Scope, model.DocSalesOrder, prev); err != nil {
-				return 0, false, model.Invalid("external_id", "err.duplicate")
+		if prev, number, _, err := t.PushedDoc(a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID); prev != 0 || err != nil {
+			if err == nil {
+				err = extDiffers(in.ExternalID, number)
 			}
-			return 0, false, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", in.ExternalID)
+			return 0, false, err
 		}
 	}
 	// Which request line adjusts which online order line (by index).
@@ -636,19 +606,24 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 // it names must be that order's (it is recorded when the order has none
 // yet); a different confirmation under the same number is a 409.
 func ordConfirmedAgain(t *store.Tx, a *apiCall, soID uint64, ext, sum string) (uint64, bool, error) {
-	if _, err := t.SalesOrder(a.Scope, soID); err != nil {
+	so, err := t.SalesOrder(a.Scope, soID)
+	if err != nil {
 		return 0, false, err
 	}
 	if ext == "" {
 		return soID, false, nil
 	}
-	differs := apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
-	cur := t.ExternalOf(store.ExtSalesOrder, soID)
-	switch id, was := t.ExternalDoc(store.ExtSalesOrder, ext); {
-	case cur == "" && id == 0:
+	id, number, was, err := t.PushedDoc(a.Scope, store.ExtSalesOrder, model.DocSalesOrder, ext)
+	switch {
+	case err != nil:
+		return 0, false, err
+	case id == 0 && t.ExternalOf(store.ExtSalesOrder, soID) == "":
 		return soID, false, t.SetExternalDoc(store.ExtSalesOrder, ext, soID, sum)
-	case cur != ext || was != sum:
-		return 0, false, differs
+	case id == 0:
+		// The order has a number of its own already.
+		return 0, false, extDiffers(ext, so.Number)
+	case id != soID || was != sum:
+		return 0, false, extDiffers(ext, number)
 	}
 	return soID, false, nil
 }
@@ -770,9 +745,9 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := ordFingerprint(&in)
+	sum := pushFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, store.ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
+		if id, err := existingDoc(t, a.Scope, store.ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
 			return id, false, err
 		}
 		ve := &model.ValidationError{}
@@ -822,9 +797,9 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := ordFingerprint(&in)
+	sum := pushFingerprint(&in)
 	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, store.ExtOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
+		if id, err := existingDoc(t, a.Scope, store.ExtOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
 			return id, false, err
 		}
 		ve := &model.ValidationError{}

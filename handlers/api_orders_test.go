@@ -433,7 +433,8 @@ func TestAPIOrdersIdempotent(t *testing.T) {
 		t.Fatalf("replay: %v, first %v", again, first)
 	}
 	r := e.api("POST", "/sales-orders", nil, apiCallOpts{token: tok, raw: []byte(strings.Replace(body, `"qty":2`, `"qty":3`, 1))})
-	if p := r.problem(t); r.Code != 409 || p.Code != "api.err_exists_differs" || !strings.Contains(p.Detail, "ERP-SO-9") {
+	if p := r.problem(t); r.Code != 409 || p.Code != "api.err_exists_differs" || !strings.Contains(p.Detail, "ERP-SO-9") ||
+		!strings.Contains(p.Detail, first["number"].(string)) {
 		t.Fatalf("same number, other content: %d %s", r.Code, r.Body)
 	}
 	if storeFingerprint(t, e) != before {
@@ -786,7 +787,7 @@ func FuzzOrderBodies(f *testing.F) {
 		var so apiNewSalesOrder
 		if decodeStrict(body, &so) == nil {
 			so.read(ve)
-			_ = ordFingerprint(&so)
+			_ = pushFingerprint(&so)
 		}
 		var conf apiConfirmOnlineOrder
 		if decodeStrict(body, &conf) == nil {
@@ -799,7 +800,7 @@ func FuzzOrderBodies(f *testing.F) {
 		var ob apiNewOutbound
 		if decodeStrict(body, &ob) == nil {
 			ordReadShipQtys(ob.Lines, ve)
-			_ = ordFingerprint(&ob)
+			_ = pushFingerprint(&ob)
 		}
 	})
 }
