@@ -686,3 +686,42 @@ func existingDoc(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ex
 func extDiffers(ext, number string) error {
 	return apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext, "number", number)
 }
+
+// pushDoc runs one document push in a batch transaction: the
+// Idempotency-Key guard (once, over the request's path and body, so that
+// one key cannot push to two paths) around push, which finds the document
+// its external id names or makes it and says what happened (created,
+// updated, unchanged); then answer renders the document of that id with
+// the outcome from the same transaction (unchanged for a replay of the
+// key). The answer is 201 when the push created the document, else 200.
+// push may run twice (store.Batch): it builds everything afresh.
+func (h *Handler) pushDoc(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint64, string, error), answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	body := append([]byte(c.Path()+"\n"), c.Body()...)
+	var out any
+	var outcome string
+	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+		outcome = outcomeUnchanged
+		id, _, err := a.once(t, key, body, func() (uint64, error) {
+			id, oc, err := push(t)
+			outcome = oc
+			return id, err
+		})
+		if err != nil {
+			return err
+		}
+		out, err = answer(t, id, outcome)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if outcome == outcomeCreated {
+		status = fiber.StatusCreated
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -175,6 +176,58 @@ func (h *Handler) itemProblem(l string, err error) ([]problemField, bool) {
 		return []problemField{{Field: "external_id", Code: "err.forbidden", Message: h.i18n.T(l, "err.forbidden")}}, true
 	}
 	return nil, false
+}
+
+// sameRecord reports whether two versions of a record are equal apart
+// from their Meta (version, who and when), as they would be stored.
+func sameRecord[T any, P interface {
+	*T
+	GetMeta() *model.Meta
+}](a, b P) bool {
+	x, y := *a, *b
+	*P(&x).GetMeta(), *P(&y).GetMeta() = model.Meta{}, model.Meta{}
+	jx, errx := json.Marshal(&x)
+	jy, erry := json.Marshal(&y)
+	return errx == nil && erry == nil && string(jx) == string(jy)
+}
+
+// writtenOutcome is the outcome of an upsert that wrote: created or
+// updated.
+func writtenOutcome(created bool) string {
+	if created {
+		return outcomeCreated
+	}
+	return outcomeUpdated
+}
+
+// finishUpsert ends every upsert of master data by external id ext of
+// kind. old is the stored record it updates (nil: a new one; it may be a
+// record keyed in by hand and adopted, whose external id is not ext yet),
+// rec the record after the payload (a copy of old with the payload's
+// fields), id its id (old's, or rec's once saved). When rec is old and ext
+// names it already, nothing is written: "unchanged". Otherwise save writes
+// rec (and its activity entry) unless it is old as it is, and ext is mapped
+// to it.
+func finishUpsert[T any, P interface {
+	*T
+	GetMeta() *model.Meta
+}](t *store.Tx, kind, ext string, old, rec P, id func() uint64, save func() error) (uint64, string, error) {
+	linked := old != nil && t.ExternalOf(kind, id()) == ext
+	same := old != nil && sameRecord(old, rec)
+	if linked && same {
+		return id(), outcomeUnchanged, nil
+	}
+	if !same {
+		if err := save(); err != nil {
+			return 0, "", err
+		}
+	}
+	if !linked {
+		if err := t.SetExternalID(kind, ext, id()); err != nil {
+			return 0, "", err
+		}
+	}
+	return id(), writtenOutcome(old == nil), nil
 }
 
 // apiItemFn upserts (or pushes) one record of type T inside t and says

@@ -2,12 +2,9 @@ package handlers
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -112,50 +109,21 @@ func (h *Handler) apiCustomerOps() []apiOp {
 
 // --- shared by the family ---
 
-// readExternalID checks an external id (1 to 100 characters, no control
-// characters, no surrounding spaces), adding a field error at path.
+// readExternalID checks an external id (validExternalID), adding the
+// family's field error at path.
 func readExternalID(ext, path string, ve *model.ValidationError) bool {
-	ok := ext != "" && utf8.RuneCountInString(ext) <= 100 && utf8.ValidString(ext) && strings.TrimSpace(ext) == ext &&
-		strings.IndexFunc(ext, unicode.IsControl) < 0
+	ok := validExternalID(ext)
 	if !ok {
 		ve.Add(path, "api.customers.external_id", nil)
 	}
 	return ok
 }
 
-// extParam reads an external id from the path (percent-decoded: an id may
-// hold characters a path segment must escape). A malformed one is a 404:
-// no record can have it.
-func extParam(c *fiber.Ctx, name string) (string, error) {
-	ext, err := url.PathUnescape(c.Params(name))
-	if err != nil || !readExternalID(ext, name, &model.ValidationError{}) {
-		return "", model.ErrNotFound
-	}
-	return strings.Clone(ext), nil
-}
-
-// apiRenamed rewrites the field names of a validation error from the
-// model's (org_unit_id) to the wire's (org_unit); other errors pass.
-func apiRenamed(err error, names map[string]string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Add(f.Field, f.Key, f.Args)
-	}
-	return out
-}
-
 // mergeInto adds a model check's field errors to ve under the wire's names;
 // any other error is returned.
 func mergeInto(ve *model.ValidationError, err error, names map[string]string) error {
 	var fe *model.ValidationError
-	if !errors.As(apiRenamed(err, names), &fe) {
+	if !errors.As(renamedBy(err, names), &fe) {
 		return err
 	}
 	for _, f := range fe.Fields {
@@ -167,14 +135,7 @@ func mergeInto(ve *model.ValidationError, err error, names map[string]string) er
 // readPage reads the limit and offset query parameters of a list.
 func readPage(c *fiber.Ctx) (store.Page, error) {
 	ve := &model.ValidationError{}
-	p := store.Page{Limit: apiPageDefault}
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > apiPageMax {
-			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": apiPageMax})
-		}
-		p.Limit = n
-	}
+	p := store.Page{Limit: readLimit(c, apiPageDefault, apiPageMax, ve)}
 	if s := c.Query("offset"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -183,6 +144,29 @@ func readPage(c *fiber.Ctx) (store.Page, error) {
 		p.Offset = n
 	}
 	return p, ve.Err()
+}
+
+// apiChildPath reads the path of a route below a customer (its locations,
+// its dealer users): the customer's external id and, when the route names
+// one, the record's. 404 when either cannot be an external id or the
+// customer is unknown or outside the client's scope; more (when not nil)
+// checks the record in the same read.
+func (h *Handler) apiChildPath(c *fiber.Ctx, a *apiCall, more func(t *store.Tx, ext string) error) (custExt, ext string, err error) {
+	if custExt, err = extParam(c, "customer_external_id"); err != nil {
+		return "", "", err
+	}
+	if c.Params("external_id") != "" {
+		if ext, err = extParam(c, "external_id"); err != nil {
+			return "", "", err
+		}
+	}
+	err = h.store.View(func(t *store.Tx) error {
+		if _, err := customerByExt(t, a.Scope, custExt); err != nil || more == nil {
+			return err
+		}
+		return more(t, ext)
+	})
+	return custExt, ext, err
 }
 
 // customerNamed resolves the customer a record names (by external id) for
@@ -243,13 +227,6 @@ func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *m
 	cu.CreditLimit = readMoney(in.CreditLimit, "credit_limit", model.CheckAmount, ve)
 }
 
-// sameCustomer reports whether two customers agree in everything but Meta.
-func sameCustomer(a, b *model.Customer) bool {
-	x, y := *a, *b
-	x.Meta, y.Meta = model.Meta{}, model.Meta{}
-	return x == y
-}
-
 // upsertCustomer creates or updates the customer with external id ext
 // inside t and says what happened. It runs in a bulk batch, so it builds
 // every record afresh.
@@ -259,13 +236,12 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 		return 0, "", ve
 	}
 	var old *model.Customer
-	linked := false
 	if id := t.ExternalID(store.ExtCustomer, ext); id != 0 {
 		c, err := t.Customer(a.Scope, id)
 		if err != nil {
 			return 0, "", err
 		}
-		old, linked = c, true
+		old = c
 	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(store.ExtCustomer, c.ID) == "" {
 		// A customer keyed in by hand before the ERP was connected: the
 		// first upsert links it instead of refusing its code as taken.
@@ -282,29 +258,16 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
-	outcome := outcomeUpdated
-	switch {
-	case old == nil:
-		outcome = outcomeCreated
-	case sameCustomer(old, cu):
-		if linked {
-			return cu.ID, outcomeUnchanged, nil
+	return finishUpsert(t, store.ExtCustomer, ext, old, cu, func() uint64 { return cu.ID }, func() error {
+		if err := t.SaveCustomer(a.Scope, cu); err != nil {
+			return renamedBy(err, customerFieldNames)
 		}
-		return cu.ID, outcomeUpdated, t.SetExternalID(store.ExtCustomer, ext, cu.ID)
-	}
-	if err := t.SaveCustomer(a.Scope, cu); err != nil {
-		return 0, "", apiRenamed(err, customerFieldNames)
-	}
-	if !linked {
-		if err := t.SetExternalID(store.ExtCustomer, ext, cu.ID); err != nil {
-			return 0, "", err
+		action, detail := "update", ""
+		if old == nil {
+			action, detail = "create", cu.Code
 		}
-	}
-	action, detail := "update", ""
-	if outcome == outcomeCreated {
-		action, detail = "create", cu.Code
-	}
-	return cu.ID, outcome, t.Log("customer", cu.ID, action, detail)
+		return t.Log("customer", cu.ID, action, detail)
+	})
 }
 
 func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {

@@ -79,15 +79,15 @@ func (h *Handler) apiLocationOps() []apiOp {
 // locationNamed returns the location of cu with the external id ext, nil
 // when ext is new. An id held by another customer's location is a field
 // error: a location never moves between customers.
-func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, bool, error) {
+func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, error) {
 	if id := t.ExternalID(store.ExtLocation, ext); id != 0 {
 		l, err := t.Location(sc, cu.ID, id)
 		if err != nil {
-			return nil, false, model.Invalid("external_id", "api.customers.location_elsewhere")
+			return nil, model.Invalid("external_id", "api.customers.location_elsewhere")
 		}
-		return l, true, nil
+		return l, nil
 	}
-	return nil, false, nil
+	return nil, nil
 }
 
 // upsertLocation creates or updates the location ext of the customer with
@@ -101,7 +101,7 @@ func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext
 	if err != nil {
 		return 0, "", err
 	}
-	old, linked, err := locationNamed(t, a.Scope, cu, ext)
+	old, err := locationNamed(t, a.Scope, cu, ext)
 	if err != nil {
 		return 0, "", err
 	}
@@ -122,29 +122,16 @@ func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
-	outcome := outcomeUpdated
-	switch {
-	case old == nil:
-		outcome = outcomeCreated
-	case sameLocation(old, l):
-		if linked {
-			return l.ID, outcomeUnchanged, nil
+	return finishUpsert(t, store.ExtLocation, ext, old, l, func() uint64 { return l.ID }, func() error {
+		if err := t.SaveLocation(a.Scope, l); err != nil {
+			return err
 		}
-		return l.ID, outcomeUpdated, t.SetExternalID(store.ExtLocation, ext, l.ID)
-	}
-	if err := t.SaveLocation(a.Scope, l); err != nil {
-		return 0, "", err
-	}
-	if !linked {
-		if err := t.SetExternalID(store.ExtLocation, ext, l.ID); err != nil {
-			return 0, "", err
+		action := "location.update"
+		if old == nil {
+			action = "location.create"
 		}
-	}
-	action := "location.update"
-	if outcome == outcomeCreated {
-		action = "location.create"
-	}
-	return l.ID, outcome, t.Log("customer", cu.ID, action, l.Name)
+		return t.Log("customer", cu.ID, action, l.Name)
+	})
 }
 
 // adoptLocation finds the one location of cu named name that has no
@@ -164,33 +151,8 @@ func adoptLocation(t *store.Tx, sc store.Scope, cu *model.Customer, name string)
 	return found
 }
 
-// sameLocation reports whether two locations agree in everything but Meta.
-func sameLocation(a, b *model.Location) bool {
-	x, y := *a, *b
-	x.Meta, y.Meta = model.Meta{}, model.Meta{}
-	return x == y
-}
-
-// apiLocationPath resolves the customer of a location route, 404 when it is
-// unknown or outside the client's scope.
-func (h *Handler) apiLocationPath(c *fiber.Ctx, a *apiCall) (custExt, ext string, err error) {
-	if custExt, err = extParam(c, "customer_external_id"); err != nil {
-		return "", "", err
-	}
-	if c.Params("external_id") != "" {
-		if ext, err = extParam(c, "external_id"); err != nil {
-			return "", "", err
-		}
-	}
-	err = h.store.View(func(t *store.Tx) error {
-		_, err := customerByExt(t, a.Scope, custExt)
-		return err
-	})
-	return custExt, ext, err
-}
-
 func (h *Handler) apiPutLocation(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiLocationPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, nil)
 	if err != nil {
 		return err
 	}
@@ -214,7 +176,7 @@ func locationOut(t *store.Tx, cu *model.Customer, l *model.Location) apiLocation
 }
 
 func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiLocationPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, nil)
 	if err != nil {
 		return err
 	}
@@ -242,7 +204,7 @@ func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
 }
 
 func (h *Handler) apiListLocations(c *fiber.Ctx, a *apiCall) error {
-	custExt, _, err := h.apiLocationPath(c, a)
+	custExt, _, err := h.apiChildPath(c, a, nil)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"reflect"
 	"slices"
 	"time"
 
@@ -143,13 +142,6 @@ func freeDealerUsername(t *store.Tx, cu *model.Customer, email string) string {
 	return ""
 }
 
-// sameUser reports whether two users agree in everything but Meta.
-func sameUser(a, b *model.User) bool {
-	x, y := *a, *b
-	x.Meta, y.Meta = model.Meta{}, model.Meta{}
-	return reflect.DeepEqual(x, y)
-}
-
 // upsertDealerUser creates or updates the user ext of the customer with
 // external id custExt (custPath names that field in errors), and invites a
 // user who has no password yet when it is new, its address changed or it
@@ -167,7 +159,6 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	if err != nil {
 		return 0, "", err
 	}
-	linked := old != nil
 	if old == nil && in.Username != "" {
 		// A user keyed in by hand before the ERP was connected.
 		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(store.ExtDealerUser, u.ID) == "" {
@@ -212,71 +203,43 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
-	outcome := outcomeUpdated
-	switch {
-	case old == nil:
-		outcome = outcomeCreated
-	case sameUser(old, u):
-		if linked {
-			return u.ID, outcomeUnchanged, nil
+	return finishUpsert(t, store.ExtDealerUser, ext, old, u, func() uint64 { return u.ID }, func() error {
+		if err := t.SaveUser(a.Scope, u); err != nil {
+			return renamedBy(err, dealerUserFieldNames)
 		}
-		return u.ID, outcomeUpdated, t.SetExternalID(store.ExtDealerUser, ext, u.ID)
-	}
-	if err := t.SaveUser(a.Scope, u); err != nil {
-		return 0, "", apiRenamed(err, dealerUserFieldNames)
-	}
-	if !linked {
-		if err := t.SetExternalID(store.ExtDealerUser, ext, u.ID); err != nil {
-			return 0, "", err
+		action := "user.update"
+		if old == nil {
+			action = "user.create"
 		}
-	}
-	action := "user.update"
-	if outcome == outcomeCreated {
-		action = "user.create"
-	}
-	if err := t.Log("customer", cu.ID, action, u.Username); err != nil {
-		return 0, "", err
-	}
-	invite := u.PasswordHash == "" && !u.Disabled &&
-		(old == nil || old.Email != u.Email || old.Disabled || t.PendingInvitation(u.ID) == nil)
-	if invite {
-		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
-			return 0, "", err
-		}
-		if err := t.Log("customer", cu.ID, "user.invite", u.Username); err != nil {
-			return 0, "", err
-		}
-	}
-	return u.ID, outcome, nil
-}
-
-// apiDealerUserPath resolves the customer (and, when the route names one,
-// the user) of a dealer-user route: 404 when either is unknown or outside
-// the client's scope. The user is 0 when its external id is new.
-func (h *Handler) apiDealerUserPath(c *fiber.Ctx, a *apiCall) (custExt, ext string, err error) {
-	if custExt, err = extParam(c, "customer_external_id"); err != nil {
-		return "", "", err
-	}
-	if c.Params("external_id") != "" {
-		if ext, err = extParam(c, "external_id"); err != nil {
-			return "", "", err
-		}
-	}
-	err = h.store.View(func(t *store.Tx) error {
-		if _, err := customerByExt(t, a.Scope, custExt); err != nil {
+		if err := t.Log("customer", cu.ID, action, u.Username); err != nil {
 			return err
 		}
+		invite := u.PasswordHash == "" && !u.Disabled &&
+			(old == nil || old.Email != u.Email || old.Disabled || t.PendingInvitation(u.ID) == nil)
+		if !invite {
+			return nil
+		}
+		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
+			return err
+		}
+		return t.Log("customer", cu.ID, "user.invite", u.Username)
+	})
+}
+
+// dealerUserReachable refuses (404) a dealer-user route naming a user
+// outside the client's scope; a new external id is fine.
+func dealerUserReachable(sc store.Scope) func(t *store.Tx, ext string) error {
+	return func(t *store.Tx, ext string) error {
 		if id := t.ExternalID(store.ExtDealerUser, ext); ext != "" && id != 0 {
-			_, err := t.User(a.Scope, id)
+			_, err := t.User(sc, id)
 			return err
 		}
 		return nil
-	})
-	return custExt, ext, err
+	}
 }
 
 func (h *Handler) apiPutDealerUser(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiDealerUserPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}
@@ -333,7 +296,7 @@ func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model
 }
 
 func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiDealerUserPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}
@@ -353,7 +316,7 @@ func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
 }
 
 func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
-	custExt, _, err := h.apiDealerUserPath(c, a)
+	custExt, _, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}
@@ -381,7 +344,7 @@ func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
 // apiResendInvitation sends a user who has not chosen a password a new
 // invitation (the old link stops working).
 func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiDealerUserPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}

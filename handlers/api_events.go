@@ -167,15 +167,10 @@ func cursorError(field, key string) error {
 }
 
 func (h *Handler) apiListEvents(c *fiber.Ctx, a *apiCall) error {
-	limit := feedLimitDefault
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > feedLimitMax {
-			ve := &model.ValidationError{}
-			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": feedLimitMax})
-			return ve
-		}
-		limit = n
+	ve := &model.ValidationError{}
+	limit := readLimit(c, feedLimitDefault, feedLimitMax, ve)
+	if err := ve.Err(); err != nil {
+		return err
 	}
 	after, given := uint64(0), c.Query("after") != ""
 	if given {

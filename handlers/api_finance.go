@@ -1,12 +1,7 @@
 package handlers
 
 import (
-	"errors"
-	"net/url"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -23,9 +18,6 @@ import (
 // store.Batch so that concurrent pushes share one fsync; the functions run
 // there may run twice, so they build everything afresh inside the
 // transaction.
-
-// finExtMaxLen bounds an external id: it travels in paths too.
-const finExtMaxLen = 100
 
 // finReceiptKind is one receipt document type as the API names it.
 type finReceiptKind struct {
@@ -167,21 +159,6 @@ type apiInvoiceRef struct {
 
 // ---- shared checks ----
 
-// finCheckExternalID checks a document's own external id: 1 to 100
-// characters without control characters, surrounding spaces dropped.
-func finCheckExternalID(ext, field string, ve *model.ValidationError) string {
-	ext = strings.TrimSpace(ext)
-	switch {
-	case ext == "":
-		ve.Add(field, "err.required", nil)
-	case utf8.RuneCountInString(ext) > finExtMaxLen:
-		ve.Add(field, "err.too_long", map[string]any{"max": finExtMaxLen})
-	case !utf8.ValidString(ext) || strings.IndexFunc(ext, unicode.IsControl) >= 0:
-		ve.Add(field, "api.err_fin_external_id", nil)
-	}
-	return ext
-}
-
 // finDate checks a document date: YYYY-MM-DD exactly (the UI's forms are
 // more lenient with what people type; a program sends the canonical form).
 func finDate(s, field string, ve *model.ValidationError) string {
@@ -202,50 +179,6 @@ func finCustomer(t *store.Tx, sc store.Scope, r customerRefs, ve *model.Validati
 		return c.ID
 	}
 	return 0
-}
-
-// finRemap renames the fields of a store's validation error to the
-// request's JSON paths ("qty.12.1" → "lines[0].qty"); other errors pass.
-func finRemap(err error, names map[string]string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) || len(names) == 0 {
-		return err
-	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Add(f.Field, f.Key, f.Args)
-	}
-	return out
-}
-
-// finCustomerOut is a customer's code and external id, for answers.
-func finCustomerOut(t *store.Tx, sc store.Scope, id uint64) (code, ext string) {
-	if c, err := t.Customer(sc, id); err == nil {
-		code = c.Code
-	}
-	return code, t.ExternalOf(store.ExtCustomer, id)
-}
-
-// finReply answers a push: 201 when it made the document, 200 otherwise.
-func finReply(c *fiber.Ctx, outcome string, v any) error {
-	status := fiber.StatusOK
-	if outcome == outcomeCreated {
-		status = fiber.StatusCreated
-	}
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, v)
-}
-
-// finExtParam is the external id of the path (percent-decoded, copied out
-// of Fiber's reused buffer), or "" for a path by id or a malformed escape.
-func finExtParam(c *fiber.Ctx) string {
-	s, err := url.PathUnescape(c.Params("external_id"))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(strings.Clone(s))
 }
 
 // finAbs is an amount's magnitude.

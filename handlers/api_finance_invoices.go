@@ -104,7 +104,7 @@ type finInvoicePush struct {
 func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
 	ve := &model.ValidationError{}
 	p := &finInvoicePush{in: in, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
-	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	p.ext = docExternalID(in.ExternalID, "external_id", true, "api.err_fin_external_id", ve)
 	finDate(in.InvoiceDate, "invoice_date", ve)
 	switch {
 	case len(in.Lines) == 0:
@@ -241,7 +241,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 			return inv, outcomeUnchanged, nil
 		}
 		if inv, err = t.ActOnInvoice(a.Scope, a.Actor, inv.ID, inv.Version, "audit"); err != nil {
-			return nil, "", finRemap(err, names)
+			return nil, "", renamedBy(err, names)
 		}
 		return inv, outcomeUpdated, finInvoiceAmounts(inv, p, refs)
 	}
@@ -252,7 +252,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	}
 	inv, err := t.CreateInvoice(a.Scope, a.Actor, in)
 	if err != nil {
-		return nil, "", finRemap(err, names)
+		return nil, "", renamedBy(err, names)
 	}
 	if err := finInvoiceAmounts(inv, p, refs); err != nil {
 		return nil, "", err
@@ -282,10 +282,6 @@ func finInvoiceAmounts(inv *model.Invoice, p *finInvoicePush, refs []store.Invoi
 
 // apiPushInvoice is POST /invoices.
 func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
-	key, err := idempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	in := &apiNewInvoice{}
 	if err := decodeJSON(c, in); err != nil {
 		return err
@@ -294,35 +290,23 @@ func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	body := c.Body()
-	res := &apiInvoiceResult{}
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		var inv *model.Invoice
-		outcome := ""
-		id, replay, err := a.once(t, key, body, func() (uint64, error) {
+	var inv *model.Invoice
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		var outcome string
+		var err error
+		if inv, outcome, err = h.pushInvoice(t, a, p); err != nil {
+			return 0, "", err
+		}
+		return inv.ID, outcome, nil
+	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+		if inv == nil || inv.ID != id { // a replay of the Idempotency-Key
 			var err error
-			inv, outcome, err = h.pushInvoice(t, a, p)
-			if err != nil {
-				return 0, err
-			}
-			return inv.ID, nil
-		})
-		if err != nil {
-			return err
-		}
-		if replay {
-			outcome = outcomeUnchanged
 			if inv, err = t.Invoice(a.Scope, id); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		res.Status, res.Invoice = outcome, finInvoiceOut(t, a.Scope, inv)
-		return nil
+		return &apiInvoiceResult{Status: outcome, Invoice: finInvoiceOut(t, a.Scope, inv)}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return finReply(c, res.Status, res)
 }
 
 // apiPushInvoices is POST /invoices/bulk.
@@ -345,7 +329,7 @@ func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
 func (h *Handler) apiGetInvoice(c *fiber.Ctx, a *apiCall) error {
 	var out apiInvoice
 	err := h.store.View(func(t *store.Tx) error {
-		id, err := finPathID(c, t, store.ExtInvoice)
+		id, err := docPathID(c, t, store.ExtInvoice)
 		if err != nil {
 			return err
 		}
@@ -362,22 +346,6 @@ func (h *Handler) apiGetInvoice(c *fiber.Ctx, a *apiCall) error {
 	return a.reply(c, &out)
 }
 
-// finPathID is the portal id a path names: :id, or the id that
-// :external_id maps to in kind. ErrNotFound when it names none.
-func finPathID(c *fiber.Ctx, t *store.Tx, kind string) (uint64, error) {
-	if c.Params("external_id") == "" {
-		return idParam(c, "id")
-	}
-	ext := finExtParam(c)
-	if ext == "" {
-		return 0, model.ErrNotFound
-	}
-	if id := t.ExternalID(kind, ext); id != 0 {
-		return id, nil
-	}
-	return 0, model.ErrNotFound
-}
-
 // finInvoiceOut renders an invoice for an answer.
 func finInvoiceOut(t *store.Tx, sc store.Scope, inv *model.Invoice) apiInvoice {
 	out := apiInvoice{ID: inv.ID, ExternalID: t.ExternalOf(store.ExtInvoice, inv.ID), Number: inv.Number, Status: string(inv.Status), Red: inv.Red,
@@ -385,7 +353,7 @@ func finInvoiceOut(t *store.Tx, sc store.Scope, inv *model.Invoice) apiInvoice {
 		Qty: qtyJSON(inv.Totals.Qty), AmountExcl: int64(inv.Totals.AmountExcl), Tax: int64(inv.Totals.Tax), Amount: int64(inv.Totals.Amount),
 		WrittenOff: int64(inv.WrittenOff), Open: int64(inv.Open()), Lines: make([]apiInvoiceLine, len(inv.Lines)),
 		Version: inv.Version, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
-	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, inv.CustomerID)
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, inv.CustomerID)
 	exts := map[uint64]string{}
 	for i, l := range inv.Lines {
 		ext, ok := exts[l.OutboundID]

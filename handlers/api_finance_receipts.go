@@ -111,7 +111,7 @@ type finReceiptPush struct {
 func finParseReceipt(kind model.DocType, in *apiNewReceipt) (*finReceiptPush, error) {
 	ve := &model.ValidationError{}
 	p := &finReceiptPush{in: in, kind: kind, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
-	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	p.ext = docExternalID(in.ExternalID, "external_id", true, "api.err_fin_external_id", ve)
 	if !p.cust.given() {
 		ve.Add("customer_external_id", "api.err_fin_customer_required", nil)
 	}
@@ -282,16 +282,16 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 			return old, outcomeUnchanged, nil
 		}
 		if old, _, err = t.ActOnReceiptDoc(a.Scope, a.Actor, p.kind, old.ID, old.Version, "audit"); err != nil {
-			return nil, "", finRemap(err, names)
+			return nil, "", renamedBy(err, names)
 		}
 		return old, outcomeUpdated, nil
 	}
 	if err := t.SaveReceiptDoc(a.Scope, a.Actor, r); err != nil {
-		return nil, "", finRemap(err, names)
+		return nil, "", renamedBy(err, names)
 	}
 	if !p.in.Draft {
 		if r, _, err = t.ActOnReceiptDoc(a.Scope, a.Actor, p.kind, r.ID, r.Version, "audit"); err != nil {
-			return nil, "", finRemap(err, names)
+			return nil, "", renamedBy(err, names)
 		}
 	}
 	return r, outcomeCreated, t.SetExternalDoc(extKind, p.ext, r.ID, p.sum)
@@ -300,10 +300,6 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 // apiPushReceipt is POST /receipts, /advance-receipts and /refunds.
 func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
-		key, err := idempotencyKey(c)
-		if err != nil {
-			return err
-		}
 		in := &apiNewReceipt{}
 		if err := decodeJSON(c, in); err != nil {
 			return err
@@ -312,36 +308,24 @@ func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCa
 		if err != nil {
 			return err
 		}
-		body := c.Body()
-		res := &apiReceiptResult{}
-		err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-			var r *model.ReceiptDoc
-			outcome := ""
-			id, replay, err := a.once(t, key, body, func() (uint64, error) {
+		var r *model.ReceiptDoc
+		return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+			var outcome string
+			var err error
+			if r, outcome, err = h.pushReceipt(t, a, p); err != nil {
+				return 0, "", err
+			}
+			return r.ID, outcome, nil
+		}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+			if r == nil || r.ID != id { // a replay of the Idempotency-Key
 				var err error
-				r, outcome, err = h.pushReceipt(t, a, p)
-				if err != nil {
-					return 0, err
-				}
-				return r.ID, nil
-			})
-			if err != nil {
-				return err
-			}
-			if replay {
-				outcome = outcomeUnchanged
 				if r, err = t.ReceiptDoc(a.Scope, kind, id); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			res.Status = outcome
-			res.Receipt, err = finReceiptOut(t, a.Scope, r, outcome == outcomeUnchanged)
-			return err
+			out, err := finReceiptOut(t, a.Scope, r, outcome == outcomeUnchanged)
+			return &apiReceiptResult{Status: outcome, Receipt: out}, err
 		})
-		if err != nil {
-			return err
-		}
-		return finReply(c, res.Status, res)
 	}
 }
 
@@ -350,7 +334,7 @@ func (h *Handler) apiGetReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCal
 	return func(c *fiber.Ctx, a *apiCall) error {
 		var out apiReceipt
 		err := h.store.View(func(t *store.Tx) error {
-			id, err := finPathID(c, t, finKindName(kind))
+			id, err := docPathID(c, t, finKindName(kind))
 			if err != nil {
 				return err
 			}
@@ -376,7 +360,7 @@ func finReceiptOut(t *store.Tx, sc store.Scope, r *model.ReceiptDoc, history boo
 		Status: string(r.Status), CustomerID: r.CustomerID, Date: r.Date, Amount: int64(r.Amount), Method: r.Method, Reference: r.Reference,
 		Remarks: r.Remarks, Applied: int64(r.Applied), Refunded: int64(r.Refunded), AutoWriteOff: r.AutoWriteOff,
 		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, r.CustomerID)
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, r.CustomerID)
 	if r.Posted() {
 		out.Unapplied = int64(r.Unapplied())
 	}

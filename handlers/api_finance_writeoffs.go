@@ -92,7 +92,7 @@ type finWriteOffPush struct {
 func finParseWriteOff(in *apiNewWriteOff) (*finWriteOffPush, error) {
 	ve := &model.ValidationError{}
 	p := &finWriteOffPush{in: in, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
-	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	p.ext = docExternalID(in.ExternalID, "external_id", true, "api.err_fin_external_id", ve)
 	named := in.SourceID != 0 || strings.TrimSpace(in.SourceExternalID) != ""
 	switch k, ok := finKindByName(in.SourceKind); {
 	case in.SourceKind == "" && (named || !in.Auto):
@@ -285,7 +285,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 	var made []*model.WriteOff
 	if p.in.Auto {
 		if made, err = t.AutoWriteOff(a.Scope, a.Actor, pl.cust, pl.src, pl.invoices); err != nil {
-			return nil, "", finRemap(err, map[string]string{"source": pl.srcField})
+			return nil, "", renamedBy(err, map[string]string{"source": pl.srcField})
 		}
 		if len(made) == 0 {
 			return nil, "", model.Invalid("auto", "api.err_fin_nothing_open")
@@ -295,7 +295,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 		for i, inv := range pl.invoices {
 			w, err := t.ApplyWriteOff(a.Scope, a.Actor, pl.cust, *pl.src, inv, model.Money(p.in.Lines[i].Amount), false)
 			if err != nil {
-				err = finRemap(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
+				err = renamedBy(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
 				if lve, ok := err.(*model.ValidationError); ok {
 					for _, f := range lve.Fields {
 						ve.Add(f.Field, f.Key, f.Args)
@@ -323,10 +323,6 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 
 // apiPushWriteOff is POST /write-offs.
 func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
-	key, err := idempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	in := &apiNewWriteOff{}
 	if err := decodeJSON(c, in); err != nil {
 		return err
@@ -335,39 +331,23 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	body := c.Body()
-	res := &apiWriteOffResult{}
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		outcome := ""
-		id, replay, err := a.once(t, key, body, func() (uint64, error) {
-			recs, oc, err := h.pushWriteOff(t, a, p)
-			if err != nil {
-				return 0, err
-			}
-			outcome = oc
-			return recs[0].ID, nil
-		})
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		recs, outcome, err := h.pushWriteOff(t, a, p)
 		if err != nil {
-			return err
+			return 0, "", err
 		}
-		if replay {
-			outcome = outcomeUnchanged
-		}
-		res.Status = outcome
-		res.WriteOff, err = finWriteOffOut(t, a.Scope, id)
-		return err
+		return recs[0].ID, outcome, nil
+	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+		out, err := finWriteOffOut(t, a.Scope, id)
+		return &apiWriteOffResult{Status: outcome, WriteOff: out}, err
 	})
-	if err != nil {
-		return err
-	}
-	return finReply(c, res.Status, res)
 }
 
 // apiGetWriteOff is GET /write-offs/:id and /write-offs/external/:external_id.
 func (h *Handler) apiGetWriteOff(c *fiber.Ctx, a *apiCall) error {
 	var out apiWriteOff
 	err := h.store.View(func(t *store.Tx) error {
-		id, err := finPathID(c, t, store.ExtWriteOff)
+		id, err := docPathID(c, t, store.ExtWriteOff)
 		if err != nil {
 			return err
 		}
@@ -434,7 +414,7 @@ func finWriteOffOut(t *store.Tx, sc store.Scope, id uint64) (apiWriteOff, error)
 		return apiWriteOff{}, err
 	}
 	out := apiWriteOff{ID: recs[0].ID, ExternalID: ext, CustomerID: recs[0].CustomerID, Reversed: true, Lines: make([]apiWriteOffRec, len(recs))}
-	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, out.CustomerID)
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, out.CustomerID)
 	for i, w := range recs {
 		out.Lines[i] = finWriteOffRecOut(w)
 		out.Amount += int64(w.Amount)

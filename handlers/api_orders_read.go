@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/url"
 	"strings"
 	"time"
 
@@ -217,24 +216,15 @@ func ordReceipt(r *model.Receipt) *apiGoodsReceipt {
 	return &apiGoodsReceipt{By: r.By, At: r.ReceiptTime(), Note: r.Note, Problems: r.Problems}
 }
 
-// ordCustomerCode is the code of a document's customer (in scope: the
-// document was read through it).
-func ordCustomerCode(t *store.Tx, sc store.Scope, id uint64) string {
-	if c, err := t.Customer(sc, id); err == nil {
-		return c.Code
-	}
-	return ""
-}
-
 // ordSalesOrderOut renders a sales order with its execution figures, read
 // as the execution report reads them (store.ExecutionRow).
 func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSalesOrder {
 	out := &apiSalesOrder{ID: o.ID, Number: o.Number, ExternalID: t.ExternalOf(store.ExtSalesOrder, o.ID), Status: string(o.Status),
-		CustomerID: o.CustomerID, CustomerCode: ordCustomerCode(t, sc, o.CustomerID), CustomerExternalID: t.ExternalOf(store.ExtCustomer, o.CustomerID),
-		OnlineOrderID: o.OnlineOrderID, OnlineOrderNumber: o.OnlineOrderNumber, OrderDate: o.OrderDate, DeliveryDate: o.DeliveryDate,
+		CustomerID: o.CustomerID, OnlineOrderID: o.OnlineOrderID, OnlineOrderNumber: o.OnlineOrderNumber, OrderDate: o.OrderDate, DeliveryDate: o.DeliveryDate,
 		ShipTo: ordShipTo(t, o.ShipTo), Contact: o.Contact, Phone: o.Phone, Remarks: o.Remarks, Settlement: o.Settlement,
 		Lines: make([]apiSalesOrderLine, 0, len(o.Lines)), Totals: ordTotals(o.Totals),
 		Version: o.Version, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, o.CustomerID)
 	if o.SalespersonID != 0 {
 		if u, err := t.UserByID(o.SalespersonID); err == nil {
 			out.Salesperson = u.Username
@@ -255,11 +245,11 @@ func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSale
 
 func ordDeliveryNoticeOut(t *store.Tx, sc store.Scope, d *model.DeliveryNotice) *apiDeliveryNotice {
 	out := &apiDeliveryNotice{ID: d.ID, Number: d.Number, ExternalID: t.ExternalOf(store.ExtDeliveryNotice, d.ID), Status: string(d.Status),
-		CustomerID: d.CustomerID, CustomerCode: ordCustomerCode(t, sc, d.CustomerID), CustomerExternalID: t.ExternalOf(store.ExtCustomer, d.CustomerID),
-		SalesOrderID: d.SalesOrderID, SalesOrderNumber: orderNumber(t, d.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, d.SalesOrderID),
+		CustomerID: d.CustomerID, SalesOrderID: d.SalesOrderID, SalesOrderNumber: orderNumber(t, d.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, d.SalesOrderID),
 		ShipDate: d.ShipDate, Carrier: d.Carrier, TrackingNumber: d.TrackingNo, ShipTo: ordShipTo(t, d.ShipTo), Remarks: d.Remarks,
 		Lines: make([]apiNoticeLine, 0, len(d.Lines)), Totals: ordTotals(d.Totals), Receipt: ordReceipt(d.Receipt),
 		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, d.CustomerID)
 	for i, l := range d.Lines {
 		out.Lines = append(out.Lines, apiNoticeLine{Line: l.No, OrderLine: l.Source.Line, ProductID: l.ProductID, ProductCode: l.Code,
 			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
@@ -270,11 +260,11 @@ func ordDeliveryNoticeOut(t *store.Tx, sc store.Scope, d *model.DeliveryNotice) 
 
 func ordOutboundOut(t *store.Tx, sc store.Scope, ob *model.Outbound) *apiOutbound {
 	out := &apiOutbound{ID: ob.ID, Number: ob.Number, ExternalID: t.ExternalOf(store.ExtOutbound, ob.ID), Status: string(ob.Status), Red: ob.Red,
-		CustomerID: ob.CustomerID, CustomerCode: ordCustomerCode(t, sc, ob.CustomerID), CustomerExternalID: t.ExternalOf(store.ExtCustomer, ob.CustomerID),
-		SalesOrderID: ob.SalesOrderID, SalesOrderNumber: orderNumber(t, ob.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, ob.SalesOrderID),
+		CustomerID: ob.CustomerID, SalesOrderID: ob.SalesOrderID, SalesOrderNumber: orderNumber(t, ob.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, ob.SalesOrderID),
 		DeliveryNoticeID: ob.DeliveryNoticeID, ReturnNoticeID: ob.ReturnNoticeID, PostDate: ob.PostDate, Remarks: ob.Remarks,
 		Lines: make([]apiOutboundLine, 0, len(ob.Lines)), Totals: ordTotals(ob.Totals), Receipt: ordReceipt(ob.Receipt),
 		Version: ob.Version, CreatedAt: ob.CreatedAt, UpdatedAt: ob.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, ob.CustomerID)
 	if ob.DeliveryNoticeID != 0 {
 		out.DeliveryNoticeExternalID = t.ExternalOf(store.ExtDeliveryNotice, ob.DeliveryNoticeID)
 	}
@@ -330,30 +320,15 @@ func (h *Handler) ordOutboundWire(a *apiCall) func(t *store.Tx, id uint64) (ordW
 }
 
 // ordGet answers a GET of one document: by the path's id, or by the ERP's
-// number of kind (byExt); an unknown id or number and a document outside
-// the client's scope alike are a 404.
-func (h *Handler) ordGet(c *fiber.Ctx, a *apiCall, kind string, byExt bool, read func(t *store.Tx, id uint64) (ordWire, error)) error {
+// number of kind (docPathID); an unknown id or number and a document
+// outside the client's scope alike are a 404.
+func (h *Handler) ordGet(c *fiber.Ctx, a *apiCall, kind string, read func(t *store.Tx, id uint64) (ordWire, error)) error {
 	var out ordWire
-	var id uint64
-	var ext string
-	if byExt {
-		var err error
-		if ext, err = url.PathUnescape(c.Params("external_id")); err != nil || ext == "" {
-			return fiber.ErrNotFound
-		}
-	} else {
-		var err error
-		if id, err = idParam(c, "id"); err != nil {
+	err := h.store.View(func(t *store.Tx) error {
+		id, err := docPathID(c, t, kind)
+		if err != nil {
 			return err
 		}
-	}
-	err := h.store.View(func(t *store.Tx) error {
-		if byExt {
-			if id = t.ExternalID(kind, ext); id == 0 {
-				return model.ErrNotFound
-			}
-		}
-		var err error
 		out, err = read(t, id)
 		return err
 	})
@@ -363,26 +338,18 @@ func (h *Handler) ordGet(c *fiber.Ctx, a *apiCall, kind string, byExt bool, read
 	return a.reply(c, out)
 }
 
+// apiGetSalesOrder is GET /sales-orders/:id and /by-external/:external_id.
 func (h *Handler) apiGetSalesOrder(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtSalesOrder, false, h.ordSalesOrderWire(a))
+	return h.ordGet(c, a, store.ExtSalesOrder, h.ordSalesOrderWire(a))
 }
 
-func (h *Handler) apiGetSalesOrderByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtSalesOrder, true, h.ordSalesOrderWire(a))
-}
-
+// apiGetDeliveryNotice is GET /delivery-notices/:id and
+// /by-external/:external_id.
 func (h *Handler) apiGetDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtDeliveryNotice, false, h.ordDeliveryNoticeWire(a))
+	return h.ordGet(c, a, store.ExtDeliveryNotice, h.ordDeliveryNoticeWire(a))
 }
 
-func (h *Handler) apiGetDeliveryNoticeByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtDeliveryNotice, true, h.ordDeliveryNoticeWire(a))
-}
-
+// apiGetOutbound is GET /outbounds/:id and /by-external/:external_id.
 func (h *Handler) apiGetOutbound(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtOutbound, false, h.ordOutboundWire(a))
-}
-
-func (h *Handler) apiGetOutboundByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtOutbound, true, h.ordOutboundWire(a))
+	return h.ordGet(c, a, store.ExtOutbound, h.ordOutboundWire(a))
 }

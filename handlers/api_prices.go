@@ -79,7 +79,7 @@ func (h *Handler) apiPriceOps() []apiOp {
 }
 
 func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
@@ -189,16 +189,16 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	default:
 		ve.Add("status", "err.choice", nil)
 	}
-	if err := mergeErrors(ve, catalogRenamed(r.Validate(), priceFields)); err != nil {
+	if err := mergeErrors(ve, renamedBy(r.Validate(), priceFields)); err != nil {
 		return 0, "", err
 	}
-	same := old != nil && catalogSame(old, r)
+	same := old != nil && sameRecord(old, r)
 	if same && old.Status == want {
 		return old.ID, outcomeUnchanged, nil
 	}
 	if !same {
 		if err := t.SavePriceRecord(sc, r); err != nil {
-			return 0, "", catalogRenamed(err, priceFields)
+			return 0, "", renamedBy(err, priceFields)
 		}
 		action := "update"
 		if old == nil {
@@ -220,11 +220,11 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 			return 0, "", err
 		}
 	}
-	return r.ID, catalogOutcome(old == nil), nil
+	return r.ID, writtenOutcome(old == nil), nil
 }
 
 func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}

@@ -3,14 +3,8 @@ package handlers
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -28,9 +22,6 @@ import (
 // A record without an external id yet (made in the UI) is linked by its
 // code on the first upsert that names it, so that the ERP's first full sync
 // adopts what staff entered instead of failing on a duplicate code.
-
-// apiProductPageMax bounds a page of the product list.
-const apiProductPageMax = 200
 
 // apiProductUpsert is a product as the ERP sends it.
 type apiProductUpsert struct {
@@ -150,32 +141,13 @@ func (h *Handler) apiProductOps() []apiOp {
 
 // ---- shared helpers of the ordering center's master data ----
 
-// catalogExtParam reads the path's external id (percent-decoded); one that
-// cannot be an external id names no record (404).
-func catalogExtParam(c *fiber.Ctx) (string, error) {
-	ext, err := url.PathUnescape(c.Params("external_id"))
-	if err != nil || !validCatalogExtID(ext) {
-		return "", model.ErrNotFound
-	}
-	return strings.Clone(ext), nil
-}
-
-// validCatalogExtID: 1 to 100 characters of valid UTF-8, without control
-// characters or surrounding spaces (which would make two ids look alike).
-func validCatalogExtID(ext string) bool {
-	if ext == "" || !utf8.ValidString(ext) || utf8.RuneCountInString(ext) > 100 || strings.TrimSpace(ext) != ext {
-		return false
-	}
-	return strings.IndexFunc(ext, unicode.IsControl) < 0
-}
-
 // checkCatalogExtID records why ext is not an external id at path.
 func checkCatalogExtID(ext, path string, ve *model.ValidationError) {
 	switch {
 	case ext == "":
 		ve.Add(path, "err.required", nil)
-	case !validCatalogExtID(ext):
-		ve.Add(path, "api.prod_err_ext_id", map[string]any{"max": 100})
+	case !validExternalID(ext):
+		ve.Add(path, "api.prod_err_ext_id", map[string]any{"max": maxExternalID})
 	}
 }
 
@@ -200,48 +172,10 @@ func catalogNeedExt(ext string) error {
 	return nil
 }
 
-// catalogSame reports whether two versions of a record are equal apart from
-// their Meta (version, who and when), as they would be stored.
-func catalogSame[T any, P interface {
-	*T
-	GetMeta() *model.Meta
-}](a, b P) bool {
-	x, y := *a, *b
-	*P(&x).GetMeta(), *P(&y).GetMeta() = model.Meta{}, model.Meta{}
-	jx, errx := json.Marshal(&x)
-	jy, erry := json.Marshal(&y)
-	return errx == nil && erry == nil && string(jx) == string(jy)
-}
-
-// catalogRenamed renames the fields of a model or store refusal to the
-// API's names ("parent_id" is "parent"); other errors pass unchanged.
-func catalogRenamed(err error, names map[string]string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Add(f.Field, f.Key, f.Args)
-	}
-	return out
-}
-
-// catalogOutcome is the outcome of an upsert that wrote (created or not).
-func catalogOutcome(created bool) string {
-	if created {
-		return outcomeCreated
-	}
-	return outcomeUpdated
-}
-
 // ---- categories ----
 
 func (h *Handler) apiPutCategory(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
@@ -427,33 +361,22 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 		names = map[string]string{"parent_id": "parent", "code": "external_id"}
 	}
 	if err := rec.Validate(); err != nil {
-		return 0, "", catalogRenamed(err, names)
+		return 0, "", renamedBy(err, names)
 	}
-	linked := old != nil && t.ExternalOf(store.ExtCategory, old.ID) == ext
-	same := old != nil && catalogSame(old, rec)
-	if linked && same {
-		return old.ID, outcomeUnchanged, nil
-	}
-	if !same {
+	return finishUpsert(t, store.ExtCategory, ext, old, rec, func() uint64 { return rec.ID }, func() error {
 		if err := t.SaveCategory(rec); err != nil {
-			return 0, "", catalogRenamed(err, names)
+			return renamedBy(err, names)
 		}
 		action := "update"
 		if old == nil {
 			action = "create"
 		}
-		if err := t.Log("category", rec.ID, action, rec.Code+" "+rec.Name); err != nil {
-			return 0, "", err
-		}
-	}
-	if err := t.SetExternalID(store.ExtCategory, ext, rec.ID); err != nil {
-		return 0, "", err
-	}
-	return rec.ID, catalogOutcome(old == nil), nil
+		return t.Log("category", rec.ID, action, rec.Code+" "+rec.Name)
+	})
 }
 
 func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
@@ -483,7 +406,7 @@ func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
 // ---- products ----
 
 func (h *Handler) apiPutProduct(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
@@ -561,30 +484,19 @@ func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error)
 	if in.Code == "" {
 		names = map[string]string{"code": "external_id"}
 	}
-	if err := mergeErrors(ve, catalogRenamed(p.Validate(), names)); err != nil {
+	if err := mergeErrors(ve, renamedBy(p.Validate(), names)); err != nil {
 		return 0, "", err
 	}
-	linked := old != nil && t.ExternalOf(store.ExtProduct, old.ID) == in.ExternalID
-	same := old != nil && catalogSame(old, p)
-	if linked && same {
-		return old.ID, outcomeUnchanged, nil
-	}
-	if !same {
+	return finishUpsert(t, store.ExtProduct, in.ExternalID, old, p, func() uint64 { return p.ID }, func() error {
 		if err := t.SaveProduct(p); err != nil {
-			return 0, "", catalogRenamed(err, names)
+			return renamedBy(err, names)
 		}
 		action := "product.update"
 		if old == nil {
 			action = "product.create"
 		}
-		if err := t.Log("product", p.ID, action, p.Code); err != nil {
-			return 0, "", err
-		}
-	}
-	if err := t.SetExternalID(store.ExtProduct, in.ExternalID, p.ID); err != nil {
-		return 0, "", err
-	}
-	return p.ID, catalogOutcome(old == nil), nil
+		return t.Log("product", p.ID, action, p.Code)
+	})
 }
 
 // apiProductOf renders a product with its stock.
@@ -604,7 +516,7 @@ func apiProductOf(t *store.Tx, p *model.Product) (apiProduct, error) {
 }
 
 func (h *Handler) apiGetProduct(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
@@ -647,14 +559,7 @@ func (h *Handler) apiListProducts(c *fiber.Ctx, a *apiCall) error {
 			ve.Add("cursor", "api.prod_err_cursor", nil)
 		}
 	}
-	limit := 100
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > apiProductPageMax {
-			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": apiProductPageMax})
-		}
-		limit = n
-	}
+	limit := readLimit(c, 100, apiPageMax, ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}
@@ -685,7 +590,7 @@ func (h *Handler) apiListProducts(c *fiber.Ctx, a *apiCall) error {
 // ---- stock ----
 
 func (h *Handler) apiPutStock(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}

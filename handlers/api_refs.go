@@ -177,3 +177,12 @@ func salesOrderRef(t *store.Tx, sc store.Scope, id uint64, idField, ext, extFiel
 func invoiceRef(t *store.Tx, sc store.Scope, id uint64, idField, ext, extField, unknown string, ve *model.ValidationError) (*model.Invoice, string) {
 	return refOf(t, store.ExtInvoice, id, idField, ext, extField, func(id uint64) (*model.Invoice, error) { return t.Invoice(sc, id) }, unknown, ve)
 }
+
+// customerLabel is how an answer names a document's customer: its code
+// (read through sc, which the document was read through) and external id.
+func customerLabel(t *store.Tx, sc store.Scope, id uint64) (code, ext string) {
+	if c, err := t.Customer(sc, id); err == nil {
+		code = c.Code
+	}
+	return code, t.ExternalOf(store.ExtCustomer, id)
+}
