@@ -409,6 +409,36 @@ func (a *apiCall) reply(c *fiber.Ctx, v any) error {
 	return apiJSON(c, status, fiber.MIMEApplicationJSON, v)
 }
 
+// apiRead answers a read: read renders the answer inside one read
+// transaction (its error, a 404 for a record out of reach, is the
+// answer's).
+func apiRead[T any](h *Handler, c *fiber.Ctx, a *apiCall, read func(t *store.Tx) (T, error)) error {
+	var out T
+	err := h.store.View(func(t *store.Tx) (err error) {
+		out, err = read(t)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, out)
+}
+
+// getDoc answers a GET of one document: by the path's id, or by the ERP's
+// number of kind (docPathID); read renders it through the client's scope.
+// An unknown id or number and a document outside the scope alike are a
+// 404.
+func getDoc[T any](h *Handler, c *fiber.Ctx, a *apiCall, kind string, read func(t *store.Tx, id uint64) (T, error)) error {
+	return apiRead(h, c, a, func(t *store.Tx) (T, error) {
+		id, err := docPathID(c, t, kind)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return read(t, id)
+	})
+}
+
 // decodeJSON reads the request body into v strictly: JSON only, one value,
 // no unknown fields, every type as declared. A malformed body is a 400, a
 // body of the wrong shape a 422 naming the field; neither writes anything.

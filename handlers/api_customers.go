@@ -325,19 +325,14 @@ func (h *Handler) apiGetCustomer(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiCustomer
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiCustomer, error) {
 		cu, err := customerByExt(t, a.Scope, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = customerOut(t, cu)
-		return nil
+		out := customerOut(t, cu)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 func (h *Handler) apiListCustomers(c *fiber.Ctx, a *apiCall) error {
@@ -349,27 +344,22 @@ func (h *Handler) apiListCustomers(c *fiber.Ctx, a *apiCall) error {
 	if f.Status != "" && f.Status != model.CustomerActive && f.Status != model.CustomerInactive {
 		return model.Invalid("status", "err.choice")
 	}
-	out := &apiCustomerPage{Items: []apiCustomer{}, Offset: p.Offset, Limit: p.Limit}
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiCustomerPage, error) {
 		if code := c.Query("org_unit"); code != "" {
 			u, err := t.OrgUnitByCode(code)
 			if err != nil {
-				return model.Invalid("org_unit", "api.customers.unknown_org_unit")
+				return nil, model.Invalid("org_unit", "api.customers.unknown_org_unit")
 			}
 			f.OrgUnitID = u.ID
 		}
 		rows, total, err := t.ListCustomers(a.Scope, f, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out.Total = total
+		out := &apiCustomerPage{Items: []apiCustomer{}, Total: total, Offset: p.Offset, Limit: p.Limit}
 		for _, cu := range rows {
 			out.Items = append(out.Items, customerOut(t, cu))
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

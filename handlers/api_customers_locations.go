@@ -180,27 +180,18 @@ func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiLocation
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiLocation, error) {
 		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		id := t.ExternalID(store.ExtLocation, ext)
-		if id == 0 {
-			return model.ErrNotFound
-		}
-		l, err := t.Location(a.Scope, cu.ID, id)
+		l, err := byExt(t, store.ExtLocation, ext, func(id uint64) (*model.Location, error) { return t.Location(a.Scope, cu.ID, id) })
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = locationOut(t, cu, l)
-		return nil
+		out := locationOut(t, cu, l)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 func (h *Handler) apiListLocations(c *fiber.Ctx, a *apiCall) error {
@@ -208,23 +199,19 @@ func (h *Handler) apiListLocations(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	out := &apiLocationList{Items: []apiLocation{}}
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiLocationList, error) {
 		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		locs, err := t.Locations(a.Scope, cu.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiLocationList{Items: []apiLocation{}}
 		for _, l := range locs {
 			out.Items = append(out.Items, locationOut(t, cu, l))
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

@@ -300,19 +300,14 @@ func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiDealerUser
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiDealerUser, error) {
 		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = dealerUserOut(t, cu, u)
-		return nil
+		out := dealerUserOut(t, cu, u)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
@@ -320,25 +315,21 @@ func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	out := &apiDealerUserList{Items: []apiDealerUser{}}
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiDealerUserList, error) {
 		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		users, _, err := t.ListCustomerUsers(a.Scope, cu.ID, store.UserFilter{}, store.Page{})
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiDealerUserList{Items: []apiDealerUser{}}
 		for _, u := range users {
 			out.Items = append(out.Items, dealerUserOut(t, cu, u))
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // apiResendInvitation sends a user who has not chosen a password a new

@@ -179,33 +179,28 @@ func (h *Handler) apiListEvents(c *fiber.Ctx, a *apiCall) error {
 			return apiError(fiber.StatusBadRequest, "api.err_cursor")
 		}
 	}
-	out := &apiFeedPage{Events: []apiFeedEvent{}}
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiFeedPage, error) {
 		if given && after > t.LastEventSeq() {
-			return cursorError("after", "api.err_cursor_unknown")
+			return nil, cursorError("after", "api.err_cursor_unknown")
 		}
 		if !given {
 			cl, err := t.APIClient(a.Client.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			after = cl.Acked
 		}
 		r := newFeedReader(t, a.Scope)
 		evs, next, more, err := t.FeedPage(after, limit, feedScanMax, r.keep)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiFeedPage{Events: []apiFeedEvent{}, Next: feedCursor(next), HasMore: more}
 		for _, ev := range evs {
 			out.Events = append(out.Events, r.event(ev))
 		}
-		out.Next, out.HasMore = feedCursor(next), more
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // feedReader turns feed events into the API's, for one client's scope,
@@ -276,21 +271,15 @@ func (h *Handler) apiAckEvents(c *fiber.Ctx, a *apiCall) error {
 }
 
 func (h *Handler) apiEventPosition(c *fiber.Ctx, a *apiCall) error {
-	var out apiFeedPosition
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiFeedPosition, error) {
 		cl, err := t.APIClient(a.Client.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		behind, oldest := t.FeedLag(cl)
-		out = apiFeedPosition{Acknowledged: feedCursor(cl.Acked), Behind: behind, OldestPendingAt: oldest.UTC(),
-			Latest: feedCursor(t.LastEventSeq())}
-		return nil
+		return &apiFeedPosition{Acknowledged: feedCursor(cl.Acked), Behind: behind, OldestPendingAt: oldest.UTC(),
+			Latest: feedCursor(t.LastEventSeq())}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // startFeedRetention purges, every hour, the feed's events older than

@@ -314,19 +314,11 @@ type feedDocFunc func(r *feedReader, c *fiber.Ctx, id uint64) (any, error)
 // through the client's scope, 404 when it is missing or outside.
 func (h *Handler) apiFeedDoc(read feedDocFunc) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
-		id, err := strconv.ParseUint(c.Params("id"), 10, 64)
-		if err != nil || id == 0 {
-			return model.ErrNotFound
-		}
-		var out any
-		err = h.store.View(func(t *store.Tx) (err error) {
-			out, err = read(newFeedReader(t, a.Scope), c, id)
-			return err
-		})
+		id, err := idParam(c, "id")
 		if err != nil {
 			return err
 		}
-		return a.reply(c, out)
+		return apiRead(h, c, a, func(t *store.Tx) (any, error) { return read(newFeedReader(t, a.Scope), c, id) })
 	}
 }
 

@@ -327,23 +327,14 @@ func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
 
 // apiGetInvoice is GET /invoices/:id and /invoices/external/:external_id.
 func (h *Handler) apiGetInvoice(c *fiber.Ctx, a *apiCall) error {
-	var out apiInvoice
-	err := h.store.View(func(t *store.Tx) error {
-		id, err := docPathID(c, t, store.ExtInvoice)
-		if err != nil {
-			return err
-		}
+	return getDoc(h, c, a, store.ExtInvoice, func(t *store.Tx, id uint64) (*apiInvoice, error) {
 		inv, err := t.Invoice(a.Scope, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = finInvoiceOut(t, a.Scope, inv)
-		return nil
+		out := finInvoiceOut(t, a.Scope, inv)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // finInvoiceOut renders an invoice for an answer.

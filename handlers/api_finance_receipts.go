@@ -332,23 +332,14 @@ func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCa
 // apiGetReceipt is GET /<kind>/:id and /<kind>/external/:external_id.
 func (h *Handler) apiGetReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
-		var out apiReceipt
-		err := h.store.View(func(t *store.Tx) error {
-			id, err := docPathID(c, t, finKindName(kind))
-			if err != nil {
-				return err
-			}
+		return getDoc(h, c, a, finKindName(kind), func(t *store.Tx, id uint64) (*apiReceipt, error) {
 			r, err := t.ReceiptDoc(a.Scope, kind, id)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			out, err = finReceiptOut(t, a.Scope, r, true)
-			return err
+			out, err := finReceiptOut(t, a.Scope, r, true)
+			return &out, err
 		})
-		if err != nil {
-			return err
-		}
-		return a.reply(c, &out)
 	}
 }
 

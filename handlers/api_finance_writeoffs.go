@@ -345,19 +345,10 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 
 // apiGetWriteOff is GET /write-offs/:id and /write-offs/external/:external_id.
 func (h *Handler) apiGetWriteOff(c *fiber.Ctx, a *apiCall) error {
-	var out apiWriteOff
-	err := h.store.View(func(t *store.Tx) error {
-		id, err := docPathID(c, t, store.ExtWriteOff)
-		if err != nil {
-			return err
-		}
-		out, err = finWriteOffOut(t, a.Scope, id)
-		return err
+	return getDoc(h, c, a, store.ExtWriteOff, func(t *store.Tx, id uint64) (*apiWriteOff, error) {
+		out, err := finWriteOffOut(t, a.Scope, id)
+		return &out, err
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // apiReverseWriteOff is POST /write-offs/:id/reverse: every record of the

@@ -319,37 +319,18 @@ func (h *Handler) ordOutboundWire(a *apiCall) func(t *store.Tx, id uint64) (ordW
 	}
 }
 
-// ordGet answers a GET of one document: by the path's id, or by the ERP's
-// number of kind (docPathID); an unknown id or number and a document
-// outside the client's scope alike are a 404.
-func (h *Handler) ordGet(c *fiber.Ctx, a *apiCall, kind string, read func(t *store.Tx, id uint64) (ordWire, error)) error {
-	var out ordWire
-	err := h.store.View(func(t *store.Tx) error {
-		id, err := docPathID(c, t, kind)
-		if err != nil {
-			return err
-		}
-		out, err = read(t, id)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
-}
-
 // apiGetSalesOrder is GET /sales-orders/:id and /by-external/:external_id.
 func (h *Handler) apiGetSalesOrder(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtSalesOrder, h.ordSalesOrderWire(a))
+	return getDoc(h, c, a, store.ExtSalesOrder, h.ordSalesOrderWire(a))
 }
 
 // apiGetDeliveryNotice is GET /delivery-notices/:id and
 // /by-external/:external_id.
 func (h *Handler) apiGetDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtDeliveryNotice, h.ordDeliveryNoticeWire(a))
+	return getDoc(h, c, a, store.ExtDeliveryNotice, h.ordDeliveryNoticeWire(a))
 }
 
 // apiGetOutbound is GET /outbounds/:id and /by-external/:external_id.
 func (h *Handler) apiGetOutbound(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, store.ExtOutbound, h.ordOutboundWire(a))
+	return getDoc(h, c, a, store.ExtOutbound, h.ordOutboundWire(a))
 }

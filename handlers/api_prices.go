@@ -228,17 +228,12 @@ func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out *apiPrice
-	err = h.store.View(func(t *store.Tx) error {
-		id := t.ExternalID(store.ExtPrice, ext)
-		if id == 0 {
-			return model.ErrNotFound
-		}
-		r, err := t.PriceRecord(a.Scope, id)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiPrice, error) {
+		r, err := byExt(t, store.ExtPrice, ext, func(id uint64) (*model.PriceRecord, error) { return t.PriceRecord(a.Scope, id) })
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = &apiPrice{ID: r.ID, ExternalID: ext, Price: int64(r.Price), MinQty: qtyJSON(r.MinQty), From: r.From, To: r.To,
+		out := &apiPrice{ID: r.ID, ExternalID: ext, Price: int64(r.Price), MinQty: qtyJSON(r.MinQty), From: r.From, To: r.To,
 			Remarks: r.Remarks, Status: string(r.Status), Version: r.Version, UpdatedAt: r.UpdatedAt}
 		if p, err := t.Product(r.ProductID); err == nil {
 			out.Product = apiPriceParty{ID: p.ID, Code: p.Code, ExternalID: t.ExternalOf(store.ExtProduct, p.ID)}
@@ -246,21 +241,17 @@ func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
 		if r.CustomerID != 0 {
 			cu, err := t.Customer(a.Scope, r.CustomerID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out.Customer = &apiPriceParty{ID: cu.ID, Code: cu.Code, ExternalID: t.ExternalOf(store.ExtCustomer, cu.ID)}
 		}
 		if r.GroupID != 0 {
 			g, err := t.CustomerGroup(r.GroupID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out.Group = &apiPriceParty{ID: g.ID, Code: g.Code, ExternalID: t.ExternalOf(store.ExtCustomerGroup, g.ID)}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

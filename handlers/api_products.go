@@ -380,13 +380,12 @@ func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out *apiCategory
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiCategory, error) {
 		cat, err := categoryRef(t, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = &apiCategory{ID: cat.ID, ExternalID: t.ExternalOf(store.ExtCategory, cat.ID), Code: cat.Code, Name: cat.Name,
+		out := &apiCategory{ID: cat.ID, ExternalID: t.ExternalOf(store.ExtCategory, cat.ID), Code: cat.Code, Name: cat.Name,
 			ParentID: cat.ParentID, Version: cat.Version, UpdatedAt: cat.UpdatedAt}
 		if cat.ParentID != 0 {
 			if out.Parent = t.ExternalOf(store.ExtCategory, cat.ParentID); out.Parent == "" {
@@ -395,12 +394,8 @@ func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
 				}
 			}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // ---- products ----
@@ -520,19 +515,14 @@ func (h *Handler) apiGetProduct(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiProduct
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiProduct, error) {
 		p, err := productRef(t, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = apiProductOf(t, p)
-		return err
+		out, err := apiProductOf(t, p)
+		return &out, err
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // productCursor encodes the last product id of a page as an opaque cursor;
@@ -563,28 +553,24 @@ func (h *Handler) apiListProducts(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	out := &apiProductPage{Items: []apiProduct{}}
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiProductPage, error) {
 		ps, more, err := t.ProductsAfter(after, limit)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiProductPage{Items: []apiProduct{}}
 		for _, p := range ps {
 			ap, err := apiProductOf(t, p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out.Items = append(out.Items, ap)
 		}
 		if more {
 			out.NextCursor = productCursor(ps[len(ps)-1].ID)
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // ---- stock ----
