@@ -12,11 +12,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Bulk upserts: up to APIBulkMax records a request, each with its own
-// result. Each record is one transaction of its own (one record's error
-// never undoes another's), and the records of one request are committed
-// together in bbolt batches, so a thousand records cost a few fsyncs, not a
-// thousand.
+// Upserts, single and bulk, of every family: one skeleton (upsertOne,
+// upsertBulk), one ending of an upsert by external id (finishUpsert) and
+// one answer (replyItem, replyBulk). A bulk request carries up to
+// APIBulkMax records, each with its own result. Each record is one
+// transaction of its own (one record's error never undoes another's), and
+// the records of one request are committed together in bbolt batches, so a
+// thousand records cost a few fsyncs, not a thousand.
 
 // Outcomes of one record of an upsert.
 const (
@@ -230,10 +232,10 @@ func finishUpsert[T any, P interface {
 	return id(), writtenOutcome(old == nil), nil
 }
 
-// apiItemFn upserts (or pushes) one record of type T inside t and says
+// apiUpsertFn upserts (or pushes) one record of type T inside t and says
 // what happened. It may run twice (store.Batch): it builds everything
 // afresh and keeps nothing outside t.
-type apiItemFn[T any] func(t *store.Tx, in *T) (uint64, string, error)
+type apiUpsertFn[T any] func(t *store.Tx, in *T) (uint64, string, error)
 
 // upsertOne is every single upsert: the body is decoded strictly into a
 // T, fit (when not nil) fits it to the path (the external id the path
@@ -241,7 +243,7 @@ type apiItemFn[T any] func(t *store.Tx, in *T) (uint64, string, error)
 // record would; the answer is replyItem's. A check of the path's record
 // (404 when out of reach) is the caller's, before: the record the path
 // names is checked whatever the body holds.
-func upsertOne[T any](h *Handler, c *fiber.Ctx, a *apiCall, ext string, fit func(in *T) error, run apiItemFn[T]) error {
+func upsertOne[T any](h *Handler, c *fiber.Ctx, a *apiCall, ext string, fit func(in *T) error, run apiUpsertFn[T]) error {
 	var in T
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -265,7 +267,7 @@ func upsertOne[T any](h *Handler, c *fiber.Ctx, a *apiCall, ext string, fit func
 // earlier in the request is refused (repeats), the others run through
 // runItems, each in a transaction of its own, and the answer is
 // replyBulk's.
-func upsertBulk[T any](h *Handler, c *fiber.Ctx, a *apiCall, key func(it *T) string, keyField string, run apiItemFn[T]) error {
+func upsertBulk[T any](h *Handler, c *fiber.Ctx, a *apiCall, key func(it *T) string, keyField string, run apiUpsertFn[T]) error {
 	items, err := readBulk[T](c)
 	if err != nil {
 		return err
