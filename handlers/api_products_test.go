@@ -293,6 +293,17 @@ func TestAPIProductsBulk(t *testing.T) {
 	if f := res.Results[4].Errors; len(f) != 1 || f[0].Field != "items[4].code" || f[0].Code != "err.duplicate" {
 		t.Errorf("duplicate code: %+v", f)
 	}
+	// An external id twice in one request: the first record stands, the
+	// repeat is refused (the records run side by side).
+	res = bulkResult(t, e.api("POST", "/products/bulk", map[string]any{"items": []any{
+		item("A", nil), item("A", map[string]any{"name": "另一个"}),
+	}}, apiCallOpts{token: tok, badRequest: true}), 0, 0, 1, 1)
+	if f := res.Results[1].Errors; len(f) != 1 || f[0].Field != "items[1].external_id" || f[0].Code != "api.customers.duplicate_item" {
+		t.Errorf("external id twice: %+v", f)
+	}
+	if p := getProduct(t, e, tok, "A"); p.Name != "伺服电机 750W" {
+		t.Errorf("the repeat was saved: %+v", p)
+	}
 
 	// A thousand products in one request, then the same again.
 	items := make([]any, APIBulkMax)
