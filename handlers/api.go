@@ -421,6 +421,36 @@ func (a *apiCall) reply(c *fiber.Ctx, v any) error {
 	return apiJSON(c, status, fiber.MIMEApplicationJSON, v)
 }
 
+// apiRead answers a read: read renders the answer inside one read
+// transaction (its error, a 404 for a record out of reach, is the
+// answer's).
+func apiRead[T any](h *Handler, c *fiber.Ctx, a *apiCall, read func(t *store.Tx) (T, error)) error {
+	var out T
+	err := h.store.View(func(t *store.Tx) (err error) {
+		out, err = read(t)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.reply(c, out)
+}
+
+// getDoc answers a GET of one document: by the path's id, or by the ERP's
+// number of kind (docPathID); read renders it through the client's scope.
+// An unknown id or number and a document outside the scope alike are a
+// 404.
+func getDoc[T any](h *Handler, c *fiber.Ctx, a *apiCall, kind string, read func(t *store.Tx, id uint64) (T, error)) error {
+	return apiRead(h, c, a, func(t *store.Tx) (T, error) {
+		id, err := docPathID(c, t, kind)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return read(t, id)
+	})
+}
+
 // decodeJSON reads the request body into v strictly: JSON only, one value,
 // no unknown fields, every type as declared. A malformed body is a 400, a
 // body of the wrong shape a 422 naming the field; neither writes anything.
@@ -657,4 +687,83 @@ func (a *apiCall) once(t *store.Tx, key string, body []byte, create func() (uint
 	}
 	id, _ := strconv.ParseUint(idText, 10, 64)
 	return id, true, nil
+}
+
+// A document's external id (the ERP's number) is its permanent
+// idempotency: every push records the fingerprint of its request beside
+// the mapping (store.SetExternalDoc), and a later push of the same number
+// is compared by it. The same request answers the document made before;
+// another is refused with a 409 naming that document — a push never
+// changes a document nor makes a second under one number.
+
+// pushFingerprint identifies a push by its decoded content, normalised by
+// the family's read (trimmed, numbers in one spelling): the same document
+// sent again with other spacing, key order or number spelling is the same
+// push. Fields a repeat may change (finance's draft) are zeroed by the
+// caller first.
+func pushFingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return bodyHash(b)
+}
+
+// existingDoc finds the document of type doc that a push's external id ext
+// of kind names already (store.PushedDoc): 0 when none, its id when the
+// same request (sum) made it, extDiffers when another did.
+func existingDoc(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext, sum string) (uint64, error) {
+	id, number, was, err := t.PushedDoc(sc, kind, doc, ext)
+	if id == 0 || err != nil {
+		return 0, err
+	}
+	if was != sum {
+		return 0, extDiffers(ext, number)
+	}
+	return id, nil
+}
+
+// extDiffers refuses a push whose external id names document number,
+// made by a different request: 409.
+func extDiffers(ext, number string) error {
+	return apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext, "number", number)
+}
+
+// pushDoc runs one document push in a batch transaction: the
+// Idempotency-Key guard (once, over the request's path and body, so that
+// one key cannot push to two paths) around push, which finds the document
+// its external id names or makes it and says what happened (created,
+// updated, unchanged); then answer renders the document of that id with
+// the outcome from the same transaction (unchanged for a replay of the
+// key). The answer is 201 when the push created the document, else 200.
+// push may run twice (store.Batch): it builds everything afresh.
+func (h *Handler) pushDoc(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint64, string, error), answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	body := append([]byte(c.Path()+"\n"), c.Body()...)
+	var out any
+	var outcome string
+	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
+		outcome = outcomeUnchanged
+		id, _, err := a.once(t, key, body, func() (uint64, error) {
+			id, oc, err := push(t)
+			outcome = oc
+			return id, err
+		})
+		if err != nil {
+			return err
+		}
+		out, err = answer(t, id, outcome)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if outcome == outcomeCreated {
+		status = fiber.StatusCreated
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -11,11 +12,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Bulk upserts: up to APIBulkMax records a request, each with its own
-// result. Each record is one transaction of its own (one record's error
-// never undoes another's), and the records of one request are committed
-// together in bbolt batches, so a thousand records cost a few fsyncs, not a
-// thousand.
+// Upserts, single and bulk, of every family: one skeleton (upsertOne,
+// upsertBulk), one ending of an upsert by external id (finishUpsert) and
+// one answer (replyItem, replyBulk). A bulk request carries up to
+// APIBulkMax records, each with its own result. Each record is one
+// transaction of its own (one record's error never undoes another's), and
+// the records of one request are committed together in bbolt batches, so a
+// thousand records cost a few fsyncs, not a thousand.
 
 // Outcomes of one record of an upsert.
 const (
@@ -24,6 +27,11 @@ const (
 	outcomeUnchanged = "unchanged"
 	outcomeFailed    = "failed"
 )
+
+// bulkReplyDoc says in every bulk operation's description how it answers
+// (replyBulk).
+const bulkReplyDoc = "When not one record is accepted (nothing was written) the answer is a 422 problem with every record's errors " +
+	"under `items[i]`; otherwise 200 with each record's result, the failed ones with their errors."
 
 // apiBulk is the body of a bulk request.
 type apiBulk[T any] struct {
@@ -48,6 +56,16 @@ type apiBulkResult struct {
 	Updated   int             `json:"updated"`
 	Unchanged int             `json:"unchanged"`
 	Failed    int             `json:"failed"`
+}
+
+// readBulk decodes a bulk request's body strictly and refuses one without
+// records or over the limit.
+func readBulk[T any](c *fiber.Ctx) ([]T, error) {
+	var in apiBulk[T]
+	if err := decodeJSON(c, &in); err != nil {
+		return nil, err
+	}
+	return in.Items, checkBulk(len(in.Items))
 }
 
 // checkBulk refuses an empty bulk request or one over the limit.
@@ -117,6 +135,13 @@ func (h *Handler) runItems(a *apiCall, n int, bulk bool, ext func(i int) string,
 		}
 		res.Results[i].Status, res.Results[i].Errors = outcomeFailed, fields
 	}
+	res.count()
+	return res, nil
+}
+
+// count sums the results' outcomes.
+func (res *apiBulkResult) count() {
+	res.Created, res.Updated, res.Unchanged, res.Failed = 0, 0, 0, 0
 	for _, r := range res.Results {
 		switch r.Status {
 		case outcomeCreated:
@@ -129,18 +154,22 @@ func (h *Handler) runItems(a *apiCall, n int, bulk bool, ext func(i int) string,
 			res.Failed++
 		}
 	}
-	return res, nil
 }
 
 // itemProblem turns a record's refusal into its field errors: validation
-// errors as they are, a missing record or a refused action as an error on
-// the record itself. Other errors (storage) are not the record's fault.
+// errors as they are, a missing record, a refused action or a document's
+// external id pushed with other content as an error on the record itself.
+// Other errors (storage) are not the record's fault.
 func (h *Handler) itemProblem(l string, err error) ([]problemField, bool) {
 	var ve *model.ValidationError
 	var ce *model.ConflictError
+	var ap *apiProblem
 	switch {
 	case errors.As(err, &ve):
 		return h.problemFields(l, ve, ""), true
+	case errors.As(err, &ap) && ap.Status == fiber.StatusConflict:
+		// A document pushed again with other content (extDiffers).
+		return []problemField{{Field: "external_id", Code: ap.Key, Message: h.i18n.T(l, ap.Key, ap.Args...)}}, true
 	case errors.Is(err, model.ErrNotFound):
 		return []problemField{{Field: "external_id", Code: "err.not_found", Message: h.i18n.T(l, "err.not_found")}}, true
 	case errors.As(err, &ce):
@@ -151,9 +180,132 @@ func (h *Handler) itemProblem(l string, err error) ([]problemField, bool) {
 	return nil, false
 }
 
+// sameRecord reports whether two versions of a record are equal apart
+// from their Meta (version, who and when), as they would be stored.
+func sameRecord[T any, P interface {
+	*T
+	GetMeta() *model.Meta
+}](a, b P) bool {
+	x, y := *a, *b
+	*P(&x).GetMeta(), *P(&y).GetMeta() = model.Meta{}, model.Meta{}
+	jx, errx := json.Marshal(&x)
+	jy, erry := json.Marshal(&y)
+	return errx == nil && erry == nil && string(jx) == string(jy)
+}
+
+// writtenOutcome is the outcome of an upsert that wrote: created or
+// updated.
+func writtenOutcome(created bool) string {
+	if created {
+		return outcomeCreated
+	}
+	return outcomeUpdated
+}
+
+// finishUpsert ends every upsert of master data by external id ext of
+// kind. old is the stored record it updates (nil: a new one; it may be a
+// record keyed in by hand and adopted, whose external id is not ext yet),
+// rec the record after the payload (a copy of old with the payload's
+// fields), id its id (old's, or rec's once saved). When rec is old and ext
+// names it already, nothing is written: "unchanged". Otherwise save writes
+// rec (and its activity entry) unless it is old as it is, and ext is mapped
+// to it.
+func finishUpsert[T any, P interface {
+	*T
+	GetMeta() *model.Meta
+}](t *store.Tx, kind, ext string, old, rec P, id func() uint64, save func() error) (uint64, string, error) {
+	linked := old != nil && t.ExternalOf(kind, id()) == ext
+	same := old != nil && sameRecord(old, rec)
+	if linked && same {
+		return id(), outcomeUnchanged, nil
+	}
+	if !same {
+		if err := save(); err != nil {
+			return 0, "", err
+		}
+	}
+	if !linked {
+		if err := t.SetExternalID(kind, ext, id()); err != nil {
+			return 0, "", err
+		}
+	}
+	return id(), writtenOutcome(old == nil), nil
+}
+
+// apiUpsertFn upserts (or pushes) one record of type T inside t and says
+// what happened. It may run twice (store.Batch): it builds everything
+// afresh and keeps nothing outside t.
+type apiUpsertFn[T any] func(t *store.Tx, in *T) (uint64, string, error)
+
+// upsertOne is every single upsert: the body is decoded strictly into a
+// T, fit (when not nil) fits it to the path (the external id the path
+// names), and run upserts it in a transaction of its own as a bulk of one
+// record would; the answer is replyItem's. A check of the path's record
+// (404 when out of reach) is the caller's, before: the record the path
+// names is checked whatever the body holds.
+func upsertOne[T any](h *Handler, c *fiber.Ctx, a *apiCall, ext string, fit func(in *T) error, run apiUpsertFn[T]) error {
+	var in T
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if fit != nil {
+		if err := fit(&in); err != nil {
+			return err
+		}
+	}
+	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
+		return run(t, &in)
+	})
+	if err != nil {
+		return err
+	}
+	return replyItem(c, res)
+}
+
+// upsertBulk is every bulk upsert: the records are read (readBulk), a
+// record whose key (its external id; keyField names it in errors) came
+// earlier in the request is refused (repeats), the others run through
+// runItems, each in a transaction of its own, and the answer is
+// replyBulk's.
+func upsertBulk[T any](h *Handler, c *fiber.Ctx, a *apiCall, key func(it *T) string, keyField string, run apiUpsertFn[T]) error {
+	items, err := readBulk[T](c)
+	if err != nil {
+		return err
+	}
+	ext := func(i int) string { return key(&items[i]) }
+	repeated := repeats(len(items), ext, keyField)
+	res, err := h.runItems(a, len(items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
+		if err := repeated(i); err != nil {
+			return 0, "", err
+		}
+		return run(t, &items[i])
+	})
+	if err != nil {
+		return err
+	}
+	return replyBulk(c, a, res)
+}
+
+// repeats returns the check of a bulk request's records for a key given
+// twice: the records run at once, each in its own transaction, so two of
+// one key would race; the first stands and a repeat is refused at
+// keyField. A record without a key is its upsert's to refuse.
+func repeats(n int, key func(i int) string, keyField string) func(i int) error {
+	first := make(map[string]int, n)
+	for i := n - 1; i >= 0; i-- {
+		first[key(i)] = i
+	}
+	return func(i int) error {
+		if k := key(i); k != "" && first[k] != i {
+			return model.Invalid(keyField, "api.customers.duplicate_item")
+		}
+		return nil
+	}
+}
+
 // replyItem answers a single upsert: 201 when created, 200 otherwise, or
 // the record's refusal as a 422 problem.
-func (h *Handler) replyItem(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error {
+func replyItem(c *fiber.Ctx, res *apiBulkResult) error {
 	r := res.Results[0]
 	if r.Status == outcomeFailed {
 		return &apiItemRefusal{fields: r.Errors}
@@ -163,6 +315,22 @@ func (h *Handler) replyItem(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error 
 		status = fiber.StatusCreated
 	}
 	return apiJSON(c, status, fiber.MIMEApplicationJSON, r)
+}
+
+// replyBulk answers every bulk request by one rule: 200 with each record's
+// result when at least one record was accepted; when not one was (so the
+// request wrote nothing) a 422 problem listing every record's errors under
+// items[i], as a single record's refusal is a 422. A request naming only
+// records out of the client's scope is thus refused like a single one.
+func replyBulk(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error {
+	if res.Failed == len(res.Results) {
+		var fields []problemField
+		for _, r := range res.Results {
+			fields = append(fields, r.Errors...)
+		}
+		return &apiItemRefusal{fields: fields}
+	}
+	return a.reply(c, res)
 }
 
 // apiItemRefusal is a single record's refusal, already translated.

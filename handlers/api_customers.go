@@ -2,12 +2,9 @@ package handlers
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -22,16 +19,6 @@ import (
 // same store function, through the client's data scope; an upsert that
 // changes nothing writes nothing and answers "unchanged". Locations are in
 // api_customers_locations.go, dealer users in api_customers_users.go.
-
-// External id kinds of the family.
-const (
-	extCustomer   = "customer"
-	extLocation   = "location"
-	extDealerUser = "dealer_user"
-	// extCustomerGroup is the kind under which groups may carry the ERP's
-	// ids; a customer names its group by code or by such an id.
-	extCustomerGroup = "customer_group"
-)
 
 // apiPageMax is the largest page of a list; apiPageDefault the page when
 // the caller names none.
@@ -49,7 +36,7 @@ type apiCustomerFields struct {
 	Name        string `json:"name" max:"100" doc:"The customer's name (客户名称)."`
 	ShortName   string `json:"short_name,omitempty" max:"40"`
 	OrgUnit     string `json:"org_unit" max:"30" doc:"Code of the org unit (所属组织); it must lie within the client's org units."`
-	Group       string `json:"group,omitempty" max:"100" doc:"Code, or external id, of the customer group (客户分组)."`
+	Group       string `json:"group,omitempty" max:"100" doc:"The customer group (客户分组) by its external id or its code."`
 	Level       string `json:"level,omitempty" enum:"A,B,C,D" doc:"Customer level (客户等级)."`
 	Salesperson string `json:"salesperson,omitempty" max:"40" doc:"Username of the staff member who is the salesperson (业务员)."`
 	Contact     string `json:"contact,omitempty" max:"40"`
@@ -108,7 +95,7 @@ func (h *Handler) apiCustomerOps() []apiOp {
 		{Method: "POST", Path: "/customers/bulk", ID: "upsertCustomers", Tag: "customers", Family: model.APICustomers, Write: true,
 			Summary: "Create or update up to 1,000 customers, each with its own result.",
 			Doc: "Each record is upserted as by PUT /customers/{external_id}, in its own transaction: a refused record does not undo the others. " +
-				"The answer lists each record's result; when not one record is accepted (nothing was written) the answer is a 422 problem with every record's errors under items[i].",
+				bulkReplyDoc,
 			Body: &apiBulk[apiCustomerItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkCustomers},
 		{Method: "GET", Path: "/customers/:external_id", ID: "getCustomer", Tag: "customers", Family: model.APICustomers,
 			Summary: "A customer by its external id.", Result: &apiCustomer{}, Handle: h.apiGetCustomer},
@@ -122,50 +109,21 @@ func (h *Handler) apiCustomerOps() []apiOp {
 
 // --- shared by the family ---
 
-// readExternalID checks an external id (1 to 100 characters, no control
-// characters, no surrounding spaces), adding a field error at path.
+// readExternalID checks an external id (validExternalID), adding the
+// family's field error at path.
 func readExternalID(ext, path string, ve *model.ValidationError) bool {
-	ok := ext != "" && utf8.RuneCountInString(ext) <= 100 && utf8.ValidString(ext) && strings.TrimSpace(ext) == ext &&
-		strings.IndexFunc(ext, unicode.IsControl) < 0
+	ok := validExternalID(ext)
 	if !ok {
 		ve.Add(path, "api.customers.external_id", nil)
 	}
 	return ok
 }
 
-// extParam reads an external id from the path (percent-decoded: an id may
-// hold characters a path segment must escape). A malformed one is a 404:
-// no record can have it.
-func extParam(c *fiber.Ctx, name string) (string, error) {
-	ext, err := url.PathUnescape(c.Params(name))
-	if err != nil || !readExternalID(ext, name, &model.ValidationError{}) {
-		return "", model.ErrNotFound
-	}
-	return strings.Clone(ext), nil
-}
-
-// apiRenamed rewrites the field names of a validation error from the
-// model's (org_unit_id) to the wire's (org_unit); other errors pass.
-func apiRenamed(err error, names map[string]string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Add(f.Field, f.Key, f.Args)
-	}
-	return out
-}
-
 // mergeInto adds a model check's field errors to ve under the wire's names;
 // any other error is returned.
 func mergeInto(ve *model.ValidationError, err error, names map[string]string) error {
 	var fe *model.ValidationError
-	if !errors.As(apiRenamed(err, names), &fe) {
+	if !errors.As(renamedBy(err, names), &fe) {
 		return err
 	}
 	for _, f := range fe.Fields {
@@ -174,50 +132,10 @@ func mergeInto(ve *model.ValidationError, err error, names map[string]string) er
 	return nil
 }
 
-// firstIndexes maps each external id of a bulk request to its first
-// position, so that a repeat is refused rather than raced against the first.
-func firstIndexes(n int, ext func(i int) string) map[string]int {
-	out := make(map[string]int, n)
-	for i := n - 1; i >= 0; i-- {
-		out[ext(i)] = i
-	}
-	return out
-}
-
-// repeatedItem refuses record i when its external id came earlier in the
-// request.
-func repeatedItem(first map[string]int, ext string, i int) error {
-	if j, ok := first[ext]; ok && j != i {
-		return model.Invalid("external_id", "api.customers.duplicate_item")
-	}
-	return nil
-}
-
-// replyBulkItems answers a bulk upsert: 200 with every record's result, or,
-// when not one record was accepted (so the request wrote nothing), a 422
-// problem listing every record's errors under items[i].
-func (h *Handler) replyBulkItems(c *fiber.Ctx, a *apiCall, res *apiBulkResult) error {
-	if res.Failed == len(res.Results) {
-		var fields []problemField
-		for _, r := range res.Results {
-			fields = append(fields, r.Errors...)
-		}
-		return &apiItemRefusal{fields: fields}
-	}
-	return a.reply(c, res)
-}
-
 // readPage reads the limit and offset query parameters of a list.
 func readPage(c *fiber.Ctx) (store.Page, error) {
 	ve := &model.ValidationError{}
-	p := store.Page{Limit: apiPageDefault}
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > apiPageMax {
-			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": apiPageMax})
-		}
-		p.Limit = n
-	}
+	p := store.Page{Limit: readLimit(c, apiPageDefault, apiPageMax, ve)}
 	if s := c.Query("offset"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -228,14 +146,27 @@ func readPage(c *fiber.Ctx) (store.Page, error) {
 	return p, ve.Err()
 }
 
-// apiCustomerOf resolves a customer named by its external id within the
-// client's scope: ErrNotFound when unknown or outside it.
-func apiCustomerOf(t *store.Tx, sc store.Scope, ext string) (*model.Customer, error) {
-	id := t.ExternalID(extCustomer, ext)
-	if id == 0 {
-		return nil, model.ErrNotFound
+// apiChildPath reads the path of a route below a customer (its locations,
+// its dealer users): the customer's external id and, when the route names
+// one, the record's. 404 when either cannot be an external id or the
+// customer is unknown or outside the client's scope; more (when not nil)
+// checks the record in the same read.
+func (h *Handler) apiChildPath(c *fiber.Ctx, a *apiCall, more func(t *store.Tx, ext string) error) (custExt, ext string, err error) {
+	if custExt, err = extParam(c, "customer_external_id"); err != nil {
+		return "", "", err
 	}
-	return t.Customer(sc, id)
+	if c.Params("external_id") != "" {
+		if ext, err = extParam(c, "external_id"); err != nil {
+			return "", "", err
+		}
+	}
+	err = h.store.View(func(t *store.Tx) error {
+		if _, err := customerByExt(t, a.Scope, custExt); err != nil || more == nil {
+			return err
+		}
+		return more(t, ext)
+	})
+	return custExt, ext, err
 }
 
 // customerNamed resolves the customer a record names (by external id) for
@@ -245,7 +176,7 @@ func customerNamed(t *store.Tx, sc store.Scope, ext, path string) (*model.Custom
 	if ext == "" {
 		return nil, model.Invalid(path, "err.required")
 	}
-	cu, err := apiCustomerOf(t, sc, ext)
+	cu, err := customerByExt(t, sc, ext)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, model.Invalid(path, "api.customers.unknown_customer")
 	}
@@ -272,10 +203,8 @@ func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *m
 		cu.OrgUnitID = u.ID
 	}
 	if g := strings.TrimSpace(in.Group); g != "" {
-		if grp, err := t.CustomerGroupByCode(g); err == nil {
+		if grp, err := groupRef(t, g); err == nil {
 			cu.GroupID = grp.ID
-		} else if id := t.ExternalID(extCustomerGroup, g); id != 0 {
-			cu.GroupID = id
 		} else {
 			ve.Add("group", "api.customers.unknown_group", nil)
 		}
@@ -298,13 +227,6 @@ func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *m
 	cu.CreditLimit = readMoney(in.CreditLimit, "credit_limit", model.CheckAmount, ve)
 }
 
-// sameCustomer reports whether two customers agree in everything but Meta.
-func sameCustomer(a, b *model.Customer) bool {
-	x, y := *a, *b
-	x.Meta, y.Meta = model.Meta{}, model.Meta{}
-	return x == y
-}
-
 // upsertCustomer creates or updates the customer with external id ext
 // inside t and says what happened. It runs in a bulk batch, so it builds
 // every record afresh.
@@ -314,14 +236,13 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 		return 0, "", ve
 	}
 	var old *model.Customer
-	linked := false
-	if id := t.ExternalID(extCustomer, ext); id != 0 {
+	if id := t.ExternalID(store.ExtCustomer, ext); id != 0 {
 		c, err := t.Customer(a.Scope, id)
 		if err != nil {
 			return 0, "", err
 		}
-		old, linked = c, true
-	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(extCustomer, c.ID) == "" {
+		old = c
+	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(store.ExtCustomer, c.ID) == "" {
 		// A customer keyed in by hand before the ERP was connected: the
 		// first upsert links it instead of refusing its code as taken.
 		old = c
@@ -337,29 +258,16 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
-	outcome := outcomeUpdated
-	switch {
-	case old == nil:
-		outcome = outcomeCreated
-	case sameCustomer(old, cu):
-		if linked {
-			return cu.ID, outcomeUnchanged, nil
+	return finishUpsert(t, store.ExtCustomer, ext, old, cu, func() uint64 { return cu.ID }, func() error {
+		if err := t.SaveCustomer(a.Scope, cu); err != nil {
+			return renamedBy(err, customerFieldNames)
 		}
-		return cu.ID, outcomeUpdated, t.SetExternalID(extCustomer, ext, cu.ID)
-	}
-	if err := t.SaveCustomer(a.Scope, cu); err != nil {
-		return 0, "", apiRenamed(err, customerFieldNames)
-	}
-	if !linked {
-		if err := t.SetExternalID(extCustomer, ext, cu.ID); err != nil {
-			return 0, "", err
+		action, detail := "update", ""
+		if old == nil {
+			action, detail = "create", cu.Code
 		}
-	}
-	action, detail := "update", ""
-	if outcome == outcomeCreated {
-		action, detail = "create", cu.Code
-	}
-	return cu.ID, outcome, t.Log("customer", cu.ID, action, detail)
+		return t.Log("customer", cu.ID, action, detail)
+	})
 }
 
 func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
@@ -370,7 +278,7 @@ func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
 	// Scope first: a customer outside the client's org units is a 404,
 	// whatever the body holds.
 	err = h.store.View(func(t *store.Tx) error {
-		if id := t.ExternalID(extCustomer, ext); id != 0 && !t.AllowsCustomer(a.Scope, id) {
+		if id := t.ExternalID(store.ExtCustomer, ext); id != 0 && !t.AllowsCustomer(a.Scope, id) {
 			return model.ErrNotFound
 		}
 		return nil
@@ -378,44 +286,21 @@ func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var in apiCustomerFields
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return h.upsertCustomer(t, a, ext, &in)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiCustomerFields) (uint64, string, error) {
+		return h.upsertCustomer(t, a, ext, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkCustomers(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiCustomerItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	ext := func(i int) string { return in.Items[i].ExternalID }
-	first := firstIndexes(len(in.Items), ext)
-	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
-		if err := repeatedItem(first, ext(i), i); err != nil {
-			return 0, "", err
-		}
-		return h.upsertCustomer(t, a, ext(i), &in.Items[i].apiCustomerFields)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyBulkItems(c, a, res)
+	return upsertBulk(h, c, a, func(it *apiCustomerItem) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, it *apiCustomerItem) (uint64, string, error) {
+			return h.upsertCustomer(t, a, it.ExternalID, &it.apiCustomerFields)
+		})
 }
 
 // customerOut shows a customer on the wire.
 func customerOut(t *store.Tx, cu *model.Customer) apiCustomer {
-	out := apiCustomer{ID: cu.ID, ExternalID: t.ExternalOf(extCustomer, cu.ID), Version: cu.Version, CreatedAt: cu.CreatedAt, UpdatedAt: cu.UpdatedAt,
+	out := apiCustomer{ID: cu.ID, ExternalID: t.ExternalOf(store.ExtCustomer, cu.ID), Version: cu.Version, CreatedAt: cu.CreatedAt, UpdatedAt: cu.UpdatedAt,
 		apiCustomerFields: apiCustomerFields{Code: cu.Code, Name: cu.Name, ShortName: cu.ShortName, Level: cu.Level, Contact: cu.Contact,
 			Phone: cu.Phone, Email: cu.Email, Address: cu.Address, TaxNumber: cu.TaxNumber, Bank: cu.Bank, BankAccount: cu.BankAccount,
 			CreditLimit: int64(cu.CreditLimit), Status: string(cu.Status), Remarks: cu.Remarks}}
@@ -440,19 +325,14 @@ func (h *Handler) apiGetCustomer(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiCustomer
-	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, ext)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiCustomer, error) {
+		cu, err := customerByExt(t, a.Scope, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = customerOut(t, cu)
-		return nil
+		out := customerOut(t, cu)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 func (h *Handler) apiListCustomers(c *fiber.Ctx, a *apiCall) error {
@@ -464,27 +344,22 @@ func (h *Handler) apiListCustomers(c *fiber.Ctx, a *apiCall) error {
 	if f.Status != "" && f.Status != model.CustomerActive && f.Status != model.CustomerInactive {
 		return model.Invalid("status", "err.choice")
 	}
-	out := &apiCustomerPage{Items: []apiCustomer{}, Offset: p.Offset, Limit: p.Limit}
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiCustomerPage, error) {
 		if code := c.Query("org_unit"); code != "" {
 			u, err := t.OrgUnitByCode(code)
 			if err != nil {
-				return model.Invalid("org_unit", "api.customers.unknown_org_unit")
+				return nil, model.Invalid("org_unit", "api.customers.unknown_org_unit")
 			}
 			f.OrgUnitID = u.ID
 		}
 		rows, total, err := t.ListCustomers(a.Scope, f, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out.Total = total
+		out := &apiCustomerPage{Items: []apiCustomer{}, Total: total, Offset: p.Offset, Limit: p.Limit}
 		for _, cu := range rows {
 			out.Items = append(out.Items, customerOut(t, cu))
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

@@ -67,7 +67,7 @@ func (h *Handler) apiLocationOps() []apiOp {
 		{Method: "POST", Path: "/locations/bulk", ID: "upsertLocations", Tag: "customers", Family: model.APICustomers, Write: true,
 			Summary: "Create or update up to 1,000 locations, each naming its customer.",
 			Doc: "Each record is upserted as by PUT /customers/{customer_external_id}/locations/{external_id}, in its own transaction. " +
-				"When not one record is accepted the answer is a 422 problem with every record's errors under items[i].",
+				bulkReplyDoc,
 			Body: &apiBulk[apiLocationItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkLocations},
 		{Method: "GET", Path: "/customers/:customer_external_id/locations/:external_id", ID: "getLocation", Tag: "customers",
 			Family: model.APICustomers, Summary: "A delivery location by its external id.", Result: &apiLocation{}, Handle: h.apiGetLocation},
@@ -79,15 +79,15 @@ func (h *Handler) apiLocationOps() []apiOp {
 // locationNamed returns the location of cu with the external id ext, nil
 // when ext is new. An id held by another customer's location is a field
 // error: a location never moves between customers.
-func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, bool, error) {
-	if id := t.ExternalID(extLocation, ext); id != 0 {
+func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, error) {
+	if id := t.ExternalID(store.ExtLocation, ext); id != 0 {
 		l, err := t.Location(sc, cu.ID, id)
 		if err != nil {
-			return nil, false, model.Invalid("external_id", "api.customers.location_elsewhere")
+			return nil, model.Invalid("external_id", "api.customers.location_elsewhere")
 		}
-		return l, true, nil
+		return l, nil
 	}
-	return nil, false, nil
+	return nil, nil
 }
 
 // upsertLocation creates or updates the location ext of the customer with
@@ -101,7 +101,7 @@ func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext
 	if err != nil {
 		return 0, "", err
 	}
-	old, linked, err := locationNamed(t, a.Scope, cu, ext)
+	old, err := locationNamed(t, a.Scope, cu, ext)
 	if err != nil {
 		return 0, "", err
 	}
@@ -122,29 +122,16 @@ func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
-	outcome := outcomeUpdated
-	switch {
-	case old == nil:
-		outcome = outcomeCreated
-	case sameLocation(old, l):
-		if linked {
-			return l.ID, outcomeUnchanged, nil
+	return finishUpsert(t, store.ExtLocation, ext, old, l, func() uint64 { return l.ID }, func() error {
+		if err := t.SaveLocation(a.Scope, l); err != nil {
+			return err
 		}
-		return l.ID, outcomeUpdated, t.SetExternalID(extLocation, ext, l.ID)
-	}
-	if err := t.SaveLocation(a.Scope, l); err != nil {
-		return 0, "", err
-	}
-	if !linked {
-		if err := t.SetExternalID(extLocation, ext, l.ID); err != nil {
-			return 0, "", err
+		action := "location.update"
+		if old == nil {
+			action = "location.create"
 		}
-	}
-	action := "location.update"
-	if outcome == outcomeCreated {
-		action = "location.create"
-	}
-	return l.ID, outcome, t.Log("customer", cu.ID, action, l.Name)
+		return t.Log("customer", cu.ID, action, l.Name)
+	})
 }
 
 // adoptLocation finds the one location of cu named name that has no
@@ -153,7 +140,7 @@ func adoptLocation(t *store.Tx, sc store.Scope, cu *model.Customer, name string)
 	locs, _ := t.Locations(sc, cu.ID)
 	var found *model.Location
 	for _, l := range locs {
-		if l.Name != strings.TrimSpace(name) || t.ExternalOf(extLocation, l.ID) != "" {
+		if l.Name != strings.TrimSpace(name) || t.ExternalOf(store.ExtLocation, l.ID) != "" {
 			continue
 		}
 		if found != nil {
@@ -164,129 +151,67 @@ func adoptLocation(t *store.Tx, sc store.Scope, cu *model.Customer, name string)
 	return found
 }
 
-// sameLocation reports whether two locations agree in everything but Meta.
-func sameLocation(a, b *model.Location) bool {
-	x, y := *a, *b
-	x.Meta, y.Meta = model.Meta{}, model.Meta{}
-	return x == y
-}
-
-// apiLocationPath resolves the customer of a location route, 404 when it is
-// unknown or outside the client's scope.
-func (h *Handler) apiLocationPath(c *fiber.Ctx, a *apiCall) (custExt, ext string, err error) {
-	if custExt, err = extParam(c, "customer_external_id"); err != nil {
-		return "", "", err
-	}
-	if c.Params("external_id") != "" {
-		if ext, err = extParam(c, "external_id"); err != nil {
-			return "", "", err
-		}
-	}
-	err = h.store.View(func(t *store.Tx) error {
-		_, err := apiCustomerOf(t, a.Scope, custExt)
-		return err
-	})
-	return custExt, ext, err
-}
-
 func (h *Handler) apiPutLocation(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiLocationPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, nil)
 	if err != nil {
 		return err
 	}
-	var in apiLocationFields
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return h.upsertLocation(t, a, custExt, "customer_external_id", ext, &in)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiLocationFields) (uint64, string, error) {
+		return h.upsertLocation(t, a, custExt, "customer_external_id", ext, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkLocations(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiLocationItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	ext := func(i int) string { return in.Items[i].ExternalID }
-	first := firstIndexes(len(in.Items), ext)
-	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
-		if err := repeatedItem(first, ext(i), i); err != nil {
-			return 0, "", err
-		}
-		it := &in.Items[i]
-		return h.upsertLocation(t, a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyBulkItems(c, a, res)
+	return upsertBulk(h, c, a, func(it *apiLocationItem) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, it *apiLocationItem) (uint64, string, error) {
+			return h.upsertLocation(t, a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
+		})
 }
 
 // locationOut shows a location on the wire.
 func locationOut(t *store.Tx, cu *model.Customer, l *model.Location) apiLocation {
-	return apiLocation{ID: l.ID, ExternalID: t.ExternalOf(extLocation, l.ID), Customer: t.ExternalOf(extCustomer, cu.ID), CustomerCode: cu.Code,
+	return apiLocation{ID: l.ID, ExternalID: t.ExternalOf(store.ExtLocation, l.ID), Customer: t.ExternalOf(store.ExtCustomer, cu.ID), CustomerCode: cu.Code,
 		Name: l.Name, Contact: l.Contact, Phone: l.Phone, Address: l.Address, Region: l.Region, Primary: l.Primary,
 		Version: l.Version, UpdatedAt: l.UpdatedAt}
 }
 
 func (h *Handler) apiGetLocation(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiLocationPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, nil)
 	if err != nil {
 		return err
 	}
-	var out apiLocation
-	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, custExt)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiLocation, error) {
+		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		id := t.ExternalID(extLocation, ext)
-		if id == 0 {
-			return model.ErrNotFound
-		}
-		l, err := t.Location(a.Scope, cu.ID, id)
+		l, err := byExt(t, store.ExtLocation, ext, func(id uint64) (*model.Location, error) { return t.Location(a.Scope, cu.ID, id) })
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = locationOut(t, cu, l)
-		return nil
+		out := locationOut(t, cu, l)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 func (h *Handler) apiListLocations(c *fiber.Ctx, a *apiCall) error {
-	custExt, _, err := h.apiLocationPath(c, a)
+	custExt, _, err := h.apiChildPath(c, a, nil)
 	if err != nil {
 		return err
 	}
-	out := &apiLocationList{Items: []apiLocation{}}
-	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, custExt)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiLocationList, error) {
+		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		locs, err := t.Locations(a.Scope, cu.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiLocationList{Items: []apiLocation{}}
 		for _, l := range locs {
 			out.Items = append(out.Items, locationOut(t, cu, l))
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

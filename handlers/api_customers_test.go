@@ -66,9 +66,9 @@ func customersAPIFixture(t *testing.T, e *testEnv) {
 				kind, name string
 				id         uint64
 			}{
-				{extCustomer, "customer", e.ids["customer:"+x]},
-				{extLocation, "location", e.ids["location:"+x]},
-				{extDealerUser, "dealer_user", e.ids["user:"+strings.ToLower(x)+".buyer"]},
+				{store.ExtCustomer, "customer", e.ids["customer:"+x]},
+				{store.ExtLocation, "location", e.ids["location:"+x]},
+				{store.ExtDealerUser, "dealer_user", e.ids["user:"+strings.ToLower(x)+".buyer"]},
 			} {
 				ext := tx.ExternalOf(r.kind, r.id)
 				if ext == "" {
@@ -188,7 +188,7 @@ func TestAPICustomerUpsert(t *testing.T) {
 	// An external id with characters a path must escape.
 	c3 := customerBody("C3", "GZ")
 	itemResult(t, e.api("PUT", "/customers/"+url.PathEscape("ERP/3 A"), c3, apiCallOpts{token: tok}), 201, "created")
-	if e.extID(extCustomer, "ERP/3 A") == 0 {
+	if e.extID(store.ExtCustomer, "ERP/3 A") == 0 {
 		t.Fatal("escaped external id not stored as sent")
 	}
 	// The list: by code, paged, filtered.
@@ -251,7 +251,7 @@ func TestAPICustomerBulk(t *testing.T) {
 		res.Results[3].Errors[0].Field != "items[3].external_id" || res.Results[3].Errors[0].Code != "api.customers.duplicate_item" {
 		t.Fatalf("mixed bulk: %d %s", r.Code, r.Body)
 	}
-	if e.extID(extCustomer, "ERP-B5") != 0 || e.customer(res.Results[0].ID).Name != "改名" {
+	if e.extID(store.ExtCustomer, "ERP-B5") != 0 || e.customer(res.Results[0].ID).Name != "改名" {
 		t.Fatal("the bad record wrote, or the repeat overwrote the first")
 	}
 	// Nothing good: a 422 problem with every record's errors; nothing written.
@@ -522,7 +522,7 @@ func TestAPILocations(t *testing.T) {
 	}
 	// A location deleted in the portal is made anew by the next upsert.
 	if err := e.st.Update("t", func(tx *store.Tx) error {
-		l, err := tx.Location(store.AdminScope(), e.ids["customer:C1"], e.extID(extLocation, "L2"))
+		l, err := tx.Location(store.AdminScope(), e.ids["customer:C1"], e.extID(store.ExtLocation, "L2"))
 		if err != nil {
 			return err
 		}

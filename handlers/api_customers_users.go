@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"reflect"
 	"slices"
 	"time"
 
@@ -77,7 +76,7 @@ func (h *Handler) apiDealerUserOps() []apiOp {
 		{Method: "POST", Path: "/dealer-users/bulk", ID: "upsertDealerUsers", Tag: "customers", Family: model.APICustomers, Write: true,
 			Summary: "Create or update up to 1,000 dealer users, each naming its customer.",
 			Doc: "Each record is upserted as by PUT /customers/{customer_external_id}/users/{external_id}, in its own transaction. " +
-				"When not one record is accepted the answer is a 422 problem with every record's errors under items[i].",
+				bulkReplyDoc,
 			Body: &apiBulk[apiDealerUserItem]{}, Result: &apiBulkResult{}, Handle: h.apiBulkDealerUsers},
 		{Method: "GET", Path: "/customers/:customer_external_id/users/:external_id", ID: "getDealerUser", Tag: "customers",
 			Family: model.APICustomers, Summary: "A dealer user by its external id, with the state of its invitation.", Result: &apiDealerUser{}, Handle: h.apiGetDealerUser},
@@ -99,7 +98,7 @@ var dealerUserFieldNames = map[string]string{"customer_id": "customer"}
 // (a user never moves between customers); one outside the scope is not
 // found.
 func dealerUserNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.User, error) {
-	id := t.ExternalID(extDealerUser, ext)
+	id := t.ExternalID(store.ExtDealerUser, ext)
 	if id == 0 {
 		return nil, nil
 	}
@@ -143,13 +142,6 @@ func freeDealerUsername(t *store.Tx, cu *model.Customer, email string) string {
 	return ""
 }
 
-// sameUser reports whether two users agree in everything but Meta.
-func sameUser(a, b *model.User) bool {
-	x, y := *a, *b
-	x.Meta, y.Meta = model.Meta{}, model.Meta{}
-	return reflect.DeepEqual(x, y)
-}
-
 // upsertDealerUser creates or updates the user ext of the customer with
 // external id custExt (custPath names that field in errors), and invites a
 // user who has no password yet when it is new, its address changed or it
@@ -167,10 +159,9 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	if err != nil {
 		return 0, "", err
 	}
-	linked := old != nil
 	if old == nil && in.Username != "" {
 		// A user keyed in by hand before the ERP was connected.
-		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(extDealerUser, u.ID) == "" {
+		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(store.ExtDealerUser, u.ID) == "" {
 			old = u
 		}
 	}
@@ -212,114 +203,62 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
-	outcome := outcomeUpdated
-	switch {
-	case old == nil:
-		outcome = outcomeCreated
-	case sameUser(old, u):
-		if linked {
-			return u.ID, outcomeUnchanged, nil
+	return finishUpsert(t, store.ExtDealerUser, ext, old, u, func() uint64 { return u.ID }, func() error {
+		if err := t.SaveUser(a.Scope, u); err != nil {
+			return renamedBy(err, dealerUserFieldNames)
 		}
-		return u.ID, outcomeUpdated, t.SetExternalID(extDealerUser, ext, u.ID)
-	}
-	if err := t.SaveUser(a.Scope, u); err != nil {
-		return 0, "", apiRenamed(err, dealerUserFieldNames)
-	}
-	if !linked {
-		if err := t.SetExternalID(extDealerUser, ext, u.ID); err != nil {
-			return 0, "", err
+		action := "user.update"
+		if old == nil {
+			action = "user.create"
 		}
-	}
-	action := "user.update"
-	if outcome == outcomeCreated {
-		action = "user.create"
-	}
-	if err := t.Log("customer", cu.ID, action, u.Username); err != nil {
-		return 0, "", err
-	}
-	invite := u.PasswordHash == "" && !u.Disabled &&
-		(old == nil || old.Email != u.Email || old.Disabled || t.PendingInvitation(u.ID) == nil)
-	if invite {
-		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
-			return 0, "", err
-		}
-		if err := t.Log("customer", cu.ID, "user.invite", u.Username); err != nil {
-			return 0, "", err
-		}
-	}
-	return u.ID, outcome, nil
-}
-
-// apiDealerUserPath resolves the customer (and, when the route names one,
-// the user) of a dealer-user route: 404 when either is unknown or outside
-// the client's scope. The user is 0 when its external id is new.
-func (h *Handler) apiDealerUserPath(c *fiber.Ctx, a *apiCall) (custExt, ext string, err error) {
-	if custExt, err = extParam(c, "customer_external_id"); err != nil {
-		return "", "", err
-	}
-	if c.Params("external_id") != "" {
-		if ext, err = extParam(c, "external_id"); err != nil {
-			return "", "", err
-		}
-	}
-	err = h.store.View(func(t *store.Tx) error {
-		if _, err := apiCustomerOf(t, a.Scope, custExt); err != nil {
+		if err := t.Log("customer", cu.ID, action, u.Username); err != nil {
 			return err
 		}
-		if id := t.ExternalID(extDealerUser, ext); ext != "" && id != 0 {
-			_, err := t.User(a.Scope, id)
+		invite := u.PasswordHash == "" && !u.Disabled &&
+			(old == nil || old.Email != u.Email || old.Disabled || t.PendingInvitation(u.ID) == nil)
+		if !invite {
+			return nil
+		}
+		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
+			return err
+		}
+		return t.Log("customer", cu.ID, "user.invite", u.Username)
+	})
+}
+
+// dealerUserReachable refuses (404) a dealer-user route naming a user
+// outside the client's scope; a new external id is fine.
+func dealerUserReachable(sc store.Scope) func(t *store.Tx, ext string) error {
+	return func(t *store.Tx, ext string) error {
+		if id := t.ExternalID(store.ExtDealerUser, ext); ext != "" && id != 0 {
+			_, err := t.User(sc, id)
 			return err
 		}
 		return nil
-	})
-	return custExt, ext, err
+	}
 }
 
 func (h *Handler) apiPutDealerUser(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiDealerUserPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}
-	var in apiDealerUserFields
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return h.upsertDealerUser(t, a, custExt, "customer_external_id", ext, &in)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiDealerUserFields) (uint64, string, error) {
+		return h.upsertDealerUser(t, a, custExt, "customer_external_id", ext, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkDealerUsers(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiDealerUserItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	ext := func(i int) string { return in.Items[i].ExternalID }
-	first := firstIndexes(len(in.Items), ext)
-	res, err := h.runItems(a, len(in.Items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
-		if err := repeatedItem(first, ext(i), i); err != nil {
-			return 0, "", err
-		}
-		it := &in.Items[i]
-		return h.upsertDealerUser(t, a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyBulkItems(c, a, res)
+	return upsertBulk(h, c, a, func(it *apiDealerUserItem) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, it *apiDealerUserItem) (uint64, string, error) {
+			return h.upsertDealerUser(t, a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
+		})
 }
 
 // dealerUserOut shows a dealer user on the wire, with its invitation while
 // it has no password.
 func dealerUserOut(t *store.Tx, cu *model.Customer, u *model.User) apiDealerUser {
-	out := apiDealerUser{ID: u.ID, ExternalID: t.ExternalOf(extDealerUser, u.ID), Customer: t.ExternalOf(extCustomer, cu.ID), CustomerCode: cu.Code,
+	out := apiDealerUser{ID: u.ID, ExternalID: t.ExternalOf(store.ExtDealerUser, u.ID), Customer: t.ExternalOf(store.ExtCustomer, cu.ID), CustomerCode: cu.Code,
 		Username: u.Username, Name: u.Name, Email: u.Email, Mobile: u.Mobile, Roles: []string{}, Lang: u.Lang, State: "active",
 		Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	for _, r := range u.Roles {
@@ -341,11 +280,11 @@ func dealerUserOut(t *store.Tx, cu *model.Customer, u *model.User) apiDealerUser
 
 // loadAPIDealerUser reads the user of a dealer-user route and its customer.
 func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model.Customer, *model.User, error) {
-	cu, err := apiCustomerOf(t, sc, custExt)
+	cu, err := customerByExt(t, sc, custExt)
 	if err != nil {
 		return nil, nil, err
 	}
-	id := t.ExternalID(extDealerUser, ext)
+	id := t.ExternalID(store.ExtDealerUser, ext)
 	if id == 0 {
 		return nil, nil, model.ErrNotFound
 	}
@@ -357,55 +296,46 @@ func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model
 }
 
 func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiDealerUserPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}
-	var out apiDealerUser
-	err = h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiDealerUser, error) {
 		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = dealerUserOut(t, cu, u)
-		return nil
+		out := dealerUserOut(t, cu, u)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
-	custExt, _, err := h.apiDealerUserPath(c, a)
+	custExt, _, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}
-	out := &apiDealerUserList{Items: []apiDealerUser{}}
-	err = h.store.View(func(t *store.Tx) error {
-		cu, err := apiCustomerOf(t, a.Scope, custExt)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiDealerUserList, error) {
+		cu, err := customerByExt(t, a.Scope, custExt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		users, _, err := t.ListCustomerUsers(a.Scope, cu.ID, store.UserFilter{}, store.Page{})
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiDealerUserList{Items: []apiDealerUser{}}
 		for _, u := range users {
 			out.Items = append(out.Items, dealerUserOut(t, cu, u))
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // apiResendInvitation sends a user who has not chosen a password a new
 // invitation (the old link stops working).
 func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiDealerUserPath(c, a)
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
 	if err != nil {
 		return err
 	}

@@ -122,10 +122,10 @@ type apiFeedPosition struct {
 // feedDocTypes are the API names of the document types the feed announces;
 // each is also the kind of the document's external id.
 var feedDocTypes = map[model.DocType]string{
-	model.DocOnlineOrder: "online_order", model.DocOnlineReturn: "return_request", model.DocChangeRequest: "change_request",
-	model.DocComplaint: "complaint", model.DocServiceRequest: "service_request", model.DocOpportunity: "opportunity",
-	model.DocStocktake: "stocktake", model.DocOutbound: "outbound", model.DocInvoice: "invoice",
-	model.DocReceipt: "receipt", model.DocAdvanceReceipt: "advance_receipt", model.DocRefund: "refund",
+	model.DocOnlineOrder: store.ExtOnlineOrder, model.DocOnlineReturn: store.ExtReturnRequest, model.DocChangeRequest: store.ExtChangeRequest,
+	model.DocComplaint: store.ExtComplaint, model.DocServiceRequest: store.ExtServiceRequest, model.DocOpportunity: store.ExtOpportunity,
+	model.DocStocktake: store.ExtStocktake, model.DocOutbound: store.ExtOutbound, model.DocInvoice: store.ExtInvoice,
+	model.DocReceipt: store.ExtReceipt, model.DocAdvanceReceipt: store.ExtAdvanceReceipt, model.DocRefund: store.ExtRefund,
 }
 
 // feedDocPaths are the API paths that read each document type.
@@ -168,15 +168,10 @@ func cursorError(field, key string) error {
 }
 
 func (h *Handler) apiListEvents(c *fiber.Ctx, a *apiCall) error {
-	limit := feedLimitDefault
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > feedLimitMax {
-			ve := &model.ValidationError{}
-			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": feedLimitMax})
-			return ve
-		}
-		limit = n
+	ve := &model.ValidationError{}
+	limit := readLimit(c, feedLimitDefault, feedLimitMax, ve)
+	if err := ve.Err(); err != nil {
+		return err
 	}
 	after, given := uint64(0), c.Query("after") != ""
 	if given {
@@ -185,33 +180,28 @@ func (h *Handler) apiListEvents(c *fiber.Ctx, a *apiCall) error {
 			return apiError(fiber.StatusBadRequest, "api.err_cursor")
 		}
 	}
-	out := &apiFeedPage{Events: []apiFeedEvent{}}
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiFeedPage, error) {
 		if given && after > t.LastEventSeq() {
-			return cursorError("after", "api.err_cursor_unknown")
+			return nil, cursorError("after", "api.err_cursor_unknown")
 		}
 		if !given {
 			cl, err := t.APIClient(a.Client.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			after = cl.Acked
 		}
 		r := newFeedReader(t, a.Scope)
 		evs, next, more, err := t.FeedPage(after, limit, feedScanMax, r.keep)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiFeedPage{Events: []apiFeedEvent{}, Next: feedCursor(next), HasMore: more}
 		for _, ev := range evs {
 			out.Events = append(out.Events, r.event(ev))
 		}
-		out.Next, out.HasMore = feedCursor(next), more
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // feedReader turns feed events into the API's, for one client's scope,
@@ -234,7 +224,7 @@ func (r *feedReader) customer(id uint64) *apiFeedCustomer {
 	}
 	var ref *apiFeedCustomer
 	if c, err := r.t.Customer(r.sc, id); err == nil {
-		ref = &apiFeedCustomer{ID: c.ID, Code: c.Code, Name: c.Name, ExternalID: r.t.ExternalOf("customer", c.ID)}
+		ref = &apiFeedCustomer{ID: c.ID, Code: c.Code, Name: c.Name, ExternalID: r.t.ExternalOf(store.ExtCustomer, c.ID)}
 	}
 	r.custs[id] = ref
 	return ref
@@ -282,21 +272,15 @@ func (h *Handler) apiAckEvents(c *fiber.Ctx, a *apiCall) error {
 }
 
 func (h *Handler) apiEventPosition(c *fiber.Ctx, a *apiCall) error {
-	var out apiFeedPosition
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiFeedPosition, error) {
 		cl, err := t.APIClient(a.Client.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		behind, oldest := t.FeedLag(cl)
-		out = apiFeedPosition{Acknowledged: feedCursor(cl.Acked), Behind: behind, OldestPendingAt: oldest.UTC(),
-			Latest: feedCursor(t.LastEventSeq())}
-		return nil
+		return &apiFeedPosition{Acknowledged: feedCursor(cl.Acked), Behind: behind, OldestPendingAt: oldest.UTC(),
+			Latest: feedCursor(t.LastEventSeq())}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // startFeedRetention purges, every hour, the feed's events older than

@@ -282,8 +282,8 @@ type apiFeedReconciliation struct {
 
 // reconDocTypes are the document types of /reconciliations/:doc_type.
 var reconDocTypes = map[string]model.DocType{
-	"outbound": model.DocOutbound, "invoice": model.DocInvoice, "receipt": model.DocReceipt,
-	"advance_receipt": model.DocAdvanceReceipt, "refund": model.DocRefund,
+	store.ExtOutbound: model.DocOutbound, store.ExtInvoice: model.DocInvoice, store.ExtReceipt: model.DocReceipt,
+	store.ExtAdvanceReceipt: model.DocAdvanceReceipt, store.ExtRefund: model.DocRefund,
 }
 
 func (h *Handler) apiFeedDocOps() []apiOp {
@@ -314,19 +314,11 @@ type feedDocFunc func(r *feedReader, c *fiber.Ctx, id uint64) (any, error)
 // through the client's scope, 404 when it is missing or outside.
 func (h *Handler) apiFeedDoc(read feedDocFunc) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
-		id, err := strconv.ParseUint(c.Params("id"), 10, 64)
-		if err != nil || id == 0 {
-			return model.ErrNotFound
-		}
-		var out any
-		err = h.store.View(func(t *store.Tx) (err error) {
-			out, err = read(newFeedReader(t, a.Scope), c, id)
-			return err
-		})
+		id, err := idParam(c, "id")
 		if err != nil {
 			return err
 		}
-		return a.reply(c, out)
+		return apiRead(h, c, a, func(t *store.Tx) (any, error) { return read(newFeedReader(t, a.Scope), c, id) })
 	}
 }
 
@@ -353,7 +345,7 @@ func trailOf(tr []model.AuditEntry) []apiFeedTrailEntry {
 }
 
 func (r *feedReader) product(p model.ProductRef) apiFeedProduct {
-	return apiFeedProduct{ID: p.ProductID, Code: p.Code, ExternalID: r.t.ExternalOf("product", p.ProductID), Name: p.Name,
+	return apiFeedProduct{ID: p.ProductID, Code: p.Code, ExternalID: r.t.ExternalOf(store.ExtProduct, p.ProductID), Name: p.Name,
 		Spec: p.Spec, Unit: p.Unit}
 }
 
@@ -419,11 +411,11 @@ func feedOnlineOrder(r *feedReader, _ *fiber.Ctx, id uint64) (any, error) {
 	}
 	st := o.ShipTo
 	return &apiFeedOnlineOrder{FeedDocHead: hd, OrderDate: o.OrderDate, RequestedDate: o.RequestedDate,
-		ShipTo: apiFeedShipTo{LocationID: st.LocationID, LocationExternalID: r.t.ExternalOf("location", st.LocationID), Name: st.Name,
+		ShipTo: apiFeedShipTo{LocationID: st.LocationID, LocationExternalID: r.t.ExternalOf(store.ExtLocation, st.LocationID), Name: st.Name,
 			Address: st.Address, Contact: st.Contact, Phone: st.Phone},
 		Contact: o.Contact, Phone: o.Phone, Remarks: o.Remarks, AllowAdjust: o.AllowAdjust,
 		CreditHold: o.CreditHold && o.CreditApprovedBy == "", CreditApprovedBy: o.CreditApprovedBy, RejectReason: o.RejectReason,
-		SalesOrder: r.ref("sales_order", o.SalesOrderID, o.SalesOrderNumber), Lines: r.lines(o.Lines), Totals: totalsOf(o.Totals)}, nil
+		SalesOrder: r.ref(store.ExtSalesOrder, o.SalesOrderID, o.SalesOrderNumber), Lines: r.lines(o.Lines), Totals: totalsOf(o.Totals)}, nil
 }
 
 func feedReturn(r *feedReader, _ *fiber.Ctx, id uint64) (any, error) {
@@ -438,16 +430,16 @@ func feedReturn(r *feedReader, _ *fiber.Ctx, id uint64) (any, error) {
 	out := &apiFeedReturn{FeedDocHead: hd, ReturnDate: rt.ReturnDate, Reason: rt.Reason, Remarks: rt.Remarks, AllowAdjust: rt.AllowAdjust,
 		RejectReason: rt.RejectReason, Lines: r.lines(rt.Lines), Totals: totalsOf(rt.Totals)}
 	if so := r.salesOrder(rt.SalesOrderID); so != nil {
-		out.SalesOrder = r.ref("sales_order", so.ID, so.Number)
+		out.SalesOrder = r.ref(store.ExtSalesOrder, so.ID, so.Number)
 	}
 	if rt.OutboundID != 0 {
 		if ob, err := r.t.Outbound(r.sc, rt.OutboundID); err == nil {
-			out.Outbound = r.ref("outbound", ob.ID, ob.Number)
+			out.Outbound = r.ref(store.ExtOutbound, ob.ID, ob.Number)
 		}
 	}
 	if rt.NoticeID != 0 {
 		if rn, err := r.t.ReturnNotice(r.sc, rt.NoticeID); err == nil {
-			out.ReturnNotice = r.ref("return_notice", rn.ID, rn.Number)
+			out.ReturnNotice = r.ref(store.ExtReturnNotice, rn.ID, rn.Number)
 		}
 	}
 	return out, nil
@@ -463,7 +455,7 @@ func feedChange(r *feedReader, _ *fiber.Ctx, id uint64) (any, error) {
 		return nil, err
 	}
 	out := &apiFeedChange{FeedDocHead: hd, RequestDate: cr.RequestDate, Reason: cr.Reason, RejectReason: cr.RejectReason,
-		SalesOrder: apiFeedRef{ID: cr.SalesOrderID, Number: cr.SalesOrderNo, ExternalID: r.t.ExternalOf("sales_order", cr.SalesOrderID)},
+		SalesOrder: apiFeedRef{ID: cr.SalesOrderID, Number: cr.SalesOrderNo, ExternalID: r.t.ExternalOf(store.ExtSalesOrder, cr.SalesOrderID)},
 		Lines:      make([]apiFeedChangeLine, 0, len(cr.Lines))}
 	so := r.salesOrder(cr.SalesOrderID)
 	for _, l := range cr.Lines {

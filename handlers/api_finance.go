@@ -1,12 +1,7 @@
 package handlers
 
 import (
-	"errors"
-	"net/url"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -24,20 +19,6 @@ import (
 // there may run twice, so they build everything afresh inside the
 // transaction.
 
-// External-id kinds: the finance documents' own, and those of the records
-// they name (kept by the families that push them).
-const (
-	finExtInvoice      = "invoice"
-	finExtWriteOff     = "write_off"
-	finExtWriteOffLine = "write_off_line"
-	finExtCustomer     = "customer"
-	finExtOutbound     = "outbound"
-	finExtSalesOrder   = "sales_order"
-)
-
-// finExtMaxLen bounds an external id: it travels in paths too.
-const finExtMaxLen = 100
-
 // finReceiptKind is one receipt document type as the API names it.
 type finReceiptKind struct {
 	Kind model.DocType
@@ -51,9 +32,9 @@ type finReceiptKind struct {
 
 // finReceiptKinds are the three receipt document types.
 var finReceiptKinds = []finReceiptKind{
-	{model.DocReceipt, "receipt", "Receipt", "receipt (收款单)"},
-	{model.DocAdvanceReceipt, "advance_receipt", "AdvanceReceipt", "advance receipt (预收款单)"},
-	{model.DocRefund, "refund", "Refund", "refund (退款单)"},
+	{model.DocReceipt, store.ExtReceipt, "Receipt", "receipt (收款单)"},
+	{model.DocAdvanceReceipt, store.ExtAdvanceReceipt, "AdvanceReceipt", "advance receipt (预收款单)"},
+	{model.DocRefund, store.ExtRefund, "Refund", "refund (退款单)"},
 }
 
 // finKindByName finds a receipt kind (or, for write-off sources, a red
@@ -101,12 +82,13 @@ func (h *Handler) apiFinanceOps() []apiOp {
 				"un-invoiced balance to the invoiced receivable, and the lines' invoiced figures on the outbound and the sales order. " +
 				"A red invoice (`red: true`) takes red outbounds' lines, with positive quantities as typed in the UI; it is stored negative. " +
 				"The same external_id again answers 200 with the existing invoice (status unchanged; a draft pushed again without " +
-				"draft is audited: updated); with other content it is refused at external_id."}),
+				"draft is audited: updated); with other content it is a 409 naming the existing invoice."}),
 		fin(apiOp{Method: "POST", Path: "/invoices/bulk", ID: "pushInvoices", Body: &apiBulk[apiNewInvoice]{}, Result: &apiBulkResult{},
 			Handle:  h.apiPushInvoices,
 			Summary: "Push up to 1,000 invoices, each with its own result.",
 			Doc: "Each invoice is pushed as by pushInvoice, in its own transaction: one invoice's refusal never undoes another. " +
-				"Repeating a request is safe: invoices already pushed answer unchanged."}),
+				"Repeating a request is safe: invoices already pushed answer unchanged; an invoice repeating an earlier one's external id " +
+				"in the same request is refused. " + bulkReplyDoc}),
 		fin(apiOp{Method: "GET", Path: "/invoices/:id", ID: "getInvoice", Result: &apiInvoice{},
 			Summary: "One invoice by the portal's id.", Handle: h.apiGetInvoice}),
 		fin(apiOp{Method: "GET", Path: "/invoices/external/:external_id", ID: "getInvoiceByExternalID", Result: &apiInvoice{},
@@ -131,7 +113,7 @@ func (h *Handler) apiFinanceOps() []apiOp {
 				Summary: "Push a " + k.Title + ".",
 				Doc: "Saves the document and posts it (audit) in the same transaction, as the UI's Audit button does; `draft: true` " +
 					"saves it unposted. The same external_id again answers 200 with the existing document (status unchanged; " +
-					"a draft pushed again without draft is audited: updated); with other content it is refused at external_id." + extra}),
+					"a draft pushed again without draft is audited: updated); with other content it is a 409 naming the existing document." + extra}),
 			fin(apiOp{Method: "GET", Path: path + "/:id", ID: "get" + k.Op, Result: &apiReceipt{}, Handle: h.apiGetReceipt(k.Kind),
 				Summary: "One " + k.Title + " by the portal's id."}),
 			fin(apiOp{Method: "GET", Path: path + "/external/:external_id", ID: "get" + k.Op + "ByExternalID", Result: &apiReceipt{},
@@ -177,21 +159,6 @@ type apiInvoiceRef struct {
 
 // ---- shared checks ----
 
-// finCheckExternalID checks a document's own external id: 1 to 100
-// characters without control characters, surrounding spaces dropped.
-func finCheckExternalID(ext, field string, ve *model.ValidationError) string {
-	ext = strings.TrimSpace(ext)
-	switch {
-	case ext == "":
-		ve.Add(field, "err.required", nil)
-	case utf8.RuneCountInString(ext) > finExtMaxLen:
-		ve.Add(field, "err.too_long", map[string]any{"max": finExtMaxLen})
-	case !utf8.ValidString(ext) || strings.IndexFunc(ext, unicode.IsControl) >= 0:
-		ve.Add(field, "api.err_fin_external_id", nil)
-	}
-	return ext
-}
-
 // finDate checks a document date: YYYY-MM-DD exactly (the UI's forms are
 // more lenient with what people type; a program sends the canonical form).
 func finDate(s, field string, ve *model.ValidationError) string {
@@ -205,153 +172,13 @@ func finDate(s, field string, ve *model.ValidationError) string {
 	return s
 }
 
-// finCustomerRef is how a request names a customer: by the portal's id,
-// the ERP's external id or the customer code, any of them (all given must
-// name the same customer).
-type finCustomerRef struct {
-	id        uint64
-	ext, code string
-}
-
-func (r finCustomerRef) given() bool { return r.id != 0 || r.ext != "" || r.code != "" }
-
-// finCustomer resolves a customer reference through the client's scope: a
-// customer outside it is unknown (a field error, never a hint that it
-// exists). It returns 0 when none is named or it is unknown.
-func finCustomer(t *store.Tx, sc store.Scope, r finCustomerRef, ve *model.ValidationError) uint64 {
-	var found uint64
-	try := func(field string, c *model.Customer, err error) {
-		switch {
-		case err != nil:
-			ve.Add(field, "api.err_fin_unknown_customer", nil)
-		case found != 0 && found != c.ID:
-			ve.Add(field, "api.err_fin_ref_mismatch", nil)
-		default:
-			found = c.ID
-		}
+// finCustomer is the id of the customer a push names, any of its names
+// given (see customerRefs); 0 when none is named or it is unknown.
+func finCustomer(t *store.Tx, sc store.Scope, r customerRefs, ve *model.ValidationError) uint64 {
+	if c := r.resolve(t, sc, "api.err_fin_unknown_customer", ve); c != nil {
+		return c.ID
 	}
-	if r.id != 0 {
-		c, err := t.Customer(sc, r.id)
-		try("customer_id", c, err)
-	}
-	if ext := strings.TrimSpace(r.ext); ext != "" {
-		c, err := t.Customer(sc, t.ExternalID(finExtCustomer, ext))
-		try("customer_external_id", c, err)
-	}
-	if r.code != "" {
-		c, err := t.CustomerByCode(sc, r.code)
-		try("customer_code", c, err)
-	}
-	if ve.Has("customer_id") || ve.Has("customer_external_id") || ve.Has("customer_code") {
-		return 0
-	}
-	return found
-}
-
-// finRef resolves a document named by the portal's id (at idField) and/or
-// the ERP's external id of extKind (at extField): ok tells whether the
-// client's scope reaches a document of the right type with that id. It
-// records unknown at the field that names no such document, a mismatch
-// when both are given and differ, and returns the id (0 on failure) and
-// the field the request used.
-func finRef(t *store.Tx, extKind string, id uint64, idField, ext, extField string, ok func(uint64) bool, unknown string, ve *model.ValidationError) (uint64, string) {
-	var found uint64
-	field := idField
-	if id != 0 {
-		if !ok(id) {
-			ve.Add(idField, unknown, nil)
-			return 0, idField
-		}
-		found = id
-	}
-	if ext = strings.TrimSpace(ext); ext != "" {
-		if found == 0 {
-			field = extField
-		}
-		eid := t.ExternalID(extKind, ext)
-		switch {
-		case eid == 0 || !ok(eid):
-			ve.Add(extField, unknown, nil)
-			return 0, extField
-		case found != 0 && eid != found:
-			ve.Add(extField, "api.err_fin_ref_mismatch", nil)
-			return 0, extField
-		}
-		found = eid
-	}
-	return found, field
-}
-
-// finRemap renames the fields of a store's validation error to the
-// request's JSON paths ("qty.12.1" → "lines[0].qty"); other errors pass.
-func finRemap(err error, names map[string]string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) || len(names) == 0 {
-		return err
-	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Add(f.Field, f.Key, f.Args)
-	}
-	return out
-}
-
-// finExisting finds the document that an external id of kind already
-// names: its id when the client's scope reaches it; 0 when the external id
-// is free, or named a document deleted since (a draft deleted in the UI:
-// the mapping is forgotten, the external id may be used again); a field
-// error when it names a document outside the client's scope.
-func finExisting(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext string) (uint64, error) {
-	id := t.ExternalID(kind, ext)
-	if id == 0 {
-		return 0, nil
-	}
-	if _, err := t.DocOwner(sc, doc, id); err == nil {
-		return id, nil
-	}
-	if _, err := t.DocOwner(store.AdminScope(), doc, id); err == nil {
-		return 0, model.Invalid("external_id", "err.duplicate")
-	}
-	return 0, t.DropExternalID(kind, ext)
-}
-
-// finDiffers refuses a push whose external id names a document with other
-// content: documents are never silently changed (nor duplicated) by a
-// second push.
-func finDiffers(number string) error {
-	ve := &model.ValidationError{}
-	ve.Add("external_id", "api.err_fin_ext_differs", map[string]any{"number": number})
-	return ve
-}
-
-// finCustomerOut is a customer's code and external id, for answers.
-func finCustomerOut(t *store.Tx, sc store.Scope, id uint64) (code, ext string) {
-	if c, err := t.Customer(sc, id); err == nil {
-		code = c.Code
-	}
-	return code, t.ExternalOf(finExtCustomer, id)
-}
-
-// finReply answers a push: 201 when it made the document, 200 otherwise.
-func finReply(c *fiber.Ctx, outcome string, v any) error {
-	status := fiber.StatusOK
-	if outcome == outcomeCreated {
-		status = fiber.StatusCreated
-	}
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, v)
-}
-
-// finExtParam is the external id of the path (percent-decoded, copied out
-// of Fiber's reused buffer), or "" for a path by id or a malformed escape.
-func finExtParam(c *fiber.Ctx) string {
-	s, err := url.PathUnescape(c.Params("external_id"))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(strings.Clone(s))
+	return 0
 }
 
 // finAbs is an amount's magnitude.

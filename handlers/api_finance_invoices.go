@@ -94,16 +94,17 @@ type apiInvoiceResult struct {
 type finInvoicePush struct {
 	in   *apiNewInvoice
 	ext  string
-	cust finCustomerRef
+	cust customerRefs
 	qty  []model.Qty // per line, positive
+	sum  string      // the push's fingerprint (finInvoiceSum)
 }
 
 // finParseInvoice checks what needs no store: the external id, the date,
 // the lines' shape, quantities and amounts within the UI's bounds.
 func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
 	ve := &model.ValidationError{}
-	p := &finInvoicePush{in: in, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
-	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	p := &finInvoicePush{in: in, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p.ext = docExternalID(in.ExternalID, "external_id", true, "api.err_fin_external_id", ve)
 	finDate(in.InvoiceDate, "invoice_date", ve)
 	switch {
 	case len(in.Lines) == 0:
@@ -134,7 +135,27 @@ func finParseInvoice(in *apiNewInvoice) (*finInvoicePush, error) {
 			}
 		}
 	}
-	return p, ve.Err()
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	p.sum = finInvoiceSum(in, p.qty)
+	return p, nil
+}
+
+// finInvoiceSum fingerprints a pushed invoice by what it asks for: its
+// texts trimmed, its quantities in one spelling, and without draft (the
+// same invoice pushed again without draft audits the draft).
+func finInvoiceSum(in *apiNewInvoice, qty []model.Qty) string {
+	n := *in
+	n.Draft = false
+	n.ExternalID, n.CustomerExternalID, n.CustomerCode = strings.TrimSpace(n.ExternalID), strings.TrimSpace(n.CustomerExternalID), strings.TrimSpace(n.CustomerCode)
+	n.InvoiceNo, n.Remarks = strings.TrimSpace(n.InvoiceNo), strings.TrimSpace(n.Remarks)
+	n.Lines = make([]apiNewInvoiceLine, len(in.Lines))
+	for i, l := range in.Lines {
+		l.OutboundExternalID, l.Qty = strings.TrimSpace(l.OutboundExternalID), qtyJSON(qty[i])
+		n.Lines[i] = l
+	}
+	return pushFingerprint(&n)
 }
 
 // finInvoiceRefs resolves the customer and the outbound lines through the
@@ -149,22 +170,23 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 	refs := make([]store.InvoiceLineRef, len(p.in.Lines))
 	obs := map[uint64]*model.Outbound{}
 	seen := map[store.InvoiceLineRef]bool{}
+	// Lines name the same outbound again and again: read each once.
+	readOutbound := func(id uint64) (*model.Outbound, error) {
+		if ob := obs[id]; ob != nil {
+			return ob, nil
+		}
+		ob, err := t.Outbound(sc, id)
+		if err == nil {
+			obs[id] = ob
+		}
+		return ob, err
+	}
 	for i, l := range p.in.Lines {
-		obID, field := finRef(t, finExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
-			func(id uint64) bool {
-				if obs[id] != nil {
-					return true
-				}
-				ob, err := t.Outbound(sc, id)
-				if err == nil {
-					obs[id] = ob
-				}
-				return err == nil
-			}, "api.err_fin_unknown_outbound", ve)
-		if obID == 0 {
+		ob, field := refOf(t, store.ExtOutbound, l.OutboundID, itemPath("lines", i, "outbound_id"), l.OutboundExternalID, itemPath("lines", i, "outbound_external_id"),
+			readOutbound, "api.err_fin_unknown_outbound", ve)
+		if ob == nil {
 			continue
 		}
-		ob := obs[obID]
 		if cust == 0 && !custBad {
 			cust = ob.CustomerID
 		}
@@ -177,7 +199,7 @@ func finInvoiceRefs(t *store.Tx, sc store.Scope, p *finInvoicePush) (uint64, []s
 		case !finOutboundHasLine(ob, l.Line):
 			ve.Add(itemPath("lines", i, "line"), "api.err_fin_no_line", map[string]any{"number": ob.Number})
 		}
-		r := store.InvoiceLineRef{OutboundID: obID, Line: l.Line}
+		r := store.InvoiceLineRef{OutboundID: ob.ID, Line: l.Line}
 		if seen[r] {
 			ve.Add(itemPath("lines", i, "line"), "api.err_fin_line_twice", nil)
 		}
@@ -206,7 +228,7 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	for i, r := range refs {
 		names[store.InvoiceQtyField(r)] = itemPath("lines", i, "qty")
 	}
-	id, err := finExisting(t, a.Scope, finExtInvoice, model.DocInvoice, p.ext)
+	id, err := existingDoc(t, a.Scope, store.ExtInvoice, model.DocInvoice, p.ext, p.sum)
 	if err != nil {
 		return nil, "", err
 	}
@@ -215,14 +237,11 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 		if err != nil {
 			return nil, "", err
 		}
-		if !finSameInvoice(inv, cust, p, refs) {
-			return nil, "", finDiffers(inv.Number)
-		}
 		if inv.Status != model.StatusDraft || p.in.Draft {
 			return inv, outcomeUnchanged, nil
 		}
 		if inv, err = t.ActOnInvoice(a.Scope, a.Actor, inv.ID, inv.Version, "audit"); err != nil {
-			return nil, "", finRemap(err, names)
+			return nil, "", renamedBy(err, names)
 		}
 		return inv, outcomeUpdated, finInvoiceAmounts(inv, p, refs)
 	}
@@ -233,34 +252,12 @@ func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*mode
 	}
 	inv, err := t.CreateInvoice(a.Scope, a.Actor, in)
 	if err != nil {
-		return nil, "", finRemap(err, names)
+		return nil, "", renamedBy(err, names)
 	}
 	if err := finInvoiceAmounts(inv, p, refs); err != nil {
 		return nil, "", err
 	}
-	return inv, outcomeCreated, t.SetExternalID(finExtInvoice, p.ext, inv.ID)
-}
-
-// finSameInvoice reports whether a push says what the stored invoice says:
-// customer, colour, numbers, date, remarks and the same lines with the
-// same quantities (and amounts, where the push gives them).
-func finSameInvoice(inv *model.Invoice, cust uint64, p *finInvoicePush, refs []store.InvoiceLineRef) bool {
-	in := p.in
-	if inv.CustomerID != cust || inv.Red != in.Red || inv.InvoiceNo != strings.TrimSpace(in.InvoiceNo) ||
-		inv.InvoiceDate != in.InvoiceDate || inv.Remarks != strings.TrimSpace(in.Remarks) || len(inv.Lines) != len(refs) {
-		return false
-	}
-	idx := make(map[store.InvoiceLineRef]int, len(refs))
-	for i, r := range refs {
-		idx[r] = i
-	}
-	for _, l := range inv.Lines {
-		i, ok := idx[store.InvoiceLineRef{OutboundID: l.OutboundID, Line: l.OutboundLine}]
-		if !ok || absQ(l.Qty) != p.qty[i] || in.Lines[i].Amount != 0 && int64(finAbs(l.Amount)) != in.Lines[i].Amount {
-			return false
-		}
-	}
-	return true
+	return inv, outcomeCreated, t.SetExternalDoc(store.ExtInvoice, p.ext, inv.ID, p.sum)
 }
 
 // finInvoiceAmounts refuses a push whose line amounts differ from what the
@@ -285,10 +282,6 @@ func finInvoiceAmounts(inv *model.Invoice, p *finInvoicePush, refs []store.Invoi
 
 // apiPushInvoice is POST /invoices.
 func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
-	key, err := idempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	in := &apiNewInvoice{}
 	if err := decodeJSON(c, in); err != nil {
 		return err
@@ -297,49 +290,30 @@ func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	body := c.Body()
-	res := &apiInvoiceResult{}
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		var inv *model.Invoice
-		outcome := ""
-		id, replay, err := a.once(t, key, body, func() (uint64, error) {
+	var inv *model.Invoice
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		var outcome string
+		var err error
+		if inv, outcome, err = h.pushInvoice(t, a, p); err != nil {
+			return 0, "", err
+		}
+		return inv.ID, outcome, nil
+	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+		if inv == nil || inv.ID != id { // a replay of the Idempotency-Key
 			var err error
-			inv, outcome, err = h.pushInvoice(t, a, p)
-			if err != nil {
-				return 0, err
-			}
-			return inv.ID, nil
-		})
-		if err != nil {
-			return err
-		}
-		if replay {
-			outcome = outcomeUnchanged
 			if inv, err = t.Invoice(a.Scope, id); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		res.Status, res.Invoice = outcome, finInvoiceOut(t, a.Scope, inv)
-		return nil
+		return &apiInvoiceResult{Status: outcome, Invoice: finInvoiceOut(t, a.Scope, inv)}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return finReply(c, res.Status, res)
 }
 
 // apiPushInvoices is POST /invoices/bulk.
 func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
-	in := &apiBulk[apiNewInvoice]{}
-	if err := decodeJSON(c, in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return strings.TrimSpace(in.Items[i].ExternalID) },
-		func(t *store.Tx, i int) (uint64, string, error) {
-			p, err := finParseInvoice(&in.Items[i])
+	return upsertBulk(h, c, a, func(in *apiNewInvoice) string { return strings.TrimSpace(in.ExternalID) }, "external_id",
+		func(t *store.Tx, in *apiNewInvoice) (uint64, string, error) {
+			p, err := finParseInvoice(in)
 			if err != nil {
 				return 0, "", err
 			}
@@ -349,62 +323,33 @@ func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
 			}
 			return inv.ID, outcome, nil
 		})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
 }
 
 // apiGetInvoice is GET /invoices/:id and /invoices/external/:external_id.
 func (h *Handler) apiGetInvoice(c *fiber.Ctx, a *apiCall) error {
-	var out apiInvoice
-	err := h.store.View(func(t *store.Tx) error {
-		id, err := finPathID(c, t, finExtInvoice)
-		if err != nil {
-			return err
-		}
+	return getDoc(h, c, a, store.ExtInvoice, func(t *store.Tx, id uint64) (*apiInvoice, error) {
 		inv, err := t.Invoice(a.Scope, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = finInvoiceOut(t, a.Scope, inv)
-		return nil
+		out := finInvoiceOut(t, a.Scope, inv)
+		return &out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
-}
-
-// finPathID is the portal id a path names: :id, or the id that
-// :external_id maps to in kind. ErrNotFound when it names none.
-func finPathID(c *fiber.Ctx, t *store.Tx, kind string) (uint64, error) {
-	if c.Params("external_id") == "" {
-		return idParam(c, "id")
-	}
-	ext := finExtParam(c)
-	if ext == "" {
-		return 0, model.ErrNotFound
-	}
-	if id := t.ExternalID(kind, ext); id != 0 {
-		return id, nil
-	}
-	return 0, model.ErrNotFound
 }
 
 // finInvoiceOut renders an invoice for an answer.
 func finInvoiceOut(t *store.Tx, sc store.Scope, inv *model.Invoice) apiInvoice {
-	out := apiInvoice{ID: inv.ID, ExternalID: t.ExternalOf(finExtInvoice, inv.ID), Number: inv.Number, Status: string(inv.Status), Red: inv.Red,
+	out := apiInvoice{ID: inv.ID, ExternalID: t.ExternalOf(store.ExtInvoice, inv.ID), Number: inv.Number, Status: string(inv.Status), Red: inv.Red,
 		CustomerID: inv.CustomerID, InvoiceNo: inv.InvoiceNo, InvoiceDate: inv.InvoiceDate, Remarks: inv.Remarks,
 		Qty: qtyJSON(inv.Totals.Qty), AmountExcl: int64(inv.Totals.AmountExcl), Tax: int64(inv.Totals.Tax), Amount: int64(inv.Totals.Amount),
 		WrittenOff: int64(inv.WrittenOff), Open: int64(inv.Open()), Lines: make([]apiInvoiceLine, len(inv.Lines)),
 		Version: inv.Version, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
-	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, inv.CustomerID)
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, inv.CustomerID)
 	exts := map[uint64]string{}
 	for i, l := range inv.Lines {
 		ext, ok := exts[l.OutboundID]
 		if !ok {
-			ext = t.ExternalOf(finExtOutbound, l.OutboundID)
+			ext = t.ExternalOf(store.ExtOutbound, l.OutboundID)
 			exts[l.OutboundID] = ext
 		}
 		out.Lines[i] = apiInvoiceLine{No: l.No, OutboundID: l.OutboundID, OutboundNumber: l.OutboundNo, OutboundExternalID: ext, OutboundLine: l.OutboundLine,

@@ -99,9 +99,10 @@ type finReceiptPush struct {
 	in     *apiNewReceipt
 	kind   model.DocType
 	ext    string
-	cust   finCustomerRef
+	cust   customerRefs
 	amount model.Money
 	source model.DocType
+	sum    string // the push's fingerprint (finReceiptSum)
 }
 
 // finParseReceipt checks what needs no store: the external id, the
@@ -109,8 +110,8 @@ type finReceiptPush struct {
 // method, and that only the kind's own fields are given.
 func finParseReceipt(kind model.DocType, in *apiNewReceipt) (*finReceiptPush, error) {
 	ve := &model.ValidationError{}
-	p := &finReceiptPush{in: in, kind: kind, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
-	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	p := &finReceiptPush{in: in, kind: kind, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p.ext = docExternalID(in.ExternalID, "external_id", true, "api.err_fin_external_id", ve)
 	if !p.cust.given() {
 		ve.Add("customer_external_id", "api.err_fin_customer_required", nil)
 	}
@@ -160,7 +161,32 @@ func finParseReceipt(kind model.DocType, in *apiNewReceipt) (*finReceiptPush, er
 			ve.Add(itemPath("invoices", i, "id"), "err.required", nil)
 		}
 	}
-	return p, ve.Err()
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	p.sum = finReceiptSum(in)
+	return p, nil
+}
+
+// finReceiptSum fingerprints a pushed receipt document by what it asks
+// for: its texts trimmed, the default method named, and without draft (the
+// same document pushed again without draft audits the draft).
+func finReceiptSum(in *apiNewReceipt) string {
+	n := *in
+	n.Draft = false
+	for _, s := range []*string{&n.ExternalID, &n.CustomerExternalID, &n.CustomerCode, &n.Method, &n.Reference, &n.Remarks,
+		&n.SalesOrderExtID, &n.SalesOrderNumber, &n.SourceExternalID} {
+		*s = strings.TrimSpace(*s)
+	}
+	if n.Method == "" {
+		n.Method = model.ReceiptMethods[0]
+	}
+	n.Invoices = make([]apiInvoiceRef, len(in.Invoices))
+	for i, r := range in.Invoices {
+		r.ExternalID = strings.TrimSpace(r.ExternalID)
+		n.Invoices[i] = r
+	}
+	return pushFingerprint(&n)
 }
 
 // finReceiptDoc resolves a push's references through the client's scope
@@ -179,28 +205,28 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 		Reference: in.Reference, Remarks: in.Remarks, AutoWriteOff: in.AutoWriteOff}
 	names := map[string]string{}
 	for i, ref := range in.Invoices {
-		var inv *model.Invoice
-		id, field := finRef(t, finExtInvoice, ref.ID, itemPath("invoices", i, "id"), ref.ExternalID, itemPath("invoices", i, "external_id"),
-			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
+		inv, field := invoiceRef(t, sc, ref.ID, itemPath("invoices", i, "id"), ref.ExternalID, itemPath("invoices", i, "external_id"), "api.err_fin_unknown_invoice", ve)
 		switch {
-		case id == 0:
+		case inv == nil:
 		case inv.CustomerID != cust:
 			ve.Add(field, "api.err_fin_other_customer", nil)
 		case inv.Red:
 			ve.Add(field, "api.err_fin_red_invoice", nil)
-		case slices.Contains(r.Invoices, id):
+		case slices.Contains(r.Invoices, inv.ID):
 			ve.Add(field, "api.err_fin_line_twice", nil)
 		default:
-			r.Invoices = append(r.Invoices, id)
+			r.Invoices = append(r.Invoices, inv.ID)
 		}
 	}
 	if len(in.Invoices) > 0 {
 		names["invoices"] = "invoices"
 	}
 	if in.SalesOrderID != 0 || in.SalesOrderExtID != "" || in.SalesOrderNumber != "" {
-		var so *model.SalesOrder
-		id, field := finRef(t, finExtSalesOrder, in.SalesOrderID, "sales_order_id", in.SalesOrderExtID, "sales_order_external_id",
-			func(id uint64) bool { v, err := t.SalesOrder(sc, id); so = v; return err == nil }, "api.err_fin_unknown_sales_order", ve)
+		so, field := salesOrderRef(t, sc, in.SalesOrderID, "sales_order_id", in.SalesOrderExtID, "sales_order_external_id", "api.err_fin_unknown_sales_order", ve)
+		var id uint64
+		if so != nil {
+			id = so.ID
+		}
 		if no := strings.TrimSpace(in.SalesOrderNumber); no != "" && !ve.Has(field) {
 			// By number as the UI's form finds it: the customer's order.
 			bySo := findSalesOrder(t, sc, cust, no)
@@ -222,31 +248,17 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 		names["sales_order"] = field
 	}
 	if p.source != "" {
-		var src *model.ReceiptDoc
-		id, field := finRef(t, finKindName(p.source), in.SourceID, "source_id", in.SourceExternalID, "source_external_id",
-			func(id uint64) bool { v, err := t.ReceiptDoc(sc, p.source, id); src = v; return err == nil }, "api.err_fin_unknown_receipt", ve)
-		if id != 0 {
+		src, field := refOf(t, finKindName(p.source), in.SourceID, "source_id", in.SourceExternalID, "source_external_id",
+			func(id uint64) (*model.ReceiptDoc, error) { return t.ReceiptDoc(sc, p.source, id) }, "api.err_fin_unknown_receipt", ve)
+		if src != nil {
 			if src.CustomerID != cust {
 				ve.Add(field, "api.err_fin_other_customer", nil)
 			}
-			r.SourceType, r.SourceID = p.source, id
+			r.SourceType, r.SourceID = p.source, src.ID
 		}
 		names["source"] = field
 	}
 	return r, names, ve.Err()
-}
-
-// finSameReceipt reports whether a push says what the stored document
-// says.
-func finSameReceipt(old, r *model.ReceiptDoc) bool {
-	method := r.Method
-	if method == "" {
-		method = model.ReceiptMethods[0]
-	}
-	return old.CustomerID == r.CustomerID && old.Date == r.Date && old.Amount == r.Amount && old.Method == method &&
-		old.Reference == strings.TrimSpace(r.Reference) && old.Remarks == strings.TrimSpace(r.Remarks) &&
-		slices.Equal(old.Invoices, r.Invoices) && old.AutoWriteOff == r.AutoWriteOff && old.SalesOrderID == r.SalesOrderID &&
-		old.SourceType == r.SourceType && old.SourceID == r.SourceID
 }
 
 // pushReceipt makes (or finds) the document of a push inside t and says
@@ -257,7 +269,7 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 		return nil, "", err
 	}
 	extKind := finKindName(p.kind)
-	id, err := finExisting(t, a.Scope, extKind, p.kind, p.ext)
+	id, err := existingDoc(t, a.Scope, extKind, p.kind, p.ext, p.sum)
 	if err != nil {
 		return nil, "", err
 	}
@@ -266,35 +278,28 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 		if err != nil {
 			return nil, "", err
 		}
-		if !finSameReceipt(old, r) {
-			return nil, "", finDiffers(old.Number)
-		}
 		if old.Status != model.StatusDraft || p.in.Draft {
 			return old, outcomeUnchanged, nil
 		}
 		if old, _, err = t.ActOnReceiptDoc(a.Scope, a.Actor, p.kind, old.ID, old.Version, "audit"); err != nil {
-			return nil, "", finRemap(err, names)
+			return nil, "", renamedBy(err, names)
 		}
 		return old, outcomeUpdated, nil
 	}
 	if err := t.SaveReceiptDoc(a.Scope, a.Actor, r); err != nil {
-		return nil, "", finRemap(err, names)
+		return nil, "", renamedBy(err, names)
 	}
 	if !p.in.Draft {
 		if r, _, err = t.ActOnReceiptDoc(a.Scope, a.Actor, p.kind, r.ID, r.Version, "audit"); err != nil {
-			return nil, "", finRemap(err, names)
+			return nil, "", renamedBy(err, names)
 		}
 	}
-	return r, outcomeCreated, t.SetExternalID(extKind, p.ext, r.ID)
+	return r, outcomeCreated, t.SetExternalDoc(extKind, p.ext, r.ID, p.sum)
 }
 
 // apiPushReceipt is POST /receipts, /advance-receipts and /refunds.
 func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
-		key, err := idempotencyKey(c)
-		if err != nil {
-			return err
-		}
 		in := &apiNewReceipt{}
 		if err := decodeJSON(c, in); err != nil {
 			return err
@@ -303,59 +308,38 @@ func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCa
 		if err != nil {
 			return err
 		}
-		body := c.Body()
-		res := &apiReceiptResult{}
-		err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-			var r *model.ReceiptDoc
-			outcome := ""
-			id, replay, err := a.once(t, key, body, func() (uint64, error) {
+		var r *model.ReceiptDoc
+		return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+			var outcome string
+			var err error
+			if r, outcome, err = h.pushReceipt(t, a, p); err != nil {
+				return 0, "", err
+			}
+			return r.ID, outcome, nil
+		}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+			if r == nil || r.ID != id { // a replay of the Idempotency-Key
 				var err error
-				r, outcome, err = h.pushReceipt(t, a, p)
-				if err != nil {
-					return 0, err
-				}
-				return r.ID, nil
-			})
-			if err != nil {
-				return err
-			}
-			if replay {
-				outcome = outcomeUnchanged
 				if r, err = t.ReceiptDoc(a.Scope, kind, id); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			res.Status = outcome
-			res.Receipt, err = finReceiptOut(t, a.Scope, r, outcome == outcomeUnchanged)
-			return err
+			out, err := finReceiptOut(t, a.Scope, r, outcome == outcomeUnchanged)
+			return &apiReceiptResult{Status: outcome, Receipt: out}, err
 		})
-		if err != nil {
-			return err
-		}
-		return finReply(c, res.Status, res)
 	}
 }
 
 // apiGetReceipt is GET /<kind>/:id and /<kind>/external/:external_id.
 func (h *Handler) apiGetReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
-		var out apiReceipt
-		err := h.store.View(func(t *store.Tx) error {
-			id, err := finPathID(c, t, finKindName(kind))
-			if err != nil {
-				return err
-			}
+		return getDoc(h, c, a, finKindName(kind), func(t *store.Tx, id uint64) (*apiReceipt, error) {
 			r, err := t.ReceiptDoc(a.Scope, kind, id)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			out, err = finReceiptOut(t, a.Scope, r, true)
-			return err
+			out, err := finReceiptOut(t, a.Scope, r, true)
+			return &out, err
 		})
-		if err != nil {
-			return err
-		}
-		return a.reply(c, &out)
 	}
 }
 
@@ -367,7 +351,7 @@ func finReceiptOut(t *store.Tx, sc store.Scope, r *model.ReceiptDoc, history boo
 		Status: string(r.Status), CustomerID: r.CustomerID, Date: r.Date, Amount: int64(r.Amount), Method: r.Method, Reference: r.Reference,
 		Remarks: r.Remarks, Applied: int64(r.Applied), Refunded: int64(r.Refunded), AutoWriteOff: r.AutoWriteOff,
 		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, r.CustomerID)
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, r.CustomerID)
 	if r.Posted() {
 		out.Unapplied = int64(r.Unapplied())
 	}

@@ -43,12 +43,11 @@ func init() {
 		apiScopeRow{"GET", "/write-offs/external/{ext:fin.wo}", "", 404},
 		apiScopeRow{"POST", "/write-offs", wo, 422},
 		apiScopeRow{"POST", "/write-offs/{fin.wo}/reverse", "", 404},
+		// A bulk whose every invoice is refused is a 422 with each one's
+		// errors (with others, the refused one fails alone:
+		// TestAPIFinanceBulkScope).
+		apiScopeRow{"POST", "/invoices/bulk", `{"items":[` + inv + `]}`, 422},
 	)
-	scopeExemptions = append(scopeExemptions, struct {
-		reason string
-		routes []string
-	}{"bulk invoices answer 200 with each record's own result: an invoice naming an out-of-scope outbound fails alone, with its field error (TestAPIFinanceBulkScope)",
-		[]string{"POST " + APIPrefix + "/invoices/bulk"}})
 }
 
 // finDates of the fixture: outbounds post on finShipDate, invoices and
@@ -119,7 +118,7 @@ func finOutbounds(t *testing.T, e *testEnv) {
 			}
 			for name, id := range map[string]uint64{"fin.ob": ob.ID, "fin.red": red.ID} {
 				ext := strings.ToUpper(strings.ReplaceAll(name, ".", "-")) + "-" + code
-				if err := tx.SetExternalID(finExtOutbound, ext, id); err != nil {
+				if err := tx.SetExternalID(store.ExtOutbound, ext, id); err != nil {
 					return err
 				}
 				e.exts[name+":"+code] = ext
@@ -175,7 +174,7 @@ func finScopeFixture(t *testing.T, e *testEnv) {
 				return err
 			}
 			docs["fin.wo"] = w.ID
-			kinds := map[string]string{"fin.iv": finExtInvoice, "fin.rc": "receipt", "fin.ar": "advance_receipt", "fin.rf": "refund", "fin.wo": finExtWriteOff}
+			kinds := map[string]string{"fin.iv": store.ExtInvoice, "fin.rc": store.ExtReceipt, "fin.ar": store.ExtAdvanceReceipt, "fin.rf": store.ExtRefund, "fin.wo": store.ExtWriteOff}
 			for name, id := range docs {
 				ext := strings.ToUpper(strings.ReplaceAll(name, ".", "-")) + "-" + code
 				if err := tx.SetExternalID(kinds[name], ext, id); err != nil {
@@ -183,7 +182,7 @@ func finScopeFixture(t *testing.T, e *testEnv) {
 				}
 				e.ids[name+":"+code], e.exts[name+":"+code] = id, ext
 			}
-			if err := tx.SetExternalID(finExtWriteOffLine, finLineExt(e.exts["fin.wo:"+code], 1), w.ID); err != nil {
+			if err := tx.SetExternalID(store.ExtWriteOffLine, finLineExt(e.exts["fin.wo:"+code], 1), w.ID); err != nil {
 				return err
 			}
 		}
@@ -418,12 +417,17 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	if again.Status != "unchanged" || again.Invoice.ID != first.Invoice.ID || again.Invoice.Number != first.Invoice.Number {
 		t.Fatalf("replay: %+v vs %+v", again, first)
 	}
-	// Other content under the same external id: refused, nothing moves.
+	// Other content under the same external id: a 409 naming the invoice,
+	// as for every document; nothing moves.
 	other := map[string]any{"external_id": "IV-9", "invoice_date": finInvDate, "lines": []any{map[string]any{"outbound_id": e.ids["fin.ob:C1"], "line": 1, "qty": 2}}}
 	r := e.api("POST", "/invoices", other, apiCallOpts{token: tok})
-	if p := r.problem(t); r.Code != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "external_id" || p.Errors[0].Code != "api.err_fin_ext_differs" ||
-		!strings.Contains(p.Errors[0].Message, first.Invoice.Number) {
+	if p := r.problem(t); r.Code != 409 || p.Code != "api.err_exists_differs" || !strings.Contains(p.Detail, first.Invoice.Number) ||
+		!strings.Contains(p.Detail, "IV-9") {
 		t.Fatalf("other content: %d %s", r.Code, r.Body)
+	}
+	// In a bulk, the same refusal is the invoice's own error.
+	if f := problemFieldCodes(t, e.api("POST", "/invoices/bulk", map[string]any{"items": []any{other}}, apiCallOpts{token: tok})); f["items[0].external_id"] != "api.err_exists_differs" {
+		t.Fatalf("other content in a bulk: %v", f)
 	}
 	if after := e.finFigures("C1"); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a replay moved figures:\n%+v\n%+v", before, after)
@@ -526,7 +530,8 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 		t.Fatalf("receipt replay: %+v", r9b)
 	}
 	rc["amount"] = 1001
-	if r := e.api("POST", "/receipts", rc, apiCallOpts{token: tok}); r.Code != 422 || !strings.Contains(string(r.Body), "api.err_fin_ext_differs") {
+	if r := e.api("POST", "/receipts", rc, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "api.err_exists_differs" ||
+		!strings.Contains(r.problem(t).Detail, r9.Receipt.Number) {
 		t.Fatalf("receipt with other content: %d %s", r.Code, r.Body)
 	}
 	wo := map[string]any{"external_id": "WO-9", "source_kind": "receipt", "source_external_id": "RC-9",
@@ -536,6 +541,10 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	e.finPush("POST", "/write-offs", wo, tok, 200, &w2)
 	if w2.Status != "unchanged" || w2.WriteOff.ID != w1.WriteOff.ID || len(w2.WriteOff.Lines) != 1 {
 		t.Fatalf("write-off replay: %+v", w2)
+	}
+	wo["lines"] = []any{map[string]any{"invoice_external_id": "IV-9", "amount": 400}}
+	if r := e.api("POST", "/write-offs", wo, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "api.err_exists_differs" {
+		t.Fatalf("write-off with other content: %d %s", r.Code, r.Body)
 	}
 	var got apiReceipt
 	if e.finPush("GET", "/receipts/external/RC-9", nil, tok, 200, &got); got.Applied != 500 {
@@ -969,11 +978,11 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 	var uiWO uint64
 	err := e.st.Update("admin", func(tx *store.Tx) error {
 		var rcID uint64
-		if rcID = tx.ExternalID("receipt", "RC-1"); rcID == 0 {
+		if rcID = tx.ExternalID(store.ExtReceipt, "RC-1"); rcID == 0 {
 			return model.ErrNotFound
 		}
 		w, err := tx.ApplyWriteOff(store.AdminScope(), e.finUser("admin"), e.ids["customer:C1"], store.WriteOffSource{Kind: model.DocReceipt, ID: rcID},
-			tx.ExternalID(finExtInvoice, "IV-1"), 100, false)
+			tx.ExternalID(store.ExtInvoice, "IV-1"), 100, false)
 		if err == nil {
 			uiWO = w.ID
 		}

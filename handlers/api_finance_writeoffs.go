@@ -82,16 +82,17 @@ type apiWriteOffResult struct {
 type finWriteOffPush struct {
 	in      *apiNewWriteOff
 	ext     string
-	cust    finCustomerRef
+	cust    customerRefs
 	srcKind model.DocType // "" when none is named
+	sum     string        // the push's fingerprint (finWriteOffSum)
 }
 
 // finParseWriteOff checks what needs no store: the external id, the
 // source's kind, the lines' shape and amounts within the UI's bounds.
 func finParseWriteOff(in *apiNewWriteOff) (*finWriteOffPush, error) {
 	ve := &model.ValidationError{}
-	p := &finWriteOffPush{in: in, cust: finCustomerRef{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
-	p.ext = finCheckExternalID(in.ExternalID, "external_id", ve)
+	p := &finWriteOffPush{in: in, cust: customerRefs{in.CustomerID, in.CustomerExternalID, strings.TrimSpace(in.CustomerCode)}}
+	p.ext = docExternalID(in.ExternalID, "external_id", true, "api.err_fin_external_id", ve)
 	named := in.SourceID != 0 || strings.TrimSpace(in.SourceExternalID) != ""
 	switch k, ok := finKindByName(in.SourceKind); {
 	case in.SourceKind == "" && (named || !in.Auto):
@@ -125,7 +126,25 @@ func finParseWriteOff(in *apiNewWriteOff) (*finWriteOffPush, error) {
 			ve.Add(af, "err.recon_amount_positive", nil)
 		}
 	}
-	return p, ve.Err()
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	p.sum = finWriteOffSum(in)
+	return p, nil
+}
+
+// finWriteOffSum fingerprints a pushed write-off by what it asks for, its
+// texts trimmed.
+func finWriteOffSum(in *apiNewWriteOff) string {
+	n := *in
+	n.ExternalID, n.CustomerExternalID, n.CustomerCode = strings.TrimSpace(n.ExternalID), strings.TrimSpace(n.CustomerExternalID), strings.TrimSpace(n.CustomerCode)
+	n.SourceExternalID = strings.TrimSpace(n.SourceExternalID)
+	n.Lines = make([]apiNewWriteOffLine, len(in.Lines))
+	for i, l := range in.Lines {
+		l.InvoiceExternalID = strings.TrimSpace(l.InvoiceExternalID)
+		n.Lines[i] = l
+	}
+	return pushFingerprint(&n)
 }
 
 // finWriteOffPlan is a push resolved through the client's scope.
@@ -148,9 +167,9 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		var owner uint64
 		extKind := finKindName(p.srcKind)
 		if p.srcKind == model.DocInvoice {
-			extKind = finExtInvoice
+			extKind = store.ExtInvoice
 		}
-		id, field := finRef(t, extKind, in.SourceID, "source_id", in.SourceExternalID, "source_external_id", func(id uint64) bool {
+		id, field := docRef(t, extKind, in.SourceID, "source_id", in.SourceExternalID, "source_external_id", func(id uint64) bool {
 			if p.srcKind == model.DocInvoice {
 				v, err := t.Invoice(sc, id)
 				if err == nil {
@@ -176,13 +195,15 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		}
 	}
 	for i, l := range in.Lines {
-		var inv *model.Invoice
-		id, field := finRef(t, finExtInvoice, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"),
-			func(id uint64) bool { v, err := t.Invoice(sc, id); inv = v; return err == nil }, "api.err_fin_unknown_invoice", ve)
+		inv, field := invoiceRef(t, sc, l.InvoiceID, itemPath("lines", i, "invoice_id"), l.InvoiceExternalID, itemPath("lines", i, "invoice_external_id"), "api.err_fin_unknown_invoice", ve)
+		var id uint64
+		if inv != nil {
+			id = inv.ID
+		}
 		pl.fields = append(pl.fields, field)
 		pl.invoices = append(pl.invoices, id)
 		switch {
-		case id == 0 || custBad || pl.cust == 0:
+		case inv == nil || custBad || pl.cust == 0:
 		case inv.CustomerID != pl.cust:
 			ve.Add(field, "api.err_fin_other_customer", nil)
 		case slices.Contains(pl.invoices[:i], id):
@@ -210,7 +231,7 @@ func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff
 	if err != nil {
 		return nil, "", err
 	}
-	lineExt := t.ExternalOf(finExtWriteOffLine, id)
+	lineExt := t.ExternalOf(store.ExtWriteOffLine, id)
 	cut := strings.LastIndexByte(lineExt, '#')
 	if cut < 0 {
 		return []*model.WriteOff{w}, "", nil
@@ -218,7 +239,7 @@ func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff
 	ext := lineExt[:cut]
 	var out []*model.WriteOff
 	for n := 1; ; n++ {
-		rid := t.ExternalID(finExtWriteOffLine, finLineExt(ext, n))
+		rid := t.ExternalID(store.ExtWriteOffLine, finLineExt(ext, n))
 		if rid == 0 {
 			break
 		}
@@ -234,32 +255,6 @@ func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff
 	return out, ext, nil
 }
 
-// finSameWriteOff reports whether a push says what the stored write-off
-// did: its customer and source, and (by hand) the same invoices and
-// amounts in order, or (auto) only invoices it names.
-func finSameWriteOff(recs []*model.WriteOff, p *finWriteOffPush, pl *finWriteOffPlan) bool {
-	if pl.cust != 0 && recs[0].CustomerID != pl.cust {
-		return false
-	}
-	if !p.in.Auto && len(recs) != len(pl.invoices) {
-		return false
-	}
-	for i, w := range recs {
-		if w.Auto != p.in.Auto || pl.src != nil && (w.SourceType != pl.src.Kind || w.SourceID != pl.src.ID) {
-			return false
-		}
-		switch {
-		case !p.in.Auto:
-			if w.InvoiceID != pl.invoices[i] || int64(w.Amount) != p.in.Lines[i].Amount {
-				return false
-			}
-		case len(pl.invoices) > 0 && !slices.Contains(pl.invoices, w.InvoiceID):
-			return false
-		}
-	}
-	return true
-}
-
 // pushWriteOff writes off a push inside t (or finds what an earlier push of
 // its external id wrote) and says what happened. Every line is written or
 // none: the first refusal fails the transaction, after every line's
@@ -269,25 +264,28 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 	if err != nil {
 		return nil, "", err
 	}
-	if gid := t.ExternalID(finExtWriteOff, p.ext); gid != 0 {
+	// A write-off is no document of its own (no number, no owner of its
+	// own): its external id is checked here as existingDoc checks a
+	// document's, naming it by its id.
+	if gid, was := t.ExternalDoc(store.ExtWriteOff, p.ext); gid != 0 {
 		recs, _, err := finWriteOffGroup(t, a.Scope, gid)
 		switch {
 		case err == nil:
-			if !finSameWriteOff(recs, p, pl) {
-				return nil, "", finDiffers("#" + strconv.FormatUint(gid, 10))
+			if was != p.sum {
+				return nil, "", extDiffers(p.ext, "#"+strconv.FormatUint(gid, 10))
 			}
 			return recs, outcomeUnchanged, nil
 		case finWriteOffExists(t, gid):
 			return nil, "", model.Invalid("external_id", "err.duplicate")
 		}
-		if err := t.DropExternalID(finExtWriteOff, p.ext); err != nil {
+		if err := t.DropExternalID(store.ExtWriteOff, p.ext); err != nil {
 			return nil, "", err
 		}
 	}
 	var made []*model.WriteOff
 	if p.in.Auto {
 		if made, err = t.AutoWriteOff(a.Scope, a.Actor, pl.cust, pl.src, pl.invoices); err != nil {
-			return nil, "", finRemap(err, map[string]string{"source": pl.srcField})
+			return nil, "", renamedBy(err, map[string]string{"source": pl.srcField})
 		}
 		if len(made) == 0 {
 			return nil, "", model.Invalid("auto", "api.err_fin_nothing_open")
@@ -297,7 +295,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 		for i, inv := range pl.invoices {
 			w, err := t.ApplyWriteOff(a.Scope, a.Actor, pl.cust, *pl.src, inv, model.Money(p.in.Lines[i].Amount), false)
 			if err != nil {
-				err = finRemap(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
+				err = renamedBy(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
 				if lve, ok := err.(*model.ValidationError); ok {
 					for _, f := range lve.Fields {
 						ve.Add(f.Field, f.Key, f.Args)
@@ -312,11 +310,11 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 			return nil, "", err
 		}
 	}
-	if err := t.SetExternalID(finExtWriteOff, p.ext, made[0].ID); err != nil {
+	if err := t.SetExternalDoc(store.ExtWriteOff, p.ext, made[0].ID, p.sum); err != nil {
 		return nil, "", err
 	}
 	for i, w := range made {
-		if err := t.SetExternalID(finExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
+		if err := t.SetExternalID(store.ExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
 			return nil, "", err
 		}
 	}
@@ -325,10 +323,6 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 
 // apiPushWriteOff is POST /write-offs.
 func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
-	key, err := idempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	in := &apiNewWriteOff{}
 	if err := decodeJSON(c, in); err != nil {
 		return err
@@ -337,49 +331,24 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	body := c.Body()
-	res := &apiWriteOffResult{}
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		outcome := ""
-		id, replay, err := a.once(t, key, body, func() (uint64, error) {
-			recs, oc, err := h.pushWriteOff(t, a, p)
-			if err != nil {
-				return 0, err
-			}
-			outcome = oc
-			return recs[0].ID, nil
-		})
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		recs, outcome, err := h.pushWriteOff(t, a, p)
 		if err != nil {
-			return err
+			return 0, "", err
 		}
-		if replay {
-			outcome = outcomeUnchanged
-		}
-		res.Status = outcome
-		res.WriteOff, err = finWriteOffOut(t, a.Scope, id)
-		return err
+		return recs[0].ID, outcome, nil
+	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+		out, err := finWriteOffOut(t, a.Scope, id)
+		return &apiWriteOffResult{Status: outcome, WriteOff: out}, err
 	})
-	if err != nil {
-		return err
-	}
-	return finReply(c, res.Status, res)
 }
 
 // apiGetWriteOff is GET /write-offs/:id and /write-offs/external/:external_id.
 func (h *Handler) apiGetWriteOff(c *fiber.Ctx, a *apiCall) error {
-	var out apiWriteOff
-	err := h.store.View(func(t *store.Tx) error {
-		id, err := finPathID(c, t, finExtWriteOff)
-		if err != nil {
-			return err
-		}
-		out, err = finWriteOffOut(t, a.Scope, id)
-		return err
+	return getDoc(h, c, a, store.ExtWriteOff, func(t *store.Tx, id uint64) (*apiWriteOff, error) {
+		out, err := finWriteOffOut(t, a.Scope, id)
+		return &out, err
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // apiReverseWriteOff is POST /write-offs/:id/reverse: every record of the
@@ -436,7 +405,7 @@ func finWriteOffOut(t *store.Tx, sc store.Scope, id uint64) (apiWriteOff, error)
 		return apiWriteOff{}, err
 	}
 	out := apiWriteOff{ID: recs[0].ID, ExternalID: ext, CustomerID: recs[0].CustomerID, Reversed: true, Lines: make([]apiWriteOffRec, len(recs))}
-	out.CustomerCode, out.CustomerExternalID = finCustomerOut(t, sc, out.CustomerID)
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, out.CustomerID)
 	for i, w := range recs {
 		out.Lines[i] = finWriteOffRecOut(w)
 		out.Amount += int64(w.Amount)

@@ -47,17 +47,13 @@ func (h *Handler) apiWhoAmI(c *fiber.Ctx, a *apiCall) error {
 	for _, s := range a.Client.Scopes {
 		out.Scopes = append(out.Scopes, string(s))
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiWhoAmI, error) {
 		tree := t.OrgTree()
 		for _, id := range a.Client.OrgUnits {
 			if u := tree.Unit(id); u != nil {
 				out.OrgUnits = append(out.OrgUnits, apiOrgRef{Code: u.Code, Name: u.Name})
 			}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

@@ -1,11 +1,8 @@
 package handlers
 
 import (
-	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -26,20 +23,6 @@ import (
 // (200, outcome "unchanged") when the request is the same, and a 409 when
 // it differs (a document is never changed by a push). The Idempotency-Key
 // header makes a retry safe for 48 hours as everywhere in the API.
-
-// External-id kinds of the records the order documents name.
-const (
-	ordKindSalesOrder     = "sales_order"
-	ordKindDeliveryNotice = "delivery_notice"
-	ordKindOutbound       = "outbound"
-	ordKindReturnNotice   = "return_notice"
-	ordKindCustomer       = "customer"
-	ordKindProduct        = "product"
-	ordKindLocation       = "location"
-)
-
-// ordMaxExternalID bounds an external id (the path parameter's bound too).
-const ordMaxExternalID = 100
 
 // apiNewSalesOrder is a sales order pushed by the ERP.
 type apiNewSalesOrder struct {
@@ -136,7 +119,7 @@ func (h *Handler) apiOrderOps() []apiOp {
 			Result:  &apiSalesOrder{}, Handle: h.apiGetSalesOrder},
 		{Method: "GET", Path: "/sales-orders/by-external/:external_id", ID: "getSalesOrderByExternalID", Tag: tag, Family: model.APIOrders,
 			Summary: "A sales order by the ERP's number (URL-encoded).",
-			Result:  &apiSalesOrder{}, Handle: h.apiGetSalesOrderByExt},
+			Result:  &apiSalesOrder{}, Handle: h.apiGetSalesOrder},
 		{Method: "POST", Path: "/online-orders/:id/confirm", ID: "confirmOnlineOrder", Tag: tag, Family: model.APIOrders, Write: true, Idempotent: true,
 			Summary: "Accept a dealer's online order: it becomes a sales order (生成销售订单).",
 			Doc: "Generates the sales order exactly as staff do: the online order becomes converted, its amount leaves the open orders and the " +
@@ -155,7 +138,7 @@ func (h *Handler) apiOrderOps() []apiOp {
 			Result:  &apiDeliveryNotice{}, Handle: h.apiGetDeliveryNotice},
 		{Method: "GET", Path: "/delivery-notices/by-external/:external_id", ID: "getDeliveryNoticeByExternalID", Tag: tag, Family: model.APIOrders,
 			Summary: "A delivery notice by the ERP's number (URL-encoded).",
-			Result:  &apiDeliveryNotice{}, Handle: h.apiGetDeliveryNoticeByExt},
+			Result:  &apiDeliveryNotice{}, Handle: h.apiGetDeliveryNotice},
 		{Method: "POST", Path: "/outbounds", ID: "createOutbound", Tag: tag, Family: model.APIOrders, Write: true, Idempotent: true,
 			Summary: "Post an outbound (销售出库单) from a sales order or delivery notice, or a red one from a return notice.",
 			Doc: "Partial quantities are allowed. Posting moves stock on hand (and releases the order's reservation), the customer's " +
@@ -167,7 +150,7 @@ func (h *Handler) apiOrderOps() []apiOp {
 			Result:  &apiOutbound{}, Handle: h.apiGetOutbound},
 		{Method: "GET", Path: "/outbounds/by-external/:external_id", ID: "getOutboundByExternalID", Tag: tag, Family: model.APIOrders,
 			Summary: "An outbound by the ERP's number (URL-encoded).",
-			Result:  &apiOutbound{}, Handle: h.apiGetOutboundByExt},
+			Result:  &apiOutbound{}, Handle: h.apiGetOutbound},
 	}
 }
 
@@ -176,87 +159,16 @@ func (h *Handler) apiOrderOps() []apiOp {
 // ordWire is an order document on the wire; a push marks its outcome.
 type ordWire interface{ setOutcome(string) }
 
-// ordPush runs one document push in a batch transaction: the
-// Idempotency-Key guard around push (which finds the document its
-// external id already names, or makes it, and says whether it made it),
-// then read, which renders the document from the same transaction. push
-// may run twice (store.Batch): it builds everything afresh.
-func (h *Handler) ordPush(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint64, bool, error), read func(t *store.Tx, id uint64) (ordWire, error)) error {
-	key, err := idempotencyKey(c)
-	if err != nil {
-		return err
-	}
-	// The key guards this request: its path (which online order is
-	// confirmed) as well as its body.
-	body := append([]byte(c.Path()+"\n"), c.Body()...)
-	var out ordWire
-	var created bool
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		created = false
-		id, _, err := a.once(t, key, body, func() (uint64, error) {
-			id, made, err := push(t)
-			created = made
-			return id, err
-		})
+// ordAnswer renders a pushed order document with read and marks its
+// outcome.
+func ordAnswer(read func(t *store.Tx, id uint64) (ordWire, error)) func(t *store.Tx, id uint64, outcome string) (any, error) {
+	return func(t *store.Tx, id uint64, outcome string) (any, error) {
+		out, err := read(t, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = read(t, id)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	status, outcome := fiber.StatusOK, outcomeUnchanged
-	if created {
-		status, outcome = fiber.StatusCreated, outcomeCreated
-	}
-	out.setOutcome(outcome)
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
-}
-
-// ordFingerprint identifies a push's request by its decoded, normalised
-// content: the same document sent again with other spacing or key order is
-// the same request.
-func ordFingerprint(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return bodyHash(b)
-}
-
-// ordExisting looks up the document of kind that external id ext already
-// names: 0 when none. A document outside the client's scope cannot be
-// returned nor made again (a field error on external_id); a document made
-// by a different request is a 409.
-func ordExisting(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext, sum string) (uint64, error) {
-	id, was := t.ExternalDoc(kind, ext)
-	if id == 0 {
-		return 0, nil
-	}
-	if _, err := t.DocOwner(sc, doc, id); err != nil {
-		return 0, model.Invalid("external_id", "err.duplicate")
-	}
-	if was != sum {
-		return 0, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
-	}
-	return id, nil
-}
-
-// ordExternalID trims and checks an external id given at path: 1 to 100
-// characters without control characters (required), or empty.
-func ordExternalID(s *string, path string, required bool, ve *model.ValidationError) {
-	*s = strings.TrimSpace(*s)
-	switch {
-	case *s == "":
-		if required {
-			ve.Add(path, "err.required", nil)
-		}
-	case len([]rune(*s)) > ordMaxExternalID:
-		ve.Add(path, "err.too_long", map[string]any{"max": ordMaxExternalID})
-	case strings.IndexFunc(*s, unicode.IsControl) >= 0:
-		ve.Add(path, "api.err_external_id", nil)
+		out.setOutcome(outcome)
+		return out, nil
 	}
 }
 
@@ -295,20 +207,6 @@ func ordOneOf(ve *model.ValidationError, paths []string, set ...bool) int {
 	return at
 }
 
-// ordRename rewrites the form field names of a store's validation error
-// into the request's JSON paths; other errors pass unchanged.
-func ordRename(err error, rename func(string) string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		out.Add(rename(f.Field), f.Key, f.Args)
-	}
-	return out
-}
-
 // ordLineField splits a store's line field "line.<i>.<name>" (a line by its
 // index) or "qty.<no>" (a line by its number) into its number and name.
 func ordLineField(f string) (prefix string, n int, name string, ok bool) {
@@ -325,29 +223,13 @@ func ordLineField(f string) (prefix string, n int, name string, ok bool) {
 }
 
 // ordCustomer finds the customer a body names by external id or code
-// within the client's scope; an unknown or out-of-scope one is the UI's
-// field error.
+// (exactly one) within the client's scope; an unknown or out-of-scope one
+// is the UI's field error.
 func ordCustomer(t *store.Tx, sc store.Scope, ext, code string, ve *model.ValidationError) *model.Customer {
-	paths := []string{"customer_external_id", "customer_code"}
-	var c *model.Customer
-	var err error
-	switch ordOneOf(ve, paths, ext != "", code != "") {
-	case 0:
-		c, err = t.Customer(sc, t.ExternalID(ordKindCustomer, ext))
-	case 1:
-		c, err = t.CustomerByCode(sc, code)
-	default:
+	if ordOneOf(ve, []string{"customer_external_id", "customer_code"}, ext != "", code != "") < 0 {
 		return nil
 	}
-	if err != nil {
-		field := paths[0]
-		if ext == "" {
-			field = paths[1]
-		}
-		ve.Add(field, "err.so_customer", nil)
-		return nil
-	}
-	return c
+	return customerRefs{ext: ext, code: code}.resolve(t, sc, "err.so_customer", ve)
 }
 
 // ordProduct finds a product named by code or external id (any product of
@@ -359,7 +241,7 @@ func ordProduct(t *store.Tx, i int, ext, code string, ve *model.ValidationError)
 	var err error
 	if ext != "" {
 		field, named = itemPath("lines", i, "product_external_id"), ext
-		p, err = t.Product(t.ExternalID(ordKindProduct, ext))
+		p, err = productByExt(t, ext)
 	} else {
 		p, err = t.ProductByCode(strings.TrimSpace(code))
 	}
@@ -383,7 +265,7 @@ type ordSalesLines struct {
 // them, so that the fingerprint does not depend on how numbers were
 // written.
 func (in *apiNewSalesOrder) read(ve *model.ValidationError) ordSalesLines {
-	ordExternalID(&in.ExternalID, "external_id", true, ve)
+	in.ExternalID = docExternalID(in.ExternalID, "external_id", true, "api.err_external_id", ve)
 	in.CustomerExternalID, in.CustomerCode = strings.TrimSpace(in.CustomerExternalID), strings.TrimSpace(in.CustomerCode)
 	in.LocationExternalID = strings.TrimSpace(in.LocationExternalID)
 	if in.LocationID != 0 && in.LocationExternalID != "" {
@@ -430,17 +312,17 @@ func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := ordFingerprint(&in)
-	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, ordKindSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
-			return id, false, err
+	sum := pushFingerprint(&in)
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		if id, err := existingDoc(t, a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
+			return id, outcomeUnchanged, err
 		}
 		id, err := h.ordMakeSalesOrder(t, a, &in, vals)
 		if err != nil {
-			return 0, false, err
+			return 0, "", err
 		}
-		return id, true, t.SetExternalDoc(ordKindSalesOrder, in.ExternalID, id, sum)
-	}, h.ordSalesOrderWire(a))
+		return id, outcomeCreated, t.SetExternalDoc(store.ExtSalesOrder, in.ExternalID, id, sum)
+	}, ordAnswer(h.ordSalesOrderWire(a)))
 }
 
 // ordMakeSalesOrder saves the pushed order as the sales order form does
@@ -477,7 +359,7 @@ func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrde
 	if in.LocationID != 0 || in.LocationExternalID != "" {
 		field, loc := "location_id", in.LocationID
 		if in.LocationExternalID != "" {
-			field, loc = "location_external_id", t.ExternalID(ordKindLocation, in.LocationExternalID)
+			field, loc = "location_external_id", t.ExternalID(store.ExtLocation, in.LocationExternalID)
 		}
 		if st, err := t.ShipTo(a.Scope, cust.ID, loc); err != nil {
 			ve.Add(field, "err.order_location", nil)
@@ -509,10 +391,10 @@ func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrde
 	// header has errors: their field errors then name the request's lines
 	// (a refused line is left out of the order, which renumbers the rest).
 	if _, err := t.PriceSalesLines(cust.ID, lines, nil); err != nil || len(ve.Fields) > 0 {
-		return 0, ordRename(mergeErrors(ve, err), rename)
+		return 0, renamed(mergeErrors(ve, err), rename)
 	}
 	if err := t.SaveSalesOrder(a.Scope, o, lines, a.Actor); err != nil {
-		return 0, ordRename(err, rename)
+		return 0, renamed(err, rename)
 	}
 	if !in.Draft {
 		if _, err := t.ActOnSalesOrder(a.Scope, o.ID, o.Version, "audit", a.Actor, ""); err != nil {
@@ -531,7 +413,7 @@ type ordAdjust struct {
 }
 
 func (in *apiConfirmOnlineOrder) read(ve *model.ValidationError) []ordAdjust {
-	ordExternalID(&in.ExternalID, "external_id", false, ve)
+	in.ExternalID = docExternalID(in.ExternalID, "external_id", false, "api.err_external_id", ve)
 	if len(in.Lines) > model.MaxLines {
 		ve.Add("lines", "err.too_many_lines", map[string]any{"max": model.MaxLines, "n": len(in.Lines)})
 		return nil
@@ -576,34 +458,34 @@ func (h *Handler) apiConfirmOnlineOrder(c *fiber.Ctx, a *apiCall) error {
 	if in.ReleaseCredit && !a.Client.Can(model.APIFinance, true) {
 		return apiError(fiber.StatusForbidden, "api.err_scope", "scope", string(model.ScopeOf(model.APIFinance, true)))
 	}
-	sum := ordFingerprint(&in)
-	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
+	sum := pushFingerprint(&in)
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
 		return h.ordConfirm(t, a, id, &in, adj, sum)
-	}, h.ordSalesOrderWire(a))
+	}, ordAnswer(h.ordSalesOrderWire(a)))
 }
 
 // ordConfirm converts online order id into a sales order with
 // ConvertOnlineOrder (releasing a credit hold first when asked) and audits
 // it unless asked not to. An order already converted answers its sales
 // order: confirming is idempotent by the online order itself.
-func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmOnlineOrder, adj []ordAdjust, sum string) (uint64, bool, error) {
+func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmOnlineOrder, adj []ordAdjust, sum string) (uint64, string, error) {
 	o, err := t.OnlineOrder(a.Scope, id)
 	if err != nil {
-		return 0, false, err
+		return 0, "", err
 	}
 	if o.Status == model.StatusConverted && o.SalesOrderID != 0 {
 		return ordConfirmedAgain(t, a, o.SalesOrderID, in.ExternalID, sum)
 	}
 	if in.Version != 0 && in.Version != o.Version {
-		return 0, false, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
+		return 0, "", &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	if in.ExternalID != "" {
 		// The number already names another sales order.
-		if prev, _ := t.ExternalDoc(ordKindSalesOrder, in.ExternalID); prev != 0 {
-			if _, err := t.DocOwner(a.Scope, model.DocSalesOrder, prev); err != nil {
-				return 0, false, model.Invalid("external_id", "err.duplicate")
+		if prev, number, _, err := t.PushedDoc(a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID); prev != 0 || err != nil {
+			if err == nil {
+				err = extDiffers(in.ExternalID, number)
 			}
-			return 0, false, apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", in.ExternalID)
+			return 0, "", err
 		}
 	}
 	// Which request line adjusts which online order line (by index).
@@ -624,11 +506,11 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 		adjust = append(adjust, store.LineAdjust{Line: l.Line, Qty: adj[i].qty, Price: adj[i].price})
 	}
 	if err := ve.Err(); err != nil {
-		return 0, false, err
+		return 0, "", err
 	}
 	if in.ReleaseCredit && o.CreditHold && o.CreditApprovedBy == "" {
 		if o, err = t.ActOnOnlineOrder(a.Scope, o.ID, o.Version, "release_credit", a.Actor, ""); err != nil {
-			return 0, false, err
+			return 0, "", err
 		}
 	}
 	rename := func(f string) string {
@@ -648,36 +530,41 @@ func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmO
 	}
 	so, err := t.ConvertOnlineOrder(a.Scope, o.ID, o.Version, a.Actor, adjust)
 	if err != nil {
-		return 0, false, ordRename(err, rename)
+		return 0, "", renamed(err, rename)
 	}
 	if !in.Draft {
 		if so, err = t.ActOnSalesOrder(a.Scope, so.ID, so.Version, "audit", a.Actor, ""); err != nil {
-			return 0, false, err
+			return 0, "", err
 		}
 	}
-	return so.ID, true, t.SetExternalDoc(ordKindSalesOrder, in.ExternalID, so.ID, sum)
+	return so.ID, outcomeCreated, t.SetExternalDoc(store.ExtSalesOrder, in.ExternalID, so.ID, sum)
 }
 
 // ordConfirmedAgain answers a confirmation of an order already converted
 // (by an earlier confirmation or by staff): its sales order. An external id
 // it names must be that order's (it is recorded when the order has none
 // yet); a different confirmation under the same number is a 409.
-func ordConfirmedAgain(t *store.Tx, a *apiCall, soID uint64, ext, sum string) (uint64, bool, error) {
-	if _, err := t.SalesOrder(a.Scope, soID); err != nil {
-		return 0, false, err
+func ordConfirmedAgain(t *store.Tx, a *apiCall, soID uint64, ext, sum string) (uint64, string, error) {
+	so, err := t.SalesOrder(a.Scope, soID)
+	if err != nil {
+		return 0, "", err
 	}
 	if ext == "" {
-		return soID, false, nil
+		return soID, outcomeUnchanged, nil
 	}
-	differs := apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext)
-	cur := t.ExternalOf(ordKindSalesOrder, soID)
-	switch id, was := t.ExternalDoc(ordKindSalesOrder, ext); {
-	case cur == "" && id == 0:
-		return soID, false, t.SetExternalDoc(ordKindSalesOrder, ext, soID, sum)
-	case cur != ext || was != sum:
-		return 0, false, differs
+	id, number, was, err := t.PushedDoc(a.Scope, store.ExtSalesOrder, model.DocSalesOrder, ext)
+	switch {
+	case err != nil:
+		return 0, "", err
+	case id == 0 && t.ExternalOf(store.ExtSalesOrder, soID) == "":
+		return soID, outcomeUnchanged, t.SetExternalDoc(store.ExtSalesOrder, ext, soID, sum)
+	case id == 0:
+		// The order has a number of its own already.
+		return 0, "", extDiffers(ext, so.Number)
+	case id != soID || was != sum:
+		return 0, "", extDiffers(ext, number)
 	}
-	return soID, false, nil
+	return soID, outcomeUnchanged, nil
 }
 
 // ---- delivery notices and outbounds ----
@@ -784,47 +671,32 @@ func ordShipRename(at map[int]int) func(string) string {
 	}
 }
 
-// ordSalesOrderRef finds the sales order a body names by id or external id
-// within the client's scope.
-func ordSalesOrderRef(t *store.Tx, sc store.Scope, id uint64, ext string, idPath, extPath string, ve *model.ValidationError) *model.SalesOrder {
-	field := idPath
-	if ext != "" {
-		field, id = extPath, t.ExternalID(ordKindSalesOrder, ext)
-	}
-	so, err := t.SalesOrder(sc, id)
-	if err != nil {
-		ve.Add(field, "api.err_no_sales_order", nil)
-		return nil
-	}
-	return so
-}
-
 func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 	var in apiNewDeliveryNotice
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	ve := &model.ValidationError{}
-	ordExternalID(&in.ExternalID, "external_id", true, ve)
+	in.ExternalID = docExternalID(in.ExternalID, "external_id", true, "api.err_external_id", ve)
 	in.SalesOrderExternalID = strings.TrimSpace(in.SalesOrderExternalID)
 	ordOneOf(ve, []string{"sales_order_id", "sales_order_external_id"}, in.SalesOrderID != 0, in.SalesOrderExternalID != "")
 	qty := ordReadShipQtys(in.Lines, ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := ordFingerprint(&in)
-	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, ordKindDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
-			return id, false, err
+	sum := pushFingerprint(&in)
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		if id, err := existingDoc(t, a.Scope, store.ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
+			return id, outcomeUnchanged, err
 		}
 		ve := &model.ValidationError{}
-		so := ordSalesOrderRef(t, a.Scope, in.SalesOrderID, in.SalesOrderExternalID, "sales_order_id", "sales_order_external_id", ve)
+		so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
 		if so == nil {
-			return 0, false, ve
+			return 0, "", ve
 		}
 		picked, at := ordPickLines(t, ordSalesLinesOf(so), in.Lines, qty, ve)
 		if err := ve.Err(); err != nil {
-			return 0, false, err
+			return 0, "", err
 		}
 		date := in.ShipDate
 		if date == "" {
@@ -833,10 +705,10 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 		dn, err := t.CreateDeliveryNotice(a.Scope, a.Actor, &store.DeliveryNoticeInput{SalesOrderID: so.ID, ShipDate: date,
 			Carrier: in.Carrier, TrackingNo: in.TrackingNumber, Remarks: in.Remarks, Qty: picked})
 		if err != nil {
-			return 0, false, ordRename(err, ordShipRename(at))
+			return 0, "", renamed(err, ordShipRename(at))
 		}
-		return dn.ID, true, t.SetExternalDoc(ordKindDeliveryNotice, in.ExternalID, dn.ID, sum)
-	}, h.ordDeliveryNoticeWire(a))
+		return dn.ID, outcomeCreated, t.SetExternalDoc(store.ExtDeliveryNotice, in.ExternalID, dn.ID, sum)
+	}, ordAnswer(h.ordDeliveryNoticeWire(a)))
 }
 
 // ordSalesLinesOf lists a sales order's lines as a source of lines.
@@ -854,7 +726,7 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 		return err
 	}
 	ve := &model.ValidationError{}
-	ordExternalID(&in.ExternalID, "external_id", true, ve)
+	in.ExternalID = docExternalID(in.ExternalID, "external_id", true, "api.err_external_id", ve)
 	in.SalesOrderExternalID = strings.TrimSpace(in.SalesOrderExternalID)
 	in.DeliveryNoticeExternalID = strings.TrimSpace(in.DeliveryNoticeExternalID)
 	in.ReturnNoticeExternalID = strings.TrimSpace(in.ReturnNoticeExternalID)
@@ -864,10 +736,10 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := ordFingerprint(&in)
-	return h.ordPush(c, a, func(t *store.Tx) (uint64, bool, error) {
-		if id, err := ordExisting(t, a.Scope, ordKindOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
-			return id, false, err
+	sum := pushFingerprint(&in)
+	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
+		if id, err := existingDoc(t, a.Scope, store.ExtOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
+			return id, outcomeUnchanged, err
 		}
 		ve := &model.ValidationError{}
 		post := &store.OutboundInput{PostDate: in.PostDate, Remarks: in.Remarks}
@@ -877,41 +749,35 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 		var src []ordSrcLine
 		switch {
 		case in.DeliveryNoticeID != 0 || in.DeliveryNoticeExternalID != "":
-			field, id := "delivery_notice_id", in.DeliveryNoticeID
-			if in.DeliveryNoticeExternalID != "" {
-				field, id = "delivery_notice_external_id", t.ExternalID(ordKindDeliveryNotice, in.DeliveryNoticeExternalID)
-			}
-			dn, err := t.DeliveryNotice(a.Scope, id)
-			if err != nil {
-				return 0, false, model.Invalid(field, "api.err_no_delivery_notice")
+			dn, _ := refOf(t, store.ExtDeliveryNotice, in.DeliveryNoticeID, "delivery_notice_id", in.DeliveryNoticeExternalID, "delivery_notice_external_id",
+				func(id uint64) (*model.DeliveryNotice, error) { return t.DeliveryNotice(a.Scope, id) }, "api.err_no_delivery_notice", ve)
+			if dn == nil {
+				return 0, "", ve
 			}
 			post.DeliveryNoticeID, src = dn.ID, ordSrcLines(dn.Lines)
 		case in.ReturnNoticeID != 0 || in.ReturnNoticeExternalID != "":
-			field, id := "return_notice_id", in.ReturnNoticeID
-			if in.ReturnNoticeExternalID != "" {
-				field, id = "return_notice_external_id", t.ExternalID(ordKindReturnNotice, in.ReturnNoticeExternalID)
-			}
-			rn, err := t.ReturnNotice(a.Scope, id)
-			if err != nil {
-				return 0, false, model.Invalid(field, "api.err_no_return_notice")
+			rn, _ := refOf(t, store.ExtReturnNotice, in.ReturnNoticeID, "return_notice_id", in.ReturnNoticeExternalID, "return_notice_external_id",
+				func(id uint64) (*model.ReturnNotice, error) { return t.ReturnNotice(a.Scope, id) }, "api.err_no_return_notice", ve)
+			if rn == nil {
+				return 0, "", ve
 			}
 			post.ReturnNoticeID, src = rn.ID, ordSrcLines(rn.Lines)
 		default:
-			so := ordSalesOrderRef(t, a.Scope, in.SalesOrderID, in.SalesOrderExternalID, "sales_order_id", "sales_order_external_id", ve)
+			so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
 			if so == nil {
-				return 0, false, ve
+				return 0, "", ve
 			}
 			post.SalesOrderID, src = so.ID, ordSalesLinesOf(so)
 		}
 		picked, at := ordPickLines(t, src, in.Lines, qty, ve)
 		if err := ve.Err(); err != nil {
-			return 0, false, err
+			return 0, "", err
 		}
 		post.Qty = picked
 		ob, err := t.PostOutbound(a.Scope, a.Actor, post)
 		if err != nil {
-			return 0, false, ordRename(err, ordShipRename(at))
+			return 0, "", renamed(err, ordShipRename(at))
 		}
-		return ob.ID, true, t.SetExternalDoc(ordKindOutbound, in.ExternalID, ob.ID, sum)
-	}, h.ordOutboundWire(a))
+		return ob.ID, outcomeCreated, t.SetExternalDoc(store.ExtOutbound, in.ExternalID, ob.ID, sum)
+	}, ordAnswer(h.ordOutboundWire(a)))
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/url"
 	"strings"
 	"time"
 
@@ -205,7 +204,7 @@ func ordTotals(t model.Totals) apiOrderTotals {
 func ordShipTo(t *store.Tx, s model.ShipTo) apiOrderShipTo {
 	out := apiOrderShipTo{LocationID: s.LocationID, Name: s.Name, Address: s.Address, Contact: s.Contact, Phone: s.Phone}
 	if s.LocationID != 0 {
-		out.LocationExternalID = t.ExternalOf(ordKindLocation, s.LocationID)
+		out.LocationExternalID = t.ExternalOf(store.ExtLocation, s.LocationID)
 	}
 	return out
 }
@@ -217,24 +216,15 @@ func ordReceipt(r *model.Receipt) *apiGoodsReceipt {
 	return &apiGoodsReceipt{By: r.By, At: r.ReceiptTime(), Note: r.Note, Problems: r.Problems}
 }
 
-// ordCustomerCode is the code of a document's customer (in scope: the
-// document was read through it).
-func ordCustomerCode(t *store.Tx, sc store.Scope, id uint64) string {
-	if c, err := t.Customer(sc, id); err == nil {
-		return c.Code
-	}
-	return ""
-}
-
 // ordSalesOrderOut renders a sales order with its execution figures, read
 // as the execution report reads them (store.ExecutionRow).
 func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSalesOrder {
-	out := &apiSalesOrder{ID: o.ID, Number: o.Number, ExternalID: t.ExternalOf(ordKindSalesOrder, o.ID), Status: string(o.Status),
-		CustomerID: o.CustomerID, CustomerCode: ordCustomerCode(t, sc, o.CustomerID), CustomerExternalID: t.ExternalOf(ordKindCustomer, o.CustomerID),
-		OnlineOrderID: o.OnlineOrderID, OnlineOrderNumber: o.OnlineOrderNumber, OrderDate: o.OrderDate, DeliveryDate: o.DeliveryDate,
+	out := &apiSalesOrder{ID: o.ID, Number: o.Number, ExternalID: t.ExternalOf(store.ExtSalesOrder, o.ID), Status: string(o.Status),
+		CustomerID: o.CustomerID, OnlineOrderID: o.OnlineOrderID, OnlineOrderNumber: o.OnlineOrderNumber, OrderDate: o.OrderDate, DeliveryDate: o.DeliveryDate,
 		ShipTo: ordShipTo(t, o.ShipTo), Contact: o.Contact, Phone: o.Phone, Remarks: o.Remarks, Settlement: o.Settlement,
 		Lines: make([]apiSalesOrderLine, 0, len(o.Lines)), Totals: ordTotals(o.Totals),
 		Version: o.Version, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, o.CustomerID)
 	if o.SalespersonID != 0 {
 		if u, err := t.UserByID(o.SalespersonID); err == nil {
 			out.Salesperson = u.Username
@@ -243,7 +233,7 @@ func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSale
 	for _, l := range o.Lines {
 		row := store.ExecutionRow{SalesOrderID: o.ID, Status: o.Status, Line: l}
 		out.Lines = append(out.Lines, apiSalesOrderLine{Line: l.No, ProductID: l.ProductID, ProductCode: l.Code,
-			ProductExternalID: t.ExternalOf(ordKindProduct, l.ProductID), Name: l.Name, Spec: l.Spec, Unit: l.Unit,
+			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Spec: l.Spec, Unit: l.Unit,
 			Qty: qtyJSON(l.Qty), UnitPrice: int64(l.Price), TaxRate: ordTaxRate(l.TaxRate),
 			AmountExcl: int64(l.AmountExcl), Tax: int64(l.Tax), Amount: int64(l.Amount), DeliveryDate: l.DeliveryDate, Remark: l.Remark,
 			NoticedQty: qtyJSON(l.NoticedQty), ShippedQty: qtyJSON(l.ShippedQty), ShippedAmount: int64(row.ShippedAmount()),
@@ -254,36 +244,36 @@ func ordSalesOrderOut(t *store.Tx, sc store.Scope, o *model.SalesOrder) *apiSale
 }
 
 func ordDeliveryNoticeOut(t *store.Tx, sc store.Scope, d *model.DeliveryNotice) *apiDeliveryNotice {
-	out := &apiDeliveryNotice{ID: d.ID, Number: d.Number, ExternalID: t.ExternalOf(ordKindDeliveryNotice, d.ID), Status: string(d.Status),
-		CustomerID: d.CustomerID, CustomerCode: ordCustomerCode(t, sc, d.CustomerID), CustomerExternalID: t.ExternalOf(ordKindCustomer, d.CustomerID),
-		SalesOrderID: d.SalesOrderID, SalesOrderNumber: orderNumber(t, d.SalesOrderID), SalesOrderExternalID: t.ExternalOf(ordKindSalesOrder, d.SalesOrderID),
+	out := &apiDeliveryNotice{ID: d.ID, Number: d.Number, ExternalID: t.ExternalOf(store.ExtDeliveryNotice, d.ID), Status: string(d.Status),
+		CustomerID: d.CustomerID, SalesOrderID: d.SalesOrderID, SalesOrderNumber: orderNumber(t, d.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, d.SalesOrderID),
 		ShipDate: d.ShipDate, Carrier: d.Carrier, TrackingNumber: d.TrackingNo, ShipTo: ordShipTo(t, d.ShipTo), Remarks: d.Remarks,
 		Lines: make([]apiNoticeLine, 0, len(d.Lines)), Totals: ordTotals(d.Totals), Receipt: ordReceipt(d.Receipt),
 		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, d.CustomerID)
 	for i, l := range d.Lines {
 		out.Lines = append(out.Lines, apiNoticeLine{Line: l.No, OrderLine: l.Source.Line, ProductID: l.ProductID, ProductCode: l.Code,
-			ProductExternalID: t.ExternalOf(ordKindProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
+			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
 			UnitPrice: int64(l.Price), TaxRate: ordTaxRate(l.TaxRate), Amount: int64(l.Amount), ShippedQty: qtyJSON(l.Qty - d.NoticeRest(i))})
 	}
 	return out
 }
 
 func ordOutboundOut(t *store.Tx, sc store.Scope, ob *model.Outbound) *apiOutbound {
-	out := &apiOutbound{ID: ob.ID, Number: ob.Number, ExternalID: t.ExternalOf(ordKindOutbound, ob.ID), Status: string(ob.Status), Red: ob.Red,
-		CustomerID: ob.CustomerID, CustomerCode: ordCustomerCode(t, sc, ob.CustomerID), CustomerExternalID: t.ExternalOf(ordKindCustomer, ob.CustomerID),
-		SalesOrderID: ob.SalesOrderID, SalesOrderNumber: orderNumber(t, ob.SalesOrderID), SalesOrderExternalID: t.ExternalOf(ordKindSalesOrder, ob.SalesOrderID),
+	out := &apiOutbound{ID: ob.ID, Number: ob.Number, ExternalID: t.ExternalOf(store.ExtOutbound, ob.ID), Status: string(ob.Status), Red: ob.Red,
+		CustomerID: ob.CustomerID, SalesOrderID: ob.SalesOrderID, SalesOrderNumber: orderNumber(t, ob.SalesOrderID), SalesOrderExternalID: t.ExternalOf(store.ExtSalesOrder, ob.SalesOrderID),
 		DeliveryNoticeID: ob.DeliveryNoticeID, ReturnNoticeID: ob.ReturnNoticeID, PostDate: ob.PostDate, Remarks: ob.Remarks,
 		Lines: make([]apiOutboundLine, 0, len(ob.Lines)), Totals: ordTotals(ob.Totals), Receipt: ordReceipt(ob.Receipt),
 		Version: ob.Version, CreatedAt: ob.CreatedAt, UpdatedAt: ob.UpdatedAt}
+	out.CustomerCode, out.CustomerExternalID = customerLabel(t, sc, ob.CustomerID)
 	if ob.DeliveryNoticeID != 0 {
-		out.DeliveryNoticeExternalID = t.ExternalOf(ordKindDeliveryNotice, ob.DeliveryNoticeID)
+		out.DeliveryNoticeExternalID = t.ExternalOf(store.ExtDeliveryNotice, ob.DeliveryNoticeID)
 	}
 	if ob.ReturnNoticeID != 0 {
-		out.ReturnNoticeExternalID = t.ExternalOf(ordKindReturnNotice, ob.ReturnNoticeID)
+		out.ReturnNoticeExternalID = t.ExternalOf(store.ExtReturnNotice, ob.ReturnNoticeID)
 	}
 	for i, l := range ob.Lines {
 		line := apiOutboundLine{Line: l.No, OrderLine: l.Source.Line, ProductID: l.ProductID, ProductCode: l.Code,
-			ProductExternalID: t.ExternalOf(ordKindProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
+			ProductExternalID: t.ExternalOf(store.ExtProduct, l.ProductID), Name: l.Name, Unit: l.Unit, Qty: qtyJSON(l.Qty),
 			UnitPrice: int64(l.Price), TaxRate: ordTaxRate(l.TaxRate), AmountExcl: int64(l.AmountExcl), Tax: int64(l.Tax), Amount: int64(l.Amount),
 			InvoicedQty: qtyJSON(0)}
 		if i < len(ob.InvoicedQty) {
@@ -329,60 +319,18 @@ func (h *Handler) ordOutboundWire(a *apiCall) func(t *store.Tx, id uint64) (ordW
 	}
 }
 
-// ordGet answers a GET of one document: by the path's id, or by the ERP's
-// number of kind (byExt); an unknown id or number and a document outside
-// the client's scope alike are a 404.
-func (h *Handler) ordGet(c *fiber.Ctx, a *apiCall, kind string, byExt bool, read func(t *store.Tx, id uint64) (ordWire, error)) error {
-	var out ordWire
-	var id uint64
-	var ext string
-	if byExt {
-		var err error
-		if ext, err = url.PathUnescape(c.Params("external_id")); err != nil || ext == "" {
-			return fiber.ErrNotFound
-		}
-	} else {
-		var err error
-		if id, err = idParam(c, "id"); err != nil {
-			return err
-		}
-	}
-	err := h.store.View(func(t *store.Tx) error {
-		if byExt {
-			if id = t.ExternalID(kind, ext); id == 0 {
-				return model.ErrNotFound
-			}
-		}
-		var err error
-		out, err = read(t, id)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
-}
-
+// apiGetSalesOrder is GET /sales-orders/:id and /by-external/:external_id.
 func (h *Handler) apiGetSalesOrder(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindSalesOrder, false, h.ordSalesOrderWire(a))
+	return getDoc(h, c, a, store.ExtSalesOrder, h.ordSalesOrderWire(a))
 }
 
-func (h *Handler) apiGetSalesOrderByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindSalesOrder, true, h.ordSalesOrderWire(a))
-}
-
+// apiGetDeliveryNotice is GET /delivery-notices/:id and
+// /by-external/:external_id.
 func (h *Handler) apiGetDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindDeliveryNotice, false, h.ordDeliveryNoticeWire(a))
+	return getDoc(h, c, a, store.ExtDeliveryNotice, h.ordDeliveryNoticeWire(a))
 }
 
-func (h *Handler) apiGetDeliveryNoticeByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindDeliveryNotice, true, h.ordDeliveryNoticeWire(a))
-}
-
+// apiGetOutbound is GET /outbounds/:id and /by-external/:external_id.
 func (h *Handler) apiGetOutbound(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindOutbound, false, h.ordOutboundWire(a))
-}
-
-func (h *Handler) apiGetOutboundByExt(c *fiber.Ctx, a *apiCall) error {
-	return h.ordGet(c, a, ordKindOutbound, true, h.ordOutboundWire(a))
+	return getDoc(h, c, a, store.ExtOutbound, h.ordOutboundWire(a))
 }

@@ -49,7 +49,7 @@ func apiOrdFixture(t *testing.T, e *testEnv) {
 			if _, err := tx.AdjustStock(p.ID, 100_000, 0); err != nil {
 				return err
 			}
-			if err := tx.SetExternalID("product", "ERP-"+p.Code, p.ID); err != nil {
+			if err := tx.SetExternalID(store.ExtProduct, "ERP-"+p.Code, p.ID); err != nil {
 				return err
 			}
 			e.ids["apiord.product:"+p.Code] = p.ID
@@ -106,8 +106,8 @@ func apiOrdFixture(t *testing.T, e *testEnv) {
 			if err != nil {
 				return err
 			}
-			for kind, d := range map[string]uint64{"sales_order": so.ID, "delivery_notice": dn.ID, "outbound": ob.ID} {
-				ext := "FX-" + map[string]string{"sales_order": "SO", "delivery_notice": "DN", "outbound": "OB"}[kind] + "-" + code
+			for kind, d := range map[string]uint64{store.ExtSalesOrder: so.ID, store.ExtDeliveryNotice: dn.ID, store.ExtOutbound: ob.ID} {
+				ext := "FX-" + map[string]string{store.ExtSalesOrder: "SO", store.ExtDeliveryNotice: "DN", store.ExtOutbound: "OB"}[kind] + "-" + code
 				if err := tx.SetExternalDoc(kind, ext, d, "fixture"); err != nil {
 					return err
 				}
@@ -147,7 +147,7 @@ func ordEnv(t *testing.T) (*testEnv, string) {
 	apiOrdFixture(t, e)
 	e.step(e.user("admin"), func(tx *store.Tx) error {
 		for _, code := range []string{"C1", "C2"} {
-			if err := tx.SetExternalID("customer", "ERP-"+code, e.ids["customer:"+code]); err != nil {
+			if err := tx.SetExternalID(store.ExtCustomer, "ERP-"+code, e.ids["customer:"+code]); err != nil {
 				return err
 			}
 		}
@@ -433,7 +433,8 @@ func TestAPIOrdersIdempotent(t *testing.T) {
 		t.Fatalf("replay: %v, first %v", again, first)
 	}
 	r := e.api("POST", "/sales-orders", nil, apiCallOpts{token: tok, raw: []byte(strings.Replace(body, `"qty":2`, `"qty":3`, 1))})
-	if p := r.problem(t); r.Code != 409 || p.Code != "api.err_exists_differs" || !strings.Contains(p.Detail, "ERP-SO-9") {
+	if p := r.problem(t); r.Code != 409 || p.Code != "api.err_exists_differs" || !strings.Contains(p.Detail, "ERP-SO-9") ||
+		!strings.Contains(p.Detail, first["number"].(string)) {
 		t.Fatalf("same number, other content: %d %s", r.Code, r.Body)
 	}
 	if storeFingerprint(t, e) != before {
@@ -786,7 +787,7 @@ func FuzzOrderBodies(f *testing.F) {
 		var so apiNewSalesOrder
 		if decodeStrict(body, &so) == nil {
 			so.read(ve)
-			_ = ordFingerprint(&so)
+			_ = pushFingerprint(&so)
 		}
 		var conf apiConfirmOnlineOrder
 		if decodeStrict(body, &conf) == nil {
@@ -799,7 +800,7 @@ func FuzzOrderBodies(f *testing.F) {
 		var ob apiNewOutbound
 		if decodeStrict(body, &ob) == nil {
 			ordReadShipQtys(ob.Lines, ve)
-			_ = ordFingerprint(&ob)
+			_ = pushFingerprint(&ob)
 		}
 	})
 }

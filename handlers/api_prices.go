@@ -25,13 +25,6 @@ import (
 // audit in the portal. Changing an audited record's fields keeps it
 // audited, as an edit in the UI does.
 
-// External id kinds the prices name.
-const (
-	catExtPrice    = "price"
-	catExtCustomer = "customer"
-	catExtGroup    = "group"
-)
-
 // apiPriceUpsert is a price record as the ERP sends it.
 type apiPriceUpsert struct {
 	ExternalID string `json:"external_id,omitempty" max:"100" doc:"The ERP's id of the price record (one quantity break). Required in bulk requests; PUT /prices/{external_id} takes it from the path (sent here too, it must be the same)."`
@@ -86,21 +79,14 @@ func (h *Handler) apiPriceOps() []apiOp {
 }
 
 func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
-		return err
-	}
-	var in apiPriceUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
 		return err
 	}
 	// The path's record, stored for a customer the client cannot see, is
 	// not found: a 404 like any record outside the scope.
 	err = h.store.View(func(t *store.Tx) error {
-		if id := t.ExternalID(catExtPrice, ext); id != 0 {
+		if id := t.ExternalID(store.ExtPrice, ext); id != 0 {
 			_, err := t.PriceRecord(a.Scope, id)
 			return err
 		}
@@ -109,56 +95,14 @@ func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return upsertAPIPrice(t, a, &in)
+	return upsertOne(h, c, a, ext, func(in *apiPriceUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, func(t *store.Tx, in *apiPriceUpsert) (uint64, string, error) {
+		return upsertAPIPrice(t, a, in)
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkPrices(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiPriceUpsert]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].ExternalID },
-		func(t *store.Tx, i int) (uint64, string, error) {
-			if err := catalogBulkExt(in.Items[i].ExternalID); err != nil {
-				return 0, "", err
-			}
-			return upsertAPIPrice(t, a, &in.Items[i])
-		})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
-}
-
-// priceCustomerRef finds the customer in sc an external id names, or
-// failing that the customer with that code in sc; 0 when none (unknown
-// and out of scope alike, so that the client learns nothing beyond it).
-func priceCustomerRef(t *store.Tx, sc store.Scope, ref string) uint64 {
-	if id := t.ExternalID(catExtCustomer, ref); id != 0 && t.AllowsCustomer(sc, id) {
-		return id
-	}
-	if c, err := t.CustomerByCode(sc, ref); err == nil {
-		return c.ID
-	}
-	return 0
-}
-
-// priceGroupRef finds the group an external id names, or failing that the
-// group with that code.
-func priceGroupRef(t *store.Tx, ref string) (*model.CustomerGroup, error) {
-	if id := t.ExternalID(catExtGroup, ref); id != 0 {
-		return t.CustomerGroup(id)
-	}
-	return t.CustomerGroupByCode(ref)
+	return upsertBulk(h, c, a, func(it *apiPriceUpsert) string { return it.ExternalID }, "external_id",
+		func(t *store.Tx, in *apiPriceUpsert) (uint64, string, error) { return upsertAPIPrice(t, a, in) })
 }
 
 // priceFields are the API's names of the price record's fields.
@@ -181,11 +125,14 @@ func readPriceDate(s, path string, ve *model.ValidationError) string {
 // id is set) through the client's scope, then audits or unaudits it to the
 // status sent; it writes nothing when the record already is as sent.
 func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string, error) {
+	if err := catalogNeedExt(in.ExternalID); err != nil {
+		return 0, "", err
+	}
 	sc := a.Scope
 	ve := &model.ValidationError{}
 	checkCatalogExtID(in.ExternalID, "external_id", ve)
 	var old *model.PriceRecord
-	if id := t.ExternalID(catExtPrice, in.ExternalID); id != 0 {
+	if id := t.ExternalID(store.ExtPrice, in.ExternalID); id != 0 {
 		var err error
 		if old, err = t.PriceRecord(sc, id); err != nil {
 			return 0, "", err
@@ -200,11 +147,13 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	case (in.Customer == "") == (in.Group == ""):
 		ve.Add("customer", "err.price_target", nil)
 	case in.Customer != "":
-		if r.CustomerID = priceCustomerRef(t, sc, in.Customer); r.CustomerID == 0 {
+		if cu, err := customerRef(t, sc, in.Customer); err != nil {
 			ve.Add("customer", "err.ord_customer_unknown", map[string]any{"value": in.Customer})
+		} else {
+			r.CustomerID = cu.ID
 		}
 	default:
-		g, err := priceGroupRef(t, in.Group)
+		g, err := groupRef(t, in.Group)
 		switch {
 		case err != nil:
 			ve.Add("group", "err.ord_group_unknown", map[string]any{"value": in.Group})
@@ -216,7 +165,7 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	}
 	if in.Product == "" {
 		ve.Add("product", "err.required", nil)
-	} else if p, err := catalogProductRef(t, in.Product); err != nil {
+	} else if p, err := productRef(t, in.Product); err != nil {
 		ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
 	} else {
 		r.ProductID = p.ID
@@ -240,16 +189,16 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	default:
 		ve.Add("status", "err.choice", nil)
 	}
-	if err := mergeErrors(ve, catalogRenamed(r.Validate(), priceFields)); err != nil {
+	if err := mergeErrors(ve, renamedBy(r.Validate(), priceFields)); err != nil {
 		return 0, "", err
 	}
-	same := old != nil && catalogSame(old, r)
+	same := old != nil && sameRecord(old, r)
 	if same && old.Status == want {
 		return old.ID, outcomeUnchanged, nil
 	}
 	if !same {
 		if err := t.SavePriceRecord(sc, r); err != nil {
-			return 0, "", catalogRenamed(err, priceFields)
+			return 0, "", renamedBy(err, priceFields)
 		}
 		action := "update"
 		if old == nil {
@@ -259,7 +208,7 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 			return 0, "", err
 		}
 	}
-	if err := t.SetExternalID(catExtPrice, in.ExternalID, r.ID); err != nil {
+	if err := t.SetExternalID(store.ExtPrice, in.ExternalID, r.ID); err != nil {
 		return 0, "", err
 	}
 	if r.Status != want {
@@ -271,47 +220,38 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 			return 0, "", err
 		}
 	}
-	return r.ID, catalogOutcome(old == nil), nil
+	return r.ID, writtenOutcome(old == nil), nil
 }
 
 func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
-	var out *apiPrice
-	err = h.store.View(func(t *store.Tx) error {
-		id := t.ExternalID(catExtPrice, ext)
-		if id == 0 {
-			return model.ErrNotFound
-		}
-		r, err := t.PriceRecord(a.Scope, id)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiPrice, error) {
+		r, err := byExt(t, store.ExtPrice, ext, func(id uint64) (*model.PriceRecord, error) { return t.PriceRecord(a.Scope, id) })
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = &apiPrice{ID: r.ID, ExternalID: ext, Price: int64(r.Price), MinQty: qtyJSON(r.MinQty), From: r.From, To: r.To,
+		out := &apiPrice{ID: r.ID, ExternalID: ext, Price: int64(r.Price), MinQty: qtyJSON(r.MinQty), From: r.From, To: r.To,
 			Remarks: r.Remarks, Status: string(r.Status), Version: r.Version, UpdatedAt: r.UpdatedAt}
 		if p, err := t.Product(r.ProductID); err == nil {
-			out.Product = apiPriceParty{ID: p.ID, Code: p.Code, ExternalID: t.ExternalOf(catExtProduct, p.ID)}
+			out.Product = apiPriceParty{ID: p.ID, Code: p.Code, ExternalID: t.ExternalOf(store.ExtProduct, p.ID)}
 		}
 		if r.CustomerID != 0 {
 			cu, err := t.Customer(a.Scope, r.CustomerID)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			out.Customer = &apiPriceParty{ID: cu.ID, Code: cu.Code, ExternalID: t.ExternalOf(catExtCustomer, cu.ID)}
+			out.Customer = &apiPriceParty{ID: cu.ID, Code: cu.Code, ExternalID: t.ExternalOf(store.ExtCustomer, cu.ID)}
 		}
 		if r.GroupID != 0 {
 			g, err := t.CustomerGroup(r.GroupID)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			out.Group = &apiPriceParty{ID: g.ID, Code: g.Code, ExternalID: t.ExternalOf(catExtGroup, g.ID)}
+			out.Group = &apiPriceParty{ID: g.ID, Code: g.Code, ExternalID: t.ExternalOf(store.ExtCustomerGroup, g.ID)}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }

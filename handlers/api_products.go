@@ -3,14 +3,8 @@ package handlers
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -28,15 +22,6 @@ import (
 // A record without an external id yet (made in the UI) is linked by its
 // code on the first upsert that names it, so that the ERP's first full sync
 // adopts what staff entered instead of failing on a duplicate code.
-
-// External id kinds of this family.
-const (
-	catExtProduct  = "product"
-	catExtCategory = "category"
-)
-
-// apiProductPageMax bounds a page of the product list.
-const apiProductPageMax = 200
 
 // apiProductUpsert is a product as the ERP sends it.
 type apiProductUpsert struct {
@@ -115,7 +100,7 @@ const catalogUpsertDoc = "Sets every field of the record (a field left out is cl
 	"A record made in the portal without an external id is linked by its code."
 
 const catalogBulkDoc = "Up to 1,000 records, each with its own result (`created`, `updated`, `unchanged` or `failed` with its field errors, " +
-	"named `items[i].field`); one record's failure leaves the others alone. The answer is 200 whenever the request itself is valid."
+	"named `items[i].field`); one record's failure leaves the others alone; a record repeating an earlier one's external id is refused. " + bulkReplyDoc
 
 func (h *Handler) apiProductOps() []apiOp {
 	return []apiOp{
@@ -156,32 +141,13 @@ func (h *Handler) apiProductOps() []apiOp {
 
 // ---- shared helpers of the ordering center's master data ----
 
-// catalogExtParam reads the path's external id (percent-decoded); one that
-// cannot be an external id names no record (404).
-func catalogExtParam(c *fiber.Ctx) (string, error) {
-	ext, err := url.PathUnescape(c.Params("external_id"))
-	if err != nil || !validCatalogExtID(ext) {
-		return "", model.ErrNotFound
-	}
-	return strings.Clone(ext), nil
-}
-
-// validCatalogExtID: 1 to 100 characters of valid UTF-8, without control
-// characters or surrounding spaces (which would make two ids look alike).
-func validCatalogExtID(ext string) bool {
-	if ext == "" || !utf8.ValidString(ext) || utf8.RuneCountInString(ext) > 100 || strings.TrimSpace(ext) != ext {
-		return false
-	}
-	return strings.IndexFunc(ext, unicode.IsControl) < 0
-}
-
 // checkCatalogExtID records why ext is not an external id at path.
 func checkCatalogExtID(ext, path string, ve *model.ValidationError) {
 	switch {
 	case ext == "":
 		ve.Add(path, "err.required", nil)
-	case !validCatalogExtID(ext):
-		ve.Add(path, "api.prod_err_ext_id", map[string]any{"max": 100})
+	case !validExternalID(ext):
+		ve.Add(path, "api.prod_err_ext_id", map[string]any{"max": maxExternalID})
 	}
 }
 
@@ -197,82 +163,23 @@ func catalogPathBody(path string, body *string) error {
 	return nil
 }
 
-// catalogSame reports whether two versions of a record are equal apart from
-// their Meta (version, who and when), as they would be stored.
-func catalogSame[T any, P interface {
-	*T
-	GetMeta() *model.Meta
-}](a, b P) bool {
-	x, y := *a, *b
-	*P(&x).GetMeta(), *P(&y).GetMeta() = model.Meta{}, model.Meta{}
-	jx, errx := json.Marshal(&x)
-	jy, erry := json.Marshal(&y)
-	return errx == nil && erry == nil && string(jx) == string(jy)
-}
-
-// catalogRenamed renames the fields of a model or store refusal to the
-// API's names ("parent_id" is "parent"); other errors pass unchanged.
-func catalogRenamed(err error, names map[string]string) error {
-	var ve *model.ValidationError
-	if !errors.As(err, &ve) {
-		return err
+// catalogNeedExt refuses a record without its external id (a bulk
+// record's; a single upsert has it from the path).
+func catalogNeedExt(ext string) error {
+	if ext == "" {
+		return model.Invalid("external_id", "err.required")
 	}
-	out := &model.ValidationError{}
-	for _, f := range ve.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Add(f.Field, f.Key, f.Args)
-	}
-	return out
-}
-
-// catalogProductRef finds the product an external id names, or failing
-// that the product with that code; ErrNotFound when neither exists.
-func catalogProductRef(t *store.Tx, ref string) (*model.Product, error) {
-	if id := t.ExternalID(catExtProduct, ref); id != 0 {
-		return t.Product(id)
-	}
-	return t.ProductByCode(ref)
-}
-
-// catalogCategoryRef is catalogProductRef for categories.
-func catalogCategoryRef(t *store.Tx, ref string) (*model.Category, error) {
-	if id := t.ExternalID(catExtCategory, ref); id != 0 {
-		return t.Category(id)
-	}
-	return t.CategoryByCode(ref)
-}
-
-// catalogOutcome is the outcome of an upsert that wrote (created or not).
-func catalogOutcome(created bool) string {
-	if created {
-		return outcomeCreated
-	}
-	return outcomeUpdated
+	return nil
 }
 
 // ---- categories ----
 
 func (h *Handler) apiPutCategory(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
-	var in apiCategoryUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return upsertAPICategory(t, &in)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
+	return upsertOne(h, c, a, ext, func(in *apiCategoryUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, upsertAPICategory)
 }
 
 // apiBulkCategories saves parents before their children: the records run
@@ -282,14 +189,12 @@ func (h *Handler) apiPutCategory(c *fiber.Ctx, a *apiCall) error {
 // running; a record below such a circle runs as if its parent were not in
 // the request (it is found if it exists already).
 func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiCategoryUpsert]
-	if err := decodeJSON(c, &in); err != nil {
+	items, err := readBulk[apiCategoryUpsert](c)
+	if err != nil {
 		return err
 	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	items := in.Items
+	ext := func(i int) string { return items[i].ExternalID }
+	repeated := repeats(len(items), ext, "external_id")
 	depth := categoryWaves(items)
 	out := &apiBulkResult{Results: make([]apiItemResult, len(items))}
 	last := -1
@@ -309,13 +214,12 @@ func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
 				wave = append(wave, i)
 			}
 		}
-		res, err := h.runItems(a, len(wave), false, func(k int) string { return items[wave[k]].ExternalID },
+		res, err := h.runItems(a, len(wave), false, func(k int) string { return ext(wave[k]) },
 			func(t *store.Tx, k int) (uint64, string, error) {
-				it := items[wave[k]]
-				if err := catalogBulkExt(it.ExternalID); err != nil {
+				if err := repeated(wave[k]); err != nil {
 					return 0, "", err
 				}
-				return upsertAPICategory(t, &it)
+				return upsertAPICategory(t, &items[wave[k]])
 			})
 		if err != nil {
 			return err
@@ -329,28 +233,8 @@ func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
 			out.Results[i] = r
 		}
 	}
-	for _, r := range out.Results {
-		switch r.Status {
-		case outcomeCreated:
-			out.Created++
-		case outcomeUpdated:
-			out.Updated++
-		case outcomeUnchanged:
-			out.Unchanged++
-		default:
-			out.Failed++
-		}
-	}
-	return a.reply(c, out)
-}
-
-// catalogBulkExt refuses a bulk record without its external id (a single
-// upsert has it from the path).
-func catalogBulkExt(ext string) error {
-	if ext == "" {
-		return model.Invalid("external_id", "err.required")
-	}
-	return nil
+	out.count()
+	return replyBulk(c, a, out)
 }
 
 // categoryCyclic marks a record of a circle of parents.
@@ -437,6 +321,9 @@ var categoryFields = map[string]string{"parent_id": "parent"}
 // id is set) and says what happened; it writes nothing when the category
 // already is as sent.
 func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, error) {
+	if err := catalogNeedExt(in.ExternalID); err != nil {
+		return 0, "", err
+	}
 	ve := &model.ValidationError{}
 	ext := in.ExternalID
 	checkCatalogExtID(ext, "external_id", ve)
@@ -446,7 +333,7 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 	}
 	var parentID uint64
 	if in.Parent != "" {
-		if p, err := catalogCategoryRef(t, in.Parent); err == nil {
+		if p, err := categoryRef(t, in.Parent); err == nil {
 			parentID = p.ID
 		} else {
 			ve.Add("parent", "err.category_unknown", map[string]any{"value": in.Parent})
@@ -456,12 +343,12 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 		return 0, "", err
 	}
 	var old *model.Category
-	if id := t.ExternalID(catExtCategory, ext); id != 0 {
+	if id := t.ExternalID(store.ExtCategory, ext); id != 0 {
 		var err error
 		if old, err = t.Category(id); err != nil {
 			return 0, "", err
 		}
-	} else if byCode, err := t.CategoryByCode(code); err == nil && t.ExternalOf(catExtCategory, byCode.ID) == "" {
+	} else if byCode, err := t.CategoryByCode(code); err == nil && t.ExternalOf(store.ExtCategory, byCode.ID) == "" {
 		old = byCode
 	}
 	rec := &model.Category{}
@@ -474,101 +361,55 @@ func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, erro
 		names = map[string]string{"parent_id": "parent", "code": "external_id"}
 	}
 	if err := rec.Validate(); err != nil {
-		return 0, "", catalogRenamed(err, names)
+		return 0, "", renamedBy(err, names)
 	}
-	linked := old != nil && t.ExternalOf(catExtCategory, old.ID) == ext
-	same := old != nil && catalogSame(old, rec)
-	if linked && same {
-		return old.ID, outcomeUnchanged, nil
-	}
-	if !same {
+	return finishUpsert(t, store.ExtCategory, ext, old, rec, func() uint64 { return rec.ID }, func() error {
 		if err := t.SaveCategory(rec); err != nil {
-			return 0, "", catalogRenamed(err, names)
+			return renamedBy(err, names)
 		}
 		action := "update"
 		if old == nil {
 			action = "create"
 		}
-		if err := t.Log("category", rec.ID, action, rec.Code+" "+rec.Name); err != nil {
-			return 0, "", err
-		}
-	}
-	if err := t.SetExternalID(catExtCategory, ext, rec.ID); err != nil {
-		return 0, "", err
-	}
-	return rec.ID, catalogOutcome(old == nil), nil
+		return t.Log("category", rec.ID, action, rec.Code+" "+rec.Name)
+	})
 }
 
 func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
-	var out *apiCategory
-	err = h.store.View(func(t *store.Tx) error {
-		cat, err := catalogCategoryRef(t, ext)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiCategory, error) {
+		cat, err := categoryRef(t, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = &apiCategory{ID: cat.ID, ExternalID: t.ExternalOf(catExtCategory, cat.ID), Code: cat.Code, Name: cat.Name,
+		out := &apiCategory{ID: cat.ID, ExternalID: t.ExternalOf(store.ExtCategory, cat.ID), Code: cat.Code, Name: cat.Name,
 			ParentID: cat.ParentID, Version: cat.Version, UpdatedAt: cat.UpdatedAt}
 		if cat.ParentID != 0 {
-			if out.Parent = t.ExternalOf(catExtCategory, cat.ParentID); out.Parent == "" {
+			if out.Parent = t.ExternalOf(store.ExtCategory, cat.ParentID); out.Parent == "" {
 				if p, err := t.Category(cat.ParentID); err == nil {
 					out.Parent = p.Code
 				}
 			}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // ---- products ----
 
 func (h *Handler) apiPutProduct(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
-	var in apiProductUpsert
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := catalogPathBody(ext, &in.ExternalID); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return upsertAPIProduct(t, &in)
-	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
+	return upsertOne(h, c, a, ext, func(in *apiProductUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, upsertAPIProduct)
 }
 
 func (h *Handler) apiBulkProducts(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiProductUpsert]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].ExternalID },
-		func(t *store.Tx, i int) (uint64, string, error) {
-			if err := catalogBulkExt(in.Items[i].ExternalID); err != nil {
-				return 0, "", err
-			}
-			return upsertAPIProduct(t, &in.Items[i])
-		})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
+	return upsertBulk(h, c, a, func(it *apiProductUpsert) string { return it.ExternalID }, "external_id", upsertAPIProduct)
 }
 
 // readAPIProduct checks the payload's own fields and copies them into p,
@@ -611,8 +452,11 @@ func readAPIProduct(in *apiProductUpsert, p *model.Product) *model.ValidationErr
 // already is as sent. Its images, catalog entry and stock are not the
 // payload's: they stay.
 func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error) {
+	if err := catalogNeedExt(in.ExternalID); err != nil {
+		return 0, "", err
+	}
 	var old *model.Product
-	if id := t.ExternalID(catExtProduct, in.ExternalID); id != 0 {
+	if id := t.ExternalID(store.ExtProduct, in.ExternalID); id != 0 {
 		var err error
 		if old, err = t.Product(id); err != nil {
 			return 0, "", err
@@ -622,7 +466,7 @@ func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error)
 		if code == "" {
 			code = in.ExternalID
 		}
-		if byCode, err := t.ProductByCode(code); err == nil && t.ExternalOf(catExtProduct, byCode.ID) == "" {
+		if byCode, err := t.ProductByCode(code); err == nil && t.ExternalOf(store.ExtProduct, byCode.ID) == "" {
 			old = byCode
 		}
 	}
@@ -635,30 +479,19 @@ func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error)
 	if in.Code == "" {
 		names = map[string]string{"code": "external_id"}
 	}
-	if err := mergeErrors(ve, catalogRenamed(p.Validate(), names)); err != nil {
+	if err := mergeErrors(ve, renamedBy(p.Validate(), names)); err != nil {
 		return 0, "", err
 	}
-	linked := old != nil && t.ExternalOf(catExtProduct, old.ID) == in.ExternalID
-	same := old != nil && catalogSame(old, p)
-	if linked && same {
-		return old.ID, outcomeUnchanged, nil
-	}
-	if !same {
+	return finishUpsert(t, store.ExtProduct, in.ExternalID, old, p, func() uint64 { return p.ID }, func() error {
 		if err := t.SaveProduct(p); err != nil {
-			return 0, "", catalogRenamed(err, names)
+			return renamedBy(err, names)
 		}
 		action := "product.update"
 		if old == nil {
 			action = "product.create"
 		}
-		if err := t.Log("product", p.ID, action, p.Code); err != nil {
-			return 0, "", err
-		}
-	}
-	if err := t.SetExternalID(catExtProduct, in.ExternalID, p.ID); err != nil {
-		return 0, "", err
-	}
-	return p.ID, catalogOutcome(old == nil), nil
+		return t.Log("product", p.ID, action, p.Code)
+	})
 }
 
 // apiProductOf renders a product with its stock.
@@ -667,7 +500,7 @@ func apiProductOf(t *store.Tx, p *model.Product) (apiProduct, error) {
 	if err != nil {
 		return apiProduct{}, err
 	}
-	out := apiProduct{ID: p.ID, ExternalID: t.ExternalOf(catExtProduct, p.ID), Code: p.Code, Name: p.Name, Spec: p.Spec, Unit: p.Unit,
+	out := apiProduct{ID: p.ID, ExternalID: t.ExternalOf(store.ExtProduct, p.ID), Code: p.Code, Name: p.Name, Spec: p.Spec, Unit: p.Unit,
 		Barcode: p.Barcode, ListPrice: int64(p.ListPrice), TaxRate: p.TaxRate, Active: p.Active,
 		OnHand: qtyJSON(s.OnHand), Reserved: qtyJSON(s.Reserved), Available: qtyJSON(s.Available()),
 		Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
@@ -678,23 +511,18 @@ func apiProductOf(t *store.Tx, p *model.Product) (apiProduct, error) {
 }
 
 func (h *Handler) apiGetProduct(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
 		return err
 	}
-	var out apiProduct
-	err = h.store.View(func(t *store.Tx) error {
-		p, err := catalogProductRef(t, ext)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiProduct, error) {
+		p, err := productRef(t, ext)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = apiProductOf(t, p)
-		return err
+		out, err := apiProductOf(t, p)
+		return &out, err
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, &out)
 }
 
 // productCursor encodes the last product id of a page as an opaque cursor;
@@ -721,81 +549,49 @@ func (h *Handler) apiListProducts(c *fiber.Ctx, a *apiCall) error {
 			ve.Add("cursor", "api.prod_err_cursor", nil)
 		}
 	}
-	limit := 100
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > apiProductPageMax {
-			ve.Add("limit", "err.range", map[string]any{"min": 1, "max": apiProductPageMax})
-		}
-		limit = n
-	}
+	limit := readLimit(c, 100, apiPageMax, ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	out := &apiProductPage{Items: []apiProduct{}}
-	err := h.store.View(func(t *store.Tx) error {
+	return apiRead(h, c, a, func(t *store.Tx) (*apiProductPage, error) {
 		ps, more, err := t.ProductsAfter(after, limit)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := &apiProductPage{Items: []apiProduct{}}
 		for _, p := range ps {
 			ap, err := apiProductOf(t, p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out.Items = append(out.Items, ap)
 		}
 		if more {
 			out.NextCursor = productCursor(ps[len(ps)-1].ID)
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return a.reply(c, out)
 }
 
 // ---- stock ----
 
 func (h *Handler) apiPutStock(c *fiber.Ctx, a *apiCall) error {
-	ext, err := catalogExtParam(c)
+	ext, err := extParam(c, "external_id")
 	if err != nil {
-		return err
-	}
-	var in apiStockUpsert
-	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	// The product is the path's record: unknown, it is a 404, not a field.
-	err = h.store.View(func(t *store.Tx) error { _, err := catalogProductRef(t, ext); return err })
+	err = h.store.View(func(t *store.Tx) error { _, err := productRef(t, ext); return err })
 	if err != nil {
 		return err
 	}
-	item := apiStockItem{Product: ext, OnHand: in.OnHand}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return setAPIStock(t, &item)
+	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiStockUpsert) (uint64, string, error) {
+		return setAPIStock(t, &apiStockItem{Product: ext, OnHand: in.OnHand})
 	})
-	if err != nil {
-		return err
-	}
-	return h.replyItem(c, a, res)
 }
 
 func (h *Handler) apiBulkStock(c *fiber.Ctx, a *apiCall) error {
-	var in apiBulk[apiStockItem]
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkBulk(len(in.Items)); err != nil {
-		return err
-	}
-	res, err := h.runItems(a, len(in.Items), true, func(i int) string { return in.Items[i].Product },
-		func(t *store.Tx, i int) (uint64, string, error) { return setAPIStock(t, &in.Items[i]) })
-	if err != nil {
-		return err
-	}
-	return a.reply(c, res)
+	return upsertBulk(h, c, a, func(it *apiStockItem) string { return it.Product }, "product", setAPIStock)
 }
 
 // setAPIStock sets one product's stock on hand to the count, without a
@@ -806,7 +602,7 @@ func setAPIStock(t *store.Tx, in *apiStockItem) (uint64, string, error) {
 	var p *model.Product
 	if in.Product == "" {
 		ve.Add("product", "err.required", nil)
-	} else if found, err := catalogProductRef(t, in.Product); err != nil {
+	} else if found, err := productRef(t, in.Product); err != nil {
 		ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
 	} else {
 		p = found

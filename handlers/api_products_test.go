@@ -26,19 +26,18 @@ func init() {
 	}{"API master data of the ordering center (products, categories, stock): enterprise master data without customers", []string{
 		"PUT /api/v1/categories/:external_id", "POST /api/v1/categories/bulk", "GET /api/v1/categories/:external_id",
 		"PUT /api/v1/products/:external_id", "POST /api/v1/products/bulk", "GET /api/v1/products/:external_id",
-		"PUT /api/v1/products/:external_id/stock", "POST /api/v1/stock/bulk"}}, struct {
-		reason string
-		routes []string
-	}{"API bulk price upsert: answers 200 with one result per record; a record naming a customer outside the scope, or a stored record outside it, fails at its field (TestAPIPricesScope)", []string{
-		"POST /api/v1/prices/bulk"}})
+		"PUT /api/v1/products/:external_id/stock", "POST /api/v1/stock/bulk"}})
 	// Prices name a customer: a record of South's C2 is not found by an East
-	// client, and a body naming C2 is refused at the field.
+	// client, and a body naming C2 is refused at the field (in bulk too: a
+	// bulk whose every record is refused is a 422).
 	apiScopeRows = append(apiScopeRows,
 		apiScopeRow{method: "GET", path: "/prices/{ext:price}", want: 404},
 		apiScopeRow{method: "PUT", path: "/prices/{ext:price}", want: 404,
 			body: `{"customer":"{ext:customer_code}","product":"API-SCOPE","price":100,"status":"audited"}`},
 		apiScopeRow{method: "PUT", path: "/prices/{ext:newprice}", want: 422,
 			body: `{"customer":"{ext:customer_code}","product":"API-SCOPE","price":100,"status":"draft"}`},
+		apiScopeRow{method: "POST", path: "/prices/bulk", want: 422,
+			body: `{"items":[{"external_id":"{ext:newprice}","customer":"{ext:customer_code}","product":"API-SCOPE","price":100,"status":"draft"}]}`},
 	)
 	apiScopeFixtures = append(apiScopeFixtures, apiPricesScopeFixture)
 }
@@ -67,7 +66,7 @@ func apiPricesScopeFixture(t *testing.T, e *testEnv) {
 				return err
 			}
 			e.exts["price:"+x], e.exts["newprice:"+x], e.exts["customer_code:"+x] = "PR-SCOPE-"+x, "PR-NEW-"+x, x
-			if err := tx.SetExternalID(catExtPrice, e.exts["price:"+x], r.ID); err != nil {
+			if err := tx.SetExternalID(store.ExtPrice, e.exts["price:"+x], r.ID); err != nil {
 				return err
 			}
 		}
@@ -294,6 +293,17 @@ func TestAPIProductsBulk(t *testing.T) {
 	if f := res.Results[4].Errors; len(f) != 1 || f[0].Field != "items[4].code" || f[0].Code != "err.duplicate" {
 		t.Errorf("duplicate code: %+v", f)
 	}
+	// An external id twice in one request: the first record stands, the
+	// repeat is refused (the records run side by side).
+	res = bulkResult(t, e.api("POST", "/products/bulk", map[string]any{"items": []any{
+		item("A", nil), item("A", map[string]any{"name": "另一个"}),
+	}}, apiCallOpts{token: tok, badRequest: true}), 0, 0, 1, 1)
+	if f := res.Results[1].Errors; len(f) != 1 || f[0].Field != "items[1].external_id" || f[0].Code != "api.customers.duplicate_item" {
+		t.Errorf("external id twice: %+v", f)
+	}
+	if p := getProduct(t, e, tok, "A"); p.Name != "伺服电机 750W" {
+		t.Errorf("the repeat was saved: %+v", p)
+	}
 
 	// A thousand products in one request, then the same again.
 	items := make([]any, APIBulkMax)
@@ -440,16 +450,13 @@ func TestAPIProductsBadInput(t *testing.T) {
 			}
 		})
 	}
-	// A refused record of a bulk writes nothing either, while the good
-	// ones are saved.
+	// A refused record of a bulk writes nothing either; a bulk of refused
+	// records only is a 422 with every record's errors.
 	before := dbFingerprint(t, e.st)
-	res := bulkResult(t, e.api("POST", "/products/bulk", map[string]any{"items": []any{apiProductBody(nil),
-		apiProductBody(map[string]any{"external_id": "P-9", "tax_rate": -1})}}, o), 0, 0, 0, 2)
-	if f := res.Results[0].Errors; len(f) != 1 || f[0].Field != "items[0].external_id" || f[0].Code != "err.required" {
-		t.Errorf("bulk record without external id: %+v", f)
-	}
-	if f := res.Results[1].Errors; len(f) != 1 || f[0].Field != "items[1].tax_rate" || f[0].Code != "err.range" {
-		t.Errorf("bulk record with a bad tax rate: %+v", f)
+	f := problemFieldCodes(t, e.api("POST", "/products/bulk", map[string]any{"items": []any{apiProductBody(nil),
+		apiProductBody(map[string]any{"external_id": "P-9", "tax_rate": -1})}}, apiCallOpts{token: tok, badRequest: true}))
+	if len(f) != 2 || f["items[0].external_id"] != "err.required" || f["items[1].tax_rate"] != "err.range" {
+		t.Errorf("bulk of refused records: %v", f)
 	}
 	if dbFingerprint(t, e.st) != before {
 		t.Fatal("refused bulk records wrote")
@@ -586,13 +593,18 @@ func TestAPIStock(t *testing.T) {
 		map[string]any{"product": "S-1", "on_hand": 3},
 		map[string]any{"product": "CODE-2", "on_hand": 7},
 		map[string]any{"product": "NOPE", "on_hand": 1},
-		map[string]any{"product": "S-1", "on_hand": -1},
-	}}, apiCallOpts{token: tok, badRequest: true}), 0, 2, 0, 2)
+		map[string]any{"product": "S-2", "on_hand": -1},
+		map[string]any{"product": "S-1", "on_hand": 9},
+	}}, apiCallOpts{token: tok, badRequest: true}), 0, 2, 0, 3)
 	if f := out.Results[2].Errors; len(f) != 1 || f[0].Field != "items[2].product" || f[0].Code != "err.product_unknown" {
 		t.Errorf("unknown product: %+v", f)
 	}
 	if f := out.Results[3].Errors; len(f) != 1 || f[0].Field != "items[3].on_hand" || f[0].Code != "err.not_negative" {
 		t.Errorf("negative count: %+v", f)
+	}
+	// A product counted twice in one request: the first count stands.
+	if f := out.Results[4].Errors; len(f) != 1 || f[0].Field != "items[4].product" || f[0].Code != "api.customers.duplicate_item" {
+		t.Errorf("product counted twice: %+v", f)
 	}
 	if p := getProduct(t, e, tok, "S-1"); p.OnHand != "3" || p.Reserved != "5" || p.Available != "-2" {
 		t.Fatalf("over-reserved stock %+v", p)
@@ -629,7 +641,7 @@ func pricesEnv(t *testing.T) *testEnv {
 			return err
 		}
 		e.ids["product:P-1"] = p.ID
-		if err := tx.SetExternalID(catExtCustomer, "ERP-C1", e.ids["customer:C1"]); err != nil {
+		if err := tx.SetExternalID(store.ExtCustomer, "ERP-C1", e.ids["customer:C1"]); err != nil {
 			return err
 		}
 		for code, members := range map[string][]string{"VIP": {"C1"}, "MIXED": {"C2"}} {
@@ -794,6 +806,32 @@ func TestAPIPrices(t *testing.T) {
 	apiCheckClean(t, e)
 }
 
+// TestAPIPriceGroupByExternalID: a customer group carries the ERP's id
+// under one kind for every family: the group a customer upsert names by
+// its external id is the group a price names by the same id, and a
+// price's answer shows that id.
+func TestAPIPriceGroupByExternalID(t *testing.T) {
+	e := pricesEnv(t)
+	if err := e.st.Update("admin", func(tx *store.Tx) error {
+		return tx.SetExternalID(store.ExtCustomerGroup, "ERP-G-VIP", e.ids["group:VIP"])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := e.newAPIClient("ERP", apiClientOpts{scopes: []model.APIScope{"customers:write", "prices:write"}})
+	o := apiCallOpts{token: tok}
+	body := customerBody("C9", "SH")
+	body["group"] = "ERP-G-VIP"
+	if res := wantItem(t, e.api("PUT", "/customers/ERP-C9", body, o), 201, outcomeCreated); e.customer(res.ID).GroupID != e.ids["group:VIP"] {
+		t.Fatalf("the customer's group: %+v", e.customer(res.ID))
+	}
+	price := map[string]any{"group": "ERP-G-VIP", "product": "P-1", "price": 9500, "status": "audited"}
+	wantItem(t, e.api("PUT", "/prices/PR-GX", price, o), 201, outcomeCreated)
+	if p := getPrice(t, e, tok, "PR-GX"); p.Group == nil || p.Group.ID != e.ids["group:VIP"] || p.Group.ExternalID != "ERP-G-VIP" {
+		t.Fatalf("the price's group: %+v", p.Group)
+	}
+	apiCheckClean(t, e)
+}
+
 func TestAPIPricesScope(t *testing.T) {
 	e := pricesEnv(t)
 	tok, _ := e.newAPIClient("east-erp", apiClientOpts{scopes: []model.APIScope{"prices:write"}, orgs: []string{"EAST"}})
@@ -822,15 +860,14 @@ func TestAPIPricesScope(t *testing.T) {
 			t.Fatalf("put %s: %d %s", ext, r.Code, r.Body)
 		}
 	}
-	res := bulkResult(t, e.api("POST", "/prices/bulk", map[string]any{"items": []any{
+	// A bulk of such records only is refused as a whole (422), each
+	// record's error under items[i].
+	f := problemFieldCodes(t, e.api("POST", "/prices/bulk", map[string]any{"items": []any{
 		body(map[string]any{"external_id": "PR-C2", "customer": "C1"}),
 		body(map[string]any{"external_id": "PR-E2", "customer": "C2"}),
-	}}, o), 0, 0, 0, 2)
-	if f := res.Results[0].Errors; len(f) != 1 || f[0].Field != "items[0].external_id" || f[0].Code != "err.not_found" {
-		t.Errorf("bulk, stored record outside the scope: %+v", f)
-	}
-	if f := res.Results[1].Errors; len(f) != 1 || f[0].Field != "items[1].customer" || f[0].Code != "err.ord_customer_unknown" {
-		t.Errorf("bulk, customer outside the scope: %+v", f)
+	}}, o))
+	if len(f) != 2 || f["items[0].external_id"] != "err.not_found" || f["items[1].customer"] != "err.ord_customer_unknown" {
+		t.Errorf("bulk outside the scope: %v", f)
 	}
 	if dbFingerprint(t, e.st) != before {
 		t.Fatal("refused prices wrote")

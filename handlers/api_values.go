@@ -3,9 +3,16 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"dealerportal/model"
+	"dealerportal/store"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // The API's value conventions. Money is an integer number of cents (分):
@@ -66,4 +73,101 @@ func addAt(ve *model.ValidationError, path string, err error) {
 // 2, "qty") is "lines[2].qty".
 func itemPath(list string, i int, field string) string {
 	return list + "[" + strconv.Itoa(i) + "]." + field
+}
+
+// renamed rewrites the field names of a model's or store's validation error
+// ("org_unit_id", "qty.12") into the request's JSON paths ("org_unit",
+// "lines[0].qty"); other errors pass unchanged.
+func renamed(err error, rename func(string) string) error {
+	var ve *model.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := &model.ValidationError{}
+	for _, f := range ve.Fields {
+		out.Add(rename(f.Field), f.Key, f.Args)
+	}
+	return out
+}
+
+// renamedBy is renamed by a table: a name not in it stays.
+func renamedBy(err error, names map[string]string) error {
+	return renamed(err, func(f string) string {
+		if n, ok := names[f]; ok {
+			return n
+		}
+		return f
+	})
+}
+
+// maxExternalID bounds an external id (it travels in paths too).
+const maxExternalID = 100
+
+// validExternalID reports whether ext can be an external id of master
+// data: 1 to 100 characters of valid UTF-8, without control characters or
+// surrounding spaces (which would make two ids look alike).
+func validExternalID(ext string) bool {
+	return ext != "" && utf8.ValidString(ext) && utf8.RuneCountInString(ext) <= maxExternalID && strings.TrimSpace(ext) == ext &&
+		strings.IndexFunc(ext, unicode.IsControl) < 0
+}
+
+// extParam reads the path parameter name as an external id,
+// percent-decoded (an id may hold characters a path segment must escape)
+// and copied out of Fiber's reused buffer. One that cannot be an external
+// id names no record: a 404.
+func extParam(c *fiber.Ctx, name string) (string, error) {
+	ext, err := url.PathUnescape(c.Params(name))
+	if err != nil || !validExternalID(ext) {
+		return "", model.ErrNotFound
+	}
+	return strings.Clone(ext), nil
+}
+
+// docExternalID checks a pushed document's external id (the ERP's number)
+// at path, surrounding spaces dropped: 1 to 100 characters without control
+// characters; required unless told (refusing it empty), key is the
+// family's code for a control character. It returns the id trimmed.
+func docExternalID(ext, path string, required bool, key string, ve *model.ValidationError) string {
+	ext = strings.TrimSpace(ext)
+	switch {
+	case ext == "":
+		if required {
+			ve.Add(path, "err.required", nil)
+		}
+	case utf8.RuneCountInString(ext) > maxExternalID:
+		ve.Add(path, "err.too_long", map[string]any{"max": maxExternalID})
+	case !utf8.ValidString(ext) || strings.IndexFunc(ext, unicode.IsControl) >= 0:
+		ve.Add(path, key, nil)
+	}
+	return ext
+}
+
+// docPathID is the id of the document a read's path names: :id, or the id
+// that :external_id maps to in kind; ErrNotFound when it names none.
+func docPathID(c *fiber.Ctx, t *store.Tx, kind string) (uint64, error) {
+	if c.Params("external_id") == "" {
+		return idParam(c, "id")
+	}
+	ext, err := extParam(c, "external_id")
+	if err != nil {
+		return 0, err
+	}
+	if id := t.ExternalID(kind, ext); id != 0 {
+		return id, nil
+	}
+	return 0, model.ErrNotFound
+}
+
+// readLimit reads a list's limit query parameter: 1 to most, def when it
+// is absent; out of range is a field error at limit.
+func readLimit(c *fiber.Ctx, def, most int, ve *model.ValidationError) int {
+	s := c.Query("limit")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > most {
+		ve.Add("limit", "err.range", map[string]any{"min": 1, "max": most})
+	}
+	return n
 }

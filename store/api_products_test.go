@@ -64,10 +64,10 @@ func TestCustomerGroupByCode(t *testing.T) {
 func TestCheckExternalIDMaps(t *testing.T) {
 	s := openStore(t)
 	update(t, s, func(tx *Tx) error {
-		if err := tx.SetExternalID("product", "ERP-1", 7); err != nil {
+		if err := tx.SetExternalID(ExtProduct, "ERP-1", 7); err != nil {
 			return err
 		}
-		return tx.SetExternalID("product", "ERP-2", 7) // replaces ERP-1
+		return tx.SetExternalID(ExtProduct, "ERP-2", 7) // replaces ERP-1
 	})
 	if problems, err := s.Check(); err != nil || len(problems) != 0 {
 		t.Fatalf("clean file: %v %v", problems, err)

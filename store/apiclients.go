@@ -265,6 +265,41 @@ func APIActor(c *model.APIClient) *model.User {
 		Roles: []model.Role{model.RoleSales, model.RoleFinance, model.RoleService}, ScopeMode: model.ScopeOrg, ScopeOrgs: c.OrgUnits}
 }
 
+// External id kinds: what kind of record an external id names (the first
+// part of its key in both maps). Every family of the API and every reader
+// of its records names a kind by these constants, so that a record one
+// family maps (a customer, a customer group, an outbound) is found under
+// the same kind by every other. Document kinds are also the documents'
+// type names on the wire (the event feed's document.type).
+const (
+	ExtProduct        = "product"
+	ExtCategory       = "category"
+	ExtPrice          = "price"
+	ExtCustomer       = "customer"
+	ExtCustomerGroup  = "customer_group"
+	ExtLocation       = "location"
+	ExtDealerUser     = "dealer_user"
+	ExtSalesOrder     = "sales_order"
+	ExtOnlineOrder    = "online_order"
+	ExtReturnRequest  = "return_request"
+	ExtChangeRequest  = "change_request"
+	ExtDeliveryNotice = "delivery_notice"
+	ExtOutbound       = "outbound"
+	ExtReturnNotice   = "return_notice"
+	ExtInvoice        = "invoice"
+	ExtReceipt        = "receipt"
+	ExtAdvanceReceipt = "advance_receipt"
+	ExtRefund         = "refund"
+	// ExtWriteOff maps a write-off's external id to its first record;
+	// ExtWriteOffLine maps "<external id>#<n>" to its n-th record.
+	ExtWriteOff       = "write_off"
+	ExtWriteOffLine   = "write_off_line"
+	ExtComplaint      = "complaint"
+	ExtServiceRequest = "service_request"
+	ExtOpportunity    = "opportunity"
+	ExtStocktake      = "stocktake"
+)
+
 func extKey(kind string, ext string) []byte { return append([]byte(kind+"\x00"), ext...) }
 
 func extOfKey(kind string, id uint64) []byte { return append([]byte(kind+"\x00"), itob(id)...) }

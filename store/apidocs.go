@@ -2,7 +2,10 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+
+	"dealerportal/model"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -50,6 +53,55 @@ func (t *Tx) SetExternalDoc(kind, ext string, id uint64, sum string) error {
 		return nil
 	}
 	return t.b(bExtDocSums).Put(extKey(kind, ext), []byte(sum))
+}
+
+// PushedDoc finds the document of type doc that external id ext of kind
+// names, for a push naming it again: its id, its number and the
+// fingerprint of the request that made it. 0 when the external id is free,
+// also when the document it named is gone (a draft deleted in the UI): the
+// mapping and its fingerprint are forgotten, so that the ERP may use the
+// external id again. A document outside sc is a field error on
+// external_id (err.duplicate): the external id is taken, and the client
+// learns nothing more.
+func (t *Tx) PushedDoc(sc Scope, kind string, doc model.DocType, ext string) (uint64, string, string, error) {
+	id, sum := t.ExternalDoc(kind, ext)
+	if id == 0 {
+		return 0, "", "", nil
+	}
+	s, err := t.summaryOf(doc, id)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		return 0, "", "", t.DropExternalID(kind, ext)
+	case err != nil:
+		return 0, "", "", err
+	case !t.AllowsCustomer(sc, s.CustomerID):
+		return 0, "", "", model.Invalid("external_id", "err.duplicate")
+	}
+	return id, s.Number, sum, nil
+}
+
+// DropExternalID forgets the mapping of an external id of a kind (both
+// directions) and its fingerprint, so that the ERP can use it again: the
+// API calls it when the document an external id named no longer exists.
+// Forgetting an unknown external id changes nothing.
+func (t *Tx) DropExternalID(kind, ext string) error {
+	b := t.b(bExtIDs)
+	k := extKey(kind, ext)
+	v := b.Get(k)
+	if v == nil {
+		return nil
+	}
+	if err := b.Delete(k); err != nil {
+		return err
+	}
+	if err := t.b(bExtDocSums).Delete(k); err != nil {
+		return err
+	}
+	of := t.b(bExtOf)
+	if id := btoi(v); string(of.Get(extOfKey(kind, id))) == ext {
+		return of.Delete(extOfKey(kind, id))
+	}
+	return nil
 }
 
 // checkExtDocSums reports fingerprints whose external id maps to nothing:

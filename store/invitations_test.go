@@ -157,11 +157,11 @@ func TestDeletedLocationForgetsExternalID(t *testing.T) {
 		if err := tx.SaveLocation(AdminScope(), b); err != nil {
 			return err
 		}
-		return tx.SetExternalID("location", "ERP-B", b.ID)
+		return tx.SetExternalID(ExtLocation, "ERP-B", b.ID)
 	})
 	update(t, s, func(tx *Tx) error { return tx.DeleteLocation(AdminScope(), f.c1.ID, b.ID, b.Version) })
 	view(t, s, func(tx *Tx) error {
-		if tx.ExternalID("location", "ERP-B") != 0 || tx.ExternalOf("location", b.ID) != "" {
+		if tx.ExternalID(ExtLocation, "ERP-B") != 0 || tx.ExternalOf(ExtLocation, b.ID) != "" {
 			t.Error("external id kept")
 		}
 		return nil

@@ -120,7 +120,7 @@ func (t *Tx) DeleteLocation(sc Scope, customerID, id, version uint64) error {
 	if l.Primary && len(locs) > 1 {
 		return model.Invalid("primary", "err.primary_delete")
 	}
-	if err := t.forgetExternalID("location", id); err != nil {
+	if err := t.forgetExternalID(ExtLocation, id); err != nil {
 		return err
 	}
 	return t.b(bLocations).Delete(key(customerID, id))

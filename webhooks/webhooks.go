@@ -88,7 +88,7 @@ func Encode(t *store.Tx, ev *model.FeedEvent) ([]byte, error) {
 		Document: PayloadDocument{Type: ev.DocType, ID: ev.DocID, Number: ev.DocNumber}, Actor: ev.Actor, Data: ev.Params}
 	if c, err := t.Customer(store.AdminScope(), ev.CustomerID); err == nil {
 		p.Customer.Code = c.Code
-		p.Customer.ExternalID = t.ExternalOf("customer", c.ID)
+		p.Customer.ExternalID = t.ExternalOf(store.ExtCustomer, c.ID)
 	}
 	return json.Marshal(p)
 }

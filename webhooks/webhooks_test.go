@@ -206,7 +206,7 @@ func newEnv(t *testing.T) *env {
 				return err
 			}
 		}
-		return tx.SetExternalID("customer", "ERP-C1", e.c1.ID)
+		return tx.SetExternalID(store.ExtCustomer, "ERP-C1", e.c1.ID)
 	})
 	return e
 }
