@@ -240,3 +240,54 @@ func TestAttachmentUpload(t *testing.T) {
 		t.Fatalf("download: %d %v", r.Code, r.Header)
 	}
 }
+
+// TestDealerUserInvitedFromForm creates a dealer user with the form's
+// default choice, an invitation: no password is asked, the e-mail address
+// is, the user cannot log in until it follows its link, and the invitation
+// e-mail is queued in the same action.
+func TestDealerUserInvitedFromForm(t *testing.T) {
+	e := newTestEnv(t)
+	cid := e.id("customer:C1")
+	m := e.login("admin")
+	if r := m.get("/customers/" + cid + "/users/new"); !strings.Contains(r.Body, `name="setup" value="invite" checked`) {
+		t.Fatalf("the new-user form does not offer the invitation by default: %s", excerpt(r.Body))
+	}
+	r := m.post("/customers/"+cid+"/users", url.Values{"username": {"c1.invited"}, "name": {"受邀"}, "roles": {"buyer"}, "setup": {"invite"}, "_idem": {"inv1"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "请填写") && !strings.Contains(r.Body, "required") {
+		t.Fatalf("invite without e-mail: %d %s", r.Code, excerpt(r.Body))
+	}
+	_ = e.st.View(func(tx *store.Tx) error {
+		if _, err := tx.UserByUsername("c1.invited"); err == nil {
+			t.Fatal("a refused invitation created the user")
+		}
+		return nil
+	})
+	r = m.post("/customers/"+cid+"/users", url.Values{"username": {"c1.invited"}, "name": {"受邀"}, "roles": {"buyer"}, "setup": {"invite"},
+		"email": {"invited@example.com"}, "_idem": {"inv2"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("invite: %d %s", r.Code, excerpt(r.Body))
+	}
+	var inv *model.Invitation
+	var hash string
+	n := 0
+	_ = e.st.View(func(tx *store.Tx) error {
+		u, err := tx.UserByUsername("c1.invited")
+		if err != nil {
+			t.Fatalf("user not created: %v", err)
+		}
+		hash, inv = u.PasswordHash, tx.PendingInvitation(u.ID)
+		msgs, _ := tx.PendingOutbox(100)
+		for _, m := range msgs {
+			if m.Event == model.EventUserInvited && m.UserID == u.ID {
+				n++
+			}
+		}
+		return nil
+	})
+	if hash != "" || inv == nil || inv.Email != "invited@example.com" {
+		t.Fatalf("password hash %q, invitation %+v", hash, inv)
+	}
+	if n != 1 {
+		t.Fatalf("invitation e-mails queued: %d, want 1", n)
+	}
+}

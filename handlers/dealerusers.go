@@ -29,6 +29,9 @@ type dealerUserForm struct {
 	User     *model.User
 	Roles    []model.Role
 	Token    string
+	// Setup is how a new user gets its password: setupInvite (an e-mail
+	// link, the default) or "password" (set here by the staff member).
+	Setup string
 	// Prefix is the start a dealer's manager must give usernames; "" for staff.
 	Prefix string
 	// Invited marks a user who has not chosen a password yet (created
@@ -78,7 +81,10 @@ func (h *Handler) loadDealerUser(c *fiber.Ctx) (*model.Customer, *model.User, er
 }
 
 func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User) *View {
-	d := &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: formToken(c)}
+	d := &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: formToken(c), Setup: setupInvite}
+	if c.Method() == fiber.MethodPost && c.FormValue("setup") != setupInvite {
+		d.Setup = "password"
+	}
 	if currentUser(c).Kind == model.KindDealer {
 		d.Prefix = model.DealerUsernamePrefix(cu.Code)
 	}
@@ -109,6 +115,10 @@ func dealerUsernameAllowed(actor *model.User, cu *model.Customer, oldName, name 
 	return model.CheckDealerUsername(cu.Code, oldName, name)
 }
 
+// setupInvite is the new-dealer-user form's choice to send an invitation
+// e-mail instead of setting a password (the form's default).
+const setupInvite = "invite"
+
 func (h *Handler) createDealerUser(c *fiber.Ctx) error {
 	cu, u, err := h.loadDealerUser(c)
 	if err != nil {
@@ -117,13 +127,17 @@ func (h *Handler) createDealerUser(c *fiber.Ctx) error {
 	readUserForm(c, u, model.DealerRoles)
 	err = dealerUsernameAllowed(currentUser(c), cu, "", u.Username)
 	if err == nil {
-		err = h.createUser(c, u, "customer", cu.ID)
+		err = h.createUser(c, u, "customer", cu.ID, c.FormValue("setup") == setupInvite)
 	}
 	if err != nil {
 		u.ID = 0
 		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
 	}
-	h.setFlash(c, "flash.created")
+	if c.FormValue("setup") == setupInvite {
+		h.setFlash(c, "flash.invitation_sent")
+	} else {
+		h.setFlash(c, "flash.created")
+	}
 	return h.redirect(c, "/customers/"+itoa(cu.ID)+"#users")
 }
 

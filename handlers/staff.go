@@ -207,7 +207,7 @@ func (h *Handler) createStaff(c *fiber.Ctx) error {
 	}
 	u := &model.User{}
 	readStaffForm(c, u)
-	if err := h.createUser(c, u, "staff", 0); err != nil {
+	if err := h.createUser(c, u, "staff", 0, false); err != nil {
 		u.ID, u.Version = 0, 0
 		return h.formError(c, err, tplStaffForm, h.staffView(c, u))
 	}

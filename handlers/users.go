@@ -60,11 +60,19 @@ func formUints(c *fiber.Ctx, name string) []uint64 {
 
 // createUser saves a new user with the initial password from the form, once
 // per form token.
-func (h *Handler) createUser(c *fiber.Ctx, u *model.User, entity string, entityID uint64) error {
+//
+// With invite the user gets no password: the form's e-mail address is
+// required, and the invitation e-mail (store.InviteUser) is queued in the
+// same transaction, so the user chooses a password from its link.
+func (h *Handler) createUser(c *fiber.Ctx, u *model.User, entity string, entityID uint64, invite bool) error {
 	actor := currentUser(c)
 	pw := c.FormValue("password")
 	ve := &model.ValidationError{}
-	if err := model.ValidatePassword("password", pw); err != nil {
+	if invite {
+		if u.Email == "" {
+			ve.Add("email", "err.required", nil)
+		}
+	} else if err := model.ValidatePassword("password", pw); err != nil {
 		ve.Fields = append(ve.Fields, err.(*model.ValidationError).Fields...)
 	}
 	if err := u.Validate(); err != nil {
@@ -75,11 +83,13 @@ func (h *Handler) createUser(c *fiber.Ctx, u *model.User, entity string, entityI
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	hash, err := store.HashPassword(pw)
-	if err != nil {
-		return err
+	if !invite {
+		hash, err := store.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = hash
 	}
-	u.PasswordHash = hash
 	return h.store.Update(actor.Username, func(t *store.Tx) error {
 		id, _, err := t.Idempotent(actor.ID, c.FormValue("_idem"), func() (uint64, error) {
 			if err := t.SaveUser(h.scope(c), u); err != nil {
@@ -88,7 +98,16 @@ func (h *Handler) createUser(c *fiber.Ctx, u *model.User, entity string, entityI
 			if entityID == 0 { // the user is the audited record itself (staff)
 				entityID = u.ID
 			}
-			return u.ID, t.Log(entity, entityID, "user.create", u.Username)
+			if err := t.Log(entity, entityID, "user.create", u.Username); err != nil {
+				return 0, err
+			}
+			if !invite {
+				return u.ID, nil
+			}
+			if _, err := t.InviteUser(h.scope(c), u.ID); err != nil {
+				return 0, err
+			}
+			return u.ID, t.Log(entity, entityID, "user.invite", u.Username)
 		})
 		u.ID = id
 		return err
