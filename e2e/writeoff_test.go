@@ -22,11 +22,6 @@ func yuanCents(t *testing.T, s string) int64 {
 	return w*100 + f
 }
 
-// plainYuan writes cents as the grid's inputs hold them: "1234.50".
-func plainYuan(c int64) string {
-	return strconv.FormatInt(c/100, 10) + "." + strconv.FormatInt(c%100/10, 10) + strconv.FormatInt(c%10, 10)
-}
-
 // TestWriteOffGrid: finance records two advance receipts of C0002 (whose
 // demo invoice is unpaid), opens the customer's write-off grid, lets it
 // auto-match oldest first, lowers one amount and posts both pairs in one

@@ -131,7 +131,7 @@ func woForm(t *testing.T, body string) url.Values {
 
 // woPairs lists the form's filled rows as "source>invoice=amount", in row
 // order, with the documents' numbers for keys.
-func woPairs(e *testEnv, form url.Values, names map[string]string) []string {
+func woPairs(form url.Values, names map[string]string) []string {
 	var out []string
 	for i := 0; ; i++ {
 		f := func(n string) string { return form.Get(model.WriteOffField(i, n)) }
@@ -235,8 +235,8 @@ func TestWriteOffGridPostsSeveralPairs(t *testing.T) {
 			t.Errorf("%s open %q, want %q", short, got, want)
 		}
 	}
-	if form := woForm(t, r.Body); len(woPairs(e, form, names)) != 0 {
-		t.Fatalf("pairs before auto-match: %v", woPairs(e, form, names))
+	if form := woForm(t, r.Body); len(woPairs(form, names)) != 0 {
+		t.Fatalf("pairs before auto-match: %v", woPairs(form, names))
 	}
 
 	// Auto-match: oldest first, splitting amounts, as a plain GET.
@@ -251,7 +251,7 @@ func TestWriteOffGridPostsSeveralPairs(t *testing.T) {
 	}
 	form := woForm(t, r.Body)
 	want := "RC1>IVA=600.00 RC1>IVB=300.00 AR>IVB=50.00 RC2>IVB=50.00"
-	if got := strings.Join(woPairs(e, form, names), " "); got != want {
+	if got := strings.Join(woPairs(form, names), " "); got != want {
 		t.Fatalf("proposal %q, want %q", got, want)
 	}
 	if n := woCount(t, e); n != 1 {
