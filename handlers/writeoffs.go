@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -9,10 +11,10 @@ import (
 
 // Write-offs (核销) and reversal (反核销), staff only: /write-offs lists the
 // write-off records in scope (filters: customer, dates, in force or
-// reversed); with a customer chosen it also shows that customer's open
-// sources (receipts, advance receipts, red-invoice credit) and open
-// invoices, a form to write off by hand and a button to write off
-// automatically, oldest first. Each record can be reversed exactly.
+// reversed); with a customer chosen it is that customer's write-off grid
+// (writeoff_grid.go): its open sources and open invoices, oldest first,
+// and the pairs to write off together, proposed oldest first on request.
+// Each record can be reversed exactly.
 
 const tplWriteOffs = "recon/writeoffs"
 
@@ -31,11 +33,10 @@ type writeOffRow struct {
 type writeOffData struct {
 	List
 	Customer *model.Customer
-	Sources  []openChoice
-	Invoices []openChoice
+	// Grid is the customer's write-off grid (nil without a customer).
+	Grid     *woGrid
 	CanWrite bool
 	Token    string
-	Amount   string
 	// WriteOffs is the page's rows again, for the shared rows template.
 	WriteOffs []*model.WriteOff
 }
@@ -47,7 +48,9 @@ func (h *Handler) writeOffCustomer(c *fiber.Ctx, t *store.Tx) (*model.Customer, 
 	return cu, err
 }
 
-func (h *Handler) writeOffPage(c *fiber.Ctx) (*writeOffData, error) {
+// writeOffPage loads the list and, with a customer, its grid (from the
+// posted form when posted is not nil).
+func (h *Handler) writeOffPage(c *fiber.Ctx, posted *woPosted) (*writeOffData, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
 	q := parseListQuery(c)
@@ -63,15 +66,9 @@ func (h *Handler) writeOffPage(c *fiber.Ctx) (*writeOffData, error) {
 		f := store.WriteOffFilter{From: q.Get("from"), To: q.Get("to"), Active: q.Get("state") == "active", Reversed: q.Get("state") == "reversed"}
 		if cu != nil {
 			d.Customer, f.CustomerID = cu, cu.ID
-			d.Invoices = openInvoiceChoices(t, sc, cu.ID, nil)
-			d.Sources = openSourceChoices(t, sc, cu.ID, c.FormValue("source"))
-			items, _ := t.OpenItems(sc, cu.ID, model.DocInvoice)
-			for _, it := range items {
-				if it.Amount >= 0 {
-					continue
-				}
-				if inv, err := t.Invoice(sc, it.ID); err == nil {
-					d.Sources = append(d.Sources, openChoice{Value: "IV:" + itoa(it.ID), Number: inv.Number, Date: it.Date, Open: -it.Amount})
+			if q.Export == "" {
+				if d.Grid, err = h.writeOffGrid(c, t, cu, d.CanWrite, posted); err != nil {
+					return err
 				}
 			}
 		}
@@ -92,7 +89,7 @@ func (h *Handler) writeOffPage(c *fiber.Ctx) (*writeOffData, error) {
 }
 
 func (h *Handler) showWriteOffs(c *fiber.Ctx) error {
-	d, err := h.writeOffPage(c)
+	d, err := h.writeOffPage(c, nil)
 	if err != nil {
 		return err
 	}
@@ -112,11 +109,15 @@ func (h *Handler) showWriteOffs(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplWriteOffs, h.view(c, "rc.writeoffs", d))
 }
 
-// createWriteOff writes off by hand: source, invoice and amount, once per
-// form token.
+// createWriteOff posts the grid: every pair in one transaction, once per
+// form token (a second post of the same form answers like the first and
+// writes nothing). A refused row comes back at its field (422); a grid
+// whose open amounts changed since it was shown comes back with the fresh
+// figures and what changed (409). Nothing is written either way.
 func (h *Handler) createWriteOff(c *fiber.Ctx) error {
 	u := currentUser(c)
 	sc := h.scope(c)
+	posted := parseWriteOffRows(c)
 	var cust uint64
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
 		cu, err := h.writeOffCustomer(c, t)
@@ -130,44 +131,43 @@ func (h *Handler) createWriteOff(c *fiber.Ctx) error {
 		if err := need(c, model.PermReconcile); err != nil {
 			return err
 		}
-		kind, id := parseSource(c.FormValue("source"))
-		ve := &model.ValidationError{}
-		if id == 0 {
-			ve.Add("source", "err.required", nil)
-		}
-		inv := formUint(c, "invoice")
-		if inv == 0 {
-			ve.Add("invoice", "err.required", nil)
-		}
-		amount, err := model.ParseMoney(c.FormValue("amount"))
-		if err != nil {
-			ve.AddErr("amount", err, "err.money")
-		}
-		if err := ve.Err(); err != nil {
+		if err := posted.ve.Err(); err != nil {
 			return err
 		}
 		_, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			w, err := t.ApplyWriteOff(sc, u, cu.ID, store.WriteOffSource{Kind: kind, ID: id}, inv, amount, false)
+			made, err := t.PostWriteOffs(sc, u, cu.ID, posted.pairs, posted.shown)
 			if err != nil {
 				return 0, err
 			}
-			return w.ID, nil
+			return made[0].ID, nil
 		})
 		return err
 	})
 	if err != nil {
-		d, perr := h.writeOffPage(c)
+		var oc *model.OpenChangedError
+		var ve *model.ValidationError
+		if !errors.As(err, &oc) && !errors.As(err, &ve) {
+			return err
+		}
+		d, perr := h.writeOffPage(c, posted)
 		if perr != nil {
 			return perr
 		}
-		d.Amount = c.FormValue("amount")
-		return h.formError(c, err, tplWriteOffs, h.view(c, "rc.writeoffs", d))
+		v := h.view(c, "rc.writeoffs", d)
+		if oc != nil {
+			d.Grid.markChanged(oc.Changes)
+			return h.render(c, fiber.StatusConflict, tplWriteOffs, v)
+		}
+		return h.formError(c, err, tplWriteOffs, v)
 	}
 	h.setFlash(c, "flash.written_off")
 	return h.redirect(c, "/write-offs?customer_id="+itoa(cust))
 }
 
-// autoWriteOff writes off everything open of a customer, oldest first.
+// autoWriteOff writes off everything open of a customer, oldest first,
+// without review. The page no longer offers it (the grid's auto-match
+// proposes the same pairs for review); it stays for scripts and bookmarks
+// of earlier versions.
 func (h *Handler) autoWriteOff(c *fiber.Ctx) error {
 	u := currentUser(c)
 	sc := h.scope(c)
@@ -209,7 +209,7 @@ func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
 			return loadRouteDoc(h, c, (*store.Tx).WriteOff, func(*fiber.Ctx) error { return nil }) // scope only: Perm is the right to reverse
 		},
 		Page: func(c *fiber.Ctx, _ *model.WriteOff, _ string) (string, *View, error) {
-			d, err := h.writeOffPage(c)
+			d, err := h.writeOffPage(c, nil)
 			return tplWriteOffs, h.view(c, "rc.writeoffs", d), err
 		},
 		Actions: map[string]docAction[*model.WriteOff]{

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"sort"
 
 	"dealerportal/model"
@@ -495,4 +496,144 @@ func (t *Tx) ListWriteOffs(sc Scope, f WriteOffFilter, p Page) ([]*model.WriteOf
 		all = all[:p.Limit]
 	}
 	return all, total, nil
+}
+
+// WriteOffCandidate is an open document of the write-off grid (核销工作台)
+// with what the grid shows of it.
+type WriteOffCandidate struct {
+	model.WriteOffItem
+	Kind   model.DocType
+	ID     uint64
+	Number string
+	// Total is the document's amount; a red invoice's as a positive credit.
+	Total model.Money
+	Red   bool
+}
+
+// WriteOffCandidates returns customer cust's open sources — receipts,
+// advance receipts and red-invoice credit, oldest first, receipts before
+// advance receipts before red invoices on one date — and its open blue
+// invoices, oldest first: what a write-off can take from and apply to
+// now. ErrNotFound outside sc.
+func (t *Tx) WriteOffCandidates(sc Scope, cust uint64) (sources, invoices []WriteOffCandidate, err error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, nil, model.ErrNotFound
+	}
+	for _, k := range []model.DocType{model.DocReceipt, model.DocAdvanceReceipt} {
+		for _, it := range t.openItems(cust, k) {
+			r, err := t.ReceiptDoc(sc, k, it.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !r.Posted() || r.Unapplied() <= 0 {
+				continue
+			}
+			sources = append(sources, WriteOffCandidate{WriteOffItem: model.WriteOffItem{Key: model.WriteOffKey(k, r.ID), Date: r.Date, Open: r.Unapplied()},
+				Kind: k, ID: r.ID, Number: r.Number, Total: r.Amount})
+		}
+	}
+	for _, it := range t.openItems(cust, model.DocInvoice) {
+		v, err := t.Invoice(sc, it.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !v.Posted() {
+			continue
+		}
+		c := WriteOffCandidate{WriteOffItem: model.WriteOffItem{Key: model.WriteOffKey(model.DocInvoice, v.ID), Date: v.InvoiceDate, Open: v.Open()},
+			Kind: model.DocInvoice, ID: v.ID, Number: v.Number, Total: v.Totals.Amount, Red: v.Red}
+		switch {
+		case v.Red && v.Open() < 0:
+			c.Open, c.Total = -c.Open, -c.Total
+			sources = append(sources, c)
+		case !v.Red && v.Open() > 0:
+			invoices = append(invoices, c)
+		}
+	}
+	sort.SliceStable(sources, func(i, j int) bool { return sources[i].Date < sources[j].Date })
+	return sources, invoices, nil
+}
+
+// writeOffItems is the model's view of candidates.
+func writeOffItems(cs []WriteOffCandidate) []model.WriteOffItem {
+	out := make([]model.WriteOffItem, len(cs))
+	for i, c := range cs {
+		out[i] = c.WriteOffItem
+	}
+	return out
+}
+
+// writeOffDocNumber is the number of the document a grid key names, or the
+// key itself when it names nothing in sc.
+func (t *Tx) writeOffDocNumber(sc Scope, key string) string {
+	kind, id, ok := model.ParseWriteOffKey(key)
+	if !ok {
+		return key
+	}
+	if kind == model.DocInvoice {
+		if v, err := t.Invoice(sc, id); err == nil {
+			return v.Number
+		}
+		return key
+	}
+	if r, err := t.ReceiptDoc(sc, kind, id); err == nil {
+		return r.Number
+	}
+	return key
+}
+
+// PostWriteOffs writes off the pairs of a write-off grid for customer cust,
+// one record per pair (ApplyWriteOff, as the API's write-off of several
+// lines), in t: every pair or, on any refusal, an error and — since the
+// caller's transaction then fails — none. shown holds the open amounts the
+// grid showed (model.ParseShownOpen; nil when the form had none): when a
+// document a pair uses has another open amount now, it is a
+// *model.OpenChangedError naming each (with its number), checked before
+// anything else. Then the pairs are checked together
+// (model.CheckWriteOffPairs: a ValidationError at the rows' fields).
+// ErrNotFound outside sc, ErrNotAllowed without the reconcile permission.
+func (t *Tx) PostWriteOffs(sc Scope, u *model.User, cust uint64, pairs []model.WriteOffPair, shown map[string]model.Money) ([]*model.WriteOff, error) {
+	if !t.AllowsCustomer(sc, cust) {
+		return nil, model.ErrNotFound
+	}
+	if !u.Can(model.PermReconcile) {
+		return nil, model.ErrNotAllowed
+	}
+	sources, invoices, err := t.WriteOffCandidates(sc, cust)
+	if err != nil {
+		return nil, err
+	}
+	src, inv := writeOffItems(sources), writeOffItems(invoices)
+	if shown != nil {
+		if ch := model.ChangedOpenAmounts(shown, src, inv, pairs); len(ch) > 0 {
+			for i := range ch {
+				ch[i].Number = t.writeOffDocNumber(sc, ch[i].Key)
+			}
+			return nil, &model.OpenChangedError{Changes: ch}
+		}
+	}
+	if err := model.CheckWriteOffPairs(src, inv, pairs); err != nil {
+		return nil, err
+	}
+	made := make([]*model.WriteOff, 0, len(pairs))
+	for _, p := range pairs {
+		kind, sid, _ := model.ParseWriteOffKey(p.Source)
+		_, iid, _ := model.ParseWriteOffKey(p.Invoice)
+		w, err := t.ApplyWriteOff(sc, u, cust, WriteOffSource{Kind: kind, ID: sid}, iid, p.Amount, false)
+		if err != nil {
+			// The check above agrees with ApplyWriteOff's; should they ever
+			// part, the refusal still lands on the row.
+			var ve *model.ValidationError
+			if errors.As(err, &ve) {
+				out := &model.ValidationError{}
+				for _, f := range ve.Fields {
+					out.Add(model.WriteOffField(p.Row, f.Field), f.Key, f.Args)
+				}
+				return nil, out
+			}
+			return nil, err
+		}
+		made = append(made, w)
+	}
+	return made, nil
 }
