@@ -21,6 +21,10 @@ func DefaultSettings() *Settings {
 	return &Settings{EnterpriseName: "Enterprise", CurrencyCode: "CNY", CurrencySymbol: "¥", TimeZone: "Asia/Shanghai"}
 }
 
+// Money shows an amount in the enterprise's currency: "¥1,234.50",
+// "−¥2,240.00" (Money.Format with the currency symbol).
+func (s *Settings) Money(m Money) string { return m.Format(s.CurrencySymbol) }
+
 // Location returns the enterprise's time zone (UTC when unknown). Every
 // calendar date of the product (today, a period's end, a document's date, a
 // file name) is computed in this zone, never in the host's.
