@@ -59,6 +59,7 @@ func (h *Handler) changeRequestPrint(c *fiber.Ctx) (*printDoc, error) {
 		return nil, err
 	}
 	l := lang(c)
+	s := h.store.Settings()
 	p := &printDoc{Title: "cr.view", Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status))}
 	err = h.store.View(func(t *store.Tx) error {
 		p.Props = [][2]string{{"cr.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)}, {"cr.sales_order", so.Number},
@@ -87,7 +88,7 @@ func (h *Handler) changeRequestPrint(c *fiber.Ctx) (*printDoc, error) {
 		}
 		if cl.NewPrice != nil {
 			ln.Price = *cl.NewPrice
-			chg = append(chg, h.i18n.T(l, "cr.old_price")+" "+oldPrice.String()+" → "+cl.NewPrice.String())
+			chg = append(chg, h.i18n.T(l, "cr.old_price")+" "+s.Money(oldPrice)+" → "+s.Money(*cl.NewPrice))
 		}
 		if cl.NewDelivery != "" {
 			ln.DeliveryDate = cl.NewDelivery
@@ -119,7 +120,7 @@ func (h *Handler) opportunityPrint(c *fiber.Ctx) (*printDoc, error) {
 	err = h.store.View(func(t *store.Tx) error {
 		p.Props = [][2]string{{"ch.customer", custLabels{}.get(t, h.scope(c), o.CustomerID)}, {"opp.report_date", o.ReportDate},
 			{"opp.project", o.Project}, {"opp.end_client", o.EndClient}, {"opp.region", o.Region},
-			{"opp.stage", h.i18n.T(l, "opp.stage."+o.Stage)}, {"opp.expected_amount", s.CurrencySymbol + o.ExpectedAmount.String()},
+			{"opp.stage", h.i18n.T(l, "opp.stage."+o.Stage)}, {"opp.expected_amount", s.Money(o.ExpectedAmount)},
 			{"opp.expected_close", o.ExpectedClose}}
 		return nil
 	})
@@ -166,7 +167,7 @@ func (h *Handler) complaintPrint(c *fiber.Ctx) (*printDoc, error) {
 		}
 		p.Props = [][2]string{{"cp.complainant", custLabels{}.get(t, sc, cp.CustomerID)}, {"cp.filed_date", cp.FiledDate},
 			{"cp.accused", accused}, {"cp.territory", cp.Territory}, {"ch.product", product}, {"cp.trace_codes", cp.TraceCodes},
-			{"cp.place_found", cp.PlaceFound}, {"ch.qty", cp.Qty.String()}, {"cp.price_seen", s.CurrencySymbol + cp.PriceSeen.String()},
+			{"cp.place_found", cp.PlaceFound}, {"ch.qty", cp.Qty.String()}, {"cp.price_seen", s.Money(cp.PriceSeen)},
 			{"cp.date_found", cp.DateFound}}
 		p.Extra = [][2]string{{"cp.description", cp.Description}}
 		if hd := cp.Handling; hd != nil {
@@ -174,8 +175,8 @@ func (h *Handler) complaintPrint(c *fiber.Ctx) (*printDoc, error) {
 			if hd.ResponsibleID != 0 {
 				p.Extra = append(p.Extra, [2]string{"cp.responsible", custLabels{}.get(t, sc, hd.ResponsibleID)})
 			}
-			p.Extra = append(p.Extra, [2]string{"cp.penalty", s.CurrencySymbol + hd.Penalty.String()},
-				[2]string{"cp.compensation", s.CurrencySymbol + hd.Compensation.String()},
+			p.Extra = append(p.Extra, [2]string{"cp.penalty", s.Money(hd.Penalty)},
+				[2]string{"cp.compensation", s.Money(hd.Compensation)},
 				[2]string{"cp.recall_deadline", hd.RecallDeadline}, [2]string{"cp.resolution", hd.Resolution},
 				[2]string{"cp.handled_by", strings.TrimSpace(hd.By + " " + hd.At)})
 		}

@@ -229,16 +229,22 @@ func (h *Handler) view(c *fiber.Ctx, title string, data any) *View {
 }
 
 // T translates key into the view's language; args are name, value pairs.
-func (v *View) T(key string, args ...any) string { return v.h.i18n.T(v.Lang, key, args...) }
+// An HTML argument (an amount from Money) is put in as its text: T's
+// result is a string, escaped where it is shown.
+func (v *View) T(key string, args ...any) string {
+	for i, a := range args {
+		if h, ok := a.(template.HTML); ok {
+			args[i] = htmlText(h)
+		}
+	}
+	return v.h.i18n.T(v.Lang, key, args...)
+}
 
 // Err returns the translated error of a form field, or "".
 func (v *View) Err(field string) string { return v.Errors[field] }
 
 // Can reports whether the user holds the permission.
 func (v *View) Can(p string) bool { return v.User.Can(model.Perm(p)) }
-
-// Money formats an amount with the currency symbol: "¥1,234.50".
-func (v *View) Money(m model.Money) string { return v.Settings.CurrencySymbol + m.String() }
 
 // Date shows a time as YYYY-MM-DD in the enterprise's zone; "" for zero.
 func (v *View) Date(t time.Time) string {

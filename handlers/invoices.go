@@ -439,7 +439,7 @@ func (h *Handler) printInvoice(c *fiber.Ctx) error {
 		return err
 	}
 	s := h.store.Settings()
-	p.Extra = [][2]string{{"rc.written_off", s.CurrencySymbol + inv.WrittenOff.String()}, {"rc.open", s.CurrencySymbol + inv.Open().String()}}
+	p.Extra = [][2]string{{"rc.written_off", s.Money(inv.WrittenOff)}, {"rc.open", s.Money(inv.Open())}}
 	return h.showPrint(c, p)
 }
 

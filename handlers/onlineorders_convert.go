@@ -123,21 +123,7 @@ func (h *Handler) pdfOnlineOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := lang(c)
-	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	s := h.store.Settings()
-	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
-	cust := ""
-	if p.Customer != nil {
-		cust = p.Customer.Code + " " + p.Customer.Name
-	}
-	printed := h.store.Now()
-	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Created: printed, Title: T("oo.doc_title"), Number: o.Number,
-		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
-		Footer: T("common.print_date") + " " + h.printedAt(printed),
-		Fields: pdf.Pairs(T("oo.customer"), cust, T("oo.order_date"), o.OrderDate, T("oo.ship_to"), strings.TrimSpace(o.ShipTo.Name+" "+o.ShipTo.Address), T("oo.requested_date"), o.RequestedDate, T("oo.contact"), strings.TrimSpace(o.Contact+" "+o.Phone), T("oo.allow_adjust"), yesNoText(T, o.AllowAdjust), T("oo.remarks"), o.Remarks, T("oo.created_by"), o.CreatedBy)}
-	lay.Blocks = append(lay.Blocks, orderLinesTable(T, money, o.Lines, o.Totals))
-	data, err := pdf.Render(lay)
+	data, err := pdf.Render(h.onlineLayout(lang(c), p))
 	if err != nil {
 		return err
 	}

@@ -483,10 +483,10 @@ func (h *Handler) printReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 	}
 	l := lang(c)
 	s := h.store.Settings()
-	p := &printDoc{Title: docKindKey(kind), Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status))}
+	p := &printDoc{Title: docKindKey(kind), Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status)), NoLines: true}
 	err = h.store.View(func(t *store.Tx) error {
 		p.Props = [][2]string{{"rc.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)}, {"rc.date", r.Date},
-			{"rc.amount", s.CurrencySymbol + r.Amount.String()}, {"rc.method", h.i18n.T(l, "rc.method."+r.Method)},
+			{"rc.amount", s.Money(r.Amount)}, {"rc.method", h.i18n.T(l, "rc.method."+r.Method)},
 			{"rc.reference", r.Reference}, {"rc.sales_order", r.SalesOrderNo}, {"rc.remarks", r.Remarks}}
 		return nil
 	})
@@ -494,8 +494,8 @@ func (h *Handler) printReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 		return err
 	}
 	if kind != model.DocRefund {
-		p.Extra = [][2]string{{"rc.applied", s.CurrencySymbol + r.Applied.String()}, {"rc.refunded", s.CurrencySymbol + r.Refunded.String()},
-			{"rc.unapplied", s.CurrencySymbol + r.Unapplied().String()}}
+		p.Extra = [][2]string{{"rc.applied", s.Money(r.Applied)}, {"rc.refunded", s.Money(r.Refunded)},
+			{"rc.unapplied", s.Money(r.Unapplied())}}
 	}
 	return h.showPrint(c, p)
 }

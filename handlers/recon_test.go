@@ -428,7 +428,7 @@ func TestStatementPDF(t *testing.T) {
 	a := e.login("admin")
 	text := pdfText(t, []byte(a.get(path).Body))
 	t.Logf("statement:\n%s", text)
-	if !strings.Contains(text, "¥"+d.Closing.String()) {
+	if !strings.Contains(text, d.Closing.Format("¥")) { // "−¥800.00" when negative
 		t.Errorf("closing %s not in the statement:\n%s", d.Closing, text)
 	}
 	// Another customer's statement: 404 for its dealer and out-of-scope staff.

@@ -394,30 +394,3 @@ func (h *Handler) pdfSalesOrder(c *fiber.Ctx) error {
 	}
 	return sendPDF(c, o.Number, data)
 }
-
-// salesLayout describes the sales order's PDF in lang.
-func (h *Handler) salesLayout(l string, p *salesPage) *pdf.Layout {
-	o := p.O
-	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	s := h.store.Settings()
-	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
-	cust, tax := "", ""
-	if p.Customer != nil {
-		cust, tax = p.Customer.Code+" "+p.Customer.Name, p.Customer.TaxNumber
-	}
-	printed := h.store.Now()
-	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Created: printed, Title: T("so.doc_title"), Number: o.Number,
-		Subtitle: T("status."+string(o.Status)) + " · " + o.OrderDate, Author: s.EnterpriseName,
-		Footer: T("common.print_date") + " " + h.printedAt(printed),
-		Fields: pdf.Pairs(T("so.customer"), cust, T("so.order_date"), o.OrderDate, T("so.tax_number"), tax, T("so.delivery_date"), o.DeliveryDate, T("so.ship_to"), strings.TrimSpace(o.ShipTo.Name+" "+o.ShipTo.Address), T("so.contact"), strings.TrimSpace(o.Contact+" "+o.Phone), T("so.salesperson"), p.Salesperson, T("so.settlement"), o.Settlement, T("so.org_unit"), p.OrgUnit, T("so.online_order"), o.OnlineOrderNumber)}
-	lines := make([]model.OrderLine, len(o.Lines))
-	for i := range o.Lines {
-		lines[i] = o.Lines[i].OrderLine
-	}
-	lay.Blocks = append(lay.Blocks, orderLinesTable(T, money, lines, o.Totals))
-	if o.Remarks != "" {
-		lay.Blocks = append(lay.Blocks, &pdf.Paragraph{Text: T("so.remarks") + "：" + o.Remarks})
-	}
-	lay.Blocks = append(lay.Blocks, pdf.Signatures{T("so.sign_prepared"), T("so.sign_approved"), T("so.sign_customer")})
-	return lay
-}

@@ -10,7 +10,8 @@ import (
 const tplSettings = "settings/form"
 
 // Settings (系统参数) are the installation's enterprise name, currency and
-// time zone; admins only.
+// time zone, and the enterprise's address, bank account and contact
+// printed on statements; admins only.
 func (h *Handler) registerSettings(r fiber.Router) {
 	r.Get("/settings", h.showSettings)
 	r.Post("/settings", h.saveSettings)
@@ -49,6 +50,9 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 	s := h.store.Settings()
 	s.EnterpriseName, s.CurrencyCode = c.FormValue("enterprise_name"), c.FormValue("currency_code")
 	s.CurrencySymbol, s.TimeZone = c.FormValue("currency_symbol"), c.FormValue("time_zone")
+	// The enterprise's details printed on statements.
+	s.Address, s.Bank, s.BankAccount = c.FormValue("address"), c.FormValue("bank"), c.FormValue("bank_account")
+	s.Contact, s.Phone = c.FormValue("contact"), c.FormValue("phone")
 	s.Version = formUint(c, "version")
 	ver := s.Version
 	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {

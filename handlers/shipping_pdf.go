@@ -6,13 +6,29 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// sendShippingPDF renders a shipping document (notice, outbound, return,
-// return notice) as an A4 PDF through the shared views/pdf layout: the
-// print view's header fields, lines and totals, in the user's language.
+// sendShippingPDF renders a printDoc — a shipping document (notice,
+// outbound, return, return notice), an invoice, a receipt, or one of
+// docs_print.go's — as an A4 PDF through the shared views/pdf layout, in
+// the user's language.
 func (h *Handler) sendShippingPDF(c *fiber.Ctx, p *printDoc) error {
-	l := lang(c)
+	out, err := pdf.Render(h.shippingLayout(lang(c), p))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(p.Number+".pdf"))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(out)
+}
+
+// shippingLayout describes p's PDF in lang: the print view's header
+// fields, lines and totals, the fields after the lines, signature lines.
+// Amounts carry the currency symbol (Settings.Money); only the product
+// column wraps.
+func (h *Handler) shippingLayout(l string, p *printDoc) *pdf.Layout {
 	s := h.store.Settings()
 	T := func(k string) string { return h.i18n.T(l, k) }
+	money := s.Money
 	printed := h.store.Now()
 	lay := &pdf.Layout{Enterprise: s.EnterpriseName, Title: T(p.Title), Number: p.Number, Subtitle: p.Status, Created: printed,
 		Footer: T("common.print_date") + " " + h.printedAt(printed), Author: s.EnterpriseName}
@@ -22,19 +38,19 @@ func (h *Handler) sendShippingPDF(c *fiber.Ctx, p *printDoc) error {
 		}
 	}
 	tbl := &pdf.Table{Columns: []pdf.Column{
-		{Title: "#", Width: 4, Align: "R"}, {Title: T("ship.code"), Width: 12}, {Title: T("ship.product"), Width: 26},
-		{Title: T("ship.unit"), Width: 6}, {Title: T("ship.qty"), Width: 9, Align: "R"}, {Title: T("ship.price"), Width: 11, Align: "R"},
-		{Title: T("ship.amount_excl"), Width: 12, Align: "R"}, {Title: T("ship.tax"), Width: 10, Align: "R"}, {Title: T("ship.amount"), Width: 12, Align: "R"},
+		{Title: "#", Align: "R"}, {Title: T("ship.code")}, {Title: T("ship.product"), Wrap: true},
+		{Title: T("ship.unit")}, {Title: T("ship.qty"), Align: "R"}, {Title: T("ship.price"), Align: "R"},
+		{Title: T("ship.amount_excl"), Align: "R"}, {Title: T("ship.tax"), Align: "R"}, {Title: T("ship.amount"), Align: "R"},
 	}}
 	for _, ln := range p.Lines {
 		name := ln.Name
 		if ln.Spec != "" {
 			name += " " + ln.Spec
 		}
-		tbl.Rows = append(tbl.Rows, []string{itoa(uint64(ln.No)), ln.Code, name, ln.Unit, ln.Qty.String(), ln.Price.String(),
-			ln.AmountExcl.String(), ln.Tax.String(), ln.Amount.String()})
+		tbl.Rows = append(tbl.Rows, []string{itoa(uint64(ln.No)), ln.Code, name, ln.Unit, ln.Qty.String(), money(ln.Price),
+			money(ln.AmountExcl), money(ln.Tax), money(ln.Amount)})
 	}
-	tbl.Totals = []string{"", T("ship.totals"), "", "", p.Totals.Qty.String(), "", p.Totals.AmountExcl.String(), p.Totals.Tax.String(), p.Totals.Amount.String()}
+	tbl.Totals = []string{"", "", T("ship.totals"), "", p.Totals.Qty.String(), "", money(p.Totals.AmountExcl), money(p.Totals.Tax), money(p.Totals.Amount)}
 	if !p.NoLines {
 		lay.Blocks = append(lay.Blocks, tbl)
 	}
@@ -48,12 +64,5 @@ func (h *Handler) sendShippingPDF(c *fiber.Ctx, p *printDoc) error {
 		lay.Blocks = append(lay.Blocks, pdf.Spacer(4), &pdf.Fields{Items: extra, Cols: 1})
 	}
 	lay.Blocks = append(lay.Blocks, pdf.Spacer(10), pdf.Signatures{T("ship.sign_prepared"), T("ship.sign_received")})
-	out, err := pdf.Render(lay)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(p.Number+".pdf"))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(out)
+	return lay
 }

@@ -126,30 +126,41 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 // states holds the reconciliation state of documents by "kind:id" (absent:
 // unconfirmed). T translates catalog keys into the reader's language;
 // printed (the store clock's instant) is shown in the enterprise's zone.
+//
+// It opens with both sides — the enterprise's address, bank (开户行,
+// 账号) and contact from the settings, the customer's from its profile —
+// then the period (printed once: not in the running header) and currency,
+// the documents, the totals, the aging, the note, and a signature block
+// with date and seal (公章) space for each side. Headings stay with what
+// follows them (pdf.Heading, Table.Caption).
 func statementLayout(T func(string, ...any) string, s *model.Settings, cu *model.Customer, d *model.Detail, states map[string]model.Status, printed time.Time) *pdf.Layout {
-	money := func(m model.Money) string { return s.CurrencySymbol + m.String() }
+	money := s.Money
 	period := d.From + " – " + d.To
 	if d.From == "" {
 		period = T("rc.from_start") + " – " + d.To
 	}
 	lay := &pdf.Layout{
 		Enterprise: s.EnterpriseName, Title: T("rc.statement_title"), Number: cu.Code,
-		Subtitle: T("rc.period") + " " + period,
-		Footer:   T("common.print_date") + " " + printed.In(s.Location()).Format("2006-01-02 15:04") + " · " + s.CurrencyCode,
-		Author:   s.EnterpriseName, Created: printed,
+		Footer: T("common.print_date") + " " + printed.In(s.Location()).Format("2006-01-02 15:04") + " · " + s.CurrencyCode,
+		Author: s.EnterpriseName, Created: printed,
 	}
-	lay.Fields = pdf.Pairs(
-		T("rc.customer"), cu.Code+" "+cu.Name,
-		T("rc.tax_number"), cu.TaxNumber,
-		T("rc.address"), cu.Address,
-		T("rc.contact"), strings.TrimSpace(cu.Contact+" "+cu.Phone),
+	lay.Blocks = append(lay.Blocks, pdf.Parties{
+		{Title: T("print.enterprise"), Items: pdf.Pairs(
+			T("print.name"), s.EnterpriseName, T("print.address"), s.Address,
+			T("print.bank"), s.Bank, T("print.bank_account"), s.BankAccount,
+			T("print.contact"), s.Contact, T("print.phone"), s.Phone)},
+		{Title: T("rc.customer"), Items: pdf.Pairs(
+			T("print.name"), strings.TrimSpace(cu.Code+" "+cu.Name), T("rc.tax_number"), cu.TaxNumber, T("print.address"), cu.Address,
+			T("print.bank"), cu.Bank, T("print.bank_account"), cu.BankAccount,
+			T("print.contact"), cu.Contact, T("print.phone"), cu.Phone)},
+	}, &pdf.Fields{Items: pdf.Pairs(
 		T("rc.period"), period,
 		T("rc.currency"), s.CurrencyCode+" ("+s.CurrencySymbol+")",
-	)
+	)})
 	tbl := &pdf.Table{Caption: T("rc.documents"), Columns: []pdf.Column{
-		{Title: T("rc.date"), Width: 12}, {Title: T("rc.doc_type"), Width: 13}, {Title: T("rc.number"), Width: 17},
-		{Title: T("rc.amount"), Width: 12.5, Align: "R"}, {Title: T("rc.remaining"), Width: 12.5, Align: "R"},
-		{Title: T("rc.running"), Width: 13, Align: "R"}, {Title: T("rc.confirm_col"), Width: 13.5},
+		{Title: T("rc.date")}, {Title: T("rc.doc_type"), Wrap: true}, {Title: T("rc.number")},
+		{Title: T("rc.amount"), Align: "R"}, {Title: T("rc.remaining"), Align: "R"},
+		{Title: T("rc.running"), Align: "R"}, {Title: T("rc.confirm_col"), Wrap: true},
 	}}
 	tbl.Rows = append(tbl.Rows, []string{"", T("rc.opening"), "", "", "", money(d.Opening), ""})
 	for _, r := range d.Rows {
@@ -178,17 +189,23 @@ func statementLayout(T func(string, ...any) string, s *model.Settings, cu *model
 		pdf.Field{Label: T("rc.uninvoiced"), Value: money(d.Position.Uninvoiced)},
 		pdf.Field{Label: T("rc.invoiced_receivable"), Value: money(d.Position.InvoicedReceivable)},
 		pdf.Field{Label: T("rc.receipt_balance"), Value: money(d.Position.ReceiptBalance)})
-	lay.Blocks = append(lay.Blocks, &pdf.Paragraph{Text: T("rc.totals"), Bold: true}, &pdf.Fields{Items: totals, Cols: 2})
+	lay.Blocks = append(lay.Blocks, pdf.Heading(T("rc.totals")), &pdf.Fields{Items: totals, Cols: 2})
 	aging := &pdf.Table{Caption: T("rc.aging_title"), Columns: []pdf.Column{
-		{Title: T("rc.days", "range", model.AgingLabels[0]), Width: 1, Align: "R"}, {Title: T("rc.days", "range", model.AgingLabels[1]), Width: 1, Align: "R"},
-		{Title: T("rc.days", "range", model.AgingLabels[2]), Width: 1, Align: "R"}, {Title: T("rc.days", "range", model.AgingLabels[3]), Width: 1, Align: "R"},
-		{Title: T("rc.invoiced_receivable"), Width: 1, Align: "R"},
+		{Title: T("rc.days", "range", model.AgingLabels[0]), Align: "R"}, {Title: T("rc.days", "range", model.AgingLabels[1]), Align: "R"},
+		{Title: T("rc.days", "range", model.AgingLabels[2]), Align: "R"}, {Title: T("rc.days", "range", model.AgingLabels[3]), Align: "R"},
+		{Title: T("rc.invoiced_receivable"), Align: "R"},
 	}}
 	b := d.Aging.Buckets
 	aging.Rows = [][]string{{money(b[0]), money(b[1]), money(b[2]), money(b[3]), money(d.Aging.Total())}}
+	sign := func(party string) pdf.SignBlock {
+		return pdf.SignBlock{Party: party, Sign: T("print.signature"), Date: T("print.date"), Seal: T("print.seal")}
+	}
 	lay.Blocks = append(lay.Blocks, aging,
 		&pdf.Paragraph{Text: T("rc.statement_note")},
-		pdf.Spacer(6), pdf.Signatures{T("rc.sign_enterprise"), T("rc.sign_customer")})
+		pdf.Spacer(4), pdf.SignBlocks{
+			sign(T("print.party", "role", T("print.enterprise"), "name", s.EnterpriseName)),
+			sign(T("print.party", "role", T("rc.customer"), "name", strings.TrimSpace(cu.Code+" "+cu.Name))),
+		})
 	return lay
 }
 

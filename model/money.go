@@ -102,7 +102,7 @@ func normalizeDigits(s string) string {
 			return '.'
 		case r == '，':
 			return ','
-		case r == '－':
+		case r == '－' || r == '−': // full-width hyphen-minus, U+2212 minus sign
 			return '-'
 		case r == '＋':
 			return '+'
@@ -157,6 +157,22 @@ func (m Money) String() string { return formatFixed(int64(m), 2) }
 
 // Plain formats with two decimals and no separators, for form inputs and exports.
 func (m Money) Plain() string { return strings.ReplaceAll(formatFixed(int64(m), 2), ",", "") }
+
+// MinusSign is U+2212, the sign of a negative amount shown to people (a
+// typographic minus, as wide as a digit's stroke, not the hyphen "-").
+const MinusSign = "\u2212"
+
+// Format is the one way an amount is shown to people — screens, PDFs,
+// messages: the sign first, then the currency symbol, then the digits with
+// thousands separators and two decimals: "¥1,234.50", "−¥2,240.00" (never
+// "¥-2,240.00"). An empty symbol gives "−2,240.00". Exports and form
+// inputs use Plain instead (numbers a spreadsheet or a parser reads).
+func (m Money) Format(symbol string) string {
+	if m < 0 {
+		return MinusSign + symbol + strings.TrimPrefix(m.String(), "-")
+	}
+	return symbol + m.String()
+}
 
 // ParseQty parses "1.5" into 1500 milli-units. Error when it is not a number
 // or has more than three decimals; a RangeError when its magnitude passes

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -256,4 +257,37 @@ func FuzzParseMoney(f *testing.F) {
 			t.Fatalf("ParseQty(%q) = %d, %v; money %d", s, q, err, m)
 		}
 	})
+}
+
+// TestMoneyFormat: the sign comes before the currency symbol, as U+2212,
+// and what is shown (without the symbol) can be typed back in.
+func TestMoneyFormat(t *testing.T) {
+	for _, tt := range []struct {
+		in   Money
+		sym  string
+		want string
+	}{
+		{0, "¥", "¥0.00"},
+		{123450, "¥", "¥1,234.50"},
+		{-224000, "¥", "−¥2,240.00"},
+		{-1, "¥", "−¥0.01"},
+		{12345678901, "¥", "¥123,456,789.01"},
+		{-12345678901, "US$", "−US$123,456,789.01"},
+		{-224000, "", "−2,240.00"},
+	} {
+		got := tt.in.Format(tt.sym)
+		if got != tt.want {
+			t.Errorf("Money(%d).Format(%q) = %q, want %q", tt.in, tt.sym, got, tt.want)
+		}
+		if strings.Contains(got, "-") {
+			t.Errorf("%q holds a hyphen-minus", got)
+		}
+		if back, err := ParseMoney(strings.Replace(got, tt.sym, "", 1)); err != nil || back != tt.in {
+			t.Errorf("ParseMoney(%q without the symbol) = %d, %v", got, back, err)
+		}
+	}
+	s := DefaultSettings()
+	if got := s.Money(-224000); got != "−¥2,240.00" {
+		t.Errorf("Settings.Money = %q", got)
+	}
 }

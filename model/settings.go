@@ -13,6 +13,16 @@ type Settings struct {
 	CurrencyCode   string `json:"currency_code"`
 	CurrencySymbol string `json:"currency_symbol"`
 	TimeZone       string `json:"time_zone"`
+	// The enterprise's details printed on the statement (对账单) and other
+	// documents sent to customers: address, bank (开户行) and account
+	// (账号), contact (联系人) and phone (电话). All optional; an empty one
+	// is left off the page. Stored in the same JSON record as the rest, so
+	// older records read them as empty and need no migration.
+	Address     string `json:"address,omitempty" validate:"max=200"`
+	Bank        string `json:"bank,omitempty" validate:"max=100"`
+	BankAccount string `json:"bank_account,omitempty" validate:"max=40"`
+	Contact     string `json:"contact,omitempty" validate:"max=40"`
+	Phone       string `json:"phone,omitempty" validate:"max=40"`
 	Meta
 }
 
@@ -20,6 +30,10 @@ type Settings struct {
 func DefaultSettings() *Settings {
 	return &Settings{EnterpriseName: "Enterprise", CurrencyCode: "CNY", CurrencySymbol: "¥", TimeZone: "Asia/Shanghai"}
 }
+
+// Money shows an amount in the enterprise's currency: "¥1,234.50",
+// "−¥2,240.00" (Money.Format with the currency symbol).
+func (s *Settings) Money(m Money) string { return m.Format(s.CurrencySymbol) }
 
 // Location returns the enterprise's time zone (UTC when unknown). Every
 // calendar date of the product (today, a period's end, a document's date, a
@@ -57,7 +71,7 @@ var errUnknownZone = errors.New("unknown time zone")
 
 // Validate checks the settings.
 func (s *Settings) Validate() error {
-	trimAll(&s.EnterpriseName, &s.CurrencyCode, &s.CurrencySymbol, &s.TimeZone)
+	trimAll(&s.EnterpriseName, &s.CurrencyCode, &s.CurrencySymbol, &s.TimeZone, &s.Address, &s.Bank, &s.BankAccount, &s.Contact, &s.Phone)
 	s.CurrencyCode = strings.ToUpper(s.CurrencyCode)
 	v := &ValidationError{}
 	checkTags(s, v)

@@ -90,5 +90,5 @@ func (t *Tx) AddComment(sc Scope, kind model.DocType, id uint64, u *model.User, 
 	}
 	return cm, t.Emit(&model.OutboxMessage{Event: model.EventCommentAdded, CustomerID: s.CustomerID, DocType: kind, DocID: id,
 		DocNumber: s.Number, Params: map[string]string{"comment": string(excerpt), "link": link, "to_side": side,
-			"amount": t.Settings().CurrencySymbol + s.Amount.String()}})
+			"amount": t.Settings().Money(s.Amount)}})
 }

@@ -97,7 +97,7 @@ func lineFrom(so *model.SalesOrder, l *model.SalesOrderLine, no int, qty model.Q
 // docEvent emits a document event for the customer's users or staff, with
 // the document's link and amount besides params.
 func (t *Tx) docEvent(ev model.Event, kind model.DocType, id, cust uint64, number, link string, amount model.Money, params map[string]string) error {
-	p := map[string]string{"link": link, "amount": t.Settings().CurrencySymbol + amount.String()}
+	p := map[string]string{"link": link, "amount": t.Settings().Money(amount)}
 	for k, v := range params {
 		p[k] = v
 	}

@@ -327,9 +327,9 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	sym := t.Settings().CurrencySymbol
 	if t.OrderingSettings().CreditBlock && u != nil && u.Kind == model.KindDealer {
 		ve := &model.ValidationError{}
-		ve.Add("_form", "err.credit_blocked", map[string]any{"limit": sym + cust.CreditLimit.String(),
-			"exposure": sym + exposure.String(), "amount": sym + o.Totals.Amount.String(),
-			"available": sym + max(cust.CreditLimit-exposure, 0).String()})
+		ve.Add("_form", "err.credit_blocked", map[string]any{"limit": cust.CreditLimit.Format(sym),
+			"exposure": exposure.Format(sym), "amount": o.Totals.Amount.Format(sym),
+			"available": max(cust.CreditLimit-exposure, 0).Format(sym)})
 		return false, ve
 	}
 	o.CreditHold, o.CreditApprovedBy = true, ""
@@ -344,13 +344,13 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 func (t *Tx) emitCreditHold(o *model.OnlineOrder) error {
 	sym := t.Settings().CurrencySymbol
 	return t.emitOrder(model.EventOrderCreditHold, docOnlineOrder, o.ID, o.CustomerID, o.Number, o.Totals.Amount,
-		"credit_limit", sym+o.CreditLimit.String(), "exposure", sym+o.CreditExposure.String())
+		"credit_limit", o.CreditLimit.Format(sym), "exposure", o.CreditExposure.Format(sym))
 }
 
 // emitOrder raises an event about an order document with the common
 // placeholders (number, type, amount, link) and extra name, value pairs.
 func (t *Tx) emitOrder(ev model.Event, kind model.DocType, id, customerID uint64, number string, amount model.Money, extra ...string) error {
-	p := map[string]string{"link": docLink(kind, id), "amount": t.Settings().CurrencySymbol + amount.String()}
+	p := map[string]string{"link": docLink(kind, id), "amount": t.Settings().Money(amount)}
 	for i := 0; i+1 < len(extra); i += 2 {
 		p[extra[i]] = extra[i+1]
 	}

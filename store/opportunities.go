@@ -281,7 +281,7 @@ func (t *Tx) ActOnOpportunity(sc Scope, u *model.User, id, version uint64, actio
 func (t *Tx) emitOpportunitySubmitted(o *model.Opportunity) error {
 	p := channelStatusParams(model.StatusDraft, o.Status)
 	p["project"], p["end_client"] = o.Project, o.EndClient
-	p["amount"] = t.Settings().CurrencySymbol + o.ExpectedAmount.String()
+	p["amount"] = t.Settings().Money(o.ExpectedAmount)
 	p["collision_zh"], p["collision_en"] = "无", "none"
 	if o.Collided {
 		p["collision_zh"], p["collision_en"] = "与其他经销商的保护期冲突", "collides with another dealer's protection"

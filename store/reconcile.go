@@ -150,7 +150,7 @@ func (t *Tx) Reconcile(sc Scope, u *model.User, kind model.DocType, id, version 
 	}
 	p := map[string]string{
 		"link":      "/reconciliation/" + ReconPath(kind) + "/" + strconv.FormatUint(id, 10),
-		"amount":    t.Settings().CurrencySymbol + s.Amount.String(),
+		"amount":    t.Settings().Money(s.Amount),
 		"status":    reconStateNames[r.State()][1],
 		"status_zh": reconStateNames[r.State()][0],
 		"status_en": reconStateNames[r.State()][1],

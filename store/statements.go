@@ -89,7 +89,7 @@ func (t *Tx) EmitMonthlyStatements() (int, error) {
 			return n, err
 		}
 		if err := t.Emit(&model.OutboxMessage{Event: model.EventMonthlyStatement, CustomerID: c, Params: map[string]string{
-			"period": period, "closing_balance": sym + pos.Net().String(), "link": StatementLink(c, from, to),
+			"period": period, "closing_balance": pos.Net().Format(sym), "link": StatementLink(c, from, to),
 		}}); err != nil {
 			return n, err
 		}

@@ -39,8 +39,8 @@ func sampleLayout(rows int) *Layout {
 		Footer:  "打印 Printed 2026-11-27 10:00",
 		Created: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC),
 	}
-	tb := &Table{Caption: "明细 Lines", Columns: []Column{{"#", 0.5, "R"}, {"编码 Code", 1.4, "L"}, {"名称 Name", 3, "L"},
-		{"数量 Qty", 1, "R"}, {"含税单价 Price", 1.3, "R"}, {"税率 Tax", 0.8, "R"}, {"价税合计 Amount", 1.5, "R"}}}
+	tb := &Table{Caption: "明细 Lines", Columns: []Column{{Title: "#", Align: "R"}, {Title: "编码 Code", Align: "L"}, {Title: "名称 Name", Align: "L", Wrap: true},
+		{Title: "数量 Qty", Align: "R"}, {Title: "含税单价 Price", Align: "R"}, {Title: "税率 Tax", Align: "R"}, {Title: "价税合计 Amount", Align: "R"}}}
 	for i := 1; i <= rows; i++ {
 		tb.Rows = append(tb.Rows, []string{fmt.Sprint(i), fmt.Sprintf("P-%04d", i), "交流伺服电机 400W servo motor with a rather long English description that wraps",
 			"10", "¥1,280.00", "13%", "¥12,800.00"})
