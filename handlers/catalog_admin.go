@@ -85,8 +85,8 @@ func (h *Handler) showEntries(c *fiber.Ctx) error {
 				it.Product.ListPrice.Plain(), it.Entry.MinQty.String(), it.Entry.Multiple.String(), it.Stock.Available().String(),
 				h.i18n.T(l, "status."+string(it.Entry.Status))})
 		}
-		return h.export(c, q.Export, "catalog", []string{"product.code", "entry.title", "product.name", "product.spec", "entry.category",
-			"product.list_price", "entry.min_qty", "entry.multiple", "stock.available", "entry.status"}, out)
+		return h.export(c, q.Export, "catalog", []exportCol{{"product.code", colText}, {"entry.title", colText}, {"product.name", colText}, {"product.spec", colText}, {"entry.category", colText},
+			{"product.list_price", colMoney}, {"entry.min_qty", colNumber}, {"entry.multiple", colNumber}, {"stock.available", colNumber}, {"entry.status", colText}}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplEntryList, h.view(c, "entries.title", d))
 }

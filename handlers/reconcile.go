@@ -174,8 +174,8 @@ func (h *Handler) showReconList(c *fiber.Ctx, k reconList) error {
 			}
 			out = append(out, []string{r.Number, kind, r.Date, r.Customer, r.Amount.Plain(), h.i18n.T(l, "status."+string(r.State())), by, at, behalf, comment})
 		}
-		return h.export(c, q.Export, "reconciliation-"+k.Key, []string{"rc.number", "rc.doc_type", "rc.date", "rc.customer", "rc.amount",
-			"rc.recon_state", "rc.recon_by", "rc.recon_at", "rc.on_behalf", "rc.comment"}, out)
+		return h.export(c, q.Export, "reconciliation-"+k.Key, []exportCol{{"rc.number", colText}, {"rc.doc_type", colText}, {"rc.date", colDate}, {"rc.customer", colText}, {"rc.amount", colMoney},
+			{"rc.recon_state", colText}, {"rc.recon_by", colText}, {"rc.recon_at", colDateTime}, {"rc.on_behalf", colText}, {"rc.comment", colText}}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplReconList, h.view(c, k.Title, d))
 }
