@@ -532,6 +532,14 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 	if err != nil {
 		return err
 	}
+	if q.Export != "" && ferr == nil {
+		out := make([][]string, 0, len(d.Rows.([]*model.Product)))
+		for _, p := range d.Rows.([]*model.Product) {
+			out = append(out, []string{p.Code, p.Name, p.Spec, p.Unit, p.ListPrice.Plain()})
+		}
+		return h.export(c, q.Export, "products-not-in-catalog", []exportCol{{"product.code", colText}, {"product.name", colText},
+			{"product.spec", colText}, {"product.unit", colText}, {"product.list_price", colMoney}}, out)
+	}
 	v := h.view(c, "entries.batch", d)
 	if ferr != nil {
 		return h.formError(c, ferr, tplEntryBatch, v)
