@@ -85,8 +85,11 @@ func (h *Handler) showEntries(c *fiber.Ctx) error {
 				it.Product.ListPrice.Plain(), it.Entry.MinQty.String(), it.Entry.Multiple.String(), it.Stock.Available().String(),
 				h.i18n.T(l, "status."+string(it.Entry.Status))})
 		}
-		return h.export(c, q.Export, "catalog", []exportCol{{"product.code", colText}, {"entry.title", colText}, {"product.name", colText}, {"product.spec", colText}, {"entry.category", colText},
-			{"product.list_price", colMoney}, {"entry.min_qty", colNumber}, {"entry.multiple", colNumber}, {"stock.available", colNumber}, {"entry.status", colText}}, out)
+		return h.export(c, q.Export, "catalog", []exportCol{
+			{"product.code", colText}, {"entry.title", colText}, {"product.name", colText}, {"product.spec", colText},
+			{"entry.category", colText}, {"product.list_price", colMoney}, {"entry.min_qty", colNumber},
+			{"entry.multiple", colNumber}, {"stock.available", colNumber}, {"entry.status", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplEntryList, h.view(c, "entries.title", d))
 }
@@ -537,8 +540,10 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 		for _, p := range d.Rows.([]*model.Product) {
 			out = append(out, []string{p.Code, p.Name, p.Spec, p.Unit, p.ListPrice.Plain()})
 		}
-		return h.export(c, q.Export, "products-not-in-catalog", []exportCol{{"product.code", colText}, {"product.name", colText},
-			{"product.spec", colText}, {"product.unit", colText}, {"product.list_price", colMoney}}, out)
+		return h.export(c, q.Export, "products-not-in-catalog", []exportCol{
+			{"product.code", colText}, {"product.name", colText}, {"product.spec", colText}, {"product.unit", colText},
+			{"product.list_price", colMoney},
+		}, out)
 	}
 	v := h.view(c, "entries.batch", d)
 	if ferr != nil {

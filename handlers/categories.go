@@ -33,7 +33,9 @@ func (h *Handler) showCategories(c *fiber.Ctx) error {
 		for _, n := range nodes {
 			out = append(out, []string{n.Cat.Code, n.Cat.Name, tree.Path(n.Cat.ParentID)})
 		}
-		return h.export(c, f, "categories", []exportCol{{"category.code", colText}, {"category.name", colText}, {"category.parent", colText}}, out)
+		return h.export(c, f, "categories", []exportCol{
+			{"category.code", colText}, {"category.name", colText}, {"category.parent", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplCategoryList, h.view(c, "categories.title", nodes))
 }

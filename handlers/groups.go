@@ -50,8 +50,10 @@ func (h *Handler) showGroups(c *fiber.Ctx) error {
 			}
 			out = append(out, []string{g.Code, g.Name, at, g.UpdatedBy})
 		}
-		return h.export(c, f, "customer-groups", []exportCol{{"group.code", colText}, {"group.name", colText},
-			{"user.last_change", colDateTime}, {"export.changed_by", colText}}, out)
+		return h.export(c, f, "customer-groups", []exportCol{
+			{"group.code", colText}, {"group.name", colText}, {"user.last_change", colDateTime},
+			{"export.changed_by", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplGroups, h.view(c, "groups.title", d))
 }

@@ -93,9 +93,11 @@ func (h *Handler) exportTemplates(c *fiber.Ctx, format string, rows []templateRo
 		out = append(out, []string{h.i18n.T(l, "event."+string(r.Def.Name)), string(r.Def.Name),
 			h.i18n.T(l, "templates.for_"+string(r.Def.Audience)), channels, strings.Join(who, "; "), subZh, subEn})
 	}
-	return h.export(c, format, "message-templates", []exportCol{{"templates.event", colText}, {"export.event_key", colText},
-		{"templates.audience", colText}, {"templates.channels", colText}, {"templates.recipients", colText},
-		{"templates.subject_zh", colText}, {"templates.subject_en", colText}}, out)
+	return h.export(c, format, "message-templates", []exportCol{
+		{"templates.event", colText}, {"export.event_key", colText}, {"templates.audience", colText},
+		{"templates.channels", colText}, {"templates.recipients", colText}, {"templates.subject_zh", colText},
+		{"templates.subject_en", colText},
+	}, out)
 }
 
 // templateForm is the editor's data.

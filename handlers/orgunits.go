@@ -43,7 +43,9 @@ func (h *Handler) showOrgUnits(c *fiber.Ctx) error {
 			}
 			out = append(out, []string{n.Unit.Code, n.Unit.Name, tree.Path(n.Unit.ParentID), h.i18n.T(l, status)})
 		}
-		return h.export(c, f, "org-units", []exportCol{{"org.code", colText}, {"org.name", colText}, {"org.parent", colText}, {"org.status", colText}}, out)
+		return h.export(c, f, "org-units", []exportCol{
+			{"org.code", colText}, {"org.name", colText}, {"org.parent", colText}, {"org.status", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplOrgUnits, h.view(c, "orgunits.title", d))
 }
