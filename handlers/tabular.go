@@ -303,11 +303,8 @@ func writeXLSX(w io.Writer, head []string, kinds []colKind, rows [][]string, mon
 		}
 	}
 	cells := make([]any, ncol)
-	for i := range cells {
-		cells[i] = nil
-		if i < len(head) {
-			cells[i] = excelize.Cell{StyleID: bold, Value: head[i]}
-		}
+	for i, h := range head {
+		cells[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
 	if err := sw.SetRow("A1", cells); err != nil {
 		return err
