@@ -140,8 +140,12 @@ func (h *Handler) showAnnouncements(c *fiber.Ctx) error {
 			out = append(out, []string{r.Number, r.Title, h.i18n.T(l, "announcement.state."+string(r.State)),
 				r.EffectiveFrom.In(loc).Format("2006-01-02 15:04"), exp, r.Audience, r.CreatedBy, r.UpdatedAt.In(loc).Format("2006-01-02 15:04")})
 		}
-		return h.export(c, q.Export, "announcements", []string{"announcement.number", "announcement.title", "announcement.state",
-			"announcement.effective_from", "announcement.expires_at", "announcement.audience", "announcement.created_by", "announcement.updated_at"}, out)
+		return h.export(c, q.Export, "announcements", []exportCol{
+			{"announcement.number", colText}, {"announcement.title", colText}, {"announcement.state", colText},
+			{"announcement.effective_from", colDateTime}, {"announcement.expires_at", colDateTime},
+			{"announcement.audience", colText}, {"announcement.created_by", colText},
+			{"announcement.updated_at", colDateTime},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplAnnouncementList, h.view(c, "announcements.title", d))
 }
@@ -472,7 +476,10 @@ func (h *Handler) showMyAnnouncements(c *fiber.Ctx) error {
 		for _, r := range rows {
 			out = append(out, []string{r.Number, r.Title, r.EffectiveFrom.In(loc).Format("2006-01-02 15:04")})
 		}
-		return h.export(c, q.Export, "announcements", []string{"announcement.number", "announcement.title", "announcement.effective_from"}, out)
+		return h.export(c, q.Export, "announcements", []exportCol{
+			{"announcement.number", colText}, {"announcement.title", colText},
+			{"announcement.effective_from", colDateTime},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplMyAnnouncements, h.view(c, "announcements.mine", &List{Rows: rows, Query: q, Pager: q.Pager(total)}))
 }

@@ -131,9 +131,13 @@ func (h *Handler) showWebhookDeliveries(c *fiber.Ctx) error {
 				h.i18n.T(l, "api_admin.hook_status."+string(r.Status)), strconv.Itoa(r.Attempts), at(r.CreatedAt), at(r.LastTry),
 				at(r.DeliveredAt), r.Error})
 		}
-		return h.export(c, q.Export, "webhooks", []string{"api_admin.hook_id", "api_admin.hook_seq", "api_admin.hook_event",
-			"api_admin.hook_doc", "api_admin.hook_customer", "api_admin.hook_state", "api_admin.hook_attempts", "api_admin.hook_created",
-			"api_admin.hook_last_try", "api_admin.hook_delivered", "api_admin.hook_error"}, out)
+		return h.export(c, q.Export, "webhooks", []exportCol{
+			{"api_admin.hook_id", colText}, {"api_admin.hook_seq", colInt}, {"api_admin.hook_event", colText},
+			{"api_admin.hook_doc", colText}, {"api_admin.hook_customer", colText}, {"api_admin.hook_state", colText},
+			{"api_admin.hook_attempts", colInt}, {"api_admin.hook_created", colDateTime},
+			{"api_admin.hook_last_try", colDateTime}, {"api_admin.hook_delivered", colDateTime},
+			{"api_admin.hook_error", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplAPIDeliveries, h.view(c, "api_admin.deliveries", d))
 }

@@ -75,9 +75,12 @@ func (h *Handler) showBalances(c *fiber.Ctx) error {
 			out = append(out, row(r.Customer.Code, r.Customer.Name, tree.Path(r.Customer.OrgUnitID), r))
 		}
 		out = append(out, row(h.i18n.T(l, "rc.totals"), "", "", &d.Sum.Totals))
-		return h.export(c, q.Export, "balance-summary-"+d.Sum.AsOf, []string{"rc.customer_code", "rc.customer", "rc.org_unit",
-			"rc.uninvoiced", "rc.invoiced_receivable", "rc.receipt_balance", "rc.net_position",
-			"rc.aging.0", "rc.aging.1", "rc.aging.2", "rc.aging.3"}, out)
+		return h.export(c, q.Export, "balance-summary-"+d.Sum.AsOf, []exportCol{
+			{"rc.customer_code", colText}, {"rc.customer", colText}, {"rc.org_unit", colText},
+			{"rc.uninvoiced", colMoney}, {"rc.invoiced_receivable", colMoney}, {"rc.receipt_balance", colMoney},
+			{"rc.net_position", colMoney}, {"rc.aging.0", colMoney}, {"rc.aging.1", colMoney}, {"rc.aging.2", colMoney},
+			{"rc.aging.3", colMoney},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplBalances, h.view(c, "rc.balances", d))
 }
@@ -168,8 +171,10 @@ func (h *Handler) showBalanceDetail(c *fiber.Ctx) error {
 			out = append(out, []string{r.Date, kind, r.Number, r.Amount.Plain(), rem, r.Effect.Plain(), r.Running.Plain(), h.i18n.T(l, "status."+string(d.State(r)))})
 		}
 		out = append(out, []string{"", h.i18n.T(l, "rc.closing"), "", "", "", "", d.D.Closing.Plain(), ""})
-		return h.export(c, exp, "balance-detail-"+d.Customer.Code, []string{"rc.date", "rc.doc_type", "rc.number", "rc.amount", "rc.remaining",
-			"rc.effect", "rc.running", "rc.recon_state"}, out)
+		return h.export(c, exp, "balance-detail-"+d.Customer.Code, []exportCol{
+			{"rc.date", colDate}, {"rc.doc_type", colText}, {"rc.number", colText}, {"rc.amount", colMoney},
+			{"rc.remaining", colMoney}, {"rc.effect", colMoney}, {"rc.running", colMoney}, {"rc.recon_state", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplBalanceDetail, h.view(c, "rc.balance_detail", d))
 }

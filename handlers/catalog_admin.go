@@ -85,8 +85,11 @@ func (h *Handler) showEntries(c *fiber.Ctx) error {
 				it.Product.ListPrice.Plain(), it.Entry.MinQty.String(), it.Entry.Multiple.String(), it.Stock.Available().String(),
 				h.i18n.T(l, "status."+string(it.Entry.Status))})
 		}
-		return h.export(c, q.Export, "catalog", []string{"product.code", "entry.title", "product.name", "product.spec", "entry.category",
-			"product.list_price", "entry.min_qty", "entry.multiple", "stock.available", "entry.status"}, out)
+		return h.export(c, q.Export, "catalog", []exportCol{
+			{"product.code", colText}, {"entry.title", colText}, {"product.name", colText}, {"product.spec", colText},
+			{"entry.category", colText}, {"product.list_price", colMoney}, {"entry.min_qty", colNumber},
+			{"entry.multiple", colNumber}, {"stock.available", colNumber}, {"entry.status", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplEntryList, h.view(c, "entries.title", d))
 }
@@ -531,6 +534,16 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 	})
 	if err != nil {
 		return err
+	}
+	if q.Export != "" && ferr == nil {
+		out := make([][]string, 0, len(d.Rows.([]*model.Product)))
+		for _, p := range d.Rows.([]*model.Product) {
+			out = append(out, []string{p.Code, p.Name, p.Spec, p.Unit, p.ListPrice.Plain()})
+		}
+		return h.export(c, q.Export, "products-not-in-catalog", []exportCol{
+			{"product.code", colText}, {"product.name", colText}, {"product.spec", colText}, {"product.unit", colText},
+			{"product.list_price", colMoney},
+		}, out)
 	}
 	v := h.view(c, "entries.batch", d)
 	if ferr != nil {

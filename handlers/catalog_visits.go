@@ -79,8 +79,11 @@ func (h *Handler) showCatalogVisits(c *fiber.Ctx) error {
 			}
 			out = append(out, []string{r.EntryCode, r.EntryName, r.Customer.Code, r.Customer.Name, r.User.Username, r.User.Name, visited, first, last, count})
 		}
-		return h.export(c, q.Export, "catalog-visits", []string{"product.code", "entry.title", "customer.code", "customer.name",
-			"user.username", "user.name", "visits.visited", "visits.first", "visits.last", "visits.count"}, out)
+		return h.export(c, q.Export, "catalog-visits", []exportCol{
+			{"product.code", colText}, {"entry.title", colText}, {"customer.code", colText}, {"customer.name", colText},
+			{"user.username", colText}, {"user.name", colText}, {"visits.visited", colText},
+			{"visits.first", colDateTime}, {"visits.last", colDateTime}, {"visits.count", colInt},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplVisits, h.view(c, "visits.title", d))
 }

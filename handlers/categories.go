@@ -26,7 +26,17 @@ func (h *Handler) showCategories(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	var nodes []model.CategoryNode
-	_ = h.store.View(func(t *store.Tx) error { nodes = t.CategoryTree().Flatten(); return nil })
+	var tree *model.CategoryTree
+	_ = h.store.View(func(t *store.Tx) error { tree = t.CategoryTree(); nodes = tree.Flatten(); return nil })
+	if f := c.Query("export"); f != "" {
+		out := make([][]string, 0, len(nodes))
+		for _, n := range nodes {
+			out = append(out, []string{n.Cat.Code, n.Cat.Name, tree.Path(n.Cat.ParentID)})
+		}
+		return h.export(c, f, "categories", []exportCol{
+			{"category.code", colText}, {"category.name", colText}, {"category.parent", colText},
+		}, out)
+	}
 	return h.render(c, fiber.StatusOK, tplCategoryList, h.view(c, "categories.title", nodes))
 }
 

@@ -67,7 +67,10 @@ func (h *Handler) showChangeRequests(c *fiber.Ctx) error {
 		for _, r := range rows {
 			out = append(out, []string{r.Number, r.Date, d.Customers[r.CustomerID], d.Extra[r.ID], h.i18n.T(l, "status."+string(r.Status))})
 		}
-		return h.export(c, q.Export, "change-requests", []string{"cr.number", "cr.request_date", "cr.customer", "cr.sales_order", "cr.status"}, out)
+		return h.export(c, q.Export, "change-requests", []exportCol{
+			{"cr.number", colText}, {"cr.request_date", colDate}, {"cr.customer", colText}, {"cr.sales_order", colText},
+			{"cr.status", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplChangeList, h.view(c, "cr.title", d))
 }

@@ -162,7 +162,10 @@ func (h *Handler) exportChannelReport(c *fiber.Ctx, format string, d *channelRep
 		}
 		return []string{s.Opening.String(), s.Received.String(), s.Closing.String(), sold, rate, days, h.flagText(l, s.Flags)}
 	}
-	tail := []string{"rep.opening", "rep.received", "rep.closing", "rep.sold", "rep.rate", "rep.days", "rep.flags"}
+	tail := []exportCol{
+		{"rep.opening", colNumber}, {"rep.received", colNumber}, {"rep.closing", colNumber}, {"rep.sold", colNumber},
+		{"rep.rate", colPercent}, {"rep.days", colNumber}, {"rep.flags", colText},
+	}
 	var rows [][]string
 	if d.Report != nil {
 		for _, r := range d.Report.Rows {
@@ -170,7 +173,9 @@ func (h *Handler) exportChannelReport(c *fiber.Ctx, format string, d *channelRep
 		}
 		rows = append(rows, append([]string{h.i18n.T(l, "rep.total"), "", "", ""}, figures(d.Report.Total)...))
 		return h.export(c, format, "channel-sales-"+d.Report.Customer.Code+"-"+d.From+"-"+d.To,
-			append([]string{"ch.product_code", "ch.product_name", "ch.spec", "ch.unit"}, tail...), rows)
+			append([]exportCol{
+				{"ch.product_code", colText}, {"ch.product_name", colText}, {"ch.spec", colText}, {"ch.unit", colText},
+			}, tail...), rows)
 	}
 	for _, r := range d.All {
 		open, closing := "", ""
@@ -184,7 +189,10 @@ func (h *Handler) exportChannelReport(c *fiber.Ctx, format string, d *channelRep
 	}
 	rows = append(rows, append([]string{h.i18n.T(l, "rep.total"), "", "", ""}, figures(d.Total)...))
 	return h.export(c, format, "channel-sales-"+d.From+"-"+d.To,
-		append([]string{"ch.customer_code", "ch.customer", "rep.opening_date", "rep.closing_date"}, tail...), rows)
+		append([]exportCol{
+			{"ch.customer_code", colText}, {"ch.customer", colText}, {"rep.opening_date", colDate},
+			{"rep.closing_date", colDate},
+		}, tail...), rows)
 }
 
 // chartBar is one bar of the sell-through chart: its label, the base

@@ -96,8 +96,12 @@ func (h *Handler) showComplaints(c *fiber.Ctx) error {
 			out = append(out, []string{r.Number, r.Customer.Code, r.Customer.Name, r.FiledDate, r.Territory, r.ProductLabel(), r.TraceCodes,
 				r.PlaceFound, r.Qty.String(), r.DateFound, h.i18n.T(l, "status."+string(r.Status)), res})
 		}
-		return h.export(c, q.Export, "complaints", []string{"ch.number", "ch.customer_code", "cp.complainant", "cp.filed_date", "cp.territory",
-			"ch.product", "cp.trace_codes", "cp.place_found", "ch.qty", "cp.date_found", "ch.status", "cp.resolution"}, out)
+		return h.export(c, q.Export, "complaints", []exportCol{
+			{"ch.number", colText}, {"ch.customer_code", colText}, {"cp.complainant", colText},
+			{"cp.filed_date", colDate}, {"cp.territory", colText}, {"ch.product", colText}, {"cp.trace_codes", colText},
+			{"cp.place_found", colText}, {"ch.qty", colNumber}, {"cp.date_found", colDate}, {"ch.status", colText},
+			{"cp.resolution", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplComplaintList, h.view(c, "cp.title", d))
 }
@@ -459,8 +463,12 @@ func (h *Handler) showComplaintNotices(c *fiber.Ctx) error {
 			out = append(out, []string{n.Number, n.HandledOn, n.Territory, n.Product, n.TraceCodes, n.PlaceFound, n.Qty.String(),
 				n.DateFound, n.Penalty.Plain(), n.Compensation.Plain(), n.RecallDeadline, n.Resolution})
 		}
-		return h.export(c, q.Export, "complaint-notices", []string{"ch.number", "cpn.handled_on", "cp.territory", "ch.product", "cp.trace_codes",
-			"cp.place_found", "ch.qty", "cp.date_found", "cp.penalty", "cp.compensation", "cp.recall_deadline", "cp.resolution"}, out)
+		return h.export(c, q.Export, "complaint-notices", []exportCol{
+			{"ch.number", colText}, {"cpn.handled_on", colDate}, {"cp.territory", colText}, {"ch.product", colText},
+			{"cp.trace_codes", colText}, {"cp.place_found", colText}, {"ch.qty", colNumber}, {"cp.date_found", colDate},
+			{"cp.penalty", colMoney}, {"cp.compensation", colMoney}, {"cp.recall_deadline", colDate},
+			{"cp.resolution", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplNoticeList, h.view(c, "cpn.title", &List{Rows: rows, Query: q, Pager: q.Pager(total)}))
 }

@@ -108,9 +108,14 @@ func (h *Handler) exportCustomers(c *fiber.Ctx, format string, rows []*model.Cus
 			d.UserNames[r.SalespersonID], r.Contact, r.Phone, r.Email, r.Address, r.TaxNumber, r.Bank, r.BankAccount,
 			r.CreditLimit.Plain(), h.i18n.T(l, "customer.status."+string(r.Status))})
 	}
-	return h.export(c, format, "customers", []string{"customer.code", "customer.name", "customer.short_name", "customer.group",
-		"customer.level", "customer.org_unit", "customer.salesperson", "customer.contact", "customer.phone", "customer.email",
-		"customer.address", "customer.tax_number", "customer.bank", "customer.bank_account", "customer.credit_limit", "customer.status"}, out)
+	return h.export(c, format, "customers", []exportCol{
+		{"customer.code", colText}, {"customer.name", colText}, {"customer.short_name", colText},
+		{"customer.group", colText}, {"customer.level", colText}, {"customer.org_unit", colText},
+		{"customer.salesperson", colText}, {"customer.contact", colText}, {"customer.phone", colText},
+		{"customer.email", colText}, {"customer.address", colText}, {"customer.tax_number", colText},
+		{"customer.bank", colText}, {"customer.bank_account", colText}, {"customer.credit_limit", colMoney},
+		{"customer.status", colText},
+	}, out)
 }
 
 type customerFormData struct {

@@ -217,7 +217,10 @@ func (h *Handler) showShipList(c *fiber.Ctx, k shipKind) error {
 			}
 			out = append(out, []string{r.Number, r.Date, r.Customer, r.Order, status, r.Amount.Plain(), r.Extra})
 		}
-		return h.export(c, q.Export, k.Export, []string{"ship.number", "ship.date", "ship.customer", "ship.sales_order", "ship.status", "ship.amount", "ship.extra." + string(k.Kind)}, out)
+		return h.export(c, q.Export, k.Export, []exportCol{
+			{"ship.number", colText}, {"ship.date", colDate}, {"ship.customer", colText}, {"ship.sales_order", colText},
+			{"ship.status", colText}, {"ship.amount", colMoney}, {"ship.extra." + string(k.Kind), colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplShipList, h.view(c, k.Title, d))
 }

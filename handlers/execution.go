@@ -86,10 +86,14 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 		out = append(out, []string{h.i18n.T(l, "ship.totals"), "", "", "", "", "", "", "", tt.Qty.String(), "", tt.Amount.Plain(),
 			tt.NoticedQty.String(), tt.ShippedQty.String(), tt.ShippedAmount.Plain(), tt.ReturnedQty.String(),
 			tt.InvoicedQty.String(), tt.InvoicedAmount.Plain(), tt.ReceivedAmount.Plain(), tt.OpenQty.String()})
-		return h.export(c, q.Export, "sales-order-execution", []string{"ship.sales_order", "ship.date", "ship.customer", "ship.status",
-			"ship.line", "ship.code", "ship.product", "ship.unit", "ship.ordered", "ship.price", "ship.amount",
-			"ship.noticed", "ship.shipped", "ship.shipped_amount", "ship.returned",
-			"ship.invoiced", "ship.invoiced_amount", "ship.received_amount", "ship.open"}, out)
+		return h.export(c, q.Export, "sales-order-execution", []exportCol{
+			{"ship.sales_order", colText}, {"ship.date", colDate}, {"ship.customer", colText}, {"ship.status", colText},
+			{"ship.line", colInt}, {"ship.code", colText}, {"ship.product", colText}, {"ship.unit", colText},
+			{"ship.ordered", colNumber}, {"ship.price", colMoney}, {"ship.amount", colMoney},
+			{"ship.noticed", colNumber}, {"ship.shipped", colNumber}, {"ship.shipped_amount", colMoney},
+			{"ship.returned", colNumber}, {"ship.invoiced", colNumber}, {"ship.invoiced_amount", colMoney},
+			{"ship.received_amount", colMoney}, {"ship.open", colNumber},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplExecution, h.view(c, "ship.execution", d))
 }

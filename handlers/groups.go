@@ -40,6 +40,21 @@ func (h *Handler) showGroups(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if f := c.Query("export"); f != "" {
+		loc := h.store.Zone()
+		out := make([][]string, 0, len(d.Groups))
+		for _, g := range d.Groups {
+			at := ""
+			if !g.UpdatedAt.IsZero() {
+				at = g.UpdatedAt.In(loc).Format("2006-01-02 15:04")
+			}
+			out = append(out, []string{g.Code, g.Name, at, g.UpdatedBy})
+		}
+		return h.export(c, f, "customer-groups", []exportCol{
+			{"group.code", colText}, {"group.name", colText}, {"user.last_change", colDateTime},
+			{"export.changed_by", colText},
+		}, out)
+	}
 	return h.render(c, fiber.StatusOK, tplGroups, h.view(c, "groups.title", d))
 }
 

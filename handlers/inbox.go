@@ -125,7 +125,10 @@ func (h *Handler) showInbox(c *fiber.Ctx) error {
 			}
 			out = append(out, []string{m.CreatedAt.In(loc).Format("2006-01-02 15:04"), m.Subject, m.Body, m.DocNumber, read})
 		}
-		return h.export(c, q.Export, "inbox", []string{"inbox.received", "inbox.subject", "inbox.body", "inbox.document", "inbox.read_at"}, out)
+		return h.export(c, q.Export, "inbox", []exportCol{
+			{"inbox.received", colDateTime}, {"inbox.subject", colText}, {"inbox.body", colText},
+			{"inbox.document", colText}, {"inbox.read_at", colDateTime},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplInbox, h.view(c, "inbox.title", d))
 }

@@ -121,8 +121,11 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 			out = append(out, []string{r.Number, kind, r.InvoiceNo, r.Date, r.Customer, r.Outbounds, h.i18n.T(l, "status."+string(r.Status)),
 				r.Amount.Plain(), r.Open.Plain(), h.i18n.T(l, "status."+string(r.Recon))})
 		}
-		return h.export(c, q.Export, "invoices", []string{"rc.number", "rc.colour", "rc.invoice_no", "rc.date", "rc.customer", "rc.outbounds",
-			"rc.status", "rc.amount", "rc.open", "rc.recon_state"}, out)
+		return h.export(c, q.Export, "invoices", []exportCol{
+			{"rc.number", colText}, {"rc.colour", colText}, {"rc.invoice_no", colText}, {"rc.date", colDate},
+			{"rc.customer", colText}, {"rc.outbounds", colText}, {"rc.status", colText}, {"rc.amount", colMoney},
+			{"rc.open", colMoney}, {"rc.recon_state", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplInvoiceList, h.view(c, "rc.invoices", d))
 }

@@ -12,7 +12,6 @@ import (
 	"dealerportal/store"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 )
 
 // Every list (序时簿) shares this: ?q= search, ?sort=&desc=1, ?page=&size=,
@@ -112,13 +111,20 @@ func (q ListQuery) URL(set ...string) string {
 	return q.Path
 }
 
-// ExportURL is the URL of the filtered list as a file.
+// ExportURL is the URL of the filtered list as a file: the list's own
+// query (filters, search, sort) with export=format, without the page, the
+// page size and the keyset cursor, since an export holds every matching row.
 func (q ListQuery) ExportURL(format string) string {
-	u := q.URL("page", "")
-	if len(q.Vals) > 0 || u != q.Path {
-		return u + "&export=" + format
+	vals := url.Values{}
+	for k, v := range q.Vals {
+		switch k {
+		case "page", "size", "after", "export":
+		default:
+			vals[k] = append([]string(nil), v...)
+		}
 	}
-	return u + "?export=" + format
+	vals.Set("export", format)
+	return q.Path + "?" + vals.Encode()
 }
 
 // Pager describes the page shown, for the pager partial. Total is -1 when
@@ -204,18 +210,22 @@ func (v *View) SortHead(q ListQuery, col, labelKey string) template.HTML {
 }
 
 // export sends rows as CSV (UTF-8 with BOM, which Excel needs for Chinese) or
-// XLSX, named name-YYYYMMDD.ext. headers are catalog keys.
-func (h *Handler) export(c *fiber.Ctx, format, name string, headers []string, rows [][]string) error {
+// XLSX, named name-YYYYMMDD.ext. Each column's header is a catalog key; its
+// kind types the XLSX cells (the CSV writes the rows' text as it is).
+func (h *Handler) export(c *fiber.Ctx, format, name string, cols []exportCol, rows [][]string) error {
 	lang := lang(c)
-	head := make([]string, len(headers))
-	for i, k := range headers {
-		head[i] = h.i18n.T(lang, k)
+	head := make([]string, len(cols))
+	kinds := make([]colKind, len(cols))
+	for i, col := range cols {
+		head[i] = h.i18n.T(lang, col.Key)
+		kinds[i] = col.Kind
 	}
-	return h.exportRaw(c, format, name, head, rows)
+	return h.exportRaw(c, format, name, head, kinds, rows)
 }
 
-// exportRaw is export with header texts given as they are (import templates).
-func (h *Handler) exportRaw(c *fiber.Ctx, format, name string, head []string, rows [][]string) error {
+// exportRaw is export with header texts given as they are (import
+// templates) and the columns' kinds (nil: all text).
+func (h *Handler) exportRaw(c *fiber.Ctx, format, name string, head []string, kinds []colKind, rows [][]string) error {
 	// The file is named by the enterprise's date, not the host's.
 	file := fmt.Sprintf("%s-%s", name, h.store.LocalNow().Format("20060102"))
 	var buf bytes.Buffer
@@ -234,25 +244,7 @@ func (h *Handler) exportRaw(c *fiber.Ctx, format, name string, head []string, ro
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		file += ".csv"
 	case "xlsx":
-		f := excelize.NewFile()
-		defer f.Close()
-		sw, err := f.NewStreamWriter("Sheet1")
-		if err != nil {
-			return err
-		}
-		if err := sw.SetRow("A1", toCells(head)); err != nil {
-			return err
-		}
-		for i, r := range rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+2)
-			if err := sw.SetRow(cell, toCells(r)); err != nil {
-				return err
-			}
-		}
-		if err := sw.Flush(); err != nil {
-			return err
-		}
-		if err := f.Write(&buf); err != nil {
+		if err := writeXLSX(&buf, head, kinds, rows, h.store.Settings().CurrencySymbol); err != nil {
 			return err
 		}
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -263,14 +255,6 @@ func (h *Handler) exportRaw(c *fiber.Ctx, format, name string, head []string, ro
 	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(file))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
-}
-
-func toCells(r []string) []any {
-	out := make([]any, len(r))
-	for i, s := range r {
-		out[i] = s
-	}
-	return out
 }
 
 // csvSafe neutralises cells that a spreadsheet would run as a formula.

@@ -54,7 +54,50 @@ func (h *Handler) showTemplates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if f := c.Query("export"); f != "" {
+		return h.exportTemplates(c, f, rows)
+	}
 	return h.render(c, fiber.StatusOK, tplTemplateList, h.view(c, "templates.title", rows))
+}
+
+// exportTemplates writes the template list as the page shows it: per event,
+// its channels, recipients and subjects.
+func (h *Handler) exportTemplates(c *fiber.Ctx, format string, rows []templateRow) error {
+	l := lang(c)
+	out := make([][]string, 0, len(rows))
+	for _, r := range rows {
+		channels := h.i18n.T(l, "templates.none")
+		var who []string
+		var subZh, subEn string
+		if m := r.Template; m != nil {
+			channels = h.i18n.T(l, "templates.off")
+			if len(m.Channels) > 0 {
+				names := make([]string, 0, len(m.Channels))
+				for _, ch := range m.Channels {
+					names = append(names, h.i18n.T(l, "channel."+string(ch)))
+				}
+				channels = strings.Join(names, "; ")
+			}
+			if m.ToCustomerUsers {
+				who = append(who, h.i18n.T(l, "templates.to_customer_users"))
+			}
+			if m.ToSalesperson {
+				who = append(who, h.i18n.T(l, "templates.to_salesperson"))
+			}
+			for _, role := range m.StaffRoles {
+				who = append(who, h.i18n.T(l, "role."+string(role)))
+			}
+			who = append(who, m.Addresses...)
+			subZh, subEn = m.SubjectZh, m.SubjectEn
+		}
+		out = append(out, []string{h.i18n.T(l, "event."+string(r.Def.Name)), string(r.Def.Name),
+			h.i18n.T(l, "templates.for_"+string(r.Def.Audience)), channels, strings.Join(who, "; "), subZh, subEn})
+	}
+	return h.export(c, format, "message-templates", []exportCol{
+		{"templates.event", colText}, {"export.event_key", colText}, {"templates.audience", colText},
+		{"templates.channels", colText}, {"templates.recipients", colText}, {"templates.subject_zh", colText},
+		{"templates.subject_en", colText},
+	}, out)
 }
 
 // templateForm is the editor's data.

@@ -88,7 +88,10 @@ func (h *Handler) showOnlineOrders(c *fiber.Ctx) error {
 			out = append(out, []string{r.Number, r.Date, d.Customers[r.CustomerID], h.i18n.T(l, "status."+string(r.Status)),
 				r.Amount.Plain(), map[bool]string{true: h.i18n.T(l, "oo.credit_hold"), false: ""}[r.Flag == "hold"]})
 		}
-		return h.export(c, q.Export, "online-orders", []string{"oo.number", "oo.order_date", "oo.customer", "oo.status", "oo.amount", "oo.credit"}, out)
+		return h.export(c, q.Export, "online-orders", []exportCol{
+			{"oo.number", colText}, {"oo.order_date", colDate}, {"oo.customer", colText}, {"oo.status", colText},
+			{"oo.amount", colMoney}, {"oo.credit", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplOnlineList, h.view(c, "oo.title", d))
 }

@@ -107,8 +107,13 @@ func (h *Handler) showOpportunities(c *fiber.Ctx) error {
 				h.i18n.T(l, "opp.stage."+r.Stage), r.ExpectedAmount.Plain(), r.ExpectedClose,
 				h.i18n.T(l, "status."+string(r.Status)), ev.ProtectionEnd, prob})
 		}
-		return h.export(c, q.Export, "opportunities", []string{"ch.number", "ch.customer_code", "ch.customer", "opp.report_date", "opp.project",
-			"opp.end_client", "opp.region", "opp.stage", "opp.expected_amount", "opp.expected_close", "ch.status", "opp.protection_end", "opp.win_probability"}, out)
+		return h.export(c, q.Export, "opportunities", []exportCol{
+			{"ch.number", colText}, {"ch.customer_code", colText}, {"ch.customer", colText},
+			{"opp.report_date", colDate}, {"opp.project", colText}, {"opp.end_client", colText},
+			{"opp.region", colText}, {"opp.stage", colText}, {"opp.expected_amount", colMoney},
+			{"opp.expected_close", colDate}, {"ch.status", colText}, {"opp.protection_end", colDate},
+			{"opp.win_probability", colPercent},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplOpportunityList, h.view(c, "opp.title", d))
 }

@@ -31,7 +31,22 @@ func (h *Handler) showOrgUnits(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageOrg); err != nil {
 		return err
 	}
-	d := &orgUnitListData{Nodes: h.store.OrgTree().Flatten()}
+	tree := h.store.OrgTree()
+	d := &orgUnitListData{Nodes: tree.Flatten()}
+	if f := c.Query("export"); f != "" {
+		l := lang(c)
+		out := make([][]string, 0, len(d.Nodes))
+		for _, n := range d.Nodes {
+			status := "org.status.active"
+			if n.Unit.Inactive {
+				status = "org.status.inactive"
+			}
+			out = append(out, []string{n.Unit.Code, n.Unit.Name, tree.Path(n.Unit.ParentID), h.i18n.T(l, status)})
+		}
+		return h.export(c, f, "org-units", []exportCol{
+			{"org.code", colText}, {"org.name", colText}, {"org.parent", colText}, {"org.status", colText},
+		}, out)
+	}
 	return h.render(c, fiber.StatusOK, tplOrgUnits, h.view(c, "orgunits.title", d))
 }
 

@@ -81,8 +81,12 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 				h.i18n.T(l, "channel."+string(r.Channel)), r.To, r.Subject, h.i18n.T(l, "delivery.status."+string(r.Status)),
 				itoa(uint64(r.Attempts)), sent, r.LastError})
 		}
-		return h.export(c, q.Export, "outbox", []string{"outbox.id", "outbox.created", "outbox.event", "outbox.channel", "outbox.to",
-			"outbox.subject", "outbox.status", "outbox.attempts", "outbox.sent_at", "outbox.error"}, out)
+		return h.export(c, q.Export, "outbox", []exportCol{
+			{"outbox.id", colInt}, {"outbox.created", colDateTime}, {"outbox.event", colText},
+			{"outbox.channel", colText}, {"outbox.to", colText}, {"outbox.subject", colText},
+			{"outbox.status", colText}, {"outbox.attempts", colInt}, {"outbox.sent_at", colDateTime},
+			{"outbox.error", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplOutbox, h.view(c, "outbox.title", d))
 }

@@ -114,8 +114,11 @@ func (h *Handler) showPrices(c *fiber.Ctx) error {
 			out = append(out, []string{cust, group, pcode, pname, r.Price.Plain(), r.MinQty.String(), r.From, r.To,
 				h.i18n.T(l, "status."+string(r.Status)), r.Remarks})
 		}
-		return h.export(c, q.Export, "prices", []string{"customer.code", "customer.group", "product.code", "product.name",
-			"price.price", "price.min_qty", "price.from", "price.to", "entry.status", "price.remarks"}, out)
+		return h.export(c, q.Export, "prices", []exportCol{
+			{"customer.code", colText}, {"customer.group", colText}, {"product.code", colText},
+			{"product.name", colText}, {"price.price", colMoney}, {"price.min_qty", colNumber}, {"price.from", colDate},
+			{"price.to", colDate}, {"entry.status", colText}, {"price.remarks", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplPriceList, h.view(c, "prices.title", d))
 }

@@ -56,8 +56,12 @@ func (h *Handler) showProducts(c *fiber.Ctx) error {
 			out = append(out, []string{p.Code, p.Name, p.Spec, p.Unit, p.Barcode, p.ListPrice.Plain(), model.FormatTaxRate(p.TaxRate),
 				p.Weight.String(), s.OnHand.String(), s.Reserved.String(), s.Available().String(), h.i18n.T(l, yesNo(p.Active))})
 		}
-		return h.export(c, q.Export, "products", []string{"product.code", "product.name", "product.spec", "product.unit", "product.barcode",
-			"product.list_price", "product.tax_rate", "product.weight", "stock.on_hand", "stock.reserved", "stock.available", "product.active"}, out)
+		return h.export(c, q.Export, "products", []exportCol{
+			{"product.code", colText}, {"product.name", colText}, {"product.spec", colText}, {"product.unit", colText},
+			{"product.barcode", colText}, {"product.list_price", colMoney}, {"product.tax_rate", colPercent},
+			{"product.weight", colNumber}, {"stock.on_hand", colNumber}, {"stock.reserved", colNumber},
+			{"stock.available", colNumber}, {"product.active", colText},
+		}, out)
 	}
 	d := &struct {
 		List

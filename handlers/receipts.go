@@ -125,8 +125,11 @@ func (h *Handler) showReceiptDocs(c *fiber.Ctx, kind model.DocType) error {
 			out = append(out, []string{r.Number, r.Date, r.Customer, h.i18n.T(l, "rc.method."+r.Method), r.Reference, h.i18n.T(l, "status."+string(r.Status)),
 				r.Amount.Plain(), r.Unapplied.Plain(), h.i18n.T(l, "status."+string(r.Recon))})
 		}
-		return h.export(c, q.Export, store.ReconPath(kind), []string{"rc.number", "rc.date", "rc.customer", "rc.method", "rc.reference", "rc.status",
-			"rc.amount", "rc.unapplied", "rc.recon_state"}, out)
+		return h.export(c, q.Export, store.ReconPath(kind), []exportCol{
+			{"rc.number", colText}, {"rc.date", colDate}, {"rc.customer", colText}, {"rc.method", colText},
+			{"rc.reference", colText}, {"rc.status", colText}, {"rc.amount", colMoney}, {"rc.unapplied", colMoney},
+			{"rc.recon_state", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplReceiptList, h.view(c, "rc.list."+string(kind), d))
 }

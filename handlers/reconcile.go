@@ -174,8 +174,11 @@ func (h *Handler) showReconList(c *fiber.Ctx, k reconList) error {
 			}
 			out = append(out, []string{r.Number, kind, r.Date, r.Customer, r.Amount.Plain(), h.i18n.T(l, "status."+string(r.State())), by, at, behalf, comment})
 		}
-		return h.export(c, q.Export, "reconciliation-"+k.Key, []string{"rc.number", "rc.doc_type", "rc.date", "rc.customer", "rc.amount",
-			"rc.recon_state", "rc.recon_by", "rc.recon_at", "rc.on_behalf", "rc.comment"}, out)
+		return h.export(c, q.Export, "reconciliation-"+k.Key, []exportCol{
+			{"rc.number", colText}, {"rc.doc_type", colText}, {"rc.date", colDate}, {"rc.customer", colText},
+			{"rc.amount", colMoney}, {"rc.recon_state", colText}, {"rc.recon_by", colText},
+			{"rc.recon_at", colDateTime}, {"rc.on_behalf", colText}, {"rc.comment", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplReconList, h.view(c, k.Title, d))
 }
@@ -411,6 +414,25 @@ func (h *Handler) showDisputes(c *fiber.Ctx) error {
 	})
 	if err != nil {
 		return err
+	}
+	if f := c.Query("export"); f != "" {
+		l := lang(c)
+		loc := h.store.Zone()
+		out := make([][]string, 0, len(rows))
+		for _, r := range rows {
+			at, behalf := "", ""
+			if !r.At.IsZero() {
+				at = r.At.In(loc).Format("2006-01-02 15:04")
+			}
+			if r.OnBehalf {
+				behalf = h.i18n.T(l, "common.yes")
+			}
+			out = append(out, []string{r.Number, h.i18n.T(l, "rc.kind."+string(r.Kind)), r.Customer, r.Comment, r.By, at, behalf})
+		}
+		return h.export(c, f, "disputes", []exportCol{
+			{"rc.number", colText}, {"rc.doc_type", colText}, {"rc.customer", colText}, {"rc.comment", colText},
+			{"rc.recon_by", colText}, {"rc.recon_at", colDateTime}, {"rc.on_behalf", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplDisputes, h.view(c, "rc.disputes", rows))
 }

@@ -72,7 +72,10 @@ func (h *Handler) showSalesOrders(c *fiber.Ctx) error {
 		for _, r := range rows {
 			out = append(out, []string{r.Number, r.Date, d.Customers[r.CustomerID], h.i18n.T(l, "status."+string(r.Status)), r.Amount.Plain()})
 		}
-		return h.export(c, q.Export, "sales-orders", []string{"so.number", "so.order_date", "so.customer", "so.status", "so.amount"}, out)
+		return h.export(c, q.Export, "sales-orders", []exportCol{
+			{"so.number", colText}, {"so.order_date", colDate}, {"so.customer", colText}, {"so.status", colText},
+			{"so.amount", colMoney},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplSalesList, h.view(c, "so.title", d))
 }

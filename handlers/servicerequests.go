@@ -88,8 +88,11 @@ func (h *Handler) showServiceRequests(c *fiber.Ctx) error {
 				h.i18n.T(l, "sr.problem."+r.ProblemType), h.i18n.T(l, "sr.priority."+r.Priority), h.i18n.T(l, "status."+string(r.Status)),
 				r.HandlerName, r.Solution})
 		}
-		return h.export(c, q.Export, "service-requests", []string{"ch.number", "ch.customer_code", "ch.customer", "sr.request_date", "ch.product",
-			"sr.serial", "sr.problem_type", "sr.priority", "ch.status", "sr.handler", "sr.solution"}, out)
+		return h.export(c, q.Export, "service-requests", []exportCol{
+			{"ch.number", colText}, {"ch.customer_code", colText}, {"ch.customer", colText},
+			{"sr.request_date", colDate}, {"ch.product", colText}, {"sr.serial", colText}, {"sr.problem_type", colText},
+			{"sr.priority", colText}, {"ch.status", colText}, {"sr.handler", colText}, {"sr.solution", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplServiceList, h.view(c, "sr.title", d))
 }

@@ -105,8 +105,10 @@ func (h *Handler) showShopCatalog(c *fiber.Ctx) error {
 			out = append(out, []string{it.Product.Code, entryTitle(it), it.Product.Spec, it.Product.Unit, it.Quote.Price.Plain(),
 				it.Entry.MinQty.String(), it.Entry.Multiple.String()})
 		}
-		return h.export(c, q.Export, "catalog", []string{"product.code", "entry.title", "product.spec", "product.unit",
-			"shop.your_price", "entry.min_qty", "entry.multiple"}, out)
+		return h.export(c, q.Export, "catalog", []exportCol{
+			{"product.code", colText}, {"entry.title", colText}, {"product.spec", colText}, {"product.unit", colText},
+			{"shop.your_price", colMoney}, {"entry.min_qty", colNumber}, {"entry.multiple", colNumber},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplShopCatalog, h.view(c, "shop.title", d))
 }

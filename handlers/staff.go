@@ -117,8 +117,11 @@ func (h *Handler) exportStaff(c *fiber.Ctx, format string, rows []staffRow) erro
 		out = append(out, []string{r.Username, r.Name, strings.Join(roles, ", "), tree.Path(r.OrgUnitID), scope,
 			r.Email, r.Mobile, itoa(uint64(r.Sessions)), status})
 	}
-	return h.export(c, format, "staff", []string{"user.username", "user.name", "user.roles", "user.org_unit",
-		"user.scope", "user.email", "user.mobile", "user.sessions", "user.status"}, out)
+	return h.export(c, format, "staff", []exportCol{
+		{"user.username", colText}, {"user.name", colText}, {"user.roles", colText}, {"user.org_unit", colText},
+		{"user.scope", colText}, {"user.email", colText}, {"user.mobile", colText}, {"user.sessions", colInt},
+		{"user.status", colText},
+	}, out)
 }
 
 type staffFormData struct {

@@ -99,8 +99,11 @@ func (h *Handler) showStocktakes(c *fiber.Ctx) error {
 				out = append(out, []string{r.Number, r.Customer.Code, r.Customer.Name, r.Date, l.Code, l.Name, l.Spec, l.Unit, l.Qty.String()})
 			}
 		}
-		return h.export(c, q.Export, "stocktakes", []string{"ch.number", "ch.customer_code", "ch.customer", "st.date", "ch.product_code",
-			"ch.product_name", "ch.spec", "ch.unit", "ch.qty"}, out)
+		return h.export(c, q.Export, "stocktakes", []exportCol{
+			{"ch.number", colText}, {"ch.customer_code", colText}, {"ch.customer", colText}, {"st.date", colDate},
+			{"ch.product_code", colText}, {"ch.product_name", colText}, {"ch.spec", colText}, {"ch.unit", colText},
+			{"ch.qty", colNumber},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplStocktakeList, h.view(c, "st.title", d))
 }

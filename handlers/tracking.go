@@ -144,7 +144,10 @@ func (h *Handler) showTrackingIndex(c *fiber.Ctx) error {
 		for _, r := range rows {
 			out = append(out, []string{r.Number, r.Date, r.Customer, h.i18n.T(lang(c), "status."+string(r.Status)), r.Amount.Plain()})
 		}
-		return h.export(c, q.Export, "order-tracking", []string{"ship.sales_order", "ship.date", "ship.customer", "ship.status", "ship.amount"}, out)
+		return h.export(c, q.Export, "order-tracking", []exportCol{
+			{"ship.sales_order", colText}, {"ship.date", colDate}, {"ship.customer", colText}, {"ship.status", colText},
+			{"ship.amount", colMoney},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplTrackingIndex, h.view(c, "ship.tracking", &list))
 }

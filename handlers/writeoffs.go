@@ -104,7 +104,10 @@ func (h *Handler) showWriteOffs(c *fiber.Ctx) error {
 			}
 			out = append(out, []string{r.Date, r.Customer, r.SourceNo, r.InvoiceNo, r.Amount.Plain(), r.By, state})
 		}
-		return h.export(c, q.Export, "write-offs", []string{"rc.wo_date", "rc.customer", "rc.source", "rc.invoice", "rc.amount", "rc.recon_by", "rc.status"}, out)
+		return h.export(c, q.Export, "write-offs", []exportCol{
+			{"rc.wo_date", colDate}, {"rc.customer", colText}, {"rc.source", colText}, {"rc.invoice", colText},
+			{"rc.amount", colMoney}, {"rc.recon_by", colText}, {"rc.status", colText},
+		}, out)
 	}
 	return h.render(c, fiber.StatusOK, tplWriteOffs, h.view(c, "rc.writeoffs", d))
 }
