@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,7 +43,8 @@ var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
 var axeRulesRequired = []string{"label", "select-name", "button-name", "link-name", "color-contrast"}
 
 // axeSource reads axe-core, or skips the test when it is not installed;
-// under CI=true a missing axe fails the test, like a missing Chromium.
+// under CI=true a missing axe fails the test, like a missing Chromium. An
+// installed version other than the pinned one fails it.
 func axeSource(t *testing.T) string {
 	t.Helper()
 	src, err := os.ReadFile(axePath)
@@ -51,6 +54,20 @@ func axeSource(t *testing.T) string {
 			t.Fatal("e2e: " + msg + ", and CI=true: the accessibility test must run")
 		}
 		t.Skip(msg)
+	}
+	var pinned struct {
+		Dev map[string]string `json:"devDependencies"`
+	}
+	var installed struct {
+		Version string `json:"version"`
+	}
+	b1, err1 := os.ReadFile(filepath.Join("axe", "package.json"))
+	b2, err2 := os.ReadFile(filepath.Join("axe", "node_modules", "axe-core", "package.json"))
+	if err := errors.Join(err1, err2, json.Unmarshal(b1, &pinned), json.Unmarshal(b2, &installed)); err != nil {
+		t.Fatalf("axe-core's version: %v", err)
+	}
+	if want := pinned.Dev["axe-core"]; installed.Version != want {
+		t.Fatalf("axe-core %s installed, %s pinned in e2e/axe/package.json: run `npm ci --prefix e2e/axe`", installed.Version, want)
 	}
 	return string(src)
 }
