@@ -201,12 +201,15 @@ func (v *View) SortHead(q ListQuery, col, labelKey string) template.HTML {
 		}
 	}
 	href := q.URL("sort", col, "desc", desc, "page", "")
-	aria := "none"
+	// The order is said in words to screen readers (aria-sort belongs on
+	// the <th>, which the templates write, not on this link).
+	state := ""
 	if mark != "" {
-		aria = map[bool]string{true: "descending", false: "ascending"}[q.Desc]
+		key := map[bool]string{true: "a11y.sorted_desc", false: "a11y.sorted_asc"}[q.Desc]
+		state = `<span aria-hidden="true">` + mark + `</span><span class="sr-only">` + html.EscapeString(v.T(key)) + `</span>`
 	}
-	return template.HTML(fmt.Sprintf(`<a href="%s" class="sort" aria-sort="%s">%s%s</a>`,
-		html.EscapeString(href), aria, html.EscapeString(v.T(labelKey)), mark))
+	return template.HTML(fmt.Sprintf(`<a href="%s" class="sort">%s%s</a>`,
+		html.EscapeString(href), html.EscapeString(v.T(labelKey)), state))
 }
 
 // export sends rows as CSV (UTF-8 with BOM, which Excel needs for Chinese) or
