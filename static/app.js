@@ -8,7 +8,7 @@
     if (a) {
       var t = document.getElementById("menu-toggle");
       if (t) { t.checked = false; }
-      document.querySelectorAll("details[open].user-menu, details[open].nav-drop").forEach(function (d) { d.open = false; });
+      document.querySelectorAll("details[open].user-menu").forEach(function (d) { d.open = false; });
     }
   });
   // The menu button works from the keyboard too.
@@ -53,11 +53,4 @@ document.addEventListener("click", function (e) {
   if (!t) { return; }
   if (t.hasAttribute("data-print")) { e.preventDefault(); window.print(); }
   else if (history.length > 1) { e.preventDefault(); history.back(); }
-});
-// One navigation drop-down open at a time; a click elsewhere closes it.
-document.addEventListener("click", function (e) {
-  var own = e.target.closest && e.target.closest("details.nav-drop");
-  document.querySelectorAll("details[open].nav-drop").forEach(function (d) {
-    if (d !== own) { d.open = false; }
-  });
 });
