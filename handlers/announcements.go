@@ -348,6 +348,7 @@ type announcementPage struct {
 	Audience    string
 	Attachments []*model.Attachment
 	Actions     []string
+	Bar         *actionBar
 	CanEdit     bool
 	Staff       bool
 	ReadAt      time.Time
@@ -368,6 +369,7 @@ func (h *Handler) announcementPage(c *fiber.Ctx, a *model.Announcement) (*announ
 		p.Actions = model.AnnouncementMachine.Allowed(a.Status, u)
 		p.CanEdit = a.Status == model.StatusDraft && u.Can(model.PermManageAnnouncements)
 	}
+	p.Bar = p.bar()
 	return p, err
 }
 

@@ -340,6 +340,7 @@ type entryPage struct {
 	Notices  []noticeRow
 	entryChoices
 	Actions  []string
+	Bar      *actionBar
 	CanEdit  bool
 	Token    string
 	Activity []*store.Activity
@@ -395,6 +396,9 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 		d.Activity = t.ActivityOf("catalog_entry", e.ID, 20)
 		return nil
 	})
+	if err == nil {
+		d.Bar = d.bar()
+	}
 	return d, err
 }
 

@@ -261,6 +261,7 @@ type complaintPage struct {
 	Staff       bool
 	CanEdit     bool
 	Actions     []string
+	Bar         *actionBar
 	CanHandle   bool
 	Handling    model.ComplaintHandling
 	AccusedCode string
@@ -312,6 +313,7 @@ func (h *Handler) complaintPage(c *fiber.Ctx, cp *model.Complaint) (*complaintPa
 		p.Attachments, err = t.Attachments(store.OwnerComplaint, cp.ID)
 		return err
 	})
+	p.Bar = p.bar()
 	return p, err
 }
 

@@ -23,9 +23,14 @@
   // covers boosted forms; this covers plain ones when htmx did not load.
   document.addEventListener("submit", function (e) {
     var f = e.target;
-    if (!window.htmx && f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
-      e.preventDefault();
-      return;
+    if (!window.htmx && f.dataset && f.dataset.confirm) {
+      if (!window.confirm(f.dataset.confirm)) {
+        e.preventDefault();
+        return;
+      }
+      // Asked here: no confirmation page from the server (_ask).
+      var ask = f.querySelector("input[name=_ask]");
+      if (ask) { ask.value = ""; }
     }
     if (!window.htmx) {
       // Without htmx, stop a second click from posting twice.
