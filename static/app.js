@@ -59,3 +59,34 @@ document.addEventListener("click", function (e) {
   if (t.hasAttribute("data-print")) { e.preventDefault(); window.print(); }
   else if (history.length > 1) { e.preventDefault(); history.back(); }
 });
+// Pickers (partials/picker): the filter box hides the choices that do not
+// match as one types (a chosen one always shows); Enter filters rather than
+// submitting, except in a customer picker, whose matches the server finds.
+(function () {
+  "use strict";
+  function pickFilter(f) {
+    var box = f.closest("[data-picker]"), q = f.value.trim().toLowerCase(), shown = 0;
+    box.querySelectorAll(".pick").forEach(function (l) {
+      var hit = !q || l.textContent.toLowerCase().indexOf(q) >= 0 || l.querySelector("input").checked;
+      l.hidden = !hit;
+      if (hit) { shown++; }
+    });
+    var none = box.querySelector("[data-picker-none]");
+    if (none) { none.hidden = shown > 0 || !q; }
+  }
+  function showPickers() {
+    document.querySelectorAll("[data-picker-js]").forEach(function (d) { d.hidden = false; });
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("[data-picker-filter]")) { pickFilter(e.target); }
+  });
+  document.addEventListener("keydown", function (e) {
+    var f = e.target;
+    if (e.key !== "Enter" || !f.matches || !f.matches("[data-picker-filter]")) { return; }
+    e.preventDefault();
+    var go = f.closest("[data-picker]").querySelector(".picker-go");
+    if (go && f.closest("[data-picker-server]")) { go.click(); } else { pickFilter(f); }
+  });
+  document.addEventListener("htmx:afterSwap", showPickers);
+  showPickers();
+})();
