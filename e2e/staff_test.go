@@ -288,7 +288,8 @@ func TestStaffDesk(t *testing.T) {
 		n := newBrowser(t)
 		n.desk()
 		n.login("east.sales", demoPassword)
-		n.english()
+		n.chinese()
+		defer n.english()
 		n.noScript()
 		n.open("/catalog-entries/new")
 		unit := func(name string) string {

@@ -80,6 +80,13 @@ document.addEventListener("click", function (e) {
   document.addEventListener("input", function (e) {
     if (e.target.matches && e.target.matches("[data-picker-filter]")) { pickFilter(e.target); }
   });
+  // The count of chosen ones follows the ticks.
+  document.addEventListener("change", function (e) {
+    var box = e.target.closest && e.target.closest("[data-picker]"), n = box && box.querySelector(".picker-count");
+    if (n && e.target.matches(".pick input")) {
+      n.textContent = n.textContent.replace(/\d+/, box.querySelectorAll(".pick input:checked:not([value=''])").length);
+    }
+  });
   document.addEventListener("keydown", function (e) {
     var f = e.target;
     if (e.key !== "Enter" || !f.matches || !f.matches("[data-picker-filter]")) { return; }
