@@ -373,12 +373,14 @@ type barReport struct {
 	Bar       bool
 	Primaries []string
 	Problems  []string
+	// Wider is how far the page scrolls sideways (0: it does not).
+	Wider int
 }
 
 // checkActionBar: exactly one primary action shows; each destructive one
 // stands apart from it (never its neighbour, a gap between them) and asks
 // first: a confirmation (JavaScript's dialog, else the server's page) or a
-// required reason in its panel.
+// required reason in its panel. The page does not scroll sideways.
 func checkActionBar(t *testing.T, b *browser, what string) {
 	t.Helper()
 	r := evalJSON[barReport](b, `(function(){
@@ -402,7 +404,8 @@ func checkActionBar(t *testing.T, b *browser, what string) {
 				if (z.top < a.bottom && z.left - a.right < 24) problems.push(label + ': ' + Math.round(z.left - a.right) + ' px from the primary action');
 			});
 		});
-		return {Bar: !!main.querySelector('.actbar'), Primaries: prim.map(e => e.innerText.trim()), Problems: problems};
+		return {Bar: !!main.querySelector('.actbar'), Primaries: prim.map(e => e.innerText.trim()), Problems: problems,
+			Wider: Math.max(0, document.documentElement.scrollWidth - window.innerWidth)};
 	})()`)
 	if !r.Bar {
 		t.Errorf("%s: no action bar", what)
@@ -412,6 +415,9 @@ func checkActionBar(t *testing.T, b *browser, what string) {
 	}
 	for _, p := range r.Problems {
 		t.Errorf("%s: %s", what, p)
+	}
+	if r.Wider > 0 {
+		t.Errorf("%s: the page scrolls sideways by %d px at %d px", what, r.Wider, deskWidth)
 	}
 }
 
