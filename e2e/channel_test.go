@@ -120,6 +120,7 @@ func TestComplaintWithPhotoHandled(t *testing.T) {
 	staff.waitText("#complaints", complaintNo)
 	staff.open(complaintURL)
 	staff.waitText("#attachments", "现场照片.png")
+	staff.run(chromedp.Click(chromedp.CSS(`#audit-form > summary`))) // the audit asks for the accused in a panel
 	staff.act(
 		chromedp.SendKeys(chromedp.CSS("#f-accused_code"), "C0002"),
 		chromedp.Click(chromedp.CSS("#audit-form button[type=submit]")),

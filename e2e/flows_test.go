@@ -84,8 +84,7 @@ func TestStaffSeesOnlyTheirRegion(t *testing.T) {
 
 	b := newBrowser(t)
 	b.login("east.sales", demoPassword)
-	b.click(`#nav a[href="/customers"]`)
-	b.waitPage("/customers")
+	b.follow("/customers")
 	b.waitText("main h1", "Customers")
 	rows := b.customerRows()
 	if len(rows) == 0 || len(rows) >= len(all) {

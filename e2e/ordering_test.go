@@ -38,8 +38,7 @@ func (b *browser) inboxSubjects(after int) (subjects []string, top int) {
 func TestDealerOrdersFromCatalog(t *testing.T) {
 	d := newBrowser(t)
 	d.login("c0001.buyer", demoPassword)
-	d.click(`#nav a[href="/catalog"]`)
-	d.waitPage("/catalog")
+	d.follow("/catalog")
 	d.waitText("#shop-items", "P-")
 	// Search: the result page, with its one row — not the unfiltered list,
 	// which shows the product too.

@@ -72,6 +72,7 @@ func TestReconciliationFlow(t *testing.T) {
 	d.waitText("#recon-list", "IV-")
 	old := d.evalString(`document.querySelector('#recon-list td a').getAttribute('href')`)
 	d.open(old)
+	d.run(chromedp.Click(chromedp.CSS(`#dispute > summary`))) // the dispute asks for its comment in a panel
 	d.act(chromedp.SendKeys(chromedp.CSS("#f-reason"), comment), chromedp.Click(chromedp.CSS(`#dispute button[type=submit]`)))
 	d.waitText("#recon-comment", comment)
 	d.waitCount(`#recon-state .badge.bad`, 1)

@@ -177,6 +177,8 @@ type announcementForm struct {
 	ExpiresAt     string
 	Token         string
 	announcementChoices
+	// The audience's pickers: customers, groups, org units.
+	CustomerPick, GroupPick, OrgPick picker
 }
 
 func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes string) (*View, error) {
@@ -199,6 +201,11 @@ func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes st
 			}
 			d.CustomerCodes = strings.Join(cs, ", ")
 		}
+		d.CustomerPick = customerPicker(t, h.scope(c), "audience_customers", "announcement.audience_customers", splitPicked(d.CustomerCodes),
+			pickFilter(c, "audience_customers"), pickPaste{ID: "f-audience_customers", Label: "pick.paste_codes", Placeholder: "C0001, C0002", Long: true})
+		d.GroupPick = groupPicker("audience_groups", "announcement.audience_groups", d.Groups, a.Audience.Groups, pickFilter(c, "audience_groups"))
+		d.OrgPick = h.orgPicker(lang(c), "audience_orgs", "announcement.audience_orgs", d.Orgs, a.Audience.OrgUnits, pickFilter(c, "audience_orgs"))
+		d.GroupPick.Server, d.OrgPick.Server = true, true
 		return nil
 	})
 	return h.view(c, newOrEdit(a.ID, "announcements.new", "announcements.edit"), d), err
@@ -216,14 +223,6 @@ func (h *Handler) newAnnouncement(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplAnnouncementForm, v)
 }
 
-// splitCodes splits a list of customer codes typed with commas, spaces,
-// semicolons or Chinese separators.
-func splitCodes(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t' || r == '，' || r == '、' || r == '；'
-	})
-}
-
 // readAnnouncement copies the form into a; unknown customer codes and bad
 // times are field errors.
 func (h *Handler) readAnnouncement(c *fiber.Ctx, t *store.Tx, a *model.Announcement) *model.ValidationError {
@@ -231,9 +230,9 @@ func (h *Handler) readAnnouncement(c *fiber.Ctx, t *store.Tx, a *model.Announcem
 	loc := t.Zone()
 	a.Title, a.Body = c.FormValue("title"), c.FormValue("body")
 	a.Version = formUint(c, "version")
-	a.Audience = model.Audience{All: c.FormValue("audience_all") == "1", Groups: formUints(c, "audience_groups"), OrgUnits: formUints(c, "audience_orgs")}
+	a.Audience = model.Audience{All: c.FormValue("audience_all") == "1", Groups: pickedIDs(c, "audience_groups"), OrgUnits: pickedIDs(c, "audience_orgs")}
 	var unknown []string
-	for _, code := range splitCodes(c.FormValue("audience_customers")) {
+	for _, code := range pickedCodes(c, "audience_customers") {
 		cu, err := t.CustomerByCode(h.scope(c), code)
 		if err != nil {
 			unknown = append(unknown, code)
@@ -268,6 +267,14 @@ func (h *Handler) saveAnnouncement(c *fiber.Ctx, a *model.Announcement) error {
 	u := currentUser(c)
 	sc := h.scope(c)
 	isNew := a.ID == 0
+	if pickRequested(c) {
+		_ = h.store.View(func(t *store.Tx) error { h.readAnnouncement(c, t, a); return nil })
+		v, err := h.announcementView(c, a, strings.Join(pickedCodes(c, "audience_customers"), ", "))
+		if err != nil {
+			return err
+		}
+		return h.render(c, fiber.StatusOK, tplAnnouncementForm, v)
+	}
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
 		ve := h.readAnnouncement(c, t, a)
 		save := func() (uint64, error) {
@@ -285,7 +292,7 @@ func (h *Handler) saveAnnouncement(c *fiber.Ctx, a *model.Announcement) error {
 		if isNew {
 			a.ID = 0
 		}
-		v, verr := h.announcementView(c, a, c.FormValue("audience_customers"))
+		v, verr := h.announcementView(c, a, strings.Join(pickedCodes(c, "audience_customers"), ", "))
 		if verr != nil {
 			return verr
 		}
@@ -352,6 +359,7 @@ type announcementPage struct {
 	Audience    string
 	Attachments []*model.Attachment
 	Actions     []string
+	Bar         *actionBar
 	CanEdit     bool
 	Staff       bool
 	ReadAt      time.Time
@@ -372,6 +380,7 @@ func (h *Handler) announcementPage(c *fiber.Ctx, a *model.Announcement) (*announ
 		p.Actions = model.AnnouncementMachine.Allowed(a.Status, u)
 		p.CanEdit = a.Status == model.StatusDraft && u.Can(model.PermManageAnnouncements)
 	}
+	p.Bar = p.bar()
 	return p, err
 }
 

@@ -181,7 +181,7 @@ func readAPIClientForm(c *fiber.Ctx, cl *model.APIClient, ve *model.ValidationEr
 			cl.Scopes = append(cl.Scopes, model.ScopeOf(f, false))
 		}
 	}
-	cl.OrgUnits = formUints(c, "org_units")
+	cl.OrgUnits = pickedIDs(c, "org_units")
 	cl.AllowIPs = nil
 	for _, line := range strings.Split(c.FormValue("allow_ips"), "\n") {
 		if s := strings.TrimSpace(line); s != "" {

@@ -158,12 +158,15 @@ type targetForm struct {
 	Customers string
 	Groups    []uint64
 	Orgs      []uint64
+	// The pickers showing them (targetPickers).
+	CustomerPick, GroupPick, OrgPick picker
 }
 
 func (h *Handler) entryView(c *fiber.Ctx, e *model.CatalogEntry, tf targetForm) *View {
 	d := &entryFormData{Entry: e, Token: formToken(c), Form: tf}
 	_ = h.store.View(func(t *store.Tx) error {
 		d.entryChoices = h.entryChoices(c, t)
+		h.targetPickers(c, t, &d.Form, d.entryChoices)
 		if e.ProductID != 0 {
 			d.Product, _ = t.Product(e.ProductID)
 		}
@@ -193,7 +196,7 @@ func (h *Handler) newEntry(c *fiber.Ctx) error {
 // readTargets reads the target fields: customer codes (in the user's
 // scope), group and org unit checkboxes.
 func (h *Handler) readTargets(c *fiber.Ctx, t *store.Tx) ([]model.Target, targetForm, error) {
-	tf := targetForm{Customers: c.FormValue("customer_codes"), Groups: formIDs(c, "group_ids"), Orgs: formIDs(c, "org_ids")}
+	tf := targetForm{Customers: strings.Join(pickedCodes(c, "customer_codes"), " "), Groups: pickedIDs(c, "group_ids"), Orgs: pickedIDs(c, "org_ids")}
 	var out []model.Target
 	for _, code := range model.SplitCodes(tf.Customers) {
 		cu, err := t.CustomerByCode(h.scope(c), code)
@@ -243,6 +246,11 @@ func (h *Handler) createEntry(c *fiber.Ctx) error {
 	u := currentUser(c)
 	e := &model.CatalogEntry{}
 	ve := readEntry(c, e)
+	if pickRequested(c) {
+		var tf targetForm
+		_ = h.store.View(func(t *store.Tx) error { _, tf, _ = h.readTargets(c, t); return nil })
+		return h.render(c, fiber.StatusOK, tplEntryForm, h.entryView(c, e, tf))
+	}
 	var tf targetForm
 	err := h.store.Update(u.Username, func(t *store.Tx) error {
 		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
@@ -343,6 +351,7 @@ type entryPage struct {
 	Notices  []noticeRow
 	entryChoices
 	Actions  []string
+	Bar      *actionBar
 	CanEdit  bool
 	Token    string
 	Activity []*store.Activity
@@ -396,8 +405,15 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 			d.Notices = append(d.Notices, noticeRow{Customer: cu, Message: m})
 		}
 		d.Activity = t.ActivityOf("catalog_entry", e.ID, 20)
+		if tf, ok := c.Locals(localTargetForm).(targetForm); ok {
+			d.Form = tf
+		}
+		h.targetPickers(c, t, &d.Form, d.entryChoices)
 		return nil
 	})
+	if err == nil {
+		d.Bar = d.bar()
+	}
 	return d, err
 }
 
@@ -414,13 +430,17 @@ func (h *Handler) showEntry(c *fiber.Ctx) error {
 }
 
 func (h *Handler) entryPageError(c *fiber.Ctx, e *model.CatalogEntry, err error, tf targetForm) error {
+	c.Locals(localTargetForm, tf)
 	d, perr := h.entryPage(c, e)
 	if perr != nil {
 		return perr
 	}
-	d.Form = tf
 	return h.formError(c, err, tplEntryView, h.view(c, "entries.view", d))
 }
+
+// localTargetForm carries the posted publish targets to entryPage, which
+// shows them again (a refused or filtered post).
+const localTargetForm = "targetForm"
 
 // entryActions: staff who manage the catalog audit (publish) and unaudit
 // an entry (logged in its activity).
@@ -449,6 +469,15 @@ func (h *Handler) addTargets(c *fiber.Ctx) error {
 		return err
 	}
 	var tf targetForm
+	if pickRequested(c) {
+		_ = h.store.View(func(t *store.Tx) error { _, tf, _ = h.readTargets(c, t); return nil })
+		c.Locals(localTargetForm, tf)
+		d, err := h.entryPage(c, e)
+		if err != nil {
+			return err
+		}
+		return h.render(c, fiber.StatusOK, tplEntryView, h.view(c, "entries.view", d))
+	}
 	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
 		targets, f, err := h.readTargets(c, t)
 		tf = f
@@ -512,6 +541,8 @@ type batchData struct {
 	entryChoices
 	Token string
 	Form  targetForm
+	// Picked are the products ticked in a form shown again.
+	Picked []uint64
 }
 
 // showBatchAdd lists the active products not yet in the catalog to pick from.
@@ -530,6 +561,11 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 		rows, total, err := t.ListProducts(store.ProductFilter{Q: q.Q, Listed: "no", Active: "yes", SortKey: q.Sort}, q.Page())
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
 		d.entryChoices = h.entryChoices(c, t)
+		if c.Method() == fiber.MethodPost {
+			_, d.Form, _ = h.readTargets(c, t)
+			d.Picked = pickedIDs(c, "product_ids")
+		}
+		h.targetPickers(c, t, &d.Form, d.entryChoices)
 		return err
 	})
 	if err != nil {
@@ -558,6 +594,9 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 func (h *Handler) batchAdd(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageCatalog); err != nil {
 		return err
+	}
+	if pickRequested(c) {
+		return h.renderBatch(c, fiber.StatusOK, nil)
 	}
 	u := currentUser(c)
 	ids := formIDs(c, "product_ids")

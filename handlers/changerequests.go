@@ -280,6 +280,7 @@ type changePage struct {
 	SO      *model.SalesOrder
 	Lines   []changeLineView
 	Actions []actionButton
+	Bar     *actionBar
 	CanEdit bool
 	Staff   bool
 	Thread  *CommentThread
@@ -328,6 +329,7 @@ func (h *Handler) changePage(c *fiber.Ctx, id uint64) (*changePage, error) {
 		}
 		p.Actions = append(p.Actions, a)
 	}
+	p.Bar = p.bar()
 	return p, nil
 }
 

@@ -265,6 +265,7 @@ type complaintPage struct {
 	Staff       bool
 	CanEdit     bool
 	Actions     []string
+	Bar         *actionBar
 	CanHandle   bool
 	Handling    model.ComplaintHandling
 	AccusedCode string
@@ -316,6 +317,7 @@ func (h *Handler) complaintPage(c *fiber.Ctx, cp *model.Complaint) (*complaintPa
 		p.Attachments, err = t.Attachments(store.OwnerComplaint, cp.ID)
 		return err
 	})
+	p.Bar = p.bar()
 	return p, err
 }
 

@@ -268,6 +268,7 @@ type customerPage struct {
 	CanEdit     bool
 	CanLocs     bool
 	CanUsers    bool
+	Bar         *actionBar
 }
 
 func (h *Handler) customerPage(c *fiber.Ctx, id uint64) (*customerPage, error) {
@@ -303,6 +304,9 @@ func (h *Handler) customerPage(c *fiber.Ctx, id uint64) (*customerPage, error) {
 	p.CanEdit = u.Can(model.PermManageCustomers)
 	p.CanLocs = p.CanEdit || u.Can(model.PermManageOwnLocs)
 	p.CanUsers = u.Can(model.PermManageDealers) || u.Can(model.PermManageOwnUsers)
+	if err == nil {
+		p.Bar = p.bar(u.IsStaff())
+	}
 	return p, err
 }
 

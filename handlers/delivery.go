@@ -414,6 +414,7 @@ type docPage struct {
 	Order     *model.SalesOrder
 	Staff     bool
 	Actions   []string
+	Bar       *actionBar
 	CanShip   bool // staff may make an outbound (from a notice) / red outbound (from a return notice)
 	CanReturn bool // the dealer may return goods from it
 	Receipt   bool // the receipt form is shown
@@ -473,6 +474,7 @@ func (h *Handler) noticePage(c *fiber.Ctx, d *model.DeliveryNotice) (*docPage, e
 		}
 		return nil
 	})
+	p.Bar = p.noticeBar(d)
 	return p, err
 }
 

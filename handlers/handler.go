@@ -114,7 +114,7 @@ func (h *Handler) App() *fiber.App {
 	app.Get("/readyz", h.ready)
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	h.registerAPI(app)
-	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken)
+	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken, h.askFirst)
 	h.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app

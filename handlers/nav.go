@@ -96,13 +96,16 @@ func (h *Handler) navigation() []navItem {
 	}
 }
 
-// navFor returns the groups and items u may use, in display order.
+// navFor returns the groups and items u may use, in display order: a link
+// that two permissions both open is listed once.
 func (h *Handler) navFor(u *model.User) []navGroup {
 	var out []navGroup
 	for _, g := range navGroups {
 		var items []navItem
+		seen := map[string]bool{}
 		for _, it := range h.nav {
-			if it.Group == g && u.Can(it.Perm) {
+			if it.Group == g && !seen[it.Href] && u.Can(it.Perm) {
+				seen[it.Href] = true
 				items = append(items, it)
 			}
 		}
@@ -118,8 +121,8 @@ func (v *View) Active(href string) bool {
 	return v.Path == href || strings.HasPrefix(v.Path, href+"/")
 }
 
-// GroupActive reports whether one of a folded group's links is the current
-// page (its label is then highlighted).
+// GroupActive reports whether one of a group's links is the current page:
+// the side menu then shows that group unfolded, with its label highlighted.
 func (v *View) GroupActive(items []navItem) bool {
 	for _, it := range items {
 		if v.Active(it.Href) {

@@ -302,6 +302,7 @@ type onlinePage struct {
 	O          *model.OnlineOrder
 	Customer   *model.Customer
 	Actions    []actionButton
+	Bar        *actionBar
 	CanEdit    bool
 	CanDelete  bool
 	CanRelease bool
@@ -343,6 +344,7 @@ func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	p.CanConvert = o.Status == model.StatusSubmitted && u.Can(model.PermManageOrders)
 	p.CanRelease = o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" && u.Can(model.PermApproveCredit)
 	p.CanAgain = o.Status != model.StatusDraft && u.Kind == model.KindDealer && u.Can(model.PermOrder)
+	p.Bar = p.bar(u)
 	return p, nil
 }
 

@@ -336,6 +336,7 @@ type opportunityPage struct {
 	CanEdit     bool
 	CanEvaluate bool
 	Actions     []string // life-cycle actions other than the evaluation
+	Bar         *actionBar
 	Eval        model.Evaluation
 	Verdict     string
 	Matches     []store.ClientMatch
@@ -397,6 +398,7 @@ func (h *Handler) opportunityPage(c *fiber.Ctx, o *model.Opportunity) (*opportun
 		p.Attachments, err = t.Attachments(store.OwnerOpportunity, o.ID)
 		return err
 	})
+	p.Bar = p.bar()
 	return p, err
 }
 

@@ -185,6 +185,7 @@ func (h *Handler) outboundPage(c *fiber.Ctx, ob *model.Outbound) (*docPage, erro
 		}
 		return nil
 	})
+	p.Bar = p.outboundBar(ob)
 	return p, err
 }
 

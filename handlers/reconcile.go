@@ -270,6 +270,9 @@ type reconBlock struct {
 	Recon        *model.Reconciliation
 	ReconActions []string
 	ReconPath    string
+	// staff: the user acts on the dealer's behalf (the confirmation is then
+	// not the page's primary action).
+	staff bool
 }
 
 // loadReconDoc reads the document of the route through the scope (404),
@@ -375,7 +378,7 @@ func (h *Handler) reconActions() docKind[*reconDocData] {
 // reconBlockOf reads a posted document's reconciliation record (the caller
 // has read the document through sc) and the actions u may take on it.
 func (h *Handler) reconBlockOf(t *store.Tx, u *model.User, sc store.Scope, kind model.DocType, id uint64) reconBlock {
-	b := reconBlock{ReconPath: "/reconciliation/" + store.ReconPath(kind) + "/" + itoa(id)}
+	b := reconBlock{ReconPath: "/reconciliation/" + store.ReconPath(kind) + "/" + itoa(id), staff: u.IsStaff()}
 	r, err := t.Reconciliation(sc, kind, id)
 	if err != nil {
 		return b

@@ -185,6 +185,7 @@ func (h *Handler) returnPage(c *fiber.Ctx, r *model.OnlineReturn) (*docPage, err
 		}
 		return nil
 	})
+	p.Bar = p.returnBar(r)
 	return p, err
 }
 
@@ -388,6 +389,7 @@ func (h *Handler) returnNoticePage(c *fiber.Ctx, r *model.ReturnNotice) (*docPag
 		}
 		return nil
 	})
+	p.Bar = p.returnNoticeBar(r)
 	return p, err
 }
 

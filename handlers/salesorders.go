@@ -276,6 +276,7 @@ type salesPage struct {
 	Salesperson string
 	OrgUnit     string
 	Actions     []actionButton
+	Bar         *actionBar
 	CanEdit     bool
 	CanChange   bool
 	CanAgain    bool
@@ -313,6 +314,7 @@ func (h *Handler) salesPage(c *fiber.Ctx, id uint64) (*salesPage, error) {
 	p.CanEdit = o.Status == model.StatusDraft && u.Can(model.PermManageOrders)
 	p.CanChange = o.Status == model.StatusAudited && (u.Can(model.PermManageOrders) || u.Kind == model.KindDealer && u.Can(model.PermOrder))
 	p.CanAgain = u.Kind == model.KindDealer && u.Can(model.PermOrder)
+	p.Bar = p.bar(u)
 	return p, nil
 }
 

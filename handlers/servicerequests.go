@@ -239,6 +239,7 @@ type servicePage struct {
 	CanEdit     bool
 	CanLog      bool
 	Actions     []string
+	Bar         *actionBar
 	Handlers    []*model.User
 	Solution    string
 	Note        string
@@ -278,6 +279,7 @@ func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePa
 		p.Attachments, err = t.Attachments(store.OwnerServiceRequest, r.ID)
 		return err
 	})
+	p.Bar = p.bar()
 	return p, err
 }
 

@@ -182,7 +182,7 @@ func readStaffForm(c *fiber.Ctx, u *model.User) {
 	u.Kind = model.KindStaff
 	u.OrgUnitID = formUint(c, "org_unit_id")
 	u.ScopeMode = model.ScopeMode(c.FormValue("scope_mode"))
-	u.ScopeOrgs = formUints(c, "scope_orgs")
+	u.ScopeOrgs = pickedIDs(c, "scope_orgs")
 	if u.ScopeMode == model.ScopeOwn {
 		u.ScopeOrgs = nil
 	}

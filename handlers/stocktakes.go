@@ -268,6 +268,7 @@ type stocktakePage struct {
 	S        *model.Stocktake
 	Customer *model.Customer
 	CanEdit  bool
+	Bar      *actionBar
 }
 
 func (h *Handler) showStocktake(c *fiber.Ctx) error {
@@ -285,6 +286,7 @@ func (h *Handler) showStocktake(c *fiber.Ctx) error {
 func (h *Handler) stocktakePage(c *fiber.Ctx, s *model.Stocktake) (*stocktakePage, error) {
 	p := &stocktakePage{S: s, CanEdit: store.CanEditStocktakes(currentUser(c), s.CustomerID)}
 	err := h.store.View(func(t *store.Tx) error { p.Customer, _ = t.Customer(h.scope(c), s.CustomerID); return nil })
+	p.Bar = p.bar(currentUser(c))
 	return p, err
 }
 

@@ -30,6 +30,7 @@ type trackingPage struct {
 	CanReturn      bool // dealer: return goods
 	Execution      string
 	AnyReturnables bool
+	Bar            *actionBar
 }
 
 func (h *Handler) trackingPage(c *fiber.Ctx, ch *store.OrderChain) (*trackingPage, error) {
@@ -54,6 +55,7 @@ func (h *Handler) trackingPage(c *fiber.Ctx, ch *store.OrderChain) (*trackingPag
 		}
 		return nil
 	})
+	p.Bar = p.bar(u)
 	return p, err
 }
 

@@ -39,25 +39,6 @@ func readUserForm(c *fiber.Ctx, u *model.User, allowed []model.Role) {
 	}
 }
 
-// formUints reads a repeated numeric form field (checkbox lists).
-func formUints(c *fiber.Ctx, name string) []uint64 {
-	var out []uint64
-	var raw []string
-	if form, err := c.MultipartForm(); err == nil && form != nil {
-		raw = form.Value[name]
-	} else {
-		for _, v := range c.Request().PostArgs().PeekMulti(name) {
-			raw = append(raw, string(v))
-		}
-	}
-	for _, s := range raw {
-		if n, err := parseUint(s); err == nil && n != 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // createUser saves a new user with the initial password from the form, once
 // per form token.
 //

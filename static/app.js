@@ -8,7 +8,7 @@
     if (a) {
       var t = document.getElementById("menu-toggle");
       if (t) { t.checked = false; }
-      document.querySelectorAll("details[open].user-menu, details[open].nav-drop").forEach(function (d) { d.open = false; });
+      document.querySelectorAll("details[open].user-menu").forEach(function (d) { d.open = false; });
     }
   });
   // The menu button works from the keyboard too.
@@ -23,9 +23,14 @@
   // covers boosted forms; this covers plain ones when htmx did not load.
   document.addEventListener("submit", function (e) {
     var f = e.target;
-    if (!window.htmx && f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
-      e.preventDefault();
-      return;
+    if (!window.htmx && f.dataset && f.dataset.confirm) {
+      if (!window.confirm(f.dataset.confirm)) {
+        e.preventDefault();
+        return;
+      }
+      // Asked here: no confirmation page from the server (_ask).
+      var ask = f.querySelector("input[name=_ask]");
+      if (ask) { ask.value = ""; }
     }
     if (!window.htmx) {
       // Without htmx, stop a second click from posting twice.
@@ -54,10 +59,41 @@ document.addEventListener("click", function (e) {
   if (t.hasAttribute("data-print")) { e.preventDefault(); window.print(); }
   else if (history.length > 1) { e.preventDefault(); history.back(); }
 });
-// One navigation drop-down open at a time; a click elsewhere closes it.
-document.addEventListener("click", function (e) {
-  var own = e.target.closest && e.target.closest("details.nav-drop");
-  document.querySelectorAll("details[open].nav-drop").forEach(function (d) {
-    if (d !== own) { d.open = false; }
+// Pickers (partials/picker): the filter box hides the choices that do not
+// match as one types (a chosen one always shows); Enter filters rather than
+// submitting, except in a customer picker, whose matches the server finds.
+(function () {
+  "use strict";
+  function pickFilter(f) {
+    var box = f.closest("[data-picker]"), q = f.value.trim().toLowerCase(), shown = 0;
+    box.querySelectorAll(".pick").forEach(function (l) {
+      var hit = !q || l.textContent.toLowerCase().indexOf(q) >= 0 || l.querySelector("input").checked;
+      l.hidden = !hit;
+      if (hit) { shown++; }
+    });
+    var none = box.querySelector("[data-picker-none]");
+    if (none) { none.hidden = shown > 0 || !q; }
+  }
+  function showPickers() {
+    document.querySelectorAll("[data-picker-js]").forEach(function (d) { d.hidden = false; });
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("[data-picker-filter]")) { pickFilter(e.target); }
   });
-});
+  // The count of chosen ones follows the ticks.
+  document.addEventListener("change", function (e) {
+    var box = e.target.closest && e.target.closest("[data-picker]"), n = box && box.querySelector(".picker-count");
+    if (n && e.target.matches(".pick input")) {
+      n.textContent = n.textContent.replace(/\d+/, box.querySelectorAll(".pick input:checked:not([value=''])").length);
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    var f = e.target;
+    if (e.key !== "Enter" || !f.matches || !f.matches("[data-picker-filter]")) { return; }
+    e.preventDefault();
+    var go = f.closest("[data-picker]").querySelector(".picker-go");
+    if (go && f.closest("[data-picker-server]")) { go.click(); } else { pickFilter(f); }
+  });
+  document.addEventListener("htmx:afterSwap", showPickers);
+  showPickers();
+})();
