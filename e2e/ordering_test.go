@@ -85,7 +85,7 @@ func TestDealerOrdersFromCatalog(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[name=publish]`)))
 	s.waitURL("/catalog-entries/")
 	s.waitText("main h1", "P-1028")
-	s.waitText("#notices", "C0001", "catalog.published")
+	s.waitText("#notices", "C0001", "商品目录发布")
 	s.screenshot("staff-catalog-entry")
 
 	// The dealer sees it in the catalog and gets the in-app message.
