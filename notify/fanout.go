@@ -44,7 +44,7 @@ var DocTypeNames = map[model.DocType][2]string{ // zh, en
 	model.DocAdvanceReceipt: {"预收单", "advance receipt"},
 	model.DocRefund:         {"应收退款单", "receivable refund"},
 	model.DocOpportunity:    {"商机报备", "opportunity"},
-	model.DocComplaint:      {"串货投诉", "complaint"},
+	model.DocComplaint:      {"窜货投诉", "complaint"},
 	model.DocServiceRequest: {"服务请求", "service request"},
 	model.DocStocktake:      {"盘点库存", "stocktake"},
 	model.DocAnnouncement:   {"企业公告", "announcement"},
