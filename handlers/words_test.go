@@ -455,7 +455,7 @@ var wordsDataKeys = map[string]bool{"username": true, "by": true, "created_by": 
 
 // wordsNotData are fields the portal writes itself in its own words, never
 // data: the errors of deliveries.
-var wordsNotData = map[string]bool{"last_error": true, "error": true, "note": true}
+var wordsNotData = map[string]bool{"last_error": true, "error": true}
 
 // wordsData collects every string the fixture stored (names, codes,
 // remarks, file names…), except the code's own words: identifiers such as
