@@ -189,7 +189,11 @@ func (b *browser) importStocktake(date, csv string) {
 		chromedp.SetUploadFiles(chromedp.CSS("#f-file"), []string{path}),
 		chromedp.Click(chromedp.CSS("#import-form button[type=submit]")),
 	)
-	b.waitText("#import-summary", rows+" rows: "+rows+" good, 0 with problems")
+	noun := " rows: "
+	if rows == "1" {
+		noun = " row: "
+	}
+	b.waitText("#import-summary", rows+noun+rows+" good, 0 with problems")
 	b.click("#confirm-form button[type=submit]")
 	b.waitURL("/stocktakes/")
 	b.waitText("main h1", "ST-")

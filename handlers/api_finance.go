@@ -33,8 +33,8 @@ type finReceiptKind struct {
 // finReceiptKinds are the three receipt document types.
 var finReceiptKinds = []finReceiptKind{
 	{model.DocReceipt, store.ExtReceipt, "Receipt", "receipt (收款单)"},
-	{model.DocAdvanceReceipt, store.ExtAdvanceReceipt, "AdvanceReceipt", "advance receipt (预收款单)"},
-	{model.DocRefund, store.ExtRefund, "Refund", "refund (退款单)"},
+	{model.DocAdvanceReceipt, store.ExtAdvanceReceipt, "AdvanceReceipt", "advance receipt (预收单)"},
+	{model.DocRefund, store.ExtRefund, "Refund", "receivable refund (应收退款单)"},
 }
 
 // finKindByName finds a receipt kind (or, for write-off sources, a red

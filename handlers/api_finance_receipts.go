@@ -12,7 +12,7 @@ import (
 )
 
 // Receipt documents through the API: receipts (收款单), advance receipts
-// (预收款单) and refunds (退款单). A push saves the document with the
+// (预收单) and receivable refunds (应收退款单). A push saves the document with the
 // store's SaveReceiptDoc and (unless draft) posts it with ActOnReceiptDoc
 // in the same transaction — what the UI's receipt form does with its Save
 // and Audit buttons: the receipt balance, the open items, the write-off of

@@ -225,7 +225,25 @@ func (h *Handler) view(c *fiber.Ctx, title string, data any) *View {
 	if u != nil {
 		v.Nav = h.navFor(u)
 	}
+	if v.Settings.Version == 0 {
+		// Never saved: the default name is the portal's, not the
+		// enterprise's, and is shown in the reader's language.
+		v.Settings.EnterpriseName = h.i18n.T(v.Lang, "words.enterprise_unnamed")
+	}
 	return v
+}
+
+// systemActor is the author the portal's own work is recorded under (the
+// workers, automatic closing, first-start seeding).
+const systemActor = "system"
+
+// Who names the author of a change: a username as stored, or the portal
+// itself (systemActor) in the reader's language.
+func (v *View) Who(by string) string {
+	if by == systemActor {
+		return v.T("words.actor_system")
+	}
+	return by
 }
 
 // T translates key into the view's language; args are name, value pairs.

@@ -278,7 +278,7 @@ var sampleValues = map[string][2]string{
 	"sales_order": {"SO-2026-000120", "SO-2026-000120"}, "credit_limit": {"¥500,000.00", "¥500,000.00"},
 	"exposure": {"¥512,300.00", "¥512,300.00"}, "return_notice": {"RN-2026-000015", "RN-2026-000015"},
 	"ship_date": {"2026-04-02", "2026-04-02"}, "carrier": {"顺丰速运", "SF Express"}, "tracking_number": {"SF1234567890", "SF1234567890"},
-	"old_status": {"已提交", "submitted"}, "resolution": {"已责令退回串货", "goods ordered back"}, "handler": {"王芳", "Wang Fang"},
+	"old_status": {"已提交", "submitted"}, "resolution": {"已责令退回窜货", "goods ordered back"}, "handler": {"王芳", "Wang Fang"},
 	"verdict": {"通过", "accepted"}, "protection_end": {"2026-07-31", "2026-07-31"}, "project": {"苏州工业园区厂房改造", "Suzhou plant retrofit"},
 	"comment": {"请尽快确认交期", "Please confirm the delivery date"}, "period": {"2026-03", "2026-03"},
 	"closing_balance": {"¥86,420.00", "¥86,420.00"}, "customer_code": {"C0001", "C0001"},

@@ -39,9 +39,30 @@ type messagingForm struct {
 	HasPassword bool
 	TestTo      string
 	TestPhone   string
-	// TestResult is the outcome of the last test send ("" when none).
+	// TestResult is the outcome of the last test send ("" when none), in
+	// words; TestDetail the server's own error, shown folded.
 	TestResult string
+	TestDetail string
 	TestOK     bool
+}
+
+// sendErrorText says in lang why a delivery failed: its kind's text (for a
+// delivery recorded without a kind, the kind read from its error text);
+// "" when nothing failed. The error's own text is for the log and the
+// technical detail, never the message.
+func (h *Handler) sendErrorText(lang string, kind model.SendErrorKind, raw string) string {
+	if kind == "" {
+		kind = model.GuessSendErrorKind(raw)
+	}
+	if kind == "" {
+		return ""
+	}
+	return h.i18n.T(lang, "senderr."+string(kind))
+}
+
+// SendError says in the reader's language why a delivery failed.
+func (v *View) SendError(kind model.SendErrorKind, raw string) string {
+	return v.h.sendErrorText(v.Lang, kind, raw)
 }
 
 func (h *Handler) messagingView(c *fiber.Ctx, s *model.MessagingSettings) *View {
@@ -126,13 +147,20 @@ func (h *Handler) sendTestEmail(c *fiber.Ctx) error {
 	ent := h.store.Settings().EnterpriseName
 	err := (&notify.SMTP{}).Send(ctx, s, &notify.Email{To: f.TestTo, Subject: h.i18n.T(v.Lang, "messaging.test_subject", "name", ent),
 		Body: h.i18n.T(v.Lang, "messaging.test_body", "name", ent), Date: h.store.LocalNow()})
-	f.TestOK = err == nil
-	f.TestResult = h.i18n.T(v.Lang, "messaging.test_sent", "to", f.TestTo)
-	if err != nil {
-		f.TestResult = h.i18n.T(v.Lang, "messaging.test_failed", "err", err.Error())
-	}
+	h.testOutcome(f, v.Lang, f.TestTo, err)
 	h.log.Info("messages: test e-mail", "to", f.TestTo, "ok", err == nil, "err", err)
 	return h.render(c, fiber.StatusOK, tplMessagingSettings, v)
+}
+
+// testOutcome puts the result of a test send to "to" into the form: sent,
+// or why not in words, with the server's own text as the folded detail.
+func (h *Handler) testOutcome(f *messagingForm, lang, to string, err error) {
+	f.TestOK = err == nil
+	f.TestResult = h.i18n.T(lang, "messaging.test_sent", "to", to)
+	if err != nil {
+		f.TestResult = h.i18n.T(lang, "messaging.test_failed", "err", h.sendErrorText(lang, model.SendErrorKindOf(err), err.Error()))
+		f.TestDetail = err.Error()
+	}
 }
 
 // sendTestSMS sends one SMS through the saved gateway settings.
@@ -150,11 +178,8 @@ func (h *Handler) sendTestSMS(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.Context(), testTimeout)
 	defer cancel()
 	err := (&notify.Gateway{}).Send(ctx, s, f.TestPhone, h.i18n.T(v.Lang, "messaging.test_sms", "name", h.store.Settings().EnterpriseName))
-	f.TestOK = err == nil
-	f.TestResult = h.i18n.T(v.Lang, "messaging.test_sent", "to", f.TestPhone)
-	if err != nil {
-		f.TestResult = h.i18n.T(v.Lang, "messaging.test_failed", "err", err.Error())
-	}
+	h.testOutcome(f, v.Lang, f.TestPhone, err)
+	h.log.Info("messages: test SMS", "to", f.TestPhone, "ok", err == nil, "err", err)
 	return h.render(c, fiber.StatusOK, tplMessagingSettings, v)
 }
 

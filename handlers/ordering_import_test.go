@@ -267,7 +267,7 @@ func TestCatalogImport(t *testing.T) {
 	})
 	// XLSX with a UTF-8 BOM'd header in English; empty file; wrong header.
 	r = a.upload("/catalog-entries/import", "file", "x.xlsx", xlsxFile(t, [][]string{{"Product code*", "Category code*"}, {"IMP-3", "SERVO"}}), nil)
-	if r.Code != http.StatusOK || !strings.Contains(r.Body, "1 rows: 1 good") {
+	if r.Code != http.StatusOK || !strings.Contains(r.Body, "1 row: 1 good") {
 		t.Errorf("xlsx preview: %d %s", r.Code, excerpt(r.Body))
 	}
 	if r := a.upload("/catalog-entries/import", "file", "e.csv", []byte("\xef\xbb\xbf"), nil); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "no data rows") {

@@ -464,7 +464,7 @@ func TestPublishRaisesMessages(t *testing.T) {
 		return nil
 	})
 	page := a.get("/catalog-entries/" + itoa(id))
-	mustContain(t, "entry page", page, "catalog.published")
+	mustContain(t, "entry page", page, "Catalog entry published")
 	r = a.post("/catalog-entries/"+itoa(id)+"/targets", url.Values{"customer_codes": {"C2"}, "version": {"2"}})
 	if r.Code != http.StatusUnprocessableEntity {
 		t.Errorf("out-of-scope customer target: %d", r.Code)
@@ -649,7 +649,7 @@ func TestCatalogTargetScope(t *testing.T) {
 	// Adding a target outside the scope to an entry within it.
 	c1 := "/catalog-entries/" + e.id("entry:C1")
 	page := c.get(c1)
-	if page.Code != http.StatusOK || !strings.Contains(page.Body, "published to 1 customers") {
+	if page.Code != http.StatusOK || !strings.Contains(page.Body, "published to 1 customer") {
 		t.Fatalf("east's own entry: %d", page.Code)
 	}
 	r := c.post(c1+"/targets", url.Values{"org_ids": {e.id("org:SOUTH")}, "version": {"2"}})

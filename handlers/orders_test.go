@@ -224,7 +224,7 @@ func TestOrderFlowThroughHandlers(t *testing.T) {
 	r = d.post(soURL+"/again", url.Values{"_idem": {field(t, regexp.MustCompile(`name="_idem" value="([^"]+-cart)"`), dso.Body)}})
 	wantCode(t, "order again", r, http.StatusSeeOther)
 	again := d.get(r.Header.Get("Location"))
-	if !strings.Contains(again.Body, "2 line(s) added to your cart") {
+	if !strings.Contains(again.Body, "2 lines added to your cart") {
 		t.Errorf("order again: %s", excerpt(again.Body))
 	}
 	// Staff: close releases the rest.

@@ -79,7 +79,7 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 			}
 			out = append(out, []string{itoa(r.ID), r.CreatedAt.In(loc).Format("2006-01-02 15:04:05"), h.i18n.T(l, "event."+string(r.Event)),
 				h.i18n.T(l, "channel."+string(r.Channel)), r.To, r.Subject, h.i18n.T(l, "delivery.status."+string(r.Status)),
-				itoa(uint64(r.Attempts)), sent, r.LastError})
+				itoa(uint64(r.Attempts)), sent, h.sendErrorText(l, r.ErrorKind, r.LastError)})
 		}
 		return h.export(c, q.Export, "outbox", []exportCol{
 			{"outbox.id", colInt}, {"outbox.created", colDateTime}, {"outbox.event", colText},

@@ -94,7 +94,10 @@ func (h *Handler) newProduct(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageCatalog); err != nil {
 		return err
 	}
-	return h.render(c, fiber.StatusOK, tplProductForm, h.productView(c, &model.Product{Active: true, Unit: "PCS", TaxRate: 1300}))
+	// The unit is data, shown as saved in every language; the form only
+	// suggests the counting word of the language the user works in.
+	unit := h.i18n.T(lang(c), "words.default_unit")
+	return h.render(c, fiber.StatusOK, tplProductForm, h.productView(c, &model.Product{Active: true, Unit: unit, TaxRate: 1300}))
 }
 
 func (h *Handler) loadProduct(c *fiber.Ctx) (*model.Product, error) {

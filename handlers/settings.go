@@ -38,7 +38,11 @@ func (h *Handler) showSettings(c *fiber.Ctx) error {
 	if err := need(c, model.PermAdmin); err != nil {
 		return err
 	}
-	return h.render(c, fiber.StatusOK, tplSettings, h.settingsView(c, h.store.Settings()))
+	s := h.store.Settings()
+	if s.Version == 0 {
+		s.EnterpriseName = "" // the portal's placeholder is no name to keep: ask for it
+	}
+	return h.render(c, fiber.StatusOK, tplSettings, h.settingsView(c, s))
 }
 
 // saveSettings stores the form with a version check: two admins editing at

@@ -213,7 +213,7 @@ func quickLinesFromTable(table [][]string) []model.QuickLine {
 			break
 		}
 		ql := model.QuickLine{Row: i + first, Raw: strings.Join(r, " ")}
-		out = append(out, model.QuickRow(ql, []string{model.Cell(r, idx, "code"), model.Cell(r, idx, "qty")}))
+		out = append(out, model.QuickRow(ql, []string{model.CodeCell(r, idx, "code"), model.CodeCell(r, idx, "qty")}))
 	}
 	return out
 }

@@ -92,14 +92,29 @@ func MapHeader(cols []ImportColumn, header []string) (map[string]int, []string) 
 	return idx, missing
 }
 
-// Cell returns the trimmed cell of column key in row ("" when absent).
+// Cell returns the cell of column key in row as typed, only trimmed of
+// spaces at its ends ("" when absent): a title, a description or a remark
+// keeps its full-width punctuation ("（新品）A，B"). Codes, numbers, dates and
+// yes/no are read with CodeCell.
 func Cell(row []string, idx map[string]int, key string) string {
 	i, ok := idx[key]
 	if !ok || i >= len(row) {
 		return ""
 	}
-	return strings.TrimSpace(foldWidth(row[i]))
+	return strings.TrimSpace(row[i])
 }
+
+// CodeCell returns the cell of column key read as a code, a number, a date
+// or a yes/no: full-width letters, digits and signs typed with a Chinese
+// input method become ASCII ("ＡＢ１２" → "AB12", "１２" → "12"), trimmed.
+func CodeCell(row []string, idx map[string]int, key string) string {
+	return NormalizeCode(Cell(row, idx, key))
+}
+
+// NormalizeCode folds the full-width ASCII forms and the ideographic space
+// of s to ASCII and trims it: for codes and numbers only, never for names
+// or remarks, whose punctuation is the writer's.
+func NormalizeCode(s string) string { return strings.TrimSpace(foldWidth(s)) }
 
 // BlankRow reports whether every cell of row is empty.
 func BlankRow(row []string) bool {

@@ -202,6 +202,9 @@ type Delivery struct {
 	Attempts   int            `json:"attempts,omitempty"`
 	NextTry    time.Time      `json:"next_try"`
 	LastError  string         `json:"last_error,omitempty"`
+	// ErrorKind says in words why the last attempt failed (LastError is
+	// the server's own text, for the technical detail).
+	ErrorKind SendErrorKind `json:"error_kind,omitempty"`
 	// Sending is set just before an e-mail or SMS is handed to the server and
 	// cleared with the result: found set at start-up, it means the process
 	// stopped in between and the message may already have gone out.

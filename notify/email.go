@@ -46,10 +46,11 @@ type SMTP struct {
 }
 
 // Send delivers e within ctx's deadline (30 s when it has none). A failure
-// to connect at all is a *TransportError.
+// to connect at all is a *TransportError. Every error carries its kind (a
+// *SendError: model.SendErrorKindOf reads it).
 func (m *SMTP) Send(ctx context.Context, s *model.MessagingSettings, e *Email) error {
 	if !s.EmailReady() {
-		return errors.New("smtp: no server configured")
+		return &SendError{model.SendErrConfig, errors.New("smtp: no server configured")}
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -69,46 +70,46 @@ func (m *SMTP) Send(ctx context.Context, s *model.MessagingSettings, e *Email) e
 		conn, err = dialer.DialContext(ctx, "tcp", addr)
 	}
 	if err != nil {
-		return &TransportError{fmt.Errorf("smtp: connect %s: %w", addr, err)}
+		return &TransportError{sendErr(model.SendErrConnect, fmt.Errorf("smtp: connect %s: %w", addr, err))}
 	}
 	_ = conn.SetDeadline(deadline)
 	c, err := smtp.NewClient(conn, s.SMTPHost)
 	if err != nil {
 		conn.Close()
-		return &TransportError{fmt.Errorf("smtp: greeting from %s: %w", addr, err)}
+		return &TransportError{sendErr(model.SendErrConnect, fmt.Errorf("smtp: greeting from %s: %w", addr, err))}
 	}
 	defer c.Close()
 	if s.SMTPSecurity == model.SMTPStartTLS {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return errors.New("smtp: the server does not offer STARTTLS (choose another security setting)")
+			return &SendError{model.SendErrTLS, errors.New("smtp: the server does not offer STARTTLS (choose another security setting)")}
 		}
 		if err := c.StartTLS(tlsConf); err != nil {
-			return &TransportError{fmt.Errorf("smtp: starttls: %w", err)}
+			return &TransportError{sendErr(model.SendErrTLS, fmt.Errorf("smtp: starttls: %w", err))}
 		}
 	}
 	if s.SMTPUser != "" {
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return errors.New("smtp: the server does not offer authentication")
+			return &SendError{model.SendErrAuth, errors.New("smtp: the server does not offer authentication")}
 		}
 		if err := c.Auth(smtp.PlainAuth("", s.SMTPUser, s.SMTPPassword, s.SMTPHost)); err != nil {
-			return fmt.Errorf("smtp: auth: %w", err)
+			return sendErr(model.SendErrAuth, fmt.Errorf("smtp: auth: %w", err))
 		}
 	}
 	if err := c.Mail(s.SMTPFrom); err != nil {
-		return fmt.Errorf("smtp: MAIL FROM: %w", err)
+		return sendErr(model.SendErrSender, fmt.Errorf("smtp: MAIL FROM: %w", err))
 	}
 	if err := c.Rcpt(e.To); err != nil {
-		return fmt.Errorf("smtp: RCPT TO %s: %w", e.To, err)
+		return sendErr(model.SendErrRecipient, fmt.Errorf("smtp: RCPT TO %s: %w", e.To, err))
 	}
 	wc, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp: DATA: %w", err)
+		return sendErr(model.SendErrRejected, fmt.Errorf("smtp: DATA: %w", err))
 	}
 	if _, err := wc.Write(BuildMessage(s, e)); err != nil {
-		return fmt.Errorf("smtp: write: %w", err)
+		return sendErr(model.SendErrRejected, fmt.Errorf("smtp: write: %w", err))
 	}
 	if err := wc.Close(); err != nil {
-		return fmt.Errorf("smtp: end of data: %w", err)
+		return sendErr(model.SendErrRejected, fmt.Errorf("smtp: end of data: %w", err))
 	}
 	_ = c.Quit()
 	return nil

@@ -44,7 +44,7 @@ var DocTypeNames = map[model.DocType][2]string{ // zh, en
 	model.DocAdvanceReceipt: {"预收单", "advance receipt"},
 	model.DocRefund:         {"应收退款单", "receivable refund"},
 	model.DocOpportunity:    {"商机报备", "opportunity"},
-	model.DocComplaint:      {"串货投诉", "complaint"},
+	model.DocComplaint:      {"窜货投诉", "complaint"},
 	model.DocServiceRequest: {"服务请求", "service request"},
 	model.DocStocktake:      {"盘点库存", "stocktake"},
 	model.DocAnnouncement:   {"企业公告", "announcement"},
@@ -86,14 +86,25 @@ func (f *fanout) deliveries(m *model.OutboxMessage) ([]*model.Delivery, error) {
 	if u, err := f.t.UserByUsername(m.Actor); err == nil {
 		actorName = u.Name
 	}
-	// Render each language once.
+	// Render each language once for in-app messages and once for e-mail and
+	// SMS. An in-app message leaves the link out of its text: the inbox
+	// shows its own button to the document (a path in the text would read
+	// "查看：/announcements/3"), while an e-mail needs the address.
 	type texts struct{ subject, body, sms string }
 	rendered := map[string]*texts{}
-	render := func(lang string) (*texts, error) {
-		if r := rendered[lang]; r != nil {
+	render := func(lang string, inApp bool) (*texts, error) {
+		key := lang
+		if inApp {
+			key += "/inapp"
+		}
+		if r := rendered[key]; r != nil {
 			return r, nil
 		}
-		vals := f.values(m, cust, lang, link, actorName)
+		textLink := link
+		if inApp {
+			textLink = ""
+		}
+		vals := f.values(m, cust, lang, textLink, actorName)
 		s, b, sm := tpl.Texts(lang)
 		r := &texts{}
 		var err error
@@ -108,12 +119,12 @@ func (f *fanout) deliveries(m *model.OutboxMessage) ([]*model.Delivery, error) {
 		} else if r.sms, err = model.RenderTemplate(sm, vals); err != nil {
 			return nil, err
 		}
-		rendered[lang] = r
+		rendered[key] = r
 		return r, nil
 	}
 	var out []*model.Delivery
 	add := func(ch model.Channel, userID uint64, to, lang string) error {
-		r, err := render(lang)
+		r, err := render(lang, ch == model.ChannelInApp)
 		if err != nil {
 			return err
 		}

@@ -30,19 +30,20 @@ type Gateway struct {
 
 // Send makes the request; anything but a 2xx answer (containing the
 // success marker when one is set) is an error with the answer's beginning.
-// A request that gets no answer at all is a *TransportError.
+// A request that gets no answer at all is a *TransportError. Every error
+// carries its kind (a *SendError).
 func (g *Gateway) Send(ctx context.Context, s *model.MessagingSettings, phone, text string) error {
 	if !s.SMSReady() {
-		return errors.New("sms: no gateway configured")
+		return &SendError{model.SendErrConfig, errors.New("sms: no gateway configured")}
 	}
 	vals := map[string]string{"phone": phone, "text": text}
 	url, err := model.RenderTemplate(s.SMSURL, vals)
 	if err != nil {
-		return err
+		return &SendError{model.SendErrConfig, err}
 	}
 	body, err := model.RenderTemplate(s.SMSBody, vals)
 	if err != nil {
-		return err
+		return &SendError{model.SendErrConfig, err}
 	}
 	method := s.SMSMethod
 	if method == "" {
@@ -54,7 +55,7 @@ func (g *Gateway) Send(ctx context.Context, s *model.MessagingSettings, phone, t
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSpace(url), rd)
 	if err != nil {
-		return fmt.Errorf("sms: request: %w", err)
+		return &SendError{model.SendErrConfig, fmt.Errorf("sms: request: %w", err)}
 	}
 	for _, line := range strings.Split(s.SMSHeaders, "\n") {
 		if name, value, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && strings.TrimSpace(name) != "" {
@@ -74,7 +75,7 @@ func (g *Gateway) Send(ctx context.Context, s *model.MessagingSettings, phone, t
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return &TransportError{fmt.Errorf("sms: %w", err)}
+		return &TransportError{sendErr(model.SendErrConnect, fmt.Errorf("sms: %w", err))}
 	}
 	defer res.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
@@ -83,10 +84,10 @@ func (g *Gateway) Send(ctx context.Context, s *model.MessagingSettings, phone, t
 		snippet = string(r[:200]) + "…"
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("sms: gateway answered %d: %s", res.StatusCode, snippet)
+		return &SendError{model.SendErrGateway, fmt.Errorf("sms: gateway answered %d: %s", res.StatusCode, snippet)}
 	}
 	if s.SMSSuccess != "" && !strings.Contains(string(answer), s.SMSSuccess) {
-		return fmt.Errorf("sms: gateway answer lacks %q: %s", s.SMSSuccess, snippet)
+		return &SendError{model.SendErrGateway, fmt.Errorf("sms: gateway answer lacks %q: %s", s.SMSSuccess, snippet)}
 	}
 	return nil
 }

@@ -453,9 +453,9 @@ func (t *Tx) FinishDelivery(id uint64, sendErr error, s *model.MessagingSettings
 	old := *d
 	d.Sending = false
 	if sendErr == nil {
-		d.Status, d.SentAt, d.LastError = model.DeliverySent, t.Now, ""
+		d.Status, d.SentAt, d.LastError, d.ErrorKind = model.DeliverySent, t.Now, "", ""
 	} else {
-		d.LastError = trimError(sendErr.Error())
+		d.LastError, d.ErrorKind = trimError(sendErr.Error()), model.SendErrorKindOf(sendErr)
 		if d.Attempts >= s.MaxAttempts {
 			d.Status = model.DeliveryDead
 		} else {

@@ -179,7 +179,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 		p.Total++
 		bad := len(p.Errors)
 		e := &model.CatalogEntry{Doc: model.Doc{Status: model.StatusDraft}}
-		code := model.Cell(row, idx, "product_code")
+		code := model.CodeCell(row, idx, "product_code")
 		if code == "" {
 			p.add(n, "product_code", "err.required", nil)
 		} else if pr, err := t.ProductByCode(code); err != nil {
@@ -192,7 +192,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 			seen[pr.ID] = n
 			e.ProductID = pr.ID
 		}
-		cat := model.Cell(row, idx, "category_code")
+		cat := model.CodeCell(row, idx, "category_code")
 		if cat == "" {
 			p.add(n, "category_code", "err.required", nil)
 		} else if c, err := t.CategoryByCode(cat); err != nil {
@@ -205,7 +205,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 			col string
 			dst *model.Qty
 		}{{"min_qty", &e.MinQty}, {"multiple", &e.Multiple}} {
-			if s := model.Cell(row, idx, q.col); s != "" {
+			if s := model.CodeCell(row, idx, q.col); s != "" {
 				v, err := model.ParseQty(s)
 				if err != nil || v < 0 {
 					p.addErr(n, q.col, err, "err.qty_invalid")
@@ -214,7 +214,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 				}
 			}
 		}
-		if b, ok := model.ParseYesNo(model.Cell(row, idx, "show_list_price")); ok {
+		if b, ok := model.ParseYesNo(model.CodeCell(row, idx, "show_list_price")); ok {
 			e.ShowListPrice = b
 		} else {
 			p.add(n, "show_list_price", "err.yes_no", nil)
@@ -242,7 +242,7 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 // shared by every row of the file.
 func (t *Tx) parseTargets(sc Scope, in *audienceScope, row []string, idx map[string]int, n int, p *ImportPlan) []model.Target {
 	var out []model.Target
-	for _, code := range model.SplitCodes(model.Cell(row, idx, "customers")) {
+	for _, code := range model.SplitCodes(model.CodeCell(row, idx, "customers")) {
 		c, err := t.CustomerByCode(sc, code)
 		if err != nil {
 			p.add(n, "customers", "err.ord_customer_unknown", map[string]any{"value": code})
@@ -250,7 +250,7 @@ func (t *Tx) parseTargets(sc Scope, in *audienceScope, row []string, idx map[str
 		}
 		out = append(out, model.Target{Kind: model.TargetCustomer, ID: c.ID})
 	}
-	for _, code := range model.SplitCodes(model.Cell(row, idx, "groups")) {
+	for _, code := range model.SplitCodes(model.CodeCell(row, idx, "groups")) {
 		id := btoi(t.b(bGroupsByCode).Get([]byte(code)))
 		if id == 0 {
 			p.add(n, "groups", "err.ord_group_unknown", map[string]any{"value": code})
@@ -262,7 +262,7 @@ func (t *Tx) parseTargets(sc Scope, in *audienceScope, row []string, idx map[str
 		}
 		out = append(out, model.Target{Kind: model.TargetGroup, ID: id})
 	}
-	for _, code := range model.SplitCodes(model.Cell(row, idx, "org_units")) {
+	for _, code := range model.SplitCodes(model.CodeCell(row, idx, "org_units")) {
 		id := t.orgIDByCode(code)
 		if id == 0 {
 			p.add(n, "org_units", "err.ord_org_unknown", map[string]any{"value": code})
@@ -309,7 +309,7 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 		p.Total++
 		bad := len(p.Errors)
 		r := &model.PriceRecord{Doc: model.Doc{Status: model.StatusDraft}}
-		cc, gc := model.Cell(row, idx, "customer_code"), model.Cell(row, idx, "group_code")
+		cc, gc := model.CodeCell(row, idx, "customer_code"), model.CodeCell(row, idx, "group_code")
 		switch {
 		case (cc == "") == (gc == ""):
 			p.add(n, "customer_code", "err.price_target", nil)
@@ -328,7 +328,7 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 				r.GroupID = id
 			}
 		}
-		code := model.Cell(row, idx, "product_code")
+		code := model.CodeCell(row, idx, "product_code")
 		if code == "" {
 			p.add(n, "product_code", "err.required", nil)
 		} else if pr, err := t.ProductByCode(code); err != nil {
@@ -336,21 +336,21 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 		} else {
 			r.ProductID = pr.ID
 		}
-		if s := model.Cell(row, idx, "price"); s == "" {
+		if s := model.CodeCell(row, idx, "price"); s == "" {
 			p.add(n, "price", "err.required", nil)
 		} else if m, err := model.ParseMoney(s); err != nil || m < 0 {
 			p.addErr(n, "price", err, "err.money")
 		} else {
 			r.Price = m
 		}
-		if s := model.Cell(row, idx, "min_qty"); s != "" {
+		if s := model.CodeCell(row, idx, "min_qty"); s != "" {
 			if q, err := model.ParseQty(s); err != nil || q < 0 {
 				p.addErr(n, "min_qty", err, "err.qty_invalid")
 			} else {
 				r.MinQty = q
 			}
 		}
-		r.From, r.To, r.Remarks = model.Cell(row, idx, "from"), model.Cell(row, idx, "to"), model.Cell(row, idx, "remarks")
+		r.From, r.To, r.Remarks = model.CodeCell(row, idx, "from"), model.CodeCell(row, idx, "to"), model.Cell(row, idx, "remarks")
 		if len(p.Errors) == bad {
 			if err := r.Validate(); err != nil {
 				for _, f := range err.(*model.ValidationError).Fields {

@@ -211,7 +211,7 @@ func (t *Tx) PlanStocktakeImport(sc Scope, custID uint64, table [][]string) *Sto
 		p.Total++
 		bad := len(p.Errors)
 		var line model.StocktakeLine
-		code := model.Cell(row, idx, "product_code")
+		code := model.CodeCell(row, idx, "product_code")
 		if code == "" {
 			p.add(n, "product_code", "err.required", nil)
 		} else if ref, err := t.ChannelProduct(sc, custID, code, true); err != nil {
@@ -222,7 +222,7 @@ func (t *Tx) PlanStocktakeImport(sc Scope, custID uint64, table [][]string) *Sto
 			seen[ref.ProductID] = n
 			line.ProductRef = ref
 		}
-		if s := model.Cell(row, idx, "qty"); s == "" {
+		if s := model.CodeCell(row, idx, "qty"); s == "" {
 			p.add(n, "qty", "err.required", nil)
 		} else if q, err := model.ParseQty(s); err != nil {
 			p.addErr(n, "qty", err, "err.qty_invalid")
