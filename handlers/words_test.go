@@ -188,7 +188,7 @@ func TestWordsDemo(t *testing.T) {
 				visited[p] = true
 				r := c.get(p)
 				problems = append(problems, w.check(r, lang, p, l.Username)...)
-				for _, m := range hrefRe.FindAllStringSubmatch(r.Body, -1) {
+				for _, m := range wordsHrefRe.FindAllStringSubmatch(r.Body, -1) {
 					next := html.UnescapeString(m[1])
 					if visited[next] || strings.Contains(next, "export=") || strings.Contains(next, "format=pdf") {
 						continue
@@ -222,7 +222,7 @@ func roleNames(rs []model.Role) []string {
 	return out
 }
 
-var hrefRe = regexp.MustCompile(`href="(/[^"#]*)"`)
+var wordsHrefRe = regexp.MustCompile(`href="(/[^"#]*)"`)
 
 func wordsSkipRoute(p string) bool {
 	return isAPIPath(p) || strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/logout"
