@@ -391,6 +391,21 @@ func phoneCheckUser(t *testing.T, user string, routes, areas []string, taps bool
 			}
 		}
 	}
+	if taps {
+		// The folded menus, opened: the navigation and the user menu.
+		b.open("/")
+		for opener, open := range map[string]string{
+			"label.menu-button":           `document.getElementById('menu-toggle').checked && getComputedStyle(document.getElementById('nav')).display !== 'none'`,
+			"details.user-menu > summary": `document.querySelector('details.user-menu').open`,
+		} {
+			b.run(chromedp.Click(chromedp.CSS(opener)))
+			b.poll(opener+" opened", `return {done: `+open+`, saw: 'closed'};`)
+			for _, p := range b.phoneMeasureOpen(true).Problems {
+				fails = append(fails, fmt.Sprintf("zh / with %s open: %s", opener, p))
+			}
+			b.run(chromedp.Click(chromedp.CSS(opener)))
+		}
+	}
 	b.open("/")
 	b.setLang("en")
 	for _, p := range visited {
