@@ -124,7 +124,7 @@ func (b *browser) pageFetch(path string) pageAnswer {
 
 // phoneProblem is one failure on a page: what, where, and its size.
 type phoneProblem struct {
-	Kind  string `json:"kind"` // "wide" or "tap"
+	Kind  string `json:"kind"` // "wide", "header" or "tap"
 	Sel   string `json:"sel"`
 	W     int    `json:"w"`
 	H     int    `json:"h"`
@@ -133,8 +133,11 @@ type phoneProblem struct {
 }
 
 func (p phoneProblem) String() string {
-	if p.Kind == "wide" {
+	switch p.Kind {
+	case "wide":
 		return fmt.Sprintf("%s is %d px wide and reaches x=%d (%q)", p.Sel, p.W, p.Right, p.Text)
+	case "header":
+		return fmt.Sprintf("the header takes more than one line: %d px tall (%q)", p.H, p.Text)
 	}
 	return fmt.Sprintf("tap target %s is %d×%d px (%q)", p.Sel, p.W, p.H, p.Text)
 }
@@ -149,9 +152,9 @@ type phoneReport struct {
 
 // phoneScript measures the open page: the document's width against the
 // phone's (naming the innermost elements that stick out, outside any
-// container that scrolls on its own), the visible tap targets smaller than
-// minTap either way (a checkbox or radio measured through its label), and
-// the paths of the page's links.
+// container that scrolls on its own), the header's height (one line), the
+// visible tap targets smaller than minTap either way (a checkbox or radio
+// measured through its label), and the paths of the page's links.
 const phoneScript = `(function(phoneW, minTap, checkTaps){
 	// Under phone emulation Chromium widens the layout viewport (and so
 	// innerWidth) to a page that is too wide: the phone's width is the
@@ -185,6 +188,11 @@ const phoneScript = `(function(phoneW, minTap, checkTaps){
 			if (problems.length >= 8) break;
 		}
 		if (!problems.length) problems.push({kind: 'wide', sel: 'html', w: sw, h: 0, right: sw, text: ''});
+	}
+	// The header is one line: as tall as its 44 px buttons and padding.
+	const top = document.querySelector('header.top');
+	if (top && top.getBoundingClientRect().height > 64) {
+		problems.push({kind: 'header', sel: 'header.top', w: Math.round(top.getBoundingClientRect().width), h: Math.round(top.getBoundingClientRect().height), right: 0, text: text(top)});
 	}
 	if (checkTaps) {
 		const seen = new Set();
