@@ -13,6 +13,7 @@ import (
 	"dealerportal/model"
 	"dealerportal/store"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -549,4 +550,37 @@ func (b *browser) waitQty(css, want string) {
 	b.t.Helper()
 	b.poll("quantity "+want+" in "+css, `const e = document.querySelector(`+quoteJS(css)+`);
 		return {done: !!e && fresh(e) && e.value === `+quoteJS(want)+`, saw: e ? e.value : 'no field'};`)
+}
+
+// TestPhoneCartWithoutJavaScript: with scripts off, the cart's − / + and
+// the quantity field are plain form posts: + and − step within the entry's
+// rules, Enter in the field posts the typed quantity, a quantity the rules
+// refuse is refused at its line.
+func TestPhoneCartWithoutJavaScript(t *testing.T) {
+	b := newBrowser(t)
+	b.login("c0004.buyer", demoPassword)
+	b.phone()
+	b.open("/catalog?q=P-1019") // from 10, in fives
+	b.waitText("#shop-items", "P-1019")
+	b.click(`#shop-items .item-row:first-child button[formaction$="/cart"]`)
+	b.waitText("#shop-items .item-row:first-child .status .ok-text", "✓")
+	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/cart")
+	line := `#cart .cart-line:first-child`
+	qty := line + ` input[name=qty]`
+	b.waitQty(qty, "10")
+	b.click(line + ` button.step.up`)
+	b.waitQty(qty, "15")
+	b.click(line + ` button.step.down`)
+	b.waitQty(qty, "10")
+	// Enter in the field posts what was typed, not a step.
+	b.eval(`document.querySelector(` + quoteJS(qty) + `).value = '20'`)
+	b.act(chromedp.SendKeys(chromedp.CSS(qty), "\r"))
+	b.waitQty(qty, "20")
+	b.eval(`document.querySelector(` + quoteJS(qty) + `).value = '12'`)
+	b.act(chromedp.SendKeys(chromedp.CSS(qty), "\r"))
+	b.waitCount(line+` .err`, 1)
+	b.phoneFits()
 }
