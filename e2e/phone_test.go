@@ -125,7 +125,7 @@ func (b *browser) pageFetch(path string) pageAnswer {
 
 // phoneProblem is one failure on a page: what, where, and its size.
 type phoneProblem struct {
-	Kind  string `json:"kind"` // "wide", "header" or "tap"
+	Kind  string `json:"kind"` // "wide", "header", "squeezed" or "tap"
 	Sel   string `json:"sel"`
 	W     int    `json:"w"`
 	H     int    `json:"h"`
@@ -137,6 +137,8 @@ func (p phoneProblem) String() string {
 	switch p.Kind {
 	case "wide":
 		return fmt.Sprintf("%s is %d px wide and reaches x=%d (%q)", p.Sel, p.W, p.Right, p.Text)
+	case "squeezed":
+		return fmt.Sprintf("%s squeezes its text into %d×%d px, a character or two per line (%q)", p.Sel, p.W, p.H, p.Text)
 	case "header":
 		return fmt.Sprintf("the header takes more than one line: %d px tall (%q)", p.H, p.Text)
 	}
@@ -153,9 +155,10 @@ type phoneReport struct {
 
 // phoneScript measures the open page: the document's width against the
 // phone's (naming the innermost elements that stick out, outside any
-// container that scrolls on its own), the header's height (one line), the
-// visible tap targets smaller than minTap either way (a checkbox or radio
-// measured through its label), and the paths of the page's links.
+// container that scrolls on its own), the header's height (one line), text
+// squeezed to a character or two per line, the visible tap targets smaller
+// than minTap either way (a checkbox or radio measured through its label),
+// and the paths of the page's links.
 const phoneScript = `(function(phoneW, minTap, checkTaps){
 	// Under phone emulation Chromium widens the layout viewport (and so
 	// innerWidth) to a page that is too wide: the phone's width is the
@@ -194,6 +197,24 @@ const phoneScript = `(function(phoneW, minTap, checkTaps){
 	const top = document.querySelector('header.top');
 	if (top && top.getBoundingClientRect().height > 64) {
 		problems.push({kind: 'header', sel: 'header.top', w: Math.round(top.getBoundingClientRect().width), h: Math.round(top.getBoundingClientRect().height), right: 0, text: text(top)});
+	}
+	// No text is squeezed to a character or two per line (a heading beside
+	// buttons, a narrow column): text of an element's own that runs over
+	// three lines or more, none of them three characters wide.
+	for (const e of document.body.querySelectorAll('*')) {
+		const texts = Array.from(e.childNodes).filter(n => n.nodeType === 3 && n.textContent.trim().length >= 3);
+		if (!texts.length || !shown(e)) continue;
+		const fs = parseFloat(getComputedStyle(e).fontSize);
+		for (const n of texts) {
+			const range = document.createRange();
+			range.selectNodeContents(n);
+			const lines = Array.from(range.getClientRects()).filter(r => r.width > 0);
+			if (lines.length >= 3 && lines.every(r => r.width < 3 * fs)) {
+				const r = e.getBoundingClientRect();
+				problems.push({kind: 'squeezed', sel: sel(e), w: Math.round(r.width), h: Math.round(r.height), right: Math.round(r.right), text: text(e)});
+				break;
+			}
+		}
 	}
 	if (checkTaps) {
 		const seen = new Set();
