@@ -27,7 +27,8 @@ func TestDealerOrderBecomesSalesOrder(t *testing.T) {
 	d.click(`#checkout`)
 	d.waitPage("/online-orders/checkout")
 	d.waitText("#checkout-lines", "P-1012", "P-1009")
-	d.run(chromedp.SendKeys(chromedp.CSS("#f-remarks"), "e2e 请尽快发货"))
+	// The remarks are folded away with the contact until asked for.
+	d.run(chromedp.Click(chromedp.CSS("#order-details > summary")), chromedp.SendKeys(chromedp.CSS("#f-remarks"), "e2e 请尽快发货"))
 	d.screenshot("dealer-checkout")
 	d.click(`#checkout-form button[value=submit]`)
 	ooPath := "/online-orders/" + d.waitURL("/online-orders/")

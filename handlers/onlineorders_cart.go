@@ -25,6 +25,22 @@ type checkoutForm struct {
 	Remark   map[uint64]string
 }
 
+// HasLineDetails reports whether a line was given a delivery date or a
+// remark: the folded per-line fields then show open.
+func (f *checkoutForm) HasLineDetails() bool {
+	for _, v := range f.Delivery {
+		if v != "" {
+			return true
+		}
+	}
+	for _, v := range f.Remark {
+		if v != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func (h *Handler) checkoutView(c *fiber.Ctx, u *model.User, o *model.OnlineOrder, selected map[uint64]bool) (*View, error) {
 	sc := h.scope(c)
 	d := &checkoutForm{Selected: selected, Delivery: map[uint64]string{}, Remark: map[uint64]string{}}

@@ -68,7 +68,8 @@ func (h *Handler) renderCart(c *fiber.Ctx, u *model.User, sc store.Scope, status
 }
 
 // changeCartQty sets a line's quantity, refusing one below the minimum or
-// not a multiple with a message at the line (422).
+// not a multiple with a message at the line (422). The quantity is the
+// typed field "qty", or "set" from a − / + button.
 func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 	u, sc, err := h.shopUser(c)
 	if err != nil {
@@ -89,7 +90,13 @@ func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 	if !found {
 		return fiber.ErrNotFound
 	}
-	q, err := model.ParseQty(strings.TrimSpace(c.FormValue("qty")))
+	// The − / + buttons post the new quantity as "set" (see stepQty); the
+	// field posts what was typed.
+	raw := c.FormValue("set")
+	if raw == "" {
+		raw = c.FormValue("qty")
+	}
+	q, err := model.ParseQty(strings.TrimSpace(raw))
 	if err != nil {
 		ve := &model.ValidationError{}
 		ve.AddErr("qty", err, "err.qty_invalid")
@@ -109,6 +116,39 @@ func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 	}
 	return h.renderCart(c, u, sc, fiber.StatusOK, 0, "")
 }
+
+// QtySteps is what a cart line's − and + buttons post: the next quantity
+// below and above Qty that the entry's minimum and multiple allow. Down is
+// zero when Qty is already the smallest allowed (the − button is then
+// disabled), Up zero when the next step passes the largest quantity.
+type QtySteps struct{ Down, Up model.Qty }
+
+// stepQty is one step (the entry's multiple, or one unit) down and up from
+// q: up to the next multiple above q, at least the entry's first quantity
+// (the minimum rounded up to the multiple); down to the last multiple below
+// q, unless that falls under the first quantity.
+func stepQty(e *model.CatalogEntry, q model.Qty) QtySteps {
+	first, step := e.FirstQty(), e.Step()
+	up, down := q+step, q-step
+	if e.Multiple > 0 {
+		up = (q/e.Multiple + 1) * e.Multiple
+		if q%e.Multiple != 0 {
+			down = q / e.Multiple * e.Multiple
+		}
+	}
+	var s QtySteps
+	if up = max(up, first); up <= model.MaxQty {
+		s.Up = up
+	}
+	if down >= first {
+		s.Down = down
+	}
+	return s
+}
+
+// QtySteps is stepQty for the cart template: the − / + quantities of a line
+// of entry e holding q.
+func (v *View) QtySteps(e *model.CatalogEntry, q model.Qty) QtySteps { return stepQty(e, q) }
 
 func (h *Handler) removeCartLine(c *fiber.Ctx) error {
 	u, sc, err := h.shopUser(c)
