@@ -219,18 +219,27 @@ func (h *Handler) view(c *fiber.Ctx, title string, data any) *View {
 	v := &View{
 		h: h, Lang: lang(c), User: u, Title: title, Data: data,
 		Path: string(c.Request().URI().Path()), Query: string(c.Request().URI().QueryString()),
-		Settings: h.store.Settings(), ReqID: requestID(c),
+		Settings: h.settingsIn(lang(c)), ReqID: requestID(c),
 	}
 	v.CSRF = h.csrfToken(c)
 	if u != nil {
 		v.Nav = h.navFor(u)
 	}
-	if v.Settings.Version == 0 {
-		// Never saved: the default name is the portal's, not the
-		// enterprise's, and is shown in the reader's language.
-		v.Settings.EnterpriseName = h.i18n.T(v.Lang, "words.enterprise_unnamed")
-	}
 	return v
+}
+
+// settingsIn is the enterprise's settings for a reader of language l: until
+// they are first saved, the default name is the portal's, not the
+// enterprise's, and is shown in the reader's language (pages, PDFs, test
+// messages alike).
+func (h *Handler) settingsIn(l string) *model.Settings {
+	s := h.store.Settings()
+	if s.Version == 0 {
+		c := *s
+		c.EnterpriseName = h.i18n.T(l, "words.enterprise_unnamed")
+		return &c
+	}
+	return s
 }
 
 // systemActor is the author the portal's own work is recorded under (the

@@ -230,7 +230,7 @@ func (h *Handler) previewTemplate(c *fiber.Ctx) error {
 	}
 	if len(p.Errors) == 0 {
 		for _, l := range Languages {
-			vals := samplePlaceholders(def, l, h.store.Settings().EnterpriseName)
+			vals := samplePlaceholders(def, l, h.settingsIn(l).EnterpriseName)
 			s, b, sm := m.Texts(l)
 			pl := previewLang{Lang: l}
 			// The sample values are longer than the check's: a text near

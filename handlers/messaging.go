@@ -144,7 +144,7 @@ func (h *Handler) sendTestEmail(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), testTimeout)
 	defer cancel()
-	ent := h.store.Settings().EnterpriseName
+	ent := h.settingsIn(v.Lang).EnterpriseName
 	err := (&notify.SMTP{}).Send(ctx, s, &notify.Email{To: f.TestTo, Subject: h.i18n.T(v.Lang, "messaging.test_subject", "name", ent),
 		Body: h.i18n.T(v.Lang, "messaging.test_body", "name", ent), Date: h.store.LocalNow()})
 	h.testOutcome(f, v.Lang, f.TestTo, err)
@@ -177,7 +177,7 @@ func (h *Handler) sendTestSMS(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), testTimeout)
 	defer cancel()
-	err := (&notify.Gateway{}).Send(ctx, s, f.TestPhone, h.i18n.T(v.Lang, "messaging.test_sms", "name", h.store.Settings().EnterpriseName))
+	err := (&notify.Gateway{}).Send(ctx, s, f.TestPhone, h.i18n.T(v.Lang, "messaging.test_sms", "name", h.settingsIn(v.Lang).EnterpriseName))
 	h.testOutcome(f, v.Lang, f.TestPhone, err)
 	h.log.Info("messages: test SMS", "to", f.TestPhone, "ok", err == nil, "err", err)
 	return h.render(c, fiber.StatusOK, tplMessagingSettings, v)

@@ -40,7 +40,7 @@ func (h *Handler) printedAt(t time.Time) string {
 func (h *Handler) salesLayout(l string, p *salesPage) *pdf.Layout {
 	o := p.O
 	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	s := h.store.Settings()
+	s := h.settingsIn(l)
 	cust, tax := "", ""
 	if p.Customer != nil {
 		cust, tax = p.Customer.Code+" "+p.Customer.Name, p.Customer.TaxNumber
@@ -66,7 +66,7 @@ func (h *Handler) salesLayout(l string, p *salesPage) *pdf.Layout {
 func (h *Handler) onlineLayout(l string, p *onlinePage) *pdf.Layout {
 	o := p.O
 	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	s := h.store.Settings()
+	s := h.settingsIn(l)
 	cust := ""
 	if p.Customer != nil {
 		cust = p.Customer.Code + " " + p.Customer.Name

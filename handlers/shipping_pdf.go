@@ -26,7 +26,7 @@ func (h *Handler) sendShippingPDF(c *fiber.Ctx, p *printDoc) error {
 // Amounts carry the currency symbol (Settings.Money); only the product
 // column wraps.
 func (h *Handler) shippingLayout(l string, p *printDoc) *pdf.Layout {
-	s := h.store.Settings()
+	s := h.settingsIn(l)
 	T := func(k string) string { return h.i18n.T(l, k) }
 	money := s.Money
 	printed := h.store.Now()

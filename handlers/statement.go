@@ -109,7 +109,7 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 		return err
 	}
 	l := lang(c)
-	s := h.store.Settings()
+	s := h.settingsIn(l)
 	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
 	out, err := pdf.Render(statementLayout(T, s, cu, d, states, h.store.Now()))
 	if err != nil {

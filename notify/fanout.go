@@ -29,6 +29,10 @@ type recipient struct {
 	addr string
 }
 
+// UnnamedEnterprise stands for the enterprise's name in messages until the
+// settings are first saved (zh, en; as words.enterprise_unnamed on pages).
+var UnnamedEnterprise = [2]string{"企业（未设置名称）", "Enterprise (name not set)"}
+
 // DocTypeNames are the document types' names for the {{.doc_type}}
 // placeholder, by language.
 var DocTypeNames = map[model.DocType][2]string{ // zh, en
@@ -271,6 +275,12 @@ func (f *fanout) values(m *model.OutboxMessage, cust *model.Customer, lang, link
 		}
 	}
 	vals["enterprise"] = f.ent.EnterpriseName
+	if f.ent.Version == 0 { // never saved: not the enterprise's name
+		vals["enterprise"] = UnnamedEnterprise[0]
+		if lang == "en" {
+			vals["enterprise"] = UnnamedEnterprise[1]
+		}
+	}
 	if cust != nil {
 		vals["customer_code"], vals["customer_name"] = cust.Code, cust.Name
 	}
