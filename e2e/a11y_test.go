@@ -417,7 +417,7 @@ func TestAccessibility(t *testing.T) {
 		}
 		var unreached []string
 		for _, r := range routerGETs(t) {
-			if r.params() && !notAPage(r.Path) && !checked[r.Path] {
+			if r.Params() && r.Page() && !checked[r.Path] {
 				unreached = append(unreached, r.Path)
 			}
 		}

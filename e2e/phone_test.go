@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +9,6 @@ import (
 
 	"dealerportal/handlers"
 	"dealerportal/model"
-	"dealerportal/store"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -51,50 +48,20 @@ const phoneStaff = "east.sales"
 
 var phoneStaffAreas = []string{"/online-orders", "/customers", "/tracking", "/balances"}
 
-// pageRoutes returns the router's GET patterns that may be pages: all but
-// the integration API (JSON under /api). Which of them are pages is decided
-// by what they answer (pageFetch): downloads, exports, PDFs, images, JSON
-// and fragments are not.
-func pageRoutes(t *testing.T) []string {
+// pageRoutes returns the router's GET routes that may be pages, by path:
+// all but the integration API (JSON under /api). Which of them are pages is
+// decided by what they answer (pageFetch): downloads, exports, PDFs,
+// images, JSON and fragments are not.
+func pageRoutes(t *testing.T) []handlers.Route {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "routes.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	h, err := handlers.New(st, handlers.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range h.App().GetRoutes(true) {
-		if r.Method != "GET" || seen[r.Path] || r.Path == "/api" || strings.HasPrefix(r.Path, "/api/") {
-			continue
+	var out []handlers.Route
+	for _, r := range routerGETs(t) {
+		if r.Path != "/api" && !strings.HasPrefix(r.Path, "/api/") {
+			out = append(out, r)
 		}
-		seen[r.Path] = true
-		out = append(out, r.Path)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
-}
-
-var routeParam = regexp.MustCompile(`:[A-Za-z_]+`)
-
-// routeRE matches the paths a pattern stands for (":id" is one segment,
-// ":fmt" in "template.:fmt" part of one).
-func routeRE(pattern string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	last := 0
-	for _, loc := range routeParam.FindAllStringIndex(pattern, -1) {
-		b.WriteString(regexp.QuoteMeta(pattern[last:loc[0]]))
-		b.WriteString(`[^/.?#]+`)
-		last = loc[1]
-	}
-	b.WriteString(regexp.QuoteMeta(pattern[last:]))
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
 }
 
 // pageAnswer is what a GET of a path answers.
@@ -288,7 +255,7 @@ func (b *browser) setLang(lang string) {
 // (and is no parameterless route). visit opens a path and returns the
 // paths of its links, or nil when the path is not a page. It returns the
 // pages visited, in order, and the patterns no link filled.
-func phoneCrawl(routes, areas []string, visit func(path string) []string) (visited, unfilled []string) {
+func phoneCrawl(routes []handlers.Route, areas []string, visit func(path string) []string) (visited, unfilled []string) {
 	inArea := func(p string) bool {
 		if len(areas) == 0 {
 			return true
@@ -301,14 +268,14 @@ func phoneCrawl(routes, areas []string, visit func(path string) []string) (visit
 		return false
 	}
 	static := map[string]bool{}
-	var params []string
+	var params []handlers.Route
 	for _, r := range routes {
-		if strings.Contains(r, ":") {
-			if inArea(r) {
+		if r.Params() {
+			if inArea(r.Path) {
 				params = append(params, r)
 			}
 		} else {
-			static[r] = true
+			static[r.Path] = true
 		}
 	}
 	var links []string
@@ -329,21 +296,20 @@ func phoneCrawl(routes, areas []string, visit func(path string) []string) (visit
 		}
 	}
 	for _, r := range routes {
-		if static[r] && inArea(r) {
-			open(r)
+		if static[r.Path] && inArea(r.Path) {
+			open(r.Path)
 		}
 	}
 	filled := map[string]bool{}
 	for progress := true; progress; {
 		progress = false
 		for _, p := range params {
-			if filled[p] {
+			if filled[p.Path] {
 				continue
 			}
-			re := routeRE(p)
 			for _, l := range links {
-				if !static[l] && re.MatchString(l) {
-					filled[p], progress = true, true
+				if !static[l] && p.Pattern.MatchString(l) {
+					filled[p.Path], progress = true, true
 					open(l)
 					break
 				}
@@ -351,8 +317,8 @@ func phoneCrawl(routes, areas []string, visit func(path string) []string) (visit
 		}
 	}
 	for _, p := range params {
-		if !filled[p] {
-			unfilled = append(unfilled, p)
+		if !filled[p.Path] {
+			unfilled = append(unfilled, p.Path)
 		}
 	}
 	return visited, unfilled
@@ -387,7 +353,7 @@ func TestPhoneFits(t *testing.T) {
 // phoneCheckUser signs user in on a phone and checks the pages among
 // routes (under areas, when given) in Chinese, then the same pages in
 // English; taps says whether tap targets are checked too.
-func phoneCheckUser(t *testing.T, user string, routes, areas []string, taps bool) {
+func phoneCheckUser(t *testing.T, user string, routes []handlers.Route, areas []string, taps bool) {
 	b := newBrowserFor(t, 8*time.Minute)
 	b.login(user, demoPassword)
 	b.phone()

@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,25 +24,15 @@ import (
 // dealer page when it answers 200 with a whole HTML document, not a
 // redirect (/my/company leads to the profile, a page of its own).
 
-// getRoute is one GET route of the router, in registration order: Fiber
-// serves a path with the first route that matches it.
-type getRoute struct {
-	// Path is the route as registered: "/sales-orders/:id".
-	Path string
-	re   *regexp.Regexp
-}
-
-// params reports whether the route takes parameters.
-func (r getRoute) params() bool { return strings.ContainsAny(r.Path, ":*+") }
-
 var (
 	routesOnce sync.Once
-	routesAll  []getRoute
+	routesAll  []handlers.Route
 	routesErr  error
 )
 
-// routerGETs returns every GET route of the portal's router, in order.
-func routerGETs(t *testing.T) []getRoute {
+// routerGETs returns every GET route of the portal's router, in the order
+// Fiber tries them.
+func routerGETs(t *testing.T) []handlers.Route {
 	t.Helper()
 	routesOnce.Do(func() {
 		st, err := store.Open(filepath.Join(t.TempDir(), "routes.db"))
@@ -57,75 +46,16 @@ func routerGETs(t *testing.T) []getRoute {
 			routesErr = err
 			return
 		}
-		seen := map[string]bool{}
-		for _, r := range h.App().GetRoutes(true) {
-			if r.Method != "GET" || seen[r.Path] {
-				continue
+		for _, r := range handlers.Routes(h.App()) {
+			if r.Method == "GET" {
+				routesAll = append(routesAll, r)
 			}
-			seen[r.Path] = true
-			routesAll = append(routesAll, getRoute{Path: r.Path, re: routeRegexp(r.Path)})
 		}
 	})
 	if routesErr != nil {
 		t.Fatalf("the router's routes: %v", routesErr)
 	}
 	return routesAll
-}
-
-// routeRegexp matches the paths a Fiber route serves (":param", "*").
-func routeRegexp(path string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(path); i++ {
-		switch ch := path[i]; ch {
-		case ':':
-			j := i + 1
-			for j < len(path) && (path[j] == '_' || path[j] >= 'a' && path[j] <= 'z' || path[j] >= 'A' && path[j] <= 'Z' || path[j] >= '0' && path[j] <= '9') {
-				j++
-			}
-			if j < len(path) && path[j] == '?' {
-				b.WriteString("[^/]*")
-				j++
-			} else {
-				b.WriteString("[^/]+")
-			}
-			i = j - 1
-		case '*', '+':
-			b.WriteString(".*")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(ch)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
-}
-
-// notAPage reports whether a GET route serves something other than a page
-// a user reads: the API, static files, health probes, downloads (PDFs,
-// images, attachments, import templates, backups), the inbox counter
-// fragment, and the public sign-in and invitation pages (not a signed-in
-// user's).
-func notAPage(route string) bool {
-	for _, p := range []string{"/api/", "/static/", "/img/", "/attachments/"} {
-		if strings.HasPrefix(route, p) {
-			return true
-		}
-	}
-	switch route {
-	case "/healthz", "/readyz", "/inbox/count", "/admin/backup", "/login", "/invite/:token":
-		return true
-	}
-	return strings.HasSuffix(route, "/pdf") || strings.HasSuffix(route, ".:fmt")
-}
-
-// servingRoute returns the route Fiber serves path with, or nil.
-func servingRoute(routes []getRoute, path string) *getRoute {
-	for i := range routes {
-		if routes[i].re.MatchString(path) {
-			return &routes[i]
-		}
-	}
-	return nil
 }
 
 // dealerPage is one page a dealer can open: its route and a path for it,
@@ -183,7 +113,7 @@ func dealerPages(t *testing.T, b *browser) []dealerPage {
 	asked := map[string]bool{}
 	var queue []string
 	for _, r := range routes {
-		if !notAPage(r.Path) && !r.params() {
+		if r.Page() && !r.Params() {
 			queue = append(queue, r.Path)
 			asked[r.Path] = true
 		}
@@ -196,12 +126,12 @@ func dealerPages(t *testing.T, b *browser) []dealerPage {
 			t.Fatalf("ask for the dealer's pages: %v", err)
 		}
 		for _, p := range res {
-			if r := servingRoute(routes, p.Path); p.Page && r != nil && found[r.Path] == "" {
+			if r, ok := handlers.ServingRoute(routes, "GET", p.Path); p.Page && ok && found[r.Path] == "" {
 				found[r.Path] = p.Path
 			}
 			for _, l := range p.Links {
-				r := servingRoute(routes, l)
-				if r == nil || notAPage(r.Path) || !r.params() || found[r.Path] != "" || asked[l] || tries[r.Path] >= triesPerRoute {
+				r, ok := handlers.ServingRoute(routes, "GET", l)
+				if !ok || !r.Page() || !r.Params() || found[r.Path] != "" || asked[l] || tries[r.Path] >= triesPerRoute {
 					continue
 				}
 				asked[l] = true

@@ -623,14 +623,11 @@ var actionRoutePattern = regexp.MustCompile(`^(/[a-z-]+)+(/:kind)?/:id/[a-z_]+$`
 
 // documentActionRoutes lists the router's document action routes.
 func documentActionRoutes(e *testEnv) []string {
-	seen := map[string]bool{}
 	var out []string
-	for _, r := range e.app.GetRoutes(true) {
-		if r.Method != http.MethodPost || !actionRoutePattern.MatchString(r.Path) || notDocumentActions[r.Path] || seen[r.Path] {
-			continue
+	for _, r := range Routes(e.app) {
+		if r.Method == http.MethodPost && actionRoutePattern.MatchString(r.Path) && !notDocumentActions[r.Path] {
+			out = append(out, r.Path)
 		}
-		seen[r.Path] = true
-		out = append(out, r.Path)
 	}
 	sort.Strings(out)
 	return out

@@ -327,15 +327,13 @@ func workbookSheet(t *testing.T, data []byte) string {
 func exportRoutes(t *testing.T, e *testEnv) []string {
 	t.Helper()
 	reach := exportingFuncs(t)
-	seen := map[string]bool{}
 	var out []string
-	for _, r := range e.app.GetRoutes(true) {
-		if r.Method != http.MethodGet || len(r.Handlers) == 0 || seen[r.Path] {
+	for _, r := range Routes(e.app) {
+		if r.Method != http.MethodGet || r.Handler == nil {
 			continue
 		}
-		fn := runtime.FuncForPC(reflect.ValueOf(r.Handlers[len(r.Handlers)-1]).Pointer()).Name()
+		fn := runtime.FuncForPC(reflect.ValueOf(r.Handler).Pointer()).Name()
 		if reach[handlerKey(fn)] {
-			seen[r.Path] = true
 			out = append(out, r.Path)
 		}
 	}

@@ -419,7 +419,7 @@ func TestEveryPDFRouteIsPrintReady(t *testing.T) {
 	htmlOnly := map[string]bool{"/sales-orders/:id/print": true, "/online-orders/:id/print": true, "/customers/:id/print": true}
 	var unknown, missing []string
 	seen := map[string]bool{}
-	for _, r := range e.app.GetRoutes(true) {
+	for _, r := range Routes(e.app) {
 		if r.Method != http.MethodGet {
 			continue
 		}

@@ -145,16 +145,10 @@ func TestWordsDemo(t *testing.T) {
 	}
 	e, logins := newDemoEnv(t)
 	w := newWordsChecker(t, e)
-	var routes []*regexp.Regexp
+	routes := wordsRoutes(e)
 	var start []string
-	seen := map[string]bool{}
-	for _, r := range e.app.GetRoutes(true) {
-		if r.Method != "GET" || seen[r.Path] || wordsSkipRoute(r.Path) {
-			continue
-		}
-		seen[r.Path] = true
-		routes = append(routes, routePattern(r.Path))
-		if !strings.ContainsAny(r.Path, ":*+") {
+	for _, r := range routes {
+		if !r.Params() {
 			start = append(start, r.Path)
 		}
 	}
@@ -176,7 +170,7 @@ func TestWordsDemo(t *testing.T) {
 			c.get("/login")
 			c.post("/login", url.Values{"username": {l.Username}, "password": {demo.DemoPassword}})
 			speak(c, lang)
-			perRoute := map[int]int{}
+			perRoute := map[string]int{}
 			queue := slices.Clone(start)
 			visited := map[string]bool{}
 			for len(queue) > 0 {
@@ -194,14 +188,9 @@ func TestWordsDemo(t *testing.T) {
 						continue
 					}
 					pathOnly, _, _ := strings.Cut(next, "?")
-					for i, re := range routes {
-						if re.MatchString(pathOnly) {
-							if perRoute[i] < 2 {
-								perRoute[i]++
-								queue = append(queue, next)
-							}
-							break
-						}
+					if r, ok := ServingRoute(routes, "GET", pathOnly); ok && perRoute[r.Path] < 2 {
+						perRoute[r.Path]++
+						queue = append(queue, next)
 					}
 				}
 			}
@@ -226,6 +215,17 @@ var wordsHrefRe = regexp.MustCompile(`href="(/[^"#]*)"`)
 
 func wordsSkipRoute(p string) bool {
 	return isAPIPath(p) || strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/logout"
+}
+
+// wordsRoutes are the router's GET routes but those wordsSkipRoute names.
+func wordsRoutes(e *testEnv) []Route {
+	var out []Route
+	for _, r := range Routes(e.app) {
+		if r.Method == "GET" && !wordsSkipRoute(r.Path) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // newDemoEnv is a portal on the demo database (demo.FirstStart), whose data
@@ -359,21 +359,15 @@ func wordsPaths(t *testing.T, e *testEnv) []string {
 	rows = append(rows, wordsExtraRows...)
 	repl := wordsReplacer(e)
 	var out []string
-	seen := map[string]bool{}
-	for _, r := range e.app.GetRoutes(true) {
-		if r.Method != "GET" || seen[r.Path] || wordsSkipRoute(r.Path) {
-			continue
-		}
-		seen[r.Path] = true
-		if !strings.ContainsAny(r.Path, ":*+") {
+	for _, r := range wordsRoutes(e) {
+		if !r.Params() {
 			out = append(out, r.Path)
 			continue
 		}
-		re := routePattern(r.Path)
 		found := ""
 		for _, row := range rows {
 			p, _, _ := strings.Cut(row, "?")
-			if re.MatchString(placeholderRe.ReplaceAllString(p, "1")) {
+			if r.Pattern.MatchString(placeholderRe.ReplaceAllString(p, "1")) {
 				found = row
 				break
 			}
@@ -429,17 +423,15 @@ type wordsChecker struct {
 	english     map[string]bool
 	// routes are the pages of the router: a path to one of them written
 	// out as text is a link that shows its address instead of its name.
-	routes []*regexp.Regexp
+	routes []Route
 }
 
 func newWordsChecker(t *testing.T, e *testEnv) *wordsChecker {
 	w := &wordsChecker{english: wordsEnglish(t)}
 	w.data, w.typed = wordsData(t, e)
-	seen := map[string]bool{}
-	for _, r := range e.app.GetRoutes(true) {
-		if r.Method == "GET" && !seen[r.Path] && !wordsSkipRoute(r.Path) && r.Path != "/" {
-			seen[r.Path] = true
-			w.routes = append(w.routes, routePattern(r.Path))
+	for _, r := range wordsRoutes(e) {
+		if r.Path != "/" {
+			w.routes = append(w.routes, r)
 		}
 	}
 	return w
@@ -581,11 +573,8 @@ func (w *wordsChecker) check(r resp, lang, page, user string) []wordsProblem {
 		var cands []candidate
 		for _, m := range wordsPathRe.FindAllStringSubmatchIndex(text, -1) {
 			p := strings.TrimRight(text[m[2]:m[3]], ".")
-			for _, re := range w.routes {
-				if re.MatchString(p) {
-					cands = append(cands, candidate{"raw path", m[2], m[2] + len(p), true, false})
-					break
-				}
+			if _, ok := ServingRoute(w.routes, "GET", p); ok {
+				cands = append(cands, candidate{"raw path", m[2], m[2] + len(p), true, false})
 			}
 		}
 		for _, m := range wordsKeyRe.FindAllStringIndex(text, -1) {
