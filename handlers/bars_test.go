@@ -39,12 +39,7 @@ type barPage struct {
 // page a role may not open shows its status code.
 func TestActionBars(t *testing.T) {
 	e := newTestEnv(t)
-	messagingScopeFixtures(t, e)
-	orderingFixture(t, e)
-	shippingFixture(t, e)
-	ordersFixture(t, e)
-	channelFixture(t, e)
-	reconFixture(t, e)
+	documentFixtures(t, e)
 	hash, _ := store.HashPassword(testPassword)
 	e.step(e.user("admin"), func(tx *store.Tx) error {
 		for _, role := range []model.Role{model.RoleFinance, model.RoleService} {
@@ -119,6 +114,49 @@ func TestActionBars(t *testing.T) {
 	}
 	for k := range want {
 		t.Errorf("no bars recorded for %s, %s, as %s", k[0], k[1], k[2])
+	}
+}
+
+// TestBarTablesNameEveryAction: each action of a document type's state
+// machine is a row of its bar table or is taken elsewhere on its page (a
+// form, a tab, a link), and each row naming an action names one of the
+// machine's, so that an action added to a machine cannot go missing from
+// its page.
+func TestBarTablesNameEveryAction(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		table     barTable
+		machine   model.Machine
+		elsewhere []string
+	}{
+		{"online order", onlineOrderBar, model.OnlineOrderMachine, []string{"convert"}},
+		{"sales order", salesOrderBar, model.SalesOrderMachine, nil},
+		{"change request", changeRequestBar, model.ChangeRequestMachine, nil},
+		{"delivery notice", deliveryNoticeBar, model.DeliveryNoticeMachine, []string{"confirm_receipt"}},
+		{"outbound", outboundBar, model.OutboundMachine, []string{"confirm_receipt"}},
+		{"online return", onlineReturnBar, model.OnlineReturnMachine, nil},
+		{"return notice", returnNoticeBar, model.ReturnNoticeMachine, nil},
+		{"reconciliation", reconBar, model.ReconMachine, nil},
+		{"invoice", invoiceBar, model.InvoiceMachine, nil},
+		{"receipt", receiptBar, model.ReceiptMachine, nil},
+		{"complaint", complaintBar, model.ComplaintMachine, []string{"handle"}},
+		{"opportunity", opportunityBar, model.OpportunityMachine, model.OpportunityEvaluations},
+		{"service request", serviceRequestBar, model.ServiceRequestMachine, []string{"reopen"}},
+		{"catalog entry", catalogEntryBar, model.CatalogMachine, nil},
+		{"announcement", announcementBar, model.AnnouncementMachine, nil},
+	} {
+		rows := map[string]bool{}
+		for _, r := range c.table {
+			if r.Action != "" && c.machine.Find(r.Action) == nil {
+				t.Errorf("%s: the bar names %q, which its state machine does not have", c.name, r.Action)
+			}
+			rows[r.Action] = true
+		}
+		for _, tr := range c.machine {
+			if !rows[tr.Action] && !contains(c.elsewhere, tr.Action) {
+				t.Errorf("%s: the bar has no row for the action %q", c.name, tr.Action)
+			}
+		}
 	}
 }
 

@@ -230,12 +230,7 @@ func TestScopeMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	messagingScopeFixtures(t, e)
-	orderingFixture(t, e)
-	shippingFixture(t, e)
-	ordersFixture(t, e)
-	channelFixture(t, e)
-	reconFixture(t, e)
+	documentFixtures(t, e)
 	scopeRowsFixture(t, e)
 	for _, a := range scopeActors {
 		c := e.login(a.user)
