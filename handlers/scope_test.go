@@ -193,7 +193,6 @@ var scopeMatrix = []scopeRoute{
 	{"POST", "/reconciliation/receipts/{rcrc}/confirm"},
 	{"GET", "/write-offs?customer_id={cust}"},
 	{"POST", "/write-offs?customer_id={cust}"},
-	{"POST", "/write-offs/auto?customer_id={cust}"},
 	{"POST", "/write-offs/{rcwo}/reverse"},
 	{"GET", "/balances/{cust}"},
 	{"GET", "/balances/{cust}?export=csv"},
