@@ -12,8 +12,9 @@ import (
 // secondary ones, quiet; then, apart at the end of the bar, the destructive
 // ones (删除, 作废, 拒绝…), each asking first. An action that needs a reason
 // opens its small form in a panel below the bar, so the buttons keep their
-// size. The page's handler builds an actionBar; the template renders it with
-// {{template "partials/actions" ($.ActionBar .Bar)}}.
+// size. The page's handler builds an actionBar from its document type's
+// table of rows (barTable, the tables in bars.go); the template renders it
+// with {{template "partials/actions" ($.ActionBar .Bar)}}.
 
 // tplAsk is the confirmation page of a destructive action posted without
 // JavaScript (askFirst).
@@ -88,76 +89,191 @@ type actionBar struct {
 	below bool
 }
 
-// link adds a secondary link.
-func (b *actionBar) link(label, href string) *barAction {
-	a := &barAction{Label: label, Href: href}
-	b.items = append(b.items, a)
-	return a
+// barFact is a fact about a page that bar rows depend on (a bit, so that a
+// row may name several).
+type barFact uint32
+
+const (
+	// factEdit: the user may edit the document.
+	factEdit barFact = 1 << iota
+	// factDelete: the user may delete it.
+	factDelete
+	// factStaff: the user is staff.
+	factStaff
+	// factBelow: the page's primary action is a form below the bar (sign
+	// for the goods, handle the complaint), so the bar promotes none.
+	factBelow
+	// factOrder: the document has a sales order to track.
+	factOrder
+	// factAgain: the dealer may order it again.
+	factAgain
+	// factRelease: the user may release the order's credit hold.
+	factRelease
+	// factConvert: the user may generate the sales order from it.
+	factConvert
+	// factShip: staff may ship it (a notice, an outbound) or receive the
+	// goods of a return notice.
+	factShip
+	// factReturn: the dealer may return goods of it.
+	factReturn
+	// factTakeBack: staff may take its goods back (a return notice).
+	factTakeBack
+	// factChange: the user may request a change of it.
+	factChange
+	// factWriteOff: the user may write it off.
+	factWriteOff
+	// factEvaluate: staff may evaluate it.
+	factEvaluate
+	// factTab: the page shows the tab where it is handled or evaluated.
+	factTab
+	// factCustomer: staff see the document's customer.
+	factCustomer
+	// factEntry: the product has a catalog entry.
+	factEntry
+	// factList: the user may add the product to the catalog.
+	factList
+	// factOpen: the user may open the document itself.
+	factOpen
+	// factConfirm: the dealer confirms the document here: the
+	// confirmation is the page's primary action.
+	factConfirm
+)
+
+// barFacts says which facts hold for a page.
+type barFacts map[barFact]bool
+
+// barRow is one row of a document type's bar table: an action, when the
+// bar shows it, and how.
+type barRow struct {
+	// If and Unless are the facts the row depends on: it shows when all
+	// of If hold and none of Unless.
+	If, Unless barFact
+	// Action names a state-machine action: the row shows only when the
+	// page offers it. Its Label defaults to "action.<Action>", its Post to
+	// "{base}/<Action>".
+	Action string
+	// Label is the catalog key of the action's text.
+	Label string
+	// Link is where a link leads; else the action is a form posting
+	// Fields, or else the document's version, to Post.
+	Link, Post string
+	Fields     []barField
+	// Kind is its weight: primary, secondary or destructive (barDanger,
+	// apart at the end).
+	Kind barKind
+	// Ask is the catalog key of the question asked before posting.
+	Ask string
+	// Input is the field asked for in a panel below the bar; Submit the
+	// catalog key of its button ("" repeats Label), with SubmitArgs.
+	Input      *barInput
+	Submit     string
+	SubmitArgs []any
+	ID, Icon   string
+	// External links are not boosted by htmx (print views, files).
+	External, Download bool
+	// Back makes the row the way back to the list, Link: labelled
+	// btn.back and never promoted to primary.
+	Back bool
+	// Below adds no action: it says the page's primary action is a form
+	// below the bar.
+	Below bool
 }
 
-// post adds a secondary form posting the document's version to action.
-func (b *actionBar) post(label, action string, version uint64) *barAction {
-	a := &barAction{Label: label, Post: action, Fields: []barField{{"version", itoa(version)}}}
-	b.items = append(b.items, a)
-	return a
+// barTable is a document type's bar: its rows in the order the bar shows
+// them. A run of rows naming state-machine actions shows the actions the
+// page offers in the page's order, each by the first of those rows that
+// names it and whose facts hold.
+type barTable []barRow
+
+// barDoc is what a bar table reads of a page: the document's path and
+// version, the state-machine actions the page offers, the facts that hold,
+// and the values its rows name ({id}, {so}…: placeholder, value pairs),
+// filled into their paths, fields and inputs along with {base}.
+type barDoc struct {
+	Base    string
+	Version uint64
+	Actions []string
+	Facts   barFacts
+	Vars    []string
 }
 
-// postToken adds a secondary form posting a one-time token (_idem) instead
-// of a version (order again).
-func (b *actionBar) postToken(label, action, token string) *barAction {
-	a := &barAction{Label: label, Post: action, Fields: []barField{{"_idem", token}}}
-	b.items = append(b.items, a)
-	return a
-}
-
-// printLinks adds the print view and the PDF of a document.
-func (b *actionBar) printLinks(printURL, pdfURL string) {
-	b.link("btn.print", printURL).icon("print").external()
-	if pdfURL != "" {
-		b.link("bar.pdf", pdfURL).external()
+// shows reports whether row r shows on d's page (not counting its Action).
+func (d barDoc) shows(r barRow) bool {
+	for f := barFact(1); f != 0 && f <= r.If|r.Unless; f <<= 1 {
+		if r.If&f != 0 && !d.Facts[f] || r.Unless&f != 0 && d.Facts[f] {
+			return false
+		}
 	}
+	return true
 }
 
-// back adds the way back to the list, last among the secondary actions.
-func (b *actionBar) back(href string) {
-	a := b.link("btn.back", href)
-	a.back = true
+// build lays out t for d: the bar the page shows.
+func (t barTable) build(d barDoc) *actionBar {
+	b := &actionBar{}
+	fill := strings.NewReplacer(append([]string{"{base}", d.Base}, d.Vars...)...).Replace
+	for i := 0; i < len(t); i++ {
+		if t[i].Action == "" {
+			if d.shows(t[i]) {
+				b.add(t[i], d, fill)
+			}
+			continue
+		}
+		run := t[i:]
+		for j := range run {
+			if run[j].Action == "" {
+				run = run[:j]
+				break
+			}
+		}
+		for _, name := range d.Actions {
+			for _, r := range run {
+				if r.Action == name && d.shows(r) {
+					b.add(r, d, fill)
+					break
+				}
+			}
+		}
+		i += len(run) - 1
+	}
+	return b
 }
 
-// primaryBelow says that the page's primary action is a form below the bar.
-func (b *actionBar) primaryBelow() { b.below = true }
-
-func (a *barAction) primary() *barAction { a.kind = barPrimary; return a }
-
-// danger makes a destructive action: apart at the end, asking ask first.
-func (a *barAction) danger(ask string) *barAction {
-	a.kind, a.Ask = barDanger, ask
-	return a
-}
-
-// confirm asks ask before an action that is not destructive but hard to
-// take back (make a change effective, release a credit hold).
-func (a *barAction) confirm(ask string) *barAction { a.Ask = ask; return a }
-
-// asking makes the action ask for in first, in a panel below the bar.
-func (a *barAction) asking(in barInput) *barAction { a.Input = &in; return a }
-
-// reason makes the action ask for a required reason (2–200 characters).
-func (a *barAction) reason(label string) *barAction {
-	return a.asking(barInput{Name: "reason", Label: label, Required: true, MinLen: 2, MaxLen: 200, Long: true})
-}
-
-func (a *barAction) field(name, value string) *barAction {
-	a.Fields = append(a.Fields, barField{name, value})
-	return a
-}
-func (a *barAction) id(s string) *barAction      { a.ID = s; return a }
-func (a *barAction) icon(name string) *barAction { a.Icon = name; return a }
-func (a *barAction) external() *barAction        { a.External = true; return a }
-func (a *barAction) download() *barAction        { a.Download = true; return a }
-func (a *barAction) submit(label string, args ...any) *barAction {
-	a.Submit, a.SubmitArgs = label, args
-	return a
+// add adds row r of d's bar, its placeholders filled.
+func (b *actionBar) add(r barRow, d barDoc, fill func(string) string) {
+	if r.Below {
+		b.below = true
+		return
+	}
+	a := &barAction{Label: r.Label, Ask: r.Ask, Submit: r.Submit, SubmitArgs: r.SubmitArgs, ID: r.ID, Icon: r.Icon,
+		External: r.External, Download: r.Download, kind: r.Kind, back: r.Back}
+	switch {
+	case r.Back:
+		a.Label = "btn.back"
+	case a.Label == "":
+		a.Label = "action." + r.Action
+	}
+	switch {
+	case r.Link != "":
+		a.Href = fill(r.Link)
+	case r.Post != "":
+		a.Post = fill(r.Post)
+	default:
+		a.Post = fill("{base}/" + r.Action)
+	}
+	if a.Post != "" {
+		for _, f := range r.Fields {
+			a.Fields = append(a.Fields, barField{f.Name, fill(f.Value)})
+		}
+		if len(r.Fields) == 0 {
+			a.Fields = []barField{{"version", itoa(d.Version)}}
+		}
+	}
+	if r.Input != nil {
+		in := *r.Input
+		in.Value = fill(in.Value)
+		a.Input = &in
+	}
+	b.items = append(b.items, a)
 }
 
 // tkey is a label argument that is itself a catalog key, translated when

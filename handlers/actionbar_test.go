@@ -141,11 +141,12 @@ func TestPickedValues(t *testing.T) {
 	if got := splitPicked("c1，C2、c3; C1\n", "C4 c2"); strings.Join(got, " ") != "C1 C2 C3 C4" {
 		t.Errorf("splitPicked: %q", got)
 	}
-	bar := &actionBar{}
-	bar.link("btn.back", "/x").back = true
-	bar.post("action.unaudit", "/x/1/unaudit", 1).confirm("oo.confirm")
-	bar.post("btn.delete", "/x/1/delete", 1).danger("confirm.delete")
-	bar.link("btn.print", "/x/1/print")
+	bar := barTable{
+		{Back: true, Link: "/x"},
+		{Action: "unaudit", Ask: "oo.confirm"},
+		{Label: "btn.delete", Post: "{base}/delete", Kind: barDanger, Ask: "confirm.delete"},
+		{Label: "btn.print", Link: "{base}/print"},
+	}.build(barDoc{Base: "/x/1", Version: 1, Actions: []string{"unaudit"}})
 	i18n, err := LoadI18n(views.FS, "i18n")
 	if err != nil {
 		t.Fatal(err)

@@ -321,14 +321,15 @@ func TestAPIFinanceSameAsUI(t *testing.T) {
 	finUIPost(t, ui, "/receipts/new?customer=C2", "/receipts", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"300.00"}, "method": {"transfer"},
 		"invoices": {strconv.FormatUint(iv1, 10)}, "audit": {"1"}})
 	ar := finUIPost(t, ui, "/advance-receipts/new?customer=C2", "/advance-receipts", url.Values{"customer_id": {c2}, "date": {finRcDate}, "amount": {"500.00"}, "method": {"cash"}, "audit": {"1"}})
-	woForm := "/write-offs?customer_id=" + c2
-	ui.get(woForm)
-	for _, v := range []url.Values{
-		{"customer_id": {c2}, "source": {"AR:" + strconv.FormatUint(ar, 10)}, "invoice": {strconv.FormatUint(iv2, 10)}, "amount": {"50.00"}},
-		{"customer_id": {c2}, "source": {"IV:" + strconv.FormatUint(iv3, 10)}, "invoice": {strconv.FormatUint(iv1, 10)}, "amount": {"100.00"}},
+	grid := "/write-offs?customer_id=" + c2
+	for _, pair := range [][3]string{
+		{model.WriteOffKey(model.DocAdvanceReceipt, ar), model.WriteOffKey(model.DocInvoice, iv2), "50.00"},
+		{model.WriteOffKey(model.DocInvoice, iv3), model.WriteOffKey(model.DocInvoice, iv1), "100.00"},
 	} {
-		r := ui.get(woForm)
-		v.Set("_idem", rcIdemRe.FindStringSubmatch(r.Body)[1])
+		v := woForm(t, ui.get(grid).Body) // a pair picked in the grid's first empty row
+		v.Set(model.WriteOffField(0, "source"), pair[0])
+		v.Set(model.WriteOffField(0, "invoice"), pair[1])
+		v.Set(model.WriteOffField(0, "amount"), pair[2])
 		if r := ui.post("/write-offs", v); r.Code != http.StatusSeeOther {
 			t.Fatalf("UI write-off: %d %s", r.Code, excerpt(r.Body))
 		}
@@ -345,7 +346,7 @@ func TestAPIFinanceSameAsUI(t *testing.T) {
 		}
 		return err
 	})
-	ui.get(woForm)
+	ui.get(grid)
 	if r := ui.post("/write-offs/"+strconv.FormatUint(woAR, 10)+"/reverse", url.Values{"_idem": {"rev"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("UI reverse: %d %s", r.Code, excerpt(r.Body))
 	}

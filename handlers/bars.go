@@ -1,259 +1,210 @@
 package handlers
 
 import (
-	"fmt"
 	"net/url"
 
 	"dealerportal/model"
 )
 
-// The action bars of the document pages (actionbar.go), one builder per
-// page: which actions the user has in the document's status, and which of
-// them is primary, secondary or destructive. The pages' own handlers decide
-// what is allowed (CanEdit, the state machine); these only lay it out.
+// The action bars of the document pages (actionbar.go): per document type
+// a table of rows — which action, when (the state machine offers it, or a
+// fact about the page holds), its weight (primary, secondary, destructive)
+// and the question it asks — and, per page, the facts that hold. The
+// pages' own handlers decide what is allowed (CanEdit, the state machine);
+// the tables only lay it out.
 
-// destructiveActions are the state-machine actions shown apart as
-// destructive: they end the document or refuse it.
-var destructiveActions = map[string]bool{"void": true, "reject": true, "delete": true}
+// Rows that several tables share.
+var (
+	rowEdit  = barRow{If: factEdit, Label: "btn.edit", Link: "{base}/edit"}
+	rowPrint = barRow{Label: "btn.print", Link: "{base}/print", Icon: "print", External: true}
+	rowPDF   = barRow{Label: "bar.pdf", Link: "{base}/pdf", External: true}
+	// rowPrintPDF is the PDF the print view makes, downloaded.
+	rowPrintPDF = barRow{Label: "bar.pdf", Link: "{base}/print?format=pdf", External: true, Download: true}
+	rowDelete   = barRow{If: factDelete, Label: "btn.delete", Post: "{base}/delete", Kind: barDanger, Ask: "confirm.delete"}
+	rowBelow    = barRow{If: factBelow, Below: true}
+	rowAudit    = barRow{Action: "audit", Kind: barPrimary}
+	// rowReject rejects an order or a change request, with its reason.
+	rowReject = barRow{Action: "reject", Kind: barDanger, Submit: "oo.confirm_action", SubmitArgs: []any{"action", tkey("action.reject")},
+		Input: &barInput{Name: "reason", Label: "oo.reason", Required: true, MinLen: 2, MaxLen: 200, Long: true}}
+	// The dealer orders again with a one-time token: into the cart or a new draft.
+	rowAgainCart  = barRow{If: factAgain, Label: "oo.again_cart", Post: "{base}/again", Fields: []barField{{"_idem", "{token}-cart"}}}
+	rowAgainDraft = barRow{If: factAgain, Label: "oo.again_draft", Post: "{base}/again", Fields: []barField{{"_idem", "{token}-draft"}, {"to", "draft"}}}
+	// rowShipTracking is the order tracking of a shipping document's sales order.
+	rowShipTracking = barRow{If: factOrder, Label: "ship.tracking", Link: "/tracking/sales-orders/{so}"}
+	rowWriteOff     = barRow{If: factWriteOff, Label: "rc.write_off", Link: "/write-offs?customer_id={customer}"}
+	rowUnauditRC    = barRow{Action: "unaudit", Ask: "rc.confirm_unaudit"}
+)
 
-// machineActions adds a document's state-machine actions (actionsOf) under
-// base: the marked primary one (submit, audit…); an action needing a reason
-// asks for it in a panel (reasonLabel); void and reject are destructive;
-// the others that ask (close, unaudit…) ask the question ask(name).
-func (b *actionBar) machineActions(base string, version uint64, acts []actionButton, reasonLabel string, ask func(name string) string) {
-	for _, a := range acts {
-		x := b.post("action."+a.Name, base+"/"+a.Name, version)
-		switch {
-		case a.Reason:
-			x.reason(reasonLabel).submit("oo.confirm_action", "action", tkey("action."+a.Name))
-			if destructiveActions[a.Name] {
-				x.kind = barDanger
-			}
-		case destructiveActions[a.Name]:
-			x.danger(ask(a.Name))
-		case a.Confirm:
-			x.confirm(ask(a.Name))
-		}
-		if a.Primary {
-			x.primary()
-		}
-	}
+// shipReason is the reason a shipping document is voided or rejected with.
+func shipReason(label string) *barInput {
+	return &barInput{Name: "reason", Label: label, Required: true, MinLen: 2, MaxLen: 200}
 }
 
-// deleteAction adds the destructive 删除 of a document.
-func (b *actionBar) deleteAction(base string, version uint64) {
-	b.post("btn.delete", base+"/delete", version).danger("confirm.delete")
+// onlineOrderBar: submit, or approve the credit or convert, first; order
+// again, tracking and print; reject and 删除 apart at the end.
+var onlineOrderBar = barTable{
+	{If: factRelease, Label: "action.release_credit", Post: "{base}/release_credit", Kind: barPrimary, Ask: "oo.confirm_release"},
+	{If: factConvert, Label: "action.convert", Link: "{base}/convert", Kind: barPrimary},
+	{Action: "submit", Kind: barPrimary},
+	rowReject,
+	{Action: "unreject"},
+	rowEdit,
+	rowAgainCart, rowAgainDraft,
+	{If: factOrder, Label: "so.tracking", Link: "/tracking/online-orders/{id}"},
+	rowPrint, rowPDF,
+	{Back: true, Link: "/online-orders"},
+	rowDelete,
 }
 
-// bar lays out the online order's actions: submit or convert first; order
-// again, tracking and print; 删除 apart at the end.
+// bar lays out the online order's actions.
 func (p *onlinePage) bar(u *model.User) *actionBar {
-	o, base := p.O, "/online-orders/"+itoa(p.O.ID)
-	b := &actionBar{}
-	if p.CanRelease {
-		b.post("action.release_credit", base+"/release_credit", o.Version).primary().confirm("oo.confirm_release")
-	}
-	if p.CanConvert {
-		b.link("action.convert", base+"/convert").primary()
-	}
-	b.machineActions(base, o.Version, p.Actions, "oo.reason", func(string) string { return "oo.confirm" })
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	if p.CanAgain {
-		b.postToken("oo.again_cart", base+"/again", p.AgainToken+"-cart")
-		b.postToken("oo.again_draft", base+"/again", p.AgainToken+"-draft").field("to", "draft")
-	}
-	if o.SalesOrderID != 0 {
-		b.link("so.tracking", "/tracking/online-orders/"+itoa(o.ID))
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/online-orders")
-	if p.CanDelete {
-		b.deleteAction(base, o.Version)
-	}
-	return b
+	o := p.O
+	return onlineOrderBar.build(barDoc{Base: "/online-orders/" + itoa(o.ID), Version: o.Version, Actions: p.Actions,
+		Facts: barFacts{factRelease: p.CanRelease, factConvert: p.CanConvert, factEdit: p.CanEdit, factAgain: p.CanAgain,
+			factOrder: o.SalesOrderID != 0, factDelete: p.CanDelete},
+		Vars: []string{"{id}", itoa(o.ID), "{token}", p.AgainToken}})
 }
 
-// bar lays out the sales order's actions: submit or audit first; the next
-// documents (change, notice, outbound, return), tracking and print; void
-// apart at the end.
+// salesOrderBar: audit first; the next documents (notice, outbound, change,
+// return), tracking, order again and print; void apart at the end.
+var salesOrderBar = barTable{
+	rowAudit,
+	{Action: "unaudit", Ask: "so.confirm_unaudit"},
+	{Action: "close", Ask: "so.confirm_close"},
+	{Action: "void", Kind: barDanger, Ask: "so.confirm_void"},
+	rowEdit,
+	{If: factShip, Label: "so.next_notice", Link: "/delivery-notices/new?so={id}"},
+	{If: factShip, Label: "so.next_outbound", Link: "/outbounds/new?so={id}"},
+	{If: factChange, Label: "cr.new", Link: "{base}/change-requests/new"},
+	{If: factReturn, Label: "so.next_return", Link: "/returns/new?so={id}"},
+	{If: factOrder, Label: "so.tracking", Link: "/tracking/sales-orders/{id}"},
+	rowAgainCart, rowAgainDraft,
+	rowPrint, rowPDF,
+	{Back: true, Link: "/sales-orders"},
+}
+
+// bar lays out the sales order's actions: staff who manage orders ship an
+// audited one; the dealer returns goods of an audited or closed one.
 func (p *salesPage) bar(u *model.User) *actionBar {
-	o, base := p.O, "/sales-orders/"+itoa(p.O.ID)
-	b := &actionBar{}
-	b.machineActions(base, o.Version, p.Actions, "oo.reason", func(name string) string { return "so.confirm_" + name })
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	if o.Status == model.StatusAudited && u.Can(model.PermManageOrders) {
-		b.link("so.next_notice", "/delivery-notices/new?so="+itoa(o.ID))
-		b.link("so.next_outbound", "/outbounds/new?so="+itoa(o.ID))
-	}
-	if p.CanChange {
-		b.link("cr.new", base+"/change-requests/new")
-	}
-	if !p.Staff && (o.Status == model.StatusAudited || o.Status == model.StatusClosed) {
-		b.link("so.next_return", "/returns/new?so="+itoa(o.ID))
-	}
-	if o.Status != model.StatusDraft {
-		b.link("so.tracking", "/tracking/sales-orders/"+itoa(o.ID))
-	}
-	if p.CanAgain {
-		b.postToken("oo.again_cart", base+"/again", p.AgainToken+"-cart")
-		b.postToken("oo.again_draft", base+"/again", p.AgainToken+"-draft").field("to", "draft")
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/sales-orders")
-	return b
+	o := p.O
+	return salesOrderBar.build(barDoc{Base: "/sales-orders/" + itoa(o.ID), Version: o.Version, Actions: p.Actions,
+		Facts: barFacts{factEdit: p.CanEdit, factShip: o.Status == model.StatusAudited && u.Can(model.PermManageOrders), factChange: p.CanChange,
+			factReturn: !p.Staff && (o.Status == model.StatusAudited || o.Status == model.StatusClosed),
+			factOrder:  o.Status != model.StatusDraft, factAgain: p.CanAgain},
+		Vars: []string{"{id}", itoa(o.ID), "{token}", p.AgainToken}})
 }
 
-// bar lays out the change request's actions: submit or make effective
-// first; 拒绝 and 删除 apart at the end.
+// changeRequestBar: submit or make effective first; 拒绝 and 删除 apart at
+// the end.
+var changeRequestBar = barTable{
+	{Action: "submit", Kind: barPrimary},
+	{Action: "make_effective", Kind: barPrimary, Ask: "cr.confirm_effective"},
+	rowReject,
+	rowEdit, rowPrint, rowPDF,
+	{Back: true, Link: "/change-requests"},
+	rowDelete,
+}
+
+// bar lays out the change request's actions.
 func (p *changePage) bar() *actionBar {
-	r, base := p.R, "/change-requests/"+itoa(p.R.ID)
-	b := &actionBar{}
-	b.machineActions(base, r.Version, p.Actions, "oo.reason", func(string) string { return "oo.confirm" })
-	for _, a := range b.items {
-		if a.Post == base+"/make_effective" {
-			a.confirm("cr.confirm_effective")
-		}
-	}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/change-requests")
-	if p.CanEdit {
-		b.deleteAction(base, r.Version)
-	}
-	return b
+	r := p.R
+	return changeRequestBar.build(barDoc{Base: "/change-requests/" + itoa(r.ID), Version: r.Version, Actions: p.Actions,
+		Facts: barFacts{factEdit: p.CanEdit, factDelete: p.CanEdit}})
 }
 
-// noticeBar lays out the delivery notice's actions: the outbound that ships
-// it first; close; 作废 (with its reason) apart at the end. The dealer's
-// primary action is the receipt form below.
+// deliveryNoticeBar: the outbound that ships it first; close; 作废 (with its
+// reason) apart at the end. The dealer's primary action is the receipt
+// form below.
+var deliveryNoticeBar = barTable{
+	{If: factShip, Label: "ship.new_outbound", Link: "/outbounds/new?dn={id}", Kind: barPrimary},
+	{Action: "close", Label: "ship.action.close", Ask: "ship.confirm_close"},
+	{Action: "void", Label: "ship.action.void", Kind: barDanger, Input: shipReason("ship.reason")},
+	rowPrint, rowPrintPDF, rowShipTracking,
+	{Back: true, Link: "/delivery-notices"},
+	rowBelow,
+}
+
+// noticeBar lays out the delivery notice's actions.
 func (p *docPage) noticeBar(d *model.DeliveryNotice) *actionBar {
-	base := "/delivery-notices/" + itoa(d.ID)
-	b := &actionBar{}
-	if p.CanShip {
-		b.link("ship.new_outbound", "/outbounds/new?dn="+itoa(d.ID)).primary()
-	}
-	p.shippingActions(b, base, d.Version, "ship.confirm_%s", "ship.reason")
-	b.printLinks(base+"/print", base+"/print?format=pdf")
-	b.items[len(b.items)-1].download()
-	p.trackingLink(b)
-	b.back("/delivery-notices")
-	if p.Receipt {
-		b.primaryBelow()
-	}
-	return b
+	return deliveryNoticeBar.build(p.shippingDoc("/delivery-notices/", d.ID, d.Version, barFacts{factShip: p.CanShip, factBelow: p.Receipt}))
 }
 
-// shippingActions adds a shipping document's state-machine actions (named
-// ship.action.<name>): each asks its question (confirm, a format with the
-// action's name); void and reject ask for a reason and stand apart.
-func (p *docPage) shippingActions(b *actionBar, base string, version uint64, confirm, reasonLabel string) {
-	for _, name := range p.Actions {
-		a := b.post("ship.action."+name, base+"/"+name, version)
-		switch {
-		case name == "void" || name == "reject":
-			a.asking(barInput{Name: "reason", Label: reasonLabel, Required: true, MinLen: 2, MaxLen: 200})
-			a.kind = barDanger
-		case name == "submit" || name == "convert":
-			a.primary()
-		default:
-			a.confirm(fmt.Sprintf(confirm, name))
-		}
-	}
-}
-
-// trackingLink adds the order tracking of the document's sales order.
-func (p *docPage) trackingLink(b *actionBar) {
+// shippingDoc is what a shipping document's table reads: the document
+// under base, the actions the page offers, its sales order ({so}, tracked)
+// and facts f.
+func (p *docPage) shippingDoc(base string, id, version uint64, f barFacts) barDoc {
+	so := ""
 	if p.Order != nil {
-		b.link("ship.tracking", "/tracking/sales-orders/"+itoa(p.Order.ID))
+		f[factOrder], so = true, itoa(p.Order.ID)
 	}
+	return barDoc{Base: base + itoa(id), Version: version, Actions: p.Actions, Facts: f, Vars: []string{"{id}", itoa(id), "{so}", so}}
 }
 
-// outboundBar lays out the outbound's actions: return goods (the dealer),
-// print, tracking. The dealer's primary action is the receipt form below.
+// outboundBar: return goods (the dealer), print, tracking. The dealer's
+// primary action is the receipt form below.
+var outboundBar = barTable{
+	{If: factReturn, Label: "ship.return_goods", Link: "/returns/new?ob={id}"},
+	rowPrint, rowPrintPDF, rowShipTracking,
+	{Back: true, Link: "/outbounds"},
+	rowBelow,
+}
+
+// outboundBar lays out the outbound's actions.
 func (p *docPage) outboundBar(ob *model.Outbound) *actionBar {
-	base := "/outbounds/" + itoa(ob.ID)
-	b := &actionBar{}
-	if p.CanReturn {
-		b.link("ship.return_goods", "/returns/new?ob="+itoa(ob.ID))
-	}
-	b.printLinks(base+"/print", base+"/print?format=pdf")
-	b.items[len(b.items)-1].download()
-	p.trackingLink(b)
-	b.back("/outbounds")
-	if p.Receipt {
-		b.primaryBelow()
-	}
-	return b
+	return outboundBar.build(p.shippingDoc("/outbounds/", ob.ID, ob.Version, barFacts{factReturn: p.CanReturn, factBelow: p.Receipt}))
 }
 
-// returnBar lays out the online return's actions: submit or convert first;
-// 拒绝 (with its reason) and 删除 apart at the end.
+// onlineReturnBar: submit or convert first; 拒绝 (with its reason) and 删除
+// (the dealer) apart at the end.
+var onlineReturnBar = barTable{
+	{Action: "submit", Label: "ship.action.submit", Kind: barPrimary},
+	{Action: "reject", Label: "ship.action.reject", Kind: barDanger, Input: shipReason("ship.reject_reason")},
+	{Action: "unreject", Label: "ship.action.unreject", Ask: "ship.confirm_unreject"},
+	{Action: "convert", Label: "ship.action.convert", Kind: barPrimary},
+	rowEdit, rowPrint, rowShipTracking,
+	{Back: true, Link: "/returns"},
+	rowDelete,
+}
+
+// returnBar lays out the online return's actions.
 func (p *docPage) returnBar(r *model.OnlineReturn) *actionBar {
-	base := "/returns/" + itoa(r.ID)
-	b := &actionBar{}
-	p.shippingActions(b, base, r.Version, "ship.confirm_%s", "ship.reject_reason")
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.link("btn.print", base+"/print").icon("print").external()
-	p.trackingLink(b)
-	b.back("/returns")
-	if p.CanEdit && !p.Staff {
-		b.deleteAction(base, r.Version)
-	}
-	return b
+	return onlineReturnBar.build(p.shippingDoc("/returns/", r.ID, r.Version, barFacts{factEdit: p.CanEdit, factDelete: p.CanEdit && !p.Staff}))
 }
 
-// returnNoticeBar lays out the return notice's actions: the red outbound
-// that receives it first; close; 作废 apart.
+// returnNoticeBar: the red outbound that receives it first; close.
+var returnNoticeBar = barTable{
+	{If: factShip, Label: "ship.new_red", Link: "/outbounds/new?rn={id}", Kind: barPrimary},
+	{Action: "close", Label: "ship.action.close", Ask: "ship.confirm_rn_close"},
+	rowPrint, rowShipTracking,
+	{Back: true, Link: "/return-notices"},
+}
+
+// returnNoticeBar lays out the return notice's actions.
 func (p *docPage) returnNoticeBar(r *model.ReturnNotice) *actionBar {
-	base := "/return-notices/" + itoa(r.ID)
-	b := &actionBar{}
-	if p.CanShip {
-		b.link("ship.new_red", "/outbounds/new?rn="+itoa(r.ID)).primary()
-	}
-	for _, name := range p.Actions {
-		a := b.post("ship.action."+name, base+"/"+name, r.Version)
-		if name == "void" {
-			a.danger(fmt.Sprintf("ship.confirm_rn_%s", name))
-		} else {
-			a.confirm(fmt.Sprintf("ship.confirm_rn_%s", name))
-		}
-	}
-	b.link("btn.print", base+"/print").icon("print").external()
-	p.trackingLink(b)
-	b.back("/return-notices")
-	return b
+	return returnNoticeBar.build(p.shippingDoc("/return-notices/", r.ID, r.Version, barFacts{factShip: p.CanShip}))
 }
 
-// ReconBar lays out the reconciliation block's actions (对账): confirm
-// first, cancel asking first, 有异议 (with its comment) apart at the end.
-// The page's own bar holds the primary action when staff see it.
+// reconBar is the reconciliation block's (对账): confirm first when the
+// dealer confirms here, cancel asking first, 有异议 (with its comment) apart
+// at the end. The page's own bar holds the primary action when staff see
+// it.
+var reconBar = barTable{
+	{Action: model.ReconConfirm, If: factConfirm, Post: "{base}/confirm", Kind: barPrimary},
+	{Action: model.ReconConfirm, Post: "{base}/confirm"},
+	{Action: model.ReconCancel, Post: "{base}/cancel", Ask: "rc.confirm_cancel"},
+	{Action: model.ReconDispute, Post: "{base}/dispute", ID: "dispute", Kind: barDanger,
+		Input: &barInput{ID: "f-reason", Name: "reason", Label: "rc.dispute_comment", Required: true, MaxLen: 500, Long: true}},
+	rowBelow,
+}
+
+// ReconBar lays out the reconciliation block's actions.
 func (r reconBlock) ReconBar() *actionBar {
-	b := &actionBar{ID: "recon-actions", below: r.staff}
-	if r.Recon == nil {
-		return b
+	d := barDoc{Base: r.ReconPath, Facts: barFacts{factBelow: r.staff, factConfirm: r.confirmsBelow()}}
+	if r.Recon != nil {
+		d.Version, d.Actions = r.Recon.Version, r.ReconActions
 	}
-	for _, a := range r.ReconActions {
-		switch a {
-		case model.ReconConfirm:
-			if x := b.post("action.recon_confirm", r.ReconPath+"/confirm", r.Recon.Version); r.confirmsBelow() {
-				x.primary()
-			}
-		case model.ReconCancel:
-			b.post("action.recon_cancel", r.ReconPath+"/cancel", r.Recon.Version).confirm("rc.confirm_cancel")
-		case model.ReconDispute:
-			x := b.post("action.recon_dispute", r.ReconPath+"/dispute", r.Recon.Version).id("dispute")
-			x.asking(barInput{ID: "f-reason", Name: "reason", Label: "rc.dispute_comment", Required: true, MaxLen: 500, Long: true})
-			x.kind = barDanger
-		}
-	}
+	b := reconBar.build(d)
+	b.ID = "recon-actions"
 	return b
 }
 
@@ -264,295 +215,231 @@ func (r reconBlock) confirmsBelow() bool {
 	return r.Recon != nil && !r.staff && contains(r.ReconActions, model.ReconConfirm)
 }
 
-// Bar lays out the invoice's actions: audit first, write-off and print;
-// unaudit asks first; 删除 apart at the end.
+// invoiceBar: audit first, write-off and print; unaudit asks first; 删除
+// apart at the end.
+var invoiceBar = barTable{
+	rowAudit, rowUnauditRC,
+	rowWriteOff,
+	rowPrint, rowPrintPDF,
+	{Back: true, Link: "/invoices"},
+	rowDelete, rowBelow,
+}
+
+// Bar lays out the invoice's actions.
 func (p *invoiceView) Bar() *actionBar {
-	inv, base := p.Inv, "/invoices/"+itoa(p.Inv.ID)
-	b := &actionBar{}
-	for _, a := range p.Actions {
-		x := b.post("action."+a, base+"/"+a, inv.Version)
-		switch a {
-		case "audit":
-			x.primary()
-		case "unaudit":
-			x.confirm("rc.confirm_unaudit")
-		}
-	}
-	if p.CanWrite && inv.Posted() {
-		b.link("rc.write_off", "/write-offs?customer_id="+itoa(inv.CustomerID))
-	}
-	b.printLinks(base+"/print", base+"/print?format=pdf")
-	b.items[len(b.items)-1].download()
-	b.back("/invoices")
-	if p.CanDelete {
-		b.deleteAction(base, inv.Version)
-	}
-	if p.confirmsBelow() {
-		b.primaryBelow()
-	}
-	return b
+	inv := p.Inv
+	return invoiceBar.build(barDoc{Base: "/invoices/" + itoa(inv.ID), Version: inv.Version, Actions: p.Actions,
+		Facts: barFacts{factWriteOff: p.CanWrite && inv.Posted(), factDelete: p.CanDelete, factBelow: p.confirmsBelow()},
+		Vars:  []string{"{customer}", itoa(inv.CustomerID)}})
 }
 
-// Bar lays out a receipt's, advance receipt's or refund's actions: audit
-// first, edit, write-off and print; unaudit asks first; 删除 apart.
+// receiptBar is a receipt's, advance receipt's or refund's: audit first,
+// edit, write-off and print; unaudit asks first; 删除 apart.
+var receiptBar = barTable{
+	rowAudit, rowUnauditRC,
+	rowEdit, rowWriteOff,
+	rowPrint, rowPrintPDF,
+	{Back: true, Link: "{list}"},
+	rowDelete, rowBelow,
+}
+
+// Bar lays out the receipt document's actions.
 func (p *receiptView) Bar() *actionBar {
-	r, base := p.R, p.Base+"/"+itoa(p.R.ID)
-	b := &actionBar{}
-	for _, a := range p.Actions {
-		x := b.post("action."+a, base+"/"+a, r.Version)
-		switch a {
-		case "audit":
-			x.primary()
-		case "unaudit":
-			x.confirm("rc.confirm_unaudit")
-		}
-	}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	if p.CanWrite && r.Posted() && r.Kind != model.DocRefund {
-		b.link("rc.write_off", "/write-offs?customer_id="+itoa(r.CustomerID))
-	}
-	b.printLinks(base+"/print", base+"/print?format=pdf")
-	b.items[len(b.items)-1].download()
-	b.back(p.Base)
-	if p.CanEdit {
-		b.deleteAction(base, r.Version)
-	}
-	if p.confirmsBelow() {
-		b.primaryBelow()
-	}
-	return b
+	r := p.R
+	return receiptBar.build(barDoc{Base: p.Base + "/" + itoa(r.ID), Version: r.Version, Actions: p.Actions,
+		Facts: barFacts{factEdit: p.CanEdit, factWriteOff: p.CanWrite && r.Posted() && r.Kind != model.DocRefund, factDelete: p.CanEdit,
+			factBelow: p.confirmsBelow()},
+		Vars: []string{"{customer}", itoa(r.CustomerID), "{list}", p.Base}})
 }
 
-// Bar lays out a reconciliation document's page (the dealer's 对账 view of
-// an outbound, invoice or receipt): its confirmation is the primary action.
+// reconDocBar is a reconciliation document's page (the dealer's 对账 view
+// of an outbound, invoice or receipt): its confirmation is the primary
+// action.
+var reconDocBar = barTable{
+	{If: factOpen, Label: "rc.open_document", Link: "{doc}"},
+	{Back: true, Link: "/reconciliation"},
+	rowBelow,
+}
+
+// Bar lays out the reconciliation document's page's actions.
 func (d *reconDocData) Bar() *actionBar {
-	b := &actionBar{}
-	if d.DocURL != "" {
-		b.link("rc.open_document", d.DocURL)
-	}
-	b.back("/reconciliation")
-	if d.confirmsBelow() {
-		b.primaryBelow()
-	}
-	return b
+	return reconDocBar.build(barDoc{Facts: barFacts{factOpen: d.DocURL != "", factBelow: d.confirmsBelow()}, Vars: []string{"{doc}", d.DocURL}})
 }
 
-// bar lays out the cross-territory complaint's actions (窜货投诉): submit,
-// or audit (naming the accused) first; close and reopen with an optional
+// complaintBar is the cross-territory complaint's (窜货投诉): submit, or
+// audit (naming the accused) first; close and reopen with an optional
 // reason; 删除 apart. The handling form below is primary when shown.
+var complaintBar = barTable{
+	{Action: "submit", Kind: barPrimary},
+	{Action: "audit", ID: "audit-form", Kind: barPrimary,
+		Input: &barInput{ID: "f-accused_code", Name: "accused_code", Label: "cp.accused_code", Value: "{accused}", Placeholder: "C0002", MaxLen: 40}},
+	{Action: "close", Input: &barInput{Name: "reason", Label: "common.reason", MaxLen: 200}},
+	{Action: "reopen", Input: &barInput{Name: "reason", Label: "common.reason", MaxLen: 200}},
+	rowEdit, rowPrint, rowPDF,
+	{Back: true, Link: "/complaints"},
+	rowDelete, rowBelow,
+}
+
+// bar lays out the complaint's actions.
 func (p *complaintPage) bar() *actionBar {
-	cp, base := p.C, "/complaints/"+itoa(p.C.ID)
-	b := &actionBar{}
-	for _, a := range p.Actions {
-		x := b.post("action."+a, base+"/"+a, cp.Version)
-		switch a {
-		case "audit":
-			x.id("audit-form").primary().asking(barInput{ID: "f-accused_code", Name: "accused_code", Label: "cp.accused_code", Value: p.AccusedCode, Placeholder: "C0002", MaxLen: 40})
-		case "close", "reopen":
-			x.asking(barInput{Name: "reason", Label: "common.reason", MaxLen: 200})
-		default:
-			x.primary()
-		}
-	}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/complaints")
-	if p.CanEdit {
-		b.deleteAction(base, cp.Version)
-	}
-	if p.CanHandle {
-		b.primaryBelow()
-	}
-	return b
+	cp := p.C
+	return complaintBar.build(barDoc{Base: "/complaints/" + itoa(cp.ID), Version: cp.Version, Actions: p.Actions,
+		Facts: barFacts{factEdit: p.CanEdit, factDelete: p.CanEdit, factBelow: p.CanHandle}, Vars: []string{"{accused}", p.AccusedCode}})
 }
 
-// bar lays out the opportunity report's actions (商机报备): submit first,
-// or the evaluation (its tab); win, lose and expire ask first; 删除 apart.
+// opportunityBar is the opportunity report's (商机报备): submit first, or
+// the evaluation (its tab); win, lose and expire ask first; 删除 (a draft)
+// apart.
+var opportunityBar = barTable{
+	{If: factEvaluate, Unless: factTab, Label: "opp.evaluate", Link: "{base}?tab=evaluation", Kind: barPrimary},
+	{If: factEvaluate | factTab, Below: true},
+	{Action: "submit", Kind: barPrimary},
+	{Action: "win", Ask: "ch.confirm_action"},
+	{Action: "lose", Ask: "ch.confirm_action"},
+	{Action: "expire", Ask: "ch.confirm_action"},
+	rowEdit, rowPrint, rowPDF,
+	{Back: true, Link: "/opportunities"},
+	rowDelete,
+}
+
+// bar lays out the opportunity's actions.
 func (p *opportunityPage) bar() *actionBar {
-	o, base := p.O, "/opportunities/"+itoa(p.O.ID)
-	b := &actionBar{}
-	if p.CanEvaluate {
-		if p.Tab == "evaluation" {
-			b.primaryBelow()
-		} else {
-			b.link("opp.evaluate", base+"?tab=evaluation").primary()
-		}
-	}
-	for _, a := range p.Actions {
-		x := b.post("action."+a, base+"/"+a, o.Version)
-		if a == "submit" {
-			x.primary()
-		} else {
-			x.confirm("ch.confirm_action")
-		}
-	}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/opportunities")
-	if p.CanEdit && o.Status == model.StatusDraft {
-		b.deleteAction(base, o.Version)
-	}
-	return b
+	o := p.O
+	return opportunityBar.build(barDoc{Base: "/opportunities/" + itoa(o.ID), Version: o.Version, Actions: p.Actions,
+		Facts: barFacts{factEvaluate: p.CanEvaluate, factTab: p.Tab == "evaluation", factEdit: p.CanEdit,
+			factDelete: p.CanEdit && o.Status == model.StatusDraft}})
 }
 
-// bar lays out the service request's actions (服务请求): start or resolve
+// serviceRequestBar is the service request's (服务请求): start or resolve
 // (on the handling tab, whose form is then the primary action); close asks
 // first.
+var serviceRequestBar = barTable{
+	{Action: "start", If: factTab, Below: true},
+	{Action: "start", Link: "{base}?tab=handling", Kind: barPrimary},
+	{Action: "resolve", If: factTab, Below: true},
+	{Action: "resolve", Link: "{base}?tab=handling", Kind: barPrimary},
+	rowEdit,
+	{Action: "close", Ask: "ch.confirm_action"},
+	rowPrint, rowPDF,
+	{Back: true, Link: "/service-requests"},
+}
+
+// bar lays out the service request's actions.
 func (p *servicePage) bar() *actionBar {
-	r, base := p.R, "/service-requests/"+itoa(p.R.ID)
-	b := &actionBar{}
-	for _, a := range []string{"start", "resolve"} {
-		if contains(p.Actions, a) {
-			if p.Tab == "handling" {
-				b.primaryBelow()
-			} else {
-				b.link("action."+a, base+"?tab=handling").primary()
-			}
-		}
-	}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	if contains(p.Actions, "close") {
-		b.post("action.close", base+"/close", r.Version).confirm("ch.confirm_action")
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/service-requests")
-	return b
+	r := p.R
+	return serviceRequestBar.build(barDoc{Base: "/service-requests/" + itoa(r.ID), Version: r.Version, Actions: p.Actions,
+		Facts: barFacts{factTab: p.Tab == "handling", factEdit: p.CanEdit}})
 }
 
-// bar lays out the stocktake's actions (盘点): edit, the channel report at
-// its date, print; 删除 apart.
+// stocktakeBar is the stocktake's (盘点): edit, the channel report at its
+// date (of its customer, for staff), print; 删除 apart.
+var stocktakeBar = barTable{
+	rowEdit,
+	{If: factCustomer, Label: "nav.channel_report", Link: "/channel-report?customer={customer}&to={date}"},
+	{Unless: factCustomer, Label: "nav.channel_report", Link: "/channel-report?to={date}"},
+	rowPrint, rowPDF,
+	{Back: true, Link: "/stocktakes"},
+	rowDelete,
+}
+
+// bar lays out the stocktake's actions.
 func (p *stocktakePage) bar(u *model.User) *actionBar {
-	s, base := p.S, "/stocktakes/"+itoa(p.S.ID)
-	b := &actionBar{}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
+	s, code := p.S, ""
+	if p.Customer != nil {
+		code = url.QueryEscape(p.Customer.Code)
 	}
-	report := "/channel-report?to=" + s.Date
-	if u.IsStaff() && p.Customer != nil {
-		report = "/channel-report?customer=" + url.QueryEscape(p.Customer.Code) + "&to=" + s.Date
-	}
-	b.link("nav.channel_report", report)
-	b.printLinks(base+"/print", base+"/pdf")
-	b.back("/stocktakes")
-	if p.CanEdit {
-		b.deleteAction(base, s.Version)
-	}
-	return b
+	return stocktakeBar.build(barDoc{Base: "/stocktakes/" + itoa(s.ID), Version: s.Version,
+		Facts: barFacts{factEdit: p.CanEdit, factDelete: p.CanEdit, factCustomer: u.IsStaff() && p.Customer != nil},
+		Vars:  []string{"{customer}", code, "{date}", s.Date}})
 }
 
-// bar lays out the catalog entry's actions (商品目录): audit (publish)
-// first, edit, prices and the product.
+// catalogEntryBar is the catalog entry's (商品目录): audit (publish) first,
+// edit, prices and the product.
+var catalogEntryBar = barTable{
+	rowAudit,
+	{Action: "unaudit"},
+	rowEdit,
+	{Label: "prices.lookup", Link: "/catalog/{id}/prices"},
+	{Label: "entry.product", Link: "/products/{product}"},
+	{Back: true, Link: "/catalog-entries"},
+}
+
+// bar lays out the catalog entry's actions.
 func (d *entryPage) bar() *actionBar {
-	e, base := d.Item.Entry, "/catalog-entries/"+itoa(d.Item.Entry.ID)
-	b := &actionBar{}
-	for _, a := range d.Actions {
-		x := b.post("action."+a, base+"/"+a, e.Version)
-		if a == "audit" {
-			x.primary()
-		}
-	}
-	if d.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.link("prices.lookup", "/catalog/"+itoa(e.ID)+"/prices")
-	b.link("entry.product", "/products/"+itoa(d.Item.Product.ID))
-	b.back("/catalog-entries")
-	return b
+	e := d.Item.Entry
+	return catalogEntryBar.build(barDoc{Base: "/catalog-entries/" + itoa(e.ID), Version: e.Version, Actions: d.Actions,
+		Facts: barFacts{factEdit: d.CanEdit}, Vars: []string{"{id}", itoa(e.ID), "{product}", itoa(d.Item.Product.ID)}})
 }
 
-// bar lays out the announcement's actions (公告): audit (publish) first;
+// announcementBar is the announcement's (公告): audit (publish) first;
 // unaudit asks first; 作废 (invalidate) and 删除 apart. Dealers read it:
 // print and back only.
+var announcementBar = barTable{
+	{Action: "audit", Label: "announcement.action.audit", Kind: barPrimary},
+	{Action: "unaudit", Label: "announcement.action.unaudit", Ask: "announcement.confirm_unaudit"},
+	{Action: "invalidate", Label: "announcement.action.invalidate", Kind: barDanger, Ask: "announcement.confirm_invalidate"},
+	rowEdit, rowPrint, rowPDF,
+	{If: factStaff, Back: true, Link: "/announcements"},
+	{Unless: factStaff, Back: true, Link: "/my/announcements"},
+	rowDelete,
+}
+
+// bar lays out the announcement's actions.
 func (p *announcementPage) bar() *actionBar {
-	a, base := p.A, "/announcements/"+itoa(p.A.ID)
-	b := &actionBar{}
-	for _, name := range p.Actions {
-		x := b.post("announcement.action."+name, base+"/"+name, a.Version)
-		switch name {
-		case "audit":
-			x.primary()
-		case "invalidate":
-			x.danger("announcement.confirm_invalidate")
-		default:
-			x.confirm("announcement.confirm_" + name)
-		}
-	}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.printLinks(base+"/print", base+"/pdf")
-	if p.Staff {
-		b.back("/announcements")
-	} else {
-		b.back("/my/announcements")
-	}
-	if p.CanEdit {
-		b.deleteAction(base, a.Version)
-	}
-	return b
+	a := p.A
+	return announcementBar.build(barDoc{Base: "/announcements/" + itoa(a.ID), Version: a.Version, Actions: p.Actions,
+		Facts: barFacts{factEdit: p.CanEdit, factDelete: p.CanEdit, factStaff: p.Staff}})
 }
 
-// Bar lays out the product's actions: edit, its catalog entry (or add one).
+// productBar is the product's: edit, its catalog entry (or add one).
+var productBar = barTable{
+	rowEdit,
+	{If: factEntry, Label: "products.entry", Link: "/catalog-entries/{entry}"},
+	{If: factList, Label: "products.add_entry", Link: "/catalog-entries/new?product={id}", Icon: "plus"},
+	{Back: true, Link: "/products"},
+}
+
+// Bar lays out the product's actions.
 func (d *productPage) Bar() *actionBar {
-	p, b := d.Product, &actionBar{}
-	if d.CanEdit {
-		b.link("btn.edit", "/products/"+itoa(p.ID)+"/edit")
+	id, entry := itoa(d.Product.ID), ""
+	if d.Entry != nil {
+		entry = itoa(d.Entry.ID)
 	}
-	switch {
-	case d.Entry != nil:
-		b.link("products.entry", "/catalog-entries/"+itoa(d.Entry.ID))
-	case d.CanEdit && !d.Listed:
-		b.link("products.add_entry", "/catalog-entries/new?product="+itoa(p.ID)).icon("plus")
-	}
-	b.back("/products")
-	return b
+	return productBar.build(barDoc{Base: "/products/" + id,
+		Facts: barFacts{factEdit: d.CanEdit, factEntry: d.Entry != nil, factList: d.Entry == nil && d.CanEdit && !d.Listed},
+		Vars:  []string{"{id}", id, "{entry}", entry}})
 }
 
-// bar lays out the customer profile's actions: edit, print, back (staff).
+// customerBar is the customer profile's: edit, print, back (staff).
+var customerBar = barTable{rowEdit, rowPrint, {If: factStaff, Back: true, Link: "/customers"}}
+
+// bar lays out the customer profile's actions.
 func (p *customerPage) bar(staff bool) *actionBar {
-	base, b := "/customers/"+itoa(p.Customer.ID), &actionBar{}
-	if p.CanEdit {
-		b.link("btn.edit", base+"/edit")
-	}
-	b.link("btn.print", base+"/print").icon("print").external()
-	if staff {
-		b.back("/customers")
-	}
-	return b
+	return customerBar.build(barDoc{Base: "/customers/" + itoa(p.Customer.ID), Facts: barFacts{factEdit: p.CanEdit, factStaff: staff}})
 }
 
-// bar lays out the order tracking page's next steps: staff ship (a notice
-// first) or take goods back; the dealer returns goods.
+// trackingBar is the order tracking page's next steps: staff ship (a
+// notice first) or take goods back; the dealer returns goods.
+var trackingBar = barTable{
+	{If: factShip, Label: "ship.new_notice", Link: "/delivery-notices/new?so={so}", ID: "new-notice", Kind: barPrimary},
+	{If: factShip, Label: "ship.new_outbound", Link: "/outbounds/new?so={so}", ID: "new-outbound"},
+	{If: factTakeBack, Label: "ship.new_return_notice", Link: "/return-notices/new?so={so}", ID: "new-rn"},
+	{If: factReturn, Label: "ship.return_goods", Link: "/returns/new?so={so}", ID: "return-goods", Kind: barPrimary},
+	{Back: true, Link: "/tracking"},
+}
+
+// bar lays out the tracking page's actions (none but the way back without
+// a sales order).
 func (p *trackingPage) bar(u *model.User) *actionBar {
-	b := &actionBar{}
+	d := barDoc{}
 	if so := p.Sales; so != nil {
-		id := itoa(so.ID)
-		if p.CanShip {
-			b.link("ship.new_notice", "/delivery-notices/new?so="+id).id("new-notice").primary()
-			b.link("ship.new_outbound", "/outbounds/new?so="+id).id("new-outbound")
-		}
-		if p.Staff && p.AnyReturnables && u.Can(model.PermManageOrders) {
-			b.link("ship.new_return_notice", "/return-notices/new?so="+id).id("new-rn")
-		}
-		if p.CanReturn {
-			b.link("ship.return_goods", "/returns/new?so="+id).id("return-goods").primary()
-		}
+		d.Facts = barFacts{factShip: p.CanShip, factTakeBack: p.Staff && p.AnyReturnables && u.Can(model.PermManageOrders), factReturn: p.CanReturn}
+		d.Vars = []string{"{so}", itoa(so.ID)}
 	}
-	b.back("/tracking")
-	return b
+	return trackingBar.build(d)
 }
 
 // BackBar is the action bar of a page whose only action is the way back.
 func (v *View) BackBar(href string) *actionBar {
-	b := &actionBar{}
-	b.back(href)
-	return b
+	return barTable{{Back: true, Link: href}}.build(barDoc{})
 }

@@ -279,7 +279,7 @@ type changePage struct {
 	R       *model.ChangeRequest
 	SO      *model.SalesOrder
 	Lines   []changeLineView
-	Actions []actionButton
+	Actions []string
 	Bar     *actionBar
 	CanEdit bool
 	Staff   bool
@@ -324,7 +324,7 @@ func (h *Handler) changePage(c *fiber.Ctx, id uint64) (*changePage, error) {
 	}
 	p.CanEdit = store.CanEditChangeRequest(p.R, u)
 	for _, a := range actionsOf(model.ChangeRequestMachine, p.R.Status, u) {
-		if a.Name == "submit" && !p.CanEdit {
+		if a == "submit" && !p.CanEdit {
 			continue
 		}
 		p.Actions = append(p.Actions, a)

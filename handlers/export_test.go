@@ -479,12 +479,7 @@ func TestExportRoutesDerived(t *testing.T) {
 // with "@", a dispute, and an API client with a failed push.
 func exportFixtures(t *testing.T, e *testEnv) {
 	t.Helper()
-	messagingScopeFixtures(t, e)
-	orderingFixture(t, e)
-	shippingFixture(t, e)
-	ordersFixture(t, e)
-	channelFixture(t, e)
-	reconFixture(t, e)
+	documentFixtures(t, e)
 	err := e.st.Update("test", func(tx *store.Tx) error {
 		c := &model.Customer{Code: "00123", Name: "=HYPERLINK(\"http://x\")", ShortName: "+1", OrgUnitID: e.ids["org:SH"],
 			Status: model.CustomerActive, CreditLimit: 1234567}

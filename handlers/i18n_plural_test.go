@@ -1,27 +1,20 @@
 package handlers
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"dealerportal/views"
 )
 
 // TestPluralChoice: a count chooses its branch by the language's rule; #
 // is the number; =N wins over the category; other placeholders fill inside
 // a branch; a text may count two things.
 func TestPluralChoice(t *testing.T) {
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "i18n"), 0o755)
-	os.WriteFile(filepath.Join(dir, "i18n", "x.json"), []byte(`{
+	i, err := testCatalog(t, `{
   "rows": {"en": "{n, plural, one {# row} other {# rows}}: {good} good", "zh": "{n} 行：{good} 行正确"},
   "two": {"en": "{o, plural, one {# order} other {# orders}}, {l, plural, =0 {no lines} one {# line} other {# lines}}", "zh": "{o} 张订单，{l} 行"},
   "nested": {"en": "{n, plural, one {one file from {who}} other {# files from {who}}}", "zh": "{who} 的 {n} 个文件"}
-}`), 0o644)
-	i, err := LoadI18n(os.DirFS(dir), "i18n")
+}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,10 +51,7 @@ func TestPluralMalformed(t *testing.T) {
 		"{n, plural, one {# row} other {# rows}",
 		"{n, plural, one # row other {# rows}}",
 	} {
-		dir := t.TempDir()
-		os.MkdirAll(filepath.Join(dir, "i18n"), 0o755)
-		os.WriteFile(filepath.Join(dir, "i18n", "x.json"), []byte(`{"k": {"en": "`+text+`", "zh": "行"}}`), 0o644)
-		if _, err := LoadI18n(os.DirFS(dir), "i18n"); err == nil || !strings.Contains(err.Error(), "plural") {
+		if _, err := testCatalog(t, `{"k": {"en": "`+text+`", "zh": "行"}}`); err == nil || !strings.Contains(err.Error(), "plural") {
 			t.Errorf("%q accepted: %v", text, err)
 		}
 	}
@@ -73,17 +63,12 @@ func TestPluralMalformed(t *testing.T) {
 // written as a plural choice. Limits ({max}, {min}) are never 1 and are
 // left alone.
 func TestCountsHavePlurals(t *testing.T) {
-	i, err := LoadI18n(views.FS, "i18n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := pluralNeededRe
-	for _, k := range i.Keys() {
-		en := i.texts["en"][k]
-		if m := re.FindString(en); m != "" {
+	i := shippedCatalog(t)
+	walkCatalog(i, func(k, en, _ string) {
+		if m := pluralNeededRe.FindString(en); m != "" {
 			t.Errorf("%s: %q shows a count with a plural noun: write {name, plural, one {# …} other {# …s}}", k, m)
 		}
-	}
+	})
 	// The examples the issue names.
 	if got := i.T("en", "import.summary", "total", 1, "good", 1, "bad", 0); !strings.HasPrefix(got, "1 row:") {
 		t.Errorf("import.summary for 1: %q", got)

@@ -301,7 +301,7 @@ func (h *Handler) updateOnlineOrder(c *fiber.Ctx) error {
 type onlinePage struct {
 	O          *model.OnlineOrder
 	Customer   *model.Customer
-	Actions    []actionButton
+	Actions    []string
 	Bar        *actionBar
 	CanEdit    bool
 	CanDelete  bool
@@ -336,7 +336,7 @@ func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	p.CanEdit = model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
 	p.CanDelete = model.CanDeleteOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u)
 	for _, a := range actionsOf(model.OnlineOrderMachine, o.Status, u, "convert") {
-		if a.Name == "submit" && !p.CanEdit {
+		if a == "submit" && !p.CanEdit {
 			continue
 		}
 		p.Actions = append(p.Actions, a)

@@ -289,25 +289,14 @@ func (v *View) FormErrors() []string {
 	return out
 }
 
-// actionButton is an action a document page offers as a button.
-type actionButton struct {
-	Name    string
-	Reason  bool // asks for a reason (reject…)
-	Confirm bool // asks for confirmation (destructive)
-	Primary bool
-}
-
-// actionsOf turns a state machine's allowed actions into buttons.
-func actionsOf(m model.Machine, st model.Status, u *model.User, skip ...string) []actionButton {
-	var out []actionButton
+// actionsOf lists the actions state machine m allows u from status st,
+// but skip.
+func actionsOf(m model.Machine, st model.Status, u *model.User, skip ...string) []string {
+	var out []string
 	for _, a := range m.Allowed(st, u) {
-		if contains(skip, a) {
-			continue
+		if !contains(skip, a) {
+			out = append(out, a)
 		}
-		t := m.Find(a)
-		out = append(out, actionButton{Name: a, Reason: t.NeedsReason,
-			Confirm: a == "void" || a == "close" || a == "unaudit" || a == "reject",
-			Primary: a == "audit" || a == "submit" || a == "make_effective"})
 	}
 	return out
 }

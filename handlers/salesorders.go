@@ -275,7 +275,7 @@ type salesPage struct {
 	Customer    *model.Customer
 	Salesperson string
 	OrgUnit     string
-	Actions     []actionButton
+	Actions     []string
 	Bar         *actionBar
 	CanEdit     bool
 	CanChange   bool

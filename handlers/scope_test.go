@@ -193,7 +193,6 @@ var scopeMatrix = []scopeRoute{
 	{"POST", "/reconciliation/receipts/{rcrc}/confirm"},
 	{"GET", "/write-offs?customer_id={cust}"},
 	{"POST", "/write-offs?customer_id={cust}"},
-	{"POST", "/write-offs/auto?customer_id={cust}"},
 	{"POST", "/write-offs/{rcwo}/reverse"},
 	{"GET", "/balances/{cust}"},
 	{"GET", "/balances/{cust}?export=csv"},
@@ -230,12 +229,7 @@ func TestScopeMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	messagingScopeFixtures(t, e)
-	orderingFixture(t, e)
-	shippingFixture(t, e)
-	ordersFixture(t, e)
-	channelFixture(t, e)
-	reconFixture(t, e)
+	documentFixtures(t, e)
 	scopeRowsFixture(t, e)
 	for _, a := range scopeActors {
 		c := e.login(a.user)

@@ -2,13 +2,9 @@ package handlers
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"dealerportal/views"
 )
 
 // One term for each thing, in both languages: the glossary of docs/DESIGN.md
@@ -54,25 +50,18 @@ var glossary = []struct {
 // TestCatalogTerms fails on a forbidden variant in the Chinese catalog, and
 // on a text whose English names a glossary term that its Chinese does not.
 func TestCatalogTerms(t *testing.T) {
-	i, err := LoadI18n(views.FS, "i18n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range termProblems(i) {
+	for _, p := range termProblems(shippedCatalog(t)) {
 		t.Error(p)
 	}
 }
 
 // TestTermProblemsFound: the check finds a variant and a missing term.
 func TestTermProblemsFound(t *testing.T) {
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "i18n"), 0o755)
-	os.WriteFile(filepath.Join(dir, "i18n", "x.json"), []byte(`{
+	i, err := testCatalog(t, `{
   "a": {"en": "Complaint", "zh": "串货投诉"},
   "b": {"en": "Unknown product code", "zh": "编码不存在"},
   "c": {"en": "Customer code", "zh": "客户编码"}
-}`), 0o644)
-	i, err := LoadI18n(os.DirFS(dir), "i18n")
+}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +74,7 @@ func TestTermProblemsFound(t *testing.T) {
 // termProblems lists the catalog's departures from the glossary, by key.
 func termProblems(i *I18n) []string {
 	var out []string
-	for _, k := range i.Keys() {
-		zh, en := i.texts["zh"][k], i.texts["en"][k]
+	walkCatalog(i, func(k, en, zh string) {
 		for bad, good := range forbiddenTerms {
 			if strings.Contains(zh, bad) {
 				out = append(out, fmt.Sprintf("%s: %q uses %s: write %s", k, zh, bad, good))
@@ -97,6 +85,6 @@ func termProblems(i *I18n) []string {
 				out = append(out, fmt.Sprintf("%s: %q says %q, but %q does not say %s", k, en, g.en.FindString(en), zh, g.zh))
 			}
 		}
-	}
+	})
 	return out
 }

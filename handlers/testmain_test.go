@@ -109,6 +109,20 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
+// documentFixtures gives each customer C1, C2 a document of every kind:
+// an announcement, catalog entries and prices, orders, shipping and return
+// documents, channel documents and finance documents (the fixtures of
+// each module, in the order they build on each other).
+func documentFixtures(t *testing.T, e *testEnv) {
+	t.Helper()
+	messagingScopeFixtures(t, e)
+	orderingFixture(t, e)
+	shippingFixture(t, e)
+	ordersFixture(t, e)
+	channelFixture(t, e)
+	reconFixture(t, e)
+}
+
 // client is one browser: cookies, language, and the last CSRF token seen.
 type client struct {
 	e       *testEnv

@@ -109,12 +109,7 @@ func TestWordsEveryPage(t *testing.T) {
 		t.Skip("renders every page as every role")
 	}
 	e := newTestEnv(t)
-	messagingScopeFixtures(t, e)
-	orderingFixture(t, e)
-	shippingFixture(t, e)
-	ordersFixture(t, e)
-	channelFixture(t, e)
-	reconFixture(t, e)
+	documentFixtures(t, e)
 	scopeRowsFixture(t, e)
 	wordsFixture(t, e)
 	paths := wordsPaths(t, e)

@@ -85,45 +85,56 @@ type woGrid struct {
 	Changes []model.OpenChange
 }
 
+// woSide is one side of the grid as its table shows it: the open sources
+// (receipts, advance receipts and red invoices' credit, each with its
+// kind) or the open invoices.
+type woSide struct {
+	V *View
+	// ID is the table's element id; Caption the catalog key of its caption.
+	ID, Caption string
+	Docs        []*woGridDoc
+	// Kinds: the side holds documents of several kinds, each named.
+	Kinds bool
+}
+
+// Side is the grid's side "sources" or "invoices" (anything else), shown
+// with v.
+func (g *woGrid) Side(v *View, side string) woSide {
+	if side == "sources" {
+		return woSide{V: v, ID: "open-sources", Caption: "rc.open_sources", Docs: g.Sources, Kinds: true}
+	}
+	return woSide{V: v, ID: "open-invoices", Caption: "rc.open_invoices", Docs: g.Invoices}
+}
+
 // woPosted is a posted grid form, parsed.
 type woPosted struct {
 	rows  []woGridRow
 	pairs []model.WriteOffPair
-	// shown is nil when the form carried no open amounts (the single-pair
-	// form of earlier versions, kept for scripts: source, invoice, amount).
+	// shown is nil when the form carried no open amounts.
 	shown map[string]model.Money
 	ve    *model.ValidationError
 }
 
 // parseWriteOffRows reads the grid form: rows "source.n", "invoice.n",
 // "amount.n" (and "fixed.n") for n below "rows"; a row counts when its
-// amount is filled in. Without "rows", the single-pair fields source,
-// invoice (an id) and amount make row 0.
+// amount is filled in.
 func parseWriteOffRows(c *fiber.Ctx) *woPosted {
 	p := &woPosted{ve: &model.ValidationError{}}
 	val := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
 	if s := val("shown"); s != "" {
 		p.shown = model.ParseShownOpen(s, 2*woGridLimit)
 	}
-	if val("rows") == "" {
-		r := woGridRow{Source: val("source"), Amount: val("amount")}
-		if inv := val("invoice"); inv != "" {
-			r.Invoice = string(model.DocInvoice) + ":" + inv
-		}
-		p.rows = []woGridRow{r}
-	} else {
-		n, err := strconv.Atoi(val("rows"))
-		if err != nil || n < 0 {
-			n = 0
-		}
-		if n > model.MaxLines+woBlankRows {
-			p.ve.Add("_form", "err.wog_too_many", map[string]any{"max": model.MaxLines, "n": n})
-			n = model.MaxLines + woBlankRows
-		}
-		for i := range n {
-			f := func(name string) string { return val(model.WriteOffField(i, name)) }
-			p.rows = append(p.rows, woGridRow{Index: i, Fixed: f("fixed") == "1", Source: f("source"), Invoice: f("invoice"), Amount: f("amount")})
-		}
+	n, err := strconv.Atoi(val("rows"))
+	if err != nil || n < 0 {
+		n = 0
+	}
+	if n > model.MaxLines+woBlankRows {
+		p.ve.Add("_form", "err.wog_too_many", map[string]any{"max": model.MaxLines, "n": n})
+		n = model.MaxLines + woBlankRows
+	}
+	for i := range n {
+		f := func(name string) string { return val(model.WriteOffField(i, name)) }
+		p.rows = append(p.rows, woGridRow{Index: i, Fixed: f("fixed") == "1", Source: f("source"), Invoice: f("invoice"), Amount: f("amount")})
 	}
 	for _, r := range p.rows {
 		if r.Amount == "" {

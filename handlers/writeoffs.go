@@ -21,7 +21,6 @@ const tplWriteOffs = "recon/writeoffs"
 func (h *Handler) registerWriteOffs(r fiber.Router) {
 	r.Get("/write-offs", h.showWriteOffs)
 	r.Post("/write-offs", h.createWriteOff)
-	r.Post("/write-offs/auto", h.autoWriteOff)
 	registerDocActions(h, r, h.writeOffActions())
 }
 
@@ -164,42 +163,6 @@ func (h *Handler) createWriteOff(c *fiber.Ctx) error {
 		return h.formError(c, err, tplWriteOffs, v)
 	}
 	h.setFlash(c, "flash.written_off")
-	return h.redirect(c, "/write-offs?customer_id="+itoa(cust))
-}
-
-// autoWriteOff writes off everything open of a customer, oldest first,
-// without review. The page no longer offers it (the grid's auto-match
-// proposes the same pairs for review); it stays for scripts and bookmarks
-// of earlier versions.
-func (h *Handler) autoWriteOff(c *fiber.Ctx) error {
-	u := currentUser(c)
-	sc := h.scope(c)
-	var cust uint64
-	var n int
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		cu, err := h.writeOffCustomer(c, t)
-		if err != nil {
-			return err
-		}
-		if cu == nil {
-			return fiber.ErrNotFound
-		}
-		cust = cu.ID
-		if err := need(c, model.PermReconcile); err != nil {
-			return err
-		}
-		made, err := t.AutoWriteOff(sc, u, cu.ID, nil, nil)
-		n = len(made)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		h.setFlash(c, "flash.nothing_written_off")
-	} else {
-		h.setFlash(c, "flash.written_off")
-	}
 	return h.redirect(c, "/write-offs?customer_id="+itoa(cust))
 }
 
