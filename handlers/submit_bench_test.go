@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,6 +36,8 @@ import (
 //	SUBMIT_BENCH_DB=/tmp/submit.db …   reuse a generated volume (copied first)
 func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 	env := newSubmitBench(b, 64)
+	commits0, calls0 := env.st.CommitStats()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	var next atomic.Int64
 	start := time.Now()
@@ -60,11 +63,27 @@ func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/spent.Seconds(), "orders/s")
+	// CPU time of the whole process (server and client) per order: steadier
+	// than wall time on a shared machine.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/order")
+	if commits, calls := env.st.CommitStats(); commits > commits0 {
+		b.ReportMetric(float64(calls-calls0)/float64(commits-commits0), "orders/commit")
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // submitBench is a portal on a real listener with dealer sessions ready to
 // submit.
 type submitBench struct {
+	st      *store.Store
 	base    string
 	dealers []*submitDealer
 	run     string
@@ -112,7 +131,7 @@ func newSubmitBench(b *testing.B, sessions int) *submitBench {
 	}
 	go func() { _ = app.Listener(ln) }()
 	b.Cleanup(func() { _ = app.Shutdown() })
-	env := &submitBench{base: "http://" + ln.Addr().String(), run: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	env := &submitBench{st: st, base: "http://" + ln.Addr().String(), run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	tr := &http.Transport{MaxIdleConnsPerHost: sessions, MaxConnsPerHost: sessions}
 	b.Cleanup(tr.CloseIdleConnections)
 	env.dealers = make([]*submitDealer, sessions)

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -63,6 +64,15 @@ type committer struct {
 	closed  bool
 	wake    chan struct{} // capacity 1: "there is work"
 	stopped chan struct{}
+	// commits and calls count the committed groups and the Batch calls
+	// they carried (CommitStats).
+	commits, calls atomic.Uint64
+}
+
+// CommitStats returns how many group commits Batch made since Open and how
+// many calls they carried: calls/commits is the mean group size.
+func (s *Store) CommitStats() (commits, calls uint64) {
+	return s.commits.commits.Load(), s.commits.calls.Load()
 }
 
 func (s *Store) startCommitter() {
@@ -147,6 +157,10 @@ func (s *Store) commitGroup(group []*commitReq) {
 			continue
 		}
 		err = btx.Commit()
+		if err == nil {
+			s.commits.commits.Add(1)
+			s.commits.calls.Add(uint64(len(group)))
+		}
 		if err == nil && dirty {
 			s.orgGen.Add(1)
 			s.orgTree.Store(nil)
