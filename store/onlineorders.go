@@ -317,7 +317,7 @@ func mergeValidation(a, b error) error {
 // reports whether it set a new hold; the caller then raises
 // online_order.credit_hold after its own event (emitCreditHold).
 func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) (bool, error) {
-	cust, err := t.customer(o.CustomerID)
+	cust, err := t.customerRead(o.CustomerID)
 	if err != nil {
 		return false, err
 	}

@@ -159,6 +159,8 @@ type Tx struct {
 	orgDirty bool
 	// zone is set when this transaction saved new settings.
 	zone *time.Location
+	// custRead is the last customer customerRead decoded.
+	custRead *model.Customer
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
