@@ -120,18 +120,7 @@ func newSubmitBench(b *testing.B, sessions int) *submitBench {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	app := h.App()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	b.Cleanup(func() { _ = app.Shutdown() })
-	env := &submitBench{st: st, base: "http://" + ln.Addr().String(), run: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	env := &submitBench{st: st, base: listenBench(b, st), run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	tr := &http.Transport{MaxIdleConnsPerHost: sessions, MaxConnsPerHost: sessions}
 	b.Cleanup(tr.CloseIdleConnections)
 	env.dealers = make([]*submitDealer, sessions)
@@ -244,4 +233,22 @@ func (env *submitBench) submit(d *submitDealer, i int64) error {
 		return fmt.Errorf("submit: %d %s", res.StatusCode, errText(string(out)))
 	}
 	return nil
+}
+
+// listenBench serves the portal on st from a loopback listener until the
+// benchmark ends, and returns its base URL (http://127.0.0.1:port).
+func listenBench(b *testing.B, st *store.Store) string {
+	b.Helper()
+	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	app := h.App()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	b.Cleanup(func() { _ = app.Shutdown() })
+	return "http://" + ln.Addr().String()
 }
