@@ -209,7 +209,7 @@ func (h *Handler) favoriteItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error { return t.AddFavorite(sc, u.ID, id) })
+	err = h.store.Batch(u.Username, func(t *store.Tx) error { return t.AddFavorite(sc, u.ID, id) })
 	if err != nil && !isValidation(err) {
 		return err
 	}
@@ -240,7 +240,7 @@ func (h *Handler) cartItem(c *fiber.Ctx) error {
 		ve.AddErr("qty", qerr, "err.qty_invalid")
 		err = ve
 	} else {
-		err = h.store.Update(u.Username, func(t *store.Tx) error {
+		err = h.store.Batch(u.Username, func(t *store.Tx) error {
 			var err error
 			line, err = t.AddToCart(sc, u.ID, id, qty)
 			return err
@@ -272,7 +272,7 @@ func (h *Handler) addSelected(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, backURL(c, "/catalog"))
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
+	err = h.store.Batch(u.Username, func(t *store.Tx) error {
 		for _, id := range ids {
 			var err error
 			if action == "favorite" {
@@ -331,7 +331,7 @@ func (h *Handler) refreshFavorites(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.RefreshFavorites(sc, u.ID) }); err != nil {
+	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.RefreshFavorites(sc, u.ID) }); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.ord_refreshed")
@@ -350,7 +350,7 @@ func (h *Handler) favoritesToCart(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, "/favorites")
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
+	err = h.store.Batch(u.Username, func(t *store.Tx) error {
 		for _, id := range ids {
 			if _, err := t.AddToCart(sc, u.ID, id, 0); err != nil {
 				return err
@@ -378,7 +378,7 @@ func (h *Handler) deleteFavorite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.DeleteFavorite(u.ID, id) }); err != nil {
+	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.DeleteFavorite(u.ID, id) }); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.deleted")

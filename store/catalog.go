@@ -144,11 +144,13 @@ func (t *Tx) CatalogEntryOfProduct(sc Scope, productID uint64) (*model.CatalogEn
 // it; an unknown code and an entry not published to a dealer are both
 // ErrNotFound (a dealer cannot learn what exists beyond its catalog).
 func (t *Tx) CatalogEntryByCode(sc Scope, code string) (*model.CatalogEntry, error) {
-	p, err := t.ProductByCode(code)
-	if err != nil {
+	// The code index gives the product's id: the product itself is not
+	// decoded here (order lines decode it once, after the entry).
+	id := btoi(t.b(bProductsByCode).Get([]byte(strings.ToUpper(strings.TrimSpace(code)))))
+	if id == 0 {
 		return nil, model.ErrNotFound
 	}
-	return t.CatalogEntryOfProduct(sc, p.ID)
+	return t.CatalogEntryOfProduct(sc, id)
 }
 
 // coverage returns the customers that e's targets cover now (empty when e is

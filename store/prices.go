@@ -215,7 +215,7 @@ func (t *Tx) newPricer(sc Scope) *pricer {
 	pc := &pricer{t: t, day: t.priceDay()}
 	if cid := sc.CustomerID(); cid != 0 {
 		pc.customer = cid
-		if c, err := t.customer(cid); err == nil {
+		if c, err := t.customerRead(cid); err == nil {
 			pc.group = c.GroupID
 		}
 	}

@@ -75,6 +75,8 @@ type Store struct {
 	// orgGen counts committed org-unit changes, so that a reader that built
 	// the tree from an older snapshot does not cache it.
 	orgGen atomic.Uint64
+	// commits is the group-commit queue of Batch.
+	commits *committer
 }
 
 // Open opens (creating if needed) the database file at path, creates the
@@ -97,18 +99,24 @@ func OpenExisting(path string, wait time.Duration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.MaxBatchSize = 64
 	s := &Store{db: db, now: time.Now}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.startCommitter()
 	s.zone.Store(s.Settings().Location())
 	return s, nil
 }
 
-// Close closes the database file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close finishes the group commits already queued (Batch) and closes the
+// database file; a Batch after Close fails with bbolt's ErrDatabaseNotOpen.
+func (s *Store) Close() error {
+	if s.commits != nil {
+		s.commits.stop()
+	}
+	return s.db.Close()
+}
 
 // DB exposes the bbolt handle for backup and consistency checks.
 func (s *Store) DB() *bolt.DB { return s.db }
@@ -151,6 +159,8 @@ type Tx struct {
 	orgDirty bool
 	// zone is set when this transaction saved new settings.
 	zone *time.Location
+	// custRead is the last customer customerRead decoded.
+	custRead *model.Customer
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
