@@ -25,7 +25,7 @@ func (t *Tx) Emit(m *model.OutboxMessage) error {
 	if err := t.b(bOutboxPending).Put(itob(id), nil); err != nil {
 		return err
 	}
-	if err := putJSON(b, itob(id), m); err != nil {
+	if err := putRecord(b, itob(id), m); err != nil {
 		return err
 	}
 	if onFeed(m) {
@@ -73,7 +73,7 @@ func (t *Tx) SaveOutboxMessage(m *model.OutboxMessage) error {
 	} else if err := t.b(bOutboxPending).Delete(itob(m.ID)); err != nil {
 		return err
 	}
-	return putJSON(t.b(bOutbox), itob(m.ID), m)
+	return putRecord(t.b(bOutbox), itob(m.ID), m)
 }
 
 // OutboxCount returns the number of all and of pending messages.

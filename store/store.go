@@ -204,12 +204,14 @@ func key(ids ...uint64) []byte {
 	return b
 }
 
+// getJSON reads the record under k, in either encoding (codec.go), into v;
+// ErrNotFound when there is none.
 func getJSON(b *bolt.Bucket, k []byte, v any) error {
 	data := b.Get(k)
 	if data == nil {
 		return model.ErrNotFound
 	}
-	return json.Unmarshal(data, v)
+	return decodeRecord(data, v)
 }
 
 func putJSON(b *bolt.Bucket, k []byte, v any) error {
@@ -287,4 +289,5 @@ func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
 	return b.Put(k, value)
 }
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+// jsonUnmarshal decodes a stored record, JSON or compressed (codec.go).
+func jsonUnmarshal(b []byte, v any) error { return decodeRecord(b, v) }
