@@ -125,10 +125,10 @@ func measureOrderStorage(b *testing.B, orders, sessions int) {
 	after := bucketUsage(b, st.DB())
 	size1 := fileSize(b, path)
 	compacted := filepath.Join(dir, "compacted.db")
-	if err := compactCopy(st.DB(), compacted); err != nil {
+	live, err := st.CompactedBackupToFile(compacted)
+	if err != nil {
 		b.Fatal(err)
 	}
-	live := fileSize(b, compacted)
 	if keep := os.Getenv("ORDER_STORAGE_KEEP"); keep != "" {
 		if err := os.Rename(compacted, keep); err != nil {
 			b.Fatal(err)
@@ -273,14 +273,4 @@ func fileSize(b *testing.B, path string) int64 {
 		b.Fatal(err)
 	}
 	return fi.Size()
-}
-
-// compactCopy writes the live data of db into a fresh file at path.
-func compactCopy(db *bolt.DB, path string) error {
-	dst, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
-	return bolt.Compact(dst, db, 0)
 }

@@ -34,6 +34,9 @@ func RegisterDocType(kind model.DocType) model.DocType {
 	name := "doc:" + string(kind)
 	b := docBuckets{[]byte(name), []byte(name + ":cust"), []byte(name + ":all"), []byte(name + ":count")}
 	docKinds[kind] = b
+	for _, n := range []string{name, name + ":cust", name + ":all"} {
+		fillPercent[n] = 1.0
+	}
 	allBuckets = append(allBuckets, b.main, b.cust, b.all, b.count)
 	return kind
 }
