@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"strings"
 
@@ -18,7 +19,8 @@ import (
 //     dealer's list, and the rows of every list);
 //   - doc:T:all       id → customerID|status (staff lists in id order, and
 //     finding the owner of an id without decoding anything);
-//   - doc:T:count     customerID|status → how many (totals without scans).
+//   - doc:T:count     customerID|status → how many (totals without scans);
+//     customer 0 holds the totals of every customer (staff lists).
 // The summary is stored once: staff lists walk doc:T:all, filter on the
 // owner and status it holds, and read the summaries of the rows they show.
 // Every read goes through the caller's Scope: another customer's document is
@@ -229,13 +231,22 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 
 func countKey(cust uint64, st model.Status) []byte { return append(itob(cust), st...) }
 
+// addCount moves the count of a customer's documents in a status, and the
+// total of all customers (customer 0), by d.
 func (t *Tx) addCount(b docBuckets, cust uint64, st model.Status, d int64) error {
-	k := countKey(cust, st)
-	n := int64(btoi(t.b(b.count).Get(k))) + d
-	if n <= 0 {
-		return t.b(b.count).Delete(k)
+	for _, k := range [][]byte{countKey(cust, st), countKey(0, st)} {
+		n := int64(btoi(t.b(b.count).Get(k))) + d
+		var err error
+		if n <= 0 {
+			err = t.b(b.count).Delete(k)
+		} else {
+			err = t.b(b.count).Put(k, itob(uint64(n)))
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return t.b(b.count).Put(k, itob(uint64(n)))
+	return nil
 }
 
 // CountDocs returns how many documents of kind in sc have one of statuses
@@ -256,7 +267,7 @@ func (t *Tx) CountDocs(sc Scope, kind model.DocType, statuses ...model.Status) i
 		}
 	}
 	if sc.IsAll() {
-		count(nil)
+		count(itob(0)) // the totals
 		return n
 	}
 	for _, id := range t.CustomerIDs(sc) {
@@ -293,6 +304,18 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		return (len(statuses) == 0 || statuses[s.Status]) &&
 			(f.From == "" || s.Date >= f.From) && (f.To == "" || s.Date <= f.To) &&
 			(q == "" || strings.Contains(s.Text, q)) && (f.Flag == "" || s.Flag == f.Flag)
+	}
+	qb, from, to, flag := []byte(q), []byte(f.From), []byte(f.To), []byte(f.Flag)
+	// matchStored filters a stored summary in place (docsum.go); a JSON one
+	// (or a query holding the separator) is decoded.
+	matchStored := func(k, v []byte) (bool, error) {
+		r, ok := peekSummary(v)
+		if !ok || strings.Contains(q, "\x1f") {
+			s, err := decodeDocSummary(k, v)
+			return err == nil && match(&s), err
+		}
+		return (len(from) == 0 || bytes.Compare(r.date, from) >= 0) && (len(to) == 0 || bytes.Compare(r.date, to) <= 0) &&
+			(len(qb) == 0 || r.contains(qb)) && (len(flag) == 0 || bytes.Equal(r.flag, flag)), nil
 	}
 	var bucket *bolt.Bucket
 	var prefix []byte
@@ -342,37 +365,38 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	onlyStatus := f.onlyStatus()
 	skipped, total := 0, 0
 	full := p.Limit <= 0
+	var kbuf [16]byte
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-		var ck, sv []byte // the summary's key and value
-		var st model.Status
+		var ck, sv, st []byte // the summary's key, value and status
 		if cust != 0 {
-			ck, sv, st = k, v, summaryStatus(v)
+			ck, sv, st = k, v, rawStatus(v)
+			if st == nil { // a JSON summary
+				st = []byte(summaryStatus(v))
+			}
 		} else {
-			owner, ost, ok := decodeOwner(v)
-			if !ok {
+			if len(v) < 8 {
 				return nil, 0, errBadSummary
 			}
+			owner := btoi(v)
 			if inScope != nil && !inScope(owner) {
 				continue
 			}
-			ck, st = key(owner, btoi(k)), ost
+			binary.BigEndian.PutUint64(kbuf[:8], owner)
+			copy(kbuf[8:], k)
+			ck, st = kbuf[:], v[8:]
 		}
-		if len(statuses) > 0 && !statuses[st] {
+		if len(statuses) > 0 && !statuses[model.Status(st)] {
 			continue
 		}
-		var s model.DocSummary
-		decode := func() (err error) {
-			if sv == nil {
-				sv = sums.Get(ck)
-			}
-			s, err = decodeDocSummary(ck, sv)
-			return err
+		if sv == nil && !onlyStatus {
+			sv = sums.Get(ck)
 		}
 		if !onlyStatus {
-			if err := decode(); err != nil {
+			ok, err := matchStored(ck, sv)
+			if err != nil {
 				return nil, 0, err
 			}
-			if !match(&s) {
+			if !ok {
 				continue
 			}
 		}
@@ -382,10 +406,12 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 			continue
 		}
 		if full || len(rows) < p.Limit {
-			if onlyStatus {
-				if err := decode(); err != nil {
-					return nil, 0, err
-				}
+			if sv == nil {
+				sv = sums.Get(ck)
+			}
+			s, err := decodeDocSummary(ck, sv)
+			if err != nil {
+				return nil, 0, err
 			}
 			rows = append(rows, s)
 			continue

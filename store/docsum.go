@@ -64,41 +64,94 @@ func decodeDocSummary(k, v []byte) (model.DocSummary, error) {
 		err := json.Unmarshal(v, &s)
 		return s, err
 	}
-	if len(k) != 16 {
+	r, ok := peekSummary(v)
+	if !ok || len(k) != 16 {
 		return s, errBadSummary
 	}
 	s.CustomerID, s.ID = btoi(k[:8]), btoi(k[8:])
-	r := sumReader{b: v[1:]}
-	n := int(r.byte())
-	s.Status = model.Status(r.take(n))
-	s.Number = r.string()
-	s.Date = r.string()
-	amount, w := binary.Varint(r.b)
-	if w <= 0 {
-		return s, errBadSummary
-	}
-	r.b = r.b[w:]
-	s.Amount = model.Money(amount)
-	prefixed := r.byte() == 1
-	s.Text = r.string()
-	if prefixed {
+	s.Status, s.Number, s.Date = model.Status(r.status), string(r.number), string(r.date)
+	s.Amount, s.Text, s.Flag = model.Money(r.amount), string(r.text), string(r.flag)
+	if r.prefixed {
 		s.Text = strings.ToLower(s.Number) + "\x1f" + s.Text
-	}
-	s.Flag = r.string()
-	if r.bad {
-		return s, errBadSummary
 	}
 	return s, nil
 }
 
+// storedSummary is a binary summary's fields as slices of the stored
+// bytes: lists filter on it without decoding (allocating) anything.
+type storedSummary struct {
+	status, number, date, text, flag []byte
+	amount                           int64
+	prefixed                         bool // text follows the lower-case number
+}
+
+// peekSummary reads a binary summary in place; false for a JSON one (or
+// damaged bytes).
+func peekSummary(v []byte) (storedSummary, bool) {
+	var s storedSummary
+	if len(v) < 2 || v[0] != encSummaryV1 {
+		return s, false
+	}
+	r := sumReader{b: v[1:]}
+	s.status = r.take(int(r.byte()))
+	s.number = r.bytes()
+	s.date = r.bytes()
+	amount, w := binary.Varint(r.b)
+	if w <= 0 {
+		return s, false
+	}
+	r.b = r.b[w:]
+	s.amount = amount
+	s.prefixed = r.byte() == 1
+	s.text = r.bytes()
+	s.flag = r.bytes()
+	return s, !r.bad
+}
+
+// contains reports whether the search text of s holds q (lower case, no
+// 0x1f): the text, or the lower-case number it follows.
+func (s *storedSummary) contains(q []byte) bool {
+	if bytes.Contains(s.text, q) {
+		return true
+	}
+	if !s.prefixed || len(s.number) > 64 {
+		return s.prefixed && bytes.Contains(bytes.ToLower(s.number), q)
+	}
+	var buf [64]byte
+	n := copy(buf[:], s.number)
+	for i, c := range buf[:n] {
+		if 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return bytes.Contains(buf[:n], q) || !isASCII(buf[:n]) && bytes.Contains(bytes.ToLower(s.number), q)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // summaryStatus reads the status of a stored summary without decoding it.
 func summaryStatus(v []byte) model.Status {
-	if len(v) >= 2 && v[0] == encSummaryV1 && len(v) >= 2+int(v[1]) {
-		return model.Status(v[2 : 2+int(v[1])])
+	if st := rawStatus(v); st != nil {
+		return model.Status(st)
 	}
 	s := model.DocSummary{}
 	_ = json.Unmarshal(v, &s)
 	return s.Status
+}
+
+// rawStatus is the status of a binary summary in place; nil for JSON.
+func rawStatus(v []byte) []byte {
+	if len(v) >= 2 && v[0] == encSummaryV1 && len(v) >= 2+int(v[1]) {
+		return v[2 : 2+int(v[1])]
+	}
+	return nil
 }
 
 type sumReader struct {
@@ -116,21 +169,21 @@ func (r *sumReader) byte() byte {
 	return c
 }
 
-func (r *sumReader) take(n int) string {
+func (r *sumReader) take(n int) []byte {
 	if n < 0 || n > len(r.b) {
 		r.bad = true
-		return ""
+		return nil
 	}
-	s := string(r.b[:n])
+	s := r.b[:n:n]
 	r.b = r.b[n:]
 	return s
 }
 
-func (r *sumReader) string() string {
+func (r *sumReader) bytes() []byte {
 	n, w := binary.Uvarint(r.b)
-	if w <= 0 {
+	if w <= 0 || n > uint64(len(r.b)) {
 		r.bad = true
-		return ""
+		return nil
 	}
 	r.b = r.b[w:]
 	return r.take(int(n))
@@ -190,13 +243,30 @@ func migrateDocSummaries(tx *bolt.Tx) error {
 				return err
 			}
 		}
+		// The totals of all customers (customer 0) from the customers' counts.
+		count, err := tx.CreateBucketIfNotExists(b.count)
+		if err != nil {
+			return err
+		}
+		totals := map[string]uint64{}
+		_ = count.ForEach(func(k, v []byte) error {
+			if btoi(k) != 0 {
+				totals[string(countKey(0, model.Status(k[8:])))] += btoi(v)
+			}
+			return nil
+		})
+		for k, n := range totals {
+			if err := count.Put([]byte(k), itob(n)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
 // checkDocIndexes recomputes, for every document type, the summary rows,
-// the owner-and-status rows and the status counts from the documents, and
-// reports every difference.
+// the owner-and-status rows and the status counts (per customer and in
+// total) from the documents, and reports every difference.
 func checkDocIndexes(t *Tx) []string {
 	var out []string
 	kinds := make([]string, 0, len(docKinds))
@@ -230,6 +300,7 @@ func checkDocIndexes(t *Tx) []string {
 				out = append(out, fmt.Sprintf("%s %d: owner row %x does not match customer %d, status %q", kind, id, all.Get(itob(id)), btoi(k[:8]), hdr.Status))
 			}
 			counts[string(countKey(btoi(k[:8]), hdr.Status))]++
+			counts[string(countKey(0, hdr.Status))]++
 			return nil
 		})
 		if m, a := cust.Stats().KeyN, all.Stats().KeyN; m != n || a != n {

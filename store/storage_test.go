@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,12 @@ func TestMigrateDocSummaries(t *testing.T) {
 				if err := tx.b(put.bk).Put(put.k, put.v); err != nil {
 					return err
 				}
+			}
+		}
+		// Schema 5 kept no totals of all customers.
+		for _, st := range []model.Status{model.StatusDraft, model.StatusAudited, model.StatusRejected} {
+			if err := tx.b(b.count).Delete(countKey(0, st)); err != nil {
+				return err
 			}
 		}
 		return tx.b(bMeta).Put(keySchemaVersion, itob(5))
@@ -283,4 +290,69 @@ func TestCompact(t *testing.T) {
 		}
 		s.Close()
 	}
+}
+
+// TestListDocsFilters: the filters read in place (number, text, dates,
+// flag) agree with the decoded summaries, for a dealer's and a staff list.
+func TestListDocsFilters(t *testing.T) {
+	f := newFixture(t)
+	var all []model.DocSummary
+	for i := range 20 {
+		cust := []uint64{f.c1.ID, f.c4.ID}[i%2]
+		d := &testDoc{CustomerID: cust, Date: fmt.Sprintf("2026-03-%02d", i+1), Note: fmt.Sprintf("仓库 Note%d", i),
+			Doc: model.Doc{Status: []model.Status{model.StatusDraft, model.StatusAudited}[i%3%2]}}
+		update(t, f.s, func(tx *Tx) error { return tx.InsertDoc(AdminScope(), docTest, d) })
+	}
+	view(t, f.s, func(tx *Tx) (err error) {
+		all, _, err = tx.ListDocs(AdminScope(), docTest, DocFilter{}, Page{})
+		return err
+	})
+	number := all[4].Number // e.g. TS-2026-000016
+	for _, tc := range []struct {
+		f    DocFilter
+		want func(s model.DocSummary) bool
+	}{
+		{DocFilter{Q: strings.ToLower(number)}, func(s model.DocSummary) bool { return s.Number == number }},
+		{DocFilter{Q: number[len(number)-3:]}, func(s model.DocSummary) bool { return strings.HasSuffix(s.Number, number[len(number)-3:]) }},
+		{DocFilter{Q: "NOTE1"}, func(s model.DocSummary) bool { return strings.Contains(s.Text, "note1") }},
+		{DocFilter{Q: "仓库"}, func(s model.DocSummary) bool { return true }},
+		{DocFilter{From: "2026-03-05", To: "2026-03-09", Statuses: []model.Status{model.StatusAudited}},
+			func(s model.DocSummary) bool { return s.Date >= "2026-03-05" && s.Date <= "2026-03-09" && s.Status == model.StatusAudited }},
+		{DocFilter{Flag: "red"}, func(s model.DocSummary) bool { return false }},
+		{DocFilter{CustomerID: f.c4.ID, Q: "note"}, func(s model.DocSummary) bool { return s.CustomerID == f.c4.ID }},
+	} {
+		var want []model.DocSummary
+		for _, s := range all {
+			if tc.want(s) {
+				want = append(want, s)
+			}
+		}
+		view(t, f.s, func(tx *Tx) error {
+			got, n, err := tx.ListDocs(AdminScope(), docTest, tc.f, Page{Limit: 100})
+			if err != nil || n != len(want) || !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v: %d rows (total %d), want %d: %v", tc.f, len(got), n, len(want), err)
+			}
+			return nil
+		})
+	}
+	// The totals of all customers come from the counts.
+	view(t, f.s, func(tx *Tx) error {
+		if n := tx.CountDocs(AdminScope(), docTest); n != 20 {
+			t.Errorf("count of all: %d", n)
+		}
+		if n := tx.CountDocs(AdminScope(), docTest, model.StatusAudited); n != len(all)-countStatus(all, model.StatusDraft) {
+			t.Errorf("count of audited: %d", n)
+		}
+		return nil
+	})
+}
+
+func countStatus(rows []model.DocSummary, st model.Status) int {
+	n := 0
+	for _, s := range rows {
+		if s.Status == st {
+			n++
+		}
+	}
+	return n
 }
