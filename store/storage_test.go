@@ -317,7 +317,9 @@ func TestListDocsFilters(t *testing.T) {
 		{DocFilter{Q: "NOTE1"}, func(s model.DocSummary) bool { return strings.Contains(s.Text, "note1") }},
 		{DocFilter{Q: "仓库"}, func(s model.DocSummary) bool { return true }},
 		{DocFilter{From: "2026-03-05", To: "2026-03-09", Statuses: []model.Status{model.StatusAudited}},
-			func(s model.DocSummary) bool { return s.Date >= "2026-03-05" && s.Date <= "2026-03-09" && s.Status == model.StatusAudited }},
+			func(s model.DocSummary) bool {
+				return s.Date >= "2026-03-05" && s.Date <= "2026-03-09" && s.Status == model.StatusAudited
+			}},
 		{DocFilter{Flag: "red"}, func(s model.DocSummary) bool { return false }},
 		{DocFilter{CustomerID: f.c4.ID, Q: "note"}, func(s model.DocSummary) bool { return s.CustomerID == f.c4.ID }},
 	} {
