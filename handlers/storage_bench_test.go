@@ -274,3 +274,57 @@ func fileSize(b *testing.B, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// BenchmarkMasterDataStorage measures the bytes per customer and per
+// product: it generates the load script's dataset without products (1,000
+// customers with 3 locations and 2 users each) and again with 20,000
+// products and 3,000 catalog entries, and reports the live page bytes per
+// customer, per product (products, stock, prices, catalog entries and their
+// indexes) and per row of the customer catalog index (customer × visible
+// entry), which grows with both. MASTER_STORAGE="customers products entries"
+// changes the size:
+//
+//	go test ./handlers -run '^$' -bench BenchmarkMasterDataStorage -benchtime 1x
+func BenchmarkMasterDataStorage(b *testing.B) {
+	custs, products, entries := 1000, 20000, 3000
+	if s := os.Getenv("MASTER_STORAGE"); s != "" {
+		if _, err := fmt.Sscan(s, &custs, &products, &entries); err != nil {
+			b.Fatal(err)
+		}
+	}
+	live := func(args ...string) (map[string]usage, int64) {
+		path := filepath.Join(b.TempDir(), "m.db")
+		if err := demo.GenerateVolume(append([]string{"--db", path, "--customers", strconv.Itoa(custs)}, args...), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		st, err := store.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		return bucketUsage(b, st.DB()), fileSize(b, path)
+	}
+	for range b.N {
+		base, baseFile := live()
+		full, fullFile := live("--products", strconv.Itoa(products), "--entries", strconv.Itoa(entries))
+		var baseBytes, productBytes int64
+		for _, u := range base {
+			baseBytes += u.inuse
+		}
+		index := full["customer_catalog"]
+		var rows []string
+		for name, u := range full {
+			d := u.sub(base[name])
+			if d.inuse > 0 && name != "customer_catalog" {
+				productBytes += d.inuse
+				rows = append(rows, fmt.Sprintf("%-24s %8d rows %10d B", name, d.keys, d.inuse))
+			}
+		}
+		slices.Sort(rows)
+		b.ReportMetric(float64(baseBytes)/float64(custs), "B/customer")
+		b.ReportMetric(float64(productBytes)/float64(products), "B/product")
+		b.ReportMetric(float64(index.inuse)/float64(max(index.keys, 1)), "B/customer-entry")
+		b.Logf("%d customers: %d B live (file %d B); with %d products, %d entries: file %d B, products %d B live, customer catalog index %d rows, %d B:\n%s",
+			custs, baseBytes, baseFile, products, entries, fullFile, productBytes, index.keys, index.inuse, strings.Join(rows, "\n"))
+	}
+}

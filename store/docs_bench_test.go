@@ -1,10 +1,12 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +95,53 @@ func BenchmarkDocListPages(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkRecordCodec compares writing and reading a two-line online order
+// as plain JSON (schema 5) and compressed (codec.go), and its summary as
+// JSON and binary (docsum.go):
+//
+//	go test ./store -run '^$' -bench BenchmarkRecordCodec
+func BenchmarkRecordCodec(b *testing.B) {
+	o := &model.OnlineOrder{ID: 9985, CustomerID: 32, OrderDate: "2026-12-03", Contact: "罗勇", Phone: "0760-5874 9548", Remarks: "load test",
+		ShipTo: model.ShipTo{LocationID: 94, Name: "公司总部", Address: "广东省中山市小榄镇滨江大道1231号", Contact: "罗勇", Phone: "0760-5874 9548"},
+		Lines: []model.OrderLine{
+			{No: 1, ProductID: 3, EntryID: 3, Code: "V000003", Name: "深沟球轴承 6204", Spec: "6204-2RS-3", Unit: "个", Qty: 1000, Price: 6000, TaxRate: 1300},
+			{No: 2, ProductID: 4, EntryID: 4, Code: "V000004", Name: "交流伺服电机 1.5kW", Spec: "SM110-1500-20-4", Unit: "台", Qty: 1000, Price: 316900, TaxRate: 1300}}}
+	o.Totals, _ = model.SumLines(o.Lines)
+	o.Number, o.Status = "OO-2026-009985", model.StatusSubmitted
+	o.Trail = []model.AuditEntry{{At: testNow, By: "c0032.buyer", Action: "submit", From: model.StatusDraft, To: model.StatusSubmitted}}
+	o.Version, o.CreatedAt, o.CreatedBy, o.UpdatedAt, o.UpdatedBy = 2, testNow, "c0032.buyer", testNow, "c0032.buyer"
+	js, _ := json.Marshal(o)
+	rec, _ := encodeRecord(o)
+	s := o.Summarize()
+	s.ID, s.CustomerID, s.Number = o.ID, o.CustomerID, o.Number
+	s.Text = strings.ToLower(s.Number + "\x1f" + s.Text)
+	sumJS, _ := json.Marshal(s)
+	sumBin := encodeDocSummary(&s)
+	k := key(s.CustomerID, s.ID)
+	for _, bc := range []struct {
+		name  string
+		bytes int
+		fn    func() error
+	}{
+		{"order_encode_json", len(js), func() error { _, err := json.Marshal(o); return err }},
+		{"order_encode_compressed", len(rec), func() error { _, err := encodeRecord(o); return err }},
+		{"order_decode_json", len(js), func() error { return json.Unmarshal(js, &model.OnlineOrder{}) }},
+		{"order_decode_compressed", len(rec), func() error { return decodeRecord(rec, &model.OnlineOrder{}) }},
+		{"summary_decode_json", len(sumJS), func() error { return json.Unmarshal(sumJS, &model.DocSummary{}) }},
+		{"summary_decode_binary", len(sumBin), func() error { _, err := decodeDocSummary(k, sumBin); return err }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bc.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(bc.bytes), "stored-bytes")
 		})
 	}
 }

@@ -19,7 +19,7 @@ func TestRecordCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	js, _ := json.Marshal(m)
-	if data[0] != encFlateV1 || len(data) >= len(js)/2 {
+	if data[0] != encZstdV1 || len(data) >= len(js)/2 {
 		t.Errorf("compressed record: %d bytes for %d of JSON", len(data), len(js))
 	}
 	for name, in := range map[string][]byte{"compressed": data, "JSON of before": js} {
@@ -28,7 +28,7 @@ func TestRecordCodec(t *testing.T) {
 			t.Errorf("%s: %+v %v", name, got, err)
 		}
 	}
-	if err := decodeRecord(append([]byte{encFlateV1}, "damaged"...), &model.OutboxMessage{}); err == nil {
+	if err := decodeRecord(append([]byte{encZstdV1}, "damaged"...), &model.OutboxMessage{}); err == nil {
 		t.Error("a damaged record decodes")
 	}
 }
@@ -153,7 +153,7 @@ func TestMigrateDocSummaries(t *testing.T) {
 		return tx.UpdateDoc(AdminScope(), docTest, d)
 	})
 	view(t, s, func(tx *Tx) error {
-		if v := tx.b(b.main).Get(key(f.c4.ID, ids[3])); v[0] != encFlateV1 {
+		if v := tx.b(b.main).Get(key(f.c4.ID, ids[3])); v[0] != encZstdV1 {
 			t.Errorf("updated document not compressed: %q", v)
 		}
 		return nil
