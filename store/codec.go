@@ -116,3 +116,9 @@ func putRecord(b interface{ Put(k, v []byte) error }, k []byte, v any) error {
 	}
 	return b.Put(k, data)
 }
+
+// DecodeRecord decodes a stored value in either encoding (plain or
+// compressed JSON) into v, for tools and tests that read the file's
+// buckets directly; an error for a value that is neither (an index entry,
+// a binary summary).
+func DecodeRecord(data []byte, v any) error { return decodeRecord(data, v) }
