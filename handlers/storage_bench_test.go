@@ -145,8 +145,8 @@ func measureOrderStorage(b *testing.B, orders, sessions int) {
 			continue
 		}
 		total += d.inuse
-		rows = append(rows, fmt.Sprintf("%-28s %8d rows %10d B in pages (%6.0f/order) %10d B keys+values (fill %3.0f%%)",
-			name, d.keys, d.inuse, float64(d.inuse)/float64(orders), d.kv, 100*float64(a.kv)/float64(max(a.alloc, 1))))
+		rows = append(rows, fmt.Sprintf("%-28s %8d rows %10d B in pages (%6.0f/order) %10d B keys+values (pages %3.0f%% full)",
+			name, d.keys, d.inuse, float64(d.inuse)/float64(orders), d.kv, 100*float64(a.inuse)/float64(max(a.alloc, 1))))
 	}
 	slices.SortFunc(rows, func(x, y string) int {
 		return int(parseInuse(y) - parseInuse(x))
