@@ -170,45 +170,65 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// storageSession logs user in and prepares a two-line order of two entries
-// published to its customer, at their first order quantity.
-func storageSession(b *testing.B, app *fiber.App, st *store.Store, user string) *storageDealer {
-	cookies := map[string]string{}
-	do := func(req *http.Request) string {
-		var parts []string
-		for k, v := range cookies {
-			parts = append(parts, k+"="+v)
-		}
-		req.Header.Set("Cookie", strings.Join(parts, "; "))
-		res, err := app.Test(req, -1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		for _, c := range res.Cookies() {
-			cookies[c.Name] = c.Value
-		}
-		return string(body)
-	}
-	m := csrfRe.FindStringSubmatch(do(httptest.NewRequest(http.MethodGet, "/login", nil)))
+// benchSession is a logged-in user's cookies in a benchmark.
+type benchSession struct {
+	b       *testing.B
+	app     *fiber.App
+	cookies map[string]string
+}
+
+// benchLogin logs user in through the login form.
+func benchLogin(b *testing.B, app *fiber.App, user string) *benchSession {
+	s := &benchSession{b: b, app: app, cookies: map[string]string{}}
+	m := csrfRe.FindStringSubmatch(s.get("/login"))
 	if m == nil {
 		b.Fatal("no csrf token on the login page")
 	}
 	form := url.Values{"username": {user}, "password": {demo.DemoPassword}, "_csrf": {m[1]}}
 	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	do(req)
-	m = csrfRe.FindStringSubmatch(do(httptest.NewRequest(http.MethodGet, "/online-orders/new", nil)))
+	s.do(req)
+	return s
+}
+
+// cookie is the Cookie header of the session.
+func (s *benchSession) cookie() string {
+	var parts []string
+	for k, v := range s.cookies {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// do sends req with the session's cookies, keeps the cookies it sets and
+// returns the body.
+func (s *benchSession) do(req *http.Request) string {
+	req.Header.Set("Cookie", s.cookie())
+	res, err := s.app.Test(req, -1)
+	if err != nil {
+		s.b.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, c := range res.Cookies() {
+		s.cookies[c.Name] = c.Value
+	}
+	return string(body)
+}
+
+func (s *benchSession) get(path string) string {
+	return s.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// storageSession logs user in and prepares a two-line order of two entries
+// published to its customer, at their first order quantity.
+func storageSession(b *testing.B, app *fiber.App, st *store.Store, user string) *storageDealer {
+	sess := benchLogin(b, app, user)
+	m := csrfRe.FindStringSubmatch(sess.get("/online-orders/new"))
 	if m == nil {
 		b.Fatalf("%s: no csrf token on the order form", user)
 	}
-	d := &storageDealer{csrf: m[1]}
-	var parts []string
-	for k, v := range cookies {
-		parts = append(parts, k+"="+v)
-	}
-	d.cookie = strings.Join(parts, "; ")
+	d := &storageDealer{csrf: m[1], cookie: sess.cookie()}
 	d.form = url.Values{"_csrf": {d.csrf}, "remarks": {"load test"}, "action": {"submit"}}
 	err := st.View(func(t *store.Tx) error {
 		u, err := t.UserByUsername(user)

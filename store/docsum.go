@@ -199,15 +199,21 @@ func decodeOwner(v []byte) (uint64, model.Status, bool) {
 	return btoi(v[:8]), model.Status(v[8:]), true
 }
 
-// migrateDocSummaries rewrites the summaries of every document type from
-// the JSON kept twice (doc:T:cust and doc:T:all) to the binary summary in
-// doc:T:cust and the owner and status in doc:T:all.
-func migrateDocSummaries(tx *bolt.Tx) error {
+// sortedDocKinds lists the registered document types by name.
+func sortedDocKinds() []string {
 	kinds := make([]string, 0, len(docKinds))
 	for k := range docKinds {
 		kinds = append(kinds, string(k))
 	}
 	sort.Strings(kinds)
+	return kinds
+}
+
+// migrateDocSummaries rewrites the summaries of every document type from
+// the JSON kept twice (doc:T:cust and doc:T:all) to the binary summary in
+// doc:T:cust and the owner and status in doc:T:all.
+func migrateDocSummaries(tx *bolt.Tx) error {
+	kinds := sortedDocKinds()
 	for _, kind := range kinds {
 		b := docKinds[model.DocType(kind)]
 		cust, err := tx.CreateBucketIfNotExists(b.cust)
@@ -269,11 +275,7 @@ func migrateDocSummaries(tx *bolt.Tx) error {
 // total) from the documents, and reports every difference.
 func checkDocIndexes(t *Tx) []string {
 	var out []string
-	kinds := make([]string, 0, len(docKinds))
-	for k := range docKinds {
-		kinds = append(kinds, string(k))
-	}
-	sort.Strings(kinds)
+	kinds := sortedDocKinds()
 	for _, kind := range kinds {
 		b := docKinds[model.DocType(kind)]
 		cust, all, count := t.b(b.cust), t.b(b.all), t.b(b.count)
