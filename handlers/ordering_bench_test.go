@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,40 +45,9 @@ func volumeEnv(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	app := h.App()
-	cookies := map[string]string{}
-	do := func(req *http.Request) string {
-		var parts []string
-		for k, v := range cookies {
-			parts = append(parts, k+"="+v)
-		}
-		req.Header.Set("Cookie", strings.Join(parts, "; "))
-		res, err := app.Test(req, -1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		for _, c := range res.Cookies() {
-			cookies[c.Name] = c.Value
-		}
-		return string(body)
-	}
-	page := do(httptest.NewRequest(http.MethodGet, "/login", nil))
-	m := csrfRe.FindStringSubmatch(page)
-	if m == nil {
-		b.Fatal("no csrf token on the login page")
-	}
-	form := url.Values{"username": {"c0001.buyer"}, "password": {demo.DemoPassword}, "_csrf": {m[1]}}
-	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	do(req)
-	var parts []string
-	for k, v := range cookies {
-		parts = append(parts, k+"="+v)
-	}
-	e := &benchEnv{app: app, cookie: strings.Join(parts, "; ")}
+	e := &benchEnv{app: app, cookie: benchLogin(b, app, "c0001.buyer").cookie()}
 	// Sanity: the page holds 50 rows.
-	req = httptest.NewRequest(http.MethodGet, "/catalog?size=50", nil)
+	req := httptest.NewRequest(http.MethodGet, "/catalog?size=50", nil)
 	req.Header.Set("Cookie", e.cookie)
 	res, err := app.Test(req, -1)
 	if err != nil || res.StatusCode != http.StatusOK {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
 	"dealerportal/model"
@@ -182,12 +181,12 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 		main := t.b(b.main)
 		c := t.b(b.cust).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			s := ledgerSummary{}
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, err
-			}
-			if s.Status != model.StatusAudited {
+			if summaryStatus(v) != model.StatusAudited {
 				continue
+			}
+			s, err := decodeDocSummary(k, v)
+			if err != nil {
+				return nil, err
 			}
 			l.Docs = append(l.Docs, model.LedgerDoc{Kind: kind, ID: s.ID, Number: s.Number, Date: s.Date, Amount: s.Amount, Red: s.Flag == "red"})
 			if !full {
@@ -222,17 +221,6 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 		l.WriteOffs = append(l.WriteOffs, lw)
 	}
 	return l, nil
-}
-
-// ledgerSummary is the part of a model.DocSummary the ledger reads (the
-// search text is skipped, not copied).
-type ledgerSummary struct {
-	ID     uint64       `json:"i"`
-	Number string       `json:"n"`
-	Status model.Status `json:"s"`
-	Date   string       `json:"d"`
-	Amount model.Money  `json:"a"`
-	Flag   string       `json:"f"`
 }
 
 // BalanceDetail returns the balance detail of customer cust for [from, to]

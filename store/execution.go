@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -296,7 +295,7 @@ func (s *Store) EnsureExecutionIndex() error {
 		if _, ok := docKinds[model.DocSalesOrder]; ok {
 			err := t.b(t.docB(model.DocSalesOrder).main).ForEach(func(k, v []byte) error {
 				so := &model.SalesOrder{}
-				if err := json.Unmarshal(v, so); err != nil {
+				if err := decodeRecord(v, so); err != nil {
 					return err
 				}
 				return b.Put(bytes.Clone(k), encodeExec(so))

@@ -29,6 +29,10 @@ var migrations = []migration{
 	migrateInvitations,
 	// 5: the webhook queue.
 	migrateWebhooks,
+	// 6: document summaries stored once and in binary (docsum.go);
+	// documents, outbox messages and feed events compressed from now on
+	// (codec.go: older JSON records are read as they are).
+	migrateDocSummaries,
 }
 
 var keySchemaVersion = []byte("schema_version")

@@ -49,7 +49,7 @@ func reconEach[T any](t *Tx, kind model.DocType, out *[]string, fn func(d *T)) {
 	}
 	_ = t.b(b.main).ForEach(func(k, v []byte) error {
 		d := new(T)
-		if err := json.Unmarshal(v, d); err != nil {
+		if err := decodeRecord(v, d); err != nil {
 			*out = append(*out, fmt.Sprintf("%s %d: %v", kind, btoi(k[8:]), err))
 			return nil
 		}
