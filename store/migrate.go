@@ -29,6 +29,11 @@ var migrations = []migration{
 	migrateInvitations,
 	// 5: the webhook queue.
 	migrateWebhooks,
+	// 6: the catalog view: display fields in every catalog summary
+	// (catalog_view.go).
+	migrateCatalogView,
+	// 7: the invoice list's rows (invoice_rows.go).
+	migrateInvoiceRows,
 }
 
 var keySchemaVersion = []byte("schema_version")

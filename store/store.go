@@ -75,6 +75,8 @@ type Store struct {
 	// orgGen counts committed org-unit changes, so that a reader that built
 	// the tree from an older snapshot does not cache it.
 	orgGen atomic.Uint64
+	// catalog is the catalog's sort order as of a catalog_gen (catalog_view.go).
+	catalog atomic.Pointer[catalogOrder]
 }
 
 // Open opens (creating if needed) the database file at path, creates the
