@@ -68,8 +68,8 @@ func benchDB(b *testing.B, env string, args ...string) string {
 	return path
 }
 
-// loginEnv opens the database at path and logs in username.
-func loginEnv(b *testing.B, path, username string) *benchEnv {
+// openApp opens the database at path and builds the portal's app on it.
+func openApp(b *testing.B, path string) *fiber.App {
 	b.Helper()
 	st, err := store.Open(path)
 	if err != nil {
@@ -80,7 +80,12 @@ func loginEnv(b *testing.B, path, username string) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	app := h.App()
+	return h.App()
+}
+
+// loginEnv logs username in to app.
+func loginEnv(b *testing.B, app *fiber.App, username string) *benchEnv {
+	b.Helper()
 	cookies := map[string]string{}
 	do := func(req *http.Request) string {
 		var parts []string
@@ -121,10 +126,15 @@ func loginEnv(b *testing.B, path, username string) *benchEnv {
 
 // volumeEnv opens a generated volume (1,000 customers, 20,000 products, 3,000
 // catalog entries published in varied patterns) and logs in c0001.buyer. The
-// database is generated into a temp dir, or reused from ORDERING_BENCH_DB.
+// database is generated into a temp dir, or reused from ORDERING_BENCH_DB
+// (ORDERING_BENCH_USER names the dealer user when it is not c0001.buyer).
 func volumeEnv(b *testing.B) *benchEnv {
 	b.Helper()
-	e := loginEnv(b, benchDB(b, "ORDERING_BENCH_DB", "--customers", "1000", "--products", "20000", "--entries", "3000"), "c0001.buyer")
+	user := os.Getenv("ORDERING_BENCH_USER") // c00001.buyer at 10,000 customers
+	if user == "" {
+		user = "c0001.buyer"
+	}
+	e := loginEnv(b, openApp(b, benchDB(b, "ORDERING_BENCH_DB", "--customers", "1000", "--products", "20000", "--entries", "3000")), user)
 	// Sanity: the page holds 50 rows.
 	if n := strings.Count(e.get(b, "/catalog?size=50"), `class="item-row"`); n != 50 {
 		b.Fatalf("catalog page has %d rows", n)

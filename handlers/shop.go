@@ -60,9 +60,16 @@ func (h *Handler) renderPart(c *fiber.Ctx, status int, name string, v *View) err
 	return c.Status(status).Send(body.Bytes())
 }
 
+// shopCategory is a link of the catalog page's category menu.
+type shopCategory struct {
+	ID, Name string
+	Depth    int
+	Active   bool
+}
+
 type shopCatalogData struct {
 	List
-	Categories []model.CategoryNode
+	Categories []shopCategory
 	Category   string
 	// Items is the list's rows, written by catalogRowsHTML (shop_rows.go).
 	Items template.HTML
@@ -93,7 +100,11 @@ func (h *Handler) showShopCatalog(c *fiber.Ctx) error {
 			d.List.Rows = rows
 		}
 		tree := t.CategoryTree()
-		d.Categories = tree.Flatten()
+		chosen := q.Get("category")
+		for _, n := range tree.Flatten() {
+			id := itoa(n.Cat.ID)
+			d.Categories = append(d.Categories, shopCategory{ID: id, Name: n.Cat.Name, Depth: n.Depth, Active: id == chosen})
+		}
 		d.Category = tree.Path(q.Uint("category"))
 		set = t.OrderingSettings()
 		if len(rows) > 0 {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"html/template"
+	"net/url"
 	"strings"
 
 	"dealerportal/model"
@@ -38,9 +39,10 @@ func catalogRowsHTML(v *View, set *model.OrderingSettings, rows []*store.Catalog
 		w("\"></label>\n      <a class=\"thumb-link\" href=\"/catalog/")
 		w(id)
 		w(`" tabindex="-1" aria-hidden="true">`)
-		if img := v.Img(r.Thumb, "s"); img != "" {
+		if r.Thumb != nil {
+			// v.Img's URL; the hash (hex from the store) escaped as a path part.
 			w(`<img class="thumb" src="`)
-			w(esc(img))
+			w(esc(v.Img(&model.ProductImage{ID: r.Thumb.ID, Hash: url.PathEscape(r.Thumb.Hash)}, "s")))
 			w(`" alt="" width="64" height="64" loading="lazy" decoding="async">`)
 		} else {
 			w(`<span class="thumb none"></span>`)
