@@ -44,7 +44,7 @@ func TestCatalogRowsHTML(t *testing.T) {
 		inCart := map[uint64]model.Qty{7: 1500}
 		type old struct {
 			ID, Code, Img, Title, Spec, Unit, Rules, StockClass, StockLabel, StockText, AddCart, AddFav, InCart string
-			Price, ListPrice                                                                                template.HTML
+			Price, ListPrice                                                                                    template.HTML
 		}
 		var want []old
 		for _, r := range rows {
