@@ -33,6 +33,11 @@ var migrations = []migration{
 	// documents, outbox messages and feed events compressed from now on
 	// (codec.go: older JSON records are read as they are).
 	migrateDocSummaries,
+	// 7: the catalog view: display fields in every catalog summary
+	// (catalog_view.go).
+	migrateCatalogView,
+	// 8: the invoice list's rows (invoice_rows.go).
+	migrateInvoiceRows,
 }
 
 var keySchemaVersion = []byte("schema_version")

@@ -77,6 +77,8 @@ type Store struct {
 	orgGen atomic.Uint64
 	// commits is the group-commit queue of Batch.
 	commits *committer
+	// catalog is the catalog's sort order as of a catalog_gen (catalog_view.go).
+	catalog atomic.Pointer[catalogOrder]
 }
 
 // Open opens (creating if needed) the database file at path, creates the
