@@ -97,6 +97,10 @@ type balanceDetailData struct {
 	Staff      bool
 	Labels     [4]string
 	Query      ListQuery
+	// Rows are the page's rows of D (D.Rows holds the whole period, for
+	// the exports); Pager pages them.
+	Rows  []model.DetailRow
+	Pager Pager
 }
 
 // State is a row's reconciliation state.
@@ -133,7 +137,17 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 		if d.D, err = t.BalanceDetail(sc, id, from, to); err != nil {
 			return err
 		}
-		for _, r := range d.D.Rows {
+		// A key account's period holds thousands of documents: the page
+		// shows one page of them (the running balance still runs over the
+		// whole period), the exports every row.
+		d.Rows = d.D.Rows
+		if d.Query.Export == "" {
+			q := d.Query
+			d.Pager = q.Pager(len(d.D.Rows))
+			lo := min((q.PageNo-1)*q.Size, len(d.D.Rows))
+			d.Rows = d.D.Rows[lo:min(lo+q.Size, len(d.D.Rows))]
+		}
+		for _, r := range d.Rows {
 			if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
 				d.Recon[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
 			}
@@ -156,10 +170,10 @@ func (h *Handler) showBalanceDetail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if exp := c.Query("export"); exp != "" {
+	if exp := d.Query.Export; exp != "" {
 		l := lang(c)
 		out := [][]string{{"", h.i18n.T(l, "rc.opening"), "", "", "", "", d.D.Opening.Plain(), ""}}
-		for _, r := range d.D.Rows {
+		for _, r := range d.Rows {
 			rem := ""
 			if r.HasRemaining {
 				rem = r.Remaining.Plain()
