@@ -584,6 +584,28 @@ func AgeBucket(date, asOf string) int {
 	return 3
 }
 
+// AgingCutoffs are the first dates of buckets 0, 1 and 2 on a day: an
+// invoice dated on or after cut[0] is in bucket 0, on or after cut[1] in
+// bucket 1, on or after cut[2] in bucket 2, before it in bucket 3. They
+// put many dates into buckets with string comparisons only (the same
+// buckets as AgeBucket).
+type AgingCutoffs [3]string
+
+// CutoffsOn returns the cutoffs on day asOf (YYYY-MM-DD).
+func CutoffsOn(asOf string) AgingCutoffs {
+	return AgingCutoffs{AddDays(asOf, -30), AddDays(asOf, -60), AddDays(asOf, -90)}
+}
+
+// Bucket is the aging bucket of an invoice dated date.
+func (c AgingCutoffs) Bucket(date string) int {
+	for i, cut := range c {
+		if date >= cut {
+			return i
+		}
+	}
+	return 3
+}
+
 // AgeOf puts each open item into its bucket on day asOf. A red invoice's
 // unused credit (negative) sits in its own date's bucket, so that the
 // buckets always sum to the invoiced receivable.

@@ -13,9 +13,9 @@ import (
 // every customer.
 //
 //   - As the documents stand (no as-of date, or today and later), the
-//     summary reads each customer's maintained model.CustomerBalance and
-//     ages the open invoices of the open-items index: one record per
-//     customer plus its open invoices.
+//     summary reads each customer's maintained figures (balance_figures.go:
+//     one compact record with the position and the open invoice amounts by
+//     date, aged with three string comparisons per day).
 //   - For an as-of date in the past, the figures of a customer are
 //     recomputed from that customer's own ledger: the list summaries of its
 //     posted outbounds, invoices and receipt documents (each kind is one key
@@ -110,11 +110,11 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 		out.AsOf = today
 	}
 	ids := t.balanceCustomers(sc, f)
+	cut := model.CutoffsOn(today)
 	row := func(id uint64) (BalanceRow, error) {
 		if out.Current {
-			b := t.balance(id)
-			return BalanceRow{Position: model.Position{Uninvoiced: b.Uninvoiced, InvoicedReceivable: b.InvoicedReceivable, ReceiptBalance: b.ReceiptBalance},
-				Aging: t.currentAging(id, today)}, nil
+			fg := t.figures(id)
+			return BalanceRow{Position: fg.pos, Aging: fg.aging(cut)}, nil
 		}
 		l, err := t.customerLedger(id, false)
 		if err != nil {

@@ -29,6 +29,8 @@ var migrations = []migration{
 	migrateInvitations,
 	// 5: the webhook queue.
 	migrateWebhooks,
+	// 6: the balance summary's maintained figures (balance_figures.go).
+	migrateBalanceFigures,
 }
 
 var keySchemaVersion = []byte("schema_version")
