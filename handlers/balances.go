@@ -33,6 +33,9 @@ type balancesData struct {
 	Orgs   []model.Node
 	Staff  bool
 	Labels [4]string
+	// DayLabels are the aging columns' translated labels (once a page,
+	// not once a row).
+	DayLabels [4]string
 }
 
 func (h *Handler) showBalances(c *fiber.Ctx) error {
@@ -44,6 +47,9 @@ func (h *Handler) showBalances(c *fiber.Ctx) error {
 	asOf, _ := model.ParseDate(q.Get("as_of"))
 	f := store.BalanceFilter{OrgUnitID: q.Uint("org"), Q: q.Q, AsOf: asOf, NonZero: q.Get("nonzero") == "1"}
 	d := &balancesData{Staff: sc.IsStaff(), Labels: model.AgingLabels}
+	for i, l := range model.AgingLabels {
+		d.DayLabels[i] = h.i18n.T(lang(c), "rc.days", "range", l)
+	}
 	err := h.store.View(func(t *store.Tx) error {
 		if sc.IsStaff() {
 			d.Orgs = t.OrgTree().Flatten()
@@ -101,6 +107,8 @@ type balanceDetailData struct {
 	// the exports); Pager pages them.
 	Rows  []model.DetailRow
 	Pager Pager
+	// KindNames are the document types' translated names.
+	KindNames map[model.DocType]string
 }
 
 // State is a row's reconciliation state.
@@ -162,6 +170,10 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 		return nil, err
 	}
 	d.CanSetting, _ = model.CanReconcile(u, id)
+	d.KindNames = map[model.DocType]string{}
+	for _, k := range store.ReconKinds {
+		d.KindNames[k] = h.i18n.T(lang(c), "rc.kind."+string(k))
+	}
 	return d, nil
 }
 
