@@ -32,10 +32,23 @@ import (
 // integrity check "balance figures" recomputes both from the balances and
 // the open-items index, which the reconciliation check recomputes from the
 // documents.
+//
+//   - balance_org_totals  orgUnitID → how many customers the org unit holds
+//     (8 bytes), then the sum of its customers' figures in the same
+//     encoding. The summary's totals and count for a whole org scope (an
+//     admin, org-subtree staff, the org filter) sum the records of the
+//     units in reach — a few dozen, however many customers there are — so
+//     a page costs the same at 1,000 and at 10,000 customers. Postings move
+//     a customer's deltas into its unit's record; SaveCustomer moves the
+//     customer's figures and count when its org unit changes. The check
+//     recomputes them from the figures and the customer index.
 
-var bBalanceFigures = []byte("balance_figures")
+var (
+	bBalanceFigures  = []byte("balance_figures")
+	bBalanceOrgTotal = []byte("balance_org_totals")
+)
 
-func init() { allBuckets = append(allBuckets, bBalanceFigures) }
+func init() { allBuckets = append(allBuckets, bBalanceFigures, bBalanceOrgTotal) }
 
 const figuresVersion = 1
 
@@ -125,23 +138,100 @@ func (t *Tx) putFigures(cust uint64, f *balanceFigures) error {
 }
 
 // setFiguresPosition records a customer's position after a posting changed
-// its balance.
+// its balance, in its record and its org unit's totals.
 func (t *Tx) setFiguresPosition(b *model.CustomerBalance) error {
 	f := t.figures(b.CustomerID)
+	old := f.pos
 	f.pos = model.Position{Uninvoiced: b.Uninvoiced, InvoicedReceivable: b.InvoicedReceivable, ReceiptBalance: b.ReceiptBalance}
-	return t.putFigures(b.CustomerID, &f)
+	if err := t.putFigures(b.CustomerID, &f); err != nil {
+		return err
+	}
+	return t.changeOrgTotals(t.customerOrg(b.CustomerID), 0, func(o *balanceFigures) {
+		o.pos = addPosition(o.pos, f.pos, 1)
+		o.pos = addPosition(o.pos, old, -1)
+	})
 }
 
 // moveOpenInvoice moves an invoice's open amount in the dated figures from
-// (oldDate, old) to (date, open).
+// (oldDate, old) to (date, open), in the customer's record and its org
+// unit's totals.
 func (t *Tx) moveOpenInvoice(cust uint64, oldDate string, old model.Money, date string, open model.Money) error {
 	if old == open && oldDate == date {
 		return nil
 	}
+	move := func(f *balanceFigures) {
+		f.addOpen(oldDate, -old)
+		f.addOpen(date, open)
+	}
 	f := t.figures(cust)
-	f.addOpen(oldDate, -old)
-	f.addOpen(date, open)
-	return t.putFigures(cust, &f)
+	move(&f)
+	if err := t.putFigures(cust, &f); err != nil {
+		return err
+	}
+	return t.changeOrgTotals(t.customerOrg(cust), 0, move)
+}
+
+func addPosition(a, b model.Position, sign model.Money) model.Position {
+	return model.Position{Uninvoiced: a.Uninvoiced + sign*b.Uninvoiced, InvoicedReceivable: a.InvoicedReceivable + sign*b.InvoicedReceivable,
+		ReceiptBalance: a.ReceiptBalance + sign*b.ReceiptBalance}
+}
+
+// customerOrg is the org unit of customer id (0 when it does not exist).
+func (t *Tx) customerOrg(id uint64) uint64 {
+	c, err := t.customer(id)
+	if err != nil {
+		return 0
+	}
+	return c.OrgUnitID
+}
+
+// orgTotals returns org unit org's totals and customer count.
+func (t *Tx) orgTotals(org uint64) (balanceFigures, uint64) {
+	v := t.b(bBalanceOrgTotal).Get(itob(org))
+	if len(v) < 8 {
+		return balanceFigures{}, 0
+	}
+	f, _ := decodeFigures(v[8:])
+	return f, btoi(v)
+}
+
+// changeOrgTotals applies change and a change of the count by dn to org
+// unit org's totals.
+func (t *Tx) changeOrgTotals(org uint64, dn int64, change func(*balanceFigures)) error {
+	f, n := t.orgTotals(org)
+	change(&f)
+	n = uint64(int64(n) + dn)
+	if n == 0 && f.pos == (model.Position{}) && len(f.open) == 0 {
+		return t.b(bBalanceOrgTotal).Delete(itob(org))
+	}
+	return t.b(bBalanceOrgTotal).Put(itob(org), append(itob(n), f.encode()...))
+}
+
+// customerSaved keeps the org totals when a customer is created (new: its
+// count) or moves from org unit oldOrg to another (its count and figures
+// move along). SaveCustomer calls it.
+func (t *Tx) customerSaved(id, oldOrg, org uint64, created bool) error {
+	if !created && oldOrg == org {
+		return nil
+	}
+	f := t.figures(id)
+	if !created {
+		err := t.changeOrgTotals(oldOrg, -1, func(o *balanceFigures) {
+			o.pos = addPosition(o.pos, f.pos, -1)
+			for _, d := range f.open {
+				o.addOpen(d.date, -d.amount)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return t.changeOrgTotals(org, 1, func(o *balanceFigures) {
+		o.pos = addPosition(o.pos, f.pos, 1)
+		for _, d := range f.open {
+			o.addOpen(d.date, d.amount)
+		}
+	})
 }
 
 // figuresFrom recomputes every customer's figures from the maintained
@@ -154,6 +244,9 @@ func figuresFrom(balances, open *bolt.Bucket) (map[uint64]*balanceFigures, error
 			out[c] = &balanceFigures{}
 		}
 		return out[c]
+	}
+	if balances == nil || open == nil {
+		return out, nil // a file older than the reconciliation module: nothing posted
 	}
 	err := balances.ForEach(func(k, v []byte) error {
 		b := &model.CustomerBalance{}
@@ -189,11 +282,7 @@ func migrateBalanceFigures(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	balances, open := tx.Bucket(bBalances), tx.Bucket(bReconOpen)
-	if balances == nil || open == nil {
-		return nil // a file without the reconciliation module's buckets: nothing posted
-	}
-	all, err := figuresFrom(balances, open)
+	all, err := figuresFrom(tx.Bucket(bBalances), tx.Bucket(bReconOpen))
 	if err != nil {
 		return err
 	}
@@ -202,7 +291,50 @@ func migrateBalanceFigures(tx *bolt.Tx) error {
 			return err
 		}
 	}
+	totals, err := tx.CreateBucketIfNotExists(bBalanceOrgTotal)
+	if err != nil {
+		return err
+	}
+	for org, o := range orgTotalsFrom(tx.Bucket(bCustomersByCode), all) {
+		if err := totals.Put(itob(org), o); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// orgTotalsFrom sums customers' figures (by customer id) per org unit, as
+// balance_org_totals values, reading the customers' org units from the
+// code index.
+func orgTotalsFrom(byCode *bolt.Bucket, figs map[uint64]*balanceFigures) map[uint64][]byte {
+	type tot struct {
+		n uint64
+		f balanceFigures
+	}
+	sums := map[uint64]*tot{}
+	if byCode != nil {
+		_ = byCode.ForEach(func(_, v []byte) error {
+			s := decodeSummary(v)
+			o := sums[s.org]
+			if o == nil {
+				o = &tot{}
+				sums[s.org] = o
+			}
+			o.n++
+			if f := figs[s.id]; f != nil {
+				o.f.pos = addPosition(o.f.pos, f.pos, 1)
+				for _, d := range f.open {
+					o.f.addOpen(d.date, d.amount)
+				}
+			}
+			return nil
+		})
+	}
+	out := map[uint64][]byte{}
+	for org, o := range sums {
+		out[org] = append(itob(o.n), o.f.encode()...)
+	}
+	return out
 }
 
 func init() {
@@ -233,6 +365,26 @@ func checkBalanceFigures(t *Tx) []string {
 	})
 	for c, w := range want {
 		out = append(out, fmt.Sprintf("customer %d: figures missing (recomputed %v, open %v)", c, w.pos, w.open))
+	}
+	// The org totals, from the stored figures (just compared).
+	figs := map[uint64]*balanceFigures{}
+	_ = t.b(bBalanceFigures).ForEach(func(k, v []byte) error {
+		if f, err := decodeFigures(v); err == nil {
+			figs[btoi(k)] = &f
+		}
+		return nil
+	})
+	wantOrg := orgTotalsFrom(t.b(bCustomersByCode), figs)
+	_ = t.b(bBalanceOrgTotal).ForEach(func(k, v []byte) error {
+		org := btoi(k)
+		if w := wantOrg[org]; !bytes.Equal(v, w) {
+			out = append(out, fmt.Sprintf("org unit %d: totals %x, recomputed %x", org, v, w))
+		}
+		delete(wantOrg, org)
+		return nil
+	})
+	for org, w := range wantOrg {
+		out = append(out, fmt.Sprintf("org unit %d: totals missing (recomputed %x)", org, w))
 	}
 	return out
 }

@@ -109,8 +109,13 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 	if out.Current {
 		out.AsOf = today
 	}
-	ids := t.balanceCustomers(sc, f)
 	cut := model.CutoffsOn(today)
+	if out.Current && p.Limit > 0 {
+		if units, ok := t.orgReach(sc, f); ok {
+			return out, t.summaryFromTotals(out, units, p, cut)
+		}
+	}
+	ids := t.balanceCustomers(sc, f)
 	row := func(id uint64) (BalanceRow, error) {
 		if out.Current {
 			fg := t.figures(id)
@@ -162,6 +167,65 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 	}
 	out.PageTotalOnly = len(out.Rows) < out.Count
 	return out, nil
+}
+
+// orgReach returns the org units whose customers a summary of scope sc
+// with filter f covers, when that is all it depends on (nil: every unit):
+// an admin's or org-subtree staff's scope, optionally the org filter, no
+// search, no customer, no non-zero filter. ok is false otherwise.
+func (t *Tx) orgReach(sc Scope, f BalanceFilter) (units map[uint64]bool, ok bool) {
+	if f.Q != "" || f.CustomerID != 0 || f.NonZero || sc.customerID != 0 || sc.salesperson != 0 || !sc.all && sc.orgs == nil {
+		return nil, false
+	}
+	if f.OrgUnitID == 0 {
+		if sc.all {
+			return nil, true
+		}
+		return sc.orgs, true
+	}
+	units = map[uint64]bool{}
+	for _, id := range t.OrgTree().Subtree(f.OrgUnitID) {
+		if sc.all || sc.orgs[id] {
+			units[id] = true
+		}
+	}
+	return units, true
+}
+
+// summaryFromTotals fills out for the customers of org units (nil: all):
+// totals and count from the maintained org totals, the page's rows from the
+// code index (walked only up to the page) and each row's figures.
+func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Page, cut model.AgingCutoffs) error {
+	c := t.b(bBalanceOrgTotal).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if units != nil && !units[btoi(k)] || len(v) < 8 {
+			continue
+		}
+		f, err := decodeFigures(v[8:])
+		if err != nil {
+			return err
+		}
+		out.Count += int(btoi(v))
+		out.Totals.add(&BalanceRow{Position: f.pos, Aging: f.aging(cut)})
+	}
+	seen := 0
+	cc := t.b(bCustomersByCode).Cursor()
+	for k, v := cc.First(); k != nil && len(out.Rows) < p.Limit; k, v = cc.Next() {
+		id := btoi(v)
+		if units != nil && (len(v) < 16 || !units[btoi(v[8:])]) {
+			continue
+		}
+		if seen++; seen <= p.Offset {
+			continue
+		}
+		cu, err := t.customer(id)
+		if err != nil {
+			return err
+		}
+		fg := t.figures(id)
+		out.Rows = append(out.Rows, BalanceRow{Customer: cu, Position: fg.pos, Aging: fg.aging(cut)})
+	}
+	return nil
 }
 
 func reconLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
