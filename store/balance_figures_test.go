@@ -1,6 +1,7 @@
 package store
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,10 +10,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The maintained figures follow the postings, agree with the open-items
-// index and the balance, are rebuilt by the migration on a file of the
-// previous layout (schema 5, no balance_figures), and a planted difference
-// is found by portal check.
+// The maintained figures and the ledger index follow the postings, agree
+// with the open-items index, the balance and the documents, are rebuilt by
+// the migration on a file of the previous layout (schema 5, none of the
+// three buckets), and planted differences are found by portal check.
 func TestBalanceFigures(t *testing.T) {
 	f := newReconFixture(t)
 	c := f.c1
@@ -34,6 +35,18 @@ func TestBalanceFigures(t *testing.T) {
 		return row
 	}
 	before := summary()
+	detail := func() *model.Detail {
+		var d *model.Detail
+		view(t, f.s, func(tx *Tx) (err error) {
+			d, err = tx.BalanceDetail(AdminScope(), c.ID, "", "")
+			return err
+		})
+		return d
+	}
+	detailBefore := detail()
+	if len(detailBefore.Rows) != 3 {
+		t.Fatalf("detail rows %+v", detailBefore.Rows)
+	}
 	var ledgerAging model.Aging
 	view(t, f.s, func(tx *Tx) error {
 		_, ledgerAging, _ = tx.BalanceAt(AdminScope(), c.ID, "")
@@ -46,8 +59,10 @@ func TestBalanceFigures(t *testing.T) {
 	// The previous layout: no figures, schema 5.
 	path := f.s.DB().Path()
 	err := f.s.DB().Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bBalanceFigures); err != nil {
-			return err
+		for _, b := range [][]byte{bBalanceFigures, bBalanceOrgTotal, bReconLedger} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bMeta).Put(keySchemaVersion, itob(5))
 	})
@@ -65,6 +80,9 @@ func TestBalanceFigures(t *testing.T) {
 	if after := summary(); after.Position != before.Position || after.Aging != before.Aging {
 		t.Fatalf("after the migration %+v, before %+v", after, before)
 	}
+	if d := detail(); !reflect.DeepEqual(d, detailBefore) {
+		t.Fatalf("detail after the migration %+v, before %+v", d, detailBefore)
+	}
 	if problems, err := s.Check(); err != nil || len(problems) > 0 {
 		t.Fatalf("check after the migration: %v %v", problems, err)
 	}
@@ -73,11 +91,16 @@ func TestBalanceFigures(t *testing.T) {
 	update(t, s, func(tx *Tx) error {
 		fg := tx.figures(c.ID)
 		fg.addOpen("2026-03-01", 1)
-		return tx.putFigures(c.ID, &fg)
+		if err := tx.putFigures(c.ID, &fg); err != nil {
+			return err
+		}
+		return tx.b(bReconLedger).Delete(ledgerKey(c.ID, 0, detailBefore.Rows[0].ID))
 	})
 	problems, _ := s.Check()
-	if !strings.Contains(strings.Join(problems, "\n"), "balance figures: customer") {
-		t.Fatalf("planted difference not found: %v", problems)
+	for _, want := range []string{"balance figures: customer", "balance figures: org unit", "ledger index: row"} {
+		if !strings.Contains(strings.Join(problems, "\n"), want) {
+			t.Errorf("planted difference %q not found: %v", want, problems)
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
 	"dealerportal/model"
@@ -17,10 +16,10 @@ import (
 //     one compact record with the position and the open invoice amounts by
 //     date, aged with three string comparisons per day).
 //   - For an as-of date in the past, the figures of a customer are
-//     recomputed from that customer's own ledger: the list summaries of its
-//     posted outbounds, invoices and receipt documents (each kind is one key
-//     prefix; no document is decoded) and its write-off records (another
-//     prefix) — model.Ledger.At. Only the customers on the page shown are
+//     recomputed from that customer's own ledger: its rows of the ledger
+//     index (recon_ledger.go: one compact row per posted outbound, invoice
+//     and receipt document, one key prefix; no document or summary is
+//     decoded) and its write-off records (another prefix) — model.Ledger.At. Only the customers on the page shown are
 //     read (the totals row then sums that page; an export reads every
 //     matching customer).
 //   - The balance detail of one customer reads that customer's ledger with
@@ -230,42 +229,28 @@ func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Pag
 
 func reconLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// customerLedger reads everything posted for one customer: the summaries
-// of its audited outbounds, invoices and receipt documents and its
-// write-offs; with full, also which outbounds each invoice took from (the
+// customerLedger reads everything posted for one customer: its rows of the
+// ledger index (recon_ledger.go: its audited outbounds, invoices and
+// receipt documents) and its write-offs; with full, also which outbounds each invoice took from (the
 // invoicing index) and which receipts each refund paid back (decoding the
 // refunds, which are few).
 func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
-	l := &model.Ledger{}
-	prefix := itob(cust)
-	for _, kind := range ReconKinds {
-		b, ok := docKinds[kind]
-		if !ok {
-			continue
-		}
-		main := t.b(b.main)
-		c := t.b(b.cust).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			s := ledgerSummary{}
-			if err := json.Unmarshal(v, &s); err != nil {
+	docs, err := t.ledgerDocs(cust)
+	if err != nil {
+		return nil, err
+	}
+	l := &model.Ledger{Docs: docs}
+	if full {
+		for _, d := range docs {
+			if d.Kind != model.DocRefund {
+				continue
+			}
+			r := &model.ReceiptDoc{}
+			if err := getJSON(t.b(docKinds[model.DocRefund].main), key(cust, d.ID), r); err != nil {
 				return nil, err
 			}
-			if s.Status != model.StatusAudited {
-				continue
-			}
-			l.Docs = append(l.Docs, model.LedgerDoc{Kind: kind, ID: s.ID, Number: s.Number, Date: s.Date, Amount: s.Amount, Red: s.Flag == "red"})
-			if !full {
-				continue
-			}
-			switch kind {
-			case model.DocRefund:
-				r := &model.ReceiptDoc{}
-				if err := getJSON(main, k, r); err != nil {
-					return nil, err
-				}
-				for _, a := range r.Allocs {
-					l.Refunds = append(l.Refunds, model.LedgerRefund{RefundID: r.ID, ReceiptType: a.Type, ReceiptID: a.ID, Amount: a.Amount})
-				}
+			for _, a := range r.Allocs {
+				l.Refunds = append(l.Refunds, model.LedgerRefund{RefundID: r.ID, ReceiptType: a.Type, ReceiptID: a.ID, Amount: a.Amount})
 			}
 		}
 	}
@@ -286,17 +271,6 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 		l.WriteOffs = append(l.WriteOffs, lw)
 	}
 	return l, nil
-}
-
-// ledgerSummary is the part of a model.DocSummary the ledger reads (the
-// search text is skipped, not copied).
-type ledgerSummary struct {
-	ID     uint64       `json:"i"`
-	Number string       `json:"n"`
-	Status model.Status `json:"s"`
-	Date   string       `json:"d"`
-	Amount model.Money  `json:"a"`
-	Flag   string       `json:"f"`
 }
 
 // BalanceDetail returns the balance detail of customer cust for [from, to]

@@ -29,8 +29,14 @@ var migrations = []migration{
 	migrateInvitations,
 	// 5: the webhook queue.
 	migrateWebhooks,
-	// 6: the balance summary's maintained figures (balance_figures.go).
-	migrateBalanceFigures,
+	// 6: the balance summary's maintained figures (balance_figures.go) and
+	// the ledger index (recon_ledger.go).
+	func(tx *bolt.Tx) error {
+		if err := migrateBalanceFigures(tx); err != nil {
+			return err
+		}
+		return migrateLedgerIndex(tx)
+	},
 }
 
 var keySchemaVersion = []byte("schema_version")
