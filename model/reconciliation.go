@@ -3,7 +3,7 @@ package model
 import (
 	"errors"
 	"math/big"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -812,22 +812,42 @@ type Detail struct {
 	Aging    Aging
 }
 
-// kindOrder sorts a day's documents: outbounds, invoices, receipts,
-// advance receipts, refunds.
-var kindOrder = map[DocType]int{DocOutbound: 0, DocInvoice: 1, DocReceipt: 2, DocAdvanceReceipt: 3, DocRefund: 4}
-
-// SortLedgerDocs orders documents by date, then kind, then number.
+// SortLedgerDocs orders documents by date, then kind, then number. A key
+// account's ledger holds thousands of documents and arrives sorted more
+// often than not: that costs one pass.
 func SortLedgerDocs(docs []LedgerDoc) {
-	sort.SliceStable(docs, func(i, j int) bool {
-		a, b := &docs[i], &docs[j]
-		if a.Date != b.Date {
-			return a.Date < b.Date
-		}
-		if kindOrder[a.Kind] != kindOrder[b.Kind] {
-			return kindOrder[a.Kind] < kindOrder[b.Kind]
-		}
-		return a.Number < b.Number
-	})
+	if slices.IsSortedFunc(docs, compareLedgerDocs) {
+		return
+	}
+	slices.SortStableFunc(docs, compareLedgerDocs)
+}
+
+func compareLedgerDocs(a, b LedgerDoc) int {
+	if c := strings.Compare(a.Date, b.Date); c != 0 {
+		return c
+	}
+	if ka, kb := kindRank(a.Kind), kindRank(b.Kind); ka != kb {
+		return ka - kb
+	}
+	return strings.Compare(a.Number, b.Number)
+}
+
+// kindRank sorts a day's documents: outbounds, invoices, receipts,
+// advance receipts, refunds.
+func kindRank(k DocType) int {
+	switch k {
+	case DocOutbound:
+		return 0
+	case DocInvoice:
+		return 1
+	case DocReceipt:
+		return 2
+	case DocAdvanceReceipt:
+		return 3
+	case DocRefund:
+		return 4
+	}
+	return 0
 }
 
 // DetailFor builds the balance detail for [from, to] (either may be "":
