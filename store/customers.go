@@ -187,6 +187,8 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 	}
 	t.custRead = nil
 	b := t.b(bCustomers)
+	var oldOrg uint64
+	created := c.ID == 0
 	if c.ID == 0 {
 		if !sc.allows(&model.Customer{OrgUnitID: c.OrgUnitID, SalespersonID: c.SalespersonID, ID: ^uint64(0)}) {
 			return model.Invalid("org_unit_id", "err.out_of_scope")
@@ -208,6 +210,7 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 		if !sc.allows(c) {
 			return model.Invalid("org_unit_id", "err.out_of_scope")
 		}
+		oldOrg = old.OrgUnitID
 		if err := t.b(bCustomersByCode).Delete([]byte(old.Code)); err != nil {
 			return err
 		}
@@ -223,6 +226,10 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 		return err
 	}
 	if err := putJSON(b, itob(c.ID), c); err != nil {
+		return err
+	}
+	// The balance summary's totals per org unit (balance_figures.go).
+	if err := t.customerSaved(c.ID, oldOrg, c.OrgUnitID, created); err != nil {
 		return err
 	}
 	// Its group or org unit decides which catalog entries it sees.

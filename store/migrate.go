@@ -38,6 +38,14 @@ var migrations = []migration{
 	migrateCatalogView,
 	// 8: the invoice list's rows (invoice_rows.go).
 	migrateInvoiceRows,
+	// 9: the balance summary's maintained figures (balance_figures.go) and
+	// the ledger index (recon_ledger.go).
+	func(tx *bolt.Tx) error {
+		if err := migrateBalanceFigures(tx); err != nil {
+			return err
+		}
+		return migrateLedgerIndex(tx)
+	},
 }
 
 var keySchemaVersion = []byte("schema_version")
