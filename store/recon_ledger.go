@@ -22,7 +22,7 @@ import (
 //
 // A document hook on each reconciled type keeps it in the transaction of
 // every write (a row while audited, none otherwise); the integrity check
-// "ledger index" compares it with the documents' summaries, and migration 6
+// "ledger index" compares it with the documents' summaries, and migration 9
 // builds it for older files.
 
 var bReconLedger = []byte("recon_ledger")
