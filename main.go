@@ -5,6 +5,7 @@
 //	portal demo [flags]    fill a fresh database with generated data at volume
 //	portal backup FILE     write a consistent backup (also while serving)
 //	portal restore FILE    replace the database with a verified backup
+//	portal compact         rewrite a stopped portal's database compacted
 //	portal check           bbolt consistency check and integrity recomputation
 //	portal verify          recompute reconciliation balances from the documents
 package main
@@ -42,6 +43,8 @@ func main() {
 		err = runBackup(os.Args[2:])
 	case "restore":
 		err = runRestore(os.Args[2:])
+	case "compact":
+		err = runCompact(os.Args[2:])
 	case "check":
 		err = runCheck(os.Args[2:])
 	case "verify":

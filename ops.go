@@ -29,29 +29,60 @@ func socketPath(db string) string { return db + ".backup.sock" }
 // runBackup writes a consistent backup to FILE. With the server stopped it
 // reads the file itself; while a server holds the database it asks that
 // server for the copy over the local socket, so the server keeps serving.
+// --compact writes the backup compacted (store/compact.go): only the live
+// data, on full pages.
 func runBackup(args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	db := dbFlag(fs)
+	compact := fs.Bool("compact", false, "write the backup compacted (live data only, full pages)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: portal backup [--db FILE] BACKUP-FILE")
+		return errors.New("usage: portal backup [--db FILE] [--compact] BACKUP-FILE")
 	}
 	out := fs.Arg(0)
 	st, err := openExisting(*db)
 	var n int64
 	switch {
+	case err == nil && *compact:
+		defer st.Close()
+		n, err = st.CompactedBackupToFile(out)
 	case err == nil:
 		defer st.Close()
 		n, err = st.BackupToFile(out)
 	case errors.Is(err, store.ErrLocked):
 		n, err = backupFromServer(*db, out)
+		if err == nil && *compact {
+			// The server streams the plain copy; it is compacted here.
+			n, err = store.CompactFile(out, out)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Printf("backup written: %s (%d bytes)\n", out, n)
+	return nil
+}
+
+// runCompact rewrites a stopped portal's database compacted, in place.
+func runCompact(args []string) error {
+	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
+	db := dbFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New("usage: portal compact [--db FILE]")
+	}
+	before, after, err := store.Compact(*db)
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("%w: stop the portal first, or take a compacted backup (portal backup --compact FILE) and restore it", err)
+		}
+		return err
+	}
+	fmt.Printf("%s compacted: %d → %d bytes\n", *db, before, after)
 	return nil
 }
 

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -107,18 +105,7 @@ func newFinBench(b *testing.B) *finBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	app := h.App()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	b.Cleanup(func() { _ = app.Shutdown() })
-	env.url = "http://" + ln.Addr().String() + APIPrefix
+	env.url = listenBench(b, st) + APIPrefix
 	env.http = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: finBenchClients * 2}, Timeout: time.Minute}
 	return env
 }

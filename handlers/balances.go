@@ -33,6 +33,9 @@ type balancesData struct {
 	Orgs   []model.Node
 	Staff  bool
 	Labels [4]string
+	// DayLabels are the aging columns' translated labels (once a page,
+	// not once a row).
+	DayLabels [4]string
 }
 
 func (h *Handler) showBalances(c *fiber.Ctx) error {
@@ -44,6 +47,9 @@ func (h *Handler) showBalances(c *fiber.Ctx) error {
 	asOf, _ := model.ParseDate(q.Get("as_of"))
 	f := store.BalanceFilter{OrgUnitID: q.Uint("org"), Q: q.Q, AsOf: asOf, NonZero: q.Get("nonzero") == "1"}
 	d := &balancesData{Staff: sc.IsStaff(), Labels: model.AgingLabels}
+	for i, l := range model.AgingLabels {
+		d.DayLabels[i] = h.i18n.T(lang(c), "rc.days", "range", l)
+	}
 	err := h.store.View(func(t *store.Tx) error {
 		if sc.IsStaff() {
 			d.Orgs = t.OrgTree().Flatten()
@@ -97,6 +103,12 @@ type balanceDetailData struct {
 	Staff      bool
 	Labels     [4]string
 	Query      ListQuery
+	// Rows are the page's rows of D (D.Rows holds the whole period, for
+	// the exports); Pager pages them.
+	Rows  []model.DetailRow
+	Pager Pager
+	// KindNames are the document types' translated names.
+	KindNames map[model.DocType]string
 }
 
 // State is a row's reconciliation state.
@@ -133,7 +145,17 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 		if d.D, err = t.BalanceDetail(sc, id, from, to); err != nil {
 			return err
 		}
-		for _, r := range d.D.Rows {
+		// A key account's period holds thousands of documents: the page
+		// shows one page of them (the running balance still runs over the
+		// whole period), the exports every row.
+		d.Rows = d.D.Rows
+		if d.Query.Export == "" {
+			q := d.Query
+			d.Pager = q.Pager(len(d.D.Rows))
+			lo := min((q.PageNo-1)*q.Size, len(d.D.Rows))
+			d.Rows = d.D.Rows[lo:min(lo+q.Size, len(d.D.Rows))]
+		}
+		for _, r := range d.Rows {
 			if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
 				d.Recon[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
 			}
@@ -148,6 +170,10 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 		return nil, err
 	}
 	d.CanSetting, _ = model.CanReconcile(u, id)
+	d.KindNames = map[model.DocType]string{}
+	for _, k := range store.ReconKinds {
+		d.KindNames[k] = h.i18n.T(lang(c), "rc.kind."+string(k))
+	}
 	return d, nil
 }
 
@@ -156,10 +182,10 @@ func (h *Handler) showBalanceDetail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if exp := c.Query("export"); exp != "" {
+	if exp := d.Query.Export; exp != "" {
 		l := lang(c)
 		out := [][]string{{"", h.i18n.T(l, "rc.opening"), "", "", "", "", d.D.Opening.Plain(), ""}}
-		for _, r := range d.D.Rows {
+		for _, r := range d.Rows {
 			rem := ""
 			if r.HasRemaining {
 				rem = r.Remaining.Plain()

@@ -87,16 +87,12 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 		}
 		cn := custLabels{}
 		for _, s := range sums {
-			r := invoiceRow{DocSummary: s, Red: s.Flag == "red"}
-			if inv, err := t.Invoice(sc, s.ID); err == nil {
-				r.Open, r.InvoiceNo, r.Outbounds = inv.Open(), inv.InvoiceNo, store.InvoiceOutbounds(inv)
-			}
+			// The list's own fields come from the maintained invoice rows:
+			// no invoice and no reconciliation record is decoded.
+			lr, _ := t.InvoiceListRow(s)
+			r := invoiceRow{DocSummary: s, Red: s.Flag == "red", Open: lr.Open, InvoiceNo: lr.InvoiceNo, Outbounds: lr.Outbounds, Recon: lr.Recon}
 			if sc.IsStaff() {
 				r.Customer = cn.get(t, sc, s.CustomerID)
-			}
-			r.Recon = model.ReconUnconfirmed
-			if rec := t.ReconRecord(model.DocInvoice, s.CustomerID, s.ID); rec != nil {
-				r.Recon = rec.State()
 			}
 			rows = append(rows, r)
 		}

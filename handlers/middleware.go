@@ -159,9 +159,10 @@ func (h *Handler) loadSession(c *fiber.Ctx) error {
 }
 
 // touchSession extends an active session (sliding idle timeout), at most
-// every few minutes, so that reads stay read-only transactions.
+// every few minutes, so that reads stay read-only transactions. It shares
+// the commit of concurrent writers (it re-reads the session on every run).
 func (h *Handler) touchSession(s *store.Session) {
-	_ = h.store.Update("system", func(t *store.Tx) error {
+	_ = h.store.Batch("system", func(t *store.Tx) error {
 		cur, err := t.Session(s.ID)
 		if err != nil {
 			return nil

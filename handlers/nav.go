@@ -116,6 +116,42 @@ func (h *Handler) navFor(u *model.User) []navGroup {
 	return out
 }
 
+// menuLink is a navigation link as the menu shows it: translated, and
+// marked when it is the current page.
+type menuLink struct {
+	Href, Label string
+	Active      bool
+}
+
+// menuGroup is a module of the menu; Solo is its only link when it has one.
+type menuGroup struct {
+	Label  string
+	Active bool
+	Solo   *menuLink
+	Items  []menuLink
+}
+
+// Menu is the view's navigation translated and marked for the current page,
+// computed once per page, so that the menu template (on every page) only
+// reads fields instead of calling T and Active for every link.
+func (v *View) Menu() []menuGroup {
+	out := make([]menuGroup, len(v.Nav))
+	for i, g := range v.Nav {
+		m := &out[i]
+		m.Label = v.T(g.Label)
+		m.Items = make([]menuLink, len(g.Items))
+		for j, it := range g.Items {
+			a := v.Active(it.Href)
+			m.Items[j] = menuLink{Href: it.Href, Label: v.T(it.Label), Active: a}
+			m.Active = m.Active || a
+		}
+		if len(m.Items) == 1 {
+			m.Solo = &m.Items[0]
+		}
+	}
+	return out
+}
+
 // Active reports whether a nav link belongs to the current page.
 func (v *View) Active(href string) bool {
 	return v.Path == href || strings.HasPrefix(v.Path, href+"/")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"slices"
 	"strings"
 
 	"dealerportal/model"
@@ -235,7 +236,12 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 		return h.render(c, fiber.StatusOK, tplOnlineForm, v)
 	}
 	submit := action == "submit"
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
+	// A group commit may run the function again (store.Batch): every run
+	// starts from the order and the form's errors as they were before.
+	before, formErrs := cloneOnlineOrder(o), ve.Fields
+	err := h.store.Batch(u.Username, func(t *store.Tx) error {
+		*o = *cloneOnlineOrder(before)
+		ve := &model.ValidationError{Fields: slices.Clone(formErrs)}
 		save := func() (uint64, error) {
 			readOnlineHeader(c, t, sc, o, ve)
 			if err := ve.Err(); err != nil {
@@ -262,6 +268,14 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 	}
 	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
 	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+}
+
+// cloneOnlineOrder copies o with its own lines and trail, so that changes to
+// the copy's slices do not reach o.
+func cloneOnlineOrder(o *model.OnlineOrder) *model.OnlineOrder {
+	c := *o
+	c.Lines, c.Trail = slices.Clone(o.Lines), slices.Clone(o.Trail)
+	return &c
 }
 
 // loadOnlineOrder reads the order of the route through the user's scope

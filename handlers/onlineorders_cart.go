@@ -104,7 +104,11 @@ func (h *Handler) checkout(c *fiber.Ctx) error {
 		d, _ := model.ParseDate(c.FormValue("delivery." + itoa(id)))
 		o.Lines = append(o.Lines, model.OrderLine{EntryID: id, DeliveryDate: d, Remark: strings.TrimSpace(c.FormValue("remark." + itoa(id)))})
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
+	// A group commit may run the function again (store.Batch): every run
+	// starts from the order as the form gave it.
+	before := cloneOnlineOrder(o)
+	err = h.store.Batch(u.Username, func(t *store.Tx) error {
+		*o = *cloneOnlineOrder(before)
 		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
 			if len(ids) == 0 {
 				return 0, model.Invalid("lines", "err.order_none_chosen")

@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"dealerportal/bench/basepage"
 	"dealerportal/demo"
 	"dealerportal/store"
 
@@ -20,22 +23,54 @@ import (
 type benchEnv struct {
 	app    *fiber.App
 	cookie string
+	csrf   string
 }
 
-// volumeEnv opens a generated volume (1,000 customers, 20,000 products, 3,000
-// catalog entries published in varied patterns) and logs in c0001.buyer. The
-// database is generated into a temp dir, or reused from ORDERING_BENCH_DB.
-func volumeEnv(b *testing.B) *benchEnv {
+// get requests path as the logged-in user and fails on another status than 200.
+func (e *benchEnv) get(b *testing.B, path string) string {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Cookie", e.cookie)
+	res, err := e.app.Test(req, -1)
+	if err != nil || res.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %v %v", path, err, res)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return string(body)
+}
+
+// post sends a form as the logged-in user (with the CSRF token).
+func (e *benchEnv) post(b *testing.B, path string, form url.Values) {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", e.cookie)
+	req.Header.Set("X-CSRF-Token", e.csrf)
+	res, err := e.app.Test(req, -1)
+	if err != nil || res.StatusCode >= 400 {
+		b.Fatalf("POST %s: %v %v", path, err, res)
+	}
+	res.Body.Close()
+}
+
+// benchDB returns the database in env, or one generated with args into a
+// temp dir.
+func benchDB(b *testing.B, env string, args ...string) string {
 	b.Helper()
-	path := os.Getenv("ORDERING_BENCH_DB")
+	path := os.Getenv(env)
 	if path == "" {
 		path = filepath.Join(b.TempDir(), "volume.db")
 	}
 	if _, err := os.Stat(path); err != nil {
-		if err := demo.GenerateVolume([]string{"--db", path, "--customers", "1000", "--products", "20000", "--entries", "3000"}, io.Discard); err != nil {
+		if err := demo.GenerateVolume(append([]string{"--db", path}, args...), io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return path
+}
+
+// openApp opens the database at path and builds the portal's app on it.
+func openApp(b *testing.B, path string) *fiber.App {
+	b.Helper()
 	st, err := store.Open(path)
 	if err != nil {
 		b.Fatal(err)
@@ -45,50 +80,93 @@ func volumeEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	app := h.App()
-	cookies := map[string]string{}
-	do := func(req *http.Request) string {
-		var parts []string
-		for k, v := range cookies {
-			parts = append(parts, k+"="+v)
-		}
-		req.Header.Set("Cookie", strings.Join(parts, "; "))
-		res, err := app.Test(req, -1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		for _, c := range res.Cookies() {
-			cookies[c.Name] = c.Value
-		}
-		return string(body)
+	return h.App()
+}
+
+// loginEnv logs username in to app (benchLogin) and keeps the CSRF token
+// of its home page for the benchmark's posts.
+func loginEnv(b *testing.B, app *fiber.App, username string) *benchEnv {
+	b.Helper()
+	e := &benchEnv{app: app, cookie: benchLogin(b, app, username).cookie()}
+	if m := csrfRe.FindStringSubmatch(e.get(b, "/")); m != nil {
+		e.csrf = m[1]
 	}
-	page := do(httptest.NewRequest(http.MethodGet, "/login", nil))
-	m := csrfRe.FindStringSubmatch(page)
-	if m == nil {
-		b.Fatal("no csrf token on the login page")
+	return e
+}
+
+// volumeEnv opens a generated volume (1,000 customers, 20,000 products, 3,000
+// catalog entries published in varied patterns) and logs in c0001.buyer. The
+// database is generated into a temp dir, or reused from ORDERING_BENCH_DB
+// (ORDERING_BENCH_USER names the dealer user when it is not c0001.buyer).
+func volumeEnv(b *testing.B) *benchEnv {
+	b.Helper()
+	user := os.Getenv("ORDERING_BENCH_USER") // c00001.buyer at 10,000 customers
+	if user == "" {
+		user = "c0001.buyer"
 	}
-	form := url.Values{"username": {"c0001.buyer"}, "password": {demo.DemoPassword}, "_csrf": {m[1]}}
-	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	do(req)
-	var parts []string
-	for k, v := range cookies {
-		parts = append(parts, k+"="+v)
-	}
-	e := &benchEnv{app: app, cookie: strings.Join(parts, "; ")}
+	e := loginEnv(b, openApp(b, benchDB(b, "ORDERING_BENCH_DB", "--customers", "1000", "--products", "20000", "--entries", "3000")), user)
 	// Sanity: the page holds 50 rows.
-	req = httptest.NewRequest(http.MethodGet, "/catalog?size=50", nil)
-	req.Header.Set("Cookie", e.cookie)
-	res, err := app.Test(req, -1)
-	if err != nil || res.StatusCode != http.StatusOK {
-		b.Fatalf("catalog: %v %v", err, res)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if n := strings.Count(string(body), `class="item-row"`); n != 50 {
+	if n := strings.Count(e.get(b, "/catalog?size=50"), `class="item-row"`); n != 50 {
 		b.Fatalf("catalog page has %d rows", n)
 	}
 	return e
+}
+
+// benchBaseline measures the yardstick page (bench/basepage: a bare Fiber
+// route rendering a 50-row html/template table, with compression) through
+// the same app.Test path as the page benchmarks beside it, so that each
+// page's ns/op can be read as a ratio to it.
+func benchBaseline(b *testing.B) {
+	app := basepage.App()
+	b.Run("baseline", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			res, err := app.Test(req, -1)
+			if err != nil || res.StatusCode != http.StatusOK {
+				b.Fatalf("%v %v", err, res)
+			}
+			res.Body.Close()
+		}
+	})
+}
+
+// benchPages measures each path as the logged-in user, like a browser
+// (gzip accepted).
+func benchPages(b *testing.B, e *benchEnv, cases []struct{ name, path string }) {
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, bc.path, nil)
+				req.Header.Set("Cookie", e.cookie)
+				req.Header.Set("Accept-Encoding", "gzip")
+				res, err := e.app.Test(req, -1)
+				if err != nil || res.StatusCode != http.StatusOK {
+					b.Fatalf("%v %v", err, res)
+				}
+				res.Body.Close()
+			}
+		})
+	}
+}
+
+// reportCPU reports the process's CPU time (user + system, all threads, GC
+// included) per iteration as cpu-ns/op: on a machine shared with other work
+// it moves far less than the wall time. Call the returned function after
+// the loop.
+func reportCPU(b *testing.B) func() {
+	start := processCPU()
+	return func() { b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op") }
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

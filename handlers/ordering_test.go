@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -593,28 +594,36 @@ func TestVisitStatistics(t *testing.T) {
 }
 
 // BenchmarkDealerCatalogPage renders one 50-row page of a dealer's catalog
-// through the whole handler stack on a generated volume (see
-// docs/PERFORMANCE.md; run with ORDERING_BENCH_DB=… to reuse a database).
+// and its five-line cart through the whole handler stack on a generated
+// volume, beside the bare baseline page (see docs/PERFORMANCE.md; run with
+// ORDERING_BENCH_DB=… to reuse a database).
 func BenchmarkDealerCatalogPage(b *testing.B) {
 	e := volumeEnv(b)
-	for _, bc := range []struct{ name, path string }{
+	if !strings.Contains(e.get(b, "/cart"), `class="cart-line`) {
+		page := e.get(b, "/catalog?size=5&sort=name")
+		for _, m := range regexp.MustCompile(`name="ids" value="(\d+)"`).FindAllStringSubmatch(page, 5) {
+			e.post(b, "/catalog/"+m[1]+"/cart", url.Values{"qty": {"0"}})
+		}
+	}
+	benchBaseline(b)
+	benchPages(b, e, []struct{ name, path string }{
 		{"page1", "/catalog?size=50"},
 		{"search", "/catalog?size=50&q=" + url.QueryEscape("电机")},
 		{"page5_name", "/catalog?size=50&page=5&sort=name"},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, bc.path, nil)
-				req.Header.Set("Cookie", e.cookie)
-				res, err := e.app.Test(req, -1)
-				if err != nil || res.StatusCode != http.StatusOK {
-					b.Fatalf("%v %v", err, res)
-				}
-				res.Body.Close()
-			}
-		})
-	}
+		{"cart", "/cart"},
+	})
+}
+
+// BenchmarkInvoiceList renders the first page of the invoice list for
+// finance staff (all customers) and for a dealer's finance user, on a
+// generated history with reconciliation (INVOICE_BENCH_DB=… reuses one).
+func BenchmarkInvoiceList(b *testing.B) {
+	path := benchDB(b, "INVOICE_BENCH_DB", "--customers", "100", "--products", "500", "--entries", "300",
+		"--orders", "4000", "--reconciliation")
+	app := openApp(b, path)
+	benchBaseline(b)
+	benchPages(b, loginEnv(b, app, "finance"), []struct{ name, path string }{{"staff", "/invoices"}})
+	benchPages(b, loginEnv(b, app, "c0001.manager"), []struct{ name, path string }{{"dealer", "/invoices"}})
 }
 
 // TestCatalogTargetScope: regional staff publish only to org units, groups

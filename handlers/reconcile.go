@@ -315,7 +315,7 @@ func (h *Handler) loadReconDoc(c *fiber.Ctx) (*reconDocData, error) {
 				d.Lines = append(d.Lines, l.OrderLine)
 			}
 			d.Totals = &inv.Totals
-			d.Props = [][2]string{{"rc.invoice_no", inv.InvoiceNo}, {"rc.outbounds", store.InvoiceOutbounds(inv)}, {"rc.open", h.store.Settings().Money(inv.Open())}}
+			d.Props = [][2]string{{"rc.invoice_no", inv.InvoiceNo}, {"rc.outbounds", store.InvoiceOutbounds(inv)}, {"rc.open", t.Settings().Money(inv.Open())}}
 			d.DocURL = "/invoices/" + itoa(id)
 		default:
 			rc, err := t.ReceiptDoc(sc, kind, id)

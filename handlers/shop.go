@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"html/template"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -59,40 +60,55 @@ func (h *Handler) renderPart(c *fiber.Ctx, status int, name string, v *View) err
 	return c.Status(status).Send(body.Bytes())
 }
 
+// shopCategory is a link of the catalog page's category menu.
+type shopCategory struct {
+	ID, Name string
+	Depth    int
+	Active   bool
+}
+
 type shopCatalogData struct {
 	List
-	Categories []model.CategoryNode
-	Settings   *model.OrderingSettings
+	Categories []shopCategory
 	Category   string
-	CartQty    map[uint64]model.Qty
+	// Items is the list's rows, written by catalogRowsHTML (shop_rows.go).
+	Items template.HTML
 }
 
 // showShopCatalog is the dealer's catalog (商品目录): only audited entries
-// published to its customer, read from the customer's own index.
+// published to its customer, read from the customer's own index and the
+// compact catalog view (no entry or product is decoded).
 func (h *Handler) showShopCatalog(c *fiber.Ctx) error {
 	u, sc, err := h.shopUser(c)
 	if err != nil {
 		return err
 	}
 	q := parseListQuery(c, "code", "name", "new")
-	d := &shopCatalogData{CartQty: map[uint64]model.Qty{}}
-	var rows []*store.CatalogItem
+	d := &shopCatalogData{}
+	var rows []*store.CatalogRow
+	var set *model.OrderingSettings
+	inCart := map[uint64]model.Qty{}
 	err = h.store.View(func(t *store.Tx) error {
 		var total int
 		var err error
-		rows, total, err = t.ListCatalog(sc, store.CatalogFilter{Q: q.Q, CategoryID: q.Uint("category"), Sort: q.Sort}, q.Page())
+		rows, total, err = t.ListCatalogRows(sc, store.CatalogFilter{Q: q.Q, CategoryID: q.Uint("category"), Sort: q.Sort}, q.Page())
 		if err != nil {
 			return err
 		}
-		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
+		d.List = List{Query: q, Pager: q.Pager(total)}
+		if len(rows) > 0 {
+			d.List.Rows = rows
+		}
 		tree := t.CategoryTree()
-		d.Categories = tree.Flatten()
+		chosen := q.Get("category")
+		for _, n := range tree.Flatten() {
+			id := itoa(n.Cat.ID)
+			d.Categories = append(d.Categories, shopCategory{ID: id, Name: n.Cat.Name, Depth: n.Depth, Active: id == chosen})
+		}
 		d.Category = tree.Path(q.Uint("category"))
-		d.Settings = t.OrderingSettings()
-		for _, it := range rows {
-			if n := t.CartLineQty(u.ID, it.Entry.ID); n > 0 {
-				d.CartQty[it.Entry.ID] = n
-			}
+		set = t.OrderingSettings()
+		if len(rows) > 0 {
+			inCart = t.CartQuantities(u.ID)
 		}
 		return nil
 	})
@@ -101,23 +117,17 @@ func (h *Handler) showShopCatalog(c *fiber.Ctx) error {
 	}
 	if q.Export != "" {
 		out := make([][]string, 0, len(rows))
-		for _, it := range rows {
-			out = append(out, []string{it.Product.Code, entryTitle(it), it.Product.Spec, it.Product.Unit, it.Quote.Price.Plain(),
-				it.Entry.MinQty.String(), it.Entry.Multiple.String()})
+		for _, r := range rows {
+			out = append(out, []string{r.Code, r.Title, r.Spec, r.Unit, r.Quote.Price.Plain(), r.MinQty.String(), r.Multiple.String()})
 		}
 		return h.export(c, q.Export, "catalog", []exportCol{
 			{"product.code", colText}, {"entry.title", colText}, {"product.spec", colText}, {"product.unit", colText},
 			{"shop.your_price", colMoney}, {"entry.min_qty", colNumber}, {"entry.multiple", colNumber},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplShopCatalog, h.view(c, "shop.title", d))
-}
-
-func entryTitle(it *store.CatalogItem) string {
-	if it.Entry.Title != "" {
-		return it.Entry.Title
-	}
-	return it.Product.Name
+	v := h.view(c, "shop.title", d)
+	d.Items = catalogRowsHTML(v, set, rows, inCart)
+	return h.render(c, fiber.StatusOK, tplShopCatalog, v)
 }
 
 type shopItemData struct {
@@ -209,7 +219,7 @@ func (h *Handler) favoriteItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error { return t.AddFavorite(sc, u.ID, id) })
+	err = h.store.Batch(u.Username, func(t *store.Tx) error { return t.AddFavorite(sc, u.ID, id) })
 	if err != nil && !isValidation(err) {
 		return err
 	}
@@ -240,7 +250,7 @@ func (h *Handler) cartItem(c *fiber.Ctx) error {
 		ve.AddErr("qty", qerr, "err.qty_invalid")
 		err = ve
 	} else {
-		err = h.store.Update(u.Username, func(t *store.Tx) error {
+		err = h.store.Batch(u.Username, func(t *store.Tx) error {
 			var err error
 			line, err = t.AddToCart(sc, u.ID, id, qty)
 			return err
@@ -272,7 +282,7 @@ func (h *Handler) addSelected(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, backURL(c, "/catalog"))
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
+	err = h.store.Batch(u.Username, func(t *store.Tx) error {
 		for _, id := range ids {
 			var err error
 			if action == "favorite" {
@@ -331,7 +341,7 @@ func (h *Handler) refreshFavorites(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.RefreshFavorites(sc, u.ID) }); err != nil {
+	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.RefreshFavorites(sc, u.ID) }); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.ord_refreshed")
@@ -350,7 +360,7 @@ func (h *Handler) favoritesToCart(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, "/favorites")
 	}
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
+	err = h.store.Batch(u.Username, func(t *store.Tx) error {
 		for _, id := range ids {
 			if _, err := t.AddToCart(sc, u.ID, id, 0); err != nil {
 				return err
@@ -378,7 +388,7 @@ func (h *Handler) deleteFavorite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.DeleteFavorite(u.ID, id) }); err != nil {
+	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.DeleteFavorite(u.ID, id) }); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.deleted")

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/url"
@@ -485,7 +484,7 @@ func wordsData(t *testing.T, e *testEnv) (data, typed []string) {
 				return nil
 			}
 			var doc any
-			if json.Unmarshal(v, &doc) == nil {
+			if store.DecodeRecord(v, &doc) == nil {
 				walk("", doc)
 			}
 			return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"dealerportal/store"
 )
 
 // StartWorkers starts the background jobs (expired-session and form-token
@@ -19,8 +21,13 @@ func (h *Handler) StartWorkers(ctx context.Context) *sync.WaitGroup {
 		} else if n > 0 {
 			h.log.Info("purged expired sessions", "count", n)
 		}
-		if err := h.store.PurgeIdempotency(48 * time.Hour); err != nil {
+		if err := h.store.PurgeIdempotency(store.IdempotencyRetention); err != nil {
 			h.log.Error("purge form tokens", "err", err)
+		}
+		if n, err := h.store.PurgeOutbox(store.OutboxRetention); err != nil {
+			h.log.Error("purge delivered outbox messages", "err", err)
+		} else if n > 0 {
+			h.log.Info("purged delivered outbox messages", "count", n)
 		}
 	})
 	every(ctx, wg, time.Minute, func() {

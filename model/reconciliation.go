@@ -3,7 +3,7 @@ package model
 import (
 	"errors"
 	"math/big"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -584,6 +584,28 @@ func AgeBucket(date, asOf string) int {
 	return 3
 }
 
+// AgingCutoffs are the first dates of buckets 0, 1 and 2 on a day: an
+// invoice dated on or after cut[0] is in bucket 0, on or after cut[1] in
+// bucket 1, on or after cut[2] in bucket 2, before it in bucket 3. They
+// put many dates into buckets with string comparisons only (the same
+// buckets as AgeBucket).
+type AgingCutoffs [3]string
+
+// CutoffsOn returns the cutoffs on day asOf (YYYY-MM-DD).
+func CutoffsOn(asOf string) AgingCutoffs {
+	return AgingCutoffs{AddDays(asOf, -30), AddDays(asOf, -60), AddDays(asOf, -90)}
+}
+
+// Bucket is the aging bucket of an invoice dated date.
+func (c AgingCutoffs) Bucket(date string) int {
+	for i, cut := range c {
+		if date >= cut {
+			return i
+		}
+	}
+	return 3
+}
+
 // AgeOf puts each open item into its bucket on day asOf. A red invoice's
 // unused credit (negative) sits in its own date's bucket, so that the
 // buckets always sum to the invoiced receivable.
@@ -790,22 +812,42 @@ type Detail struct {
 	Aging    Aging
 }
 
-// kindOrder sorts a day's documents: outbounds, invoices, receipts,
-// advance receipts, refunds.
-var kindOrder = map[DocType]int{DocOutbound: 0, DocInvoice: 1, DocReceipt: 2, DocAdvanceReceipt: 3, DocRefund: 4}
-
-// SortLedgerDocs orders documents by date, then kind, then number.
+// SortLedgerDocs orders documents by date, then kind, then number. A key
+// account's ledger holds thousands of documents and arrives sorted more
+// often than not: that costs one pass.
 func SortLedgerDocs(docs []LedgerDoc) {
-	sort.SliceStable(docs, func(i, j int) bool {
-		a, b := &docs[i], &docs[j]
-		if a.Date != b.Date {
-			return a.Date < b.Date
-		}
-		if kindOrder[a.Kind] != kindOrder[b.Kind] {
-			return kindOrder[a.Kind] < kindOrder[b.Kind]
-		}
-		return a.Number < b.Number
-	})
+	if slices.IsSortedFunc(docs, compareLedgerDocs) {
+		return
+	}
+	slices.SortStableFunc(docs, compareLedgerDocs)
+}
+
+func compareLedgerDocs(a, b LedgerDoc) int {
+	if c := strings.Compare(a.Date, b.Date); c != 0 {
+		return c
+	}
+	if ka, kb := kindRank(a.Kind), kindRank(b.Kind); ka != kb {
+		return ka - kb
+	}
+	return strings.Compare(a.Number, b.Number)
+}
+
+// kindRank sorts a day's documents: outbounds, invoices, receipts,
+// advance receipts, refunds.
+func kindRank(k DocType) int {
+	switch k {
+	case DocOutbound:
+		return 0
+	case DocInvoice:
+		return 1
+	case DocReceipt:
+		return 2
+	case DocAdvanceReceipt:
+		return 3
+	case DocRefund:
+		return 4
+	}
+	return 0
 }
 
 // DetailFor builds the balance detail for [from, to] (either may be "":

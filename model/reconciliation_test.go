@@ -319,3 +319,16 @@ func TestPreviousMonth(t *testing.T) {
 		}
 	}
 }
+
+// The cutoffs put every date in the bucket AgeBucket gives.
+func TestAgingCutoffs(t *testing.T) {
+	for _, asOf := range []string{"2026-03-31", "2026-03-01", "2024-02-29", "2027-01-01"} {
+		cut := CutoffsOn(asOf)
+		for d := -200; d <= 10; d++ {
+			date := AddDays(asOf, d)
+			if got, want := cut.Bucket(date), AgeBucket(date, asOf); got != want {
+				t.Errorf("on %s, %s: bucket %d, AgeBucket %d", asOf, date, got, want)
+			}
+		}
+	}
+}

@@ -75,7 +75,7 @@ func (t *Tx) AppendFeedEvent(ev *model.FeedEvent) error {
 		return err
 	}
 	ev.Seq = seq
-	if err := putJSON(b, itob(seq), ev); err != nil {
+	if err := putRecord(b, itob(seq), ev); err != nil {
 		return err
 	}
 	if err := t.b(bAPIEventsByCust).Put(key(ev.CustomerID, seq), nil); err != nil {

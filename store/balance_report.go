@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
 	"dealerportal/model"
@@ -13,14 +12,14 @@ import (
 // every customer.
 //
 //   - As the documents stand (no as-of date, or today and later), the
-//     summary reads each customer's maintained model.CustomerBalance and
-//     ages the open invoices of the open-items index: one record per
-//     customer plus its open invoices.
+//     summary reads each customer's maintained figures (balance_figures.go:
+//     one compact record with the position and the open invoice amounts by
+//     date, aged with three string comparisons per day).
 //   - For an as-of date in the past, the figures of a customer are
-//     recomputed from that customer's own ledger: the list summaries of its
-//     posted outbounds, invoices and receipt documents (each kind is one key
-//     prefix; no document is decoded) and its write-off records (another
-//     prefix) — model.Ledger.At. Only the customers on the page shown are
+//     recomputed from that customer's own ledger: its rows of the ledger
+//     index (recon_ledger.go: one compact row per posted outbound, invoice
+//     and receipt document, one key prefix; no document or summary is
+//     decoded) and its write-off records (another prefix) — model.Ledger.At. Only the customers on the page shown are
 //     read (the totals row then sums that page; an export reads every
 //     matching customer).
 //   - The balance detail of one customer reads that customer's ledger with
@@ -109,12 +108,17 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 	if out.Current {
 		out.AsOf = today
 	}
+	cut := model.CutoffsOn(today)
+	if out.Current && p.Limit > 0 {
+		if units, ok := t.orgReach(sc, f); ok {
+			return out, t.summaryFromTotals(out, units, p, cut)
+		}
+	}
 	ids := t.balanceCustomers(sc, f)
 	row := func(id uint64) (BalanceRow, error) {
 		if out.Current {
-			b := t.balance(id)
-			return BalanceRow{Position: model.Position{Uninvoiced: b.Uninvoiced, InvoicedReceivable: b.InvoicedReceivable, ReceiptBalance: b.ReceiptBalance},
-				Aging: t.currentAging(id, today)}, nil
+			fg := t.figures(id)
+			return BalanceRow{Position: fg.pos, Aging: fg.aging(cut)}, nil
 		}
 		l, err := t.customerLedger(id, false)
 		if err != nil {
@@ -164,44 +168,89 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 	return out, nil
 }
 
+// orgReach returns the org units whose customers a summary of scope sc
+// with filter f covers, when that is all it depends on (nil: every unit):
+// an admin's or org-subtree staff's scope, optionally the org filter, no
+// search, no customer, no non-zero filter. ok is false otherwise.
+func (t *Tx) orgReach(sc Scope, f BalanceFilter) (units map[uint64]bool, ok bool) {
+	if f.Q != "" || f.CustomerID != 0 || f.NonZero || sc.customerID != 0 || sc.salesperson != 0 || !sc.all && sc.orgs == nil {
+		return nil, false
+	}
+	if f.OrgUnitID == 0 {
+		if sc.all {
+			return nil, true
+		}
+		return sc.orgs, true
+	}
+	units = map[uint64]bool{}
+	for _, id := range t.OrgTree().Subtree(f.OrgUnitID) {
+		if sc.all || sc.orgs[id] {
+			units[id] = true
+		}
+	}
+	return units, true
+}
+
+// summaryFromTotals fills out for the customers of org units (nil: all):
+// totals and count from the maintained org totals, the page's rows from the
+// code index (walked only up to the page) and each row's figures.
+func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Page, cut model.AgingCutoffs) error {
+	c := t.b(bBalanceOrgTotal).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if units != nil && !units[btoi(k)] || len(v) < 8 {
+			continue
+		}
+		f, err := decodeFigures(v[8:])
+		if err != nil {
+			return err
+		}
+		out.Count += int(btoi(v))
+		out.Totals.add(&BalanceRow{Position: f.pos, Aging: f.aging(cut)})
+	}
+	seen := 0
+	cc := t.b(bCustomersByCode).Cursor()
+	for k, v := cc.First(); k != nil && len(out.Rows) < p.Limit; k, v = cc.Next() {
+		id := btoi(v)
+		if units != nil && (len(v) < 16 || !units[btoi(v[8:])]) {
+			continue
+		}
+		if seen++; seen <= p.Offset {
+			continue
+		}
+		cu, err := t.customer(id)
+		if err != nil {
+			return err
+		}
+		fg := t.figures(id)
+		out.Rows = append(out.Rows, BalanceRow{Customer: cu, Position: fg.pos, Aging: fg.aging(cut)})
+	}
+	return nil
+}
+
 func reconLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// customerLedger reads everything posted for one customer: the summaries
-// of its audited outbounds, invoices and receipt documents and its
-// write-offs; with full, also which outbounds each invoice took from (the
+// customerLedger reads everything posted for one customer: its rows of the
+// ledger index (recon_ledger.go: its audited outbounds, invoices and
+// receipt documents) and its write-offs; with full, also which outbounds each invoice took from (the
 // invoicing index) and which receipts each refund paid back (decoding the
 // refunds, which are few).
 func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
-	l := &model.Ledger{}
-	prefix := itob(cust)
-	for _, kind := range ReconKinds {
-		b, ok := docKinds[kind]
-		if !ok {
-			continue
-		}
-		main := t.b(b.main)
-		c := t.b(b.cust).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			s := ledgerSummary{}
-			if err := json.Unmarshal(v, &s); err != nil {
+	docs, err := t.ledgerDocs(cust)
+	if err != nil {
+		return nil, err
+	}
+	l := &model.Ledger{Docs: docs}
+	if full {
+		for _, d := range docs {
+			if d.Kind != model.DocRefund {
+				continue
+			}
+			r := &model.ReceiptDoc{}
+			if err := getJSON(t.b(docKinds[model.DocRefund].main), key(cust, d.ID), r); err != nil {
 				return nil, err
 			}
-			if s.Status != model.StatusAudited {
-				continue
-			}
-			l.Docs = append(l.Docs, model.LedgerDoc{Kind: kind, ID: s.ID, Number: s.Number, Date: s.Date, Amount: s.Amount, Red: s.Flag == "red"})
-			if !full {
-				continue
-			}
-			switch kind {
-			case model.DocRefund:
-				r := &model.ReceiptDoc{}
-				if err := getJSON(main, k, r); err != nil {
-					return nil, err
-				}
-				for _, a := range r.Allocs {
-					l.Refunds = append(l.Refunds, model.LedgerRefund{RefundID: r.ID, ReceiptType: a.Type, ReceiptID: a.ID, Amount: a.Amount})
-				}
+			for _, a := range r.Allocs {
+				l.Refunds = append(l.Refunds, model.LedgerRefund{RefundID: r.ID, ReceiptType: a.Type, ReceiptID: a.ID, Amount: a.Amount})
 			}
 		}
 	}
@@ -222,17 +271,6 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 		l.WriteOffs = append(l.WriteOffs, lw)
 	}
 	return l, nil
-}
-
-// ledgerSummary is the part of a model.DocSummary the ledger reads (the
-// search text is skipped, not copied).
-type ledgerSummary struct {
-	ID     uint64       `json:"i"`
-	Number string       `json:"n"`
-	Status model.Status `json:"s"`
-	Date   string       `json:"d"`
-	Amount model.Money  `json:"a"`
-	Flag   string       `json:"f"`
 }
 
 // BalanceDetail returns the balance detail of customer cust for [from, to]

@@ -31,9 +31,18 @@ func (t *Tx) balance(customerID uint64) *model.CustomerBalance {
 // a bounded balance, so this is where any wrapped figure would stop.
 func (t *Tx) AdjustBalance(customerID uint64, change func(b *model.CustomerBalance)) error {
 	b := t.balance(customerID)
+	before := *b
 	change(b)
 	if err := b.Check(); err != nil {
 		return err
 	}
-	return putJSON(t.b(bBalances), itob(customerID), b)
+	if err := putJSON(t.b(bBalances), itob(customerID), b); err != nil {
+		return err
+	}
+	// The summary's figures (balance_figures.go) hold the position only:
+	// a change of the open orders alone (an order submitted) leaves them.
+	if b.Uninvoiced != before.Uninvoiced || b.InvoicedReceivable != before.InvoicedReceivable || b.ReceiptBalance != before.ReceiptBalance {
+		return t.setFiguresPosition(b)
+	}
+	return nil
 }

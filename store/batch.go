@@ -1,31 +1,205 @@
 package store
 
 import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Batch is Update for many concurrent writers: bbolt coalesces the functions
-// of concurrent callers into one transaction and one fsync (up to
-// db.MaxBatchSize of them, set at Open to the expected concurrency), which
-// multiplies durable throughput under load. Its catch: when one function of
-// a batch fails, the batch is rolled back and every function is run again on
-// its own, so fn may run twice. fn must therefore be idempotent: build every
-// record it writes afresh inside fn (never reuse an object a first run
-// stamped with an id or a number) and keep no side effects outside the
-// transaction. A single caller gains nothing (it waits MaxBatchDelay).
+// maxGroup bounds how many callers' functions share one transaction, so
+// that one commit stays a few hundred kilobytes and a caller waits for at
+// most that many others.
+const maxGroup = 128
+
+// Batch is Update for many concurrent writers (group commit): the functions
+// of callers that arrive while a commit is under way run one after another
+// in the next single transaction, which commits with one fsync; each caller
+// returns only after that commit, with its own function's error or the
+// commit's. There is no fixed wait: a lone caller's function starts at
+// once, so a single writer is as fast as with Update, and under load the
+// group grows by itself to the callers that queued during the last fsync
+// (up to maxGroup).
+//
+// Its catch: a failing function must not leave its partial writes in the
+// group, so the transaction is rolled back, the failing caller gets its
+// error, and the others' functions run again in a new transaction. fn may
+// therefore run more than once, and must be safe to: build every record it
+// writes afresh inside fn (never reuse an object a first run stamped with
+// an id, a number or a version), reset what it fills for its caller at its
+// start, and keep no side effects outside the transaction (notify, invalidate
+// caches, send after Batch returns, or through Tx.OnCommit). A panic in fn
+// is a failure of that caller only: it panics again in the caller's
+// goroutine.
 func (s *Store) Batch(by string, fn func(*Tx) error) error {
-	var dirty bool
-	err := s.db.Batch(func(btx *bolt.Tx) error {
-		t := &Tx{tx: btx, s: s, Now: s.Now(), By: by}
-		if err := fn(t); err != nil {
-			return err
-		}
-		dirty = dirty || t.orgDirty
-		return nil
-	})
-	if err == nil && dirty {
-		s.orgGen.Add(1)
-		s.orgTree.Store(nil)
+	r := &commitReq{by: by, fn: fn, done: make(chan struct{})}
+	if !s.commits.enqueue(r) {
+		return berrors.ErrDatabaseNotOpen
 	}
-	return err
+	<-r.done
+	if r.panicked {
+		panic(r.panicVal)
+	}
+	return r.err
+}
+
+// commitReq is one caller's function waiting for a group commit.
+type commitReq struct {
+	by       string
+	fn       func(*Tx) error
+	err      error
+	panicked bool
+	panicVal any
+	done     chan struct{}
+}
+
+// committer is the store's group-commit queue: callers append requests, one
+// goroutine takes whatever is pending, runs it in one transaction and
+// commits.
+type committer struct {
+	mu      sync.Mutex
+	pending []*commitReq
+	closed  bool
+	wake    chan struct{} // capacity 1: "there is work"
+	stopped chan struct{}
+	// commits and calls count the committed groups and the Batch calls
+	// they carried (CommitStats).
+	commits, calls atomic.Uint64
+}
+
+// CommitStats returns how many group commits Batch made since Open and how
+// many calls they carried: calls/commits is the mean group size.
+func (s *Store) CommitStats() (commits, calls uint64) {
+	return s.commits.commits.Load(), s.commits.calls.Load()
+}
+
+func (s *Store) startCommitter() {
+	s.commits = &committer{wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	go s.commitLoop()
+}
+
+// enqueue adds r; false when the store is closing.
+func (c *committer) enqueue(r *commitReq) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.pending = append(c.pending, r)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take returns up to maxGroup pending requests, oldest first.
+func (c *committer) take() (group []*commitReq, closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := min(len(c.pending), maxGroup)
+	group = append(group, c.pending[:n]...)
+	rest := copy(c.pending, c.pending[n:])
+	clear(c.pending[rest:])
+	c.pending = c.pending[:rest]
+	return group, c.closed
+}
+
+// stop lets the loop finish what is queued and waits for it.
+func (c *committer) stop() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	<-c.stopped
+}
+
+func (s *Store) commitLoop() {
+	c := s.commits
+	defer close(c.stopped)
+	for range c.wake {
+		for {
+			group, closed := c.take()
+			if len(group) == 0 {
+				if closed {
+					return
+				}
+				break
+			}
+			s.commitGroup(group)
+		}
+	}
+}
+
+// commitGroup runs the group's functions in one transaction and commits
+// it. When a function fails (or panics) the transaction is rolled back, that
+// caller gets its error, and the rest run again without it: the failed
+// function saw the state the functions before it left, exactly as if it had
+// run alone right after them, and left nothing behind.
+func (s *Store) commitGroup(group []*commitReq) {
+	for len(group) > 0 {
+		btx, err := s.db.Begin(true)
+		if err != nil {
+			finishAll(group, err)
+			return
+		}
+		failed, dirty := runGroup(s, btx, group)
+		if failed >= 0 {
+			_ = btx.Rollback()
+			close(group[failed].done)
+			group = append(group[:failed:failed], group[failed+1:]...)
+			continue
+		}
+		err = btx.Commit()
+		if err == nil {
+			s.commits.commits.Add(1)
+			s.commits.calls.Add(uint64(len(group)))
+		}
+		if err == nil && dirty {
+			s.orgGen.Add(1)
+			s.orgTree.Store(nil)
+		}
+		finishAll(group, err)
+		return
+	}
+}
+
+// runGroup runs each function in btx in order; it returns the index of the
+// first one that failed (its error set) or -1, and whether any changed the
+// org tree. A function that changed the org tree makes the ones after it
+// read the tree from the transaction, not from the committed cache.
+func runGroup(s *Store, btx *bolt.Tx, group []*commitReq) (failed int, dirty bool) {
+	for i, r := range group {
+		t := &Tx{tx: btx, s: s, Now: s.Now(), By: r.by, orgDirty: dirty}
+		if r.run(t) != nil {
+			return i, false
+		}
+		dirty = t.orgDirty
+	}
+	return -1, dirty
+}
+
+// run calls fn, turning a panic into this request's failure.
+func (r *commitReq) run(t *Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked, r.panicVal = true, v
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	r.err = r.fn(t)
+	return r.err
+}
+
+func finishAll(group []*commitReq, err error) {
+	for _, r := range group {
+		r.err = err
+		close(r.done)
+	}
 }

@@ -254,6 +254,21 @@ func (t *Tx) CartLineQty(userID, entryID uint64) model.Qty {
 	return l.Qty
 }
 
+// CartQuantities returns the quantity of every entry in the user's cart, by
+// entry id (empty for an empty cart).
+func (t *Tx) CartQuantities(userID uint64) map[uint64]model.Qty {
+	out := map[uint64]model.Qty{}
+	prefix := itob(userID)
+	c := t.b(bCart).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		l := &model.CartLine{}
+		if json.Unmarshal(v, l) == nil {
+			out[btoi(k[8:])] = l.Qty
+		}
+	}
+	return out
+}
+
 // CartTotals are the sums of the orderable lines of a cart.
 type CartTotals struct {
 	Lines       int

@@ -36,6 +36,13 @@ type entrySummary struct {
 	active                bool
 	code, name            string
 	search                string // lower-case code, name, spec, title, barcode
+	// The display fields (catalog_view.go), decoded only for rows shown.
+	spec, unit       string
+	thumbID          uint64
+	thumbHash        string
+	minQty, multiple model.Qty
+	listPrice        model.Money
+	showList         bool
 }
 
 func encodeSummary(s entrySummary) []byte {
@@ -53,7 +60,8 @@ func encodeSummary(s entrySummary) []byte {
 	b = append(b, flags)
 	b = appendStr(b, s.code)
 	b = appendStr(b, s.name)
-	return appendStr(b, s.search)
+	b = appendStr(b, s.search)
+	return appendRow(b, s)
 }
 
 func decodeEntrySummary(b []byte) entrySummary {
@@ -80,13 +88,19 @@ func summarize(e *model.CatalogEntry, p *model.Product) entrySummary {
 	if name == "" {
 		name = p.Name
 	}
-	return entrySummary{
+	s := entrySummary{
 		id: e.ID, product: p.ID, category: e.CategoryID,
 		audited: e.Status == model.StatusAudited, active: p.Active,
 		visible: e.Status == model.StatusAudited && p.Active,
 		code:    p.Code, name: name,
 		search: strings.ToLower(p.Code + "\x1f" + p.Name + "\x1f" + p.Spec + "\x1f" + e.Title + "\x1f" + p.Barcode),
+		spec:   p.Spec, unit: p.Unit, minQty: e.MinQty, multiple: e.Multiple,
+		listPrice: p.ListPrice, showList: e.ShowListPrice,
 	}
+	if im := p.Thumb(); im != nil {
+		s.thumbID, s.thumbHash = im.ID, im.Hash
+	}
+	return s
 }
 
 func targetKey(tg model.Target, entryID uint64) []byte {
@@ -144,11 +158,13 @@ func (t *Tx) CatalogEntryOfProduct(sc Scope, productID uint64) (*model.CatalogEn
 // it; an unknown code and an entry not published to a dealer are both
 // ErrNotFound (a dealer cannot learn what exists beyond its catalog).
 func (t *Tx) CatalogEntryByCode(sc Scope, code string) (*model.CatalogEntry, error) {
-	p, err := t.ProductByCode(code)
-	if err != nil {
+	// The code index gives the product's id: the product itself is not
+	// decoded here (order lines decode it once, after the entry).
+	id := btoi(t.b(bProductsByCode).Get([]byte(strings.ToUpper(strings.TrimSpace(code)))))
+	if id == 0 {
 		return nil, model.ErrNotFound
 	}
-	return t.CatalogEntryOfProduct(sc, p.ID)
+	return t.CatalogEntryOfProduct(sc, id)
 }
 
 // coverage returns the customers that e's targets cover now (empty when e is
@@ -213,6 +229,9 @@ func (t *Tx) CatalogCoverage(sc Scope, e *model.CatalogEntry) []uint64 {
 func (t *Tx) reindexEntry(old *model.CatalogEntry, oldVisible bool, e *model.CatalogEntry, p *model.Product, notify bool) error {
 	sum := summarize(e, p)
 	if err := t.b(bCatalogSummary).Put(itob(e.ID), encodeSummary(sum)); err != nil {
+		return err
+	}
+	if err := t.bumpCatalogGen(); err != nil {
 		return err
 	}
 	var before map[uint64]bool
@@ -600,6 +619,9 @@ func (t *Tx) catalogOrgChanged(id uint64) error {
 // RebuildCatalogIndex recomputes the customer catalog index from the entries,
 // and reports how many index rows were wrong (0 when all agreed).
 func (t *Tx) RebuildCatalogIndex() (int, error) {
+	if err := t.bumpCatalogGen(); err != nil {
+		return 0, err
+	}
 	want := map[string]bool{}
 	cur := t.b(bCatalog).Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
@@ -669,61 +691,10 @@ type CatalogItem struct {
 // from the customer's own index), for staff the entries whose targets lie
 // within their scope.
 func (t *Tx) ListCatalog(sc Scope, f CatalogFilter, p Page) ([]*CatalogItem, int, error) {
-	var cats map[uint64]bool
-	if f.CategoryID != 0 {
-		cats = t.CategoryTree().Subtree(f.CategoryID)
-	}
-	q := strings.ToLower(strings.TrimSpace(f.Q))
-	match := func(s entrySummary) bool {
-		return (cats == nil || cats[s.category]) && (q == "" || strings.Contains(s.search, q)) &&
-			(f.Status == "" || s.audited == (f.Status == model.StatusAudited))
-	}
-	var rows []entrySummary
-	sums := t.b(bCatalogSummary)
-	if sc.IsStaff() {
-		hidden := t.idsOutside(sc, bCatalogTargets)
-		c := sums.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if s := decodeEntrySummary(v); !hidden[s.id] && match(s) {
-				rows = append(rows, s)
-			}
-		}
-	} else {
-		if sc.CustomerID() == 0 {
-			return nil, 0, nil
-		}
-		prefix := itob(sc.CustomerID())
-		c := t.b(bCustCatalog).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			if s := decodeEntrySummary(sums.Get(k[8:])); s.visible && match(s) {
-				rows = append(rows, s)
-			}
-		}
-	}
-	switch f.Sort {
-	case "name":
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
-	case "new":
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].id > rows[j].id })
-	default:
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].code < rows[j].code })
-	}
-	if p.Desc {
-		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-			rows[i], rows[j] = rows[j], rows[i]
-		}
-	}
-	total := len(rows)
-	if p.Limit < 0 || p.Offset >= total {
-		return nil, total, nil
-	}
-	rows = rows[p.Offset:]
-	if p.Limit > 0 && len(rows) > p.Limit {
-		rows = rows[:p.Limit]
-	}
+	sums, total := t.selectCatalog(sc, f, p)
 	pc := t.newPricer(sc)
-	out := make([]*CatalogItem, 0, len(rows))
-	for _, s := range rows {
+	out := make([]*CatalogItem, 0, len(sums))
+	for _, s := range sums {
 		it, err := t.catalogItem(pc, s.id, 0)
 		if err != nil {
 			return nil, 0, err

@@ -21,6 +21,7 @@ var integrityChecks = []IntegrityCheck{
 	{"customer indexes", checkCustomerIndexes},
 	{"user indexes", checkUserIndexes},
 	{"outbox pending index", checkOutboxIndex},
+	{"document summaries and counts", checkDocIndexes},
 }
 
 // RegisterIntegrityCheck adds a check; call it from init.

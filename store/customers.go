@@ -112,6 +112,20 @@ func (t *Tx) ListCustomers(sc Scope, f CustomerFilter, p Page) ([]*model.Custome
 	return out, total, nil
 }
 
+// customerRead returns the customer for reading only (the pricer's group,
+// the credit check's limit): decoded once per transaction function, and
+// forgotten when that function saves a customer. Never change the result.
+func (t *Tx) customerRead(id uint64) (*model.Customer, error) {
+	if c := t.custRead; c != nil && c.ID == id {
+		return c, nil
+	}
+	c, err := t.customer(id)
+	if err == nil {
+		t.custRead = c
+	}
+	return c, err
+}
+
 func (t *Tx) customer(id uint64) (*model.Customer, error) {
 	c := &model.Customer{}
 	if err := getJSON(t.b(bCustomers), itob(id), c); err != nil {
@@ -171,7 +185,10 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	t.custRead = nil
 	b := t.b(bCustomers)
+	var oldOrg uint64
+	created := c.ID == 0
 	if c.ID == 0 {
 		if !sc.allows(&model.Customer{OrgUnitID: c.OrgUnitID, SalespersonID: c.SalespersonID, ID: ^uint64(0)}) {
 			return model.Invalid("org_unit_id", "err.out_of_scope")
@@ -193,6 +210,7 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 		if !sc.allows(c) {
 			return model.Invalid("org_unit_id", "err.out_of_scope")
 		}
+		oldOrg = old.OrgUnitID
 		if err := t.b(bCustomersByCode).Delete([]byte(old.Code)); err != nil {
 			return err
 		}
@@ -208,6 +226,10 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 		return err
 	}
 	if err := putJSON(b, itob(c.ID), c); err != nil {
+		return err
+	}
+	// The balance summary's totals per org unit (balance_figures.go).
+	if err := t.customerSaved(c.ID, oldOrg, c.OrgUnitID, created); err != nil {
 		return err
 	}
 	// Its group or org unit decides which catalog entries it sees.

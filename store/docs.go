@@ -2,7 +2,7 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding/binary"
 	"sort"
 	"strings"
 
@@ -13,12 +13,16 @@ import (
 
 // Business documents (orders, outbounds, invoices, complaints…) share one
 // storage mechanism. For a document type T:
-//   - doc:T           customerID|id → the document (JSON): a customer's
-//     documents are one prefix;
-//   - doc:T:cust      customerID|id → its DocSummary (a dealer's list);
-//   - doc:T:all       id → its DocSummary (staff lists, and finding the owner
-//     of an id);
-//   - doc:T:count     customerID|status → how many (totals without scans).
+//   - doc:T           customerID|id → the document (compressed JSON,
+//     codec.go): a customer's documents are one prefix;
+//   - doc:T:cust      customerID|id → its DocSummary (binary, docsum.go: a
+//     dealer's list, and the rows of every list);
+//   - doc:T:all       id → customerID|status (staff lists in id order, and
+//     finding the owner of an id without decoding anything);
+//   - doc:T:count     customerID|status → how many (totals without scans);
+//     customer 0 holds the totals of every customer (staff lists).
+// The summary is stored once: staff lists walk doc:T:all, filter on the
+// owner and status it holds, and read the summaries of the rows they show.
 // Every read goes through the caller's Scope: another customer's document is
 // model.ErrNotFound.
 
@@ -32,6 +36,9 @@ func RegisterDocType(kind model.DocType) model.DocType {
 	name := "doc:" + string(kind)
 	b := docBuckets{[]byte(name), []byte(name + ":cust"), []byte(name + ":all"), []byte(name + ":count")}
 	docKinds[kind] = b
+	for _, n := range []string{name, name + ":cust", name + ":all"} {
+		fillPercent[n] = 1.0
+	}
 	allBuckets = append(allBuckets, b.main, b.cust, b.all, b.count)
 	return kind
 }
@@ -44,26 +51,37 @@ func (t *Tx) docB(kind model.DocType) docBuckets {
 	return b
 }
 
-func (t *Tx) summaryOf(kind model.DocType, id uint64) (*model.DocSummary, error) {
-	v := t.b(t.docB(kind).all).Get(itob(id))
-	if v == nil {
-		return nil, model.ErrNotFound
+// docOwner reads the owner and status of document id from doc:T:all;
+// ErrNotFound when there is none.
+func (t *Tx) docOwner(kind model.DocType, id uint64) (uint64, model.Status, error) {
+	cust, st, ok := decodeOwner(t.b(t.docB(kind).all).Get(itob(id)))
+	if !ok {
+		return 0, "", model.ErrNotFound
 	}
-	s := &model.DocSummary{}
-	return s, json.Unmarshal(v, s)
+	return cust, st, nil
+}
+
+func (t *Tx) summaryOf(kind model.DocType, id uint64) (*model.DocSummary, error) {
+	cust, _, err := t.docOwner(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	k := key(cust, id)
+	s, err := decodeDocSummary(k, t.b(t.docB(kind).cust).Get(k))
+	return &s, err
 }
 
 // DocOwner returns the customer of document id when sc may see it;
 // ErrNotFound otherwise.
 func (t *Tx) DocOwner(sc Scope, kind model.DocType, id uint64) (uint64, error) {
-	s, err := t.summaryOf(kind, id)
+	cust, _, err := t.docOwner(kind, id)
 	if err != nil {
 		return 0, err
 	}
-	if !t.AllowsCustomer(sc, s.CustomerID) {
+	if !t.AllowsCustomer(sc, cust) {
 		return 0, model.ErrNotFound
 	}
-	return s.CustomerID, nil
+	return cust, nil
 }
 
 // GetDoc reads document id of kind into d when sc may see it; ErrNotFound
@@ -116,21 +134,21 @@ func (t *Tx) UpdateDoc(sc Scope, kind model.DocType, d model.Document) (err erro
 			*d.GetMeta() = meta0
 		}
 	}()
-	old, err := t.summaryOf(kind, d.DocID())
-	if err != nil || !t.AllowsCustomer(sc, old.CustomerID) {
+	cust, status, err := t.docOwner(kind, d.DocID())
+	if err != nil || !t.AllowsCustomer(sc, cust) {
 		return model.ErrNotFound
 	}
-	if old.CustomerID != d.Owner() {
+	if cust != d.Owner() {
 		return model.ErrNotAllowed
 	}
 	stored := &storedMeta{}
-	if err := getJSON(t.b(t.docB(kind).main), key(old.CustomerID, d.DocID()), stored); err != nil {
+	if err := getJSON(t.b(t.docB(kind).main), key(cust, d.DocID()), stored); err != nil {
 		return err
 	}
 	if err := t.checkVersion(stored, d); err != nil {
 		return err
 	}
-	return t.writeDoc(kind, d, old)
+	return t.writeDoc(kind, d, &model.DocSummary{CustomerID: cust, Status: status})
 }
 
 // storedMeta reads only the Meta of a stored document.
@@ -141,10 +159,6 @@ func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummar
 	s := d.Summarize()
 	s.ID, s.CustomerID, s.Number = d.DocID(), d.Owner(), d.Header().Number
 	s.Text = strings.ToLower(s.Number + "\x1f" + s.Text)
-	sum, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
 	k := key(s.CustomerID, s.ID)
 	if old != nil {
 		if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
@@ -154,13 +168,13 @@ func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummar
 	if err := t.addCount(b, s.CustomerID, s.Status, 1); err != nil {
 		return err
 	}
-	if err := t.b(b.cust).Put(k, sum); err != nil {
+	if err := t.b(b.cust).Put(k, encodeDocSummary(&s)); err != nil {
 		return err
 	}
-	if err := t.b(b.all).Put(itob(s.ID), sum); err != nil {
+	if err := t.b(b.all).Put(itob(s.ID), encodeOwner(s.CustomerID, s.Status)); err != nil {
 		return err
 	}
-	if err := putJSON(t.b(b.main), k, d); err != nil {
+	if err := putRecord(t.b(b.main), k, d); err != nil {
 		return err
 	}
 	return t.runDocHooks(kind, s.CustomerID, s.ID, d)
@@ -188,12 +202,12 @@ func (t *Tx) runDocHooks(kind model.DocType, cust, id uint64, d model.Document) 
 // DeleteDoc removes a document (only drafts should be deletable: the caller
 // decides) after checking scope and version.
 func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
-	old, err := t.summaryOf(kind, id)
-	if err != nil || !t.AllowsCustomer(sc, old.CustomerID) {
+	cust, status, err := t.docOwner(kind, id)
+	if err != nil || !t.AllowsCustomer(sc, cust) {
 		return model.ErrNotFound
 	}
 	b := t.docB(kind)
-	k := key(old.CustomerID, id)
+	k := key(cust, id)
 	stored := &storedMeta{}
 	if err := getJSON(t.b(b.main), k, stored); err != nil {
 		return err
@@ -201,7 +215,7 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 	if stored.Version != version {
 		return &model.ConflictError{By: stored.UpdatedBy, At: stored.UpdatedAt}
 	}
-	if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
+	if err := t.addCount(b, cust, status, -1); err != nil {
 		return err
 	}
 	for _, del := range []struct {
@@ -212,18 +226,27 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 			return err
 		}
 	}
-	return t.runDocHooks(kind, old.CustomerID, id, nil)
+	return t.runDocHooks(kind, cust, id, nil)
 }
 
 func countKey(cust uint64, st model.Status) []byte { return append(itob(cust), st...) }
 
+// addCount moves the count of a customer's documents in a status, and the
+// total of all customers (customer 0), by d.
 func (t *Tx) addCount(b docBuckets, cust uint64, st model.Status, d int64) error {
-	k := countKey(cust, st)
-	n := int64(btoi(t.b(b.count).Get(k))) + d
-	if n <= 0 {
-		return t.b(b.count).Delete(k)
+	for _, k := range [][]byte{countKey(cust, st), countKey(0, st)} {
+		n := int64(btoi(t.b(b.count).Get(k))) + d
+		var err error
+		if n <= 0 {
+			err = t.b(b.count).Delete(k)
+		} else {
+			err = t.b(b.count).Put(k, itob(uint64(n)))
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return t.b(b.count).Put(k, itob(uint64(n)))
+	return nil
 }
 
 // CountDocs returns how many documents of kind in sc have one of statuses
@@ -244,7 +267,7 @@ func (t *Tx) CountDocs(sc Scope, kind model.DocType, statuses ...model.Status) i
 		}
 	}
 	if sc.IsAll() {
-		count(nil)
+		count(itob(0)) // the totals
 		return n
 	}
 	for _, id := range t.CustomerIDs(sc) {
@@ -281,6 +304,18 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		return (len(statuses) == 0 || statuses[s.Status]) &&
 			(f.From == "" || s.Date >= f.From) && (f.To == "" || s.Date <= f.To) &&
 			(q == "" || strings.Contains(s.Text, q)) && (f.Flag == "" || s.Flag == f.Flag)
+	}
+	qb, from, to, flag := []byte(q), []byte(f.From), []byte(f.To), []byte(f.Flag)
+	// matchStored filters a stored summary in place (docsum.go); a JSON one
+	// (or a query holding the separator) is decoded.
+	matchStored := func(k, v []byte) (bool, error) {
+		r, ok := peekSummary(v)
+		if !ok || strings.Contains(q, "\x1f") {
+			s, err := decodeDocSummary(k, v)
+			return err == nil && match(&s), err
+		}
+		return (len(from) == 0 || bytes.Compare(r.date, from) >= 0) && (len(to) == 0 || bytes.Compare(r.date, to) <= 0) &&
+			(len(qb) == 0 || r.contains(qb)) && (len(flag) == 0 || bytes.Equal(r.flag, flag)), nil
 	}
 	var bucket *bolt.Bucket
 	var prefix []byte
@@ -323,15 +358,47 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	} else {
 		k, v = seekLast(c, prefix)
 	}
+	// Rows are filtered on the owner and status without decoding (both
+	// are in doc:T:all, the status at the front of a summary); only the
+	// rows a page shows are decoded, unless the filter needs the summary.
+	sums := t.b(b.cust)
+	onlyStatus := f.onlyStatus()
 	skipped, total := 0, 0
 	full := p.Limit <= 0
+	var kbuf [16]byte
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-		s := model.DocSummary{}
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, 0, err
+		var ck, sv, st []byte // the summary's key, value and status
+		if cust != 0 {
+			ck, sv, st = k, v, rawStatus(v)
+			if st == nil { // a JSON summary
+				st = []byte(summaryStatus(v))
+			}
+		} else {
+			if len(v) < 8 {
+				return nil, 0, errBadSummary
+			}
+			owner := btoi(v)
+			if inScope != nil && !inScope(owner) {
+				continue
+			}
+			binary.BigEndian.PutUint64(kbuf[:8], owner)
+			copy(kbuf[8:], k)
+			ck, st = kbuf[:], v[8:]
 		}
-		if inScope != nil && !inScope(s.CustomerID) || !match(&s) {
+		if len(statuses) > 0 && !statuses[model.Status(st)] {
 			continue
+		}
+		if sv == nil && !onlyStatus {
+			sv = sums.Get(ck)
+		}
+		if !onlyStatus {
+			ok, err := matchStored(ck, sv)
+			if err != nil {
+				return nil, 0, err
+			}
+			if !ok {
+				continue
+			}
 		}
 		total++
 		if skipped < p.Offset {
@@ -339,10 +406,17 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 			continue
 		}
 		if full || len(rows) < p.Limit {
+			if sv == nil {
+				sv = sums.Get(ck)
+			}
+			s, err := decodeDocSummary(ck, sv)
+			if err != nil {
+				return nil, 0, err
+			}
 			rows = append(rows, s)
 			continue
 		}
-		if f.onlyStatus() {
+		if onlyStatus {
 			break // the total comes from the counts
 		}
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -95,7 +94,8 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 	q := strings.ToLower(strings.TrimSpace(f.Q))
 	type ref struct {
 		cust, id uint64
-		v        []byte
+		h        execHeader
+		v        []byte // the lines, after the header
 	}
 	var refs []ref
 	b := t.b(bExecIndex)
@@ -105,14 +105,14 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 			if len(k) != 16 {
 				continue
 			}
-			h, _ := decodeExecHeader(v)
+			h, rest := decodeExecHeader(v)
 			if !want[h.status] || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
 				continue
 			}
 			if q != "" && !execMatches(v, q) {
 				continue
 			}
-			refs = append(refs, ref{btoi(k[:8]), btoi(k[8:]), v})
+			refs = append(refs, ref{btoi(k[:8]), btoi(k[8:]), h, rest})
 		}
 	}
 	cust := f.CustomerID
@@ -137,10 +137,18 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].id > refs[j].id })
 	var rows []ExecutionRow
+	var buf []model.SalesOrderLine // the lines of an order not shown: figures only, reused
 	for i, r := range refs {
-		h, lines := decodeExec(r.v)
+		h := r.h
 		tot.Orders++
 		show := i >= p.Offset && (p.Limit <= 0 || i < p.Offset+p.Limit)
+		var lines []model.SalesOrderLine
+		if show {
+			lines = decodeExecLines(r.v, nil, true)
+		} else {
+			buf = decodeExecLines(r.v, buf[:0], false)
+			lines = buf
+		}
 		for j := range lines {
 			row := ExecutionRow{SalesOrderID: r.id, Number: h.number, CustomerID: r.cust, OrderDate: h.date, Status: h.status, Line: lines[j]}
 			tot.add(&row)
@@ -218,12 +226,35 @@ func decodeExecHeader(b []byte) (execHeader, []byte) {
 // as many changes recorded as the line has had, values not kept).
 func decodeExec(b []byte) (execHeader, []model.SalesOrderLine) {
 	h, b := decodeExecHeader(b)
+	return h, decodeExecLines(b, nil, true)
+}
+
+// decodeExecLines reads the lines after the header, appending to lines.
+// Without text it skips the code, name and unit and the changes (the
+// report's totals need the figures only), so it allocates nothing when
+// lines has room.
+func decodeExecLines(b []byte, lines []model.SalesOrderLine, text bool) []model.SalesOrderLine {
 	n, k := binary.Uvarint(b)
 	if k <= 0 {
-		return h, nil
+		return lines
 	}
 	b = b[k:]
-	lines := make([]model.SalesOrderLine, 0, n)
+	if lines == nil {
+		lines = make([]model.SalesOrderLine, 0, n)
+	}
+	str := func() string {
+		if text {
+			var s string
+			s, b = readStr(b)
+			return s
+		}
+		if len(b) < 2 || len(b) < 2+int(binary.BigEndian.Uint16(b)) {
+			b = nil
+			return ""
+		}
+		b = b[2+int(binary.BigEndian.Uint16(b)):]
+		return ""
+	}
 	uv := func() uint64 {
 		v, k := binary.Uvarint(b)
 		if k <= 0 {
@@ -246,13 +277,11 @@ func decodeExec(b []byte) (execHeader, []model.SalesOrderLine) {
 		var l model.SalesOrderLine
 		l.No = int(uv())
 		l.ProductID = uv()
-		l.Code, b = readStr(b)
-		l.Name, b = readStr(b)
-		l.Unit, b = readStr(b)
+		l.Code, l.Name, l.Unit = str(), str(), str()
 		l.Qty, l.Price, l.Amount = model.Qty(iv()), model.Money(iv()), model.Money(iv())
 		l.NoticedQty, l.ShippedQty, l.ReturnedQty = model.Qty(iv()), model.Qty(iv()), model.Qty(iv())
 		l.InvoicedQty, l.InvoicedAmount, l.ReceivedAmount = model.Qty(iv()), model.Money(iv()), model.Money(iv())
-		if c := iv(); c > 0 {
+		if c := iv(); c > 0 && text {
 			l.Changes = make([]model.LineChange, c)
 		}
 		if b == nil {
@@ -260,7 +289,7 @@ func decodeExec(b []byte) (execHeader, []model.SalesOrderLine) {
 		}
 		lines = append(lines, l)
 	}
-	return h, lines
+	return lines
 }
 
 // execMatches reports whether an execution row matches the lower-case
@@ -296,7 +325,7 @@ func (s *Store) EnsureExecutionIndex() error {
 		if _, ok := docKinds[model.DocSalesOrder]; ok {
 			err := t.b(t.docB(model.DocSalesOrder).main).ForEach(func(k, v []byte) error {
 				so := &model.SalesOrder{}
-				if err := json.Unmarshal(v, so); err != nil {
+				if err := decodeRecord(v, so); err != nil {
 					return err
 				}
 				return b.Put(bytes.Clone(k), encodeExec(so))

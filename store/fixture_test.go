@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 var testNow = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
 
 // openStore opens a new store in a temporary file with a fixed clock.
-func openStore(t *testing.T) *Store {
+func openStore(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {

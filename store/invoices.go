@@ -132,8 +132,8 @@ func (t *Tx) UninvoicedOutbounds(sc Scope, cust uint64, red bool, only uint64, l
 	c := sums.Cursor()
 	prefix := itob(cust)
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-		s := model.DocSummary{}
-		if err := jsonUnmarshal(v, &s); err != nil {
+		s, err := decodeDocSummary(k, v)
+		if err != nil {
 			return nil, err
 		}
 		if (s.Flag == "red") != red {

@@ -29,6 +29,23 @@ var migrations = []migration{
 	migrateInvitations,
 	// 5: the webhook queue.
 	migrateWebhooks,
+	// 6: document summaries stored once and in binary (docsum.go);
+	// documents, outbox messages and feed events compressed from now on
+	// (codec.go: older JSON records are read as they are).
+	migrateDocSummaries,
+	// 7: the catalog view: display fields in every catalog summary
+	// (catalog_view.go).
+	migrateCatalogView,
+	// 8: the invoice list's rows (invoice_rows.go).
+	migrateInvoiceRows,
+	// 9: the balance summary's maintained figures (balance_figures.go) and
+	// the ledger index (recon_ledger.go).
+	func(tx *bolt.Tx) error {
+		if err := migrateBalanceFigures(tx); err != nil {
+			return err
+		}
+		return migrateLedgerIndex(tx)
+	},
 }
 
 var keySchemaVersion = []byte("schema_version")

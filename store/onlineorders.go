@@ -242,6 +242,12 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 		return err
 	}
 	if o.ID == 0 {
+		if submit {
+			// A new order submitted at once is written once, already
+			// submitted: the same checks and events as submitting a stored
+			// draft, without writing the draft first.
+			return t.insertSubmitted(sc, o, u)
+		}
 		if err := t.insertOnline(sc, o); err != nil {
 			return err
 		}
@@ -311,7 +317,7 @@ func mergeValidation(a, b error) error {
 // reports whether it set a new hold; the caller then raises
 // online_order.credit_hold after its own event (emitCreditHold).
 func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) (bool, error) {
-	cust, err := t.customer(o.CustomerID)
+	cust, err := t.customerRead(o.CustomerID)
 	if err != nil {
 		return false, err
 	}
@@ -359,7 +365,19 @@ func (t *Tx) emitOrder(ev model.Event, kind model.DocType, id, customerID uint64
 
 // submitOnlineOrder submits a stored draft: the state machine (dealers only),
 // the credit check, the open-orders balance, the event.
-func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) (err error) {
+func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) error {
+	return t.submitOnline(o, u, func() error { return t.updateOnline(sc, o) })
+}
+
+// insertSubmitted stores a new draft o submitted in the same step
+// (SaveOnlineOrder with submit): one write of the document.
+func (t *Tx) insertSubmitted(sc Scope, o *model.OnlineOrder, u *model.User) error {
+	return t.submitOnline(o, u, func() error { return t.insertOnline(sc, o) })
+}
+
+// submitOnline applies the submit transition to o, checks credit, writes o
+// (write) and then moves the open-orders balance and raises the events.
+func (t *Tx) submitOnline(o *model.OnlineOrder, u *model.User, write func() error) (err error) {
 	saved, hold, by := o.Doc, o.CreditHold, o.CreditApprovedBy
 	defer func() {
 		if err != nil { // the caller may show o again: as it was
@@ -376,7 +394,7 @@ func (t *Tx) submitOnlineOrder(sc Scope, o *model.OnlineOrder, u *model.User) (e
 	if err != nil {
 		return err
 	}
-	if err := t.updateOnline(sc, o); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
 	if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += o.Totals.Amount }); err != nil {

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"bytes"
+	"time"
+
 	"dealerportal/model"
 )
 
@@ -25,7 +28,7 @@ func (t *Tx) Emit(m *model.OutboxMessage) error {
 	if err := t.b(bOutboxPending).Put(itob(id), nil); err != nil {
 		return err
 	}
-	if err := putJSON(b, itob(id), m); err != nil {
+	if err := putRecord(b, itob(id), m); err != nil {
 		return err
 	}
 	if onFeed(m) {
@@ -73,10 +76,69 @@ func (t *Tx) SaveOutboxMessage(m *model.OutboxMessage) error {
 	} else if err := t.b(bOutboxPending).Delete(itob(m.ID)); err != nil {
 		return err
 	}
-	return putJSON(t.b(bOutbox), itob(m.ID), m)
+	return putRecord(t.b(bOutbox), itob(m.ID), m)
 }
 
 // OutboxCount returns the number of all and of pending messages.
 func (t *Tx) OutboxCount() (all, pending int) {
 	return t.b(bOutbox).Stats().KeyN, t.b(bOutboxPending).Stats().KeyN
+}
+
+// OutboxRetention is how long a delivered outbox message is kept: long
+// enough to look into what was sent (deliveries keep their own copy of each
+// message sent), short enough that the queue does not grow with the
+// business. Pending and dead messages are kept until they are delivered or
+// retried.
+const OutboxRetention = 30 * 24 * time.Hour
+
+// outboxPurgeBatch bounds the rows one purge transaction looks at, so that
+// the sweep never holds writers up for long.
+const outboxPurgeBatch = 2000
+
+// PurgeOutbox deletes the delivered messages created before retention ago
+// on the store clock, oldest first, in transactions of at most
+// outboxPurgeBatch rows; it returns how many went. Messages are in id
+// order, which is their creation order: the sweep stops at the first one
+// younger than the cut.
+func (s *Store) PurgeOutbox(retention time.Duration) (int, error) {
+	total := 0
+	var from uint64
+	for {
+		var n int
+		more := false
+		err := s.Update("system", func(t *Tx) error {
+			cut := t.Now.Add(-retention)
+			var old [][]byte
+			c := t.b(bOutbox).Cursor()
+			seen := 0
+			for k, v := c.Seek(itob(from)); k != nil; k, v = c.Next() {
+				if seen == outboxPurgeBatch {
+					more, from = true, btoi(k)
+					break
+				}
+				seen++
+				m := &model.OutboxMessage{}
+				if err := decodeRecord(v, m); err != nil {
+					return err
+				}
+				if !m.CreatedAt.Before(cut) {
+					break
+				}
+				if m.Status == model.OutboxDelivered {
+					old = append(old, bytes.Clone(k))
+				}
+			}
+			for _, k := range old {
+				if err := t.b(bOutbox).Delete(k); err != nil {
+					return err
+				}
+			}
+			n = len(old)
+			return nil
+		})
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
 }

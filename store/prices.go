@@ -215,7 +215,7 @@ func (t *Tx) newPricer(sc Scope) *pricer {
 	pc := &pricer{t: t, day: t.priceDay()}
 	if cid := sc.CustomerID(); cid != 0 {
 		pc.customer = cid
-		if c, err := t.customer(cid); err == nil {
+		if c, err := t.customerRead(cid); err == nil {
 			pc.group = c.GroupID
 		}
 	}
@@ -245,11 +245,16 @@ func (t *Tx) recordsFor(productID, customer, group uint64) []*model.PriceRecord 
 }
 
 func (pc *pricer) quote(p *model.Product, qty model.Qty) model.PriceQuote {
+	return pc.quoteOf(p.ID, p.ListPrice, qty)
+}
+
+// quoteOf is quote for a product known by its id and list price.
+func (pc *pricer) quoteOf(productID uint64, listPrice model.Money, qty model.Qty) model.PriceQuote {
 	if pc.customer == 0 {
-		return model.PriceQuote{Price: p.ListPrice, Source: model.PriceFromList}
+		return model.PriceQuote{Price: listPrice, Source: model.PriceFromList}
 	}
-	recs := pc.t.recordsFor(p.ID, pc.customer, pc.group)
-	return model.EffectivePrice(p.ListPrice, recs, p.ID, pc.customer, pc.group, qty, pc.day)
+	recs := pc.t.recordsFor(productID, pc.customer, pc.group)
+	return model.EffectivePrice(listPrice, recs, productID, pc.customer, pc.group, qty, pc.day)
 }
 
 // Quote is the effective price of a product for customer (0: list price) at

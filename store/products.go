@@ -167,7 +167,10 @@ func (t *Tx) SaveProduct(p *model.Product) (err error) {
 // (images are added and removed by their own actions).
 func (t *Tx) putProductImages(p *model.Product) error {
 	p.UpdatedAt, p.UpdatedBy = t.Now, t.By
-	return putJSON(t.b(bProducts), itob(p.ID), p)
+	if err := putJSON(t.b(bProducts), itob(p.ID), p); err != nil {
+		return err
+	}
+	return t.refreshCatalogSummary(p) // the thumbnail lists show
 }
 
 // ---- stock ----

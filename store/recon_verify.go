@@ -29,12 +29,13 @@ func init() {
 	RegisterIntegrityCheck(IntegrityCheck{Name: "reconciliation", Run: verifyReconciliation})
 }
 
-// VerifyReconciliation runs the reconciliation checks in one read
-// transaction and returns the differences found (none when all agree).
+// VerifyReconciliation runs the reconciliation checks, with the balance
+// summary's maintained figures, in one read transaction and returns the
+// differences found (none when all agree).
 func (s *Store) VerifyReconciliation() ([]string, error) {
 	var out []string
 	err := s.View(func(t *Tx) error {
-		out = verifyReconciliation(t)
+		out = append(verifyReconciliation(t), checkBalanceFigures(t)...)
 		return nil
 	})
 	return out, err
@@ -49,7 +50,7 @@ func reconEach[T any](t *Tx, kind model.DocType, out *[]string, fn func(d *T)) {
 	}
 	_ = t.b(b.main).ForEach(func(k, v []byte) error {
 		d := new(T)
-		if err := json.Unmarshal(v, d); err != nil {
+		if err := decodeRecord(v, d); err != nil {
 			*out = append(*out, fmt.Sprintf("%s %d: %v", kind, btoi(k[8:]), err))
 			return nil
 		}

@@ -42,11 +42,15 @@ func reconCountKey(kind model.DocType, cust uint64, st model.Status) []byte {
 // reconState is a document's reconciliation state (unconfirmed when it has
 // no record).
 func (t *Tx) reconState(kind model.DocType, cust, id uint64) model.Status {
-	r := &model.Reconciliation{}
-	if getJSON(t.b(bRecon), reconKey(kind, cust, id), r) != nil {
+	// Only the status: lists ask this for every row they show.
+	var r struct {
+		Status model.Status `json:"status"`
+	}
+	v := t.b(bRecon).Get(reconKey(kind, cust, id))
+	if v == nil || jsonUnmarshal(v, &r) != nil || r.Status == "" {
 		return model.ReconUnconfirmed
 	}
-	return r.State()
+	return r.Status
 }
 
 // Reconciliation returns the reconciliation record of document id of kind

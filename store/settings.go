@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"time"
 
@@ -106,24 +107,47 @@ func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error))
 // prefix, such as "act:", plus model.MaxFormToken).
 const maxTokenKey = 2 * model.MaxFormToken
 
-// PurgeIdempotency forgets form tokens older than age.
+// IdempotencyRetention is how long a form token is remembered: a resubmitted
+// form (a double click, a reload of the answer to a POST, a retry after a
+// lost connection) comes within seconds or minutes, never days.
+const IdempotencyRetention = 48 * time.Hour
+
+// idemPurgeBatch bounds the tokens one purge transaction looks at.
+const idemPurgeBatch = 5000
+
+// PurgeIdempotency forgets form tokens older than age on the store clock,
+// in transactions of at most idemPurgeBatch tokens (a sweep over the whole
+// bucket that never holds writers up for long).
 func (s *Store) PurgeIdempotency(age time.Duration) error {
-	return s.Update("system", func(t *Tx) error {
-		cut := uint64(t.Now.Add(-age).Unix())
-		var old [][]byte
-		_ = t.b(bIdempotency).ForEach(func(k, v []byte) error {
-			if len(v) >= 8 && btoi(v[:8]) < cut {
-				old = append(old, append([]byte(nil), k...))
+	var from []byte
+	for {
+		more := false
+		err := s.Update("system", func(t *Tx) error {
+			cut := uint64(t.Now.Add(-age).Unix())
+			var old [][]byte
+			c := t.b(bIdempotency).Cursor()
+			seen := 0
+			for k, v := c.Seek(from); k != nil; k, v = c.Next() {
+				if seen == idemPurgeBatch {
+					more, from = true, bytes.Clone(k)
+					break
+				}
+				seen++
+				if len(v) >= 8 && btoi(v[:8]) < cut {
+					old = append(old, bytes.Clone(k))
+				}
+			}
+			for _, k := range old {
+				if err := t.b(bIdempotency).Delete(k); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
-		for _, k := range old {
-			if err := t.b(bIdempotency).Delete(k); err != nil {
-				return err
-			}
+		if err != nil || !more {
+			return err
 		}
-		return nil
-	})
+	}
 }
 
 // Secret returns the named random secret of n bytes, creating it on first use;

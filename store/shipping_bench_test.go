@@ -86,8 +86,8 @@ func benchOrders(b *testing.B, n int) (*Store, *model.User, []uint64) {
 // BenchmarkPostOutbound64 posts one outbound per audited sales order (the
 // whole order: it closes automatically) from 64 goroutines at once, each
 // posting durably (fsync per commit), reported as orders/s. "batch" uses
-// Store.Batch — concurrent postings share a transaction and an fsync, up to
-// MaxBatchSize (64) of them; "update" gives each its own transaction.
+// Store.Batch — concurrent postings share a transaction and an fsync (the
+// group-commit queue); "update" gives each its own transaction.
 //
 //	go test ./store -run '^$' -bench PostOutbound64 -benchtime 3000x
 func BenchmarkPostOutbound64(b *testing.B) {

@@ -33,7 +33,7 @@ func eachDoc[T any](t *Tx, kind model.DocType, fn func(d *T)) []string {
 	var out []string
 	_ = t.b(b.main).ForEach(func(k, v []byte) error {
 		d := new(T)
-		if err := json.Unmarshal(v, d); err != nil {
+		if err := decodeRecord(v, d); err != nil {
 			out = append(out, fmt.Sprintf("%s %d: %v", kind, btoi(k[8:]), err))
 			return nil
 		}

@@ -75,6 +75,10 @@ type Store struct {
 	// orgGen counts committed org-unit changes, so that a reader that built
 	// the tree from an older snapshot does not cache it.
 	orgGen atomic.Uint64
+	// commits is the group-commit queue of Batch.
+	commits *committer
+	// catalog is the catalog's sort order as of a catalog_gen (catalog_view.go).
+	catalog atomic.Pointer[catalogOrder]
 }
 
 // Open opens (creating if needed) the database file at path, creates the
@@ -97,18 +101,25 @@ func OpenExisting(path string, wait time.Duration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.MaxBatchSize = 64
+	db.AllocSize = fileAllocSize
 	s := &Store{db: db, now: time.Now}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.startCommitter()
 	s.zone.Store(s.Settings().Location())
 	return s, nil
 }
 
-// Close closes the database file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close finishes the group commits already queued (Batch) and closes the
+// database file; a Batch after Close fails with bbolt's ErrDatabaseNotOpen.
+func (s *Store) Close() error {
+	if s.commits != nil {
+		s.commits.stop()
+	}
+	return s.db.Close()
+}
 
 // DB exposes the bbolt handle for backup and consistency checks.
 func (s *Store) DB() *bolt.DB { return s.db }
@@ -151,6 +162,8 @@ type Tx struct {
 	orgDirty bool
 	// zone is set when this transaction saved new settings.
 	zone *time.Location
+	// custRead is the last customer customerRead decoded.
+	custRead *model.Customer
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
@@ -179,7 +192,36 @@ func (s *Store) View(fn func(*Tx) error) error {
 	})
 }
 
-func (t *Tx) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+// b returns a bucket; in a write transaction with the page fill its keys
+// allow (fillPercent).
+func (t *Tx) b(name []byte) *bolt.Bucket {
+	bk := t.tx.Bucket(name)
+	if bk != nil && t.tx.Writable() {
+		if f, ok := fillPercent[string(name)]; ok {
+			bk.FillPercent = f
+		}
+	}
+	return bk
+}
+
+// fillPercent is how full bbolt fills a page before it splits it, for the
+// buckets whose new keys come in increasing order: ids from a sequence
+// (doc:T:all, the outbox, the feed), or customerID|id, where a customer's
+// new record follows its previous ones (doc:T, doc:T:cust). Measured with
+// BenchmarkOrderStorage: index buckets of bare 16-byte keys (the feed's
+// customer index, the credit holds) came out emptier at 1.0 (a page split
+// at the boundary of two customers leaves the next customer's first keys
+// on a page of their own each time), so they keep the default. bbolt splits a full page at its
+// FillPercent (default 0.5) and new keys land after the split, so at the
+// default such a bucket's pages stay half empty; filled completely they
+// hold twice as much. bbolt does not keep FillPercent in the file: b sets
+// it on every write transaction's bucket.
+var fillPercent = map[string]float64{string(bOutbox): 1.0, string(bAPIEvents): 1.0}
+
+// fileAllocSize is how much the file grows beyond what it needs once it
+// passed bbolt's default step (16 MB). A smaller step keeps the file close
+// to its content; growing costs one truncate and fsync per step.
+const fileAllocSize = 1 << 20
 
 // itob encodes an id as 8 big-endian bytes so keys sort numerically.
 func itob(v uint64) []byte {
@@ -204,12 +246,14 @@ func key(ids ...uint64) []byte {
 	return b
 }
 
+// getJSON reads the record under k, in either encoding (codec.go), into v;
+// ErrNotFound when there is none.
 func getJSON(b *bolt.Bucket, k []byte, v any) error {
 	data := b.Get(k)
 	if data == nil {
 		return model.ErrNotFound
 	}
-	return json.Unmarshal(data, v)
+	return decodeRecord(data, v)
 }
 
 func putJSON(b *bolt.Bucket, k []byte, v any) error {
@@ -287,4 +331,5 @@ func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
 	return b.Put(k, value)
 }
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+// jsonUnmarshal decodes a stored record, JSON or compressed (codec.go).
+func jsonUnmarshal(b []byte, v any) error { return decodeRecord(b, v) }

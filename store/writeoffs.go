@@ -63,6 +63,13 @@ func openKey(cust uint64, kind model.DocType, id uint64) []byte {
 // setOpen records the open amount of a document (none when zero).
 func (t *Tx) setOpen(cust uint64, kind model.DocType, id uint64, open model.Money, date string) error {
 	k := openKey(cust, kind, id)
+	if kind == model.DocInvoice {
+		// The balance summary's dated open amounts (balance_figures.go).
+		old, oldDate := decodeOpen(t.b(bReconOpen).Get(k))
+		if err := t.moveOpenInvoice(cust, oldDate, old, date, open); err != nil {
+			return err
+		}
+	}
 	if open == 0 {
 		return t.b(bReconOpen).Delete(k)
 	}

@@ -210,6 +210,7 @@ func main() {
 	staffUsers := flag.String("staff", "admin,finance,service", "staff users (whole company)")
 	out := flag.String("out", ".", "folder for scenarios.tsv and the request files")
 	balances := flag.String("balances", "/balances", "the balance summary; a dealer's shows the link to its balance detail")
+	deepPage := flag.Int("deep-page", 200, "the sales-order list page of the deep-page scenario (the last one when the list is shorter)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("prepare: ")
@@ -297,6 +298,8 @@ func main() {
 		log.Printf("skipped: staff balance summary (%s answers no staff user with 200 in this build)", *balances)
 	}
 
+	addIssue14Scenarios(add, dealers, staff, details, *balances, *deepPage)
+
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
@@ -314,4 +317,63 @@ func main() {
 	if len(scs) == 0 {
 		log.Fatal(errors.New("no scenario"))
 	}
+}
+
+var reNext = regexp.MustCompile(`<a href="([^"]+)"[^>]*rel="next"`)
+
+// addIssue14Scenarios adds the statement PDF (the dealer's own, this month),
+// the execution report, the invoice list and a deep page of the sales-order
+// list, each for the sessions that may open it (left out, with a note, when
+// none may in this build). The deep page is reached the way a user reaches
+// it: by following each page's "next" link (keyset cursors) from page 1.
+func addIssue14Scenarios(add func(string, string, int, []*session, func(*session) string, func(*session) string),
+	dealers, staff []*session, details map[*session]string, balances string, deep int) {
+	if len(details) == len(dealers) {
+		add("dealer: statement PDF (GET /statements/:customer)", "GET", http.StatusOK, dealers,
+			func(s *session) string { return strings.Replace(details[s], balances, "/statements", 1) }, nil)
+	} else {
+		log.Printf("skipped: statement PDF (no balance detail link)")
+	}
+	answering := func(path string) []*session {
+		var out []*session
+		for _, s := range staff {
+			if st, _, err := s.get(path); err == nil && st == http.StatusOK {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	for _, p := range []struct{ name, path string }{
+		{"staff: execution report (GET /reports/sales-order-execution)", "/reports/sales-order-execution"},
+		{"staff: invoice list (GET /invoices)", "/invoices"},
+	} {
+		if who := answering(p.path); len(who) > 0 {
+			add(p.name, "GET", http.StatusOK, who, func(*session) string { return p.path }, nil)
+		} else {
+			log.Printf("skipped: %s (no staff user gets 200)", p.name)
+		}
+	}
+	who := answering("/sales-orders")
+	if len(who) == 0 {
+		log.Printf("skipped: deep sales-order page (no staff user gets 200)")
+		return
+	}
+	path, page := "/sales-orders", 1
+	for page < deep {
+		_, body, err := who[0].get(path)
+		m := reNext.FindStringSubmatch(body)
+		if err != nil || m == nil {
+			break
+		}
+		path = html.UnescapeString(m[1])
+		page++
+	}
+	var ok []*session
+	for _, s := range who {
+		if st, _, err := s.get(path); err == nil && st == http.StatusOK {
+			ok = append(ok, s)
+		}
+	}
+	add(fmt.Sprintf("staff: sales order list, page %d (GET %s)", page, strings.SplitN(path, "?", 2)[0]+"?after=…"), "GET", http.StatusOK, ok,
+		func(*session) string { return path }, nil)
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,12 +163,20 @@ const (
 // otherwise stamp the host's wall clock.
 var errNoCreated = errors.New("pdf: Layout.Created is required (the store clock's instant)")
 
+var renderSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
 // Render lays out l and returns the PDF. Errors: a zero Created, or from gofpdf (fonts,
 // output); they are returned, never printed.
 func Render(l *Layout) ([]byte, error) {
 	if l.Created.IsZero() {
 		return nil, errNoCreated
 	}
+	// A document parses its fonts and holds tens of MB while it is laid
+	// out: at most one per core at a time, so that 64 concurrent downloads
+	// queue for the CPU instead of holding 64 documents' memory at once
+	// (which made every other request wait for the garbage collector).
+	renderSlots <- struct{}{}
+	defer func() { <-renderSlots }()
 	used := map[rune]bool{}
 	for _, s := range l.texts() {
 		for _, r := range s {

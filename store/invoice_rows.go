@@ -1,0 +1,108 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"dealerportal/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bInvoiceRows: customerID|invoiceID → what the invoice list shows of an
+// invoice beyond its list summary (the open amount, the tax invoice number,
+// the outbounds it takes from), kept by a document hook on every write of an
+// invoice, so that the list decodes no invoice.
+var bInvoiceRows = []byte("invoice_rows")
+
+func init() {
+	allBuckets = append(allBuckets, bInvoiceRows)
+	RegisterDocHook(model.DocInvoice, func(t *Tx, cust, id uint64, d model.Document) error {
+		if d == nil {
+			return t.b(bInvoiceRows).Delete(key(cust, id))
+		}
+		return t.b(bInvoiceRows).Put(key(cust, id), encodeInvoiceRow(d.(*model.Invoice)))
+	})
+	RegisterIntegrityCheck(IntegrityCheck{Name: "invoice rows", Run: checkInvoiceRows})
+}
+
+func encodeInvoiceRow(inv *model.Invoice) []byte {
+	outs := InvoiceOutbounds(inv)
+	b := make([]byte, 0, 13+len(inv.InvoiceNo)+len(outs))
+	b = append(b, 1) // version
+	b = binary.BigEndian.AppendUint64(b, uint64(inv.Open()))
+	b = appendStr(b, inv.InvoiceNo)
+	return appendStr(b, outs)
+}
+
+// InvoiceRow is what the invoice list shows of an invoice besides its
+// summary, and its reconciliation state.
+type InvoiceRow struct {
+	Open      model.Money
+	InvoiceNo string
+	Outbounds string
+	Recon     model.Status
+}
+
+// InvoiceListRow returns the list fields of an invoice of s (a summary
+// from ListDocs, so already within the caller's scope): read from the
+// maintained invoice rows and the reconciliation state, never from the
+// invoice itself. ok is false when the row is missing (portal check reports
+// it).
+func (t *Tx) InvoiceListRow(s model.DocSummary) (InvoiceRow, bool) {
+	r := InvoiceRow{Recon: t.reconState(docInvoice, s.CustomerID, s.ID)}
+	v := t.b(bInvoiceRows).Get(key(s.CustomerID, s.ID))
+	if len(v) < 9 || v[0] != 1 {
+		return r, false
+	}
+	r.Open = model.Money(int64(binary.BigEndian.Uint64(v[1:])))
+	var rest []byte
+	r.InvoiceNo, rest = readStr(v[9:])
+	r.Outbounds, _ = readStr(rest)
+	return r, true
+}
+
+// checkInvoiceRows recomputes every invoice's list row (portal check).
+func checkInvoiceRows(t *Tx) []string {
+	var out []string
+	n := 0
+	b := t.docB(docInvoice)
+	_ = t.b(b.main).ForEach(func(k, _ []byte) error {
+		n++
+		inv := &model.Invoice{}
+		if err := t.GetDoc(AdminScope(), docInvoice, btoi(k[8:]), inv); err != nil {
+			out = append(out, fmt.Sprintf("invoice %d: %v", btoi(k[8:]), err))
+			return nil
+		}
+		if !bytes.Equal(t.b(bInvoiceRows).Get(k), encodeInvoiceRow(inv)) {
+			out = append(out, fmt.Sprintf("invoice %s: list row differs", inv.Number))
+		}
+		return nil
+	})
+	if m := t.b(bInvoiceRows).Stats().KeyN; m != n {
+		out = append(out, fmt.Sprintf("%d invoice list rows for %d invoices", m, n))
+	}
+	return out
+}
+
+// migrateInvoiceRows builds the invoice list rows of a file written before
+// them.
+func migrateInvoiceRows(btx *bolt.Tx) error {
+	rows, err := btx.CreateBucketIfNotExists(bInvoiceRows)
+	if err != nil {
+		return err
+	}
+	t := &Tx{tx: btx}
+	main := t.b(t.docB(docInvoice).main)
+	if main == nil {
+		return nil
+	}
+	return main.ForEach(func(k, _ []byte) error {
+		inv := &model.Invoice{}
+		if err := t.GetDoc(AdminScope(), docInvoice, btoi(k[8:]), inv); err != nil {
+			return fmt.Errorf("invoice %d: %w", btoi(k[8:]), err)
+		}
+		return rows.Put(k, encodeInvoiceRow(inv))
+	})
+}
