@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"dealerportal/demo"
-	"dealerportal/store"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -40,16 +38,7 @@ func BenchmarkBalancePages(b *testing.B) {
 	} else if err := demo.GenerateVolume([]string{"--db", path, "--customers", "200", "--products", "400", "--entries", "100", "--orders", "3000"}, io.Discard); err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	app := h.App()
+	app := openApp(b, path)
 	key, plain, staff := benchLogin(b, app, "c0001.buyer").cookie(), benchLogin(b, app, "c0002.buyer").cookie(), benchLogin(b, app, "finance").cookie()
 	detailOf := func(cookie string) string {
 		body := benchGet(b, app, cookie, "/balances", http.StatusOK)
