@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"time"
 
 	"dealerportal/model"
@@ -101,44 +100,15 @@ const outboxPurgeBatch = 2000
 // order, which is their creation order: the sweep stops at the first one
 // younger than the cut.
 func (s *Store) PurgeOutbox(retention time.Duration) (int, error) {
-	total := 0
-	var from uint64
-	for {
-		var n int
-		more := false
-		err := s.Update("system", func(t *Tx) error {
-			cut := t.Now.Add(-retention)
-			var old [][]byte
-			c := t.b(bOutbox).Cursor()
-			seen := 0
-			for k, v := c.Seek(itob(from)); k != nil; k, v = c.Next() {
-				if seen == outboxPurgeBatch {
-					more, from = true, btoi(k)
-					break
-				}
-				seen++
-				m := &model.OutboxMessage{}
-				if err := decodeRecord(v, m); err != nil {
-					return err
-				}
-				if !m.CreatedAt.Before(cut) {
-					break
-				}
-				if m.Status == model.OutboxDelivered {
-					old = append(old, bytes.Clone(k))
-				}
-			}
-			for _, k := range old {
-				if err := t.b(bOutbox).Delete(k); err != nil {
-					return err
-				}
-			}
-			n = len(old)
-			return nil
-		})
-		total += n
-		if err != nil || !more {
-			return total, err
+	cut := s.Now().Add(-retention)
+	return s.sweep(bOutbox, outboxPurgeBatch, func(_, v []byte) (bool, bool, error) {
+		m := &model.OutboxMessage{}
+		if err := decodeRecord(v, m); err != nil {
+			return false, false, err
 		}
-	}
+		if !m.CreatedAt.Before(cut) {
+			return false, true, nil
+		}
+		return m.Status == model.OutboxDelivered, false, nil
+	})
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"crypto/rand"
 	"time"
 
@@ -119,35 +118,11 @@ const idemPurgeBatch = 5000
 // in transactions of at most idemPurgeBatch tokens (a sweep over the whole
 // bucket that never holds writers up for long).
 func (s *Store) PurgeIdempotency(age time.Duration) error {
-	var from []byte
-	for {
-		more := false
-		err := s.Update("system", func(t *Tx) error {
-			cut := uint64(t.Now.Add(-age).Unix())
-			var old [][]byte
-			c := t.b(bIdempotency).Cursor()
-			seen := 0
-			for k, v := c.Seek(from); k != nil; k, v = c.Next() {
-				if seen == idemPurgeBatch {
-					more, from = true, bytes.Clone(k)
-					break
-				}
-				seen++
-				if len(v) >= 8 && btoi(v[:8]) < cut {
-					old = append(old, bytes.Clone(k))
-				}
-			}
-			for _, k := range old {
-				if err := t.b(bIdempotency).Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil || !more {
-			return err
-		}
-	}
+	cut := uint64(s.Now().Add(-age).Unix())
+	_, err := s.sweep(bIdempotency, idemPurgeBatch, func(_, v []byte) (bool, bool, error) {
+		return len(v) >= 8 && btoi(v[:8]) < cut, false, nil
+	})
+	return err
 }
 
 // Secret returns the named random secret of n bytes, creating it on first use;
