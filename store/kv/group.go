@@ -1,0 +1,181 @@
+package kv
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// maxGroup bounds how many callers' functions share one transaction, so
+// that one commit stays small and a caller waits for at most that many
+// others.
+const maxGroup = 128
+
+// GroupTx is a write transaction a GroupCommitter runs functions in.
+type GroupTx interface {
+	Tx
+	Commit() error
+	Rollback() error
+}
+
+// GroupCommitter implements Batch for a backend whose writers run one at a
+// time (bbolt; PostgreSQL with serial writers): the functions of callers
+// that arrive while a commit is under way run one after another in the
+// next single transaction, which commits once. There is no fixed wait: a
+// lone caller's function starts at once, and under load the group grows
+// by itself to the callers that queued during the last commit (up to
+// maxGroup).
+//
+// A failing function must not leave its partial writes in the group, so
+// the transaction is rolled back, that caller gets its error, and the
+// others' functions run again in a new transaction: the failed function
+// saw the state the functions before it left, exactly as if it had run
+// alone right after them. A panic in fn is a failure of that caller only:
+// it panics again in the caller's goroutine.
+type GroupCommitter struct {
+	begin   func() (GroupTx, error)
+	mu      sync.Mutex
+	pending []*groupReq
+	closed  bool
+	wake    chan struct{} // capacity 1: "there is work"
+	stopped chan struct{}
+	// commits and calls count the committed groups and the calls they
+	// carried: calls/commits is the mean group size.
+	commits, calls atomic.Uint64
+}
+
+type groupReq struct {
+	fn       func(Tx) error
+	err      error
+	panicked bool
+	panicVal any
+	done     chan struct{}
+}
+
+// NewGroupCommitter starts a committer that opens its write transactions
+// with begin.
+func NewGroupCommitter(begin func() (GroupTx, error)) *GroupCommitter {
+	g := &GroupCommitter{begin: begin, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	go g.loop()
+	return g
+}
+
+// Run queues fn for the next group and returns its error or the commit's;
+// ErrDatabaseNotOpen after Close.
+func (g *GroupCommitter) Run(fn func(Tx) error) error {
+	r := &groupReq{fn: fn, done: make(chan struct{})}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return ErrDatabaseNotOpen
+	}
+	g.pending = append(g.pending, r)
+	g.mu.Unlock()
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+	<-r.done
+	if r.panicked {
+		panic(r.panicVal)
+	}
+	return r.err
+}
+
+// Stats returns how many groups were committed and how many calls they
+// carried.
+func (g *GroupCommitter) Stats() (commits, calls uint64) {
+	return g.commits.Load(), g.calls.Load()
+}
+
+// Close lets the committer finish what is queued and waits for it.
+func (g *GroupCommitter) Close() {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return
+	}
+	g.closed = true
+	g.mu.Unlock()
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+	<-g.stopped
+}
+
+func (g *GroupCommitter) take() (group []*groupReq, closed bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.pending), maxGroup)
+	group = append(group, g.pending[:n]...)
+	rest := copy(g.pending, g.pending[n:])
+	clear(g.pending[rest:])
+	g.pending = g.pending[:rest]
+	return group, g.closed
+}
+
+func (g *GroupCommitter) loop() {
+	defer close(g.stopped)
+	for range g.wake {
+		for {
+			group, closed := g.take()
+			if len(group) == 0 {
+				if closed {
+					return
+				}
+				break
+			}
+			g.commitGroup(group)
+		}
+	}
+}
+
+func (g *GroupCommitter) commitGroup(group []*groupReq) {
+	for len(group) > 0 {
+		tx, err := g.begin()
+		if err != nil {
+			finishAll(group, err)
+			return
+		}
+		failed := -1
+		for i, r := range group {
+			if r.run(tx) != nil {
+				failed = i
+				break
+			}
+		}
+		if failed >= 0 {
+			_ = tx.Rollback()
+			close(group[failed].done)
+			group = append(group[:failed:failed], group[failed+1:]...)
+			continue
+		}
+		err = tx.Commit()
+		if err == nil {
+			g.commits.Add(1)
+			g.calls.Add(uint64(len(group)))
+		}
+		finishAll(group, err)
+		return
+	}
+}
+
+// run calls fn, turning a panic into this request's failure.
+func (r *groupReq) run(tx Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked, r.panicVal = true, v
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	r.err = r.fn(tx)
+	return r.err
+}
+
+func finishAll(group []*groupReq, err error) {
+	for _, r := range group {
+		r.err = err
+		close(r.done)
+	}
+}

@@ -1,0 +1,191 @@
+// Package kv is the storage seam of the portal: the narrow, ordered
+// key-value interface the store reaches its data through, with one
+// implementation on an embedded bbolt file (kv/boltkv, the default) and one
+// on PostgreSQL (kv/pgkv, for several portal processes on one database).
+//
+// The interfaces mirror bbolt's method names and meanings, so that moving
+// the store onto the seam is mostly a change of types (*bolt.Tx becomes
+// kv.Tx, *bolt.Bucket kv.Bucket, *bolt.Cursor kv.Cursor). What the store
+// does not use is left out: nested buckets, Tx.Check, Tx.Copy, Tx.Page,
+// Bucket.Root, most of bbolt's statistics.
+//
+// # The contract
+//
+// Every implementation keeps these rules; the conformance suite (kv/kvtest)
+// checks them against each one.
+//
+//   - Transactions. View runs fn in a read-only transaction that sees one
+//     committed state of the whole database and nothing committed after it
+//     began. Update runs fn in a read-write transaction: all its writes
+//     commit together when fn returns nil, and none of them when fn returns
+//     an error or panics (the panic goes on up). Update transactions behave
+//     as if they ran one after another (serializable): a read-modify-write
+//     of a balance, a counter or a sequence never loses an update.
+//   - Functions may run more than once. Batch may run fn again when
+//     another caller's function in the same group fails, and the
+//     PostgreSQL backend runs the whole of an Update or Batch function again
+//     after a serialization failure or a deadlock (SQLSTATE 40001, 40P01),
+//     a bounded number of times with a growing, jittered pause. So an update
+//     function must have no effect outside its transaction: build every
+//     record afresh inside fn, reset what it fills for its caller at its
+//     start, and do the rest (notify, invalidate caches, send) after it
+//     returns or through Tx.OnCommit, which runs only for the attempt that
+//     committed. View functions run once.
+//   - Byte slices. Keys and values returned by Get, cursors and ForEach are
+//     valid only until the transaction ends and must not be modified; copy
+//     them to keep them. Slices passed to Put must stay unchanged until
+//     the transaction ends: both backends keep references to them (bbolt
+//     in its dirty pages, PostgreSQL in its buffer of writes).
+//   - Ordering. Keys in a bucket are ordered bytewise (bytes.Compare);
+//     buckets in a transaction are ordered bytewise by name.
+//   - Keys. A key is 1 to MaxKeySize bytes: Put with an empty key returns
+//     ErrKeyRequired, a longer one ErrKeyTooLarge. A value may be empty (Get
+//     then returns a non-nil empty slice) and at most MaxValueSize bytes. A
+//     missing key reads as nil.
+//   - Buckets. A bucket name is 1 to MaxKeySize bytes of valid UTF-8 without
+//     NUL (the PostgreSQL backend keeps names as text, for SQL). There are no
+//     nested buckets: every value is a value. Tx.Bucket returns nil for a
+//     missing bucket; writing through a bucket of a read-only transaction
+//     returns ErrTxNotWritable.
+//   - Cursors. Seek moves to the first key at or after its argument (nil
+//     past the last key); Next after the last key and Prev before the first
+//     return nil and leave the cursor where it was no longer meaningful:
+//     reposition it with First, Last or Seek. A cursor sees the writes made
+//     earlier in its own transaction. After writing to the bucket (other
+//     than Cursor.Delete), reposition the cursor before going on, as bbolt
+//     requires. Cursor.Delete removes the current key; Next then moves to
+//     the key after it.
+//   - Sequences. Each bucket has a sequence, starting at 0, that is part of
+//     the transaction: NextSequence increments it and returns the new
+//     value, and a rolled-back transaction leaves it as it was.
+//   - Errors of reads. Get, cursor moves, Sequence and Stats return no
+//     error, as in bbolt; on PostgreSQL a failed read returns nil and its
+//     error is returned by the enclosing View, Update or Batch (and the
+//     transaction does not commit).
+package kv
+
+import (
+	"errors"
+
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Limits, as in bbolt.
+const (
+	// MaxKeySize is the largest key (and bucket name) in bytes.
+	MaxKeySize = 32768
+	// MaxValueSize is the largest value in bytes.
+	MaxValueSize = (1 << 31) - 2
+)
+
+// Errors. They are bbolt's own values, so that code which tests for them
+// with errors.Is keeps working on either backend.
+var (
+	ErrKeyRequired        = berrors.ErrKeyRequired
+	ErrKeyTooLarge        = berrors.ErrKeyTooLarge
+	ErrValueTooLarge      = berrors.ErrValueTooLarge
+	ErrTxNotWritable      = berrors.ErrTxNotWritable
+	ErrTxClosed           = berrors.ErrTxClosed
+	ErrDatabaseNotOpen    = berrors.ErrDatabaseNotOpen
+	ErrBucketNotFound     = berrors.ErrBucketNotFound
+	ErrBucketNameRequired = berrors.ErrBucketNameRequired
+	// ErrBucketNameInvalid: a bucket name that is not valid UTF-8 or holds
+	// a NUL byte (bbolt accepts those; the seam does not, so that the
+	// PostgreSQL backend can keep names as text).
+	ErrBucketNameInvalid = errors.New("bucket name must be UTF-8 without NUL")
+	// ErrIncompatibleValue: the cursor is not on a key (Cursor.Delete).
+	ErrIncompatibleValue = berrors.ErrIncompatibleValue
+)
+
+// DB is an open database.
+type DB interface {
+	// View runs fn in a read-only transaction and returns fn's error, or
+	// the error of a failed read inside it.
+	View(fn func(Tx) error) error
+	// Update runs fn in a read-write transaction and commits it when fn
+	// returns nil. It returns fn's error (nothing committed), or the
+	// commit's. fn may run more than once (see the package doc).
+	Update(fn func(Tx) error) error
+	// Batch is Update for many concurrent callers: an implementation may
+	// run the functions of several callers in one transaction (group
+	// commit). A failing function fails only its own caller: the others'
+	// functions run again without it, so fn may run more than once.
+	Batch(fn func(Tx) error) error
+	// Close waits for queued Batch calls and closes the database. Calls
+	// after Close return ErrDatabaseNotOpen.
+	Close() error
+}
+
+// Tx is a transaction. It is not safe for use by several goroutines.
+type Tx interface {
+	// Bucket returns the named bucket, or nil when there is none.
+	Bucket(name []byte) Bucket
+	// CreateBucketIfNotExists returns the named bucket, creating it when
+	// missing. ErrTxNotWritable in a read-only transaction;
+	// ErrBucketNameRequired, ErrBucketNameInvalid or ErrKeyTooLarge for a
+	// bad name.
+	CreateBucketIfNotExists(name []byte) (Bucket, error)
+	// DeleteBucket deletes the named bucket with its keys and sequence;
+	// ErrBucketNotFound when there is none.
+	DeleteBucket(name []byte) error
+	// ForEach calls fn for every bucket, in name order, until fn returns
+	// an error, which it returns.
+	ForEach(fn func(name []byte, b Bucket) error) error
+	// Writable reports whether this is a read-write transaction.
+	Writable() bool
+	// OnCommit registers fn to run after this transaction commits (not
+	// after a rolled-back attempt).
+	OnCommit(fn func())
+	// Size returns the size of the database in bytes as the backend
+	// counts it (bbolt: the file; PostgreSQL: its tables and indexes).
+	Size() int64
+}
+
+// Bucket is an ordered collection of keys and values, valid for the
+// transaction that returned it.
+type Bucket interface {
+	// Get returns the value of key, or nil when there is none.
+	Get(key []byte) []byte
+	// Put sets key to value. ErrTxNotWritable, ErrKeyRequired,
+	// ErrKeyTooLarge, ErrValueTooLarge.
+	Put(key, value []byte) error
+	// Delete removes key; deleting a missing key is not an error.
+	Delete(key []byte) error
+	// Cursor returns a cursor over the bucket, not positioned yet.
+	Cursor() Cursor
+	// ForEach calls fn for every key in order until fn returns an error,
+	// which it returns. fn must not modify the bucket.
+	ForEach(fn func(k, v []byte) error) error
+	// NextSequence increments the bucket's sequence and returns it.
+	NextSequence() (uint64, error)
+	// Sequence returns the bucket's sequence.
+	Sequence() uint64
+	// SetSequence sets the bucket's sequence.
+	SetSequence(v uint64) error
+	// Stats returns the bucket's statistics.
+	Stats() BucketStats
+	// Writable reports whether the bucket's transaction is read-write.
+	Writable() bool
+}
+
+// BucketStats is what the store needs of bbolt's bucket statistics.
+type BucketStats struct {
+	// KeyN is the number of keys in the bucket. Counting costs a walk of
+	// the bucket on both backends: the store uses it in checks, not on
+	// hot paths.
+	KeyN int
+}
+
+// Cursor walks a bucket's keys in order. Every move returns the key and
+// value it lands on, or nil, nil when there is none.
+type Cursor interface {
+	First() (key, value []byte)
+	Last() (key, value []byte)
+	// Seek moves to the first key at or after seek.
+	Seek(seek []byte) (key, value []byte)
+	Next() (key, value []byte)
+	Prev() (key, value []byte)
+	// Delete removes the key the cursor is on. ErrTxNotWritable in a
+	// read-only transaction, ErrIncompatibleValue when not on a key.
+	Delete() error
+}
