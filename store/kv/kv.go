@@ -38,7 +38,7 @@
 //     in its dirty pages, PostgreSQL in its buffer of writes).
 //   - Ordering. Keys in a bucket are ordered bytewise (bytes.Compare);
 //     buckets in a transaction are ordered bytewise by name.
-//   - Keys. A key is 1 to MaxKeySize bytes: Put with an empty key returns
+//   - Keys. A key is 1 to MaxKeySize (2048) bytes: Put with an empty key returns
 //     ErrKeyRequired, a longer one ErrKeyTooLarge. A value may be empty (Get
 //     then returns a non-nil empty slice) and at most MaxValueSize bytes. A
 //     missing key reads as nil.
@@ -70,10 +70,12 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Limits, as in bbolt.
+// Limits.
 const (
-	// MaxKeySize is the largest key (and bucket name) in bytes.
-	MaxKeySize = 32768
+	// MaxKeySize is the largest key (and bucket name) in bytes: less than
+	// bbolt's 32768, because a PostgreSQL b-tree entry holds at most about
+	// 2700 bytes. The store's keys are ids and short codes or names.
+	MaxKeySize = 2048
 	// MaxValueSize is the largest value in bytes.
 	MaxValueSize = (1 << 31) - 2
 )

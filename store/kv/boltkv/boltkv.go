@@ -99,6 +99,9 @@ func checkName(name []byte) error {
 	if len(name) == 0 {
 		return kv.ErrBucketNameRequired
 	}
+	if len(name) > kv.MaxKeySize {
+		return kv.ErrKeyTooLarge
+	}
 	if !utf8.Valid(name) {
 		return kv.ErrBucketNameInvalid
 	}
@@ -134,8 +137,15 @@ func BoltTx(t kv.Tx) *bolt.Tx {
 
 type bucket bolt.Bucket
 
+// Put is bbolt's, with the seam's smaller key limit (kv.MaxKeySize).
+func (b *bucket) Put(key, value []byte) error {
+	if len(key) > kv.MaxKeySize {
+		return kv.ErrKeyTooLarge
+	}
+	return b.b().Put(key, value)
+}
+
 func (b *bucket) Get(key []byte) []byte         { return b.b().Get(key) }
-func (b *bucket) Put(key, value []byte) error   { return b.b().Put(key, value) }
 func (b *bucket) Delete(key []byte) error       { return b.b().Delete(key) }
 func (b *bucket) Cursor() kv.Cursor             { return (*cursor)(b.b().Cursor()) }
 func (b *bucket) NextSequence() (uint64, error) { return b.b().NextSequence() }

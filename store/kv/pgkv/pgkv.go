@@ -1,0 +1,944 @@
+// Package pgkv is the seam (package kv) on PostgreSQL, for enterprises that
+// run several portal processes on one database they operate themselves.
+//
+// # Layout
+//
+// Three tables in one schema (docs/POSTGRES.md has the SQL):
+//
+//	kv_meta     one row: the layout version and a generation counter that
+//	            every bucket creation or deletion bumps (the processes'
+//	            bucket-name caches follow it)
+//	kv_buckets  one row per bucket: id, name (text), sequence
+//	kv          one row per key: bucket id, key (bytea), and the value as
+//	            either doc (json, when the value is JSON) or value (bytea)
+//
+// A value that is valid UTF-8 JSON starting with '{' or '[' is kept in the
+// json column, which PostgreSQL stores as the exact text given (unlike
+// jsonb), so reads return the bytes written and operators can query
+// documents with ->, ->> and json functions; any other value stays bytea.
+//
+// # Transactions
+//
+// View runs in REPEATABLE READ READ ONLY: one snapshot, no locks, never a
+// serialization failure. Update has two modes (Options.Isolation):
+//
+//   - SerialWriters (the default): READ COMMITTED, and the first statement
+//     locks the kv_meta row, so writers of all processes take turns exactly
+//     as bbolt's single writer does, and every statement sees everything
+//     committed before the lock was granted. No serialization failures, no
+//     predicate-lock bookkeeping; throughput is bounded by one writer at a
+//     time, which the store's group commit (Batch) amortizes.
+//   - Serializable: SERIALIZABLE, writers run concurrently and PostgreSQL
+//     aborts one of two conflicting transactions with SQLSTATE 40001.
+//
+// Either way a transaction that fails with 40001 or 40P01 is run again
+// from the start, up to Options.MaxAttempts times, after a jittered pause
+// that doubles each time.
+//
+// # Round trips
+//
+// Writes are buffered in the transaction (the last write of a key wins)
+// and sent in one pipelined batch with the next range read or with the
+// COMMIT; Get answers from the buffer and from what the transaction has
+// read before, so a repeated Get costs nothing. Cursors fetch ordered key
+// ranges in batches (16 rows, doubling to 1024), not a row per step, and
+// fetch again when the transaction has written since.
+package pgkv
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"dealerportal/store/kv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Isolation chooses how write transactions keep their guarantees.
+type Isolation int
+
+const (
+	// SerialWriters: writers take turns on a row lock (see the package doc).
+	SerialWriters Isolation = iota
+	// Serializable: PostgreSQL's SERIALIZABLE isolation, concurrent writers.
+	Serializable
+)
+
+// Options configure Open. The zero value is usable.
+type Options struct {
+	// Schema holds the tables; created when missing. Default "public".
+	Schema string
+	// Isolation of write transactions. Default SerialWriters.
+	Isolation Isolation
+	// MaxConns is the size of the connection pool. Default
+	// 2×GOMAXPROCS+2, at least 6: readers run in parallel, writers need one
+	// connection at a time (SerialWriters) or one per concurrent writer.
+	MaxConns int32
+	// MaxAttempts bounds how many times a transaction runs on
+	// serialization failures and deadlocks. Default 10.
+	MaxAttempts int
+}
+
+// layoutVersion is the version of the tables this package creates, kept
+// in kv_meta.layout; Open refuses a newer one.
+const layoutVersion = 1
+
+// DB is a kv.DB on a PostgreSQL database.
+type DB struct {
+	pool    *pgxpool.Pool
+	opts    Options
+	writeMu sync.Mutex // SerialWriters: one connection per process waits for the lock
+	commits *kv.GroupCommitter
+	closed  atomic.Bool
+
+	// The bucket-name cache: complete as of generation gen of kv_meta.
+	cacheMu sync.Mutex
+	cache   *bucketNames
+
+	retries atomic.Uint64
+}
+
+type bucketNames struct {
+	gen int64
+	ids map[string]int64
+}
+
+// Open connects to the database at url (a postgres:// URL or key=value
+// string), creates the schema and tables when missing, and returns the
+// seam on it. It fails when the database is unreachable or holds a newer
+// layout.
+func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Schema == "" {
+		o.Schema = "public"
+	}
+	if o.MaxConns == 0 {
+		o.MaxConns = int32(max(6, 2*runtime.GOMAXPROCS(0)+2))
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = o.MaxConns
+	cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
+	cfg.ConnConfig.RuntimeParams["application_name"] = "dealer portal"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{pool: pool, opts: o}
+	if err := d.createSchema(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if o.Isolation == SerialWriters {
+		d.commits = kv.NewGroupCommitter(d.beginGroup)
+	}
+	return d, nil
+}
+
+// schemaSQL creates the layout; docs/POSTGRES.md explains it. Identifiers
+// are unqualified: the pool's search_path names the schema.
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS kv_meta (
+	one    boolean PRIMARY KEY DEFAULT true CHECK (one),
+	layout integer NOT NULL,
+	gen    bigint  NOT NULL DEFAULT 0
+);
+INSERT INTO kv_meta (layout) VALUES (1) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS kv_buckets (
+	id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name text   NOT NULL UNIQUE,
+	seq  bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS kv (
+	bucket bigint NOT NULL REFERENCES kv_buckets (id) ON DELETE CASCADE,
+	key    bytea  NOT NULL,
+	value  bytea,
+	doc    json,
+	PRIMARY KEY (bucket, key),
+	CHECK ((value IS NULL) <> (doc IS NULL))
+);
+CREATE OR REPLACE VIEW kv_records AS
+	SELECT b.name AS bucket, k.key, k.doc, k.value
+	FROM kv k JOIN kv_buckets b ON b.id = k.bucket;
+`
+
+func (d *DB) createSchema(ctx context.Context) error {
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	// Two processes starting at once: the advisory lock makes one create
+	// and the other find.
+	sql := fmt.Sprintf("BEGIN; SELECT pg_advisory_xact_lock(%d); CREATE SCHEMA IF NOT EXISTS %s; %s COMMIT;",
+		lockKey(d.opts.Schema), pgx.Identifier{d.opts.Schema}.Sanitize(), schemaSQL)
+	if _, err := conn.Conn().PgConn().Exec(ctx, sql).ReadAll(); err != nil {
+		return fmt.Errorf("creating the tables: %w", err)
+	}
+	var layout int
+	if err := conn.QueryRow(ctx, "SELECT layout FROM kv_meta").Scan(&layout); err != nil {
+		return err
+	}
+	if layout > layoutVersion {
+		return fmt.Errorf("database layout %d: this program reads up to %d", layout, layoutVersion)
+	}
+	return nil
+}
+
+func lockKey(schema string) int64 {
+	h := int64(0x6b76) << 32 // "kv"
+	for _, c := range []byte(schema) {
+		h = h*31 + int64(c)
+	}
+	return h
+}
+
+// Pool returns the connection pool, for health checks.
+func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
+// Retries returns how many transaction attempts were retried since Open.
+func (d *DB) Retries() uint64 { return d.retries.Load() }
+
+// Close finishes queued Batch calls and closes the pool.
+func (d *DB) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	if d.commits != nil {
+		d.commits.Close()
+	}
+	d.pool.Close()
+	return nil
+}
+
+// View runs fn in a REPEATABLE READ READ ONLY transaction, once.
+func (d *DB) View(fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrDatabaseNotOpen
+	}
+	t, err := d.begin(false)
+	if err != nil {
+		return err
+	}
+	defer t.release()
+	return t.finish(fn(t))
+}
+
+// Update runs fn in a write transaction and commits it, running it again
+// on a serialization failure or deadlock.
+func (d *DB) Update(fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrDatabaseNotOpen
+	}
+	return d.retry(func() error {
+		t, err := d.begin(true)
+		if err != nil {
+			return err
+		}
+		defer t.release()
+		return t.finish(fn(t))
+	})
+}
+
+// Batch is group commit with SerialWriters (the functions of concurrent
+// callers share a transaction, as on bbolt) and Update with Serializable
+// (PostgreSQL already shares one WAL flush among concurrent commits, and a
+// group would turn one caller's conflict into everyone's retry).
+func (d *DB) Batch(fn func(kv.Tx) error) error {
+	if d.commits == nil {
+		return d.Update(fn)
+	}
+	if d.closed.Load() {
+		return kv.ErrDatabaseNotOpen
+	}
+	return d.commits.Run(fn)
+}
+
+func (d *DB) beginGroup() (kv.GroupTx, error) {
+	var t *tx
+	err := d.retry(func() error {
+		var err error
+		t, err = d.begin(true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return groupTx{t}, nil
+}
+
+// groupTx gives the committer the transaction's commit and rollback.
+type groupTx struct{ *tx }
+
+func (g groupTx) Commit() error {
+	defer g.release()
+	return g.finish(nil)
+}
+
+func (g groupTx) Rollback() error {
+	g.release()
+	return nil
+}
+
+// retry runs attempt until it succeeds, fails for a reason other than a
+// serialization failure or deadlock, or has run MaxAttempts times.
+func (d *DB) retry(attempt func() error) error {
+	pause := time.Millisecond
+	for n := 1; ; n++ {
+		err := attempt()
+		if err == nil || !retryable(err) || n >= d.opts.MaxAttempts {
+			return err
+		}
+		d.retries.Add(1)
+		time.Sleep(pause/2 + rand.N(pause))
+		pause = min(2*pause, 200*time.Millisecond)
+	}
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// tx is one attempt of a transaction on one pooled connection.
+type tx struct {
+	db       *DB
+	conn     *pgxpool.Conn
+	ctx      context.Context
+	writable bool
+	locked   bool // holds d.writeMu
+	done     bool
+	err      error // the first failure of a read; the transaction fails with it
+	gen      int64
+	names    map[string]int64 // bucket names as of gen, when not the shared cache's
+	buckets  map[string]*bucket
+	onCommit []func()
+
+	// wgen counts writes, so cursors know when to fetch again.
+	wgen    uint64
+	genBump bool // a bucket was created or deleted
+	pending map[string]*write
+	order   []*write
+	local   map[string]local // what Get has read or the transaction wrote
+}
+
+type write struct {
+	b        *bucket
+	key, val []byte
+	del, doc bool
+}
+
+type local struct {
+	val []byte
+	ok  bool
+}
+
+func (d *DB) begin(writable bool) (*tx, error) {
+	ctx := context.Background()
+	serial := writable && d.opts.Isolation == SerialWriters
+	if serial {
+		d.writeMu.Lock()
+	}
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		if serial {
+			d.writeMu.Unlock()
+		}
+		return nil, err
+	}
+	t := &tx{db: d, conn: conn, ctx: ctx, writable: writable, locked: serial, buckets: map[string]*bucket{}}
+	var sql string
+	switch {
+	case !writable:
+		sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM kv_meta"
+	case serial:
+		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen FROM kv_meta FOR NO KEY UPDATE"
+	default:
+		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
+	}
+	res, err := conn.Conn().PgConn().Exec(ctx, sql).ReadAll()
+	if err == nil && (len(res) != 2 || len(res[1].Rows) != 1) {
+		err = errors.New("kv_meta has no row")
+	}
+	if err == nil {
+		t.gen, err = strconv.ParseInt(string(res[1].Rows[0][0]), 10, 64)
+	}
+	if err != nil {
+		t.release()
+		return nil, err
+	}
+	return t, nil
+}
+
+// release ends the transaction if it is still open and returns the
+// connection.
+func (t *tx) release() {
+	if t.conn == nil {
+		return
+	}
+	if t.conn.Conn().PgConn().TxStatus() != 'I' {
+		if _, err := t.conn.Exec(t.ctx, "ROLLBACK"); err != nil {
+			// A connection in an unknown state does not go back to the pool.
+			_ = t.conn.Conn().Close(t.ctx)
+		}
+	}
+	t.conn.Release()
+	t.conn = nil
+	if t.locked {
+		t.locked = false
+		t.db.writeMu.Unlock()
+	}
+}
+
+// finish commits (fnErr nil, writable) or ends the transaction, and runs
+// the OnCommit functions after a commit. A failed read's error wins over
+// fn's, which may only be its consequence.
+func (t *tx) finish(fnErr error) error {
+	if t.err != nil {
+		return t.err
+	}
+	if fnErr != nil {
+		return fnErr
+	}
+	if !t.writable {
+		_, err := t.conn.Exec(t.ctx, "COMMIT")
+		t.done = true
+		return err
+	}
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	b.Queue("COMMIT")
+	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
+		return err
+	}
+	t.done = true
+	for _, f := range t.onCommit {
+		f()
+	}
+	return nil
+}
+
+// fail records the first failure of a read.
+func (t *tx) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// queueWrites adds the buffered writes to b and forgets them.
+func (t *tx) queueWrites(b *pgx.Batch) {
+	if len(t.order) > 0 {
+		var pb []int64
+		var pk, pv [][]byte
+		var pj []bool
+		var db []int64
+		var dk [][]byte
+		for _, w := range t.order {
+			if w.del {
+				db, dk = append(db, w.b.id), append(dk, w.key)
+			} else {
+				pb, pk, pv, pj = append(pb, w.b.id), append(pk, w.key), append(pv, w.val), append(pj, w.doc)
+			}
+		}
+		if len(dk) > 0 {
+			b.Queue(`DELETE FROM kv WHERE (bucket, key) IN (SELECT * FROM unnest($1::bigint[], $2::bytea[]))`, db, dk)
+		}
+		if len(pk) > 0 {
+			b.Queue(`INSERT INTO kv (bucket, key, value, doc)
+				SELECT b, k, CASE WHEN j THEN NULL ELSE v END, CASE WHEN j THEN convert_from(v, 'UTF8')::json END
+				FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bool[]) AS u(b, k, v, j)
+				ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value, doc = EXCLUDED.doc`, pb, pk, pv, pj)
+		}
+		t.order = t.order[:0]
+		clear(t.pending)
+	}
+	for _, bk := range t.buckets {
+		if bk != nil && bk.seqDirty {
+			b.Queue(`UPDATE kv_buckets SET seq = $2 WHERE id = $1`, bk.id, int64(bk.seq))
+			bk.seqDirty = false
+		}
+	}
+	if t.genBump {
+		b.Queue(`UPDATE kv_meta SET gen = gen + 1`)
+		t.genBump = false
+	}
+}
+
+// flush sends the buffered writes, before a read that needs them in the
+// database (a range, a count, a bucket deletion).
+func (t *tx) flush() bool {
+	if t.err != nil {
+		return false
+	}
+	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
+		return true
+	}
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
+		t.fail(err)
+		return false
+	}
+	return true
+}
+
+func (t *tx) seqDirty() bool {
+	for _, b := range t.buckets {
+		if b != nil && b.seqDirty {
+			return true
+		}
+	}
+	return false
+}
+
+// bucketID returns the id of the named bucket as this transaction sees
+// it, 0 when there is none.
+func (t *tx) bucketID(name string) int64 {
+	t.loadNames()
+	return t.names[name]
+}
+
+// loadNames sets t.names: the shared cache when it is of this
+// transaction's generation, else read from kv_buckets (and shared when
+// newer than the cache).
+func (t *tx) loadNames() {
+	if t.names != nil || t.err != nil {
+		return
+	}
+	{
+		t.db.cacheMu.Lock()
+		if t.db.cache != nil && t.db.cache.gen == t.gen {
+			t.names = t.db.cache.ids
+		}
+		t.db.cacheMu.Unlock()
+	}
+	if t.names == nil {
+		rows, err := t.conn.Query(t.ctx, "SELECT id, name FROM kv_buckets")
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		ids := map[string]int64{}
+		var id int64
+		var n string
+		_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error { ids[n] = id; return nil })
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		t.names = ids
+		t.db.cacheMu.Lock()
+		if t.db.cache == nil || t.db.cache.gen < t.gen {
+			t.db.cache = &bucketNames{gen: t.gen, ids: ids}
+		}
+		t.db.cacheMu.Unlock()
+	}
+}
+
+func (t *tx) Bucket(name []byte) kv.Bucket {
+	if b := t.bucket(name); b != nil {
+		return b
+	}
+	return nil
+}
+
+func (t *tx) bucket(name []byte) *bucket {
+	if b, ok := t.buckets[string(name)]; ok {
+		return b // nil: deleted in this transaction
+	}
+	if t.err != nil {
+		return nil
+	}
+	id := t.bucketID(string(name))
+	if id == 0 {
+		return nil
+	}
+	b := &bucket{tx: t, id: id, name: string(name)}
+	t.buckets[b.name] = b
+	return b
+}
+
+func checkName(name []byte) error {
+	switch {
+	case len(name) == 0:
+		return kv.ErrBucketNameRequired
+	case len(name) > kv.MaxKeySize:
+		return kv.ErrKeyTooLarge
+	case !utf8.Valid(name) || bytes.IndexByte(name, 0) >= 0:
+		return kv.ErrBucketNameInvalid
+	}
+	return nil
+}
+
+func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	if !t.writable {
+		return nil, kv.ErrTxNotWritable
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if b := t.bucket(name); b != nil {
+		return b, nil
+	}
+	if t.err != nil {
+		return nil, t.err
+	}
+	var id int64
+	err := t.conn.QueryRow(t.ctx, `INSERT INTO kv_buckets (name) VALUES ($1) RETURNING id`, string(name)).Scan(&id)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "23505" {
+		// Another transaction created it after this one's snapshot: run
+		// again, to find it.
+		err = &pgconn.PgError{Code: "40001", Message: "bucket " + strconv.Quote(string(name)) + " created concurrently"}
+	}
+	if err != nil {
+		t.fail(err)
+		return nil, err
+	}
+	t.genBump = true
+	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true}
+	t.buckets[b.name] = b
+	t.wgen++
+	return b, nil
+}
+
+func (t *tx) DeleteBucket(name []byte) error {
+	if !t.writable {
+		return kv.ErrTxNotWritable
+	}
+	b := t.bucket(name)
+	if b == nil {
+		if t.err != nil {
+			return t.err
+		}
+		return kv.ErrBucketNotFound
+	}
+	if !t.flush() {
+		return t.err
+	}
+	if _, err := t.conn.Exec(t.ctx, `DELETE FROM kv_buckets WHERE id = $1`, b.id); err != nil {
+		t.fail(err)
+		return err
+	}
+	b.deleted = true
+	b.seqDirty = false
+	t.buckets[b.name] = nil
+	t.genBump = true
+	t.wgen++
+	return nil
+}
+
+func (t *tx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
+	if t.err != nil {
+		return t.err
+	}
+	if t.loadNames(); t.err != nil {
+		return t.err
+	}
+	var names []string
+	for n := range t.names {
+		if b, ok := t.buckets[n]; !ok || b != nil {
+			names = append(names, n)
+		}
+	}
+	for n, b := range t.buckets {
+		if _, ok := t.names[n]; !ok && b != nil {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names) // Go's string order is bytewise, as bbolt's
+
+	for _, n := range names {
+		b := t.bucket([]byte(n))
+		if b == nil {
+			continue
+		}
+		if err := fn([]byte(n), b); err != nil {
+			return err
+		}
+	}
+	return t.err
+}
+
+func (t *tx) Writable() bool     { return t.writable }
+func (t *tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
+
+func (t *tx) Size() int64 {
+	var n int64
+	if t.err != nil {
+		return 0
+	}
+	err := t.conn.QueryRow(t.ctx, `SELECT pg_total_relation_size('kv') + pg_total_relation_size('kv_buckets')`).Scan(&n)
+	if err != nil {
+		t.fail(err)
+	}
+	return n
+}
+
+type bucket struct {
+	tx       *tx
+	id       int64
+	name     string
+	seq      uint64
+	seqKnown bool // seq holds the sequence
+	seqOwned bool // this transaction holds the row's lock (NextSequence)
+	seqDirty bool // seq is to be written
+	deleted  bool
+}
+
+// localKey is the key of the transaction's maps: bucket id and key.
+func localKey(id int64, key []byte) string {
+	buf := make([]byte, 8+len(key))
+	binary.BigEndian.PutUint64(buf, uint64(id))
+	copy(buf[8:], key)
+	return string(buf)
+}
+
+func (b *bucket) Get(key []byte) []byte {
+	t := b.tx
+	if t.err != nil || len(key) == 0 {
+		return nil
+	}
+	lk := localKey(b.id, key)
+	if l, ok := t.local[lk]; ok {
+		return l.val
+	}
+	var v []byte
+	err := t.conn.QueryRow(t.ctx, `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`, b.id, key).Scan(&v)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		v = nil
+	case err != nil:
+		t.fail(err)
+		return nil
+	case v == nil:
+		v = []byte{}
+	}
+	if t.local == nil {
+		t.local = map[string]local{}
+	}
+	t.local[lk] = local{v, v != nil}
+	return v
+}
+
+func (b *bucket) checkWrite(key []byte) error {
+	switch {
+	case !b.tx.writable:
+		return kv.ErrTxNotWritable
+	case b.tx.done:
+		return kv.ErrTxClosed
+	case len(key) == 0:
+		return kv.ErrKeyRequired
+	case len(key) > kv.MaxKeySize:
+		return kv.ErrKeyTooLarge
+	}
+	return nil
+}
+
+func (b *bucket) Put(key, value []byte) error {
+	if err := b.checkWrite(key); err != nil {
+		return err
+	}
+	if len(value) > kv.MaxValueSize {
+		return kv.ErrValueTooLarge
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	b.tx.buffer(b, key, value, false)
+	return nil
+}
+
+func (b *bucket) Delete(key []byte) error {
+	if err := b.checkWrite(key); err != nil {
+		return err
+	}
+	b.tx.buffer(b, key, nil, true)
+	return nil
+}
+
+// buffer records a write; the last write of a key wins.
+func (t *tx) buffer(b *bucket, key, value []byte, del bool) {
+	lk := localKey(b.id, key)
+	if t.pending == nil {
+		t.pending = map[string]*write{}
+		t.local = map[string]local{}
+	} else if t.local == nil {
+		t.local = map[string]local{}
+	}
+	w := t.pending[lk]
+	if w == nil {
+		w = &write{b: b, key: key}
+		t.pending[lk] = w
+		t.order = append(t.order, w)
+	}
+	w.val, w.del, w.doc = value, del, !del && isDoc(value)
+	t.local[lk] = local{value, !del}
+	t.wgen++
+}
+
+// isDoc reports whether v goes into the json column: a JSON object or
+// array in valid UTF-8. Values with \u escapes of UTF-16 surrogates stay
+// bytea: Go never writes them, and PostgreSQL may refuse a lone one.
+func isDoc(v []byte) bool {
+	if len(v) < 2 || (v[0] != '{' && v[0] != '[') {
+		return false
+	}
+	if bytes.Contains(v, []byte(`\ud`)) || bytes.Contains(v, []byte(`\uD`)) {
+		return false
+	}
+	return utf8.Valid(v) && json.Valid(v)
+}
+
+func (b *bucket) Cursor() kv.Cursor { return &cursor{b: b} }
+
+func (b *bucket) ForEach(fn func(k, v []byte) error) error {
+	c := &cursor{b: b}
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return b.tx.err
+}
+
+func (b *bucket) loadSeq() {
+	t := b.tx
+	if b.seqKnown || t.err != nil {
+		return
+	}
+	var s int64
+	if err := t.conn.QueryRow(t.ctx, `SELECT seq FROM kv_buckets WHERE id = $1`, b.id).Scan(&s); err != nil {
+		t.fail(err)
+		return
+	}
+	b.seq, b.seqKnown = uint64(s), true
+}
+
+func (b *bucket) Sequence() uint64 {
+	b.loadSeq()
+	return b.seq
+}
+
+// NextSequence increments the sequence. The first call of a transaction
+// increments the row (taking its lock, so no other transaction can hand
+// out the same number); later calls count in memory and the last value is
+// written with the commit.
+func (b *bucket) NextSequence() (uint64, error) {
+	t := b.tx
+	if !t.writable {
+		return 0, kv.ErrTxNotWritable
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	if !b.seqOwned {
+		var s int64
+		var err error
+		if b.seqDirty {
+			// SetSequence came first: write its value plus one.
+			err = t.conn.QueryRow(t.ctx, `UPDATE kv_buckets SET seq = $2 WHERE id = $1 RETURNING seq`, b.id, int64(b.seq+1)).Scan(&s)
+		} else {
+			err = t.conn.QueryRow(t.ctx, `UPDATE kv_buckets SET seq = seq + 1 WHERE id = $1 RETURNING seq`, b.id).Scan(&s)
+		}
+		if err != nil {
+			t.fail(err)
+			return 0, err
+		}
+		b.seq, b.seqKnown, b.seqOwned, b.seqDirty = uint64(s), true, true, false
+		return b.seq, nil
+	}
+	b.seq++
+	b.seqDirty = true
+	return b.seq, nil
+}
+
+func (b *bucket) SetSequence(v uint64) error {
+	if !b.tx.writable {
+		return kv.ErrTxNotWritable
+	}
+	b.seq, b.seqKnown, b.seqDirty = v, true, true
+	return nil
+}
+
+func (b *bucket) Stats() kv.BucketStats {
+	t := b.tx
+	if !t.flush() {
+		return kv.BucketStats{}
+	}
+	var n int
+	if err := t.conn.QueryRow(t.ctx, `SELECT count(*) FROM kv WHERE bucket = $1`, b.id).Scan(&n); err != nil {
+		t.fail(err)
+	}
+	return kv.BucketStats{KeyN: n}
+}
+
+func (b *bucket) Writable() bool { return b.tx.writable }
+
+// query runs a range read, sending the buffered writes first in the same
+// round trip (a pipelined batch) so that the read sees them.
+func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
+	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
+		return t.conn.Query(t.ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	n := b.Len()
+	b.Queue(sql, args...)
+	br := t.conn.SendBatch(t.ctx, b)
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// batchRows closes their batch with them.
+type batchRows struct {
+	pgx.Rows
+	br       pgx.BatchResults
+	closeErr error
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if r.br != nil {
+		r.closeErr = r.br.Close()
+		r.br = nil
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.closeErr
+}
