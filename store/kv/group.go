@@ -16,6 +16,10 @@ type GroupTx interface {
 	Tx
 	Commit() error
 	Rollback() error
+	// Err returns the failure of a read inside the transaction (which
+	// Tx methods without an error result cannot return), or nil. A
+	// function after which Err is set fails as if it had returned it.
+	Err() error
 }
 
 // GroupCommitter implements Batch for a backend whose writers run one at a
@@ -141,6 +145,11 @@ func (g *GroupCommitter) commitGroup(group []*groupReq) {
 		failed := -1
 		for i, r := range group {
 			if r.run(tx) != nil {
+				failed = i
+				break
+			}
+			if err := tx.Err(); err != nil {
+				r.err = err
 				failed = i
 				break
 			}

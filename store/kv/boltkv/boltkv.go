@@ -124,6 +124,7 @@ func (t *tx) OnCommit(fn func())  { t.bolt().OnCommit(fn) }
 func (t *tx) Size() int64         { return t.bolt().Size() }
 func (t *tx) Commit() error       { return t.bolt().Commit() }
 func (t *tx) Rollback() error     { return t.bolt().Rollback() }
+func (t *tx) Err() error          { return nil }
 func (b *bucket) b() *bolt.Bucket { return (*bolt.Bucket)(b) }
 
 // BoltTx returns the bbolt transaction under a kv.Tx of this package, or

@@ -246,12 +246,23 @@ func (d *DB) View(fn func(kv.Tx) error) error {
 	return t.finish(fn(t))
 }
 
-// Update runs fn in a write transaction and commits it, running it again
-// on a serialization failure or deadlock.
+// Update runs fn in a write transaction and commits it. With
+// SerialWriters it is Batch: writers take turns anyway, and sharing a
+// transaction among the callers that queue meanwhile shares its commit's
+// WAL flush (BenchmarkOrders: 24 ms a transaction one by one, 1 ms in
+// groups). With Serializable it runs fn alone, again on a serialization
+// failure or deadlock.
 func (d *DB) Update(fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrDatabaseNotOpen
 	}
+	if d.commits != nil {
+		return d.commits.Run(fn)
+	}
+	return d.update(fn)
+}
+
+func (d *DB) update(fn func(kv.Tx) error) error {
 	return d.retry(func() error {
 		t, err := d.begin(true)
 		if err != nil {
@@ -266,15 +277,7 @@ func (d *DB) Update(fn func(kv.Tx) error) error {
 // callers share a transaction, as on bbolt) and Update with Serializable
 // (PostgreSQL already shares one WAL flush among concurrent commits, and a
 // group would turn one caller's conflict into everyone's retry).
-func (d *DB) Batch(fn func(kv.Tx) error) error {
-	if d.commits == nil {
-		return d.Update(fn)
-	}
-	if d.closed.Load() {
-		return kv.ErrDatabaseNotOpen
-	}
-	return d.commits.Run(fn)
-}
+func (d *DB) Batch(fn func(kv.Tx) error) error { return d.Update(fn) }
 
 func (d *DB) beginGroup() (kv.GroupTx, error) {
 	var t *tx
@@ -301,6 +304,8 @@ func (g groupTx) Rollback() error {
 	g.release()
 	return nil
 }
+
+func (g groupTx) Err() error { return g.err }
 
 // retry runs attempt until it succeeds, fails for a reason other than a
 // serialization failure or deadlock, or has run MaxAttempts times.
