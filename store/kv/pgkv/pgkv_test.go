@@ -109,4 +109,21 @@ func TestQueryableDocuments(t *testing.T) {
 	if status != "submitted" || docs != 1 || bins != 1 {
 		t.Errorf("status %q, %d documents, %d binary values", status, docs, bins)
 	}
+	// The queries docs/POSTGRES.md gives operators.
+	var id int64
+	err = db.Pool().QueryRow(context.Background(), `SELECT ('x' || encode(substring(key FROM 1 FOR 8), 'hex'))::bit(64)::bigint
+		FROM `+schema+`.kv_records WHERE bucket = 'orders' ORDER BY key LIMIT 1`).Scan(&id)
+	if err != nil || id != 1<<32 {
+		t.Errorf("id from a key: %d, %v", id, err)
+	}
+	rows, err := db.Pool().Query(context.Background(), `SELECT b.name, count(k.key) AS records, pg_size_pretty(sum(pg_column_size(k.*))) AS size, b.seq
+		FROM `+schema+`.kv_buckets b LEFT JOIN `+schema+`.kv k ON k.bucket = b.id
+		GROUP BY b.name, b.seq ORDER BY sum(pg_column_size(k.*)) DESC NULLS LAST`)
+	if err == nil {
+		rows.Close()
+		err = rows.Err()
+	}
+	if err != nil {
+		t.Errorf("bucket sizes query: %v", err)
+	}
 }
