@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,10 +76,15 @@ func Schema() string {
 type cluster struct {
 	bin, dir, url string
 	cred          *syscall.Credential
+	proc          *os.Process
+	exited        chan struct{}
 }
 
 func findBin() (string, error) {
 	if b := os.Getenv("PGBIN"); b != "" {
+		if _, err := os.Stat(filepath.Join(b, "initdb")); err != nil {
+			return "", fmt.Errorf("PGBIN=%s has no initdb", b)
+		}
 		return b, nil
 	}
 	if _, err := os.Stat("/usr/lib/postgresql/15/bin/initdb"); err == nil {
@@ -92,7 +98,7 @@ func findBin() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		return filepath.Dir(p), nil
 	}
-	return "", errors.New("PostgreSQL binaries (initdb, pg_ctl) not found")
+	return "", errors.New("PostgreSQL binaries (initdb, postgres, pg_isready) not found")
 }
 
 func version(initdb string) int {
@@ -130,20 +136,79 @@ func start() (*cluster, error) {
 	}
 	// A free port can be taken between our probe and the server's bind:
 	// try a few.
+	var errs []string
 	for range 5 {
 		port, err := freePort()
 		if err != nil {
+			errs = append(errs, err.Error())
 			break
 		}
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200", port, dir)
-		if err = c.cmd("pg_ctl", "-D", c.data(), "-l", filepath.Join(dir, "pg.log"), "-w", "-t", "60", "start", "-o", opts); err == nil {
-			c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-			return c, nil
+		if err := c.startServer(port); err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+		return c, nil
+	}
+	os.RemoveAll(dir)
+	return nil, fmt.Errorf("private PostgreSQL cluster did not start: %s", strings.Join(errs, "; "))
+}
+
+// startServer runs the postmaster as a child of the test binary, not
+// through pg_ctl's daemon: with a parent-death signal, a test binary that
+// is killed or times out takes its cluster with it (SIGINT: PostgreSQL's
+// fast shutdown) instead of leaving it running on a shared machine. The
+// signal follows the thread that started the child, so that goroutine
+// keeps its thread until the server exits.
+func (c *cluster) startServer(port int) error {
+	logf, err := os.OpenFile(filepath.Join(c.dir, "pg.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if c.cred != nil {
+		_ = logf.Chown(int(c.cred.Uid), int(c.cred.Gid))
+	}
+	started := make(chan error, 1)
+	c.exited = make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer logf.Close()
+		cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.data(), "-p", strconv.Itoa(port), "-k", c.dir,
+			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "max_connections=200")
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.Dir = c.dir
+		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGINT}
+		err := cmd.Start()
+		if err != nil {
+			close(c.exited)
+			started <- err
+			return
+		}
+		c.proc = cmd.Process
+		started <- nil
+		_ = cmd.Wait()
+		close(c.exited)
+	}()
+	if err := <-started; err != nil {
+		return err
+	}
+	// Ready when it accepts connections (pg_isready's test), or failed
+	// when it exits first.
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-c.exited:
+			log, _ := os.ReadFile(filepath.Join(c.dir, "pg.log"))
+			return fmt.Errorf("postgres exited: %s", strings.TrimSpace(string(log)))
+		case <-time.After(100 * time.Millisecond):
+		}
+		if c.cmd("pg_isready", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres") == nil {
+			return nil
 		}
 	}
-	log, _ := os.ReadFile(filepath.Join(dir, "pg.log"))
-	os.RemoveAll(dir)
-	return nil, fmt.Errorf("private PostgreSQL cluster did not start: %s", strings.TrimSpace(string(log)))
+	c.kill()
+	return errors.New("postgres did not accept connections within 60 s")
 }
 
 func (c *cluster) data() string { return filepath.Join(c.dir, "data") }
@@ -159,7 +224,7 @@ func (c *cluster) cmd(name string, args ...string) error {
 	defer os.Remove(out.Name())
 	defer out.Close()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
-	// A file, not a pipe: the server pg_ctl starts outlives the command.
+	// A file, not a pipe, for the output: nothing to drain.
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -174,8 +239,23 @@ func (c *cluster) cmd(name string, args ...string) error {
 }
 
 func (c *cluster) stop() {
-	_ = c.cmd("pg_ctl", "-D", c.data(), "-m", "fast", "-w", "stop")
+	c.kill()
 	_ = os.RemoveAll(c.dir)
+}
+
+// kill asks for a fast shutdown, and ends the server when it takes more
+// than 30 s.
+func (c *cluster) kill() {
+	if c.proc == nil {
+		return
+	}
+	_ = c.proc.Signal(syscall.SIGINT)
+	select {
+	case <-c.exited:
+	case <-time.After(30 * time.Second):
+		_ = c.proc.Kill()
+		<-c.exited
+	}
 }
 
 func freePort() (int, error) {
