@@ -150,11 +150,11 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		if len(slab)+len(raw[0])+len(raw[1]) > cap(slab) {
 			slab = make([]byte, 0, max(32<<10, len(raw[0])+len(raw[1])))
 		}
-		k := append(slab[len(slab):len(slab)], raw[0]...)
-		slab = slab[:len(slab)+len(k)]
-		v := append(slab[len(slab):len(slab)], raw[1]...)
-		slab = slab[:len(slab)+len(v)]
-		c.items = append(c.items, item{k[:len(k):len(k)], v[:len(v):len(v)]})
+		// Within the slab's capacity (checked above): no reallocation
+		// moves the rows before.
+		start, mid := len(slab), len(slab)+len(raw[0])
+		slab = append(append(slab, raw[0]...), raw[1]...)
+		c.items = append(c.items, item{slab[start:mid:mid], slab[mid:len(slab):len(slab)]})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
