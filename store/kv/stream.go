@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -270,7 +271,18 @@ func (s *streamReader) bytes() []byte {
 		s.err = ErrBadStream
 		return nil
 	}
-	p := make([]byte, n)
-	s.full(p)
-	return p
+	if n <= 1<<20 {
+		p := make([]byte, n)
+		s.full(p)
+		return p
+	}
+	// A large length is read as it arrives, so a damaged length does not
+	// allocate gigabytes before the stream runs out.
+	var buf bytes.Buffer
+	buf.Grow(1 << 20)
+	if _, err := io.CopyN(io.MultiWriter(&buf, s.crc), s.r, int64(n)); err != nil {
+		s.err = err
+		return nil
+	}
+	return buf.Bytes()
 }

@@ -958,7 +958,8 @@ func testStream(t *testing.T, be Backend) {
 	if err := kv.Restore(dst, bytes.NewReader(buf.Bytes())); err == nil {
 		t.Error("restore into a database with data")
 	}
-	for _, bad := range [][]byte{buf.Bytes()[:buf.Len()-1], buf.Bytes()[:buf.Len()/2], nil, []byte("PORTALKV\x01E")} {
+	hugeLength := []byte("PORTALKV\x01B\x01b\x00K\x01k\xfd\xff\xff\xff\x07") // a 2 GB value that is not there
+	for _, bad := range [][]byte{buf.Bytes()[:buf.Len()-1], buf.Bytes()[:buf.Len()/2], nil, []byte("PORTALKV\x01E"), hugeLength} {
 		if err := kv.Restore(be.Open(t), bytes.NewReader(bad)); err == nil {
 			t.Errorf("restore of a damaged stream (%d bytes)", len(bad))
 		}
