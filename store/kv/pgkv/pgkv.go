@@ -78,6 +78,13 @@ const (
 	Serializable
 )
 
+func (i Isolation) String() string {
+	if i == Serializable {
+		return "serializable"
+	}
+	return "serial-writers"
+}
+
 // Options configure Open. The zero value is usable.
 type Options struct {
 	// Schema holds the tables; created when missing. Default "public".

@@ -3,7 +3,11 @@ package pgkv_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 
 	"dealerportal/store/kv"
@@ -125,5 +129,87 @@ func TestQueryableDocuments(t *testing.T) {
 	}
 	if err != nil {
 		t.Errorf("bucket sizes query: %v", err)
+	}
+}
+
+// TestTwoProcesses: two pools on one schema stand for two portal
+// processes. Their writers take turns (no lost increment of a counter or
+// a sequence), and a bucket created or deleted by one is seen by the
+// other's next transaction (the bucket-name cache follows kv_meta.gen).
+func TestTwoProcesses(t *testing.T) {
+	for _, iso := range []pgkv.Isolation{pgkv.SerialWriters, pgkv.Serializable} {
+		t.Run(fmt.Sprint(iso), func(t *testing.T) {
+			schema := pgtest.Schema()
+			var dbs [2]*pgkv.DB
+			for i := range dbs {
+				db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema, Isolation: iso, MaxAttempts: 50})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				dbs[i] = db
+			}
+			name := []byte("counters")
+			if err := dbs[0].Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists(name); return err }); err != nil {
+				t.Fatal(err)
+			}
+			const workers, each = 8, 10
+			var wg sync.WaitGroup
+			for w := range 2 * workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					db := dbs[w%2]
+					for range each {
+						err := db.Update(func(tx kv.Tx) error {
+							b := tx.Bucket(name)
+							if b == nil {
+								return errors.New("bucket not seen")
+							}
+							if _, err := b.NextSequence(); err != nil {
+								return err
+							}
+							n, _ := strconv.Atoi(string(b.Get([]byte("n"))))
+							return b.Put([]byte("n"), []byte(strconv.Itoa(n+1)))
+						})
+						if err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			err := dbs[1].View(func(tx kv.Tx) error {
+				b := tx.Bucket(name)
+				if got := string(b.Get([]byte("n"))); got != strconv.Itoa(2*workers*each) || b.Sequence() != 2*workers*each {
+					t.Errorf("counter %s, sequence %d; want %d", got, b.Sequence(), 2*workers*each)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Bucket changes travel between the processes' caches.
+			seen := func(db *pgkv.DB, n string) (ok bool) {
+				_ = db.View(func(tx kv.Tx) error { ok = tx.Bucket([]byte(n)) != nil; return nil })
+				return ok
+			}
+			if seen(dbs[1], "later") {
+				t.Fatal("a bucket nobody created")
+			}
+			if err := dbs[0].Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("later")); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if !seen(dbs[1], "later") {
+				t.Error("the other process does not see a new bucket")
+			}
+			if err := dbs[0].Update(func(tx kv.Tx) error { return tx.DeleteBucket(name) }); err != nil {
+				t.Fatal(err)
+			}
+			if seen(dbs[1], string(name)) {
+				t.Error("the other process still sees a deleted bucket")
+			}
+		})
 	}
 }
