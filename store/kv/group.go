@@ -2,8 +2,10 @@ package kv
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxGroup bounds how many callers' functions share one transaction, so
@@ -37,7 +39,11 @@ type GroupTx interface {
 // alone right after them. A panic in fn is a failure of that caller only:
 // it panics again in the caller's goroutine.
 type GroupCommitter struct {
-	begin   func() (GroupTx, error)
+	begin func() (GroupTx, error)
+	// retry, when set, says which failures (of the commit, or of a read
+	// inside the transaction) run the whole group again rather than fail
+	// it: PostgreSQL's serialization failures and deadlocks.
+	retry   func(error) bool
 	mu      sync.Mutex
 	pending []*groupReq
 	closed  bool
@@ -57,9 +63,10 @@ type groupReq struct {
 }
 
 // NewGroupCommitter starts a committer that opens its write transactions
-// with begin.
-func NewGroupCommitter(begin func() (GroupTx, error)) *GroupCommitter {
-	g := &GroupCommitter{begin: begin, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+// with begin. retry may be nil; when it returns true for a failure, the
+// group runs again (up to maxGroupAttempts times, after a growing pause).
+func NewGroupCommitter(begin func() (GroupTx, error), retry func(error) bool) *GroupCommitter {
+	g := &GroupCommitter{begin: begin, retry: retry, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -135,8 +142,12 @@ func (g *GroupCommitter) loop() {
 	}
 }
 
+// maxGroupAttempts bounds the runs of a group on retryable failures.
+const maxGroupAttempts = 10
+
 func (g *GroupCommitter) commitGroup(group []*groupReq) {
-	for len(group) > 0 {
+	pause := time.Millisecond
+	for attempt := 1; len(group) > 0; {
 		tx, err := g.begin()
 		if err != nil {
 			finishAll(group, err)
@@ -156,11 +167,23 @@ func (g *GroupCommitter) commitGroup(group []*groupReq) {
 		}
 		if failed >= 0 {
 			_ = tx.Rollback()
+			if err := tx.Err(); err != nil && g.retryable(err, attempt) {
+				// The transaction failed under the function (a deadlock, a
+				// serialization failure): not the caller's fault.
+				attempt++
+				pause = sleep(pause)
+				continue
+			}
 			close(group[failed].done)
 			group = append(group[:failed:failed], group[failed+1:]...)
 			continue
 		}
 		err = tx.Commit()
+		if err != nil && g.retryable(err, attempt) {
+			attempt++
+			pause = sleep(pause)
+			continue
+		}
 		if err == nil {
 			g.commits.Add(1)
 			g.calls.Add(uint64(len(group)))
@@ -168,6 +191,17 @@ func (g *GroupCommitter) commitGroup(group []*groupReq) {
 		finishAll(group, err)
 		return
 	}
+}
+
+func (g *GroupCommitter) retryable(err error, attempt int) bool {
+	return g.retry != nil && attempt < maxGroupAttempts && g.retry(err)
+}
+
+// sleep pauses for about pause (jittered to ½–1½ of it) and returns the
+// next, doubled up to 200 ms.
+func sleep(pause time.Duration) time.Duration {
+	time.Sleep(pause/2 + rand.N(pause))
+	return min(2*pause, 200*time.Millisecond)
 }
 
 // run calls fn, turning a panic into this request's failure.

@@ -34,7 +34,7 @@ func Open(path string, opts *bolt.Options) (*DB, error) {
 // then closes.
 func Wrap(db *bolt.DB) *DB {
 	d := &DB{db: db}
-	d.commits = kv.NewGroupCommitter(d.begin)
+	d.commits = kv.NewGroupCommitter(d.begin, nil)
 	return d
 }
 

@@ -159,7 +159,7 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 		return nil, err
 	}
 	if o.Isolation == SerialWriters {
-		d.commits = kv.NewGroupCommitter(d.beginGroup)
+		d.commits = kv.NewGroupCommitter(d.beginGroup, retryable)
 	}
 	return d, nil
 }
