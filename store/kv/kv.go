@@ -38,23 +38,26 @@
 //     in its dirty pages, PostgreSQL in its buffer of writes).
 //   - Ordering. Keys in a bucket are ordered bytewise (bytes.Compare);
 //     buckets in a transaction are ordered bytewise by name.
-//   - Keys. A key is 1 to MaxKeySize (2048) bytes: Put with an empty key returns
-//     ErrKeyRequired, a longer one ErrKeyTooLarge. A value may be empty (Get
-//     then returns a non-nil empty slice) and at most MaxValueSize bytes. A
-//     missing key reads as nil.
+//   - Keys. A key is 1 to MaxKeySize (2048) bytes: Put with an empty key
+//     returns ErrKeyRequired, a longer one ErrKeyTooLarge. A value may be
+//     empty (Get then returns a non-nil empty slice) and at most
+//     MaxValueSize (256 MiB) bytes, else ErrValueTooLarge. A missing key
+//     reads as nil.
 //   - Buckets. A bucket name is 1 to MaxKeySize bytes of valid UTF-8 without
 //     NUL (the PostgreSQL backend keeps names as text, for SQL). There are no
 //     nested buckets: every value is a value. Tx.Bucket returns nil for a
 //     missing bucket; writing through a bucket of a read-only transaction
 //     returns ErrTxNotWritable.
-//   - Cursors. Seek moves to the first key at or after its argument (nil
-//     past the last key); Next after the last key and Prev before the first
-//     return nil and leave the cursor where it was no longer meaningful:
-//     reposition it with First, Last or Seek. A cursor sees the writes made
-//     earlier in its own transaction. After writing to the bucket (other
-//     than Cursor.Delete), reposition the cursor before going on, as bbolt
-//     requires. Cursor.Delete removes the current key; Next then moves to
-//     the key after it.
+//   - Cursors. Seek moves to the first key at or after its argument, nil
+//     past the last key. A move that finds no key (Next after the last,
+//     Prev before the first, Seek past the end) returns nil, nil; where
+//     the cursor then is differs between backends (bbolt's Prev after a
+//     Next past the end skips the last key): reposition it with First,
+//     Last or Seek, as the store does (Seek past the end, then Last). A
+//     cursor sees the writes made earlier in its own transaction. After
+//     writing to the bucket, Cursor.Delete included, reposition the cursor
+//     before going on, as bbolt requires: after Cursor.Delete, Next on
+//     bbolt skips a key; Seek to the deleted key gives the one after it.
 //   - Sequences. Each bucket has a sequence, starting at 0, that is part of
 //     the transaction: NextSequence increments it and returns the new
 //     value, and a rolled-back transaction leaves it as it was.
@@ -76,8 +79,10 @@ const (
 	// bbolt's 32768, because a PostgreSQL b-tree entry holds at most about
 	// 2700 bytes. The store's keys are ids and short codes or names.
 	MaxKeySize = 2048
-	// MaxValueSize is the largest value in bytes.
-	MaxValueSize = (1 << 31) - 2
+	// MaxValueSize is the largest value in bytes: 256 MiB, under bbolt's
+	// 2 GiB and PostgreSQL's 1 GiB for bytea, far above the store's largest
+	// record (attachments are at most 10 MiB).
+	MaxValueSize = 256 << 20
 )
 
 // Errors. They are bbolt's own values, so that code which tests for them

@@ -138,10 +138,14 @@ func BoltTx(t kv.Tx) *bolt.Tx {
 
 type bucket bolt.Bucket
 
-// Put is bbolt's, with the seam's smaller key limit (kv.MaxKeySize).
+// Put is bbolt's, with the seam's smaller limits (kv.MaxKeySize,
+// kv.MaxValueSize).
 func (b *bucket) Put(key, value []byte) error {
 	if len(key) > kv.MaxKeySize {
 		return kv.ErrKeyTooLarge
+	}
+	if len(value) > kv.MaxValueSize {
+		return kv.ErrValueTooLarge
 	}
 	return b.b().Put(key, value)
 }

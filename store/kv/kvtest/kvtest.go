@@ -566,6 +566,9 @@ func testKeys(t *testing.T, be Backend) {
 		if v := b.Get(long); string(v) != "long" {
 			t.Errorf("longest key: %q", v)
 		}
+		if err := b.Put([]byte("huge"), make([]byte, kv.MaxValueSize+1)); !errors.Is(err, kv.ErrValueTooLarge) {
+			t.Errorf("Put(value of MaxValueSize+1) = %v", err)
+		}
 		if v := b.Get(nil); v != nil {
 			t.Errorf("Get(nil) = %q", v)
 		}
