@@ -64,7 +64,9 @@
 //   - Errors of reads. Get, cursor moves, Sequence and Stats return no
 //     error, as in bbolt; on PostgreSQL a failed read returns nil and its
 //     error is returned by the enclosing View, Update or Batch (and the
-//     transaction does not commit).
+//     transaction does not commit). After a failed read Tx.Bucket returns a
+//     bucket that reads nothing rather than nil, so that code which knows
+//     its buckets exist does not dereference nil on the way out.
 package kv
 
 import (

@@ -98,6 +98,12 @@ type Options struct {
 	// MaxAttempts bounds how many times a transaction runs on
 	// serialization failures and deadlocks. Default 10.
 	MaxAttempts int
+	// TxTimeout bounds one attempt of a transaction, waiting for a
+	// connection and for the writers' lock included: past it the
+	// transaction fails (context.DeadlineExceeded) instead of hanging on a
+	// lost network or a lock an operator holds. Default 60 s; negative: no
+	// bound.
+	TxTimeout time.Duration
 }
 
 // layoutVersion is the version of the tables this package creates, kept
@@ -141,6 +147,9 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 10
+	}
+	if o.TxTimeout == 0 {
+		o.TxTimeout = time.Minute
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -339,6 +348,7 @@ type tx struct {
 	db       *DB
 	conn     *pgxpool.Conn
 	ctx      context.Context
+	cancel   context.CancelFunc
 	writable bool
 	locked   bool // holds d.writeMu
 	done     bool
@@ -368,7 +378,10 @@ type local struct {
 }
 
 func (d *DB) begin(writable bool) (*tx, error) {
-	ctx := context.Background()
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if d.opts.TxTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
+	}
 	serial := writable && d.opts.Isolation == SerialWriters
 	if serial {
 		d.writeMu.Lock()
@@ -378,9 +391,10 @@ func (d *DB) begin(writable bool) (*tx, error) {
 		if serial {
 			d.writeMu.Unlock()
 		}
+		cancel()
 		return nil, err
 	}
-	t := &tx{db: d, conn: conn, ctx: ctx, writable: writable, locked: serial, buckets: map[string]*bucket{}}
+	t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}}
 	var sql string
 	switch {
 	case !writable:
@@ -410,14 +424,18 @@ func (t *tx) release() {
 	if t.conn == nil {
 		return
 	}
-	if t.conn.Conn().PgConn().TxStatus() != 'I' {
-		if _, err := t.conn.Exec(t.ctx, "ROLLBACK"); err != nil {
+	if !t.conn.Conn().IsClosed() && t.conn.Conn().PgConn().TxStatus() != 'I' {
+		// Its own deadline: the transaction's may be what ran out.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := t.conn.Exec(ctx, "ROLLBACK"); err != nil {
 			// A connection in an unknown state does not go back to the pool.
-			_ = t.conn.Conn().Close(t.ctx)
+			_ = t.conn.Conn().Close(ctx)
 		}
+		cancel()
 	}
 	t.conn.Release()
 	t.conn = nil
+	t.cancel()
 	if t.locked {
 		t.locked = false
 		t.db.writeMu.Unlock()
@@ -569,9 +587,16 @@ func (t *tx) loadNames() {
 	}
 }
 
+// Bucket returns the named bucket, nil when there is none. After a failed
+// read it returns a bucket that reads nothing, rather than nil: code that
+// knows its buckets exist does not dereference nil, and the transaction
+// fails with the read's error anyway.
 func (t *tx) Bucket(name []byte) kv.Bucket {
 	if b := t.bucket(name); b != nil {
 		return b
+	}
+	if t.err != nil {
+		return &bucket{tx: t, name: string(name), deleted: true}
 	}
 	return nil
 }

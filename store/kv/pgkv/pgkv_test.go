@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"dealerportal/store/kv"
 	"dealerportal/store/kv/boltkv"
@@ -211,5 +212,33 @@ func TestTwoProcesses(t *testing.T) {
 				t.Error("the other process still sees a deleted bucket")
 			}
 		})
+	}
+}
+
+// TestTxTimeout: a transaction that outlives TxTimeout fails instead of
+// hanging, and its connection does not come back broken.
+func TestTxTimeout(t *testing.T) {
+	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema(), TxTimeout: 300 * time.Millisecond, MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("b")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(tx kv.Tx) error {
+		time.Sleep(500 * time.Millisecond)
+		if v := tx.Bucket([]byte("b")).Get([]byte("k")); v != nil {
+			t.Errorf("Get after the deadline = %q", v)
+		}
+		return nil
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("View past its deadline = %v", err)
+	}
+	for range 3 { // the pool's connections still work
+		if err := db.Update(func(tx kv.Tx) error { return tx.Bucket([]byte("b")).Put([]byte("k"), []byte("v")) }); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
