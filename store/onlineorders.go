@@ -787,9 +787,8 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 	r.Version, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy = 1, t.Now, t.Now, u.Username, u.Username
 	if raw := t.b(bCustomers).Get(itob(b.CustomerID)); raw != nil {
 		p.custRaw = append([]byte(nil), raw...)
-		if c, err := t.customer(b.CustomerID); err == nil {
+		if c, err := t.customerRead(b.CustomerID); err == nil { // the pricer's
 			p.cust = c
-			t.custRead = c
 		}
 	}
 	events := []model.Event{}
@@ -823,12 +822,12 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 		var ok bool
 		m := &model.OutboxMessage{Event: ev, CustomerID: r.CustomerID, DocType: model.DocOnlineOrder, Actor: u.Username,
 			CreatedAt: t.Now, Status: model.OutboxPending, NextTry: t.Now}
-		if pe.msg, ok = preEncode(m, "id"); !ok {
+		if pe.msg, ok = preEncodePlain(m, "id"); !ok {
 			p.docOK = false
 		}
 		fe := &model.FeedEvent{Event: ev, CustomerID: r.CustomerID, DocType: model.DocOnlineOrder, Actor: u.Username, At: t.Now}
 		if pe.onFeed {
-			if pe.feed, ok = preEncode(fe, "seq"); !ok {
+			if pe.feed, ok = preEncodePlain(fe, "seq"); !ok {
 				p.docOK = false
 			}
 		}
