@@ -72,6 +72,10 @@ func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 	if commits, calls := env.st.CommitStats(); commits > commits0 {
 		b.ReportMetric(float64(calls-calls0)/float64(commits-commits0), "orders/commit")
 	}
+	// The integrity check (portal check) holds after the load.
+	if problems, err := env.st.Check(); err != nil || len(problems) > 0 {
+		b.Fatalf("check after the submissions: %v %v", err, problems)
+	}
 }
 
 // profileSubmits writes a CPU profile of the submissions alone (not of
