@@ -862,7 +862,8 @@ func (t *Tx) InsertPreparedOnlineOrder(sc Scope, p *PreparedOnlineOrder, u *mode
 	if !p.submit {
 		o := cloneOrder(p.base)
 		if !fast {
-			return o.ID, t.insertOnline(sc, o)
+			err := t.insertOnline(sc, o)
+			return o.ID, err
 		}
 		if err := t.insertDoc(sc, docOnlineOrder, o, p.docRecord); err != nil {
 			return 0, err
@@ -879,7 +880,8 @@ func (t *Tx) InsertPreparedOnlineOrder(sc Scope, p *PreparedOnlineOrder, u *mode
 		// Not what was predicted (the balance moved): the whole submit as
 		// SaveOnlineOrder does it, encoding here.
 		o = cloneOrder(p.base)
-		return o.ID, t.insertSubmitted(sc, o, u)
+		err := t.insertSubmitted(sc, o, u)
+		return o.ID, err
 	}
 	if err := t.insertDoc(sc, docOnlineOrder, o, p.docRecord); err != nil {
 		return 0, err
