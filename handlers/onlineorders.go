@@ -236,6 +236,22 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 		return h.render(c, fiber.StatusOK, tplOnlineForm, v)
 	}
 	submit := action == "submit"
+	// A new order is priced, checked and encoded here, outside the write
+	// transaction; the group commit then only numbers it, checks credit
+	// and puts its bytes. A form that does not pass takes the path below,
+	// which reports its errors after the form token's replay check.
+	if isNew && ve.Err() == nil {
+		if pre := h.prepareOnlineOrder(c, sc, u, o, lines, submit); pre != nil {
+			err := h.store.Batch(u.Username, func(t *store.Tx) error {
+				return saveOnce(c, t, u, &o.ID, true, func() (uint64, error) { return t.InsertPreparedOnlineOrder(sc, pre, u) })
+			})
+			if err != nil {
+				return h.onlineFormError(c, pre.Order(), rows, err)
+			}
+			h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
+			return h.redirect(c, "/online-orders/"+itoa(o.ID))
+		}
+	}
 	// A group commit may run the function again (store.Batch): every run
 	// starts from the order and the form's errors as they were before.
 	before, formErrs := cloneOnlineOrder(o), ve.Fields
@@ -260,14 +276,40 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 		if isNew {
 			o.ID, o.Number, o.Meta = 0, "", model.Meta{}
 		}
-		v, verr := h.onlineFormView(c, o, rows, formBlankRows)
-		if verr != nil {
-			return verr
-		}
-		return h.formError(c, err, tplOnlineForm, v)
+		return h.onlineFormError(c, o, rows, err)
 	}
 	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
 	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+}
+
+// prepareOnlineOrder reads the form's header into o and prepares the new
+// order (store.PrepareOnlineOrder) in a read transaction; nil when the
+// form or the order does not pass (the write transaction then reports why).
+func (h *Handler) prepareOnlineOrder(c *fiber.Ctx, sc store.Scope, u *model.User, o *model.OnlineOrder, lines []store.LineInput, submit bool) *store.PreparedOnlineOrder {
+	var pre *store.PreparedOnlineOrder
+	_ = h.store.View(func(t *store.Tx) error {
+		hdr := cloneOnlineOrder(o)
+		ve := &model.ValidationError{}
+		readOnlineHeader(c, t, sc, hdr, ve)
+		if ve.Err() != nil {
+			return nil
+		}
+		var err error
+		if pre, err = t.PrepareOnlineOrder(sc, hdr, lines, u, submit); err != nil {
+			pre = nil
+		}
+		return nil
+	})
+	return pre
+}
+
+// onlineFormError shows the order form again for o with err at its fields.
+func (h *Handler) onlineFormError(c *fiber.Ctx, o *model.OnlineOrder, rows []lineRow, err error) error {
+	v, verr := h.onlineFormView(c, o, rows, formBlankRows)
+	if verr != nil {
+		return verr
+	}
+	return h.formError(c, err, tplOnlineForm, v)
 }
 
 // cloneOnlineOrder copies o with its own lines and trail, so that changes to

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,7 @@ func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 	env := newSubmitBench(b, 64)
 	commits0, calls0 := env.st.CommitStats()
 	cpu0 := cpuTime()
+	stopProfile := profileSubmits(b)
 	b.ResetTimer()
 	var next atomic.Int64
 	start := time.Now()
@@ -58,6 +60,7 @@ func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 	wg.Wait()
 	spent := time.Since(start)
 	b.StopTimer()
+	stopProfile()
 	close(errs)
 	if err := <-errs; err != nil {
 		b.Fatal(err)
@@ -68,6 +71,31 @@ func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/order")
 	if commits, calls := env.st.CommitStats(); commits > commits0 {
 		b.ReportMetric(float64(calls-calls0)/float64(commits-commits0), "orders/commit")
+	}
+	// The integrity check (portal check) holds after the load.
+	if problems, err := env.st.Check(); err != nil || len(problems) > 0 {
+		b.Fatalf("check after the submissions: %v %v", err, problems)
+	}
+}
+
+// profileSubmits writes a CPU profile of the submissions alone (not of
+// the volume's generation and the logins' bcrypt) to SUBMIT_BENCH_CPUPROFILE
+// when set; it returns the function that stops it.
+func profileSubmits(b *testing.B) func() {
+	path := os.Getenv("SUBMIT_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
 

@@ -56,7 +56,11 @@ func (t *Tx) feedEventOf(m *model.OutboxMessage) *model.FeedEvent {
 // queues its webhooks. At defaults to the transaction's time and Actor to
 // its user. An event without a customer is refused: the feed shows each
 // client its own customers' events only.
-func (t *Tx) AppendFeedEvent(ev *model.FeedEvent) error {
+func (t *Tx) AppendFeedEvent(ev *model.FeedEvent) error { return t.appendFeedEvent(ev, nil) }
+
+// appendFeedEvent is AppendFeedEvent with the event's value prepared
+// before the transaction when pre is given.
+func (t *Tx) appendFeedEvent(ev *model.FeedEvent, pre *preRecord) error {
 	if ev.CustomerID == 0 {
 		return errors.New("feed event without a customer")
 	}
@@ -75,7 +79,15 @@ func (t *Tx) AppendFeedEvent(ev *model.FeedEvent) error {
 		return err
 	}
 	ev.Seq = seq
-	if err := putRecord(b, itob(seq), ev); err != nil {
+	if pre != nil {
+		data, err := pre.eventRecord("seq", seq, ev.DocID, ev.DocNumber, ev.Params)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(itob(seq), data); err != nil {
+			return err
+		}
+	} else if err := putRecord(b, itob(seq), ev); err != nil {
 		return err
 	}
 	if err := t.b(bAPIEventsByCust).Put(key(ev.CustomerID, seq), nil); err != nil {

@@ -97,7 +97,17 @@ func (t *Tx) GetDoc(sc Scope, kind model.DocType, id uint64, d model.Document) e
 // InsertDoc stores a new document: a new id, the next number of its type
 // (unless it has one), Meta stamped, indexes and counts written. The owner
 // customer must lie in sc.
-func (t *Tx) InsertDoc(sc Scope, kind model.DocType, d model.Document) (err error) {
+func (t *Tx) InsertDoc(sc Scope, kind model.DocType, d model.Document) error {
+	return t.insertDoc(sc, kind, d, nil)
+}
+
+// docRecord returns the stored value of a new document once its id and
+// number are known (a record prepared before the transaction, codec.go's
+// preRecord); nil: encode the document as it stands.
+type docRecord func(id uint64, number string) []byte
+
+// insertDoc is InsertDoc with the document's value from enc when given.
+func (t *Tx) insertDoc(sc Scope, kind model.DocType, d model.Document, enc docRecord) (err error) {
 	id0, meta0, hdr0 := d.DocID(), *d.GetMeta(), *d.Header()
 	defer func() {
 		if err != nil {
@@ -121,7 +131,11 @@ func (t *Tx) InsertDoc(sc Scope, kind model.DocType, d model.Document) (err erro
 			return err
 		}
 	}
-	return t.writeDoc(kind, d, nil)
+	var data []byte
+	if enc != nil {
+		data = enc(id, d.Header().Number)
+	}
+	return t.writeDocData(kind, d, nil, data)
 }
 
 // UpdateDoc writes a changed document with optimistic locking: its Version
@@ -155,6 +169,12 @@ func (t *Tx) UpdateDoc(sc Scope, kind model.DocType, d model.Document) (err erro
 type storedMeta struct{ model.Meta }
 
 func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummary) error {
+	return t.writeDocData(kind, d, old, nil)
+}
+
+// writeDocData writes d with its indexes; data is d's stored value when
+// already encoded (nil: encode d).
+func (t *Tx) writeDocData(kind model.DocType, d model.Document, old *model.DocSummary, data []byte) error {
 	b := t.docB(kind)
 	s := d.Summarize()
 	s.ID, s.CustomerID, s.Number = d.DocID(), d.Owner(), d.Header().Number
@@ -174,7 +194,11 @@ func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummar
 	if err := t.b(b.all).Put(itob(s.ID), encodeOwner(s.CustomerID, s.Status)); err != nil {
 		return err
 	}
-	if err := putRecord(t.b(b.main), k, d); err != nil {
+	if data != nil {
+		if err := t.b(b.main).Put(k, data); err != nil {
+			return err
+		}
+	} else if err := putRecord(t.b(b.main), k, d); err != nil {
 		return err
 	}
 	return t.runDocHooks(kind, s.CustomerID, s.ID, d)

@@ -1,9 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"dealerportal/model"
 )
@@ -714,4 +718,201 @@ func (t *Tx) OrderAgain(sc Scope, u *model.User, lines []model.OrderLine, toDraf
 		return res, model.Invalid("_form", "err.again_nothing")
 	}
 	return res, nil
+}
+
+// PreparedOnlineOrder is a new online order made ready outside the write
+// transaction (PrepareOnlineOrder, in a read transaction of the submitting
+// request): its lines priced, its form checked, and — when submitted — the
+// submit transition applied, the credit check predicted, the document, its
+// outbox message and its feed event encoded and compressed. The commit
+// (InsertPreparedOnlineOrder) then assigns the id and the number, checks
+// credit again against the balance as it is at that moment, and puts the
+// prepared bytes; it encodes afresh only when its credit decision differs
+// from the predicted one.
+//
+// The order is priced on the catalog and the customer as they were when
+// the request was read (a few milliseconds before its commit): a price or
+// catalog change committed in between counts as if it came right after the
+// order. Its times are those of the request, not of the commit.
+type PreparedOnlineOrder struct {
+	base    *model.OnlineOrder // priced and checked, as the form gave it (a draft)
+	ready   *model.OnlineOrder // base stamped, and submitted with the predicted credit figures
+	submit  bool
+	by      string
+	now     time.Time
+	cust    *model.Customer // read for the credit check, with its stored bytes
+	custRaw []byte
+	doc     preRecord
+	docOK   bool
+	events  []preEvent // online_order.submitted, then credit_hold when predicted
+}
+
+// preEvent is an outbox message encoded before its transaction, with its
+// feed event when the event is on the feed, and the parameters it was
+// prepared with (without the link, which names the new document).
+type preEvent struct {
+	ev        model.Event
+	params    map[string]string
+	msg, feed preRecord
+	onFeed    bool
+}
+
+// PrepareOnlineOrder prepares new online order o of dealer u from typed
+// lines (SaveOnlineOrder's rules for a new order) in a read transaction:
+// the same errors as SaveOnlineOrder for a form that is not valid or an
+// order the credit check would refuse now; the caller then lets
+// SaveOnlineOrder run in the write transaction, which reports them there
+// (after the form token's replay check). o is not changed.
+func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) (*PreparedOnlineOrder, error) {
+	if o.ID != 0 || u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || o.CustomerID != u.CustomerID {
+		return nil, model.ErrNotAllowed
+	}
+	if !t.AllowsCustomer(sc, o.CustomerID) {
+		return nil, model.ErrNotFound
+	}
+	b := cloneOrder(o)
+	b.Status = model.StatusDraft
+	if b.OrderDate == "" {
+		b.OrderDate = t.Today()
+	}
+	priced, perr := t.PriceOnlineLines(b.CustomerID, lines)
+	b.Lines = priced
+	tot, terr := model.SumLines(b.Lines)
+	b.Totals = tot
+	if err := mergeValidation(mergeValidation(perr, terr), b.Validate()); err != nil {
+		return nil, err
+	}
+	p := &PreparedOnlineOrder{base: b, submit: submit, by: u.Username, now: t.Now}
+	r := cloneOrder(b)
+	r.Version, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy = 1, t.Now, t.Now, u.Username, u.Username
+	if raw := t.b(bCustomers).Get(itob(b.CustomerID)); raw != nil {
+		p.custRaw = append([]byte(nil), raw...)
+		if c, err := t.customerRead(b.CustomerID); err == nil { // the pricer's
+			p.cust = c
+		}
+	}
+	events := []model.Event{}
+	if submit {
+		if err := model.OnlineOrderMachine.Apply(&r.Doc, "submit", u, "", t.Now); err != nil {
+			return nil, err
+		}
+		if len(r.Lines) == 0 {
+			return nil, model.Invalid("lines", "err.order_no_lines")
+		}
+		hold, err := t.creditCheck(r, 0, u)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, model.EventOrderSubmitted)
+		if hold {
+			events = append(events, model.EventOrderCreditHold)
+		}
+	}
+	p.ready = r
+	enc := cloneOrder(r)
+	enc.ID, enc.Number = 0, ""
+	p.doc, p.docOK = preEncode(enc, "id", "number")
+	settings := t.Settings()
+	for _, ev := range events {
+		pe := preEvent{ev: ev, params: map[string]string{"amount": settings.Money(r.Totals.Amount)}, onFeed: model.OnFeed(ev)}
+		if ev == model.EventOrderCreditHold {
+			sym := settings.CurrencySymbol
+			pe.params["credit_limit"], pe.params["exposure"] = r.CreditLimit.Format(sym), r.CreditExposure.Format(sym)
+		}
+		var ok bool
+		m := &model.OutboxMessage{Event: ev, CustomerID: r.CustomerID, DocType: model.DocOnlineOrder, Actor: u.Username,
+			CreatedAt: t.Now, Status: model.OutboxPending, NextTry: t.Now}
+		if pe.msg, ok = preEncodePlain(m, "id"); !ok {
+			p.docOK = false
+		}
+		fe := &model.FeedEvent{Event: ev, CustomerID: r.CustomerID, DocType: model.DocOnlineOrder, Actor: u.Username, At: t.Now}
+		if pe.onFeed {
+			if pe.feed, ok = preEncodePlain(fe, "seq"); !ok {
+				p.docOK = false
+			}
+		}
+		p.events = append(p.events, pe)
+	}
+	return p, nil
+}
+
+// cloneOrder copies o with its own lines and trail.
+func cloneOrder(o *model.OnlineOrder) *model.OnlineOrder {
+	c := *o
+	c.Lines, c.Trail = slices.Clone(o.Lines), slices.Clone(o.Trail)
+	return &c
+}
+
+// Order returns a copy of the prepared order as the form gave it (priced,
+// not yet stored): what a form shows again when the commit refuses it.
+func (p *PreparedOnlineOrder) Order() *model.OnlineOrder { return cloneOrder(p.base) }
+
+// InsertPreparedOnlineOrder stores prepared order p for dealer u in the
+// write transaction and returns its id: a new id and number, and when
+// submitted the credit check against the balance as it stands, the
+// open-orders balance and the events — SaveOnlineOrder's outcome for the
+// same form. It may run more than once (store.Batch): each run starts from
+// p afresh. The transaction's time becomes the request's (p's).
+func (t *Tx) InsertPreparedOnlineOrder(sc Scope, p *PreparedOnlineOrder, u *model.User) (uint64, error) {
+	t.Now = p.now
+	if p.cust != nil && bytes.Equal(t.b(bCustomers).Get(itob(p.base.CustomerID)), p.custRaw) {
+		t.custRead = p.cust // unchanged since it was read: no second decoding
+	}
+	fast := p.docOK && t.By == p.by
+	if !p.submit {
+		o := cloneOrder(p.base)
+		if !fast {
+			err := t.insertOnline(sc, o)
+			return o.ID, err
+		}
+		if err := t.insertDoc(sc, docOnlineOrder, o, p.docRecord); err != nil {
+			return 0, err
+		}
+		return o.ID, t.indexHold(o)
+	}
+	o := cloneOrder(p.ready)
+	o.CreditHold, o.CreditApprovedBy, o.CreditLimit, o.CreditExposure = p.base.CreditHold, p.base.CreditApprovedBy, p.base.CreditLimit, p.base.CreditExposure
+	hold, err := t.creditCheck(o, 0, u)
+	if err != nil {
+		return 0, err
+	}
+	if !fast || o.CreditHold != p.ready.CreditHold || o.CreditLimit != p.ready.CreditLimit || o.CreditExposure != p.ready.CreditExposure {
+		// Not what was predicted (the balance moved): the whole submit as
+		// SaveOnlineOrder does it, encoding here.
+		o = cloneOrder(p.base)
+		err := t.insertSubmitted(sc, o, u)
+		return o.ID, err
+	}
+	if err := t.insertDoc(sc, docOnlineOrder, o, p.docRecord); err != nil {
+		return 0, err
+	}
+	if err := t.indexHold(o); err != nil {
+		return 0, err
+	}
+	if err := t.AdjustBalance(o.CustomerID, func(b *model.CustomerBalance) { b.OpenOrders += o.Totals.Amount }); err != nil {
+		return 0, err
+	}
+	for i := range p.events {
+		pe := &p.events[i]
+		if pe.ev == model.EventOrderCreditHold && !hold {
+			continue
+		}
+		params := maps.Clone(pe.params)
+		params["link"] = docLink(model.DocOnlineOrder, o.ID)
+		m := &model.OutboxMessage{Event: pe.ev, CustomerID: o.CustomerID, DocType: model.DocOnlineOrder, DocID: o.ID,
+			DocNumber: o.Number, Actor: p.by, Params: params}
+		if err := t.emit(m, pe); err != nil {
+			return 0, err
+		}
+	}
+	return o.ID, nil
+}
+
+// docRecord is the prepared document's stored value with its id and number.
+func (p *PreparedOnlineOrder) docRecord(id uint64, number string) []byte {
+	head, err := appendJSONField(jsonHead("id", id), "number", number)
+	if err != nil {
+		return nil
+	}
+	return p.doc.record(append(head, ','))
 }

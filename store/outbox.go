@@ -11,7 +11,11 @@ import (
 // not at all. Delivery happens later, outside the user's request. An event
 // the integration API's feed carries (model.OnFeed, about a customer's
 // document) is appended to the feed in the same transaction.
-func (t *Tx) Emit(m *model.OutboxMessage) error {
+func (t *Tx) Emit(m *model.OutboxMessage) error { return t.emit(m, nil) }
+
+// emit is Emit with the message's and its feed event's values prepared
+// before the transaction when pre is given (preEvent).
+func (t *Tx) emit(m *model.OutboxMessage, pre *preEvent) error {
 	b := t.b(bOutbox)
 	id, err := nextID(b)
 	if err != nil {
@@ -27,14 +31,26 @@ func (t *Tx) Emit(m *model.OutboxMessage) error {
 	if err := t.b(bOutboxPending).Put(itob(id), nil); err != nil {
 		return err
 	}
-	if err := putRecord(b, itob(id), m); err != nil {
+	if pre != nil {
+		data, err := pre.msg.eventRecord("id", m.ID, m.DocID, m.DocNumber, m.Params)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(itob(id), data); err != nil {
+			return err
+		}
+	} else if err := putRecord(b, itob(id), m); err != nil {
 		return err
 	}
 	if onFeed(m) {
 		// The API's feed takes the event in the same transaction: a client
 		// never sees an event whose change was rolled back, nor misses one
 		// that committed.
-		return t.AppendFeedEvent(t.feedEventOf(m))
+		var feed *preRecord
+		if pre != nil && pre.onFeed {
+			feed = &pre.feed
+		}
+		return t.appendFeedEvent(t.feedEventOf(m), feed)
 	}
 	return nil
 }
