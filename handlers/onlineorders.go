@@ -71,8 +71,8 @@ func (h *Handler) showOnlineOrders(c *fiber.Ctx) error {
 		d.Customers = docCustomers(t, sc, rows)
 		for _, r := range rows {
 			if r.Status == model.StatusConverted {
-				if o, err := t.OnlineOrder(sc, r.ID); err == nil {
-					d.Extra[r.ID] = t.OnlineExecution(o)
+				if x, ok := t.OnlineOrderExecution(sc, r.ID); ok {
+					d.Extra[r.ID] = x
 				}
 			}
 		}

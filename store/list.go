@@ -69,64 +69,109 @@ func seekLast(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
 
 // listCache is what the document lists keep between requests, bounded and
 // never trusted beyond what a reader can check in its own snapshot:
-//   - names: each customer's label ("C0001 name") and the fields a scope
-//     decides on, with a copy of the stored record they came from: a lookup
-//     compares the record's bytes, so an edited customer is decoded afresh
-//     and nothing needs invalidating (at most maxCachedNames customers);
+//   - derived: values a list derives from a stored record (a customer's
+//     label, an online order's sales order), each with a copy of the record
+//     it came from: a lookup compares the stored bytes, so a changed record
+//     is decoded afresh and nothing needs invalidating (at most
+//     maxDerived records, a few hundred bytes each);
 //   - anchors and docWrites: the page anchors of deep list pages
 //     (docs_anchors.go).
 type listCache struct {
 	mu        sync.Mutex
-	names     map[uint64]*custLabel
+	derived   map[string]*derivedValue
 	anchors   map[anchorKey]*anchorSet
 	docWrites map[model.DocType]uint64
 }
 
-// maxCachedNames bounds the customer labels kept (a few hundred bytes each).
-const maxCachedNames = 4096
+// maxDerived bounds the records whose derived values are kept.
+const maxDerived = 4096
+
+type derivedValue struct {
+	raw []byte // the stored record the value was made from
+	val any
+}
+
+// derive returns what make derives from the record under k in bucket,
+// decoding it only when its bytes differ from the last time;
+// model.ErrNotFound when there is none.
+func (t *Tx) derive(bucket, k []byte, make func(v []byte) (any, error)) (any, error) {
+	v := t.b(bucket).Get(k)
+	if v == nil {
+		return nil, model.ErrNotFound
+	}
+	ck := string(bucket) + "\x00" + string(k)
+	lc := &t.s.lists
+	lc.mu.Lock()
+	e := lc.derived[ck]
+	lc.mu.Unlock()
+	if e != nil && bytes.Equal(e.raw, v) {
+		return e.val, nil
+	}
+	val, err := make(v)
+	if err != nil {
+		return nil, err
+	}
+	lc.mu.Lock()
+	if lc.derived == nil {
+		lc.derived = map[string]*derivedValue{}
+	}
+	if len(lc.derived) >= maxDerived {
+		for k := range lc.derived { // drop one at random
+			delete(lc.derived, k)
+			break
+		}
+	}
+	lc.derived[ck] = &derivedValue{raw: bytes.Clone(v), val: val}
+	lc.mu.Unlock()
+	return val, nil
+}
 
 type custLabel struct {
-	raw   []byte         // the stored record the label was made from
 	c     model.Customer // ID, OrgUnitID and SalespersonID only (Scope.allows)
 	label string
 }
 
 // CustomerLabel returns "code name" of customer id for lists; false when
-// there is none or it lies outside sc. A customer read before whose record
-// has not changed is not decoded again.
+// there is none or it lies outside sc. A customer whose record has not
+// changed since it was last named is not decoded again.
 func (t *Tx) CustomerLabel(sc Scope, id uint64) (string, bool) {
-	v := t.b(bCustomers).Get(itob(id))
-	if v == nil {
-		return "", false
-	}
-	lc := &t.s.lists
-	lc.mu.Lock()
-	e := lc.names[id]
-	lc.mu.Unlock()
-	if e == nil || !bytes.Equal(e.raw, v) {
+	val, err := t.derive(bCustomers, itob(id), func(v []byte) (any, error) {
 		c := &model.Customer{}
 		if err := decodeRecord(v, c); err != nil {
-			return "", false
+			return nil, err
 		}
-		e = &custLabel{raw: bytes.Clone(v), label: c.Code + " " + c.Name,
-			c: model.Customer{ID: c.ID, OrgUnitID: c.OrgUnitID, SalespersonID: c.SalespersonID}}
-		lc.mu.Lock()
-		if lc.names == nil {
-			lc.names = map[uint64]*custLabel{}
-		}
-		if len(lc.names) >= maxCachedNames {
-			for k := range lc.names { // drop one at random
-				delete(lc.names, k)
-				break
-			}
-		}
-		lc.names[id] = e
-		lc.mu.Unlock()
+		return &custLabel{label: c.Code + " " + c.Name,
+			c: model.Customer{ID: c.ID, OrgUnitID: c.OrgUnitID, SalespersonID: c.SalespersonID}}, nil
+	})
+	if err != nil {
+		return "", false
 	}
+	e := val.(*custLabel)
 	if !sc.allows(&e.c) {
 		return "", false
 	}
 	return e.label, true
+}
+
+// OnlineOrderExecution is OnlineExecution of online order id for a list
+// row: how far its sales order got; false when sc may not see the order.
+// The order is decoded only when it changed since the last time.
+func (t *Tx) OnlineOrderExecution(sc Scope, id uint64) (string, bool) {
+	cust, err := t.DocOwner(sc, docOnlineOrder, id)
+	if err != nil {
+		return "", false
+	}
+	val, err := t.derive(t.docB(docOnlineOrder).main, key(cust, id), func(v []byte) (any, error) {
+		o := &struct {
+			SalesOrderID uint64 `json:"sales_order_id"`
+		}{}
+		err := decodeRecord(v, o)
+		return o.SalesOrderID, err
+	})
+	if err != nil {
+		return "", false
+	}
+	return t.OnlineExecution(&model.OnlineOrder{SalesOrderID: val.(uint64)}), true
 }
 
 // scanDocSummaries is ListDocs for a filter that needs every candidate's
