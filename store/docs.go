@@ -160,7 +160,9 @@ func (t *Tx) writeDoc(kind model.DocType, d model.Document, old *model.DocSummar
 	s.ID, s.CustomerID, s.Number = d.DocID(), d.Owner(), d.Header().Number
 	s.Text = strings.ToLower(s.Number + "\x1f" + s.Text)
 	k := key(s.CustomerID, s.ID)
-	t.noteDocWrite(kind)
+	if err := t.bumpDocGen(kind); err != nil {
+		return err
+	}
 	if old != nil {
 		if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
 			return err
@@ -216,7 +218,9 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 	if stored.Version != version {
 		return &model.ConflictError{By: stored.UpdatedBy, At: stored.UpdatedAt}
 	}
-	t.noteDocWrite(kind)
+	if err := t.bumpDocGen(kind); err != nil {
+		return err
+	}
 	if err := t.addCount(b, cust, status, -1); err != nil {
 		return err
 	}
@@ -359,8 +363,9 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	var anchors *docAnchors
 	known, pos := 0, 0
 	if onlyStatus && p.After == 0 && p.Offset >= anchorEvery {
-		anchors = t.anchorsFor(anchorKeyOf(kind, cust, f.Statuses, scopeIDs), scopeIDs)
-		known = len(anchors.ids)
+		if anchors = t.anchorsFor(anchorKeyOf(kind, cust, f.Statuses, scopeIDs), scopeIDs); anchors != nil {
+			known = len(anchors.ids)
+		}
 	}
 	var rows []model.DocSummary
 	c := bucket.Cursor()
@@ -380,7 +385,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		var id uint64
 		if pos, id = anchors.start(p.Offset); pos > 0 {
 			want := append(bytes.Clone(prefix), itob(id)...)
-			if k, v = c.Seek(want); !bytes.Equal(k, want) { // cannot be: the set is of this snapshot
+			if k, v = c.Seek(want); !bytes.Equal(k, want) { // cannot be: the set is of this generation
 				pos, anchors = 0, nil
 				k, v = seekLast(c, prefix)
 			}

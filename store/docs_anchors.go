@@ -14,15 +14,17 @@ import (
 // customers, status filter). The next deep page of the same list seeks to
 // the anchor at or before its offset and walks fewer than anchorEvery rows.
 //
-// Anchors are kept in memory only, for the snapshot they were walked in:
-// every write of a document records its transaction id per type
-// (noteDocWrite, inside the write transaction, before it commits), and a
-// reader uses a set only when its own snapshot is at least the set's and no
-// write of that type is recorded after the set's snapshot. So a reader never
-// uses anchors of another state of the list; after a write the next deep
-// page walks (and records) again, costing what it cost before anchors.
-// Bounded: at most maxAnchorSets lists, each one id per anchorEvery rows
-// (8 bytes per 128 documents: 12.5 KB for 200,000).
+// Anchors are kept in memory only, for one generation of the document
+// type: docgen:<type> in meta counts the writes of that type (bumped by
+// every insert, update and delete, in the writing transaction, like
+// catalog_gen), and a reader uses a set only when it was walked at the
+// generation its own snapshot holds. So a reader never uses anchors of
+// another state of the list, in this process or, with several processes on
+// one database, in any; after a write the next deep page walks (and records)
+// again, costing what it cost before anchors. A write transaction neither
+// uses nor keeps anchors (it may roll back). Bounded: at most maxAnchorSets
+// lists, each one id per anchorEvery rows (8 bytes per 128 documents:
+// 12.5 KB for 200,000).
 
 const (
 	anchorEvery   = 128
@@ -37,35 +39,28 @@ type anchorKey struct {
 }
 
 type anchorSet struct {
-	snap     uint64   // the transaction id of the snapshot walked
+	gen      uint64   // the document type's generation walked
 	scopeIDs []uint64 // the scope's customers (nil: every customer)
 	ids      []uint64 // ids[i]: the id of the row at position (i+1)*anchorEvery
 }
 
-// noteDocWrite records that the write transaction t changes documents of
-// kind: anchors of older snapshots stop being used.
-func (t *Tx) noteDocWrite(kind model.DocType) {
-	lc := &t.s.lists
-	id := uint64(t.tx.ID())
-	lc.mu.Lock()
-	if lc.docWrites == nil {
-		lc.docWrites = map[model.DocType]uint64{}
-	}
-	if id > lc.docWrites[kind] {
-		lc.docWrites[kind] = id
-	}
-	lc.mu.Unlock()
+// docGenKey is the meta key of a document type's write generation.
+func docGenKey(kind model.DocType) []byte { return []byte("docgen:" + string(kind)) }
+
+// bumpDocGen marks documents of kind as changed in this transaction.
+func (t *Tx) bumpDocGen(kind model.DocType) error {
+	k := docGenKey(kind)
+	return t.b(bMeta).Put(k, itob(btoi(t.b(bMeta).Get(k))+1))
 }
 
 // docAnchors is the recorder of one list read: the anchors known for the
-// reader's snapshot and the ones its walk adds.
+// reader's generation and the ones its walk adds.
 type docAnchors struct {
-	t    *Tx
-	key  anchorKey
-	snap uint64
-	ids  []uint64 // known, then extended by the walk
-	set  []uint64 // the scope's customers, nil for every customer
-	used bool     // ids came from a valid set
+	t   *Tx
+	key anchorKey
+	gen uint64
+	ids []uint64 // known, then extended by the walk
+	set []uint64 // the scope's customers, nil for every customer
 }
 
 func anchorKeyOf(kind model.DocType, cust uint64, statuses []model.Status, scopeIDs []uint64) anchorKey {
@@ -85,16 +80,18 @@ func anchorKeyOf(kind model.DocType, cust uint64, statuses []model.Status, scope
 	return k
 }
 
-// anchorsFor returns the recorder of a list read in t: with the anchors of
-// a set valid for t's snapshot, if any.
+// anchorsFor returns the recorder of a list read in t, with the anchors
+// of the set walked at t's generation, if any; nil in a write transaction.
 func (t *Tx) anchorsFor(key anchorKey, scopeIDs []uint64) *docAnchors {
-	a := &docAnchors{t: t, key: key, snap: uint64(t.tx.ID()), set: scopeIDs}
+	if t.tx.Writable() {
+		return nil
+	}
+	a := &docAnchors{t: t, key: key, gen: btoi(t.b(bMeta).Get(docGenKey(key.kind))), set: scopeIDs}
 	lc := &t.s.lists
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	s := lc.anchors[key]
-	if s != nil && s.snap <= a.snap && lc.docWrites[key.kind] <= s.snap && slices.Equal(s.scopeIDs, scopeIDs) {
-		a.ids, a.used = slices.Clone(s.ids), true
+	if s := lc.anchors[key]; s != nil && s.gen == a.gen && slices.Equal(s.scopeIDs, scopeIDs) {
+		a.ids = slices.Clone(s.ids)
 	}
 	return a
 }
@@ -117,17 +114,14 @@ func (a *docAnchors) at(pos int, id uint64) {
 	}
 }
 
-// keep stores the anchors walked, unless a write of the list's type is
-// recorded after the snapshot or a set as long from a newer one is kept.
+// keep stores the anchors walked, unless a set of a newer generation, or
+// as long of the same, is kept.
 func (a *docAnchors) keep() {
 	lc := &a.t.s.lists
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	if lc.docWrites[a.key.kind] > a.snap {
-		return
-	}
 	old := lc.anchors[a.key]
-	if old != nil && old.snap >= a.snap && len(old.ids) >= len(a.ids) {
+	if old != nil && (old.gen > a.gen || old.gen == a.gen && len(old.ids) >= len(a.ids)) {
 		return
 	}
 	if lc.anchors == nil {
@@ -139,5 +133,5 @@ func (a *docAnchors) keep() {
 			break
 		}
 	}
-	lc.anchors[a.key] = &anchorSet{snap: a.snap, scopeIDs: a.set, ids: a.ids}
+	lc.anchors[a.key] = &anchorSet{gen: a.gen, scopeIDs: a.set, ids: a.ids}
 }

@@ -74,13 +74,11 @@ func seekLast(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
 //     it came from: a lookup compares the stored bytes, so a changed record
 //     is decoded afresh and nothing needs invalidating (at most
 //     maxDerived records, a few hundred bytes each);
-//   - anchors and docWrites: the page anchors of deep list pages
-//     (docs_anchors.go).
+//   - anchors: the page anchors of deep list pages (docs_anchors.go).
 type listCache struct {
-	mu        sync.Mutex
-	derived   map[string]*derivedValue
-	anchors   map[anchorKey]*anchorSet
-	docWrites map[model.DocType]uint64
+	mu      sync.Mutex
+	derived map[string]*derivedValue
+	anchors map[anchorKey]*anchorSet
 }
 
 // maxDerived bounds the records whose derived values are kept.
