@@ -23,11 +23,11 @@ import (
 // one database, in any; after a write the next deep page walks (and records)
 // again, costing what it cost before anchors. A write transaction neither
 // uses nor keeps anchors (it may roll back). Bounded: at most maxAnchorSets
-// lists, each one id per anchorEvery rows (8 bytes per 128 documents:
-// 12.5 KB for 200,000).
+// lists, each one id per anchorEvery rows (8 bytes per 64 documents:
+// 25 KB for 200,000).
 
 const (
-	anchorEvery   = 128
+	anchorEvery   = 64
 	maxAnchorSets = 64
 )
 
@@ -91,7 +91,7 @@ func (t *Tx) anchorsFor(key anchorKey, scopeIDs []uint64) *docAnchors {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	if s := lc.anchors[key]; s != nil && s.gen == a.gen && slices.Equal(s.scopeIDs, scopeIDs) {
-		a.ids = slices.Clone(s.ids)
+		a.ids = s.ids // kept clipped: the walk's appends copy it
 	}
 	return a
 }
@@ -133,5 +133,5 @@ func (a *docAnchors) keep() {
 			break
 		}
 	}
-	lc.anchors[a.key] = &anchorSet{gen: a.gen, scopeIDs: a.set, ids: a.ids}
+	lc.anchors[a.key] = &anchorSet{gen: a.gen, scopeIDs: a.set, ids: slices.Clip(a.ids)}
 }

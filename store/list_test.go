@@ -47,7 +47,7 @@ func TestListDocsDeepPages(t *testing.T) {
 					if err != nil || n != len(whole) {
 						t.Fatalf("%s %s %s: %d rows, total %d, %v", when, sn, fn, len(whole), n, err)
 					}
-					for _, off := range []int{0, 127, 128, 129, 300, 640, 1100, len(whole) - 5, len(whole) + 3} {
+					for _, off := range []int{0, anchorEvery - 1, anchorEvery, anchorEvery + 1, 300, 640, 1100, len(whole) - 5, len(whole) + 3} {
 						if off < 0 {
 							continue
 						}
