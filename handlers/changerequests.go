@@ -72,7 +72,20 @@ func (h *Handler) showChangeRequests(c *fiber.Ctx) error {
 			{"cr.status", colText},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplChangeList, h.view(c, "cr.title", d))
+	v := h.view(c, "cr.title", d)
+	d.RowsHTML = docRowsHTML(v, changeCols(v, d), rows)
+	return h.render(c, fiber.StatusOK, tplChangeList, v)
+}
+
+// changeCols are the change-request list's columns (docrows.go).
+func changeCols(v *View, d *docListData) []docCol {
+	return []docCol{
+		{label: "cr.number", cell: docLink("/change-requests/")},
+		{label: "cr.request_date", class: "tabular", cell: docDate},
+		docCustomerCol("cr.customer", d.Staff, d.Customers),
+		{label: "cr.sales_order", cell: func(r *model.DocSummary) string { return esc(d.Extra[r.ID]) }},
+		{label: "cr.status", cell: docStatusBadge(v)},
+	}
 }
 
 // changeRow is one sales order line on the change form: the line as it is,

@@ -71,8 +71,8 @@ func (h *Handler) showOnlineOrders(c *fiber.Ctx) error {
 		d.Customers = docCustomers(t, sc, rows)
 		for _, r := range rows {
 			if r.Status == model.StatusConverted {
-				if o, err := t.OnlineOrder(sc, r.ID); err == nil {
-					d.Extra[r.ID] = t.OnlineExecution(o)
+				if x, ok := t.OnlineOrderExecution(sc, r.ID); ok {
+					d.Extra[r.ID] = x
 				}
 			}
 		}
@@ -94,7 +94,32 @@ func (h *Handler) showOnlineOrders(c *fiber.Ctx) error {
 			{"oo.amount", colMoney}, {"oo.credit", colText},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplOnlineList, h.view(c, "oo.title", d))
+	v := h.view(c, "oo.title", d)
+	d.RowsHTML = docRowsHTML(v, onlineCols(v, d), rows)
+	return h.render(c, fiber.StatusOK, tplOnlineList, v)
+}
+
+// onlineCols are the online-order list's columns (docrows.go).
+func onlineCols(v *View, d *docListData) []docCol {
+	badge, hold := docStatusBadge(v), ` <span class="badge warn">`+esc(v.T("oo.credit_hold"))+`</span>`
+	return []docCol{
+		{label: "oo.number", cell: docLink("/online-orders/")},
+		{label: "oo.order_date", class: "tabular", cell: docDate},
+		docCustomerCol("oo.customer", d.Staff, d.Customers),
+		{label: "oo.status", cell: func(r *model.DocSummary) string {
+			if r.Flag == "hold" {
+				return badge(r) + hold
+			}
+			return badge(r)
+		}},
+		{label: "oo.amount", class: "num", cell: docAmount(v)},
+		{label: "oo.execution", cell: func(r *model.DocSummary) string {
+			if x := d.Extra[r.ID]; x != "" {
+				return esc(v.ExecText(x))
+			}
+			return ""
+		}},
+	}
 }
 
 // onlineForm is what the order form shows.

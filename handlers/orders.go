@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,8 @@ type docListData struct {
 	Customers map[uint64]string
 	// Extra is a per-row note (the online order's execution status…).
 	Extra map[uint64]string
+	// RowsHTML is the table's rows (docrows.go).
+	RowsHTML template.HTML
 }
 
 // docFilter reads the common filters of a document list: ?status=, ?from=,
@@ -74,8 +77,8 @@ func docCustomers(t *store.Tx, sc store.Scope, rows []model.DocSummary) map[uint
 		if _, ok := out[r.CustomerID]; ok {
 			continue
 		}
-		if cu, err := t.Customer(sc, r.CustomerID); err == nil {
-			out[r.CustomerID] = cu.Code + " " + cu.Name
+		if label, ok := t.CustomerLabel(sc, r.CustomerID); ok {
+			out[r.CustomerID] = label
 		}
 	}
 	return out

@@ -77,7 +77,20 @@ func (h *Handler) showSalesOrders(c *fiber.Ctx) error {
 			{"so.amount", colMoney},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplSalesList, h.view(c, "so.title", d))
+	v := h.view(c, "so.title", d)
+	d.RowsHTML = docRowsHTML(v, salesCols(v, d), rows)
+	return h.render(c, fiber.StatusOK, tplSalesList, v)
+}
+
+// salesCols are the sales-order list's columns (docrows.go).
+func salesCols(v *View, d *docListData) []docCol {
+	return []docCol{
+		{label: "so.number", cell: docLink("/sales-orders/")},
+		{label: "so.order_date", class: "tabular", cell: docDate},
+		docCustomerCol("so.customer", d.Staff, d.Customers),
+		{label: "so.status", cell: docStatusBadge(v)},
+		{label: "so.amount", class: "num", cell: docAmount(v)},
+	}
 }
 
 // salesForm is what the sales order form shows.

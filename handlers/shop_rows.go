@@ -17,8 +17,11 @@ import (
 // every value goes through esc (html.EscapeString's rules, also right for
 // quoted attributes) and every text is translated once per page.
 
-// esc escapes s for HTML text and quoted attribute values.
-var esc = template.HTMLEscapeString
+// esc escapes s for HTML text and quoted attribute values exactly as
+// html/template escapes a string placed there (its replacement table: NUL,
+// quotes, &, +, < and >), so that rows written here match the template's
+// bytes for any value.
+var esc = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;").Replace
 
 // catalogRowsHTML writes the <li> rows of the dealer's catalog page.
 func catalogRowsHTML(v *View, set *model.OrderingSettings, rows []*store.CatalogRow, inCart map[uint64]model.Qty) template.HTML {

@@ -180,6 +180,9 @@ func (t *Tx) writeDocData(kind model.DocType, d model.Document, old *model.DocSu
 	s.ID, s.CustomerID, s.Number = d.DocID(), d.Owner(), d.Header().Number
 	s.Text = strings.ToLower(s.Number + "\x1f" + s.Text)
 	k := key(s.CustomerID, s.ID)
+	if err := t.bumpDocGen(kind); err != nil {
+		return err
+	}
 	if old != nil {
 		if err := t.addCount(b, old.CustomerID, old.Status, -1); err != nil {
 			return err
@@ -238,6 +241,9 @@ func (t *Tx) DeleteDoc(sc Scope, kind model.DocType, id, version uint64) error {
 	}
 	if stored.Version != version {
 		return &model.ConflictError{By: stored.UpdatedBy, At: stored.UpdatedAt}
+	}
+	if err := t.bumpDocGen(kind); err != nil {
+		return err
 	}
 	if err := t.addCount(b, cust, status, -1); err != nil {
 		return err
@@ -344,6 +350,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	var bucket *bolt.Bucket
 	var prefix []byte
 	var inScope func(cust uint64) bool
+	var scopeIDs []uint64 // nil: every customer
 	cust := f.CustomerID
 	if sc.CustomerID() != 0 {
 		if cust != 0 && cust != sc.CustomerID() {
@@ -351,25 +358,44 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		}
 		cust = sc.CustomerID()
 	}
+	onlyStatus := f.onlyStatus()
 	if cust != 0 {
 		if !t.AllowsCustomer(sc, cust) {
 			return nil, 0, nil
 		}
 		bucket, prefix = t.b(b.cust), itob(cust)
 	} else {
-		bucket = t.b(b.all)
 		if !sc.IsAll() {
-			set := map[uint64]bool{}
-			for _, id := range t.CustomerIDs(sc) {
+			scopeIDs = t.CustomerIDs(sc)
+		}
+		if !onlyStatus {
+			// A search or a date or flag filter reads every candidate's
+			// summary: read them in storage order (list.go).
+			return t.scanDocSummaries(b, scopeIDs, statuses, matchStored, p)
+		}
+		bucket = t.b(b.all)
+		if scopeIDs != nil {
+			set := make(map[uint64]bool, len(scopeIDs))
+			for _, id := range scopeIDs {
 				set[id] = true
 			}
 			inScope = func(c uint64) bool { return set[c] }
 		}
 	}
+	// A page number typed deep into a list starts from a page anchor
+	// (docs_anchors.go) instead of walking every row before it.
+	var anchors *docAnchors
+	known, pos := 0, 0
+	if onlyStatus && p.After == 0 && p.Offset >= anchorEvery {
+		if anchors = t.anchorsFor(anchorKeyOf(kind, cust, f.Statuses, scopeIDs), scopeIDs); anchors != nil {
+			known = len(anchors.ids)
+		}
+	}
 	var rows []model.DocSummary
 	c := bucket.Cursor()
 	var k, v []byte
-	if p.After != 0 {
+	switch {
+	case p.After != 0:
 		k, _ = c.Seek(append(bytes.Clone(prefix), itob(p.After)...))
 		if k != nil && bytes.HasPrefix(k, prefix) {
 			k, v = c.Prev()
@@ -379,15 +405,25 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 				k, v = c.Prev()
 			}
 		}
-	} else {
+	case anchors != nil:
+		var id uint64
+		if pos, id = anchors.start(p.Offset); pos > 0 {
+			want := append(bytes.Clone(prefix), itob(id)...)
+			if k, v = c.Seek(want); !bytes.Equal(k, want) { // cannot be: the set is of this generation
+				pos, anchors = 0, nil
+				k, v = seekLast(c, prefix)
+			}
+		} else {
+			k, v = seekLast(c, prefix)
+		}
+	default:
 		k, v = seekLast(c, prefix)
 	}
 	// Rows are filtered on the owner and status without decoding (both
 	// are in doc:T:all, the status at the front of a summary); only the
 	// rows a page shows are decoded, unless the filter needs the summary.
 	sums := t.b(b.cust)
-	onlyStatus := f.onlyStatus()
-	skipped, total := 0, 0
+	skipped, total := pos, pos
 	full := p.Limit <= 0
 	var kbuf [16]byte
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
@@ -412,10 +448,10 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		if len(statuses) > 0 && !statuses[model.Status(st)] {
 			continue
 		}
-		if sv == nil && !onlyStatus {
-			sv = sums.Get(ck)
-		}
 		if !onlyStatus {
+			if sv == nil {
+				sv = sums.Get(ck)
+			}
 			ok, err := matchStored(ck, sv)
 			if err != nil {
 				return nil, 0, err
@@ -423,6 +459,9 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 			if !ok {
 				continue
 			}
+		}
+		if anchors != nil {
+			anchors.at(total, btoi(k[len(prefix):]))
 		}
 		total++
 		if skipped < p.Offset {
@@ -444,7 +483,10 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 			break // the total comes from the counts
 		}
 	}
-	if f.onlyStatus() {
+	if anchors != nil && len(anchors.ids) > known {
+		anchors.keep()
+	}
+	if onlyStatus {
 		total = t.countFor(sc, kind, cust, f.Statuses)
 	} else if p.After != 0 {
 		total = -1 // unknown after a cursor: the pager shows no total

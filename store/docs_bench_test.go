@@ -16,9 +16,11 @@ import (
 // BenchmarkDocListPages reads page 1 and page 1,000 (50 rows a page) of a
 // staff document list over 60,000 documents of 1,000 customers, newest
 // first: page 1,000 reached through the pager's "next" links (keyset: after
-// the last id of page 999) and typed as ?page=1000 (offset), unfiltered and
-// filtered on a status. Rows are filtered on the owner and status held in
-// doc:T:all, and only the rows shown are decoded (docs.go):
+// the last id of page 999) and typed as ?page=1000 (offset: from the list's
+// page anchors once the first read has recorded them, docs_anchors.go),
+// unfiltered and filtered on a status, and a text search (the summaries read
+// in storage order, list.go). Rows are filtered on the owner and status held
+// in doc:T:all, and only the rows shown are decoded (docs.go):
 //
 //	go test ./store -run '^$' -bench BenchmarkDocListPages -benchtime 200x
 //

@@ -79,6 +79,8 @@ type Store struct {
 	commits *committer
 	// catalog is the catalog's sort order as of a catalog_gen (catalog_view.go).
 	catalog atomic.Pointer[catalogOrder]
+	// lists is what document lists keep between requests (list.go).
+	lists listCache
 }
 
 // Open opens (creating if needed) the database file at path, creates the
