@@ -79,6 +79,10 @@ type Store struct {
 	commits *committer
 	// catalog is the catalog's sort order as of a catalog_gen (catalog_view.go).
 	catalog atomic.Pointer[catalogOrder]
+	// settings is the enterprise settings record as of settingsGen, which
+	// every committed SaveSettings moves on (settings.go).
+	settings    atomic.Pointer[settingsCopy]
+	settingsGen atomic.Uint64
 }
 
 // Open opens (creating if needed) the database file at path, creates the
