@@ -67,6 +67,8 @@ type Handler struct {
 	bells   sync.Map
 	navs    sync.Map
 	navSets sync.Map
+	// signIns keeps the sessions and users of signed-in cookies (session_cache.go).
+	signIns signIns
 }
 
 // BodyLimit is the largest request body accepted (attachments are 10 MiB).

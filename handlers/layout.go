@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,13 @@ type layouts struct {
 
 // skeleton executes layout name once with markers and cuts it.
 func (h *Handler) skeleton(name, l string, user bool) ([]layoutPiece, error) {
+	// The language may point into the request's buffer (a cookie), which
+	// the next request reuses: the key holds the catalog's own string.
+	if i := slices.Index(Languages, l); i >= 0 {
+		l = Languages[i]
+	} else {
+		l = strings.Clone(l)
+	}
 	k := layoutKey{name, l, user}
 	if p, ok := h.layouts.m.Load(k); ok {
 		return p.([]layoutPiece), nil
