@@ -142,17 +142,21 @@ func cartLinesHTML(v *View, d *shopListData) string {
 			w("\n      <form method=\"post\" action=\"/cart/" + id + `" class="stepper" hx-post="/cart/` + id +
 				"\" hx-target=\"#cart-body\" hx-swap=\"innerHTML\" hx-trigger=\"change, submit\">\n        ")
 			w(csrf)
-			w("\n        <button type=\"submit\" hidden tabindex=\"-1\" aria-hidden=\"true\"></button>\n        <button type=\"submit\" name=\"set\" value=\"")
-			e(s.Down.String())
-			w(`" class="step down" aria-label="`)
-			e(v.T("phone.qty_down", "code", l.Code, "qty", s.Down))
-			w(`"`)
-			if s.Down == 0 {
-				w(" disabled")
+			// step writes the − or + button posting q.
+			step := func(dir, key string, q model.Qty, icon string) {
+				w("<button type=\"submit\" name=\"set\" value=\"")
+				e(q.String())
+				w(`" class="step ` + dir + `" aria-label="`)
+				e(v.T(key, "code", l.Code, "qty", q))
+				w(`"`)
+				if q == 0 {
+					w(" disabled")
+				}
+				w(">" + icon + "</button>")
 			}
-			w(">")
-			w(iconMinus)
-			w("</button>\n        <input name=\"qty\" type=\"text\" inputmode=\"decimal\" value=\"")
+			w("\n        <button type=\"submit\" hidden tabindex=\"-1\" aria-hidden=\"true\"></button>\n        ")
+			step("down", "phone.qty_down", s.Down, iconMinus)
+			w("\n        <input name=\"qty\" type=\"text\" inputmode=\"decimal\" value=\"")
 			e(l.Qty.String())
 			w(`" class="qty" aria-label="`)
 			e(tQty)
@@ -162,17 +166,9 @@ func cartLinesHTML(v *View, d *shopListData) string {
 			if d.Errors[l.EntryID] != "" {
 				w(` aria-invalid="true"`)
 			}
-			w(">\n        <button type=\"submit\" name=\"set\" value=\"")
-			e(s.Up.String())
-			w(`" class="step up" aria-label="`)
-			e(v.T("phone.qty_up", "code", l.Code, "qty", s.Up))
-			w(`"`)
-			if s.Up == 0 {
-				w(" disabled")
-			}
-			w(">")
-			w(iconPlus)
-			w("</button>\n        <noscript><button type=\"submit\" class=\"small-btn\">")
+			w(">\n        ")
+			step("up", "phone.qty_up", s.Up, iconPlus)
+			w("\n        <noscript><button type=\"submit\" class=\"small-btn\">")
 			e(tUpdate)
 			w("</button></noscript>\n      </form>\n      <span class=\"cart-amount money\" aria-label=\"")
 			e(tAmount)
