@@ -29,5 +29,6 @@ func BenchmarkPageOverhead(b *testing.B) {
 	benchPages(b, e, []struct{ name, path string }{
 		{"empty_page", "/account/password"},
 		{"cart", "/cart"},
+		{"catalog_20", "/catalog?size=20"},
 	})
 }
