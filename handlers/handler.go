@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +61,14 @@ type Handler struct {
 	api *apiState
 	// reveals holds new API secrets until the page that shows them once.
 	reveals *revealStash
+	// The layout cut at its per-request values, the rendered bells and
+	// menus, and the menus by role set (layout.go, nav.go).
+	layouts layouts
+	bells   sync.Map
+	navs    sync.Map
+	navSets sync.Map
+	// signIns keeps the sessions and users of signed-in cookies (session_cache.go).
+	signIns signIns
 }
 
 // BodyLimit is the largest request body accepted (attachments are 10 MiB).
@@ -211,6 +220,10 @@ type View struct {
 	Layout string
 	// NavOOB marks the navigation for an out-of-band swap in a fragment.
 	NavOOB bool
+	// navKey names the user's set of menu links (navFor).
+	navKey string
+	// skeleton marks the View that cuts the layout (layout.go).
+	skeleton bool
 }
 
 // view prepares the View for the current request; title is a catalog key.
@@ -223,7 +236,7 @@ func (h *Handler) view(c *fiber.Ctx, title string, data any) *View {
 	}
 	v.CSRF = h.csrfToken(c)
 	if u != nil {
-		v.Nav = h.navFor(u)
+		v.Nav, v.navKey = h.navFor(u)
 	}
 	return v
 }
@@ -337,23 +350,22 @@ func (h *Handler) render(c *fiber.Ctx, status int, name string, v *View) error {
 		// The fragment carries the page title and the navigation (its active
 		// link) out of band, so a boosted navigation updates both.
 		var frag bytes.Buffer
-		frag.WriteString("<title>" + template.HTMLEscapeString(v.T(v.Title)+" · "+v.Settings.EnterpriseName) + "</title>")
+		frag.WriteString("<title>" + template.HTMLEscapeString(v.PageTitle()) + "</title>")
 		frag.Write(body.Bytes())
 		if v.User != nil {
 			v.NavOOB = true
-			if err := h.engine.Render(&frag, "partials/nav", v); err != nil {
-				return fmt.Errorf("render nav: %w", err)
-			}
+			frag.WriteString(string(v.NavHTML()))
 		}
 		return c.Status(status).Send(frag.Bytes())
 	}
 	v.Content = template.HTML(body.String())
 	var page bytes.Buffer
-	layout := v.Layout
-	if layout == "" {
-		layout = "layouts/main"
-	}
-	if err := h.engine.Render(&page, layout, v); err != nil {
+	page.Grow(body.Len() + 8<<10)
+	if v.Layout == "" {
+		if err := h.writeLayout(&page, "layouts/main", v); err != nil {
+			return fmt.Errorf("render layout: %w", err)
+		}
+	} else if err := h.engine.Render(&page, v.Layout, v); err != nil {
 		return fmt.Errorf("render layout: %w", err)
 	}
 	return c.Status(status).Send(page.Bytes())

@@ -13,6 +13,7 @@ import (
 	"dealerportal/store"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
 )
 
 const (
@@ -123,30 +124,27 @@ func (h *Handler) setSecurityHeaders(c *fiber.Ctx) {
 // session in Locals. It also picks the language: the user's own, else the
 // lang cookie, else Accept-Language.
 func (h *Handler) loadSession(c *fiber.Ctx) error {
-	if sid := h.cookies.sessionID(c); sid != "" {
-		var sess *store.Session
-		var user *model.User
-		touch := false
-		_ = h.store.View(func(t *store.Tx) error {
-			s, err := t.Session(sid)
-			if err != nil {
-				return nil
+	if raw := c.Cookies(h.cookies.name); raw != "" {
+		gen, orgGen := h.store.AuthGen(), h.store.OrgGen()
+		e := h.signIns.get(raw, gen, orgGen)
+		if e == nil {
+			e = h.readSignIn(c, raw)
+			if e != nil {
+				// Fiber's strings point into the request's buffer, which
+				// the next request reuses: the key must be a copy.
+				h.signIns.put(strings.Clone(raw), gen, orgGen, e)
 			}
-			u, err := t.UserByID(s.UserID)
-			if err != nil || u.AuthEpoch != s.Epoch || !t.CanLogin(u) {
-				return nil
-			}
-			sess, user = s, u
+		}
+		now := h.store.Now()
+		if e != nil && now.Before(e.sess.ExpiresAt) {
+			// Each request gets its own copies: a handler may change them.
+			sess, user := *e.sess, *e.user
+			c.Locals(localSession, &sess)
+			c.Locals(localUser, &user)
+			c.Locals(localScope, e.scope)
 			// The header's polled inbox count does not keep an idle session alive.
-			touch = t.Now.Sub(s.LastSeen) > 5*time.Minute && c.Path() != "/inbox/count"
-			return nil
-		})
-		if sess != nil {
-			c.Locals(localSession, sess)
-			c.Locals(localUser, user)
-			h.scope(c)
-			if touch {
-				h.touchSession(sess)
+			if now.Sub(sess.LastSeen) > 5*time.Minute && c.Path() != "/inbox/count" {
+				h.touchSession(&sess)
 			}
 		}
 	}
@@ -156,6 +154,33 @@ func (h *Handler) loadSession(c *fiber.Ctx) error {
 	}
 	c.Locals(localLang, l)
 	return c.Next()
+}
+
+// readSignIn verifies the session cookie raw and reads its live session, a
+// user who may still sign in under the same auth epoch, and the user's
+// scope; nil when there is none.
+func (h *Handler) readSignIn(c *fiber.Ctx, raw string) *signIn {
+	var sid string
+	if securecookie.DecodeMulti(h.cookies.name, raw, &sid, h.cookies.codecs...) != nil || sid == "" {
+		return nil
+	}
+	var e *signIn
+	_ = h.store.View(func(t *store.Tx) error {
+		s, err := t.Session(sid)
+		if err != nil {
+			return nil
+		}
+		u, err := t.UserByID(s.UserID)
+		if err != nil || u.AuthEpoch != s.Epoch || !t.CanLogin(u) {
+			return nil
+		}
+		e = &signIn{sess: s, user: u}
+		return nil
+	})
+	if e != nil {
+		e.scope = h.store.ScopeFor(e.user)
+	}
+	return e
 }
 
 // touchSession extends an active session (sliding idle timeout), at most

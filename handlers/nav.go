@@ -97,8 +97,29 @@ func (h *Handler) navigation() []navItem {
 }
 
 // navFor returns the groups and items u may use, in display order: a link
-// that two permissions both open is listed once.
-func (h *Handler) navFor(u *model.User) []navGroup {
+// that two permissions both open is listed once. The menu depends on the
+// user's kind, roles and disabled flag only (User.Can): it is computed once
+// per such set, which its key names. The groups are shared: read only.
+func (h *Handler) navFor(u *model.User) ([]navGroup, string) {
+	var kb strings.Builder
+	kb.WriteString(string(u.Kind))
+	if u.Disabled {
+		kb.WriteString("!")
+	}
+	for _, r := range u.Roles {
+		kb.WriteByte(',')
+		kb.WriteString(string(r))
+	}
+	key := kb.String()
+	if g, ok := h.navSets.Load(key); ok {
+		return g.([]navGroup), key
+	}
+	g := h.buildNav(u)
+	h.navSets.Store(key, g)
+	return g, key
+}
+
+func (h *Handler) buildNav(u *model.User) []navGroup {
 	var out []navGroup
 	for _, g := range navGroups {
 		var items []navItem

@@ -186,6 +186,7 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 		return err
 	}
 	t.custRead = nil
+	t.authChanged()
 	b := t.b(bCustomers)
 	var oldOrg uint64
 	created := c.ID == 0

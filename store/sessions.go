@@ -24,6 +24,7 @@ type Session struct {
 
 // SaveSession writes a session record (new or touched).
 func (t *Tx) SaveSession(s *Session) error {
+	t.authChanged()
 	if err := t.b(bSessionsByUser).Put(append(itob(s.UserID), s.ID...), nil); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func (t *Tx) DeleteSession(id string) error {
 	if err := getJSON(t.b(bSessions), []byte(id), s); err != nil {
 		return nil
 	}
+	t.authChanged()
 	if err := t.b(bSessionsByUser).Delete(append(itob(s.UserID), s.ID...)); err != nil {
 		return err
 	}
@@ -61,6 +63,9 @@ func (t *Tx) deleteUserSessions(uid uint64) error {
 	c := t.b(bSessionsByUser).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		ids = append(ids, bytes.Clone(k))
+	}
+	if len(ids) > 0 {
+		t.authChanged()
 	}
 	for _, k := range ids {
 		if err := t.b(bSessions).Delete(k[8:]); err != nil {

@@ -16,10 +16,28 @@ func (t *Tx) Settings() *model.Settings {
 	return s
 }
 
-// Settings is the one-transaction form of Tx.Settings.
-func (s *Store) Settings() (out *model.Settings) {
+// Settings is the one-transaction form of Tx.Settings, read from the
+// process's copy: every page shows the enterprise's name, and the record
+// changes only through SaveSettings, which drops the copy on commit. The
+// caller gets its own copy (the struct holds strings and times only).
+func (s *Store) Settings() *model.Settings {
+	gen := s.settingsGen.Load()
+	if c := s.settings.Load(); c != nil && c.gen == gen {
+		out := c.s
+		return &out
+	}
+	var out *model.Settings
 	_ = s.View(func(t *Tx) error { out = t.Settings(); return nil })
-	return
+	// A reader whose snapshot predates a concurrent save may not keep its
+	// copy: the save moved the generation on commit.
+	s.settings.Store(&settingsCopy{gen: gen, s: *out})
+	return out
+}
+
+// settingsCopy is the cached settings record as of a settingsGen.
+type settingsCopy struct {
+	gen uint64
+	s   model.Settings
 }
 
 // SaveSettings validates and stores the enterprise settings with optimistic locking.
@@ -36,7 +54,10 @@ func (t *Tx) SaveSettings(s *model.Settings) error {
 	}
 	loc := s.Location()
 	t.zone = loc
-	t.tx.OnCommit(func() { t.s.zone.Store(loc) })
+	t.tx.OnCommit(func() {
+		t.s.zone.Store(loc)
+		t.s.settingsGen.Add(1)
+	})
 	return nil
 }
 

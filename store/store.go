@@ -81,6 +81,12 @@ type Store struct {
 	catalog atomic.Pointer[catalogOrder]
 	// lists is what document lists keep between requests (list.go).
 	lists listCache
+	// settings is the enterprise settings record as of settingsGen, which
+	// every committed SaveSettings moves on (settings.go).
+	settings    atomic.Pointer[settingsCopy]
+	settingsGen atomic.Uint64
+	// authGen counts committed session, user and customer changes (auth_gen.go).
+	authGen atomic.Uint64
 }
 
 // Open opens (creating if needed) the database file at path, creates the
@@ -162,6 +168,8 @@ type Tx struct {
 	Now      time.Time
 	By       string
 	orgDirty bool
+	// authDirty: this transaction changed a session, user or customer.
+	authDirty bool
 	// zone is set when this transaction saved new settings.
 	zone *time.Location
 	// custRead is the last customer customerRead decoded.

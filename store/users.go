@@ -141,6 +141,7 @@ func (t *Tx) SaveUser(sc Scope, u *model.User) (err error) {
 	} else if !t.AllowsCustomer(sc, u.CustomerID) {
 		return model.ErrNotFound
 	}
+	t.authChanged()
 	b := t.b(bUsers)
 	newName := u.ID == 0
 	if u.ID == 0 {
@@ -224,6 +225,7 @@ func (t *Tx) SetPassword(sc Scope, id uint64, hash string) (*model.User, error) 
 	if err := t.deleteUserSessions(id); err != nil {
 		return nil, err
 	}
+	t.authChanged()
 	return u, putJSON(t.b(bUsers), itob(id), u)
 }
 
@@ -239,6 +241,7 @@ func (t *Tx) SetUserPrefs(id uint64, apply func(u *model.User) error) (*model.Us
 	}
 	u.UpdatedAt, u.UpdatedBy = t.Now, t.By
 	u.Version++
+	t.authChanged()
 	return u, putJSON(t.b(bUsers), itob(id), u)
 }
 
