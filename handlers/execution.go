@@ -40,9 +40,6 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 	}
 	d := &executionData{Staff: sc.IsStaff(), Statuses: []model.Status{model.StatusAudited, model.StatusClosed}, Names: map[uint64]string{}}
 	var rows []store.ExecutionRow
-	if err := h.store.EnsureExecutionIndex(); err != nil {
-		return err
-	}
 	err := h.store.View(func(t *store.Tx) error {
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)

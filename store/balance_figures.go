@@ -209,13 +209,17 @@ func (t *Tx) changeOrgTotals(org uint64, dn int64, change func(*balanceFigures))
 
 // customerSaved keeps the org totals when a customer is created (new: its
 // count) or moves from org unit oldOrg to another (its count and figures
-// move along). SaveCustomer calls it.
+// move along, and its execution report totals, execution_totals.go).
+// SaveCustomer calls it.
 func (t *Tx) customerSaved(id, oldOrg, org uint64, created bool) error {
 	if !created && oldOrg == org {
 		return nil
 	}
 	f := t.figures(id)
 	if !created {
+		if err := t.moveExecTotalsOrg(id, oldOrg, org); err != nil {
+			return err
+		}
 		err := t.changeOrgTotals(oldOrg, -1, func(o *balanceFigures) {
 			o.pos = addPosition(o.pos, f.pos, -1)
 			for _, d := range f.open {

@@ -3,10 +3,13 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
 
 	"dealerportal/model"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The sales order execution report (销售订单执行报表) and order tracking
@@ -81,16 +84,116 @@ func (tot *ExecutionTotals) add(r *ExecutionRow) {
 // orders, so an order's lines stay together; p.Limit 0 gives all) and the
 // totals over every matching order. It reads the execution index (one
 // compact row per order, kept by every write of a sales order), never the
-// orders themselves: EnsureExecutionIndex must have run on the file.
+// orders themselves. Without a search text the totals come from the
+// maintained totals (execution_totals.go) and only the page's orders are
+// read, newest first from the order-id index of the sales orders; a search
+// reads every order of the scope.
 func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRow, ExecutionTotals, error) {
 	var tot ExecutionTotals
-	want := map[model.Status]bool{}
-	for _, st := range f.Statuses {
-		want[st] = true
-	}
+	want := f.Statuses
 	if len(want) == 0 {
-		want[model.StatusAudited], want[model.StatusClosed] = true, true
+		want = []model.Status{model.StatusAudited, model.StatusClosed}
 	}
+	cust := f.CustomerID
+	if sc.CustomerID() != 0 {
+		if cust != 0 && cust != sc.CustomerID() {
+			return nil, tot, nil
+		}
+		cust = sc.CustomerID()
+	}
+	if cust != 0 && !t.AllowsCustomer(sc, cust) {
+		return nil, tot, nil
+	}
+	if strings.TrimSpace(f.Q) != "" {
+		return t.executionScan(sc, cust, f, want, p)
+	}
+	var err error
+	switch {
+	case cust != 0:
+		tot, err = t.executionTotals(cust, nil, nil, f, want)
+	case sc.IsAll():
+		tot, err = t.executionTotals(0, nil, nil, f, want)
+	case sc.salesperson == 0 && sc.orgs != nil:
+		tot, err = t.executionTotals(0, sc.orgs, nil, f, want)
+	default:
+		tot, err = t.executionTotals(0, nil, t.CustomerIDs(sc), f, want)
+	}
+	if err != nil {
+		return nil, tot, err
+	}
+	rows, err := t.executionPage(sc, cust, f, want, p)
+	return rows, tot, err
+}
+
+// executionPage reads the rows of the orders on page p, newest first: a
+// customer's from its rows of the execution index, backwards; a staff
+// scope's from the sales orders' order-id index, backwards, skipping the
+// orders of customers outside sc.
+func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []model.Status, p Page) ([]ExecutionRow, error) {
+	wanted := func(st model.Status) bool { return slices.Contains(want, st) }
+	index := t.b(bExecIndex)
+	var rows []ExecutionRow
+	n := 0
+	// take adds the order's rows when it matches and lies on the page; it
+	// reports false once the page is full.
+	take := func(c, id uint64, v []byte) bool {
+		h, rest := decodeExecHeader(v)
+		if !wanted(h.status) || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
+			return true
+		}
+		if n++; n <= p.Offset {
+			return true
+		}
+		for _, l := range decodeExecLines(rest, nil, true) {
+			rows = append(rows, ExecutionRow{SalesOrderID: id, Number: h.number, CustomerID: c, OrderDate: h.date, Status: h.status, Line: l})
+		}
+		return p.Limit <= 0 || n < p.Offset+p.Limit
+	}
+	if cust != 0 {
+		pre := itob(cust)
+		c := index.Cursor()
+		k, v := c.Seek(itob(cust + 1))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, pre); k, v = c.Prev() {
+			if len(k) == 16 && !take(cust, btoi(k[8:]), v) {
+				break
+			}
+		}
+		return rows, nil
+	}
+	allowed := map[uint64]bool{}
+	c := t.b(t.docB(model.DocSalesOrder).all).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		owner, st, ok := decodeOwner(v)
+		if !ok || !wanted(st) {
+			continue
+		}
+		if !sc.IsAll() {
+			in, seen := allowed[owner]
+			if !seen {
+				in = t.AllowsCustomer(sc, owner)
+				allowed[owner] = in
+			}
+			if !in {
+				continue
+			}
+		}
+		row := index.Get(key(owner, btoi(k)))
+		if row != nil && !take(owner, btoi(k), row) {
+			break
+		}
+	}
+	return rows, nil
+}
+
+// executionScan is the report with a search text: it reads every order of
+// the scope's rows of the execution index, totals included.
+func (t *Tx) executionScan(sc Scope, cust uint64, f ExecutionFilter, want []model.Status, p Page) ([]ExecutionRow, ExecutionTotals, error) {
+	var tot ExecutionTotals
 	q := strings.ToLower(strings.TrimSpace(f.Q))
 	type ref struct {
 		cust, id uint64
@@ -106,7 +209,7 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 				continue
 			}
 			h, rest := decodeExecHeader(v)
-			if !want[h.status] || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
+			if !slices.Contains(want, h.status) || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
 				continue
 			}
 			if q != "" && !execMatches(v, q) {
@@ -115,18 +218,8 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 			refs = append(refs, ref{btoi(k[:8]), btoi(k[8:]), h, rest})
 		}
 	}
-	cust := f.CustomerID
-	if sc.CustomerID() != 0 {
-		if cust != 0 && cust != sc.CustomerID() {
-			return nil, tot, nil
-		}
-		cust = sc.CustomerID()
-	}
 	switch {
 	case cust != 0:
-		if !t.AllowsCustomer(sc, cust) {
-			return nil, tot, nil
-		}
 		scan(itob(cust))
 	case sc.IsAll():
 		scan(nil)
@@ -174,16 +267,37 @@ var (
 
 func init() {
 	allBuckets = append(allBuckets, bExecIndex)
-	RegisterDocHook(model.DocSalesOrder, func(t *Tx, cust, id uint64, d model.Document) error {
-		if d == nil {
-			return t.b(bExecIndex).Delete(key(cust, id))
-		}
+	RegisterDocHook(model.DocSalesOrder, keepExecution)
+}
+
+// keepExecution keeps the execution index and the maintained totals
+// (execution_totals.go) of sales order id of customer cust after a write
+// (so nil: a delete).
+func keepExecution(t *Tx, cust, id uint64, d model.Document) error {
+	var cur *execContribution
+	var row []byte
+	if d != nil {
 		so, ok := d.(*model.SalesOrder)
 		if !ok {
 			return nil
 		}
-		return t.b(bExecIndex).Put(key(cust, id), encodeExec(so))
-	})
+		row = encodeExec(so)
+		h, rest := decodeExecHeader(row)
+		cur = &execContribution{status: h.status, date: h.date, sums: execRowSums(id, cust, h, decodeExecLines(rest, nil, false))}
+	}
+	b := t.b(bExecIndex)
+	var old *execContribution
+	if v := b.Get(key(cust, id)); v != nil {
+		h, rest := decodeExecHeader(v)
+		old = &execContribution{status: h.status, date: h.date, sums: execRowSums(id, cust, h, decodeExecLines(rest, nil, false))}
+	}
+	if err := t.moveExecTotals(cust, old, cur); err != nil {
+		return err
+	}
+	if row == nil {
+		return b.Delete(key(cust, id))
+	}
+	return b.Put(key(cust, id), row)
 }
 
 type execHeader struct {
@@ -322,20 +436,28 @@ func (s *Store) EnsureExecutionIndex() error {
 		if b.Get(keyExecBuilt) != nil {
 			return nil
 		}
-		if _, ok := docKinds[model.DocSalesOrder]; ok {
-			err := t.b(t.docB(model.DocSalesOrder).main).ForEach(func(k, v []byte) error {
+		return buildExecIndex(t, b)
+	})
+}
+
+// buildExecIndex writes index's row of every sales order and marks it
+// complete.
+func buildExecIndex(t *Tx, index *bolt.Bucket) error {
+	if _, ok := docKinds[model.DocSalesOrder]; ok {
+		if main := t.b(t.docB(model.DocSalesOrder).main); main != nil {
+			err := main.ForEach(func(k, v []byte) error {
 				so := &model.SalesOrder{}
 				if err := decodeRecord(v, so); err != nil {
 					return err
 				}
-				return b.Put(bytes.Clone(k), encodeExec(so))
+				return index.Put(bytes.Clone(k), encodeExec(so))
 			})
 			if err != nil {
 				return err
 			}
 		}
-		return b.Put(keyExecBuilt, []byte{1})
-	})
+	}
+	return index.Put(keyExecBuilt, []byte{1})
 }
 
 // OrderChain is one order's whole chain for order tracking: the online

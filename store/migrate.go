@@ -46,6 +46,9 @@ var migrations = []migration{
 		}
 		return migrateLedgerIndex(tx)
 	},
+	// 10: the execution report's maintained totals (execution_totals.go),
+	// with the execution index built where it was not yet.
+	migrateExecutionTotals,
 }
 
 var keySchemaVersion = []byte("schema_version")
