@@ -175,7 +175,8 @@ func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []mode
 		if !sc.IsAll() {
 			in, seen := allowed[owner]
 			if !seen {
-				in = t.AllowsCustomer(sc, owner)
+				c, ok := t.card(owner)
+				in = ok && sc.allowsCard(&c)
 				allowed[owner] = in
 			}
 			if !in {
