@@ -80,14 +80,14 @@ func (tot *ExecutionTotals) add(r *ExecutionRow) {
 }
 
 // ExecutionReport returns the lines of the sales orders in sc matching f,
-// newest order first: the rows of the orders on page p (paging counts
+// newest order date first (the latest order first within a day): the rows of the orders on page p (paging counts
 // orders, so an order's lines stay together; p.Limit 0 gives all) and the
 // totals over every matching order. It reads the execution index (one
 // compact row per order, kept by every write of a sales order), never the
 // orders themselves. Without a search text the totals come from the
 // maintained totals (execution_totals.go) and only the page's orders are
-// read, newest first from the order-id index of the sales orders; a search
-// reads every order of the scope.
+// read, through the order-date index; a search reads every order of the
+// scope.
 func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRow, ExecutionTotals, error) {
 	var tot ExecutionTotals
 	want := f.Statuses
@@ -125,54 +125,20 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 	return rows, tot, err
 }
 
-// executionPage reads the rows of the orders on page p, newest first: a
-// customer's from its rows of the execution index, backwards; a staff
-// scope's from the sales orders' order-id index, backwards, skipping the
-// orders of customers outside sc.
+// executionPage reads the rows of the orders on page p, newest order
+// date first (the highest id first within a day) from the order-date index
+// (execution_totals.go): a customer's entries, or every customer's skipping
+// those outside sc; only the orders shown are read from the execution index.
 func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []model.Status, p Page) ([]ExecutionRow, error) {
-	wanted := func(st model.Status) bool { return slices.Contains(want, st) }
 	index := t.b(bExecIndex)
 	var rows []ExecutionRow
 	n := 0
-	// take adds the order's rows when it matches and lies on the page; it
-	// reports false once the page is full.
-	take := func(c, id uint64, v []byte) bool {
-		h, rest := decodeExecHeader(v)
-		if !wanted(h.status) || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
-			return true
-		}
-		if n++; n <= p.Offset {
-			return true
-		}
-		for _, l := range decodeExecLines(rest, nil, true) {
-			rows = append(rows, ExecutionRow{SalesOrderID: id, Number: h.number, CustomerID: c, OrderDate: h.date, Status: h.status, Line: l})
-		}
-		return p.Limit <= 0 || n < p.Offset+p.Limit
-	}
-	if cust != 0 {
-		pre := itob(cust)
-		c := index.Cursor()
-		k, v := c.Seek(itob(cust + 1))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, pre); k, v = c.Prev() {
-			if len(k) == 16 && !take(cust, btoi(k[8:]), v) {
-				break
-			}
-		}
-		return rows, nil
-	}
 	allowed := map[uint64]bool{}
-	c := t.b(t.docB(model.DocSalesOrder).all).Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
-		owner, st, ok := decodeOwner(v)
-		if !ok || !wanted(st) {
-			continue
+	visit := func(owner, id uint64, st model.Status) bool {
+		if !slices.Contains(want, st) {
+			return true
 		}
-		if !sc.IsAll() {
+		if cust == 0 && !sc.IsAll() {
 			in, seen := allowed[owner]
 			if !seen {
 				c, ok := t.card(owner)
@@ -180,14 +146,34 @@ func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []mode
 				allowed[owner] = in
 			}
 			if !in {
-				continue
+				return true
 			}
 		}
-		row := index.Get(key(owner, btoi(k)))
-		if row != nil && !take(owner, btoi(k), row) {
-			break
+		if n++; n <= p.Offset {
+			return true
 		}
+		if v := index.Get(key(owner, id)); v != nil {
+			h, rest := decodeExecHeader(v)
+			for _, l := range decodeExecLines(rest, nil, true) {
+				rows = append(rows, ExecutionRow{SalesOrderID: id, Number: h.number, CustomerID: owner, OrderDate: h.date, Status: h.status, Line: l})
+			}
+		}
+		return p.Limit <= 0 || n < p.Offset+p.Limit
 	}
+	dates := t.b(bExecDates)
+	if cust != 0 {
+		prefix := binary.BigEndian.AppendUint64([]byte{'c'}, cust)
+		eachExecByDate(dates, prefix, f.From, f.To, func(_ string, id uint64, v []byte) bool {
+			return visit(cust, id, model.Status(v))
+		})
+		return rows, nil
+	}
+	eachExecByDate(dates, []byte{'a'}, f.From, f.To, func(_ string, id uint64, v []byte) bool {
+		if len(v) < 8 {
+			return true
+		}
+		return visit(btoi(v[:8]), id, model.Status(v[8:]))
+	})
 	return rows, nil
 }
 
@@ -229,7 +215,12 @@ func (t *Tx) executionScan(sc Scope, cust uint64, f ExecutionFilter, want []mode
 			scan(itob(c))
 		}
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].id > refs[j].id })
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].h.date != refs[j].h.date {
+			return refs[i].h.date > refs[j].h.date
+		}
+		return refs[i].id > refs[j].id
+	})
 	var rows []ExecutionRow
 	var buf []model.SalesOrderLine // the lines of an order not shown: figures only, reused
 	for i, r := range refs {
@@ -293,6 +284,9 @@ func keepExecution(t *Tx, cust, id uint64, d model.Document) error {
 		old = &execContribution{status: h.status, date: h.date, sums: execRowSums(id, cust, h, decodeExecLines(rest, nil, false))}
 	}
 	if err := t.moveExecTotals(cust, old, cur); err != nil {
+		return err
+	}
+	if err := t.moveExecDates(cust, id, old, cur); err != nil {
 		return err
 	}
 	if row == nil {

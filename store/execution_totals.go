@@ -32,9 +32,9 @@ import (
 // SaveCustomer moves a customer's records to its new org unit
 // (customerSaved). A range [from, to] reads the whole months inside it and
 // the days of the months at its edges; no date range reads the months only.
-// The integrity check "execution totals" recomputes every record from the
-// execution index, which the check "orders and shipping" compares with the
-// sales orders.
+// The integrity check "execution totals" recomputes every record (and the
+// order-date index below) from the execution index, which the check
+// "orders and shipping" compares with the sales orders.
 
 var bExecTotals = []byte("sales_order_execution_totals")
 
@@ -370,7 +370,7 @@ func execTotalsFrom(index, byCode *bolt.Bucket) (map[string]*execSums, error) {
 }
 
 // migrateExecutionTotals builds the execution index where it was not built
-// yet, and the totals from it.
+// yet, and the totals and the order-date index from it.
 func migrateExecutionTotals(btx *bolt.Tx) error {
 	t := &Tx{tx: btx}
 	index, err := btx.CreateBucketIfNotExists(bExecIndex)
@@ -392,6 +392,15 @@ func migrateExecutionTotals(btx *bolt.Tx) error {
 	}
 	for k, s := range all {
 		if err := dst.Put([]byte(k), s.encode()); err != nil {
+			return err
+		}
+	}
+	dates, err := btx.CreateBucketIfNotExists(bExecDates)
+	if err != nil {
+		return err
+	}
+	for k, v := range execDatesFrom(index) {
+		if err := dates.Put([]byte(k), v); err != nil {
 			return err
 		}
 	}
@@ -427,6 +436,18 @@ func checkExecTotals(t *Tx) []string {
 	for k, w := range want {
 		out = append(out, fmt.Sprintf("%s: missing (recomputed %v)", execTotalsKeyText([]byte(k)), *w))
 	}
+	// The order-date index.
+	dates := execDatesFrom(t.b(bExecIndex))
+	_ = t.b(bExecDates).ForEach(func(k, v []byte) error {
+		if w, ok := dates[string(k)]; !ok || !bytes.Equal(v, w) {
+			out = append(out, fmt.Sprintf("order-date index: entry %q → %x, recomputed %x", k, v, w))
+		}
+		delete(dates, string(k))
+		return nil
+	})
+	for k := range dates {
+		out = append(out, fmt.Sprintf("order-date index: entry %q missing", k))
+	}
 	return out
 }
 
@@ -445,4 +466,128 @@ func execTotalsKeyText(k []byte) string {
 		return fmt.Sprintf("%s %d: record %x", level, btoi(k[1:9]), rest)
 	}
 	return fmt.Sprintf("%s %d, %s, %c %s", level, btoi(k[1:9]), rest[:i], rest[i+1], rest[i+2:])
+}
+
+// ---- the order-date index ----
+
+// bExecDates lists the sales orders by order date, newest first when read
+// backwards, so that a report page (and a date range) reads only its own
+// orders:
+//
+//   - 'a' | date | 0 | salesOrderID (8) → customer (8) and status
+//   - 'c' | customerID (8) | date | 0 | salesOrderID (8) → status
+//
+// keepExecution moves an order's keys when its date or status changes;
+// the check "execution totals" compares the bucket with one rebuilt from
+// the execution index.
+var bExecDates = []byte("sales_order_execution_dates")
+
+func init() { allBuckets = append(allBuckets, bExecDates) }
+
+func execDateKeyAll(date string, id uint64) []byte {
+	k := make([]byte, 0, 1+len(date)+9)
+	k = append(append(append(k, 'a'), date...), 0)
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
+func execDateKeyCust(cust uint64, date string, id uint64) []byte {
+	k := make([]byte, 0, 9+len(date)+9)
+	k = binary.BigEndian.AppendUint64(append(k, 'c'), cust)
+	k = append(append(k, date...), 0)
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
+// execDateEntries are the date index's entries of one order.
+func execDateEntries(cust, id uint64, status model.Status, date string) [2][2][]byte {
+	return [2][2][]byte{
+		{execDateKeyAll(date, id), append(itob(cust), status...)},
+		{execDateKeyCust(cust, date, id), []byte(status)},
+	}
+}
+
+// moveExecDates replaces an order's date index entries (old or cur nil:
+// none).
+func (t *Tx) moveExecDates(cust, id uint64, old, cur *execContribution) error {
+	b := t.b(bExecDates)
+	if old != nil {
+		for _, e := range execDateEntries(cust, id, old.status, old.date) {
+			if err := b.Delete(e[0]); err != nil {
+				return err
+			}
+		}
+	}
+	if cur != nil {
+		for _, e := range execDateEntries(cust, id, cur.status, cur.date) {
+			if err := b.Put(e[0], e[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// execDatesFrom rebuilds the date index's entries from the execution index.
+func execDatesFrom(index *bolt.Bucket) map[string][]byte {
+	out := map[string][]byte{}
+	if index == nil {
+		return out
+	}
+	_ = index.ForEach(func(k, v []byte) error {
+		if len(k) != 16 {
+			return nil
+		}
+		h, _ := decodeExecHeader(v)
+		for _, e := range execDateEntries(btoi(k[:8]), btoi(k[8:]), h.status, h.date) {
+			out[string(e[0])] = e[1]
+		}
+		return nil
+	})
+	return out
+}
+
+// eachExecByDate calls fn with the orders of the date index below prefix
+// (the 'a' level, or a customer's) dated within [from, to], newest date
+// first (and the highest id first within a day), until fn returns false.
+// rest is the part of the key after prefix.
+func eachExecByDate(b *bolt.Bucket, prefix []byte, from, to string, fn func(date string, id uint64, v []byte) bool) {
+	c := b.Cursor()
+	var k, v []byte
+	if to != "" {
+		k, v = c.Seek(append(append(bytes.Clone(prefix), to...), 1))
+	} else {
+		k, v = c.Seek(execPrefixEnd(prefix))
+	}
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		rest := k[len(prefix):]
+		if len(rest) < 9 {
+			continue
+		}
+		date := string(rest[:len(rest)-9])
+		if from != "" && date < from {
+			return
+		}
+		if to != "" && date > to {
+			continue
+		}
+		if !fn(date, btoi(rest[len(rest)-8:]), v) {
+			return
+		}
+	}
+}
+
+// execPrefixEnd is the first key after every key with prefix p.
+func execPrefixEnd(p []byte) []byte {
+	e := bytes.Clone(p)
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i] < 0xff {
+			e[i]++
+			return e[:i+1]
+		}
+	}
+	return nil
 }

@@ -14,8 +14,8 @@ import (
 // the full scan of the execution index (the report as it was computed
 // before the totals), for every scope, status and date range; they follow
 // a customer to another org unit, are rebuilt by the migration on a file
-// of the previous layout (schema 9: no totals, no customer cards), and a
-// planted difference is found by portal check.
+// of the previous layout (schema 9: no totals, no order-date index, no
+// customer cards), and planted differences are found by portal check.
 func TestExecutionTotals(t *testing.T) {
 	f := newShipFixture(t)
 	order := func(c *model.Customer, date string, act string, qty model.Qty) {
@@ -116,7 +116,7 @@ func TestExecutionTotals(t *testing.T) {
 	// The previous layout: schema 9, no totals and no cards.
 	path := f.s.DB().Path()
 	err := f.s.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bExecTotals, bCustomerCards} {
+		for _, b := range [][]byte{bExecTotals, bExecDates, bCustomerCards} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}
@@ -143,10 +143,13 @@ func TestExecutionTotals(t *testing.T) {
 		if err := changeExecTotal(tx.b(bExecTotals), k, &one, 1); err != nil {
 			return err
 		}
+		if err := tx.b(bExecDates).Delete(execDateKeyAll("2026-01-05", 1)); err != nil {
+			return err
+		}
 		return tx.b(bCustomerCards).Put(itob(f.c3.ID), encodeCard(&model.Customer{Code: "X"}))
 	})
 	problems, _ := s.Check()
-	for _, want := range []string{"execution totals: org unit", "customer cards: customer C003"} {
+	for _, want := range []string{"execution totals: org unit", "execution totals: order-date index", "customer cards: customer C003"} {
 		if !strings.Contains(strings.Join(problems, "\n"), want) {
 			t.Errorf("planted difference %q not found: %v", want, problems)
 		}

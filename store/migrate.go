@@ -47,8 +47,8 @@ var migrations = []migration{
 		return migrateLedgerIndex(tx)
 	},
 	// 10: customer cards (customer_cards.go) and the execution report's
-	// maintained totals (execution_totals.go), with the execution index
-	// built where it was not yet.
+	// maintained totals and order-date index (execution_totals.go), with
+	// the execution index built where it was not yet.
 	func(tx *bolt.Tx) error {
 		if err := migrateCustomerCards(tx); err != nil {
 			return err
