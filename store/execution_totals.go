@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"dealerportal/model"
 
@@ -390,8 +392,10 @@ func migrateExecutionTotals(btx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	for k, s := range all {
-		if err := dst.Put([]byte(k), s.encode()); err != nil {
+	// In key order: bbolt inserts into a node by copying, so random order
+	// costs a copy of the node per key.
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		if err := dst.Put([]byte(k), all[k].encode()); err != nil {
 			return err
 		}
 	}
@@ -399,8 +403,9 @@ func migrateExecutionTotals(btx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	for k, v := range execDatesFrom(index) {
-		if err := dates.Put([]byte(k), v); err != nil {
+	entries := execDatesFrom(index)
+	for _, k := range slices.Sorted(maps.Keys(entries)) {
+		if err := dates.Put([]byte(k), entries[k]); err != nil {
 			return err
 		}
 	}
