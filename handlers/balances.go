@@ -30,11 +30,11 @@ func (h *Handler) registerBalances(r fiber.Router) {
 
 type balancesData struct {
 	List
-	Sum    *store.BalanceSummary
+	Sum *store.BalanceSummary
 	// OrgOptions are the org filter's options (report_rows.go).
 	OrgOptions template.HTML
-	Staff  bool
-	Labels [4]string
+	Staff      bool
+	Labels     [4]string
 	// DayLabels are the aging columns' translated labels (once a page,
 	// not once a row).
 	DayLabels [4]string
