@@ -17,7 +17,9 @@ import (
 // between tags).
 
 // squeeze drops the whitespace between tags.
-func squeeze(s string) string { return regexp.MustCompile(`>\s+<`).ReplaceAllString(strings.TrimSpace(s), "><") }
+func squeeze(s string) string {
+	return regexp.MustCompile(`>\s+<`).ReplaceAllString(strings.TrimSpace(s), "><")
+}
 
 var oldExecutionRow = template.Must(template.New("row").Funcs(template.FuncMap{
 	"money": func(v *View, m model.Money) template.HTML { return v.Money(m) },

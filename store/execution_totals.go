@@ -308,7 +308,7 @@ func (t *Tx) executionTotals(cust uint64, units map[uint64]bool, custs []uint64,
 			}
 		}
 	default: // every org unit that has totals
-		for k, _ := c.Seek([]byte{execLevelOrg}); k != nil && len(k) >= 9 && k[0] == execLevelOrg; {
+		for k, _ := c.Seek([]byte{execLevelOrg}); len(k) >= 9 && k[0] == execLevelOrg; {
 			org := btoi(k[1:9])
 			if err = execTotalsOf(c, execLevelOrg, org, want, f.From, f.To, &s); err != nil {
 				break
@@ -553,14 +553,13 @@ func execDatesFrom(index *bolt.Bucket) map[string][]byte {
 // eachExecByDate calls fn with the orders of the date index below prefix
 // (the 'a' level, or a customer's) dated within [from, to], newest date
 // first (and the highest id first within a day), until fn returns false.
-// rest is the part of the key after prefix.
 func eachExecByDate(b *bolt.Bucket, prefix []byte, from, to string, fn func(date string, id uint64, v []byte) bool) {
 	c := b.Cursor()
 	var k, v []byte
 	if to != "" {
-		k, v = c.Seek(append(append(bytes.Clone(prefix), to...), 1))
+		k, _ = c.Seek(append(append(bytes.Clone(prefix), to...), 1))
 	} else {
-		k, v = c.Seek(execPrefixEnd(prefix))
+		k, _ = c.Seek(execPrefixEnd(prefix))
 	}
 	if k == nil {
 		k, v = c.Last()
