@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"strings"
 
 	"dealerportal/model"
@@ -29,13 +30,17 @@ func (h *Handler) registerBalances(r fiber.Router) {
 
 type balancesData struct {
 	List
-	Sum    *store.BalanceSummary
-	Orgs   []model.Node
-	Staff  bool
-	Labels [4]string
+	Sum *store.BalanceSummary
+	// OrgOptions are the org filter's options (report_rows.go).
+	OrgOptions template.HTML
+	Staff      bool
+	Labels     [4]string
 	// DayLabels are the aging columns' translated labels (once a page,
 	// not once a row).
 	DayLabels [4]string
+	// Lines is the page's rows, written by balanceRowsHTML
+	// (report_rows.go).
+	Lines template.HTML
 }
 
 func (h *Handler) showBalances(c *fiber.Ctx) error {
@@ -52,7 +57,7 @@ func (h *Handler) showBalances(c *fiber.Ctx) error {
 	}
 	err := h.store.View(func(t *store.Tx) error {
 		if sc.IsStaff() {
-			d.Orgs = t.OrgTree().Flatten()
+			d.OrgOptions = orgOptionsHTML(t.OrgTree().Flatten(), q.Get("org"))
 		}
 		p := store.Page{Offset: (q.PageNo - 1) * q.Size, Limit: q.Size}
 		if q.Export != "" {
@@ -88,7 +93,9 @@ func (h *Handler) showBalances(c *fiber.Ctx) error {
 			{"rc.aging.3", colMoney},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplBalances, h.view(c, "rc.balances", d))
+	v := h.view(c, "rc.balances", d)
+	d.Lines = balanceRowsHTML(v, d.Staff, d.Sum.Rows, q.Get("as_of"), d.DayLabels, h.store.OrgTree().Path)
+	return h.render(c, fiber.StatusOK, tplBalances, v)
 }
 
 // ---- the detail ----

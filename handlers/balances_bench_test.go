@@ -57,10 +57,20 @@ func BenchmarkBalancePages(b *testing.B) {
 		{"statement-key-account", key, strings.Replace(detailOf(key), "/balances/", "/statements/", 1)},
 		{"execution-staff", staff, "/reports/sales-order-execution"},
 	}
+	benchBaseline(b)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
-				benchGet(b, app, c.cookie, c.path, http.StatusOK)
+				req := httptest.NewRequest(http.MethodGet, c.path, nil)
+				req.Header.Set("Cookie", c.cookie)
+				req.Header.Set("Accept-Encoding", "gzip") // like a browser and the baseline
+				res, err := app.Test(req, -1)
+				if err != nil || res.StatusCode != http.StatusOK {
+					b.Fatalf("%v %v", err, res)
+				}
+				res.Body.Close()
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"strings"
 
 	"dealerportal/model"
@@ -25,6 +26,9 @@ type executionData struct {
 	Staff    bool
 	Statuses []model.Status
 	Names    map[uint64]string
+	// Lines is the page's rows, written by executionRowsHTML
+	// (report_rows.go).
+	Lines template.HTML
 }
 
 func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
@@ -40,9 +44,6 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 	}
 	d := &executionData{Staff: sc.IsStaff(), Statuses: []model.Status{model.StatusAudited, model.StatusClosed}, Names: map[uint64]string{}}
 	var rows []store.ExecutionRow
-	if err := h.store.EnsureExecutionIndex(); err != nil {
-		return err
-	}
 	err := h.store.View(func(t *store.Tx) error {
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
@@ -61,10 +62,12 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		cn := custLabels{}
 		for _, r := range rows {
-			if sc.IsStaff() {
-				d.Names[r.CustomerID] = cn.get(t, sc, r.CustomerID)
+			if _, done := d.Names[r.CustomerID]; sc.IsStaff() && !done {
+				d.Names[r.CustomerID] = ""
+				if cc, ok := t.CustomerCard(sc, r.CustomerID); ok {
+					d.Names[r.CustomerID] = cc.Code + " " + cc.Name
+				}
 			}
 		}
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(d.Totals.Orders)}
@@ -95,5 +98,7 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 			{"ship.received_amount", colMoney}, {"ship.open", colNumber},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplExecution, h.view(c, "ship.execution", d))
+	v := h.view(c, "ship.execution", d)
+	d.Lines = executionRowsHTML(v, d.Staff, rows, d.Names)
+	return h.render(c, fiber.StatusOK, tplExecution, v)
 }

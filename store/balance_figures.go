@@ -178,10 +178,7 @@ func addPosition(a, b model.Position, sign model.Money) model.Position {
 
 // customerOrg is the org unit of customer id (0 when it does not exist).
 func (t *Tx) customerOrg(id uint64) uint64 {
-	c, err := t.customer(id)
-	if err != nil {
-		return 0
-	}
+	c, _ := t.card(id)
 	return c.OrgUnitID
 }
 
@@ -209,13 +206,21 @@ func (t *Tx) changeOrgTotals(org uint64, dn int64, change func(*balanceFigures))
 
 // customerSaved keeps the org totals when a customer is created (new: its
 // count) or moves from org unit oldOrg to another (its count and figures
-// move along). SaveCustomer calls it.
-func (t *Tx) customerSaved(id, oldOrg, org uint64, created bool) error {
+// move along, and its execution report totals, execution_totals.go), and
+// writes its card (customer_cards.go). SaveCustomer calls it.
+func (t *Tx) customerSaved(c *model.Customer, oldOrg uint64, created bool) error {
+	if err := t.putCard(c); err != nil {
+		return err
+	}
+	id, org := c.ID, c.OrgUnitID
 	if !created && oldOrg == org {
 		return nil
 	}
 	f := t.figures(id)
 	if !created {
+		if err := t.moveExecTotalsOrg(id, oldOrg, org); err != nil {
+			return err
+		}
 		err := t.changeOrgTotals(oldOrg, -1, func(o *balanceFigures) {
 			o.pos = addPosition(o.pos, f.pos, -1)
 			for _, d := range f.open {

@@ -40,9 +40,10 @@ type BalanceFilter struct {
 	NonZero    bool
 }
 
-// BalanceRow is one customer's line of the summary.
+// BalanceRow is one customer's line of the summary: its card
+// (customer_cards.go, nil on the totals row) and figures.
 type BalanceRow struct {
-	Customer *model.Customer
+	Customer *CustomerCard
 	model.Position
 	Aging model.Aging
 }
@@ -137,7 +138,7 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 			}
 			out.Totals.add(&r)
 			if inPage(n) {
-				c, err := t.customer(id)
+				c, err := t.cardOf(id)
 				if err != nil {
 					return nil, err
 				}
@@ -158,7 +159,7 @@ func (t *Tx) BalanceSummary(sc Scope, f BalanceFilter, p Page) (*BalanceSummary,
 		if err != nil {
 			return nil, err
 		}
-		if r.Customer, err = t.customer(id); err != nil {
+		if r.Customer, err = t.cardOf(id); err != nil {
 			return nil, err
 		}
 		out.Totals.add(&r)
@@ -193,7 +194,7 @@ func (t *Tx) orgReach(sc Scope, f BalanceFilter) (units map[uint64]bool, ok bool
 
 // summaryFromTotals fills out for the customers of org units (nil: all):
 // totals and count from the maintained org totals, the page's rows from the
-// code index (walked only up to the page) and each row's figures.
+// code index (walked only up to the page), each row's card and figures.
 func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Page, cut model.AgingCutoffs) error {
 	c := t.b(bBalanceOrgTotal).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -217,7 +218,7 @@ func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Pag
 		if seen++; seen <= p.Offset {
 			continue
 		}
-		cu, err := t.customer(id)
+		cu, err := t.cardOf(id)
 		if err != nil {
 			return err
 		}
@@ -225,6 +226,15 @@ func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Pag
 		out.Rows = append(out.Rows, BalanceRow{Customer: cu, Position: fg.pos, Aging: fg.aging(cut)})
 	}
 	return nil
+}
+
+// cardOf returns customer id's card, ErrNotFound without one.
+func (t *Tx) cardOf(id uint64) (*CustomerCard, error) {
+	c, ok := t.card(id)
+	if !ok {
+		return nil, model.ErrNotFound
+	}
+	return &c, nil
 }
 
 func reconLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -229,8 +229,8 @@ func (t *Tx) SaveCustomer(sc Scope, c *model.Customer) (err error) {
 	if err := putJSON(b, itob(c.ID), c); err != nil {
 		return err
 	}
-	// The balance summary's totals per org unit (balance_figures.go).
-	if err := t.customerSaved(c.ID, oldOrg, c.OrgUnitID, created); err != nil {
+	// Its card and the report totals per org unit (balance_figures.go).
+	if err := t.customerSaved(c, oldOrg, created); err != nil {
 		return err
 	}
 	// Its group or org unit decides which catalog entries it sees.

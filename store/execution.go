@@ -3,10 +3,13 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
 
 	"dealerportal/model"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The sales order execution report (销售订单执行报表) and order tracking
@@ -77,20 +80,107 @@ func (tot *ExecutionTotals) add(r *ExecutionRow) {
 }
 
 // ExecutionReport returns the lines of the sales orders in sc matching f,
-// newest order first: the rows of the orders on page p (paging counts
+// newest order date first (the latest order first within a day): the rows of the orders on page p (paging counts
 // orders, so an order's lines stay together; p.Limit 0 gives all) and the
 // totals over every matching order. It reads the execution index (one
 // compact row per order, kept by every write of a sales order), never the
-// orders themselves: EnsureExecutionIndex must have run on the file.
+// orders themselves. Without a search text the totals come from the
+// maintained totals (execution_totals.go) and only the page's orders are
+// read, through the order-date index; a search reads every order of the
+// scope.
 func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRow, ExecutionTotals, error) {
 	var tot ExecutionTotals
-	want := map[model.Status]bool{}
-	for _, st := range f.Statuses {
-		want[st] = true
-	}
+	want := f.Statuses
 	if len(want) == 0 {
-		want[model.StatusAudited], want[model.StatusClosed] = true, true
+		want = []model.Status{model.StatusAudited, model.StatusClosed}
 	}
+	cust := f.CustomerID
+	if sc.CustomerID() != 0 {
+		if cust != 0 && cust != sc.CustomerID() {
+			return nil, tot, nil
+		}
+		cust = sc.CustomerID()
+	}
+	if cust != 0 && !t.AllowsCustomer(sc, cust) {
+		return nil, tot, nil
+	}
+	if strings.TrimSpace(f.Q) != "" {
+		return t.executionScan(sc, cust, f, want, p)
+	}
+	var err error
+	switch {
+	case cust != 0:
+		tot, err = t.executionTotals(cust, nil, nil, f, want)
+	case sc.IsAll():
+		tot, err = t.executionTotals(0, nil, nil, f, want)
+	case sc.salesperson == 0 && sc.orgs != nil:
+		tot, err = t.executionTotals(0, sc.orgs, nil, f, want)
+	default:
+		tot, err = t.executionTotals(0, nil, t.CustomerIDs(sc), f, want)
+	}
+	if err != nil {
+		return nil, tot, err
+	}
+	rows, err := t.executionPage(sc, cust, f, want, p)
+	return rows, tot, err
+}
+
+// executionPage reads the rows of the orders on page p, newest order
+// date first (the highest id first within a day) from the order-date index
+// (execution_totals.go): a customer's entries, or every customer's skipping
+// those outside sc; only the orders shown are read from the execution index.
+func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []model.Status, p Page) ([]ExecutionRow, error) {
+	index := t.b(bExecIndex)
+	var rows []ExecutionRow
+	n := 0
+	allowed := map[uint64]bool{}
+	visit := func(owner, id uint64, st model.Status) bool {
+		if !slices.Contains(want, st) {
+			return true
+		}
+		if cust == 0 && !sc.IsAll() {
+			in, seen := allowed[owner]
+			if !seen {
+				c, ok := t.card(owner)
+				in = ok && sc.allowsCard(&c)
+				allowed[owner] = in
+			}
+			if !in {
+				return true
+			}
+		}
+		if n++; n <= p.Offset {
+			return true
+		}
+		if v := index.Get(key(owner, id)); v != nil {
+			h, rest := decodeExecHeader(v)
+			for _, l := range decodeExecLines(rest, nil, true) {
+				rows = append(rows, ExecutionRow{SalesOrderID: id, Number: h.number, CustomerID: owner, OrderDate: h.date, Status: h.status, Line: l})
+			}
+		}
+		return p.Limit <= 0 || n < p.Offset+p.Limit
+	}
+	dates := t.b(bExecDates)
+	if cust != 0 {
+		prefix := binary.BigEndian.AppendUint64([]byte{'c'}, cust)
+		eachExecByDate(dates, prefix, f.From, f.To, func(_ string, id uint64, v []byte) bool {
+			return visit(cust, id, model.Status(v))
+		})
+		return rows, nil
+	}
+	eachExecByDate(dates, []byte{'a'}, f.From, f.To, func(_ string, id uint64, v []byte) bool {
+		if len(v) < 8 {
+			return true
+		}
+		return visit(btoi(v[:8]), id, model.Status(v[8:]))
+	})
+	return rows, nil
+}
+
+// executionScan is the report with a search text: it reads every order of
+// the scope's rows of the execution index, totals included.
+func (t *Tx) executionScan(sc Scope, cust uint64, f ExecutionFilter, want []model.Status, p Page) ([]ExecutionRow, ExecutionTotals, error) {
+	var tot ExecutionTotals
 	q := strings.ToLower(strings.TrimSpace(f.Q))
 	type ref struct {
 		cust, id uint64
@@ -106,7 +196,7 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 				continue
 			}
 			h, rest := decodeExecHeader(v)
-			if !want[h.status] || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
+			if !slices.Contains(want, h.status) || f.From != "" && h.date < f.From || f.To != "" && h.date > f.To {
 				continue
 			}
 			if q != "" && !execMatches(v, q) {
@@ -115,18 +205,8 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 			refs = append(refs, ref{btoi(k[:8]), btoi(k[8:]), h, rest})
 		}
 	}
-	cust := f.CustomerID
-	if sc.CustomerID() != 0 {
-		if cust != 0 && cust != sc.CustomerID() {
-			return nil, tot, nil
-		}
-		cust = sc.CustomerID()
-	}
 	switch {
 	case cust != 0:
-		if !t.AllowsCustomer(sc, cust) {
-			return nil, tot, nil
-		}
 		scan(itob(cust))
 	case sc.IsAll():
 		scan(nil)
@@ -135,7 +215,12 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 			scan(itob(c))
 		}
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].id > refs[j].id })
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].h.date != refs[j].h.date {
+			return refs[i].h.date > refs[j].h.date
+		}
+		return refs[i].id > refs[j].id
+	})
 	var rows []ExecutionRow
 	var buf []model.SalesOrderLine // the lines of an order not shown: figures only, reused
 	for i, r := range refs {
@@ -174,16 +259,40 @@ var (
 
 func init() {
 	allBuckets = append(allBuckets, bExecIndex)
-	RegisterDocHook(model.DocSalesOrder, func(t *Tx, cust, id uint64, d model.Document) error {
-		if d == nil {
-			return t.b(bExecIndex).Delete(key(cust, id))
-		}
+	RegisterDocHook(model.DocSalesOrder, keepExecution)
+}
+
+// keepExecution keeps the execution index and the maintained totals
+// (execution_totals.go) of sales order id of customer cust after a write
+// (so nil: a delete).
+func keepExecution(t *Tx, cust, id uint64, d model.Document) error {
+	var cur *execContribution
+	var row []byte
+	if d != nil {
 		so, ok := d.(*model.SalesOrder)
 		if !ok {
 			return nil
 		}
-		return t.b(bExecIndex).Put(key(cust, id), encodeExec(so))
-	})
+		row = encodeExec(so)
+		h, rest := decodeExecHeader(row)
+		cur = &execContribution{status: h.status, date: h.date, sums: execRowSums(id, cust, h, decodeExecLines(rest, nil, false))}
+	}
+	b := t.b(bExecIndex)
+	var old *execContribution
+	if v := b.Get(key(cust, id)); v != nil {
+		h, rest := decodeExecHeader(v)
+		old = &execContribution{status: h.status, date: h.date, sums: execRowSums(id, cust, h, decodeExecLines(rest, nil, false))}
+	}
+	if err := t.moveExecTotals(cust, old, cur); err != nil {
+		return err
+	}
+	if err := t.moveExecDates(cust, id, old, cur); err != nil {
+		return err
+	}
+	if row == nil {
+		return b.Delete(key(cust, id))
+	}
+	return b.Put(key(cust, id), row)
 }
 
 type execHeader struct {
@@ -322,20 +431,28 @@ func (s *Store) EnsureExecutionIndex() error {
 		if b.Get(keyExecBuilt) != nil {
 			return nil
 		}
-		if _, ok := docKinds[model.DocSalesOrder]; ok {
-			err := t.b(t.docB(model.DocSalesOrder).main).ForEach(func(k, v []byte) error {
+		return buildExecIndex(t, b)
+	})
+}
+
+// buildExecIndex writes index's row of every sales order and marks it
+// complete.
+func buildExecIndex(t *Tx, index *bolt.Bucket) error {
+	if _, ok := docKinds[model.DocSalesOrder]; ok {
+		if main := t.b(t.docB(model.DocSalesOrder).main); main != nil {
+			err := main.ForEach(func(k, v []byte) error {
 				so := &model.SalesOrder{}
 				if err := decodeRecord(v, so); err != nil {
 					return err
 				}
-				return b.Put(bytes.Clone(k), encodeExec(so))
+				return index.Put(bytes.Clone(k), encodeExec(so))
 			})
 			if err != nil {
 				return err
 			}
 		}
-		return b.Put(keyExecBuilt, []byte{1})
-	})
+	}
+	return index.Put(keyExecBuilt, []byte{1})
 }
 
 // OrderChain is one order's whole chain for order tracking: the online

@@ -46,6 +46,15 @@ var migrations = []migration{
 		}
 		return migrateLedgerIndex(tx)
 	},
+	// 10: customer cards (customer_cards.go) and the execution report's
+	// maintained totals and order-date index (execution_totals.go), with
+	// the execution index built where it was not yet.
+	func(tx *bolt.Tx) error {
+		if err := migrateCustomerCards(tx); err != nil {
+			return err
+		}
+		return migrateExecutionTotals(tx)
+	},
 }
 
 var keySchemaVersion = []byte("schema_version")

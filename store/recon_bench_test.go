@@ -93,6 +93,8 @@ func BenchmarkBalanceSummaryGrowth(b *testing.B) {
 				benchCustomersFrom(b, s, done, min(1000, n-done))
 			}
 			b.ResetTimer()
+			b.ReportAllocs()
+			defer benchCPU(b)()
 			for b.Loop() {
 				err := s.View(func(t *Tx) error {
 					sum, err := t.BalanceSummary(AdminScope(), BalanceFilter{}, Page{Limit: 50})
