@@ -189,7 +189,7 @@ func (utf *utf8FontFile) skip(delta int) {
 	_, _ = utf.fileReader.seek(int64(delta), 1)
 }
 
-//SeekTable position
+// SeekTable position
 func (utf *utf8FontFile) SeekTable(name string) int {
 	return utf.seekTable(name, 0)
 }
@@ -635,8 +635,24 @@ func (utf *utf8FontFile) generateCMAPTable(cidSymbolPairCollection map[int]int, 
 	return cmapstr
 }
 
-//GenerateCutFont fill utf8FontFile from .utf file, only with runes from usedRunes
+// GenerateCutFont fill utf8FontFile from .utf file, only with runes from usedRunes
 func (utf *utf8FontFile) GenerateCutFont(usedRunes map[int]int) []byte {
+	p, ok := utf.prepareCut()
+	if !ok {
+		return nil
+	}
+	return utf.cutPrepared(p, usedRunes)
+}
+
+// cutPrep holds what prepareCut read from the font's tables for cutPrepared.
+type cutPrep struct {
+	locaFormat, oldMetrics int
+}
+
+// prepareCut reads what a subset needs whatever its runes (table
+// directory, cmap, metrics, glyph offsets) into utf. Local change: split
+// out of GenerateCutFont so that a parsed font does it once (UTF8Font).
+func (utf *utf8FontFile) prepareCut() (cutPrep, bool) {
 	utf.fileReader.readerPosition = 0
 	utf.symbolPosition = make([]int, 0)
 	utf.charSymbolDictionary = make(map[int]int)
@@ -663,17 +679,26 @@ func (utf *utf8FontFile) GenerateCutFont(usedRunes map[int]int) []byte {
 
 	symbolCharDictionary := utf.generateCMAP()
 	if symbolCharDictionary == nil {
-		return nil
+		return cutPrep{}, false
 	}
 
 	utf.parseHMTXTable(metricsCount, numSymbols, symbolCharDictionary, 1.0)
 
 	utf.parseLOCATable(LocaFormat, numSymbols)
+	return cutPrep{locaFormat: LocaFormat, oldMetrics: oldMetrics}, true
+}
 
+// cutPrepared returns the subset of usedRunes of a font prepared by
+// prepareCut. It reads but does not change what prepareCut set, so that
+// copies of one prepared font (UTF8Font.cutter) may cut concurrently.
+func (utf *utf8FontFile) cutPrepared(p cutPrep, usedRunes map[int]int) []byte {
+	LocaFormat, oldMetrics := p.locaFormat, p.oldMetrics
+	utf.LastRune = 0
+	utf.outTablesData = make(map[string][]byte)
 	cidSymbolPairCollection, symbolArray, symbolCollection, symbolCollectionKeys := utf.parseSymbols(usedRunes)
 
-	metricsCount = len(symbolCollection)
-	numSymbols = metricsCount
+	metricsCount := len(symbolCollection)
+	numSymbols := metricsCount
 
 	utf.setOutTable("name", utf.getTableData("name"))
 	utf.setOutTable("cvt ", utf.getTableData("cvt "))

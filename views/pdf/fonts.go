@@ -34,6 +34,23 @@ const (
 type fontFile struct {
 	full, cut []byte
 	runes     map[rune]bool // what cut covers
+
+	once                  sync.Once
+	fullParsed, cutParsed *gofpdf.UTF8Font
+	err                   error
+}
+
+// parsed returns the font parsed once per process (full or cut).
+func (ff *fontFile) parsed(full bool) (*gofpdf.UTF8Font, error) {
+	ff.once.Do(func() {
+		if ff.cutParsed, ff.err = gofpdf.ParseUTF8Font(ff.cut); ff.err == nil {
+			ff.fullParsed, ff.err = gofpdf.ParseUTF8Font(ff.full)
+		}
+	})
+	if full {
+		return ff.fullParsed, ff.err
+	}
+	return ff.cutParsed, ff.err
 }
 
 type fontSet struct {
@@ -133,17 +150,26 @@ func addFonts(f *gofpdf.Fpdf, used map[rune]bool) error {
 	if err != nil {
 		return err
 	}
-	pick := func(ff *fontFile, cjk bool) []byte {
+	pick := func(ff *fontFile, cjk bool) *gofpdf.UTF8Font {
+		full := false
 		for r := range used {
 			if isCJK(r) == cjk && !ff.runes[r] {
-				return ff.full
+				full = true
 			}
 		}
-		return ff.cut
+		p, perr := ff.parsed(full)
+		if perr != nil && err == nil {
+			err = perr
+		}
+		return p
 	}
-	f.AddUTF8FontFromBytes(famLatin, "", pick(&fs.latin, false))
-	f.AddUTF8FontFromBytes(famLatin, "B", pick(&fs.latinBold, false))
-	f.AddUTF8FontFromBytes(famCJK, "", pick(&fs.cjk, true))
+	a, b, c := pick(&fs.latin, false), pick(&fs.latinBold, false), pick(&fs.cjk, true)
+	if err != nil {
+		return err
+	}
+	f.AddUTF8FontParsed(famLatin, "", a)
+	f.AddUTF8FontParsed(famLatin, "B", b)
+	f.AddUTF8FontParsed(famCJK, "", c)
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("pdf fonts: %w", err)
 	}

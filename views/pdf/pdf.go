@@ -275,6 +275,9 @@ func newPDF(l *Layout, used map[rune]bool) (*gofpdf.Fpdf, error) {
 	// the cell border.
 	f.SetCellMargin(0)
 	f.SetAutoPageBreak(false, bottom)
+	// gofpdf lists fonts and other resources in map order unless told to
+	// sort them: sorted, the same layout gives the same bytes every time.
+	f.SetCatalogSort(true)
 	if err := addFonts(f, used); err != nil {
 		return nil, err
 	}
