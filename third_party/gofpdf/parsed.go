@@ -7,7 +7,9 @@ package gofpdf
 // that is most of a short document's cost.
 
 import (
+	"encoding/binary"
 	"errors"
+	"sort"
 	"sync"
 )
 
@@ -19,8 +21,12 @@ type UTF8Font struct {
 	cut  *utf8FontFile // tables, cmap, metrics and glyph offsets prepared for subsetting
 	prep cutPrep
 
-	mu  sync.Mutex
-	ids map[string]string // font ID by font key: a hash of the whole definition
+	mu      sync.Mutex
+	ids     map[string]string // font ID by font key: a hash of the whole definition
+	subsets map[string]*subsetEntry
+	head    *subsetEntry // most recently used
+	tail    *subsetEntry
+	cached  int // bytes held by subsets
 }
 
 // ParseUTF8Font parses a single TrueType (glyf) font. It returns an error
@@ -102,4 +108,126 @@ func (f *Fpdf) AddUTF8FontParsed(familyStr, styleStr string, font *UTF8Font) {
 	font.mu.Unlock()
 	def.i = id
 	f.fonts[fontkey] = def
+}
+
+// utf8Subset is what a document embeds of a UTF-8 font for the runes it
+// used: the compressed subset font and its length, the CID widths line and
+// the compressed CID-to-glyph map. It depends on nothing else, so documents
+// that use the same runes of a shared font share it.
+type utf8Subset struct {
+	fontStream  []byte
+	size        int
+	widths      string
+	cidToGidMap []byte
+}
+
+// newUTF8Subset compresses the subset stream cut by uf for font and builds
+// its widths and CID-to-glyph map.
+func newUTF8Subset(font *fontDefType, uf *utf8FontFile, stream []byte) *utf8Subset {
+	sub := &utf8Subset{fontStream: sliceCompress(stream), size: len(stream)}
+	codeSign := uf.CodeSymbolDictionary
+	delete(codeSign, 0)
+	sub.widths = cidWidths(font, uf.LastRune)
+	cidToGidMap := make([]byte, 256*256*2)
+	for cc, glyph := range codeSign {
+		cidToGidMap[cc*2] = byte(glyph >> 8)
+		cidToGidMap[cc*2+1] = byte(glyph & 0xFF)
+	}
+	sub.cidToGidMap = sliceCompress(cidToGidMap)
+	return sub
+}
+
+func (s *utf8Subset) bytes() int {
+	return len(s.fontStream) + len(s.widths) + len(s.cidToGidMap)
+}
+
+// SubsetCacheBytes bounds the memory each UTF8Font keeps for the subsets
+// of recent documents (least recently used first out). Set it before the
+// first document; 0 keeps none.
+var SubsetCacheBytes = 4 << 20
+
+type subsetEntry struct {
+	key        string
+	sub        *utf8Subset
+	prev, next *subsetEntry
+}
+
+// subset returns the subset of font (a document's definition of u) for
+// usedRunes, from the cache or cut and added to it.
+func (u *UTF8Font) subset(font *fontDefType, usedRunes map[int]int) *utf8Subset {
+	key := runesKey(usedRunes)
+	u.mu.Lock()
+	if e, ok := u.subsets[key]; ok {
+		u.unlink(e)
+		u.pushFront(e)
+		u.mu.Unlock()
+		return e.sub
+	}
+	u.mu.Unlock()
+	uf := u.cutter()
+	sub := newUTF8Subset(font, uf, uf.cutPrepared(u.prep, usedRunes))
+	size := sub.bytes() + len(key)
+	if size > SubsetCacheBytes {
+		return sub
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.subsets[key]; ok { // cut meanwhile by another document
+		return sub
+	}
+	if u.subsets == nil {
+		u.subsets = map[string]*subsetEntry{}
+	}
+	e := &subsetEntry{key: key, sub: sub}
+	u.subsets[key] = e
+	u.pushFront(e)
+	u.cached += size
+	for u.cached > SubsetCacheBytes && u.tail != nil {
+		old := u.tail
+		u.unlink(old)
+		delete(u.subsets, old.key)
+		u.cached -= old.sub.bytes() + len(old.key)
+	}
+	return sub
+}
+
+func (u *UTF8Font) pushFront(e *subsetEntry) {
+	e.prev, e.next = nil, u.head
+	if u.head != nil {
+		u.head.prev = e
+	}
+	u.head = e
+	if u.tail == nil {
+		u.tail = e
+	}
+}
+
+func (u *UTF8Font) unlink(e *subsetEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		u.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		u.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+// runesKey encodes a used-runes map (rune → rune, or 0 for the reserved
+// low range) in rune order.
+func runesKey(used map[int]int) string {
+	keys := make([]int, 0, len(used))
+	for r := range used {
+		keys = append(keys, r)
+	}
+	sort.Ints(keys)
+	b := make([]byte, 0, len(keys)*6)
+	for _, r := range keys {
+		b = binary.AppendUvarint(b, uint64(r))
+		b = binary.AppendUvarint(b, uint64(used[r]))
+	}
+	return string(b)
 }

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
-	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -189,7 +188,7 @@ func Render(l *Layout) ([]byte, error) {
 	}
 	// Pass 1 counts the pages; pass 2 draws with the total known. Both use
 	// the same gofpdf document (fonts parsed once) and widths.
-	widths, geoms := map[string]float64{}, map[*Table]*tableGeom{}
+	widths, geoms := map[widthKey]float64{}, map[*Table]*tableGeom{}
 	dry := &engine{l: l, f: f, dry: true, widths: widths, geoms: geoms}
 	dry.w, dry.h = f.GetPageSize()
 	dry.run()
@@ -259,7 +258,7 @@ type engine struct {
 	y      float64
 	w, h   float64 // page size
 	top    float64 // where the body starts under the running header
-	widths map[string]float64
+	widths map[widthKey]float64
 	geoms  map[*Table]*tableGeom
 }
 
@@ -410,9 +409,17 @@ func (e *engine) setFont(fam string, bold bool, size float64) {
 	e.f.SetFont(fam, style, size)
 }
 
+// widthKey is a measured text: the same string at the same size and
+// weight is measured once per document.
+type widthKey struct {
+	s    string
+	size float64
+	bold bool
+}
+
 // width measures s as drawn in runs.
 func (e *engine) width(s string, bold bool, size float64) float64 {
-	key := fmt.Sprintf("%t%g\x00%s", bold, size, s)
+	key := widthKey{s, size, bold}
 	if w, ok := e.widths[key]; ok {
 		return w
 	}

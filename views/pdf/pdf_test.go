@@ -118,7 +118,7 @@ func TestWrapAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &engine{f: f, dry: true, widths: map[string]float64{}}
+	e := &engine{f: f, dry: true, widths: map[widthKey]float64{}}
 	for _, s := range []string{"a fairly long English sentence that must wrap somewhere", "很长的中文句子需要在任何字符处换行很长的中文句子", "Mixed 中文 and English 文本 wrapping 测试"} {
 		lines := e.wrap(s, 30, false, baseSize)
 		if len(lines) < 2 {

@@ -22,7 +22,7 @@ func dryEngine(t *testing.T, text string) *engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &engine{f: f, dry: true, widths: map[string]float64{}, geoms: map[*Table]*tableGeom{}}
+	e := &engine{f: f, dry: true, widths: map[widthKey]float64{}, geoms: map[*Table]*tableGeom{}}
 	e.w, e.h = f.GetPageSize()
 	return e
 }
