@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -164,6 +165,10 @@ var errNoCreated = errors.New("pdf: Layout.Created is required (the store clock'
 
 var renderSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
+// rendering counts the documents being laid out; peakRendering is the most
+// seen at once.
+var rendering, peakRendering atomic.Int64
+
 // Render lays out l and returns the PDF. Errors: a zero Created, or from gofpdf (fonts,
 // output); they are returned, never printed.
 func Render(l *Layout) ([]byte, error) {
@@ -176,13 +181,10 @@ func Render(l *Layout) ([]byte, error) {
 	// (which made every other request wait for the garbage collector).
 	renderSlots <- struct{}{}
 	defer func() { <-renderSlots }()
-	used := map[rune]bool{}
-	for _, s := range l.texts() {
-		for _, r := range s {
-			used[r] = true
-		}
+	for n, p := rendering.Add(1), peakRendering.Load(); n > p && !peakRendering.CompareAndSwap(p, n); p = peakRendering.Load() {
 	}
-	f, err := newPDF(l, used)
+	defer rendering.Add(-1)
+	f, err := newPDF(l)
 	if err != nil {
 		return nil, err
 	}
@@ -204,50 +206,6 @@ func Render(l *Layout) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// texts lists every string the layout prints (for the font choice).
-func (l *Layout) texts() []string {
-	out := []string{l.Enterprise, l.Title, l.Number, l.Subtitle, l.Footer, "0123456789/"}
-	for _, f := range l.Fields {
-		out = append(out, f.Label, f.Value)
-	}
-	for _, b := range l.Blocks {
-		switch x := b.(type) {
-		case *Table:
-			out = append(out, x.Caption)
-			for _, c := range x.Columns {
-				out = append(out, c.Title)
-			}
-			for _, r := range x.Rows {
-				out = append(out, r...)
-			}
-			out = append(out, x.Totals...)
-		case *Fields:
-			for _, f := range x.Items {
-				out = append(out, f.Label, f.Value)
-			}
-		case *Paragraph:
-			out = append(out, x.Text)
-		case Heading:
-			out = append(out, string(x))
-		case Signatures:
-			out = append(out, x...)
-			out = append(out, "：")
-		case Parties:
-			for _, p := range x {
-				out = append(out, p.Title)
-				for _, f := range p.Items {
-					out = append(out, f.Label, f.Value)
-				}
-			}
-		case SignBlocks:
-			for _, b := range x {
-				out = append(out, b.Party, b.Sign, b.Date, b.Seal, "：")
-			}
-		}
-	}
-	return out
-}
-
 // engine lays out one pass: dry passes measure and count pages only.
 type engine struct {
 	l      *Layout
@@ -262,7 +220,7 @@ type engine struct {
 	geoms  map[*Table]*tableGeom
 }
 
-func newPDF(l *Layout, used map[rune]bool) (*gofpdf.Fpdf, error) {
+func newPDF(l *Layout) (*gofpdf.Fpdf, error) {
 	orient := "P"
 	if l.Landscape {
 		orient = "L"
@@ -277,7 +235,7 @@ func newPDF(l *Layout, used map[rune]bool) (*gofpdf.Fpdf, error) {
 	// gofpdf lists fonts and other resources in map order unless told to
 	// sort them: sorted, the same layout gives the same bytes every time.
 	f.SetCatalogSort(true)
-	if err := addFonts(f, used); err != nil {
+	if err := addFonts(f); err != nil {
 		return nil, err
 	}
 	f.SetCreationDate(l.Created)
@@ -384,6 +342,13 @@ func runs(s string) []run {
 	var b strings.Builder
 	cur := ""
 	for _, r := range s {
+		if r > 0xFFFF {
+			// gofpdf's UTF-8 fonts address glyphs by 16-bit code: a rune
+			// beyond the Basic Multilingual Plane (a rare name character
+			// of CJK Extension B, an emoji) would overrun its tables. It
+			// prints as U+FFFD, the replacement character.
+			r = '\uFFFD'
+		}
 		fam := famLatin
 		if isCJK(r) {
 			fam = famCJK

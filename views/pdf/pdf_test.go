@@ -6,8 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jung-kurt/gofpdf"
 )
 
 // pdfText extracts the text of a PDF with poppler's pdftotext (installed by
@@ -84,25 +87,69 @@ func TestRenderChineseAndLatin(t *testing.T) {
 	}
 }
 
-// TestRareCharacterFallsBack: a character outside the reduced CJK font (not
-// in GB 2312) still prints, from the full font.
-func TestRareCharacterFallsBack(t *testing.T) {
-	fs, err := loadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rare := '堃' // a name character outside GB 2312
-	if fs.cjk.runes[rare] {
-		t.Fatalf("%c unexpectedly in the reduced set", rare)
-	}
+// TestRareCharactersPrint: a character outside GB 2312 prints from the
+// whole CJK font, and one beyond the Basic Multilingual Plane (which
+// gofpdf cannot address) prints as the replacement character instead of
+// breaking the document.
+func TestRareCharactersPrint(t *testing.T) {
 	l := sampleLayout(1)
-	l.Fields = append(l.Fields, Field{"联系人 Contact", "王" + string(rare)})
+	l.Fields = append(l.Fields, Field{"联系人 Contact", "王堃"}, Field{"备注 Remarks", "吉\U00020BB7祥"})
 	data, err := Render(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := pdfText(t, data); !strings.Contains(text, "王"+string(rare)) {
-		t.Errorf("rare character lost: %s", text)
+	text := pdfText(t, data)
+	for _, want := range []string{"王堃", "吉\uFFFD祥"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q: %s", want, text)
+		}
+	}
+}
+
+// TestSameLayoutSameBytes: the fonts and their subsets are shared between
+// documents (parsed once, subsets cached): documents rendered at once in
+// many goroutines, with the subset cache and without it, are byte for byte
+// the documents rendered one by one, and never more than one per core
+// renders at a time.
+func TestSameLayoutSameBytes(t *testing.T) {
+	layouts := []*Layout{sampleLayout(1), sampleLayout(60), sampleLayout(3)}
+	layouts[2].Fields = append(layouts[2].Fields, Field{"联系人", "王堃 Ærø"})
+	want := make([][]byte, len(layouts))
+	for i, l := range layouts {
+		var err error
+		if want[i], err = Render(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(name string) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*len(layouts))
+		for range 8 {
+			for i, l := range layouts {
+				wg.Go(func() {
+					got, err := Render(l)
+					if err == nil && !bytes.Equal(got, want[i]) {
+						err = fmt.Errorf("%s: layout %d rendered to other bytes", name, i)
+					}
+					if err != nil {
+						errs <- err
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+	check("cached subsets")
+	old := gofpdf.SubsetCacheBytes
+	gofpdf.SubsetCacheBytes = 0
+	defer func() { gofpdf.SubsetCacheBytes = old }()
+	check("no subset cache")
+	if p := peakRendering.Load(); p > int64(cap(renderSlots)) || p < 1 {
+		t.Errorf("%d documents rendered at once, the bound is %d", p, cap(renderSlots))
 	}
 }
 
@@ -114,7 +161,7 @@ func TestWrapAndRuns(t *testing.T) {
 	if _, err := Render(&Layout{Title: "no creation time"}); err == nil {
 		t.Error("Render accepted a layout without Created")
 	}
-	f, err := newPDF(&Layout{}, map[rune]bool{})
+	f, err := newPDF(&Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}
