@@ -169,16 +169,37 @@ var renderSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 // seen at once.
 var rendering, peakRendering atomic.Int64
 
-// Render lays out l and returns the PDF. Errors: a zero Created, or from gofpdf (fonts,
-// output); they are returned, never printed.
+// Render lays out l and returns the PDF, from the cache of finished PDFs
+// when a layout with the same Key was rendered recently (cache.go). The
+// bytes may be shared: callers must not change them. Errors: a zero
+// Created, or from gofpdf (fonts, output); they are returned, never
+// printed.
 func Render(l *Layout) ([]byte, error) {
+	return RenderKey(l, l.Key())
+}
+
+// RenderKey is Render for a layout whose Key the caller has already taken
+// (e.g. for an ETag).
+func RenderKey(l *Layout, k Key) ([]byte, error) {
 	if l.Created.IsZero() {
 		return nil, errNoCreated
 	}
-	// A document parses its fonts and holds tens of MB while it is laid
-	// out: at most one per core at a time, so that 64 concurrent downloads
-	// queue for the CPU instead of holding 64 documents' memory at once
-	// (which made every other request wait for the garbage collector).
+	if out := cacheGet(k); out != nil {
+		return out, nil
+	}
+	out, err := render(l)
+	if err == nil {
+		cachePut(k, out)
+	}
+	return out, err
+}
+
+// render lays out l. A document holds about 1 MB per page while it is
+// laid out (a 25-page statement about 11 MB, see PERFORMANCE.md): at most
+// one per core at a time, so that 64 concurrent downloads queue for the
+// CPU instead of holding 64 documents' memory at once (which made every
+// other request wait for the garbage collector).
+func render(l *Layout) ([]byte, error) {
 	renderSlots <- struct{}{}
 	defer func() { <-renderSlots }()
 	for n, p := rendering.Add(1), peakRendering.Load(); n > p && !peakRendering.CompareAndSwap(p, n); p = peakRendering.Load() {

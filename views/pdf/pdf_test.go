@@ -117,7 +117,7 @@ func TestSameLayoutSameBytes(t *testing.T) {
 	want := make([][]byte, len(layouts))
 	for i, l := range layouts {
 		var err error
-		if want[i], err = Render(l); err != nil {
+		if want[i], err = render(l); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -143,11 +143,13 @@ func TestSameLayoutSameBytes(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	check("cached subsets")
-	old := gofpdf.SubsetCacheBytes
+	oldPDFs, oldSubsets := CacheBytes, gofpdf.SubsetCacheBytes
+	defer func() { CacheBytes, gofpdf.SubsetCacheBytes = oldPDFs, oldSubsets }()
+	check("finished PDFs cached")
+	CacheBytes = 0 // every document laid out again
+	check("font subsets cached")
 	gofpdf.SubsetCacheBytes = 0
-	defer func() { gofpdf.SubsetCacheBytes = old }()
-	check("no subset cache")
+	check("nothing cached")
 	if p := peakRendering.Load(); p > int64(cap(renderSlots)) || p < 1 {
 		t.Errorf("%d documents rendered at once, the bound is %d", p, cap(renderSlots))
 	}
@@ -191,6 +193,53 @@ func BenchmarkRender(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Render(l); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestKeyCoversTheLayout: a layout's key changes with any value it prints
+// and with the creation second, not with what the PDF does not record;
+// the cache keeps within its budget.
+func TestKeyCoversTheLayout(t *testing.T) {
+	base := sampleLayout(3).Key()
+	if sampleLayout(3).Key() != base {
+		t.Fatal("equal layouts, different keys")
+	}
+	l := sampleLayout(3)
+	l.Created = l.Created.Add(300 * time.Millisecond)
+	if l.Key() != base {
+		t.Error("the creation instant below the second changed the key (the PDF records seconds)")
+	}
+	for name, change := range map[string]func(l *Layout){
+		"a cell":            func(l *Layout) { l.Blocks[0].(*Table).Rows[1][4] = "¥1,280.01" },
+		"the second":        func(l *Layout) { l.Created = l.Created.Add(time.Second) },
+		"a bold paragraph":  func(l *Layout) { l.Blocks[1].(*Paragraph).Bold = true },
+		"a block's type":    func(l *Layout) { l.Blocks[2] = Heading("制单 Prepared by") },
+		"a column's width":  func(l *Layout) { l.Blocks[0].(*Table).Columns[2].Width = 2 },
+		"text moved across": func(l *Layout) { l.Title, l.Number = l.Title+l.Number[:1], l.Number[1:] },
+		"landscape":         func(l *Layout) { l.Landscape = true },
+	} {
+		l := sampleLayout(3)
+		change(l)
+		if l.Key() == base {
+			t.Errorf("changing %s kept the key", name)
+		}
+	}
+	old := CacheBytes
+	defer func() { CacheBytes = old }()
+	CacheBytes = 400 << 10
+	for i := range 30 {
+		l := sampleLayout(1)
+		l.Number = fmt.Sprint("SO-", i)
+		a, err := Render(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := Render(l); &a[0] != &b[0] {
+			t.Error("the same layout was laid out again")
+		}
+		if n := cacheBytes(); n > CacheBytes {
+			t.Fatalf("cache holds %d bytes, budget %d", n, CacheBytes)
 		}
 	}
 }
