@@ -49,6 +49,9 @@ func benchStatement(b testing.TB, n int, lang string) func() *pdf.Layout {
 //
 //	go test ./handlers -run '^$' -bench 'StatementPDF' -benchtime 200x -count 2
 func BenchmarkStatementPDF(b *testing.B) {
+	old := pdf.CacheBytes
+	pdf.CacheBytes = 0 // lay out every document: the finished-PDF cache is BenchmarkStatementPage's
+	defer func() { pdf.CacheBytes = old }()
 	benchBaseline(b)
 	for _, n := range []int{30, 1000} {
 		for _, lang := range []string{"zh-CN", "en"} {
@@ -77,7 +80,8 @@ func BenchmarkStatementPDF(b *testing.B) {
 // BenchmarkStatementPage downloads this month's statement through the
 // whole stack (session, scope, the ledger read, the PDF) as the key
 // account's buyer (c0001: a tenth of all orders) and an ordinary customer's,
-// in Chinese and English, beside the baseline page:
+// in Chinese and English, beside the baseline page, laid out on every
+// request and repeated:
 //
 //	go run . demo --db /tmp/v.db --customers 1000 --products 2000 --entries 300 --orders 20000
 //	STATEMENT_BENCH_DB=/tmp/v.db go test ./handlers -run '^$' -bench StatementPage -benchtime 100x
@@ -98,7 +102,16 @@ func BenchmarkStatementPage(b *testing.B) {
 	en := *plain
 	en.cookie += "; lang=en"
 	key.get(b, statementOf(key)) // the fonts' first use stays outside the loops
-	benchPages(b, key, []struct{ name, path string }{{"key-account-zh", statementOf(key)}})
-	benchPages(b, plain, []struct{ name, path string }{{"plain-zh", statementOf(plain)}})
-	benchPages(b, &en, []struct{ name, path string }{{"plain-en", statementOf(plain)}})
+	// "rendered": every request lays its PDF out (the finished-PDF cache
+	// off); "repeat": the same statement again within its printed minute.
+	for _, mode := range []string{"rendered", "repeat"} {
+		old := pdf.CacheBytes
+		if mode == "rendered" {
+			pdf.CacheBytes = 0
+		}
+		benchPages(b, key, []struct{ name, path string }{{"key-account-zh-" + mode, statementOf(key)}})
+		benchPages(b, plain, []struct{ name, path string }{{"plain-zh-" + mode, statementOf(plain)}})
+		benchPages(b, &en, []struct{ name, path string }{{"plain-en-" + mode, statementOf(plain)}})
+		pdf.CacheBytes = old
+	}
 }
