@@ -24,7 +24,7 @@ import (
 
 // CacheBytes bounds the memory the finished PDFs take (least recently used
 // out); a PDF larger than an eighth of it is not kept. Set it before the
-// first Render; 0 keeps none.
+// first Render; 0 keeps none and serves none from the cache.
 var CacheBytes = 16 << 20
 
 // Key identifies the PDF of a layout: the SHA-256 of all it prints.

@@ -184,8 +184,10 @@ func RenderKey(l *Layout, k Key) ([]byte, error) {
 	if l.Created.IsZero() {
 		return nil, errNoCreated
 	}
-	if out := cacheGet(k); out != nil {
-		return out, nil
+	if CacheBytes > 0 {
+		if out := cacheGet(k); out != nil {
+			return out, nil
+		}
 	}
 	out, err := render(l)
 	if err == nil {
