@@ -111,15 +111,38 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	l := lang(c)
 	s := h.settingsIn(l)
 	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	out, err := pdf.Render(statementLayout(T, s, cu, d, states, h.store.Now()))
+	// Printed to the minute (the footer shows no more): the same figures
+	// downloaded again within the minute are the same PDF, served from
+	// views/pdf's cache of finished documents, or as 304 Not Modified to a
+	// client that holds it (private: revalidated on every use, never
+	// stored by a shared cache).
+	lay := statementLayout(T, s, cu, d, states, h.store.Now().Truncate(time.Minute))
+	key := lay.Key()
+	c.Set(fiber.HeaderETag, key.ETag())
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), key.ETag()) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	out, err := pdf.RenderKey(lay, key)
 	if err != nil {
 		return err
 	}
 	name := "statement-" + cu.Code + "-" + from + "-" + to + ".pdf"
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(name))
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(out)
+}
+
+// etagMatches reports whether an If-None-Match header names etag (or is
+// "*"); weak tags compare equal to their strong form.
+func etagMatches(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // statementLayout describes the statement of customer cu for detail d.

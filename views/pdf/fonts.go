@@ -2,13 +2,11 @@ package pdf
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 
 	"dealerportal/views"
 
 	"github.com/jung-kurt/gofpdf"
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Fonts. gofpdf takes single TrueType files only and has no glyph fallback,
@@ -17,27 +15,22 @@ import (
 // fonts/ with their licences and reach the binary once, through views.FS
 // (which embeds this folder with every template).
 //
-// gofpdf parses a font every time a document adds it and subsets it again
-// on output, in time proportional to the font's glyph count: the 4 MB CJK
-// font costs some 60 ms per document. So the fonts are read and cut once
-// per process into reduced fonts — DejaVu to Latin, punctuation and
-// currency signs; Droid to GB 2312 (the 6,763 common hanzi and the
-// full-width forms and punctuation) — and a document uses the reduced ones
-// unless its text has a rune they lack, in which case that document falls
-// back to the full font (rare names still print).
+// Upstream gofpdf parses a font every time a document adds it and again
+// when it subsets it on output, in time and memory proportional to the
+// font's glyph count (the CJK font: tens of ms and some 20 MB per
+// document). The copy in third_party/gofpdf parses each font once per
+// process (gofpdf.ParseUTF8Font) and lets every document share it
+// (AddUTF8FontParsed): a document then costs what its own runes cost, so
+// the whole fonts are used — every character they have prints, with no
+// reduced cut and no fallback to choose.
 
 const (
 	famLatin = "dv"
 	famCJK   = "cjk"
 )
 
-type fontFile struct {
-	full, cut []byte
-	runes     map[rune]bool // what cut covers
-}
-
 type fontSet struct {
-	latin, latinBold, cjk fontFile
+	latin, latinBold, cjk *gofpdf.UTF8Font
 }
 
 var (
@@ -48,30 +41,29 @@ var (
 
 const fontDir = "pdf/fonts/"
 
-// loadFonts reads and cuts the fonts once; later calls return the same set.
+// loadFonts parses the fonts once (about 10 MB held for the process's
+// life); later calls return the same set.
 func loadFonts() (*fontSet, error) {
 	fontsOnce.Do(func() {
-		read := func(name string) []byte {
+		parse := func(name string) *gofpdf.UTF8Font {
+			if fontsErr != nil {
+				return nil
+			}
 			b, err := views.FS.ReadFile(fontDir + name)
-			if err != nil && fontsErr == nil {
+			if err != nil {
+				fontsErr = fmt.Errorf("pdf font %s: %w", name, err)
+				return nil
+			}
+			u, err := gofpdf.ParseUTF8Font(b)
+			if err != nil {
 				fontsErr = fmt.Errorf("pdf font %s: %w", name, err)
 			}
-			return b
+			return u
 		}
-		fs := &fontSet{}
-		fs.latin.full = read("DejaVuSans.ttf")
-		fs.latinBold.full = read("DejaVuSans-Bold.ttf")
-		fs.cjk.full = read("DroidSansFallbackFull.ttf")
-		if fontsErr != nil {
-			return
+		fs := &fontSet{latin: parse("DejaVuSans.ttf"), latinBold: parse("DejaVuSans-Bold.ttf"), cjk: parse("DroidSansFallbackFull.ttf")}
+		if fontsErr == nil {
+			fonts = fs
 		}
-		latin := latinRunes()
-		fs.latin.runes, fs.latinBold.runes = latin, latin
-		fs.latin.cut = gofpdf.UTF8CutFont(fs.latin.full, runeString(latin))
-		fs.latinBold.cut = gofpdf.UTF8CutFont(fs.latinBold.full, runeString(latin))
-		fs.cjk.runes = gb2312Runes()
-		fs.cjk.cut = gofpdf.UTF8CutFont(fs.cjk.full, runeString(fs.cjk.runes))
-		fonts = fs
 	})
 	return fonts, fontsErr
 }
@@ -80,80 +72,21 @@ func loadFonts() (*fontSet, error) {
 // punctuation, kana, ideographs, Hangul, compatibility and full-width forms.
 func isCJK(r rune) bool {
 	return r >= 0x2E80 && r <= 0x9FFF || r >= 0xAC00 && r <= 0xD7AF || r >= 0xF900 && r <= 0xFAFF ||
-		r >= 0xFE30 && r <= 0xFE4F || r >= 0xFF00 && r <= 0xFFEF || r >= 0x20000 && r <= 0x2FFFF
+		r >= 0xFE30 && r <= 0xFE4F || r >= 0xFF00 && r <= 0xFFEF
 }
 
-// latinRunes are what the reduced DejaVu keeps: Latin with its supplements
-// and extensions, general punctuation, currency and letter-like signs,
-// arrows and a few mathematical operators.
-func latinRunes() map[rune]bool {
-	m := map[rune]bool{}
-	for _, rg := range [][2]rune{{0x20, 0x24F}, {0x2000, 0x206F}, {0x20A0, 0x20CF}, {0x2100, 0x214F}, {0x2190, 0x21FF}, {0x2212, 0x2212}, {0x2264, 0x2265}} {
-		for r := rg[0]; r <= rg[1]; r++ {
-			m[r] = true
-		}
-	}
-	return m
-}
-
-// gb2312Runes decodes every two-byte GB 2312 code (rows 0xA1–0xF7) into the
-// set of characters it names.
-func gb2312Runes() map[rune]bool {
-	m := map[rune]bool{}
-	dec := simplifiedchinese.GBK.NewDecoder()
-	for hi := 0xA1; hi <= 0xF7; hi++ {
-		for lo := 0xA1; lo <= 0xFE; lo++ {
-			s, err := dec.Bytes([]byte{byte(hi), byte(lo)})
-			if err != nil {
-				continue
-			}
-			for _, r := range string(s) {
-				if r != 0xFFFD && isCJK(r) {
-					m[r] = true
-				}
-			}
-		}
-	}
-	return m
-}
-
-func runeString(m map[rune]bool) string {
-	var b strings.Builder
-	for r := range m {
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// addFonts registers the three fonts on f: reduced ones when they cover
-// every rune of the document (used), full ones otherwise. It returns
-// gofpdf's error, which AddUTF8FontFromBytes only prints.
-func addFonts(f *gofpdf.Fpdf, used map[rune]bool) error {
+// addFonts registers the three shared fonts on f. It returns gofpdf's
+// error.
+func addFonts(f *gofpdf.Fpdf) error {
 	fs, err := loadFonts()
 	if err != nil {
 		return err
 	}
-	pick := func(ff *fontFile, cjk bool) []byte {
-		for r := range used {
-			if isCJK(r) == cjk && !ff.runes[r] {
-				return ff.full
-			}
-		}
-		return ff.cut
-	}
-	f.AddUTF8FontFromBytes(famLatin, "", pick(&fs.latin, false))
-	f.AddUTF8FontFromBytes(famLatin, "B", pick(&fs.latinBold, false))
-	f.AddUTF8FontFromBytes(famCJK, "", pick(&fs.cjk, true))
+	f.AddUTF8FontParsed(famLatin, "", fs.latin)
+	f.AddUTF8FontParsed(famLatin, "B", fs.latinBold)
+	f.AddUTF8FontParsed(famCJK, "", fs.cjk)
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("pdf fonts: %w", err)
-	}
-	// AddUTF8FontFromBytes prints a parse error and returns without setting
-	// the error: check the fonts are there.
-	for _, fam := range []string{famLatin, famCJK} {
-		f.SetFont(fam, "", 10)
-		if f.Error() != nil || f.GetStringWidth("1") <= 0 && fam == famLatin {
-			return fmt.Errorf("pdf font %s did not load", fam)
-		}
 	}
 	return nil
 }

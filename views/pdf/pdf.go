@@ -11,12 +11,12 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
-	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -165,31 +165,55 @@ var errNoCreated = errors.New("pdf: Layout.Created is required (the store clock'
 
 var renderSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
-// Render lays out l and returns the PDF. Errors: a zero Created, or from gofpdf (fonts,
-// output); they are returned, never printed.
+// rendering counts the documents being laid out; peakRendering is the most
+// seen at once.
+var rendering, peakRendering atomic.Int64
+
+// Render lays out l and returns the PDF, from the cache of finished PDFs
+// when a layout with the same Key was rendered recently (cache.go). The
+// bytes may be shared: callers must not change them. Errors: a zero
+// Created, or from gofpdf (fonts, output); they are returned, never
+// printed.
 func Render(l *Layout) ([]byte, error) {
+	return RenderKey(l, l.Key())
+}
+
+// RenderKey is Render for a layout whose Key the caller has already taken
+// (e.g. for an ETag).
+func RenderKey(l *Layout, k Key) ([]byte, error) {
 	if l.Created.IsZero() {
 		return nil, errNoCreated
 	}
-	// A document parses its fonts and holds tens of MB while it is laid
-	// out: at most one per core at a time, so that 64 concurrent downloads
-	// queue for the CPU instead of holding 64 documents' memory at once
-	// (which made every other request wait for the garbage collector).
-	renderSlots <- struct{}{}
-	defer func() { <-renderSlots }()
-	used := map[rune]bool{}
-	for _, s := range l.texts() {
-		for _, r := range s {
-			used[r] = true
+	if CacheBytes > 0 {
+		if out := cacheGet(k); out != nil {
+			return out, nil
 		}
 	}
-	f, err := newPDF(l, used)
+	out, err := render(l)
+	if err == nil {
+		cachePut(k, out)
+	}
+	return out, err
+}
+
+// render lays out l. A document holds about 1 MB per page while it is
+// laid out (a 25-page statement about 11 MB, see PERFORMANCE.md): at most
+// one per core at a time, so that 64 concurrent downloads queue for the
+// CPU instead of holding 64 documents' memory at once (which made every
+// other request wait for the garbage collector).
+func render(l *Layout) ([]byte, error) {
+	renderSlots <- struct{}{}
+	defer func() { <-renderSlots }()
+	for n, p := rendering.Add(1), peakRendering.Load(); n > p && !peakRendering.CompareAndSwap(p, n); p = peakRendering.Load() {
+	}
+	defer rendering.Add(-1)
+	f, err := newPDF(l)
 	if err != nil {
 		return nil, err
 	}
 	// Pass 1 counts the pages; pass 2 draws with the total known. Both use
 	// the same gofpdf document (fonts parsed once) and widths.
-	widths, geoms := map[string]float64{}, map[*Table]*tableGeom{}
+	widths, geoms := map[widthKey]float64{}, map[*Table]*tableGeom{}
 	dry := &engine{l: l, f: f, dry: true, widths: widths, geoms: geoms}
 	dry.w, dry.h = f.GetPageSize()
 	dry.run()
@@ -205,50 +229,6 @@ func Render(l *Layout) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// texts lists every string the layout prints (for the font choice).
-func (l *Layout) texts() []string {
-	out := []string{l.Enterprise, l.Title, l.Number, l.Subtitle, l.Footer, "0123456789/"}
-	for _, f := range l.Fields {
-		out = append(out, f.Label, f.Value)
-	}
-	for _, b := range l.Blocks {
-		switch x := b.(type) {
-		case *Table:
-			out = append(out, x.Caption)
-			for _, c := range x.Columns {
-				out = append(out, c.Title)
-			}
-			for _, r := range x.Rows {
-				out = append(out, r...)
-			}
-			out = append(out, x.Totals...)
-		case *Fields:
-			for _, f := range x.Items {
-				out = append(out, f.Label, f.Value)
-			}
-		case *Paragraph:
-			out = append(out, x.Text)
-		case Heading:
-			out = append(out, string(x))
-		case Signatures:
-			out = append(out, x...)
-			out = append(out, "：")
-		case Parties:
-			for _, p := range x {
-				out = append(out, p.Title)
-				for _, f := range p.Items {
-					out = append(out, f.Label, f.Value)
-				}
-			}
-		case SignBlocks:
-			for _, b := range x {
-				out = append(out, b.Party, b.Sign, b.Date, b.Seal, "：")
-			}
-		}
-	}
-	return out
-}
-
 // engine lays out one pass: dry passes measure and count pages only.
 type engine struct {
 	l      *Layout
@@ -259,11 +239,11 @@ type engine struct {
 	y      float64
 	w, h   float64 // page size
 	top    float64 // where the body starts under the running header
-	widths map[string]float64
+	widths map[widthKey]float64
 	geoms  map[*Table]*tableGeom
 }
 
-func newPDF(l *Layout, used map[rune]bool) (*gofpdf.Fpdf, error) {
+func newPDF(l *Layout) (*gofpdf.Fpdf, error) {
 	orient := "P"
 	if l.Landscape {
 		orient = "L"
@@ -275,7 +255,10 @@ func newPDF(l *Layout, used map[rune]bool) (*gofpdf.Fpdf, error) {
 	// the cell border.
 	f.SetCellMargin(0)
 	f.SetAutoPageBreak(false, bottom)
-	if err := addFonts(f, used); err != nil {
+	// gofpdf lists fonts and other resources in map order unless told to
+	// sort them: sorted, the same layout gives the same bytes every time.
+	f.SetCatalogSort(true)
+	if err := addFonts(f); err != nil {
 		return nil, err
 	}
 	f.SetCreationDate(l.Created)
@@ -382,6 +365,13 @@ func runs(s string) []run {
 	var b strings.Builder
 	cur := ""
 	for _, r := range s {
+		if r > 0xFFFF {
+			// gofpdf's UTF-8 fonts address glyphs by 16-bit code: a rune
+			// beyond the Basic Multilingual Plane (a rare name character
+			// of CJK Extension B, an emoji) would overrun its tables. It
+			// prints as U+FFFD, the replacement character.
+			r = '\uFFFD'
+		}
 		fam := famLatin
 		if isCJK(r) {
 			fam = famCJK
@@ -407,9 +397,17 @@ func (e *engine) setFont(fam string, bold bool, size float64) {
 	e.f.SetFont(fam, style, size)
 }
 
+// widthKey is a measured text: the same string at the same size and
+// weight is measured once per document.
+type widthKey struct {
+	s    string
+	size float64
+	bold bool
+}
+
 // width measures s as drawn in runs.
 func (e *engine) width(s string, bold bool, size float64) float64 {
-	key := fmt.Sprintf("%t%g\x00%s", bold, size, s)
+	key := widthKey{s, size, bold}
 	if w, ok := e.widths[key]; ok {
 		return w
 	}

@@ -6,8 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jung-kurt/gofpdf"
 )
 
 // pdfText extracts the text of a PDF with poppler's pdftotext (installed by
@@ -84,25 +87,71 @@ func TestRenderChineseAndLatin(t *testing.T) {
 	}
 }
 
-// TestRareCharacterFallsBack: a character outside the reduced CJK font (not
-// in GB 2312) still prints, from the full font.
-func TestRareCharacterFallsBack(t *testing.T) {
-	fs, err := loadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rare := '堃' // a name character outside GB 2312
-	if fs.cjk.runes[rare] {
-		t.Fatalf("%c unexpectedly in the reduced set", rare)
-	}
+// TestRareCharactersPrint: a character outside GB 2312 prints from the
+// whole CJK font, and one beyond the Basic Multilingual Plane (which
+// gofpdf cannot address) prints as the replacement character instead of
+// breaking the document.
+func TestRareCharactersPrint(t *testing.T) {
 	l := sampleLayout(1)
-	l.Fields = append(l.Fields, Field{"联系人 Contact", "王" + string(rare)})
+	l.Fields = append(l.Fields, Field{"联系人 Contact", "王堃"}, Field{"备注 Remarks", "吉\U00020BB7祥"})
 	data, err := Render(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := pdfText(t, data); !strings.Contains(text, "王"+string(rare)) {
-		t.Errorf("rare character lost: %s", text)
+	text := pdfText(t, data)
+	for _, want := range []string{"王堃", "吉\uFFFD祥"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q: %s", want, text)
+		}
+	}
+}
+
+// TestSameLayoutSameBytes: the fonts and their subsets are shared between
+// documents (parsed once, subsets cached): documents rendered at once in
+// many goroutines, with the subset cache and without it, are byte for byte
+// the documents rendered one by one, and never more than one per core
+// renders at a time.
+func TestSameLayoutSameBytes(t *testing.T) {
+	layouts := []*Layout{sampleLayout(1), sampleLayout(60), sampleLayout(3)}
+	layouts[2].Fields = append(layouts[2].Fields, Field{"联系人", "王堃 Ærø"})
+	want := make([][]byte, len(layouts))
+	for i, l := range layouts {
+		var err error
+		if want[i], err = render(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(name string) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*len(layouts))
+		for range 8 {
+			for i, l := range layouts {
+				wg.Go(func() {
+					got, err := Render(l)
+					if err == nil && !bytes.Equal(got, want[i]) {
+						err = fmt.Errorf("%s: layout %d rendered to other bytes", name, i)
+					}
+					if err != nil {
+						errs <- err
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+	oldPDFs, oldSubsets := CacheBytes, gofpdf.SubsetCacheBytes
+	defer func() { CacheBytes, gofpdf.SubsetCacheBytes = oldPDFs, oldSubsets }()
+	check("finished PDFs cached")
+	CacheBytes = 0 // every document laid out again
+	check("font subsets cached")
+	gofpdf.SubsetCacheBytes = 0
+	check("nothing cached")
+	if p := peakRendering.Load(); p > int64(cap(renderSlots)) || p < 1 {
+		t.Errorf("%d documents rendered at once, the bound is %d", p, cap(renderSlots))
 	}
 }
 
@@ -114,11 +163,11 @@ func TestWrapAndRuns(t *testing.T) {
 	if _, err := Render(&Layout{Title: "no creation time"}); err == nil {
 		t.Error("Render accepted a layout without Created")
 	}
-	f, err := newPDF(&Layout{}, map[rune]bool{})
+	f, err := newPDF(&Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &engine{f: f, dry: true, widths: map[string]float64{}}
+	e := &engine{f: f, dry: true, widths: map[widthKey]float64{}}
 	for _, s := range []string{"a fairly long English sentence that must wrap somewhere", "很长的中文句子需要在任何字符处换行很长的中文句子", "Mixed 中文 and English 文本 wrapping 测试"} {
 		lines := e.wrap(s, 30, false, baseSize)
 		if len(lines) < 2 {
@@ -144,6 +193,53 @@ func BenchmarkRender(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Render(l); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestKeyCoversTheLayout: a layout's key changes with any value it prints
+// and with the creation second, not with what the PDF does not record;
+// the cache keeps within its budget.
+func TestKeyCoversTheLayout(t *testing.T) {
+	base := sampleLayout(3).Key()
+	if sampleLayout(3).Key() != base {
+		t.Fatal("equal layouts, different keys")
+	}
+	l := sampleLayout(3)
+	l.Created = l.Created.Add(300 * time.Millisecond)
+	if l.Key() != base {
+		t.Error("the creation instant below the second changed the key (the PDF records seconds)")
+	}
+	for name, change := range map[string]func(l *Layout){
+		"a cell":            func(l *Layout) { l.Blocks[0].(*Table).Rows[1][4] = "¥1,280.01" },
+		"the second":        func(l *Layout) { l.Created = l.Created.Add(time.Second) },
+		"a bold paragraph":  func(l *Layout) { l.Blocks[1].(*Paragraph).Bold = true },
+		"a block's type":    func(l *Layout) { l.Blocks[2] = Heading("制单 Prepared by") },
+		"a column's width":  func(l *Layout) { l.Blocks[0].(*Table).Columns[2].Width = 2 },
+		"text moved across": func(l *Layout) { l.Title, l.Number = l.Title+l.Number[:1], l.Number[1:] },
+		"landscape":         func(l *Layout) { l.Landscape = true },
+	} {
+		l := sampleLayout(3)
+		change(l)
+		if l.Key() == base {
+			t.Errorf("changing %s kept the key", name)
+		}
+	}
+	old := CacheBytes
+	defer func() { CacheBytes = old }()
+	CacheBytes = 400 << 10
+	for i := range 30 {
+		l := sampleLayout(1)
+		l.Number = fmt.Sprint("SO-", i)
+		a, err := Render(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := Render(l); &a[0] != &b[0] {
+			t.Error("the same layout was laid out again")
+		}
+		if n := cacheBytes(); n > CacheBytes {
+			t.Fatalf("cache holds %d bytes, budget %d", n, CacheBytes)
 		}
 	}
 }
