@@ -23,8 +23,11 @@
 #   PORT=18480 BASE_PORT=18481                   loopback ports
 #   WORK=                     working folder (a new temp folder by default; kept)
 #   KEEP_DB=1                 keep the database in WORK (removed at the end otherwise)
-#   GOMEMLIMIT=               passed to the portal (Go's soft memory limit, e.g. 80MiB)
+#   GOMEMLIMIT=               passed to the portal (Go's soft memory limit; unset: the
+#                             portal's default 80MiB; off: none)
 #   MEM_INTERVAL=0.2          seconds between samples of the portal's memory
+#   COLD=1                    drop the database copy's pages from the page cache before
+#                             starting (COLD=0: keep them; RssFile then over-counts)
 #   PPROF=1                   save the portal's heap profile after each scenario
 #                             (WORK/heap-NN.pb.gz; PORTAL_PPROF on 127.0.0.1:PPROF_PORT=18482)
 #
@@ -116,6 +119,13 @@ else
   echo "   generated in ${gen_secs}s"
 fi
 
+# Start with the database out of the page cache, as after a reboot: copying
+# or generating it leaves the whole file cached, and the kernel then maps up
+# to 16 cached neighbours of every page the portal touches (fault-around),
+# which inflates RssFile. COLD=0 keeps the cache.
+if [ "${COLD:-1}" = "1" ]; then
+  sync "$DB" && dd if="$DB" iflag=nocache count=0 status=none || echo "   (could not drop the file's cached pages)"
+fi
 pprof_env=()
 if [ "${PPROF:-}" = "1" ]; then pprof_env=(PORTAL_PPROF="127.0.0.1:$PPROF_PORT"); fi
 env "${pprof_env[@]}" "$WORK/portal" --addr "127.0.0.1:$PORT" --db "$DB" >"$WORK/portal.log" 2>&1 &
@@ -203,7 +213,7 @@ run_end=$(now_ms)
   awk -F'|' '{ printf "| %s | %s | %s | %s | %s · %s · %s | %.3f | %.1f | %.1f | %d | %s | %s (%s · %s) |\n", $1, $2, $3, $4, $7, $8, $9,
       $2 / ($7 > 0 ? $7 : 0.001), $3 / ($8 > 0 ? $8 : 0.001), $4 / ($9 > 0 ? $9 : 0.001), $5 + $6, $10, $11, $12, $13 }' "$WORK/results.txt"
   echo
-  echo "Memory of the portal (MB, peaks of samples every ${MEM_INTERVAL}s; GOMEMLIMIT=${GOMEMLIMIT:-unset}):"
+  echo "Memory of the portal (MB, peaks of samples every ${MEM_INTERVAL}s; GOMEMLIMIT=${GOMEMLIMIT:-unset: default 80MiB}; COLD=${COLD:-1}):"
   echo
   echo "| phase | VmRSS | RssAnon | RssFile | RssShmem |"
   echo "|---|---:|---:|---:|---:|"
