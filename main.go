@@ -105,6 +105,7 @@ func serve(args []string) error {
 		logger = slog.New(slog.NewTextHandler(os.Stdout, nil))
 	}
 	slog.SetDefault(logger)
+	logger.Info("memory limit", "GOMEMLIMIT_MiB", setMemoryLimit()>>20)
 
 	st, err := store.Open(*dbPath)
 	if err != nil {
@@ -147,6 +148,9 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := servePprof(ctx, os.Getenv("PORTAL_PPROF"), logger); err != nil {
+		return err
+	}
 	workers := h.StartWorkers(ctx)
 	closeSocket, err := serveBackupSocket(ctx, st, *dbPath, logger)
 	if err != nil {

@@ -13,7 +13,9 @@
 # Environment (defaults):
 #   CUSTOMERS=1000 PRODUCTS=20000 ENTRIES=3000 ORDERS=20000   dataset (portal demo;
 #                             ORDERS: generated sales orders, when the generator has --orders)
-#   DEMO_FLAGS=               more `portal demo` flags
+#   DEMO_FLAGS=--reconciliation  more `portal demo` flags (invoices, receipts, aging
+#                             for the balance pages, invoice list and statement;
+#                             DEMO_FLAGS= without it)
 #   BENCH_DB=                 reuse this generated database (copied, never changed)
 #   DURATION=15s CONNECTIONS=64 THREADS=2        per scenario (wrk)
 #   BASE_DURATION=5s          the baseline run before each scenario
@@ -21,6 +23,20 @@
 #   PORT=18480 BASE_PORT=18481                   loopback ports
 #   WORK=                     working folder (a new temp folder by default; kept)
 #   KEEP_DB=1                 keep the database in WORK (removed at the end otherwise)
+#   GOMEMLIMIT=               passed to the portal (Go's soft memory limit; unset: the
+#                             portal's default 80MiB; off: none)
+#   MEM_INTERVAL=0.2          seconds between samples of the portal's memory
+#   COLD=1                    drop the database copy's pages from the page cache before
+#                             starting (COLD=0: keep them; RssFile then over-counts)
+#   PPROF=1                   save the portal's heap profile after each scenario
+#                             (WORK/heap-NN.pb.gz; PORTAL_PPROF on 127.0.0.1:PPROF_PORT=18482)
+#
+# Besides req/s and latencies the table gives, per scenario, the portal's
+# peak resident memory while it ran (from /proc/PID/status, sampled every
+# MEM_INTERVAL): RssAnon (the Go heap, stacks, buffers) and RssFile (pages
+# of the bbolt file mapped into the process: page cache, shared and
+# reclaimable), then the peaks over the whole run and the kernel's VmHWM.
+# It also prints the file's growth per order during the submit scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +52,9 @@ SESSIONS=${SESSIONS:-64}
 WARMUP=${WARMUP:-5}
 PORT=${PORT:-18480}
 BASE_PORT=${BASE_PORT:-18481}
+DEMO_FLAGS=${DEMO_FLAGS---reconciliation}
+MEM_INTERVAL=${MEM_INTERVAL:-0.2}
+PPROF_PORT=${PPROF_PORT:-18482}
 WORK=${WORK:-$(mktemp -d /tmp/portal-bench.XXXXXX)}
 mkdir -p "$WORK"
 
@@ -100,8 +119,36 @@ else
   echo "   generated in ${gen_secs}s"
 fi
 
-"$WORK/portal" --addr "127.0.0.1:$PORT" --db "$DB" >"$WORK/portal.log" 2>&1 &
+# Start with the database out of the page cache, as after a reboot: copying
+# or generating it leaves the whole file cached, and the kernel then maps up
+# to 16 cached neighbours of every page the portal touches (fault-around),
+# which inflates RssFile. COLD=0 keeps the cache.
+if [ "${COLD:-1}" = "1" ]; then
+  sync "$DB" && dd if="$DB" iflag=nocache count=0 status=none || echo "   (could not drop the file's cached pages)"
+fi
+pprof_env=()
+if [ "${PPROF:-}" = "1" ]; then pprof_env=(PORTAL_PPROF="127.0.0.1:$PPROF_PORT"); fi
+env "${pprof_env[@]}" "$WORK/portal" --addr "127.0.0.1:$PORT" --db "$DB" >"$WORK/portal.log" 2>&1 &
+portal_pid=$!
+pids+=($portal_pid)
+# The portal's memory, sampled until it exits: ms since the epoch, then
+# VmRSS, RssAnon, RssFile, RssShmem and VmHWM in kB.
+(
+  while [ -r "/proc/$portal_pid/status" ]; do
+    awk -v t="$(date +%s%3N)" '/^(VmRSS|RssAnon|RssFile|RssShmem|VmHWM):/ { v[$1] = $2 }
+      END { if ("VmRSS:" in v) print t, v["VmRSS:"], v["RssAnon:"], v["RssFile:"], v["RssShmem:"], v["VmHWM:"] }' \
+      "/proc/$portal_pid/status" 2>/dev/null || true
+    sleep "$MEM_INTERVAL"
+  done
+) >"$WORK/memory.txt" &
 pids+=($!)
+now_ms() { date +%s%3N; }
+# mem_peak FROM_MS TO_MS: peak VmRSS|RssAnon|RssFile|RssShmem in MB between two instants.
+mem_peak() {
+  awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b { for (i = 2; i <= 5; i++) if ($i > m[i]) m[i] = $i }
+    END { printf "%.1f|%.1f|%.1f|%.1f\n", m[2] / 1024, m[3] / 1024, m[4] / 1024, m[5] / 1024 }' "$WORK/memory.txt"
+}
+run_start=$(now_ms)
 "$WORK/baseline" -addr "127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 &
 pids+=($!)
 wait_up "http://127.0.0.1:$PORT/readyz"
@@ -109,6 +156,7 @@ wait_up "http://127.0.0.1:$BASE_PORT/"
 
 echo "== preparing sessions"
 "$WORK/prepare" -base "http://127.0.0.1:$PORT" -customers "$CUSTOMERS" -sessions "$SESSIONS" -warmup "$WARMUP" -out "$WORK"
+prepared=$(now_ms)
 
 # measure URL FILE STATUS DURATION: one wrk run, printed as
 # "req/s|p50 ms|p99 ms|socket errors|wrong status".
@@ -120,7 +168,7 @@ measure() {
   if [ -z "$res" ]; then echo "$out" >&2; return 1; fi
   echo "$res" | awk '{
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "%.1f|%.2f|%.2f|%d|%d\n", v["requests"] / v["seconds"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["errors"], v["wrong"]
+    printf "%.1f|%.2f|%.2f|%d|%d|%d\n", v["requests"] / v["seconds"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["errors"], v["wrong"], v["requests"]
   }'
 }
 
@@ -128,12 +176,26 @@ measure() {
 # shared machine each ratio compares figures taken under the same conditions.
 : >"$WORK/results.txt"
 echo "== measuring: $CONNECTIONS connections, $THREADS wrk threads, $DURATION per scenario after $BASE_DURATION of baseline"
-echo "   scenario|req/s|p50 ms|p99 ms|socket errors|wrong status|baseline req/s|p50|p99"
-while IFS=$'\t' read -r name status file; do
+echo "   scenario|req/s|p50 ms|p99 ms|socket errors|wrong status|baseline req/s|p50|p99|shows|peak RSS|anon|file|shmem MB"
+: >"$WORK/storage.txt"
+n=0
+while IFS=$'\t' read -r name status file shows; do
+  n=$((n + 1))
   b=$(measure "http://127.0.0.1:$BASE_PORT" - 200 "$BASE_DURATION")
+  size0=$(stat -c %s "$DB")
+  t0=$(now_ms)
   r=$(measure "http://127.0.0.1:$PORT" "$file" "$status" "$DURATION")
-  echo "$name|$r|$(echo "$b" | cut -d'|' -f1-3)" | tee -a "$WORK/results.txt"
+  t1=$(now_ms)
+  size1=$(stat -c %s "$DB")
+  if [ "$status" = "303" ]; then # submits: the file's growth per order acknowledged
+    echo "$name|$size0|$size1|$(($(echo "$r" | cut -d'|' -f6) - $(echo "$r" | cut -d'|' -f4) - $(echo "$r" | cut -d'|' -f5)))" >>"$WORK/storage.txt"
+  fi
+  if [ "${PPROF:-}" = "1" ]; then
+    curl -fsS -o "$WORK/heap-$(printf %02d "$n").pb.gz" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap" || true
+  fi
+  echo "$name|$(echo "$r" | cut -d'|' -f1-5)|$(echo "$b" | cut -d'|' -f1-3)|${shows:--}|$(mem_peak "$t0" "$t1")" | tee -a "$WORK/results.txt"
 done <"$WORK/scenarios.tsv"
+run_end=$(now_ms)
 
 {
   echo
@@ -144,10 +206,28 @@ done <"$WORK/scenarios.tsv"
   echo "Each ratio compares with the baseline (a bare Fiber route rendering a 50-row html/template table, same compression) measured just before the scenario."
   echo "errors: socket errors + answers with another status than expected (200; 303 for the submit)."
   echo
-  echo "| scenario | req/s | p50 ms | p99 ms | baseline req/s · p50 · p99 | req/s ÷ baseline | p50 ÷ baseline | p99 ÷ baseline | errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  awk -F'|' '{ printf "| %s | %s | %s | %s | %s · %s · %s | %.3f | %.1f | %.1f | %d |\n", $1, $2, $3, $4, $7, $8, $9,
-      $2 / ($7 > 0 ? $7 : 0.001), $3 / ($8 > 0 ? $8 : 0.001), $4 / ($9 > 0 ? $9 : 0.001), $5 + $6 }' "$WORK/results.txt"
+  echo "shows: what the first session's page held when prepared (table rows, or a PDF's size). RSS: the portal's peak resident memory during the scenario, MB (anon: heap, stacks, buffers; file: mapped pages of the database file)."
+  echo
+  echo "| scenario | req/s | p50 ms | p99 ms | baseline req/s · p50 · p99 | req/s ÷ baseline | p50 ÷ baseline | p99 ÷ baseline | errors | shows | peak RSS MB (anon · file) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'|' '{ printf "| %s | %s | %s | %s | %s · %s · %s | %.3f | %.1f | %.1f | %d | %s | %s (%s · %s) |\n", $1, $2, $3, $4, $7, $8, $9,
+      $2 / ($7 > 0 ? $7 : 0.001), $3 / ($8 > 0 ? $8 : 0.001), $4 / ($9 > 0 ? $9 : 0.001), $5 + $6, $10, $11, $12, $13 }' "$WORK/results.txt"
+  echo
+  echo "Memory of the portal (MB, peaks of samples every ${MEM_INTERVAL}s; GOMEMLIMIT=${GOMEMLIMIT:-unset: default 80MiB}; COLD=${COLD:-1}):"
+  echo
+  echo "| phase | VmRSS | RssAnon | RssFile | RssShmem |"
+  echo "|---|---:|---:|---:|---:|"
+  echo "| start-up and sessions (bench/prepare) | $(mem_peak "$run_start" "$prepared" | sed 's/|/ | /g') |"
+  echo "| scenarios | $(mem_peak "$prepared" "$run_end" | sed 's/|/ | /g') |"
+  echo "| whole run | $(mem_peak "$run_start" "$run_end" | sed 's/|/ | /g') |"
+  hwm=$(awk '$6 > m { m = $6 } END { printf "%.1f", m / 1024 }' "$WORK/memory.txt")
+  echo
+  echo "VmHWM (the kernel's peak resident set of the process, anon + file): $hwm MB."
+  if [ -s "$WORK/storage.txt" ]; then
+    echo
+    awk -F'|' '{ printf "Storage: %s grew the file %.1f → %.1f MB for %d orders acknowledged: %.0f B per order (with concurrent readers; writers alone: docs/PERFORMANCE.md).\n",
+      $1, $2 / 1048576, $3 / 1048576, $4, ($4 > 0 ? ($3 - $2) / $4 : 0) }' "$WORK/storage.txt"
+  fi
 } | tee "$WORK/results.md"
 if [ "${KEEP_DB:-}" != "1" ]; then
   cleanup

@@ -54,8 +54,12 @@ const dictV1 = `{"seq":1,"event":"online_order.credit_hold","params":{"credit_li
 
 var (
 	zEncoder = sync.OnceValue(func() *zstd.Encoder {
+		// A record is a few KB: a 128 KB window loses nothing, and the
+		// encoder's history buffer is 256 KB instead of 8 MB (WithLowerEncoderMem
+		// drops its 1 MB minimum); decoders read any window.
 		e, err := zstd.NewWriter(nil, zstd.WithEncoderDictRaw(dictV1ID, []byte(dictV1)),
-			zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false))
+			zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false),
+			zstd.WithWindowSize(encWindow), zstd.WithLowerEncoderMem(true))
 		if err != nil {
 			panic(err) // only for bad options
 		}
@@ -76,6 +80,7 @@ var (
 const (
 	dictV1ID  = 1
 	maxRecord = 64 << 20
+	encWindow = 128 << 10
 )
 
 // encodeRecord returns v as a compressed record (encZstdV1).

@@ -2,7 +2,10 @@
 // dealer and staff sessions over HTTP, fills each dealer's cart, submits a
 // few warm-up orders per dealer (so that order lists and tracking pages have
 // something to show), and writes one request file per scenario for
-// bench/wrk.lua, plus scenarios.tsv listing them in the order to run.
+// bench/wrk.lua, plus scenarios.tsv listing them in the order to run (name,
+// expected status, request file, and what the first session's page shows:
+// its table rows or a PDF's size, so that an empty page is not measured
+// unnoticed).
 //
 // A request file has one line per session: cookie, method, path and (for a
 // POST) the form body, tab-separated; wrk.lua cycles through the lines and
@@ -196,6 +199,27 @@ type scenario struct {
 	name, method string
 	status       int
 	lines        []string
+	shows        string // what the first session's page shows (rows, a PDF's size)
+}
+
+var (
+	reTbody   = regexp.MustCompile(`(?s)<tbody[^>]*>(.*?)</tbody>`)
+	reRow     = regexp.MustCompile(`<tr[\s>]`)
+	reItemRow = regexp.MustCompile(`class="(?:item-row|cart-line|step done)`) // catalog items, cart lines, tracking steps
+)
+
+// shows says what a page holds, so that a scenario measuring an empty list
+// is seen: the table rows in its tbody elements (and the catalog's item
+// rows, cart lines and an order's tracking steps reached), or a PDF's size.
+func shows(body string) string {
+	if strings.HasPrefix(body, "%PDF") {
+		return fmt.Sprintf("PDF %d KB", (len(body)+512)/1024)
+	}
+	n := len(reItemRow.FindAllStringIndex(body, -1))
+	for _, m := range reTbody.FindAllStringSubmatch(body, -1) {
+		n += len(reRow.FindAllStringIndex(m[1], -1))
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 func line(s *session, method, path, body string) string {
@@ -245,7 +269,17 @@ func main() {
 
 	var scs []scenario
 	add := func(name, method string, status int, who []*session, path func(*session) string, body func(*session) string) {
-		sc := scenario{name: name, method: method, status: status}
+		sc := scenario{name: name, method: method, status: status, shows: "-"}
+		if method == "GET" && len(who) > 0 {
+			if st, body, err := who[0].get(path(who[0])); err == nil && st == status {
+				sc.shows = shows(body)
+			} else {
+				sc.shows = fmt.Sprintf("status %d %v", st, err)
+			}
+			if sc.shows == "0 rows" {
+				log.Printf("EMPTY: %s shows no row to %s", name, who[0].user)
+			}
+		}
 		for _, s := range who {
 			b := ""
 			if body != nil {
@@ -309,7 +343,7 @@ func main() {
 		if err := os.WriteFile(file, []byte(strings.Join(sc.lines, "\n")+"\n"), 0o600); err != nil {
 			log.Fatal(err)
 		}
-		fmt.Fprintf(&index, "%s\t%d\t%s\n", sc.name, sc.status, file)
+		fmt.Fprintf(&index, "%s\t%d\t%s\t%s\n", sc.name, sc.status, file, sc.shows)
 	}
 	if err := os.WriteFile(filepath.Join(*out, "scenarios.tsv"), []byte(index.String()), 0o600); err != nil {
 		log.Fatal(err)
