@@ -35,7 +35,7 @@ func cartLinesHTML(v *View, d *shopListData) string {
 	tUnavailable, tMin, tMultiple := v.T("shop.unavailable"), v.T("entry.min_qty"), v.T("entry.multiple")
 	tChanged, tPricing, tRemove := v.T("shop.price_changed"), v.T("cart.pricing"), v.T("cart.remove")
 	tQty, tUpdate, tAmount, tShort := v.T("cart.qty"), v.T("cart.update"), v.T("cart.amount"), v.T("quick.short")
-	csrf := `<input type="hidden" name="_csrf" value="` + escaped(v.CSRF) + "\">\n"
+	csrf := `<input type="hidden" name="_csrf" value="` + esc(v.CSRF) + "\">\n"
 	icon := func(name string) string {
 		return `<svg class="icon" aria-hidden="true" focusable="false"><use href="/static/icons.svg#` + name + "\"></use></svg>\n"
 	}
@@ -122,7 +122,7 @@ func cartLinesHTML(v *View, d *shopListData) string {
 			e(tPricing)
 			w(`</a></div>`)
 		}
-		confirm := escaped(v.T("phone.confirm_remove", "code", l.Code))
+		confirm := esc(v.T("phone.confirm_remove", "code", l.Code))
 		w("\n    </div>\n    <form class=\"cart-remove\" method=\"post\" action=\"/cart/" + id + `/delete" hx-post="/cart/` + id +
 			`/delete" hx-target="#cart-body" hx-swap="innerHTML" data-confirm="` + confirm + `" hx-confirm="` + confirm + `">`)
 		w(csrf)
@@ -204,13 +204,6 @@ func cartLinesHTML(v *View, d *shopListData) string {
 		}
 		w("\n  </li>\n  ")
 	}
-	return b.String()
-}
-
-// escaped is writeEscaped's result as a string.
-func escaped(s string) string {
-	var b bytes.Buffer
-	writeEscaped(&b, s)
 	return b.String()
 }
 

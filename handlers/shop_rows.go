@@ -20,7 +20,8 @@ import (
 // esc escapes s for HTML text and quoted attribute values exactly as
 // html/template escapes a string placed there (its replacement table: NUL,
 // quotes, &, +, < and >), so that rows written here match the template's
-// bytes for any value.
+// bytes for any value. Every row written in Go (catalog, cart, document
+// lists, reports) escapes with it.
 var esc = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;").Replace
 
 // catalogRowsHTML writes the <li> rows of the dealer's catalog page.
