@@ -52,7 +52,7 @@ func (s *signIns) put(cookie string, gen, orgGen uint64, e *signIn) {
 	if gen < s.gen || gen == s.gen && orgGen < s.orgGen {
 		return
 	}
-	if gen != s.gen || orgGen != s.orgGen || len(s.entries) >= signInLimit {
+	if s.entries == nil || gen != s.gen || orgGen != s.orgGen || len(s.entries) >= signInLimit {
 		s.gen, s.orgGen, s.entries = gen, orgGen, map[string]*signIn{}
 	}
 	s.entries[cookie] = e
