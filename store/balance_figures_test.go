@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The maintained figures and the ledger index follow the postings, agree
@@ -57,26 +55,8 @@ func TestBalanceFigures(t *testing.T) {
 	}
 
 	// The previous layout: no figures, schema 5.
-	path := f.s.DB().Path()
-	err := f.s.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bBalanceFigures, bBalanceOrgTotal, bReconLedger} {
-			if err := tx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bMeta).Put(keySchemaVersion, itob(5))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.s.Close()
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetClock(f.s.now)
-	f.s = s
-	t.Cleanup(func() { s.Close() })
+	f.reopenAt(t, 5, bBalanceFigures, bBalanceOrgTotal, bReconLedger)
+	s := f.s
 	if after := summary(); after.Position != before.Position || after.Aging != before.Aging {
 		t.Fatalf("after the migration %+v, before %+v", after, before)
 	}

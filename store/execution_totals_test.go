@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The execution report's maintained totals and its page read agree with
@@ -114,26 +112,8 @@ func TestExecutionTotals(t *testing.T) {
 	compare("after the move")
 
 	// The previous layout: schema 9, no totals and no cards.
-	path := f.s.DB().Path()
-	err := f.s.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bExecTotals, bExecDates, bCustomerCards} {
-			if err := tx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bMeta).Put(keySchemaVersion, itob(9))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.s.Close()
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetClock(f.s.now)
-	f.s = s
-	t.Cleanup(func() { s.Close() })
+	f.reopenAt(t, 9, bExecTotals, bExecDates, bCustomerCards)
+	s := f.s
 	compare("after the migration")
 
 	// Planted differences are found.

@@ -11,6 +11,7 @@ import (
 
 	"dealerportal/model"
 
+	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -240,3 +241,30 @@ func wantNotFound(t *testing.T, err error) {
 
 // errRollback makes Update roll back on purpose.
 var errRollback = errors.New("rollback on purpose")
+
+// reopenAt sets the fixture's file back to the layout of schema version:
+// the buckets drop are removed and the version recorded, then the store is
+// closed and opened again, which runs the migrations after version.
+func (f *fixture) reopenAt(t *testing.T, version uint64, drop ...[]byte) {
+	t.Helper()
+	path := f.s.DB().Path()
+	err := f.s.DB().Update(func(tx *bolt.Tx) error {
+		for _, b := range drop {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bMeta).Put(keySchemaVersion, itob(version))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.s.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetClock(f.s.now)
+	f.s = s
+	t.Cleanup(func() { s.Close() })
+}
