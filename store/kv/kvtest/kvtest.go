@@ -8,9 +8,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -949,7 +949,7 @@ func testStream(t *testing.T, be Backend) {
 	dst := be.Open(t)
 	must(t, kv.Restore(dst, bytes.NewReader(buf.Bytes())))
 	a, b := Contents(t, src), Contents(t, dst)
-	if !mapsEqual(a, b) {
+	if !Equal(a, b) {
 		t.Errorf("restored contents differ: %d buckets vs %d", len(a), len(b))
 	}
 	var again bytes.Buffer
@@ -974,28 +974,7 @@ func testStream(t *testing.T, be Backend) {
 	}
 }
 
-func mapsEqual(a, b map[string]map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	names := make([]string, 0, len(a))
-	for n := range a {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		x, y := a[n], b[n]
-		if len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			if w, ok := y[k]; !ok || w != v {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // Equal reports whether two Contents are the same.
-func Equal(a, b map[string]map[string]string) bool { return mapsEqual(a, b) }
+func Equal(a, b map[string]map[string]string) bool {
+	return maps.EqualFunc(a, b, maps.Equal[map[string]string])
+}
