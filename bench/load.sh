@@ -28,6 +28,11 @@
 #   MEM_INTERVAL=0.2          seconds between samples of the portal's memory
 #   COLD=1                    drop the database copy's pages from the page cache before
 #                             starting (COLD=0: keep them; RssFile then over-counts)
+#   MEMCAP=                   run the portal inside a memory cgroup with this hard limit
+#                             (e.g. 100M; root, cgroup v1 or v2): the kernel then charges the
+#                             portal's heap AND the database pages it reads to the limit and
+#                             reclaims file pages under it; the run reports the cgroup's peak,
+#                             its limit hits and any OOM kill (a killed portal fails the run)
 #   PPROF=1                   save the portal's heap profile after each scenario
 #                             (WORK/heap-NN.pb.gz; PORTAL_PPROF on 127.0.0.1:PPROF_PORT=18482)
 #
@@ -78,6 +83,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null || true
   done
+  if [ -n "${cg:-}" ]; then rmdir "$cg" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -128,7 +134,30 @@ if [ "${COLD:-1}" = "1" ]; then
 fi
 pprof_env=()
 if [ "${PPROF:-}" = "1" ]; then pprof_env=(PORTAL_PPROF="127.0.0.1:$PPROF_PORT"); fi
-env "${pprof_env[@]}" "$WORK/portal" --addr "127.0.0.1:$PORT" --db "$DB" >"$WORK/portal.log" 2>&1 &
+# MEMCAP: a memory cgroup of its own for the portal (v2 when the unified
+# hierarchy has the memory controller, else v1).
+cg=""
+if [ -n "${MEMCAP:-}" ]; then
+  cap=$(numfmt --from=iec "$MEMCAP")
+  if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    cg=/sys/fs/cgroup/portal-bench-$$
+    mkdir "$cg" && echo "$cap" >"$cg/memory.max" && echo 0 >"$cg/memory.swap.max" 2>/dev/null || true
+  elif [ -d /sys/fs/cgroup/memory ]; then
+    cg=/sys/fs/cgroup/memory/portal-bench-$$
+    mkdir "$cg" && echo "$cap" >"$cg/memory.limit_in_bytes"
+  else
+    echo "MEMCAP: no memory cgroup on this machine" >&2
+    exit 1
+  fi
+  echo "== memory cgroup $cg, limit $MEMCAP ($cap bytes)"
+fi
+# cg_read NAME...: the first of these cgroup files that exists.
+cg_read() { for f in "$@"; do if [ -r "$cg/$f" ]; then cat "$cg/$f"; return; fi; done; echo 0; }
+# The portal is started through a shell that first moves itself into the
+# cgroup, so that every page the portal touches is charged there.
+env "${pprof_env[@]}" CG="$cg" PORTAL="$WORK/portal" bash -c \
+  'if [ -n "$CG" ]; then echo $$ >"$CG/cgroup.procs"; fi; exec "$PORTAL" "$@"' portal \
+  --addr "127.0.0.1:$PORT" --db "$DB" >"$WORK/portal.log" 2>&1 &
 portal_pid=$!
 pids+=($portal_pid)
 # The portal's memory, sampled until it exits: ms since the epoch, then
@@ -223,6 +252,19 @@ run_end=$(now_ms)
   hwm=$(awk '$6 > m { m = $6 } END { printf "%.1f", m / 1024 }' "$WORK/memory.txt")
   echo
   echo "VmHWM (the kernel's peak resident set of the process, anon + file): $hwm MB."
+  if [ -n "$cg" ]; then
+    peak=$(cg_read memory.peak memory.max_usage_in_bytes)
+    hits=$(cg_read memory.failcnt)
+    if [ -r "$cg/memory.events" ]; then hits=$(awk '$1 == "max" { print $2 }' "$cg/memory.events"); fi
+    ooms=0
+    for f in memory.events memory.oom_control; do
+      if [ -r "$cg/$f" ]; then ooms=$(awk '$1 == "oom_kill" { print $2 }' "$cg/$f"); break; fi
+    done
+    alive=yes
+    kill -0 "$portal_pid" 2>/dev/null || alive=no
+    echo
+    echo "Memory cgroup (MEMCAP=$MEMCAP, anon + page cache charged together): peak $(awk -v b="$peak" 'BEGIN { printf "%.1f", b / 1048576 }') MB, limit reached $hits times (the kernel reclaimed file pages), OOM kills ${ooms:-0}, portal alive at the end: $alive."
+  fi
   if [ -s "$WORK/storage.txt" ]; then
     echo
     awk -F'|' '{ printf "Storage: %s grew the file %.1f → %.1f MB for %d orders acknowledged: %.0f B per order (with concurrent readers; writers alone: docs/PERFORMANCE.md).\n",
@@ -233,6 +275,10 @@ if [ "${KEEP_DB:-}" != "1" ]; then
   cleanup
   pids=()
   rm -f "$DB"
+fi
+if [ -n "$cg" ]; then
+  cleanup
+  pids=()
 fi
 echo
 echo "(results in $WORK/results.md; server log in $WORK/portal.log; KEEP_DB=1 keeps the database)"
