@@ -162,6 +162,10 @@ func serve(args []string) error {
 	default:
 		defer closeSocket()
 	}
+	if st.Postgres() && *backupDir != "" {
+		logger.Warn("--backup-dir is for the embedded file: on PostgreSQL no scheduled backups are written; back up with PostgreSQL's tools (docs/POSTGRES.md)")
+		*backupDir = ""
+	}
 	backupSchedule(ctx, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
