@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The integration API's clients, tokens and the map of the ERP's own
@@ -54,7 +53,7 @@ func (t *Tx) APIClients() ([]*model.APIClient, error) {
 // APIClient returns one client, or ErrNotFound.
 func (t *Tx) APIClient(id uint64) (*model.APIClient, error) {
 	c := &model.APIClient{}
-	if err := getJSON(t.b(bAPIClients), itob(id), c); err != nil {
+	if err := t.getJSONID(t.b(bAPIClients), id, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -176,7 +175,7 @@ func (t *Tx) APITokens(clientID uint64) ([]*model.APIToken, error) {
 
 func (t *Tx) apiToken(id uint64) (*model.APIToken, error) {
 	tok := &model.APIToken{}
-	if err := getJSON(t.b(bAPITokens), itob(id), tok); err != nil {
+	if err := t.getJSONID(t.b(bAPITokens), id, tok); err != nil {
 		return nil, err
 	}
 	return tok, nil
@@ -336,7 +335,7 @@ func (t *Tx) SetExternalID(kind, ext string, id uint64) error {
 }
 
 // migrateAPI creates the integration API's buckets (migration 2).
-func migrateAPI(tx *bolt.Tx) error {
+func migrateAPI(tx kv.Tx) error {
 	for _, name := range apiBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err

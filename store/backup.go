@@ -12,14 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"dealerportal/store/kv"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Backup writes a consistent copy of the whole database to w from one read
-// transaction (bbolt's Tx.WriteTo): the server keeps serving meanwhile.
+// Backup writes a consistent copy of the whole database file to w from one
+// read transaction (bbolt's Tx.WriteTo): the server keeps serving meanwhile.
+// ErrNotBolt on PostgreSQL.
 func (s *Store) Backup(w io.Writer) (n int64, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	db, err := s.Bolt()
+	if err != nil {
+		return 0, err
+	}
+	err = db.View(func(tx *bolt.Tx) error {
 		n, err = tx.WriteTo(w)
 		return err
 	})
@@ -121,7 +128,11 @@ func VerifyFile(path string) (err error) {
 // Restore replaces the database at dst with the backup at src. It verifies
 // src first, refuses while a running portal holds dst, keeps the replaced
 // file aside (its path is returned) and installs the copy atomically.
+// ErrNotBolt when either is a PostgreSQL URL.
 func Restore(src, dst string) (aside string, err error) {
+	if IsPostgres(src) || IsPostgres(dst) {
+		return "", ErrNotBolt
+	}
 	if err := VerifyFile(src); err != nil {
 		return "", fmt.Errorf("%s: %w", src, err)
 	}
@@ -205,10 +216,11 @@ func PruneBackups(dir, prefix string, keep int) ([]string, error) {
 	return deleted, nil
 }
 
-// Size is the database file's current size in bytes.
+// Size is the database's current size in bytes (bbolt: the file;
+// PostgreSQL: the portal's tables and indexes).
 func (s *Store) Size() int64 {
 	var n int64
-	_ = s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	_ = s.db.View(func(tx kv.Tx) error { n = tx.Size(); return nil })
 	return n
 }
 

@@ -3,12 +3,12 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"sync"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Page asks for one page of a list: Offset rows skipped, at most Limit rows
@@ -27,7 +27,7 @@ type Page struct {
 // values of those on the requested page. match sees the key and value without
 // decoding the record, so a page costs one pass over the index and one record
 // decode per row shown. Keys and values returned are copies.
-func scanIndex(b *bolt.Bucket, prefix []byte, p Page, match func(k, v []byte) bool) (vals [][]byte, total int) {
+func scanIndex(b kv.Bucket, prefix []byte, p Page, match func(k, v []byte) bool) (vals [][]byte, total int) {
 	c := b.Cursor()
 	var k, v []byte
 	if p.Desc {
@@ -51,7 +51,7 @@ func scanIndex(b *bolt.Bucket, prefix []byte, p Page, match func(k, v []byte) bo
 	return vals, total
 }
 
-func step(c *bolt.Cursor, desc bool) ([]byte, []byte) {
+func step(c kv.Cursor, desc bool) ([]byte, []byte) {
 	if desc {
 		return c.Prev()
 	}
@@ -59,7 +59,7 @@ func step(c *bolt.Cursor, desc bool) ([]byte, []byte) {
 }
 
 // seekLast positions c on the last key with prefix.
-func seekLast(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
+func seekLast(c kv.Cursor, prefix []byte) ([]byte, []byte) {
 	end := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 	if k, _ := c.Seek(end); k == nil {
 		return c.Last()
@@ -240,8 +240,10 @@ func (t *Tx) scanDocSummaries(b docBuckets, scopeIDs []uint64, statuses map[mode
 		rows = make([]model.DocSummary, 0, len(keys))
 	}
 	sums := t.b(b.cust)
+	k := make([]byte, 16) // one buffer: a key given to the seam's Get escapes
 	for _, dk := range keys {
-		k := key(dk.cust, dk.id)
+		binary.BigEndian.PutUint64(k, dk.cust)
+		binary.BigEndian.PutUint64(k[8:], dk.id)
 		s, err := decodeDocSummary(k, sums.Get(k))
 		if err != nil {
 			return nil, 0, err

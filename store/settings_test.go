@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -118,7 +119,10 @@ func TestSettings(t *testing.T) {
 }
 
 func TestSecretAndReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "data", "t.db") // the folder is created
+	path := testDSN(t)
+	if testBackend() == "bbolt" {
+		path = filepath.Join(t.TempDir(), "data", "t.db") // the folder is created
+	}
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +161,7 @@ func TestSecretAndReopen(t *testing.T) {
 		t.Errorf("data lost across reopen")
 	}
 	var v uint64
-	if err := s2.DB().View(func(tx *bolt.Tx) error {
+	if err := s2.KV().View(func(tx kv.Tx) error {
 		v = btoi(tx.Bucket(bMeta).Get(keySchemaVersion))
 		return nil
 	}); err != nil {
@@ -169,14 +173,14 @@ func TestSecretAndReopen(t *testing.T) {
 }
 
 func TestMigrate(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
+	path := testDSN(t)
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A bucket added by newer code (simulated by dropping one) is created on
 	// reopen of a file that already has the current schema version.
-	if err := s.DB().Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bIdempotency) }); err != nil {
+	if err := s.KV().Update(func(tx kv.Tx) error { return tx.DeleteBucket(bIdempotency) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -184,7 +188,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = s.DB().View(func(tx *bolt.Tx) error {
+	_ = s.KV().View(func(tx kv.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				t.Errorf("bucket %s missing after reopen", name)
@@ -193,7 +197,7 @@ func TestMigrate(t *testing.T) {
 		return nil
 	})
 	// A file written by a newer program is refused, not downgraded.
-	if err := s.DB().Update(func(tx *bolt.Tx) error {
+	if err := s.KV().Update(func(tx kv.Tx) error {
 		return tx.Bucket(bMeta).Put(keySchemaVersion, itob(SchemaVersion()+1))
 	}); err != nil {
 		t.Fatal(err)
@@ -202,6 +206,9 @@ func TestMigrate(t *testing.T) {
 	if s, err := Open(path); err == nil {
 		s.Close()
 		t.Fatal("opened a file with a newer schema")
+	}
+	if testBackend() != "bbolt" {
+		return
 	}
 	// An old file (version 0: no meta yet) is migrated up.
 	path2 := filepath.Join(t.TempDir(), "old.db")
@@ -215,7 +222,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_ = s.DB().View(func(tx *bolt.Tx) error {
+	_ = s.KV().View(func(tx kv.Tx) error {
 		if v := btoi(tx.Bucket(bMeta).Get(keySchemaVersion)); v != SchemaVersion() {
 			t.Errorf("migrated file at version %d", v)
 		}

@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The webhook queue (SPEC §6, signed webhooks): every event of the feed,
@@ -50,7 +49,7 @@ func init() {
 }
 
 // migrateWebhooks creates the webhook queue's buckets (migration 3).
-func migrateWebhooks(tx *bolt.Tx) error {
+func migrateWebhooks(tx kv.Tx) error {
 	for _, name := range webhookBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -225,7 +224,7 @@ func (t *Tx) isHead(d *model.WebhookDelivery) bool {
 
 func (t *Tx) webhook(id uint64) (*model.WebhookDelivery, error) {
 	d := &model.WebhookDelivery{}
-	if err := getJSON(t.b(bHookDeliveries), itob(id), d); err != nil {
+	if err := t.getJSONID(t.b(bHookDeliveries), id, d); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -245,7 +244,7 @@ func (t *Tx) WebhookDelivery(clientID, id uint64) (*model.WebhookDelivery, error
 // when the feed no longer holds it.
 func (t *Tx) WebhookEvent(d *model.WebhookDelivery) (*model.FeedEvent, error) {
 	ev := &model.FeedEvent{}
-	if err := getJSON(t.b(bAPIEvents), itob(d.Seq), ev); err != nil {
+	if err := t.getJSONID(t.b(bAPIEvents), d.Seq, ev); err != nil {
 		return nil, err
 	}
 	return ev, nil
