@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the enterprise's time zone works in a static binary
@@ -151,6 +152,11 @@ func serve(args []string) error {
 	if err := servePprof(ctx, os.Getenv("PORTAL_PPROF"), logger); err != nil {
 		return err
 	}
+	if *backupDir != "" {
+		h.OnLeader(func(ctx context.Context, wg *sync.WaitGroup) {
+			backupSchedule(ctx, wg, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)
+		})
+	}
 	workers := h.StartWorkers(ctx)
 	closeSocket, err := serveBackupSocket(ctx, st, *dbPath, logger)
 	if err != nil {
@@ -158,7 +164,6 @@ func serve(args []string) error {
 	} else {
 		defer closeSocket()
 	}
-	backupSchedule(ctx, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {

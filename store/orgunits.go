@@ -120,6 +120,9 @@ func (t *Tx) SaveOrgUnit(u *model.OrgUnit) (err error) {
 	if err := putUnique(t.b(bOrgUnitsByCode), []byte(u.Code), itob(u.ID), "code"); err != nil {
 		return err
 	}
+	if !t.orgDirty {
+		t.bumpVersion(verOrg)
+	}
 	t.orgDirty = true
 	if err := putJSON(b, itob(u.ID), u); err != nil {
 		return err

@@ -87,6 +87,10 @@ type Store struct {
 	settingsGen atomic.Uint64
 	// authGen counts committed session, user and customer changes (auth_gen.go).
 	authGen atomic.Uint64
+	// shared: other processes may write the database (versions.go).
+	shared bool
+	// vers is this process's view of the shared versions record (versions.go).
+	vers sharedVersions
 }
 
 // Open opens (creating if needed) the database file at path, creates the
