@@ -17,10 +17,14 @@ import (
 )
 
 // Operations subcommands: backup, restore and check. They work on the same
-// database file as the server (--db / PORTAL_DB).
+// database as the server (--db / PORTAL_DB): a bbolt file, or PostgreSQL
+// where a command says so.
 
+// dbFlag is the --db flag: a bbolt file path (the default data/portal.db)
+// or a postgres:// URL. Print it through store.RedactDSN: a URL may hold a
+// password.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", env("PORTAL_DB", "data/portal.db"), "database file (PORTAL_DB)")
+	return fs.String("db", env("PORTAL_DB", "data/portal.db"), "database: a file path, or a postgres:// URL (PORTAL_DB)")
 }
 
 // socketPath is where a running server answers online-backup requests: next
@@ -88,8 +92,11 @@ func runCompact(args []string) error {
 }
 
 // openExisting opens a database that must already exist, failing fast with
-// ErrLocked when a running server holds it.
+// ErrLocked when a running server holds its file.
 func openExisting(path string) (*store.Store, error) {
+	if store.IsPostgres(path) {
+		return store.OpenExisting(path, 0)
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
@@ -106,8 +113,11 @@ func backupFromServer(db, out string) (int64, error) {
 }
 
 // serveBackupSocket answers each connection on the local socket with a
-// backup stream, until ctx ends.
+// backup stream, until ctx ends; nothing on PostgreSQL (store.ErrNotBolt).
 func serveBackupSocket(ctx context.Context, st *store.Store, db string, log *slog.Logger) (func(), error) {
+	if st.Postgres() {
+		return func() {}, store.ErrNotBolt
+	}
 	path := socketPath(db)
 	_ = os.Remove(path) // a stale socket from a crash
 	ln, err := net.Listen("unix", path)
@@ -183,9 +193,9 @@ func runCheck(args []string) error {
 		fmt.Println(p)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%d problems found in %s", len(problems), *db)
+		return fmt.Errorf("%d problems found in %s", len(problems), store.RedactDSN(*db))
 	}
-	fmt.Printf("%s: no problems found\n", *db)
+	fmt.Printf("%s: no problems found\n", store.RedactDSN(*db))
 	return nil
 }
 
