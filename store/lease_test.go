@@ -126,6 +126,7 @@ func TestLeaseTakeOverAfterExpiry(t *testing.T) {
 // The embedded file: the one process always holds the lease, and no record
 // is written (a restart after a crash does not wait for an expiry).
 func TestLeaseExclusive(t *testing.T) {
+	onBbolt(t)
 	s := openStore(t)
 	l := s.NewLease("workers", NewHolderID(), 0)
 	if !l.Held() {
