@@ -79,7 +79,9 @@ func TestVersionsAcrossProcesses(t *testing.T) {
 		}
 
 		// A session (a sign-in, a revocation).
-		update(t, b, func(tx *Tx) error { return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)}) })
+		update(t, b, func(tx *Tx) error {
+			return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)})
+		})
 		if err := a.Sync(); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +107,9 @@ func TestVersionsAcrossProcesses(t *testing.T) {
 		}
 		// A process's own change moves its generation once, on commit, and
 		// its next Sync does not move it again.
-		update(t, a, func(tx *Tx) error { return tx.SaveSession(&Session{ID: "s2", UserID: 1, ExpiresAt: testNow.Add(time.Hour)}) })
+		update(t, a, func(tx *Tx) error {
+			return tx.SaveSession(&Session{ID: "s2", UserID: 1, ExpiresAt: testNow.Add(time.Hour)})
+		})
 		if a.AuthGen() != authGen+1 {
 			t.Fatalf("own change: AuthGen %d → %d", authGen, a.AuthGen())
 		}
@@ -155,7 +159,9 @@ func TestVersionsSyncConcurrent(t *testing.T) {
 func TestVersionsNotOnTheFile(t *testing.T) {
 	onBbolt(t)
 	s := openStore(t)
-	update(t, s, func(tx *Tx) error { return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)}) })
+	update(t, s, func(tx *Tx) error {
+		return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)})
+	})
 	_ = s.View(func(tx *Tx) error {
 		if v := tx.b(bMeta).Get(keyVersions); v != nil {
 			t.Errorf("versions written on the file: %x", v)
