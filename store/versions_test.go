@@ -172,3 +172,29 @@ func TestVersionsNotOnTheFile(t *testing.T) {
 		t.Fatal("a file store is shared")
 	}
 }
+
+// BenchmarkVersionsSync is what a request pays for Sync: nothing on the
+// embedded file, one read of the versions record on PostgreSQL
+// (PORTAL_TEST_BACKEND=postgres), shared by concurrent requests
+// (parallel).
+func BenchmarkVersionsSync(b *testing.B) {
+	s := openStore(b)
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.Sync(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel16", func(b *testing.B) {
+		b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 concurrent requests
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := s.Sync(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
