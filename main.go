@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the enterprise's time zone works in a static binary
@@ -151,6 +152,15 @@ func serve(args []string) error {
 	if err := servePprof(ctx, os.Getenv("PORTAL_PPROF"), logger); err != nil {
 		return err
 	}
+	if st.Postgres() && *backupDir != "" {
+		logger.Warn("--backup-dir is for the embedded file: on PostgreSQL no scheduled backups are written; back up with PostgreSQL's tools (docs/POSTGRES.md)")
+		*backupDir = ""
+	}
+	if *backupDir != "" {
+		h.OnLeader(func(ctx context.Context, wg *sync.WaitGroup) {
+			backupSchedule(ctx, wg, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)
+		})
+	}
 	workers := h.StartWorkers(ctx)
 	closeSocket, err := serveBackupSocket(ctx, st, *dbPath, logger)
 	switch {
@@ -162,11 +172,6 @@ func serve(args []string) error {
 	default:
 		defer closeSocket()
 	}
-	if st.Postgres() && *backupDir != "" {
-		logger.Warn("--backup-dir is for the embedded file: on PostgreSQL no scheduled backups are written; back up with PostgreSQL's tools (docs/POSTGRES.md)")
-		*backupDir = ""
-	}
-	backupSchedule(ctx, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {

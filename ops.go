@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"dealerportal/store"
@@ -199,12 +200,16 @@ func runCheck(args []string) error {
 }
 
 // backupSchedule writes a backup into dir every interval and keeps the newest
-// keep files.
-func backupSchedule(ctx context.Context, st *store.Store, dir string, keep int, interval time.Duration, log *slog.Logger, done func(path string, err error)) {
+// keep files, until ctx ends. It runs in the process that holds the
+// workers' lease (handlers.OnLeader), so a fleet writes one backup an
+// interval; the interval counts from when this process took the lease.
+func backupSchedule(ctx context.Context, wg *sync.WaitGroup, st *store.Store, dir string, keep int, interval time.Duration, log *slog.Logger, done func(path string, err error)) {
 	if dir == "" {
 		return
 	}
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {

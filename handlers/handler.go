@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -36,6 +37,11 @@ type Config struct {
 	// TrustedProxies may set X-Forwarded-For (login limits key on the client address).
 	TrustedProxies []string
 	Logger         *slog.Logger
+	// WorkerID names this process in the workers' lease (default: host,
+	// pid and a random part); LeaseTTL is the lease's duration (default
+	// store.LeaseTTL). See workers.go.
+	WorkerID string
+	LeaseTTL time.Duration
 }
 
 // Handler holds the dependencies of every route; there is no package-level state.
@@ -69,6 +75,10 @@ type Handler struct {
 	navSets sync.Map
 	// signIns keeps the sessions and users of signed-in cookies (session_cache.go).
 	signIns signIns
+	// lease decides which process of a fleet runs the background jobs
+	// (workers.go); leaderJobs are the jobs added with OnLeader.
+	lease      *store.Lease
+	leaderJobs []func(context.Context, *sync.WaitGroup)
 }
 
 // BodyLimit is the largest request body accepted (attachments are 10 MiB).
@@ -100,6 +110,13 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	}
 	h.nav = h.navigation()
 	h.visits = store.NewVisitRecorder(st)
+	if cfg.WorkerID == "" {
+		cfg.WorkerID = store.NewHolderID()
+	}
+	h.lease = st.NewLease("workers", cfg.WorkerID, cfg.LeaseTTL)
+	if st.Shared() {
+		h.limiter.st = st
+	}
 	return h, nil
 }
 
@@ -121,6 +138,9 @@ func (h *Handler) App() *fiber.App {
 	app.Get("/static/:file", h.serveStatic)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", h.ready)
+	if h.store.Shared() {
+		app.Use(h.syncVersions)
+	}
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	h.registerAPI(app)
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken, h.askFirst)

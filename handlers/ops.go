@@ -95,18 +95,6 @@ func (h *Handler) RecordBackup(path string, err error) {
 	h.lastBackup.Store(b)
 }
 
-// ready answers 200 when the database answers and the background workers
-// run; 503 otherwise (for a load balancer or an orchestrator).
-func (h *Handler) ready(c *fiber.Ctx) error {
-	if err := h.store.View(func(*store.Tx) error { return nil }); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database: " + err.Error())
-	}
-	if !h.workersUp.Load() {
-		return c.Status(fiber.StatusServiceUnavailable).SendString("workers not running")
-	}
-	return c.SendString("ready")
-}
-
 type systemData struct {
 	Routes         []RouteStat
 	OutboxAll      int

@@ -5,8 +5,8 @@ package store
 // disabled) and customers (whose status decides whether their users may
 // sign in). A process may keep sessions and users in memory as of a
 // generation and must read them again once it moves; every write of those
-// records calls authChanged. The counter lives in this process only: see
-// docs/DESIGN.md for what several processes on one database need.
+// records calls authChanged. The counter lives in this process; on a shared
+// database Sync moves it on for changes other processes commit (versions.go).
 func (s *Store) AuthGen() uint64 { return s.authGen.Load() }
 
 // OrgGen counts committed org-unit changes (a data scope is derived from the
@@ -19,6 +19,7 @@ func (t *Tx) authChanged() {
 		return
 	}
 	t.authDirty = true
+	t.bumpVersion(verAuth)
 	s := t.s
 	t.tx.OnCommit(func() { s.authGen.Add(1) })
 }

@@ -135,6 +135,7 @@ func (t *Tx) orgChanged() {
 		return
 	}
 	t.orgDirty = true
+	t.bumpVersion(verOrg)
 	s := t.s
 	t.tx.OnCommit(func() {
 		s.orgGen.Add(1)

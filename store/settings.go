@@ -54,6 +54,7 @@ func (t *Tx) SaveSettings(s *model.Settings) error {
 	}
 	loc := s.Location()
 	t.zone = loc
+	t.bumpVersion(verSettings)
 	t.tx.OnCommit(func() {
 		t.s.zone.Store(loc)
 		t.s.settingsGen.Add(1)

@@ -99,6 +99,10 @@ type Store struct {
 	settingsGen atomic.Uint64
 	// authGen counts committed session, user and customer changes (auth_gen.go).
 	authGen atomic.Uint64
+	// shared: other processes may write the database (versions.go).
+	shared bool
+	// vers is this process's view of the shared versions record (versions.go).
+	vers sharedVersions
 }
 
 // Open opens the database dsn names: a postgres:// or postgresql:// URL
@@ -146,7 +150,7 @@ const pgOpenTimeout = 30 * time.Second
 // open finishes opening the store on db (bdb is its bbolt file, nil on
 // PostgreSQL): migrations, the group-commit queue, the zone.
 func open(db kv.DB, bdb *bolt.DB, dsn string) (*Store, error) {
-	s := &Store{db: db, bolt: bdb, dsn: dsn, now: time.Now}
+	s := &Store{db: db, bolt: bdb, dsn: dsn, now: time.Now, shared: bdb == nil}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
