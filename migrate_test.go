@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dealerportal/demo"
+	"dealerportal/store"
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
+	"dealerportal/store/kv/pgtest"
+
+	"github.com/jackc/pgx/v5"
+	bolt "go.etcd.io/bbolt"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var dbSeq atomic.Int64
+
+// newPostgres returns the URL of a new, empty database on the private
+// cluster.
+func newPostgres(t *testing.T) string {
+	t.Helper()
+	base := pgtest.URL(t)
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	name := fmt.Sprintf("portal_%d_%d", os.Getpid(), dbSeq.Add(1))
+	if _, err := conn.Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// demoFile returns a bbolt file holding a small demo enterprise at
+// volume (portal demo): dealers, products, catalog, sales orders with
+// their notices, outbounds and returns, channel documents, stocktakes,
+// invoices, receipts and write-offs.
+func demoFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "portal.db")
+	err := demo.Main([]string{"--db", path, "--customers", "12", "--products", "40", "--entries", "30",
+		"--orders", "60", "--channel", "6", "--stocktakes", "3", "--reconciliation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// logical is a database's content with values decoded: a record (plain or
+// compressed JSON) as its decoded JSON, anything else as its bytes.
+type logical map[string]logicalBucket
+
+type logicalBucket struct {
+	seq  uint64
+	vals map[string]any
+}
+
+func readLogical(t *testing.T, db kv.DB) logical {
+	t.Helper()
+	out := logical{}
+	err := db.View(func(tx kv.Tx) error {
+		return tx.ForEach(func(name []byte, b kv.Bucket) error {
+			lb := logicalBucket{seq: b.Sequence(), vals: map[string]any{}}
+			err := b.ForEach(func(k, v []byte) error {
+				var d any
+				if len(v) > 0 && (v[0] == '{' || v[0] == 1) && store.DecodeRecord(v, &d) == nil {
+					lb.vals[string(k)] = d
+				} else {
+					lb.vals[string(k)] = string(v)
+				}
+				return nil
+			})
+			out[string(name)] = lb
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func compareLogical(t *testing.T, what string, want, got logical) {
+	t.Helper()
+	if !maps.EqualFunc(want, got, func(a, b logicalBucket) bool { return a.seq == b.seq && reflect.DeepEqual(a.vals, b.vals) }) {
+		for name, a := range want {
+			b, ok := got[name]
+			switch {
+			case !ok:
+				t.Errorf("%s: bucket %q missing", what, name)
+			case a.seq != b.seq:
+				t.Errorf("%s: bucket %q sequence %d, want %d", what, name, b.seq, a.seq)
+			case len(a.vals) != len(b.vals):
+				t.Errorf("%s: bucket %q has %d keys, want %d", what, name, len(b.vals), len(a.vals))
+			case !reflect.DeepEqual(a.vals, b.vals):
+				t.Errorf("%s: bucket %q values differ", what, name)
+			}
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("%s: bucket %q not expected", what, name)
+			}
+		}
+	}
+}
+
+func openBolt(t *testing.T, path string) kv.DB {
+	t.Helper()
+	db, err := boltkv.Open(path, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openPG(t *testing.T, u string) kv.DB {
+	t.Helper()
+	db, err := openPostgres(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func runMigrateTest(t *testing.T, from, to string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := migrate([]string{"--from", from, "--to", to}, &out); err != nil {
+		t.Fatalf("migrate %s → %s: %v\n%s", from, to, err, out.String())
+	}
+	return out.String()
+}
+
+// checkStoreFile opens a bbolt file as the portal does and runs `portal
+// check` and `portal verify` on it.
+func checkStoreFile(t *testing.T, path string) {
+	t.Helper()
+	st, err := store.OpenExisting(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	problems, err := st.Check()
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("check %s: %v %q", path, err, problems)
+	}
+	problems, err = st.VerifyReconciliation()
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("verify %s: %v %q", path, err, problems)
+	}
+}
+
+// TestMigrateBothWays moves the demo enterprise from a bbolt file into
+// PostgreSQL and from there into a new bbolt file, and compares every
+// bucket, key, decoded value and sequence at each step.
+func TestMigrateBothWays(t *testing.T) {
+	src := demoFile(t)
+	pg := newPostgres(t)
+	back := filepath.Join(t.TempDir(), "back.db")
+
+	out := runMigrateTest(t, src, pg)
+	if !strings.Contains(out, "verified:") {
+		t.Fatalf("no verification reported:\n%s", out)
+	}
+	t.Log(out)
+	want := readLogical(t, openBolt(t, src))
+	if len(want) < 50 || len(want["doc:SO"].vals) == 0 {
+		t.Fatalf("the demo data is smaller than expected: %d buckets, %d sales orders", len(want), len(want["doc:SO"].vals))
+	}
+	pgdb := openPG(t, pg)
+	compareLogical(t, "bbolt → PostgreSQL", want, readLogical(t, pgdb))
+
+	// On PostgreSQL the documents are plain JSON, in the json column.
+	err := pgdb.View(func(tx kv.Tx) error {
+		return tx.Bucket([]byte("doc:SO")).ForEach(func(k, v []byte) error {
+			if v[0] != '{' {
+				return fmt.Errorf("doc:SO %x on PostgreSQL starts with %#x", k, v[0])
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var docs, opaque int
+	if err := conn.QueryRow(context.Background(),
+		`SELECT count(doc), count(value) FROM kv_records WHERE bucket = 'doc:SO'`).Scan(&docs, &opaque); err != nil {
+		t.Fatal(err)
+	}
+	if docs == 0 || opaque != 0 {
+		t.Fatalf("doc:SO on PostgreSQL: %d json rows, %d bytea rows; want all json", docs, opaque)
+	}
+
+	out = runMigrateTest(t, pg, back)
+	t.Log(out)
+	backDB := openBolt(t, back)
+	compareLogical(t, "PostgreSQL → bbolt", want, readLogical(t, backDB))
+	// Back on bbolt the documents are compressed again.
+	err = backDB.View(func(tx kv.Tx) error {
+		k, v := tx.Bucket([]byte("doc:SO")).Cursor().First()
+		if v[0] != 1 {
+			return fmt.Errorf("doc:SO %x on bbolt starts with %#x, not the compressed record's version byte", k, v[0])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backDB.Close()
+	checkStoreFile(t, back)
+	for _, f := range []string{src, back} {
+		fi, _ := os.Stat(f)
+		t.Logf("%s: %d bytes", filepath.Base(f), fi.Size())
+	}
+}
+
+// TestMigrateRefuses: a destination with data, a source a portal holds,
+// a missing source; a refused migration leaves nothing behind.
+func TestMigrateRefuses(t *testing.T) {
+	src := demoFile(t)
+	dir := filepath.Dir(src)
+
+	var out bytes.Buffer
+	if err := migrate([]string{"--from", src, "--to", src}, &out); err == nil {
+		t.Fatal("migrate into its own source succeeded")
+	}
+	other := filepath.Join(t.TempDir(), "other.db")
+	runMigrateTest(t, src, other)
+	err := migrate([]string{"--from", src, "--to", other}, &out)
+	if err == nil || !strings.Contains(err.Error(), "is not empty") {
+		t.Fatalf("migrate into a file with data: %v", err)
+	}
+
+	pg := newPostgres(t)
+	runMigrateTest(t, src, pg)
+	err = migrate([]string{"--from", src, "--to", pg}, &out)
+	if err == nil || !strings.Contains(err.Error(), "is not empty") {
+		t.Fatalf("migrate into a PostgreSQL database with data: %v", err)
+	}
+
+	st, err := store.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = migrate([]string{"--from", src, "--to", filepath.Join(dir, "new.db")}, &out)
+	st.Close()
+	if err == nil || !strings.Contains(err.Error(), "in use by a running portal") {
+		t.Fatalf("migrate from a file a portal holds: %v", err)
+	}
+	err = migrate([]string{"--from", filepath.Join(dir, "missing.db"), "--to", filepath.Join(dir, "new.db")}, &out)
+	if err == nil {
+		t.Fatal("migrate from a missing file succeeded")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".migrate-*")); len(left) > 0 || fileExists(filepath.Join(dir, "new.db")) {
+		t.Fatalf("a refused migration left files: %v", left)
+	}
+	if fileExists(filepath.Join(dir, "missing.db")) {
+		t.Fatal("migrate created its missing source")
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// TestDigestSeesDifferences: the digest that verifies a migration tells a
+// changed value, a missing key and a changed sequence apart from equal
+// content.
+func TestDigestSeesDifferences(t *testing.T) {
+	src := demoFile(t)
+	digest := func(path string) store.Digest {
+		db := openBolt(t, path)
+		defer db.Close()
+		var d store.Digest
+		if err := db.View(func(tx kv.Tx) error {
+			var err error
+			d, err = store.DigestOf(tx, nil)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	want := digest(src)
+	for _, change := range []func(tx kv.Tx) error{
+		func(tx kv.Tx) error { return tx.Bucket([]byte("customers")).Put([]byte("x"), []byte("{}")) },
+		func(tx kv.Tx) error {
+			k, _ := tx.Bucket([]byte("doc:SO")).Cursor().Last()
+			return tx.Bucket([]byte("doc:SO")).Delete(k)
+		},
+		func(tx kv.Tx) error { return tx.Bucket([]byte("doc_seq")).SetSequence(999) },
+		func(tx kv.Tx) error {
+			b := tx.Bucket([]byte("doc:SO"))
+			k, v := b.Cursor().First()
+			var doc map[string]any
+			if err := store.DecodeRecord(v, &doc); err != nil {
+				return err
+			}
+			doc["remarks"] = "changed"
+			js, _ := json.Marshal(doc)
+			return b.Put(append([]byte(nil), k...), js)
+		},
+	} {
+		copyPath := filepath.Join(t.TempDir(), "c.db")
+		runMigrateTest(t, src, copyPath)
+		if d := digest(copyPath); d.Sum() != want.Sum() || len(want.Diff(d)) > 0 {
+			t.Fatalf("a copy differs: %v", want.Diff(d))
+		}
+		db, err := boltkv.Open(copyPath, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Update(change); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		d := digest(copyPath)
+		if d.Sum() == want.Sum() || len(want.Diff(d)) != 1 {
+			t.Fatalf("a change is not seen: sum equal %v, diff %q", d.Sum() == want.Sum(), want.Diff(d))
+		}
+	}
+}

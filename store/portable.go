@@ -1,0 +1,310 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"dealerportal/store/kv"
+)
+
+// The portable form of an enterprise's data: what `portal backup` writes
+// on PostgreSQL (and with --portable on bbolt), what `portal restore`
+// reads into either backend, and what `portal migrate` pipes from one
+// backend into the other. It is kv.WriteTo's stream with one rule added:
+// records the bbolt store keeps compressed (codec.go: a version byte and
+// zstd) appear as their plain JSON. So the same enterprise gives the same
+// bytes whichever backend it was read from, operators' tools see JSON,
+// and the stream restores into PostgreSQL as queryable json rows. Written
+// into a bbolt file, records are compressed again (PackValue), so a file
+// that went to PostgreSQL and back is as small as before.
+
+// recordBucket reports whether the store writes compressed records into
+// the bucket: a document type's main bucket (doc:T), the outbox, the API
+// feed. Other buckets hold plain JSON or binary values, which the
+// portable form keeps as they are, whatever their first byte.
+func recordBucket(name []byte) bool {
+	if bytes.Equal(name, bOutbox) || bytes.Equal(name, bAPIEvents) {
+		return true
+	}
+	if !bytes.HasPrefix(name, []byte("doc:")) {
+		return false
+	}
+	for _, b := range docKinds {
+		if bytes.Equal(b.main, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// PlainValue returns a value of bucket in its portable form: a compressed
+// record as its JSON (a new slice), anything else as given. An error for
+// a compressed record that does not decode (a damaged value).
+func PlainValue(bucket, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != encZstdV1 || !recordBucket(bucket) {
+		return v, nil
+	}
+	return recordJSON(v)
+}
+
+// PackValue returns a value of bucket in the portable form as the bbolt
+// store writes it: a record in plain JSON compressed (encZstdV1, a new
+// slice), anything else as given.
+func PackValue(bucket, v []byte) []byte {
+	if len(v) == 0 || v[0] != '{' || !recordBucket(bucket) {
+		return v
+	}
+	return zEncoder().EncodeAll(v, append(make([]byte, 0, 64+len(v)/3), encZstdV1))
+}
+
+// Digest is a fingerprint of a database's logical content: per bucket its
+// sequence, its number of keys and a SHA-256 over its keys and portable
+// values in order. Two databases with equal digests hold the same data,
+// whatever backend and record encoding each uses.
+type Digest struct {
+	Buckets []BucketDigest
+}
+
+// BucketDigest is one bucket's part of a Digest.
+type BucketDigest struct {
+	Name     string
+	Sequence uint64
+	Keys     int64
+	Bytes    int64 // keys and portable values
+	Sum      [sha256.Size]byte
+}
+
+// Keys is the number of keys in all buckets.
+func (d Digest) Keys() int64 {
+	var n int64
+	for _, b := range d.Buckets {
+		n += b.Keys
+	}
+	return n
+}
+
+// Bytes is the size of all keys and portable values.
+func (d Digest) Bytes() int64 {
+	var n int64
+	for _, b := range d.Buckets {
+		n += b.Bytes
+	}
+	return n
+}
+
+// Sum is the SHA-256 of the whole digest (names, sequences, counts and
+// bucket sums), in hex: one string to compare between a backup and its
+// restore, or the two ends of a migration.
+func (d Digest) Sum() string {
+	h := sha256.New()
+	var buf [binary.MaxVarintLen64]byte
+	for _, b := range d.Buckets {
+		h.Write(buf[:binary.PutUvarint(buf[:], uint64(len(b.Name)))])
+		h.Write([]byte(b.Name))
+		h.Write(buf[:binary.PutUvarint(buf[:], b.Sequence)])
+		h.Write(buf[:binary.PutUvarint(buf[:], uint64(b.Keys))])
+		h.Write(b.Sum[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Diff lists how other differs from d, bucket by bucket; empty when equal.
+func (d Digest) Diff(other Digest) []string {
+	var out []string
+	theirs := map[string]BucketDigest{}
+	for _, b := range other.Buckets {
+		theirs[b.Name] = b
+	}
+	for _, a := range d.Buckets {
+		b, ok := theirs[a.Name]
+		delete(theirs, a.Name)
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("bucket %q: missing", a.Name))
+		case a.Keys != b.Keys:
+			out = append(out, fmt.Sprintf("bucket %q: %d keys, expected %d", a.Name, b.Keys, a.Keys))
+		case a.Sequence != b.Sequence:
+			out = append(out, fmt.Sprintf("bucket %q: sequence %d, expected %d", a.Name, b.Sequence, a.Sequence))
+		case a.Sum != b.Sum:
+			out = append(out, fmt.Sprintf("bucket %q: content differs (same number of keys)", a.Name))
+		}
+	}
+	for _, b := range other.Buckets {
+		if _, ok := theirs[b.Name]; ok {
+			out = append(out, fmt.Sprintf("bucket %q: not expected", b.Name))
+		}
+	}
+	return out
+}
+
+// Progress reports a walk over a database: called after each bucket and
+// about every 10,000 keys.
+type Progress func(bucket string, keys, bytes int64)
+
+// WritePortable writes the portable backup stream of everything tx sees
+// to w (kv.WriteTo, records as plain JSON) and returns the bytes written
+// and the digest of what it wrote. It refuses a database that is not the
+// portal's or has a newer schema. progress may be nil.
+func WritePortable(tx kv.Tx, w io.Writer, progress Progress) (int64, Digest, error) {
+	if err := checkPortalData(tx); err != nil {
+		return 0, Digest{}, err
+	}
+	p := &plainTx{Tx: tx, progress: progress}
+	n, err := kv.WriteTo(p, w)
+	if err == nil {
+		err = p.err
+	}
+	p.closeBucket()
+	return n, p.digest, err
+}
+
+// DigestOf walks everything tx sees and returns its digest.
+func DigestOf(tx kv.Tx, progress Progress) (Digest, error) {
+	p := &plainTx{Tx: tx, progress: progress}
+	err := p.ForEach(func(_ []byte, b kv.Bucket) error {
+		b.Sequence()
+		return b.ForEach(func(_, _ []byte) error { return nil })
+	})
+	if err == nil {
+		err = p.err
+	}
+	p.closeBucket()
+	return p.digest, err
+}
+
+// checkPortalData refuses what is not a portal database this program can
+// read.
+func checkPortalData(tx kv.Tx) error {
+	meta := tx.Bucket(bMeta)
+	if meta == nil {
+		return errors.New("not a portal database (no meta bucket)")
+	}
+	if v := btoi(meta.Get(keySchemaVersion)); v == 0 || v > SchemaVersion() {
+		return fmt.Errorf("schema version %d: this program reads 1 to %d", v, SchemaVersion())
+	}
+	return nil
+}
+
+// plainTx is a read transaction seen in the portable form: its buckets'
+// ForEach gives plain values, and it adds each bucket to a digest as it
+// goes. Only what kv.WriteTo and DigestOf call is changed.
+type plainTx struct {
+	kv.Tx
+	progress Progress
+	digest   Digest
+	cur      *BucketDigest
+	h        hash.Hash
+	keys     int64
+	bytes    int64
+	err      error
+}
+
+func (p *plainTx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
+	return p.Tx.ForEach(func(name []byte, b kv.Bucket) error {
+		p.closeBucket()
+		p.cur = &BucketDigest{Name: string(name)}
+		p.h = sha256.New()
+		return fn(name, &plainBucket{Bucket: b, p: p, name: name})
+	})
+}
+
+// closeBucket finishes the digest of the current bucket.
+func (p *plainTx) closeBucket() {
+	if p.cur == nil {
+		return
+	}
+	copy(p.cur.Sum[:], p.h.Sum(nil))
+	p.digest.Buckets = append(p.digest.Buckets, *p.cur)
+	if p.progress != nil {
+		p.progress(p.cur.Name, p.keys, p.bytes)
+	}
+	p.cur = nil
+}
+
+type plainBucket struct {
+	kv.Bucket
+	p    *plainTx
+	name []byte
+}
+
+func (b *plainBucket) Sequence() uint64 {
+	s := b.Bucket.Sequence()
+	b.p.cur.Sequence = s
+	return s
+}
+
+func (b *plainBucket) ForEach(fn func(k, v []byte) error) error {
+	p := b.p
+	var buf [binary.MaxVarintLen64]byte
+	return b.Bucket.ForEach(func(k, v []byte) error {
+		pv, err := PlainValue(b.name, v)
+		if err != nil {
+			p.err = fmt.Errorf("bucket %q key %x: %w", b.name, k, err)
+			return p.err
+		}
+		p.h.Write(buf[:binary.PutUvarint(buf[:], uint64(len(k)))])
+		p.h.Write(k)
+		p.h.Write(buf[:binary.PutUvarint(buf[:], uint64(len(pv)))])
+		p.h.Write(pv)
+		p.cur.Keys++
+		n := int64(len(k) + len(pv))
+		p.cur.Bytes += n
+		p.keys++
+		p.bytes += n
+		if p.progress != nil && p.keys%10_000 == 0 {
+			p.progress(p.cur.Name, p.keys, p.bytes)
+		}
+		return fn(k, pv)
+	})
+}
+
+// RestorePortable reads a portable backup stream (WritePortable's, or
+// kv.WriteTo's of any portal database) into db, which must hold no
+// buckets (kv.Restore). With pack, records are written compressed, as the
+// bbolt store writes them (for a bbolt file); without, as they come (plain
+// JSON: for PostgreSQL). A failed restore leaves a partial database.
+func RestorePortable(db kv.DB, r io.Reader, pack bool) error {
+	if pack {
+		db = packDB{db}
+	}
+	return kv.Restore(db, r)
+}
+
+// packDB is a database whose writes compress records (PackValue): only
+// what kv.Restore calls is changed.
+type packDB struct{ kv.DB }
+
+func (d packDB) Update(fn func(kv.Tx) error) error {
+	return d.DB.Update(func(tx kv.Tx) error { return fn(packTx{tx}) })
+}
+
+type packTx struct{ kv.Tx }
+
+func (t packTx) Bucket(name []byte) kv.Bucket {
+	b := t.Tx.Bucket(name)
+	if b == nil || !recordBucket(name) {
+		return b
+	}
+	return packBucket{b, name}
+}
+
+func (t packTx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	b, err := t.Tx.CreateBucketIfNotExists(name)
+	if err != nil || !recordBucket(name) {
+		return b, err
+	}
+	return packBucket{b, name}, nil
+}
+
+type packBucket struct {
+	kv.Bucket
+	name []byte
+}
+
+func (b packBucket) Put(k, v []byte) error { return b.Bucket.Put(k, PackValue(b.name, v)) }
