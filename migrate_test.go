@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -293,19 +297,7 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // content.
 func TestDigestSeesDifferences(t *testing.T) {
 	src := demoFile(t)
-	digest := func(path string) store.Digest {
-		db := openBolt(t, path)
-		defer db.Close()
-		var d store.Digest
-		if err := db.View(func(tx kv.Tx) error {
-			var err error
-			d, err = store.DigestOf(tx, nil)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	digest := func(path string) store.Digest { return fileDigest(t, path) }
 	want := digest(src)
 	for _, change := range []func(tx kv.Tx) error{
 		func(tx kv.Tx) error { return tx.Bucket([]byte("customers")).Put([]byte("x"), []byte("{}")) },
@@ -344,4 +336,128 @@ func TestDigestSeesDifferences(t *testing.T) {
 			t.Fatalf("a change is not seen: sum equal %v, diff %q", d.Sum() == want.Sum(), want.Diff(d))
 		}
 	}
+}
+
+// bigFile writes a portal-shaped bbolt file of about mb megabytes of
+// keys and values: incompressible blobs and compressed document records,
+// written a transaction at a time so that the test holds none of it.
+func bigFile(t *testing.T, mb int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "big.db")
+	db, err := boltkv.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	chacha := rand.NewChaCha8([32]byte{1})
+	rng := rand.New(chacha)
+	put := func(bucket string, n int, value func(i int) []byte) {
+		for i := 0; i < n; {
+			err := db.Update(func(tx kv.Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+				if err != nil {
+					return err
+				}
+				for end := min(n, i+200); i < end; i++ {
+					if err := b.Put(binary.BigEndian.AppendUint64(nil, uint64(i+1)), value(i)); err != nil {
+						return err
+					}
+				}
+				return b.SetSequence(uint64(i))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.Update(func(tx kv.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, store.SchemaVersion()))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	blobs := mb << 20 * 3 / 4 / (256 << 10)
+	put("attachment_blobs", blobs, func(int) []byte {
+		v := make([]byte, 256<<10)
+		_, _ = chacha.Read(v)
+		return v
+	})
+	records := mb << 20 / 4 / 2048
+	put("doc:SO", records, func(i int) []byte {
+		js := fmt.Appendf(nil, `{"id":%d,"customer_id":%d,"remarks":"%x","lines":[`, i+1, i%97, rng.Uint64())
+		for l := 0; len(js) < 1900; l++ {
+			js = fmt.Appendf(js, `{"no":%d,"product_id":%d,"qty":%d,"price":%d},`, l+1, rng.IntN(5000), rng.IntN(100)*1000, rng.IntN(1e6))
+		}
+		js = append(js[:len(js)-1], "]}"...)
+		return store.PackValue([]byte("doc:SO"), js)
+	})
+	return path
+}
+
+// peakHeap samples the heap while fn runs and returns the largest live
+// heap (as of a garbage collection) and the largest heap including
+// garbage not yet collected.
+func peakHeap(fn func()) (live, total uint64) {
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(samples)
+			live = max(live, samples[0].Value.Uint64())
+			total = max(total, samples[1].Value.Uint64())
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	<-done
+	return live, total
+}
+
+// TestMigrateBoundedMemory: moving a database several times larger than
+// the memory budget, both ways, stays within the budget (docs/DESIGN.md,
+// "Moving between backends").
+func TestMigrateBoundedMemory(t *testing.T) {
+	const dataMB, budgetMB = 200, 80
+	src := bigFile(t, dataMB)
+	pg := newPostgres(t)
+	back := filepath.Join(t.TempDir(), "back.db")
+	runtime.GC()
+	for _, step := range [][2]string{{src, pg}, {pg, back}} {
+		var out string
+		live, total := peakHeap(func() { out = runMigrateTest(t, step[0], step[1]) })
+		t.Logf("%s\npeak live heap %d MiB, peak heap with garbage %d MiB", out, live>>20, total>>20)
+		if live > budgetMB<<20 {
+			t.Errorf("%s → %s: peak live heap %d MiB, over the budget of %d MiB", step[0], step[1], live>>20, budgetMB)
+		}
+		runtime.GC()
+	}
+	if a, b := fileDigest(t, src), fileDigest(t, back); a.Sum() != b.Sum() {
+		t.Fatalf("bbolt → PostgreSQL → bbolt changed the data: %q", a.Diff(b))
+	}
+}
+
+func fileDigest(t *testing.T, path string) store.Digest {
+	t.Helper()
+	db := openBolt(t, path)
+	defer db.Close()
+	var d store.Digest
+	if err := db.View(func(tx kv.Tx) error {
+		var err error
+		d, err = store.DigestOf(tx, nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
