@@ -51,49 +51,55 @@ func migrate(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ok := false
+	fmt.Fprintf(out, "migrating %s → %s\n", src.name, dst.name)
+	return transfer(out, dst, func(db kv.DB, pack bool) (store.Digest, error) {
+		var digest store.Digest
+		err := src.db.View(func(tx kv.Tx) error {
+			total := countKeys(tx)
+			fmt.Fprintf(out, "source: %d keys\n", total)
+			var err error
+			digest, err = pipe(tx, db, pack, progressPrinter(out, total))
+			return err
+		})
+		return digest, err
+	})
+}
+
+// transfer fills the destination (fill returns the digest of what it
+// wrote, taken from the source), compares the destination's own digest
+// with it and makes it final; on any failure the destination is
+// discarded.
+func transfer(out io.Writer, dst *destination, fill func(db kv.DB, pack bool) (store.Digest, error)) (err error) {
 	defer func() {
-		if !ok {
+		if err != nil {
 			dst.discard(out)
 		}
 	}()
-	fmt.Fprintf(out, "migrating %s → %s\n", src.name, dst.name)
-
 	start := time.Now()
-	var digest store.Digest
-	err = src.db.View(func(tx kv.Tx) error {
-		total := countKeys(tx)
-		fmt.Fprintf(out, "source: %d keys\n", total)
-		progress := progressPrinter(out, total)
-		var err error
-		digest, err = pipe(tx, dst.db, dst.pack, progress)
-		return err
-	})
+	want, err := fill(dst.db, dst.pack)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return err
 	}
-	fmt.Fprintf(out, "copied %d buckets, %d keys, %s in %s\n", len(digest.Buckets), digest.Keys(), mib(digest.Bytes()), time.Since(start).Round(time.Millisecond))
-
+	fmt.Fprintf(out, "copied %d buckets, %d keys, %s in %s\n", len(want.Buckets), want.Keys(), mib(want.Bytes()), time.Since(start).Round(time.Millisecond))
 	var got store.Digest
 	if err := dst.db.View(func(tx kv.Tx) error {
 		var err error
 		got, err = store.DigestOf(tx, nil)
 		return err
 	}); err != nil {
-		return fmt.Errorf("migrate: verifying the destination: %w", err)
+		return fmt.Errorf("verifying %s: %w", dst.name, err)
 	}
-	if diff := digest.Diff(got); len(diff) > 0 {
+	if diff := want.Diff(got); len(diff) > 0 {
 		for _, d := range diff {
 			fmt.Fprintln(out, d)
 		}
-		return fmt.Errorf("migrate: the destination differs from the source in %d buckets", len(diff))
+		return fmt.Errorf("%s differs from the source in %d buckets", dst.name, len(diff))
 	}
 	if err := dst.finish(); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return err
 	}
-	ok = true
 	fmt.Fprintf(out, "verified: %d buckets, %d keys, sequences equal, content sha256 %s\n", len(got.Buckets), got.Keys(), got.Sum())
-	fmt.Fprintf(out, "migrated to %s\n", dst.name)
+	fmt.Fprintf(out, "written to %s\n", dst.name)
 	return nil
 }
 

@@ -104,6 +104,14 @@ func readLogical(t *testing.T, db kv.DB) logical {
 	return out
 }
 
+// logicalFile is readLogical of a bbolt file, closed again.
+func logicalFile(t *testing.T, path string) logical {
+	t.Helper()
+	db := openBolt(t, path)
+	defer db.Close()
+	return readLogical(t, db)
+}
+
 func compareLogical(t *testing.T, what string, want, got logical) {
 	t.Helper()
 	if !maps.EqualFunc(want, got, func(a, b logicalBucket) bool { return a.seq == b.seq && reflect.DeepEqual(a.vals, b.vals) }) {
@@ -189,7 +197,7 @@ func TestMigrateBothWays(t *testing.T) {
 		t.Fatalf("no verification reported:\n%s", out)
 	}
 	t.Log(out)
-	want := readLogical(t, openBolt(t, src))
+	want := logicalFile(t, src)
 	if len(want) < 50 || len(want["doc:SO"].vals) == 0 {
 		t.Fatalf("the demo data is smaller than expected: %d buckets, %d sales orders", len(want), len(want["doc:SO"].vals))
 	}

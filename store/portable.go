@@ -9,6 +9,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"dealerportal/store/kv"
 )
@@ -308,3 +313,146 @@ type packBucket struct {
 }
 
 func (b packBucket) Put(k, v []byte) error { return b.Bucket.Put(k, PackValue(b.name, v)) }
+
+// PortableMagic is how a portable backup stream starts (kv.WriteTo), and
+// a bbolt file does not.
+const PortableMagic = "PORTALKV"
+
+// IsPortableFile reports whether the file at path is a portable backup
+// stream rather than a bbolt file.
+func IsPortableFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head := make([]byte, len(PortableMagic))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return false, nil
+	}
+	return string(head) == PortableMagic, nil
+}
+
+// VerifyPortable reads a whole portable backup stream, checks it as a
+// restore would (magic, version, counts, checksum) without writing
+// anything, and returns the digest of its content.
+func VerifyPortable(r io.Reader) (Digest, error) {
+	d := &digestDB{buckets: map[string]*digestBucket{}}
+	if err := kv.Restore(d, r); err != nil {
+		return Digest{}, err
+	}
+	var out Digest
+	for _, name := range slices.Sorted(maps.Keys(d.buckets)) {
+		b := d.buckets[name]
+		if b.err != nil {
+			return Digest{}, b.err
+		}
+		b.d.Sum = [sha256.Size]byte(b.h.Sum(nil))
+		out.Buckets = append(out.Buckets, b.d)
+	}
+	return out, nil
+}
+
+// VerifyPortableFile is VerifyPortable of the file at path.
+func VerifyPortableFile(path string) (Digest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Digest{}, err
+	}
+	defer f.Close()
+	return VerifyPortable(f)
+}
+
+// digestDB is an empty database that kv.Restore writes into: it keeps a
+// digest of the writes, nothing else. Only what kv.Restore calls is
+// implemented.
+type digestDB struct {
+	kv.DB
+	buckets map[string]*digestBucket
+}
+
+type digestBucket struct {
+	kv.Bucket
+	d   BucketDigest
+	h   hash.Hash
+	err error
+}
+
+func (d *digestDB) View(fn func(kv.Tx) error) error   { return fn(digestTx{d: d}) }
+func (d *digestDB) Update(fn func(kv.Tx) error) error { return fn(digestTx{d: d}) }
+
+type digestTx struct {
+	kv.Tx
+	d *digestDB
+}
+
+func (t digestTx) ForEach(func([]byte, kv.Bucket) error) error { return nil }
+
+func (t digestTx) Bucket(name []byte) kv.Bucket {
+	if b, ok := t.d.buckets[string(name)]; ok {
+		return b
+	}
+	return nil
+}
+
+func (t digestTx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	b, ok := t.d.buckets[string(name)]
+	if !ok {
+		b = &digestBucket{d: BucketDigest{Name: string(name)}, h: sha256.New()}
+		t.d.buckets[string(name)] = b
+	}
+	return b, nil
+}
+
+func (b *digestBucket) SetSequence(v uint64) error { b.d.Sequence = v; return nil }
+
+func (b *digestBucket) Put(k, v []byte) error {
+	pv, err := PlainValue([]byte(b.d.Name), v)
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("bucket %q key %x: %w", b.d.Name, k, err)
+	}
+	var buf [binary.MaxVarintLen64]byte
+	b.h.Write(buf[:binary.PutUvarint(buf[:], uint64(len(k)))])
+	b.h.Write(k)
+	b.h.Write(buf[:binary.PutUvarint(buf[:], uint64(len(pv)))])
+	b.h.Write(pv)
+	b.d.Keys++
+	b.d.Bytes += int64(len(k) + len(pv))
+	return nil
+}
+
+// WritePortableFile writes a portable backup to path: into a temporary
+// file beside it, synced, read back and verified (VerifyPortable: its
+// digest must be the one write returned), then renamed, so path is never
+// a half-written file. It returns the bytes written and the digest.
+func WritePortableFile(path string, write func(io.Writer) (int64, Digest, error)) (int64, Digest, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return 0, Digest{}, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
+	if err != nil {
+		return 0, Digest{}, err
+	}
+	defer os.Remove(tmp.Name())
+	n, d, err := write(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, Digest{}, err
+	}
+	got, err := VerifyPortableFile(tmp.Name())
+	if err != nil {
+		return 0, Digest{}, fmt.Errorf("backup does not verify: %w", err)
+	}
+	if diff := d.Diff(got); len(diff) > 0 {
+		return 0, Digest{}, fmt.Errorf("backup does not verify: %s", strings.Join(diff, "; "))
+	}
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+		return 0, Digest{}, err
+	}
+	return n, d, os.Rename(tmp.Name(), path)
+}
