@@ -84,7 +84,7 @@ func envBool(name string) bool {
 func serve(args []string) error {
 	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
 	addr := fs.String("addr", env("PORTAL_ADDR", ":8080"), "listen address (PORTAL_ADDR)")
-	dbPath := fs.String("db", env("PORTAL_DB", "data/portal.db"), "database file (PORTAL_DB)")
+	dbPath := dbFlag(fs)
 	noDemo := fs.Bool("no-demo", envBool("PORTAL_NO_DEMO"), "do not seed demo data into a new database (PORTAL_NO_DEMO)")
 	baseURL := fs.String("base-url", env("PORTAL_BASE_URL", ""), "public base URL, e.g. https://portal.example.com (PORTAL_BASE_URL)")
 	secure := fs.Bool("secure-cookies", envBool("PORTAL_SECURE_COOKIES"), "mark cookies Secure and send HSTS: set it behind HTTPS (PORTAL_SECURE_COOKIES)")
@@ -144,7 +144,7 @@ func serve(args []string) error {
 	if url == "" {
 		url = "http://" + displayAddr(ln.Addr())
 	}
-	fmt.Printf("Dealer portal listening on %s (database %s)\n", url, *dbPath)
+	fmt.Printf("Dealer portal listening on %s (database %s)\n", url, store.RedactDSN(*dbPath))
 	if len(logins) > 0 {
 		fmt.Print(demo.FormatLogins(logins))
 	}
@@ -156,9 +156,13 @@ func serve(args []string) error {
 	}
 	workers := h.StartWorkers(ctx)
 	closeSocket, err := serveBackupSocket(ctx, st, *dbPath, logger)
-	if err != nil {
+	switch {
+	case st.Postgres():
+		// No file, no socket beside it: PostgreSQL is backed up with its
+		// own tools (docs/POSTGRES.md).
+	case err != nil:
 		logger.Warn("online backup socket unavailable; `portal backup` works only with the server stopped", "err", err)
-	} else {
+	default:
 		defer closeSocket()
 	}
 	backupSchedule(ctx, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"dealerportal/store"
 	"dealerportal/store/kv"
 	"dealerportal/store/kv/boltkv"
-	"dealerportal/store/kv/pgkv"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -156,35 +152,6 @@ func progressPrinter(out io.Writer, total int64) store.Progress {
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
-// isPostgres reports whether a --db, --from or --to value names a
-// PostgreSQL database rather than a bbolt file.
-func isPostgres(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
-}
-
-// displayDB is a database's name for messages: a URL without its
-// password.
-func displayDB(s string) string {
-	if !isPostgres(s) {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "postgres://…"
-	}
-	return u.Redacted()
-}
-
-// openPostgres opens a PostgreSQL database on the seam with no time bound
-// on a transaction: a whole-database read takes as long as it takes.
-func openPostgres(s string) (*pgkv.DB, error) {
-	db, err := pgkv.Open(context.Background(), s, &pgkv.Options{TxTimeout: -1})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", displayDB(s), err)
-	}
-	return db, nil
-}
-
 type source struct {
 	name string
 	db   kv.DB
@@ -197,12 +164,12 @@ func (s *source) close() { s.db.Close() }
 // migrate holds its lock (shared) until done, so no portal starts on it
 // meanwhile and nothing written after the copy is lost.
 func openSource(s string) (*source, error) {
-	if isPostgres(s) {
-		db, err := openPostgres(s)
+	if store.IsPostgres(s) {
+		db, err := store.OpenPostgresKV(s)
 		if err != nil {
 			return nil, err
 		}
-		return &source{displayDB(s), db}, nil
+		return &source{store.RedactDSN(s), db}, nil
 	}
 	if err := store.VerifyFile(s); err != nil {
 		if errors.Is(err, store.ErrLocked) {
@@ -232,16 +199,16 @@ type destination struct {
 }
 
 func openDestination(s string) (*destination, error) {
-	if isPostgres(s) {
-		db, err := openPostgres(s)
+	if store.IsPostgres(s) {
+		db, err := store.OpenPostgresKV(s)
 		if err != nil {
 			return nil, err
 		}
-		if err := refuseData(db, displayDB(s), "use a new database (or schema), or drop the tables kv, kv_buckets and kv_meta"); err != nil {
+		if err := refuseData(db, store.RedactDSN(s), "use a new database (or schema), or drop the tables kv, kv_buckets and kv_meta"); err != nil {
 			db.Close()
 			return nil, err
 		}
-		return &destination{name: displayDB(s), db: db}, nil
+		return &destination{name: store.RedactDSN(s), db: db}, nil
 	}
 	if fi, err := os.Stat(s); err == nil && fi.Size() > 0 {
 		db, err := boltkv.Open(s, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"dealerportal/demo"
+	"dealerportal/model"
 	"dealerportal/store"
 	"dealerportal/store/kv"
 	"dealerportal/store/kv/boltkv"
@@ -148,7 +149,7 @@ func openBolt(t *testing.T, path string) kv.DB {
 
 func openPG(t *testing.T, u string) kv.DB {
 	t.Helper()
-	db, err := openPostgres(u)
+	db, err := store.OpenPostgresKV(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,22 +166,16 @@ func runMigrateTest(t *testing.T, from, to string) string {
 	return out.String()
 }
 
-// checkStoreFile opens a bbolt file as the portal does and runs `portal
-// check` and `portal verify` on it.
-func checkStoreFile(t *testing.T, path string) {
+// checkStore runs `portal check` and `portal verify` on a database (a
+// bbolt file or a PostgreSQL URL): both open it as the portal does and
+// fail on any problem.
+func checkStore(t *testing.T, dsn string) {
 	t.Helper()
-	st, err := store.OpenExisting(path, time.Second)
-	if err != nil {
-		t.Fatal(err)
+	if err := runCheck([]string{"--db", dsn}); err != nil {
+		t.Fatalf("portal check %s: %v", store.RedactDSN(dsn), err)
 	}
-	defer st.Close()
-	problems, err := st.Check()
-	if err != nil || len(problems) > 0 {
-		t.Fatalf("check %s: %v %q", path, err, problems)
-	}
-	problems, err = st.VerifyReconciliation()
-	if err != nil || len(problems) > 0 {
-		t.Fatalf("verify %s: %v %q", path, err, problems)
+	if err := runVerify([]string{"--db", dsn}); err != nil {
+		t.Fatalf("portal verify %s: %v", store.RedactDSN(dsn), err)
 	}
 }
 
@@ -230,6 +225,25 @@ func TestMigrateBothWays(t *testing.T) {
 		t.Fatalf("doc:SO on PostgreSQL: %d json rows, %d bytea rows; want all json", docs, opaque)
 	}
 
+	pgdb.Close()
+	checkStore(t, src)
+	checkStore(t, pg)
+
+	// The portal writes on PostgreSQL before the way back.
+	st, err := store.Open(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update("t", func(tx *store.Tx) error { return tx.SaveOrgUnit(&model.OrgUnit{Code: "MOVED", Name: "迁回"}) })
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = readLogical(t, openPG(t, pg))
+	if len(want["org_units"].vals) != len(logicalFile(t, src)["org_units"].vals)+1 {
+		t.Fatal("the org unit written on PostgreSQL is not there")
+	}
+
 	out = runMigrateTest(t, pg, back)
 	t.Log(out)
 	backDB := openBolt(t, back)
@@ -246,7 +260,7 @@ func TestMigrateBothWays(t *testing.T) {
 		t.Fatal(err)
 	}
 	backDB.Close()
-	checkStoreFile(t, back)
+	checkStore(t, back)
 	for _, f := range []string{src, back} {
 		fi, _ := os.Stat(f)
 		t.Logf("%s: %d bytes", filepath.Base(f), fi.Size())

@@ -21,10 +21,14 @@ import (
 )
 
 // Operations subcommands: backup, restore and check. They work on the same
-// database file as the server (--db / PORTAL_DB).
+// database as the server (--db / PORTAL_DB): a bbolt file, or PostgreSQL
+// where a command says so.
 
+// dbFlag is the --db flag: a bbolt file path (the default data/portal.db)
+// or a postgres:// URL. Print it through store.RedactDSN: a URL may hold a
+// password.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", env("PORTAL_DB", "data/portal.db"), "database: a bbolt file or a postgres:// URL (PORTAL_DB)")
+	return fs.String("db", env("PORTAL_DB", "data/portal.db"), "database: a file path, or a postgres:// URL (PORTAL_DB)")
 }
 
 // socketPath is where a running server answers online-backup requests: next
@@ -50,7 +54,7 @@ func runBackup(args []string) error {
 		return errors.New("usage: portal backup [--db FILE|URL] [--compact] [--portable] BACKUP-FILE")
 	}
 	out := fs.Arg(0)
-	if *portable || isPostgres(*db) {
+	if *portable || store.IsPostgres(*db) {
 		if *compact {
 			return errors.New("--compact is for bbolt file backups: a portable backup holds the live data only anyway")
 		}
@@ -89,8 +93,8 @@ func runBackup(args []string) error {
 // through that portal's backup socket.
 func portableBackup(db, out string) (int64, store.Digest, error) {
 	var src kv.DB
-	if isPostgres(db) {
-		pg, err := openPostgres(db)
+	if store.IsPostgres(db) {
+		pg, err := store.OpenPostgresKV(db)
 		if err != nil {
 			return 0, store.Digest{}, err
 		}
@@ -145,8 +149,11 @@ func runCompact(args []string) error {
 }
 
 // openExisting opens a database that must already exist, failing fast with
-// ErrLocked when a running server holds it.
+// ErrLocked when a running server holds its file.
 func openExisting(path string) (*store.Store, error) {
+	if store.IsPostgres(path) {
+		return store.OpenExisting(path, 0)
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
@@ -163,8 +170,11 @@ func backupFromServer(db, out string) (int64, error) {
 }
 
 // serveBackupSocket answers each connection on the local socket with a
-// backup stream, until ctx ends.
+// backup stream, until ctx ends; nothing on PostgreSQL (store.ErrNotBolt).
 func serveBackupSocket(ctx context.Context, st *store.Store, db string, log *slog.Logger) (func(), error) {
+	if st.Postgres() {
+		return func() {}, store.ErrNotBolt
+	}
 	path := socketPath(db)
 	_ = os.Remove(path) // a stale socket from a crash
 	ln, err := net.Listen("unix", path)
@@ -213,10 +223,10 @@ func restore(args []string, out io.Writer) error {
 		return err
 	}
 	switch {
-	case isPostgres(*db) && !portable:
+	case store.IsPostgres(*db) && !portable:
 		// A bbolt file into PostgreSQL is a migration from that file.
 		return migrate([]string{"--from", src, "--to", *db}, out)
-	case isPostgres(*db):
+	case store.IsPostgres(*db):
 		return restorePortable(src, *db, out)
 	case portable:
 		// Into a new file beside the database, then installed as a bbolt
@@ -307,9 +317,9 @@ func runCheck(args []string) error {
 		fmt.Println(p)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%d problems found in %s", len(problems), *db)
+		return fmt.Errorf("%d problems found in %s", len(problems), store.RedactDSN(*db))
 	}
-	fmt.Printf("%s: no problems found\n", *db)
+	fmt.Printf("%s: no problems found\n", store.RedactDSN(*db))
 	return nil
 }
 

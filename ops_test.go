@@ -77,7 +77,7 @@ func TestPortableBackupEitherBackend(t *testing.T) {
 	newFile := filepath.Join(dir, "new.db")
 	restoreTest("--db", newFile, fromPG)
 	compareLogical(t, "portable → bbolt", want, logicalFile(t, newFile))
-	checkStoreFile(t, newFile)
+	checkStore(t, newFile)
 	if out := restoreTest("--db", newFile, fromBolt); !strings.Contains(out, "kept as") {
 		t.Fatalf("restore over a file did not keep it aside:\n%s", out)
 	}

@@ -36,8 +36,8 @@ func runVerify(args []string) error {
 		fmt.Println(p)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%d differences found in %s", len(problems), *db)
+		return fmt.Errorf("%d differences found in %s", len(problems), store.RedactDSN(*db))
 	}
-	fmt.Printf("%s: balances agree with the documents\n", *db)
+	fmt.Printf("%s: balances agree with the documents\n", store.RedactDSN(*db))
 	return nil
 }

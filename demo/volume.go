@@ -30,7 +30,7 @@ func run(args []string, out io.Writer) error {
 	if defDB == "" {
 		defDB = "data/portal.db"
 	}
-	dbPath := fs.String("db", defDB, "database file to fill; it must be new or hold no users (PORTAL_DB)")
+	dbPath := fs.String("db", defDB, "database to fill, a file path or a postgres:// URL; it must be new or hold no users (PORTAL_DB)")
 	nCust := fs.Int("customers", 1000, "number of customers (dealers) to generate")
 	nLocs := fs.Int("locations", 3, "locations per customer (the first is primary)")
 	nUsers := fs.Int("users", 2, "users per customer: manager, buyer, finance, then more buyers")
@@ -84,7 +84,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	if staff > 0 || customers > 0 {
-		return fmt.Errorf("demo: %s already holds %d staff users and %d customers; portal demo fills a fresh database only: give a new --db path", *dbPath, staff, customers)
+		return fmt.Errorf("demo: %s already holds %d staff users and %d customers; portal demo fills a fresh database only: give a new --db path", store.RedactDSN(*dbPath), staff, customers)
 	}
 
 	start := time.Now()
@@ -104,7 +104,7 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Generating %d customers (%d locations, %d users each, seed %d) into %s\n", *nCust, *nLocs, *nUsers, *seed, *dbPath)
+	fmt.Fprintf(out, "Generating %d customers (%d locations, %d users each, seed %d) into %s\n", *nCust, *nLocs, *nUsers, *seed, store.RedactDSN(*dbPath))
 
 	g := newGenerator(w, *seed, *nCust, hash)
 	for done := 0; done < *nCust; {

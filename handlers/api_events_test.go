@@ -411,7 +411,11 @@ func TestAPIEventCursorsSurviveRestartAndBackup(t *testing.T) {
 	if _, err := e.st.BackupToFile(backup); err != nil {
 		t.Fatal(err)
 	}
-	path := e.st.DB().Path()
+	bdb, err := e.st.Bolt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := bdb.Path()
 	if err := e.st.Close(); err != nil {
 		t.Fatal(err)
 	}

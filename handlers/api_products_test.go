@@ -11,8 +11,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 func init() {
@@ -82,22 +81,18 @@ func apiPricesScopeFixture(t *testing.T, e *testEnv) {
 func dbFingerprint(t *testing.T, st *store.Store) string {
 	t.Helper()
 	h := sha256.New()
-	var walk func(b *bolt.Bucket) error
-	walk = func(b *bolt.Bucket) error {
+	walk := func(b kv.Bucket) error {
 		h.Write(binary.BigEndian.AppendUint64(nil, b.Sequence()))
 		return b.ForEach(func(k, v []byte) error {
 			h.Write(k)
 			h.Write([]byte{0})
 			h.Write(v)
 			h.Write([]byte{0})
-			if v == nil {
-				return walk(b.Bucket(k))
-			}
 			return nil
 		})
 	}
-	err := st.DB().View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+	err := st.KV().View(func(tx kv.Tx) error {
+		return tx.ForEach(func(name []byte, b kv.Bucket) error {
 			h.Write(name)
 			return walk(b)
 		})

@@ -16,8 +16,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Every document action route, taken from the router, is served by the one
@@ -638,20 +637,15 @@ func documentActionRoutes(e *testEnv) []string {
 func storeFingerprint(t *testing.T, e *testEnv) string {
 	t.Helper()
 	h := sha256.New()
-	var walk func(b *bolt.Bucket)
-	walk = func(b *bolt.Bucket) {
+	walk := func(b kv.Bucket) {
 		_ = b.ForEach(func(k, v []byte) error {
 			h.Write(k)
-			if v == nil {
-				walk(b.Bucket(k))
-			} else {
-				h.Write(v)
-			}
+			h.Write(v)
 			return nil
 		})
 	}
-	err := e.st.DB().View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+	err := e.st.KV().View(func(tx kv.Tx) error {
+		return tx.ForEach(func(name []byte, b kv.Bucket) error {
 			switch string(name) {
 			case "sessions", "sessions_by_user", "idempotency":
 				return nil

@@ -10,8 +10,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // hugeQty is the reported quantity: 7,816,000,000,000 of a ¥1,180 product
@@ -101,7 +100,7 @@ func TestOverflowingQuantityRefused(t *testing.T) {
 	}
 
 	// A cart line stored before the bounds existed cannot be checked out.
-	err := e.st.DB().Update(func(btx *bolt.Tx) error {
+	err := e.st.KV().Update(func(btx kv.Tx) error {
 		b := btx.Bucket([]byte("cart_lines"))
 		k := append(u64(e.ids["user:c1.buyer"]), u64(e.ids["entry:BIG"])...)
 		l := &model.CartLine{}

@@ -68,7 +68,7 @@ func measureOrderStorage(b *testing.B, orders, sessions int) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	before := bucketUsage(b, st.DB())
+	before := bucketUsage(b, st)
 	size0 := fileSize(b, path)
 	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -122,7 +122,7 @@ func measureOrderStorage(b *testing.B, orders, sessions int) {
 			break
 		}
 	}
-	after := bucketUsage(b, st.DB())
+	after := bucketUsage(b, st)
 	size1 := fileSize(b, path)
 	compacted := filepath.Join(dir, "compacted.db")
 	live, err := st.CompactedBackupToFile(compacted)
@@ -266,9 +266,13 @@ func (u usage) sub(v usage) usage {
 	return usage{u.keys - v.keys, u.kv - v.kv, u.inuse - v.inuse, u.alloc - v.alloc}
 }
 
-func bucketUsage(b *testing.B, db *bolt.DB) map[string]usage {
+func bucketUsage(b *testing.B, st *store.Store) map[string]usage {
 	out := map[string]usage{}
-	err := db.View(func(tx *bolt.Tx) error {
+	db, err := st.Bolt()
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
 			s := bk.Stats()
 			u := usage{keys: int64(s.KeyN), inuse: int64(s.BranchInuse + s.LeafInuse + s.InlineBucketInuse),
@@ -322,7 +326,7 @@ func BenchmarkMasterDataStorage(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer st.Close()
-		return bucketUsage(b, st.DB()), fileSize(b, path)
+		return bucketUsage(b, st), fileSize(b, path)
 	}
 	for range b.N {
 		base, baseFile := live()

@@ -16,9 +16,9 @@ import (
 	"dealerportal/demo"
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv"
 	"dealerportal/views"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
 )
@@ -474,15 +474,8 @@ func wordsData(t *testing.T, e *testEnv) (data, typed []string) {
 			}
 		}
 	}
-	var bucket func(b *bolt.Bucket)
-	bucket = func(b *bolt.Bucket) {
+	bucket := func(b kv.Bucket) {
 		_ = b.ForEach(func(k, v []byte) error {
-			if v == nil {
-				if nb := b.Bucket(k); nb != nil {
-					bucket(nb)
-				}
-				return nil
-			}
 			var doc any
 			if store.DecodeRecord(v, &doc) == nil {
 				walk("", doc)
@@ -490,8 +483,8 @@ func wordsData(t *testing.T, e *testEnv) (data, typed []string) {
 			return nil
 		})
 	}
-	err := e.st.DB().View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+	err := e.st.KV().View(func(tx kv.Tx) error {
+		return tx.ForEach(func(name []byte, b kv.Bucket) error {
 			rendered = wordsRenderedBuckets[string(name)]
 			bucket(b)
 			return nil

@@ -7,8 +7,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // TestPersonalEventGoesToItsUserOnly: an invitation reaches the one user it
@@ -25,7 +24,7 @@ func TestPersonalEventGoesToItsUserOnly(t *testing.T) {
 		ToCustomerUsers: true, ToSalesperson: true, StaffRoles: []model.Role{model.RoleFinance}, Addresses: []string{"all@c1.example.com"},
 		SubjectZh: "邀请 {{.username}}", SubjectEn: "Invitation for {{.username}}",
 		BodyZh: "{{.user_name}}：{{.link}}（{{.expires_at}} 前有效）", BodyEn: "{{.user_name}}: {{.link}} (until {{.expires_at}})"})
-	if err := e.st.DB().Update(func(tx *bolt.Tx) error {
+	if err := e.st.KV().Update(func(tx kv.Tx) error {
 		return tx.Bucket([]byte("message_templates")).Put([]byte(model.EventUserInvited), tpl)
 	}); err != nil {
 		t.Fatal(err)

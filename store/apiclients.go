@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The integration API's clients, tokens and the map of the ERP's own
@@ -336,7 +335,7 @@ func (t *Tx) SetExternalID(kind, ext string, id uint64) error {
 }
 
 // migrateAPI creates the integration API's buckets (migration 2).
-func migrateAPI(tx *bolt.Tx) error {
+func migrateAPI(tx kv.Tx) error {
 	for _, name := range apiBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err

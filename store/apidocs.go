@@ -6,8 +6,7 @@ import (
 	"fmt"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Documents pushed through the integration API carry the ERP's own number
@@ -121,7 +120,7 @@ func checkExtDocSums(t *Tx) []string {
 
 // migrateAPIDocSums creates the bucket of document fingerprints
 // (migration 3).
-func migrateAPIDocSums(tx *bolt.Tx) error {
+func migrateAPIDocSums(tx kv.Tx) error {
 	_, err := tx.CreateBucketIfNotExists(bExtDocSums)
 	return err
 }

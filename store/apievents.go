@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv/boltkv"
 )
 
 // The integration API's event feed (事件流, SPEC §6): one model.FeedEvent
@@ -73,7 +74,7 @@ func (t *Tx) appendFeedEvent(ev *model.FeedEvent, pre *preRecord) error {
 	b := t.b(bAPIEvents)
 	// Positions only grow: pages filled to 90% instead of split in halves
 	// keep the feed small.
-	b.FillPercent = 0.9
+	boltkv.SetFillPercent(b, 0.9)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err

@@ -12,14 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"dealerportal/store/kv"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Backup writes a consistent copy of the whole database to w from one read
-// transaction (bbolt's Tx.WriteTo): the server keeps serving meanwhile.
+// Backup writes a consistent copy of the whole database file to w from one
+// read transaction (bbolt's Tx.WriteTo): the server keeps serving meanwhile.
+// ErrNotBolt on PostgreSQL.
 func (s *Store) Backup(w io.Writer) (n int64, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	db, err := s.Bolt()
+	if err != nil {
+		return 0, err
+	}
+	err = db.View(func(tx *bolt.Tx) error {
 		n, err = tx.WriteTo(w)
 		return err
 	})
@@ -205,10 +212,11 @@ func PruneBackups(dir, prefix string, keep int) ([]string, error) {
 	return deleted, nil
 }
 
-// Size is the database file's current size in bytes.
+// Size is the database's current size in bytes (bbolt: the file;
+// PostgreSQL: the portal's tables and indexes).
 func (s *Store) Size() int64 {
 	var n int64
-	_ = s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	_ = s.db.View(func(tx kv.Tx) error { n = tx.Size(); return nil })
 	return n
 }
 

@@ -6,8 +6,7 @@ import (
 	"fmt"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Maintained balance figures (账户余额汇总表的维护数): one compact record per
@@ -242,7 +241,7 @@ func (t *Tx) customerSaved(c *model.Customer, oldOrg uint64, created bool) error
 // figuresFrom recomputes every customer's figures from the maintained
 // balances and the open-items index: the migration that builds the bucket
 // and the integrity check share it.
-func figuresFrom(balances, open *bolt.Bucket) (map[uint64]*balanceFigures, error) {
+func figuresFrom(balances, open kv.Bucket) (map[uint64]*balanceFigures, error) {
 	out := map[uint64]*balanceFigures{}
 	get := func(c uint64) *balanceFigures {
 		if out[c] == nil {
@@ -282,7 +281,7 @@ func figuresFrom(balances, open *bolt.Bucket) (map[uint64]*balanceFigures, error
 }
 
 // migrateBalanceFigures builds balance_figures for a file written before it.
-func migrateBalanceFigures(tx *bolt.Tx) error {
+func migrateBalanceFigures(tx kv.Tx) error {
 	dst, err := tx.CreateBucketIfNotExists(bBalanceFigures)
 	if err != nil {
 		return err
@@ -311,7 +310,7 @@ func migrateBalanceFigures(tx *bolt.Tx) error {
 // orgTotalsFrom sums customers' figures (by customer id) per org unit, as
 // balance_org_totals values, reading the customers' org units from the
 // code index.
-func orgTotalsFrom(byCode *bolt.Bucket, figs map[uint64]*balanceFigures) map[uint64][]byte {
+func orgTotalsFrom(byCode kv.Bucket, figs map[uint64]*balanceFigures) map[uint64][]byte {
 	type tot struct {
 		n uint64
 		f balanceFigures

@@ -1,12 +1,12 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+	"dealerportal/store/kv"
 )
 
 // maxGroup bounds how many callers' functions share one transaction, so
@@ -36,7 +36,7 @@ const maxGroup = 128
 func (s *Store) Batch(by string, fn func(*Tx) error) error {
 	r := &commitReq{by: by, fn: fn, done: make(chan struct{})}
 	if !s.commits.enqueue(r) {
-		return berrors.ErrDatabaseNotOpen
+		return kv.ErrDatabaseNotOpen
 	}
 	<-r.done
 	if r.panicked {
@@ -137,52 +137,56 @@ func (s *Store) commitLoop() {
 	}
 }
 
-// commitGroup runs the group's functions in one transaction and commits
-// it. When a function fails (or panics) the transaction is rolled back, that
-// caller gets its error, and the rest run again without it: the failed
-// function saw the state the functions before it left, exactly as if it had
-// run alone right after them, and left nothing behind.
+// commitGroup runs the group's functions in one write transaction of the
+// seam and commits it. When a function fails (or panics) the transaction is
+// rolled back, that caller gets its error, and the rest run again without
+// it: the failed function saw the state the functions before it left,
+// exactly as if it had run alone right after them, and left nothing behind.
+// The caches' invalidations (org tree, settings, sign-ins) run through
+// Tx.OnCommit, so only for the attempt that committed: on PostgreSQL the
+// seam may run the whole group again after a serialization failure.
 func (s *Store) commitGroup(group []*commitReq) {
 	for len(group) > 0 {
-		btx, err := s.db.Begin(true)
-		if err != nil {
-			finishAll(group, err)
-			return
-		}
-		failed, dirty := runGroup(s, btx, group)
-		if failed >= 0 {
-			_ = btx.Rollback()
+		failed := -1
+		err := s.db.Update(func(ktx kv.Tx) error {
+			failed = runGroup(s, ktx, group)
+			if failed >= 0 {
+				return errGroupMember
+			}
+			return nil
+		})
+		if failed >= 0 && err == errGroupMember {
 			close(group[failed].done)
 			group = append(group[:failed:failed], group[failed+1:]...)
 			continue
 		}
-		err = btx.Commit()
 		if err == nil {
 			s.commits.commits.Add(1)
 			s.commits.calls.Add(uint64(len(group)))
-		}
-		if err == nil && dirty {
-			s.orgGen.Add(1)
-			s.orgTree.Store(nil)
 		}
 		finishAll(group, err)
 		return
 	}
 }
 
-// runGroup runs each function in btx in order; it returns the index of the
-// first one that failed (its error set) or -1, and whether any changed the
-// org tree. A function that changed the org tree makes the ones after it
-// read the tree from the transaction, not from the committed cache.
-func runGroup(s *Store, btx *bolt.Tx, group []*commitReq) (failed int, dirty bool) {
+// errGroupMember rolls a group back when one of its functions failed (that
+// caller gets its own error).
+var errGroupMember = errors.New("a function of the group failed")
+
+// runGroup runs each function in ktx in order; it returns the index of the
+// first one that failed (its error set) or -1. A function that changed the
+// org tree makes the ones after it read the tree from the transaction, not
+// from the committed cache.
+func runGroup(s *Store, ktx kv.Tx, group []*commitReq) (failed int) {
+	dirty := false
 	for i, r := range group {
-		t := &Tx{tx: btx, s: s, Now: s.Now(), By: r.by, orgDirty: dirty}
+		t := &Tx{tx: ktx, s: s, Now: s.Now(), By: r.by, orgDirty: dirty}
 		if r.run(t) != nil {
-			return i, false
+			return i
 		}
 		dirty = t.orgDirty
 	}
-	return -1, dirty
+	return -1
 }
 
 // run calls fn, turning a panic into this request's failure.

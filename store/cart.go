@@ -7,8 +7,7 @@ import (
 	"sort"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Favorites (收藏夹) and carts (购物车) belong to one dealer user each (two
@@ -137,7 +136,7 @@ func (t *Tx) DeleteFavorite(userID, entryID uint64) error {
 // CountFavorites counts the user's favorites.
 func (t *Tx) CountFavorites(userID uint64) int { return countPrefix(t.b(bFavorites), itob(userID)) }
 
-func countPrefix(b *bolt.Bucket, prefix []byte) int {
+func countPrefix(b kv.Bucket, prefix []byte) int {
 	n := 0
 	c := b.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {

@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The catalog view: what a catalog list shows and sorts on, without
@@ -334,7 +333,7 @@ func init() {
 
 // migrateCatalogView writes the display fields into every entry's summary
 // (files written before the catalog view).
-func migrateCatalogView(btx *bolt.Tx) error {
+func migrateCatalogView(btx kv.Tx) error {
 	t := &Tx{tx: btx}
 	if t.b(bCatalog) == nil || t.b(bCatalogSummary) == nil {
 		return nil // a file from before the catalog: migration 1 made none yet

@@ -6,8 +6,7 @@ import (
 	"testing"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // TestCatalogViewRows: the compact rows a list page reads agree with the
@@ -109,7 +108,7 @@ func TestMigrateCatalogView(t *testing.T) {
 		return tx.AuditCatalogQuiet(e.ID, f.admin)
 	})
 	// Back to the layout of schema 5.
-	err := f.s.db.Update(func(btx *bolt.Tx) error {
+	err := f.s.db.Update(func(btx kv.Tx) error {
 		t := &Tx{tx: btx}
 		c := t.b(bCatalogSummary).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {

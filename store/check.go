@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
 )
 
 // IntegrityCheck recomputes one family of maintained figures or indexes from
@@ -27,14 +27,16 @@ var integrityChecks = []IntegrityCheck{
 // RegisterIntegrityCheck adds a check; call it from init.
 func RegisterIntegrityCheck(c IntegrityCheck) { integrityChecks = append(integrityChecks, c) }
 
-// Check runs bbolt's page consistency check and every integrity check in one
+// Check runs bbolt's page consistency check (on bbolt) and every integrity check in one
 // transaction that holds writers off (so the figures it compares are from one
 // moment). It returns the problems found, none when the database is sound.
 func (s *Store) Check() ([]string, error) {
 	var problems []string
-	err := s.db.Update(func(btx *bolt.Tx) error {
-		for e := range btx.Check() {
-			problems = append(problems, "bbolt: "+e.Error())
+	err := s.db.Update(func(btx kv.Tx) error {
+		if bt := boltkv.BoltTx(btx); bt != nil {
+			for e := range bt.Check() {
+				problems = append(problems, "bbolt: "+e.Error())
+			}
 		}
 		t := &Tx{tx: btx, s: s, Now: s.Now(), By: "check"}
 		for _, c := range integrityChecks {

@@ -72,8 +72,14 @@ func compactInto(src *bolt.DB, path string) (int64, error) {
 
 // CompactedBackupToFile writes a compacted backup of the open database to
 // path (from one read transaction: the portal keeps serving); it returns the
-// backup's size.
-func (s *Store) CompactedBackupToFile(path string) (int64, error) { return compactInto(s.db, path) }
+// backup's size; ErrNotBolt on PostgreSQL.
+func (s *Store) CompactedBackupToFile(path string) (int64, error) {
+	db, err := s.Bolt()
+	if err != nil {
+		return 0, err
+	}
+	return compactInto(db, path)
+}
 
 // CompactFile writes a compacted copy of the database file src (a backup,
 // or a stopped portal's file) to dst; ErrLocked while a portal holds src.

@@ -5,8 +5,7 @@ import (
 	"fmt"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Customer cards (客户标签): what a report row shows of its customer and
@@ -73,7 +72,7 @@ func (t *Tx) putCard(c *model.Customer) error {
 }
 
 // migrateCustomerCards writes the card of every customer.
-func migrateCustomerCards(btx *bolt.Tx) error {
+func migrateCustomerCards(btx kv.Tx) error {
 	dst, err := btx.CreateBucketIfNotExists(bCustomerCards)
 	if err != nil {
 		return err

@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Business documents (orders, outbounds, invoices, complaints…) share one
@@ -347,7 +346,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		return (len(from) == 0 || bytes.Compare(r.date, from) >= 0) && (len(to) == 0 || bytes.Compare(r.date, to) <= 0) &&
 			(len(qb) == 0 || r.contains(qb)) && (len(flag) == 0 || bytes.Equal(r.flag, flag)), nil
 	}
-	var bucket *bolt.Bucket
+	var bucket kv.Bucket
 	var prefix []byte
 	var inScope func(cust uint64) bool
 	var scopeIDs []uint64 // nil: every customer

@@ -10,8 +10,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Document summaries are stored once, in doc:T:cust, in a small binary form
@@ -212,7 +211,7 @@ func sortedDocKinds() []string {
 // migrateDocSummaries rewrites the summaries of every document type from
 // the JSON kept twice (doc:T:cust and doc:T:all) to the binary summary in
 // doc:T:cust and the owner and status in doc:T:all.
-func migrateDocSummaries(tx *bolt.Tx) error {
+func migrateDocSummaries(tx kv.Tx) error {
 	kinds := sortedDocKinds()
 	for _, kind := range kinds {
 		b := docKinds[model.DocType(kind)]

@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The sales order execution report (销售订单执行报表) and order tracking
@@ -437,7 +436,7 @@ func (s *Store) EnsureExecutionIndex() error {
 
 // buildExecIndex writes index's row of every sales order and marks it
 // complete.
-func buildExecIndex(t *Tx, index *bolt.Bucket) error {
+func buildExecIndex(t *Tx, index kv.Bucket) error {
 	if _, ok := docKinds[model.DocSalesOrder]; ok {
 		if main := t.b(t.docB(model.DocSalesOrder).main); main != nil {
 			err := main.ForEach(func(k, v []byte) error {

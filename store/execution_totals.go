@@ -9,8 +9,7 @@ import (
 	"slices"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Maintained totals of the sales order execution report (销售订单执行报表的
@@ -154,7 +153,7 @@ func execTotalKeys(p []byte, date string) [][]byte {
 }
 
 // changeExecTotal adds sign × s to the record at k.
-func changeExecTotal(b *bolt.Bucket, k []byte, s *execSums, sign int64) error {
+func changeExecTotal(b kv.Bucket, k []byte, s *execSums, sign int64) error {
 	var cur execSums
 	if v := b.Get(k); v != nil {
 		var err error
@@ -237,9 +236,9 @@ func (t *Tx) moveExecTotalsOrg(cust, from, to uint64) error {
 	return nil
 }
 
-// execTotalsOf adds to into the totals of level/id for the statuses in want
+// execTotalsOf adds to into the totals of level/id (c is a cursor of b) for the statuses in want
 // over the order dates [from, to] ("" leaves an end open).
-func execTotalsOf(c *bolt.Cursor, level byte, id uint64, want []model.Status, from, to string, into *execSums) error {
+func execTotalsOf(b kv.Bucket, c kv.Cursor, level byte, id uint64, want []model.Status, from, to string, into *execSums) error {
 	in := func(d string) bool { return (from == "" || d >= from) && (to == "" || d <= to) }
 	add := func(v []byte) error {
 		s, err := decodeExecSums(v)
@@ -264,7 +263,7 @@ func execTotalsOf(c *bolt.Cursor, level byte, id uint64, want []model.Status, fr
 				continue
 			}
 			pd := append(append(bytes.Clone(p), 'd'), m...)
-			dc := c.Bucket().Cursor()
+			dc := b.Cursor()
 			for dk, dv := dc.Seek(pd); dk != nil && bytes.HasPrefix(dk, pd); dk, dv = dc.Next() {
 				if in(string(dk[len(p)+1:])) {
 					if err := add(dv); err != nil {
@@ -290,27 +289,28 @@ func execTotalsOf(c *bolt.Cursor, level byte, id uint64, want []model.Status, fr
 // scope), else of the customers custs.
 func (t *Tx) executionTotals(cust uint64, units map[uint64]bool, custs []uint64, f ExecutionFilter, want []model.Status) (ExecutionTotals, error) {
 	var s execSums
-	c := t.b(bExecTotals).Cursor()
+	b := t.b(bExecTotals)
+	c := b.Cursor()
 	var err error
 	switch {
 	case cust != 0:
-		err = execTotalsOf(c, execLevelCustomer, cust, want, f.From, f.To, &s)
+		err = execTotalsOf(b, c, execLevelCustomer, cust, want, f.From, f.To, &s)
 	case units != nil:
 		for org := range units {
-			if err = execTotalsOf(c, execLevelOrg, org, want, f.From, f.To, &s); err != nil {
+			if err = execTotalsOf(b, c, execLevelOrg, org, want, f.From, f.To, &s); err != nil {
 				break
 			}
 		}
 	case custs != nil:
 		for _, id := range custs {
-			if err = execTotalsOf(c, execLevelCustomer, id, want, f.From, f.To, &s); err != nil {
+			if err = execTotalsOf(b, c, execLevelCustomer, id, want, f.From, f.To, &s); err != nil {
 				break
 			}
 		}
 	default: // every org unit that has totals
 		for k, _ := c.Seek([]byte{execLevelOrg}); len(k) >= 9 && k[0] == execLevelOrg; {
 			org := btoi(k[1:9])
-			if err = execTotalsOf(c, execLevelOrg, org, want, f.From, f.To, &s); err != nil {
+			if err = execTotalsOf(b, c, execLevelOrg, org, want, f.From, f.To, &s); err != nil {
 				break
 			}
 			if org == math.MaxUint64 {
@@ -324,7 +324,7 @@ func (t *Tx) executionTotals(cust uint64, units map[uint64]bool, custs []uint64,
 
 // execTotalsFrom recomputes every record from the execution index, with
 // org units from the customer index: the migration and the check share it.
-func execTotalsFrom(index, byCode *bolt.Bucket) (map[string]*execSums, error) {
+func execTotalsFrom(index, byCode kv.Bucket) (map[string]*execSums, error) {
 	orgOf := map[uint64]uint64{}
 	if byCode != nil {
 		_ = byCode.ForEach(func(_, v []byte) error {
@@ -373,7 +373,7 @@ func execTotalsFrom(index, byCode *bolt.Bucket) (map[string]*execSums, error) {
 
 // migrateExecutionTotals builds the execution index where it was not built
 // yet, and the totals and the order-date index from it.
-func migrateExecutionTotals(btx *bolt.Tx) error {
+func migrateExecutionTotals(btx kv.Tx) error {
 	t := &Tx{tx: btx}
 	index, err := btx.CreateBucketIfNotExists(bExecIndex)
 	if err != nil {
@@ -532,7 +532,7 @@ func (t *Tx) moveExecDates(cust, id uint64, old, cur *execContribution) error {
 }
 
 // execDatesFrom rebuilds the date index's entries from the execution index.
-func execDatesFrom(index *bolt.Bucket) map[string][]byte {
+func execDatesFrom(index kv.Bucket) map[string][]byte {
 	out := map[string][]byte{}
 	if index == nil {
 		return out
@@ -553,7 +553,7 @@ func execDatesFrom(index *bolt.Bucket) map[string][]byte {
 // eachExecByDate calls fn with the orders of the date index below prefix
 // (the 'a' level, or a customer's) dated within [from, to], newest date
 // first (and the highest id first within a day), until fn returns false.
-func eachExecByDate(b *bolt.Bucket, prefix []byte, from, to string, fn func(date string, id uint64, v []byte) bool) {
+func eachExecByDate(b kv.Bucket, prefix []byte, from, to string, fn func(date string, id uint64, v []byte) bool) {
 	c := b.Cursor()
 	var k, v []byte
 	if to != "" {

@@ -10,14 +10,47 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/pgtest"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 )
 
 func TestMain(m *testing.M) {
 	BcryptCost = bcrypt.MinCost
+	if testBackend() == "postgres" {
+		pgtest.Main(m)
+		return
+	}
 	os.Exit(m.Run())
+}
+
+// testBackend is the backend the store tests run on: "bbolt" (a file in a
+// temporary folder) unless PORTAL_TEST_BACKEND=postgres, which runs them on
+// a private PostgreSQL cluster (store/kv/pgtest), each store in a schema
+// of its own.
+func testBackend() string {
+	if os.Getenv("PORTAL_TEST_BACKEND") == "postgres" {
+		return "postgres"
+	}
+	return "bbolt"
+}
+
+// testDSN is where a test's new store lives on the test backend.
+func testDSN(t testing.TB) string {
+	if testBackend() == "postgres" {
+		return pgtest.URL(t) + "&search_path=" + pgtest.Schema()
+	}
+	return filepath.Join(t.TempDir(), "t.db")
+}
+
+// onBbolt skips a test of the bbolt file itself (its pages, its copy) on
+// another backend.
+func onBbolt(t testing.TB) {
+	t.Helper()
+	if testBackend() != "bbolt" {
+		t.Skip("a test of the bbolt file")
+	}
 }
 
 // testNow is the fixture's clock: 2026-03-15 10:00 UTC (18:00 in Shanghai).
@@ -26,7 +59,7 @@ var testNow = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
 // openStore opens a new store in a temporary file with a fixed clock.
 func openStore(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"))
+	s, err := Open(testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,8 +280,8 @@ var errRollback = errors.New("rollback on purpose")
 // closed and opened again, which runs the migrations after version.
 func (f *fixture) reopenAt(t *testing.T, version uint64, drop ...[]byte) {
 	t.Helper()
-	path := f.s.DB().Path()
-	err := f.s.DB().Update(func(tx *bolt.Tx) error {
+	path := f.s.dsn
+	err := f.s.KV().Update(func(tx kv.Tx) error {
 		for _, b := range drop {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err

@@ -4,8 +4,7 @@ import (
 	"errors"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Invitations (用户邀请): a user created without a password (a dealer user
@@ -19,7 +18,7 @@ var (
 )
 
 // migrateInvitations creates the invitation buckets (migration 3).
-func migrateInvitations(tx *bolt.Tx) error {
+func migrateInvitations(tx kv.Tx) error {
 	for _, name := range [][]byte{bInvitations, bInvitationsByUser} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err

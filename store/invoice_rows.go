@@ -6,8 +6,7 @@ import (
 	"fmt"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // bInvoiceRows: customerID|invoiceID → what the invoice list shows of an
@@ -88,7 +87,7 @@ func checkInvoiceRows(t *Tx) []string {
 
 // migrateInvoiceRows builds the invoice list rows of a file written before
 // them.
-func migrateInvoiceRows(btx *bolt.Tx) error {
+func migrateInvoiceRows(btx kv.Tx) error {
 	rows, err := btx.CreateBucketIfNotExists(bInvoiceRows)
 	if err != nil {
 		return err

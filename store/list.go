@@ -7,8 +7,7 @@ import (
 	"sync"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // Page asks for one page of a list: Offset rows skipped, at most Limit rows
@@ -27,7 +26,7 @@ type Page struct {
 // values of those on the requested page. match sees the key and value without
 // decoding the record, so a page costs one pass over the index and one record
 // decode per row shown. Keys and values returned are copies.
-func scanIndex(b *bolt.Bucket, prefix []byte, p Page, match func(k, v []byte) bool) (vals [][]byte, total int) {
+func scanIndex(b kv.Bucket, prefix []byte, p Page, match func(k, v []byte) bool) (vals [][]byte, total int) {
 	c := b.Cursor()
 	var k, v []byte
 	if p.Desc {
@@ -51,7 +50,7 @@ func scanIndex(b *bolt.Bucket, prefix []byte, p Page, match func(k, v []byte) bo
 	return vals, total
 }
 
-func step(c *bolt.Cursor, desc bool) ([]byte, []byte) {
+func step(c kv.Cursor, desc bool) ([]byte, []byte) {
 	if desc {
 		return c.Prev()
 	}
@@ -59,7 +58,7 @@ func step(c *bolt.Cursor, desc bool) ([]byte, []byte) {
 }
 
 // seekLast positions c on the last key with prefix.
-func seekLast(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
+func seekLast(c kv.Cursor, prefix []byte) ([]byte, []byte) {
 	end := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 	if k, _ := c.Seek(end); k == nil {
 		return c.Last()

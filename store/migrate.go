@@ -3,17 +3,17 @@ package store
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // migration upgrades the file from version n-1 to n (n = index+1), in one
 // transaction.
-type migration func(tx *bolt.Tx) error
+type migration func(tx kv.Tx) error
 
 // migrations in order; the schema version is their count. Append only.
 var migrations = []migration{
 	// 1: the initial buckets.
-	func(tx *bolt.Tx) error {
+	func(tx kv.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -40,7 +40,7 @@ var migrations = []migration{
 	migrateInvoiceRows,
 	// 9: the balance summary's maintained figures (balance_figures.go) and
 	// the ledger index (recon_ledger.go).
-	func(tx *bolt.Tx) error {
+	func(tx kv.Tx) error {
 		if err := migrateBalanceFigures(tx); err != nil {
 			return err
 		}
@@ -49,7 +49,7 @@ var migrations = []migration{
 	// 10: customer cards (customer_cards.go) and the execution report's
 	// maintained totals and order-date index (execution_totals.go), with
 	// the execution index built where it was not yet.
-	func(tx *bolt.Tx) error {
+	func(tx kv.Tx) error {
 		if err := migrateCustomerCards(tx); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func SchemaVersion() uint64 { return uint64(len(migrations)) }
 func (s *Store) migrate() error {
 	for {
 		var done bool
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.db.Update(func(tx kv.Tx) error {
 			meta, err := tx.CreateBucketIfNotExists(bMeta)
 			if err != nil {
 				return err

@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // OrgTree returns the whole org tree (cached; org-unit writes clear the cache).
@@ -16,8 +15,8 @@ func (s *Store) OrgTree() *model.OrgTree {
 	}
 	gen := s.orgGen.Load()
 	var units []*model.OrgUnit
-	_ = s.db.View(func(btx *bolt.Tx) error {
-		units = loadOrgUnits(btx.Bucket(bOrgUnits))
+	_ = s.db.View(func(ktx kv.Tx) error {
+		units = loadOrgUnits(ktx.Bucket(bOrgUnits))
 		return nil
 	})
 	t := model.NewOrgTree(units)
@@ -35,7 +34,7 @@ func (s *Store) OrgTree() *model.OrgTree {
 // OrgUnits returns all org units, in id order.
 func (t *Tx) OrgUnits() []*model.OrgUnit { return loadOrgUnits(t.b(bOrgUnits)) }
 
-func loadOrgUnits(b *bolt.Bucket) []*model.OrgUnit {
+func loadOrgUnits(b kv.Bucket) []*model.OrgUnit {
 	var units []*model.OrgUnit
 	if b == nil {
 		return nil
@@ -120,12 +119,27 @@ func (t *Tx) SaveOrgUnit(u *model.OrgUnit) (err error) {
 	if err := putUnique(t.b(bOrgUnitsByCode), []byte(u.Code), itob(u.ID), "code"); err != nil {
 		return err
 	}
-	t.orgDirty = true
+	t.orgChanged()
 	if err := putJSON(b, itob(u.ID), u); err != nil {
 		return err
 	}
 	// A move changes which org publish targets cover the customers below.
 	return t.catalogOrgChanged(u.ID)
+}
+
+// orgChanged marks the transaction as changing org units: it reads the tree
+// from itself from now on, and its commit (only the attempt that commits)
+// moves OrgGen on and drops the cached tree.
+func (t *Tx) orgChanged() {
+	if t.orgDirty {
+		return
+	}
+	t.orgDirty = true
+	s := t.s
+	t.tx.OnCommit(func() {
+		s.orgGen.Add(1)
+		s.orgTree.Store(nil)
+	})
 }
 
 func (t *Tx) orgHasCustomers(org uint64) bool {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"strings"
 
 	"dealerportal/store/kv"
+	"dealerportal/store/kv/pgkv"
 )
 
 // The portable form of an enterprise's data: what `portal backup` writes
@@ -455,4 +457,18 @@ func WritePortableFile(path string, write func(io.Writer) (int64, Digest, error)
 		return 0, Digest{}, err
 	}
 	return n, d, os.Rename(tmp.Name(), path)
+}
+
+// OpenPostgresKV opens the PostgreSQL database dsn names (its schema as
+// Open takes it) on the seam for a whole-database tool (backup, restore,
+// migrate): no time bound on a transaction, since one read of everything
+// takes as long as it takes. The tables are created when missing.
+func OpenPostgresKV(dsn string) (kv.DB, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), pgOpenTimeout)
+	defer cancel()
+	db, err := pgkv.Open(ctx, dsn, &pgkv.Options{Schema: pgSchema(dsn), TxTimeout: -1})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", RedactDSN(dsn), err)
+	}
+	return db, nil
 }

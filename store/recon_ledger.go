@@ -7,8 +7,7 @@ import (
 	"slices"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The ledger index (往来台账索引): one compact row per posted (audited)
@@ -100,7 +99,7 @@ func ledgerRowsFrom(t *Tx) (map[string][]byte, error) {
 }
 
 // migrateLedgerIndex builds recon_ledger for a file written before it.
-func migrateLedgerIndex(tx *bolt.Tx) error {
+func migrateLedgerIndex(tx kv.Tx) error {
 	dst, err := tx.CreateBucketIfNotExists(bReconLedger)
 	if err != nil {
 		return err

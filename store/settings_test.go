@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -157,7 +158,7 @@ func TestSecretAndReopen(t *testing.T) {
 		t.Errorf("data lost across reopen")
 	}
 	var v uint64
-	if err := s2.DB().View(func(tx *bolt.Tx) error {
+	if err := s2.KV().View(func(tx kv.Tx) error {
 		v = btoi(tx.Bucket(bMeta).Get(keySchemaVersion))
 		return nil
 	}); err != nil {
@@ -176,7 +177,7 @@ func TestMigrate(t *testing.T) {
 	}
 	// A bucket added by newer code (simulated by dropping one) is created on
 	// reopen of a file that already has the current schema version.
-	if err := s.DB().Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bIdempotency) }); err != nil {
+	if err := s.KV().Update(func(tx kv.Tx) error { return tx.DeleteBucket(bIdempotency) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -184,7 +185,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = s.DB().View(func(tx *bolt.Tx) error {
+	_ = s.KV().View(func(tx kv.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				t.Errorf("bucket %s missing after reopen", name)
@@ -193,7 +194,7 @@ func TestMigrate(t *testing.T) {
 		return nil
 	})
 	// A file written by a newer program is refused, not downgraded.
-	if err := s.DB().Update(func(tx *bolt.Tx) error {
+	if err := s.KV().Update(func(tx kv.Tx) error {
 		return tx.Bucket(bMeta).Put(keySchemaVersion, itob(SchemaVersion()+1))
 	}); err != nil {
 		t.Fatal(err)
@@ -215,7 +216,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_ = s.DB().View(func(tx *bolt.Tx) error {
+	_ = s.KV().View(func(tx kv.Tx) error {
 		if v := btoi(tx.Bucket(bMeta).Get(keySchemaVersion)); v != SchemaVersion() {
 			t.Errorf("migrated file at version %d", v)
 		}

@@ -441,7 +441,7 @@ func TestShippingChain(t *testing.T) {
 func openCopy(t *testing.T, s *Store) *Store {
 	t.Helper()
 	path := t.TempDir() + "/copy.db"
-	if err := s.DB().View(func(tx *bolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
+	if err := s.bolt.View(func(tx *bolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Open(path)

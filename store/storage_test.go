@@ -116,7 +116,7 @@ func TestMigrateDocSummaries(t *testing.T) {
 		}
 		return tx.b(bMeta).Put(keySchemaVersion, itob(5))
 	})
-	path := f.s.db.Path()
+	path := f.s.dsn
 	f.s.Close()
 	s, err := Open(path)
 	if err != nil {
@@ -256,7 +256,7 @@ func TestCompact(t *testing.T) {
 		}
 		return nil
 	})
-	path := f.s.db.Path()
+	path := f.s.dsn
 	backup := path + ".compact-backup"
 	n, err := f.s.CompactedBackupToFile(backup)
 	if err != nil || n == 0 {

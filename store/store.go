@@ -1,20 +1,28 @@
-// Package store keeps the portal's records as JSON in one bbolt file: buckets
-// per entity, index buckets for lists, sequences for ids and document numbers,
-// and the data scope that every read goes through. It knows nothing of HTTP.
+// Package store keeps the portal's records as JSON in ordered buckets of the
+// storage seam (store/kv: one bbolt file by default, or PostgreSQL): buckets
+// per entity, index buckets for lists, sequences for ids and document
+// numbers, and the data scope that every read goes through. It knows nothing
+// of HTTP.
 package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
+	"dealerportal/store/kv/pgkv"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -65,7 +73,11 @@ var allBuckets = [][]byte{
 
 // Store is the open database. Its methods are safe for concurrent use.
 type Store struct {
-	db  *bolt.DB
+	db kv.DB
+	// bolt is the file under db on bbolt, nil on PostgreSQL (Bolt).
+	bolt *bolt.DB
+	// dsn is what Open was given (tests reopen it).
+	dsn string
 	now func() time.Time
 	// zone is the enterprise's time zone, loaded at open and replaced when
 	// the settings are saved, so that "today" does not read the settings.
@@ -89,28 +101,52 @@ type Store struct {
 	authGen atomic.Uint64
 }
 
-// Open opens (creating if needed) the database file at path, creates the
-// buckets and runs pending migrations. It fails when another process holds
-// the file (after a short wait).
-func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+// Open opens the database dsn names: a postgres:// or postgresql:// URL
+// opens PostgreSQL (the tables created when missing, see docs/POSTGRES.md),
+// anything else is the path of a bbolt file, created if needed. It creates
+// the buckets and runs pending migrations. On a file it fails with ErrLocked
+// when another process holds it (after a short wait).
+func Open(dsn string) (*Store, error) {
+	if IsPostgres(dsn) {
+		return OpenExisting(dsn, 0)
+	}
+	if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 		return nil, err
 	}
-	return OpenExisting(path, 2*time.Second)
+	return OpenExisting(dsn, 2*time.Second)
 }
 
-// OpenExisting opens the file (creating it if missing) waiting at most wait
-// for the lock; ErrLocked when a running portal holds it.
-func OpenExisting(path string, wait time.Duration) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, FreelistType: bolt.FreelistMapType})
+// OpenExisting opens the database dsn names (as Open, without creating a
+// file's folder), waiting at most wait for a file's lock; ErrLocked when a
+// running portal holds the file.
+func OpenExisting(dsn string, wait time.Duration) (*Store, error) {
+	if IsPostgres(dsn) {
+		ctx, cancel := context.WithTimeout(context.Background(), pgOpenTimeout)
+		defer cancel()
+		db, err := pgkv.Open(ctx, dsn, &pgkv.Options{Schema: pgSchema(dsn)})
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", RedactDSN(dsn), err)
+		}
+		return open(db, nil, dsn)
+	}
+	db, err := bolt.Open(dsn, 0o600, &bolt.Options{Timeout: wait, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrLocked
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
 	db.AllocSize = fileAllocSize
-	s := &Store{db: db, now: time.Now}
+	return open(boltkv.Wrap(db), db, dsn)
+}
+
+// pgOpenTimeout bounds connecting to PostgreSQL and creating its tables.
+const pgOpenTimeout = 30 * time.Second
+
+// open finishes opening the store on db (bdb is its bbolt file, nil on
+// PostgreSQL): migrations, the group-commit queue, the zone.
+func open(db kv.DB, bdb *bolt.DB, dsn string) (*Store, error) {
+	s := &Store{db: db, bolt: bdb, dsn: dsn, now: time.Now}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -120,8 +156,43 @@ func OpenExisting(path string, wait time.Duration) (*Store, error) {
 	return s, nil
 }
 
+// pgSchema is the schema a PostgreSQL URL names with its search_path
+// parameter (postgres://…/portal?search_path=dealers), "" for the default
+// (public).
+func pgSchema(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("search_path")
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database (a postgres://
+// or postgresql:// URL) rather than a bbolt file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// RedactDSN returns dsn fit for logs and messages: a URL's password is
+// replaced by "xxxxx" (a file path is returned as it is).
+func RedactDSN(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// An unparsable URL may still hold a password: keep the scheme only.
+		return dsn[:strings.Index(dsn, "://")+3] + "…"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
 // Close finishes the group commits already queued (Batch) and closes the
-// database file; a Batch after Close fails with bbolt's ErrDatabaseNotOpen.
+// database; a Batch after Close fails with ErrDatabaseNotOpen.
 func (s *Store) Close() error {
 	if s.commits != nil {
 		s.commits.stop()
@@ -129,8 +200,27 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// DB exposes the bbolt handle for backup and consistency checks.
-func (s *Store) DB() *bolt.DB { return s.db }
+// KV returns the storage seam the store runs on, for tools that read or
+// write buckets directly (tests, checks).
+func (s *Store) KV() kv.DB { return s.db }
+
+// ErrNotBolt: a tool that works on the embedded database file only
+// (compaction, a file copy backup, bbolt's page check) was asked to run on
+// PostgreSQL.
+var ErrNotBolt = errors.New("this works on an embedded database file only, not on PostgreSQL")
+
+// Bolt returns the bbolt file under the store, for the tools that work on
+// the file itself (compaction, a file copy backup, the page check);
+// ErrNotBolt on PostgreSQL.
+func (s *Store) Bolt() (*bolt.DB, error) {
+	if s.bolt == nil {
+		return nil, ErrNotBolt
+	}
+	return s.bolt, nil
+}
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.bolt == nil }
 
 // SetClock replaces the clock: tests pin it, and the serve command's
 // --clock test facility shifts it. Set it before serving requests.
@@ -163,7 +253,7 @@ func (s *Store) LocalNow() time.Time { return s.Now().In(s.Zone()) }
 // Tx is one read or read-write transaction. By names the acting user for
 // Meta and audit records.
 type Tx struct {
-	tx       *bolt.Tx
+	tx       kv.Tx
 	s        *Store
 	Now      time.Time
 	By       string
@@ -178,37 +268,28 @@ type Tx struct {
 
 // Update runs fn in one read-write transaction: all of it commits or none.
 // by is the acting user's name for created/updated-by fields.
+// fn may run more than once on PostgreSQL (a retried serialization
+// failure): see Batch for what that asks of it.
 func (s *Store) Update(by string, fn func(*Tx) error) error {
-	var dirty bool
-	err := s.db.Update(func(btx *bolt.Tx) error {
-		t := &Tx{tx: btx, s: s, Now: s.Now(), By: by}
-		if err := fn(t); err != nil {
-			return err
-		}
-		dirty = t.orgDirty
-		return nil
+	return s.db.Update(func(ktx kv.Tx) error {
+		return fn(&Tx{tx: ktx, s: s, Now: s.Now(), By: by})
 	})
-	if err == nil && dirty {
-		s.orgGen.Add(1)
-		s.orgTree.Store(nil)
-	}
-	return err
 }
 
 // View runs fn in one read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, s: s, Now: s.Now()})
+	return s.db.View(func(ktx kv.Tx) error {
+		return fn(&Tx{tx: ktx, s: s, Now: s.Now()})
 	})
 }
 
 // b returns a bucket; in a write transaction with the page fill its keys
 // allow (fillPercent).
-func (t *Tx) b(name []byte) *bolt.Bucket {
+func (t *Tx) b(name []byte) kv.Bucket {
 	bk := t.tx.Bucket(name)
 	if bk != nil && t.tx.Writable() {
 		if f, ok := fillPercent[string(name)]; ok {
-			bk.FillPercent = f
+			boltkv.SetFillPercent(bk, f)
 		}
 	}
 	return bk
@@ -258,7 +339,7 @@ func key(ids ...uint64) []byte {
 
 // getJSON reads the record under k, in either encoding (codec.go), into v;
 // ErrNotFound when there is none.
-func getJSON(b *bolt.Bucket, k []byte, v any) error {
+func getJSON(b kv.Bucket, k []byte, v any) error {
 	data := b.Get(k)
 	if data == nil {
 		return model.ErrNotFound
@@ -266,7 +347,7 @@ func getJSON(b *bolt.Bucket, k []byte, v any) error {
 	return decodeRecord(data, v)
 }
 
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
+func putJSON(b kv.Bucket, k []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -312,7 +393,7 @@ func keepOnError(id *uint64, m *model.Meta, err *error) func() {
 }
 
 // nextID returns the next id of a bucket's sequence.
-func nextID(b *bolt.Bucket) (uint64, error) { return b.NextSequence() }
+func nextID(b kv.Bucket) (uint64, error) { return b.NextSequence() }
 
 // NextDocNumber returns the next number of type dt for the year of the
 // transaction's time in the enterprise's zone, e.g. "SO-2026-000123". Being
@@ -334,7 +415,7 @@ func dupErr(field string) error { return model.Invalid(field, "err.duplicate") }
 
 // putUnique writes value under k in an index bucket unless another record
 // already holds k; field names the form field for the error.
-func putUnique(b *bolt.Bucket, k, value []byte, field string) error {
+func putUnique(b kv.Bucket, k, value []byte, field string) error {
 	if cur := b.Get(k); cur != nil && !bytes.Equal(cur, value) {
 		return dupErr(field)
 	}

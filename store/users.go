@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -93,7 +93,7 @@ func (t *Tx) ListCustomerUsers(sc Scope, customerID uint64, f UserFilter, p Page
 	return t.listUsers(t.b(bUsersByCustomer), itob(customerID), f, p)
 }
 
-func (t *Tx) listUsers(idx *bolt.Bucket, prefix []byte, f UserFilter, p Page) ([]*model.User, int, error) {
+func (t *Tx) listUsers(idx kv.Bucket, prefix []byte, f UserFilter, p Page) ([]*model.User, int, error) {
 	var users []*model.User
 	c := idx.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {

@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
 )
 
 // The webhook queue (SPEC §6, signed webhooks): every event of the feed,
@@ -50,7 +49,7 @@ func init() {
 }
 
 // migrateWebhooks creates the webhook queue's buckets (migration 3).
-func migrateWebhooks(tx *bolt.Tx) error {
+func migrateWebhooks(tx kv.Tx) error {
 	for _, name := range webhookBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err

@@ -138,6 +138,15 @@ func BoltTx(t kv.Tx) *bolt.Tx {
 
 type bucket bolt.Bucket
 
+// SetFillPercent sets how full bbolt fills a page of b before it splits it
+// (bbolt's Bucket.FillPercent, not kept in the file: set it in each write
+// transaction). It does nothing to another backend's bucket.
+func SetFillPercent(b kv.Bucket, f float64) {
+	if bb, ok := b.(*bucket); ok {
+		bb.b().FillPercent = f
+	}
+}
+
 // Put is bbolt's, with the seam's smaller limits (kv.MaxKeySize,
 // kv.MaxValueSize).
 func (b *bucket) Put(key, value []byte) error {
