@@ -324,7 +324,8 @@ func runCheck(args []string) error {
 }
 
 // backupSchedule writes a backup into dir every interval and keeps the newest
-// keep files.
+// keep files: a copy of the file on bbolt, the portable stream on
+// PostgreSQL.
 func backupSchedule(ctx context.Context, st *store.Store, dir string, keep int, interval time.Duration, log *slog.Logger, done func(path string, err error)) {
 	if dir == "" {
 		return
@@ -339,7 +340,14 @@ func backupSchedule(ctx context.Context, st *store.Store, dir string, keep int, 
 			case <-t.C:
 			}
 			path := filepath.Join(dir, store.BackupName(st.Now()))
-			_, err := st.BackupToFile(path)
+			var err error
+			if st.Postgres() {
+				// PostgreSQL has no file to copy: the portable stream.
+				path = filepath.Join(dir, store.PortableBackupName(st.Now()))
+				_, _, err = st.PortableBackupToFile(path)
+			} else {
+				_, err = st.BackupToFile(path)
+			}
 			if err == nil {
 				_, err = store.PruneBackups(dir, "portal-", keep)
 			}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"dealerportal/store/kv"
 	"dealerportal/store/kv/pgkv"
@@ -471,4 +472,33 @@ func OpenPostgresKV(dsn string) (kv.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", RedactDSN(dsn), err)
 	}
 	return db, nil
+}
+
+// PortableBackupToFile writes a portable backup of the open database to
+// path (WritePortableFile) and returns its size and digest; the portal
+// keeps serving. On PostgreSQL it reads through a connection of its own,
+// with no time bound on its one long read.
+func (s *Store) PortableBackupToFile(path string) (int64, Digest, error) {
+	db := s.db
+	if s.Postgres() {
+		pg, err := OpenPostgresKV(s.dsn)
+		if err != nil {
+			return 0, Digest{}, err
+		}
+		defer pg.Close()
+		db = pg
+	}
+	return WritePortableFile(path, func(w io.Writer) (n int64, d Digest, err error) {
+		err = db.View(func(tx kv.Tx) error {
+			n, d, err = WritePortable(tx, w, nil)
+			return err
+		})
+		return n, d, err
+	})
+}
+
+// PortableBackupName is the file name of a portable backup taken at
+// instant at: "portal-20260315T100000Z.portal" (BackupName's stamp).
+func PortableBackupName(at time.Time) string {
+	return "portal-" + at.UTC().Format(backupStamp) + ".portal"
 }
