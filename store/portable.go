@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
 	"dealerportal/store/kv/pgkv"
 )
 
@@ -284,8 +285,11 @@ func RestorePortable(db kv.DB, r io.Reader, pack bool) error {
 	return kv.Restore(db, r)
 }
 
-// packDB is a database whose writes compress records (PackValue): only
-// what kv.Restore calls is changed.
+// packDB is a bbolt destination: records are compressed (PackValue) and
+// pages filled completely, as a compaction fills them, since a restore
+// writes every bucket's keys in order (bbolt splits at half a page by
+// default, which leaves a restored file twice its size). Only what
+// kv.Restore calls is changed.
 type packDB struct{ kv.DB }
 
 func (d packDB) Update(fn func(kv.Tx) error) error {
@@ -294,20 +298,22 @@ func (d packDB) Update(fn func(kv.Tx) error) error {
 
 type packTx struct{ kv.Tx }
 
-func (t packTx) Bucket(name []byte) kv.Bucket {
-	b := t.Tx.Bucket(name)
-	if b == nil || !recordBucket(name) {
-		return b
-	}
-	return packBucket{b, name}
-}
+func (t packTx) Bucket(name []byte) kv.Bucket { return pack(t.Tx.Bucket(name), name) }
 
 func (t packTx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 	b, err := t.Tx.CreateBucketIfNotExists(name)
-	if err != nil || !recordBucket(name) {
-		return b, err
+	return pack(b, name), err
+}
+
+func pack(b kv.Bucket, name []byte) kv.Bucket {
+	if b == nil {
+		return nil
 	}
-	return packBucket{b, name}, nil
+	boltkv.SetFillPercent(b, 1.0)
+	if !recordBucket(name) {
+		return b
+	}
+	return packBucket{b, name}
 }
 
 type packBucket struct {
