@@ -482,9 +482,16 @@ func OpenPostgresKV(dsn string) (kv.DB, error) {
 
 // PortableBackupToFile writes a portable backup of the open database to
 // path (WritePortableFile) and returns its size and digest; the portal
-// keeps serving. On PostgreSQL it reads through a connection of its own,
-// with no time bound on its one long read.
+// keeps serving.
 func (s *Store) PortableBackupToFile(path string) (int64, Digest, error) {
+	return WritePortableFile(path, s.PortableBackup)
+}
+
+// PortableBackup writes the portable backup stream of the open database
+// to w (WritePortable) from one read transaction; the portal keeps
+// serving. On PostgreSQL it reads through a connection of its own, with no
+// time bound on its one long read.
+func (s *Store) PortableBackup(w io.Writer) (n int64, d Digest, err error) {
 	db := s.db
 	if s.Postgres() {
 		pg, err := OpenPostgresKV(s.dsn)
@@ -494,13 +501,11 @@ func (s *Store) PortableBackupToFile(path string) (int64, Digest, error) {
 		defer pg.Close()
 		db = pg
 	}
-	return WritePortableFile(path, func(w io.Writer) (n int64, d Digest, err error) {
-		err = db.View(func(tx kv.Tx) error {
-			n, d, err = WritePortable(tx, w, nil)
-			return err
-		})
-		return n, d, err
+	err = db.View(func(tx kv.Tx) error {
+		n, d, err = WritePortable(tx, w, nil)
+		return err
 	})
+	return n, d, err
 }
 
 // PortableBackupName is the file name of a portable backup taken at
