@@ -164,7 +164,7 @@ func WritePortable(tx kv.Tx, w io.Writer, progress Progress) (int64, Digest, err
 	if err := checkPortalData(tx); err != nil {
 		return 0, Digest{}, err
 	}
-	p := &plainTx{Tx: tx, progress: progress}
+	p := &portableTx{Tx: tx, progress: progress}
 	n, err := kv.WriteTo(p, w)
 	if err == nil {
 		err = p.err
@@ -175,7 +175,7 @@ func WritePortable(tx kv.Tx, w io.Writer, progress Progress) (int64, Digest, err
 
 // DigestOf walks everything tx sees and returns its digest.
 func DigestOf(tx kv.Tx, progress Progress) (Digest, error) {
-	p := &plainTx{Tx: tx, progress: progress}
+	p := &portableTx{Tx: tx, progress: progress}
 	err := p.ForEach(func(_ []byte, b kv.Bucket) error {
 		b.Sequence()
 		return b.ForEach(func(_, _ []byte) error { return nil })
@@ -200,10 +200,10 @@ func checkPortalData(tx kv.Tx) error {
 	return nil
 }
 
-// plainTx is a read transaction seen in the portable form: its buckets'
+// portableTx is a read transaction seen in the portable form: its buckets'
 // ForEach gives plain values, and it adds each bucket to a digest as it
 // goes. Only what kv.WriteTo and DigestOf call is changed.
-type plainTx struct {
+type portableTx struct {
 	kv.Tx
 	progress Progress
 	digest   Digest
@@ -214,17 +214,17 @@ type plainTx struct {
 	err      error
 }
 
-func (p *plainTx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
+func (p *portableTx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
 	return p.Tx.ForEach(func(name []byte, b kv.Bucket) error {
 		p.closeBucket()
 		p.cur = &BucketDigest{Name: string(name)}
 		p.h = sha256.New()
-		return fn(name, &plainBucket{Bucket: b, p: p, name: name})
+		return fn(name, &portableBucket{Bucket: b, p: p, name: name})
 	})
 }
 
 // closeBucket finishes the digest of the current bucket.
-func (p *plainTx) closeBucket() {
+func (p *portableTx) closeBucket() {
 	if p.cur == nil {
 		return
 	}
@@ -236,19 +236,19 @@ func (p *plainTx) closeBucket() {
 	p.cur = nil
 }
 
-type plainBucket struct {
+type portableBucket struct {
 	kv.Bucket
-	p    *plainTx
+	p    *portableTx
 	name []byte
 }
 
-func (b *plainBucket) Sequence() uint64 {
+func (b *portableBucket) Sequence() uint64 {
 	s := b.Bucket.Sequence()
 	b.p.cur.Sequence = s
 	return s
 }
 
-func (b *plainBucket) ForEach(fn func(k, v []byte) error) error {
+func (b *portableBucket) ForEach(fn func(k, v []byte) error) error {
 	p := b.p
 	var buf [binary.MaxVarintLen64]byte
 	return b.Bucket.ForEach(func(k, v []byte) error {
