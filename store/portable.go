@@ -56,7 +56,7 @@ func recordBucket(name []byte) bool {
 // record as its JSON (a new slice), anything else as given. An error for
 // a compressed record that does not decode (a damaged value).
 func PlainValue(bucket, v []byte) ([]byte, error) {
-	if len(v) == 0 || v[0] != encZstdV1 || !recordBucket(bucket) {
+	if !isCompressed(v) || !recordBucket(bucket) {
 		return v, nil
 	}
 	return recordJSON(v)
