@@ -8,6 +8,7 @@
 //	portal compact         rewrite a stopped portal's database compacted
 //	portal check           bbolt consistency check and integrity recomputation
 //	portal verify          recompute reconciliation balances from the documents
+//	portal migrate --from DB --to DB   move the data between a bbolt file and PostgreSQL
 package main
 
 import (
@@ -50,6 +51,8 @@ func main() {
 		err = runCheck(os.Args[2:])
 	case "verify":
 		err = runVerify(os.Args[2:])
+	case "migrate":
+		err = runMigrate(os.Args[2:])
 	default:
 		err = serve(os.Args[1:])
 	}

@@ -118,17 +118,28 @@ func (h *Handler) showSystem(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplSystem, h.view(c, "system.title", d))
 }
 
-// downloadBackup streams a consistent copy of the database (admin only).
+// downloadBackup streams a consistent copy of the database (admin only):
+// the file on bbolt, the portable backup stream on PostgreSQL.
 func (h *Handler) downloadBackup(c *fiber.Ctx) error {
 	if err := need(c, model.PermAdmin); err != nil {
 		return err
 	}
+	name := store.BackupName(h.store.Now())
+	if h.store.Postgres() {
+		name = store.PortableBackupName(h.store.Now())
+	}
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
-	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(store.BackupName(h.store.Now())))
+	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(name))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	// Buffer-free: the response body is written from the read transaction.
 	w := c.Response().BodyWriter()
-	if _, err := h.store.Backup(w); err != nil {
+	var err error
+	if h.store.Postgres() {
+		_, _, err = h.store.PortableBackup(w)
+	} else {
+		_, err = h.store.Backup(w)
+	}
+	if err != nil {
 		return err
 	}
 	h.log.Info("backup downloaded", "user", currentUser(c).Username)

@@ -197,13 +197,19 @@ func BackupName(at time.Time) string {
 // backupStamp is the UTC instant in backup and set-aside file names.
 const backupStamp = "20060102T150405Z"
 
-// PruneBackups keeps the newest keep files matching prefix*.db in dir and
-// deletes the rest; it returns the deleted names.
+// PruneBackups keeps the newest keep files matching prefix*.db or
+// prefix*.portal (file and portable backups) in dir and deletes the rest;
+// it returns the deleted names.
 func PruneBackups(dir, prefix string, keep int) ([]string, error) {
 	matches, err := filepath.Glob(filepath.Join(dir, prefix+"*.db"))
 	if err != nil {
 		return nil, err
 	}
+	portable, err := filepath.Glob(filepath.Join(dir, prefix+"*.portal"))
+	if err != nil {
+		return nil, err
+	}
+	matches = append(matches, portable...)
 	sort.Strings(matches) // names carry a sortable UTC timestamp
 	var deleted []string
 	for len(matches) > keep {

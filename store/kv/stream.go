@@ -106,8 +106,12 @@ func (s *streamWriter) bytes(p []byte) {
 }
 
 // restoreTxBytes is about how much one restore transaction writes before
-// the next begins: it bounds the memory a bbolt transaction holds.
-const restoreTxBytes = 32 << 20
+// the next begins: it bounds the memory a restore (and `portal migrate`)
+// holds: these bytes, the destination's transaction (bbolt's dirty pages;
+// PostgreSQL's buffered writes and the statement they are encoded into),
+// a few times 8 MB in all. Larger transactions save little: a commit per
+// 8 MB is a fraction of the time the bytes take to write.
+const restoreTxBytes = 8 << 20
 
 // Restore reads a backup stream from r into db, which must hold no
 // buckets: it fails on a database with data, and on a damaged or

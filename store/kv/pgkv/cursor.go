@@ -7,9 +7,15 @@ import (
 // Prefetch sizes: a first fetch is small, because most cursors of the
 // store are a Seek and a few steps (a prefix, one page of a list); a cursor
 // that goes on fetches twice as many each time, up to the most.
+//
+// A batch also stops at maxFetchBytes of keys and values (after the row
+// that crosses it), so that a walk over large values (attachments, a
+// whole-database backup) holds a few megabytes, not 1,024 of them; the
+// next fetch then asks for as many rows as that batch kept.
 const (
-	firstFetch = 16
-	maxFetch   = 1024
+	firstFetch    = 16
+	maxFetch      = 1024
+	maxFetchBytes = 4 << 20
 )
 
 // cursor walks a bucket through ordered batches of rows. items hold the
@@ -145,7 +151,12 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	// One slab for the batch's keys and values: one allocation, not two
 	// per row.
 	var slab []byte
+	held, full := 0, false
 	for rows.Next() {
+		if held >= maxFetchBytes {
+			full = true
+			break
+		}
 		raw := rows.RawValues()
 		if len(slab)+len(raw[0])+len(raw[1]) > cap(slab) {
 			slab = make([]byte, 0, max(32<<10, len(raw[0])+len(raw[1])))
@@ -155,6 +166,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		start, mid := len(slab), len(slab)+len(raw[0])
 		slab = append(append(slab, raw[0]...), raw[1]...)
 		c.items = append(c.items, item{slab[start:mid:mid], slab[mid:len(slab):len(slab)]})
+		held += len(raw[0]) + len(raw[1])
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -162,9 +174,13 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		c.items = c.items[:0]
 		return nil, nil
 	}
-	c.more = len(c.items) == n
+	c.more = full || len(c.items) == n
 	c.wgen = t.wgen
-	c.size = min(2*n, maxFetch)
+	if full {
+		c.size = len(c.items)
+	} else {
+		c.size = min(2*n, maxFetch)
+	}
 	if len(c.items) == 0 {
 		if fwd {
 			c.state = offEnd
