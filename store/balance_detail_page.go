@@ -2,9 +2,9 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 
 	"dealerportal/model"
@@ -28,37 +28,12 @@ import (
 //     unapplied amount (recon_open, none when zero);
 //   - what each invoice took from each outbound (the invoicing index).
 //
-// So a page walks the customer's rows of the ledger index once, keeping
-// only fixed-size references into the transaction's pages (no string is
-// made for a row it does not show), sorts those into ledger order
-// (model.SortLedgerDocs' order: date, kind, number; then id), sums the
-// net effects for the running balance, and decodes the rows it shows.
-// store/recon_test.go checks it against BalanceDetail page by page after
-// every step of the reconciliation property test.
-
-// ledgerRef is a ledger index row read in place: date and number point into
-// the transaction's pages.
-type ledgerRef struct {
-	date, number []byte
-	id           uint64
-	amount       model.Money
-	kind         model.DocType
-	rank         int
-	red          bool
-}
-
-func compareLedgerRefs(a, b ledgerRef) int {
-	if c := bytes.Compare(a.date, b.date); c != 0 {
-		return c
-	}
-	if a.rank != b.rank {
-		return a.rank - b.rank
-	}
-	if c := bytes.Compare(a.number, b.number); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.id, b.id)
-}
+// So a page walks the customer's rows of the ledger order
+// (ledger_order.go: the ledger index keyed in the detail's order) once,
+// summing the net effects for the running balance and the closing and
+// decoding only the rows it shows: no sort, no string for a row it does
+// not show. store/recon_test.go checks it against BalanceDetail page by
+// page after every step of the reconciliation property test.
 
 // BalanceDetailPage returns page p of customer cust's balance detail with no
 // period (from the first document to the last, as the documents stand), and
@@ -70,35 +45,30 @@ func (t *Tx) BalanceDetailPage(sc Scope, cust uint64, p Page) (*model.Detail, in
 	if !t.AllowsCustomer(sc, cust) {
 		return nil, 0, model.ErrNotFound
 	}
-	var refs []ledgerRef
-	prefix := itob(cust)
-	c := t.b(bReconLedger).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) != 17 || len(v) < 19 || int(k[8]) >= len(ReconKinds) {
-			return nil, 0, fmt.Errorf("ledger index: bad row %x", k)
-		}
-		kind := ReconKinds[k[8]]
-		refs = append(refs, ledgerRef{date: v[:10], number: v[19:], id: btoi(k[9:]), kind: kind, rank: model.LedgerKindRank(kind),
-			amount: model.Money(int64(binary.BigEndian.Uint64(v[10:]))), red: v[18] == 1})
-	}
-	slices.SortFunc(refs, compareLedgerRefs)
-
 	d := &model.Detail{}
-	lo, hi := p.bounds(len(refs))
-	for i, r := range refs {
-		e := model.NetEffect(r.kind, r.amount)
+	lo, hi := p.bounds(math.MaxInt)
+	n := 0
+	prefix := itob(cust)
+	c := t.b(bReconLedgerOrder).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) < 28 || len(v) != 10 || int(v[0]) >= len(ReconKinds) {
+			return nil, 0, fmt.Errorf("ledger order: bad row %x", k)
+		}
+		kind, amount := ReconKinds[v[0]], model.Money(int64(binary.BigEndian.Uint64(v[1:])))
+		e := model.NetEffect(kind, amount)
 		d.Closing += e
-		if i < lo || i >= hi {
+		if n++; n <= lo || n > hi {
 			continue
 		}
-		row := model.DetailRow{LedgerDoc: model.LedgerDoc{Kind: r.kind, ID: r.id, Number: string(r.number), Date: string(r.date), Amount: r.amount, Red: r.red},
+		id := btoi(k[len(k)-8:])
+		row := model.DetailRow{LedgerDoc: model.LedgerDoc{Kind: kind, ID: id, Number: string(k[19 : len(k)-9]), Date: string(k[8:18]), Amount: amount, Red: v[9] == 1},
 			Effect: e, Running: d.Closing}
-		switch r.kind {
+		switch kind {
 		case model.DocRefund:
 		case model.DocOutbound:
-			row.Remaining, row.HasRemaining = r.amount, true
+			row.Remaining, row.HasRemaining = amount, true
 		default:
-			row.Remaining, _ = decodeOpen(t.b(bReconOpen).Get(openKey(cust, r.kind, r.id)))
+			row.Remaining, _ = decodeOpen(t.b(bReconOpen).Get(openKey(cust, kind, id)))
 			row.HasRemaining = true
 		}
 		d.Rows = append(d.Rows, row)
@@ -106,7 +76,7 @@ func (t *Tx) BalanceDetailPage(sc Scope, cust uint64, p Page) (*model.Detail, in
 	t.uninvoicedOnPage(cust, d.Rows)
 	f := t.figures(cust)
 	d.Position, d.Aging = f.pos, f.aging(model.CutoffsOn(t.Today()))
-	return d, len(refs), nil
+	return d, n, nil
 }
 
 // bounds returns the indexes of the page's first row and the one after its

@@ -55,6 +55,9 @@ var migrations = []migration{
 		}
 		return migrateExecutionTotals(tx)
 	},
+	// 11: the ledger index in the balance detail's order
+	// (ledger_order.go).
+	migrateLedgerOrder,
 }
 
 var keySchemaVersion = []byte("schema_version")

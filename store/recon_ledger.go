@@ -32,6 +32,9 @@ func init() {
 	for i, kind := range ReconKinds {
 		RegisterDocHook(kind, func(t *Tx, cust, id uint64, d model.Document) error {
 			k := ledgerKey(cust, byte(i), id)
+			if err := t.unorderLedgerRow(k); err != nil { // ledger_order.go
+				return err
+			}
 			if d == nil {
 				return t.b(bReconLedger).Delete(k)
 			}
@@ -39,7 +42,11 @@ func init() {
 			if s.Status != model.StatusAudited {
 				return t.b(bReconLedger).Delete(k)
 			}
-			return t.b(bReconLedger).Put(k, encodeLedgerRow(d.Header().Number, s))
+			row := encodeLedgerRow(d.Header().Number, s)
+			if err := t.b(bReconLedger).Put(k, row); err != nil {
+				return err
+			}
+			return t.orderLedgerRow(k, row)
 		})
 	}
 	RegisterIntegrityCheck(IntegrityCheck{Name: "ledger index", Run: checkLedgerIndex})
