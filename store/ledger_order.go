@@ -96,17 +96,7 @@ func migrateLedgerOrder(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // in key order: bbolt fills pages best that way
-	for _, k := range keys {
-		if err := dst.Put([]byte(k), want[k]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return putSorted(dst, want)
 }
 
 func checkLedgerOrder(t *Tx) []string {
@@ -114,17 +104,39 @@ func checkLedgerOrder(t *Tx) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
+	return diffRows(t.b(bReconLedgerOrder), want, "the ledger index says", "%x")
+}
+
+// putSorted writes rows into dst in key order (bbolt fills pages best that
+// way).
+func putSorted(dst *bolt.Bucket, rows map[string][]byte) error {
+	keys := make([]string, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := dst.Put([]byte(k), rows[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// diffRows lists how bucket b differs from the rows it should hold (want,
+// which it empties), saying where those come from; verb formats a value.
+func diffRows(b *bolt.Bucket, want map[string][]byte, source, verb string) []string {
 	var out []string
-	_ = t.b(bReconLedgerOrder).ForEach(func(k, v []byte) error {
+	_ = b.ForEach(func(k, v []byte) error {
 		w, ok := want[string(k)]
 		delete(want, string(k))
 		if !ok || !bytes.Equal(v, w) {
-			out = append(out, fmt.Sprintf("row %x: %x, the ledger index says %x", k, v, w))
+			out = append(out, fmt.Sprintf("row %x: "+verb+", "+source+" "+verb, k, v, w))
 		}
 		return nil
 	})
 	for k, w := range want {
-		out = append(out, fmt.Sprintf("row %x missing (%x)", k, w))
+		out = append(out, fmt.Sprintf("row %x missing ("+verb+")", k, w))
 	}
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"slices"
 
 	"dealerportal/model"
 
@@ -122,17 +121,7 @@ func migrateLedgerIndex(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // in key order: bbolt fills pages best that way
-	for _, k := range keys {
-		if err := dst.Put([]byte(k), want[k]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return putSorted(dst, want)
 }
 
 func checkLedgerIndex(t *Tx) []string {
@@ -140,17 +129,5 @@ func checkLedgerIndex(t *Tx) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	var out []string
-	_ = t.b(bReconLedger).ForEach(func(k, v []byte) error {
-		w, ok := want[string(k)]
-		delete(want, string(k))
-		if !ok || !bytes.Equal(v, w) {
-			out = append(out, fmt.Sprintf("row %x: %q, documents say %q", k, v, w))
-		}
-		return nil
-	})
-	for k, w := range want {
-		out = append(out, fmt.Sprintf("row %x missing (%q)", k, w))
-	}
-	return out
+	return diffRows(t.b(bReconLedger), want, "documents say", "%q")
 }
