@@ -116,6 +116,8 @@ type balanceDetailData struct {
 	Pager Pager
 	// KindNames are the document types' translated names.
 	KindNames map[model.DocType]string
+	// RowsHTML is the page's rows (balance_rows.go).
+	RowsHTML template.HTML
 }
 
 // State is a row's reconciliation state.
@@ -149,23 +151,35 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 			return err
 		}
 		d.Customer = cu
-		if d.D, err = t.BalanceDetail(sc, id, from, to); err != nil {
-			return err
-		}
-		// A key account's period holds thousands of documents: the page
-		// shows one page of them (the running balance still runs over the
-		// whole period), the exports every row.
-		d.Rows = d.D.Rows
-		if d.Query.Export == "" {
-			q := d.Query
-			d.Pager = q.Pager(len(d.D.Rows))
-			lo := min((q.PageNo-1)*q.Size, len(d.D.Rows))
-			d.Rows = d.D.Rows[lo:min(lo+q.Size, len(d.D.Rows))]
+		q := d.Query
+		if from == "" && to == "" && q.Export == "" {
+			// No period: one page read as the documents stand, without
+			// the customer's whole ledger (a key account has thousands
+			// of documents).
+			var n int
+			if d.D, n, err = t.BalanceDetailPage(sc, id, store.Page{Offset: (q.PageNo - 1) * q.Size, Limit: q.Size}); err != nil {
+				return err
+			}
+			d.Rows, d.Pager = d.D.Rows, q.Pager(n)
+		} else {
+			if d.D, err = t.BalanceDetail(sc, id, from, to); err != nil {
+				return err
+			}
+			// A period shows one page of its rows (the running balance
+			// runs over the whole period), the exports every row.
+			d.Rows = d.D.Rows
+			if q.Export == "" {
+				n := len(d.D.Rows)
+				d.Pager = q.Pager(n)
+				lo := (q.PageNo - 1) * q.Size
+				if lo < 0 || lo > n { // past the end, or a page number beyond an int
+					lo = n
+				}
+				d.Rows = d.D.Rows[lo : lo+min(q.Size, n-lo)]
+			}
 		}
 		for _, r := range d.Rows {
-			if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
-				d.Recon[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
-			}
+			d.Recon[string(r.Kind)+":"+itoa(r.ID)] = t.ReconState(r.Kind, id, r.ID)
 		}
 		d.Setting, err = t.StatementSetting(sc, id)
 		return err
@@ -209,7 +223,9 @@ func (h *Handler) showBalanceDetail(c *fiber.Ctx) error {
 			{"rc.remaining", colMoney}, {"rc.effect", colMoney}, {"rc.running", colMoney}, {"rc.recon_state", colText},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplBalanceDetail, h.view(c, "rc.balance_detail", d))
+	v := h.view(c, "rc.balance_detail", d)
+	d.RowsHTML = balanceDetailRowsHTML(v, d)
+	return h.render(c, fiber.StatusOK, tplBalanceDetail, v)
 }
 
 // saveStatementSetting turns the customer's monthly statement e-mail on or

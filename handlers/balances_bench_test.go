@@ -16,13 +16,15 @@ import (
 
 // BenchmarkBalancePages sends the reconciliation and report pages of the
 // load script through the whole Fiber stack, on a generated dataset with
-// sales-order history (figures in docs/PERFORMANCE.md):
+// sales-order history and, like the load script's, reconciliation data
+// (figures in docs/PERFORMANCE.md):
 //
-//	go run . demo --db /tmp/v.db --customers 1000 --products 2000 --entries 300 --orders 20000
+//	go run . demo --db /tmp/v.db --customers 1000 --products 2000 --entries 300 --orders 20000 --reconciliation
 //	BALANCE_BENCH_DB=/tmp/v.db go test ./handlers -run '^$' -bench BalancePages -benchtime 50x
 //
 // The file is copied first (the benchmark logs in, which writes sessions).
-// Without BALANCE_BENCH_DB a smaller volume is generated into a temp dir.
+// Without BALANCE_BENCH_DB a smaller volume (with reconciliation data) is
+// generated into a temp dir.
 // c0001 is the generated key account (a tenth of all orders): its balance
 // detail and statement are the heavy ones.
 func BenchmarkBalancePages(b *testing.B) {
@@ -35,7 +37,7 @@ func BenchmarkBalancePages(b *testing.B) {
 		if err := os.WriteFile(path, in, 0o600); err != nil {
 			b.Fatal(err)
 		}
-	} else if err := demo.GenerateVolume([]string{"--db", path, "--customers", "200", "--products", "400", "--entries", "100", "--orders", "3000"}, io.Discard); err != nil {
+	} else if err := demo.GenerateVolume([]string{"--db", path, "--customers", "200", "--products", "400", "--entries", "100", "--orders", "3000", "--reconciliation"}, io.Discard); err != nil {
 		b.Fatal(err)
 	}
 	app := openApp(b, path)

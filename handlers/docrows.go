@@ -17,18 +17,28 @@ import (
 // html/template does (docrows_test.go checks the bytes against the templates
 // these rows came from).
 
-// docCol is one column of a document list: its header's catalog key (the
-// cells' data-label), the cell's class, and the cell's HTML (values
+// rowCol is one column of a list written in Go: its header's catalog key
+// (the cells' data-label), the cell's class, and the cell's HTML (values
 // escaped). A nil cell is a column the viewer does not get (the customer,
 // for a dealer): its line stays, empty, as the template's {{if}} left it.
-type docCol struct {
+type rowCol[R any] struct {
 	label, class string
-	cell         func(r *model.DocSummary) string
+	cell         func(r *R) string
 }
+
+// docCol is a column of a document list.
+type docCol = rowCol[model.DocSummary]
 
 // docRowsHTML writes the <tr> rows of a document list for the template's
 // <tbody>.
 func docRowsHTML(v *View, cols []docCol, rows []model.DocSummary) template.HTML {
+	return rowsHTML(v, cols, rows)
+}
+
+// rowsHTML writes the <tr> rows of any list whose template placed one <td
+// data-label="…"> per column inside {{range}}: the bytes that {{range}}
+// left, whitespace included.
+func rowsHTML[R any](v *View, cols []rowCol[R], rows []R) template.HTML {
 	if len(rows) == 0 {
 		return ""
 	}
@@ -82,12 +92,19 @@ func docCustomerCol(label string, staff bool, names map[uint64]string) docCol {
 
 // docStatusBadge is the status cell's badge, made once per status on a page.
 func docStatusBadge(v *View) func(r *model.DocSummary) string {
+	badge := statusBadges(v)
+	return func(r *model.DocSummary) string { return badge(r.Status) }
+}
+
+// statusBadges returns View.Badge("status", …) as a string, made once per
+// status on a page.
+func statusBadges(v *View) func(st model.Status) string {
 	made := map[model.Status]string{}
-	return func(r *model.DocSummary) string {
-		s, ok := made[r.Status]
+	return func(st model.Status) string {
+		s, ok := made[st]
 		if !ok {
-			s = string(v.Badge("status", r.Status))
-			made[r.Status] = s
+			s = string(v.Badge("status", st))
+			made[st] = s
 		}
 		return s
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,8 @@ type invoiceListData struct {
 	Staff    bool
 	CanNew   bool
 	Statuses []model.Status
+	// RowsHTML is the table's rows (invoice_rows.go).
+	RowsHTML template.HTML
 }
 
 // showInvoices is the invoice list (序时簿): search, status, colour,
@@ -85,15 +88,16 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		cn := custLabels{}
+		names := map[uint64]string{}
+		if sc.IsStaff() {
+			names = docCustomers(t, sc, sums)
+		}
 		for _, s := range sums {
 			// The list's own fields come from the maintained invoice rows:
 			// no invoice and no reconciliation record is decoded.
 			lr, _ := t.InvoiceListRow(s)
 			r := invoiceRow{DocSummary: s, Red: s.Flag == "red", Open: lr.Open, InvoiceNo: lr.InvoiceNo, Outbounds: lr.Outbounds, Recon: lr.Recon}
-			if sc.IsStaff() {
-				r.Customer = cn.get(t, sc, s.CustomerID)
-			}
+			r.Customer = names[s.CustomerID]
 			rows = append(rows, r)
 		}
 		var last uint64
@@ -123,7 +127,9 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 			{"rc.open", colMoney}, {"rc.recon_state", colText},
 		}, out)
 	}
-	return h.render(c, fiber.StatusOK, tplInvoiceList, h.view(c, "rc.invoices", d))
+	v := h.view(c, "rc.invoices", d)
+	d.RowsHTML = invoiceRowsHTML(v, d.Staff, rows)
+	return h.render(c, fiber.StatusOK, tplInvoiceList, v)
 }
 
 // ---- the form ----

@@ -832,6 +832,10 @@ func compareLedgerDocs(a, b LedgerDoc) int {
 	return strings.Compare(a.Number, b.Number)
 }
 
+// LedgerKindRank is where documents of kind k come among a day's
+// documents in the ledger's order (SortLedgerDocs).
+func LedgerKindRank(k DocType) int { return kindRank(k) }
+
 // kindRank sorts a day's documents: outbounds, invoices, receipts,
 // advance receipts, refunds.
 func kindRank(k DocType) int {

@@ -295,8 +295,8 @@ func (t *Tx) CountDocs(sc Scope, kind model.DocType, statuses ...model.Status) i
 			}
 		}
 	}
-	if sc.IsAll() {
-		count(itob(0)) // the totals
+	if sc.CoversEveryone() {
+		count(itob(0)) // the totals (staff of the org root see every customer too)
 		return n
 	}
 	for _, id := range t.CustomerIDs(sc) {
@@ -364,7 +364,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		}
 		bucket, prefix = t.b(b.cust), itob(cust)
 	} else {
-		if !sc.IsAll() {
+		if !sc.CoversEveryone() { // org-root staff: every customer, like an admin
 			scopeIDs = t.CustomerIDs(sc)
 		}
 		if !onlyStatus {

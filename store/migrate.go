@@ -57,6 +57,9 @@ var migrations = []migration{
 	},
 	// 11: login limits shared by the processes of a fleet (login_limits.go).
 	migrateLoginLimits,
+	// 12: the ledger index in the balance detail's order
+	// (ledger_order.go).
+	migrateLedgerOrder,
 }
 
 var keySchemaVersion = []byte("schema_version")

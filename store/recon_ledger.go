@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"slices"
 
 	"dealerportal/model"
 	"dealerportal/store/kv"
@@ -31,6 +30,9 @@ func init() {
 	for i, kind := range ReconKinds {
 		RegisterDocHook(kind, func(t *Tx, cust, id uint64, d model.Document) error {
 			k := ledgerKey(cust, byte(i), id)
+			if err := t.unorderLedgerRow(k); err != nil { // ledger_order.go
+				return err
+			}
 			if d == nil {
 				return t.b(bReconLedger).Delete(k)
 			}
@@ -38,7 +40,11 @@ func init() {
 			if s.Status != model.StatusAudited {
 				return t.b(bReconLedger).Delete(k)
 			}
-			return t.b(bReconLedger).Put(k, encodeLedgerRow(d.Header().Number, s))
+			row := encodeLedgerRow(d.Header().Number, s)
+			if err := t.b(bReconLedger).Put(k, row); err != nil {
+				return err
+			}
+			return t.orderLedgerRow(k, row)
 		})
 	}
 	RegisterIntegrityCheck(IntegrityCheck{Name: "ledger index", Run: checkLedgerIndex})
@@ -114,17 +120,7 @@ func migrateLedgerIndex(tx kv.Tx) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // in key order: bbolt fills pages best that way
-	for _, k := range keys {
-		if err := dst.Put([]byte(k), want[k]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return putSorted(dst, want)
 }
 
 func checkLedgerIndex(t *Tx) []string {
@@ -132,17 +128,5 @@ func checkLedgerIndex(t *Tx) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	var out []string
-	_ = t.b(bReconLedger).ForEach(func(k, v []byte) error {
-		w, ok := want[string(k)]
-		delete(want, string(k))
-		if !ok || !bytes.Equal(v, w) {
-			out = append(out, fmt.Sprintf("row %x: %q, documents say %q", k, v, w))
-		}
-		return nil
-	})
-	for k, w := range want {
-		out = append(out, fmt.Sprintf("row %x missing (%q)", k, w))
-	}
-	return out
+	return diffRows(t.b(bReconLedger), want, "documents say", "%q")
 }

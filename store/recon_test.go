@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -446,6 +447,7 @@ func (f *reconFix) summaryMatchesDetail(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			detailPagesMatch(t, tx, r.Customer.ID, d)
 			var ob, iv, rc model.Money
 			for _, x := range d.Rows {
 				switch x.Kind {
@@ -479,6 +481,36 @@ func (f *reconFix) summaryMatchesDetail(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// detailPagesMatch checks that the pages of BalanceDetailPage, at a few
+// sizes, are the full detail's rows cut into pages, with its closing,
+// position and aging.
+func detailPagesMatch(t *testing.T, tx *Tx, cust uint64, full *model.Detail) {
+	t.Helper()
+	for _, size := range []int{0, 1, 3, 20} {
+		var rows []model.DetailRow
+		for off := 0; ; off += size {
+			d, n, err := tx.BalanceDetailPage(AdminScope(), cust, Page{Offset: off, Limit: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(full.Rows) || d.Closing != full.Closing || d.Opening != 0 || d.Position != full.Position || d.Aging != full.Aging {
+				t.Fatalf("customer %d, page at %d of %d: %d rows, closing %s, position %+v, aging %v; detail: %d, %s, %+v, %v",
+					cust, off, size, n, d.Closing, d.Position, d.Aging, len(full.Rows), full.Closing, full.Position, full.Aging)
+			}
+			rows = append(rows, d.Rows...)
+			if size == 0 || len(d.Rows) < size {
+				break
+			}
+		}
+		if !reflect.DeepEqual(rows, full.Rows) && !(len(rows) == 0 && len(full.Rows) == 0) {
+			t.Fatalf("customer %d, pages of %d:\n%+v\ndetail:\n%+v", cust, size, rows, full.Rows)
+		}
+	}
+	if _, _, err := tx.BalanceDetailPage(CustomerScope(cust+1000), cust, Page{}); err != model.ErrNotFound {
+		t.Fatalf("another customer's scope: %v", err)
+	}
 }
 
 // TestReconciliationProperty applies random sequences of postings and
