@@ -55,6 +55,8 @@ var migrations = []migration{
 		}
 		return migrateExecutionTotals(tx)
 	},
+	// 11: the customers' ledger versions (ledger_version.go).
+	migrateLedgerVersions,
 }
 
 var keySchemaVersion = []byte("schema_version")
