@@ -23,7 +23,6 @@ import (
 	"dealerportal/views"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/template/html/v2"
 )
 
@@ -121,7 +120,7 @@ func (h *Handler) App() *fiber.App {
 	app.Get("/static/:file", h.serveStatic)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", h.ready)
-	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	app.Use(compressResponses()) // compress.go: as compress.New at LevelDefault, PDFs and XLSX left as they are
 	h.registerAPI(app)
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken, h.askFirst)
 	h.routes(app)

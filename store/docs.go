@@ -296,7 +296,7 @@ func (t *Tx) CountDocs(sc Scope, kind model.DocType, statuses ...model.Status) i
 			}
 		}
 	}
-	if sc.IsAll() {
+	if sc.CoversEveryone() { // an admin, or staff of the whole org tree
 		count(itob(0)) // the totals
 		return n
 	}
@@ -365,7 +365,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		}
 		bucket, prefix = t.b(b.cust), itob(cust)
 	} else {
-		if !sc.IsAll() {
+		if !sc.CoversEveryone() { // staff of the whole org tree read as an admin
 			scopeIDs = t.CustomerIDs(sc)
 		}
 		if !onlyStatus {
