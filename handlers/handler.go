@@ -87,6 +87,9 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	if h.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}
+	for name, css := range reportLabelStyles(func(l, k string) string { return h.i18n.T(l, k) }) {
+		h.assets.add(name, css)
+	}
 	key, err := st.Secret("cookie_key", 64)
 	if err != nil {
 		return nil, err
