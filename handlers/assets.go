@@ -34,23 +34,30 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		f := &asset{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
-		if f.ctype == "" {
-			f.ctype = "application/octet-stream"
-		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(body)
-		zw.Close()
-		if buf.Len() < len(body) {
-			f.gz = buf.Bytes()
-		}
 		// Served flat under /static/: vendor/htmx.min.js becomes htmx.min.js.
-		a.files[path.Base(p)] = f
+		a.add(path.Base(p), body)
 		return nil
 	})
 	return a, err
+}
+
+// add serves body as the asset name (its type from the name's extension),
+// with its hash and gzip copy; the portal's generated assets (the report
+// label stylesheets) are added this way beside the embedded files.
+func (a *assets) add(name string, body []byte) {
+	sum := sha256.Sum256(body)
+	f := &asset{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(name))}
+	if f.ctype == "" {
+		f.ctype = "application/octet-stream"
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	if buf.Len() < len(body) {
+		f.gz = buf.Bytes()
+	}
+	a.files[name] = f
 }
 
 // url returns /static/name?v=hash; the hash changes with the content.

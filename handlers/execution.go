@@ -26,9 +26,9 @@ type executionData struct {
 	Staff    bool
 	Statuses []model.Status
 	Names    map[uint64]string
-	// Lines is the page's rows, written by executionRowsHTML
-	// (report_rows.go).
-	Lines template.HTML
+	// Head, Lines and Foot are the header row, the page's rows and the
+	// totals row, written in report_rows.go.
+	Head, Lines, Foot template.HTML
 }
 
 func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
@@ -99,6 +99,6 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 		}, out)
 	}
 	v := h.view(c, "ship.execution", d)
-	d.Lines = executionRowsHTML(v, d.Staff, rows, d.Names)
+	d.Head, d.Lines, d.Foot = executionHeadHTML(v, d.Staff), executionRowsHTML(v, d.Staff, rows, d.Names), executionFootHTML(v, d.Staff, &d.Totals)
 	return h.render(c, fiber.StatusOK, tplExecution, v)
 }

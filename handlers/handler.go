@@ -24,7 +24,6 @@ import (
 	"dealerportal/views"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/template/html/v2"
 )
 
@@ -98,6 +97,9 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 	if h.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}
+	for name, css := range reportLabelStyles(func(l, k string) string { return h.i18n.T(l, k) }) {
+		h.assets.add(name, css)
+	}
 	key, err := st.Secret("cookie_key", 64)
 	if err != nil {
 		return nil, err
@@ -141,7 +143,7 @@ func (h *Handler) App() *fiber.App {
 	if h.store.Shared() {
 		app.Use(h.syncVersions)
 	}
-	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	app.Use(compressResponses()) // compress.go: as compress.New at LevelDefault, PDFs and XLSX left as they are
 	h.registerAPI(app)
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken, h.askFirst)
 	h.routes(app)

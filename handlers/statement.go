@@ -72,6 +72,18 @@ func (h *Handler) showStatementForm(c *fiber.Ctx) error {
 // downloadStatement sends the statement PDF of customer :cust for
 // ?from=&to= (default: this month so far). A customer outside the scope is
 // a 404, whoever asks.
+//
+// Printed to the minute (the footer shows no more): the same figures
+// downloaded again within the minute are the same PDF, served from
+// views/pdf's cache of finished documents, or as 304 Not Modified to a
+// client that holds it (private: revalidated on every use, never stored by
+// a shared cache). A repeated download does not read the customer's
+// history: everything the statement is printed from is named by
+// statementInputs — the customer's profile, the settings, the language,
+// the period, the printed minute and the customer's ledger version, which
+// every posting, write-off and confirmation of the customer moves on in
+// its own transaction (store/ledger_version.go) — and those inputs lead to
+// the PDF printed from them (pdf.Recall).
 func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	id, err := idParam(c, "cust")
 	if err != nil {
@@ -80,8 +92,14 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	sc := h.scope(c)
 	from, _ := model.ParseDate(c.Query("from"))
 	to, _ := model.ParseDate(c.Query("to"))
+	l := lang(c)
+	s := h.settingsIn(l)
+	printed := h.store.Now().Truncate(time.Minute)
 	var cu *model.Customer
 	var d *model.Detail
+	var inputs, key pdf.Key
+	var out []byte
+	known := false
 	states := map[string]model.Status{}
 	err = h.store.View(func(t *store.Tx) error {
 		var err error
@@ -92,6 +110,12 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 			to = t.Today()
 			from = to[:8] + "01"
 		}
+		inputs = pdf.KeyOf(statementInputs{Customer: *cu, Settings: *s, Lang: l, From: from, To: to,
+			Printed: printed, Ledger: t.LedgerVersion(id)})
+		if key, out, known = pdf.Recall(inputs); known && (out != nil || etagMatches(c.Get(fiber.HeaderIfNoneMatch), key.ETag())) {
+			return nil // printed before from the same inputs: nothing to read
+		}
+		known = false
 		if d, err = t.BalanceDetail(sc, id, from, to); err != nil {
 			return err
 		}
@@ -108,29 +132,41 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	if err := needRecon(c); err != nil {
 		return err
 	}
-	l := lang(c)
-	s := h.settingsIn(l)
-	T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
-	// Printed to the minute (the footer shows no more): the same figures
-	// downloaded again within the minute are the same PDF, served from
-	// views/pdf's cache of finished documents, or as 304 Not Modified to a
-	// client that holds it (private: revalidated on every use, never
-	// stored by a shared cache).
-	lay := statementLayout(T, s, cu, d, states, h.store.Now().Truncate(time.Minute))
-	key := lay.Key()
+	var lay *pdf.Layout
+	if !known {
+		T := func(k string, args ...any) string { return h.i18n.T(l, k, args...) }
+		lay = statementLayout(T, s, cu, d, states, printed)
+		key = lay.Key()
+		pdf.Remember(inputs, key)
+	}
 	c.Set(fiber.HeaderETag, key.ETag())
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), key.ETag()) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	out, err := pdf.RenderKey(lay, key)
-	if err != nil {
-		return err
+	if out == nil {
+		if out, err = pdf.RenderKey(lay, key); err != nil {
+			return err
+		}
 	}
 	name := "statement-" + cu.Code + "-" + from + "-" + to + ".pdf"
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, attachmentDisposition(name))
 	return c.Send(out)
+}
+
+// statementInputs is everything a statement is printed from besides this
+// binary's code and translations: equal inputs, equal PDF. The documents,
+// write-offs and confirmations are stood for by the customer's ledger
+// version; the day the aging counts to by the printed minute (in the
+// settings' zone).
+type statementInputs struct {
+	Customer model.Customer
+	Settings model.Settings
+	Lang     string
+	From, To string
+	Printed  time.Time
+	Ledger   uint64
 }
 
 // etagMatches reports whether an If-None-Match header names etag (or is

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"dealerportal/model"
+	"dealerportal/store"
 )
 
 // TestStatementETag: a statement downloaded again with the same figures in
@@ -47,4 +50,95 @@ func TestStatementETag(t *testing.T) {
 	tag = c.get(path).Header.Get("ETag")
 	now = now.Add(time.Minute)
 	check("the next minute")
+}
+
+// TestStatementFollowsItsInputs: within one printed minute, a repeated
+// download is the same PDF without reading the history again, and every
+// kind of change that the statement prints — an audited receipt document,
+// a new posted invoice, a reversed write-off, a confirmation, the
+// customer's profile, the enterprise's settings, the language, the period
+// — gives another PDF at once: the finished-PDF cache never serves one
+// printed from older inputs.
+func TestStatementFollowsItsInputs(t *testing.T) {
+	e := newReconEnv(t)
+	now := time.Date(2026, 4, 2, 1, 30, 5, 0, time.UTC)
+	e.st.SetClock(func() time.Time { return now })
+	c := e.login("c1.finance")
+	c.setLang("zh")
+	cust := e.ids["customer:C1"]
+	path := "/statements/" + e.id("customer:C1") + "?from=2026-03-01" // to: as the documents stand
+	last := c.get(path)
+	if last.Code != http.StatusOK {
+		t.Fatalf("first download: %d", last.Code)
+	}
+	if r := c.get(path); r.Code != http.StatusOK || r.Body != last.Body {
+		t.Fatalf("repeated download: %d, same bytes %t", r.Code, r.Body == last.Body)
+	}
+	changed := func(what string) {
+		t.Helper()
+		r := c.get(path)
+		if r.Code != http.StatusOK || r.Body == last.Body || r.Header.Get("ETag") == last.Header.Get("ETag") {
+			t.Errorf("%s: %d, the same PDF as before", what, r.Code)
+		}
+		last = r
+		if again := c.get(path); again.Body != last.Body {
+			t.Errorf("%s: downloaded again, another PDF", what)
+		}
+	}
+	admin := func(fn func(tx *store.Tx, u *model.User) error) {
+		t.Helper()
+		err := e.st.Update("admin", func(tx *store.Tx) error {
+			u, err := tx.UserByID(e.ids["user:admin"])
+			if err != nil {
+				return err
+			}
+			return fn(tx, u)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := store.AdminScope()
+	admin(func(tx *store.Tx, u *model.User) error {
+		ar, err := tx.ReceiptDoc(sc, model.DocAdvanceReceipt, e.ids["rc.ar:C1"])
+		if err != nil {
+			return err
+		}
+		_, _, err = tx.ActOnReceiptDoc(sc, u, model.DocAdvanceReceipt, ar.ID, ar.Version, "audit")
+		return err
+	})
+	changed("an advance receipt audited")
+	admin(func(tx *store.Tx, u *model.User) error {
+		_, err := tx.ReverseWriteOff(sc, u, e.ids["rc.wo:C1"])
+		return err
+	})
+	changed("a write-off reversed")
+	admin(func(tx *store.Tx, u *model.User) error {
+		_, err := tx.CreateInvoice(sc, u, &store.InvoiceInput{CustomerID: cust, InvoiceNo: "0452C1", Date: "2026-04-01",
+			Qty: map[store.InvoiceLineRef]model.Qty{{OutboundID: e.ids["ship.ob:C1"], Line: 1}: 1000}, Audit: true})
+		return err
+	})
+	changed("an invoice posted")
+	c.get("/reconciliation/outbounds/" + e.id("ship.ob:C1"))
+	rcStatus(t, "confirm", c.post("/reconciliation/outbounds/"+e.id("ship.ob:C1")+"/confirm", url.Values{"version": {"0"}}), http.StatusSeeOther)
+	changed("a confirmation")
+	admin(func(tx *store.Tx, _ *model.User) error {
+		cu, err := tx.Customer(sc, cust)
+		if err != nil {
+			return err
+		}
+		cu.Address = "杭州市西湖区文三路 1 号"
+		return tx.SaveCustomer(sc, cu)
+	})
+	changed("the customer's address")
+	admin(func(tx *store.Tx, _ *model.User) error {
+		s := *tx.Settings()
+		s.EnterpriseName = "另一家企业有限公司"
+		return tx.SaveSettings(&s)
+	})
+	changed("the enterprise's name")
+	c.setLang("en")
+	changed("the language")
+	path = "/statements/" + e.id("customer:C1") + "?from=2026-03-01&to=2026-03-31"
+	changed("the period")
 }

@@ -110,7 +110,7 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 	switch {
 	case cust != 0:
 		tot, err = t.executionTotals(cust, nil, nil, f, want)
-	case sc.IsAll():
+	case sc.CoversEveryone():
 		tot, err = t.executionTotals(0, nil, nil, f, want)
 	case sc.salesperson == 0 && sc.orgs != nil:
 		tot, err = t.executionTotals(0, sc.orgs, nil, f, want)
@@ -137,7 +137,7 @@ func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []mode
 		if !slices.Contains(want, st) {
 			return true
 		}
-		if cust == 0 && !sc.IsAll() {
+		if cust == 0 && !sc.CoversEveryone() {
 			in, seen := allowed[owner]
 			if !seen {
 				c, ok := t.card(owner)
@@ -207,7 +207,7 @@ func (t *Tx) executionScan(sc Scope, cust uint64, f ExecutionFilter, want []mode
 	switch {
 	case cust != 0:
 		scan(itob(cust))
-	case sc.IsAll():
+	case sc.CoversEveryone():
 		scan(nil)
 	default:
 		for _, c := range t.CustomerIDs(sc) {

@@ -60,6 +60,8 @@ var migrations = []migration{
 	// 12: the ledger index in the balance detail's order
 	// (ledger_order.go).
 	migrateLedgerOrder,
+	// 13: the customers' ledger versions (ledger_version.go).
+	migrateLedgerVersions,
 }
 
 var keySchemaVersion = []byte("schema_version")

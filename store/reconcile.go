@@ -152,6 +152,9 @@ func (t *Tx) Reconcile(sc Scope, u *model.User, kind model.DocType, id, version 
 	if err := putJSON(t.b(bRecon), reconKey(kind, r.CustomerID, id), r); err != nil {
 		return nil, err
 	}
+	if err := t.bumpLedgerVersion(r.CustomerID); err != nil { // the statement prints the state
+		return nil, err
+	}
 	p := map[string]string{
 		"link":      "/reconciliation/" + ReconPath(kind) + "/" + strconv.FormatUint(id, 10),
 		"amount":    t.Settings().Money(s.Amount),

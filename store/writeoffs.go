@@ -240,6 +240,9 @@ func (t *Tx) ApplyWriteOff(sc Scope, u *model.User, cust uint64, src WriteOffSou
 // source s and invoice inv: their figures, the lines' received amounts on
 // the invoice and its sales orders, the balances and the open items.
 func (t *Tx) moveWriteOff(sc Scope, w *model.WriteOff, s *writeOffSide, inv *model.Invoice, sign model.Money) error {
+	if err := t.bumpLedgerVersion(w.CustomerID); err != nil { // remaining amounts change
+		return err
+	}
 	amt := sign * w.Amount
 	inv.WrittenOff += amt
 	if s.rc != nil {

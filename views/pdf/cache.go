@@ -148,3 +148,52 @@ func cacheBytes() int {
 	defer pdfCache.Unlock()
 	return pdfCache.bytes
 }
+
+// KeyOf returns the key of any value hashed as a layout is (every field,
+// by reflection): a caller's key of the inputs a layout is built from.
+func KeyOf(v any) Key {
+	h := sha256.New()
+	hashValue(h, reflect.ValueOf(v))
+	var k Key
+	h.Sum(k[:0])
+	return k
+}
+
+// Finished PDFs by their inputs. A caller that can name everything a
+// layout is built from, more cheaply than building it (the statement: the
+// customer, the settings, the period, the printed minute and the
+// customer's ledger version), records which layout key those inputs gave
+// (Remember) and later finds the key, and the PDF while it is cached,
+// without building the layout (Recall). The caller answers for the inputs
+// being complete: equal inputs must mean an equal layout.
+var byInputs = struct {
+	sync.Mutex
+	keys map[Key]Key
+}{keys: map[Key]Key{}}
+
+// inputsMax bounds the remembered inputs (about 64 bytes each); past it
+// they are forgotten all at once, and the next request of each builds its
+// layout again.
+const inputsMax = 1 << 14
+
+// Remember records that the layout built from inputs has key k.
+func Remember(inputs, k Key) {
+	byInputs.Lock()
+	defer byInputs.Unlock()
+	if len(byInputs.keys) >= inputsMax {
+		clear(byInputs.keys)
+	}
+	byInputs.keys[inputs] = k
+}
+
+// Recall returns the layout key remembered for inputs (ok false when
+// none) and its PDF while the cache still holds it (nil otherwise).
+func Recall(inputs Key) (k Key, pdf []byte, ok bool) {
+	byInputs.Lock()
+	k, ok = byInputs.keys[inputs]
+	byInputs.Unlock()
+	if ok && CacheBytes > 0 {
+		pdf = cacheGet(k)
+	}
+	return k, pdf, ok
+}
