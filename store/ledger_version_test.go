@@ -68,7 +68,7 @@ func TestLedgerVersionMigration(t *testing.T) {
 	f := newReconFixture(t)
 	so := f.auditedOrder(t, f.c1, orderLine{f.p1, units(10), 10000})
 	f.outbound(t, so, "2026-03-01", map[int]model.Qty{1: units(2)})
-	f.reopenAt(t, 10, bLedgerVersions)
+	f.reopenAt(t, 12, bLedgerVersions)
 	view(t, f.s, func(tx *Tx) error {
 		if tx.b(bLedgerVersions) == nil {
 			t.Fatal("no ledger_versions bucket after the migration")
