@@ -272,6 +272,15 @@ type Tx struct {
 	kb [8]byte
 }
 
+// getJSONID is getJSON under the key of id, read with getID's buffer.
+func (t *Tx) getJSONID(b kv.Bucket, id uint64, v any) error {
+	data := t.getID(b, id)
+	if data == nil {
+		return model.ErrNotFound
+	}
+	return decodeRecord(data, v)
+}
+
 // getID returns b's value under the key of id (itob), or nil. The key is
 // the transaction's own buffer: a key given to the seam's Get escapes, and
 // a new one per read of a list's rows would be an allocation each. Only
