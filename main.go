@@ -152,6 +152,10 @@ func serve(args []string) error {
 	if err := servePprof(ctx, os.Getenv("PORTAL_PPROF"), logger); err != nil {
 		return err
 	}
+	if st.Postgres() && *backupDir != "" {
+		logger.Warn("--backup-dir is for the embedded file: on PostgreSQL no scheduled backups are written; back up with PostgreSQL's tools (docs/POSTGRES.md)")
+		*backupDir = ""
+	}
 	if *backupDir != "" {
 		h.OnLeader(func(ctx context.Context, wg *sync.WaitGroup) {
 			backupSchedule(ctx, wg, st, *backupDir, *backupKeep, 24*time.Hour, logger, h.RecordBackup)

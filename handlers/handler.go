@@ -114,6 +114,9 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 		cfg.WorkerID = store.NewHolderID()
 	}
 	h.lease = st.NewLease("workers", cfg.WorkerID, cfg.LeaseTTL)
+	if st.Shared() {
+		h.limiter.st = st
+	}
 	return h, nil
 }
 
@@ -135,6 +138,9 @@ func (h *Handler) App() *fiber.App {
 	app.Get("/static/:file", h.serveStatic)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", h.ready)
+	if h.store.Shared() {
+		app.Use(h.syncVersions)
+	}
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	h.registerAPI(app)
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken, h.askFirst)

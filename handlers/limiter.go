@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"dealerportal/store"
 )
 
 // Login limits. Failures are counted per key in a window that starts at the
@@ -60,14 +62,18 @@ func (e *limitEntry) expires() time.Time {
 }
 
 // loginLimiter refuses logins for locked keys, even with the right password,
-// which stops guessing. The counts live in memory: a restart forgets them,
-// which only helps the honest user who was locked out. Its clock is the
-// store's.
+// which stops guessing. On the embedded file the counts live in memory: a
+// restart forgets them, which only helps the honest user who was locked
+// out. On a shared database (several processes) they are records of the
+// store, so that every process counts every failure (limiter_shared.go).
+// Its clock is the store's.
 type loginLimiter struct {
 	mu      sync.Mutex
 	entries map[string]*limitEntry
 	max     int
 	now     func() time.Time
+	// st keeps the counts when the database is shared; nil: in memory.
+	st *store.Store
 }
 
 func newLoginLimiter(now func() time.Time) *loginLimiter {
@@ -77,6 +83,9 @@ func newLoginLimiter(now func() time.Time) *loginLimiter {
 // lockedFor returns how long the longest lock among keys still lasts; 0 when
 // none is locked.
 func (l *loginLimiter) lockedFor(keys []limitKey) time.Duration {
+	if l.st != nil {
+		return l.lockedForShared(keys)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -91,6 +100,10 @@ func (l *loginLimiter) lockedFor(keys []limitKey) time.Duration {
 
 // fail records a failed attempt against each key that is not locked.
 func (l *loginLimiter) fail(keys []limitKey) {
+	if l.st != nil {
+		l.failShared(keys)
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -103,21 +116,31 @@ func (l *loginLimiter) fail(keys []limitKey) {
 			e = &limitEntry{}
 			l.entries[k.key] = e
 		}
-		if now.Before(e.until) {
-			continue
-		}
-		if e.first.IsZero() || !now.Before(e.first.Add(loginWindow)) {
-			e.first, e.count = now, 0
-		}
-		e.count++
-		if e.count >= k.limit {
-			e.until, e.first, e.count = now.Add(loginLock), time.Time{}, 0
-		}
+		e.fail(now, k.limit)
+	}
+}
+
+// fail counts a failed attempt at now against a key of limit, unless the
+// key is locked.
+func (e *limitEntry) fail(now time.Time, limit int) {
+	if now.Before(e.until) {
+		return
+	}
+	if e.first.IsZero() || !now.Before(e.first.Add(loginWindow)) {
+		e.first, e.count = now, 0
+	}
+	e.count++
+	if e.count >= limit {
+		e.until, e.first, e.count = now.Add(loginLock), time.Time{}, 0
 	}
 }
 
 // succeed clears the counts of keys after a successful login.
 func (l *loginLimiter) succeed(keys []limitKey) {
+	if l.st != nil {
+		l.succeedShared(keys)
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {

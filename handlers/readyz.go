@@ -88,3 +88,16 @@ func (h *Handler) ready(c *fiber.Ctx) error {
 
 // errNoAnswer: the database did not answer within readyTimeout.
 var errNoAnswer = errors.New("no answer within " + readyTimeout.String())
+
+// syncVersions brings the process's caches (the sign-in cache, the org
+// tree, the settings) up to the changes other processes committed, before
+// anything reads them (store/versions.go). It is installed only on a shared
+// database. When the database does not answer, the request is refused
+// rather than served from caches that may be stale (a revoked session).
+func (h *Handler) syncVersions(c *fiber.Ctx) error {
+	if err := h.store.Sync(); err != nil {
+		h.log.Error("shared versions", "err", err)
+		return fiber.ErrServiceUnavailable
+	}
+	return c.Next()
+}

@@ -14,7 +14,10 @@ import (
 // the store's AuthGen (every committed write of a session, a user or a
 // customer moves it on: a revoked session, a changed role, password, scope
 // or customer status is read again by the next request) and OrgGen (the
-// scope follows the org tree). The key is the cookie's exact signed value,
+// scope follows the org tree). On a shared database both also move for
+// changes other processes commit: the request's first middleware
+// (syncVersions) reads the database's versions record before this cache is
+// consulted (store/versions.go). The key is the cookie's exact signed value,
 // so only a cookie that once verified can hit; the session's own expiry is
 // checked on every hit. The map is emptied when the generation moves, so it
 // holds at most the sessions seen since the last such write.

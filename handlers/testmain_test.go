@@ -39,8 +39,15 @@ const testPassword = "secret123"
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newTestEnvAt(t, filepath.Join(t.TempDir(), "portal.db"))
+}
+
+// newTestEnvAt is newTestEnv on the database dsn names (a file or a
+// PostgreSQL URL).
+func newTestEnvAt(t *testing.T, dsn string) *testEnv {
+	t.Helper()
 	store.BcryptCost = bcrypt.MinCost
-	st, err := store.Open(filepath.Join(t.TempDir(), "portal.db"))
+	st, err := store.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

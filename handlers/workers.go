@@ -53,6 +53,11 @@ func (h *Handler) leaderWork(ctx context.Context) {
 		} else if n > 0 {
 			h.log.Info("purged expired sessions", "count", n)
 		}
+		if h.limiter.st != nil {
+			if _, err := h.store.PurgeLoginLimits(loginWindow); err != nil {
+				h.log.Error("purge login limits", "err", err)
+			}
+		}
 		if err := h.store.PurgeIdempotency(store.IdempotencyRetention); err != nil {
 			h.log.Error("purge form tokens", "err", err)
 		}

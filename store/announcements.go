@@ -129,7 +129,7 @@ func (t *Tx) addressedTo(c *model.Customer) map[uint64]bool {
 
 func (t *Tx) announcement(id uint64) (*model.Announcement, error) {
 	a := &model.Announcement{}
-	if err := getJSON(t.b(bAnnouncements), itob(id), a); err != nil {
+	if err := t.getJSONID(t.b(bAnnouncements), id, a); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -53,7 +53,7 @@ func (t *Tx) APIClients() ([]*model.APIClient, error) {
 // APIClient returns one client, or ErrNotFound.
 func (t *Tx) APIClient(id uint64) (*model.APIClient, error) {
 	c := &model.APIClient{}
-	if err := getJSON(t.b(bAPIClients), itob(id), c); err != nil {
+	if err := t.getJSONID(t.b(bAPIClients), id, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -175,7 +175,7 @@ func (t *Tx) APITokens(clientID uint64) ([]*model.APIToken, error) {
 
 func (t *Tx) apiToken(id uint64) (*model.APIToken, error) {
 	tok := &model.APIToken{}
-	if err := getJSON(t.b(bAPITokens), itob(id), tok); err != nil {
+	if err := t.getJSONID(t.b(bAPITokens), id, tok); err != nil {
 		return nil, err
 	}
 	return tok, nil

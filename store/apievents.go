@@ -110,7 +110,7 @@ func (t *Tx) FirstEventSeq() uint64 {
 // FeedEvent returns the event at position seq, or ErrNotFound.
 func (t *Tx) FeedEvent(seq uint64) (*model.FeedEvent, error) {
 	ev := &model.FeedEvent{}
-	if err := getJSON(t.b(bAPIEvents), itob(seq), ev); err != nil {
+	if err := t.getJSONID(t.b(bAPIEvents), seq, ev); err != nil {
 		return nil, err
 	}
 	return ev, nil

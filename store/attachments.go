@@ -59,7 +59,7 @@ func (t *Tx) AddAttachment(a *model.Attachment, data []byte) error {
 // ErrNotFound otherwise (also for another owner's id guessed in a URL).
 func (t *Tx) Attachment(sc Scope, id uint64) (*model.Attachment, []byte, error) {
 	a := &model.Attachment{}
-	if err := getJSON(t.b(bAttachments), itob(id), a); err != nil {
+	if err := t.getJSONID(t.b(bAttachments), id, a); err != nil {
 		return nil, nil, err
 	}
 	access := attachmentAccess[a.OwnerType]

@@ -128,7 +128,11 @@ func VerifyFile(path string) (err error) {
 // Restore replaces the database at dst with the backup at src. It verifies
 // src first, refuses while a running portal holds dst, keeps the replaced
 // file aside (its path is returned) and installs the copy atomically.
+// ErrNotBolt when either is a PostgreSQL URL.
 func Restore(src, dst string) (aside string, err error) {
+	if IsPostgres(src) || IsPostgres(dst) {
+		return "", ErrNotBolt
+	}
 	if err := VerifyFile(src); err != nil {
 		return "", fmt.Errorf("%s: %w", src, err)
 	}

@@ -17,6 +17,7 @@ import (
 // the snapshot began — submitted, with its line, its number and its token, so
 // that replaying the form against the restored copy gives the same order.
 func TestBackupWhileOrdering(t *testing.T) {
+	onBbolt(t)
 	f := newOrderFixture(t)
 	d := f.d1b
 	type placed struct {

@@ -15,6 +15,7 @@ import (
 
 func backupTestStore(t *testing.T) (*Store, string, uint64) {
 	t.Helper()
+	onBbolt(t)
 	path := filepath.Join(t.TempDir(), "p.db")
 	s, err := Open(path)
 	if err != nil {

@@ -19,7 +19,7 @@ func (t *Tx) Balance(sc Scope, customerID uint64) (*model.CustomerBalance, error
 
 func (t *Tx) balance(customerID uint64) *model.CustomerBalance {
 	b := &model.CustomerBalance{CustomerID: customerID}
-	_ = getJSON(t.b(bBalances), itob(customerID), b)
+	_ = t.getJSONID(t.b(bBalances), customerID, b)
 	return b
 }
 

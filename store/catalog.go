@@ -112,7 +112,7 @@ func targetKey(tg model.Target, entryID uint64) []byte {
 
 func (t *Tx) catalogEntry(id uint64) (*model.CatalogEntry, error) {
 	e := &model.CatalogEntry{}
-	if err := getJSON(t.b(bCatalog), itob(id), e); err != nil {
+	if err := t.getJSONID(t.b(bCatalog), id, e); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -264,7 +264,7 @@ var errOldSummary = fmt.Errorf("summary without display fields")
 // summaryTail returns the part of an entry's summary value after the search
 // text (the display fields).
 func (t *Tx) summaryTail(id uint64) []byte {
-	b := t.b(bCatalogSummary).Get(itob(id))
+	b := t.getID(t.b(bCatalogSummary), id)
 	if len(b) < 25 {
 		return nil
 	}
@@ -379,7 +379,7 @@ func (t *Tx) stockQty(productID uint64) *model.Stock {
 		OnHand   model.Qty `json:"on_hand"`
 		Reserved model.Qty `json:"reserved"`
 	}
-	if v := t.b(bStock).Get(itob(productID)); v != nil {
+	if v := t.getID(t.b(bStock), productID); v != nil {
 		_ = jsonUnmarshal(v, &q)
 	}
 	return &model.Stock{ProductID: productID, OnHand: q.OnHand, Reserved: q.Reserved}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 
+	"dealerportal/store/kv"
+
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -115,13 +117,43 @@ func decodeRecord(data []byte, v any) error {
 	return json.Unmarshal(js, v)
 }
 
-// putRecord writes v under k compressed (encodeRecord).
+// putRecord writes v under k compressed (encodeRecord), or as plain JSON
+// into a bucket of a store on PostgreSQL (plainBucket).
 func putRecord(b interface{ Put(k, v []byte) error }, k []byte, v any) error {
+	if pb, plain := b.(plainBucket); plain {
+		return putJSON(pb.Bucket, k, v)
+	}
 	data, err := encodeRecord(v)
 	if err != nil {
 		return err
 	}
 	return b.Put(k, data)
+}
+
+// plainBucket is a bucket of a store on PostgreSQL (Tx.b): there records
+// are written as plain JSON, which pgkv keeps in its json column, so that
+// operators can read documents with SQL (docs/POSTGRES.md); PostgreSQL
+// compresses large values itself (TOAST). Its Put turns a compressed record
+// (one prepared before the transaction, see preEncode) into its JSON.
+// Readers accept either encoding on both backends.
+type plainBucket struct{ kv.Bucket }
+
+// Put writes v, as its JSON when v is a compressed record.
+func (b plainBucket) Put(k, v []byte) error {
+	if isCompressed(v) {
+		js, err := recordJSON(v)
+		if err != nil {
+			return err
+		}
+		v = js
+	}
+	return b.Bucket.Put(k, v)
+}
+
+// isCompressed reports whether v is an encZstdV1 record: the version byte
+// and a zstd frame's magic number.
+func isCompressed(v []byte) bool {
+	return len(v) > 5 && v[0] == encZstdV1 && v[1] == 0x28 && v[2] == 0xB5 && v[3] == 0x2F && v[4] == 0xFD
 }
 
 // DecodeRecord decodes a stored value in either encoding (plain or

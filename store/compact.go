@@ -82,8 +82,12 @@ func (s *Store) CompactedBackupToFile(path string) (int64, error) {
 }
 
 // CompactFile writes a compacted copy of the database file src (a backup,
-// or a stopped portal's file) to dst; ErrLocked while a portal holds src.
+// or a stopped portal's file) to dst; ErrLocked while a portal holds src,
+// ErrNotBolt for a PostgreSQL URL.
 func CompactFile(src, dst string) (int64, error) {
+	if IsPostgres(src) || IsPostgres(dst) {
+		return 0, ErrNotBolt
+	}
 	db, err := openLocked(src, true)
 	if err != nil {
 		return 0, err
@@ -95,8 +99,12 @@ func CompactFile(src, dst string) (int64, error) {
 // Compact rewrites the database file at path compacted, in place, and
 // returns its size before and after. It holds the file's lock throughout and
 // refuses (ErrLocked) while a running portal holds it. The copy is verified
-// before it replaces the file; the file is never half written.
+// before it replaces the file; the file is never half written. ErrNotBolt
+// for a PostgreSQL URL.
 func Compact(path string) (before, after int64, err error) {
+	if IsPostgres(path) {
+		return 0, 0, ErrNotBolt
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, 0, err

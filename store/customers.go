@@ -128,7 +128,7 @@ func (t *Tx) customerRead(id uint64) (*model.Customer, error) {
 
 func (t *Tx) customer(id uint64) (*model.Customer, error) {
 	c := &model.Customer{}
-	if err := getJSON(t.b(bCustomers), itob(id), c); err != nil {
+	if err := t.getJSONID(t.b(bCustomers), id, c); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -24,7 +24,7 @@ func (t *Tx) CustomerGroups() ([]*model.CustomerGroup, error) {
 // data, visible to all staff.
 func (t *Tx) CustomerGroup(id uint64) (*model.CustomerGroup, error) {
 	g := &model.CustomerGroup{}
-	if err := getJSON(t.b(bGroups), itob(id), g); err != nil {
+	if err := t.getJSONID(t.b(bGroups), id, g); err != nil {
 		return nil, err
 	}
 	return g, nil

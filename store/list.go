@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"sync"
 
@@ -239,8 +240,10 @@ func (t *Tx) scanDocSummaries(b docBuckets, scopeIDs []uint64, statuses map[mode
 		rows = make([]model.DocSummary, 0, len(keys))
 	}
 	sums := t.b(b.cust)
+	k := make([]byte, 16) // one buffer: a key given to the seam's Get escapes
 	for _, dk := range keys {
-		k := key(dk.cust, dk.id)
+		binary.BigEndian.PutUint64(k, dk.cust)
+		binary.BigEndian.PutUint64(k[8:], dk.id)
 		s, err := decodeDocSummary(k, sums.Get(k))
 		if err != nil {
 			return nil, 0, err

@@ -102,7 +102,7 @@ func (t *Tx) AddMissingTemplates(defaults []*model.MessageTemplate) (int, error)
 // MessagePrefs returns a user's opt-outs (empty when none).
 func (t *Tx) MessagePrefs(userID uint64) *model.MessagePrefs {
 	p := &model.MessagePrefs{UserID: userID}
-	_ = getJSON(t.b(bMessagePrefs), itob(userID), p)
+	_ = t.getJSONID(t.b(bMessagePrefs), userID, p)
 	return p
 }
 
@@ -177,7 +177,7 @@ func (t *Tx) putDelivery(old, d *model.Delivery) error {
 // Delivery returns one delivery or ErrNotFound.
 func (t *Tx) Delivery(id uint64) (*model.Delivery, error) {
 	d := &model.Delivery{}
-	if err := getJSON(t.b(bDeliveries), itob(id), d); err != nil {
+	if err := t.getJSONID(t.b(bDeliveries), id, d); err != nil {
 		return nil, err
 	}
 	return d, nil

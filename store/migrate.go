@@ -55,6 +55,8 @@ var migrations = []migration{
 		}
 		return migrateExecutionTotals(tx)
 	},
+	// 11: login limits shared by the processes of a fleet (login_limits.go).
+	migrateLoginLimits,
 }
 
 var keySchemaVersion = []byte("schema_version")

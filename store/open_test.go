@@ -34,8 +34,18 @@ func TestOpenByURL(t *testing.T) {
 }
 
 // TestBoltOnlyTools: the tools that work on the bbolt file refuse cleanly
-// on PostgreSQL, and work on a file.
+// on PostgreSQL (without printing the URL: it may hold a password), and
+// work on a file.
 func TestBoltOnlyTools(t *testing.T) {
+	const url = "postgres://portal:s3cret@127.0.0.1:1/portal"
+	_, _, cerr := Compact(url)
+	_, ferr := CompactFile(url, "x.db")
+	_, rerr := Restore("x.db", url)
+	for _, err := range []error{cerr, ferr, rerr} {
+		if !errors.Is(err, ErrNotBolt) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("file tool on a URL: %v", err)
+		}
+	}
 	s := openStore(t)
 	_, err := s.Bolt()
 	_, berr := s.Backup(new(strings.Builder))

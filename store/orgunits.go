@@ -52,7 +52,7 @@ func loadOrgUnits(b kv.Bucket) []*model.OrgUnit {
 // OrgUnit returns the unit with id or model.ErrNotFound.
 func (t *Tx) OrgUnit(id uint64) (*model.OrgUnit, error) {
 	u := &model.OrgUnit{}
-	if err := getJSON(t.b(bOrgUnits), itob(id), u); err != nil {
+	if err := t.getJSONID(t.b(bOrgUnits), id, u); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -58,7 +58,7 @@ func (t *Tx) emit(m *model.OutboxMessage, pre *preEvent) error {
 // OutboxMessage returns one outbox message or ErrNotFound.
 func (t *Tx) OutboxMessage(id uint64) (*model.OutboxMessage, error) {
 	m := &model.OutboxMessage{}
-	if err := getJSON(t.b(bOutbox), itob(id), m); err != nil {
+	if err := t.getJSONID(t.b(bOutbox), id, m); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -35,7 +35,7 @@ func decodePriceIndex(k, v []byte) priceSum {
 
 func (t *Tx) priceRecord(id uint64) (*model.PriceRecord, error) {
 	r := &model.PriceRecord{}
-	if err := getJSON(t.b(bPrices), itob(id), r); err != nil {
+	if err := t.getJSONID(t.b(bPrices), id, r); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -37,7 +37,7 @@ var (
 
 func (t *Tx) product(id uint64) (*model.Product, error) {
 	p := &model.Product{}
-	if err := getJSON(t.b(bProducts), itob(id), p); err != nil {
+	if err := t.getJSONID(t.b(bProducts), id, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -179,7 +179,7 @@ func (t *Tx) putProductImages(p *model.Product) error {
 // product.
 func (t *Tx) Stock(productID uint64) (*model.Stock, error) {
 	s := &model.Stock{}
-	if err := getJSON(t.b(bStock), itob(productID), s); err != nil {
+	if err := t.getJSONID(t.b(bStock), productID, s); err != nil {
 		if t.b(bProducts).Get(itob(productID)) == nil {
 			return nil, err
 		}
@@ -338,7 +338,7 @@ func (t *Tx) CategoryTree() *model.CategoryTree {
 // Category returns one category or ErrNotFound.
 func (t *Tx) Category(id uint64) (*model.Category, error) {
 	c := &model.Category{}
-	if err := getJSON(t.b(bCategories), itob(id), c); err != nil {
+	if err := t.getJSONID(t.b(bCategories), id, c); err != nil {
 		return nil, err
 	}
 	return c, nil

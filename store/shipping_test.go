@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -8,8 +10,9 @@ import (
 	"time"
 
 	"dealerportal/model"
-
-	bolt "go.etcd.io/bbolt"
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
+	"dealerportal/store/kv/pgkv"
 )
 
 // shipFix is the store fixture plus two products with stock: P1 (100 on
@@ -436,12 +439,30 @@ func TestShippingChain(t *testing.T) {
 	}
 }
 
-// openCopy copies the store's file and opens the copy (planted faults
-// must not spoil the original).
+// openCopy copies the store's data into a new store on the test backend
+// (through the portable backup stream) and opens the copy: planted faults
+// must not spoil the original.
 func openCopy(t *testing.T, s *Store) *Store {
 	t.Helper()
-	path := t.TempDir() + "/copy.db"
-	if err := s.bolt.View(func(tx *bolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
+	var buf bytes.Buffer
+	if err := s.db.View(func(tx kv.Tx) error { _, err := kv.WriteTo(tx, &buf); return err }); err != nil {
+		t.Fatal(err)
+	}
+	path := testDSN(t)
+	var db kv.DB
+	var err error
+	if IsPostgres(path) {
+		db, err = pgkv.Open(context.Background(), path, &pgkv.Options{Schema: pgSchema(path)})
+	} else {
+		db, err = boltkv.Open(path, nil)
+	}
+	if err == nil {
+		err = kv.Restore(db, &buf)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := Open(path)

@@ -27,7 +27,7 @@ func (t *Tx) StatementSetting(sc Scope, cust uint64) (*model.StatementSetting, e
 		return nil, model.ErrNotFound
 	}
 	s := &model.StatementSetting{CustomerID: cust}
-	_ = getJSON(t.b(bStatementSettings), itob(cust), s)
+	_ = t.getJSONID(t.b(bStatementSettings), cust, s)
 	return s, nil
 }
 

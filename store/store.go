@@ -268,6 +268,26 @@ type Tx struct {
 	zone *time.Location
 	// custRead is the last customer customerRead decoded.
 	custRead *model.Customer
+	// kb is getID's key.
+	kb [8]byte
+}
+
+// getJSONID is getJSON under the key of id, read with getID's buffer.
+func (t *Tx) getJSONID(b kv.Bucket, id uint64, v any) error {
+	data := t.getID(b, id)
+	if data == nil {
+		return model.ErrNotFound
+	}
+	return decodeRecord(data, v)
+}
+
+// getID returns b's value under the key of id (itob), or nil. The key is
+// the transaction's own buffer: a key given to the seam's Get escapes, and
+// a new one per read of a list's rows would be an allocation each. Only
+// for Get (a key given to Put must stay unchanged until the commit).
+func (t *Tx) getID(b kv.Bucket, id uint64) []byte {
+	binary.BigEndian.PutUint64(t.kb[:], id)
+	return b.Get(t.kb[:])
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
@@ -292,6 +312,9 @@ func (s *Store) View(fn func(*Tx) error) error {
 func (t *Tx) b(name []byte) kv.Bucket {
 	bk := t.tx.Bucket(name)
 	if bk != nil && t.tx.Writable() {
+		if t.s != nil && t.s.bolt == nil {
+			return plainBucket{bk}
+		}
 		if f, ok := fillPercent[string(name)]; ok {
 			boltkv.SetFillPercent(bk, f)
 		}

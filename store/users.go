@@ -27,7 +27,7 @@ func CheckPassword(hash, pw string) bool {
 
 func (t *Tx) user(id uint64) (*model.User, error) {
 	u := &model.User{}
-	if err := getJSON(t.b(bUsers), itob(id), u); err != nil {
+	if err := t.getJSONID(t.b(bUsers), id, u); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -79,7 +79,9 @@ func TestVersionsAcrossProcesses(t *testing.T) {
 		}
 
 		// A session (a sign-in, a revocation).
-		update(t, b, func(tx *Tx) error { return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)}) })
+		update(t, b, func(tx *Tx) error {
+			return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)})
+		})
 		if err := a.Sync(); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +107,9 @@ func TestVersionsAcrossProcesses(t *testing.T) {
 		}
 		// A process's own change moves its generation once, on commit, and
 		// its next Sync does not move it again.
-		update(t, a, func(tx *Tx) error { return tx.SaveSession(&Session{ID: "s2", UserID: 1, ExpiresAt: testNow.Add(time.Hour)}) })
+		update(t, a, func(tx *Tx) error {
+			return tx.SaveSession(&Session{ID: "s2", UserID: 1, ExpiresAt: testNow.Add(time.Hour)})
+		})
 		if a.AuthGen() != authGen+1 {
 			t.Fatalf("own change: AuthGen %d → %d", authGen, a.AuthGen())
 		}
@@ -155,7 +159,9 @@ func TestVersionsSyncConcurrent(t *testing.T) {
 func TestVersionsNotOnTheFile(t *testing.T) {
 	onBbolt(t)
 	s := openStore(t)
-	update(t, s, func(tx *Tx) error { return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)}) })
+	update(t, s, func(tx *Tx) error {
+		return tx.SaveSession(&Session{ID: "s1", UserID: 1, ExpiresAt: testNow.Add(time.Hour)})
+	})
 	_ = s.View(func(tx *Tx) error {
 		if v := tx.b(bMeta).Get(keyVersions); v != nil {
 			t.Errorf("versions written on the file: %x", v)
@@ -165,4 +171,30 @@ func TestVersionsNotOnTheFile(t *testing.T) {
 	if s.Shared() {
 		t.Fatal("a file store is shared")
 	}
+}
+
+// BenchmarkVersionsSync is what a request pays for Sync: nothing on the
+// embedded file, one read of the versions record on PostgreSQL
+// (PORTAL_TEST_BACKEND=postgres), shared by concurrent requests
+// (parallel).
+func BenchmarkVersionsSync(b *testing.B) {
+	s := openStore(b)
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.Sync(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel16", func(b *testing.B) {
+		b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 concurrent requests
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := s.Sync(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }

@@ -224,7 +224,7 @@ func (t *Tx) isHead(d *model.WebhookDelivery) bool {
 
 func (t *Tx) webhook(id uint64) (*model.WebhookDelivery, error) {
 	d := &model.WebhookDelivery{}
-	if err := getJSON(t.b(bHookDeliveries), itob(id), d); err != nil {
+	if err := t.getJSONID(t.b(bHookDeliveries), id, d); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -244,7 +244,7 @@ func (t *Tx) WebhookDelivery(clientID, id uint64) (*model.WebhookDelivery, error
 // when the feed no longer holds it.
 func (t *Tx) WebhookEvent(d *model.WebhookDelivery) (*model.FeedEvent, error) {
 	ev := &model.FeedEvent{}
-	if err := getJSON(t.b(bAPIEvents), itob(d.Seq), ev); err != nil {
+	if err := t.getJSONID(t.b(bAPIEvents), d.Seq, ev); err != nil {
 		return nil, err
 	}
 	return ev, nil
