@@ -54,6 +54,19 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// Start starts a private cluster for a test of its own, outside Main (the
+// end-to-end crash test, whose package has a TestMain of its own): it
+// returns the connection string of its postgres database and a function
+// that stops it and removes its folder. The error says why there is none
+// (no binaries, initdb failed…).
+func Start() (string, func(), error) {
+	c, err := start()
+	if err != nil {
+		return "", nil, err
+	}
+	return c.url, c.stop, nil
+}
+
 // URL returns the connection string of the private cluster's postgres
 // database. Without a cluster it skips t, or fails it when CI=true.
 func URL(t testing.TB) string {
