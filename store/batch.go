@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -67,12 +68,23 @@ type committer struct {
 	// commits and calls count the committed groups and the Batch calls
 	// they carried (CommitStats).
 	commits, calls atomic.Uint64
+	// busy and inFns sum the wall time of commitGroup (the functions, the
+	// commit and its fsync) and of the functions alone (CommitTimes).
+	busy, inFns atomic.Int64
 }
 
 // CommitStats returns how many group commits Batch made since Open and how
 // many calls they carried: calls/commits is the mean group size.
 func (s *Store) CommitStats() (commits, calls uint64) {
 	return s.commits.commits.Load(), s.commits.calls.Load()
+}
+
+// CommitTimes returns the wall time the commit goroutine spent on groups
+// since Open (running their functions, writing and fsyncing) and, of that,
+// running the functions: busy divided by the elapsed time says how close
+// the single commit queue is to being what limits the rate.
+func (s *Store) CommitTimes() (busy, functions time.Duration) {
+	return time.Duration(s.commits.busy.Load()), time.Duration(s.commits.inFns.Load())
 }
 
 func (s *Store) startCommitter() {
@@ -143,13 +155,17 @@ func (s *Store) commitLoop() {
 // function saw the state the functions before it left, exactly as if it had
 // run alone right after them, and left nothing behind.
 func (s *Store) commitGroup(group []*commitReq) {
+	start := time.Now()
+	defer func() { s.commits.busy.Add(int64(time.Since(start))) }()
 	for len(group) > 0 {
 		btx, err := s.db.Begin(true)
 		if err != nil {
 			finishAll(group, err)
 			return
 		}
+		fnStart := time.Now()
 		failed, dirty := runGroup(s, btx, group)
+		s.commits.inFns.Add(int64(time.Since(fnStart)))
 		if failed >= 0 {
 			_ = btx.Rollback()
 			close(group[failed].done)
