@@ -55,6 +55,10 @@ var migrations = []migration{
 		}
 		return migrateExecutionTotals(tx)
 	},
+	// 11: a new online order's document may be stored as encS2V1
+	// (codec.go). Nothing to convert: the version keeps older programs,
+	// which cannot decode such a record, from opening the file.
+	func(*bolt.Tx) error { return nil },
 }
 
 var keySchemaVersion = []byte("schema_version")

@@ -87,6 +87,9 @@ type Store struct {
 	settingsGen atomic.Uint64
 	// authGen counts committed session, user and customer changes (auth_gen.go).
 	authGen atomic.Uint64
+	// reads keeps records decoded for reading only, checked against their
+	// stored bytes (readcache.go).
+	reads readCaches
 }
 
 // Open opens (creating if needed) the database file at path, creates the
