@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"dealerportal/bench/basepage"
 	"dealerportal/demo"
 	"dealerportal/store"
 )
@@ -31,26 +32,68 @@ import (
 // real app on a real listener (HTTP/1.1 keep-alive, the whole middleware
 // chain, durable commits with an fsync): a one-line order of the
 // customer's cheapest visible item, a fresh _idem token each time, 303
-// expected. It reports orders/s; b.N is the number of orders.
+// expected. It reports orders/s and CPU µs per order, the same for the
+// bare baseline page (bench/basepage) served and requested the same way
+// just before, their ratios, the orders per group commit and how busy the
+// commit goroutine was; b.N is the number of orders (and of baseline
+// requests).
 //
 //	go test ./handlers -run '^$' -bench SubmitOnlineOrders64 -benchtime 4000x
 //	SUBMIT_BENCH_DB=/tmp/submit.db …   reuse a generated volume (copied first)
 func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 	env := newSubmitBench(b, 64)
+	// The yardstick first, as bench/load.sh measures it just before each
+	// scenario: the bare baseline page (bench/basepage) on its own listener,
+	// GET / by 64 Go clients of the same kind, b.N requests.
+	baseRate, baseCPU := env.baseline(b, b.N)
 	commits0, calls0 := env.st.CommitStats()
+	busy0, fns0 := env.st.CommitTimes()
 	cpu0 := cpuTime()
 	stopProfile := profileSubmits(b)
 	b.ResetTimer()
-	var next atomic.Int64
 	start := time.Now()
+	if err := runClients(len(env.dealers), b.N, func(c int, i int64) error { return env.submit(env.dealers[c], i) }); err != nil {
+		b.Fatal(err)
+	}
+	spent := time.Since(start)
+	b.StopTimer()
+	stopProfile()
+	rate := float64(b.N) / spent.Seconds()
+	b.ReportMetric(rate, "orders/s")
+	// CPU time of the whole process (server and client) per order: steadier
+	// than wall time on a shared machine.
+	cpu := float64((cpuTime() - cpu0).Microseconds()) / float64(b.N)
+	b.ReportMetric(cpu, "cpu-µs/order")
+	b.ReportMetric(baseRate, "base-req/s")
+	b.ReportMetric(baseCPU, "base-cpu-µs/req")
+	b.ReportMetric(rate/baseRate, "rate÷base")
+	b.ReportMetric(cpu/baseCPU, "cpu÷base")
+	if commits, calls := env.st.CommitStats(); commits > commits0 {
+		b.ReportMetric(float64(calls-calls0)/float64(commits-commits0), "orders/commit")
+	}
+	// How busy the single commit goroutine was (its functions, the write
+	// and the fsync): near 100 % it is what limits the rate.
+	busy, fns := env.st.CommitTimes()
+	b.ReportMetric(100*float64(busy-busy0)/float64(spent), "commit-busy-%")
+	b.ReportMetric(float64((fns-fns0).Microseconds())/float64(b.N), "commit-fn-µs/order")
+	// The integrity check (portal check) holds after the load.
+	if problems, err := env.st.Check(); err != nil || len(problems) > 0 {
+		b.Fatalf("check after the submissions: %v %v", err, problems)
+	}
+}
+
+// runClients runs n requests from clients goroutines, each taking the next
+// number (1…n) until none is left; the first error ends the run.
+func runClients(clients, n int, do func(client int, i int64) error) error {
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, len(env.dealers))
-	for _, d := range env.dealers {
+	errs := make(chan error, clients)
+	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
-				if err := env.submit(d, i); err != nil {
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				if err := do(c, i); err != nil {
 					errs <- err
 					return
 				}
@@ -58,24 +101,50 @@ func BenchmarkSubmitOnlineOrders64(b *testing.B) {
 		}()
 	}
 	wg.Wait()
-	spent := time.Since(start)
-	b.StopTimer()
-	stopProfile()
 	close(errs)
-	if err := <-errs; err != nil {
+	return <-errs
+}
+
+// baseline serves the bare baseline page (bench/basepage, with the
+// portal's compression) on a loopback listener and has as many Go clients
+// as env has dealers request it n times, gzip accepted like a browser; it
+// returns its requests/s and the process's CPU µs per request.
+func (env *submitBench) baseline(b *testing.B, n int) (rate, cpuPerReq float64) {
+	app := basepage.App()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(b.N)/spent.Seconds(), "orders/s")
-	// CPU time of the whole process (server and client) per order: steadier
-	// than wall time on a shared machine.
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/order")
-	if commits, calls := env.st.CommitStats(); commits > commits0 {
-		b.ReportMetric(float64(calls-calls0)/float64(commits-commits0), "orders/commit")
+	go func() { _ = app.Listener(ln) }()
+	defer func() { _ = app.Shutdown() }()
+	tr := &http.Transport{MaxIdleConnsPerHost: len(env.dealers), MaxConnsPerHost: len(env.dealers)}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	page := "http://" + ln.Addr().String() + "/"
+	get := func(int, int64) error {
+		req, err := http.NewRequest(http.MethodGet, page, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("baseline: %d", res.StatusCode)
+		}
+		return nil
 	}
-	// The integrity check (portal check) holds after the load.
-	if problems, err := env.st.Check(); err != nil || len(problems) > 0 {
-		b.Fatalf("check after the submissions: %v %v", err, problems)
+	_ = runClients(len(env.dealers), 2*len(env.dealers), get) // connections up
+	cpu0, start := cpuTime(), time.Now()
+	if err := runClients(len(env.dealers), n, get); err != nil {
+		b.Fatal(err)
 	}
+	spent := time.Since(start)
+	return float64(n) / spent.Seconds(), float64((cpuTime() - cpu0).Microseconds()) / float64(n)
 }
 
 // profileSubmits writes a CPU profile of the submissions alone (not of

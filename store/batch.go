@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"dealerportal/store/kv"
 )
@@ -67,12 +68,23 @@ type committer struct {
 	// commits and calls count the committed groups and the Batch calls
 	// they carried (CommitStats).
 	commits, calls atomic.Uint64
+	// busy and inFns sum the wall time of commitGroup (the functions, the
+	// commit and its fsync) and of the functions alone (CommitTimes).
+	busy, inFns atomic.Int64
 }
 
 // CommitStats returns how many group commits Batch made since Open and how
 // many calls they carried: calls/commits is the mean group size.
 func (s *Store) CommitStats() (commits, calls uint64) {
 	return s.commits.commits.Load(), s.commits.calls.Load()
+}
+
+// CommitTimes returns the wall time the commit goroutine spent on groups
+// since Open (running their functions, writing and fsyncing) and, of that,
+// running the functions: busy divided by the elapsed time says how close
+// the single commit queue is to being what limits the rate.
+func (s *Store) CommitTimes() (busy, functions time.Duration) {
+	return time.Duration(s.commits.busy.Load()), time.Duration(s.commits.inFns.Load())
 }
 
 func (s *Store) startCommitter() {
@@ -146,10 +158,14 @@ func (s *Store) commitLoop() {
 // Tx.OnCommit, so only for the attempt that committed: on PostgreSQL the
 // seam may run the whole group again after a serialization failure.
 func (s *Store) commitGroup(group []*commitReq) {
+	start := time.Now()
+	defer func() { s.commits.busy.Add(int64(time.Since(start))) }()
 	for len(group) > 0 {
 		failed := -1
 		err := s.db.Update(func(ktx kv.Tx) error {
+			fnStart := time.Now()
 			failed = runGroup(s, ktx, group)
+			s.commits.inFns.Add(int64(time.Since(fnStart)))
 			if failed >= 0 {
 				return errGroupMember
 			}

@@ -119,7 +119,7 @@ func (t *Tx) customerRead(id uint64) (*model.Customer, error) {
 	if c := t.custRead; c != nil && c.ID == id {
 		return c, nil
 	}
-	c, err := t.customer(id)
+	c, err := t.s.reads.customers.get(id, t.b(bCustomers).Get(itob(id)), nil)
 	if err == nil {
 		t.custRead = c
 	}

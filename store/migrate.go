@@ -62,6 +62,10 @@ var migrations = []migration{
 	migrateLedgerOrder,
 	// 13: the customers' ledger versions (ledger_version.go).
 	migrateLedgerVersions,
+	// 14: a new online order's document may be stored as encS2V1
+	// (codec.go). Nothing to convert: the version keeps older programs,
+	// which cannot decode such a record, from opening the file.
+	func(kv.Tx) error { return nil },
 }
 
 var keySchemaVersion = []byte("schema_version")

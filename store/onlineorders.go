@@ -157,7 +157,10 @@ func shipToOf(l *model.Location) model.ShipTo {
 // ShipTo returns the ship-to copy of one of the customer's locations; a
 // ValidationError on "location" when it is not one of them.
 func (t *Tx) ShipTo(sc Scope, customerID, locationID uint64) (model.ShipTo, error) {
-	l, err := t.Location(sc, customerID, locationID)
+	if !t.AllowsCustomer(sc, customerID) {
+		return model.ShipTo{}, model.Invalid("location", "err.order_location")
+	}
+	l, err := t.s.reads.locations.get(locationID, t.b(bLocations).Get(key(customerID, locationID)), nil)
 	if err != nil {
 		return model.ShipTo{}, model.Invalid("location", "err.order_location")
 	}
@@ -175,18 +178,12 @@ func (t *Tx) PriceOnlineLines(customerID uint64, in []LineInput) ([]model.OrderL
 	ve := &model.ValidationError{}
 	out := make([]model.OrderLine, 0, len(in))
 	for i, li := range in {
-		var e *model.CatalogEntry
-		var err error
-		if li.EntryID != 0 {
-			e, err = t.CatalogEntry(sc, li.EntryID)
-		} else {
-			e, err = t.CatalogEntryByCode(sc, strings.TrimSpace(li.Code))
-		}
+		e, err := t.lineEntry(sc, li)
 		if err != nil {
 			ve.Add(model.LineField(i, "code"), "err.order_unpublished", map[string]any{"code": li.Code})
 			continue
 		}
-		p, err := t.product(e.ProductID)
+		p, err := t.productRead(e.ProductID)
 		if err != nil {
 			ve.Add(model.LineField(i, "code"), "err.order_unpublished", map[string]any{"code": li.Code})
 			continue
@@ -724,7 +721,7 @@ func (t *Tx) OrderAgain(sc Scope, u *model.User, lines []model.OrderLine, toDraf
 // transaction (PrepareOnlineOrder, in a read transaction of the submitting
 // request): its lines priced, its form checked, and — when submitted — the
 // submit transition applied, the credit check predicted, the document, its
-// outbox message and its feed event encoded and compressed. The commit
+// outbox message and its feed event encoded (preRecord). The commit
 // (InsertPreparedOnlineOrder) then assigns the id and the number, checks
 // credit again against the balance as it is at that moment, and puts the
 // prepared bytes; it encodes afresh only when its credit decision differs
@@ -812,7 +809,7 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 	enc := cloneOrder(r)
 	enc.ID, enc.Number = 0, ""
 	p.doc, p.docOK = preEncode(enc, "id", "number")
-	settings := t.Settings()
+	settings := t.settingsRead()
 	for _, ev := range events {
 		pe := preEvent{ev: ev, params: map[string]string{"amount": settings.Money(r.Totals.Amount)}, onFeed: model.OnFeed(ev)}
 		if ev == model.EventOrderCreditHold {

@@ -103,6 +103,9 @@ type Store struct {
 	shared bool
 	// vers is this process's view of the shared versions record (versions.go).
 	vers sharedVersions
+	// reads keeps records decoded for reading only, checked against their
+	// stored bytes (readcache.go).
+	reads readCaches
 }
 
 // Open opens the database dsn names: a postgres:// or postgresql:// URL
