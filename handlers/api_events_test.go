@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -419,20 +417,8 @@ func TestAPIEventCursorsSurviveRestartAndBackup(t *testing.T) {
 	if err := e.st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	reopen := func(p string) *testEnv {
-		st, err := store.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &testEnv{t: t, st: st, h: h, app: h.App(), ids: e.ids, exts: e.exts}
-	}
 	for _, p := range []string{path, backup} {
-		e2 := reopen(p)
+		e2 := e.openAt(t, p)
 		got, _ := e2.feedAll(tok, first.Next, 0)
 		if !slices.EqualFunc(got, rest, func(a, b apiFeedEvent) bool {
 			return a.ID == b.ID && a.Type == b.Type && a.Document == b.Document && a.OccurredAt.Equal(b.OccurredAt)

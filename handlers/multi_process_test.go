@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,16 +25,7 @@ func twoProcesses(t *testing.T) (a, b *testEnv) {
 	}
 	dsn := pgtest.URL(t) + "&search_path=" + pgtest.Schema()
 	a = newTestEnvAt(t, dsn)
-	st, err := store.Open(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = &testEnv{t: t, st: st, h: h, app: h.App(), ids: a.ids, exts: a.exts}
+	b = a.openAt(t, dsn)
 	return a, b
 }
 

@@ -116,6 +116,23 @@ func newTestEnvAt(t *testing.T, dsn string) *testEnv {
 	return e
 }
 
+// openAt is another portal (a store and a handler of its own) on the
+// database dsn names, sharing e's fixture ids: a reopened file, or a second
+// process on one PostgreSQL database.
+func (e *testEnv) openAt(t *testing.T, dsn string) *testEnv {
+	t.Helper()
+	st, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, st: st, h: h, app: h.App(), ids: e.ids, exts: e.exts}
+}
+
 // documentFixtures gives each customer C1, C2 a document of every kind:
 // an announcement, catalog entries and prices, orders, shipping and return
 // documents, channel documents and finance documents (the fixtures of
