@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -39,6 +41,10 @@ const testPassword = "secret123"
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
+	if os.Getenv("PORTAL_TEST_BACKEND") == "postgres" {
+		// A schema of its own on the private cluster (handlers/main_test.go).
+		return newTestEnvAt(t, pgtest.URL(t)+"&search_path="+pgtest.Schema())
+	}
 	return newTestEnvAt(t, filepath.Join(t.TempDir(), "portal.db"))
 }
 
