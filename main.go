@@ -182,7 +182,17 @@ func serve(args []string) error {
 	if err := app.ShutdownWithTimeout(30 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("shutdown", "err", err)
 	}
-	workers.Wait()
+	// Background jobs end with ctx; one that does not within workerStop
+	// (a delivery waiting on a slow server) is left to the transactions'
+	// own safety: its work is idempotent or at-least-once, and the lease it
+	// held expires for the next holder.
+	stopped := make(chan struct{})
+	go func() { workers.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(workerStop):
+		logger.Warn("background jobs still running; stopping without them", "after", workerStop)
+	}
 	if err := h.FlushAPIUses(); err != nil {
 		logger.Error("api token uses", "err", err)
 	}
@@ -200,3 +210,7 @@ func displayAddr(a net.Addr) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// workerStop bounds how long a stopping portal waits for its background
+// jobs, so that a stop always ends within the service manager's patience.
+const workerStop = 8 * time.Second
