@@ -63,8 +63,44 @@ type docAction[T any] struct {
 	// token is a 400, never remembered as "done".
 	Token bool
 	// Do performs the action in the runner's transaction and returns where
-	// the browser goes next ("" for the document's page).
+	// the browser goes next ("" for the document's page). Older form: new
+	// actions use Run.
 	Do func(x *docCall[T]) (string, error)
+	// Run performs the action as one call of a store use case that owns
+	// its transaction, checks the scope at its top and runs at most once
+	// per x.Actor.Once. It returns the id of the document the browser goes
+	// to next (0: this document), which Next turns into a path.
+	Run func(x *docRun[T]) (uint64, error)
+	// Next is where the browser goes after Run, from the document's id and
+	// Run's result; nil: Base/next, or Base/id when next is 0. A replay of
+	// an action whose document is gone answers with Next too.
+	Next func(id, next uint64) string
+}
+
+// docRun is one run of a use-case action: the request (for the posted
+// values), who acts (user, scope, replay key), the document as loaded and
+// the version its form showed.
+type docRun[T any] struct {
+	C       *fiber.Ctx
+	Actor   store.Actor
+	Doc     T
+	ID      uint64
+	Version uint64
+	Action  string
+}
+
+// Reason is the posted reason of the action (reject, close…).
+func (x *docRun[T]) Reason() string { return x.C.FormValue("reason") }
+
+// next is where the browser goes after a.Run returned next for document id.
+func (a docAction[T]) next(base string, id, next uint64) string {
+	if a.Next != nil {
+		return a.Next(id, next)
+	}
+	if next != 0 {
+		id = next
+	}
+	return base + "/" + itoa(id)
 }
 
 // docCall is one run of an action: the request, the transaction, the user
@@ -103,10 +139,21 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	if err == nil && k.Perm != "" {
 		err = need(c, k.Perm)
 	}
+	id, _ := idParam(c, "id")
 	if errors.Is(err, model.ErrNotFound) || errors.Is(err, fiber.ErrNotFound) {
 		var back string
 		var ok bool
-		_ = h.store.View(func(t *store.Tx) error { back, ok = t.Replayed(u.ID, key); return nil })
+		_ = h.store.View(func(t *store.Tx) error {
+			if a.Run != nil {
+				var next uint64
+				if next, ok = t.ReplayedID(u.ID, key); ok {
+					back = a.next(k.Base, id, next)
+				}
+				return nil
+			}
+			back, ok = t.Replayed(u.ID, key)
+			return nil
+		})
 		if ok {
 			return h.actionDone(c, a.Flash, back)
 		}
@@ -117,19 +164,24 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	if a.Token && token == "" {
 		return fiber.ErrBadRequest
 	}
-	id, _ := idParam(c, "id")
 	sc := h.scope(c)
 	var back string
-	err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
-		back, _, err = t.Once(u.ID, key, func() (string, error) {
-			to, err := a.Do(&docCall[T]{C: c, Tx: t, Scope: sc, User: u, Doc: doc, ID: id, Version: version, Action: name})
-			if to == "" {
-				to = k.Base + "/" + itoa(id)
-			}
-			return to, err
+	if a.Run != nil {
+		var next uint64
+		next, err = a.Run(&docRun[T]{C: c, Actor: store.Actor{User: u, Scope: sc, Once: key}, Doc: doc, ID: id, Version: version, Action: name})
+		back = a.next(k.Base, id, next)
+	} else {
+		err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
+			back, _, err = t.Once(u.ID, key, func() (string, error) {
+				to, err := a.Do(&docCall[T]{C: c, Tx: t, Scope: sc, User: u, Doc: doc, ID: id, Version: version, Action: name})
+				if to == "" {
+					to = k.Base + "/" + itoa(id)
+				}
+				return to, err
+			})
+			return err
 		})
-		return err
-	})
+	}
 	if err != nil {
 		return h.renderRefusal(c, err, func() (string, *View, error) {
 			// The page shows the document as it is now, so the user can try again.

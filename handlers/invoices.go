@@ -406,20 +406,22 @@ func invoiceTitle(inv *model.Invoice) string {
 
 // invoiceActions: finance audits, unaudits or deletes (a draft) an invoice.
 func (h *Handler) invoiceActions() docKind[*model.Invoice] {
-	act := func(x *docCall[*model.Invoice]) (string, error) {
-		_, err := x.Tx.ActOnInvoice(x.Scope, x.User, x.ID, x.Version, x.Action)
-		return "", err
-	}
-	return docKind[*model.Invoice]{Base: "/invoices", Load: h.loadInvoice,
+	return docKind[*model.Invoice]{Base: "/invoices", Load: h.loadInvoice, Perm: model.PermReconcile,
 		Page: func(c *fiber.Ctx, inv *model.Invoice, _ string) (string, *View, error) {
 			p, err := h.invoicePage(c, inv)
 			return tplInvoiceView, h.view(c, invoiceTitle(inv), p), err
 		},
 		Actions: map[string]docAction[*model.Invoice]{
-			"audit": {Flash: "flash.invoice_audited", Do: act}, "unaudit": {Flash: "flash.invoice_unaudited", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Invoice]) (string, error) {
-				return "/invoices", x.Tx.DeleteInvoice(x.Scope, x.User, x.ID, x.Version)
+			"audit": {Flash: "flash.invoice_audited", Run: func(x *docRun[*model.Invoice]) (uint64, error) {
+				return 0, h.store.AuditInvoice(x.Actor, x.ID, x.Version)
 			}},
+			"unaudit": {Flash: "flash.invoice_unaudited", Run: func(x *docRun[*model.Invoice]) (uint64, error) {
+				return 0, h.store.UnauditInvoice(x.Actor, x.ID, x.Version)
+			}},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/invoices" },
+				Run: func(x *docRun[*model.Invoice]) (uint64, error) {
+					return 0, h.store.RemoveInvoice(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }
 

@@ -509,3 +509,33 @@ func InvoiceOutbounds(inv *model.Invoice) string {
 	}
 	return strings.Join(nos, ", ")
 }
+
+// AuditInvoice posts invoice id (审核) at the version the user saw: one
+// use case in its own transaction, at most once per a.Once. Errors as
+// ActOnInvoice's.
+func (s *Store) AuditInvoice(a Actor, id, version uint64) error {
+	return s.actOnInvoice(a, id, version, "audit")
+}
+
+// UnauditInvoice takes invoice id's posting back (反审核) at the version
+// the user saw. Errors as ActOnInvoice's.
+func (s *Store) UnauditInvoice(a Actor, id, version uint64) error {
+	return s.actOnInvoice(a, id, version, "unaudit")
+}
+
+func (s *Store) actOnInvoice(a Actor, id, version uint64, action string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.ActOnInvoice(a.Scope, a.User, id, version, action)
+		return 0, err
+	})
+	return err
+}
+
+// RemoveInvoice deletes draft invoice id at the version the user saw, once
+// per a.Once. Errors as DeleteInvoice's.
+func (s *Store) RemoveInvoice(a Actor, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteInvoice(a.Scope, a.User, id, version)
+	})
+	return err
+}

@@ -1,0 +1,46 @@
+package store
+
+import "dealerportal/model"
+
+// Use cases. Every user action (create an invoice, audit it, approve a
+// return…) is one exported Store method taking an Actor: it opens its own
+// transaction, checks the data scope once at its top (ErrNotFound outside
+// it), asks model's pure rules what is allowed, writes, and queues its
+// outbox messages in that same transaction. Handlers parse the form, check
+// the function permission once (handlers/perm layer), call the one method
+// and render what it returns; they do not compose store calls inside a
+// transaction of their own.
+
+// Actor is who runs a use case: the signed-in user, the data scope the
+// action is limited to, and the action's replay key.
+type Actor struct {
+	User  *model.User
+	Scope Scope
+	// Once is the action's replay key (a form's one-time token, or the
+	// route, version and token of a document action): a second run with
+	// the same user and key does nothing and returns the first run's
+	// result. "" runs every time.
+	Once string
+}
+
+// act runs body as one user action: one update transaction, at most once
+// per (a.User, a.Once). body returns the id of the record the action made
+// or the browser shows next (0 for none); a replay returns the id the first
+// run returned without running body. A failed body is not remembered, so a
+// corrected post runs.
+func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
+	var id uint64
+	err := s.Update(a.User.Username, func(t *Tx) error {
+		var err error
+		id, _, err = t.Idempotent(a.User.ID, a.Once, func() (uint64, error) { return body(t) })
+		return err
+	})
+	return id, err
+}
+
+// ReplayedID returns the id remembered for this user's key by a use case
+// (see act), and whether the key was done.
+func (t *Tx) ReplayedID(userID uint64, key string) (uint64, bool) {
+	id, _, ok := t.remembered(append(itob(userID), key...))
+	return id, ok
+}
