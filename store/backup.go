@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -114,14 +115,7 @@ func VerifyFile(path string) (err error) {
 		if len(problems) > 0 {
 			return fmt.Errorf("consistency check: %s", strings.Join(problems, "; "))
 		}
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			return errors.New("not a portal database (no meta bucket)")
-		}
-		if v := btoi(meta.Get(keySchemaVersion)); v == 0 || v > SchemaVersion() {
-			return fmt.Errorf("schema version %d: this program reads 1 to %d", v, SchemaVersion())
-		}
-		return nil
+		return checkPortalData(boltkv.Tx(tx))
 	})
 }
 

@@ -136,6 +136,10 @@ func BoltTx(t kv.Tx) *bolt.Tx {
 	return nil
 }
 
+// Tx returns the seam's view of bbolt transaction t, for file tools that
+// open bbolt themselves and then read through the store's kv code.
+func Tx(t *bolt.Tx) kv.Tx { return (*tx)(t) }
+
 type bucket bolt.Bucket
 
 // SetFillPercent sets how full bbolt fills a page of b before it splits it
