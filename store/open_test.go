@@ -1,13 +1,7 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -66,71 +60,5 @@ func TestBoltOnlyTools(t *testing.T) {
 	}
 	if err != nil || berr != nil {
 		t.Fatalf("on bbolt: Bolt %v, Backup %v", err, berr)
-	}
-}
-
-// TestCommitsLeaveTheFreeListOut: the file is written without bbolt's list
-// of free pages (boltkv.WriterOptions: NoFreelistSync), so both meta pages
-// say "no free list"; opened again, the free pages are found by walking the
-// file, the checks are clean and a write reuses them.
-func TestCommitsLeaveTheFreeListOut(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "p.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Records written and deleted again leave free pages behind.
-	for round := range 4 {
-		if err := s.Update("t", func(tx *Tx) error {
-			for i := range 500 {
-				k := []byte(fmt.Sprintf("t:%d", i))
-				if round%2 == 1 {
-					if err := tx.b(bMeta).Delete(k); err != nil {
-						return err
-					}
-				} else if err := tx.b(bMeta).Put(k, bytes.Repeat([]byte{'x'}, 300)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, meta := range []int{0, 4096} {
-		// The meta page: a 16-byte page header, magic, version, page size,
-		// flags, the root bucket (16 bytes), then the free list's page.
-		if fl := binary.LittleEndian.Uint64(raw[meta+48:]); fl != math.MaxUint64 {
-			t.Fatalf("meta page at %d names free-list page %d", meta, fl)
-		}
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := s.Bolt()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if db.Stats().FreePageN == 0 {
-		t.Fatal("no free pages found at open")
-	}
-	if problems, err := s.Check(); err != nil || len(problems) > 0 {
-		t.Fatalf("check: %v %v", problems, err)
-	}
-	size := len(raw)
-	if err := s.Update("t", func(tx *Tx) error { return tx.b(bMeta).Put([]byte("t:again"), bytes.Repeat([]byte{'y'}, 3000)) }); err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Size() != int64(size) {
-		t.Fatalf("file grew from %d: %v %v", size, fi.Size(), err)
 	}
 }

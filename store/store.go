@@ -136,7 +136,7 @@ func OpenExisting(dsn string, wait time.Duration) (*Store, error) {
 		}
 		return open(db, nil, dsn)
 	}
-	db, err := bolt.Open(dsn, 0o600, boltkv.WriterOptions(wait))
+	db, err := bolt.Open(dsn, 0o600, &bolt.Options{Timeout: wait, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrLocked
 	}

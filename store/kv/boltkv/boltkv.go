@@ -6,7 +6,6 @@
 package boltkv
 
 import (
-	"time"
 	"unicode/utf8"
 
 	"dealerportal/store/kv"
@@ -29,21 +28,6 @@ func Open(path string, opts *bolt.Options) (*DB, error) {
 		return nil, err
 	}
 	return Wrap(db), nil
-}
-
-// WriterOptions are the options the portal opens its file with for
-// reading and writing, waiting at most wait for another process's lock:
-//   - FreelistType map: allocating and freeing pages in a large file costs
-//     a map lookup, not a scan of a sorted array;
-//   - NoFreelistSync: a commit does not write the list of free pages (on a
-//     large file with many free pages that list is several pages, written
-//     and fsynced at every commit). It is not needed for durability: the
-//     pages of committed data and the meta page are written and fsynced as
-//     before, and the free pages are found again by walking the file's
-//     pages when it is opened (a read of every page's header; a
-//     bbolt without the option that opens the file writes the list again).
-func WriterOptions(wait time.Duration) *bolt.Options {
-	return &bolt.Options{Timeout: wait, FreelistType: bolt.FreelistMapType, NoFreelistSync: true}
 }
 
 // Wrap returns the seam on an already open bbolt database, which Close
