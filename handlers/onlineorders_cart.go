@@ -104,6 +104,22 @@ func (h *Handler) checkout(c *fiber.Ctx) error {
 		d, _ := model.ParseDate(c.FormValue("delivery." + itoa(id)))
 		o.Lines = append(o.Lines, model.OrderLine{EntryID: id, DeliveryDate: d, Remark: strings.TrimSpace(c.FormValue("remark." + itoa(id)))})
 	}
+	// As on the order form, the order is priced, checked and encoded here,
+	// outside the write transaction; the group commit numbers it, checks
+	// credit, puts its bytes and removes its cart lines (doing the whole
+	// checkout itself only when those lines changed meanwhile). A form
+	// that does not pass takes the path below, which reports its errors
+	// after the form token's replay check.
+	if pre := h.prepareCheckout(c, sc, u, ids, o, submit); pre != nil {
+		err = h.store.Batch(u.Username, func(t *store.Tx) error {
+			return saveOnce(c, t, u, &o.ID, true, func() (uint64, error) { return t.InsertPreparedCartOrder(sc, pre, u) })
+		})
+		if err == nil {
+			h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
+			return h.redirect(c, "/online-orders/"+itoa(o.ID))
+		}
+		return h.checkoutError(c, u, pre.Order(), ids, err)
+	}
 	// A group commit may run the function again (store.Batch): every run
 	// starts from the order as the form gave it.
 	before := cloneOnlineOrder(o)
@@ -127,19 +143,50 @@ func (h *Handler) checkout(c *fiber.Ctx) error {
 		return err
 	})
 	if err != nil {
-		o.ID, o.Number, o.Meta = 0, "", model.Meta{}
-		sel := map[uint64]bool{}
-		for _, id := range ids {
-			sel[id] = true
-		}
-		v, verr := h.checkoutView(c, u, o, sel)
-		if verr != nil {
-			return verr
-		}
-		return h.formError(c, err, tplOnlineCheckout, v)
+		return h.checkoutError(c, u, o, ids, err)
 	}
 	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
 	return h.redirect(c, "/online-orders/"+itoa(o.ID))
+}
+
+// prepareCheckout reads the checkout form's header into a copy of o and
+// prepares the new order from the chosen cart lines
+// (store.PrepareOnlineOrderFromCart) in a read transaction; nil when the
+// form or the order does not pass (the write transaction then reports why).
+func (h *Handler) prepareCheckout(c *fiber.Ctx, sc store.Scope, u *model.User, ids []uint64, o *model.OnlineOrder, submit bool) *store.PreparedOnlineOrder {
+	if len(ids) == 0 {
+		return nil
+	}
+	var pre *store.PreparedOnlineOrder
+	_ = h.store.View(func(t *store.Tx) error {
+		hdr := cloneOnlineOrder(o)
+		ve := &model.ValidationError{}
+		readOnlineHeader(c, t, sc, hdr, ve)
+		if ve.Err() != nil {
+			return nil
+		}
+		var err error
+		if pre, err = t.PrepareOnlineOrderFromCart(sc, u, ids, hdr, submit); err != nil {
+			pre = nil
+		}
+		return nil
+	})
+	return pre
+}
+
+// checkoutError shows the checkout form again for o, the chosen lines
+// ticked, with err at its fields.
+func (h *Handler) checkoutError(c *fiber.Ctx, u *model.User, o *model.OnlineOrder, ids []uint64, err error) error {
+	o.ID, o.Number, o.Meta = 0, "", model.Meta{}
+	sel := map[uint64]bool{}
+	for _, id := range ids {
+		sel[id] = true
+	}
+	v, verr := h.checkoutView(c, u, o, sel)
+	if verr != nil {
+		return verr
+	}
+	return h.formError(c, err, tplOnlineCheckout, v)
 }
 
 // ---- stock query while entering ----

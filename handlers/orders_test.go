@@ -361,6 +361,62 @@ func TestSameSubmitTenTimesConcurrently(t *testing.T) {
 	}
 }
 
+// TestSameCheckoutTenTimesConcurrently: the cart's checkout form posted
+// ten times at once (a double click, retries) makes one order, as the
+// order form does: its lines are prepared outside the group commit, and
+// the form token's replay check and the cart lines' removal happen in it.
+func TestSameCheckoutTenTimesConcurrently(t *testing.T) {
+	e := newTestEnv(t)
+	orderingFixture(t, e)
+	d := e.login("c1.buyer")
+	d.get("/catalog")
+	wantCode(t, "add to cart", d.post("/catalog/"+e.id("entry:ALL")+"/cart", url.Values{"qty": {"3"}}), http.StatusSeeOther)
+	page := d.get("/online-orders/checkout")
+	body := url.Values{"_csrf": {d.csrf}, "_idem": {field(t, ordIdemRe, page.Body)}, "entry": {e.id("entry:ALL")},
+		"location": {e.id("location:C1")}, "action": {"submit"}}.Encode()
+	var cookie []string
+	for k, v := range d.cookies {
+		cookie = append(cookie, k+"="+v)
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 10)
+	locs := make([]string, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req := httptest.NewRequest(http.MethodPost, "/online-orders/checkout", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Cookie", strings.Join(cookie, "; ")+"; lang=en")
+			res, err := e.app.Test(req, -1)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			codes[i], locs[i] = res.StatusCode, res.Header.Get("Location")
+		}(i)
+	}
+	wg.Wait()
+	for i := range 10 {
+		if codes[i] != http.StatusSeeOther || locs[i] != locs[0] || !ooLinkRe.MatchString(locs[i]) {
+			t.Fatalf("post %d: %d %q (first %q)", i, codes[i], locs[i], locs[0])
+		}
+	}
+	_ = e.st.View(func(tx *store.Tx) error {
+		if n := tx.CountDocs(store.AdminScope(), model.DocOnlineOrder); n != 1 {
+			t.Fatalf("%d orders from one checkout", n)
+		}
+		return nil
+	})
+	if b := e.balance("C1"); b.OpenOrders != 30000 {
+		t.Fatalf("open orders %v", b.OpenOrders)
+	}
+	if r := d.get("/cart"); strings.Contains(r.Body, "通用电机") {
+		t.Error("ordered line still in the cart")
+	}
+}
+
 // TestTwoUsersEditOneOrder: two users of the customer edit the same order
 // (it allows adjustment): the first save wins, the second gets a conflict
 // naming who changed it.

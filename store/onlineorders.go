@@ -425,20 +425,8 @@ func (t *Tx) OnlineOrderFromCart(sc Scope, u *model.User, entryIDs []uint64, hdr
 	if err != nil {
 		return err
 	}
-	lines := make([]LineInput, len(cl))
-	for i, l := range cl {
-		lines[i] = LineInput{EntryID: l.Entry.ID, Code: l.Product.Code, Qty: l.Qty}
-		if len(hdr.Lines) > 0 {
-			// Per-line delivery dates and remarks typed on the checkout form.
-			for _, hl := range hdr.Lines {
-				if hl.EntryID == l.Entry.ID {
-					lines[i].DeliveryDate, lines[i].Remark = hl.DeliveryDate, hl.Remark
-				}
-			}
-		}
-	}
 	hdr.ID, hdr.CustomerID = 0, u.CustomerID
-	if err := t.SaveOnlineOrder(sc, hdr, lines, u, submit); err != nil {
+	if err := t.SaveOnlineOrder(sc, hdr, cartLineInputs(cl, hdr), u, submit); err != nil {
 		return err
 	}
 	for _, l := range cl {
@@ -447,6 +435,93 @@ func (t *Tx) OnlineOrderFromCart(sc Scope, u *model.User, entryIDs []uint64, hdr
 		}
 	}
 	return nil
+}
+
+// cartLineInputs are the order lines of cart lines cl, with the per-line
+// delivery dates and remarks typed on the checkout form (hdr's lines).
+func cartLineInputs(cl []OrderLine, hdr *model.OnlineOrder) []LineInput {
+	lines := make([]LineInput, len(cl))
+	for i, l := range cl {
+		lines[i] = LineInput{EntryID: l.Entry.ID, Code: l.Product.Code, Qty: l.Qty}
+		for _, hl := range hdr.Lines {
+			if hl.EntryID == l.Entry.ID {
+				lines[i].DeliveryDate, lines[i].Remark = hl.DeliveryDate, hl.Remark
+			}
+		}
+	}
+	return lines
+}
+
+// preparedCart is what a checkout prepared outside the write transaction
+// took from the cart: the chosen entries, the header as the form gave it,
+// and each cart line it ordered with its stored bytes.
+type preparedCart struct {
+	entryIDs []uint64
+	hdr      *model.OnlineOrder
+	lines    []preparedCartLine
+}
+
+type preparedCartLine struct{ key, raw []byte }
+
+// PrepareOnlineOrderFromCart prepares OnlineOrderFromCart's order in a
+// read transaction (PrepareOnlineOrder's work: priced, checked, encoded)
+// from the chosen cart lines of dealer u (at least one: ErrNotAllowed
+// without), remembering those lines as stored; hdr is not changed. It
+// fails as OnlineOrderFromCart would now; the caller then lets that run
+// in the write transaction, which reports it there.
+func (t *Tx) PrepareOnlineOrderFromCart(sc Scope, u *model.User, entryIDs []uint64, hdr *model.OnlineOrder, submit bool) (*PreparedOnlineOrder, error) {
+	if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || len(entryIDs) == 0 {
+		return nil, model.ErrNotAllowed
+	}
+	cl, err := t.OrderableCartLines(sc, u.ID, entryIDs)
+	if err != nil {
+		return nil, err
+	}
+	o := cloneOrder(hdr)
+	o.ID, o.CustomerID = 0, u.CustomerID
+	p, err := t.PrepareOnlineOrder(sc, o, cartLineInputs(cl, hdr), u, submit)
+	if err != nil {
+		return nil, err
+	}
+	p.cart = &preparedCart{entryIDs: slices.Clone(entryIDs), hdr: o}
+	for _, l := range cl {
+		k := key(u.ID, l.Entry.ID)
+		p.cart.lines = append(p.cart.lines, preparedCartLine{key: k, raw: bytes.Clone(t.b(bCart).Get(k))})
+	}
+	return p, nil
+}
+
+// InsertPreparedCartOrder stores the order PrepareOnlineOrderFromCart
+// prepared for dealer u and removes its lines from the cart, in the write
+// transaction (InsertPreparedOnlineOrder's work); it returns the order's
+// id. When the cart's ordered lines changed since the preparation (another
+// tab changed a quantity or ordered them), it does OnlineOrderFromCart's
+// whole work here instead, with its refusals. It may run more than once
+// (store.Batch).
+func (t *Tx) InsertPreparedCartOrder(sc Scope, p *PreparedOnlineOrder, u *model.User) (uint64, error) {
+	pc := p.cart
+	if pc == nil {
+		return 0, model.ErrNotAllowed
+	}
+	same := u.ID != 0
+	for _, l := range pc.lines {
+		same = same && bytes.Equal(t.b(bCart).Get(l.key), l.raw)
+	}
+	if !same || len(pc.lines) == 0 {
+		o := cloneOrder(pc.hdr)
+		err := t.OnlineOrderFromCart(sc, u, pc.entryIDs, o, p.submit)
+		return o.ID, err
+	}
+	id, err := t.InsertPreparedOnlineOrder(sc, p, u)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range pc.lines {
+		if err := t.b(bCart).Delete(l.key); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // ActOnOnlineOrder performs submit (dealers), reject (with a reason),
@@ -741,7 +816,8 @@ type PreparedOnlineOrder struct {
 	custRaw []byte
 	doc     preRecord
 	docOK   bool
-	events  []preEvent // online_order.submitted, then credit_hold when predicted
+	events  []preEvent    // online_order.submitted, then credit_hold when predicted
+	cart    *preparedCart // a checkout's cart lines (PrepareOnlineOrderFromCart)
 }
 
 // preEvent is an outbox message encoded before its transaction, with its

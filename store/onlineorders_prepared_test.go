@@ -157,3 +157,109 @@ func TestPreparedOnlineOrderMatchesSave(t *testing.T) {
 		})
 	}
 }
+
+// TestPreparedCartOrderMatchesCheckout: a checkout prepared outside the
+// write transaction (PrepareOnlineOrderFromCart, then InsertPreparedCartOrder
+// in the group commit) stores the same order, events and balance and leaves
+// the same cart as OnlineOrderFromCart for the same form — also when the
+// chosen cart line's quantity changed between the preparation and the
+// commit (the commit then does the whole checkout), and it refuses as
+// OnlineOrderFromCart does when the line left the cart meanwhile.
+func TestPreparedCartOrderMatchesCheckout(t *testing.T) {
+	now := time.Date(2026, 12, 3, 9, 30, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		submit  bool
+		between string // "", "qty": the line's quantity changes, "gone": it leaves the cart
+	}{
+		{name: "submit", submit: true},
+		{name: "draft"},
+		{name: "quantity changed after the preparation", submit: true, between: "qty"},
+		{name: "line removed after the preparation", submit: true, between: "gone"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			type outcome struct {
+				st   storedState
+				err  error
+				cart map[uint64]model.Qty
+			}
+			var want, got outcome
+			for _, prepared := range []bool{false, true} {
+				f := newOrderFixture(t)
+				f.s.SetClock(func() time.Time { return now })
+				d := f.d1b
+				update(t, f.s, func(tx *Tx) error {
+					for _, e := range f.entries[:2] {
+						if _, err := tx.AddToCart(f.scope(d), d.ID, e.ID, 0); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				chosen := []uint64{f.entries[0].ID}
+				hdr := func() *model.OnlineOrder {
+					return &model.OnlineOrder{ShipTo: model.ShipTo{LocationID: f.loc.ID, Name: f.loc.Name}, Remarks: "cart",
+						Lines: []model.OrderLine{{EntryID: f.entries[0].ID, DeliveryDate: "2026-12-20", Remark: "door 2"}}}
+				}
+				between := func() {
+					switch c.between {
+					case "qty":
+						update(t, f.s, func(tx *Tx) error { _, err := tx.SetCartQty(f.scope(d), d.ID, f.entries[0].ID, qty(5)); return err })
+					case "gone":
+						update(t, f.s, func(tx *Tx) error { return tx.RemoveCartLine(d.ID, f.entries[0].ID) })
+					}
+				}
+				var out outcome
+				var id uint64
+				if prepared {
+					var p *PreparedOnlineOrder
+					view(t, f.s, func(tx *Tx) (err error) {
+						p, err = tx.PrepareOnlineOrderFromCart(f.scope(d), d, chosen, hdr(), c.submit)
+						return err
+					})
+					between()
+					out.err = f.s.Batch(d.Username, func(tx *Tx) (err error) {
+						id, err = tx.InsertPreparedCartOrder(f.scope(d), p, d)
+						return err
+					})
+				} else {
+					between()
+					o := hdr()
+					out.err = f.s.Batch(d.Username, func(tx *Tx) error {
+						return tx.OnlineOrderFromCart(f.scope(d), d, chosen, o, c.submit)
+					})
+					id = o.ID
+				}
+				if out.err == nil {
+					out.st = f.stored(t, id)
+				}
+				view(t, f.s, func(tx *Tx) error { out.cart = tx.CartQuantities(d.ID); return nil })
+				if problems, err := f.s.Check(); err != nil || len(problems) > 0 {
+					t.Fatalf("check: %v %v", problems, err)
+				}
+				if prepared {
+					got = out
+				} else {
+					want = out
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("prepared checkout gave\n%+v\nnot\n%+v", got, want)
+			}
+			if (c.between == "gone") != (got.err != nil) {
+				t.Fatalf("error %v", got.err)
+			}
+			if got.err == nil {
+				o := got.st.Order
+				if len(o.Lines) != 1 || o.Lines[0].Remark != "door 2" || (o.Status == model.StatusSubmitted) != c.submit ||
+					(c.between == "qty") != (o.Lines[0].Qty == qty(5)) {
+					t.Fatalf("order %+v", o)
+				}
+				if _, left := got.cart[o.Lines[0].EntryID]; left {
+					t.Fatalf("ordered line still in the cart: %v", got.cart)
+				}
+			}
+		})
+	}
+}
