@@ -8,7 +8,11 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -17,16 +21,76 @@ import (
 // the process's Go memory (heap, stacks, runtime) nears it, instead of
 // letting the heap grow to twice what is live. It does not count the
 // database file's mapped pages (page cache). GOMEMLIMIT=off removes it;
-// GOMEMLIMIT=200MiB (any Go size) replaces it.
+// GOMEMLIMIT=200MiB (any Go size) replaces it. Inside a memory cgroup with a
+// hard limit the default is lower (cgroupShare).
 const defaultMemLimit = 80 << 20
 
-// setMemoryLimit applies defaultMemLimit unless GOMEMLIMIT is set, and
-// returns the limit in effect.
-func setMemoryLimit() int64 {
+// cgroupShare is the part of a memory cgroup's hard limit the default
+// soft limit takes (3/5, never above defaultMemLimit): the kernel charges
+// the heap and the page cache the portal reads (the mapped bbolt file, the
+// binary's code) to the same limit and can reclaim only the page cache, so
+// the rest is left to it. Under a 100 MB cgroup: 60 MiB of Go memory.
+const cgroupShareNum, cgroupShareDen = 3, 5
+
+// setMemoryLimit applies the default soft limit (memLimitDefault) unless
+// GOMEMLIMIT is set, and returns the limit in effect and the cgroup's hard
+// limit it was derived from (0: none found).
+func setMemoryLimit() (limit, cgroup int64) {
+	cgroup = cgroupMemoryLimit("/proc/self/cgroup", "/sys/fs/cgroup")
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemLimit)
+		debug.SetMemoryLimit(memLimitDefault(cgroup))
 	}
-	return debug.SetMemoryLimit(-1)
+	return debug.SetMemoryLimit(-1), cgroup
+}
+
+// memLimitDefault is the default soft limit under a cgroup hard limit of
+// cgroup bytes (0: none).
+func memLimitDefault(cgroup int64) int64 {
+	if cgroup > 0 && cgroup/cgroupShareDen*cgroupShareNum < defaultMemLimit {
+		return cgroup / cgroupShareDen * cgroupShareNum
+	}
+	return defaultMemLimit
+}
+
+// cgroupMemoryLimit returns the smallest hard memory limit set on the
+// process's memory cgroup or any of its parents (cgroup v2 memory.max, v1
+// memory.limit_in_bytes), read from the hierarchy mounted at root; 0 when
+// there is none or it cannot be read. selfCgroup is /proc/self/cgroup.
+func cgroupMemoryLimit(selfCgroup, root string) int64 {
+	b, err := os.ReadFile(selfCgroup)
+	if err != nil {
+		return 0
+	}
+	var best int64
+	consider := func(dir, file string) {
+		for {
+			if raw, err := os.ReadFile(filepath.Join(dir, file)); err == nil {
+				v, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
+				// "max" (v2) and v1's page-rounded maximum mean no limit.
+				if err == nil && v > 0 && v < 1<<62 && (best == 0 || v < best) {
+					best = v
+				}
+			}
+			if dir == root || len(dir) <= len(root) {
+				return
+			}
+			dir = filepath.Dir(dir)
+		}
+	}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+		// hierarchy-ID:controllers:path
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			consider(filepath.Join(root, parts[2]), "memory.max")
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			consider(filepath.Join(root, "memory", parts[2]), "memory.limit_in_bytes")
+		}
+	}
+	return best
 }
 
 // servePprof serves the Go profiles (/debug/pprof/: heap, allocs,

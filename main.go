@@ -30,6 +30,9 @@ import (
 	"dealerportal/demo"
 	"dealerportal/handlers"
 	"dealerportal/store"
+	"dealerportal/views/pdf"
+
+	"github.com/jung-kurt/gofpdf"
 )
 
 func main() {
@@ -109,7 +112,10 @@ func serve(args []string) error {
 		logger = slog.New(slog.NewTextHandler(os.Stdout, nil))
 	}
 	slog.SetDefault(logger)
-	logger.Info("memory limit", "GOMEMLIMIT_MiB", setMemoryLimit()>>20)
+	memLimit, cgroupLimit := setMemoryLimit()
+	pdf.SizeCaches(memLimit)
+	logger.Info("memory limit", "GOMEMLIMIT_MiB", memLimit>>20, "cgroup_limit_MiB", cgroupLimit>>20,
+		"pdf_cache_KiB", pdf.CacheBytes>>10, "font_subsets_KiB", gofpdf.SubsetCacheBytes>>10)
 
 	st, err := store.Open(*dbPath)
 	if err != nil {

@@ -25,7 +25,8 @@
 #   WORK=                     working folder (a new temp folder by default; kept)
 #   KEEP_DB=1                 keep the database in WORK (removed at the end otherwise)
 #   GOMEMLIMIT=               passed to the portal (Go's soft memory limit; unset: the
-#                             portal's default 80MiB; off: none)
+#                             portal's default, 80MiB, or 3/5 of a memory cgroup's limit
+#                             when lower: 60MiB under MEMCAP=100M; off: none)
 #   MEM_INTERVAL=0.2          seconds between samples of the portal's memory
 #   COLD=1                    drop the database copy's pages from the page cache before
 #                             starting (COLD=0: keep them; RssFile then over-counts)
@@ -242,6 +243,12 @@ fi
 # or generating it leaves the whole file cached, and the kernel then maps up
 # to 16 cached neighbours of every page the portal touches (fault-around),
 # which inflates RssFile. COLD=0 keeps the cache.
+# The portal's binary too (just built): its cached pages would otherwise stay
+# charged to whoever built it, and RssFile would count code that a MEMCAP
+# cgroup never saw.
+if [ "${COLD:-1}" = "1" ]; then
+  sync "$WORK/portal" && dd if="$WORK/portal" iflag=nocache count=0 status=none || echo "   (could not drop the binary's cached pages)"
+fi
 if [ "${COLD:-1}" = "1" ] && [ "$BACKEND" = "bbolt" ]; then
   sync "$DB" && dd if="$DB" iflag=nocache count=0 status=none || echo "   (could not drop the file's cached pages)"
 fi
@@ -435,7 +442,7 @@ run_end=$(now_ms)
   awk -F'|' '{ printf "| %s | %s | %s | %s | %s · %s · %s | %.3f | %.1f | %.1f | %d | %s | %s (%s · %s) |\n", $1, $2, $3, $4, $7, $8, $9,
       $2 / ($7 > 0 ? $7 : 0.001), $3 / ($8 > 0 ? $8 : 0.001), $4 / ($9 > 0 ? $9 : 0.001), $5 + $6, $10, $11, $12, $13 }' "$WORK/results.txt"
   echo
-  echo "Memory of the portal (MB, peaks of samples every ${MEM_INTERVAL}s; GOMEMLIMIT=${GOMEMLIMIT:-unset: default 80MiB}; COLD=${COLD:-1}):"
+  echo "Memory of the portal (MB, peaks of samples every ${MEM_INTERVAL}s; GOMEMLIMIT=${GOMEMLIMIT:-unset: the default, $(grep -h -o -m1 'GOMEMLIMIT_MiB=[0-9]*' "$WORK"/portal*.log 2>/dev/null | head -1 | cut -d= -f2) MiB}; COLD=${COLD:-1}):"
   echo
   if [ "$BACKEND" = "postgres" ]; then echo "(Summed over the $PROCESSES portal processes; PostgreSQL's memory is not included.)"; echo; fi
   echo "| phase | VmRSS | RssAnon | RssFile | RssShmem |"

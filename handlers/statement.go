@@ -100,32 +100,53 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	var inputs, key pdf.Key
 	var out []byte
 	known := false
-	states := map[string]model.Status{}
-	err = h.store.View(func(t *store.Tx) error {
-		var err error
-		if cu, err = t.Customer(sc, id); err != nil {
-			return err
-		}
-		if from == "" && to == "" {
-			to = t.Today()
-			from = to[:8] + "01"
-		}
-		inputs = pdf.KeyOf(statementInputs{Customer: *cu, Settings: *s, Lang: l, From: from, To: to,
-			Printed: printed, Ledger: t.LedgerVersion(id)})
-		if key, out, known = pdf.Recall(inputs); known && (out != nil || etagMatches(c.Get(fiber.HeaderIfNoneMatch), key.ETag())) {
-			return nil // printed before from the same inputs: nothing to read
-		}
-		known = false
-		if d, err = t.BalanceDetail(sc, id, from, to); err != nil {
-			return err
-		}
-		for _, r := range d.Rows {
-			if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
-				states[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
+	var states map[string]model.Status
+	// read finds the PDF printed before from the same inputs, or (with
+	// history) reads what the statement prints; wanted reports that the
+	// history is needed and was not read.
+	wanted := false
+	read := func(history bool) error {
+		return h.store.View(func(t *store.Tx) error {
+			var err error
+			if cu, err = t.Customer(sc, id); err != nil {
+				return err
 			}
-		}
-		return nil
-	})
+			if from == "" && to == "" {
+				to = t.Today()
+				from = to[:8] + "01"
+			}
+			inputs = pdf.KeyOf(statementInputs{Customer: *cu, Settings: *s, Lang: l, From: from, To: to,
+				Printed: printed, Ledger: t.LedgerVersion(id)})
+			if key, out, known = pdf.Recall(inputs); known && (out != nil || etagMatches(c.Get(fiber.HeaderIfNoneMatch), key.ETag())) {
+				return nil // printed before from the same inputs: nothing to read
+			}
+			known = false
+			if wanted = !history; wanted {
+				return nil
+			}
+			if d, err = t.BalanceDetail(sc, id, from, to); err != nil {
+				return err
+			}
+			states = map[string]model.Status{}
+			for _, r := range d.Rows {
+				if rec := t.ReconRecord(r.Kind, id, r.ID); rec != nil {
+					states[string(r.Kind)+":"+itoa(r.ID)] = rec.State()
+				}
+			}
+			return nil
+		})
+	}
+	err = read(false)
+	if err == nil && wanted {
+		// A statement to lay out: its history is read, laid out and
+		// rendered in one of views/pdf's build slots (one per core), so
+		// that many first downloads at once wait here holding nothing. The
+		// inputs are read again in the same transaction as the history; a
+		// download that waited may find the PDF another one just printed.
+		release := pdf.Build()
+		defer release()
+		err = read(true)
+	}
 	if err != nil {
 		return err
 	}

@@ -231,3 +231,10 @@ func runesKey(used map[int]int) string {
 	}
 	return string(b)
 }
+
+// SubsetBytes is what the subsets u keeps for later documents hold now.
+func (u *UTF8Font) SubsetBytes() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.cached
+}

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"sync"
 	"time"
+
+	"github.com/jung-kurt/gofpdf"
 )
 
 // Finished PDFs. Render is a pure function of its Layout (the fonts and
@@ -25,7 +27,24 @@ import (
 // CacheBytes bounds the memory the finished PDFs take (least recently used
 // out); a PDF larger than an eighth of it is not kept. Set it before the
 // first Render; 0 keeps none and serves none from the cache.
-var CacheBytes = 16 << 20
+var CacheBytes = defaultCacheBytes
+
+// SizeCaches sizes the memory the PDFs keep between requests for a process
+// whose Go memory is held to limit bytes (GOMEMLIMIT): the finished PDFs
+// an eighth of it, each shared font's subsets (gofpdf.SubsetCacheBytes,
+// three fonts) a sixty-fourth, never more than the defaults (16 MiB and 4
+// MiB). At the 80 MiB default that is 10 MiB and 1.25 MiB; under a 100 MB
+// cgroup (a 60 MiB limit) 7.5 MiB and 0.94 MiB. The finished PDFs need
+// room for a round of the statements in demand: a least-recently-used
+// cache a little smaller than the documents requested in turn misses every
+// time (64 dealers' statements of 64 KB missed every request in a 3.75 MiB
+// cache). Call it at start-up, before the first Render.
+func SizeCaches(limit int64) {
+	CacheBytes = int(min(limit/8, defaultCacheBytes))
+	gofpdf.SubsetCacheBytes = int(min(limit/64, defaultSubsetBytes))
+}
+
+const defaultCacheBytes, defaultSubsetBytes = 16 << 20, 4 << 20
 
 // Key identifies the PDF of a layout: the SHA-256 of all it prints.
 type Key [sha256.Size]byte

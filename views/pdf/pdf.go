@@ -165,6 +165,35 @@ var errNoCreated = errors.New("pdf: Layout.Created is required (the store clock'
 
 var renderSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
+// buildSlots bound the documents being assembled by callers that read much
+// to build a layout (the statement: a customer's ledger for the period and
+// its confirmations), one per core like the rendering itself: 64 first
+// downloads at once then hold two documents' data and layouts, not 64,
+// while the others wait their turn before reading anything.
+var buildSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// building counts the callers holding a build slot; peakBuilding is the
+// most seen at once.
+var building, peakBuilding atomic.Int64
+
+// Build waits for a build slot and returns its release, which the caller
+// must call once the document is rendered (or given up). A caller holding
+// a slot may Render (rendering has slots of its own).
+func Build() (release func()) {
+	buildSlots <- struct{}{}
+	raisePeak(&peakBuilding, building.Add(1))
+	return func() {
+		building.Add(-1)
+		<-buildSlots
+	}
+}
+
+// raisePeak raises peak to n when n is larger.
+func raisePeak(peak *atomic.Int64, n int64) {
+	for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+	}
+}
+
 // rendering counts the documents being laid out; peakRendering is the most
 // seen at once.
 var rendering, peakRendering atomic.Int64
@@ -204,8 +233,7 @@ func RenderKey(l *Layout, k Key) ([]byte, error) {
 func render(l *Layout) ([]byte, error) {
 	renderSlots <- struct{}{}
 	defer func() { <-renderSlots }()
-	for n, p := rendering.Add(1), peakRendering.Load(); n > p && !peakRendering.CompareAndSwap(p, n); p = peakRendering.Load() {
-	}
+	raisePeak(&peakRendering, rendering.Add(1))
 	defer rendering.Add(-1)
 	f, err := newPDF(l)
 	if err != nil {
