@@ -151,7 +151,7 @@ func TestOrgTreeCache(t *testing.T) {
 		t.Fatalf("new unit missing from the cached tree")
 	}
 	c := &model.Customer{Code: "C400", Name: "Hebei", OrgUnitID: heb.ID, Status: model.CustomerActive}
-	update(t, s, func(tx *Tx) error { return tx.SaveCustomer(f.scope(f.northLead), c) })
+	update(t, s, func(tx *Tx) error { return tx.SaveCustomer(tx.ScopeFor(f.northLead), c) })
 	if _, err := s.Customer(f.scope(f.northLead), c.ID); err != nil {
 		t.Errorf("north lead cannot see the new unit's customer: %v", err)
 	}
