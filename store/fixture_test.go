@@ -201,10 +201,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // scope is ScopeFor(u) in one short call.
-// scope is Store.ScopeFor with the org tree read afresh, so that a call
-// inside a transaction (where tx.ScopeFor belongs) is always a nested read
-// the check finds (kv/nested.go), not only when the process's copy is cold.
-func (f *fixture) scope(u *model.User) Scope { f.s.orgTree.Store(nil); return f.s.ScopeFor(u) }
+func (f *fixture) scope(u *model.User) Scope { return f.s.ScopeFor(u) }
 
 // customerIDs is Tx.CustomerIDs in its own transaction.
 func (f *fixture) customerIDs(sc Scope) []uint64 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 func orgUnit(t *testing.T, s *Store, id uint64) *model.OrgUnit {
@@ -115,6 +116,9 @@ func TestOrgUnitsSave(t *testing.T) {
 }
 
 func TestOrgTreeCache(t *testing.T) {
+	// A test of the process's copies, which the nested-transaction check
+	// bypasses (kv/nested.go); no test of this package runs in parallel.
+	defer kv.SetNestedCheck(kv.SetNestedCheck(false))
 	f := newFixture(t)
 	s := f.s
 	before := s.OrgTree()
