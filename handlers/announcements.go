@@ -204,10 +204,12 @@ func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes st
 		d.CustomerPick = customerPicker(t, h.scope(c), "audience_customers", "announcement.audience_customers", splitPicked(d.CustomerCodes),
 			pickFilter(c, "audience_customers"), pickPaste{ID: "f-audience_customers", Label: "pick.paste_codes", Placeholder: "C0001, C0002", Long: true})
 		d.GroupPick = groupPicker("audience_groups", "announcement.audience_groups", d.Groups, a.Audience.Groups, pickFilter(c, "audience_groups"))
-		d.OrgPick = h.orgPicker(lang(c), "audience_orgs", "announcement.audience_orgs", d.Orgs, a.Audience.OrgUnits, pickFilter(c, "audience_orgs"))
-		d.GroupPick.Server, d.OrgPick.Server = true, true
 		return nil
 	})
+	// After the transaction: the picker reads the org tree, which may open
+	// one of its own (no transaction inside another, store/kv/nested.go).
+	d.OrgPick = h.orgPicker(lang(c), "audience_orgs", "announcement.audience_orgs", d.Orgs, a.Audience.OrgUnits, pickFilter(c, "audience_orgs"))
+	d.GroupPick.Server, d.OrgPick.Server = true, true
 	return h.view(c, newOrEdit(a.ID, "announcements.new", "announcements.edit"), d), err
 }
 

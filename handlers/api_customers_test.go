@@ -521,8 +521,9 @@ func TestAPILocations(t *testing.T) {
 		t.Fatalf("after bulk: %+v", list)
 	}
 	// A location deleted in the portal is made anew by the next upsert.
+	l2 := e.extID(store.ExtLocation, "L2")
 	if err := e.st.Update("t", func(tx *store.Tx) error {
-		l, err := tx.Location(store.AdminScope(), e.ids["customer:C1"], e.extID(store.ExtLocation, "L2"))
+		l, err := tx.Location(store.AdminScope(), e.ids["customer:C1"], l2)
 		if err != nil {
 			return err
 		}

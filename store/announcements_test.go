@@ -266,10 +266,10 @@ func TestAnnouncementListsAndReads(t *testing.T) {
 		}
 		_, _, err := tx.Attachment(f.scope(f.d1a), att)
 		wantNotFound(t, err)
-		if _, _, err := tx.Attachment(f.scope(f.northLead), att); err != nil {
+		if _, _, err := tx.Attachment(tx.ScopeFor(f.northLead), att); err != nil {
 			t.Errorf("staff covering C003: %v", err)
 		}
-		_, _, err = tx.Attachment(f.scope(f.southViewer), att)
+		_, _, err = tx.Attachment(tx.ScopeFor(f.southViewer), att)
 		wantNotFound(t, err)
 		return nil
 	})

@@ -141,7 +141,7 @@ func TestRegisterAttachmentAccess(t *testing.T) {
 		if _, _, err := tx.Attachment(f.scope(f.d4), ann.ID); err != nil {
 			t.Errorf("dealer cannot read an announcement attachment: %v", err)
 		}
-		if _, _, err := tx.Attachment(f.scope(f.southViewer), ann.ID); err != nil {
+		if _, _, err := tx.Attachment(tx.ScopeFor(f.southViewer), ann.ID); err != nil {
 			t.Errorf("staff cannot read an announcement attachment: %v", err)
 		}
 		_, _, err := tx.Attachment(Scope{}, ann.ID)

@@ -35,6 +35,9 @@ const maxGroup = 128
 // is a failure of that caller only: it panics again in the caller's
 // goroutine.
 func (s *Store) Batch(by string, fn func(*Tx) error) error {
+	// Waiting for the commit goroutine while holding a transaction would
+	// deadlock on bbolt (kv/nested.go).
+	kv.CheckFree("batch")
 	r := &commitReq{by: by, fn: fn, done: make(chan struct{})}
 	if !s.commits.enqueue(r) {
 		return kv.ErrDatabaseNotOpen

@@ -90,7 +90,7 @@ func TestCatalogPublishIndexAndMessages(t *testing.T) {
 	wantConflict(t, err)
 	// A staff member cannot target a customer outside the scope.
 	err = f.s.Update("x", func(tx *Tx) error {
-		_, err := tx.ChangeCatalogTargets(f.scope(f.northLead), e.ID, []model.Target{{Kind: model.TargetCustomer, ID: f.c4.ID}}, true, e.Version)
+		_, err := tx.ChangeCatalogTargets(tx.ScopeFor(f.northLead), e.ID, []model.Target{{Kind: model.TargetCustomer, ID: f.c4.ID}}, true, e.Version)
 		return err
 	})
 	wantField(t, err, "targets", "err.target_unknown")

@@ -13,11 +13,11 @@ func (f *shipFix) changeOrder(t *testing.T, so *model.SalesOrder, line int, newQ
 	staff := f.northLead
 	cr := &model.ChangeRequest{SalesOrderID: so.ID, Reason: "客户减少订货", Lines: []model.ChangeLine{{Line: line, NewQty: newQty, NewPrice: newPrice}}}
 	err := f.s.Update(staff.Username, func(tx *Tx) error {
-		if err := tx.SaveChangeRequest(f.scope(staff), cr, staff, true); err != nil {
+		if err := tx.SaveChangeRequest(tx.ScopeFor(staff), cr, staff, true); err != nil {
 			return err
 		}
 		var err error
-		cr, err = tx.ActOnChangeRequest(f.scope(staff), cr.ID, cr.Version, "make_effective", staff, "")
+		cr, err = tx.ActOnChangeRequest(tx.ScopeFor(staff), cr.ID, cr.Version, "make_effective", staff, "")
 		return err
 	})
 	return cr, err

@@ -650,7 +650,7 @@ func TestChannelReport(t *testing.T) {
 		if _, err := tx.ChannelReport(CustomerScope(f.c2.ID), f.c1.ID, "2026-02-01", "2026-02-28"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("C002 reads C001's report: %v", err)
 		}
-		all, empty, err := tx.ChannelReportAll(f.scope(f.northLead), "2026-02-01", "2026-02-28")
+		all, empty, err := tx.ChannelReportAll(tx.ScopeFor(f.northLead), "2026-02-01", "2026-02-28")
 		if err != nil || len(all) != 2 || empty != 1 || all[0].Customer.ID != f.c1.ID || all[1].Total.Flags&model.FlagNoOpening == 0 {
 			t.Errorf("all: %v %d %d", err, len(all), empty)
 		}

@@ -191,6 +191,9 @@ func putRecord(b interface{ Put(k, v []byte) error }, k []byte, v any) error {
 // Readers accept either encoding on both backends.
 type plainBucket struct{ kv.Bucket }
 
+// Prefetch passes the hint on (kv.Prefetcher).
+func (b plainBucket) Prefetch(keys [][]byte) { kv.Prefetch(b.Bucket, keys) }
+
 // Put writes v, as its JSON when v is a compressed record.
 func (b plainBucket) Put(k, v []byte) error {
 	if isCompressed(v) {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
 
@@ -281,26 +282,61 @@ func (t *Tx) addCount(b docBuckets, cust uint64, st model.Status, d int64) error
 // CountDocs returns how many documents of kind in sc have one of statuses
 // (all statuses when none given), from the maintained counts.
 func (t *Tx) CountDocs(sc Scope, kind model.DocType, statuses ...model.Status) int {
-	b := t.docB(kind)
-	want := map[model.Status]bool{}
-	for _, s := range statuses {
-		want[s] = true
-	}
+	counts := t.docCounts(sc, kind)
 	n := 0
-	count := func(prefix []byte) {
-		c := t.b(b.count).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(want) == 0 || want[model.Status(k[8:])] {
-				n += int(btoi(v))
+	if len(statuses) == 0 {
+		for _, c := range counts {
+			n += c
+		}
+		return n
+	}
+	for i, s := range statuses {
+		if !slices.Contains(statuses[:i], s) {
+			n += counts[s]
+		}
+	}
+	return n
+}
+
+// scopedCounts are the counts of one document type per status in a scope,
+// kept by a read-only transaction: a page asks for several statuses (the
+// tabs, the home tiles) and each would walk the same counts again.
+type scopedCounts struct {
+	kind model.DocType
+	sc   Scope
+	n    map[model.Status]int
+}
+
+// docCounts returns the counts per status of kind in sc.
+func (t *Tx) docCounts(sc Scope, kind model.DocType) map[model.Status]int {
+	ro := !t.tx.Writable()
+	if ro {
+		for _, c := range t.counts {
+			if c.kind == kind && c.sc.same(sc) {
+				return c.n
 			}
+		}
+	}
+	b := t.docB(kind)
+	n := map[model.Status]int{}
+	// One cursor over the customers in id order: on PostgreSQL its seeks
+	// read on through the rows it fetched (kv/pgkv) instead of a query
+	// per customer.
+	c := t.b(b.count).Cursor()
+	count := func(prefix []byte) {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			n[model.Status(k[8:])] += int(btoi(v))
 		}
 	}
 	if sc.CoversEveryone() {
 		count(itob(0)) // the totals (staff of the org root see every customer too)
-		return n
+	} else {
+		for _, id := range t.CustomerIDs(sc) {
+			count(itob(id))
+		}
 	}
-	for _, id := range t.CustomerIDs(sc) {
-		count(itob(id))
+	if ro {
+		t.counts = append(t.counts, &scopedCounts{kind: kind, sc: sc, n: n})
 	}
 	return n
 }
@@ -425,6 +461,11 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	skipped, total := pos, pos
 	full := p.Limit <= 0
 	var kbuf [16]byte
+	// The page's rows whose summaries are still to read (an index walk of
+	// all customers): read together after the walk, which on PostgreSQL
+	// is one query instead of one per row (kv.Prefetch).
+	var later [][]byte
+	var laterAt []int
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		var ck, sv, st []byte // the summary's key, value and status
 		if cust != 0 {
@@ -469,7 +510,9 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		}
 		if full || len(rows) < p.Limit {
 			if sv == nil {
-				sv = sums.Get(ck)
+				later, laterAt = append(later, bytes.Clone(ck)), append(laterAt, len(rows))
+				rows = append(rows, model.DocSummary{})
+				continue
 			}
 			s, err := decodeDocSummary(ck, sv)
 			if err != nil {
@@ -484,6 +527,22 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 	}
 	if anchors != nil && len(anchors.ids) > known {
 		anchors.keep()
+	}
+	kv.Prefetch(sums, later)
+	for i, ck := range later {
+		s, err := decodeDocSummary(ck, sums.Get(ck))
+		if err != nil {
+			return nil, 0, err
+		}
+		rows[laterAt[i]] = s
+	}
+	if cust == 0 && len(rows) > 1 {
+		// Staff lists name each row's customer (CustomerLabel).
+		custs := make([][]byte, 0, len(rows))
+		for _, r := range rows {
+			custs = append(custs, itob(r.CustomerID))
+		}
+		kv.Prefetch(t.b(bCustomers), custs)
 	}
 	if onlyStatus {
 		total = t.countFor(sc, kind, cust, f.Statuses)

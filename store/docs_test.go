@@ -87,8 +87,8 @@ func TestDocsMachinery(t *testing.T) {
 			t.Errorf("search: %d %d", n, len(rows))
 		}
 		// Staff outside C004's region see only C001's documents.
-		_, n, _ = tx.ListDocs(f.scope(f.northLead), docTest, DocFilter{}, Page{Limit: 100})
-		if n != tx.CountDocs(f.scope(f.northLead), docTest) {
+		_, n, _ = tx.ListDocs(tx.ScopeFor(f.northLead), docTest, DocFilter{}, Page{Limit: 100})
+		if n != tx.CountDocs(tx.ScopeFor(f.northLead), docTest) {
 			t.Errorf("north count mismatch")
 		}
 		return nil

@@ -25,7 +25,7 @@ func TestInvitations(t *testing.T) {
 		if _, err := tx.InviteUser(AdminScope(), f.d1b.ID); !errors.Is(err, ErrPasswordSet) {
 			t.Errorf("user with a password: %v", err)
 		}
-		if _, err := tx.InviteUser(f.scope(f.southViewer), u.ID); !errors.Is(err, model.ErrNotFound) {
+		if _, err := tx.InviteUser(tx.ScopeFor(f.southViewer), u.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("out of scope: %v", err)
 		}
 		return nil
@@ -34,7 +34,7 @@ func TestInvitations(t *testing.T) {
 		t.Helper()
 		var msg *model.OutboxMessage
 		update(t, s, func(tx *Tx) error {
-			inv, err := tx.InviteUser(f.scope(f.northLead), u.ID)
+			inv, err := tx.InviteUser(tx.ScopeFor(f.northLead), u.ID)
 			if err != nil {
 				return err
 			}

@@ -106,7 +106,7 @@ func TestCustomerLabel(t *testing.T) {
 		if l, ok := tx.CustomerLabel(AdminScope(), f.c4.ID); !ok || l != "C004 Bravo Guangzhou" {
 			t.Errorf("admin: %q %v", l, ok)
 		}
-		if l, ok := tx.CustomerLabel(f.scope(f.northLead), f.c4.ID); ok {
+		if l, ok := tx.CustomerLabel(tx.ScopeFor(f.northLead), f.c4.ID); ok {
 			t.Errorf("north lead sees C004: %q", l)
 		}
 		if _, ok := tx.CustomerLabel(AdminScope(), 999); ok {

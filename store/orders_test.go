@@ -227,7 +227,7 @@ func TestCreditCheckFlagAndBlock(t *testing.T) {
 	})
 	wantField(t, err, "_form", "err.credit_hold_open")
 	err = f.s.Update("x", func(tx *Tx) error {
-		_, err := tx.ActOnOnlineOrder(f.scope(f.northLead), big.ID, big.Version, "release_credit", f.northLead, "")
+		_, err := tx.ActOnOnlineOrder(tx.ScopeFor(f.northLead), big.ID, big.Version, "release_credit", f.northLead, "")
 		return err
 	})
 	if !errors.Is(err, model.ErrNotAllowed) {
@@ -235,7 +235,7 @@ func TestCreditCheckFlagAndBlock(t *testing.T) {
 	}
 	update(t, f.s, func(tx *Tx) error {
 		var err error
-		big, err = tx.ActOnOnlineOrder(f.scope(f.multi), big.ID, big.Version, "release_credit", f.multi, "老客户")
+		big, err = tx.ActOnOnlineOrder(tx.ScopeFor(f.multi), big.ID, big.Version, "release_credit", f.multi, "老客户")
 		return err
 	})
 	if big.CreditApprovedBy != "multi" || big.Summarize().Flag != "" {
@@ -411,7 +411,7 @@ func TestOnlineOrderFromCartAndEditRules(t *testing.T) {
 	}
 	// Staff of another region cannot see it; an empty cart selection is refused.
 	view(t, f.s, func(tx *Tx) error {
-		_, err := tx.OnlineOrder(f.scope(f.southViewer), o.ID)
+		_, err := tx.OnlineOrder(tx.ScopeFor(f.southViewer), o.ID)
 		wantNotFound(t, err)
 		return nil
 	})
@@ -653,7 +653,7 @@ func TestSalesOrderStateTable(t *testing.T) {
 				so := reach(st)
 				before := f.stock(t, 0).Reserved
 				err := f.s.Update(u.Username, func(tx *Tx) error {
-					_, err := tx.ActOnSalesOrder(f.scope(u), so.ID, so.Version, action, u, "")
+					_, err := tx.ActOnSalesOrder(tx.ScopeFor(u), so.ID, so.Version, action, u, "")
 					return err
 				})
 				ok := u.Can(model.PermManageOrders) && u.Kind == model.KindStaff
@@ -739,7 +739,7 @@ func TestChangeRequestEffectiveAndReject(t *testing.T) {
 	}
 	update(t, f.s, func(tx *Tx) error {
 		var err error
-		cr, err = tx.ActOnChangeRequest(f.scope(f.northLead), cr.ID, cr.Version, "make_effective", f.northLead, "")
+		cr, err = tx.ActOnChangeRequest(tx.ScopeFor(f.northLead), cr.ID, cr.Version, "make_effective", f.northLead, "")
 		return err
 	})
 	view(t, f.s, func(tx *Tx) error {
@@ -815,7 +815,7 @@ func TestCommentsThreadAndSides(t *testing.T) {
 		}
 		_, err = tx.Comments(f.scope(f.d4), model.DocOnlineOrder, o.ID)
 		wantNotFound(t, err)
-		_, err = tx.Comments(f.scope(f.southViewer), model.DocOnlineOrder, o.ID)
+		_, err = tx.Comments(tx.ScopeFor(f.southViewer), model.DocOnlineOrder, o.ID)
 		wantNotFound(t, err)
 		return nil
 	})
@@ -863,7 +863,7 @@ func TestChangeRequestStateTable(t *testing.T) {
 			for _, action := range []string{"submit", "make_effective", "reject"} {
 				cr := reach(st)
 				err := f.s.Update(u.Username, func(tx *Tx) error {
-					_, err := tx.ActOnChangeRequest(f.scope(u), cr.ID, cr.Version, action, u, "a reason")
+					_, err := tx.ActOnChangeRequest(tx.ScopeFor(u), cr.ID, cr.Version, action, u, "a reason")
 					return err
 				})
 				from, ok := want[name][action]
@@ -889,14 +889,14 @@ func TestCreditHoldIndex(t *testing.T) {
 	})
 	held := f.placeOrder(t, f.d1b, true, LineInput{Code: "P1", Qty: qty(2)})
 	count := func(u *model.User) (n int) {
-		view(t, f.s, func(tx *Tx) error { n = tx.CountCreditHolds(f.scope(u)); return nil })
+		view(t, f.s, func(tx *Tx) error { n = tx.CountCreditHolds(tx.ScopeFor(u)); return nil })
 		return
 	}
 	if !held.CreditHold || count(f.admin) != 1 || count(f.multi) != 1 || count(f.southViewer) != 0 {
 		t.Fatalf("holds: %v %d %d %d", held.CreditHold, count(f.admin), count(f.multi), count(f.southViewer))
 	}
 	f.as(t, f.multi, func(tx *Tx) error {
-		_, err := tx.ActOnOnlineOrder(f.scope(f.multi), held.ID, held.Version, "release_credit", f.multi, "")
+		_, err := tx.ActOnOnlineOrder(tx.ScopeFor(f.multi), held.ID, held.Version, "release_credit", f.multi, "")
 		return err
 	})
 	if count(f.admin) != 0 {

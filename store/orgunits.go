@@ -10,7 +10,9 @@ import (
 
 // OrgTree returns the whole org tree (cached; org-unit writes clear the cache).
 func (s *Store) OrgTree() *model.OrgTree {
-	if t := s.orgTree.Load(); t != nil {
+	// Under the nested-transaction check the copy is not used, so that a
+	// call inside a transaction is found whether the copy is warm or not.
+	if t := s.orgTree.Load(); t != nil && !kv.NestedCheck() {
 		return t
 	}
 	gen := s.orgGen.Load()

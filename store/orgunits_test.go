@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 func orgUnit(t *testing.T, s *Store, id uint64) *model.OrgUnit {
@@ -115,6 +116,9 @@ func TestOrgUnitsSave(t *testing.T) {
 }
 
 func TestOrgTreeCache(t *testing.T) {
+	// A test of the process's copies, which the nested-transaction check
+	// bypasses (kv/nested.go); no test of this package runs in parallel.
+	defer kv.SetNestedCheck(kv.SetNestedCheck(false))
 	f := newFixture(t)
 	s := f.s
 	before := s.OrgTree()
@@ -151,7 +155,7 @@ func TestOrgTreeCache(t *testing.T) {
 		t.Fatalf("new unit missing from the cached tree")
 	}
 	c := &model.Customer{Code: "C400", Name: "Hebei", OrgUnitID: heb.ID, Status: model.CustomerActive}
-	update(t, s, func(tx *Tx) error { return tx.SaveCustomer(f.scope(f.northLead), c) })
+	update(t, s, func(tx *Tx) error { return tx.SaveCustomer(tx.ScopeFor(f.northLead), c) })
 	if _, err := s.Customer(f.scope(f.northLead), c.ID); err != nil {
 		t.Errorf("north lead cannot see the new unit's customer: %v", err)
 	}

@@ -195,13 +195,13 @@ func TestReconciliationChain(t *testing.T) {
 	so3 := f.auditedOrder(t, f.c3, orderLine{f.p1, units(1), 5000})
 	ob3 := f.outbound(t, so3, "2026-03-01", map[int]model.Qty{1: units(1)})
 	err = f.s.Update("multi", func(tx *Tx) error {
-		_, err := tx.CreateInvoice(f.scope(f.multi), f.multi, invoiceInput(ob3, "2026-03-02", map[int]model.Qty{1: units(1)}))
+		_, err := tx.CreateInvoice(tx.ScopeFor(f.multi), f.multi, invoiceInput(ob3, "2026-03-02", map[int]model.Qty{1: units(1)}))
 		return err
 	})
 	wantNotFound(t, err)
 	// Sales staff may not invoice.
 	err = f.s.Update("north", func(tx *Tx) error {
-		_, err := tx.CreateInvoice(f.scope(f.northLead), f.northLead, invoiceInput(ob, "2026-03-02", map[int]model.Qty{1: units(1)}))
+		_, err := tx.CreateInvoice(tx.ScopeFor(f.northLead), f.northLead, invoiceInput(ob, "2026-03-02", map[int]model.Qty{1: units(1)}))
 		return err
 	})
 	if !errors.Is(err, model.ErrNotAllowed) {
@@ -380,11 +380,11 @@ func TestReconciliationChain(t *testing.T) {
 		if n := tx.CountRecon(AdminScope(), model.ReconDisputed, ReconKinds...); n != 1 {
 			t.Errorf("disputed count %d", n)
 		}
-		d, _ := tx.Disputes(f.scope(f.northLead))
+		d, _ := tx.Disputes(tx.ScopeFor(f.northLead))
 		if len(d) != 1 || d[0].Comment != "少了一件" {
 			t.Errorf("disputes %+v", d)
 		}
-		if d, _ := tx.Disputes(f.scope(f.southViewer)); len(d) != 0 {
+		if d, _ := tx.Disputes(tx.ScopeFor(f.southViewer)); len(d) != 0 {
 			t.Errorf("disputes out of scope %+v", d)
 		}
 		all, _ := tx.OutboxCount()
@@ -392,7 +392,7 @@ func TestReconciliationChain(t *testing.T) {
 			t.Errorf("no events raised: %d", all)
 		}
 		// The lists by state agree with the counts, for staff and for the dealer.
-		for _, sc := range []Scope{AdminScope(), f.scope(f.d1a), f.scope(f.northLead)} {
+		for _, sc := range []Scope{AdminScope(), tx.ScopeFor(f.d1a), tx.ScopeFor(f.northLead)} {
 			for _, st := range []model.Status{"", model.ReconUnconfirmed, model.ReconConfirmed, model.ReconDisputed} {
 				rows, total, err := tx.ListRecon(sc, ReconKinds, DocFilter{}, st, Page{Limit: 2})
 				if err != nil {

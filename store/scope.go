@@ -1,6 +1,9 @@
 package store
 
 import (
+	"reflect"
+	"slices"
+
 	"dealerportal/model"
 )
 
@@ -26,6 +29,11 @@ func CustomerScope(customerID uint64) Scope { return Scope{customerID: customerI
 // customers for other staff, the own customer for a dealer user. A nil or
 // disabled user, or one of no known kind, gets the empty scope.
 func (s *Store) ScopeFor(u *model.User) Scope { return scopeFor(u, s.OrgTree) }
+
+// ScopeFor is Store.ScopeFor inside a transaction: the org tree comes from
+// the process's copy or, when that is cold, from this transaction, never
+// from a second transaction opened inside it (kv/nested.go).
+func (t *Tx) ScopeFor(u *model.User) Scope { return scopeFor(u, t.OrgTree) }
 
 // scopeFor derives u's scope; tree is called only for org-subtree staff.
 func scopeFor(u *model.User, tree func() *model.OrgTree) Scope {
@@ -112,10 +120,17 @@ func (t *Tx) AllowsCustomer(sc Scope, id uint64) bool {
 }
 
 // CustomerIDs lists the ids of all customers in scope, in id order, for
-// modules whose lists filter a global index by customer.
+// modules whose lists filter a global index by customer. A read-only
+// transaction keeps the last scope's list (the caller gets its own copy):
+// a page's counts and list ask for it several times, and on PostgreSQL
+// each walk of the customers is a query.
 func (t *Tx) CustomerIDs(sc Scope) []uint64 {
 	if sc.customerID != 0 {
 		return []uint64{sc.customerID}
+	}
+	ro := !t.tx.Writable()
+	if ro && t.custIDs != nil && t.custIDs.sc.same(sc) {
+		return slices.Clone(t.custIDs.ids)
 	}
 	var out []uint64
 	c := t.b(bCustomersByCode).Cursor()
@@ -125,7 +140,25 @@ func (t *Tx) CustomerIDs(sc Scope) []uint64 {
 			out = append(out, s.id)
 		}
 	}
+	slices.Sort(out)
+	if ro {
+		t.custIDs = &scopeIDs{sc: sc, ids: slices.Clone(out)}
+	}
 	return out
+}
+
+// scopeIDs is a transaction's last CustomerIDs answer.
+type scopeIDs struct {
+	sc  Scope
+	ids []uint64
+}
+
+// same reports whether sc is o (the same org-subtree set, not only an
+// equal one: a transaction passes one scope value around).
+func (sc Scope) same(o Scope) bool {
+	return sc.all == o.all && sc.staff == o.staff && sc.customerID == o.customerID &&
+		sc.salesperson == o.salesperson && sc.root == o.root &&
+		reflect.ValueOf(sc.orgs).UnsafePointer() == reflect.ValueOf(o.orgs).UnsafePointer()
 }
 
 // audienceScope decides, for one scope inside one transaction, whether the

@@ -97,11 +97,11 @@ func TestScopeMissingCustomer(t *testing.T) {
 func TestCustomerByCodeScope(t *testing.T) {
 	f := newFixture(t)
 	view(t, f.s, func(tx *Tx) error {
-		c, err := tx.CustomerByCode(f.scope(f.northLead), " c002 ")
+		c, err := tx.CustomerByCode(tx.ScopeFor(f.northLead), " c002 ")
 		if err != nil || c.ID != f.c2.ID {
 			t.Errorf("CustomerByCode(c002) = %v, %v", c, err)
 		}
-		_, err = tx.CustomerByCode(f.scope(f.northLead), "C004")
+		_, err = tx.CustomerByCode(tx.ScopeFor(f.northLead), "C004")
 		wantNotFound(t, err)
 		_, err = tx.CustomerByCode(AdminScope(), "C999")
 		wantNotFound(t, err)

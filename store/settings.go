@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 var keyEnterprise = []byte("enterprise")
@@ -22,7 +23,9 @@ func (t *Tx) Settings() *model.Settings {
 // caller gets its own copy (the struct holds strings and times only).
 func (s *Store) Settings() *model.Settings {
 	gen := s.settingsGen.Load()
-	if c := s.settings.Load(); c != nil && c.gen == gen {
+	// Under the nested-transaction check the copy is not used, so that a
+	// call inside a transaction is found whether the copy is warm or not.
+	if c := s.settings.Load(); c != nil && c.gen == gen && !kv.NestedCheck() {
 		out := c.s
 		return &out
 	}

@@ -295,7 +295,7 @@ func TestShippingChain(t *testing.T) {
 	act := func(u *model.User, action, reason string) (*model.ReturnNotice, error) {
 		var rn *model.ReturnNotice
 		err := f.s.Update(u.Username, func(tx *Tx) (err error) {
-			r, n, err := tx.ActOnOnlineReturn(f.scope(u), u, rt.ID, rt.Version, action, reason)
+			r, n, err := tx.ActOnOnlineReturn(tx.ScopeFor(u), u, rt.ID, rt.Version, action, reason)
 			if err == nil {
 				rt, rn = r, n
 			}
@@ -368,12 +368,12 @@ func TestShippingChain(t *testing.T) {
 	if err := f.s.EnsureExecutionIndex(); err != nil {
 		t.Fatal(err)
 	}
+	so = f.order(t, so1.ID)
 	view(t, f.s, func(tx *Tx) error {
 		rows, tot, err := tx.ExecutionReport(CustomerScope(f.c1.ID), ExecutionFilter{}, Page{Limit: 10})
 		if err != nil {
 			return err
 		}
-		so := f.order(t, so1.ID)
 		if tot.Orders != 1 || len(rows) != 2 || rows[0].Line.ShippedQty != so.Lines[0].ShippedQty || rows[0].Line.ReturnedQty != units(3) ||
 			rows[0].Line.NoticedQty != units(4) || tot.ShippedQty != units(7+4) || tot.Amount != so.Totals.Amount || rows[0].OpenQty() != 0 {
 			t.Errorf("report %+v totals %+v", rows, tot)
@@ -381,7 +381,7 @@ func TestShippingChain(t *testing.T) {
 		if _, tot, _ := tx.ExecutionReport(AdminScope(), ExecutionFilter{Q: "p2"}, Page{}); tot.Orders != 2 || tot.Lines != 4 {
 			t.Errorf("search p2: %+v", tot)
 		}
-		if _, tot, _ := tx.ExecutionReport(f.scope(f.southViewer), ExecutionFilter{}, Page{}); tot.Orders != 0 {
+		if _, tot, _ := tx.ExecutionReport(tx.ScopeFor(f.southViewer), ExecutionFilter{}, Page{}); tot.Orders != 0 {
 			t.Errorf("out of scope: %+v", tot)
 		}
 		if _, tot, _ := tx.ExecutionReport(AdminScope(), ExecutionFilter{Statuses: []model.Status{model.StatusAudited}}, Page{}); tot.Orders != 1 {
@@ -494,7 +494,7 @@ func TestShippingScopeAndRoles(t *testing.T) {
 		t.Fatalf("dealer ships: %v", err)
 	}
 	err = f.s.Update("x", func(tx *Tx) error {
-		_, err := tx.PostOutbound(f.scope(f.multi), f.multi, &OutboundInput{SalesOrderID: so.ID, PostDate: "2026-03-16", Qty: map[int]model.Qty{1: units(1)}})
+		_, err := tx.PostOutbound(tx.ScopeFor(f.multi), f.multi, &OutboundInput{SalesOrderID: so.ID, PostDate: "2026-03-16", Qty: map[int]model.Qty{1: units(1)}})
 		return err
 	})
 	if !errors.Is(err, model.ErrNotAllowed) {

@@ -153,7 +153,9 @@ const pgOpenTimeout = 30 * time.Second
 // open finishes opening the store on db (bdb is its bbolt file, nil on
 // PostgreSQL): migrations, the group-commit queue, the zone.
 func open(db kv.DB, bdb *bolt.DB, dsn string) (*Store, error) {
-	s := &Store{db: db, bolt: bdb, dsn: dsn, now: time.Now, shared: bdb == nil}
+	// The nested-transaction check (kv/nested.go) costs an atomic load
+	// per transaction while off.
+	s := &Store{db: kv.CheckNested(db), bolt: bdb, dsn: dsn, now: time.Now, shared: bdb == nil}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -273,6 +275,11 @@ type Tx struct {
 	custRead *model.Customer
 	// kb is getID's key.
 	kb [8]byte
+	// custIDs is the last CustomerIDs answer of a read-only transaction.
+	custIDs *scopeIDs
+	// counts are the document counts a read-only transaction has read
+	// (docCounts).
+	counts []*scopedCounts
 }
 
 // getJSONID is getJSON under the key of id, read with getID's buffer.

@@ -295,7 +295,7 @@ func TestSetPassword(t *testing.T) {
 	hash, _ := HashPassword("n3w-password")
 	var u *model.User
 	update(t, f.s, func(tx *Tx) (err error) {
-		u, err = tx.SetPassword(f.scope(f.northLead), f.d1a.ID, hash)
+		u, err = tx.SetPassword(tx.ScopeFor(f.northLead), f.d1a.ID, hash)
 		return err
 	})
 	if u.AuthEpoch != f.d1a.AuthEpoch+1 || u.Version != f.d1a.Version+1 || u.UpdatedBy != "tester" {
@@ -325,7 +325,7 @@ func TestSetPassword(t *testing.T) {
 		return nil
 	})
 	// Out of scope: not found, nothing changed.
-	err := f.s.Update("x", func(tx *Tx) error { _, err := tx.SetPassword(f.scope(f.southViewer), f.d1b.ID, hash); return err })
+	err := f.s.Update("x", func(tx *Tx) error { _, err := tx.SetPassword(tx.ScopeFor(f.southViewer), f.d1b.ID, hash); return err })
 	wantNotFound(t, err)
 	if !sessionExists(t, f.s, "b1") {
 		t.Errorf("refused SetPassword ended a session")

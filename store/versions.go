@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"sync"
+
+	"dealerportal/store/kv"
 )
 
 // Shared versions: what lets several portal processes on one database keep
@@ -140,16 +142,14 @@ func (s *Store) Sync() error {
 }
 
 // syncOnce reads the versions record and moves the generations of what
-// changed.
+// changed. The read is one committed record, not a transaction: on
+// PostgreSQL one statement (kv.Peek) where a View costs three round trips.
 func (s *Store) syncOnce() error {
-	var v versionSet
-	if err := s.View(func(t *Tx) error {
-		v = decodeVersions(t.b(bMeta).Get(keyVersions))
-		return nil
-	}); err != nil {
+	raw, err := kv.Peek(s.db, bMeta, keyVersions)
+	if err != nil {
 		return err
 	}
-	s.applyVersions(v)
+	s.applyVersions(decodeVersions(raw))
 	return nil
 }
 

@@ -144,11 +144,12 @@ func TestWebhookFanOutFollowsScope(t *testing.T) {
 			t.Errorf("%s got deliveries: %v", c.Name, seqsOf(ds))
 		}
 	}
+	first := e.deliveries(all, "")[0].ID
 	view(t, e.s, func(tx *Tx) error {
 		if p, d := tx.WebhookCounts(all.ID); p != 3 || d != 0 {
 			t.Errorf("counts %d pending %d dead", p, d)
 		}
-		raw := tx.b(bHookDeliveries).Get(itob(e.deliveries(all, "")[0].ID))
+		raw := tx.b(bHookDeliveries).Get(itob(first))
 		if len(raw) > 200 {
 			t.Errorf("a queue row of %d bytes: %s", len(raw), raw)
 		}

@@ -64,7 +64,7 @@ func TestPostWriteOffs(t *testing.T) {
 	before := f.snapshot(t, c.ID, inv1.ID, so.ID, rc.ID)
 	over := append(append([]model.WriteOffPair(nil), pairs...), model.WriteOffPair{Row: 3, Source: pairs[1].Source, Invoice: pairs[2].Invoice, Amount: 1})
 	err = f.s.Update("multi", func(tx *Tx) error {
-		_, err := tx.PostWriteOffs(f.scope(f.multi), f.multi, c.ID, over, shown)
+		_, err := tx.PostWriteOffs(tx.ScopeFor(f.multi), f.multi, c.ID, over, shown)
 		return err
 	})
 	wantField(t, err, "amount.3", "err.recon_amount_max")
@@ -74,12 +74,12 @@ func TestPostWriteOffs(t *testing.T) {
 
 	// Out of scope, and without the permission.
 	err = f.s.Update("multi", func(tx *Tx) error {
-		_, err := tx.PostWriteOffs(f.scope(f.multi), f.multi, f.c3.ID, pairs, nil)
+		_, err := tx.PostWriteOffs(tx.ScopeFor(f.multi), f.multi, f.c3.ID, pairs, nil)
 		return err
 	})
 	wantNotFound(t, err)
 	err = f.s.Update("north", func(tx *Tx) error {
-		_, err := tx.PostWriteOffs(f.scope(f.northLead), f.northLead, c.ID, pairs, nil)
+		_, err := tx.PostWriteOffs(tx.ScopeFor(f.northLead), f.northLead, c.ID, pairs, nil)
 		return err
 	})
 	if !errors.Is(err, model.ErrNotAllowed) {
@@ -89,7 +89,7 @@ func TestPostWriteOffs(t *testing.T) {
 	// The proposal, posted: three records, every figure moved.
 	var made []*model.WriteOff
 	update(t, f.s, func(tx *Tx) (err error) {
-		made, err = tx.PostWriteOffs(f.scope(f.multi), f.multi, c.ID, pairs, shown)
+		made, err = tx.PostWriteOffs(tx.ScopeFor(f.multi), f.multi, c.ID, pairs, shown)
 		return err
 	})
 	if len(made) != 3 || made[0].SourceType != model.DocInvoice || made[1].Amount != 20000 || made[2].InvoiceID != inv2.ID || made[2].Auto {
@@ -109,7 +109,7 @@ func TestPostWriteOffs(t *testing.T) {
 
 	// The same grid again is stale: the documents it pairs changed.
 	err = f.s.Update("multi", func(tx *Tx) error {
-		_, err := tx.PostWriteOffs(f.scope(f.multi), f.multi, c.ID, pairs[:1], shown)
+		_, err := tx.PostWriteOffs(tx.ScopeFor(f.multi), f.multi, c.ID, pairs[:1], shown)
 		return err
 	})
 	var oc *model.OpenChangedError
@@ -119,7 +119,7 @@ func TestPostWriteOffs(t *testing.T) {
 	}
 	// Without what was shown, the refusal is the rows'.
 	err = f.s.Update("multi", func(tx *Tx) error {
-		_, err := tx.PostWriteOffs(f.scope(f.multi), f.multi, c.ID, pairs[:1], nil)
+		_, err := tx.PostWriteOffs(tx.ScopeFor(f.multi), f.multi, c.ID, pairs[:1], nil)
 		return err
 	})
 	wantField(t, err, "source.0", "err.recon_nothing_open")

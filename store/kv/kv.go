@@ -198,3 +198,48 @@ type Cursor interface {
 	// read-only transaction, ErrIncompatibleValue when not on a key.
 	Delete() error
 }
+
+// Prefetcher is a Bucket that can read several keys in one go ahead of
+// their Gets: on PostgreSQL one query instead of one round trip per key.
+type Prefetcher interface {
+	// Prefetch reads keys so that their Gets in this transaction answer
+	// without asking the database. It is a hint: Get answers the same
+	// either way, and a failed read fails the transaction as a Get's
+	// would.
+	Prefetch(keys [][]byte)
+}
+
+// Prefetch tells b that keys are about to be read (Prefetcher); nothing on
+// a backend without it (bbolt reads its mapped pages).
+func Prefetch(b Bucket, keys [][]byte) {
+	if p, ok := b.(Prefetcher); ok && len(keys) > 1 {
+		p.Prefetch(keys)
+	}
+}
+
+// Peeker is a DB that reads one key's committed value without a
+// transaction around it: on PostgreSQL one statement, where a View costs
+// its BEGIN, the read and its COMMIT.
+type Peeker interface {
+	// Peek returns a copy of the value of key in bucket as last committed,
+	// nil when there is none (or no such bucket).
+	Peek(bucket, key []byte) ([]byte, error)
+}
+
+// Peek returns a copy of the committed value of key in bucket, nil when
+// there is none: through Peeker when db has it, else in a View.
+func Peek(db DB, bucket, key []byte) ([]byte, error) {
+	if p, ok := db.(Peeker); ok {
+		return p.Peek(bucket, key)
+	}
+	var out []byte
+	err := db.View(func(tx Tx) error {
+		if b := tx.Bucket(bucket); b != nil {
+			if v := b.Get(key); v != nil {
+				out = append([]byte{}, v...)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -40,6 +40,9 @@ func Run(t *testing.T, be Backend) {
 		{"Seek", testSeek},
 		{"Edges", testEdges},
 		{"CursorDelete", testCursorDelete},
+		{"CursorMoves", testCursorMoves},
+		{"Prefetch", testPrefetch},
+		{"Peek", testPeek},
 		{"OwnWrites", testOwnWrites},
 		{"Snapshot", testSnapshot},
 		{"Rollback", testRollback},
@@ -977,4 +980,151 @@ func testStream(t *testing.T, be Backend) {
 // Equal reports whether two Contents are the same.
 func Equal(a, b map[string]map[string]string) bool {
 	return maps.EqualFunc(a, b, maps.Equal[map[string]string])
+}
+
+// testCursorMoves checks long mixed runs of cursor moves against a sorted
+// list, in a read and in a write transaction that changes the bucket
+// between them: backends that answer moves from rows fetched ahead
+// (PostgreSQL) must give what a walk of the pages gives.
+func testCursorMoves(t *testing.T, be Backend) {
+	db := be.Open(t)
+	var keys []string
+	for i := 0; i < 600; i += 2 {
+		keys = append(keys, fmt.Sprintf("k%04d", i))
+	}
+	fill(t, db, bName, keys...)
+	rng := rand.New(rand.NewPCG(7, 15))
+	run := func(tx kv.Tx, keys []string, steps int) {
+		t.Helper()
+		c := tx.Bucket(bName).Cursor()
+		pos := -1 // -1: not on a key; only a Seek, First or Last may follow
+		for step := range steps {
+			var k []byte
+			var op string
+			switch r := rng.IntN(10); {
+			case pos < 0 || r < 3:
+				n := rng.IntN(620)
+				seek := fmt.Sprintf("k%04d", n)
+				if rng.IntN(8) == 0 {
+					seek = fmt.Sprintf("k%04d", max(n, 4)-rng.IntN(4)) // close behind
+				}
+				op = "Seek(" + seek + ")"
+				k, _ = c.Seek([]byte(seek))
+				pos, _ = slices.BinarySearch(keys, seek)
+			case r < 6:
+				op = "Next"
+				k, _ = c.Next()
+				pos++
+			case r < 9:
+				op = "Prev"
+				k, _ = c.Prev()
+				pos--
+			case rng.IntN(2) == 0:
+				op = "First"
+				k, _ = c.First()
+				pos = 0
+			default:
+				op = "Last"
+				k, _ = c.Last()
+				pos = len(keys) - 1
+			}
+			want := ""
+			if pos >= 0 && pos < len(keys) {
+				want = keys[pos]
+			} else {
+				pos = -1
+			}
+			if string(k) != want {
+				t.Fatalf("step %d %s = %q, want %q", step, op, k, want)
+			}
+		}
+	}
+	must(t, db.View(func(tx kv.Tx) error {
+		run(tx, keys, 3000)
+		return nil
+	}))
+	must(t, db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		for round := range 20 {
+			// Change the bucket, then walk again (a new cursor: the
+			// contract asks a repositioning after a write anyway).
+			for range 10 {
+				k := fmt.Sprintf("k%04d", rng.IntN(600))
+				if i, found := slices.BinarySearch(keys, k); found {
+					must(t, b.Delete([]byte(k)))
+					keys = slices.Delete(keys, i, i+1)
+				} else {
+					must(t, b.Put([]byte(k), []byte("v:"+k)))
+					keys = slices.Insert(keys, i, k)
+				}
+			}
+			run(tx, keys, 100+round)
+		}
+		return nil
+	}))
+	must(t, db.View(func(tx kv.Tx) error {
+		run(tx, keys, 500)
+		return nil
+	}))
+}
+
+// testPrefetch: Gets after kv.Prefetch answer as without it, for keys
+// stored, missing, written and deleted in the transaction.
+func testPrefetch(t *testing.T, be Backend) {
+	db := be.Open(t)
+	fill(t, db, bName, "a", "b", "c", "d")
+	must(t, db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		must(t, b.Put([]byte("e"), []byte("v:e")))
+		must(t, b.Delete([]byte("b")))
+		must(t, b.Put([]byte("c"), []byte{}))
+		kv.Prefetch(b, [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("e"), []byte("x"), []byte("a"), {}})
+		for k, want := range map[string]string{"a": "v:a", "b": "<nil>", "c": "", "d": "v:d", "e": "v:e", "x": "<nil>"} {
+			v := b.Get([]byte(k))
+			got := string(v)
+			if v == nil {
+				got = "<nil>"
+			}
+			if got != want {
+				t.Errorf("Get(%q) after Prefetch = %q, want %q", k, got, want)
+			}
+		}
+		// A write after the prefetch wins.
+		must(t, b.Put([]byte("a"), []byte("new")))
+		if v := b.Get([]byte("a")); string(v) != "new" {
+			t.Errorf("Get(a) after Put = %q", v)
+		}
+		return nil
+	}))
+	must(t, db.View(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		kv.Prefetch(b, [][]byte{[]byte("a"), []byte("b"), []byte("zz")})
+		if v := b.Get([]byte("a")); string(v) != "new" {
+			t.Errorf("Get(a) = %q", v)
+		}
+		if v := b.Get([]byte("b")); v != nil {
+			t.Errorf("Get(b) = %q", v)
+		}
+		if v := b.Get([]byte("c")); v == nil || len(v) != 0 {
+			t.Errorf("Get(c) = %q (nil %v), want empty", v, v == nil)
+		}
+		return nil
+	}))
+}
+
+// testPeek: kv.Peek reads the committed value, a copy, nil for a missing
+// key or bucket, empty for an empty value.
+func testPeek(t *testing.T, be Backend) {
+	db := be.Open(t)
+	fill(t, db, bName, "a")
+	must(t, db.Update(func(tx kv.Tx) error { return tx.Bucket(bName).Put([]byte("e"), nil) }))
+	for _, tc := range []struct {
+		bucket, key string
+		want        []byte
+	}{{"b", "a", []byte("v:a")}, {"b", "e", []byte{}}, {"b", "x", nil}, {"none", "a", nil}} {
+		v, err := kv.Peek(db, []byte(tc.bucket), []byte(tc.key))
+		if err != nil || !bytes.Equal(v, tc.want) || (v == nil) != (tc.want == nil) {
+			t.Errorf("Peek(%s, %s) = %q, %v; want %q", tc.bucket, tc.key, v, err, tc.want)
+		}
+	}
 }

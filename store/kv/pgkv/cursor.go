@@ -1,6 +1,9 @@
 package pgkv
 
 import (
+	"bytes"
+	"slices"
+
 	"dealerportal/store/kv"
 )
 
@@ -30,6 +33,9 @@ type cursor struct {
 	wgen  uint64 // the transaction's write count when the batch was fetched
 	size  int    // the next fetch's size
 	state int8   // on a key (onKey), past the last (offEnd), before the first (offStart), nowhere
+	// holes: a key of the batch was deleted through the cursor (Delete
+	// keeps the batch for the moves onward, not for Seek or going back).
+	holes bool
 }
 
 type item struct{ k, v []byte }
@@ -44,8 +50,43 @@ const (
 func (c *cursor) First() ([]byte, []byte) { return c.fetch(true, nil, true, firstFetch*4) }
 func (c *cursor) Last() ([]byte, []byte)  { return c.fetch(false, nil, true, firstFetch*4) }
 
+// Seek answers from the batch when it holds the key's place: a walk that
+// seeks forward from prefix to prefix (a count per customer in id order)
+// reads on through one batch instead of a query per seek, and each
+// further seek past the batch fetches twice as many rows as the last.
 func (c *cursor) Seek(seek []byte) ([]byte, []byte) {
+	if c.usable() {
+		n := len(c.items)
+		if c.fwd && bytes.Compare(seek, c.items[0].k) >= 0 {
+			i, _ := slices.BinarySearchFunc(c.items, seek, func(it item, s []byte) int { return bytes.Compare(it.k, s) })
+			switch {
+			case i < n:
+				c.pos, c.state = i, onKey
+				return c.cur()
+			case !c.more:
+				c.pos, c.state = n-1, offEnd
+				return nil, nil
+			}
+			return c.fetch(true, seek, true, c.size)
+		}
+		if !c.fwd && bytes.Compare(seek, c.items[n-1].k) >= 0 && bytes.Compare(seek, c.items[0].k) <= 0 {
+			// Descending: the last row at or after seek.
+			j, _ := slices.BinarySearchFunc(c.items, seek, func(it item, s []byte) int { return -bytes.Compare(it.k, s) })
+			for j < n && bytes.Equal(c.items[j].k, seek) {
+				j++
+			}
+			c.pos, c.state = j-1, onKey
+			return c.cur()
+		}
+	}
 	return c.fetch(true, seek, true, firstFetch)
+}
+
+// usable reports whether the batch still shows the transaction's data:
+// fetched since its last write, and with no key deleted through the cursor
+// still in it.
+func (c *cursor) usable() bool {
+	return len(c.items) > 0 && !c.holes && c.wgen == c.b.tx.wgen
 }
 
 func (c *cursor) Next() ([]byte, []byte) {
@@ -56,14 +97,18 @@ func (c *cursor) Next() ([]byte, []byte) {
 	default:
 		return nil, nil
 	}
-	if c.fwd && c.wgen == c.b.tx.wgen {
-		if c.pos+1 < len(c.items) {
+	if c.wgen == c.b.tx.wgen {
+		switch {
+		case c.fwd && c.pos+1 < len(c.items):
 			c.pos++
 			return c.cur()
-		}
-		if !c.more {
+		case c.fwd && !c.more:
 			c.state = offEnd
 			return nil, nil
+		case !c.fwd && c.pos > 0 && !c.holes:
+			// A descending batch read backwards.
+			c.pos--
+			return c.cur()
 		}
 	}
 	return c.fetch(true, c.items[c.pos].k, false, c.size)
@@ -77,14 +122,19 @@ func (c *cursor) Prev() ([]byte, []byte) {
 	default:
 		return nil, nil
 	}
-	if !c.fwd && c.wgen == c.b.tx.wgen {
-		if c.pos+1 < len(c.items) {
+	if c.wgen == c.b.tx.wgen {
+		switch {
+		case !c.fwd && c.pos+1 < len(c.items):
 			c.pos++
 			return c.cur()
-		}
-		if !c.more {
+		case !c.fwd && !c.more:
 			c.state = offStart
 			return nil, nil
+		case c.fwd && c.pos > 0 && !c.holes:
+			// An ascending batch read backwards (Seek, then Prev: the
+			// last key under a prefix).
+			c.pos--
+			return c.cur()
 		}
 	}
 	return c.fetch(false, c.items[c.pos].k, false, c.size)
@@ -112,6 +162,7 @@ func (c *cursor) Delete() error {
 	}
 	if fresh {
 		c.wgen = t.wgen
+		c.holes = true
 	}
 	return nil
 }
@@ -122,7 +173,7 @@ func (c *cursor) Delete() error {
 // round trip, first.
 func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte) {
 	t := c.b.tx
-	c.items, c.pos, c.fwd, c.state = c.items[:0], 0, fwd, nowhere
+	c.items, c.pos, c.fwd, c.state, c.holes = c.items[:0], 0, fwd, nowhere, false
 	if t.err != nil || c.b.deleted {
 		return nil, nil
 	}

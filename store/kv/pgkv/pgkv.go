@@ -123,6 +123,7 @@ type DB struct {
 	cache   *bucketNames
 
 	retries atomic.Uint64
+	trips   atomic.Uint64 // statements or pipelined batches sent (RoundTrips)
 }
 
 type bucketNames struct {
@@ -231,8 +232,39 @@ func lockKey(schema string) int64 {
 	return h
 }
 
+// Peek reads the committed value of key in bucket in one statement
+// (kv.Peeker), outside any transaction; nil when there is none.
+func (d *DB) Peek(bucket, key []byte) ([]byte, error) {
+	if d.closed.Load() {
+		return nil, kv.ErrDatabaseNotOpen
+	}
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if d.opts.TxTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
+	}
+	defer cancel()
+	d.trips.Add(1)
+	var v []byte
+	err := d.pool.QueryRow(ctx, `SELECT coalesce(k.value, convert_to(k.doc::text, 'UTF8'))
+		FROM kv k JOIN kv_buckets b ON b.id = k.bucket WHERE b.name = $1 AND k.key = $2`, string(bucket), key).Scan(&v)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case v == nil:
+		v = []byte{}
+	}
+	return v, nil
+}
+
 // Pool returns the connection pool, for health checks.
 func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
+// RoundTrips returns how many times the transactions of this DB waited for
+// PostgreSQL's answer since Open (a statement, or a pipelined batch of
+// them, is one), for benchmarks that count them per request.
+func (d *DB) RoundTrips() uint64 { return d.trips.Load() }
 
 // Retries returns how many transaction attempts were retried since Open.
 func (d *DB) Retries() uint64 { return d.retries.Load() }
@@ -404,6 +436,7 @@ func (d *DB) begin(writable bool) (*tx, error) {
 	default:
 		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
 	}
+	d.trips.Add(1)
 	res, err := conn.Conn().PgConn().Exec(ctx, sql).ReadAll()
 	if err == nil && (len(res) != 2 || len(res[1].Rows) != 1) {
 		err = errors.New("kv_meta has no row")
@@ -427,6 +460,7 @@ func (t *tx) release() {
 	if !t.conn.Conn().IsClosed() && t.conn.Conn().PgConn().TxStatus() != 'I' {
 		// Its own deadline: the transaction's may be what ran out.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		t.db.trips.Add(1)
 		if _, err := t.conn.Exec(ctx, "ROLLBACK"); err != nil {
 			// A connection in an unknown state does not go back to the pool.
 			_ = t.conn.Conn().Close(ctx)
@@ -453,6 +487,7 @@ func (t *tx) finish(fnErr error) error {
 		return fnErr
 	}
 	if !t.writable {
+		t.db.trips.Add(1)
 		_, err := t.conn.Exec(t.ctx, "COMMIT")
 		t.done = true
 		return err
@@ -460,6 +495,7 @@ func (t *tx) finish(fnErr error) error {
 	b := &pgx.Batch{}
 	t.queueWrites(b)
 	b.Queue("COMMIT")
+	t.db.trips.Add(1)
 	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
 		return err
 	}
@@ -527,6 +563,7 @@ func (t *tx) flush() bool {
 	}
 	b := &pgx.Batch{}
 	t.queueWrites(b)
+	t.db.trips.Add(1)
 	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
 		t.fail(err)
 		return false
@@ -565,6 +602,7 @@ func (t *tx) loadNames() {
 		t.db.cacheMu.Unlock()
 	}
 	if t.names == nil {
+		t.db.trips.Add(1)
 		rows, err := t.conn.Query(t.ctx, "SELECT id, name FROM kv_buckets")
 		if err != nil {
 			t.fail(err)
@@ -643,6 +681,7 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 		return nil, t.err
 	}
 	var id int64
+	t.db.trips.Add(1)
 	err := t.conn.QueryRow(t.ctx, `INSERT INTO kv_buckets (name) VALUES ($1) RETURNING id`, string(name)).Scan(&id)
 	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "23505" {
 		// Another transaction created it after this one's snapshot: run
@@ -674,6 +713,7 @@ func (t *tx) DeleteBucket(name []byte) error {
 	if !t.flush() {
 		return t.err
 	}
+	t.db.trips.Add(1)
 	if _, err := t.conn.Exec(t.ctx, `DELETE FROM kv_buckets WHERE id = $1`, b.id); err != nil {
 		t.fail(err)
 		return err
@@ -726,6 +766,7 @@ func (t *tx) Size() int64 {
 	if t.err != nil {
 		return 0
 	}
+	t.db.trips.Add(1)
 	err := t.conn.QueryRow(t.ctx, `SELECT pg_total_relation_size('kv') + pg_total_relation_size('kv_buckets')`).Scan(&n)
 	if err != nil {
 		t.fail(err)
@@ -762,6 +803,7 @@ func (b *bucket) Get(key []byte) []byte {
 		return l.val
 	}
 	var v []byte
+	t.db.trips.Add(1)
 	err := t.conn.QueryRow(t.ctx, `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`, b.id, key).Scan(&v)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -777,6 +819,53 @@ func (b *bucket) Get(key []byte) []byte {
 	}
 	t.local[lk] = local{v, v != nil}
 	return v
+}
+
+// Prefetch reads the keys the transaction has not read or written yet in
+// one query (kv.Prefetcher), into what Get answers from.
+func (b *bucket) Prefetch(keys [][]byte) {
+	t := b.tx
+	if t.err != nil || b.deleted {
+		return
+	}
+	want := make([][]byte, 0, len(keys))
+	asked := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if len(k) == 0 || len(k) > kv.MaxKeySize {
+			continue
+		}
+		lk := localKey(b.id, k)
+		if _, ok := t.local[lk]; ok || asked[lk] {
+			continue
+		}
+		asked[lk] = true
+		want = append(want, k)
+	}
+	if len(want) < 2 {
+		return // a Get costs the same
+	}
+	rows, err := t.query(`SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = ANY($2)`, b.id, want)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if t.local == nil {
+		t.local = map[string]local{}
+	}
+	for rows.Next() {
+		raw := rows.RawValues()
+		lk := localKey(b.id, raw[0])
+		t.local[lk] = local{append([]byte{}, raw[1]...), true}
+		delete(asked, lk)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		return
+	}
+	for lk := range asked { // none stored
+		t.local[lk] = local{}
+	}
 }
 
 func (b *bucket) checkWrite(key []byte) error {
@@ -866,6 +955,7 @@ func (b *bucket) loadSeq() {
 		return
 	}
 	var s int64
+	t.db.trips.Add(1)
 	if err := t.conn.QueryRow(t.ctx, `SELECT seq FROM kv_buckets WHERE id = $1`, b.id).Scan(&s); err != nil {
 		t.fail(err)
 		return
@@ -893,6 +983,7 @@ func (b *bucket) NextSequence() (uint64, error) {
 	if !b.seqOwned {
 		var s int64
 		var err error
+		t.db.trips.Add(1)
 		if b.seqDirty {
 			// SetSequence came first: write its value plus one.
 			err = t.conn.QueryRow(t.ctx, `UPDATE kv_buckets SET seq = $2 WHERE id = $1 RETURNING seq`, b.id, int64(b.seq+1)).Scan(&s)
@@ -925,6 +1016,7 @@ func (b *bucket) Stats() kv.BucketStats {
 		return kv.BucketStats{}
 	}
 	var n int
+	t.db.trips.Add(1)
 	if err := t.conn.QueryRow(t.ctx, `SELECT count(*) FROM kv WHERE bucket = $1`, b.id).Scan(&n); err != nil {
 		t.fail(err)
 	}
@@ -937,12 +1029,14 @@ func (b *bucket) Writable() bool { return b.tx.writable }
 // round trip (a pipelined batch) so that the read sees them.
 func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
 	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
+		t.db.trips.Add(1)
 		return t.conn.Query(t.ctx, sql, args...)
 	}
 	b := &pgx.Batch{}
 	t.queueWrites(b)
 	n := b.Len()
 	b.Queue(sql, args...)
+	t.db.trips.Add(1)
 	br := t.conn.SendBatch(t.ctx, b)
 	for range n {
 		if _, err := br.Exec(); err != nil {
