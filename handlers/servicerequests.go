@@ -1,7 +1,6 @@
 package handlers
 
 import (
-
 	"dealerportal/model"
 	"dealerportal/store"
 
