@@ -145,22 +145,15 @@ func (h *Handler) newComplaint(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplComplaintForm, v)
 }
 
-// readComplaint copies the form into cp; a product code must be one the
-// complainant may choose.
-func (h *Handler) readComplaint(c *fiber.Ctx, t *store.Tx, cp *model.Complaint) *model.ValidationError {
+// readComplaint copies the form into cp and returns it as the use case's
+// input with what the parsing refused; the product code is resolved for
+// the complainant by the use case.
+func readComplaint(c *fiber.Ctx, cp *model.Complaint) store.ComplaintInput {
 	ve := &model.ValidationError{}
 	cp.AccusedName, cp.Territory, cp.ProductText = c.FormValue("accused_name"), c.FormValue("territory"), c.FormValue("product_text")
 	cp.TraceCodes, cp.PlaceFound, cp.DateFound = c.FormValue("trace_codes"), c.FormValue("place_found"), c.FormValue("date_found")
 	cp.Description = c.FormValue("description")
 	cp.Version = formUint(c, "version")
-	cp.Product = model.ProductRef{}
-	if code := strings.TrimSpace(c.FormValue("product_code")); code != "" {
-		if ref, err := t.ChannelProduct(h.scope(c), cp.CustomerID, code, false); err != nil {
-			ve.Add("product_code", "err.ch_product", nil)
-		} else {
-			cp.Product = ref
-		}
-	}
 	cp.Qty, cp.PriceSeen = 0, 0
 	if s := strings.TrimSpace(c.FormValue("qty")); s != "" {
 		if q, err := model.ParseQty(s); err != nil || q < 0 {
@@ -176,33 +169,22 @@ func (h *Handler) readComplaint(c *fiber.Ctx, t *store.Tx, cp *model.Complaint) 
 			cp.PriceSeen = m
 		}
 	}
-	return ve
+	return store.ComplaintInput{Complaint: cp, CustomerCode: c.FormValue("customer_code"), ProductCode: c.FormValue("product_code"), Invalid: ve}
 }
 
+// saveComplaint stores the form through the use case: a new complaint once
+// per form token, for the dealer's own customer or the one staff typed.
 func (h *Handler) saveComplaint(c *fiber.Ctx, cp *model.Complaint) error {
 	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := cp.ID == 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		if isNew {
-			cu, err := h.channelCustomerFor(c, t, "customer_code")
-			if err != nil {
-				return err
-			}
-			cp.CustomerID = cu.ID
+	a := store.Actor{User: u, Scope: h.scope(c)}
+	if isNew {
+		a.Once = c.FormValue("_idem")
+		if !u.IsStaff() {
+			cp.CustomerID = u.CustomerID
 		}
-		ve := h.readComplaint(c, t, cp)
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, cp.Validate(t.Today())); err != nil {
-				return 0, err
-			}
-			if err := t.SaveComplaint(sc, u, cp); err != nil {
-				return 0, err
-			}
-			return cp.ID, nil
-		}
-		return saveOnce(c, t, u, &cp.ID, isNew, save)
-	})
+	}
+	id, err := h.store.SaveComplaint(a, readComplaint(c, cp))
 	if err != nil {
 		if isNew {
 			cp.ID = 0
@@ -214,7 +196,7 @@ func (h *Handler) saveComplaint(c *fiber.Ctx, cp *model.Complaint) error {
 		return h.formError(c, err, tplComplaintForm, v)
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/complaints/"+itoa(cp.ID))
+	return h.redirect(c, "/complaints/"+itoa(id))
 }
 
 func (h *Handler) createComplaint(c *fiber.Ctx) error {
@@ -236,7 +218,7 @@ func (h *Handler) editComplaint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditComplaint(cp, currentUser(c)) {
+	if !model.CanEditComplaint(cp, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(cp.Status)}
 	}
 	v, err := h.complaintFormView(c, cp, "")
@@ -251,7 +233,7 @@ func (h *Handler) updateComplaint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditComplaint(cp, currentUser(c)) {
+	if !model.CanEditComplaint(cp, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(cp.Status)}
 	}
 	return h.saveComplaint(c, cp)
@@ -282,7 +264,7 @@ type complaintPage struct {
 func (h *Handler) complaintPage(c *fiber.Ctx, cp *model.Complaint) (*complaintPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &complaintPage{C: cp, Staff: u.IsStaff(), CanEdit: store.CanEditComplaint(cp, u), AttBase: "/complaints/" + itoa(cp.ID), Trail: cp.Trail}
+	p := &complaintPage{C: cp, Staff: u.IsStaff(), CanEdit: model.CanEditComplaint(cp, u), AttBase: "/complaints/" + itoa(cp.ID), Trail: cp.Trail}
 	p.CanAttach = p.CanEdit
 	for _, a := range model.ComplaintMachine.Allowed(cp.Status, u) {
 		if a == "handle" {
@@ -338,16 +320,11 @@ func (h *Handler) showComplaint(c *fiber.Ctx) error {
 // compensation, the dealer found responsible), close and reopen. Customer
 // codes are looked up inside the user's scope.
 func (h *Handler) complaintActions() docKind[*model.Complaint] {
-	act := func(x *docCall[*model.Complaint]) (string, error) {
-		if tr := model.ComplaintMachine.Find(x.Action); !x.User.Can(tr.Perm) {
-			return "", model.ErrNotAllowed
+	act := func(x *docRun[*model.Complaint]) (uint64, error) {
+		if err := need(x.C, model.ComplaintMachine.Find(x.Action).Perm); err != nil {
+			return 0, err
 		}
-		in, err := readComplaintAction(x)
-		if err != nil {
-			return "", err
-		}
-		_, err = x.Tx.ActOnComplaint(x.Scope, x.User, x.ID, x.Version, x.Action, in)
-		return "", err
+		return 0, h.store.ActOnComplaint(x.Actor, x.ID, x.Version, x.Action, readComplaintAction(x))
 	}
 	return docKind[*model.Complaint]{Base: "/complaints", Load: h.loadComplaint,
 		Page: func(c *fiber.Ctx, cp *model.Complaint, action string) (string, *View, error) {
@@ -365,27 +342,29 @@ func (h *Handler) complaintActions() docKind[*model.Complaint] {
 			return tplComplaintView, h.view(c, "cp.view", p), nil
 		},
 		Actions: map[string]docAction[*model.Complaint]{
-			"submit": {Flash: "flash.ch_submitted", Do: act}, "audit": {Flash: "flash.cp_audited", Do: act},
-			"handle": {Flash: "flash.cp_handled", Do: act}, "close": {Flash: "flash.ch_closed", Do: act},
-			"reopen": {Flash: "flash.ch_reopened", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Complaint]) (string, error) {
-				return "/complaints", x.Tx.DeleteComplaint(x.Scope, x.User, x.ID, x.Version)
-			}},
+			"submit": {Flash: "flash.ch_submitted", Run: act}, "audit": {Flash: "flash.cp_audited", Run: act},
+			"handle": {Flash: "flash.cp_handled", Run: act}, "close": {Flash: "flash.ch_closed", Run: act},
+			"reopen": {Flash: "flash.ch_reopened", Run: act},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/complaints" },
+				Run: func(x *docRun[*model.Complaint]) (uint64, error) {
+					// A draft the user may not edit is refused here; one that
+					// is no draft by the store (409).
+					if x.Doc.Editable() && !model.CanEditComplaint(x.Doc, x.Actor.User) {
+						return 0, model.ErrNotAllowed
+					}
+					return 0, h.store.RemoveComplaint(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }
 
 // readComplaintAction reads an action's form: the reason, the accused
-// dealer (staff) and, for "handle", the handling.
-func readComplaintAction(x *docCall[*model.Complaint]) (store.ComplaintAction, error) {
-	c, t := x.C, x.Tx
-	in := store.ComplaintAction{Reason: x.Reason()}
-	ve := &model.ValidationError{}
-	if code := strings.TrimSpace(c.FormValue("accused_code")); code != "" && x.User.IsStaff() {
-		if cu, err := t.CustomerByCode(x.Scope, code); err != nil {
-			ve.Add("accused_code", "err.ch_customer_unknown", nil)
-		} else {
-			in.Accused = cu.ID
-		}
+// dealer's code (staff) and, for "handle", the handling with the
+// responsible dealer's code.
+func readComplaintAction(x *docRun[*model.Complaint]) store.ComplaintActionInput {
+	c := x.C
+	in := store.ComplaintActionInput{ComplaintAction: store.ComplaintAction{Reason: x.Reason()}, Invalid: &model.ValidationError{}}
+	if x.Actor.User.IsStaff() {
+		in.AccusedCode = c.FormValue("accused_code")
 	}
 	if x.Action == "handle" {
 		form := &model.ComplaintHandling{Findings: c.FormValue("findings"), RecallDeadline: c.FormValue("recall_deadline"), Resolution: c.FormValue("resolution")}
@@ -395,22 +374,15 @@ func readComplaintAction(x *docCall[*model.Complaint]) (store.ComplaintAction, e
 		}{{"penalty", &form.Penalty}, {"compensation", &form.Compensation}} {
 			if s := strings.TrimSpace(c.FormValue(m.field)); s != "" {
 				if v, err := model.ParseMoney(s); err != nil || v < 0 {
-					ve.AddErr(m.field, err, "err.money")
+					in.Invalid.AddErr(m.field, err, "err.money")
 				} else {
 					*m.dst = v
 				}
 			}
 		}
-		if code := strings.TrimSpace(c.FormValue("responsible_code")); code != "" {
-			if cu, err := t.CustomerByCode(x.Scope, code); err != nil {
-				ve.Add("responsible_code", "err.ch_customer_unknown", nil)
-			} else {
-				form.ResponsibleID = cu.ID
-			}
-		}
-		in.Handling = form
+		in.Handling, in.ResponsibleCode = form, c.FormValue("responsible_code")
 	}
-	return in, ve.Err()
+	return in
 }
 
 // uploadComplaintAttachment adds evidence while the complaint is a draft;
@@ -421,7 +393,7 @@ func (h *Handler) uploadComplaintAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditComplaint(cp, currentUser(c)) {
+	if !model.CanEditComplaint(cp, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(cp.Status)}
 	}
 	if err := h.saveUpload(c, store.OwnerComplaint, cp.ID, cp.CustomerID); err != nil {
@@ -440,7 +412,7 @@ func (h *Handler) deleteComplaintAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.deleteChannelAttachment(c, store.OwnerComplaint, cp.ID, store.CanEditComplaint(cp, currentUser(c)))
+	return h.deleteChannelAttachment(c, store.OwnerComplaint, cp.ID, model.CanEditComplaint(cp, currentUser(c)))
 }
 
 // showComplaintNotices lists the handled complaints a dealer was found

@@ -182,10 +182,10 @@ func (h *Handler) newOpportunity(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplOpportunityForm, v)
 }
 
-// readOpportunity copies the form into o and resolves the interest lines'
-// product codes for the customer; problems are field errors (per row:
-// "line_<i>").
-func (h *Handler) readOpportunity(c *fiber.Ctx, t *store.Tx, o *model.Opportunity) ([]channelLineRow, *model.ValidationError) {
+// readOpportunity copies the form into o and returns it as the use
+// case's input, with the rows to show again and what the parsing refused
+// (per row: "line_<i>"); the use case resolves the lines' product codes.
+func readOpportunity(c *fiber.Ctx, o *model.Opportunity) ([]channelLineRow, store.OpportunityInput) {
 	ve := &model.ValidationError{}
 	o.Project, o.EndClient, o.Region = c.FormValue("project"), c.FormValue("end_client"), c.FormValue("region")
 	o.Stage, o.ExpectedClose, o.Description = c.FormValue("stage"), c.FormValue("expected_close"), c.FormValue("description")
@@ -198,6 +198,7 @@ func (h *Handler) readOpportunity(c *fiber.Ctx, t *store.Tx, o *model.Opportunit
 			o.ExpectedAmount = m
 		}
 	}
+	in := store.OpportunityInput{Opportunity: o, CustomerCode: c.FormValue("customer_code"), Invalid: ve, More: c.FormValue("more") != ""}
 	codes, qtys, prices := channelFormValues(c, "line_code"), channelFormValues(c, "line_qty"), channelFormValues(c, "line_price")
 	var rows []channelLineRow
 	o.Lines = nil
@@ -215,11 +216,6 @@ func (h *Handler) readOpportunity(c *fiber.Ctx, t *store.Tx, o *model.Opportunit
 		}
 		line := model.InterestLine{}
 		field := "line_" + strconv.Itoa(row.Index)
-		if ref, err := t.ChannelProduct(h.scope(c), o.CustomerID, code, false); err != nil {
-			ve.Add(field, "err.ch_product", nil)
-		} else {
-			line.ProductRef, row.Label = ref, ref.Name+" "+ref.Spec
-		}
 		if q, err := model.ParseQty(row.Qty); err != nil || q <= 0 {
 			ve.AddErr(field, err, "err.qty_positive")
 		} else {
@@ -234,57 +230,45 @@ func (h *Handler) readOpportunity(c *fiber.Ctx, t *store.Tx, o *model.Opportunit
 		}
 		rows = append(rows, row)
 		o.Lines = append(o.Lines, line)
+		in.LineCodes, in.LineFields = append(in.LineCodes, code), append(in.LineFields, field)
 	}
-	return rows, ve
+	return rows, in
 }
 
-// saveOpportunity validates and stores the form in one transaction; a new
-// one is created once per form token. "more" only adds blank rows.
+// saveOpportunity stores the form through the use case; a new one is
+// created once per form token. "more" only adds blank rows.
 func (h *Handler) saveOpportunity(c *fiber.Ctx, o *model.Opportunity) error {
 	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := o.ID == 0
-	var rows []channelLineRow
-	more := c.FormValue("more") != ""
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		if isNew {
-			cu, err := h.channelCustomerFor(c, t, "customer_code")
-			if err != nil {
-				return err
-			}
-			o.CustomerID = cu.ID
-		}
-		var ve *model.ValidationError
-		rows, ve = h.readOpportunity(c, t, o)
-		if more {
-			return ve.Err()
-		}
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, o.Validate()); err != nil {
-				return 0, err
-			}
-			if err := t.SaveOpportunity(sc, u, o); err != nil {
-				return 0, err
-			}
-			return o.ID, nil
-		}
-		return saveOnce(c, t, u, &o.ID, isNew, save)
-	})
-	if err != nil || more {
+	a := store.Actor{User: u, Scope: h.scope(c)}
+	if isNew && !u.IsStaff() {
+		o.CustomerID = u.CustomerID
+	}
+	rows, in := readOpportunity(c, o)
+	if isNew && !in.More {
+		a.Once = c.FormValue("_idem")
+	}
+	id, err := h.store.SaveOpportunity(a, in)
+	if err != nil || in.More {
 		if isNew {
 			o.ID = 0
 		}
-		v, verr := h.opportunityFormView(c, o, blankRows(rows, map[bool]int{true: 5, false: 1}[more]), c.FormValue("customer_code"))
+		for i := range rows {
+			if i < len(o.Lines) && o.Lines[i].ProductID != 0 {
+				rows[i].Label = o.Lines[i].Name + " " + o.Lines[i].Spec
+			}
+		}
+		v, verr := h.opportunityFormView(c, o, blankRows(rows, map[bool]int{true: 5, false: 1}[in.More]), c.FormValue("customer_code"))
 		if verr != nil {
 			return verr
 		}
-		if more && err == nil {
+		if in.More && err == nil {
 			return h.render(c, fiber.StatusOK, tplOpportunityForm, v)
 		}
 		return h.formError(c, err, tplOpportunityForm, v)
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/opportunities/"+itoa(o.ID))
+	return h.redirect(c, "/opportunities/"+itoa(id))
 }
 
 func (h *Handler) createOpportunity(c *fiber.Ctx) error {
@@ -306,7 +290,7 @@ func (h *Handler) editOpportunity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditOpportunity(o, currentUser(c)) {
+	if !model.CanEditOpportunity(o, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(o.Status)}
 	}
 	v, err := h.opportunityFormView(c, o, nil, "")
@@ -321,7 +305,7 @@ func (h *Handler) updateOpportunity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditOpportunity(o, currentUser(c)) {
+	if !model.CanEditOpportunity(o, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(o.Status)}
 	}
 	return h.saveOpportunity(c, o)
@@ -354,7 +338,7 @@ type opportunityPage struct {
 func (h *Handler) opportunityPage(c *fiber.Ctx, o *model.Opportunity) (*opportunityPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &opportunityPage{O: o, Tab: c.Query("tab"), Staff: u.IsStaff(), CanEdit: store.CanEditOpportunity(o, u),
+	p := &opportunityPage{O: o, Tab: c.Query("tab"), Staff: u.IsStaff(), CanEdit: model.CanEditOpportunity(o, u),
 		Verdicts: model.OpportunityEvaluations, AttBase: "/opportunities/" + itoa(o.ID), Trail: o.Trail}
 	p.CanAttach = p.CanEdit
 	if p.Tab != "evaluation" {
@@ -418,17 +402,21 @@ func (h *Handler) showOpportunity(c *fiber.Ctx) error {
 // evaluate it (the verdict accept, reject or need_info posted with the
 // evaluation form) and follow it to won, lost or expired.
 func (h *Handler) opportunityActions() docKind[*model.Opportunity] {
-	act := func(x *docCall[*model.Opportunity]) (string, error) {
-		_, err := x.Tx.ActOnOpportunity(x.Scope, x.User, x.ID, x.Version, x.Action, nil)
-		return "", err
+	act := func(x *docRun[*model.Opportunity]) (uint64, error) {
+		if err := need(x.C, model.OpportunityMachine.Find(x.Action).Perm); err != nil {
+			return 0, err
+		}
+		return 0, h.store.ActOnOpportunity(x.Actor, x.ID, x.Version, x.Action, nil)
 	}
-	evaluate := func(x *docCall[*model.Opportunity]) (string, error) {
+	evaluate := func(x *docRun[*model.Opportunity]) (uint64, error) {
 		verdict, eval := readEvaluation(x.C)
 		if !contains(model.OpportunityEvaluations, verdict) {
-			return "", model.Invalid("verdict", "err.choice")
+			return 0, model.Invalid("verdict", "err.choice")
 		}
-		_, err := x.Tx.ActOnOpportunity(x.Scope, x.User, x.ID, x.Version, verdict, eval)
-		return "/opportunities/" + itoa(x.ID) + "?tab=evaluation", err
+		if err := need(x.C, model.OpportunityMachine.Find(verdict).Perm); err != nil {
+			return 0, err
+		}
+		return 0, h.store.ActOnOpportunity(x.Actor, x.ID, x.Version, verdict, eval)
 	}
 	return docKind[*model.Opportunity]{Base: "/opportunities", Load: h.loadOpportunity,
 		Page: func(c *fiber.Ctx, o *model.Opportunity, action string) (string, *View, error) {
@@ -443,11 +431,19 @@ func (h *Handler) opportunityActions() docKind[*model.Opportunity] {
 			return tplOpportunityView, h.view(c, "opp.view", p), nil
 		},
 		Actions: map[string]docAction[*model.Opportunity]{
-			"submit": {Flash: "flash.ch_submitted", Do: act}, "evaluate": {Flash: "flash.opp_evaluated", Do: evaluate},
-			"win": {Flash: "flash.ch_done", Do: act}, "lose": {Flash: "flash.ch_done", Do: act}, "expire": {Flash: "flash.ch_done", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Opportunity]) (string, error) {
-				return "/opportunities", x.Tx.DeleteOpportunity(x.Scope, x.User, x.ID, x.Version)
-			}},
+			"submit": {Flash: "flash.ch_submitted", Run: act},
+			"evaluate": {Flash: "flash.opp_evaluated", Run: evaluate,
+				Next: func(id, _ uint64) string { return "/opportunities/" + itoa(id) + "?tab=evaluation" }},
+			"win": {Flash: "flash.ch_done", Run: act}, "lose": {Flash: "flash.ch_done", Run: act}, "expire": {Flash: "flash.ch_done", Run: act},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/opportunities" },
+				Run: func(x *docRun[*model.Opportunity]) (uint64, error) {
+					// A draft the user may not edit is refused here; one that
+					// is no draft by the store (409).
+					if x.Doc.Status == model.StatusDraft && !model.CanEditOpportunity(x.Doc, x.Actor.User) {
+						return 0, model.ErrNotAllowed
+					}
+					return 0, h.store.RemoveOpportunity(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }
 
@@ -469,7 +465,7 @@ func (h *Handler) uploadOpportunityAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditOpportunity(o, currentUser(c)) {
+	if !model.CanEditOpportunity(o, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(o.Status)}
 	}
 	if err := h.saveUpload(c, store.OwnerOpportunity, o.ID, o.CustomerID); err != nil {
@@ -488,5 +484,5 @@ func (h *Handler) deleteOpportunityAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.deleteChannelAttachment(c, store.OwnerOpportunity, o.ID, store.CanEditOpportunity(o, currentUser(c)))
+	return h.deleteChannelAttachment(c, store.OwnerOpportunity, o.ID, model.CanEditOpportunity(o, currentUser(c)))
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strings"
-
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -142,41 +140,22 @@ func (h *Handler) newServiceRequest(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplServiceForm, v)
 }
 
+// saveServiceRequest stores the form through the use case: a new request
+// once per form token, for the dealer's own customer or the one staff typed.
 func (h *Handler) saveServiceRequest(c *fiber.Ctx, r *model.ServiceRequest) error {
 	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := r.ID == 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		if isNew {
-			cu, err := h.channelCustomerFor(c, t, "customer_code")
-			if err != nil {
-				return err
-			}
-			r.CustomerID = cu.ID
+	a := store.Actor{User: u, Scope: h.scope(c)}
+	if isNew {
+		a.Once = c.FormValue("_idem")
+		if !u.IsStaff() {
+			r.CustomerID = u.CustomerID
 		}
-		ve := &model.ValidationError{}
-		r.Contact, r.Phone, r.Serial = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("serial")
-		r.ProblemType, r.Priority, r.Description = c.FormValue("problem_type"), c.FormValue("priority"), c.FormValue("description")
-		r.Version = formUint(c, "version")
-		r.Product = model.ProductRef{}
-		if code := strings.TrimSpace(c.FormValue("product_code")); code != "" {
-			if ref, err := t.ChannelProduct(sc, r.CustomerID, code, false); err != nil {
-				ve.Add("product_code", "err.ch_product", nil)
-			} else {
-				r.Product = ref
-			}
-		}
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, r.Validate()); err != nil {
-				return 0, err
-			}
-			if err := t.SaveServiceRequest(sc, u, r); err != nil {
-				return 0, err
-			}
-			return r.ID, nil
-		}
-		return saveOnce(c, t, u, &r.ID, isNew, save)
-	})
+	}
+	r.Contact, r.Phone, r.Serial = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("serial")
+	r.ProblemType, r.Priority, r.Description = c.FormValue("problem_type"), c.FormValue("priority"), c.FormValue("description")
+	r.Version = formUint(c, "version")
+	id, err := h.store.SaveServiceRequest(a, store.ServiceRequestInput{Request: r, CustomerCode: c.FormValue("customer_code"), ProductCode: c.FormValue("product_code")})
 	if err != nil {
 		if isNew {
 			r.ID = 0
@@ -188,7 +167,7 @@ func (h *Handler) saveServiceRequest(c *fiber.Ctx, r *model.ServiceRequest) erro
 		return h.formError(c, err, tplServiceForm, v)
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/service-requests/"+itoa(r.ID))
+	return h.redirect(c, "/service-requests/"+itoa(id))
 }
 
 func (h *Handler) createServiceRequest(c *fiber.Ctx) error {
@@ -209,7 +188,7 @@ func (h *Handler) editServiceRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditServiceRequest(r, currentUser(c)) {
+	if !model.CanEditServiceRequest(r, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(r.Status)}
 	}
 	v, err := h.serviceFormView(c, r, "")
@@ -224,7 +203,7 @@ func (h *Handler) updateServiceRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditServiceRequest(r, currentUser(c)) {
+	if !model.CanEditServiceRequest(r, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(r.Status)}
 	}
 	return h.saveServiceRequest(c, r)
@@ -253,8 +232,8 @@ type servicePage struct {
 func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &servicePage{R: r, Tab: c.Query("tab"), Staff: u.IsStaff(), CanEdit: store.CanEditServiceRequest(r, u),
-		CanLog: u.Can(model.PermManageService) && r.Status != model.StatusClosed, Actions: model.ServiceRequestMachine.Allowed(r.Status, u),
+	p := &servicePage{R: r, Tab: c.Query("tab"), Staff: u.IsStaff(), CanEdit: model.CanEditServiceRequest(r, u),
+		CanLog: model.CanLogServiceRequest(r, u), Actions: model.ServiceRequestMachine.Allowed(r.Status, u),
 		Solution: r.Solution, AttBase: "/service-requests/" + itoa(r.ID), Trail: r.Trail}
 	p.CanAttach = p.CanEdit || p.CanLog
 	if p.Tab != "handling" {
@@ -268,7 +247,7 @@ func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePa
 				return err
 			}
 			for _, s := range staff {
-				if !s.Disabled && s.Can(model.PermManageService) && t.AllowsCustomer(t.UserScope(s), r.CustomerID) {
+				if model.ServiceHandler(s) && t.AllowsCustomer(t.UserScope(s), r.CustomerID) {
 					p.Handlers = append(p.Handlers, s)
 				}
 			}
@@ -299,11 +278,18 @@ func (h *Handler) showServiceRequest(c *fiber.Ctx) error {
 // it (with the solution), close it and add notes to the handling log; the
 // dealer reopens a resolved one (with the reason as a log note).
 func (h *Handler) serviceRequestActions() docKind[*model.ServiceRequest] {
-	act := func(x *docCall[*model.ServiceRequest]) (string, error) {
+	act := func(x *docRun[*model.ServiceRequest]) (uint64, error) {
+		perm := model.PermManageService // the handling log
+		if tr := model.ServiceRequestMachine.Find(x.Action); tr != nil {
+			perm = tr.Perm
+		}
+		if err := need(x.C, perm); err != nil {
+			return 0, err
+		}
 		in := store.ServiceAction{HandlerID: formUint(x.C, "handler_id"), Solution: x.C.FormValue("solution"), Note: x.C.FormValue("note")}
-		_, err := x.Tx.ActOnServiceRequest(x.Scope, x.User, x.ID, x.Version, x.Action, in)
-		return "/service-requests/" + itoa(x.ID) + "?tab=handling", err
+		return 0, h.store.ActOnServiceRequest(x.Actor, x.ID, x.Version, x.Action, in)
 	}
+	handling := func(id, _ uint64) string { return "/service-requests/" + itoa(id) + "?tab=handling" }
 	return docKind[*model.ServiceRequest]{Base: "/service-requests", Load: h.loadServiceRequest,
 		Page: func(c *fiber.Ctx, r *model.ServiceRequest, _ string) (string, *View, error) {
 			p, err := h.servicePage(c, r)
@@ -314,12 +300,9 @@ func (h *Handler) serviceRequestActions() docKind[*model.ServiceRequest] {
 			return tplServiceView, h.view(c, "sr.view", p), nil
 		},
 		Actions: map[string]docAction[*model.ServiceRequest]{
-			"start": {Flash: "flash.sr_started", Do: act}, "resolve": {Flash: "flash.sr_resolved", Do: act},
-			"close": {Flash: "flash.ch_closed", Do: act}, "reopen": {Flash: "flash.ch_reopened", Do: act},
-			"log": {Flash: "flash.saved", Do: func(x *docCall[*model.ServiceRequest]) (string, error) {
-				_, err := x.Tx.AddServiceLog(x.Scope, x.User, x.ID, x.Version, x.C.FormValue("note"))
-				return "/service-requests/" + itoa(x.ID) + "?tab=handling", err
-			}},
+			"start": {Flash: "flash.sr_started", Run: act, Next: handling}, "resolve": {Flash: "flash.sr_resolved", Run: act, Next: handling},
+			"close": {Flash: "flash.ch_closed", Run: act, Next: handling}, "reopen": {Flash: "flash.ch_reopened", Run: act, Next: handling},
+			"log": {Flash: "flash.saved", Run: act, Next: handling},
 		}}
 }
 
@@ -331,7 +314,7 @@ func (h *Handler) uploadServiceAttachment(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	if !store.CanEditServiceRequest(r, u) && !(u.Can(model.PermManageService) && r.Status != model.StatusClosed) {
+	if !model.CanEditServiceRequest(r, u) && !model.CanLogServiceRequest(r, u) {
 		return &model.StateError{Action: "edit", Status: string(r.Status)}
 	}
 	if err := h.saveUpload(c, store.OwnerServiceRequest, r.ID, r.CustomerID); err != nil {
@@ -350,5 +333,5 @@ func (h *Handler) deleteServiceAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.deleteChannelAttachment(c, store.OwnerServiceRequest, r.ID, store.CanEditServiceRequest(r, currentUser(c)))
+	return h.deleteChannelAttachment(c, store.OwnerServiceRequest, r.ID, model.CanEditServiceRequest(r, currentUser(c)))
 }

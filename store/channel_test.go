@@ -212,13 +212,13 @@ func TestOpportunityCollision(t *testing.T) {
 	}
 	// Drafts only are deleted; others' are 404.
 	d := newOpp(sc1, f.d1a, f.c1.ID, "某客户")
-	if err := f.s.Update("t", func(tx *Tx) error { return tx.DeleteOpportunity(sc2, f.d2, d.ID, d.Version) }); !errors.Is(err, model.ErrNotFound) {
+	if err := f.s.RemoveOpportunity(Actor{User: f.d2, Scope: sc2}, d.ID, d.Version); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("C002 deletes C001's draft: %v", err)
 	}
-	if err := f.s.Update("t", func(tx *Tx) error { return tx.DeleteOpportunity(sc1, f.d1a, a.ID, a.Version) }); err == nil {
+	if err := f.s.RemoveOpportunity(Actor{User: f.d1a, Scope: sc1}, a.ID, a.Version); err == nil {
 		t.Fatal("deleted an accepted opportunity")
 	}
-	if err := f.s.Update("t", func(tx *Tx) error { return tx.DeleteOpportunity(sc1, f.d1a, d.ID, d.Version) }); err != nil {
+	if err := f.s.RemoveOpportunity(Actor{User: f.d1a, Scope: sc1}, d.ID, d.Version); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"strings"
 
 	"dealerportal/model"
 )
@@ -35,31 +36,22 @@ func (t *Tx) Complaint(sc Scope, id uint64) (*model.Complaint, error) {
 	return c, nil
 }
 
-// CanEditComplaint says whether u may change c: a draft, by the
-// complainant's users or staff who may file complaints.
-func CanEditComplaint(c *model.Complaint, u *model.User) bool {
-	if c.Status != model.StatusDraft || !u.Can(model.PermFileService) {
-		return false
-	}
-	return u.IsStaff() || u.CustomerID == c.CustomerID
-}
-
 // SaveComplaint creates (ID 0, a draft numbered CP-YYYY-NNNNNN) or updates
-// a draft complaint u may edit, with optimistic locking. A product named
-// from the catalog must be one the complainant may choose. ErrNotFound
-// outside sc, ErrNotAllowed when u may not edit it, ValidationError for bad
-// fields.
+// a draft complaint, with optimistic locking: the building block of the
+// use case Store.SaveComplaint, which the caller's permission check
+// (model.CanEditComplaint) precedes. A product named from the catalog must
+// be one the complainant may choose. ErrNotFound outside sc, ErrNotAllowed
+// when it is no draft, ValidationError for bad fields.
 func (t *Tx) SaveComplaint(sc Scope, u *model.User, c *model.Complaint) error {
 	if !t.AllowsCustomer(sc, c.CustomerID) {
 		return model.ErrNotFound
 	}
-	if c.ID == 0 {
-		c.Status = model.StatusDraft
-		c.FiledDate = t.Today()
-		c.Handling, c.AccusedID = nil, 0
-	}
-	if !CanEditComplaint(c, u) {
-		return model.ErrNotAllowed
+	var old *model.Complaint
+	if c.ID != 0 {
+		var err error
+		if old, err = t.Complaint(sc, c.ID); err != nil {
+			return err
+		}
 	}
 	if err := c.Validate(t.Today()); err != nil {
 		return err
@@ -67,40 +59,110 @@ func (t *Tx) SaveComplaint(sc Scope, u *model.User, c *model.Complaint) error {
 	if c.Product.ProductID != 0 && !t.checkChannelProduct(sc, c.CustomerID, c.Product, false) {
 		return model.Invalid("product_code", "err.ch_product")
 	}
-	if c.ID == 0 {
-		c.Trail = append(c.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "create", To: model.StatusDraft})
-		return t.InsertDoc(sc, docComplaint, c)
-	}
-	old, err := t.Complaint(sc, c.ID)
-	if err != nil {
-		return err
+	return t.saveComplaint(u, old, c)
+}
+
+// saveComplaint stores c as a new draft (old nil) or over old, the stored
+// complaint the caller loaded through its scope: status, filing date and
+// handling are the store's, not the form's.
+func (t *Tx) saveComplaint(u *model.User, old, c *model.Complaint) error {
+	if old == nil {
+		c.Status = model.StatusDraft
+		c.FiledDate = t.Today()
+		c.Handling, c.AccusedID = nil, 0
+		c.Trail = []model.AuditEntry{{At: t.Now, By: u.Username, Action: "create", To: model.StatusDraft}}
+		return t.InsertDoc(AdminScope(), docComplaint, c)
 	}
 	if old.Version != c.Version {
 		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt}
 	}
-	if old.Status != c.Status {
+	if !old.Editable() || old.Status != c.Status {
 		return model.ErrNotAllowed
 	}
 	c.Handling, c.AccusedID = old.Handling, old.AccusedID
-	return t.UpdateDoc(sc, docComplaint, c)
+	return t.UpdateDoc(AdminScope(), docComplaint, c)
 }
 
-// DeleteComplaint removes a draft (with its evidence) that u may edit.
-func (t *Tx) DeleteComplaint(sc Scope, u *model.User, id, version uint64) error {
+// ComplaintInput is the complaint form of the use case SaveComplaint.
+type ComplaintInput struct {
+	// Complaint holds the posted fields: ID 0 for a new complaint (with
+	// CustomerID set to a dealer's own customer; staff give CustomerCode),
+	// Version as the form showed it.
+	Complaint    *model.Complaint
+	CustomerCode string
+	// ProductCode is the product chosen from the complainant's catalog ("" none).
+	ProductCode string
+	// Invalid is what the form's parsing refused (bad numbers), reported
+	// together with the use case's own refusals.
+	Invalid *model.ValidationError
+}
+
+// SaveComplaint files a new draft complaint or changes a draft: one use
+// case, at most once per a.Once for a new one. It returns the complaint's
+// id. ErrNotFound when the complaint or complainant lies outside a.Scope,
+// ConflictError for a stale version, ErrNotAllowed when it is no longer a
+// draft, ValidationError for bad fields. The caller has checked that
+// a.User may edit it (model.CanEditComplaint).
+func (s *Store) SaveComplaint(a Actor, in ComplaintInput) (uint64, error) {
+	c, form := in.Complaint, *in.Complaint
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*c = form // the body may run twice (a retried transaction)
+		var old *model.Complaint
+		var err error
+		if c.ID == 0 {
+			cu, err := t.channelCustomer(a.Scope, c.CustomerID, in.CustomerCode, "customer_code")
+			if err != nil {
+				return 0, err
+			}
+			c.CustomerID = cu.ID
+		} else if old, err = t.Complaint(a.Scope, c.ID); err != nil {
+			return 0, err
+		}
+		ve := &model.ValidationError{}
+		c.Product = model.ProductRef{}
+		if code := strings.TrimSpace(in.ProductCode); code != "" {
+			if ref, err := t.ChannelProduct(a.Scope, c.CustomerID, code, false); err != nil {
+				ve.Add("product_code", "err.ch_product", nil)
+			} else {
+				c.Product = ref
+			}
+		}
+		if err := formRefusal(ve, in.Invalid, c.Validate(t.Today())); err != nil {
+			return 0, err
+		}
+		return c.ID, t.saveComplaint(a.User, old, c)
+	})
+}
+
+// DeleteComplaint removes a draft complaint (with its evidence): the
+// building block of RemoveComplaint. ErrNotFound outside sc, StateError
+// when it is no draft, ConflictError for a stale version.
+func (t *Tx) DeleteComplaint(sc Scope, id, version uint64) error {
 	c, err := t.Complaint(sc, id)
 	if err != nil {
 		return err
 	}
-	if c.Status != model.StatusDraft {
+	return t.deleteComplaint(c, version)
+}
+
+func (t *Tx) deleteComplaint(c *model.Complaint, version uint64) error {
+	if !c.Editable() {
 		return &model.StateError{Action: "delete", Status: string(c.Status)}
 	}
-	if !CanEditComplaint(c, u) {
-		return model.ErrNotAllowed
-	}
-	if err := t.DeleteDoc(sc, docComplaint, id, version); err != nil {
+	if err := t.DeleteDoc(AdminScope(), docComplaint, c.ID, version); err != nil {
 		return err
 	}
-	return t.deleteAttachments(OwnerComplaint, id)
+	return t.deleteAttachments(OwnerComplaint, c.ID)
+}
+
+// RemoveComplaint deletes draft complaint id at the version the user saw,
+// once per a.Once; the caller has checked that a.User may edit it. Errors
+// as DeleteComplaint's.
+func (s *Store) RemoveComplaint(a Actor, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteComplaint(a.Scope, id, version)
+	})
+	return err
 }
 
 // ComplaintAction is the input of a complaint action besides its name: the
@@ -113,10 +175,11 @@ type ComplaintAction struct {
 }
 
 // ActOnComplaint takes action (submit, audit, handle, close, reopen) on
-// complaint id by u with the version the user saw. Handling must name a
-// responsible dealer (when it names one) inside u's scope and other than
-// the complainant. Every status change raises complaint.status_changed to
-// the complainant's users; handling also tells the responsible dealer —
+// complaint id by u with the version the user saw: the building block of
+// the use case Store.ActOnComplaint. Handling must name a responsible
+// dealer (when it names one) inside sc and other than the complainant.
+// Every status change raises complaint.status_changed to the
+// complainant's users; handling also tells the responsible dealer —
 // through a message that names neither the complainant nor links to the
 // complaint, only to its notice. ErrNotFound outside sc, ConflictError for
 // a stale version, StateError / ErrNotAllowed from the machine,
@@ -126,27 +189,65 @@ func (t *Tx) ActOnComplaint(sc Scope, u *model.User, id, version uint64, action 
 	if err != nil {
 		return nil, err
 	}
+	return c, t.actOnComplaint(sc, u, c, version, action, in)
+}
+
+// ComplaintActionInput is the form of a complaint action: its input with
+// the dealers as staff typed their codes (looked up inside the actor's
+// scope), and what the form's parsing refused.
+type ComplaintActionInput struct {
+	ComplaintAction
+	AccusedCode, ResponsibleCode string
+	Invalid                      *model.ValidationError
+}
+
+// ActOnComplaint takes action on complaint id at the version the user saw:
+// one use case, at most once per a.Once. The caller has checked that
+// a.User holds the transition's permission. Errors as Tx.ActOnComplaint's;
+// an unknown dealer code is a field error.
+func (s *Store) ActOnComplaint(a Actor, id, version uint64, action string, in ComplaintActionInput) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		c, err := t.Complaint(a.Scope, id)
+		if err != nil {
+			return 0, err
+		}
+		ve := &model.ValidationError{}
+		if cust := t.customerCode(a.Scope, in.AccusedCode, "accused_code", ve); cust != 0 {
+			in.Accused = cust
+		}
+		if action == "handle" {
+			if in.Handling == nil {
+				in.Handling = &model.ComplaintHandling{}
+			}
+			if cust := t.customerCode(a.Scope, in.ResponsibleCode, "responsible_code", ve); cust != 0 {
+				in.Handling.ResponsibleID = cust
+			}
+		}
+		if err := formRefusal(ve, in.Invalid, nil); err != nil {
+			return 0, err
+		}
+		return 0, t.actOnComplaint(a.Scope, a.User, c, version, action, in.ComplaintAction)
+	})
+	return err
+}
+
+// actOnComplaint is ActOnComplaint on complaint c as loaded through sc.
+func (t *Tx) actOnComplaint(sc Scope, u *model.User, c *model.Complaint, version uint64, action string, in ComplaintAction) error {
 	if version != c.Version {
-		return nil, &model.ConflictError{By: c.UpdatedBy, At: c.UpdatedAt}
+		return &model.ConflictError{By: c.UpdatedBy, At: c.UpdatedAt}
 	}
 	tr := model.ComplaintMachine.Find(action)
-	if tr == nil {
-		return nil, &model.StateError{Action: action, Status: string(c.Status)}
-	}
-	// Permission and state before the input: a refused action is no form error.
-	if !u.Can(tr.Perm) {
-		return nil, model.ErrNotAllowed
-	}
-	if !slices.Contains(tr.From, c.Status) {
-		return nil, &model.StateError{Action: action, Status: string(c.Status)}
+	// The state before the input: a refused action is no form error.
+	if tr == nil || !slices.Contains(tr.From, c.Status) {
+		return &model.StateError{Action: action, Status: string(c.Status)}
 	}
 	oldResponsible := uint64(0)
 	if c.Handling != nil {
 		oldResponsible = c.Handling.ResponsibleID
 	}
 	if (action == "audit" || action == "handle") && in.Accused != 0 {
-		if in.Accused == c.CustomerID || !t.AllowsCustomer(sc, in.Accused) {
-			return nil, model.Invalid("accused_code", "err.complaint_dealer")
+		if !c.ComplaintParty(in.Accused) || !t.AllowsCustomer(sc, in.Accused) {
+			return model.Invalid("accused_code", "err.complaint_dealer")
 		}
 		c.AccusedID = in.Accused
 	}
@@ -156,25 +257,25 @@ func (t *Tx) ActOnComplaint(sc Scope, u *model.User, id, version uint64, action 
 			h = &model.ComplaintHandling{}
 		}
 		if err := h.Validate(); err != nil {
-			return nil, err
+			return err
 		}
-		if h.ResponsibleID != 0 && (h.ResponsibleID == c.CustomerID || !t.AllowsCustomer(sc, h.ResponsibleID)) {
-			return nil, model.Invalid("responsible_code", "err.complaint_dealer")
+		if h.ResponsibleID != 0 && (!c.ComplaintParty(h.ResponsibleID) || !t.AllowsCustomer(sc, h.ResponsibleID)) {
+			return model.Invalid("responsible_code", "err.complaint_dealer")
 		}
 		h.By, h.At = u.Username, t.Today()
 		c.Handling = h
 	}
 	old := c.Status
 	if err := model.ComplaintMachine.Apply(&c.Doc, action, u, in.Reason, t.Now); err != nil {
-		return nil, err
+		return err
 	}
-	if err := t.UpdateDoc(sc, docComplaint, c); err != nil {
-		return nil, err
+	if err := t.UpdateDoc(AdminScope(), docComplaint, c); err != nil {
+		return err
 	}
 	if err := t.reindexComplaintNotice(c, oldResponsible); err != nil {
-		return nil, err
+		return err
 	}
-	return c, t.emitComplaintStatus(c, old, action)
+	return t.emitComplaintStatus(c, old, action)
 }
 
 // SeedComplaint stores a complaint as given (any status, handling

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"strings"
 
 	"dealerportal/model"
 )
@@ -39,31 +40,23 @@ func (t *Tx) Opportunity(sc Scope, id uint64) (*model.Opportunity, error) {
 	return o, nil
 }
 
-// CanEditOpportunity says whether u may change o's header and lines: while a
-// draft or sent back for information, by the customer's users or staff who
-// may file opportunities.
-func CanEditOpportunity(o *model.Opportunity, u *model.User) bool {
-	if o.Status != model.StatusDraft && o.Status != model.StatusNeedsInfo || !u.Can(model.PermFileOpportunity) {
-		return false
-	}
-	return u.IsStaff() || u.CustomerID == o.CustomerID
-}
-
 // SaveOpportunity creates (ID 0, a draft numbered OP-YYYY-NNNNNN) or
-// updates an opportunity that u may edit, with optimistic locking. Every
-// interest line's product must be one the customer may choose (a dealer:
-// only its published catalog). ErrNotFound outside sc, ErrNotAllowed when
-// u may not edit it, a ValidationError for bad fields.
+// updates an editable opportunity, with optimistic locking: the building
+// block of the use case Store.SaveOpportunity, which the caller's
+// permission check (model.CanEditOpportunity) precedes. Every interest
+// line's product must be one the customer may choose (a dealer: only its
+// published catalog). ErrNotFound outside sc, ErrNotAllowed when it may not
+// change any more, a ValidationError for bad fields.
 func (t *Tx) SaveOpportunity(sc Scope, u *model.User, o *model.Opportunity) error {
 	if !t.AllowsCustomer(sc, o.CustomerID) {
 		return model.ErrNotFound
 	}
-	if o.ID == 0 {
-		o.Status = model.StatusDraft
-		o.ReportDate = t.Today()
-	}
-	if !CanEditOpportunity(o, u) {
-		return model.ErrNotAllowed
+	var old *model.Opportunity
+	if o.ID != 0 {
+		var err error
+		if old, err = t.Opportunity(sc, o.ID); err != nil {
+			return err
+		}
 	}
 	if err := o.Validate(); err != nil {
 		return err
@@ -73,24 +66,89 @@ func (t *Tx) SaveOpportunity(sc Scope, u *model.User, o *model.Opportunity) erro
 			return model.Invalid("lines", "err.ch_product")
 		}
 	}
-	if o.ID == 0 {
-		o.Trail = append(o.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "create", To: model.StatusDraft})
-		return t.InsertDoc(sc, docOpportunity, o)
-	}
-	old, err := t.Opportunity(sc, o.ID)
-	if err != nil {
-		return err
+	return t.saveOpportunity(u, old, o)
+}
+
+// saveOpportunity stores o as a new draft (old nil) or over old, the
+// stored opportunity the caller loaded through its scope.
+func (t *Tx) saveOpportunity(u *model.User, old, o *model.Opportunity) error {
+	if old == nil {
+		o.Status = model.StatusDraft
+		o.ReportDate = t.Today()
+		o.Trail = []model.AuditEntry{{At: t.Now, By: u.Username, Action: "create", To: model.StatusDraft}}
+		return t.InsertDoc(AdminScope(), docOpportunity, o)
 	}
 	if old.Version != o.Version {
 		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt}
 	}
-	if old.Status != o.Status || old.CustomerID != o.CustomerID {
+	if !old.Editable() || old.Status != o.Status || old.CustomerID != o.CustomerID {
 		return model.ErrNotAllowed
 	}
-	if err := t.UpdateDoc(sc, docOpportunity, o); err != nil {
+	if err := t.UpdateDoc(AdminScope(), docOpportunity, o); err != nil {
 		return err
 	}
 	return t.reindexOppClient(old, o)
+}
+
+// OpportunityInput is the form of the use case SaveOpportunity.
+type OpportunityInput struct {
+	// Opportunity holds the posted fields: ID 0 for a new one (with
+	// CustomerID set to a dealer's own customer; staff give CustomerCode),
+	// Version as the form showed it, the interest lines with their
+	// quantities and prices.
+	Opportunity  *model.Opportunity
+	CustomerCode string
+	// LineCodes are the product codes of the lines, in order; a line's
+	// refusals go to the field LineFields names.
+	LineCodes, LineFields []string
+	// Invalid is what the form's parsing refused, reported together with
+	// the use case's own refusals.
+	Invalid *model.ValidationError
+	// More only resolves the form's products to show it again with more
+	// rows: nothing is stored, and only the form's own refusals return.
+	More bool
+}
+
+// SaveOpportunity registers a new opportunity (a draft) or changes an
+// editable one: one use case, at most once per a.Once for a new one. It
+// returns the opportunity's id; the lines' products are resolved into
+// in.Opportunity even when it is refused. ErrNotFound when the
+// opportunity or customer lies outside a.Scope, ConflictError for a stale
+// version, ErrNotAllowed when it may not change any more, ValidationError
+// for bad fields. The caller has checked that a.User may edit it
+// (model.CanEditOpportunity).
+func (s *Store) SaveOpportunity(a Actor, in OpportunityInput) (uint64, error) {
+	o, form := in.Opportunity, *in.Opportunity
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*o = form // the body may run twice (a retried transaction)
+		var old *model.Opportunity
+		var err error
+		if o.ID == 0 {
+			cu, err := t.channelCustomer(a.Scope, o.CustomerID, in.CustomerCode, "customer_code")
+			if err != nil {
+				return 0, err
+			}
+			o.CustomerID = cu.ID
+		} else if old, err = t.Opportunity(a.Scope, o.ID); err != nil {
+			return 0, err
+		}
+		ve := &model.ValidationError{}
+		for i := range o.Lines {
+			if ref, err := t.ChannelProduct(a.Scope, o.CustomerID, strings.TrimSpace(in.LineCodes[i]), false); err != nil {
+				o.Lines[i].ProductRef = model.ProductRef{}
+				ve.Add(in.LineFields[i], "err.ch_product", nil)
+			} else {
+				o.Lines[i].ProductRef = ref
+			}
+		}
+		if in.More {
+			return 0, formRefusal(ve, in.Invalid, nil)
+		}
+		if err := formRefusal(ve, in.Invalid, o.Validate()); err != nil {
+			return 0, err
+		}
+		return o.ID, t.saveOpportunity(a.User, old, o)
+	})
 }
 
 // SeedOpportunity stores an opportunity as given (any status, evaluation
@@ -120,8 +178,10 @@ func (t *Tx) reindexOppClient(old, o *model.Opportunity) error {
 	return b.Put(oppClientKey(o.ClientKey, o.ID), itob(o.CustomerID))
 }
 
-// DeleteOpportunity removes a draft (with its attachments) that u may edit.
-func (t *Tx) DeleteOpportunity(sc Scope, u *model.User, id, version uint64) error {
+// DeleteOpportunity removes a draft (with its attachments): the building
+// block of RemoveOpportunity. ErrNotFound outside sc, StateError when it is
+// no draft, ConflictError for a stale version.
+func (t *Tx) DeleteOpportunity(sc Scope, id, version uint64) error {
 	o, err := t.Opportunity(sc, id)
 	if err != nil {
 		return err
@@ -129,13 +189,20 @@ func (t *Tx) DeleteOpportunity(sc Scope, u *model.User, id, version uint64) erro
 	if o.Status != model.StatusDraft {
 		return &model.StateError{Action: "delete", Status: string(o.Status)}
 	}
-	if !CanEditOpportunity(o, u) {
-		return model.ErrNotAllowed
-	}
-	if err := t.DeleteDoc(sc, docOpportunity, id, version); err != nil {
+	if err := t.DeleteDoc(AdminScope(), docOpportunity, id, version); err != nil {
 		return err
 	}
 	return t.deleteAttachments(OwnerOpportunity, id)
+}
+
+// RemoveOpportunity deletes draft opportunity id at the version the user
+// saw, once per a.Once; the caller has checked that a.User may edit it.
+// Errors as DeleteOpportunity's.
+func (s *Store) RemoveOpportunity(a Actor, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteOpportunity(a.Scope, id, version)
+	})
+	return err
 }
 
 // ClientMatch is another customer's opportunity for the same end client.
@@ -195,56 +262,79 @@ func (t *Tx) Collision(o *model.Opportunity, day string) (*ClientMatch, error) {
 }
 
 // ActOnOpportunity takes a life-cycle action on opportunity id by u with the
-// version the user saw: submit (the end client is checked for collisions and
-// the opportunity flagged), the evaluations accept / reject / need_info (eval
-// carries the verdict's fields; accepting is refused while another dealer's
-// registration protects the end client), win, lose, expire. Submitting
-// raises opportunity.submitted for staff, evaluations
-// opportunity.evaluated to the customer's users. ErrNotFound outside
-// sc, ConflictError for a stale version, StateError / ErrNotAllowed from the
+// version the user saw: the building block of the use case
+// Store.ActOnOpportunity. submit (the end client is checked for collisions
+// and the opportunity flagged), the evaluations accept / reject / need_info
+// (eval carries the verdict's fields; accepting is refused while another
+// dealer's registration protects the end client), win, lose, expire.
+// Submitting raises opportunity.submitted for staff, evaluations
+// opportunity.evaluated to the customer's users. ErrNotFound outside sc,
+// ConflictError for a stale version, StateError / ErrNotAllowed from the
 // machine, ValidationError for a bad evaluation.
 func (t *Tx) ActOnOpportunity(sc Scope, u *model.User, id, version uint64, action string, eval *model.Evaluation) (*model.Opportunity, error) {
 	o, err := t.Opportunity(sc, id)
 	if err != nil {
 		return nil, err
 	}
+	return o, t.actOnOpportunity(u, o, version, action, eval)
+}
+
+// ActOnOpportunity takes action on opportunity id at the version the user
+// saw (eval: the evaluation of accept, reject, need_info): one use case, at
+// most once per a.Once. The caller has checked that a.User holds the
+// transition's permission. Errors as Tx.ActOnOpportunity's.
+func (s *Store) ActOnOpportunity(a Actor, id, version uint64, action string, eval *model.Evaluation) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		o, err := t.Opportunity(a.Scope, id)
+		if err != nil {
+			return 0, err
+		}
+		var e *model.Evaluation
+		if eval != nil {
+			cp := *eval // the body may run twice (a retried transaction)
+			e = &cp
+		}
+		return 0, t.actOnOpportunity(a.User, o, version, action, e)
+	})
+	return err
+}
+
+// actOnOpportunity is ActOnOpportunity on opportunity o as loaded.
+func (t *Tx) actOnOpportunity(u *model.User, o *model.Opportunity, version uint64, action string, eval *model.Evaluation) error {
 	if version != o.Version {
-		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
+		return &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
 	tr := model.OpportunityMachine.Find(action)
 	if tr == nil {
-		return nil, &model.StateError{Action: action, Status: string(o.Status)}
+		return &model.StateError{Action: action, Status: string(o.Status)}
 	}
 	old := *o
 	day := t.Today()
 	reason := ""
-	isEval := action == "accept" || action == "reject" || action == "need_info"
+	isEval := slices.Contains(model.OpportunityEvaluations, action)
 	if isEval {
 		if eval == nil {
 			eval = &model.Evaluation{}
 		}
-		// Permission and state first: a refused action is not a form error.
-		if !u.Can(tr.Perm) {
-			return nil, model.ErrNotAllowed
-		}
+		// The state first: a refused action is not a form error.
 		if !slices.Contains(tr.From, o.Status) {
-			return nil, &model.StateError{Action: action, Status: string(o.Status)}
+			return &model.StateError{Action: action, Status: string(o.Status)}
 		}
 		if err := model.CheckEvaluation(action, eval, day); err != nil {
-			return nil, err
+			return err
 		}
 		if action == "accept" {
 			if m, err := t.Collision(o, day); err != nil {
-				return nil, err
+				return err
 			} else if m != nil {
-				return nil, collisionError(m)
+				return collisionError(m)
 			}
 		}
 		eval.By, eval.At = u.Username, day
 		reason = eval.Comments
 	}
 	if err := model.OpportunityMachine.Apply(&o.Doc, action, u, reason, t.Now); err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case isEval:
@@ -252,27 +342,23 @@ func (t *Tx) ActOnOpportunity(sc Scope, u *model.User, id, version uint64, actio
 	case action == "submit":
 		m, err := t.Collision(o, day)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		o.Collided = m != nil
 	}
-	if err := t.UpdateDoc(sc, docOpportunity, o); err != nil {
-		return nil, err
+	if err := t.UpdateDoc(AdminScope(), docOpportunity, o); err != nil {
+		return err
 	}
 	if err := t.reindexOppClient(&old, o); err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case isEval:
-		if err := t.emitOpportunityEvaluated(o); err != nil {
-			return nil, err
-		}
+		return t.emitOpportunityEvaluated(o)
 	case action == "submit":
-		if err := t.emitOpportunitySubmitted(o); err != nil {
-			return nil, err
-		}
+		return t.emitOpportunitySubmitted(o)
 	}
-	return o, nil
+	return nil
 }
 
 // emitOpportunitySubmitted raises opportunity.submitted for staff (and the

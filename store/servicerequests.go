@@ -25,33 +25,24 @@ func (t *Tx) ServiceRequest(sc Scope, id uint64) (*model.ServiceRequest, error) 
 	return r, nil
 }
 
-// CanEditServiceRequest says whether u may change r's basic information:
-// while it is new, by the customer's users or staff who may file requests.
-func CanEditServiceRequest(r *model.ServiceRequest, u *model.User) bool {
-	if r.Status != model.StatusNew || !u.Can(model.PermFileService) {
-		return false
-	}
-	return u.IsStaff() || u.CustomerID == r.CustomerID
-}
-
 // SaveServiceRequest creates (ID 0: status new, numbered SR-YYYY-NNNNNN) or
-// updates the basic information of a request u may edit, with optimistic
-// locking. The product must be one the customer may choose (a dealer: its
-// published catalog). Creating raises service_request.created for the
-// staff's templates and the API's feed. ErrNotFound outside sc, ErrNotAllowed when u
-// may not edit it, ValidationError for bad fields.
+// updates the basic information of a new request, with optimistic locking:
+// the building block of the use case Store.SaveServiceRequest, which the
+// caller's permission check (model.CanEditServiceRequest) precedes. The
+// product must be one the customer may choose (a dealer: its published
+// catalog). Creating raises service_request.created for the staff's
+// templates and the API's feed. ErrNotFound outside sc, ErrNotAllowed when
+// staff have started on it, ValidationError for bad fields.
 func (t *Tx) SaveServiceRequest(sc Scope, u *model.User, r *model.ServiceRequest) error {
 	if !t.AllowsCustomer(sc, r.CustomerID) {
 		return model.ErrNotFound
 	}
-	isNew := r.ID == 0
-	if isNew {
-		r.Status = model.StatusNew
-		r.RequestDate = t.Today()
-		r.HandlerID, r.HandlerName, r.Log, r.Solution = 0, "", nil, ""
-	}
-	if !CanEditServiceRequest(r, u) {
-		return model.ErrNotAllowed
+	var old *model.ServiceRequest
+	if r.ID != 0 {
+		var err error
+		if old, err = t.ServiceRequest(sc, r.ID); err != nil {
+			return err
+		}
 	}
 	if err := r.Validate(); err != nil {
 		return err
@@ -59,25 +50,80 @@ func (t *Tx) SaveServiceRequest(sc Scope, u *model.User, r *model.ServiceRequest
 	if !t.checkChannelProduct(sc, r.CustomerID, r.Product, false) {
 		return model.Invalid("product_code", "err.ch_product")
 	}
-	if isNew {
-		r.Trail = append(r.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: "create", To: model.StatusNew})
-		if err := t.InsertDoc(sc, docServiceRequest, r); err != nil {
+	return t.saveServiceRequest(u, old, r)
+}
+
+// saveServiceRequest stores r as a new request (old nil) or over old, the
+// stored request the caller loaded through its scope: status, dates and the
+// handling are the store's, not the form's.
+func (t *Tx) saveServiceRequest(u *model.User, old, r *model.ServiceRequest) error {
+	if old == nil {
+		r.Status = model.StatusNew
+		r.RequestDate = t.Today()
+		r.HandlerID, r.HandlerName, r.Log, r.Solution = 0, "", nil, ""
+		r.Trail = []model.AuditEntry{{At: t.Now, By: u.Username, Action: "create", To: model.StatusNew}}
+		if err := t.InsertDoc(AdminScope(), docServiceRequest, r); err != nil {
 			return err
 		}
 		return t.emitServiceCreated(r)
 	}
-	old, err := t.ServiceRequest(sc, r.ID)
-	if err != nil {
-		return err
-	}
 	if old.Version != r.Version {
 		return &model.ConflictError{By: old.UpdatedBy, At: old.UpdatedAt}
 	}
-	if old.Status != r.Status {
+	if !old.Editable() || old.Status != r.Status {
 		return model.ErrNotAllowed
 	}
 	r.HandlerID, r.HandlerName, r.Log, r.Solution = old.HandlerID, old.HandlerName, old.Log, old.Solution
-	return t.UpdateDoc(sc, docServiceRequest, r)
+	return t.UpdateDoc(AdminScope(), docServiceRequest, r)
+}
+
+// ServiceRequestInput is the form of the use case SaveServiceRequest.
+type ServiceRequestInput struct {
+	// Request holds the posted fields: ID 0 for a new request (with
+	// CustomerID set to a dealer's own customer; staff give CustomerCode),
+	// Version as the form showed it.
+	Request      *model.ServiceRequest
+	CustomerCode string
+	// ProductCode is the product concerned, chosen from the customer's catalog.
+	ProductCode string
+}
+
+// SaveServiceRequest files a new service request or corrects the basic
+// information of a new one: one use case, at most once per a.Once for a new
+// one. It returns the request's id. ErrNotFound when the request or the
+// customer lies outside a.Scope, ConflictError for a stale version,
+// ErrNotAllowed once staff have started on it, ValidationError for bad
+// fields. The caller has checked that a.User may edit it
+// (model.CanEditServiceRequest).
+func (s *Store) SaveServiceRequest(a Actor, in ServiceRequestInput) (uint64, error) {
+	r, form := in.Request, *in.Request
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*r = form // the body may run twice (a retried transaction)
+		var old *model.ServiceRequest
+		var err error
+		if r.ID == 0 {
+			cu, err := t.channelCustomer(a.Scope, r.CustomerID, in.CustomerCode, "customer_code")
+			if err != nil {
+				return 0, err
+			}
+			r.CustomerID = cu.ID
+		} else if old, err = t.ServiceRequest(a.Scope, r.ID); err != nil {
+			return 0, err
+		}
+		ve := &model.ValidationError{}
+		r.Product = model.ProductRef{}
+		if code := strings.TrimSpace(in.ProductCode); code != "" {
+			if ref, err := t.ChannelProduct(a.Scope, r.CustomerID, code, false); err != nil {
+				ve.Add("product_code", "err.ch_product", nil)
+			} else {
+				r.Product = ref
+			}
+		}
+		if err := formRefusal(ve, nil, r.Validate()); err != nil {
+			return 0, err
+		}
+		return r.ID, t.saveServiceRequest(a.User, old, r)
+	})
 }
 
 // ServiceAction is the input of a service request action besides its name:
@@ -90,9 +136,11 @@ type ServiceAction struct {
 }
 
 // ActOnServiceRequest takes action (start, resolve, close, reopen) on request
-// id by u with the version the user saw, writing the handling log. The
-// handler must be an active staff member who may handle requests; resolving
-// needs a solution; reopening a reason. Every change raises
+// id by u with the version the user saw, writing the handling log: the
+// building block of the use case Store.ActOnServiceRequest. The handler
+// must be an active staff member who may handle requests and whose scope
+// covers the customer (model.ServiceHandler); the solution and note as
+// model.CheckServiceInput; reopening needs a reason. Every change raises
 // service_request.status_changed. ErrNotFound outside sc, ConflictError for
 // a stale version, StateError / ErrNotAllowed from the machine,
 // ValidationError for bad input.
@@ -101,87 +149,99 @@ func (t *Tx) ActOnServiceRequest(sc Scope, u *model.User, id, version uint64, ac
 	if err != nil {
 		return nil, err
 	}
+	return r, t.actOnServiceRequest(u, r, version, action, in)
+}
+
+// ActOnServiceRequest takes action on request id at the version the user
+// saw: one use case, at most once per a.Once. The caller has checked that
+// a.User holds the transition's permission; "log" adds a note to the
+// handling log (the caller checks model.CanLogServiceRequest's
+// permission). Errors as Tx.ActOnServiceRequest's and AddServiceLog's.
+func (s *Store) ActOnServiceRequest(a Actor, id, version uint64, action string, in ServiceAction) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		r, err := t.ServiceRequest(a.Scope, id)
+		if err != nil {
+			return 0, err
+		}
+		if action == "log" {
+			return 0, t.addServiceLog(a.User, r, version, in.Note)
+		}
+		return 0, t.actOnServiceRequest(a.User, r, version, action, in)
+	})
+	return err
+}
+
+// actOnServiceRequest is ActOnServiceRequest on request r as loaded.
+func (t *Tx) actOnServiceRequest(u *model.User, r *model.ServiceRequest, version uint64, action string, in ServiceAction) error {
 	if version != r.Version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
+		return &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
 	tr := model.ServiceRequestMachine.Find(action)
-	if tr == nil {
-		return nil, &model.StateError{Action: action, Status: string(r.Status)}
+	if tr == nil || !slices.Contains(tr.From, r.Status) {
+		return &model.StateError{Action: action, Status: string(r.Status)}
 	}
-	if !u.Can(tr.Perm) {
-		return nil, model.ErrNotAllowed
-	}
-	if !slices.Contains(tr.From, r.Status) {
-		return nil, &model.StateError{Action: action, Status: string(r.Status)}
-	}
-	note := strings.TrimSpace(in.Note)
-	switch action {
-	case "start":
+	if action == "start" {
 		hid := in.HandlerID
 		if hid == 0 {
 			hid = u.ID
 		}
 		h, err := t.UserByID(hid)
-		if err != nil || !h.IsStaff() || h.Disabled || !h.Can(model.PermManageService) || !t.AllowsCustomer(t.UserScope(h), r.CustomerID) {
-			return nil, model.Invalid("handler_id", "err.sr_handler")
+		if err != nil || !model.ServiceHandler(h) || !t.AllowsCustomer(t.UserScope(h), r.CustomerID) {
+			return model.Invalid("handler_id", "err.sr_handler")
 		}
 		r.HandlerID, r.HandlerName = h.ID, h.Name
-	case "resolve":
-		r.Solution = strings.TrimSpace(in.Solution)
-		if len([]rune(r.Solution)) < 2 {
-			return nil, model.Invalid("solution", "err.required")
-		}
-		if len([]rune(r.Solution)) > 2000 {
-			return nil, model.Invalid("solution", "err.too_long")
-		}
 	}
-	if len([]rune(note)) > 1000 {
-		return nil, model.Invalid("note", "err.too_long")
+	solution, note, err := model.CheckServiceInput(action, in.Solution, in.Note)
+	if err != nil {
+		return err
+	}
+	if action == "resolve" {
+		r.Solution = solution
 	}
 	old := r.Status
 	if err := model.ServiceRequestMachine.Apply(&r.Doc, action, u, note, t.Now); err != nil {
 		var ve *model.ValidationError
 		if errors.As(err, &ve) {
-			return nil, model.Invalid("note", "err.reason_required")
+			return model.Invalid("note", "err.reason_required")
 		}
-		return nil, err
+		return err
 	}
 	text := note
 	if action == "resolve" && note == "" {
 		text = r.Solution
 	}
 	r.Log = append(r.Log, t.serviceLog(u, action, text))
-	if err := t.UpdateDoc(sc, docServiceRequest, r); err != nil {
-		return nil, err
+	if err := t.UpdateDoc(AdminScope(), docServiceRequest, r); err != nil {
+		return err
 	}
-	return r, t.emitServiceStatus(r, old)
+	return t.emitServiceStatus(r, old)
 }
 
-// AddServiceLog appends a note to the handling log of request id (staff who
-// handle requests; not once it is closed).
+// AddServiceLog appends a note to the handling log of request id, until it
+// is closed (the caller checks that u handles requests). ErrNotFound outside
+// sc, StateError once closed, ConflictError for a stale version,
+// ValidationError for a missing or long note.
 func (t *Tx) AddServiceLog(sc Scope, u *model.User, id, version uint64, note string) (*model.ServiceRequest, error) {
 	r, err := t.ServiceRequest(sc, id)
 	if err != nil {
 		return nil, err
 	}
-	if !u.Can(model.PermManageService) {
-		return nil, model.ErrNotAllowed
-	}
-	if r.Status == model.StatusClosed {
-		return nil, &model.StateError{Action: "log", Status: string(r.Status)}
+	return r, t.addServiceLog(u, r, version, note)
+}
+
+func (t *Tx) addServiceLog(u *model.User, r *model.ServiceRequest, version uint64, note string) error {
+	if !r.Loggable() {
+		return &model.StateError{Action: "log", Status: string(r.Status)}
 	}
 	if version != r.Version {
-		return nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
+		return &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
-	note = strings.TrimSpace(note)
-	switch n := len([]rune(note)); {
-	case n < 2:
-		return nil, model.Invalid("note", "err.required")
-	case n > 1000:
-		return nil, model.Invalid("note", "err.too_long")
+	_, note, err := model.CheckServiceInput("log", "", note)
+	if err != nil {
+		return err
 	}
 	r.Log = append(r.Log, t.serviceLog(u, "note", note))
-	return r, t.UpdateDoc(sc, docServiceRequest, r)
+	return t.UpdateDoc(AdminScope(), docServiceRequest, r)
 }
 
 func (t *Tx) serviceLog(u *model.User, action, note string) model.ServiceLogEntry {
