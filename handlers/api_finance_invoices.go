@@ -11,9 +11,10 @@ import (
 )
 
 // Sales invoices (销售发票) through the API: the ERP names outbound lines and
-// quantities, the store's CreateInvoice makes the invoice and (unless
-// draft) ActOnInvoice posts it in the same transaction — what the UI's
-// invoice form does with its Save and Audit buttons.
+// quantities, and the push runs the UI form's use case (store's
+// CreateInvoice, posted at once unless draft: its Audit input flag) in the
+// push's own transaction (Batch, Idempotency-Key, external id); a draft
+// pushed again without draft runs the audit use case's body (ActOnInvoice).
 
 // apiNewInvoice is a sales invoice pushed by the ERP.
 type apiNewInvoice struct {

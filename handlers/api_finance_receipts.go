@@ -229,7 +229,7 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 		}
 		if no := strings.TrimSpace(in.SalesOrderNumber); no != "" && !ve.Has(field) {
 			// By number as the UI's form finds it: the customer's order.
-			bySo := findSalesOrder(t, sc, cust, no)
+			bySo := t.SalesOrderByNumber(sc, cust, no)
 			switch {
 			case bySo == nil:
 				ve.Add("sales_order_number", "api.err_fin_unknown_sales_order", nil)
@@ -286,13 +286,9 @@ func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*mode
 		}
 		return old, outcomeUpdated, nil
 	}
-	if err := t.SaveReceiptDoc(a.Scope, a.Actor, r); err != nil {
+	// The UI form's use case, in the push's transaction.
+	if r, err = t.SaveReceipt(a.Scope, a.Actor, &store.ReceiptInput{Doc: *r, Audit: !p.in.Draft}); err != nil {
 		return nil, "", renamedBy(err, names)
-	}
-	if !p.in.Draft {
-		if r, _, err = t.ActOnReceiptDoc(a.Scope, a.Actor, p.kind, r.ID, r.Version, "audit"); err != nil {
-			return nil, "", renamedBy(err, names)
-		}
 	}
 	return r, outcomeCreated, t.SetExternalDoc(extKind, p.ext, r.ID, p.sum)
 }

@@ -473,7 +473,7 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	draft["external_id"] = "IV-DEL"
 	e.finPush("POST", "/invoices", draft, tok, 201, &d)
 	err := e.st.Update("admin", func(tx *store.Tx) error {
-		return tx.DeleteInvoice(store.AdminScope(), e.finUser("admin"), d.Invoice.ID, d.Invoice.Version)
+		return tx.DeleteInvoice(store.AdminScope(), d.Invoice.ID, d.Invoice.Version)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"html/template"
 	"strconv"
 	"strings"
@@ -273,67 +274,98 @@ func (h *Handler) newInvoice(c *fiber.Ctx) error {
 }
 
 // createInvoice makes the invoice once per form token, as a draft or (the
-// "audit" button) posted.
+// "audit" button) posted: the form parsed into an input, the permission
+// checked, one call of the store's use case. A refused form is shown again
+// from a fresh read, with what was posted.
 func (h *Handler) createInvoice(c *fiber.Ctx) error {
-	u := currentUser(c)
-	sc := h.scope(c)
-	var f *invoiceForm
-	var id uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		cu, only, err := h.invoiceCustomer(c, t)
-		if err != nil {
-			return err
-		}
-		if cu == nil {
-			return fiber.ErrNotFound
-		}
-		if err := need(c, model.PermReconcile); err != nil {
-			return err
-		}
-		if f, err = h.invoiceForm(c, t, cu, only); err != nil {
-			return err
-		}
-		f.Date, f.InvoiceNo, f.Remarks = c.FormValue("invoice_date"), c.FormValue("invoice_no"), c.FormValue("remarks")
-		in := &store.InvoiceInput{CustomerID: cu.ID, Red: f.Red, InvoiceNo: f.InvoiceNo, Date: f.Date, Remarks: f.Remarks,
-			Qty: map[store.InvoiceLineRef]model.Qty{}, Audit: c.FormValue("audit") == "1"}
-		ve := &model.ValidationError{}
-		for i := range f.Outbounds {
-			fo := &f.Outbounds[i]
-			for j := range fo.Lines {
-				fl := &fo.Lines[j]
-				s := strings.TrimSpace(c.FormValue(fl.Field))
-				fl.Value = s
-				if s == "" {
-					continue
-				}
-				q, err := model.ParseQty(s)
-				if err != nil {
-					ve.AddErr(fl.Field, err, "err.qty_invalid")
-					continue
-				}
-				in.Qty[store.InvoiceLineRef{OutboundID: fo.OB.ID, Line: fl.No}] = q
+	if err := need(c, model.PermReconcile); err != nil {
+		return h.refusedFor(c, err, func(t *store.Tx) error {
+			if cu, _, err := h.invoiceCustomer(c, t); err != nil || cu == nil {
+				return fiber.ErrNotFound
 			}
-		}
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			inv, err := t.CreateInvoice(sc, u, in)
-			if err != nil {
-				return 0, err
-			}
-			return inv.ID, nil
+			return nil
 		})
-		return err
-	})
+	}
+	val := func(name string) string { return strings.TrimSpace(c.Query(name, c.FormValue(name))) }
+	in := store.InvoiceInput{CustomerCode: val("customer"), Red: val("red") == "1", Offered: true,
+		InvoiceNo: c.FormValue("invoice_no"), Date: c.FormValue("invoice_date"), Remarks: c.FormValue("remarks"), Audit: c.FormValue("audit") == "1"}
+	in.OutboundID, _ = parseUint(val("ob"))
+	in.CustomerID, _ = parseUint(val("customer_id"))
+	var err error
+	in.Qty, err = invoiceFormQty(c)
+	var id uint64
+	if err == nil {
+		id, err = h.store.CreateInvoice(store.Actor{User: currentUser(c), Scope: h.scope(c), Once: c.FormValue("_idem")}, in)
+	}
 	if err != nil {
-		if f == nil {
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) {
 			return err
+		}
+		var f *invoiceForm
+		if verr := h.store.View(func(t *store.Tx) error {
+			cu, only, err := h.invoiceCustomer(c, t)
+			if err == nil && cu == nil {
+				err = fiber.ErrNotFound
+			}
+			if err == nil {
+				f, err = h.invoiceForm(c, t, cu, only)
+			}
+			return err
+		}); verr != nil {
+			return verr
+		}
+		f.Date, f.InvoiceNo, f.Remarks = in.Date, in.InvoiceNo, in.Remarks
+		for i := range f.Outbounds {
+			for j := range f.Outbounds[i].Lines {
+				fl := &f.Outbounds[i].Lines[j]
+				fl.Value = strings.TrimSpace(c.FormValue(fl.Field))
+			}
 		}
 		return h.formError(c, err, tplInvoiceForm, h.view(c, "rc.new_invoice", f))
 	}
 	h.setFlash(c, "flash.invoice_saved")
 	return h.redirect(c, "/invoices/"+itoa(id))
+}
+
+// invoiceFormQty reads the posted quantities of an invoice form
+// (qty.<outbound>.<line>; empty ones left out), field errors for those that
+// are no quantity.
+func invoiceFormQty(c *fiber.Ctx) (map[store.InvoiceLineRef]model.Qty, error) {
+	qty := map[store.InvoiceLineRef]model.Qty{}
+	ve := &model.ValidationError{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		rest, ok := strings.CutPrefix(string(k), "qty.")
+		if !ok {
+			return
+		}
+		obText, lineText, _ := strings.Cut(rest, ".")
+		ob, err1 := parseUint(obText)
+		line, err2 := strconv.Atoi(lineText)
+		s := strings.TrimSpace(string(v))
+		if err1 != nil || err2 != nil || s == "" {
+			return
+		}
+		r := store.InvoiceLineRef{OutboundID: ob, Line: line}
+		q, err := model.ParseQty(s)
+		if err != nil {
+			ve.AddErr(store.InvoiceQtyField(r), err, "err.qty_invalid")
+			return
+		}
+		qty[r] = q
+	})
+	return qty, ve.Err()
+}
+
+// refusedFor answers a create refused for want of the permission (err):
+// still a 404 when what the form names lies outside the user's scope
+// (probe, run in a read transaction, says so), as when the use case runs.
+// Only a refused post pays for the probe.
+func (h *Handler) refusedFor(c *fiber.Ctx, err error, probe func(t *store.Tx) error) error {
+	if perr := h.store.View(probe); errors.Is(perr, model.ErrNotFound) || errors.Is(perr, fiber.ErrNotFound) {
+		return perr
+	}
+	return err
 }
 
 // ---- one invoice ----

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"strings"
 
 	"dealerportal/model"
@@ -300,112 +301,105 @@ func (h *Handler) editReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 }
 
 // saveReceiptDoc creates (once per form token) or updates a draft; the
-// "audit" button posts it in the same transaction.
+// "audit" button posts it in the same transaction: the form parsed into an
+// input, the permission checked, one call of the store's use case. A
+// refused form is shown again from a fresh read, with what was posted.
 func (h *Handler) saveReceiptDoc(c *fiber.Ctx, kind model.DocType, edit bool) error {
-	u := currentUser(c)
-	sc := h.scope(c)
-	var f *receiptForm
-	var id uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		r := &model.ReceiptDoc{Kind: kind}
-		var cu *model.Customer
-		if edit {
-			rid, err := idParam(c, "id")
-			if err != nil {
+	var rid uint64
+	if edit {
+		var err error
+		if rid, err = idParam(c, "id"); err != nil {
+			return err
+		}
+	}
+	if err := need(c, model.PermReconcile); err != nil {
+		return h.refusedFor(c, err, func(t *store.Tx) error {
+			if edit {
+				_, err := t.ReceiptDoc(h.scope(c), kind, rid)
 				return err
 			}
-			old, err := t.ReceiptDoc(sc, kind, rid)
-			if err != nil {
-				return err
-			}
-			*r = *old
-			r.Version = formUint(c, "version")
-			if cu, err = t.Customer(sc, old.CustomerID); err != nil {
-				return err
-			}
-		} else {
-			var err error
-			if cu, _, err = h.invoiceCustomer(c, t); err != nil {
-				return err
-			}
-			if cu == nil {
+			if cu, _, err := h.invoiceCustomer(c, t); err != nil || cu == nil {
 				return fiber.ErrNotFound
 			}
-			r.CustomerID = cu.ID
-		}
-		if err := need(c, model.PermReconcile); err != nil {
-			return err
-		}
-		r.Date, r.Method, r.Reference, r.Remarks = c.FormValue("date"), c.FormValue("method"), c.FormValue("reference"), c.FormValue("remarks")
-		r.Invoices, r.AutoWriteOff = nil, c.FormValue("auto_write_off") == "1"
-		for _, v := range c.Request().PostArgs().PeekMulti("invoices") {
-			if n, err := parseUint(string(v)); err == nil && n != 0 {
-				r.Invoices = append(r.Invoices, n)
-			}
-		}
-		r.SourceType, r.SourceID = parseSource(c.FormValue("source"))
-		r.SalesOrderID, r.SalesOrderNo = 0, strings.TrimSpace(c.FormValue("sales_order"))
-		f = h.receiptFormFor(c, t, kind, r, cu)
-		f.Amount = c.FormValue("amount")
-		ve := &model.ValidationError{}
-		amount, err := model.ParseMoney(f.Amount)
-		if err != nil {
-			ve.AddErr("amount", err, "err.money")
-		}
-		r.Amount = amount
-		if r.SalesOrderNo != "" && kind == model.DocAdvanceReceipt {
-			if so := findSalesOrder(t, sc, cu.ID, r.SalesOrderNo); so != nil {
-				r.SalesOrderID = so.ID
-			} else {
-				ve.Add("sales_order", "err.invalid", nil)
-			}
-		}
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		save := func() (uint64, error) {
-			if err := t.SaveReceiptDoc(sc, u, r); err != nil {
-				return 0, err
-			}
-			if c.FormValue("audit") == "1" {
-				if _, _, err := t.ActOnReceiptDoc(sc, u, kind, r.ID, r.Version, "audit"); err != nil {
-					return 0, err
-				}
-			}
-			return r.ID, nil
-		}
-		if edit {
-			id, err = save()
-			return err
-		}
-		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), save)
-		return err
-	})
+			return nil
+		})
+	}
+	val := func(name string) string { return strings.TrimSpace(c.Query(name, c.FormValue(name))) }
+	in := store.ReceiptInput{Doc: model.ReceiptDoc{Kind: kind}, CustomerCode: val("customer"), Audit: c.FormValue("audit") == "1"}
+	in.OutboundID, _ = parseUint(val("ob"))
+	in.Doc.CustomerID, _ = parseUint(val("customer_id"))
+	once := c.FormValue("_idem")
+	if edit {
+		in.Doc.ID, once = rid, ""
+	}
+	amount, err := receiptFromForm(c, &in.Doc)
+	if err == nil {
+		rid, err = h.store.SaveReceipt(store.Actor{User: currentUser(c), Scope: h.scope(c), Once: once}, in)
+	}
 	if err != nil {
-		if f == nil {
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) {
 			return err
+		}
+		var f *receiptForm
+		if verr := h.store.View(func(t *store.Tx) error {
+			r := &in.Doc
+			var cu *model.Customer
+			var err error
+			if edit {
+				old, err := t.ReceiptDoc(h.scope(c), kind, in.Doc.ID)
+				if err != nil {
+					return err
+				}
+				r = old
+				r.EditFrom(&in.Doc)
+				cu, err = t.Customer(h.scope(c), old.CustomerID)
+				if err != nil {
+					return err
+				}
+			} else {
+				if cu, _, err = h.invoiceCustomer(c, t); err != nil {
+					return err
+				}
+				if cu == nil {
+					return fiber.ErrNotFound
+				}
+				r.CustomerID = cu.ID
+			}
+			f = h.receiptFormFor(c, t, kind, r, cu)
+			f.Amount = amount
+			return nil
+		}); verr != nil {
+			return verr
 		}
 		return h.formError(c, err, tplReceiptForm, h.view(c, f.Title, f))
 	}
 	h.setFlash(c, "flash.receipt_saved")
-	return h.redirect(c, receiptBase(kind)+"/"+itoa(id))
+	return h.redirect(c, receiptBase(kind)+"/"+itoa(rid))
 }
 
-// findSalesOrder finds customer cust's sales order numbered no in sc.
-func findSalesOrder(t *store.Tx, sc store.Scope, cust uint64, no string) *model.SalesOrder {
-	sums, _, err := t.ListDocs(sc, model.DocSalesOrder, store.DocFilter{CustomerID: cust, Q: no}, store.Page{Limit: 20})
-	if err != nil {
-		return nil
-	}
-	for _, s := range sums {
-		if strings.EqualFold(s.Number, no) {
-			so := &model.SalesOrder{}
-			if t.GetDoc(sc, model.DocSalesOrder, s.ID, so) == nil {
-				return so
-			}
+// receiptFromForm reads a receipt document's form into r: what was posted
+// and the amount as typed (a field error when it is no amount).
+func receiptFromForm(c *fiber.Ctx, r *model.ReceiptDoc) (string, error) {
+	r.Version = formUint(c, "version")
+	r.Date, r.Method, r.Reference, r.Remarks = c.FormValue("date"), c.FormValue("method"), c.FormValue("reference"), c.FormValue("remarks")
+	r.Invoices, r.AutoWriteOff = nil, c.FormValue("auto_write_off") == "1"
+	for _, v := range c.Request().PostArgs().PeekMulti("invoices") {
+		if n, err := parseUint(string(v)); err == nil && n != 0 {
+			r.Invoices = append(r.Invoices, n)
 		}
 	}
-	return nil
+	r.SourceType, r.SourceID = parseSource(c.FormValue("source"))
+	r.SalesOrderID, r.SalesOrderNo = 0, strings.TrimSpace(c.FormValue("sales_order"))
+	text := c.FormValue("amount")
+	amount, err := model.ParseMoney(text)
+	if err != nil {
+		ve := &model.ValidationError{}
+		ve.AddErr("amount", err, "err.money")
+		return text, ve
+	}
+	r.Amount = amount
+	return text, nil
 }
 
 // ---- one document ----
@@ -463,18 +457,25 @@ func (h *Handler) showReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 // receiptActions: finance audits, unaudits or deletes (a draft) a receipt
 // document of kind (receipt, advance receipt, refund).
 func (h *Handler) receiptActions(kind model.DocType) docKind[*model.ReceiptDoc] {
-	act := func(x *docCall[*model.ReceiptDoc]) (string, error) {
-		_, _, err := x.Tx.ActOnReceiptDoc(x.Scope, x.User, kind, x.ID, x.Version, x.Action)
-		return "", err
-	}
+	// Audit and unaudit: model.ReceiptMachine says who may (after the
+	// status rules, as before: a written-off receipt is a 409 for anyone).
 	return docKind[*model.ReceiptDoc]{Base: receiptBase(kind),
 		Load: func(c *fiber.Ctx) (*model.ReceiptDoc, error) { return h.loadReceiptDoc(c, kind) },
 		Page: docPageOf(h, tplReceiptView, docKindKey(kind), h.receiptPage),
 		Actions: map[string]docAction[*model.ReceiptDoc]{
-			"audit": {Flash: "flash.receipt_audited", Do: act}, "unaudit": {Flash: "flash.receipt_unaudited", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.ReceiptDoc]) (string, error) {
-				return receiptBase(kind), x.Tx.DeleteReceiptDoc(x.Scope, x.User, kind, x.ID, x.Version)
+			"audit": {Flash: "flash.receipt_audited", Run: func(x *docRun[*model.ReceiptDoc]) (uint64, error) {
+				return 0, h.store.AuditReceipt(x.Actor, kind, x.ID, x.Version)
 			}},
+			"unaudit": {Flash: "flash.receipt_unaudited", Run: func(x *docRun[*model.ReceiptDoc]) (uint64, error) {
+				return 0, h.store.UnauditReceipt(x.Actor, kind, x.ID, x.Version)
+			}},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return receiptBase(kind) },
+				Run: func(x *docRun[*model.ReceiptDoc]) (uint64, error) {
+					if err := need(x.C, model.PermReconcile); err != nil {
+						return 0, err
+					}
+					return 0, h.store.RemoveReceipt(x.Actor, kind, x.ID, x.Version)
+				}},
 		}}
 }
 

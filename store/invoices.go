@@ -65,13 +65,22 @@ func InvoiceQtyField(r InvoiceLineRef) string { return fmt.Sprintf("qty.%d.%d", 
 // InvoiceInput is the form of a new invoice. Qty is positive as typed, for
 // red invoices too (their lines are stored negative). Audit posts it at once.
 type InvoiceInput struct {
-	CustomerID uint64
-	Red        bool
-	InvoiceNo  string
-	Date       string
-	Remarks    string
-	Qty        map[InvoiceLineRef]model.Qty
-	Audit      bool
+	// The customer: the outbound's when OutboundID is set (the form of one
+	// outbound), else CustomerID, else the one of CustomerCode.
+	CustomerID   uint64
+	CustomerCode string
+	OutboundID   uint64
+	Red          bool
+	InvoiceNo    string
+	Date         string
+	Remarks      string
+	Qty          map[InvoiceLineRef]model.Qty
+	Audit        bool
+	// Offered: the quantities come from the UI's form, which offers only
+	// the lines of its customer and colour (of OutboundID alone when set)
+	// with something left to invoice; a posted line the form does not
+	// offer (any longer) is left out, not refused.
+	Offered bool
 	// Read holds outbounds the caller has read through the same scope in
 	// this transaction and not changed since (the API checks its
 	// references first): they are used instead of being read again.
@@ -160,20 +169,67 @@ func hasRest(ob *model.Outbound) bool {
 	return false
 }
 
+// CreateInvoice is the use case "make an invoice" (a draft, or posted at
+// once when in.Audit): one transaction, at most once per a.Once, the new
+// invoice's id. Errors as Tx.CreateInvoice's. The caller checks the
+// reconcile permission.
+func (s *Store) CreateInvoice(a Actor, in InvoiceInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		inv, err := t.CreateInvoice(a.Scope, a.User, &in)
+		if err != nil {
+			return 0, err
+		}
+		return inv.ID, nil
+	})
+}
+
+// pinned is the scope a use case works in once it has checked its
+// customer through the caller's scope at its top: that customer's records
+// only, each checked by an existence lookup (no customer decoded, no org
+// tree walked again).
+func pinned(sc Scope, cust uint64) Scope { return Scope{customerID: cust, staff: sc.staff} }
+
+// invoiceCustomer is the customer an invoice input names, checked through
+// sc (the use case's one scope check): the outbound's (in.OutboundID), else
+// in.CustomerID, else in.CustomerCode. ErrNotFound outside sc or when none
+// is named.
+func (t *Tx) invoiceCustomer(sc Scope, in *InvoiceInput) (uint64, *model.Outbound, error) {
+	switch {
+	case in.OutboundID != 0:
+		ob, err := t.Outbound(sc, in.OutboundID)
+		if err != nil {
+			return 0, nil, err
+		}
+		return ob.CustomerID, ob, nil
+	case in.CustomerID != 0:
+		if !t.AllowsCustomer(sc, in.CustomerID) {
+			return 0, nil, model.ErrNotFound
+		}
+		return in.CustomerID, nil, nil
+	case in.CustomerCode != "":
+		cu, err := t.CustomerByCode(sc, in.CustomerCode)
+		if err != nil {
+			return 0, nil, err
+		}
+		return cu.ID, nil, nil
+	}
+	return 0, nil, model.ErrNotFound
+}
+
 // CreateInvoice makes an invoice (a draft, or posted when in.Audit) from
-// outbound lines of in.CustomerID in sc. ErrNotFound when the customer is
-// outside sc, ErrNotAllowed without the reconcile permission, field errors
-// ("qty.<ob>.<line>", "invoice_date", "lines") for quantities above what is
-// un-invoiced, outbounds of another customer or colour, or a date before an
-// outbound's.
+// outbound lines of the customer in names (invoiceCustomer), checked
+// through sc once at the top. ErrNotFound when the customer is outside sc,
+// field errors ("qty.<ob>.<line>", "invoice_date", "lines") for quantities
+// above what is un-invoiced, outbounds of another customer or colour, or a
+// date before an outbound's (model's invoice rules). The reconcile
+// permission is the caller's to check.
 func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.Invoice, error) {
-	if !t.AllowsCustomer(sc, in.CustomerID) {
-		return nil, model.ErrNotFound
+	cust, only, err := t.invoiceCustomer(sc, in)
+	if err != nil {
+		return nil, err
 	}
-	if !u.Can(model.PermReconcile) {
-		return nil, model.ErrNotAllowed
-	}
-	inv := &model.Invoice{CustomerID: in.CustomerID, Red: in.Red, InvoiceNo: in.InvoiceNo, InvoiceDate: in.Date, Remarks: in.Remarks}
+	sc = pinned(sc, cust)
+	inv := &model.Invoice{CustomerID: cust, Red: in.Red, InvoiceNo: in.InvoiceNo, InvoiceDate: in.Date, Remarks: in.Remarks}
 	ve := &model.ValidationError{}
 	refs := make([]InvoiceLineRef, 0, len(in.Qty))
 	for r, q := range in.Qty {
@@ -188,36 +244,47 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 		return refs[i].Line < refs[j].Line
 	})
 	obs := map[uint64]*model.Outbound{}
+	if only != nil {
+		obs[only.ID] = only
+	}
 	latest := ""
 	for _, r := range refs {
 		q := in.Qty[r]
 		field := InvoiceQtyField(r)
+		if in.Offered && only != nil && r.OutboundID != only.ID {
+			continue
+		}
 		if q < 0 {
 			ve.Add(field, "err.qty_positive", nil)
 			continue
 		}
 		ob := obs[r.OutboundID]
 		if ob == nil {
-			var err error
 			if ob = in.Read[r.OutboundID]; ob == nil {
-				ob, err = t.Outbound(sc, r.OutboundID)
+				ob, _ = t.Outbound(sc, r.OutboundID)
 			}
-			if err != nil || ob.CustomerID != in.CustomerID || ob.Red != in.Red {
-				ve.Add(field, "err.invalid", nil)
-				continue
+			if ob != nil {
+				obs[r.OutboundID] = ob
 			}
-			obs[r.OutboundID] = ob
 		}
-		idx := obLineIndex(ob, r.Line)
+		idx := -1
+		if model.InvoiceOutboundFits(ob, cust, in.Red) {
+			idx = obLineIndex(ob, r.Line)
+		}
 		if idx < 0 {
-			ve.Add(field, "err.invalid", nil)
+			if !in.Offered {
+				ve.Add(field, "err.invalid", nil)
+			}
 			continue
 		}
 		if in.Red {
 			q = -q
 		}
 		restQ, restA := outboundRest(ob, idx)
-		if !invWithinRest(q, restQ) {
+		if in.Offered && restQ == 0 {
+			continue
+		}
+		if !model.InvoiceQtyFits(q, restQ) {
 			ve.Add(field, "err.recon_over_invoice", map[string]any{"max": reconAbsQty(restQ).String()})
 			continue
 		}
@@ -235,7 +302,7 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 			}
 		}
 	}
-	if !ve.Has("invoice_date") && inv.InvoiceDate < latest {
+	if !ve.Has("invoice_date") && !model.InvoiceDateFits(inv.InvoiceDate, latest) {
 		ve.Add("invoice_date", "err.recon_date_before", map[string]any{"date": latest})
 	}
 	if err := ve.Err(); err != nil {
@@ -275,13 +342,6 @@ func (t *Tx) CreateInvoice(sc Scope, u *model.User, in *InvoiceInput) (*model.In
 	return inv, nil
 }
 
-func invWithinRest(q, rest model.Qty) bool {
-	if q > 0 {
-		return q <= rest
-	}
-	return q < 0 && q >= rest
-}
-
 func reconAbsQty(q model.Qty) model.Qty {
 	if q < 0 {
 		return -q
@@ -312,10 +372,10 @@ func (t *Tx) Invoice(sc Scope, id uint64) (*model.Invoice, error) {
 }
 
 // ActOnInvoice audits (posts) or unaudits (unposts) invoice id with the
-// version the user saw. ErrNotFound outside sc, ErrNotAllowed without the
-// permission, a StateError when the status does not allow it — or, for
-// unaudit, when the invoice is written off or confirmed by the dealer — a
-// ConflictError for a stale version, field errors when an outbound line no
+// version the user saw. ErrNotFound outside sc, ErrNotAllowed when
+// model.InvoiceMachine does not let u run it, a StateError when the status
+// does not allow it — or, for unaudit, when model.CanUnauditInvoice
+// refuses (written off, confirmed by the dealer) — a ConflictError for a stale version, field errors when an outbound line no
 // longer has the quantity un-invoiced.
 func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action string) (*model.Invoice, error) {
 	inv, err := t.Invoice(sc, id)
@@ -325,12 +385,10 @@ func (t *Tx) ActOnInvoice(sc Scope, u *model.User, id, version uint64, action st
 	if inv.Version != version {
 		return nil, &model.ConflictError{By: inv.UpdatedBy, At: inv.UpdatedAt}
 	}
-	if action == "unaudit" && inv.Status == model.StatusAudited {
-		if inv.WrittenOff != 0 {
-			return nil, &model.StateError{Action: "unaudit", Status: "written_off"}
-		}
-		if st := t.reconState(docInvoice, inv.CustomerID, inv.ID); st == model.ReconConfirmed {
-			return nil, &model.StateError{Action: "unaudit", Status: string(st)}
+	sc = pinned(sc, inv.CustomerID)
+	if action == "unaudit" {
+		if err := model.CanUnauditInvoice(inv, t.reconState(docInvoice, inv.CustomerID, inv.ID)); err != nil {
+			return nil, err
 		}
 	}
 	if err := model.InvoiceMachine.Apply(&inv.Doc, action, u, "", t.Now); err != nil {
@@ -380,7 +438,7 @@ func (t *Tx) postInvoice(sc Scope, inv *model.Invoice, sign model.Money, read ma
 		}
 		if sign > 0 {
 			restQ, restA := outboundRest(ob, idx)
-			if !invWithinRest(l.Qty, restQ) {
+			if !model.InvoiceQtyFits(l.Qty, restQ) {
 				ve.Add(InvoiceQtyField(InvoiceLineRef{ob.ID, l.OutboundLine}), "err.recon_over_invoice", map[string]any{"max": reconAbsQty(restQ).String()})
 				continue
 			}
@@ -459,21 +517,18 @@ func (t *Tx) saveOrders(sc Scope, sos map[uint64]*model.SalesOrder) error {
 }
 
 // DeleteInvoice deletes a draft invoice (and its reconciliation record, if
-// one is left from an earlier posting). ErrNotFound outside sc,
-// ErrNotAllowed without the permission, a StateError unless it is a draft,
-// a ConflictError for a stale version.
-func (t *Tx) DeleteInvoice(sc Scope, u *model.User, id, version uint64) error {
+// one is left from an earlier posting). ErrNotFound outside sc, a
+// StateError unless it is a draft, a ConflictError for a stale version. The
+// reconcile permission is the caller's to check.
+func (t *Tx) DeleteInvoice(sc Scope, id, version uint64) error {
 	inv, err := t.Invoice(sc, id)
 	if err != nil {
 		return err
 	}
-	if !u.Can(model.PermReconcile) {
-		return model.ErrNotAllowed
+	if err := model.CanDeleteDraft(inv.Status); err != nil {
+		return err
 	}
-	if inv.Status != model.StatusDraft {
-		return &model.StateError{Action: "delete", Status: string(inv.Status)}
-	}
-	if err := t.DeleteDoc(sc, docInvoice, id, version); err != nil {
+	if err := t.DeleteDoc(pinned(sc, inv.CustomerID), docInvoice, id, version); err != nil {
 		return err
 	}
 	return t.deleteRecon(docInvoice, inv.CustomerID, id)
@@ -535,7 +590,7 @@ func (s *Store) actOnInvoice(a Actor, id, version uint64, action string) error {
 // per a.Once. Errors as DeleteInvoice's.
 func (s *Store) RemoveInvoice(a Actor, id, version uint64) error {
 	_, err := s.act(a, func(t *Tx) (uint64, error) {
-		return 0, t.DeleteInvoice(a.Scope, a.User, id, version)
+		return 0, t.DeleteInvoice(a.Scope, id, version)
 	})
 	return err
 }

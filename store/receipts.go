@@ -2,6 +2,7 @@ package store
 
 import (
 	"sort"
+	"strings"
 
 	"dealerportal/model"
 )
@@ -38,18 +39,112 @@ func (t *Tx) ReceiptDoc(sc Scope, kind model.DocType, id uint64) (*model.Receipt
 	return r, nil
 }
 
+// ReceiptInput is the form of a receipt document. Doc holds what was
+// posted: its Kind, for an edit its ID and the Version the form showed,
+// the date, amount, method, reference, remarks, invoices a receipt pays
+// (or AutoWriteOff), a refund's source and an advance receipt's sales
+// order (by SalesOrderID, or by the number SalesOrderNo as typed). A new
+// document's customer is Doc.CustomerID, else the one of CustomerCode,
+// else OutboundID's. Audit posts it in the same transaction.
+type ReceiptInput struct {
+	Doc          model.ReceiptDoc
+	CustomerCode string
+	OutboundID   uint64
+	Audit        bool
+}
+
+// SaveReceipt is the use case "save a receipt document" (new or an edit of
+// a draft), posted at once when in.Audit: one transaction, at most once
+// per a.Once; the document's id. Errors as Tx.SaveReceipt's. The caller
+// checks the reconcile permission.
+func (s *Store) SaveReceipt(a Actor, in ReceiptInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		r, err := t.SaveReceipt(a.Scope, a.User, &in)
+		if err != nil {
+			return 0, err
+		}
+		return r.ID, nil
+	})
+}
+
+// namedCustomer is the customer a form names, checked through sc: by id,
+// else by code, else the outbound's. ErrNotFound outside sc or when none
+// is named.
+func (t *Tx) namedCustomer(sc Scope, id uint64, code string, ob uint64) (uint64, error) {
+	cust, _, err := t.invoiceCustomer(sc, &InvoiceInput{CustomerID: id, CustomerCode: code, OutboundID: ob})
+	return cust, err
+}
+
+// SaveReceipt saves the receipt document of in (a new one, or the draft
+// in.Doc.ID at the version the form showed) and, with in.Audit, posts it:
+// the document (re-read after the write-offs its posting made). The
+// customer, or the draft, is checked through sc once at the top
+// (ErrNotFound outside it); the rest works on that customer's records.
+// Errors as SaveReceiptDoc's and ActOnReceiptDoc's; "sales_order" when the
+// number names no order of the customer.
+func (t *Tx) SaveReceipt(sc Scope, u *model.User, in *ReceiptInput) (*model.ReceiptDoc, error) {
+	r := in.Doc
+	kind := r.Kind
+	if r.ID != 0 {
+		old, err := t.ReceiptDoc(sc, kind, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		r = *old
+		r.EditFrom(&in.Doc)
+	} else {
+		cust, err := t.namedCustomer(sc, r.CustomerID, in.CustomerCode, in.OutboundID)
+		if err != nil {
+			return nil, err
+		}
+		r.CustomerID = cust
+	}
+	sc = pinned(sc, r.CustomerID)
+	if kind == model.DocAdvanceReceipt && r.SalesOrderID == 0 && r.SalesOrderNo != "" {
+		so := t.SalesOrderByNumber(sc, r.CustomerID, r.SalesOrderNo)
+		if so == nil {
+			return nil, model.Invalid("sales_order", "err.invalid")
+		}
+		r.SalesOrderID = so.ID
+	}
+	if err := t.SaveReceiptDoc(sc, u, &r); err != nil {
+		return nil, err
+	}
+	if !in.Audit {
+		return &r, nil
+	}
+	done, _, err := t.ActOnReceiptDoc(sc, u, kind, r.ID, r.Version, "audit")
+	return done, err
+}
+
+// SalesOrderByNumber finds customer cust's sales order numbered no (as
+// typed: any case) in sc; nil when there is none.
+func (t *Tx) SalesOrderByNumber(sc Scope, cust uint64, no string) *model.SalesOrder {
+	sums, _, err := t.ListDocs(sc, model.DocSalesOrder, DocFilter{CustomerID: cust, Q: no}, Page{Limit: 20})
+	if err != nil {
+		return nil
+	}
+	for _, s := range sums {
+		if strings.EqualFold(s.Number, no) {
+			so := &model.SalesOrder{}
+			if t.GetDoc(sc, model.DocSalesOrder, s.ID, so) == nil {
+				return so
+			}
+		}
+	}
+	return nil
+}
+
 // SaveReceiptDoc creates (ID 0) or updates a draft receipt document with
 // optimistic locking. ErrNotFound when the customer (or a named invoice,
-// sales order or source receipt) is outside sc, ErrNotAllowed without the
-// reconcile permission, a StateError when it is no longer a draft, field
-// errors for bad input.
+// sales order or source receipt) is outside sc, a StateError when it is no
+// longer a draft, field errors for bad input. The reconcile permission is
+// the caller's to check.
 func (t *Tx) SaveReceiptDoc(sc Scope, u *model.User, r *model.ReceiptDoc) (err error) {
 	if !t.AllowsCustomer(sc, r.CustomerID) {
 		return model.ErrNotFound
 	}
-	if !u.Can(model.PermReconcile) {
-		return model.ErrNotAllowed
-	}
+	sc = pinned(sc, r.CustomerID)
 	ve := &model.ValidationError{}
 	if err := r.Validate(); err != nil {
 		if hv, ok := err.(*model.ValidationError); ok {
@@ -67,14 +162,14 @@ func (t *Tx) SaveReceiptDoc(sc Scope, u *model.User, r *model.ReceiptDoc) (err e
 		}
 	}
 	for _, id := range r.Invoices {
-		inv, err := t.Invoice(sc, id)
-		if err != nil || inv.CustomerID != r.CustomerID || inv.Red {
+		inv, _ := t.Invoice(sc, id)
+		if !model.ReceiptMayPay(inv, r.CustomerID) {
 			ve.Add("invoices", "err.invalid", nil)
 		}
 	}
 	if r.Kind == model.DocRefund && r.SourceID != 0 {
-		src, err := t.ReceiptDoc(sc, r.SourceType, r.SourceID)
-		if err != nil || src.Kind == model.DocRefund || src.CustomerID != r.CustomerID {
+		src, _ := t.ReceiptDoc(sc, r.SourceType, r.SourceID)
+		if !model.RefundMayTake(src, r.CustomerID) {
 			ve.Add("source", "err.invalid", nil)
 		}
 	}
@@ -93,8 +188,8 @@ func (t *Tx) SaveReceiptDoc(sc Scope, u *model.User, r *model.ReceiptDoc) (err e
 	if old.CustomerID != r.CustomerID {
 		return model.ErrNotAllowed
 	}
-	if old.Status != model.StatusDraft {
-		return &model.StateError{Action: "edit", Status: string(old.Status)}
+	if err := model.CanEditDraft(old.Status); err != nil {
+		return err
 	}
 	r.Doc.Number, r.Doc.Status, r.Doc.Trail = old.Number, old.Status, old.Trail
 	r.Applied, r.Refunded, r.Allocs = 0, 0, nil
@@ -103,9 +198,9 @@ func (t *Tx) SaveReceiptDoc(sc Scope, u *model.User, r *model.ReceiptDoc) (err e
 
 // ActOnReceiptDoc audits (posts) or unaudits (unposts) a receipt document
 // with the version the user saw, and returns it with the write-offs an
-// audit made. ErrNotFound outside sc, ErrNotAllowed without the permission,
-// a StateError when the status does not allow it (or, for unaudit, when it
-// is written off, refunded or confirmed), a ConflictError for a stale
+// audit made. ErrNotFound outside sc, ErrNotAllowed when
+// model.ReceiptMachine does not let u run it, a StateError when the status
+// does not allow it (or, for unaudit, model.CanUnauditReceipt's), a ConflictError for a stale
 // version, a field error ("amount") for a refund above the unapplied
 // receipts.
 func (t *Tx) ActOnReceiptDoc(sc Scope, u *model.User, kind model.DocType, id, version uint64, action string) (*model.ReceiptDoc, []*model.WriteOff, error) {
@@ -116,12 +211,10 @@ func (t *Tx) ActOnReceiptDoc(sc Scope, u *model.User, kind model.DocType, id, ve
 	if r.Version != version {
 		return nil, nil, &model.ConflictError{By: r.UpdatedBy, At: r.UpdatedAt}
 	}
-	if action == "unaudit" && r.Status == model.StatusAudited {
-		if r.Applied != 0 || r.Refunded != 0 {
-			return nil, nil, &model.StateError{Action: "unaudit", Status: "written_off"}
-		}
-		if st := t.reconState(kind, r.CustomerID, r.ID); st == model.ReconConfirmed {
-			return nil, nil, &model.StateError{Action: "unaudit", Status: string(st)}
+	sc = pinned(sc, r.CustomerID)
+	if action == "unaudit" {
+		if err := model.CanUnauditReceipt(r, t.reconState(kind, r.CustomerID, r.ID)); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := model.ReceiptMachine.Apply(&r.Doc, action, u, "", t.Now); err != nil {
@@ -224,17 +317,12 @@ func (t *Tx) allocateRefund(sc Scope, r *model.ReceiptDoc) error {
 	if err != nil {
 		return err
 	}
-	var avail model.Money
-	for _, s := range srcs {
-		avail += s.Unapplied()
+	held := make([]model.Money, len(srcs))
+	for i, s := range srcs {
+		held[i] = s.Unapplied()
 	}
-	if b := t.balance(r.CustomerID); b.ReceiptBalance < avail {
-		avail = b.ReceiptBalance
-	}
-	if r.Amount > avail {
-		ve := &model.ValidationError{}
-		ve.Add("amount", "err.recon_refund_limit", map[string]any{"max": max(avail, 0).String()})
-		return ve
+	if err := model.CheckRefund(r.Amount, model.RefundLimit(held, t.balance(r.CustomerID).ReceiptBalance)); err != nil {
+		return err
 	}
 	rest := r.Amount
 	r.Allocs = nil
@@ -280,20 +368,17 @@ func (t *Tx) releaseRefund(sc Scope, r *model.ReceiptDoc) error {
 }
 
 // DeleteReceiptDoc deletes a draft receipt document. ErrNotFound outside
-// sc, ErrNotAllowed without the permission, a StateError unless it is a
-// draft, a ConflictError for a stale version.
-func (t *Tx) DeleteReceiptDoc(sc Scope, u *model.User, kind model.DocType, id, version uint64) error {
+// sc, a StateError unless it is a draft, a ConflictError for a stale
+// version. The reconcile permission is the caller's to check.
+func (t *Tx) DeleteReceiptDoc(sc Scope, kind model.DocType, id, version uint64) error {
 	r, err := t.ReceiptDoc(sc, kind, id)
 	if err != nil {
 		return err
 	}
-	if !u.Can(model.PermReconcile) {
-		return model.ErrNotAllowed
+	if err := model.CanDeleteDraft(r.Status); err != nil {
+		return err
 	}
-	if r.Status != model.StatusDraft {
-		return &model.StateError{Action: "delete", Status: string(r.Status)}
-	}
-	if err := t.DeleteDoc(sc, kind, id, version); err != nil {
+	if err := t.DeleteDoc(pinned(sc, r.CustomerID), kind, id, version); err != nil {
 		return err
 	}
 	return t.deleteRecon(kind, r.CustomerID, id)
@@ -313,4 +398,34 @@ func (t *Tx) ReceiptWriteOffs(r *model.ReceiptDoc) ([]*model.WriteOff, error) {
 		}
 	}
 	return out, nil
+}
+
+// AuditReceipt posts receipt document id of kind (审核) at the version the
+// user saw, with the write-offs a receipt naming invoices makes: one use
+// case, at most once per a.Once. Errors as ActOnReceiptDoc's.
+func (s *Store) AuditReceipt(a Actor, kind model.DocType, id, version uint64) error {
+	return s.actOnReceipt(a, kind, id, version, "audit")
+}
+
+// UnauditReceipt takes receipt document id's posting back (反审核) at the
+// version the user saw. Errors as ActOnReceiptDoc's.
+func (s *Store) UnauditReceipt(a Actor, kind model.DocType, id, version uint64) error {
+	return s.actOnReceipt(a, kind, id, version, "unaudit")
+}
+
+func (s *Store) actOnReceipt(a Actor, kind model.DocType, id, version uint64, action string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, _, err := t.ActOnReceiptDoc(a.Scope, a.User, kind, id, version, action)
+		return 0, err
+	})
+	return err
+}
+
+// RemoveReceipt deletes draft receipt document id of kind at the version
+// the user saw, once per a.Once. Errors as DeleteReceiptDoc's.
+func (s *Store) RemoveReceipt(a Actor, kind model.DocType, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteReceiptDoc(a.Scope, kind, id, version)
+	})
+	return err
 }
