@@ -1,14 +1,18 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/views/pdf"
 )
 
 // TestStatementETag: a statement downloaded again with the same figures in
@@ -141,4 +145,42 @@ func TestStatementFollowsItsInputs(t *testing.T) {
 	changed("the language")
 	path = "/statements/" + e.id("customer:C1") + "?from=2026-03-01&to=2026-03-31"
 	changed("the period")
+}
+
+// TestStatementBuildSlots: first downloads at once each read and lay out
+// their statement in one of views/pdf's build slots, never more at a time
+// than there are slots, and all are answered; a repeated download takes no
+// slot.
+func TestStatementBuildSlots(t *testing.T) {
+	e := newReconEnv(t)
+	e.st.SetClock(func() time.Time { return time.Date(2026, 4, 2, 1, 30, 5, 0, time.UTC) })
+	var clients []*client
+	for range 8 {
+		clients = append(clients, e.login("c1.finance"))
+	}
+	path := func(i int) string {
+		return "/statements/" + e.id("customer:C1") + "?from=2026-03-" + fmt.Sprintf("%02d", i+1) + "&to=2026-03-31"
+	}
+	taken, _ := pdf.Builds()
+	codes := make([]int, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() { codes[i] = c.get(path(i)).Code }) // eight periods: eight statements to lay out
+	}
+	wg.Wait()
+	after, peak := pdf.Builds()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("download %d: %d", i, code)
+		}
+	}
+	if after-taken != int64(len(clients)) || peak < 1 || peak > int64(runtime.GOMAXPROCS(0)) {
+		t.Errorf("%d build slots taken for %d first downloads, %d at once (bound %d)", after-taken, len(clients), peak, runtime.GOMAXPROCS(0))
+	}
+	if clients[0].get(path(0)).Code != http.StatusOK {
+		t.Fatal("repeated download failed")
+	}
+	if again, _ := pdf.Builds(); again != after {
+		t.Errorf("a repeated download within the minute took a build slot (%d → %d)", after, again)
+	}
 }

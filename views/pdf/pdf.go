@@ -173,14 +173,19 @@ var renderSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 var buildSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // building counts the callers holding a build slot; peakBuilding is the
-// most seen at once.
-var building, peakBuilding atomic.Int64
+// most seen at once, builds every slot taken.
+var building, peakBuilding, builds atomic.Int64
+
+// Builds reports how many build slots were taken since start and the most
+// held at once.
+func Builds() (taken, peak int64) { return builds.Load(), peakBuilding.Load() }
 
 // Build waits for a build slot and returns its release, which the caller
 // must call once the document is rendered (or given up). A caller holding
 // a slot may Render (rendering has slots of its own).
 func Build() (release func()) {
 	buildSlots <- struct{}{}
+	builds.Add(1)
 	raisePeak(&peakBuilding, building.Add(1))
 	return func() {
 		building.Add(-1)
