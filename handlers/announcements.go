@@ -225,26 +225,15 @@ func (h *Handler) newAnnouncement(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplAnnouncementForm, v)
 }
 
-// readAnnouncement copies the form into a; unknown customer codes and bad
-// times are field errors.
-func (h *Handler) readAnnouncement(c *fiber.Ctx, t *store.Tx, a *model.Announcement) *model.ValidationError {
+// readAnnouncement copies the form into a and returns it as the use
+// case's input, with bad times as field errors; the use case looks the
+// audience's customer codes up.
+func (h *Handler) readAnnouncement(c *fiber.Ctx, a *model.Announcement) store.AnnouncementInput {
 	ve := &model.ValidationError{}
-	loc := t.Zone()
+	loc := h.store.Zone()
 	a.Title, a.Body = c.FormValue("title"), c.FormValue("body")
 	a.Version = formUint(c, "version")
 	a.Audience = model.Audience{All: c.FormValue("audience_all") == "1", Groups: pickedIDs(c, "audience_groups"), OrgUnits: pickedIDs(c, "audience_orgs")}
-	var unknown []string
-	for _, code := range pickedCodes(c, "audience_customers") {
-		cu, err := t.CustomerByCode(h.scope(c), code)
-		if err != nil {
-			unknown = append(unknown, code)
-			continue
-		}
-		a.Audience.Customers = append(a.Audience.Customers, cu.ID)
-	}
-	if len(unknown) > 0 {
-		ve.Add("audience_customers", "err.unknown_codes", map[string]any{"codes": strings.Join(unknown, ", ")})
-	}
 	a.EffectiveFrom, a.ExpiresAt = time.Time{}, time.Time{}
 	if s := c.FormValue("effective_from"); s != "" {
 		if tm, ok := parseMoment(s, loc); ok {
@@ -260,48 +249,44 @@ func (h *Handler) readAnnouncement(c *fiber.Ctx, t *store.Tx, a *model.Announcem
 			ve.Add("expires_at", "err.datetime", nil)
 		}
 	}
-	return ve
+	return store.AnnouncementInput{Announcement: a, CustomerCodes: pickedCodes(c, "audience_customers"), Invalid: ve}
 }
 
-// saveAnnouncement validates and stores the form in one transaction; a new
-// one is created once per form token.
+// saveAnnouncement stores the form through the use case; a new one is
+// created once per form token. A picker's filter button only shows the
+// form again.
 func (h *Handler) saveAnnouncement(c *fiber.Ctx, a *model.Announcement) error {
 	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := a.ID == 0
+	in := h.readAnnouncement(c, a)
 	if pickRequested(c) {
-		_ = h.store.View(func(t *store.Tx) error { h.readAnnouncement(c, t, a); return nil })
-		v, err := h.announcementView(c, a, strings.Join(pickedCodes(c, "audience_customers"), ", "))
+		_ = h.store.View(func(t *store.Tx) error {
+			a.Audience.Customers, _ = t.AudienceByCodes(h.scope(c), in.CustomerCodes)
+			return nil
+		})
+		v, err := h.announcementView(c, a, strings.Join(in.CustomerCodes, ", "))
 		if err != nil {
 			return err
 		}
 		return h.render(c, fiber.StatusOK, tplAnnouncementForm, v)
 	}
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		ve := h.readAnnouncement(c, t, a)
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, a.Validate()); err != nil {
-				return 0, err
-			}
-			if err := t.SaveAnnouncement(sc, a); err != nil {
-				return 0, err
-			}
-			return a.ID, nil
-		}
-		return saveOnce(c, t, u, &a.ID, isNew, save)
-	})
+	act := store.Actor{User: u, Scope: h.scope(c)}
+	if isNew {
+		act.Once = c.FormValue("_idem")
+	}
+	id, err := h.store.SaveAnnouncement(act, in)
 	if err != nil {
 		if isNew {
 			a.ID = 0
 		}
-		v, verr := h.announcementView(c, a, strings.Join(pickedCodes(c, "audience_customers"), ", "))
+		v, verr := h.announcementView(c, a, strings.Join(in.CustomerCodes, ", "))
 		if verr != nil {
 			return verr
 		}
 		return h.formError(c, err, tplAnnouncementForm, v)
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/announcements/"+itoa(a.ID))
+	return h.redirect(c, "/announcements/"+itoa(id))
 }
 
 func (h *Handler) createAnnouncement(c *fiber.Ctx) error {
@@ -395,7 +380,7 @@ func (h *Handler) showAnnouncement(c *fiber.Ctx) error {
 	}
 	u := currentUser(c)
 	if !u.IsStaff() {
-		if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.MarkAnnouncementRead(u.ID, a.ID) }); err != nil {
+		if err := h.store.ReadAnnouncement(store.Actor{User: u, Scope: h.scope(c)}, a.ID); err != nil {
 			return err
 		}
 	}
@@ -409,18 +394,18 @@ func (h *Handler) showAnnouncement(c *fiber.Ctx) error {
 // announcementActions: staff who manage announcements audit (publish),
 // unaudit, invalidate and delete (a draft) them.
 func (h *Handler) announcementActions() docKind[*model.Announcement] {
-	act := func(x *docCall[*model.Announcement]) (string, error) {
-		_, err := x.Tx.ActOnAnnouncement(x.Scope, x.ID, x.Version, x.Action, x.User)
-		return "", err
+	act := func(x *docRun[*model.Announcement]) (uint64, error) {
+		return 0, h.store.ActOnAnnouncement(x.Actor, x.ID, x.Version, x.Action)
 	}
 	return docKind[*model.Announcement]{Base: "/announcements", Load: h.loadAnnouncement, Perm: model.PermManageAnnouncements,
 		Page: docPageOf(h, tplAnnouncementView, "announcements.view", h.announcementPage),
 		Actions: map[string]docAction[*model.Announcement]{
-			"audit": {Flash: "flash.announcement_audit", Do: act}, "unaudit": {Flash: "flash.announcement_unaudit", Do: act},
-			"invalidate": {Flash: "flash.announcement_invalidate", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Announcement]) (string, error) {
-				return "/announcements", x.Tx.DeleteAnnouncement(x.Scope, x.ID, x.Version)
-			}},
+			"audit": {Flash: "flash.announcement_audit", Run: act}, "unaudit": {Flash: "flash.announcement_unaudit", Run: act},
+			"invalidate": {Flash: "flash.announcement_invalidate", Run: act},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/announcements" },
+				Run: func(x *docRun[*model.Announcement]) (uint64, error) {
+					return 0, h.store.RemoveAnnouncement(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }
 

@@ -259,14 +259,7 @@ func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCus
 		return 0, "", err
 	}
 	return finishUpsert(t, store.ExtCustomer, ext, old, cu, func() uint64 { return cu.ID }, func() error {
-		if err := t.SaveCustomer(a.Scope, cu); err != nil {
-			return renamedBy(err, customerFieldNames)
-		}
-		action, detail := "update", ""
-		if old == nil {
-			action, detail = "create", cu.Code
-		}
-		return t.Log("customer", cu.ID, action, detail)
+		return renamedBy(t.WriteCustomer(a.Scope, cu), customerFieldNames)
 	})
 }
 

@@ -115,22 +115,16 @@ func (h *Handler) addComment(c *fiber.Ctx) error {
 	u := currentUser(c)
 	sc := h.scope(c)
 	link := k.Link(id)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		if err := k.Visible(t, sc, u, id); err != nil {
-			return err
-		}
-		if !u.Can(model.PermComment) {
-			return model.ErrNotAllowed
-		}
-		_, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			cm, err := t.AddComment(sc, kind, id, u, c.FormValue("text"), link)
-			if err != nil {
-				return 0, err
-			}
-			return cm.ID, nil
-		})
+	// Who may see the document is a read through the scope; the use case
+	// checks the scope again in its own transaction.
+	if err := h.store.View(func(t *store.Tx) error { return k.Visible(t, sc, u, id) }); err != nil {
 		return err
-	})
+	}
+	if err := need(c, model.PermComment); err != nil {
+		return err
+	}
+	_, err = h.store.PostComment(store.Actor{User: u, Scope: sc, Once: c.FormValue("_idem")},
+		store.CommentInput{Kind: kind, ID: id, Text: c.FormValue("text"), Link: link})
 	if err != nil {
 		if isValidation(err) {
 			h.setFlash(c, "flash.comment_empty")

@@ -168,28 +168,11 @@ func (h *Handler) saveCustomer(c *fiber.Ctx, cu *model.Customer) error {
 	sc := h.scope(c)
 	ve := readCustomer(c, cu)
 	isNew := cu.ID == 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		if isNew {
-			id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-				if err := mergeErrors(ve, cu.Validate()); err != nil {
-					return 0, err
-				}
-				if err := t.SaveCustomer(sc, cu); err != nil {
-					return 0, err
-				}
-				return cu.ID, t.Log("customer", cu.ID, "create", cu.Code)
-			})
-			cu.ID = id
-			return err
-		}
-		if err := mergeErrors(ve, cu.Validate()); err != nil {
-			return err
-		}
-		if err := t.SaveCustomer(sc, cu); err != nil {
-			return err
-		}
-		return t.Log("customer", cu.ID, "update", "")
-	})
+	a := store.Actor{User: u, Scope: sc}
+	if isNew {
+		a.Once = c.FormValue("_idem")
+	}
+	id, err := h.store.SaveCustomer(a, store.CustomerInput{Customer: cu, Invalid: ve})
 	if err != nil {
 		v, ferr := h.customerForm(c, cu)
 		if ferr != nil {
@@ -198,7 +181,7 @@ func (h *Handler) saveCustomer(c *fiber.Ctx, cu *model.Customer) error {
 		return h.formError(c, err, tplCustomerForm, v)
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/customers/"+itoa(cu.ID))
+	return h.redirect(c, "/customers/"+itoa(id))
 }
 
 // mergeErrors joins form parse errors with the model's validation errors.

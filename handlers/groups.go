@@ -129,19 +129,11 @@ func (h *Handler) saveGroup(c *fiber.Ctx, g *model.CustomerGroup) error {
 	g.Code, g.Name = c.FormValue("code"), c.FormValue("name")
 	g.Version = formUint(c, "version")
 	ver := g.Version
-	err := h.store.Update(actor.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			if err := t.SaveCustomerGroup(g); err != nil {
-				return 0, err
-			}
-			action := "update"
-			if isNew {
-				action = "create"
-			}
-			return g.ID, t.Log("customer_group", g.ID, action, g.Code+" "+g.Name)
-		}
-		return saveOnce(c, t, actor, &g.ID, isNew, save)
-	})
+	a := store.Actor{User: actor, Scope: h.scope(c)}
+	if isNew {
+		a.Once = c.FormValue("_idem")
+	}
+	_, err := h.store.SaveGroup(a, g)
 	if err != nil {
 		if isNew {
 			g.ID = 0

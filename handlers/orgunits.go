@@ -141,54 +141,22 @@ func (h *Handler) updateOrgUnit(c *fiber.Ctx) error {
 	return fiber.ErrBadRequest
 }
 
-// checkOrgParentActive keeps every active unit under an active parent: the
-// store refuses to deactivate a unit with active children, and this refuses
-// the other ways round (adding or moving below, or reactivating under, an
-// inactive unit).
-func checkOrgParentActive(t *store.Tx, u *model.OrgUnit, field string) error {
-	if u.Inactive || u.ParentID == 0 {
-		return nil
-	}
-	if p, err := t.OrgUnit(u.ParentID); err == nil && p.Inactive {
-		return model.Invalid(field, "err.org_parent_inactive")
-	}
-	return nil
-}
-
-// saveOrgUnit creates (once per form token) or updates a unit from the form,
-// with its audit entries, in one transaction.
+// saveOrgUnit creates (once per form token) or updates a unit from the form
+// through the use case, with its audit entries. An active unit stays under
+// an active parent (model.CheckParentActive); the store refuses to
+// deactivate a unit with active children.
 func (h *Handler) saveOrgUnit(c *fiber.Ctx, u *model.OrgUnit) error {
 	actor := currentUser(c)
 	isNew := u.ID == 0
-	oldParent := u.ParentID
 	u.Code, u.Name = c.FormValue("code"), c.FormValue("name")
 	u.ParentID = formUint(c, "parent_id")
 	u.Version = formUint(c, "version")
 	ver := u.Version
-	err := h.store.Update(actor.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			if err := u.Validate(); err != nil {
-				return 0, err
-			}
-			if err := checkOrgParentActive(t, u, "parent_id"); err != nil {
-				return 0, err
-			}
-			if err := t.SaveOrgUnit(u); err != nil {
-				return 0, err
-			}
-			if isNew {
-				return u.ID, t.Log("org_unit", u.ID, "create", u.Code+" "+u.Name)
-			}
-			if err := t.Log("org_unit", u.ID, "update", u.Code+" "+u.Name); err != nil {
-				return 0, err
-			}
-			if u.ParentID != oldParent {
-				return u.ID, t.Log("org_unit", u.ID, "orgunit.move", orgPathIn(t, u.ParentID))
-			}
-			return u.ID, nil
-		}
-		return saveOnce(c, t, actor, &u.ID, isNew, save)
-	})
+	a := store.Actor{User: actor, Scope: h.scope(c)}
+	if isNew {
+		a.Once = c.FormValue("_idem")
+	}
+	_, err := h.store.SaveOrgUnitForm(a, u)
 	if err != nil {
 		// The store may have stamped the value before failing: show the form
 		// as it was posted, so that a corrected resubmit is not a conflict.
@@ -206,15 +174,6 @@ func (h *Handler) saveOrgUnit(c *fiber.Ctx, u *model.OrgUnit) error {
 	return h.redirect(c, "/org-units")
 }
 
-// orgPathIn is the path of a unit as the transaction sees it ("" for the top
-// level), for the audit entry of a move.
-func orgPathIn(t *store.Tx, id uint64) string {
-	if id == 0 {
-		return "—"
-	}
-	return model.NewOrgTree(t.OrgUnits()).Path(id)
-}
-
 // setOrgUnitInactive deactivates or reactivates a unit. The store refuses to
 // deactivate a unit that still has active sub-units or active customers.
 func (h *Handler) setOrgUnitInactive(c *fiber.Ctx, u *model.OrgUnit, inactive bool) error {
@@ -222,19 +181,7 @@ func (h *Handler) setOrgUnitInactive(c *fiber.Ctx, u *model.OrgUnit, inactive bo
 	u.Inactive = inactive
 	u.Version = formUint(c, "version")
 	ver := u.Version
-	action := "orgunit.reactivate"
-	if inactive {
-		action = "orgunit.deactivate"
-	}
-	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := checkOrgParentActive(t, u, "inactive"); err != nil {
-			return err
-		}
-		if err := t.SaveOrgUnit(u); err != nil {
-			return err
-		}
-		return t.Log("org_unit", u.ID, action, u.Code+" "+u.Name)
-	})
+	err := h.store.SetOrgUnitInactive(store.Actor{User: currentUser(c), Scope: h.scope(c)}, u, inactive)
 	if err != nil {
 		u.Inactive, u.Version = was, ver
 		return h.formError(c, err, tplOrgUnitForm, h.orgUnitView(c, u))

@@ -123,3 +123,13 @@ func (t *OrgTree) Flatten() []Node {
 	}
 	return out
 }
+
+// CheckParentActive refuses, at field, an active unit u under parent when
+// the parent is inactive (a unit is reactivated top down); parent nil (top
+// level or unknown) passes.
+func CheckParentActive(u, parent *OrgUnit, field string) error {
+	if u.Inactive || parent == nil || !parent.Inactive {
+		return nil
+	}
+	return Invalid(field, "err.org_parent_inactive")
+}

@@ -162,3 +162,22 @@ func TestOrgUnitValidate(t *testing.T) {
 		checkFields(t, tt.name, u.Validate(), tt.want)
 	}
 }
+
+func TestCheckParentActive(t *testing.T) {
+	on, off := &OrgUnit{}, &OrgUnit{Inactive: true}
+	cases := []struct {
+		unit, parent *OrgUnit
+		refused      bool
+	}{
+		{on, nil, false}, {on, on, false}, {on, off, true}, {off, off, false}, {off, on, false},
+	}
+	for i, c := range cases {
+		err := CheckParentActive(c.unit, c.parent, "parent_id")
+		if (err != nil) != c.refused {
+			t.Errorf("%d: %v", i, err)
+		}
+		if ve, ok := err.(*ValidationError); c.refused && (!ok || ve.Fields[0].Field != "parent_id" || ve.Fields[0].Key != "err.org_parent_inactive") {
+			t.Errorf("%d: %v", i, err)
+		}
+	}
+}

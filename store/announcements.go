@@ -552,3 +552,79 @@ func (t *Tx) MarkAnnouncementRead(userID, id uint64) error {
 	}
 	return t.b(bAnnouncementReads).Put(k, itob(uint64(t.Now.Unix())))
 }
+
+// AudienceByCodes resolves the customer codes an announcement's audience
+// names, inside sc: the customers' ids, and the codes that name nobody
+// there.
+func (t *Tx) AudienceByCodes(sc Scope, codes []string) (ids []uint64, unknown []string) {
+	for _, code := range codes {
+		cu, err := t.CustomerByCode(sc, code)
+		if err != nil {
+			unknown = append(unknown, code)
+			continue
+		}
+		ids = append(ids, cu.ID)
+	}
+	return ids, unknown
+}
+
+// AnnouncementInput is the form of the use case SaveAnnouncement.
+type AnnouncementInput struct {
+	// Announcement holds the posted fields: ID 0 for a new one, Version as
+	// the form showed it, the audience's groups and org units.
+	Announcement *model.Announcement
+	// CustomerCodes are the customers of the audience as typed; each must
+	// be one of the actor's scope.
+	CustomerCodes []string
+	// Invalid is what the form's parsing refused (bad times), reported
+	// together with the use case's own refusals.
+	Invalid *model.ValidationError
+}
+
+// SaveAnnouncement creates or changes a draft announcement: one use case,
+// at most once per a.Once for a new one. It returns the announcement's id.
+// The audience's customers are looked up by code inside a.Scope (unknown
+// ones are a field error); the rest as Tx.SaveAnnouncement. The caller has
+// checked that a.User manages announcements.
+func (s *Store) SaveAnnouncement(a Actor, in AnnouncementInput) (uint64, error) {
+	an, form := in.Announcement, *in.Announcement
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*an = form // the body may run twice (a retried transaction)
+		ve := &model.ValidationError{}
+		var unknown []string
+		an.Audience.Customers, unknown = t.AudienceByCodes(a.Scope, in.CustomerCodes)
+		if len(unknown) > 0 {
+			ve.Add("audience_customers", "err.unknown_codes", map[string]any{"codes": strings.Join(unknown, ", ")})
+		}
+		if err := formRefusal(ve, in.Invalid, an.Validate()); err != nil {
+			return 0, err
+		}
+		return an.ID, t.SaveAnnouncement(a.Scope, an)
+	})
+}
+
+// ActOnAnnouncement takes action (audit, unaudit, invalidate) on
+// announcement id at the version the user saw: one use case, at most once
+// per a.Once. Errors as Tx.ActOnAnnouncement's.
+func (s *Store) ActOnAnnouncement(a Actor, id, version uint64, action string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.ActOnAnnouncement(a.Scope, id, version, action, a.User)
+		return 0, err
+	})
+	return err
+}
+
+// RemoveAnnouncement deletes draft announcement id at the version the user
+// saw, once per a.Once. Errors as DeleteAnnouncement's.
+func (s *Store) RemoveAnnouncement(a Actor, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteAnnouncement(a.Scope, id, version)
+	})
+	return err
+}
+
+// ReadAnnouncement marks announcement id read by a.User (a dealer opened
+// it); the caller has loaded it through a.Scope.
+func (s *Store) ReadAnnouncement(a Actor, id uint64) error {
+	return s.Update(a.User.Username, func(t *Tx) error { return t.MarkAnnouncementRead(a.User.ID, id) })
+}

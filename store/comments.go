@@ -92,3 +92,25 @@ func (t *Tx) AddComment(sc Scope, kind model.DocType, id uint64, u *model.User, 
 		DocNumber: s.Number, Params: map[string]string{"comment": string(excerpt), "link": link, "to_side": side,
 			"amount": t.Settings().Money(s.Amount)}})
 }
+
+// CommentInput is the comment form of the use case PostComment: the
+// document (kind, id), the text, and the link of the message it raises.
+type CommentInput struct {
+	Kind       model.DocType
+	ID         uint64
+	Text, Link string
+}
+
+// PostComment adds a.User's comment to a document's thread: one use case,
+// at most once per a.Once (the form's one-time token). It returns the
+// comment's id. The caller has checked that a.User may see the document
+// and comment; errors as AddComment's.
+func (s *Store) PostComment(a Actor, in CommentInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		cm, err := t.AddComment(a.Scope, in.Kind, in.ID, a.User, in.Text, in.Link)
+		if err != nil {
+			return 0, err
+		}
+		return cm.ID, nil
+	})
+}

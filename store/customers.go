@@ -251,3 +251,40 @@ func (t *Tx) customerActive(id uint64) bool {
 	c, err := t.customer(id)
 	return err == nil && c.Status == model.CustomerActive
 }
+
+// WriteCustomer saves cu (SaveCustomer: a new customer when its ID is 0)
+// and logs the change: what the staff's form and the ERP API's upsert both
+// do. Errors as SaveCustomer's.
+func (t *Tx) WriteCustomer(sc Scope, cu *model.Customer) error {
+	isNew := cu.ID == 0
+	if err := t.SaveCustomer(sc, cu); err != nil {
+		return err
+	}
+	if isNew {
+		return t.Log("customer", cu.ID, "create", cu.Code)
+	}
+	return t.Log("customer", cu.ID, "update", "")
+}
+
+// CustomerInput is the customer form of the use case SaveCustomer: the
+// customer with the posted fields (ID 0 for a new one, Version as the form
+// showed it) and what the form's parsing refused.
+type CustomerInput struct {
+	Customer *model.Customer
+	Invalid  *model.ValidationError
+}
+
+// SaveCustomer creates or changes a customer with its audit entry: one use
+// case, at most once per a.Once for a new one. It returns the customer's
+// id. The caller has checked that a.User manages customers; errors as
+// Tx.SaveCustomer's (the scope must cover the customer before and after).
+func (s *Store) SaveCustomer(a Actor, in CustomerInput) (uint64, error) {
+	cu, form := in.Customer, *in.Customer
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*cu = form // the body may run twice (a retried transaction)
+		if err := formRefusal(&model.ValidationError{}, in.Invalid, cu.Validate()); err != nil {
+			return 0, err
+		}
+		return cu.ID, t.WriteCustomer(a.Scope, cu)
+	})
+}

@@ -72,3 +72,22 @@ func (t *Tx) SaveCustomerGroup(g *model.CustomerGroup) (err error) {
 	}
 	return putJSON(b, itob(g.ID), g)
 }
+
+// SaveGroup creates (ID 0) or changes customer group g with its audit
+// entry: one use case, at most once per a.Once for a new one. It returns
+// the group's id. The caller has checked that a.User manages customers;
+// errors as SaveCustomerGroup's (a taken code, a stale version).
+func (s *Store) SaveGroup(a Actor, g *model.CustomerGroup) (uint64, error) {
+	form := *g
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*g = form // the body may run twice (a retried transaction)
+		action := "update"
+		if g.ID == 0 {
+			action = "create"
+		}
+		if err := t.SaveCustomerGroup(g); err != nil {
+			return 0, err
+		}
+		return g.ID, t.Log("customer_group", g.ID, action, g.Code+" "+g.Name)
+	})
+}

@@ -165,3 +165,82 @@ func (t *Tx) OrgTree() *model.OrgTree {
 	}
 	return model.NewOrgTree(t.OrgUnits())
 }
+
+// checkParentActive applies model.CheckParentActive to u and its stored
+// parent: with SaveOrgUnit's refusal to deactivate a unit with active
+// children, every active unit stays under an active parent.
+func (t *Tx) checkParentActive(u *model.OrgUnit, field string) error {
+	var parent *model.OrgUnit
+	if u.ParentID != 0 {
+		parent, _ = t.OrgUnit(u.ParentID)
+	}
+	return model.CheckParentActive(u, parent, field)
+}
+
+// SaveOrgUnitForm creates (ID 0) or changes org unit u with its audit
+// entries (create, or update and, when its parent changed, a move with the
+// new path): one use case, at most once per a.Once for a new one. It
+// returns the unit's id. The caller has checked that a.User manages the
+// organisation; errors as SaveOrgUnit's, and a ValidationError at
+// parent_id for an active unit under an inactive parent.
+func (s *Store) SaveOrgUnitForm(a Actor, u *model.OrgUnit) (uint64, error) {
+	form := *u
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*u = form // the body may run twice (a retried transaction)
+		if err := u.Validate(); err != nil {
+			return 0, err
+		}
+		if err := t.checkParentActive(u, "parent_id"); err != nil {
+			return 0, err
+		}
+		var oldParent uint64
+		isNew := u.ID == 0
+		if !isNew {
+			if old, err := t.OrgUnit(u.ID); err == nil {
+				oldParent = old.ParentID
+			}
+		}
+		if err := t.SaveOrgUnit(u); err != nil {
+			return 0, err
+		}
+		if isNew {
+			return u.ID, t.Log("org_unit", u.ID, "create", u.Code+" "+u.Name)
+		}
+		if err := t.Log("org_unit", u.ID, "update", u.Code+" "+u.Name); err != nil {
+			return 0, err
+		}
+		if u.ParentID != oldParent {
+			path := "—"
+			if u.ParentID != 0 {
+				path = model.NewOrgTree(t.OrgUnits()).Path(u.ParentID)
+			}
+			return u.ID, t.Log("org_unit", u.ID, "orgunit.move", path)
+		}
+		return u.ID, nil
+	})
+}
+
+// SetOrgUnitInactive deactivates or reactivates org unit u (as loaded, with
+// the version the user saw) with its audit entry: one use case. Errors as
+// SaveOrgUnit's (a unit with active sub-units or customers stays active),
+// and a ValidationError at "inactive" for reactivating a unit under an
+// inactive parent.
+func (s *Store) SetOrgUnitInactive(a Actor, u *model.OrgUnit, inactive bool) error {
+	form := *u
+	form.Inactive = inactive
+	action := "orgunit.reactivate"
+	if inactive {
+		action = "orgunit.deactivate"
+	}
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		*u = form // the body may run twice (a retried transaction)
+		if err := t.checkParentActive(u, "inactive"); err != nil {
+			return 0, err
+		}
+		if err := t.SaveOrgUnit(u); err != nil {
+			return 0, err
+		}
+		return 0, t.Log("org_unit", u.ID, action, u.Code+" "+u.Name)
+	})
+	return err
+}
