@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"os"
 	"reflect"
 	"sort"
 	"testing"
@@ -17,11 +16,7 @@ import (
 
 func TestMain(m *testing.M) {
 	BcryptCost = bcrypt.MinCost
-	if testBackend() == "postgres" {
-		pgtest.Main(m)
-		return
-	}
-	os.Exit(m.Run())
+	pgtest.MainSelected(m)
 }
 
 // testBackend is the backend the store tests run on: "bbolt" (a file in a
