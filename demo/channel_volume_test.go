@@ -2,18 +2,18 @@ package demo
 
 import (
 	"io"
-	"path/filepath"
 	"testing"
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
 // TestVolumeChannel: --channel and --stocktakes generate channel documents
 // in varied statuses, complaint notices and stocktakes the sales analysis
 // reads.
 func TestVolumeChannel(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "channel.db")
+	path := pgtest.DSN(t, "channel.db")
 	if err := run([]string{"--db", path, "--customers", "40", "--products", "60", "--entries", "40", "--channel", "60", "--stocktakes", "10", "--seed", "3"}, io.Discard); err != nil {
 		t.Fatal(err)
 	}

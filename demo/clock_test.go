@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"dealerportal/model"
 	"dealerportal/store"
 	"dealerportal/store/clocktest"
+	"dealerportal/store/kv/pgtest"
 )
 
 // TestDemoDatesAtDayEdges: the demo is dated by the store clock in the
@@ -17,7 +17,7 @@ import (
 func TestDemoDatesAtDayEdges(t *testing.T) {
 	for _, edge := range clocktest.DayEdges {
 		t.Run(edge.Name, func(t *testing.T) {
-			st := openStore(t, filepath.Join(t.TempDir(), "portal.db"))
+			st := openStore(t, pgtest.DSN(t, "portal.db"))
 			st.SetClock(func() time.Time { return edge.At })
 			if _, err := FirstStart(st, Options{Demo: true}); err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -38,7 +39,7 @@ func allStaff(t *testing.T, st *store.Store) []*model.User {
 }
 
 func TestFirstStartDemo(t *testing.T) {
-	st := openStore(t, filepath.Join(t.TempDir(), "portal.db"))
+	st := openStore(t, pgtest.DSN(t, "portal.db"))
 	logins, err := FirstStart(st, Options{Demo: true})
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +239,7 @@ func TestFirstStartDemo(t *testing.T) {
 }
 
 func TestFirstStartPlain(t *testing.T) {
-	st := openStore(t, filepath.Join(t.TempDir(), "portal.db"))
+	st := openStore(t, pgtest.DSN(t, "portal.db"))
 	logins, err := FirstStart(st, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +266,7 @@ func TestFirstStartPlain(t *testing.T) {
 }
 
 func TestFirstStartAdminPassword(t *testing.T) {
-	st := openStore(t, filepath.Join(t.TempDir(), "portal.db"))
+	st := openStore(t, pgtest.DSN(t, "portal.db"))
 	if _, err := FirstStart(st, Options{AdminPassword: "1234"}); err == nil {
 		t.Fatal("a weak admin password was accepted")
 	}
@@ -349,7 +350,7 @@ func TestVolume(t *testing.T) {
 		t.Errorf("non-empty database: %v", err)
 	}
 	// So is one seeded by FirstStart.
-	path2 := filepath.Join(dir, "first.db")
+	path2 := pgtest.DSN(t, "first.db")
 	st2 := openStore(t, path2)
 	if _, err := FirstStart(st2, Options{}); err != nil {
 		t.Fatal(err)
@@ -362,9 +363,8 @@ func TestVolume(t *testing.T) {
 
 // The same seed gives the same customers.
 func TestVolumeDeterministic(t *testing.T) {
-	dir := t.TempDir()
 	profiles := func(name string, seed string) []string {
-		path := filepath.Join(dir, name)
+		path := pgtest.DSN(t, name)
 		if err := run([]string{"--db", path, "--customers", "30", "--seed", seed}, io.Discard); err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +390,7 @@ func TestVolumeDeterministic(t *testing.T) {
 }
 
 func TestMainFlags(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.db")
+	path := pgtest.DSN(t, "x.db")
 	for _, args := range [][]string{
 		{"--db", path, "--customers", "0"},
 		{"--db", path, "--locations", "-1"},

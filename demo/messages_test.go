@@ -1,11 +1,11 @@
 package demo
 
 import (
-	"path/filepath"
 	"testing"
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
 // TestDefaultTemplates: every event of the catalogue has a default template
@@ -29,7 +29,7 @@ func TestDefaultTemplates(t *testing.T) {
 // announcements for its dealers and their publication events queued; a
 // plain installation gets the templates too, and a restart adds nothing.
 func TestFirstStartMessages(t *testing.T) {
-	st := openStore(t, filepath.Join(t.TempDir(), "d.db"))
+	st := openStore(t, pgtest.DSN(t, "d.db"))
 	if _, err := FirstStart(st, Options{Demo: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestFirstStartMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := openStore(t, filepath.Join(t.TempDir(), "p.db"))
+	plain := openStore(t, pgtest.DSN(t, "p.db"))
 	if _, err := FirstStart(plain, Options{AdminPassword: "long-enough-1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,17 @@ package demo
 
 import (
 	"io"
-	"path/filepath"
 	"testing"
 
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
 // TestVolumeOrdering: --products and --entries generate products, entries
 // published in varied patterns and prices, and the catalog index agrees with
 // a rebuild.
 func TestVolumeOrdering(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v.db")
+	path := pgtest.DSN(t, "v.db")
 	if err := run([]string{"--db", path, "--customers", "30", "--products", "200", "--entries", "120"}, io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,12 @@
 package demo
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
 // TestVolumeOrders generates a small order history through the store
@@ -15,7 +15,7 @@ import (
 // document exists, that no message was raised, and that the key account
 // has a tenth of the orders.
 func TestVolumeOrders(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "orders.db")
+	path := pgtest.DSN(t, "orders.db")
 	var out strings.Builder
 	if err := run([]string{"--db", path, "--customers", "40", "--users", "2", "--orders", "600", "--seed", "3"}, &out); err != nil {
 		t.Fatal(err)

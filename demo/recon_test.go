@@ -1,19 +1,19 @@
 package demo
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
 // TestReconDemo: the demo's reconciliation history is what the postings
 // made it (verify and check find nothing), with an un-invoiced outbound
 // for C0001, a confirmation and a dispute, and no message raised.
 func TestReconDemo(t *testing.T) {
-	st := openStore(t, filepath.Join(t.TempDir(), "portal.db"))
+	st := openStore(t, pgtest.DSN(t, "portal.db"))
 	if _, err := FirstStart(st, Options{Demo: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func reconClean(t *testing.T, st *store.Store) {
 // TestReconVolume: generated history reconciled at volume; verify finds
 // nothing; every kind of document exists.
 func TestReconVolume(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "recon.db")
+	path := pgtest.DSN(t, "recon.db")
 	var out strings.Builder
 	if err := run([]string{"--db", path, "--customers", "30", "--users", "3", "--orders", "300", "--seed", "5", "--reconciliation"}, &out); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -393,8 +392,9 @@ func TestAPIEventAck(t *testing.T) {
 }
 
 // TestAPIEventCursorsSurviveRestartAndBackup: a cursor is a position in the
-// file: it reads the same events after the store is closed and opened
-// again, and in a backup copy.
+// database: it reads the same events after the store is closed and opened
+// again, and in a backup restored elsewhere (a copy of the file; the
+// portable backup on PostgreSQL).
 func TestAPIEventCursorsSurviveRestartAndBackup(t *testing.T) {
 	e := newTestEnv(t)
 	tok, _ := e.newAPIClient("erp", apiClientOpts{scopes: []model.APIScope{"events:write"}})
@@ -405,31 +405,23 @@ func TestAPIEventCursorsSurviveRestartAndBackup(t *testing.T) {
 	if len(rest) != 4 {
 		t.Fatalf("%d events after the first page", len(rest))
 	}
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if _, err := e.st.BackupToFile(backup); err != nil {
-		t.Fatal(err)
-	}
-	bdb, err := e.st.Bolt()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := bdb.Path()
+	backup := e.backupCopy(t)
 	if err := e.st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{path, backup} {
+	for _, p := range []string{e.dsn, backup} {
 		e2 := e.openAt(t, p)
 		got, _ := e2.feedAll(tok, first.Next, 0)
 		if !slices.EqualFunc(got, rest, func(a, b apiFeedEvent) bool {
 			return a.ID == b.ID && a.Type == b.Type && a.Document == b.Document && a.OccurredAt.Equal(b.OccurredAt)
 		}) {
-			t.Errorf("%s: after the first page:\n%v\nwant\n%v", filepath.Base(p), feedSummary(got), feedSummary(rest))
+			t.Errorf("%s: after the first page:\n%v\nwant\n%v", store.RedactDSN(p), feedSummary(got), feedSummary(rest))
 		}
 		// New events continue the positions.
 		e2.appendEvents("C1", 1)
 		more, _ := e2.feedAll(tok, rest[3].ID, 0)
 		if pos, _ := parseCursor(more[0].ID); len(more) != 1 || pos != 7 {
-			t.Errorf("%s: the next event: %v", filepath.Base(p), feedSummary(more))
+			t.Errorf("%s: the next event: %v", store.RedactDSN(p), feedSummary(more))
 		}
 		e2.st.Close()
 	}

@@ -236,6 +236,7 @@ func emptyCells(n, cols int) string {
 // each refused file gets its own reason, the largest accepted files are
 // read, and none goes over the budget.
 func TestImportWorstCasesWithinBudget(t *testing.T) {
+	onlyOnce(t) // the reader alone: no portal, no database
 	sheet := func(rows string) xlsxPart { return xlsxPart{name: "xl/worksheets/sheet1.xml", body: sheetXML(rows)} }
 	maxRows := model.MaxImportRows
 	csvGrid := func(rows, cols int) []byte {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -650,7 +649,7 @@ func FuzzStocktakeImportFile(f *testing.F) {
 	f.Add([]byte("product_code;qty\nP-1;1,5\n;\n"))
 	f.Add([]byte("\xc9\xcc\xc6\xb7\xb1\xe0\xc2\xeb,\xca\xfd\xc1\xbf\nP-1,2\n"))
 	f.Add([]byte("PK\x03\x04garbage"))
-	st, err := store.Open(filepath.Join(f.TempDir(), "f.db"))
+	st, err := store.Open(testDSN(f))
 	if err != nil {
 		f.Fatal(err)
 	}

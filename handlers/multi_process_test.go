@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"dealerportal/model"
 	"dealerportal/store"
-	"dealerportal/store/kv/pgtest"
 )
 
 // twoProcesses returns two portals on one PostgreSQL database, as two
@@ -20,10 +18,10 @@ import (
 // b opens the same database with a store and a handler of its own.
 func twoProcesses(t *testing.T) (a, b *testEnv) {
 	t.Helper()
-	if os.Getenv("PORTAL_TEST_BACKEND") != "postgres" {
+	if !onPostgres() {
 		t.Skip("several processes on one database: PORTAL_TEST_BACKEND=postgres")
 	}
-	dsn := pgtest.URL(t) + "&search_path=" + pgtest.Schema()
+	dsn := testDSN(t)
 	a = newTestEnvAt(t, dsn)
 	b = a.openAt(t, dsn)
 	return a, b

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"dealerportal/model"
@@ -19,10 +20,11 @@ import (
 	"dealerportal/store/kv/pgtest"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/crypto/bcrypt"
 )
 
-// testEnv is a portal on a real bbolt file in a temp dir with a small fixture:
+// testEnv is a portal on the test backend (testDSN: a real bbolt file in a
+// temp dir, or a schema of its own on the private PostgreSQL cluster) with a
+// small fixture:
 // org HQ → EAST (SH branch), SOUTH (GZ branch); staff admin, east (sales,
 // EAST subtree), south (sales, SOUTH subtree), own (sales, own customers),
 // viewer (viewer, EAST); customers C1 (SH, salesperson own) and C2 (GZ),
@@ -30,6 +32,7 @@ import (
 type testEnv struct {
 	t   *testing.T
 	st  *store.Store
+	dsn string // where st lives: a file or a PostgreSQL URL
 	h   *Handler
 	app *fiber.App
 	ids map[string]uint64
@@ -41,24 +44,53 @@ const testPassword = "secret123"
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	if os.Getenv("PORTAL_TEST_BACKEND") == "postgres" {
-		// A schema of its own on the private cluster (handlers/main_test.go).
-		return newTestEnvAt(t, pgtest.URL(t)+"&search_path="+pgtest.Schema())
+	return newTestEnvAt(t, testDSN(t))
+}
+
+// onPostgres reports whether the handler tests run on PostgreSQL
+// (PORTAL_TEST_BACKEND=postgres: the private cluster that TestMain starts)
+// rather than on bbolt files.
+func onPostgres() bool { return pgtest.Selected() }
+
+// testDSN is where a test's new portal database lives on the test backend:
+// a new file in a temporary folder, or a schema of its own on the private
+// cluster (pgtest.DSN).
+func testDSN(t testing.TB) string {
+	t.Helper()
+	top, _, _ := strings.Cut(t.Name(), "/")
+	if _, marked := storeless.Load(top); marked {
+		t.Fatalf("%s is marked onlyOnce but opens a portal database: it must run on both backends", top)
 	}
-	return newTestEnvAt(t, filepath.Join(t.TempDir(), "portal.db"))
+	return pgtest.DSN(t, "portal.db")
+}
+
+// storeless holds the names of the tests marked onlyOnce.
+var storeless sync.Map
+
+// onlyOnce marks a test that opens no portal database (it reads, parses or
+// measures without a store, and takes long enough to matter): it runs in
+// the bbolt pass of the test command only, since the PostgreSQL pass would
+// repeat it unchanged. testDSN fails a test so marked that opens a
+// database after all, so a mark cannot go stale in the bbolt pass.
+func onlyOnce(t *testing.T) {
+	t.Helper()
+	if onPostgres() {
+		t.Skip("opens no database: runs once, in the bbolt pass (onlyOnce)")
+	}
+	top, _, _ := strings.Cut(t.Name(), "/")
+	storeless.Store(top, true)
 }
 
 // newTestEnvAt is newTestEnv on the database dsn names (a file or a
 // PostgreSQL URL).
 func newTestEnvAt(t *testing.T, dsn string) *testEnv {
 	t.Helper()
-	store.BcryptCost = bcrypt.MinCost
 	st, err := store.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &testEnv{t: t, st: st, ids: map[string]uint64{}, exts: map[string]string{}}
+	e := &testEnv{t: t, st: st, dsn: dsn, ids: map[string]uint64{}, exts: map[string]string{}}
 	hash, _ := store.HashPassword(testPassword)
 	err = st.Update("test", func(tx *store.Tx) error {
 		org := func(code, name string, parent uint64) uint64 {
@@ -136,7 +168,40 @@ func (e *testEnv) openAt(t *testing.T, dsn string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, st: st, h: h, app: h.App(), ids: e.ids, exts: e.exts}
+	return &testEnv{t: t, st: st, dsn: dsn, h: h, app: h.App(), ids: e.ids, exts: e.exts}
+}
+
+// backupCopy backs e's database up as the portal does on its backend (a
+// copy of the bbolt file; the portable backup stream on PostgreSQL) and
+// restores it into a new database of the test backend, whose dsn it
+// returns.
+func (e *testEnv) backupCopy(t *testing.T) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "backup.db")
+	if !e.st.Postgres() {
+		if _, err := e.st.BackupToFile(file); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	if _, _, err := e.st.PortableBackupToFile(file); err != nil {
+		t.Fatal(err)
+	}
+	dsn := testDSN(t)
+	db, err := store.OpenPostgresKV(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := store.RestorePortable(db, f, false); err != nil {
+		t.Fatal(err)
+	}
+	return dsn
 }
 
 // documentFixtures gives each customer C1, C2 a document of every kind:

@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,7 +18,6 @@ import (
 	"dealerportal/store/kv"
 	"dealerportal/views"
 
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
 )
 
@@ -226,8 +224,8 @@ func wordsRoutes(e *testEnv) []Route {
 // is richer than the fixtures.
 func newDemoEnv(t *testing.T) (*testEnv, []demo.Login) {
 	t.Helper()
-	store.BcryptCost = bcrypt.MinCost
-	st, err := store.Open(filepath.Join(t.TempDir(), "demo.db"))
+	dsn := testDSN(t)
+	st, err := store.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +234,7 @@ func newDemoEnv(t *testing.T) (*testEnv, []demo.Login) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{t: t, st: st, ids: map[string]uint64{}, exts: map[string]string{}}
+	e := &testEnv{t: t, st: st, dsn: dsn, ids: map[string]uint64{}, exts: map[string]string{}}
 	e.h, err = New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

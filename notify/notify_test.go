@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net"
 	"net/mail"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -161,7 +161,7 @@ var testNow = time.Date(2026, 4, 1, 2, 0, 0, 0, time.UTC) // 10:00 in Shanghai
 
 type env struct {
 	t     *testing.T
-	path  string
+	path  string // the database: a file or a PostgreSQL URL (pgtest.DSN)
 	st    *store.Store
 	now   time.Time
 	cust  *model.Customer
@@ -181,7 +181,7 @@ func openAt(t *testing.T, path string, now *time.Time) *store.Store {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "n.db"), now: testNow, users: map[string]*model.User{}, logs: &bytes.Buffer{}}
+	e := &env{t: t, path: pgtest.DSN(t, "n.db"), now: testNow, users: map[string]*model.User{}, logs: &bytes.Buffer{}}
 	e.st = openAt(t, e.path, &e.now)
 	t.Cleanup(func() { e.st.Close() })
 	var east, south uint64
@@ -513,7 +513,7 @@ func TestWorkerRestartMidQueue(t *testing.T) {
 	if n := len(srv.received()); n != 4 {
 		t.Fatalf("first worker sent %d", n)
 	}
-	// Restart: close the file, open it again, new worker.
+	// Restart: close the database, open it again, new worker.
 	e.st.Close()
 	e.st = openAt(t, e.path, &e.now)
 	run(t, e.worker())

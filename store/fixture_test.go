@@ -2,8 +2,6 @@ package store
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"testing"
@@ -18,11 +16,7 @@ import (
 
 func TestMain(m *testing.M) {
 	BcryptCost = bcrypt.MinCost
-	if testBackend() == "postgres" {
-		pgtest.Main(m)
-		return
-	}
-	os.Exit(m.Run())
+	pgtest.MainSelected(m)
 }
 
 // testBackend is the backend the store tests run on: "bbolt" (a file in a
@@ -30,7 +24,7 @@ func TestMain(m *testing.M) {
 // a private PostgreSQL cluster (store/kv/pgtest), each store in a schema
 // of its own.
 func testBackend() string {
-	if os.Getenv("PORTAL_TEST_BACKEND") == "postgres" {
+	if pgtest.Selected() {
 		return "postgres"
 	}
 	return "bbolt"
@@ -38,10 +32,8 @@ func testBackend() string {
 
 // testDSN is where a test's new store lives on the test backend.
 func testDSN(t testing.TB) string {
-	if testBackend() == "postgres" {
-		return pgtest.URL(t) + "&search_path=" + pgtest.Schema()
-	}
-	return filepath.Join(t.TempDir(), "t.db")
+	t.Helper()
+	return pgtest.DSN(t, "t.db")
 }
 
 // onBbolt skips a test of the bbolt file itself (its pages, its copy) on

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
 // --- a receiver, as an integrator would write it ---
@@ -171,7 +171,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, now: testNow, logs: &bytes.Buffer{}}
-	st, err := store.Open(filepath.Join(t.TempDir(), "w.db"))
+	st, err := store.Open(pgtest.DSN(t, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

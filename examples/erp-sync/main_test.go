@@ -18,10 +18,15 @@ import (
 	"dealerportal/handlers"
 	"dealerportal/model"
 	"dealerportal/store"
+	"dealerportal/store/kv/pgtest"
 )
 
-// The example runs against a real portal: the bbolt file in a temp dir, the
-// handlers the portal serves, a real TCP listener. Nothing is mocked.
+// The example runs against a real portal: a bbolt file in a temp dir (or a
+// schema on a private PostgreSQL cluster, PORTAL_TEST_BACKEND=postgres),
+// the handlers the portal serves, a real TCP listener. Nothing is mocked.
+
+// TestMain starts the private cluster when the tests run on PostgreSQL.
+func TestMain(m *testing.M) { pgtest.MainSelected(m) }
 
 // portal is a running portal with an org tree and an admin.
 type portal struct {
@@ -33,7 +38,7 @@ type portal struct {
 
 func newPortal(t *testing.T) *portal {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "portal.db"))
+	st, err := store.Open(pgtest.DSN(t, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
