@@ -173,7 +173,7 @@ func (g *orderGen) order(t *store.Tx, k int) error {
 		q := model.Qty((1 + g.rng.IntN(20)) * model.QtyScale)
 		lines = append(lines, store.LineInput{Code: p.Code, Qty: q, Price: &price, TaxRate: &rate})
 	}
-	if err := t.SaveSalesOrder(sc, so, lines, g.admin); err != nil {
+	if err := t.SaveSalesOrder(sc, so, lines); err != nil {
 		return err
 	}
 	g.n.orders++

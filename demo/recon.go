@@ -35,7 +35,7 @@ func seedReconciliation(st *store.Store, w *world) error {
 				}
 				so := &model.SalesOrder{CustomerID: c.ID, OrderDate: date, SalespersonID: c.SalespersonID, OrgUnitID: c.OrgUnitID,
 					ShipTo: model.ShipTo{Name: c.ShortName, Address: c.Address, Contact: c.Contact, Phone: c.Phone}, Settlement: "月结"}
-				if err := t.SaveSalesOrder(sc, so, lines, admin); err != nil {
+				if err := t.SaveSalesOrder(sc, so, lines); err != nil {
 					return nil, err
 				}
 				return t.ActOnSalesOrder(sc, so.ID, so.Version, "audit", admin, "")

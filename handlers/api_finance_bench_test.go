@@ -128,7 +128,7 @@ func (env *finBench) outbounds(b *testing.B, n int) []uint64 {
 					return err
 				}
 				so.OrderDate = finShipDate
-				if err := t.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "BENCH-P", Qty: 1000, Price: &price}}, env.staff); err != nil {
+				if err := t.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "BENCH-P", Qty: 1000, Price: &price}}); err != nil {
 					return err
 				}
 				if so, err = t.ActOnSalesOrder(store.AdminScope(), so.ID, so.Version, "audit", env.staff, ""); err != nil {

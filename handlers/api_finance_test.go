@@ -94,7 +94,7 @@ func finOutbounds(t *testing.T, e *testEnv) {
 				return err
 			}
 			so.OrderDate = finShipDate
-			if err := tx.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "FIN-P", Qty: 10_000, Price: &price}}, admin); err != nil {
+			if err := tx.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "FIN-P", Qty: 10_000, Price: &price}}); err != nil {
 				return err
 			}
 			if so, err = tx.ActOnSalesOrder(store.AdminScope(), so.ID, so.Version, "audit", admin, ""); err != nil {

@@ -393,7 +393,7 @@ func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrde
 	if _, err := t.PriceSalesLines(cust.ID, lines, nil); err != nil || len(ve.Fields) > 0 {
 		return 0, renamed(mergeErrors(ve, err), rename)
 	}
-	if err := t.SaveSalesOrder(a.Scope, o, lines, a.Actor); err != nil {
+	if err := t.SaveSalesOrder(a.Scope, o, lines); err != nil {
 		return 0, renamed(err, rename)
 	}
 	if !in.Draft {

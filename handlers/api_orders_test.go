@@ -88,7 +88,7 @@ func apiOrdFixture(t *testing.T, e *testEnv) {
 			if err != nil {
 				return err
 			}
-			if err := tx.SaveSalesOrder(sc, so, []store.LineInput{{Code: "AO-1", Qty: 10_000}, {Code: "AO-2", Qty: 4000}}, admin); err != nil {
+			if err := tx.SaveSalesOrder(sc, so, []store.LineInput{{Code: "AO-1", Qty: 10_000}, {Code: "AO-2", Qty: 4000}}); err != nil {
 				return err
 			}
 			if so, err = tx.ActOnSalesOrder(sc, so.ID, so.Version, "audit", admin, ""); err != nil {
@@ -260,7 +260,7 @@ func TestAPIOrdersPostAsTheUI(t *testing.T) {
 		}
 		uiSO.Remarks = "急单"
 		p, tax := model.Money(480), int64(900)
-		if err := tx.SaveSalesOrder(sc, uiSO, []store.LineInput{{Code: "AO-1", Qty: 5000}, {Code: "AO-2", Qty: 2500, Price: &p, TaxRate: &tax}}, admin); err != nil {
+		if err := tx.SaveSalesOrder(sc, uiSO, []store.LineInput{{Code: "AO-1", Qty: 5000}, {Code: "AO-2", Qty: 2500, Price: &p, TaxRate: &tax}}); err != nil {
 			return err
 		}
 		uiSO, err = tx.ActOnSalesOrder(sc, uiSO.ID, uiSO.Version, "audit", admin, "")
@@ -627,7 +627,7 @@ func TestAPIOrdersBadInput(t *testing.T) {
 		if draft, err = tx.NewSalesOrder(store.AdminScope(), e.ids["customer:C1"]); err != nil {
 			return err
 		}
-		return tx.SaveSalesOrder(store.AdminScope(), draft, []store.LineInput{{Code: "AO-1", Qty: 1000}}, e.user("admin"))
+		return tx.SaveSalesOrder(store.AdminScope(), draft, []store.LineInput{{Code: "AO-1", Qty: 1000}})
 	})
 	line := func(kv ...any) map[string]any {
 		m := map[string]any{}

@@ -197,8 +197,7 @@ func (h *Handler) newChangeRequest(c *fiber.Ctx) error {
 	if so.Status != model.StatusAudited {
 		return &model.StateError{Action: "change", Status: string(so.Status)}
 	}
-	u := currentUser(c)
-	if !u.Can(model.PermManageOrders) && !(u.Kind == model.KindDealer && u.Can(model.PermOrder)) {
+	if !model.CanRequestChange(currentUser(c), so.CustomerID) {
 		return model.ErrNotAllowed
 	}
 	return h.render(c, fiber.StatusOK, tplChangeForm, h.changeFormView(c, &model.ChangeRequest{SalesOrderID: so.ID}, so, false))
@@ -209,27 +208,26 @@ func (h *Handler) createChangeRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !model.CanRequestChange(currentUser(c), so.CustomerID) {
+		return model.ErrNotAllowed
+	}
 	return h.saveChangeRequest(c, &model.ChangeRequest{SalesOrderID: so.ID}, so)
 }
 
 func (h *Handler) saveChangeRequest(c *fiber.Ctx, r *model.ChangeRequest, so *model.SalesOrder) error {
-	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := r.ID == 0
 	ve := readChangeLines(c, r, so)
 	submit := c.FormValue("action") == "submit"
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			if err := ve.Err(); err != nil {
-				return 0, err
-			}
-			if err := t.SaveChangeRequest(sc, r, u, submit); err != nil {
-				return 0, remapChangeErrors(err, r, so)
-			}
-			return r.ID, nil
+	err := ve.Err()
+	if err == nil {
+		var id uint64
+		id, err = h.store.SaveChangeRequestForm(h.formActor(c), r, submit)
+		if err != nil {
+			err = remapChangeErrors(err, r, so)
+		} else {
+			r.ID = id
 		}
-		return saveOnce(c, t, u, &r.ID, isNew, save)
-	})
+	}
 	if err != nil {
 		if isNew {
 			r.ID, r.Number, r.Meta = 0, "", model.Meta{}
@@ -260,7 +258,7 @@ func (h *Handler) editChangeRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditChangeRequest(r, currentUser(c)) {
+	if !model.CanEditChangeRequest(r, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(r.Status)}
 	}
 	so, err := h.changeOrder(r)
@@ -275,7 +273,7 @@ func (h *Handler) updateChangeRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditChangeRequest(r, currentUser(c)) {
+	if !model.CanEditChangeRequest(r, currentUser(c)) {
 		return &model.StateError{Action: "edit", Status: string(r.Status)}
 	}
 	so, err := h.changeOrder(r)
@@ -335,7 +333,7 @@ func (h *Handler) changePage(c *fiber.Ctx, id uint64) (*changePage, error) {
 		}
 		p.Lines = append(p.Lines, lv)
 	}
-	p.CanEdit = store.CanEditChangeRequest(p.R, u)
+	p.CanEdit = model.CanEditChangeRequest(p.R, u)
 	for _, a := range actionsOf(model.ChangeRequestMachine, p.R.Status, u) {
 		if a == "submit" && !p.CanEdit {
 			continue
@@ -369,9 +367,11 @@ func (h *Handler) showChangeRequest(c *fiber.Ctx) error {
 // changeRequestActions: the author submits or deletes a draft; staff make a
 // submitted request effective or reject it.
 func (h *Handler) changeRequestActions() docKind[*model.ChangeRequest] {
-	act := func(x *docCall[*model.ChangeRequest]) (string, error) {
-		_, err := x.Tx.ActOnChangeRequest(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
-		return "", err
+	act := func(x *docRun[*model.ChangeRequest]) (uint64, error) {
+		if x.Action == "submit" && !model.CanRequestChange(x.Actor.User, x.Doc.CustomerID) {
+			return 0, model.ErrNotAllowed
+		}
+		return 0, h.store.ActOnChangeRequest(x.Actor, x.ID, x.Version, x.Action, x.Reason())
 	}
 	return docKind[*model.ChangeRequest]{Base: "/change-requests", Load: h.loadChangeRequest,
 		Page: func(c *fiber.Ctx, r *model.ChangeRequest, _ string) (string, *View, error) {
@@ -379,10 +379,14 @@ func (h *Handler) changeRequestActions() docKind[*model.ChangeRequest] {
 			return tplChangeView, v, err
 		},
 		Actions: map[string]docAction[*model.ChangeRequest]{
-			"submit": {Flash: "flash.cr_submitted", Do: act}, "make_effective": {Flash: "flash.cr_effective", Do: act},
-			"reject": {Flash: "flash.cr_rejected", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.ChangeRequest]) (string, error) {
-				return "/sales-orders/" + itoa(x.Doc.SalesOrderID), x.Tx.DeleteChangeRequest(x.Scope, x.ID, x.Version, x.User)
-			}},
+			"submit": {Flash: "flash.cr_submitted", Run: act}, "make_effective": {Flash: "flash.cr_effective", Run: act},
+			"reject": {Flash: "flash.cr_rejected", Run: act},
+			"delete": {Flash: "flash.deleted", Next: func(_, so uint64) string { return "/sales-orders/" + itoa(so) },
+				Run: func(x *docRun[*model.ChangeRequest]) (uint64, error) {
+					if !model.CanEditChangeRequest(x.Doc, x.Actor.User) {
+						return 0, &model.StateError{Action: "delete", Status: string(x.Doc.Status)}
+					}
+					return h.store.RemoveChangeRequest(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }

@@ -253,15 +253,26 @@ type shipForm struct {
 	Source    string // the source document's number
 	SourceURL string
 	Customer  string
-	Hidden    map[string]string
-	Cols      []string
-	Lines     []formLine
-	Token     string
-	Version   uint64
+	// CustomerID is the source's customer (not shown).
+	CustomerID uint64
+	Hidden     map[string]string
+	Cols       []string
+	Lines      []formLine
+	Token      string
+	Version    uint64
 	// Header fields as typed.
 	Date, Carrier, TrackingNo, Remarks, Reason string
 	AllowAdjust                                bool
 	Edit                                       bool
+}
+
+// readShipForm reads a shipping form's header into f and its quantities
+// by line number; the form's errors as a ValidationError.
+func readShipForm(c *fiber.Ctx, f *shipForm) (map[int]model.Qty, error) {
+	readHeader(c, f)
+	ve := &model.ValidationError{}
+	qty := readLineQtys(c, f, ve)
+	return qty, ve.Err()
 }
 
 // readLineQtys reads the "qty.<no>" field of every line of the form; an
@@ -365,11 +376,9 @@ func (h *Handler) newDeliveryNotice(c *fiber.Ctx) error {
 // createDeliveryNotice issues the notice once per form token (a double
 // click makes one notice).
 func (h *Handler) createDeliveryNotice(c *fiber.Ctx) error {
-	u := currentUser(c)
-	sc := h.scope(c)
 	var f *shipForm
-	var id uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
+	var soID uint64
+	err := h.store.View(func(t *store.Tx) error {
 		so, err := h.loadSalesOrder(c, t)
 		if err != nil {
 			return err
@@ -377,27 +386,19 @@ func (h *Handler) createDeliveryNotice(c *fiber.Ctx) error {
 		if err := need(c, model.PermManageOrders); err != nil {
 			return err
 		}
-		f = h.noticeForm(c, t, so)
-		readHeader(c, f)
-		ve := &model.ValidationError{}
-		qty := readLineQtys(c, f, ve)
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			d, err := t.CreateDeliveryNotice(sc, u, &store.DeliveryNoticeInput{SalesOrderID: so.ID, ShipDate: f.Date,
-				Carrier: f.Carrier, TrackingNo: f.TrackingNo, Remarks: f.Remarks, Qty: qty})
-			if err != nil {
-				return 0, err
-			}
-			return d.ID, nil
-		})
-		return err
+		f, soID = h.noticeForm(c, t, so), so.ID
+		return nil
 	})
 	if err != nil {
-		if f == nil {
-			return err
-		}
+		return err
+	}
+	qty, err := readShipForm(c, f)
+	if err != nil {
+		return h.shipFormError(c, err, f)
+	}
+	id, err := h.store.CreateDeliveryNotice(h.formActor(c), store.DeliveryNoticeInput{SalesOrderID: soID, ShipDate: f.Date,
+		Carrier: f.Carrier, TrackingNo: f.TrackingNo, Remarks: f.Remarks, Qty: qty})
+	if err != nil {
 		return h.shipFormError(c, err, f)
 	}
 	h.setFlash(c, "flash.notice_created")
@@ -493,15 +494,14 @@ func (h *Handler) showDeliveryNotice(c *fiber.Ctx) error {
 // deliveryNoticeActions: staff close a notice (the rest is released) or
 // void it (nothing shipped yet); the dealer confirms its receipt with a note.
 func (h *Handler) deliveryNoticeActions() docKind[*model.DeliveryNotice] {
-	act := func(x *docCall[*model.DeliveryNotice]) (string, error) {
-		_, err := x.Tx.ActOnDeliveryNotice(x.Scope, x.User, x.ID, x.Version, x.Action, x.Reason(), x.C.FormValue("note"), x.C.FormValue("problems") == "1")
-		return "", err
+	act := func(x *docRun[*model.DeliveryNotice]) (uint64, error) {
+		return 0, h.store.ActOnDeliveryNotice(x.Actor, x.ID, x.Version, x.Action, x.Reason(), x.C.FormValue("note"), x.C.FormValue("problems") == "1")
 	}
 	return docKind[*model.DeliveryNotice]{Base: "/delivery-notices", Load: h.loadNotice,
 		Page: docPageOf(h, tplNoticeView, "ship.notice", h.noticePage),
 		Actions: map[string]docAction[*model.DeliveryNotice]{
-			"close": {Flash: "flash.notice_closed", Do: act}, "void": {Flash: "flash.notice_voided", Do: act},
-			"confirm_receipt": {Flash: "flash.receipt_confirmed", Do: act},
+			"close": {Flash: "flash.notice_closed", Run: act}, "void": {Flash: "flash.notice_voided", Run: act},
+			"confirm_receipt": {Flash: "flash.receipt_confirmed", Run: act},
 		}}
 }
 

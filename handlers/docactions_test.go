@@ -88,7 +88,7 @@ func (w *actionWorld) salesOrder(audit bool) *model.SalesOrder {
 		if so, err = tx.NewSalesOrder(sc1, c1(w)); err != nil {
 			return err
 		}
-		if err := tx.SaveSalesOrder(sc1, so, []store.LineInput{{Code: "P-ALL", Qty: 5000}}, u); err != nil || !audit {
+		if err := tx.SaveSalesOrder(sc1, so, []store.LineInput{{Code: "P-ALL", Qty: 5000}}); err != nil || !audit {
 			return err
 		}
 		so, err = tx.ActOnSalesOrder(sc1, so.ID, so.Version, "audit", u, "")

@@ -458,6 +458,12 @@ func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
 		_, err := x.Tx.ActOnOnlineOrder(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
 		return "", err
 	}
+	run := func(x *docRun[*model.OnlineOrder]) (uint64, error) {
+		if x.Action == "release_credit" && !x.Actor.User.Can(model.PermApproveCredit) {
+			return 0, model.ErrNotAllowed
+		}
+		return 0, h.store.ActOnOnlineOrder(x.Actor, x.ID, x.Version, x.Action, x.Reason())
+	}
 	return docKind[*model.OnlineOrder]{Base: "/online-orders", Load: h.loadOnlineOrder,
 		Page: func(c *fiber.Ctx, o *model.OnlineOrder, action string) (string, *View, error) {
 			if action == "convert" {
@@ -468,12 +474,16 @@ func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
 			return tplOnlineView, v, err
 		},
 		Actions: map[string]docAction[*model.OnlineOrder]{
-			"submit": {Flash: "flash.oo_submitted", Do: act}, "reject": {Flash: "flash.oo_rejected", Do: act},
-			"unreject": {Flash: "flash.oo_unrejected", Do: act}, "release_credit": {Flash: "flash.oo_credit_released", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.OnlineOrder]) (string, error) {
-				return "/online-orders", x.Tx.DeleteOnlineOrder(x.Scope, x.ID, x.Version, x.User)
-			}},
-			"convert": {Flash: "flash.oo_converted", Do: h.convertOnlineOrder},
+			"submit": {Flash: "flash.oo_submitted", Do: act}, "reject": {Flash: "flash.oo_rejected", Run: run},
+			"unreject": {Flash: "flash.oo_unrejected", Run: run}, "release_credit": {Flash: "flash.oo_credit_released", Run: run},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/online-orders" },
+				Run: func(x *docRun[*model.OnlineOrder]) (uint64, error) {
+					if x.Actor.User.Kind != model.KindDealer { // staff reject instead
+						return 0, model.ErrNotAllowed
+					}
+					return 0, h.store.RemoveOnlineOrder(x.Actor, x.ID, x.Version)
+				}},
+			"convert": {Flash: "flash.oo_converted", Run: h.convertOnlineOrder, Next: func(_, so uint64) string { return "/sales-orders/" + itoa(so) }},
 			"again": {Token: true, Do: func(x *docCall[*model.OnlineOrder]) (string, error) {
 				return orderAgain(x.C, x.Tx, x.Scope, x.Doc.Lines)
 			}},

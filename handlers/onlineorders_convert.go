@@ -65,9 +65,9 @@ func (h *Handler) showConvertOnlineOrder(c *fiber.Ctx) error {
 // convertOnlineOrder generates the sales order (with the adjusted
 // quantities and prices where the order allows adjustment) and opens it;
 // the "convert" action of the runner (a refusal shows the form again).
-func (h *Handler) convertOnlineOrder(x *docCall[*model.OnlineOrder]) (string, error) {
+func (h *Handler) convertOnlineOrder(x *docRun[*model.OnlineOrder]) (uint64, error) {
 	if err := need(x.C, model.PermManageOrders); err != nil {
-		return "", err
+		return 0, err
 	}
 	ve := &model.ValidationError{}
 	var adj []store.LineAdjust
@@ -90,13 +90,9 @@ func (h *Handler) convertOnlineOrder(x *docCall[*model.OnlineOrder]) (string, er
 		adj = append(adj, a)
 	}
 	if err := ve.Err(); err != nil {
-		return "", err
+		return 0, err
 	}
-	so, err := x.Tx.ConvertOnlineOrder(x.Scope, x.ID, x.Version, x.User, adj)
-	if err != nil {
-		return "", err
-	}
-	return "/sales-orders/" + itoa(so.ID), nil
+	return h.store.ConvertOnlineOrder(x.Actor, x.ID, x.Version, adj)
 }
 
 // ---- print view and PDF ----

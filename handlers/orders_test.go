@@ -45,7 +45,7 @@ func ordersFixture(t *testing.T, e *testEnv) {
 			if err != nil {
 				return err
 			}
-			if err := tx.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "P-ALL", Qty: 3000}}, admin); err != nil {
+			if err := tx.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "P-ALL", Qty: 3000}}); err != nil {
 				return err
 			}
 			if so, err = tx.ActOnSalesOrder(store.AdminScope(), so.ID, so.Version, "audit", admin, ""); err != nil {

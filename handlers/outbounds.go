@@ -125,38 +125,21 @@ func (h *Handler) newOutbound(c *fiber.Ctx) error {
 // createOutbound posts the outbound once per form token: stock, balances
 // and the order's figures move in the same transaction.
 func (h *Handler) createOutbound(c *fiber.Ctx) error {
-	u := currentUser(c)
-	sc := h.scope(c)
 	var f *shipForm
-	var id uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		var err error
-		if f, err = h.outboundForm(c, t); err != nil {
-			return err
-		}
-		readHeader(c, f)
-		ve := &model.ValidationError{}
-		qty := readLineQtys(c, f, ve)
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		in := &store.OutboundInput{PostDate: f.Date, Remarks: f.Remarks, Qty: qty}
-		in.SalesOrderID, _ = parseUint(f.Hidden["so"])
-		in.DeliveryNoticeID, _ = parseUint(f.Hidden["dn"])
-		in.ReturnNoticeID, _ = parseUint(f.Hidden["rn"])
-		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			ob, err := t.PostOutbound(sc, u, in)
-			if err != nil {
-				return 0, err
-			}
-			return ob.ID, nil
-		})
-		return err
-	})
+	err := h.store.View(func(t *store.Tx) (err error) { f, err = h.outboundForm(c, t); return err })
 	if err != nil {
-		if f == nil {
-			return err
-		}
+		return err
+	}
+	qty, err := readShipForm(c, f)
+	if err != nil {
+		return h.shipFormError(c, err, f)
+	}
+	in := store.OutboundInput{PostDate: f.Date, Remarks: f.Remarks, Qty: qty}
+	in.SalesOrderID, _ = parseUint(f.Hidden["so"])
+	in.DeliveryNoticeID, _ = parseUint(f.Hidden["dn"])
+	in.ReturnNoticeID, _ = parseUint(f.Hidden["rn"])
+	id, err := h.store.PostOutbound(h.formActor(c), in)
+	if err != nil {
 		return h.shipFormError(c, err, f)
 	}
 	h.setFlash(c, "flash.outbound_posted")
@@ -216,9 +199,8 @@ func (h *Handler) outboundActions() docKind[*model.Outbound] {
 			return tplOutboundView, h.view(c, outboundTitle(ob), p), err
 		},
 		Actions: map[string]docAction[*model.Outbound]{
-			"confirm_receipt": {Flash: "flash.receipt_confirmed", Do: func(x *docCall[*model.Outbound]) (string, error) {
-				_, err := x.Tx.ConfirmOutboundReceipt(x.Scope, x.User, x.ID, x.Version, x.C.FormValue("note"), x.C.FormValue("problems") == "1")
-				return "", err
+			"confirm_receipt": {Flash: "flash.receipt_confirmed", Run: func(x *docRun[*model.Outbound]) (uint64, error) {
+				return 0, h.store.ConfirmOutboundReceipt(x.Actor, x.ID, x.Version, x.C.FormValue("note"), x.C.FormValue("problems") == "1")
 			}},
 		}}
 }

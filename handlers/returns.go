@@ -53,7 +53,7 @@ func (h *Handler) returnForm(c *fiber.Ctx, t *store.Tx, soID, obID uint64, r *mo
 	if ob == nil {
 		f.Hidden["so"], f.Source, f.SourceURL = itoa(so.ID), so.Number, "/tracking/sales-orders/"+itoa(so.ID)
 	}
-	f.Customer = custLabels{}.get(t, sc, so.CustomerID)
+	f.Customer, f.CustomerID = custLabels{}.get(t, sc, so.CustomerID), so.CustomerID
 	// An edited return's own claim is returnable again for it.
 	own := map[int]model.Qty{}
 	if r != nil {
@@ -114,8 +114,8 @@ func (h *Handler) newReturn(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplShipForm, h.view(c, f.Title, f))
 }
 
-func returnInput(f *shipForm, qty map[int]model.Qty) *store.ReturnInput {
-	in := &store.ReturnInput{Date: f.Date, Reason: f.Reason, Remarks: f.Remarks, AllowAdjust: f.AllowAdjust, Qty: qty}
+func returnInput(f *shipForm, qty map[int]model.Qty) store.ReturnInput {
+	in := store.ReturnInput{Date: f.Date, Reason: f.Reason, Remarks: f.Remarks, AllowAdjust: f.AllowAdjust, Qty: qty}
 	in.SalesOrderID, _ = parseUint(f.Hidden["so"])
 	in.OutboundID, _ = parseUint(f.Hidden["ob"])
 	return in
@@ -128,36 +128,26 @@ func (h *Handler) createReturn(c *fiber.Ctx) error {
 	if so == 0 && ob == 0 {
 		return fiber.ErrNotFound
 	}
-	u := currentUser(c)
 	var f *shipForm
-	var id uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		var err error
-		if f, err = h.returnForm(c, t, so, ob, nil, false); err != nil {
-			return err
-		}
-		if err := need(c, model.PermOrder); err != nil {
-			return err
-		}
-		readHeader(c, f)
-		ve := &model.ValidationError{}
-		qty := readLineQtys(c, f, ve)
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			r, err := t.CreateOnlineReturn(h.scope(c), u, returnInput(f, qty), c.FormValue("submit") == "1")
-			if err != nil {
-				return 0, err
-			}
-			return r.ID, nil
-		})
+	err := h.store.View(func(t *store.Tx) (err error) {
+		f, err = h.returnForm(c, t, so, ob, nil, false)
 		return err
 	})
 	if err != nil {
-		if f == nil {
-			return err
-		}
+		return err
+	}
+	if err := need(c, model.PermOrder); err != nil {
+		return err
+	}
+	if !model.CanCreateOnlineReturn(currentUser(c), f.CustomerID) {
+		return model.ErrNotAllowed
+	}
+	qty, err := readShipForm(c, f)
+	if err != nil {
+		return h.shipFormError(c, err, f)
+	}
+	id, err := h.store.CreateOnlineReturn(h.formActor(c), returnInput(f, qty), c.FormValue("submit") == "1")
+	if err != nil {
 		return h.shipFormError(c, err, f)
 	}
 	h.setFlash(c, "flash.return_saved")
@@ -227,36 +217,27 @@ func (h *Handler) updateReturn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	if !model.CanEditOnlineReturn(r, u) {
+	if !model.CanEditOnlineReturn(r, currentUser(c)) {
 		return model.ErrNotAllowed
 	}
 	var f *shipForm
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		var err error
-		if f, err = h.returnForm(c, t, r.SalesOrderID, r.OutboundID, r, false); err != nil {
-			return err
-		}
-		readHeader(c, f)
-		f.Version = formUint(c, "version")
-		ve := &model.ValidationError{}
-		qty := readLineQtys(c, f, ve)
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		saved, err := t.UpdateOnlineReturn(h.scope(c), u, r.ID, f.Version, returnInput(f, qty))
-		if err != nil {
-			return err
-		}
-		if c.FormValue("submit") == "1" && saved.Status == model.StatusDraft {
-			_, _, err = t.ActOnOnlineReturn(h.scope(c), u, r.ID, saved.Version, "submit", "")
-		}
+	err = h.store.View(func(t *store.Tx) (err error) {
+		f, err = h.returnForm(c, t, r.SalesOrderID, r.OutboundID, r, false)
 		return err
 	})
 	if err != nil {
-		if f == nil {
-			return err
-		}
+		return err
+	}
+	readHeader(c, f)
+	f.Version = formUint(c, "version")
+	ve := &model.ValidationError{}
+	qty := readLineQtys(c, f, ve)
+	if err := ve.Err(); err != nil {
+		return h.shipFormError(c, err, f)
+	}
+	a := h.formActor(c)
+	a.Once = ""
+	if err := h.store.SaveOnlineReturn(a, r.ID, f.Version, returnInput(f, qty), c.FormValue("submit") == "1"); err != nil {
 		return h.shipFormError(c, err, f)
 	}
 	h.setFlash(c, "flash.return_saved")
@@ -267,21 +248,32 @@ func (h *Handler) updateReturn(c *fiber.Ctx) error {
 // staff reject it with a reason, unreject it, or convert it (the return
 // notice it generates is shown next).
 func (h *Handler) returnActions() docKind[*model.OnlineReturn] {
-	act := func(x *docCall[*model.OnlineReturn]) (string, error) {
-		_, rn, err := x.Tx.ActOnOnlineReturn(x.Scope, x.User, x.ID, x.Version, x.Action, x.Reason())
-		if err != nil || rn == nil {
-			return "", err
+	act := func(x *docRun[*model.OnlineReturn]) (uint64, error) {
+		u := x.Actor.User
+		if x.Action == "submit" && u.Kind == model.KindDealer && !model.CanEditOnlineReturn(x.Doc, u) {
+			return 0, model.ErrNotAllowed
 		}
-		return "/return-notices/" + itoa(rn.ID), nil
+		return h.store.ActOnOnlineReturn(x.Actor, x.ID, x.Version, x.Action, x.Reason())
+	}
+	// After convert the browser shows the return notice it made.
+	next := func(id, notice uint64) string {
+		if notice != 0 {
+			return "/return-notices/" + itoa(notice)
+		}
+		return "/returns/" + itoa(id)
 	}
 	return docKind[*model.OnlineReturn]{Base: "/returns", Load: h.loadReturn,
 		Page: docPageOf(h, tplReturnView, "ship.return", h.returnPage),
 		Actions: map[string]docAction[*model.OnlineReturn]{
-			"submit": {Flash: "flash.return_submitted", Do: act}, "reject": {Flash: "flash.return_rejected", Do: act},
-			"unreject": {Flash: "flash.return_unrejected", Do: act}, "convert": {Flash: "flash.return_converted", Do: act},
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.OnlineReturn]) (string, error) {
-				return "/returns", x.Tx.DeleteOnlineReturn(x.Scope, x.User, x.ID, x.Version)
-			}},
+			"submit": {Flash: "flash.return_submitted", Run: act, Next: next}, "reject": {Flash: "flash.return_rejected", Run: act, Next: next},
+			"unreject": {Flash: "flash.return_unrejected", Run: act, Next: next}, "convert": {Flash: "flash.return_converted", Run: act, Next: next},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/returns" },
+				Run: func(x *docRun[*model.OnlineReturn]) (uint64, error) {
+					if !model.CanDeleteOnlineReturn(x.Doc, x.Actor.User) {
+						return 0, model.ErrNotAllowed
+					}
+					return 0, h.store.RemoveOnlineReturn(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }
 
@@ -331,36 +323,23 @@ func (h *Handler) createReturnNotice(c *fiber.Ctx) error {
 	if so == 0 {
 		return fiber.ErrNotFound
 	}
-	u := currentUser(c)
 	var f *shipForm
-	var id uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		var err error
-		if f, err = h.returnForm(c, t, so, 0, nil, true); err != nil {
-			return err
-		}
-		if err := need(c, model.PermManageOrders); err != nil {
-			return err
-		}
-		readHeader(c, f)
-		ve := &model.ValidationError{}
-		qty := readLineQtys(c, f, ve)
-		if err := ve.Err(); err != nil {
-			return err
-		}
-		id, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			rn, err := t.CreateReturnNotice(h.scope(c), u, returnInput(f, qty))
-			if err != nil {
-				return 0, err
-			}
-			return rn.ID, nil
-		})
+	err := h.store.View(func(t *store.Tx) (err error) {
+		f, err = h.returnForm(c, t, so, 0, nil, true)
 		return err
 	})
 	if err != nil {
-		if f == nil {
-			return err
-		}
+		return err
+	}
+	if err := need(c, model.PermManageOrders); err != nil {
+		return err
+	}
+	qty, err := readShipForm(c, f)
+	if err != nil {
+		return h.shipFormError(c, err, f)
+	}
+	id, err := h.store.CreateReturnNotice(h.formActor(c), returnInput(f, qty))
+	if err != nil {
 		return h.shipFormError(c, err, f)
 	}
 	h.setFlash(c, "flash.return_notice_created")
@@ -411,9 +390,8 @@ func (h *Handler) returnNoticeActions() docKind[*model.ReturnNotice] {
 	return docKind[*model.ReturnNotice]{Base: "/return-notices", Load: h.loadReturnNotice,
 		Page: docPageOf(h, tplRNView, "ship.return_notice", h.returnNoticePage),
 		Actions: map[string]docAction[*model.ReturnNotice]{
-			"close": {Flash: "flash.return_notice_closed", Do: func(x *docCall[*model.ReturnNotice]) (string, error) {
-				_, err := x.Tx.CloseReturnNotice(x.Scope, x.User, x.ID, x.Version, x.Reason())
-				return "", err
+			"close": {Flash: "flash.return_notice_closed", Run: func(x *docRun[*model.ReturnNotice]) (uint64, error) {
+				return 0, h.store.CloseReturnNotice(x.Actor, x.ID, x.Version, x.Reason())
 			}},
 		}}
 }

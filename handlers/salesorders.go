@@ -153,26 +153,15 @@ func (h *Handler) newSalesOrder(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplSalesForm, v)
 }
 
-// readSalesHeader copies the form's header into o.
-func readSalesHeader(c *fiber.Ctx, t *store.Tx, sc store.Scope, o *model.SalesOrder, ve *model.ValidationError) {
+// readSalesHeader copies the form's header into o and returns the chosen
+// ship-to location (checked by the store).
+func readSalesHeader(c *fiber.Ctx, o *model.SalesOrder) (location uint64) {
 	o.OrderDate = strings.TrimSpace(c.FormValue("order_date"))
 	o.DeliveryDate = strings.TrimSpace(c.FormValue("delivery_date"))
 	o.Contact, o.Phone, o.Remarks, o.Settlement = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("remarks"), c.FormValue("settlement")
 	o.SalespersonID = formUint(c, "salesperson")
 	o.Version = formUint(c, "version")
-	if o.SalespersonID != 0 {
-		if u, err := t.UserByID(o.SalespersonID); err != nil || !u.IsStaff() {
-			ve.Add("salesperson", "err.invalid", nil)
-		}
-	}
-	if loc := formUint(c, "location"); loc != 0 {
-		st, err := t.ShipTo(sc, o.CustomerID, loc)
-		if err != nil {
-			ve.Add("location", "err.order_location", nil)
-		} else {
-			o.ShipTo = st
-		}
-	}
+	return formUint(c, "location")
 }
 
 func (h *Handler) createSalesOrder(c *fiber.Ctx) error {
@@ -191,12 +180,18 @@ func (h *Handler) createSalesOrder(c *fiber.Ctx) error {
 }
 
 func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
-	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := o.ID == 0
 	lines, rows, ve := readLineRows(c, true)
+	loc := readSalesHeader(c, o)
 	if a := c.FormValue("action"); a == "check" || a == "more" {
-		_ = h.store.View(func(t *store.Tx) error { readSalesHeader(c, t, sc, o, &model.ValidationError{}); return nil })
+		if loc != 0 {
+			_ = h.store.View(func(t *store.Tx) error {
+				if st, err := t.ShipTo(h.scope(c), o.CustomerID, loc); err == nil {
+					o.ShipTo = st
+				}
+				return nil
+			})
+		}
 		extra := formBlankRows
 		if a == "more" {
 			extra += 5
@@ -207,20 +202,7 @@ func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
 		}
 		return h.render(c, fiber.StatusOK, tplSalesForm, v)
 	}
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			readSalesHeader(c, t, sc, o, ve)
-			if err := ve.Err(); err != nil {
-				_, perr := t.PriceSalesLines(o.CustomerID, lines, nil)
-				return 0, mergeErrors(ve, perr)
-			}
-			if err := t.SaveSalesOrder(sc, o, lines, u); err != nil {
-				return 0, err
-			}
-			return o.ID, nil
-		}
-		return saveOnce(c, t, u, &o.ID, isNew, save)
-	})
+	id, err := h.store.SaveSalesOrderForm(h.formActor(c), store.SalesOrderForm{Order: o, Location: loc, Lines: lines, Invalid: ve})
 	if err != nil {
 		if isNew {
 			o.ID, o.Number, o.Meta = 0, "", model.Meta{}
@@ -231,6 +213,7 @@ func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
 		}
 		return h.formError(c, err, tplSalesForm, v)
 	}
+	o.ID = id
 	h.setFlash(c, "flash.saved")
 	return h.redirect(c, "/sales-orders/"+itoa(o.ID))
 }
@@ -360,9 +343,8 @@ func (h *Handler) showSalesOrder(c *fiber.Ctx) error {
 // salesOrderActions: staff audit, unaudit, close and void; a dealer orders
 // an order again.
 func (h *Handler) salesOrderActions() docKind[*model.SalesOrder] {
-	act := func(x *docCall[*model.SalesOrder]) (string, error) {
-		_, err := x.Tx.ActOnSalesOrder(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
-		return "", err
+	act := func(x *docRun[*model.SalesOrder]) (uint64, error) {
+		return 0, h.store.MoveSalesOrder(x.Actor, x.ID, x.Version, x.Action, x.Reason())
 	}
 	return docKind[*model.SalesOrder]{Base: "/sales-orders", Load: h.loadSalesOrderRoute,
 		Page: func(c *fiber.Ctx, o *model.SalesOrder, _ string) (string, *View, error) {
@@ -370,8 +352,8 @@ func (h *Handler) salesOrderActions() docKind[*model.SalesOrder] {
 			return tplSalesView, v, err
 		},
 		Actions: map[string]docAction[*model.SalesOrder]{
-			"audit": {Flash: "flash.so_audited", Do: act}, "unaudit": {Flash: "flash.so_unaudited", Do: act},
-			"close": {Flash: "flash.so_closed", Do: act}, "void": {Flash: "flash.so_voided", Do: act},
+			"audit": {Flash: "flash.so_audited", Run: act}, "unaudit": {Flash: "flash.so_unaudited", Run: act},
+			"close": {Flash: "flash.so_closed", Run: act}, "void": {Flash: "flash.so_voided", Run: act},
 			"again": {Token: true, Do: func(x *docCall[*model.SalesOrder]) (string, error) {
 				lines := make([]model.OrderLine, len(x.Doc.Lines))
 				for i := range x.Doc.Lines {

@@ -200,11 +200,11 @@ func (h *Handler) readStocktakeLines(c *fiber.Ctx, t *store.Tx, s *model.Stockta
 // already has a stocktake asks for confirmation (replace=1) first.
 func (h *Handler) saveStocktake(c *fiber.Ctx, s *model.Stocktake) error {
 	u := currentUser(c)
-	sc := h.scope(c)
 	isNew := s.ID == 0
 	more := c.FormValue("more") != ""
 	var rows []channelLineRow
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
+	var ve *model.ValidationError
+	err := h.store.View(func(t *store.Tx) error {
 		if isNew {
 			cu, err := h.channelCustomerFor(c, t, "customer_code")
 			if err != nil {
@@ -214,22 +214,21 @@ func (h *Handler) saveStocktake(c *fiber.Ctx, s *model.Stocktake) error {
 			s.Source = "screen"
 		}
 		s.Date, s.Remarks, s.Version = c.FormValue("date"), c.FormValue("remarks"), formUint(c, "version")
-		var ve *model.ValidationError
 		rows, ve = h.readStocktakeLines(c, t, s)
-		if more {
-			return ve.Err()
-		}
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, s.Validate(t.Today())); err != nil {
-				return 0, err
-			}
-			if err := t.SaveStocktake(sc, u, s, c.FormValue("replace") == "1"); err != nil {
-				return 0, err
-			}
-			return s.ID, nil
-		}
-		return saveOnce(c, t, u, &s.ID, isNew, save)
+		return nil
 	})
+	switch {
+	case err != nil:
+	case more:
+		err = ve.Err()
+	case !model.CanEditStocktakes(u, s.CustomerID):
+		return model.ErrNotAllowed
+	default:
+		var id uint64
+		if id, err = h.store.SaveStocktakeForm(h.formActor(c), s, ve, c.FormValue("replace") == "1"); err == nil {
+			s.ID = id
+		}
+	}
 	if err != nil || more {
 		if isNew {
 			s.ID, s.Number = 0, ""
@@ -284,7 +283,7 @@ func (h *Handler) showStocktake(c *fiber.Ctx) error {
 }
 
 func (h *Handler) stocktakePage(c *fiber.Ctx, s *model.Stocktake) (*stocktakePage, error) {
-	p := &stocktakePage{S: s, CanEdit: store.CanEditStocktakes(currentUser(c), s.CustomerID)}
+	p := &stocktakePage{S: s, CanEdit: model.CanEditStocktakes(currentUser(c), s.CustomerID)}
 	err := h.store.View(func(t *store.Tx) error { p.Customer, _ = t.Customer(h.scope(c), s.CustomerID); return nil })
 	p.Bar = p.bar(currentUser(c))
 	return p, err
@@ -295,7 +294,7 @@ func (h *Handler) editStocktake(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditStocktakes(currentUser(c), s.CustomerID) {
+	if !model.CanEditStocktakes(currentUser(c), s.CustomerID) {
 		return model.ErrNotAllowed
 	}
 	_, v, err := h.stocktakeFormView(c, s, nil, "")
@@ -310,7 +309,7 @@ func (h *Handler) updateStocktake(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanEditStocktakes(currentUser(c), s.CustomerID) {
+	if !model.CanEditStocktakes(currentUser(c), s.CustomerID) {
 		return model.ErrNotAllowed
 	}
 	return h.saveStocktake(c, s)
@@ -321,9 +320,13 @@ func (h *Handler) stocktakeActions() docKind[*model.Stocktake] {
 	return docKind[*model.Stocktake]{Base: "/stocktakes", Load: h.loadStocktake,
 		Page: docPageOf(h, tplStocktakeView, "st.view", h.stocktakePage),
 		Actions: map[string]docAction[*model.Stocktake]{
-			"delete": {Flash: "flash.deleted", Do: func(x *docCall[*model.Stocktake]) (string, error) {
-				return "/stocktakes", x.Tx.DeleteStocktake(x.Scope, x.User, x.ID, x.Version)
-			}},
+			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/stocktakes" },
+				Run: func(x *docRun[*model.Stocktake]) (uint64, error) {
+					if !model.CanEditStocktakes(x.Actor.User, x.Doc.CustomerID) {
+						return 0, model.ErrNotAllowed
+					}
+					return 0, h.store.RemoveStocktake(x.Actor, x.ID, x.Version)
+				}},
 		}}
 }
 
@@ -394,7 +397,7 @@ func (h *Handler) stocktakeImportTarget(c *fiber.Ctx, t *store.Tx, d *stocktakeI
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
-	if !store.CanEditStocktakes(currentUser(c), cu.ID) {
+	if !model.CanEditStocktakes(currentUser(c), cu.ID) {
 		return nil, model.ErrNotAllowed
 	}
 	return cu, nil

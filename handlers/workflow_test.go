@@ -40,7 +40,7 @@ func TestOutboundFormAfterChange(t *testing.T) {
 			return err
 		}
 		price := model.Money(10000)
-		if err := tx.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "P-ALL", Qty: 100_000, Price: &price}}, admin); err != nil {
+		if err := tx.SaveSalesOrder(store.AdminScope(), so, []store.LineInput{{Code: "P-ALL", Qty: 100_000, Price: &price}}); err != nil {
 			return err
 		}
 		if so, err = tx.ActOnSalesOrder(store.AdminScope(), so.ID, so.Version, "audit", admin, ""); err != nil {

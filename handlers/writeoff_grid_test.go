@@ -40,7 +40,7 @@ func writeOffGridFixture(t *testing.T, e *testEnv) {
 		cust := e.ids["customer:C1"]
 		price, rate := model.Money(10000), int64(1300)
 		so := &model.SalesOrder{CustomerID: cust, OrderDate: "2026-03-19", ShipTo: model.ShipTo{Name: "仓库"}}
-		if err := tx.SaveSalesOrder(sc, so, []store.LineInput{{Code: "P-ALL", Qty: 10000, Price: &price, TaxRate: &rate}}, admin); err != nil {
+		if err := tx.SaveSalesOrder(sc, so, []store.LineInput{{Code: "P-ALL", Qty: 10000, Price: &price, TaxRate: &rate}}); err != nil {
 			return err
 		}
 		if so, err = tx.ActOnSalesOrder(sc, so.ID, so.Version, "audit", admin, ""); err != nil {

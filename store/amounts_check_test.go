@@ -108,7 +108,7 @@ func TestSaveRefusesOverflow(t *testing.T) {
 	err = f.s.Update(f.admin.Username, func(tx *Tx) error {
 		so, _ := tx.NewSalesOrder(AdminScope(), f.c1.ID)
 		price := model.MaxPrice
-		return tx.SaveSalesOrder(AdminScope(), so, []LineInput{{Code: "P1", Qty: qty(101), Price: &price}}, f.admin)
+		return tx.SaveSalesOrder(AdminScope(), so, []LineInput{{Code: "P1", Qty: qty(101), Price: &price}})
 	})
 	wantField(t, err, "line.0.qty", "err.line_amount_range")
 	view(t, f.s, func(tx *Tx) error {

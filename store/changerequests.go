@@ -27,40 +27,18 @@ func (t *Tx) ChangeRequest(sc Scope, id uint64) (*model.ChangeRequest, error) {
 	return r, nil
 }
 
-// canRequestChange: dealers who order, for their own customer; staff who
-// manage orders.
-func canRequestChange(u *model.User, customerID uint64) bool {
-	if u == nil || u.Disabled {
-		return false
-	}
-	if u.Kind == model.KindDealer {
-		return u.CustomerID == customerID && u.Can(model.PermOrder)
-	}
-	return u.Can(model.PermManageOrders)
-}
-
-// canEditChange: a draft, by its creator (a dealer's draft is its own
-// business until submitted, as with online orders).
-func canEditChange(r *model.ChangeRequest, u *model.User) bool {
-	return r.Status == model.StatusDraft && canRequestChange(u, r.CustomerID) && r.CreatedBy == u.Username
-}
-
-// CanEditChangeRequest reports whether u may edit, submit or delete r: a
-// draft, by its creator.
-func CanEditChangeRequest(r *model.ChangeRequest, u *model.User) bool { return canEditChange(r, u) }
-
 // SaveChangeRequest creates (ID 0, for the audited sales order
 // r.SalesOrderID) or updates a draft change request by u; submit also
 // submits it (change_request.submitted). Lines are validated against the
 // order (model.ChangeRequest.ValidateChange). A new request counts as a
-// downstream document of its order.
+// downstream document of its order. Who may request a change is the
+// caller's check (model.CanRequestChange); an existing request only its
+// creator edits while draft (model.ChangeEditableBy, a StateError
+// otherwise).
 func (t *Tx) SaveChangeRequest(sc Scope, r *model.ChangeRequest, u *model.User, submit bool) error {
 	so, err := t.SalesOrder(sc, r.SalesOrderID)
 	if err != nil {
 		return err
-	}
-	if !canRequestChange(u, so.CustomerID) {
-		return model.ErrNotAllowed
 	}
 	if r.ID == 0 {
 		if so.Status != model.StatusAudited {
@@ -73,7 +51,7 @@ func (t *Tx) SaveChangeRequest(sc Scope, r *model.ChangeRequest, u *model.User, 
 		if err != nil {
 			return err
 		}
-		if !canEditChange(stored, u) {
+		if !model.ChangeEditableBy(stored, u.Username) {
 			return &model.StateError{Action: "edit", Status: string(stored.Status)}
 		}
 		r.CustomerID, r.SalesOrderID, r.SalesOrderNo, r.RequestDate = stored.CustomerID, stored.SalesOrderID, stored.SalesOrderNo, stored.RequestDate
@@ -106,7 +84,7 @@ func (t *Tx) submitChange(sc Scope, r *model.ChangeRequest, u *model.User) (err 
 			r.Doc = saved
 		}
 	}()
-	if !canEditChange(r, u) {
+	if !model.ChangeEditableBy(r, u.Username) {
 		return model.ErrNotAllowed
 	}
 	if err := model.ChangeRequestMachine.Apply(&r.Doc, "submit", u, "", t.Now); err != nil {
@@ -118,8 +96,9 @@ func (t *Tx) submitChange(sc Scope, r *model.ChangeRequest, u *model.User) (err 
 	return t.emitOrder(model.EventChangeSubmitted, docChangeRequest, r.ID, r.CustomerID, r.Number, 0, "sales_order", r.SalesOrderNo)
 }
 
-// ActOnChangeRequest performs submit, make_effective or reject (with a
-// reason) on change request id by u, checking the version, and raises the
+// ActOnChangeRequest performs submit (a draft, by its creator: the caller
+// checks that u may still request changes), make_effective or reject (with
+// a reason) on change request id by u, checking the version, and raises the
 // event. make_effective writes the request back to its sales order
 // (model.ApplyChange) in this transaction: the order must still be audited
 // and each new quantity still at least what has shipped (else a
@@ -137,7 +116,7 @@ func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *
 	if err := model.CheckAction(model.ChangeRequestMachine, r.Status, action, u); err != nil {
 		return nil, err
 	}
-	if action == "submit" && !canEditChange(r, u) {
+	if action == "submit" && !model.ChangeEditableBy(r, u.Username) {
 		return nil, model.ErrNotAllowed
 	}
 	if r.Version != version {
@@ -146,9 +125,6 @@ func (t *Tx) ActOnChangeRequest(sc Scope, id, version uint64, action string, u *
 	reason = strings.TrimSpace(reason)
 	switch action {
 	case "submit":
-		if r.Status == model.StatusDraft && !canEditChange(r, u) {
-			return nil, model.ErrNotAllowed
-		}
 		if err := t.submitChange(sc, r, u); err != nil {
 			return nil, err
 		}
@@ -249,14 +225,16 @@ func (t *Tx) applyChange(so *model.SalesOrder, r *model.ChangeRequest, by string
 	return nil
 }
 
-// DeleteChangeRequest deletes a draft change request u may edit, checking
-// the version; its order's downstream count goes down.
+// DeleteChangeRequest deletes a draft change request of u's (a
+// StateError otherwise), checking the version; its order's downstream
+// count goes down. Whether u may still request changes is the caller's
+// check (model.CanEditChangeRequest).
 func (t *Tx) DeleteChangeRequest(sc Scope, id, version uint64, u *model.User) error {
 	r, err := t.ChangeRequest(sc, id)
 	if err != nil {
 		return err
 	}
-	if !canEditChange(r, u) {
+	if !model.ChangeEditableBy(r, u.Username) {
 		return &model.StateError{Action: "delete", Status: string(r.Status)}
 	}
 	if err := t.DeleteDoc(sc, docChangeRequest, id, version); err != nil {
@@ -268,4 +246,47 @@ func (t *Tx) DeleteChangeRequest(sc Scope, id, version uint64, u *model.User) er
 	}
 	so.Downstream = max(0, so.Downstream-1)
 	return t.UpdateDoc(AdminScope(), docSalesOrder, so)
+}
+
+// SaveChangeRequestForm saves a change request from its form (a new one
+// for r.SalesOrderID, at most once per a.Once) and, with submit, submits
+// it: one user action. It returns the request's id. Errors as
+// SaveChangeRequest's.
+func (s *Store) SaveChangeRequestForm(a Actor, r *model.ChangeRequest, submit bool) (uint64, error) {
+	isNew := r.ID == 0
+	if !isNew {
+		a.Once = ""
+	}
+	return s.act(a, func(t *Tx) (uint64, error) {
+		if isNew { // a retried transaction starts again from the form
+			r.ID, r.Number, r.Meta = 0, "", model.Meta{}
+		}
+		if err := t.SaveChangeRequest(a.Scope, r, a.User, submit); err != nil {
+			return 0, err
+		}
+		return r.ID, nil
+	})
+}
+
+// ActOnChangeRequest runs submit, make_effective or reject on change
+// request id at the version the user saw, as one user action.
+func (s *Store) ActOnChangeRequest(a Actor, id, version uint64, action, reason string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.ActOnChangeRequest(a.Scope, id, version, action, a.User, reason)
+		return 0, err
+	})
+	return err
+}
+
+// RemoveChangeRequest deletes change request id at the version the user
+// saw, as one user action (DeleteChangeRequest), and returns the id of its
+// sales order (a replay too).
+func (s *Store) RemoveChangeRequest(a Actor, id, version uint64) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		r, err := t.ChangeRequest(a.Scope, id)
+		if err != nil {
+			return 0, err
+		}
+		return r.SalesOrderID, t.DeleteChangeRequest(a.Scope, id, version, a.User)
+	})
 }

@@ -121,16 +121,12 @@ type DeliveryNoticeInput struct {
 // not on another open notice). It moves the order lines' NoticedQty and
 // NoticeOpenQty, counts the notice as downstream of the order and raises
 // delivery_notice.created for the dealer. ErrNotFound when the order is
-// outside sc, ErrNotAllowed without the manage permission, a StateError
-// when the order is not audited, field errors ("qty.<line>", "ship_date"…)
+// outside sc, a StateError when the order is not audited, field errors ("qty.<line>", "ship_date"…)
 // for bad input.
 func (t *Tx) CreateDeliveryNotice(sc Scope, u *model.User, in *DeliveryNoticeInput) (*model.DeliveryNotice, error) {
 	so, err := t.SalesOrder(sc, in.SalesOrderID)
 	if err != nil {
 		return nil, err
-	}
-	if !u.Can(model.PermManageOrders) {
-		return nil, model.ErrNotAllowed
 	}
 	if so.Status != model.StatusAudited {
 		return nil, &model.StateError{Action: "deliver", Status: string(so.Status)}
@@ -212,12 +208,10 @@ func (t *Tx) ActOnDeliveryNotice(sc Scope, u *model.User, id, version uint64, ac
 	if err := model.DeliveryNoticeMachine.Apply(&d.Doc, action, u, reason, t.Now); err != nil {
 		return nil, err
 	}
-	switch {
-	case action == "void" && d.AnyShipped():
-		return nil, model.Invalid("_form", "err.notice_has_shipments")
-	case action == "confirm_receipt" && status == model.StatusClosed && !d.AnyShipped():
-		return nil, model.Invalid("_form", "err.notice_nothing_shipped")
-	case action == "confirm_receipt":
+	if err := model.CheckNoticeAction(d, status, action); err != nil {
+		return nil, err
+	}
+	if action == "confirm_receipt" {
 		if d.Receipt, err = model.NewReceipt(u.Username, t.Now, note, problems); err != nil {
 			return nil, err
 		}
@@ -262,4 +256,28 @@ func (t *Tx) Quietly(fn func() error) error {
 		}
 	}
 	return nil
+}
+
+// CreateDeliveryNotice issues a delivery notice from its form as one user
+// action, at most once per a.Once, and returns its id. Who may issue one
+// is the caller's check (PermManageOrders). Errors as
+// Tx.CreateDeliveryNotice's.
+func (s *Store) CreateDeliveryNotice(a Actor, in DeliveryNoticeInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		d, err := t.CreateDeliveryNotice(a.Scope, a.User, &in)
+		if err != nil {
+			return 0, err
+		}
+		return d.ID, nil
+	})
+}
+
+// ActOnDeliveryNotice runs close, void or confirm_receipt on notice id at
+// the version the user saw, as one user action (Tx.ActOnDeliveryNotice).
+func (s *Store) ActOnDeliveryNotice(a Actor, id, version uint64, action, reason, note string, problems bool) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.ActOnDeliveryNotice(a.Scope, a.User, id, version, action, reason, note, problems)
+		return 0, err
+	})
+	return err
 }

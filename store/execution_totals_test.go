@@ -22,7 +22,7 @@ func TestExecutionTotals(t *testing.T) {
 		price, rate := model.Money(1234), int64(1300)
 		in := []LineInput{{Code: f.p1.Code, Qty: qty, Price: &price, TaxRate: &rate}, {Code: f.p2.Code, Qty: units(1), Price: &price, TaxRate: &rate}}
 		err := f.s.Update(f.admin.Username, func(tx *Tx) error {
-			if err := tx.SaveSalesOrder(AdminScope(), so, in, f.admin); err != nil {
+			if err := tx.SaveSalesOrder(AdminScope(), so, in); err != nil {
 				return err
 			}
 			for _, a := range strings.Fields(act) {

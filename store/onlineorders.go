@@ -553,12 +553,9 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 			return nil, err
 		}
 		return o, nil
-	case "release_credit":
-		if !u.Can(model.PermApproveCredit) {
-			return nil, model.ErrNotAllowed
-		}
-		if o.Status != model.StatusSubmitted || !o.CreditHold || o.CreditApprovedBy != "" {
-			return nil, &model.StateError{Action: action, Status: string(o.Status)}
+	case "release_credit": // who may approve is the caller's check (PermApproveCredit)
+		if err := model.CheckReleaseCredit(o); err != nil {
+			return nil, err
 		}
 		o.CreditApprovedBy = u.Username
 		o.Trail = append(o.Trail, model.AuditEntry{At: t.Now, By: u.Username, Action: action, From: o.Status, To: o.Status, Reason: reason})
@@ -593,15 +590,13 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 // DeleteOnlineOrder deletes an online order dealer user u may edit
 // (model.CanDeleteOnlineOrder: draft or submitted, never converted or
 // rejected), checking the version; a submitted one leaves the open-orders
-// balance and raises online_order.withdrawn. Staff never delete a dealer's order (ErrNotAllowed): they reject
-// it with a reason, which the dealer is told.
+// balance and raises online_order.withdrawn. Staff never delete a dealer's
+// order (the caller refuses them: ErrNotAllowed): they reject it with a
+// reason, which the dealer is told.
 func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) error {
 	o, err := t.OnlineOrder(sc, id)
 	if err != nil {
 		return err
-	}
-	if u == nil || u.Kind != model.KindDealer {
-		return model.ErrNotAllowed
 	}
 	if !model.CanDeleteOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
 		return &model.StateError{Action: "delete", Status: string(o.Status)}
@@ -650,8 +645,8 @@ func (t *Tx) ConvertOnlineOrder(sc Scope, id, version uint64, u *model.User, adj
 	if o.Version != version {
 		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
-	if o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" {
-		return nil, model.Invalid("_form", "err.credit_hold_open")
+	if err := model.CheckConvertOnlineOrder(o); err != nil {
+		return nil, err
 	}
 	before := o.CountedOpen()
 	if err := model.OnlineOrderMachine.Apply(&o.Doc, "convert", u, "", t.Now); err != nil {

@@ -43,8 +43,8 @@ type OutboundInput struct {
 // PostOutbound makes and posts an outbound from its source in sc. A blue one
 // takes at most the order line's unscheduled quantity (from the order) or
 // the notice line's rest (from a notice); a red one at most the return
-// notice line's rest. ErrNotFound when the source is outside sc,
-// ErrNotAllowed without the manage permission, a StateError when the source
+// notice line's rest. ErrNotFound when the source is outside sc, a
+// StateError when the source
 // is not open, field errors ("qty.<line>", "post_date") for bad input or
 // stock that would go negative.
 func (t *Tx) PostOutbound(sc Scope, u *model.User, in *OutboundInput) (*model.Outbound, error) {
@@ -73,11 +73,8 @@ func newOutbound(so *model.SalesOrder, in *OutboundInput) (*model.Outbound, *mod
 	return ob, ve
 }
 
-// shipOrder checks that the user may ship from so.
-func shipOrder(so *model.SalesOrder, u *model.User) error {
-	if !u.Can(model.PermManageOrders) {
-		return model.ErrNotAllowed
-	}
+// shipOrder checks that so may be shipped from.
+func shipOrder(so *model.SalesOrder) error {
 	if so.Status != model.StatusAudited {
 		return &model.StateError{Action: "ship", Status: string(so.Status)}
 	}
@@ -89,7 +86,7 @@ func (t *Tx) postFromOrder(sc Scope, u *model.User, in *OutboundInput) (*model.O
 	if err != nil {
 		return nil, err
 	}
-	if err := shipOrder(so, u); err != nil {
+	if err := shipOrder(so); err != nil {
 		return nil, err
 	}
 	ob, ve := newOutbound(so, in)
@@ -124,7 +121,7 @@ func (t *Tx) postFromNotice(sc Scope, u *model.User, in *OutboundInput) (*model.
 	if err != nil {
 		return nil, err
 	}
-	if err := shipOrder(so, u); err != nil {
+	if err := shipOrder(so); err != nil {
 		return nil, err
 	}
 	if dn.Status != model.StatusAudited {
@@ -275,9 +272,6 @@ func (t *Tx) postRed(sc Scope, u *model.User, in *OutboundInput) (*model.Outboun
 	if err != nil {
 		return nil, err
 	}
-	if !u.Can(model.PermManageOrders) {
-		return nil, model.ErrNotAllowed
-	}
 	if rn.Status != model.StatusAudited {
 		return nil, &model.StateError{Action: "receive", Status: string(rn.Status)}
 	}
@@ -383,15 +377,35 @@ func (t *Tx) ConfirmOutboundReceipt(sc Scope, u *model.User, id, version uint64,
 	if err := model.OutboundMachine.Apply(&ob.Doc, "confirm_receipt", u, "", t.Now); err != nil {
 		return nil, err
 	}
-	switch {
-	case ob.Red:
-		return nil, model.Invalid("_form", "err.receipt_red")
-	case ob.Receipt != nil:
-		return nil, &model.StateError{Action: "confirm_receipt", Status: string(model.StatusReceived)}
+	if err := model.CheckOutboundReceipt(ob); err != nil {
+		return nil, err
 	}
 	if ob.Receipt, err = model.NewReceipt(u.Username, t.Now, note, problems); err != nil {
 		return nil, err
 	}
 	ob.Version = version
 	return ob, t.UpdateDoc(sc, docOutbound, ob)
+}
+
+// PostOutbound makes and posts an outbound from its form as one user
+// action, at most once per a.Once, and returns its id. Who may post one
+// is the caller's check (PermManageOrders). Errors as Tx.PostOutbound's.
+func (s *Store) PostOutbound(a Actor, in OutboundInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		ob, err := t.PostOutbound(a.Scope, a.User, &in)
+		if err != nil {
+			return 0, err
+		}
+		return ob.ID, nil
+	})
+}
+
+// ConfirmOutboundReceipt records the dealer's receipt of outbound id at
+// the version the user saw, as one user action (Tx.ConfirmOutboundReceipt).
+func (s *Store) ConfirmOutboundReceipt(a Actor, id, version uint64, note string, problems bool) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.ConfirmOutboundReceipt(a.Scope, a.User, id, version, note, problems)
+		return 0, err
+	})
+	return err
 }

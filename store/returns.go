@@ -33,98 +33,48 @@ type ReturnInput struct {
 	Qty          map[int]model.Qty
 }
 
-// returnSource is what a return is made from: the order (always) and the
-// outbound (when it came from one).
-type returnSource struct {
-	so *model.SalesOrder
-	ob *model.Outbound
-}
-
 // loadReturnSource reads the source of a return through sc: an audited or
-// closed sales order, or a posted blue outbound and its order.
-func (t *Tx) loadReturnSource(sc Scope, soID, obID uint64) (*returnSource, error) {
-	src := &returnSource{}
+// closed sales order, or a posted blue outbound and its order
+// (model.CheckReturnSource).
+func (t *Tx) loadReturnSource(sc Scope, soID, obID uint64) (model.ReturnSource, error) {
+	var src model.ReturnSource
 	if obID != 0 {
 		ob, err := t.Outbound(sc, obID)
 		if err != nil {
-			return nil, err
+			return src, err
 		}
 		if ob.Red {
-			return nil, model.ErrNotFound
+			return src, model.ErrNotFound
 		}
-		src.ob, soID = ob, ob.SalesOrderID
+		src.Outbound, soID = ob, ob.SalesOrderID
 	}
 	so, err := t.SalesOrder(sc, soID)
 	if err != nil {
-		return nil, err
+		return src, err
 	}
-	if so.Status != model.StatusAudited && so.Status != model.StatusClosed {
-		return nil, &model.StateError{Action: "return", Status: string(so.Status)}
-	}
-	src.so = so
-	return src, nil
-}
-
-// ReturnLimit is what line no of the source may still return: the order
-// line's returnable quantity, and from an outbound at most that outbound
-// line's quantity.
-func (src *returnSource) limit(no int) (l *model.SalesOrderLine, limit model.Qty) {
-	if src.ob != nil {
-		if no < 1 || no > len(src.ob.Lines) {
-			return nil, 0
-		}
-		obl := &src.ob.Lines[no-1]
-		l = src.so.LineByNo(obl.Source.Line)
-		if l == nil {
-			return nil, 0
-		}
-		return l, min(obl.Qty, l.ReturnableQty())
-	}
-	l = src.so.LineByNo(no)
-	if l == nil {
-		return nil, 0
-	}
-	return l, l.ReturnableQty()
-}
-
-// sourceLines lists the source's line numbers in order.
-func (src *returnSource) lineNos() []int {
-	var out []int
-	if src.ob != nil {
-		for i := range src.ob.Lines {
-			out = append(out, src.ob.Lines[i].No)
-		}
-		return out
-	}
-	for i := range src.so.Lines {
-		out = append(out, src.so.Lines[i].No)
-	}
-	return out
+	src.Order = so
+	return src, model.CheckReturnSource(src)
 }
 
 // claimLines claims the quantities of in on the source's order lines and
 // returns the return's lines; claim errors are field errors in ve.
-func (src *returnSource) claimLines(ve *model.ValidationError, qty map[int]model.Qty) []model.OrderLine {
+func claimLines(src model.ReturnSource, ve *model.ValidationError, qty map[int]model.Qty) []model.OrderLine {
 	var lines []model.OrderLine
-	checkLineNumbers(ve, qty, func(no int) bool { l, _ := src.limit(no); return l != nil })
-	for _, no := range src.lineNos() {
+	checkLineNumbers(ve, qty, func(no int) bool { l, _ := src.Limit(no); return l != nil })
+	for _, no := range src.LineNos() {
 		q := qty[no]
 		if q == 0 {
 			continue
 		}
-		l, limit := src.limit(no)
+		l, limit, err := src.Claim(no, q)
 		if l == nil {
 			continue
 		}
-		if q > limit && q > 0 {
-			addLineError(ve, no, model.ErrOverReturn, limit)
-			continue
-		}
-		if err := l.Claim(q); err != nil {
+		if err != nil {
 			addLineError(ve, no, err, limit)
 			continue
 		}
-		lines = append(lines, lineFrom(src.so, l, len(lines)+1, q))
+		lines = append(lines, lineFrom(src.Order, l, len(lines)+1, q))
 	}
 	if len(lines) == 0 && len(ve.Fields) == 0 {
 		ve.Add("lines", "err.no_lines", nil)
@@ -173,17 +123,14 @@ func returnLink(id uint64) string { return "/returns/" + strconv.FormatUint(id, 
 // CreateOnlineReturn saves a dealer's online return (draft, or submitted
 // when submit) from an audited or closed sales order or a blue outbound of
 // its customer: each line at most the returnable quantity, claimed at once.
-// ErrNotFound when the source is outside sc, ErrNotAllowed for a user
-// without the dealer's order permission, field errors for bad input.
+// ErrNotFound when the source is outside sc, field errors for bad input.
+// Who may make one is the caller's check (model.CanCreateOnlineReturn).
 func (t *Tx) CreateOnlineReturn(sc Scope, u *model.User, in *ReturnInput, submit bool) (*model.OnlineReturn, error) {
 	src, err := t.loadReturnSource(sc, in.SalesOrderID, in.OutboundID)
 	if err != nil {
 		return nil, err
 	}
-	if !u.Can(model.PermOrder) || u.CustomerID != src.so.CustomerID {
-		return nil, model.ErrNotAllowed
-	}
-	r := &model.OnlineReturn{CustomerID: src.so.CustomerID, SalesOrderID: src.so.ID, OutboundID: in.OutboundID}
+	r := &model.OnlineReturn{CustomerID: src.Order.CustomerID, SalesOrderID: src.Order.ID, OutboundID: in.OutboundID}
 	if err := t.fillReturn(r, src, in); err != nil {
 		return nil, err
 	}
@@ -196,10 +143,10 @@ func (t *Tx) CreateOnlineReturn(sc Scope, u *model.User, in *ReturnInput, submit
 	if err := t.InsertDoc(sc, docOnlineReturn, r); err != nil {
 		return nil, err
 	}
-	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.so); err != nil {
+	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.Order); err != nil {
 		return nil, err
 	}
-	if err := t.LinkToSalesOrder(src.so.ID, docOnlineReturn, r.ID); err != nil {
+	if err := t.LinkToSalesOrder(src.Order.ID, docOnlineReturn, r.ID); err != nil {
 		return nil, err
 	}
 	if submit {
@@ -209,11 +156,11 @@ func (t *Tx) CreateOnlineReturn(sc Scope, u *model.User, in *ReturnInput, submit
 }
 
 // fillReturn copies the header of in into r and claims its lines.
-func (t *Tx) fillReturn(r *model.OnlineReturn, src *returnSource, in *ReturnInput) error {
+func (t *Tx) fillReturn(r *model.OnlineReturn, src model.ReturnSource, in *ReturnInput) error {
 	r.ReturnDate, r.Reason, r.Remarks, r.AllowAdjust = in.Date, in.Reason, strings.TrimSpace(in.Remarks), in.AllowAdjust
 	ve := &model.ValidationError{}
 	mergeInto(ve, r.Validate())
-	r.Lines = src.claimLines(ve, in.Qty)
+	r.Lines = claimLines(src, ve, in.Qty)
 	if err := ve.Err(); err != nil {
 		return err
 	}
@@ -227,9 +174,9 @@ func (t *Tx) returnEvent(ev model.Event, r *model.OnlineReturn, params map[strin
 }
 
 // UpdateOnlineReturn saves new values of online return id (version: the one
-// the user edited) for a user allowed to edit it (model.CanEditOnlineReturn):
-// its old claims are given back and the new ones taken. ErrNotFound outside
-// sc, ErrNotAllowed when the user may not edit it, a ConflictError for a
+// the user edited): its old claims are given back and the new ones taken.
+// Who may edit it is the caller's check (model.CanEditOnlineReturn).
+// ErrNotFound outside sc, a ConflictError for a
 // stale version, field errors for bad input. Editing a submitted return
 // raises return.changed.
 func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in *ReturnInput) (*model.OnlineReturn, error) {
@@ -237,14 +184,11 @@ func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in 
 	if err != nil {
 		return nil, err
 	}
-	if !model.CanEditOnlineReturn(r, u) {
-		return nil, model.ErrNotAllowed
-	}
 	src, err := t.loadReturnSource(AdminScope(), r.SalesOrderID, r.OutboundID)
 	if err != nil {
 		return nil, err
 	}
-	unclaim(src.so, r.Lines, func(i int) model.Qty { return r.Lines[i].Qty })
+	unclaim(src.Order, r.Lines, func(i int) model.Qty { return r.Lines[i].Qty })
 	if err := t.fillReturn(r, src, in); err != nil {
 		return nil, err
 	}
@@ -253,7 +197,7 @@ func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in 
 	if err := t.UpdateDoc(sc, docOnlineReturn, r); err != nil {
 		return nil, err
 	}
-	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.so); err != nil {
+	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.Order); err != nil {
 		return nil, err
 	}
 	if r.Status == model.StatusSubmitted {
@@ -263,16 +207,14 @@ func (t *Tx) UpdateOnlineReturn(sc Scope, u *model.User, id, version uint64, in 
 	return r, nil
 }
 
-// DeleteOnlineReturn deletes a draft or submitted online return a dealer
-// user may edit (model.CanDeleteOnlineReturn: staff reject instead) and
-// gives back its claims; a submitted one raises return.withdrawn.
+// DeleteOnlineReturn deletes a draft or submitted online return and gives
+// back its claims; a submitted one raises return.withdrawn. Who may delete
+// it is the caller's check (model.CanDeleteOnlineReturn: staff reject
+// instead).
 func (t *Tx) DeleteOnlineReturn(sc Scope, u *model.User, id, version uint64) error {
 	r, err := t.OnlineReturn(sc, id)
 	if err != nil {
 		return err
-	}
-	if !model.CanDeleteOnlineReturn(r, u) {
-		return model.ErrNotAllowed
 	}
 	so, err := t.SalesOrder(AdminScope(), r.SalesOrderID)
 	if err != nil {
@@ -299,14 +241,13 @@ func (t *Tx) DeleteOnlineReturn(sc Scope, u *model.User, id, version uint64) err
 // unreject (claimed again: refused with a message when the goods are no
 // longer returnable) or convert (generate the return notice, 生成退货通知单,
 // which takes over the claim). Each raises its return.* event. It returns
-// the return and, for convert, the new notice.
+// the return and, for convert, the new notice. Who may submit it is the
+// caller's check (a dealer: model.CanEditOnlineReturn); the machine says
+// which roles run the others.
 func (t *Tx) ActOnOnlineReturn(sc Scope, u *model.User, id, version uint64, action, reason string) (*model.OnlineReturn, *model.ReturnNotice, error) {
 	r, err := t.OnlineReturn(sc, id)
 	if err != nil {
 		return nil, nil, err
-	}
-	if action == "submit" && u.Kind == model.KindDealer && !model.CanEditOnlineReturn(r, u) {
-		return nil, nil, model.ErrNotAllowed
 	}
 	if err := model.OnlineReturnMachine.Apply(&r.Doc, action, u, reason, t.Now); err != nil {
 		return nil, nil, err
@@ -329,14 +270,7 @@ func (t *Tx) ActOnOnlineReturn(sc Scope, u *model.User, id, version uint64, acti
 		unclaim(so, r.Lines, func(i int) model.Qty { return r.Lines[i].Qty })
 		ev, params["reason"] = model.EventReturnRejected, r.RejectReason
 	case "unreject":
-		ve := &model.ValidationError{}
-		for i := range r.Lines {
-			l := so.LineByNo(r.Lines[i].Source.Line)
-			if l == nil || l.Claim(r.Lines[i].Qty) != nil {
-				ve.Add("_form", "err.return_no_longer_returnable", map[string]any{"code": r.Lines[i].Code})
-			}
-		}
-		if err := ve.Err(); err != nil {
+		if err := model.Reclaim(so, r.Lines); err != nil {
 			return nil, nil, err
 		}
 		r.RejectReason = ""
@@ -374,19 +308,17 @@ func (t *Tx) ActOnOnlineReturn(sc Scope, u *model.User, id, version uint64, acti
 
 // CreateReturnNotice issues a return notice directly (staff, without an
 // online return) from an audited or closed sales order in sc: each line at
-// most the returnable quantity, claimed at once.
+// most the returnable quantity, claimed at once. Who may issue one is the
+// caller's check (PermManageOrders).
 func (t *Tx) CreateReturnNotice(sc Scope, u *model.User, in *ReturnInput) (*model.ReturnNotice, error) {
 	src, err := t.loadReturnSource(sc, in.SalesOrderID, 0)
 	if err != nil {
 		return nil, err
 	}
-	if !u.Can(model.PermManageOrders) {
-		return nil, model.ErrNotAllowed
-	}
-	rn := &model.ReturnNotice{CustomerID: src.so.CustomerID, SalesOrderID: src.so.ID, NoticeDate: in.Date, Reason: strings.TrimSpace(in.Reason)}
+	rn := &model.ReturnNotice{CustomerID: src.Order.CustomerID, SalesOrderID: src.Order.ID, NoticeDate: in.Date, Reason: strings.TrimSpace(in.Reason)}
 	ve := &model.ValidationError{}
 	mergeInto(ve, rn.Validate())
-	rn.Lines = src.claimLines(ve, in.Qty)
+	rn.Lines = claimLines(src, ve, in.Qty)
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
@@ -400,10 +332,10 @@ func (t *Tx) CreateReturnNotice(sc Scope, u *model.User, in *ReturnInput) (*mode
 	if err := t.InsertDoc(sc, docReturnNotice, rn); err != nil {
 		return nil, err
 	}
-	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.so); err != nil {
+	if err := t.UpdateDoc(AdminScope(), model.DocSalesOrder, src.Order); err != nil {
 		return nil, err
 	}
-	return rn, t.LinkToSalesOrder(src.so.ID, docReturnNotice, rn.ID)
+	return rn, t.LinkToSalesOrder(src.Order.ID, docReturnNotice, rn.ID)
 }
 
 // CloseReturnNotice closes an audited return notice early: what it has not
@@ -426,4 +358,79 @@ func (t *Tx) CloseReturnNotice(sc Scope, u *model.User, id, version uint64, reas
 	}
 	rn.Version = version
 	return rn, t.UpdateDoc(sc, docReturnNotice, rn)
+}
+
+// CreateOnlineReturn saves a dealer's online return from its form (draft,
+// or submitted when submit) as one user action, at most once per a.Once,
+// and returns its id. Errors as Tx.CreateOnlineReturn's.
+func (s *Store) CreateOnlineReturn(a Actor, in ReturnInput, submit bool) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		r, err := t.CreateOnlineReturn(a.Scope, a.User, &in, submit)
+		if err != nil {
+			return 0, err
+		}
+		return r.ID, nil
+	})
+}
+
+// SaveOnlineReturn saves the edited online return id at the version the
+// user loaded and, with submit, submits it when it is still a draft: one
+// user action in one transaction.
+func (s *Store) SaveOnlineReturn(a Actor, id, version uint64, in ReturnInput, submit bool) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		saved, err := t.UpdateOnlineReturn(a.Scope, a.User, id, version, &in)
+		if err != nil {
+			return 0, err
+		}
+		if submit && saved.Status == model.StatusDraft {
+			_, _, err = t.ActOnOnlineReturn(a.Scope, a.User, id, saved.Version, "submit", "")
+		}
+		return 0, err
+	})
+	return err
+}
+
+// ActOnOnlineReturn runs submit, reject, unreject or convert on online
+// return id at the version the user saw, as one user action; it returns
+// the id of the return notice a convert made (0 otherwise).
+func (s *Store) ActOnOnlineReturn(a Actor, id, version uint64, action, reason string) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		_, rn, err := t.ActOnOnlineReturn(a.Scope, a.User, id, version, action, reason)
+		if err != nil || rn == nil {
+			return 0, err
+		}
+		return rn.ID, nil
+	})
+}
+
+// RemoveOnlineReturn deletes online return id at the version the user saw,
+// as one user action (Tx.DeleteOnlineReturn).
+func (s *Store) RemoveOnlineReturn(a Actor, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteOnlineReturn(a.Scope, a.User, id, version)
+	})
+	return err
+}
+
+// CreateReturnNotice issues a return notice from its form as one user
+// action, at most once per a.Once, and returns its id. Errors as
+// Tx.CreateReturnNotice's.
+func (s *Store) CreateReturnNotice(a Actor, in ReturnInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		rn, err := t.CreateReturnNotice(a.Scope, a.User, &in)
+		if err != nil {
+			return 0, err
+		}
+		return rn.ID, nil
+	})
+}
+
+// CloseReturnNotice closes return notice id early at the version the user
+// saw, as one user action (Tx.CloseReturnNotice).
+func (s *Store) CloseReturnNotice(a Actor, id, version uint64, reason string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.CloseReturnNotice(a.Scope, a.User, id, version, reason)
+		return 0, err
+	})
+	return err
 }

@@ -116,13 +116,10 @@ func (t *Tx) PriceSalesLines(customerID uint64, in []LineInput, old []model.Sale
 }
 
 // SaveSalesOrder creates (ID 0) or updates a draft sales order from typed
-// lines (PriceSalesLines), with the optimistic lock; only staff who manage
-// orders, only while draft (a StateError otherwise). The customer of an
-// existing order cannot change.
-func (t *Tx) SaveSalesOrder(sc Scope, o *model.SalesOrder, lines []LineInput, u *model.User) error {
-	if !u.Can(model.PermManageOrders) {
-		return model.ErrNotAllowed
-	}
+// lines (PriceSalesLines), with the optimistic lock; only while draft (a
+// StateError otherwise). The customer of an existing order cannot change.
+// Who may save one is the caller's check (PermManageOrders).
+func (t *Tx) SaveSalesOrder(sc Scope, o *model.SalesOrder, lines []LineInput) error {
 	var old []model.SalesOrderLine
 	if o.ID == 0 {
 		if !t.AllowsCustomer(sc, o.CustomerID) {
@@ -184,10 +181,8 @@ func (t *Tx) ActOnSalesOrder(sc Scope, id, version uint64, action string, u *mod
 	if o.Version != version {
 		return nil, &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
 	}
-	if action == "unaudit" && o.Downstream > 0 {
-		ve := &model.ValidationError{}
-		ve.Add("_form", "err.so_downstream", map[string]any{"n": o.Downstream})
-		return nil, ve
+	if err := model.CheckSalesOrderAction(o, action); err != nil {
+		return nil, err
 	}
 	if err := t.moveSalesOrder(o, action, u, strings.TrimSpace(reason)); err != nil {
 		return nil, err
@@ -294,4 +289,74 @@ func (t *Tx) SalesOrderLines(sc Scope, id uint64) ([]model.OrderLine, error) {
 		out[i] = o.Lines[i].OrderLine
 	}
 	return out, nil
+}
+
+// SalesOrderForm is the sales order form as posted: the order with its
+// header as typed (ID 0: a new order of Order.CustomerID with
+// NewSalesOrder's defaults), the chosen ship-to location (0: keep), the
+// typed lines, and the errors the form's own parsing found.
+type SalesOrderForm struct {
+	Order    *model.SalesOrder
+	Location uint64
+	Lines    []LineInput
+	Invalid  *model.ValidationError
+}
+
+// SaveSalesOrderForm saves a sales order from its form as one user action
+// (a new one at most once per a.Once): checks the salesperson and the
+// ship-to, prices the lines and saves the draft (SaveSalesOrder). It
+// returns the order's id; in.Order holds what was saved (or, refused, the
+// header as checked, for the form shown again). A form with errors still
+// prices its lines, so that every line's error shows at once.
+func (s *Store) SaveSalesOrderForm(a Actor, in SalesOrderForm) (uint64, error) {
+	o, isNew := in.Order, in.Order.ID == 0
+	if !isNew {
+		a.Once = ""
+	}
+	return s.act(a, func(t *Tx) (uint64, error) {
+		if isNew { // a retried transaction starts again from the form
+			o.ID, o.Number, o.Meta = 0, "", model.Meta{}
+		}
+		ve := &model.ValidationError{}
+		if in.Invalid != nil {
+			ve.Fields = append(ve.Fields, in.Invalid.Fields...)
+		}
+		t.checkSalesHeader(a.Scope, o, in.Location, ve)
+		if err := ve.Err(); err != nil {
+			_, perr := t.PriceSalesLines(o.CustomerID, in.Lines, nil)
+			return 0, mergeValidation(err, perr)
+		}
+		if err := t.SaveSalesOrder(a.Scope, o, in.Lines); err != nil {
+			return 0, err
+		}
+		return o.ID, nil
+	})
+}
+
+// checkSalesHeader checks the salesperson of o (a staff user) and sets its
+// ship-to from location (one of the customer's, in sc).
+func (t *Tx) checkSalesHeader(sc Scope, o *model.SalesOrder, location uint64, ve *model.ValidationError) {
+	if o.SalespersonID != 0 {
+		if u, err := t.UserByID(o.SalespersonID); err != nil || !u.IsStaff() {
+			ve.Add("salesperson", "err.invalid", nil)
+		}
+	}
+	if location != 0 {
+		st, err := t.ShipTo(sc, o.CustomerID, location)
+		if err != nil {
+			ve.Add("location", "err.order_location", nil)
+		} else {
+			o.ShipTo = st
+		}
+	}
+}
+
+// MoveSalesOrder runs audit, unaudit, close or void on sales order id at
+// the version the user saw, as one user action (ActOnSalesOrder).
+func (s *Store) MoveSalesOrder(a Actor, id, version uint64, action, reason string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.ActOnSalesOrder(a.Scope, id, version, action, a.User, reason)
+		return 0, err
+	})
+	return err
 }

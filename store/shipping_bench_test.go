@@ -65,7 +65,7 @@ func benchOrders(b *testing.B, n int) (*Store, *model.User, []uint64) {
 				price, rate := model.Money(11300), int64(1300)
 				so := &model.SalesOrder{CustomerID: custs[k%len(custs)], OrderDate: "2026-03-15"}
 				lines := []LineInput{{Code: codes[k%20], Qty: 3000, Price: &price, TaxRate: &rate}, {Code: codes[(k+7)%20], Qty: 2000, Price: &price, TaxRate: &rate}}
-				if err := tx.SaveSalesOrder(AdminScope(), so, lines, admin); err != nil {
+				if err := tx.SaveSalesOrder(AdminScope(), so, lines); err != nil {
 					return err
 				}
 				if _, err := tx.ActOnSalesOrder(AdminScope(), so.ID, so.Version, "audit", admin, ""); err != nil {

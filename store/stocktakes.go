@@ -58,15 +58,6 @@ func (t *Tx) StocktakeAtOrBefore(sc Scope, customerID uint64, date string) (*mod
 	return t.Stocktake(sc, btoi(v))
 }
 
-// CanEditStocktakes says whether u may enter, import, replace or delete
-// stocktakes of customer custID: its own dealers, or staff who manage them.
-func CanEditStocktakes(u *model.User, custID uint64) bool {
-	if u.IsStaff() {
-		return u.Can(model.PermManageStocktakes)
-	}
-	return u.Can(model.PermChannel) && u.CustomerID == custID
-}
-
 // StocktakeExistsError refuses a second stocktake for a date until the user
 // confirms that it replaces the first (Existing).
 type StocktakeExistsError struct {
@@ -83,8 +74,8 @@ func (e *StocktakeExistsError) Error() string {
 // returns a *StocktakeExistsError unless replace is set; with replace, a new
 // stocktake takes the existing one's place (its number stays, the trail says
 // it was replaced) and an edited one whose date moved onto it removes it.
-// ErrNotFound outside sc, ErrNotAllowed when u may not edit the customer's
-// stocktakes, ValidationError for bad fields. Every save raises
+// ErrNotFound outside sc, ValidationError for bad fields. Who may edit the
+// customer's stocktakes is the caller's check (model.CanEditStocktakes). Every save raises
 // stocktake.recorded.
 func (t *Tx) SaveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace bool) error {
 	if err := t.saveStocktake(sc, u, s, replace); err != nil {
@@ -99,9 +90,6 @@ func (t *Tx) SaveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace 
 func (t *Tx) saveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace bool) error {
 	if !t.AllowsCustomer(sc, s.CustomerID) {
 		return model.ErrNotFound
-	}
-	if !CanEditStocktakes(u, s.CustomerID) {
-		return model.ErrNotAllowed
 	}
 	if err := s.Validate(t.Today()); err != nil {
 		return err
@@ -162,15 +150,12 @@ func (t *Tx) saveStocktake(sc Scope, u *model.User, s *model.Stocktake, replace 
 	return t.b(bStocktakeDates).Put(stocktakeDateKey(s.CustomerID, s.Date), itob(s.ID))
 }
 
-// DeleteStocktake removes stocktake id (optimistic locking) when u may edit
-// the customer's stocktakes.
-func (t *Tx) DeleteStocktake(sc Scope, u *model.User, id, version uint64) error {
+// DeleteStocktake removes stocktake id (optimistic locking). Who may is
+// the caller's check (model.CanEditStocktakes).
+func (t *Tx) DeleteStocktake(sc Scope, id, version uint64) error {
 	s, err := t.Stocktake(sc, id)
 	if err != nil {
 		return err
-	}
-	if !CanEditStocktakes(u, s.CustomerID) {
-		return model.ErrNotAllowed
 	}
 	if s.Version != version {
 		return &model.ConflictError{By: s.UpdatedBy, At: s.UpdatedAt}
@@ -240,4 +225,40 @@ func (t *Tx) PlanStocktakeImport(sc Scope, custID uint64, table [][]string) *Sto
 		p.add(0, "", "err.import_empty", nil)
 	}
 	return p
+}
+
+// SaveStocktakeForm records a stocktake from its form as one user action
+// (a new one at most once per a.Once): the form's own errors (invalid
+// holds them, from resolving its lines) with the stocktake's checks, then
+// SaveStocktake. It returns the stocktake's id.
+func (s *Store) SaveStocktakeForm(a Actor, st *model.Stocktake, invalid *model.ValidationError, replace bool) (uint64, error) {
+	isNew := st.ID == 0
+	if !isNew {
+		a.Once = ""
+	}
+	return s.act(a, func(t *Tx) (uint64, error) {
+		if isNew { // a retried transaction starts again from the form
+			st.ID, st.Number = 0, ""
+		}
+		ve := &model.ValidationError{}
+		if invalid != nil {
+			ve.Fields = append(ve.Fields, invalid.Fields...)
+		}
+		if err := mergeValidation(ve.Err(), st.Validate(t.Today())); err != nil {
+			return 0, err
+		}
+		if err := t.SaveStocktake(a.Scope, a.User, st, replace); err != nil {
+			return 0, err
+		}
+		return st.ID, nil
+	})
+}
+
+// RemoveStocktake deletes stocktake id at the version the user saw, as
+// one user action (DeleteStocktake).
+func (s *Store) RemoveStocktake(a Actor, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.DeleteStocktake(a.Scope, id, version)
+	})
+	return err
 }
