@@ -158,3 +158,7 @@ func CanReverseWriteOff(w *WriteOff) error {
 	}
 	return nil
 }
+
+// IsFirstOfMonth reports whether day (YYYY-MM-DD, the enterprise's zone)
+// is the first of a month: when the monthly statements go out.
+func IsFirstOfMonth(day string) bool { return len(day) == 10 && day[8:] == "01" }

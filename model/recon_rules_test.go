@@ -237,3 +237,11 @@ func TestReceiptRules(t *testing.T) {
 		t.Errorf("EditFrom: %+v", d)
 	}
 }
+
+func TestIsFirstOfMonth(t *testing.T) {
+	for day, want := range map[string]bool{"2026-04-01": true, "2026-04-02": false, "2026-04-10": false, "2026-01-31": false, "": false, "01": false} {
+		if got := IsFirstOfMonth(day); got != want {
+			t.Errorf("IsFirstOfMonth(%q) = %v", day, got)
+		}
+	}
+}
