@@ -97,7 +97,7 @@ func seedReconciliation(st *store.Store, w *world) error {
 					return fmt.Errorf("C0001 confirm: %w", err)
 				}
 			}
-			if err := t.SaveStatementSetting(sc, admin, &model.StatementSetting{CustomerID: so.CustomerID, MonthlyStatement: true}); err != nil {
+			if err := t.SaveStatementSetting(sc, &model.StatementSetting{CustomerID: so.CustomerID, MonthlyStatement: true}); err != nil {
 				return err
 			}
 

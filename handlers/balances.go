@@ -236,16 +236,12 @@ func (h *Handler) saveStatementSetting(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	sc := h.scope(c)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		s, err := t.StatementSetting(sc, id)
-		if err != nil {
-			return err
-		}
-		s.MonthlyStatement = c.FormValue("monthly") == "1"
-		s.Version = formUint(c, "version")
-		return t.SaveStatementSetting(sc, u, s)
-	})
+	// Who may: staff who reconcile, the customer's finance or manager
+	// users (the model's rule); outside the scope still a 404.
+	if ok, _ := model.CanReconcile(u, id); !ok {
+		return h.refusedFor(c, model.ErrNotAllowed, func(t *store.Tx) error { _, err := t.StatementSetting(h.scope(c), id); return err })
+	}
+	err = h.store.SetMonthlyStatement(store.Actor{User: u, Scope: h.scope(c)}, id, formUint(c, "version"), c.FormValue("monthly") == "1")
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,9 @@ type docAction[T any] struct {
 	// Run's result; nil: Base/next, or Base/id when next is 0. A replay of
 	// an action whose document is gone answers with Next too.
 	Next func(id, next uint64) string
+	// NextFrom, when set, is Next that also reads the request (its
+	// Referer: an action that goes back where it came from).
+	NextFrom func(c *fiber.Ctx, id, next uint64) string
 }
 
 // docRun is one run of a use-case action: the request (for the posted
@@ -93,7 +96,10 @@ type docRun[T any] struct {
 func (x *docRun[T]) Reason() string { return x.C.FormValue("reason") }
 
 // next is where the browser goes after a.Run returned next for document id.
-func (a docAction[T]) next(base string, id, next uint64) string {
+func (a docAction[T]) next(c *fiber.Ctx, base string, id, next uint64) string {
+	if a.NextFrom != nil {
+		return a.NextFrom(c, id, next)
+	}
 	if a.Next != nil {
 		return a.Next(id, next)
 	}
@@ -147,7 +153,7 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 			if a.Run != nil {
 				var next uint64
 				if next, ok = t.ReplayedID(u.ID, key); ok {
-					back = a.next(k.Base, id, next)
+					back = a.next(c, k.Base, id, next)
 				}
 				return nil
 			}
@@ -169,7 +175,7 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	if a.Run != nil {
 		var next uint64
 		next, err = a.Run(&docRun[T]{C: c, Actor: store.Actor{User: u, Scope: sc, Once: key}, Doc: doc, ID: id, Version: version, Action: name})
-		back = a.next(k.Base, id, next)
+		back = a.next(c, k.Base, id, next)
 	} else {
 		err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
 			back, _, err = t.Once(u.ID, key, func() (string, error) {

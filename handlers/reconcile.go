@@ -356,22 +356,31 @@ func (h *Handler) showReconDoc(c *fiber.Ctx) error {
 // back where it came from (a list, or the document's page). A dispute needs
 // a comment (422).
 func (h *Handler) reconActions() docKind[*reconDocData] {
-	act := func(action string) func(x *docCall[*reconDocData]) (string, error) {
-		return func(x *docCall[*reconDocData]) (string, error) {
-			if _, err := x.Tx.Reconcile(x.Scope, x.User, x.Doc.Kind, x.ID, x.Version, action, x.Reason()); err != nil {
-				return "", err
-			}
-			return safePath(x.C.FormValue("back"), x.Doc.ReconPath), nil
-		}
+	act := func(action, flash string) docAction[*reconDocData] {
+		return docAction[*reconDocData]{Flash: flash,
+			Run: func(x *docRun[*reconDocData]) (uint64, error) {
+				// Who may act (a dealer's finance or manager, staff who
+				// reconcile): the model's rule, before the state.
+				if x.Doc.Recon == nil {
+					return 0, fiber.ErrNotFound
+				}
+				if ok, _ := model.CanReconcile(x.Actor.User, x.Doc.Recon.CustomerID); !ok {
+					return 0, model.ErrNotAllowed
+				}
+				return 0, h.store.Reconcile(x.Actor, x.Doc.Kind, x.ID, x.Version, action, x.Reason())
+			},
+			NextFrom: func(c *fiber.Ctx, id, _ uint64) string {
+				return safePath(c.FormValue("back"), "/reconciliation/"+store.ReconPath(store.ReconKindOf(c.Params("kind")))+"/"+itoa(id))
+			}}
 	}
 	return docKind[*reconDocData]{Base: "/reconciliation/:kind", Load: h.loadReconDoc,
 		Page: func(c *fiber.Ctx, d *reconDocData, _ string) (string, *View, error) {
 			return tplReconDoc, h.view(c, docKindKey(d.Kind), d), nil
 		},
 		Actions: map[string]docAction[*reconDocData]{
-			"confirm": {Flash: "flash.recon_confirmed", Do: act(model.ReconConfirm)},
-			"cancel":  {Flash: "flash.recon_cancelled", Do: act(model.ReconCancel)},
-			"dispute": {Flash: "flash.recon_disputed", Do: act(model.ReconDispute)},
+			"confirm": act(model.ReconConfirm, "flash.recon_confirmed"),
+			"cancel":  act(model.ReconCancel, "flash.recon_cancelled"),
+			"dispute": act(model.ReconDispute, "flash.recon_disputed"),
 		}}
 }
 

@@ -302,15 +302,7 @@ func (h *Handler) startMonthlyStatements(ctx context.Context, wg *sync.WaitGroup
 // runMonthlyStatements raises the month's statements when today is the
 // first (or always, with force) and returns how many it raised.
 func (h *Handler) runMonthlyStatements(force bool) int {
-	n := 0
-	err := h.store.Update("system", func(t *store.Tx) error {
-		if !force && !strings.HasSuffix(t.Today(), "-01") {
-			return nil
-		}
-		var err error
-		n, err = t.EmitMonthlyStatements()
-		return err
-	})
+	n, err := h.store.RunMonthlyStatements(force)
 	if err != nil {
 		h.log.Error("monthly statements", "err", err)
 	} else if n > 0 {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strings"
 
 	"dealerportal/model"
 	"dealerportal/store"
@@ -117,34 +118,23 @@ func (h *Handler) showWriteOffs(c *fiber.Ctx) error {
 // whose open amounts changed since it was shown comes back with the fresh
 // figures and what changed (409). Nothing is written either way.
 func (h *Handler) createWriteOff(c *fiber.Ctx) error {
-	u := currentUser(c)
-	sc := h.scope(c)
-	posted := parseWriteOffRows(c)
-	var cust uint64
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		cu, err := h.writeOffCustomer(c, t)
-		if err != nil {
-			return err
-		}
-		if cu == nil {
-			return fiber.ErrNotFound
-		}
-		cust = cu.ID
-		if err := need(c, model.PermReconcile); err != nil {
-			return err
-		}
-		if err := posted.ve.Err(); err != nil {
-			return err
-		}
-		_, _, err = t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			made, err := t.PostWriteOffs(sc, u, cu.ID, posted.pairs, posted.shown)
-			if err != nil {
-				return 0, err
+	if err := need(c, model.PermReconcile); err != nil {
+		return h.refusedFor(c, err, func(t *store.Tx) error {
+			if cu, err := h.writeOffCustomer(c, t); err != nil || cu == nil {
+				return fiber.ErrNotFound
 			}
-			return made[0].ID, nil
+			return nil
 		})
-		return err
-	})
+	}
+	posted := parseWriteOffRows(c)
+	err := posted.ve.Err()
+	var cust uint64
+	if err == nil {
+		val := func(name string) string { return strings.TrimSpace(c.Query(name, c.FormValue(name))) }
+		in := store.WriteOffGridInput{CustomerCode: val("customer"), Pairs: posted.pairs, Shown: posted.shown}
+		in.CustomerID, _ = parseUint(val("customer_id"))
+		cust, err = h.store.PostWriteOffGrid(store.Actor{User: currentUser(c), Scope: h.scope(c), Once: c.FormValue("_idem")}, in)
+	}
 	if err != nil {
 		var oc *model.OpenChangedError
 		var ve *model.ValidationError
@@ -179,11 +169,10 @@ func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
 			return tplWriteOffs, h.view(c, "rc.writeoffs", d), err
 		},
 		Actions: map[string]docAction[*model.WriteOff]{
-			"reverse": {Flash: "flash.write_off_reversed", Token: true, Do: func(x *docCall[*model.WriteOff]) (string, error) {
-				if _, err := x.Tx.ReverseWriteOff(x.Scope, x.User, x.ID); err != nil {
-					return "", err
-				}
-				return refererPath(x.C, "/write-offs?customer_id="+itoa(x.Doc.CustomerID)), nil
-			}},
+			"reverse": {Flash: "flash.write_off_reversed", Token: true,
+				Run: func(x *docRun[*model.WriteOff]) (uint64, error) { return h.store.ReverseWriteOff(x.Actor, x.ID) },
+				NextFrom: func(c *fiber.Ctx, _, cust uint64) string {
+					return refererPath(c, "/write-offs?customer_id="+itoa(cust))
+				}},
 		}}
 }

@@ -120,3 +120,45 @@ func (r *ReceiptDoc) EditFrom(f *ReceiptDoc) {
 	r.SalesOrderID, r.SalesOrderNo = f.SalesOrderID, f.SalesOrderNo
 	r.Version = f.Version
 }
+
+// CheckWriteOff is what writing off amount of a source holding srcOpen
+// against invoice inv checks (field errors): the invoice a posted blue one
+// with something open ("invoice"), the source with something open
+// ("source"), the amount positive and within what both hold open
+// ("amount").
+func CheckWriteOff(srcOpen Money, inv *Invoice, amount Money) error {
+	ve := &ValidationError{}
+	if !inv.Posted() || inv.Red || inv.Open() <= 0 {
+		ve.Add("invoice", "err.recon_nothing_open", nil)
+	}
+	if srcOpen <= 0 {
+		ve.Add("source", "err.recon_nothing_open", nil)
+	}
+	switch {
+	case amount <= 0:
+		ve.Add("amount", "err.recon_amount_positive", nil)
+	case amount > srcOpen || amount > inv.Open():
+		ve.Add("amount", "err.recon_amount_max", map[string]any{"max": min(srcOpen, inv.Open()).String()})
+	}
+	return ve.Err()
+}
+
+// InvoiceOpenFor reports whether inv is an invoice an automatic write-off
+// of customer cust applies to: a posted blue invoice of the customer with
+// something open.
+func InvoiceOpenFor(inv *Invoice, cust uint64) bool {
+	return inv.CustomerID == cust && inv.Posted() && !inv.Red && inv.Open() > 0
+}
+
+// CanReverseWriteOff says whether write-off w may be reversed (反核销):
+// once only (a StateError for one already reversed).
+func CanReverseWriteOff(w *WriteOff) error {
+	if w.Reversed {
+		return &StateError{Action: "reverse", Status: "reversed"}
+	}
+	return nil
+}
+
+// IsFirstOfMonth reports whether day (YYYY-MM-DD, the enterprise's zone)
+// is the first of a month: when the monthly statements go out.
+func IsFirstOfMonth(day string) bool { return len(day) == 10 && day[8:] == "01" }

@@ -66,7 +66,7 @@ func TestMonthlyStatementPeriodAtDayEdges(t *testing.T) {
 		t.Run(edge.Name, func(t *testing.T) {
 			f := newFixture(t)
 			update(t, f.s, func(tx *Tx) error {
-				return tx.SaveStatementSetting(AdminScope(), f.admin, &model.StatementSetting{CustomerID: f.c1.ID, MonthlyStatement: true})
+				return tx.SaveStatementSetting(AdminScope(), &model.StatementSetting{CustomerID: f.c1.ID, MonthlyStatement: true})
 			})
 			f.s.SetClock(func() time.Time { return edge.At })
 			var msgs []*model.OutboxMessage

@@ -111,10 +111,12 @@ func ReconKindOf(path string) model.DocType {
 // Reconcile confirms, cancels the confirmation of, or disputes (with a
 // comment) posted document id of kind, as u, with the record version the
 // user saw (0 before any action), and raises the matching event. ErrNotFound
-// outside sc, ErrNotAllowed for a user who may not (model.CanReconcile), a
-// StateError when the document is not posted or its state does not allow
-// the action, a ConflictError for a stale version, a field error ("reason")
-// for a dispute without a comment.
+// outside sc, a StateError when the document is not posted or its state
+// does not allow the action, a ConflictError for a stale version,
+// ErrNotAllowed for a user who may not and a field error ("reason") for a
+// dispute without a comment (model.Reconciliation.Act's rules). Handlers
+// ask model.CanReconcile first, so that who may not is refused before the
+// document's state is looked at.
 func (t *Tx) Reconcile(sc Scope, u *model.User, kind model.DocType, id, version uint64, action, comment string) (*model.Reconciliation, error) {
 	r, err := t.Reconciliation(sc, kind, id)
 	if err != nil {
@@ -123,9 +125,6 @@ func (t *Tx) Reconcile(sc Scope, u *model.User, kind model.DocType, id, version 
 	s, err := t.summaryOf(kind, id)
 	if err != nil {
 		return nil, err
-	}
-	if ok, _ := model.CanReconcile(u, r.CustomerID); !ok {
-		return nil, model.ErrNotAllowed
 	}
 	if s.Status != model.StatusAudited {
 		return nil, &model.StateError{Action: action, Status: string(s.Status)}
@@ -457,4 +456,14 @@ func (t *Tx) Disputes(sc Scope) ([]*model.Reconciliation, error) {
 // has already read through its scope; nil when nothing was done yet.
 func (t *Tx) ReconRecord(kind model.DocType, cust, id uint64) *model.Reconciliation {
 	return t.reconOf(kind, cust, id)
+}
+
+// Reconcile is the use case "confirm, cancel or dispute a posted document"
+// (对账确认), at most once per a.Once. Errors as Tx.Reconcile's.
+func (s *Store) Reconcile(a Actor, kind model.DocType, id, version uint64, action, comment string) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		_, err := t.Reconcile(a.Scope, a.User, kind, id, version, action, comment)
+		return 0, err
+	})
+	return err
 }

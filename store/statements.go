@@ -31,17 +31,14 @@ func (t *Tx) StatementSetting(sc Scope, cust uint64) (*model.StatementSetting, e
 	return s, nil
 }
 
-// SaveStatementSetting stores a customer's setting with optimistic locking:
-// staff who reconcile, or the customer's finance or manager users.
-// ErrNotFound outside sc, ErrNotAllowed for anyone else, a ConflictError for
-// a stale version.
-func (t *Tx) SaveStatementSetting(sc Scope, u *model.User, s *model.StatementSetting) error {
+// SaveStatementSetting stores a customer's setting with optimistic locking.
+// ErrNotFound outside sc, a ConflictError for a stale version. Who may
+// (staff who reconcile, the customer's finance or manager users:
+// model.CanReconcile) is the caller's to check.
+func (t *Tx) SaveStatementSetting(sc Scope, s *model.StatementSetting) error {
 	old, err := t.StatementSetting(sc, s.CustomerID)
 	if err != nil {
 		return err
-	}
-	if ok, _ := model.CanReconcile(u, s.CustomerID); !ok {
-		return model.ErrNotAllowed
 	}
 	if old.Version == 0 && s.Version == 0 {
 		t.stamp(s)
@@ -99,4 +96,31 @@ func (t *Tx) EmitMonthlyStatements() (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// SetMonthlyStatement is the use case "turn customer cust's monthly
+// statement e-mail on or off" at the setting's version the form showed.
+// Errors as SaveStatementSetting's; the caller checks who may.
+func (s *Store) SetMonthlyStatement(a Actor, cust, version uint64, on bool) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		return 0, t.SaveStatementSetting(a.Scope, &model.StatementSetting{CustomerID: cust, MonthlyStatement: on, Meta: model.Meta{Version: version}})
+	})
+	return err
+}
+
+// RunMonthlyStatements raises the month's statements
+// (EmitMonthlyStatements) when today, in the enterprise's zone, is the
+// first of a month — or always, with force — and returns how many it
+// raised. The background job's one call.
+func (s *Store) RunMonthlyStatements(force bool) (int, error) {
+	n := 0
+	err := s.Update("system", func(t *Tx) error {
+		if !force && !model.IsFirstOfMonth(t.Today()) {
+			return nil
+		}
+		var err error
+		n, err = t.EmitMonthlyStatements()
+		return err
+	})
+	return n, err
 }

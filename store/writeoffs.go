@@ -166,17 +166,20 @@ func (t *Tx) loadSource(sc Scope, cust uint64, src WriteOffSource) (*writeOffSid
 
 // ApplyWriteOff writes off amount of src against blue invoice invoiceID of
 // customer cust. ErrNotFound when the customer or a document is outside sc
-// (or belongs to another customer), ErrNotAllowed without the reconcile
-// permission, field errors: "source" / "invoice" when a document is not
-// posted or has nothing open, "amount" when it is not positive or above
-// what either side has open.
+// (or belongs to another customer), field errors (model.CheckWriteOff):
+// "source" / "invoice" when a document is not posted or has nothing open,
+// "amount" when it is not positive or above what either side has open.
+// The reconcile permission is the caller's to check.
 func (t *Tx) ApplyWriteOff(sc Scope, u *model.User, cust uint64, src WriteOffSource, invoiceID uint64, amount model.Money, auto bool) (*model.WriteOff, error) {
 	if !t.AllowsCustomer(sc, cust) {
 		return nil, model.ErrNotFound
 	}
-	if !u.Can(model.PermReconcile) {
-		return nil, model.ErrNotAllowed
-	}
+	return t.applyWriteOff(pinned(sc, cust), u, cust, src, invoiceID, amount, auto)
+}
+
+// applyWriteOff is ApplyWriteOff once the customer is checked (sc pinned
+// to it).
+func (t *Tx) applyWriteOff(sc Scope, u *model.User, cust uint64, src WriteOffSource, invoiceID uint64, amount model.Money, auto bool) (*model.WriteOff, error) {
 	s, err := t.loadSource(sc, cust, src)
 	if err != nil {
 		return nil, err
@@ -188,20 +191,7 @@ func (t *Tx) ApplyWriteOff(sc Scope, u *model.User, cust uint64, src WriteOffSou
 	if inv.CustomerID != cust {
 		return nil, model.ErrNotFound
 	}
-	ve := &model.ValidationError{}
-	if !inv.Posted() || inv.Red || inv.Open() <= 0 {
-		ve.Add("invoice", "err.recon_nothing_open", nil)
-	}
-	if s.open <= 0 {
-		ve.Add("source", "err.recon_nothing_open", nil)
-	}
-	switch {
-	case amount <= 0:
-		ve.Add("amount", "err.recon_amount_positive", nil)
-	case amount > s.open || amount > inv.Open():
-		ve.Add("amount", "err.recon_amount_max", map[string]any{"max": min(s.open, inv.Open()).String()})
-	}
-	if err := ve.Err(); err != nil {
+	if err := model.CheckWriteOff(s.open, inv, amount); err != nil {
 		return nil, err
 	}
 	w := &model.WriteOff{CustomerID: cust, SourceType: src.Kind, SourceID: src.ID, SourceNo: s.no, InvoiceID: inv.ID, InvoiceNo: inv.Number,
@@ -315,18 +305,17 @@ func (t *Tx) WriteOff(sc Scope, id uint64) (*model.WriteOff, error) {
 }
 
 // ReverseWriteOff (反核销) undoes write-off id exactly and keeps it as
-// history, reversed from today. ErrNotFound outside sc, ErrNotAllowed
-// without the permission, a StateError when it is already reversed.
+// history, reversed from today. ErrNotFound outside sc, a StateError when
+// it is already reversed (model.CanReverseWriteOff). The reconcile
+// permission is the caller's to check.
 func (t *Tx) ReverseWriteOff(sc Scope, u *model.User, id uint64) (*model.WriteOff, error) {
 	w, err := t.WriteOff(sc, id)
 	if err != nil {
 		return nil, err
 	}
-	if !u.Can(model.PermReconcile) {
-		return nil, model.ErrNotAllowed
-	}
-	if w.Reversed {
-		return nil, &model.StateError{Action: "reverse", Status: "reversed"}
+	sc = pinned(sc, w.CustomerID)
+	if err := model.CanReverseWriteOff(w); err != nil {
+		return nil, err
 	}
 	s, err := t.loadSourceAny(sc, w)
 	if err != nil {
@@ -363,14 +352,13 @@ func (t *Tx) loadSourceAny(sc Scope, w *model.WriteOff) (*writeOffSide, error) {
 // every open receipt, advance receipt and red-invoice credit of the
 // customer, oldest first) against the invoices (those named, in that order,
 // else every open blue invoice, oldest first), until either runs out. It
-// returns the write-offs made (none is not an error).
+// returns the write-offs made (none is not an error). ErrNotFound outside
+// sc; the reconcile permission is the caller's to check.
 func (t *Tx) AutoWriteOff(sc Scope, u *model.User, cust uint64, src *WriteOffSource, invoices []uint64) ([]*model.WriteOff, error) {
 	if !t.AllowsCustomer(sc, cust) {
 		return nil, model.ErrNotFound
 	}
-	if !u.Can(model.PermReconcile) {
-		return nil, model.ErrNotAllowed
-	}
+	sc = pinned(sc, cust)
 	var sources []WriteOffSource
 	if src != nil {
 		sources = []WriteOffSource{*src}
@@ -410,10 +398,10 @@ func (t *Tx) AutoWriteOff(sc Scope, u *model.User, cust uint64, src *WriteOffSou
 			if side.open <= 0 {
 				break
 			}
-			if inv.CustomerID != cust || !inv.Posted() || inv.Red || inv.Open() <= 0 {
+			if !model.InvoiceOpenFor(inv, cust) {
 				continue
 			}
-			w, err := t.ApplyWriteOff(sc, u, cust, s, iv, min(side.open, inv.Open()), true)
+			w, err := t.applyWriteOff(sc, u, cust, s, iv, min(side.open, inv.Open()), true)
 			if err != nil {
 				return nil, err
 			}
@@ -601,14 +589,13 @@ func (t *Tx) writeOffDocNumber(sc Scope, key string) string {
 // *model.OpenChangedError naming each (with its number), checked before
 // anything else. Then the pairs are checked together
 // (model.CheckWriteOffPairs: a ValidationError at the rows' fields).
-// ErrNotFound outside sc, ErrNotAllowed without the reconcile permission.
+// ErrNotFound outside sc; the reconcile permission is the caller's to
+// check.
 func (t *Tx) PostWriteOffs(sc Scope, u *model.User, cust uint64, pairs []model.WriteOffPair, shown map[string]model.Money) ([]*model.WriteOff, error) {
 	if !t.AllowsCustomer(sc, cust) {
 		return nil, model.ErrNotFound
 	}
-	if !u.Can(model.PermReconcile) {
-		return nil, model.ErrNotAllowed
-	}
+	sc = pinned(sc, cust)
 	sources, invoices, err := t.WriteOffCandidates(sc, cust)
 	if err != nil {
 		return nil, err
@@ -629,7 +616,7 @@ func (t *Tx) PostWriteOffs(sc Scope, u *model.User, cust uint64, pairs []model.W
 	for _, p := range pairs {
 		kind, sid, _ := model.ParseWriteOffKey(p.Source)
 		_, iid, _ := model.ParseWriteOffKey(p.Invoice)
-		w, err := t.ApplyWriteOff(sc, u, cust, WriteOffSource{Kind: kind, ID: sid}, iid, p.Amount, false)
+		w, err := t.applyWriteOff(sc, u, cust, WriteOffSource{Kind: kind, ID: sid}, iid, p.Amount, false)
 		if err != nil {
 			// The check above agrees with ApplyWriteOff's; should they ever
 			// part, the refusal still lands on the row.
@@ -646,4 +633,42 @@ func (t *Tx) PostWriteOffs(sc Scope, u *model.User, cust uint64, pairs []model.W
 		made = append(made, w)
 	}
 	return made, nil
+}
+
+// WriteOffGridInput is a posted write-off grid: the customer (by id, else
+// by code), its pairs and the open amounts the grid showed (nil: none).
+type WriteOffGridInput struct {
+	CustomerID   uint64
+	CustomerCode string
+	Pairs        []model.WriteOffPair
+	Shown        map[string]model.Money
+}
+
+// PostWriteOffGrid is the use case "post the write-off grid": every pair
+// in one transaction or none, at most once per a.Once; the customer's id.
+// Errors as PostWriteOffs'. The caller checks the reconcile permission.
+func (s *Store) PostWriteOffGrid(a Actor, in WriteOffGridInput) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		cust, err := t.namedCustomer(a.Scope, in.CustomerID, in.CustomerCode, 0)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := t.PostWriteOffs(pinned(a.Scope, cust), a.User, cust, in.Pairs, in.Shown); err != nil {
+			return 0, err
+		}
+		return cust, nil
+	})
+}
+
+// ReverseWriteOff is the use case "reverse a write-off" (反核销), at
+// most once per a.Once: the write-off's customer. Errors as
+// ReverseWriteOff's. The caller checks the reconcile permission.
+func (s *Store) ReverseWriteOff(a Actor, id uint64) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		w, err := t.ReverseWriteOff(a.Scope, a.User, id)
+		if err != nil {
+			return 0, err
+		}
+		return w.CustomerID, nil
+	})
 }
