@@ -472,8 +472,9 @@ func TestAPIFinanceIdempotency(t *testing.T) {
 	// A draft deleted in the UI frees its external id.
 	draft["external_id"] = "IV-DEL"
 	e.finPush("POST", "/invoices", draft, tok, 201, &d)
+	admin := e.finUser("admin")
 	err := e.st.Update("admin", func(tx *store.Tx) error {
-		return tx.DeleteInvoice(store.AdminScope(), e.finUser("admin"), d.Invoice.ID, d.Invoice.Version)
+		return tx.DeleteInvoice(store.AdminScope(), admin, d.Invoice.ID, d.Invoice.Version)
 	})
 	if err != nil {
 		t.Fatal(err)
