@@ -208,7 +208,7 @@ func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes st
 	})
 	// After the transaction: the picker reads the org tree, which may open
 	// one of its own (no transaction inside another, store/kv/nested.go).
-	d.OrgPick = h.orgPicker(lang(c), "audience_orgs", "announcement.audience_orgs", d.Orgs, a.Audience.OrgUnits, pickFilter(c, "audience_orgs"))
+	d.OrgPick = h.orgPicker(h.store.OrgTree(), lang(c), "audience_orgs", "announcement.audience_orgs", d.Orgs, a.Audience.OrgUnits, pickFilter(c, "audience_orgs"))
 	d.GroupPick.Server, d.OrgPick.Server = true, true
 	return h.view(c, newOrEdit(a.ID, "announcements.new", "announcements.edit"), d), err
 }

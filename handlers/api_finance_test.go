@@ -977,12 +977,13 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 	}
 	// A record the UI made is a write-off of one line, reversible here too.
 	var uiWO uint64
+	admin := e.finUser("admin")
 	err := e.st.Update("admin", func(tx *store.Tx) error {
 		var rcID uint64
 		if rcID = tx.ExternalID(store.ExtReceipt, "RC-1"); rcID == 0 {
 			return model.ErrNotFound
 		}
-		w, err := tx.ApplyWriteOff(store.AdminScope(), e.finUser("admin"), e.ids["customer:C1"], store.WriteOffSource{Kind: model.DocReceipt, ID: rcID},
+		w, err := tx.ApplyWriteOff(store.AdminScope(), admin, e.ids["customer:C1"], store.WriteOffSource{Kind: model.DocReceipt, ID: rcID},
 			tx.ExternalID(store.ExtInvoice, "IV-1"), 100, false)
 		if err == nil {
 			uiWO = w.ID

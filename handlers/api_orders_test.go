@@ -577,8 +577,9 @@ func TestAPIConfirmOnlineOrderRules(t *testing.T) {
 
 	// A rejected order is not confirmed.
 	rej := order(false)
-	e.step(e.user("admin"), func(tx *store.Tx) error {
-		_, err := tx.ActOnOnlineOrder(store.AdminScope(), rej.ID, rej.Version, "reject", e.user("admin"), "缺货")
+	admin := e.user("admin")
+	e.step(admin, func(tx *store.Tx) error {
+		_, err := tx.ActOnOnlineOrder(store.AdminScope(), rej.ID, rej.Version, "reject", admin, "缺货")
 		return err
 	})
 	if r := confirm(rej, map[string]any{}, tok); r.Code != 409 || r.problem(t).Code != "err.state" {
@@ -623,7 +624,8 @@ func TestAPIOrdersBadInput(t *testing.T) {
 	e, tok := ordEnv(t)
 	so := e.ids["apiord.so:C1"]
 	var draft *model.SalesOrder
-	e.step(e.user("admin"), func(tx *store.Tx) (err error) {
+	admin := e.user("admin")
+	e.step(admin, func(tx *store.Tx) (err error) {
 		if draft, err = tx.NewSalesOrder(store.AdminScope(), e.ids["customer:C1"]); err != nil {
 			return err
 		}

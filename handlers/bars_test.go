@@ -52,8 +52,9 @@ func TestActionBars(t *testing.T) {
 		}
 		return nil
 	})
-	e.step(e.user("admin"), func(tx *store.Tx) error {
-		dn, err := tx.CreateDeliveryNotice(store.AdminScope(), e.user("admin"), &store.DeliveryNoticeInput{SalesOrderID: e.ids["ship.so:C1"],
+	admin := e.user("admin")
+	e.step(admin, func(tx *store.Tx) error {
+		dn, err := tx.CreateDeliveryNotice(store.AdminScope(), admin, &store.DeliveryNoticeInput{SalesOrderID: e.ids["ship.so:C1"],
 			ShipDate: "2026-03-18", Qty: map[int]model.Qty{1: 1000}})
 		if err == nil {
 			e.ids["ship.dn2:C1"] = dn.ID
@@ -179,13 +180,14 @@ func barPages(e *testEnv) []barPage {
 	}
 	recon := func(kind model.DocType, name string, steps ...string) func() {
 		return func() {
+			finance := e.user("c1.finance")
 			for _, action := range steps {
 				e.step(e.user("admin"), func(tx *store.Tx) error {
 					r, err := tx.Reconciliation(store.AdminScope(), kind, e.ids[name])
 					if err != nil {
 						return err
 					}
-					_, err = tx.Reconcile(store.AdminScope(), e.user("c1.finance"), kind, r.DocID, r.Version, action, "金额不符")
+					_, err = tx.Reconcile(store.AdminScope(), finance, kind, r.DocID, r.Version, action, "金额不符")
 					return err
 				})
 			}
@@ -201,10 +203,11 @@ func barPages(e *testEnv) []barPage {
 	}
 	announce := func(action string) func() {
 		return func() {
-			e.step(e.user("admin"), func(tx *store.Tx) error {
+			admin := e.user("admin")
+			e.step(admin, func(tx *store.Tx) error {
 				a, err := tx.Announcement(store.AdminScope(), e.ids["ann:C1"])
 				if err == nil {
-					_, err = tx.ActOnAnnouncement(store.AdminScope(), a.ID, a.Version, action, e.user("admin"))
+					_, err = tx.ActOnAnnouncement(store.AdminScope(), a.ID, a.Version, action, admin)
 				}
 				return err
 			})
@@ -261,10 +264,11 @@ func barPages(e *testEnv) []barPage {
 			append([]barState{{"new", nil}}, statuses(model.DocServiceRequest, "sr:C1", model.StatusInProgress, model.StatusResolved, model.StatusClosed)...)},
 		{"stocktake", []string{"/stocktakes/" + id("st:C1")}, []barState{{"recorded", nil}}},
 		{"catalog entry", []string{"/catalog-entries/" + id("entry:C1")}, []barState{{"audited", nil}, {"draft", func() {
-			e.step(e.user("admin"), func(tx *store.Tx) error {
+			admin := e.user("admin")
+			e.step(admin, func(tx *store.Tx) error {
 				en, err := tx.CatalogEntry(store.AdminScope(), e.ids["entry:C1"])
 				if err == nil {
-					_, err = tx.ApplyCatalogAction(store.AdminScope(), en.ID, "unaudit", e.user("admin"), en.Version)
+					_, err = tx.ApplyCatalogAction(store.AdminScope(), en.ID, "unaudit", admin, en.Version)
 				}
 				return err
 			})

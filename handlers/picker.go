@@ -154,10 +154,11 @@ func matches(filter string, words ...string) bool {
 }
 
 // orgPicker offers org units (already limited to the user's scope), the
-// chosen ones ticked, indented as the tree; inactive units say so.
-func (h *Handler) orgPicker(lang, name, label string, orgs []model.Node, chosen []uint64, filter string) picker {
+// chosen ones ticked, indented as tree (the caller's: t.OrgTree() inside a
+// transaction, so that no second one opens inside it); inactive units say
+// so.
+func (h *Handler) orgPicker(tree *model.OrgTree, lang, name, label string, orgs []model.Node, chosen []uint64, filter string) picker {
 	p := picker{Name: name, Label: label, Filter: filter, Empty: "pick.no_orgs"}
-	tree := h.store.OrgTree()
 	for _, n := range orgs {
 		it := pickItem{Value: itoa(n.Unit.ID), Label: n.Unit.Name, Depth: min(n.Depth, 5), Checked: contains64(chosen, n.Unit.ID)}
 		if n.Unit.Inactive {
@@ -265,7 +266,7 @@ func (v *View) GroupPicker(name, label string, groups []*model.CustomerGroup, ch
 // OrgPickerOne is a single-choice org unit picker built in a template (the
 // one unit a customer or a staff user belongs to; one is required).
 func (v *View) OrgPickerOne(name, label string, orgs []model.Node, chosen uint64) pickerView {
-	p := v.h.orgPicker(v.Lang, name, label, orgs, []uint64{chosen}, "")
+	p := v.h.orgPicker(v.h.store.OrgTree(), v.Lang, name, label, orgs, []uint64{chosen}, "")
 	p.Single = true
 	return v.Picker(p)
 }
@@ -275,7 +276,7 @@ func (v *View) OrgPickerOne(name, label string, orgs []model.Node, chosen uint64
 // scope: they hold secrets, and the tree is short): without JavaScript the
 // whole tree shows. hint is a catalog key ("" for none).
 func (v *View) OrgPicker(name, label, hint string, orgs []model.Node, chosen []uint64) pickerView {
-	p := v.h.orgPicker(v.Lang, name, label, orgs, chosen, "")
+	p := v.h.orgPicker(v.h.store.OrgTree(), v.Lang, name, label, orgs, chosen, "")
 	p.Hint = hint
 	return v.Picker(p)
 }
@@ -286,6 +287,6 @@ func (h *Handler) targetPickers(c *fiber.Ctx, t *store.Tx, tf *targetForm, ch en
 	tf.CustomerPick = customerPicker(t, h.scope(c), "customer_codes", "entry.target_customers", model.SplitCodes(tf.Customers),
 		pickFilter(c, "customer_codes"), pickPaste{ID: "f-customer_codes", Label: "pick.paste_codes", Placeholder: "C0001 C0002"})
 	tf.GroupPick = groupPicker("group_ids", "entry.target_groups", ch.Groups, tf.Groups, pickFilter(c, "group_ids"))
-	tf.OrgPick = h.orgPicker(lang(c), "org_ids", "entry.target_orgs", ch.Orgs, tf.Orgs, pickFilter(c, "org_ids"))
+	tf.OrgPick = h.orgPicker(t.OrgTree(), lang(c), "org_ids", "entry.target_orgs", ch.Orgs, tf.Orgs, pickFilter(c, "org_ids"))
 	tf.GroupPick.Server, tf.OrgPick.Server = true, true
 }

@@ -331,7 +331,9 @@ func (t *Tx) docCounts(sc Scope, kind model.DocType) map[model.Status]int {
 	if sc.CoversEveryone() {
 		count(itob(0)) // the totals (staff of the org root see every customer too)
 	} else {
-		for _, id := range t.CustomerIDs(sc) {
+		ids := t.CustomerIDs(sc) // the caller's own copy
+		slices.Sort(ids)
+		for _, id := range ids {
 			count(itob(id))
 		}
 	}

@@ -119,8 +119,9 @@ func (t *Tx) AllowsCustomer(sc Scope, id uint64) bool {
 	return err == nil && sc.allows(c)
 }
 
-// CustomerIDs lists the ids of all customers in scope, in id order, for
-// modules whose lists filter a global index by customer. A read-only
+// CustomerIDs lists the ids of all customers in scope, in customer code
+// order (ChannelReportAll lists by it), for modules whose lists filter a
+// global index by customer. A read-only
 // transaction keeps the last scope's list (the caller gets its own copy):
 // a page's counts and list ask for it several times, and on PostgreSQL
 // each walk of the customers is a query.
@@ -140,7 +141,6 @@ func (t *Tx) CustomerIDs(sc Scope) []uint64 {
 			out = append(out, s.id)
 		}
 	}
-	slices.Sort(out)
 	if ro {
 		t.custIDs = &scopeIDs{sc: sc, ids: slices.Clone(out)}
 	}

@@ -26,8 +26,9 @@ import (
 // carries the stacks of both openings. Tests switch it on (SetNestedCheck,
 // or PORTAL_CHECK_NESTED_TX=1 in the environment of a portal process;
 // PORTAL_CHECK_NESTED_TX=report prints each one found on stderr and goes
-// on, to list them all in one run); off, the wrapper costs one atomic load
-// per transaction.
+// on, to list them all in one run: go test -v, or a passing package's
+// output is not shown); off, the wrapper costs one atomic load per
+// transaction.
 
 var nestedOn, reportOnly atomic.Bool
 

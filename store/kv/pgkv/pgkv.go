@@ -40,9 +40,13 @@
 // Writes are buffered in the transaction (the last write of a key wins)
 // and sent in one pipelined batch with the next range read or with the
 // COMMIT; Get answers from the buffer and from what the transaction has
-// read before, so a repeated Get costs nothing. Cursors fetch ordered key
-// ranges in batches (16 rows, doubling to 1024), not a row per step, and
-// fetch again when the transaction has written since.
+// read before, so a repeated Get costs nothing; Prefetch (kv.Prefetcher)
+// reads many keys in one query ahead of their Gets. Cursors fetch ordered
+// key ranges in batches (16 rows, doubling to 1024), not a row per step,
+// answer a Seek that lands inside their batch from it (and a forward Seek
+// past it with a batch twice as large), and fetch again when the
+// transaction has written since. Peek (kv.Peeker) is one committed read
+// in one statement, without a transaction.
 package pgkv
 
 import (
