@@ -402,7 +402,7 @@ func (h *Handler) announcementActions() docKind[*model.Announcement] {
 		Actions: map[string]docAction[*model.Announcement]{
 			"audit": {Flash: "flash.announcement_audit", Run: act}, "unaudit": {Flash: "flash.announcement_unaudit", Run: act},
 			"invalidate": {Flash: "flash.announcement_invalidate", Run: act},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/announcements" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/announcements" },
 				Run: func(x *docRun[*model.Announcement]) (uint64, error) {
 					return 0, h.store.RemoveAnnouncement(x.Actor, x.ID, x.Version)
 				}},

@@ -381,7 +381,7 @@ func (h *Handler) changeRequestActions() docKind[*model.ChangeRequest] {
 		Actions: map[string]docAction[*model.ChangeRequest]{
 			"submit": {Flash: "flash.cr_submitted", Run: act}, "make_effective": {Flash: "flash.cr_effective", Run: act},
 			"reject": {Flash: "flash.cr_rejected", Run: act},
-			"delete": {Flash: "flash.deleted", Next: func(_, so uint64) string { return "/sales-orders/" + itoa(so) },
+			"delete": {Flash: "flash.deleted", Next: func(_ *fiber.Ctx, _, so uint64) string { return "/sales-orders/" + itoa(so) },
 				Run: func(x *docRun[*model.ChangeRequest]) (uint64, error) {
 					if !model.CanEditChangeRequest(x.Doc, x.Actor.User) {
 						return 0, &model.StateError{Action: "delete", Status: string(x.Doc.Status)}

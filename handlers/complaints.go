@@ -345,7 +345,7 @@ func (h *Handler) complaintActions() docKind[*model.Complaint] {
 			"submit": {Flash: "flash.ch_submitted", Run: act}, "audit": {Flash: "flash.cp_audited", Run: act},
 			"handle": {Flash: "flash.cp_handled", Run: act}, "close": {Flash: "flash.ch_closed", Run: act},
 			"reopen": {Flash: "flash.ch_reopened", Run: act},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/complaints" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/complaints" },
 				Run: func(x *docRun[*model.Complaint]) (uint64, error) {
 					// A draft the user may not edit is refused here; one that
 					// is no draft by the store (409).

@@ -71,13 +71,11 @@ type docAction[T any] struct {
 	// per x.Actor.Once. It returns the id of the document the browser goes
 	// to next (0: this document), which Next turns into a path.
 	Run func(x *docRun[T]) (uint64, error)
-	// Next is where the browser goes after Run, from the document's id and
-	// Run's result; nil: Base/next, or Base/id when next is 0. A replay of
-	// an action whose document is gone answers with Next too.
-	Next func(id, next uint64) string
-	// NextFrom, when set, is Next that also reads the request (its
-	// Referer: an action that goes back where it came from).
-	NextFrom func(c *fiber.Ctx, id, next uint64) string
+	// Next is where the browser goes after Run, from the request (an action
+	// that goes back where it came from reads its Referer), the document's
+	// id and Run's result; nil: Base/next, or Base/id when next is 0. A
+	// replay of an action whose document is gone answers with Next too.
+	Next func(c *fiber.Ctx, id, next uint64) string
 }
 
 // docRun is one run of a use-case action: the request (for the posted
@@ -97,11 +95,8 @@ func (x *docRun[T]) Reason() string { return x.C.FormValue("reason") }
 
 // next is where the browser goes after a.Run returned next for document id.
 func (a docAction[T]) next(c *fiber.Ctx, base string, id, next uint64) string {
-	if a.NextFrom != nil {
-		return a.NextFrom(c, id, next)
-	}
 	if a.Next != nil {
-		return a.Next(id, next)
+		return a.Next(c, id, next)
 	}
 	if next != 0 {
 		id = next

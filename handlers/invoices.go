@@ -450,7 +450,7 @@ func (h *Handler) invoiceActions() docKind[*model.Invoice] {
 			"unaudit": {Flash: "flash.invoice_unaudited", Run: func(x *docRun[*model.Invoice]) (uint64, error) {
 				return 0, h.store.UnauditInvoice(x.Actor, x.ID, x.Version)
 			}},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/invoices" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/invoices" },
 				Run: func(x *docRun[*model.Invoice]) (uint64, error) {
 					return 0, h.store.RemoveInvoice(x.Actor, x.ID, x.Version)
 				}},

@@ -476,14 +476,14 @@ func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
 		Actions: map[string]docAction[*model.OnlineOrder]{
 			"submit": {Flash: "flash.oo_submitted", Do: act}, "reject": {Flash: "flash.oo_rejected", Run: run},
 			"unreject": {Flash: "flash.oo_unrejected", Run: run}, "release_credit": {Flash: "flash.oo_credit_released", Run: run},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/online-orders" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/online-orders" },
 				Run: func(x *docRun[*model.OnlineOrder]) (uint64, error) {
 					if x.Actor.User.Kind != model.KindDealer { // staff reject instead
 						return 0, model.ErrNotAllowed
 					}
 					return 0, h.store.RemoveOnlineOrder(x.Actor, x.ID, x.Version)
 				}},
-			"convert": {Flash: "flash.oo_converted", Run: h.convertOnlineOrder, Next: func(_, so uint64) string { return "/sales-orders/" + itoa(so) }},
+			"convert": {Flash: "flash.oo_converted", Run: h.convertOnlineOrder, Next: func(_ *fiber.Ctx, _, so uint64) string { return "/sales-orders/" + itoa(so) }},
 			"again": {Token: true, Do: func(x *docCall[*model.OnlineOrder]) (string, error) {
 				return orderAgain(x.C, x.Tx, x.Scope, x.Doc.Lines)
 			}},

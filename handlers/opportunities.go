@@ -433,9 +433,9 @@ func (h *Handler) opportunityActions() docKind[*model.Opportunity] {
 		Actions: map[string]docAction[*model.Opportunity]{
 			"submit": {Flash: "flash.ch_submitted", Run: act},
 			"evaluate": {Flash: "flash.opp_evaluated", Run: evaluate,
-				Next: func(id, _ uint64) string { return "/opportunities/" + itoa(id) + "?tab=evaluation" }},
+				Next: func(_ *fiber.Ctx, id, _ uint64) string { return "/opportunities/" + itoa(id) + "?tab=evaluation" }},
 			"win": {Flash: "flash.ch_done", Run: act}, "lose": {Flash: "flash.ch_done", Run: act}, "expire": {Flash: "flash.ch_done", Run: act},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/opportunities" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/opportunities" },
 				Run: func(x *docRun[*model.Opportunity]) (uint64, error) {
 					// A draft the user may not edit is refused here; one that
 					// is no draft by the store (409).

@@ -469,7 +469,7 @@ func (h *Handler) receiptActions(kind model.DocType) docKind[*model.ReceiptDoc] 
 			"unaudit": {Flash: "flash.receipt_unaudited", Run: func(x *docRun[*model.ReceiptDoc]) (uint64, error) {
 				return 0, h.store.UnauditReceipt(x.Actor, kind, x.ID, x.Version)
 			}},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return receiptBase(kind) },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return receiptBase(kind) },
 				Run: func(x *docRun[*model.ReceiptDoc]) (uint64, error) {
 					if err := need(x.C, model.PermReconcile); err != nil {
 						return 0, err

@@ -369,7 +369,7 @@ func (h *Handler) reconActions() docKind[*reconDocData] {
 				}
 				return 0, h.store.Reconcile(x.Actor, x.Doc.Kind, x.ID, x.Version, action, x.Reason())
 			},
-			NextFrom: func(c *fiber.Ctx, id, _ uint64) string {
+			Next: func(c *fiber.Ctx, id, _ uint64) string {
 				return safePath(c.FormValue("back"), "/reconciliation/"+store.ReconPath(store.ReconKindOf(c.Params("kind")))+"/"+itoa(id))
 			}}
 	}

@@ -256,7 +256,7 @@ func (h *Handler) returnActions() docKind[*model.OnlineReturn] {
 		return h.store.ActOnOnlineReturn(x.Actor, x.ID, x.Version, x.Action, x.Reason())
 	}
 	// After convert the browser shows the return notice it made.
-	next := func(id, notice uint64) string {
+	next := func(_ *fiber.Ctx, id, notice uint64) string {
 		if notice != 0 {
 			return "/return-notices/" + itoa(notice)
 		}
@@ -267,7 +267,7 @@ func (h *Handler) returnActions() docKind[*model.OnlineReturn] {
 		Actions: map[string]docAction[*model.OnlineReturn]{
 			"submit": {Flash: "flash.return_submitted", Run: act, Next: next}, "reject": {Flash: "flash.return_rejected", Run: act, Next: next},
 			"unreject": {Flash: "flash.return_unrejected", Run: act, Next: next}, "convert": {Flash: "flash.return_converted", Run: act, Next: next},
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/returns" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/returns" },
 				Run: func(x *docRun[*model.OnlineReturn]) (uint64, error) {
 					if !model.CanDeleteOnlineReturn(x.Doc, x.Actor.User) {
 						return 0, model.ErrNotAllowed

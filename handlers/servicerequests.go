@@ -289,7 +289,7 @@ func (h *Handler) serviceRequestActions() docKind[*model.ServiceRequest] {
 		in := store.ServiceAction{HandlerID: formUint(x.C, "handler_id"), Solution: x.C.FormValue("solution"), Note: x.C.FormValue("note")}
 		return 0, h.store.ActOnServiceRequest(x.Actor, x.ID, x.Version, x.Action, in)
 	}
-	handling := func(id, _ uint64) string { return "/service-requests/" + itoa(id) + "?tab=handling" }
+	handling := func(_ *fiber.Ctx, id, _ uint64) string { return "/service-requests/" + itoa(id) + "?tab=handling" }
 	return docKind[*model.ServiceRequest]{Base: "/service-requests", Load: h.loadServiceRequest,
 		Page: func(c *fiber.Ctx, r *model.ServiceRequest, _ string) (string, *View, error) {
 			p, err := h.servicePage(c, r)

@@ -320,7 +320,7 @@ func (h *Handler) stocktakeActions() docKind[*model.Stocktake] {
 	return docKind[*model.Stocktake]{Base: "/stocktakes", Load: h.loadStocktake,
 		Page: docPageOf(h, tplStocktakeView, "st.view", h.stocktakePage),
 		Actions: map[string]docAction[*model.Stocktake]{
-			"delete": {Flash: "flash.deleted", Next: func(uint64, uint64) string { return "/stocktakes" },
+			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/stocktakes" },
 				Run: func(x *docRun[*model.Stocktake]) (uint64, error) {
 					if !model.CanEditStocktakes(x.Actor.User, x.Doc.CustomerID) {
 						return 0, model.ErrNotAllowed

@@ -171,7 +171,7 @@ func (h *Handler) writeOffActions() docKind[*model.WriteOff] {
 		Actions: map[string]docAction[*model.WriteOff]{
 			"reverse": {Flash: "flash.write_off_reversed", Token: true,
 				Run: func(x *docRun[*model.WriteOff]) (uint64, error) { return h.store.ReverseWriteOff(x.Actor, x.ID) },
-				NextFrom: func(c *fiber.Ctx, _, cust uint64) string {
+				Next: func(c *fiber.Ctx, _, cust uint64) string {
 					return refererPath(c, "/write-offs?customer_id="+itoa(cust))
 				}},
 		}}
