@@ -153,7 +153,10 @@ func TestStatementFollowsItsInputs(t *testing.T) {
 // slot.
 func TestStatementBuildSlots(t *testing.T) {
 	e := newReconEnv(t)
-	e.st.SetClock(func() time.Time { return time.Date(2026, 4, 2, 1, 30, 5, 0, time.UTC) })
+	// A printed minute of its own: finished PDFs are cached per process by
+	// their inputs, and another test printing C1's March at 01:30 would
+	// answer a download here from that cache.
+	e.st.SetClock(func() time.Time { return time.Date(2026, 4, 2, 1, 47, 5, 0, time.UTC) })
 	var clients []*client
 	for range 8 {
 		clients = append(clients, e.login("c1.finance"))
