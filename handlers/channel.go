@@ -91,20 +91,11 @@ func channelFormValues(c *fiber.Ctx, name string) []string {
 // customer, or for staff the customer whose code is typed in field (inside
 // their scope). A bad code is a field error.
 func (h *Handler) channelCustomerFor(c *fiber.Ctx, t *store.Tx, field string) (*model.Customer, error) {
-	u := currentUser(c)
-	sc := h.scope(c)
-	if !u.IsStaff() {
-		return t.Customer(sc, u.CustomerID)
+	var own uint64
+	if u := currentUser(c); !u.IsStaff() {
+		own = u.CustomerID
 	}
-	code := strings.TrimSpace(c.FormValue(field))
-	if code == "" {
-		return nil, model.Invalid(field, "err.required")
-	}
-	cu, err := t.CustomerByCode(sc, code)
-	if err != nil {
-		return nil, model.Invalid(field, "err.ch_customer_unknown")
-	}
-	return cu, nil
+	return t.ChannelCustomer(h.scope(c), own, c.FormValue(field), field)
 }
 
 // formCustomer is the customer a channel form is for: the document's, a

@@ -311,6 +311,14 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 // order (store.PrepareOnlineOrder) in a read transaction; nil when the
 // form or the order does not pass (the write transaction then reports why).
 func (h *Handler) prepareOnlineOrder(c *fiber.Ctx, sc store.Scope, u *model.User, o *model.OnlineOrder, lines []store.LineInput, submit bool) *store.PreparedOnlineOrder {
+	return h.prepareOrder(c, sc, o, func(t *store.Tx, hdr *model.OnlineOrder) (*store.PreparedOnlineOrder, error) {
+		return t.PrepareOnlineOrder(sc, hdr, lines, u, submit)
+	})
+}
+
+// prepareOrder reads the form's header into a copy of o and runs prepare
+// with it in a read transaction; nil when the header or prepare refuses.
+func (h *Handler) prepareOrder(c *fiber.Ctx, sc store.Scope, o *model.OnlineOrder, prepare func(*store.Tx, *model.OnlineOrder) (*store.PreparedOnlineOrder, error)) *store.PreparedOnlineOrder {
 	var pre *store.PreparedOnlineOrder
 	_ = h.store.View(func(t *store.Tx) error {
 		hdr := cloneOnlineOrder(o)
@@ -320,7 +328,7 @@ func (h *Handler) prepareOnlineOrder(c *fiber.Ctx, sc store.Scope, u *model.User
 			return nil
 		}
 		var err error
-		if pre, err = t.PrepareOnlineOrder(sc, hdr, lines, u, submit); err != nil {
+		if pre, err = prepare(t, hdr); err != nil {
 			pre = nil
 		}
 		return nil

@@ -157,21 +157,9 @@ func (h *Handler) prepareCheckout(c *fiber.Ctx, sc store.Scope, u *model.User, i
 	if len(ids) == 0 {
 		return nil
 	}
-	var pre *store.PreparedOnlineOrder
-	_ = h.store.View(func(t *store.Tx) error {
-		hdr := cloneOnlineOrder(o)
-		ve := &model.ValidationError{}
-		readOnlineHeader(c, t, sc, hdr, ve)
-		if ve.Err() != nil {
-			return nil
-		}
-		var err error
-		if pre, err = t.PrepareOnlineOrderFromCart(sc, u, ids, hdr, submit); err != nil {
-			pre = nil
-		}
-		return nil
+	return h.prepareOrder(c, sc, o, func(t *store.Tx, hdr *model.OnlineOrder) (*store.PreparedOnlineOrder, error) {
+		return t.PrepareOnlineOrderFromCart(sc, u, ids, hdr, submit)
 	})
-	return pre
 }
 
 // checkoutError shows the checkout form again for o, the chosen lines

@@ -9,10 +9,10 @@ import (
 // What the channel documents' use cases (opportunities, complaints, service
 // requests) share: the customer a new one is for and the refusals of a form.
 
-// channelCustomer returns the customer a new channel document is for,
+// ChannelCustomer returns the customer a new channel document is for,
 // inside sc: customer id when given (a dealer's own), else the one whose
 // code staff typed. A missing or unknown code is a field error on field.
-func (t *Tx) channelCustomer(sc Scope, id uint64, code, field string) (*model.Customer, error) {
+func (t *Tx) ChannelCustomer(sc Scope, id uint64, code, field string) (*model.Customer, error) {
 	if id != 0 {
 		return t.Customer(sc, id)
 	}

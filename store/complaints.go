@@ -110,7 +110,7 @@ func (s *Store) SaveComplaint(a Actor, in ComplaintInput) (uint64, error) {
 		var old *model.Complaint
 		var err error
 		if c.ID == 0 {
-			cu, err := t.channelCustomer(a.Scope, c.CustomerID, in.CustomerCode, "customer_code")
+			cu, err := t.ChannelCustomer(a.Scope, c.CustomerID, in.CustomerCode, "customer_code")
 			if err != nil {
 				return 0, err
 			}

@@ -124,7 +124,7 @@ func (s *Store) SaveOpportunity(a Actor, in OpportunityInput) (uint64, error) {
 		var old *model.Opportunity
 		var err error
 		if o.ID == 0 {
-			cu, err := t.channelCustomer(a.Scope, o.CustomerID, in.CustomerCode, "customer_code")
+			cu, err := t.ChannelCustomer(a.Scope, o.CustomerID, in.CustomerCode, "customer_code")
 			if err != nil {
 				return 0, err
 			}

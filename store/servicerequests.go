@@ -102,7 +102,7 @@ func (s *Store) SaveServiceRequest(a Actor, in ServiceRequestInput) (uint64, err
 		var old *model.ServiceRequest
 		var err error
 		if r.ID == 0 {
-			cu, err := t.channelCustomer(a.Scope, r.CustomerID, in.CustomerCode, "customer_code")
+			cu, err := t.ChannelCustomer(a.Scope, r.CustomerID, in.CustomerCode, "customer_code")
 			if err != nil {
 				return 0, err
 			}
