@@ -185,18 +185,21 @@ func serve(args []string) error {
 	case <-ctx.Done():
 	}
 	fmt.Println("shutting down: finishing requests in flight")
-	if err := app.ShutdownWithTimeout(30 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
-		logger.Error("shutdown", "err", err)
-	}
-	// Background jobs end with ctx; one that does not within workerStop
-	// (a delivery waiting on a slow server) is left to the transactions'
-	// own safety: its work is idempotent or at-least-once, and the lease it
-	// held expires for the next holder.
+	// The background jobs end with ctx, which the signal has already ended:
+	// they stop while the requests in flight finish, and both together get
+	// workerStop from the signal. A job that does not end by then (a
+	// delivery waiting on a slow server, a purge on a large table) is left
+	// to the transactions' own safety: its work is idempotent or
+	// at-least-once, and the lease it held expires for the next holder.
 	stopped := make(chan struct{})
 	go func() { workers.Wait(); close(stopped) }()
+	deadline := time.After(workerStop)
+	if err := app.ShutdownWithTimeout(workerStop); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		logger.Error("shutdown", "err", err)
+	}
 	select {
 	case <-stopped:
-	case <-time.After(workerStop):
+	case <-deadline:
 		logger.Warn("background jobs still running; stopping without them", "after", workerStop)
 	}
 	if err := h.FlushAPIUses(); err != nil {
@@ -217,6 +220,7 @@ func displayAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// workerStop bounds how long a stopping portal waits for its background
-// jobs, so that a stop always ends within the service manager's patience.
+// workerStop bounds how long a stopping portal waits for its requests in
+// flight and its background jobs, together, from the signal: a stop always
+// ends within the service manager's patience (a container's default is 10 s).
 const workerStop = 8 * time.Second
