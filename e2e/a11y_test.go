@@ -353,6 +353,7 @@ var staffPages = []string{
 // see dealerPages) as every dealer role, and on the main staff pages and
 // the sign-in page; then checks that keyboard focus is visible.
 func TestAccessibility(t *testing.T) {
+	bboltOnly(t, "what the pages look like to assistive technology (axe-core), the same whichever store serves them")
 	src := axeSource(t)
 	signedOut := newBrowser(t)
 	own := a11yPortal(t)
@@ -568,6 +569,7 @@ func (b *browser) checkFocusVisible(path string) {
 // away (outline: none or 0); the browser test above sees only the pages
 // and controls it visits.
 func TestFocusOutlineKept(t *testing.T) {
+	bboltOnly(t, "reads the stylesheet, opens no database")
 	css, err := os.ReadFile(filepath.Join("..", "static", "app.css"))
 	if err != nil {
 		t.Fatal(err)

@@ -482,6 +482,7 @@ func (f *crashFleet) bases() []string {
 }
 
 func TestCrashSafety(t *testing.T) {
+	bboltOnly(t, "it runs on both backends in the bbolt pass already, two processes on a cluster of its own for PostgreSQL")
 	if portalBin == "" {
 		t.Skip("portal binary not built")
 	}

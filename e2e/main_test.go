@@ -4,6 +4,11 @@
 // browser. Without Chromium the browser tests skip, except under CI=true
 // where they fail: CI must run them. Tests that need no browser (the
 // crash-safety test) run either way, on the same binary (portalBin).
+//
+// With PORTAL_TEST_BACKEND=postgres the enterprise lives on a private
+// PostgreSQL cluster instead, served by two portal processes behind a load
+// balancer (balancer_test.go), and only the journeys through the store run;
+// the others skip there (bboltOnly), saying why.
 package e2e
 
 import (
@@ -17,8 +22,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"dealerportal/store/kv/pgtest"
 
 	"github.com/chromedp/chromedp"
 )
@@ -38,7 +46,21 @@ var (
 	// startPortal hands each portal its current reading, so the tests'
 	// dates and the portal's agree.
 	portalClock = time.Now
+	// browserTests counts the browsers opened: the checks of the run on
+	// PostgreSQL are made when some test used the portals.
+	browserTests atomic.Int64
 )
+
+// bboltOnly skips t in the PostgreSQL pass (PORTAL_TEST_BACKEND=postgres),
+// saying why: the browser suite runs on PostgreSQL only the journeys that
+// take the store end to end, so that the pass stays short
+// (docs/POSTGRES.md#tests); why names what covers the rest there.
+func bboltOnly(t *testing.T, why string) {
+	t.Helper()
+	if pgtest.Selected() {
+		t.Skip("in the bbolt pass only: " + why)
+	}
+}
 
 func findChromium() string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -86,13 +108,39 @@ func run(m *testing.M) int {
 		browserRequired = os.Getenv("CI") == "true"
 		return m.Run()
 	}
+	if pgtest.Selected() {
+		stop, err := startPostgresPortals(bin)
+		if errors.Is(err, errNoCluster) {
+			// As without Chromium: the browser tests skip, or fail under
+			// CI=true, which installs PostgreSQL.
+			skipReason = err.Error() + " (install Debian's postgresql package, or set PGBIN)"
+			browserRequired = os.Getenv("CI") == "true"
+			return m.Run()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		// The browser is gone when runBrowser returns; then the run is
+		// checked and the portals and the cluster stop.
+		code := runBrowser(m, chrome, tmp)
+		if err := stop(code == 0 && browserTests.Load() > 0); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			code = 1
+		}
+		return code
+	}
 	stop, err := startPortal(bin, filepath.Join(tmp, "data", "portal.db"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	defer stop()
+	return runBrowser(m, chrome, tmp)
+}
 
+// runBrowser starts the shared Chromium and runs the tests.
+func runBrowser(m *testing.M, chrome, tmp string) int {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chrome),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true),
@@ -229,8 +277,21 @@ func newBrowserFor(t *testing.T, d time.Duration) *browser {
 		}
 		t.Skip(skipReason)
 	}
+	browserTests.Add(1)
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
+	if lb := suiteBalancer; lb != nil {
+		// Both processes must have answered some of the test's requests
+		// (through any of its browsers), and neither failed one.
+		answered, failed := lb.counts(), lb.failures()
+		t.Cleanup(func() {
+			if !t.Failed() && !t.Skipped() {
+				if err := lb.checkSpread(answered, failed); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
 	// Open the target now, then bound the test's actions.
 	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)

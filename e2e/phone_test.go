@@ -329,6 +329,7 @@ func phoneCrawl(routes []handlers.Route, areas []string, visit func(path string)
 // 44 px; the salesperson's pages on the road fit. Each user's pages are one
 // subtest (they run side by side), failing with every problem found.
 func TestPhoneFits(t *testing.T) {
+	bboltOnly(t, "the phone layout")
 	routes := pageRoutes(t)
 	if len(routes) < 50 {
 		t.Fatalf("only %d GET routes from the router", len(routes))
@@ -457,6 +458,7 @@ func fillCart(b *browser) {
 // at the balance. With UPDATE_SCREENSHOTS=1 each step is saved as
 // docs/screenshots/phone-*.png.
 func TestPhoneDealerJourney(t *testing.T) {
+	bboltOnly(t, "the phone layout; TestDealerOrdersFromCatalog and TestOrderChain order from the catalog")
 	b := newBrowser(t)
 	b.login("c0002.buyer", demoPassword)
 	b.phone()
@@ -544,6 +546,7 @@ func (b *browser) waitQty(css, want string) {
 // rules, Enter in the field posts the typed quantity, a quantity the rules
 // refuse is refused at its line.
 func TestPhoneCartWithoutJavaScript(t *testing.T) {
+	bboltOnly(t, "the phone layout; handlers' suite posts the cart forms on PostgreSQL")
 	b := newBrowser(t)
 	b.login("c0004.buyer", demoPassword)
 	b.phone()

@@ -109,6 +109,7 @@ func evalJSON[T any](b *browser, js string) T {
 
 // TestStaffDesk walks the staff screens at a desk.
 func TestStaffDesk(t *testing.T) {
+	bboltOnly(t, "the desk layout; the document actions run in TestOrderChain and handlers' suite")
 	docs, plain := deskRoutes(t)
 
 	// The dealer C0004 (whom no other test touches) orders twice: one order
