@@ -339,21 +339,17 @@ func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiDealerUser
-	err = h.store.Update(a.Actor.Username, func(t *store.Tx) error {
-		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
-		if err != nil {
-			return err
+	var id uint64
+	if err := h.store.View(func(t *store.Tx) error {
+		_, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
+		if u != nil {
+			id = u.ID
 		}
-		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
-			return err
-		}
-		if err := t.Log("customer", cu.ID, "user.invite", u.Username); err != nil {
-			return err
-		}
-		out = dealerUserOut(t, cu, u)
-		return nil
-	})
+		return err
+	}); err != nil {
+		return err
+	}
+	err = h.store.ResendInvitation(store.Actor{User: a.Actor, Scope: a.Scope}, id)
 	switch {
 	case errors.Is(err, store.ErrPasswordSet):
 		return apiError(fiber.StatusConflict, "api.customers.err_password_set")
@@ -362,5 +358,12 @@ func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
 	case err != nil:
 		return err
 	}
-	return a.reply(c, &out)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiDealerUser, error) {
+		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
+		if err != nil {
+			return nil, err
+		}
+		out := dealerUserOut(t, cu, u)
+		return &out, nil
+	})
 }
