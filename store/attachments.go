@@ -66,7 +66,9 @@ func (t *Tx) Attachment(sc Scope, id uint64) (*model.Attachment, []byte, error) 
 }
 
 // AttachmentInfo is Attachment's record without the content.
-func (t *Tx) AttachmentInfo(sc Scope, id uint64) (*model.Attachment, error) { return t.attachment(sc, id) }
+func (t *Tx) AttachmentInfo(sc Scope, id uint64) (*model.Attachment, error) {
+	return t.attachment(sc, id)
+}
 
 // attachment is Attachment's record without the content.
 func (t *Tx) attachment(sc Scope, id uint64) (*model.Attachment, error) {
