@@ -86,3 +86,12 @@ func CheckLocationDelete(l *Location, count int) error {
 	}
 	return nil
 }
+
+// InviteOnUpsert reports whether a dealer user the ERP pushes (u, over old;
+// old nil for a new one) is sent an invitation: it has no password and is
+// enabled, and it is new, its e-mail address changed, it was enabled again
+// or it has no pending invitation (pending).
+func InviteOnUpsert(old, u *User, pending bool) bool {
+	return u.PasswordHash == "" && !u.Disabled &&
+		(old == nil || old.Email != u.Email || old.Disabled || !pending)
+}

@@ -138,3 +138,27 @@ func TestLocationRules(t *testing.T) {
 		}
 	}
 }
+
+func TestInviteOnUpsert(t *testing.T) {
+	old := &User{Email: "a@b.cn"}
+	cases := []struct {
+		name    string
+		old     *User
+		u       User
+		pending bool
+		want    bool
+	}{
+		{"new", nil, User{Email: "a@b.cn"}, false, true},
+		{"new and disabled", nil, User{Email: "a@b.cn", Disabled: true}, false, false},
+		{"unchanged, invitation pending", old, User{Email: "a@b.cn"}, true, false},
+		{"unchanged, no invitation left", old, User{Email: "a@b.cn"}, false, true},
+		{"new address", old, User{Email: "c@d.cn"}, true, true},
+		{"enabled again", &User{Email: "a@b.cn", Disabled: true}, User{Email: "a@b.cn"}, true, true},
+		{"has a password", old, User{Email: "c@d.cn", PasswordHash: "x"}, false, false},
+	}
+	for _, c := range cases {
+		if got := InviteOnUpsert(c.old, &c.u, c.pending); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

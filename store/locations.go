@@ -161,17 +161,27 @@ func (t *Tx) forgetExternalID(kind string, id uint64) error {
 // un-flagged primary (model.CheckLocationChange).
 func (s *Store) SaveCustomerLocation(a Actor, l *model.Location) (uint64, error) {
 	form := *l
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*l = form
+		if err := t.PutLocation(a.Scope, l); err != nil {
+			return 0, err
+		}
+		return l.ID, nil
+	})
+}
+
+// PutLocation is the Tx form of SaveCustomerLocation, for a caller that
+// owns the transaction (the integration API's upserts): Tx.SaveLocation
+// and its audit entry. Errors as SaveLocation's.
+func (t *Tx) PutLocation(sc Scope, l *model.Location) error {
 	action := "location.update"
 	if l.ID == 0 {
 		action = "location.create"
 	}
-	return s.act(a, func(t *Tx) (uint64, error) {
-		*l = form
-		if err := t.SaveLocation(a.Scope, l); err != nil {
-			return 0, err
-		}
-		return l.ID, t.Log("customer", l.CustomerID, action, l.Name)
-	})
+	if err := t.SaveLocation(sc, l); err != nil {
+		return err
+	}
+	return t.Log("customer", l.CustomerID, action, l.Name)
 }
 
 // MakePrimaryLocation makes location id of customerID its primary at the

@@ -43,22 +43,35 @@ func (s *Store) CreateUser(a Actor, in NewUserInput) (uint64, error) {
 	u, form := in.User, *in.User
 	return s.act(a, func(t *Tx) (uint64, error) {
 		*u = form // the body may run twice (a retried transaction)
-		if err := t.SaveUser(a.Scope, u); err != nil {
+		if err := t.PutUser(a.Scope, u, in.Invite); err != nil {
 			return 0, err
-		}
-		if err := t.logUser(u, "user.create"); err != nil {
-			return 0, err
-		}
-		if in.Invite {
-			if _, err := t.inviteUser(u); err != nil {
-				return 0, err
-			}
-			if err := t.logUser(u, "user.invite"); err != nil {
-				return 0, err
-			}
 		}
 		return u.ID, nil
 	})
+}
+
+// PutUser is the Tx form of CreateUser and UpdateUser, for a caller that
+// owns the transaction (the integration API's upserts): Tx.SaveUser, its
+// audit entry (user.create for a new user, else user.update) and, with
+// invite, the invitation e-mail and its entry. Errors as theirs.
+func (t *Tx) PutUser(sc Scope, u *model.User, invite bool) error {
+	action := "user.update"
+	if u.ID == 0 {
+		action = "user.create"
+	}
+	if err := t.SaveUser(sc, u); err != nil {
+		return err
+	}
+	if err := t.logUser(u, action); err != nil {
+		return err
+	}
+	if !invite {
+		return nil
+	}
+	if _, err := t.inviteUser(u); err != nil {
+		return err
+	}
+	return t.logUser(u, "user.invite")
 }
 
 // UpdateUser saves the edited fields of user u (its id and the version the
@@ -66,7 +79,12 @@ func (s *Store) CreateUser(a Actor, in NewUserInput) (uint64, error) {
 // for a stale version, ErrNotAllowed for a change of kind or customer
 // (model.CheckUserChange), ValidationError for bad fields.
 func (s *Store) UpdateUser(a Actor, u *model.User) error {
-	return s.saveUser(a, u, "user.update")
+	form := *u
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		*u = form
+		return 0, t.PutUser(a.Scope, u, false)
+	})
+	return err
 }
 
 // SetUserDisabled disables user u (ending its sessions at once) or enables
@@ -77,10 +95,6 @@ func (s *Store) SetUserDisabled(a Actor, u *model.User, disabled bool) error {
 		action = "user.disable"
 	}
 	u.Disabled = disabled
-	return s.saveUser(a, u, action)
-}
-
-func (s *Store) saveUser(a Actor, u *model.User, action string) error {
 	form := *u
 	_, err := s.act(a, func(t *Tx) (uint64, error) {
 		*u = form
