@@ -50,7 +50,7 @@ func (h *Handler) showAccount(c *fiber.Ctx) error {
 // browser logged in as the user gets the login page at its next request.
 func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
 	u := currentUser(c)
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.EndUserSessions(u.ID) }); err != nil {
+	if err := h.store.EndAllSessions(store.Actor{User: u}); err != nil {
 		return err
 	}
 	return h.toLogin(c, "sec.logged_out_everywhere")
@@ -62,17 +62,11 @@ func (h *Handler) updateAccount(c *fiber.Ctx) error {
 	f := accountForm{Email: strings.TrimSpace(c.FormValue("email")), Mobile: strings.TrimSpace(c.FormValue("mobile")), Lang: c.FormValue("lang")}
 	v := h.accountView(c)
 	v.Form = f
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		_, err := t.SetUserPrefs(u.ID, func(x *model.User) error {
-			x.Email, x.Mobile = f.Email, f.Mobile
-			if validLang(f.Lang) {
-				x.Lang = f.Lang
-			}
-			return x.Validate()
-		})
-		return err
-	})
-	if err != nil {
+	in := store.AccountInput{Email: f.Email, Mobile: f.Mobile}
+	if validLang(f.Lang) {
+		in.Lang = f.Lang
+	}
+	if err := h.store.SaveAccount(store.Actor{User: u}, in); err != nil {
 		return h.formError(c, err, tplAccount, v)
 	}
 	h.setFlash(c, "flash.saved")
@@ -105,14 +99,12 @@ func (h *Handler) changePassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var updated *model.User
-	if err := h.store.Update(u.Username, func(t *store.Tx) error {
-		updated, err = t.SetPassword(store.AdminScope(), u.ID, hash)
-		return err
-	}); err != nil {
+	ns := h.newSession(c)
+	updated, err := h.store.ChangePassword(store.Actor{User: u}, hash, ns)
+	if err != nil {
 		return err
 	}
-	if err := h.startSession(c, updated); err != nil {
+	if err := h.enterSession(c, ns, updated); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.password_changed")

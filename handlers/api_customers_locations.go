@@ -123,14 +123,7 @@ func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext
 		return 0, "", err
 	}
 	return finishUpsert(t, store.ExtLocation, ext, old, l, func() uint64 { return l.ID }, func() error {
-		if err := t.SaveLocation(a.Scope, l); err != nil {
-			return err
-		}
-		action := "location.update"
-		if old == nil {
-			action = "location.create"
-		}
-		return t.Log("customer", cu.ID, action, l.Name)
+		return t.PutLocation(a.Scope, l)
 	})
 }
 

@@ -203,26 +203,9 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	if err := ve.Err(); err != nil {
 		return 0, "", err
 	}
+	invite := model.InviteOnUpsert(old, u, old != nil && t.PendingInvitation(old.ID) != nil)
 	return finishUpsert(t, store.ExtDealerUser, ext, old, u, func() uint64 { return u.ID }, func() error {
-		if err := t.SaveUser(a.Scope, u); err != nil {
-			return renamedBy(err, dealerUserFieldNames)
-		}
-		action := "user.update"
-		if old == nil {
-			action = "user.create"
-		}
-		if err := t.Log("customer", cu.ID, action, u.Username); err != nil {
-			return err
-		}
-		invite := u.PasswordHash == "" && !u.Disabled &&
-			(old == nil || old.Email != u.Email || old.Disabled || t.PendingInvitation(u.ID) == nil)
-		if !invite {
-			return nil
-		}
-		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
-			return err
-		}
-		return t.Log("customer", cu.ID, "user.invite", u.Username)
+		return renamedBy(t.PutUser(a.Scope, u, invite), dealerUserFieldNames)
 	})
 }
 
@@ -295,19 +278,24 @@ func loadAPIDealerUser(t *store.Tx, sc store.Scope, custExt, ext string) (*model
 	return cu, u, nil
 }
 
-func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
-	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
-	if err != nil {
-		return err
-	}
-	return apiRead(h, c, a, func(t *store.Tx) (*apiDealerUser, error) {
-		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
+// dealerUserReply reads the answer about the user of a dealer-user route.
+func dealerUserReply(sc store.Scope, custExt, ext string) func(t *store.Tx) (*apiDealerUser, error) {
+	return func(t *store.Tx) (*apiDealerUser, error) {
+		cu, u, err := loadAPIDealerUser(t, sc, custExt, ext)
 		if err != nil {
 			return nil, err
 		}
 		out := dealerUserOut(t, cu, u)
 		return &out, nil
-	})
+	}
+}
+
+func (h *Handler) apiGetDealerUser(c *fiber.Ctx, a *apiCall) error {
+	custExt, ext, err := h.apiChildPath(c, a, dealerUserReachable(a.Scope))
+	if err != nil {
+		return err
+	}
+	return apiRead(h, c, a, dealerUserReply(a.Scope, custExt, ext))
 }
 
 func (h *Handler) apiListDealerUsers(c *fiber.Ctx, a *apiCall) error {
@@ -339,21 +327,17 @@ func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var out apiDealerUser
-	err = h.store.Update(a.Actor.Username, func(t *store.Tx) error {
-		cu, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
-		if err != nil {
-			return err
+	var id uint64
+	if err := h.store.View(func(t *store.Tx) error {
+		_, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
+		if u != nil {
+			id = u.ID
 		}
-		if _, err := t.InviteUser(a.Scope, u.ID); err != nil {
-			return err
-		}
-		if err := t.Log("customer", cu.ID, "user.invite", u.Username); err != nil {
-			return err
-		}
-		out = dealerUserOut(t, cu, u)
-		return nil
-	})
+		return err
+	}); err != nil {
+		return err
+	}
+	err = h.store.ResendInvitation(store.Actor{User: a.Actor, Scope: a.Scope}, id)
 	switch {
 	case errors.Is(err, store.ErrPasswordSet):
 		return apiError(fiber.StatusConflict, "api.customers.err_password_set")
@@ -362,5 +346,5 @@ func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
 	case err != nil:
 		return err
 	}
-	return a.reply(c, &out)
+	return apiRead(h, c, a, dealerUserReply(a.Scope, custExt, ext))
 }

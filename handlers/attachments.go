@@ -63,13 +63,9 @@ func (h *Handler) saveUpload(c *fiber.Ctx, ownerType string, ownerID, customerID
 	if err != nil {
 		return err
 	}
-	return h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		a := &model.Attachment{CustomerID: customerID, OwnerType: ownerType, OwnerID: ownerID, Name: name, ContentType: ctype}
-		if err := t.AddAttachment(a, data); err != nil {
-			return err
-		}
-		return t.Log(ownerType, ownerID, "attach", name)
-	})
+	a := &model.Attachment{CustomerID: customerID, OwnerType: ownerType, OwnerID: ownerID, Name: name, ContentType: ctype}
+	_, err = h.store.AttachFile(h.actor(c, c.FormValue("_idem")), a, data)
+	return err
 }
 
 // downloadAttachment serves a file the user's scope may read, always as a
@@ -101,24 +97,19 @@ func (h *Handler) deleteAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var back string
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		a, _, err := t.Attachment(h.scope(c), id)
-		if err != nil {
-			return err
-		}
-		if err := need(c, attachmentManagePerm[a.OwnerType]); err != nil {
-			return err
-		}
-		back = "/" + a.OwnerType + "s/" + itoa(a.OwnerID) + "#attachments"
-		if err := t.DeleteAttachment(h.scope(c), id); err != nil {
-			return err
-		}
-		return t.Log(a.OwnerType, a.OwnerID, "detach", a.Name)
-	})
-	if err != nil {
+	var a *model.Attachment
+	if err := h.store.View(func(t *store.Tx) error {
+		a, err = t.AttachmentInfo(h.scope(c), id)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := need(c, attachmentManagePerm[a.OwnerType]); err != nil {
+		return err
+	}
+	if _, err := h.store.RemoveAttachment(h.actor(c, ""), id, a.OwnerType, a.OwnerID); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.deleted")
-	return h.redirect(c, back)
+	return h.redirect(c, "/"+a.OwnerType+"s/"+itoa(a.OwnerID)+"#attachments")
 }

@@ -79,45 +79,43 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return fail(fiber.StatusForbidden, "login.disabled")
 	}
 	h.limiter.succeed(limits)
-	if err := h.startSession(c, user); err != nil {
+	lang := "" // the login page's language becomes that of a user without one
+	if old := c.Cookies("lang"); !validLang(user.Lang) && validLang(old) {
+		lang = old
+	}
+	ns := h.newSession(c)
+	user, err := h.store.StartSession(store.Actor{User: user}, ns, lang)
+	if err != nil {
+		return err
+	}
+	if err := h.enterSession(c, ns, user); err != nil {
 		return err
 	}
 	if err := h.cookies.setDevice(c, username, device); err != nil {
 		return err
-	}
-	if old := c.Cookies("lang"); !validLang(user.Lang) && validLang(old) {
-		_ = h.store.Update(user.Username, func(t *store.Tx) error {
-			_, err := t.SetUserPrefs(user.ID, func(u *model.User) error { u.Lang = old; return nil })
-			return err
-		})
 	}
 	return h.redirect(c, form.Next)
 }
 
 var dummyHash, _ = store.HashPassword("timing-equaliser")
 
-// startSession creates a fresh server-side session for user, ends the
-// request's previous one, and sets the cookie.
-func (h *Handler) startSession(c *fiber.Ctx, user *model.User) error {
-	prev := h.cookies.sessionID(c)
+// newSession prepares a fresh server-side session for the request (the
+// use case that starts it sets its user) that ends the request's previous
+// one.
+func (h *Handler) newSession(c *fiber.Ctx) store.NewSession {
 	now := h.store.Now()
-	sess := &store.Session{
-		ID: randomHex(32), UserID: user.ID, Epoch: user.AuthEpoch,
+	return store.NewSession{Prev: h.cookies.sessionID(c), Session: &store.Session{
+		ID:        randomHex(32),
 		CSRF:      base64.RawURLEncoding.EncodeToString(newSecret()),
 		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(sessionIdle),
 		IP: c.IP(), UserAgent: truncate(string(c.Request().Header.UserAgent()), 200),
-	}
-	err := h.store.Update(user.Username, func(t *store.Tx) error {
-		if prev != "" {
-			if err := t.DeleteSession(prev); err != nil {
-				return err
-			}
-		}
-		return t.SaveSession(sess)
-	})
-	if err != nil {
-		return err
-	}
+	}}
+}
+
+// enterSession makes the started session ns of user the request's and sets
+// the cookie.
+func (h *Handler) enterSession(c *fiber.Ctx, ns store.NewSession, user *model.User) error {
+	sess := ns.Session
 	c.Locals(localSession, sess)
 	c.Locals(localUser, user)
 	c.Locals(localScope, h.store.ScopeFor(user))
@@ -133,7 +131,7 @@ func truncate(s string, n int) string {
 
 func (h *Handler) logout(c *fiber.Ctx) error {
 	if s := currentSession(c); s != nil {
-		if err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error { return t.DeleteSession(s.ID) }); err != nil {
+		if err := h.store.EndSession(h.actor(c, ""), s.ID); err != nil {
 			return err
 		}
 	}
@@ -162,10 +160,7 @@ func (h *Handler) switchLang(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax", Secure: h.cfg.SecureCookies, HTTPOnly: true})
 	if u := currentUser(c); u != nil {
-		if err := h.store.Update(u.Username, func(t *store.Tx) error {
-			_, err := t.SetUserPrefs(u.ID, func(x *model.User) error { x.Lang = l; return nil })
-			return err
-		}); err != nil {
+		if err := h.store.SetLanguage(h.actor(c, ""), l); err != nil {
 			return err
 		}
 	}

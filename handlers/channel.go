@@ -201,17 +201,7 @@ func (h *Handler) deleteChannelAttachment(c *fiber.Ctx, owner string, docID uint
 	if !editable {
 		return model.ErrNotAllowed
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		a, _, err := t.Attachment(h.scope(c), attID)
-		if err != nil || a.OwnerType != owner || a.OwnerID != docID {
-			return model.ErrNotFound
-		}
-		if err := t.DeleteAttachment(h.scope(c), attID); err != nil {
-			return err
-		}
-		return t.Log(owner, docID, "detach", a.Name)
-	})
-	if err != nil {
+	if _, err := h.store.RemoveAttachment(h.actor(c, ""), attID, owner, docID); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.deleted")

@@ -127,7 +127,7 @@ func (h *Handler) createDealerUser(c *fiber.Ctx) error {
 	readUserForm(c, u, model.DealerRoles)
 	err = dealerUsernameAllowed(currentUser(c), cu, "", u.Username)
 	if err == nil {
-		err = h.createUser(c, u, "customer", cu.ID, c.FormValue("setup") == setupInvite)
+		err = h.createUser(c, u, c.FormValue("setup") == setupInvite)
 	}
 	if err != nil {
 		u.ID = 0
@@ -150,7 +150,7 @@ func (h *Handler) updateDealerUser(c *fiber.Ctx) error {
 	readUserForm(c, u, model.DealerRoles)
 	err = dealerUsernameAllowed(currentUser(c), cu, oldName, u.Username)
 	if err == nil {
-		err = h.updateUser(c, u, "customer", cu.ID)
+		err = h.store.UpdateUser(h.actor(c, ""), u)
 	}
 	if err != nil {
 		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
@@ -164,7 +164,7 @@ func (h *Handler) resetDealerPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.resetPassword(c, u, "customer", cu.ID); err != nil {
+	if err := h.resetPassword(c, u); err != nil {
 		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
 	}
 	h.setFlash(c, "flash.password_reset")
@@ -176,7 +176,7 @@ func (h *Handler) toggleDealerUser(c *fiber.Ctx, disabled bool) error {
 	if err != nil {
 		return err
 	}
-	if err := h.setUserDisabled(c, u, disabled, "customer", cu.ID); err != nil {
+	if err := h.setUserDisabled(c, u, disabled); err != nil {
 		return h.formError(c, err, tplDealerUserForm, h.dealerUserView(c, cu, u))
 	}
 	h.setFlash(c, "flash.saved")
@@ -193,12 +193,7 @@ func (h *Handler) resendDealerInvitation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if _, err := t.InviteUser(h.scope(c), u.ID); err != nil {
-			return err
-		}
-		return t.Log("customer", cu.ID, "user.invite", u.Username)
-	})
+	err = h.store.ResendInvitation(h.actor(c, ""), u.ID)
 	switch {
 	case errors.Is(err, store.ErrPasswordSet):
 		err = model.Invalid("_form", "invite.err_password_set")

@@ -95,15 +95,8 @@ func (h *Handler) acceptInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var u *model.User
-	var canLogin bool
-	err = h.store.Update(v.Form.(inviteForm).Username, func(t *store.Tx) error {
-		if u, err = t.AcceptInvitation(token, hash, v.Lang); err != nil {
-			return err
-		}
-		canLogin = t.CanLogin(u)
-		return nil
-	})
+	ns := h.newSession(c)
+	u, canLogin, err := h.store.AcceptInvitation(v.Form.(inviteForm).Username, token, hash, v.Lang, ns)
 	if errors.Is(err, model.ErrNotFound) {
 		// Used or expired between the page and the post.
 		v.Form = inviteForm{}
@@ -117,7 +110,7 @@ func (h *Handler) acceptInvite(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.invite_accepted")
 		return h.redirect(c, "/login")
 	}
-	if err := h.startSession(c, u); err != nil {
+	if err := h.enterSession(c, ns, u); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.invite_welcome")

@@ -79,7 +79,6 @@ func (h *Handler) saveLocation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
 	l.Name, l.Contact, l.Phone = c.FormValue("name"), c.FormValue("contact"), c.FormValue("phone")
 	l.Address, l.Region = c.FormValue("address"), c.FormValue("region")
 	l.Version = formUint(c, "version")
@@ -89,19 +88,14 @@ func (h *Handler) saveLocation(c *fiber.Ctx) error {
 		l.Primary = false // refused by the store with a clear message
 	}
 	isNew := l.ID == 0
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			if err := t.SaveLocation(h.scope(c), l); err != nil {
-				return 0, err
-			}
-			action := "location.update"
-			if isNew {
-				action = "location.create"
-			}
-			return l.ID, t.Log("customer", cu.ID, action, l.Name)
-		}
-		return saveOnce(c, t, u, &l.ID, isNew, save)
-	})
+	a := h.actor(c, "")
+	if isNew {
+		a.Once = c.FormValue("_idem")
+	}
+	id, err := h.store.SaveCustomerLocation(a, l)
+	if err == nil {
+		l.ID = id
+	}
 	if err != nil {
 		if isNew {
 			l.ID = 0
@@ -122,17 +116,7 @@ func (h *Handler) makePrimaryLocation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if formUint(c, "version") != l.Version {
-		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt}
-	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		l.Primary = true
-		if err := t.SaveLocation(h.scope(c), l); err != nil {
-			return err
-		}
-		return t.Log("customer", cu.ID, "location.primary", l.Name)
-	})
-	if err != nil {
+	if err := h.store.MakePrimaryLocation(h.actor(c, ""), cu.ID, l.ID, formUint(c, "version")); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.saved")
@@ -144,12 +128,7 @@ func (h *Handler) deleteLocation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.DeleteLocation(h.scope(c), cu.ID, l.ID, formUint(c, "version")); err != nil {
-			return err
-		}
-		return t.Log("customer", cu.ID, "location.delete", l.Name)
-	})
+	err = h.store.RemoveLocation(h.actor(c, ""), cu.ID, l.ID, formUint(c, "version"))
 	if err != nil {
 		var ve *model.ValidationError
 		if asValidation(err, &ve) {

@@ -59,13 +59,7 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 	s.Contact, s.Phone = c.FormValue("contact"), c.FormValue("phone")
 	s.Version = formUint(c, "version")
 	ver := s.Version
-	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.SaveSettings(s); err != nil {
-			return err
-		}
-		return t.Log("settings", 0, "update", s.EnterpriseName+" · "+s.CurrencyCode+" · "+s.TimeZone)
-	})
-	if err != nil {
+	if err := h.store.UpdateSettings(h.actor(c, ""), s); err != nil {
 		s.Version = ver
 		return h.formError(c, err, tplSettings, h.settingsView(c, s))
 	}

@@ -210,7 +210,7 @@ func (h *Handler) createStaff(c *fiber.Ctx) error {
 	}
 	u := &model.User{}
 	readStaffForm(c, u)
-	if err := h.createUser(c, u, "staff", 0, false); err != nil {
+	if err := h.createUser(c, u, false); err != nil {
 		u.ID, u.Version = 0, 0
 		return h.formError(c, err, tplStaffForm, h.staffView(c, u))
 	}
@@ -229,7 +229,7 @@ func (h *Handler) updateStaff(c *fiber.Ctx) error {
 		// An admin who dropped their own admin role would lock themselves out.
 		err = model.Invalid("roles", "err.self_admin")
 	} else {
-		err = h.updateUser(c, u, "staff", u.ID)
+		err = h.store.UpdateUser(h.actor(c, ""), u)
 	}
 	if err != nil {
 		u.Version = ver
@@ -247,10 +247,8 @@ func (h *Handler) resetStaffPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if u.ID == currentUser(c).ID {
-		err = model.Invalid("password", "err.self")
-	} else {
-		err = h.resetPassword(c, u, "staff", u.ID)
+	if err = model.CheckSelfAction(currentUser(c), u, "password"); err == nil {
+		err = h.resetPassword(c, u)
 	}
 	if err != nil {
 		return h.formError(c, err, tplStaffForm, h.staffView(c, u))
@@ -267,7 +265,7 @@ func (h *Handler) toggleStaff(c *fiber.Ctx, disabled bool) error {
 		return err
 	}
 	was := u.Disabled
-	if err := h.setUserDisabled(c, u, disabled, "staff", u.ID); err != nil {
+	if err := h.setUserDisabled(c, u, disabled); err != nil {
 		u.Disabled, u.Version = was, formUint(c, "version")
 		return h.formError(c, err, tplStaffForm, h.staffView(c, u))
 	}

@@ -40,13 +40,13 @@ func readUserForm(c *fiber.Ctx, u *model.User, allowed []model.Role) {
 }
 
 // createUser saves a new user with the initial password from the form, once
-// per form token.
+// per form token (store.CreateUser); the audit entry goes to the staff
+// user's own record or the dealer user's customer.
 //
 // With invite the user gets no password: the form's e-mail address is
-// required, and the invitation e-mail (store.InviteUser) is queued in the
-// same transaction, so the user chooses a password from its link.
-func (h *Handler) createUser(c *fiber.Ctx, u *model.User, entity string, entityID uint64, invite bool) error {
-	actor := currentUser(c)
+// required, and the invitation e-mail is queued in the same transaction, so
+// the user chooses a password from its link.
+func (h *Handler) createUser(c *fiber.Ctx, u *model.User, invite bool) error {
 	pw := c.FormValue("password")
 	ve := &model.ValidationError{}
 	if invite {
@@ -71,43 +71,22 @@ func (h *Handler) createUser(c *fiber.Ctx, u *model.User, entity string, entityI
 		}
 		u.PasswordHash = hash
 	}
-	return h.store.Update(actor.Username, func(t *store.Tx) error {
-		id, _, err := t.Idempotent(actor.ID, c.FormValue("_idem"), func() (uint64, error) {
-			if err := t.SaveUser(h.scope(c), u); err != nil {
-				return 0, err
-			}
-			if entityID == 0 { // the user is the audited record itself (staff)
-				entityID = u.ID
-			}
-			if err := t.Log(entity, entityID, "user.create", u.Username); err != nil {
-				return 0, err
-			}
-			if !invite {
-				return u.ID, nil
-			}
-			if _, err := t.InviteUser(h.scope(c), u.ID); err != nil {
-				return 0, err
-			}
-			return u.ID, t.Log(entity, entityID, "user.invite", u.Username)
-		})
+	id, err := h.store.CreateUser(h.actor(c, c.FormValue("_idem")), store.NewUserInput{User: u, Invite: invite})
+	if err == nil {
 		u.ID = id
-		return err
-	})
+	}
+	return err
 }
 
-// updateUser saves the edited fields with optimistic locking.
-func (h *Handler) updateUser(c *fiber.Ctx, u *model.User, entity string, entityID uint64) error {
-	return h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.SaveUser(h.scope(c), u); err != nil {
-			return err
-		}
-		return t.Log(entity, entityID, "user.update", u.Username)
-	})
+// actor is the use cases' Actor of the request: its user and scope, with
+// once as the replay key ("" runs every time).
+func (h *Handler) actor(c *fiber.Ctx, once string) store.Actor {
+	return store.Actor{User: currentUser(c), Scope: h.scope(c), Once: once}
 }
 
 // resetPassword sets a new password chosen by the admin or manager and ends
 // every session of that user.
-func (h *Handler) resetPassword(c *fiber.Ctx, target *model.User, entity string, entityID uint64) error {
+func (h *Handler) resetPassword(c *fiber.Ctx, target *model.User) error {
 	pw := c.FormValue("password")
 	if err := model.ValidatePassword("password", pw); err != nil {
 		return err
@@ -116,30 +95,15 @@ func (h *Handler) resetPassword(c *fiber.Ctx, target *model.User, entity string,
 	if err != nil {
 		return err
 	}
-	return h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if _, err := t.SetPassword(h.scope(c), target.ID, hash); err != nil {
-			return err
-		}
-		return t.Log(entity, entityID, "user.password_reset", target.Username)
-	})
+	return h.store.ResetPassword(h.actor(c, ""), target.ID, hash)
 }
 
 // setUserDisabled disables (ending its sessions at once) or re-enables a user.
-// Nobody can disable themselves.
-func (h *Handler) setUserDisabled(c *fiber.Ctx, target *model.User, disabled bool, entity string, entityID uint64) error {
-	if target.ID == currentUser(c).ID {
-		return model.Invalid("_form", "err.self")
+// Nobody can disable themselves (model.CheckSelfAction).
+func (h *Handler) setUserDisabled(c *fiber.Ctx, target *model.User, disabled bool) error {
+	if err := model.CheckSelfAction(currentUser(c), target, "_form"); err != nil {
+		return err
 	}
-	target.Disabled = disabled
 	target.Version = formUint(c, "version")
-	action := "user.enable"
-	if disabled {
-		action = "user.disable"
-	}
-	return h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.SaveUser(h.scope(c), target); err != nil {
-			return err
-		}
-		return t.Log(entity, entityID, action, target.Username)
-	})
+	return h.store.SetUserDisabled(h.actor(c, ""), target, disabled)
 }

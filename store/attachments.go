@@ -58,18 +58,32 @@ func (t *Tx) AddAttachment(a *model.Attachment, data []byte) error {
 // Attachment returns an attachment's record and content when sc may read it;
 // ErrNotFound otherwise (also for another owner's id guessed in a URL).
 func (t *Tx) Attachment(sc Scope, id uint64) (*model.Attachment, []byte, error) {
+	a, err := t.attachment(sc, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, bytes.Clone(t.b(bAttachmentBlobs).Get(itob(id))), nil
+}
+
+// AttachmentInfo is Attachment's record without the content.
+func (t *Tx) AttachmentInfo(sc Scope, id uint64) (*model.Attachment, error) {
+	return t.attachment(sc, id)
+}
+
+// attachment is Attachment's record without the content.
+func (t *Tx) attachment(sc Scope, id uint64) (*model.Attachment, error) {
 	a := &model.Attachment{}
 	if err := t.getJSONID(t.b(bAttachments), id, a); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	access := attachmentAccess[a.OwnerType]
 	if access == nil {
 		access = defaultAccess
 	}
 	if !access(t, sc, a) {
-		return nil, nil, model.ErrNotFound
+		return nil, model.ErrNotFound
 	}
-	return a, bytes.Clone(t.b(bAttachmentBlobs).Get(itob(id))), nil
+	return a, nil
 }
 
 // Attachments lists an owner record's attachments. The caller has already
@@ -90,10 +104,16 @@ func (t *Tx) Attachments(ownerType string, ownerID uint64) ([]*model.Attachment,
 
 // DeleteAttachment removes an attachment that sc may read.
 func (t *Tx) DeleteAttachment(sc Scope, id uint64) error {
-	a, _, err := t.Attachment(sc, id)
+	a, err := t.attachment(sc, id)
 	if err != nil {
 		return err
 	}
+	return t.deleteAttachment(a)
+}
+
+// deleteAttachment removes attachment a as loaded.
+func (t *Tx) deleteAttachment(a *model.Attachment) error {
+	id := a.ID
 	if err := t.b(bAttachmentsByOwn).Delete(append(ownerKey(a.OwnerType, a.OwnerID), itob(id)...)); err != nil {
 		return err
 	}
@@ -101,4 +121,47 @@ func (t *Tx) DeleteAttachment(sc Scope, id uint64) error {
 		return err
 	}
 	return t.b(bAttachments).Delete(itob(id))
+}
+
+// AttachFile stores a checked file (model.CheckAttachment) as attachment
+// att of its owner record, with the audit entry, at most once per a.Once,
+// and returns its id. The caller has loaded the owner through a.Scope and
+// checked that a.User may change it; the file's customer (0: enterprise
+// internal, staff only) must lie inside a.Scope (ErrNotFound).
+// ValidationError at file when too big.
+func (s *Store) AttachFile(a Actor, att *model.Attachment, data []byte) (uint64, error) {
+	form := *att
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*att = form
+		if !defaultAccess(t, a.Scope, att) {
+			return 0, model.ErrNotFound
+		}
+		if err := t.AddAttachment(att, data); err != nil {
+			return 0, err
+		}
+		return att.ID, t.Log(att.OwnerType, att.OwnerID, "attach", att.Name)
+	})
+}
+
+// RemoveAttachment deletes attachment id of the owner record (ownerType,
+// ownerID) with the audit entry and returns it as it was. ErrNotFound when
+// a.Scope may not read it or it belongs to another record. The caller has
+// checked that a.User may change the owner (and that the owner's rule
+// allows it now).
+func (s *Store) RemoveAttachment(a Actor, id uint64, ownerType string, ownerID uint64) (*model.Attachment, error) {
+	var att *model.Attachment
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		var err error
+		if att, err = t.attachment(a.Scope, id); err != nil {
+			return 0, err
+		}
+		if att.OwnerType != ownerType || att.OwnerID != ownerID {
+			return 0, model.ErrNotFound
+		}
+		if err := t.deleteAttachment(att); err != nil {
+			return 0, err
+		}
+		return 0, t.Log(ownerType, ownerID, "detach", att.Name)
+	})
+	return att, err
 }

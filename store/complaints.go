@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
-	"strings"
 
 	"dealerportal/model"
 )
@@ -104,33 +103,15 @@ type ComplaintInput struct {
 // draft, ValidationError for bad fields. The caller has checked that
 // a.User may edit it (model.CanEditComplaint).
 func (s *Store) SaveComplaint(a Actor, in ComplaintInput) (uint64, error) {
-	c, form := in.Complaint, *in.Complaint
-	return s.act(a, func(t *Tx) (uint64, error) {
-		*c = form // the body may run twice (a retried transaction)
-		var old *model.Complaint
-		var err error
-		if c.ID == 0 {
-			cu, err := t.ChannelCustomer(a.Scope, c.CustomerID, in.CustomerCode, "customer_code")
-			if err != nil {
-				return 0, err
-			}
-			c.CustomerID = cu.ID
-		} else if old, err = t.Complaint(a.Scope, c.ID); err != nil {
-			return 0, err
-		}
-		ve := &model.ValidationError{}
-		c.Product = model.ProductRef{}
-		if code := strings.TrimSpace(in.ProductCode); code != "" {
-			if ref, err := t.ChannelProduct(a.Scope, c.CustomerID, code, false); err != nil {
-				ve.Add("product_code", "err.ch_product", nil)
-			} else {
-				c.Product = ref
-			}
-		}
-		if err := formRefusal(ve, in.Invalid, c.Validate(t.Today())); err != nil {
-			return 0, err
-		}
-		return c.ID, t.saveComplaint(a.User, old, c)
+	return saveChannelDoc(s, a, channelSave[model.Complaint, *model.Complaint]{
+		Doc: in.Complaint, CustomerCode: in.CustomerCode, Invalid: in.Invalid,
+		SetCustomer: func(c *model.Complaint, id uint64) { c.CustomerID = id },
+		Load:        (*Tx).Complaint,
+		Products: func(c *model.Complaint, product func(code, field string, optional bool) model.ProductRef) {
+			c.Product = product(in.ProductCode, "product_code", true)
+		},
+		Validate: (*model.Complaint).Validate,
+		Save:     (*Tx).saveComplaint,
 	})
 }
 

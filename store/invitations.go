@@ -1,8 +1,6 @@
 package store
 
 import (
-	"errors"
-
 	"dealerportal/model"
 	"dealerportal/store/kv"
 )
@@ -32,8 +30,8 @@ func migrateInvitations(tx kv.Tx) error {
 const InvitationPath = "/invite/"
 
 // ErrPasswordSet refuses to invite a user who has chosen a password
-// already: an invitation would let whoever reads the e-mail replace it.
-var ErrPasswordSet = errors.New("the user has a password already")
+// already (model.CheckInvitable).
+var ErrPasswordSet = model.ErrPasswordSet
 
 // InviteUser issues a new invitation for the user with id (within sc) and
 // queues its e-mail (the personal event user.invited, whose link holds the
@@ -46,13 +44,13 @@ func (t *Tx) InviteUser(sc Scope, id uint64) (*model.Invitation, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case u.PasswordHash != "":
-		return nil, ErrPasswordSet
-	case u.Disabled:
-		return nil, model.ErrNotAllowed
-	case u.Email == "":
-		return nil, model.Invalid("email", "err.required")
+	return t.inviteUser(u)
+}
+
+// inviteUser is InviteUser for user u as loaded through the scope.
+func (t *Tx) inviteUser(u *model.User) (*model.Invitation, error) {
+	if err := model.CheckInvitable(u); err != nil {
+		return nil, err
 	}
 	if err := t.dropInvitation(u.ID); err != nil {
 		return nil, err
@@ -67,7 +65,7 @@ func (t *Tx) InviteUser(sc Scope, id uint64) (*model.Invitation, error) {
 	if err := t.b(bInvitationsByUser).Put(itob(u.ID), hash); err != nil {
 		return nil, err
 	}
-	err = t.Emit(&model.OutboxMessage{Event: model.EventUserInvited, CustomerID: u.CustomerID, UserID: u.ID, Params: map[string]string{
+	err := t.Emit(&model.OutboxMessage{Event: model.EventUserInvited, CustomerID: u.CustomerID, UserID: u.ID, Params: map[string]string{
 		"link": InvitationPath + token, "username": u.Username, "user_name": u.Name,
 		"expires_at": inv.ExpiresAt.In(t.Zone()).Format("2006-01-02 15:04"),
 	}})
@@ -114,7 +112,7 @@ func (t *Tx) OpenInvitation(token string) (*model.Invitation, *model.User, error
 		return nil, nil, model.ErrNotFound
 	}
 	u, err := t.user(inv.UserID)
-	if err != nil || !inv.Live(t.Now) || u.PasswordHash != "" || u.Disabled {
+	if err != nil || !model.InvitationOpen(inv, u, t.Now) {
 		return nil, nil, model.ErrNotFound
 	}
 	return inv, u, nil

@@ -13,6 +13,11 @@ func (t *Tx) Locations(sc Scope, customerID uint64) ([]*model.Location, error) {
 	if !t.AllowsCustomer(sc, customerID) {
 		return nil, model.ErrNotFound
 	}
+	return t.locations(customerID)
+}
+
+// locations is Locations after the scope check.
+func (t *Tx) locations(customerID uint64) ([]*model.Location, error) {
 	var out []*model.Location
 	prefix := itob(customerID)
 	c := t.b(bLocations).Cursor()
@@ -35,6 +40,11 @@ func (t *Tx) Location(sc Scope, customerID, id uint64) (*model.Location, error) 
 	if !t.AllowsCustomer(sc, customerID) {
 		return nil, model.ErrNotFound
 	}
+	return t.location(customerID, id)
+}
+
+// location is Location after the scope check.
+func (t *Tx) location(customerID, id uint64) (*model.Location, error) {
 	l := &model.Location{}
 	if err := getJSON(t.b(bLocations), key(customerID, id), l); err != nil {
 		return nil, err
@@ -64,7 +74,10 @@ func (t *Tx) SaveLocation(sc Scope, l *model.Location) (err error) {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	locs, err := t.Locations(sc, l.CustomerID)
+	if !t.AllowsCustomer(sc, l.CustomerID) {
+		return model.ErrNotFound
+	}
+	locs, err := t.locations(l.CustomerID)
 	if err != nil {
 		return err
 	}
@@ -80,15 +93,15 @@ func (t *Tx) SaveLocation(sc Scope, l *model.Location) (err error) {
 			l.Primary = true
 		}
 	} else {
-		old, err := t.Location(sc, l.CustomerID, l.ID)
+		old, err := t.location(l.CustomerID, l.ID)
 		if err != nil {
 			return err
 		}
 		if err := t.checkVersion(old, l); err != nil {
 			return err
 		}
-		if old.Primary && !l.Primary {
-			return model.Invalid("primary", "err.primary_required")
+		if err := model.CheckLocationChange(old, l); err != nil {
+			return err
 		}
 	}
 	if l.Primary {
@@ -116,9 +129,9 @@ func (t *Tx) DeleteLocation(sc Scope, customerID, id, version uint64) error {
 	if l.Version != version {
 		return &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt}
 	}
-	locs, _ := t.Locations(sc, customerID)
-	if l.Primary && len(locs) > 1 {
-		return model.Invalid("primary", "err.primary_delete")
+	locs, _ := t.locations(customerID)
+	if err := model.CheckLocationDelete(l, len(locs)); err != nil {
+		return err
 	}
 	if err := t.forgetExternalID(ExtLocation, id); err != nil {
 		return err
@@ -139,4 +152,72 @@ func (t *Tx) forgetExternalID(kind string, id uint64) error {
 		return err
 	}
 	return of.Delete(extOfKey(kind, id))
+}
+
+// SaveCustomerLocation creates (ID 0, at most once per a.Once) or updates
+// location l of its customer as Tx.SaveLocation, with the audit entry, and
+// returns its id. ErrNotFound when the customer lies outside a.Scope,
+// ConflictError for a stale version, ValidationError for bad fields or an
+// un-flagged primary (model.CheckLocationChange).
+func (s *Store) SaveCustomerLocation(a Actor, l *model.Location) (uint64, error) {
+	form := *l
+	return s.act(a, func(t *Tx) (uint64, error) {
+		*l = form
+		if err := t.PutLocation(a.Scope, l); err != nil {
+			return 0, err
+		}
+		return l.ID, nil
+	})
+}
+
+// PutLocation is the Tx form of SaveCustomerLocation, for a caller that
+// owns the transaction (the integration API's upserts): Tx.SaveLocation
+// and its audit entry. Errors as SaveLocation's.
+func (t *Tx) PutLocation(sc Scope, l *model.Location) error {
+	action := "location.update"
+	if l.ID == 0 {
+		action = "location.create"
+	}
+	if err := t.SaveLocation(sc, l); err != nil {
+		return err
+	}
+	return t.Log("customer", l.CustomerID, action, l.Name)
+}
+
+// MakePrimaryLocation makes location id of customerID its primary at the
+// version the user saw (the old primary stops being one in the same
+// transaction). ErrNotFound outside a.Scope, ConflictError for a stale
+// version.
+func (s *Store) MakePrimaryLocation(a Actor, customerID, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		l, err := t.Location(a.Scope, customerID, id)
+		if err != nil {
+			return 0, err
+		}
+		if l.Version != version {
+			return 0, &model.ConflictError{By: l.UpdatedBy, At: l.UpdatedAt}
+		}
+		l.Primary = true
+		if err := t.SaveLocation(a.Scope, l); err != nil {
+			return 0, err
+		}
+		return 0, t.Log("customer", customerID, "location.primary", l.Name)
+	})
+	return err
+}
+
+// RemoveLocation deletes location id of customerID at the version the user
+// saw, as Tx.DeleteLocation, with the audit entry.
+func (s *Store) RemoveLocation(a Actor, customerID, id, version uint64) error {
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		l, err := t.Location(a.Scope, customerID, id)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.DeleteLocation(a.Scope, customerID, id, version); err != nil {
+			return 0, err
+		}
+		return 0, t.Log("customer", customerID, "location.delete", l.Name)
+	})
+	return err
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
-	"strings"
 
 	"dealerportal/model"
 )
@@ -118,36 +117,17 @@ type OpportunityInput struct {
 // for bad fields. The caller has checked that a.User may edit it
 // (model.CanEditOpportunity).
 func (s *Store) SaveOpportunity(a Actor, in OpportunityInput) (uint64, error) {
-	o, form := in.Opportunity, *in.Opportunity
-	return s.act(a, func(t *Tx) (uint64, error) {
-		*o = form // the body may run twice (a retried transaction)
-		var old *model.Opportunity
-		var err error
-		if o.ID == 0 {
-			cu, err := t.ChannelCustomer(a.Scope, o.CustomerID, in.CustomerCode, "customer_code")
-			if err != nil {
-				return 0, err
+	return saveChannelDoc(s, a, channelSave[model.Opportunity, *model.Opportunity]{
+		Doc: in.Opportunity, CustomerCode: in.CustomerCode, Invalid: in.Invalid, ResolveOnly: in.More,
+		SetCustomer: func(o *model.Opportunity, id uint64) { o.CustomerID = id },
+		Load:        (*Tx).Opportunity,
+		Products: func(o *model.Opportunity, product func(code, field string, optional bool) model.ProductRef) {
+			for i := range o.Lines {
+				o.Lines[i].ProductRef = product(in.LineCodes[i], in.LineFields[i], false)
 			}
-			o.CustomerID = cu.ID
-		} else if old, err = t.Opportunity(a.Scope, o.ID); err != nil {
-			return 0, err
-		}
-		ve := &model.ValidationError{}
-		for i := range o.Lines {
-			if ref, err := t.ChannelProduct(a.Scope, o.CustomerID, strings.TrimSpace(in.LineCodes[i]), false); err != nil {
-				o.Lines[i].ProductRef = model.ProductRef{}
-				ve.Add(in.LineFields[i], "err.ch_product", nil)
-			} else {
-				o.Lines[i].ProductRef = ref
-			}
-		}
-		if in.More {
-			return 0, formRefusal(ve, in.Invalid, nil)
-		}
-		if err := formRefusal(ve, in.Invalid, o.Validate()); err != nil {
-			return 0, err
-		}
-		return o.ID, t.saveOpportunity(a.User, old, o)
+		},
+		Validate: func(o *model.Opportunity, _ string) error { return o.Validate() },
+		Save:     (*Tx).saveOpportunity,
 	})
 }
 

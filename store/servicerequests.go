@@ -96,33 +96,15 @@ type ServiceRequestInput struct {
 // fields. The caller has checked that a.User may edit it
 // (model.CanEditServiceRequest).
 func (s *Store) SaveServiceRequest(a Actor, in ServiceRequestInput) (uint64, error) {
-	r, form := in.Request, *in.Request
-	return s.act(a, func(t *Tx) (uint64, error) {
-		*r = form // the body may run twice (a retried transaction)
-		var old *model.ServiceRequest
-		var err error
-		if r.ID == 0 {
-			cu, err := t.ChannelCustomer(a.Scope, r.CustomerID, in.CustomerCode, "customer_code")
-			if err != nil {
-				return 0, err
-			}
-			r.CustomerID = cu.ID
-		} else if old, err = t.ServiceRequest(a.Scope, r.ID); err != nil {
-			return 0, err
-		}
-		ve := &model.ValidationError{}
-		r.Product = model.ProductRef{}
-		if code := strings.TrimSpace(in.ProductCode); code != "" {
-			if ref, err := t.ChannelProduct(a.Scope, r.CustomerID, code, false); err != nil {
-				ve.Add("product_code", "err.ch_product", nil)
-			} else {
-				r.Product = ref
-			}
-		}
-		if err := formRefusal(ve, nil, r.Validate()); err != nil {
-			return 0, err
-		}
-		return r.ID, t.saveServiceRequest(a.User, old, r)
+	return saveChannelDoc(s, a, channelSave[model.ServiceRequest, *model.ServiceRequest]{
+		Doc: in.Request, CustomerCode: in.CustomerCode,
+		SetCustomer: func(r *model.ServiceRequest, id uint64) { r.CustomerID = id },
+		Load:        (*Tx).ServiceRequest,
+		Products: func(r *model.ServiceRequest, product func(code, field string, optional bool) model.ProductRef) {
+			r.Product = product(in.ProductCode, "product_code", true)
+		},
+		Validate: func(r *model.ServiceRequest, _ string) error { return r.Validate() },
+		Save:     (*Tx).saveServiceRequest,
 	})
 }
 

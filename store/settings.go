@@ -168,3 +168,19 @@ func (s *Store) Secret(name string, n int) ([]byte, error) {
 	})
 	return out, err
 }
+
+// UpdateSettings stores the enterprise settings form s (with the version
+// the form showed) and its audit entry; the caller has checked that a.User
+// administers the portal. ConflictError for a stale version,
+// ValidationError for bad fields.
+func (s *Store) UpdateSettings(a Actor, set *model.Settings) error {
+	form := *set
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		*set = form
+		if err := t.SaveSettings(set); err != nil {
+			return 0, err
+		}
+		return 0, t.Log("settings", 0, "update", set.EnterpriseName+" · "+set.CurrencyCode+" · "+set.TimeZone)
+	})
+	return err
+}

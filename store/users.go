@@ -160,8 +160,8 @@ func (t *Tx) SaveUser(sc Scope, u *model.User) (err error) {
 		if err := t.checkVersion(old, u); err != nil {
 			return err
 		}
-		if old.Kind != u.Kind || old.CustomerID != u.CustomerID {
-			return model.ErrNotAllowed
+		if err := model.CheckUserChange(old, u); err != nil {
+			return err
 		}
 		u.PasswordHash = old.PasswordHash
 		u.AuthEpoch = old.AuthEpoch
@@ -248,11 +248,5 @@ func (t *Tx) SetUserPrefs(id uint64, apply func(u *model.User) error) (*model.Us
 // CanLogin reports whether u may hold a session now: not disabled, and for a
 // dealer user its customer active.
 func (t *Tx) CanLogin(u *model.User) bool {
-	if u.Disabled {
-		return false
-	}
-	if u.Kind == model.KindDealer {
-		return t.customerActive(u.CustomerID)
-	}
-	return u.Kind == model.KindStaff
+	return u.MayLogin(u.Kind == model.KindDealer && t.customerActive(u.CustomerID))
 }
