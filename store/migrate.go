@@ -66,8 +66,16 @@ var migrations = []migration{
 	// (codec.go). Nothing to convert: the version keeps older programs,
 	// which cannot decode such a record, from opening the file.
 	func(kv.Tx) error { return nil },
-	// 15: documents keyed by id alone (migrate_docs_by_id.go).
-	migrateDocsByID,
+	// 15: documents keyed by id alone (migrate_docs_by_id.go), and the
+	// form tokens that carry their issue second kept under it
+	// (settings.go, bIdemByTime).
+	func(tx kv.Tx) error {
+		if err := migrateDocsByID(tx); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(bIdemByTime)
+		return err
+	},
 }
 
 var keySchemaVersion = []byte("schema_version")
