@@ -96,12 +96,6 @@ func (t *Tx) GetDoc(sc Scope, kind model.DocType, id uint64, d model.Document) e
 	return getJSON(t.b(t.docB(kind).main), itob(id), d)
 }
 
-// docValue is the stored value of document id of kind (the caller checked
-// its owner); nil when there is none.
-func (t *Tx) docValue(kind model.DocType, id uint64) []byte {
-	return t.b(t.docB(kind).main).Get(itob(id))
-}
-
 // eachDocValue calls fn with the owner, id and stored value of every
 // document of kind in id order (nothing when the type is not registered).
 // The owner comes from doc:T:all, walked beside the documents; a document

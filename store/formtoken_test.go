@@ -13,14 +13,8 @@ import (
 func TestFormTokensByIssueTime(t *testing.T) {
 	s := openStore(t)
 	s.SetClock(func() time.Time { return testNow })
-	runs := 0
-	create := func() (uint64, error) { runs++; return uint64(100 + runs), nil }
-	post := func(user uint64, token string) (uint64, bool) {
-		var id uint64
-		var replay bool
-		update(t, s, func(tx *Tx) (err error) { id, replay, err = tx.Idempotent(user, token, create); return })
-		return id, replay
-	}
+	p := &idemPoster{t: t, s: s}
+	post := p.post
 	tok := NewFormToken(testNow)
 	if sec, rest, ok := formTokenSecond(tok); !ok || int64(sec) != testNow.Unix() || len(rest) != 32 {
 		t.Fatalf("token %q: second %d, rest %q, %v", tok, sec, rest, ok)
@@ -28,8 +22,8 @@ func TestFormTokensByIssueTime(t *testing.T) {
 	if id, replay := post(1, tok); replay || id != 101 {
 		t.Fatalf("first post: %d %v", id, replay)
 	}
-	if id, replay := post(1, tok); !replay || id != 101 || runs != 1 {
-		t.Errorf("double click: %d %v, %d runs", id, replay, runs)
+	if id, replay := post(1, tok); !replay || id != 101 || p.runs != 1 {
+		t.Errorf("double click: %d %v, %d runs", id, replay, p.runs)
 	}
 	if id, replay := post(2, tok); replay || id != 102 {
 		t.Errorf("the same token posted by another user: %d %v", id, replay)
