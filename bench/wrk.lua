@@ -46,7 +46,10 @@ function request()
   if r.method == "POST" then
     counter = counter + 1
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-    return wrk.format("POST", r.path, headers, r.body .. "&_idem=" .. prefix .. "-" .. counter)
+    -- The portal's token form (store.NewFormToken): the issue second in
+    -- eight hex digits, a dot, then anything unique.
+    local tok = string.format("%08x.", os.time()) .. prefix .. "-" .. counter
+    return wrk.format("POST", r.path, headers, r.body .. "&_idem=" .. tok)
   end
   return wrk.format("GET", r.path, headers)
 end

@@ -183,7 +183,7 @@ type announcementForm struct {
 
 func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes string) (*View, error) {
 	loc := h.store.Zone()
-	d := &announcementForm{A: a, CustomerCodes: codes, Token: formToken(c)}
+	d := &announcementForm{A: a, CustomerCodes: codes, Token: h.formToken(c)}
 	if !a.EffectiveFrom.IsZero() {
 		d.EffectiveFrom = a.EffectiveFrom.In(loc).Format("2006-01-02T15:04")
 	}

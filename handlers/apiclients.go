@@ -114,7 +114,7 @@ type apiClientFormData struct {
 
 func (h *Handler) apiClientFormView(c *fiber.Ctx, cl *model.APIClient) *View {
 	d := &apiClientFormData{Client: cl, Families: model.APIFamilies, Orgs: h.store.OrgTree().Flatten(),
-		AllowIPs: strings.Join(cl.AllowIPs, "\n"), Rate: strconv.Itoa(cl.RateLimit), Token: formToken(c)}
+		AllowIPs: strings.Join(cl.AllowIPs, "\n"), Rate: strconv.Itoa(cl.RateLimit), Token: h.formToken(c)}
 	if c.Method() == fiber.MethodPost {
 		d.Rate = c.FormValue("rate_limit")
 	}

@@ -107,7 +107,7 @@ type apiClientPage struct {
 }
 
 func (h *Handler) apiClientView(c *fiber.Ctx, cl *model.APIClient) (*View, error) {
-	d := &apiClientPage{Client: cl, Token: formToken(c), Expires: c.FormValue("expires_at")}
+	d := &apiClientPage{Client: cl, Token: h.formToken(c), Expires: c.FormValue("expires_at")}
 	if d.Expires == "" {
 		d.Expires = model.DateOf(h.store.Now().AddDate(1, 0, 0), h.store.Zone())
 	}

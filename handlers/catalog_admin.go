@@ -163,7 +163,7 @@ type targetForm struct {
 }
 
 func (h *Handler) entryView(c *fiber.Ctx, e *model.CatalogEntry, tf targetForm) *View {
-	d := &entryFormData{Entry: e, Token: formToken(c), Form: tf}
+	d := &entryFormData{Entry: e, Token: h.formToken(c), Form: tf}
 	_ = h.store.View(func(t *store.Tx) error {
 		d.entryChoices = h.entryChoices(c, t)
 		h.targetPickers(c, t, &d.Form, d.entryChoices)
@@ -367,7 +367,7 @@ type noticeRow struct {
 func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: formToken(c)}
+	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: h.formToken(c)}
 	err := h.store.View(func(t *store.Tx) error {
 		var err error
 		if d.Item, err = t.CatalogItem(sc, e.ID, 0); err != nil {
@@ -556,7 +556,7 @@ func (h *Handler) showBatchAdd(c *fiber.Ctx) error {
 func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 	q := parseListQuery(c, "code", "name")
 	q.Size = maxPageSize
-	d := &batchData{Token: formToken(c)}
+	d := &batchData{Token: h.formToken(c)}
 	err := h.store.View(func(t *store.Tx) error {
 		rows, total, err := t.ListProducts(store.ProductFilter{Q: q.Q, Listed: "no", Active: "yes", SortKey: q.Sort}, q.Page())
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}

@@ -47,7 +47,7 @@ type categoryFormData struct {
 }
 
 func (h *Handler) categoryView(c *fiber.Ctx, cat *model.Category) *View {
-	d := &categoryFormData{Category: cat, Token: formToken(c)}
+	d := &categoryFormData{Category: cat, Token: h.formToken(c)}
 	_ = h.store.View(func(t *store.Tx) error { d.Nodes = t.CategoryTree().Flatten(); return nil })
 	title := "categories.edit"
 	if cat.ID == 0 {

@@ -105,7 +105,7 @@ type changeForm struct {
 }
 
 func (h *Handler) changeFormView(c *fiber.Ctx, r *model.ChangeRequest, so *model.SalesOrder, posted bool) *View {
-	d := &changeForm{R: r, SO: so, Token: formToken(c)}
+	d := &changeForm{R: r, SO: so, Token: h.formToken(c)}
 	for i := range so.Lines {
 		l := &so.Lines[i]
 		row := changeRow{Line: l, Index: i}

@@ -117,7 +117,7 @@ type complaintForm struct {
 
 func (h *Handler) complaintFormView(c *fiber.Ctx, cp *model.Complaint, code string) (*View, error) {
 	u := currentUser(c)
-	d := &complaintForm{C: cp, CustomerCode: code, ProductCode: cp.Product.Code, Staff: u.IsStaff(), Token: formToken(c)}
+	d := &complaintForm{C: cp, CustomerCode: code, ProductCode: cp.Product.Code, Staff: u.IsStaff(), Token: h.formToken(c)}
 	if v := c.FormValue("product_code"); v != "" {
 		d.ProductCode = v
 	}

@@ -125,7 +125,7 @@ type customerFormData struct {
 }
 
 func (h *Handler) customerForm(c *fiber.Ctx, cu *model.Customer) (*View, error) {
-	d := &customerFormData{Customer: cu, Token: formToken(c)}
+	d := &customerFormData{Customer: cu, Token: h.formToken(c)}
 	err := h.store.View(func(t *store.Tx) error { d.customerChoices = h.customerChoices(t); return nil })
 	return h.view(c, newOrEdit(cu.ID, "customers.new", "customers.edit"), d), err
 }

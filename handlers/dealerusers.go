@@ -81,7 +81,7 @@ func (h *Handler) loadDealerUser(c *fiber.Ctx) (*model.Customer, *model.User, er
 }
 
 func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User) *View {
-	d := &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: formToken(c), Setup: setupInvite}
+	d := &dealerUserForm{Customer: cu, User: u, Roles: model.DealerRoles, Token: h.formToken(c), Setup: setupInvite}
 	if c.Method() == fiber.MethodPost && c.FormValue("setup") != setupInvite {
 		d.Setup = "password"
 	}

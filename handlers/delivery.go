@@ -268,8 +268,8 @@ type shipForm struct {
 
 // readShipForm reads a shipping form's header into f and its quantities
 // by line number; the form's errors as a ValidationError.
-func readShipForm(c *fiber.Ctx, f *shipForm) (map[int]model.Qty, error) {
-	readHeader(c, f)
+func (h *Handler) readShipForm(c *fiber.Ctx, f *shipForm) (map[int]model.Qty, error) {
+	h.readHeader(c, f)
 	ve := &model.ValidationError{}
 	qty := readLineQtys(c, f, ve)
 	return qty, ve.Err()
@@ -297,10 +297,10 @@ func readLineQtys(c *fiber.Ctx, f *shipForm, ve *model.ValidationError) map[int]
 }
 
 // readHeader copies the header fields of the form into f.
-func readHeader(c *fiber.Ctx, f *shipForm) {
+func (h *Handler) readHeader(c *fiber.Ctx, f *shipForm) {
 	f.Date, f.Carrier, f.TrackingNo = c.FormValue("date"), c.FormValue("carrier"), c.FormValue("tracking_no")
 	f.Remarks, f.Reason, f.AllowAdjust = c.FormValue("remarks"), c.FormValue("reason"), c.FormValue("allow_adjust") == "1"
-	f.Token = formToken(c)
+	f.Token = h.formToken(c)
 }
 
 // formFieldOf maps the store's header field names to the form's.
@@ -327,7 +327,7 @@ func (h *Handler) shipFormError(c *fiber.Ctx, err error, f *shipForm) error {
 func (h *Handler) noticeForm(c *fiber.Ctx, t *store.Tx, so *model.SalesOrder) *shipForm {
 	f := &shipForm{Kind: "notice", Action: "/delivery-notices", Title: "ship.new_notice", Source: so.Number,
 		SourceURL: "/sales-orders/" + itoa(so.ID), Hidden: map[string]string{"so": itoa(so.ID)},
-		Cols: []string{"ship.ordered", "ship.shipped", "ship.notice_open"}, Date: t.Today(), Token: formToken(c)}
+		Cols: []string{"ship.ordered", "ship.shipped", "ship.notice_open"}, Date: t.Today(), Token: h.formToken(c)}
 	f.Customer = custLabels{}.get(t, h.scope(c), so.CustomerID)
 	for i := range so.Lines {
 		l := &so.Lines[i]
@@ -392,7 +392,7 @@ func (h *Handler) createDeliveryNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qty, err := readShipForm(c, f)
+	qty, err := h.readShipForm(c, f)
 	if err != nil {
 		return h.shipFormError(c, err, f)
 	}

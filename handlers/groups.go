@@ -65,7 +65,7 @@ type groupFormData struct {
 }
 
 func (h *Handler) groupView(c *fiber.Ctx, g *model.CustomerGroup) *View {
-	tok := formToken(c)
+	tok := h.formToken(c)
 	d := &groupFormData{Group: g, Token: tok}
 	title := "groups.new"
 	if g.ID != 0 {

@@ -606,12 +606,14 @@ func (v *View) Bytes(n int64) string {
 }
 
 // formToken is the one-time token of a create form (hidden field _idem): the
-// posted one when a form is shown again, else a new one.
-func formToken(c *fiber.Ctx) string {
+// posted one when a form is shown again, else a new one carrying the
+// second of the store's clock (store.NewFormToken: it places the token's
+// key beside those posted at about the same time).
+func (h *Handler) formToken(c *fiber.Ctx) string {
 	if tok := c.FormValue("_idem"); tok != "" {
 		return tok
 	}
-	return randomHex(16)
+	return store.NewFormToken(h.store.Now())
 }
 
 // newOrEdit picks the title key for a form of a new (id 0) or existing record.

@@ -198,7 +198,7 @@ func (h *Handler) invoiceCustomer(c *fiber.Ctx, t *store.Tx) (*model.Customer, u
 // quantity (offered as the default).
 func (h *Handler) invoiceForm(c *fiber.Ctx, t *store.Tx, cu *model.Customer, only uint64) (*invoiceForm, error) {
 	red := c.Query("red", c.FormValue("red")) == "1"
-	f := &invoiceForm{Customer: cu, Red: red, OnlyOB: only, Date: t.Today(), Token: formToken(c)}
+	f := &invoiceForm{Customer: cu, Red: red, OnlyOB: only, Date: t.Today(), Token: h.formToken(c)}
 	obs, err := t.UninvoicedOutbounds(h.scope(c), cu.ID, red, only, invoiceFormLimit+1)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func (h *Handler) loadLocation(c *fiber.Ctx) (*model.Customer, *model.Location, 
 }
 
 func (h *Handler) locationView(c *fiber.Ctx, cu *model.Customer, l *model.Location) *View {
-	return h.view(c, newOrEdit(l.ID, "location.new", "location.edit"), &locationFormData{Customer: cu, Location: l, Token: formToken(c)})
+	return h.view(c, newOrEdit(l.ID, "location.new", "location.edit"), &locationFormData{Customer: cu, Location: l, Token: h.formToken(c)})
 }
 
 // showLocationForm shows the form for a new location or an existing one.

@@ -147,7 +147,7 @@ func orderDealer(c *fiber.Ctx) (*model.User, error) {
 // described from the catalog.
 func (h *Handler) onlineFormView(c *fiber.Ctx, o *model.OnlineOrder, rows []lineRow, extra int) (*View, error) {
 	sc := h.scope(c)
-	d := &onlineForm{O: o, Token: formToken(c), Staff: sc.IsStaff()}
+	d := &onlineForm{O: o, Token: h.formToken(c), Staff: sc.IsStaff()}
 	err := h.store.View(func(t *store.Tx) error {
 		d.Settings = t.OrderingSettings()
 		d.Locations, _ = t.Locations(store.CustomerScope(o.CustomerID), o.CustomerID)
@@ -408,7 +408,7 @@ type onlinePage struct {
 func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &onlinePage{Staff: u.IsStaff(), AgainToken: formToken(c)}
+	p := &onlinePage{Staff: u.IsStaff(), AgainToken: h.formToken(c)}
 	err := h.store.View(func(t *store.Tx) (err error) {
 		if p.O, err = t.OnlineOrder(sc, id); err != nil {
 			return err

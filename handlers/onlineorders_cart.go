@@ -44,7 +44,7 @@ func (f *checkoutForm) HasLineDetails() bool {
 func (h *Handler) checkoutView(c *fiber.Ctx, u *model.User, o *model.OnlineOrder, selected map[uint64]bool) (*View, error) {
 	sc := h.scope(c)
 	d := &checkoutForm{Selected: selected, Delivery: map[uint64]string{}, Remark: map[uint64]string{}}
-	d.O, d.Token = o, formToken(c)
+	d.O, d.Token = o, h.formToken(c)
 	err := h.store.View(func(t *store.Tx) (err error) {
 		d.Settings = t.OrderingSettings()
 		d.Locations, _ = t.Locations(sc, u.CustomerID)

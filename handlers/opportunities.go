@@ -154,7 +154,7 @@ func blankRows(rows []channelLineRow, n int) []channelLineRow {
 
 func (h *Handler) opportunityFormView(c *fiber.Ctx, o *model.Opportunity, rows []channelLineRow, code string) (*View, error) {
 	u := currentUser(c)
-	d := &opportunityForm{WithPrice: true, O: o, CustomerCode: code, Rows: rows, Stages: model.OpportunityStages, Staff: u.IsStaff(), Token: formToken(c)}
+	d := &opportunityForm{WithPrice: true, O: o, CustomerCode: code, Rows: rows, Stages: model.OpportunityStages, Staff: u.IsStaff(), Token: h.formToken(c)}
 	if d.Rows == nil {
 		d.Rows = blankRows(opportunityRows(o), 3)
 	}

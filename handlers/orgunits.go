@@ -65,7 +65,7 @@ type orgUnitFormData struct {
 }
 
 func (h *Handler) orgUnitView(c *fiber.Ctx, u *model.OrgUnit) *View {
-	tok := formToken(c)
+	tok := h.formToken(c)
 	tree := h.store.OrgTree()
 	d := &orgUnitFormData{Unit: u, Token: tok}
 	for _, n := range tree.Flatten() {

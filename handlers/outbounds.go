@@ -20,7 +20,7 @@ func (h *Handler) showOutbounds(c *fiber.Ctx) error { return h.showShipList(c, k
 // or form names (so, dn or rn), read through the user's scope (404).
 func (h *Handler) outboundForm(c *fiber.Ctx, t *store.Tx) (*shipForm, error) {
 	sc := h.scope(c)
-	f := &shipForm{Action: "/outbounds", Date: t.Today(), Token: formToken(c)}
+	f := &shipForm{Action: "/outbounds", Date: t.Today(), Token: h.formToken(c)}
 	arg := func(name string) uint64 {
 		n, _ := parseUint(c.Query(name, c.FormValue(name)))
 		return n
@@ -130,7 +130,7 @@ func (h *Handler) createOutbound(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qty, err := readShipForm(c, f)
+	qty, err := h.readShipForm(c, f)
 	if err != nil {
 		return h.shipFormError(c, err, f)
 	}

@@ -134,7 +134,7 @@ type priceFormData struct {
 }
 
 func (h *Handler) priceView(c *fiber.Ctx, r *model.PriceRecord) *View {
-	d := &priceFormData{Price: r, Token: formToken(c), Actions: model.PriceMachine.Allowed(r.Status, currentUser(c))}
+	d := &priceFormData{Price: r, Token: h.formToken(c), Actions: model.PriceMachine.Allowed(r.Status, currentUser(c))}
 	_ = h.store.View(func(t *store.Tx) error {
 		groups, _ := t.CustomerGroups()
 		d.Groups, _, _ = t.AudienceChoices(h.scope(c), groups, nil) // groups the user may price

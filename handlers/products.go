@@ -87,7 +87,7 @@ func (h *Handler) productView(c *fiber.Ctx, p *model.Product) *View {
 	if p.ID == 0 {
 		title = "products.new"
 	}
-	return h.view(c, title, &productFormData{Product: p, Token: formToken(c)})
+	return h.view(c, title, &productFormData{Product: p, Token: h.formToken(c)})
 }
 
 func (h *Handler) newProduct(c *fiber.Ctx) error {

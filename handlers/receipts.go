@@ -213,7 +213,7 @@ func parseSource(s string) (model.DocType, uint64) {
 func (h *Handler) receiptFormFor(c *fiber.Ctx, t *store.Tx, kind model.DocType, r *model.ReceiptDoc, cu *model.Customer) *receiptForm {
 	sc := h.scope(c)
 	f := &receiptForm{Kind: kind, Base: receiptBase(kind), Title: "rc.new." + string(kind), R: r, Customer: cu, Methods: model.ReceiptMethods,
-		Token: formToken(c), Edit: r.ID != 0, SONumber: r.SalesOrderNo}
+		Token: h.formToken(c), Edit: r.ID != 0, SONumber: r.SalesOrderNo}
 	if r.ID != 0 {
 		f.Title = "rc.edit." + string(kind)
 	}

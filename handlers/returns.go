@@ -26,7 +26,7 @@ func (h *Handler) showReturnNotices(c *fiber.Ctx) error {
 // own claims count as returnable again and its quantities are shown.
 func (h *Handler) returnForm(c *fiber.Ctx, t *store.Tx, soID, obID uint64, r *model.OnlineReturn, notice bool) (*shipForm, error) {
 	sc := h.scope(c)
-	f := &shipForm{Kind: "return", Action: "/returns", Title: "ship.new_return", Date: t.Today(), Token: formToken(c),
+	f := &shipForm{Kind: "return", Action: "/returns", Title: "ship.new_return", Date: t.Today(), Token: h.formToken(c),
 		Cols: []string{"ship.shipped", "ship.returned", "ship.claimed"}, Hidden: map[string]string{}}
 	if notice {
 		f.Kind, f.Action, f.Title = "return_notice", "/return-notices", "ship.new_return_notice"
@@ -142,7 +142,7 @@ func (h *Handler) createReturn(c *fiber.Ctx) error {
 	if !model.CanCreateOnlineReturn(currentUser(c), f.CustomerID) {
 		return model.ErrNotAllowed
 	}
-	qty, err := readShipForm(c, f)
+	qty, err := h.readShipForm(c, f)
 	if err != nil {
 		return h.shipFormError(c, err, f)
 	}
@@ -228,7 +228,7 @@ func (h *Handler) updateReturn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	readHeader(c, f)
+	h.readHeader(c, f)
 	f.Version = formUint(c, "version")
 	ve := &model.ValidationError{}
 	qty := readLineQtys(c, f, ve)
@@ -334,7 +334,7 @@ func (h *Handler) createReturnNotice(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageOrders); err != nil {
 		return err
 	}
-	qty, err := readShipForm(c, f)
+	qty, err := h.readShipForm(c, f)
 	if err != nil {
 		return h.shipFormError(c, err, f)
 	}

@@ -105,7 +105,7 @@ type salesForm struct {
 }
 
 func (h *Handler) salesFormView(c *fiber.Ctx, o *model.SalesOrder, rows []lineRow, extra int) (*View, error) {
-	d := &salesForm{O: o, Token: formToken(c)}
+	d := &salesForm{O: o, Token: h.formToken(c)}
 	sc := h.scope(c)
 	err := h.store.View(func(t *store.Tx) error {
 		d.Customer, _ = t.Customer(sc, o.CustomerID)
@@ -286,7 +286,7 @@ type salesPage struct {
 func (h *Handler) salesPage(c *fiber.Ctx, id uint64) (*salesPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
-	p := &salesPage{Staff: u.IsStaff(), AgainToken: formToken(c)}
+	p := &salesPage{Staff: u.IsStaff(), AgainToken: h.formToken(c)}
 	err := h.store.View(func(t *store.Tx) (err error) {
 		if p.O, err = t.SalesOrder(sc, id); err != nil {
 			return err

@@ -109,7 +109,7 @@ type serviceForm struct {
 func (h *Handler) serviceFormView(c *fiber.Ctx, r *model.ServiceRequest, code string) (*View, error) {
 	u := currentUser(c)
 	d := &serviceForm{R: r, CustomerCode: code, ProductCode: r.Product.Code, Problems: model.ProblemTypes, Priorities: model.Priorities,
-		Staff: u.IsStaff(), Token: formToken(c)}
+		Staff: u.IsStaff(), Token: h.formToken(c)}
 	if v := c.FormValue("product_code"); v != "" {
 		d.ProductCode = v
 	}

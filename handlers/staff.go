@@ -136,7 +136,7 @@ type staffFormData struct {
 }
 
 func (h *Handler) staffView(c *fiber.Ctx, u *model.User) *View {
-	tok := formToken(c)
+	tok := h.formToken(c)
 	d := &staffFormData{User: u, Roles: model.StaffRoles, Orgs: h.store.OrgTree().Flatten(), Token: tok,
 		Self: u.ID != 0 && u.ID == currentUser(c).ID}
 	title := "staff.new"

@@ -129,7 +129,7 @@ func stocktakeRows(s *model.Stocktake) []channelLineRow {
 
 func (h *Handler) stocktakeFormView(c *fiber.Ctx, s *model.Stocktake, rows []channelLineRow, code string) (*stocktakeForm, *View, error) {
 	u := currentUser(c)
-	d := &stocktakeForm{S: s, CustomerCode: code, Rows: rows, Staff: u.IsStaff(), Token: formToken(c)}
+	d := &stocktakeForm{S: s, CustomerCode: code, Rows: rows, Staff: u.IsStaff(), Token: h.formToken(c)}
 	if d.Rows == nil {
 		d.Rows = blankRows(stocktakeRows(s), 5)
 	}

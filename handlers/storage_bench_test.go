@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"dealerportal/demo"
 	"dealerportal/notify"
@@ -89,7 +90,7 @@ func measureOrderStorage(b *testing.B, orders, sessions int) {
 			defer wg.Done()
 			for i := next.Add(1); i <= int64(orders); i = next.Add(1) {
 				form := cloneValues(d.form)
-				form.Set("_idem", "size-"+strconv.FormatInt(i, 10))
+				form.Set("_idem", store.NewFormToken(time.Now()))
 				req := httptest.NewRequest(http.MethodPost, "/online-orders", strings.NewReader(form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.Header.Set("Cookie", d.cookie)

@@ -212,6 +212,8 @@ type submitBench struct {
 	base    string
 	dealers []*submitDealer
 	run     string
+	// plainTokens: form tokens without an issue time (SUBMIT_BENCH_TOKENS=plain).
+	plainTokens bool
 }
 
 type submitDealer struct {
@@ -245,7 +247,8 @@ func newSubmitBench(b *testing.B, sessions int) *submitBench {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	env := &submitBench{st: st, base: listenBench(b, st), run: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	env := &submitBench{st: st, base: listenBench(b, st), run: strconv.FormatInt(time.Now().UnixNano(), 36),
+		plainTokens: os.Getenv("SUBMIT_BENCH_TOKENS") == "plain"}
 	tr := &http.Transport{MaxIdleConnsPerHost: sessions, MaxConnsPerHost: sessions}
 	b.Cleanup(tr.CloseIdleConnections)
 	env.dealers = make([]*submitDealer, sessions)
@@ -339,9 +342,15 @@ func (d *submitDealer) get(u string) (string, error) {
 }
 
 // submit posts d's order form with a fresh token and expects the 303 to the
-// new order.
+// new order. The token is the portal's (store.NewFormToken), issued just
+// before as a form served to a browser is; SUBMIT_BENCH_TOKENS=plain sends
+// tokens without an issue time (kept per user, as before schema 15).
 func (env *submitBench) submit(d *submitDealer, i int64) error {
-	body := d.form.Encode() + "&_idem=" + env.run + "-" + strconv.FormatInt(i, 10)
+	tok := store.NewFormToken(time.Now())
+	if env.plainTokens {
+		tok = env.run + "-" + strconv.FormatInt(i, 10)
+	}
+	body := d.form.Encode() + "&_idem=" + tok
 	req, err := http.NewRequest(http.MethodPost, env.base+"/online-orders", strings.NewReader(body))
 	if err != nil {
 		return err

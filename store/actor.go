@@ -41,6 +41,6 @@ func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
 // ReplayedID returns the id remembered for this user's key by a use case
 // (see act), and whether the key was done.
 func (t *Tx) ReplayedID(userID uint64, key string) (uint64, bool) {
-	id, _, ok := t.remembered(append(itob(userID), key...))
+	id, _, ok := t.remembered(tokenKey(userID, key))
 	return id, ok
 }

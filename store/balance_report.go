@@ -256,7 +256,7 @@ func (t *Tx) customerLedger(cust uint64, full bool) (*model.Ledger, error) {
 				continue
 			}
 			r := &model.ReceiptDoc{}
-			if err := getJSON(t.b(docKinds[model.DocRefund].main), key(cust, d.ID), r); err != nil {
+			if err := getJSON(t.b(docKinds[model.DocRefund].main), itob(d.ID), r); err != nil {
 				return nil, err
 			}
 			for _, a := range r.Allocs {

@@ -76,7 +76,7 @@ func TestPreparedOrderStoredS2(t *testing.T) {
 	raw := func(id uint64) []byte {
 		var v []byte
 		view(t, f.s, func(tx *Tx) error {
-			v = bytes.Clone(tx.b(tx.docB(docOnlineOrder).main).Get(key(f.c1.ID, id)))
+			v = bytes.Clone(tx.b(tx.docB(docOnlineOrder).main).Get(itob(id)))
 			return nil
 		})
 		return v

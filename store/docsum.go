@@ -280,16 +280,23 @@ func checkDocIndexes(t *Tx) []string {
 		cust, all, count := t.b(b.cust), t.b(b.all), t.b(b.count)
 		counts := map[string]uint64{}
 		n := 0
-		_ = t.b(b.main).ForEach(func(k, v []byte) error {
+		// The owner is the document's own customer_id, checked against
+		// its owner row in doc:T:all, which scoped reads trust.
+		_ = t.eachDocValue(model.DocType(kind), func(_, id uint64, v []byte) error {
 			n++
-			id := btoi(k[8:])
 			hdr := &struct {
-				Status model.Status `json:"status"`
+				ID       uint64       `json:"id"`
+				Customer uint64       `json:"customer_id"`
+				Status   model.Status `json:"status"`
 			}{}
 			if err := decodeRecord(v, hdr); err != nil {
 				out = append(out, fmt.Sprintf("%s %d: %v", kind, id, err))
 				return nil
 			}
+			if hdr.ID != id {
+				out = append(out, fmt.Sprintf("%s %d: stored under id %d", kind, hdr.ID, id))
+			}
+			k := key(hdr.Customer, id)
 			s, err := decodeDocSummary(k, cust.Get(k))
 			switch {
 			case err != nil:
@@ -297,10 +304,10 @@ func checkDocIndexes(t *Tx) []string {
 			case s.Status != hdr.Status:
 				out = append(out, fmt.Sprintf("%s %d: summary status %q, document %q", kind, id, s.Status, hdr.Status))
 			}
-			if c, st, ok := decodeOwner(all.Get(itob(id))); !ok || c != btoi(k[:8]) || st != hdr.Status {
-				out = append(out, fmt.Sprintf("%s %d: owner row %x does not match customer %d, status %q", kind, id, all.Get(itob(id)), btoi(k[:8]), hdr.Status))
+			if c, st, ok := decodeOwner(all.Get(itob(id))); !ok || c != hdr.Customer || st != hdr.Status {
+				out = append(out, fmt.Sprintf("%s %d: owner row %x does not match customer %d, status %q", kind, id, all.Get(itob(id)), hdr.Customer, hdr.Status))
 			}
-			counts[string(countKey(btoi(k[:8]), hdr.Status))]++
+			counts[string(countKey(hdr.Customer, hdr.Status))]++
 			counts[string(countKey(0, hdr.Status))]++
 			return nil
 		})

@@ -437,19 +437,15 @@ func (s *Store) EnsureExecutionIndex() error {
 // buildExecIndex writes index's row of every sales order and marks it
 // complete.
 func buildExecIndex(t *Tx, index kv.Bucket) error {
-	if _, ok := docKinds[model.DocSalesOrder]; ok {
-		if main := t.b(t.docB(model.DocSalesOrder).main); main != nil {
-			err := main.ForEach(func(k, v []byte) error {
-				so := &model.SalesOrder{}
-				if err := decodeRecord(v, so); err != nil {
-					return err
-				}
-				return index.Put(bytes.Clone(k), encodeExec(so))
-			})
-			if err != nil {
-				return err
-			}
+	err := t.eachDocValue(model.DocSalesOrder, func(_, _ uint64, v []byte) error {
+		so := &model.SalesOrder{}
+		if err := decodeRecord(v, so); err != nil {
+			return err
 		}
+		return index.Put(key(so.CustomerID, so.ID), encodeExec(so))
+	})
+	if err != nil {
+		return err
 	}
 	return index.Put(keyExecBuilt, []byte{1})
 }

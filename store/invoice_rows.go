@@ -66,15 +66,14 @@ func (t *Tx) InvoiceListRow(s model.DocSummary) (InvoiceRow, bool) {
 func checkInvoiceRows(t *Tx) []string {
 	var out []string
 	n := 0
-	b := t.docB(docInvoice)
-	_ = t.b(b.main).ForEach(func(k, _ []byte) error {
+	_ = t.eachDocValue(docInvoice, func(cust, id uint64, _ []byte) error {
 		n++
 		inv := &model.Invoice{}
-		if err := t.GetDoc(AdminScope(), docInvoice, btoi(k[8:]), inv); err != nil {
-			out = append(out, fmt.Sprintf("invoice %d: %v", btoi(k[8:]), err))
+		if err := t.GetDoc(AdminScope(), docInvoice, id, inv); err != nil {
+			out = append(out, fmt.Sprintf("invoice %d: %v", id, err))
 			return nil
 		}
-		if !bytes.Equal(t.b(bInvoiceRows).Get(k), encodeInvoiceRow(inv)) {
+		if !bytes.Equal(t.b(bInvoiceRows).Get(key(cust, id)), encodeInvoiceRow(inv)) {
 			out = append(out, fmt.Sprintf("invoice %s: list row differs", inv.Number))
 		}
 		return nil
@@ -93,15 +92,13 @@ func migrateInvoiceRows(btx kv.Tx) error {
 		return err
 	}
 	t := &Tx{tx: btx}
-	main := t.b(t.docB(docInvoice).main)
-	if main == nil {
-		return nil
-	}
-	return main.ForEach(func(k, _ []byte) error {
+	// The documents are keyed by id here already (migrate runs
+	// migrateDocsByID first); the owner rows may still be JSON.
+	return t.eachDocValue(docInvoice, func(_, id uint64, v []byte) error {
 		inv := &model.Invoice{}
-		if err := t.GetDoc(AdminScope(), docInvoice, btoi(k[8:]), inv); err != nil {
-			return fmt.Errorf("invoice %d: %w", btoi(k[8:]), err)
+		if err := decodeRecord(v, inv); err != nil {
+			return fmt.Errorf("invoice %d: %w", id, err)
 		}
-		return rows.Put(k, encodeInvoiceRow(inv))
+		return rows.Put(key(inv.CustomerID, inv.ID), encodeInvoiceRow(inv))
 	})
 }

@@ -149,7 +149,7 @@ func (t *Tx) UninvoicedOutbounds(sc Scope, cust uint64, red bool, only uint64, l
 			continue
 		}
 		ob := &model.Outbound{}
-		if err := getJSON(main, k, ob); err != nil {
+		if err := getJSON(main, k[8:], ob); err != nil {
 			return nil, err
 		}
 		if hasRest(ob) {

@@ -155,11 +155,10 @@ func (t *Tx) CustomerLabel(sc Scope, id uint64) (string, bool) {
 // row: how far its sales order got; false when sc may not see the order.
 // The order is decoded only when it changed since the last time.
 func (t *Tx) OnlineOrderExecution(sc Scope, id uint64) (string, bool) {
-	cust, err := t.DocOwner(sc, docOnlineOrder, id)
-	if err != nil {
+	if _, err := t.DocOwner(sc, docOnlineOrder, id); err != nil {
 		return "", false
 	}
-	val, err := t.derive(t.docB(docOnlineOrder).main, key(cust, id), func(v []byte) (any, error) {
+	val, err := t.derive(t.docB(docOnlineOrder).main, itob(id), func(v []byte) (any, error) {
 		o := &struct {
 			SalesOrderID uint64 `json:"sales_order_id"`
 		}{}

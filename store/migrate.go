@@ -66,6 +66,16 @@ var migrations = []migration{
 	// (codec.go). Nothing to convert: the version keeps older programs,
 	// which cannot decode such a record, from opening the file.
 	func(kv.Tx) error { return nil },
+	// 15: documents keyed by id alone (migrate_docs_by_id.go), and the
+	// form tokens that carry their issue second kept under it
+	// (settings.go, bIdemByTime).
+	func(tx kv.Tx) error {
+		if err := migrateDocsByID(tx); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(bIdemByTime)
+		return err
+	},
 }
 
 var keySchemaVersion = []byte("schema_version")
@@ -95,6 +105,13 @@ func (s *Store) migrate() error {
 				}
 				done = true
 				return nil
+			}
+			if v < schemaDocsByID-1 {
+				// The older migrations read documents through today's
+				// code, which finds them by id.
+				if err := migrateDocsByID(tx); err != nil {
+					return fmt.Errorf("migration %d: %w", schemaDocsByID, err)
+				}
 			}
 			if err := migrations[v](tx); err != nil {
 				return fmt.Errorf("migration %d: %w", v+1, err)

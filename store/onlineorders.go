@@ -36,13 +36,14 @@ func init() {
 func checkCreditHolds(t *Tx) []string {
 	var out []string
 	want := map[string]bool{}
-	_ = t.b(t.docB(docOnlineOrder).main).ForEach(func(k, v []byte) error {
+	_ = t.eachDocValue(docOnlineOrder, func(_, id uint64, v []byte) error {
 		o := &model.OnlineOrder{}
 		if err := jsonUnmarshal(v, o); err != nil {
-			out = append(out, fmt.Sprintf("online order %d: %v", btoi(k[8:]), err))
+			out = append(out, fmt.Sprintf("online order %d: %v", id, err))
 			return nil
 		}
 		if o.Status == model.StatusSubmitted && o.CreditHold && o.CreditApprovedBy == "" {
+			k := key(o.CustomerID, o.ID)
 			want[string(k)] = true
 			if t.b(bCreditHolds).Get(k) == nil {
 				out = append(out, fmt.Sprintf("online order %s on credit hold is not indexed", o.Number))

@@ -66,7 +66,7 @@ func (f *orderFix) stored(t *testing.T, id uint64) storedState {
 			}
 			st.Raw = append(st.Raw, v)
 		}
-		raw(tx.b(tx.docB(docOnlineOrder).main).Get(key(st.Order.CustomerID, id)))
+		raw(tx.b(tx.docB(docOnlineOrder).main).Get(itob(id)))
 		_ = tx.b(bOutbox).ForEach(func(k, v []byte) error {
 			m, err := tx.OutboxMessage(btoi(k))
 			if err == nil && m.DocType == model.DocOnlineOrder && m.DocID == id {

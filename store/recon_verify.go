@@ -44,14 +44,10 @@ func (s *Store) VerifyReconciliation() ([]string, error) {
 // reconEach decodes every stored document of kind (nothing when the type
 // is not registered).
 func reconEach[T any](t *Tx, kind model.DocType, out *[]string, fn func(d *T)) {
-	b, ok := docKinds[kind]
-	if !ok {
-		return
-	}
-	_ = t.b(b.main).ForEach(func(k, v []byte) error {
+	_ = t.eachDocValue(kind, func(_, id uint64, v []byte) error {
 		d := new(T)
 		if err := decodeRecord(v, d); err != nil {
-			*out = append(*out, fmt.Sprintf("%s %d: %v", kind, btoi(k[8:]), err))
+			*out = append(*out, fmt.Sprintf("%s %d: %v", kind, id, err))
 			return nil
 		}
 		fn(d)

@@ -35,7 +35,7 @@ func TestRecordEncodingPerBackend(t *testing.T) {
 	var numbers []string
 	view(t, f.s, func(tx *Tx) error {
 		for _, id := range []uint64{direct, prepared} {
-			v := tx.b(b.main).Get(key(d.CustomerID, id))
+			v := tx.b(b.main).Get(itob(id))
 			if f.s.Postgres() != (v[0] == '{') || !f.s.Postgres() && !isCompressed(v) {
 				t.Errorf("order %d stored as %q…", id, v[:min(len(v), 8)])
 			}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"crypto/rand"
+	"encoding/binary"
+	"fmt"
 	"time"
 
 	"dealerportal/model"
@@ -92,16 +94,75 @@ func (t *Tx) Once(userID uint64, key string, act func() (string, error)) (string
 
 // Replayed returns what Once remembered for this user's key, if anything.
 func (t *Tx) Replayed(userID uint64, key string) (string, bool) {
-	_, out, ok := t.remembered(append(itob(userID), key...))
+	b, k := tokenKey(userID, key)
+	_, out, ok := t.remembered(b, k)
 	return out, ok
 }
 
-// remembered reads the record once kept under k: the id and the text.
-func (t *Tx) remembered(k []byte) (uint64, string, bool) {
-	if v := t.b(bIdempotency).Get(k); len(v) >= 16 {
+// remembered reads the record once kept under k in bucket b: the id and
+// the text.
+func (t *Tx) remembered(b, k []byte) (uint64, string, bool) {
+	if v := t.b(b).Get(k); len(v) >= 16 {
 		return btoi(v[8:16]), string(v[16:]), true
 	}
 	return 0, "", false
+}
+
+// bIdemByTime holds the form tokens that carry their issue second
+// (NewFormToken): issue second (4 bytes) · user · the token after its
+// time → the same value as bIdempotency's. The tokens of the forms posted
+// together (one group commit) were issued at about the same time, so
+// their keys share the bucket's last page instead of one page per user
+// (schema 15). The second only places the key: it is not trusted for
+// anything else, and retention counts from the use time in the value.
+var bIdemByTime = []byte("idempotency_by_time")
+
+func init() { allBuckets = append(allBuckets, bIdemByTime) }
+
+// NewFormToken returns a new one-time form token (the hidden field _idem)
+// issued at now: the issue second in 8 lower-case hex digits, a dot, and
+// 32 random hex digits.
+func NewFormToken(now time.Time) string {
+	var r [16]byte
+	_, _ = rand.Read(r[:]) // crypto/rand does not fail (Go 1.24+)
+	return fmt.Sprintf("%08x.%x", uint32(max(now.Unix(), 0)), r)
+}
+
+// formTokenSecond returns the issue second of a token made by
+// NewFormToken (exactly 8 lower-case hex digits, then a dot and at least
+// one more character), and the rest after the dot; false for any other
+// token (API keys, action keys, older forms' tokens).
+func formTokenSecond(tok string) (uint32, string, bool) {
+	if len(tok) < 10 || tok[8] != '.' {
+		return 0, "", false
+	}
+	var sec uint32
+	for i := range 8 {
+		c := tok[i]
+		switch {
+		case '0' <= c && c <= '9':
+			sec = sec<<4 | uint32(c-'0')
+		case 'a' <= c && c <= 'f':
+			sec = sec<<4 | uint32(c-'a'+10)
+		default:
+			return 0, "", false
+		}
+	}
+	return sec, tok[9:], true
+}
+
+// tokenKey is where a user's token is remembered: a token with its issue
+// second under that second in bIdemByTime, any other under user · token in
+// bIdempotency. Both depend on the token alone, so a replay finds what the
+// first post kept.
+func tokenKey(userID uint64, tok string) (bucket, k []byte) {
+	if sec, rest, ok := formTokenSecond(tok); ok {
+		k = make([]byte, 12, 12+len(rest))
+		binary.BigEndian.PutUint32(k, sec)
+		binary.BigEndian.PutUint64(k[4:], userID)
+		return bIdemByTime, append(k, rest...)
+	}
+	return bIdempotency, append(itob(userID), tok...)
 }
 
 // once keeps (user, key) → time, id, text for Idempotent and Once.
@@ -115,8 +176,8 @@ func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error))
 		// bbolt's limit whatever calls it, before run runs.
 		return 0, "", false, model.Invalid("_idem", "err.form_token")
 	}
-	k := append(itob(userID), key...)
-	if id, out, ok := t.remembered(k); ok {
+	b, k := tokenKey(userID, key)
+	if id, out, ok := t.remembered(b, k); ok {
 		return id, out, true, nil
 	}
 	id, out, err := run()
@@ -124,7 +185,7 @@ func (t *Tx) once(userID uint64, key string, run func() (uint64, string, error))
 		return 0, "", false, err
 	}
 	v := append(append(itob(uint64(t.Now.Unix())), itob(id)...), out...)
-	return id, out, false, t.b(bIdempotency).Put(k, v)
+	return id, out, false, t.b(b).Put(k, v)
 }
 
 // maxTokenKey is the longest form token Idempotent keeps (a handler's own
@@ -139,15 +200,22 @@ const IdempotencyRetention = 48 * time.Hour
 // idemPurgeBatch bounds the tokens one purge transaction looks at.
 const idemPurgeBatch = 5000
 
-// PurgeIdempotency forgets form tokens older than age on the store clock,
-// in transactions of at most idemPurgeBatch tokens (a sweep over the whole
-// bucket that never holds writers up for long).
+// PurgeIdempotency forgets form tokens used longer than age ago on the
+// store clock (the use time in the value, whichever bucket keeps them), in
+// transactions of at most idemPurgeBatch tokens (sweeps over the whole
+// buckets that never hold writers up for long). The issue second in front
+// of bIdemByTime's keys is a client's to send, so it does not decide.
 func (s *Store) PurgeIdempotency(age time.Duration) error {
 	cut := uint64(s.Now().Add(-age).Unix())
-	_, err := s.sweep(bIdempotency, idemPurgeBatch, func(_, v []byte) (bool, bool, error) {
-		return len(v) >= 8 && btoi(v[:8]) < cut, false, nil
-	})
-	return err
+	for _, b := range [][]byte{bIdempotency, bIdemByTime} {
+		_, err := s.sweep(b, idemPurgeBatch, func(_, v []byte) (bool, bool, error) {
+			return len(v) >= 8 && btoi(v[:8]) < cut, false, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Secret returns the named random secret of n bytes, creating it on first use;

@@ -15,14 +15,8 @@ import (
 
 func TestIdempotent(t *testing.T) {
 	s := openStore(t)
-	runs := 0
-	create := func() (uint64, error) { runs++; return uint64(100 + runs), nil }
-	post := func(user uint64, token string) (uint64, bool) {
-		var id uint64
-		var replay bool
-		update(t, s, func(tx *Tx) (err error) { id, replay, err = tx.Idempotent(user, token, create); return })
-		return id, replay
-	}
+	p := &idemPoster{t: t, s: s}
+	create, post := p.create, p.post
 	steps := []struct {
 		name       string
 		user       uint64
@@ -42,12 +36,12 @@ func TestIdempotent(t *testing.T) {
 	}
 	for _, st := range steps {
 		id, replay := post(st.user, st.token)
-		if id != st.wantID || replay != st.wantReplay || runs != st.wantRuns {
-			t.Errorf("%s: id %d replay %v runs %d; want %d %v %d", st.name, id, replay, runs, st.wantID, st.wantReplay, st.wantRuns)
+		if id != st.wantID || replay != st.wantReplay || p.runs != st.wantRuns {
+			t.Errorf("%s: id %d replay %v p.runs %d; want %d %v %d", st.name, id, replay, p.runs, st.wantID, st.wantReplay, st.wantRuns)
 		}
 	}
 
-	// A failed create records nothing: the retry runs it again.
+	// A failed create records nothing: the retry p.runs it again.
 	failing := func() (uint64, error) { return 0, errors.New("boom") }
 	if err := s.Update("x", func(tx *Tx) error { _, _, err := tx.Idempotent(1, "tok-c", failing); return err }); err == nil {
 		t.Fatal("create error swallowed")
@@ -59,11 +53,11 @@ func TestIdempotent(t *testing.T) {
 		}
 		return errRollback
 	})
-	before := runs
-	if id, replay := post(1, "tok-c"); replay || runs != before+1 || id == 0 {
+	before := p.runs
+	if id, replay := post(1, "tok-c"); replay || p.runs != before+1 || id == 0 {
 		t.Errorf("after failed create: id %d replay %v", id, replay)
 	}
-	if _, replay := post(1, "tok-d"); replay || runs != before+2 {
+	if _, replay := post(1, "tok-d"); replay || p.runs != before+2 {
 		t.Errorf("token of a rolled-back tx replayed")
 	}
 
@@ -256,4 +250,21 @@ func TestActivity(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// idemPoster posts form tokens through Tx.Idempotent, each first post
+// creating the next id from 101 and counting its runs.
+type idemPoster struct {
+	t    *testing.T
+	s    *Store
+	runs int
+}
+
+func (p *idemPoster) create() (uint64, error) { p.runs++; return uint64(100 + p.runs), nil }
+
+func (p *idemPoster) post(user uint64, token string) (uint64, bool) {
+	var id uint64
+	var replay bool
+	update(p.t, p.s, func(tx *Tx) (err error) { id, replay, err = tx.Idempotent(user, token, p.create); return })
+	return id, replay
 }

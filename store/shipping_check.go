@@ -26,15 +26,11 @@ func init() {
 // to fn; nothing when the type is not registered (its module is not built
 // in). Decoding errors are returned as problems.
 func eachDoc[T any](t *Tx, kind model.DocType, fn func(d *T)) []string {
-	b, ok := docKinds[kind]
-	if !ok {
-		return nil
-	}
 	var out []string
-	_ = t.b(b.main).ForEach(func(k, v []byte) error {
+	_ = t.eachDocValue(kind, func(_, id uint64, v []byte) error {
 		d := new(T)
 		if err := decodeRecord(v, d); err != nil {
-			out = append(out, fmt.Sprintf("%s %d: %v", kind, btoi(k[8:]), err))
+			out = append(out, fmt.Sprintf("%s %d: %v", kind, id, err))
 			return nil
 		}
 		fn(d)

@@ -400,7 +400,7 @@ func TestShippingChain(t *testing.T) {
 		{"line shipped", func(tx *Tx) error {
 			so, _ := tx.SalesOrder(AdminScope(), so1.ID)
 			so.Lines[0].ShippedQty += 1
-			return putJSON(tx.b(tx.docB(model.DocSalesOrder).main), key(so.CustomerID, so.ID), so)
+			return putJSON(tx.b(tx.docB(model.DocSalesOrder).main), itob(so.ID), so)
 		}, "orders and shipping: sales order " + so1.Number + " line 1: shipped"},
 		{"index", func(tx *Tx) error {
 			return tx.b(bExecIndex).Put(key(f.c1.ID, so1.ID), []byte("stale"))
@@ -416,7 +416,7 @@ func TestShippingChain(t *testing.T) {
 		{"notice shipped", func(tx *Tx) error {
 			d, _ := tx.DeliveryNotice(AdminScope(), dn.ID)
 			d.ShippedQty[0]--
-			return putJSON(tx.b(tx.docB(docDeliveryNotice).main), key(d.CustomerID, d.ID), d)
+			return putJSON(tx.b(tx.docB(docDeliveryNotice).main), itob(d.ID), d)
 		}, "delivery notice " + dn.Number},
 	}
 	for _, p := range plant {

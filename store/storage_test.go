@@ -96,7 +96,11 @@ func TestMigrateDocSummaries(t *testing.T) {
 			js, _ := json.Marshal(s)
 			k := key(s.CustomerID, id)
 			d := &testDoc{}
-			if err := getJSON(tx.b(b.main), k, d); err != nil {
+			if err := getJSON(tx.b(b.main), itob(id), d); err != nil {
+				return err
+			}
+			// Schema 5 keyed the documents customerID|id too (until 15).
+			if err := tx.b(b.main).Delete(itob(id)); err != nil {
 				return err
 			}
 			for _, put := range []struct {
@@ -154,7 +158,7 @@ func TestMigrateDocSummaries(t *testing.T) {
 		return tx.UpdateDoc(AdminScope(), docTest, d)
 	})
 	view(t, s, func(tx *Tx) error {
-		v := tx.b(b.main).Get(key(f.c4.ID, ids[3]))
+		v := tx.b(b.main).Get(itob(ids[3]))
 		if want := byte(encZstdV1); s.Postgres() && v[0] != '{' || !s.Postgres() && v[0] != want {
 			t.Errorf("updated document not in the backend's encoding: %q", v)
 		}
