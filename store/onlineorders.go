@@ -877,9 +877,9 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 		}
 	}
 	p.ready = r
-	enc := cloneOrder(r)
-	enc.ID, enc.Number = 0, ""
-	p.doc, p.docOK = preEncode(enc, "id", "number")
+	// A new order has no id and no number yet (o.ID is 0 above; preEncode
+	// refuses any other number): r is encoded as it is.
+	p.doc, p.docOK = preEncode(r, "id", "number")
 	settings := t.settingsRead()
 	for _, ev := range events {
 		pe := preEvent{ev: ev, params: map[string]string{"amount": settings.Money(r.Totals.Amount)}, onFeed: model.OnFeed(ev)}
