@@ -331,8 +331,11 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	if xerr == nil && !model.CreditExceeded(cust.CreditLimit, exposure, o.Totals.Amount) {
 		return false, nil
 	}
-	sym := t.Settings().CurrencySymbol
-	if t.OrderingSettings().CreditBlock && u != nil && u.Kind == model.KindDealer {
+	// Read from the decoded copies (readcache.go): a customer past its limit
+	// has every order held, and this runs twice per submit, once of them in
+	// the group commit.
+	sym := t.settingsRead().CurrencySymbol
+	if t.orderingRead().CreditBlock && u != nil && u.Kind == model.KindDealer {
 		ve := &model.ValidationError{}
 		ve.Add("_form", "err.credit_blocked", map[string]any{"limit": cust.CreditLimit.Format(sym),
 			"exposure": exposure.Format(sym), "amount": o.Totals.Amount.Format(sym),
