@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"dealerportal/bench/basepage"
+	"dealerportal/model"
 	"dealerportal/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -80,6 +81,35 @@ func BenchmarkRequestChain(b *testing.B) {
 		benchHandler(b, app.Handler(), func(r *fasthttp.Request, i int) {
 			formRequest(r, "/bench/bare", cookie, post+"&_idem=bare-"+strconv.Itoa(i))
 		}, fasthttp.StatusSeeOther)
+	})
+	// The submit's preparation alone (prepareOrder's read transaction: the
+	// ship-to, pricing, checks, the predicted credit check and the
+	// encodings), with no commit.
+	b.Run("prepare", func(b *testing.B) {
+		var u *model.User
+		if err := st.View(func(t *store.Tx) (err error) { u, err = t.UserByUsername("c0001.buyer"); return err }); err != nil {
+			b.Fatal(err)
+		}
+		sc := st.ScopeFor(u)
+		locID, _ := strconv.ParseUint(loc[1], 10, 64)
+		lines := []store.LineInput{{Code: item.Product.Code, Qty: item.Qty}}
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			err := st.View(func(t *store.Tx) error {
+				o := &model.OnlineOrder{CustomerID: u.CustomerID, Remarks: "bench"}
+				var err error
+				if o.ShipTo, err = t.ShipTo(store.CustomerScope(u.CustomerID), u.CustomerID, locID); err != nil {
+					return err
+				}
+				o.DefaultContact()
+				_, err = t.PrepareOnlineOrder(sc, o, lines, u, true)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 	b.Run("submit", func(b *testing.B) {
 		benchHandler(b, app.Handler(), func(r *fasthttp.Request, i int) {
