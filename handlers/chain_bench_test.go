@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"html"
-	"io"
-	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -32,15 +30,7 @@ import (
 // reuses one).
 func BenchmarkRequestChain(b *testing.B) {
 	path := benchDB(b, "CHAIN_BENCH_DB", "--customers", "20", "--products", "300", "--entries", "100")
-	st, err := store.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	h, err := New(st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, h := openHandler(b, path)
 	app := h.app(func(r fiber.Router) {
 		r.Get("/bench/bare", func(c *fiber.Ctx) error { return c.SendString("ok") })
 		r.Post("/bench/bare", func(c *fiber.Ctx) error {
