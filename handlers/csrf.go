@@ -227,11 +227,11 @@ func (h *Handler) sameOrigin(c *fiber.Ctx) bool {
 		return false
 	}
 	host := normHost(u.Host, u.Scheme)
-	if b, err := url.Parse(h.cfg.BaseURL); err == nil && b.Host != "" && strings.EqualFold(b.Scheme, u.Scheme) &&
-		normHost(b.Host, b.Scheme) == host {
+	if normHost(string(c.Request().Host()), u.Scheme) == host || normHost(c.Hostname(), u.Scheme) == host {
 		return true
 	}
-	return normHost(string(c.Request().Host()), u.Scheme) == host || normHost(c.Hostname(), u.Scheme) == host
+	b, err := url.Parse(h.cfg.BaseURL)
+	return err == nil && b.Host != "" && strings.EqualFold(b.Scheme, u.Scheme) && normHost(b.Host, b.Scheme) == host
 }
 
 // normHost lowercases host and drops the scheme's default port, as browsers

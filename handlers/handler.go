@@ -123,7 +123,12 @@ func New(st *store.Store, cfg Config) (*Handler, error) {
 }
 
 // App builds the Fiber application with every middleware and route.
-func (h *Handler) App() *fiber.App {
+func (h *Handler) App() *fiber.App { return h.app(nil) }
+
+// app builds the portal's app; extra, when not nil, registers routes after
+// the modules' ones, behind the whole middleware chain (a benchmark's bare
+// route).
+func (h *Handler) app(extra func(fiber.Router)) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:                 "dealer-portal",
 		BodyLimit:               BodyLimit,
@@ -147,6 +152,9 @@ func (h *Handler) App() *fiber.App {
 	h.registerAPI(app)
 	app.Use(h.loadSession, h.checkCSRF, h.requireLogin, h.checkFormToken, h.askFirst)
 	h.routes(app)
+	if extra != nil {
+		extra(app)
+	}
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app
 }

@@ -70,6 +70,13 @@ func benchDB(b *testing.B, env string, args ...string) string {
 
 // openApp opens the database at path and builds the portal's app on it.
 func openApp(b *testing.B, path string) *fiber.App {
+	_, h := openHandler(b, path)
+	return h.App()
+}
+
+// openHandler opens the database at path and the portal's handler on it,
+// logging nowhere; both close when the benchmark ends.
+func openHandler(b *testing.B, path string) (*store.Store, *Handler) {
 	b.Helper()
 	st, err := store.Open(path)
 	if err != nil {
@@ -80,7 +87,7 @@ func openApp(b *testing.B, path string) *fiber.App {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return h.App()
+	return st, h
 }
 
 // loginEnv logs username in to app (benchLogin) and keeps the CSRF token

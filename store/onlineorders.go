@@ -332,8 +332,11 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	if xerr == nil && !model.CreditExceeded(cust.CreditLimit, exposure, o.Totals.Amount) {
 		return false, nil
 	}
-	sym := t.Settings().CurrencySymbol
-	if t.OrderingSettings().CreditBlock && u != nil && u.Kind == model.KindDealer {
+	// Read from the decoded copies (readcache.go): a customer past its limit
+	// has every order held, and this runs twice per submit, once of them in
+	// the group commit.
+	sym := t.settingsRead().CurrencySymbol
+	if t.orderingRead().CreditBlock && u != nil && u.Kind == model.KindDealer {
 		ve := &model.ValidationError{}
 		ve.Add("_form", "err.credit_blocked", map[string]any{"limit": cust.CreditLimit.Format(sym),
 			"exposure": exposure.Format(sym), "amount": o.Totals.Amount.Format(sym),
@@ -878,9 +881,9 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 		}
 	}
 	p.ready = r
-	enc := cloneOrder(r)
-	enc.ID, enc.Number = 0, ""
-	p.doc, p.docOK = preEncode(enc, "id", "number")
+	// A new order has no id and no number yet (o.ID is 0 above; preEncode
+	// refuses any other number): r is encoded as it is.
+	p.doc, p.docOK = preEncode(r, "id", "number")
 	settings := t.settingsRead()
 	for _, ev := range events {
 		pe := preEvent{ev: ev, params: map[string]string{"amount": settings.Money(r.Totals.Amount)}, onFeed: model.OnFeed(ev)}

@@ -24,6 +24,7 @@ type readCaches struct {
 	products  readCache[model.Product]
 	locations readCache[model.Location]
 	settings  readCache[model.Settings]
+	ordering  readCache[model.OrderingSettings]
 }
 
 // readCacheMax bounds each cache: a full cache forgets an arbitrary entry
@@ -113,4 +114,14 @@ func (t *Tx) settingsRead() *model.Settings {
 		return model.DefaultSettings()
 	}
 	return s
+}
+
+// orderingRead is OrderingSettings for reading only: never change the
+// result.
+func (t *Tx) orderingRead() *model.OrderingSettings {
+	o, err := t.s.reads.ordering.get(0, t.b(bSettings).Get(keyOrdering), model.DefaultOrderingSettings)
+	if err != nil {
+		return model.DefaultOrderingSettings()
+	}
+	return o
 }

@@ -280,6 +280,14 @@ type Tx struct {
 	// counts are the document counts a read-only transaction has read
 	// (docCounts).
 	counts []*scopedCounts
+	// opened are the buckets a read-only transaction has opened (b).
+	opened []openedBucket
+}
+
+// openedBucket is a bucket a read-only transaction opened, by name.
+type openedBucket struct {
+	name []byte
+	b    kv.Bucket
 }
 
 // getJSONID is getJSON under the key of id, read with getID's buffer.
@@ -318,10 +326,28 @@ func (s *Store) View(fn func(*Tx) error) error {
 }
 
 // b returns a bucket; in a write transaction with the page fill its keys
-// allow (fillPercent).
+// allow (fillPercent). A read-only transaction keeps the buckets it opened:
+// bbolt remembers them only in write transactions, and opens a bucket
+// afresh (a cursor seek and four allocations) on every other call — a
+// submit's preparation asked for its dozen buckets some thirty times.
 func (t *Tx) b(name []byte) kv.Bucket {
+	if !t.tx.Writable() {
+		for i := range t.opened {
+			if bytes.Equal(t.opened[i].name, name) {
+				return t.opened[i].b
+			}
+		}
+		bk := t.tx.Bucket(name)
+		if bk != nil {
+			if t.opened == nil {
+				t.opened = make([]openedBucket, 0, 16)
+			}
+			t.opened = append(t.opened, openedBucket{name, bk})
+		}
+		return bk
+	}
 	bk := t.tx.Bucket(name)
-	if bk != nil && t.tx.Writable() {
+	if bk != nil {
 		if t.s != nil && t.s.bolt == nil {
 			return plainBucket{bk}
 		}
