@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,17 +135,7 @@ func profilePage(b *testing.B, name string) func() {
 	if dir == "" {
 		return func() {}
 	}
-	f, err := os.Create(filepath.Join(dir, name+".pb.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		b.Fatal(err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}
+	return cpuProfile(b, filepath.Join(dir, name+".pb.gz"))
 }
 
 // roundTripCounter returns the PostgreSQL round-trip counter of db, nil on
@@ -193,6 +182,18 @@ func (e *benchEnv) fetch(b *testing.B, path string) {
 // cheapest visible item at its first order quantity, shipped to the first
 // location offered (as bench/prepare orders).
 func (e *benchEnv) orderForm(b *testing.B, st *store.Store, code string) url.Values {
+	item, err := cheapestItem(st, code)
+	loc := reOrderLocation.FindStringSubmatch(e.get(b, "/online-orders/new"))
+	if err != nil || item == nil || loc == nil {
+		b.Fatalf("%s: nothing to order or no location (%v)", code, err)
+	}
+	return url.Values{"location": {loc[1]}, "line.0.code": {item.Product.Code}, "line.0.qty": {item.Qty.String()},
+		"remarks": {"bench"}, "action": {"submit"}}
+}
+
+// cheapestItem returns the customer's cheapest visible catalog item at its
+// first order quantity, nil when it sees none with a price.
+func cheapestItem(st *store.Store, code string) (*store.CatalogItem, error) {
 	var item *store.CatalogItem
 	err := st.View(func(t *store.Tx) error {
 		c, err := t.CustomerByCode(store.AdminScope(), code)
@@ -207,12 +208,7 @@ func (e *benchEnv) orderForm(b *testing.B, st *store.Store, code string) url.Val
 		}
 		return err
 	})
-	loc := reOrderLocation.FindStringSubmatch(e.get(b, "/online-orders/new"))
-	if err != nil || item == nil || loc == nil {
-		b.Fatalf("%s: nothing to order or no location (%v)", code, err)
-	}
-	return url.Values{"location": {loc[1]}, "line.0.code": {item.Product.Code}, "line.0.qty": {item.Qty.String()},
-		"remarks": {"bench"}, "action": {"submit"}}
+	return item, err
 }
 
 // submit posts the order form with the token idem and returns the new

@@ -183,6 +183,12 @@ func profileSubmits(b *testing.B) func() {
 	if path == "" {
 		return func() {}
 	}
+	return cpuProfile(b, path)
+}
+
+// cpuProfile starts a CPU profile into the file at path and returns the
+// function that stops it.
+func cpuProfile(b *testing.B, path string) func() {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -295,20 +301,7 @@ func (env *submitBench) login(st *store.Store, tr http.RoundTripper, code string
 	if res.StatusCode != http.StatusSeeOther {
 		return nil, fmt.Errorf("login %s: %d", code, res.StatusCode)
 	}
-	var item *store.CatalogItem
-	err = st.View(func(t *store.Tx) error {
-		c, err := t.CustomerByCode(store.AdminScope(), code)
-		if err != nil {
-			return err
-		}
-		items, _, err := t.ListCatalog(store.CustomerScope(c.ID), store.CatalogFilter{}, store.Page{Limit: 0})
-		for _, it := range items {
-			if it.Quote.Price > 0 && (item == nil || int64(it.Quote.Price)*int64(it.Qty) < int64(item.Quote.Price)*int64(item.Qty)) {
-				item = it
-			}
-		}
-		return err
-	})
+	item, err := cheapestItem(st, code)
 	if err != nil || item == nil {
 		return nil, fmt.Errorf("%s: nothing to order (%v)", code, err)
 	}
