@@ -178,8 +178,9 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 				d.Rows = d.D.Rows[lo : lo+min(q.Size, n-lo)]
 			}
 		}
-		for _, r := range d.Rows {
-			d.Recon[string(r.Kind)+":"+itoa(r.ID)] = t.ReconState(r.Kind, id, r.ID)
+		states := t.ReconStatesOf(id, d.Rows)
+		for i, r := range d.Rows {
+			d.Recon[string(r.Kind)+":"+itoa(r.ID)] = states[i]
 		}
 		d.Setting, err = t.StatementSetting(sc, id)
 		return err

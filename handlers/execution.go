@@ -62,6 +62,13 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		if sc.IsStaff() {
+			ids := make([]uint64, len(rows))
+			for i, r := range rows {
+				ids[i] = r.CustomerID
+			}
+			t.PrefetchCustomerCards(ids)
+		}
 		for _, r := range rows {
 			if _, done := d.Names[r.CustomerID]; sc.IsStaff() && !done {
 				d.Names[r.CustomerID] = ""

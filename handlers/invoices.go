@@ -93,10 +93,11 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 		if sc.IsStaff() {
 			names = docCustomers(t, sc, sums)
 		}
-		for _, s := range sums {
-			// The list's own fields come from the maintained invoice rows:
-			// no invoice and no reconciliation record is decoded.
-			lr, _ := t.InvoiceListRow(s)
+		// The list's own fields come from the maintained invoice rows: no
+		// invoice and no reconciliation record is decoded.
+		lrs := t.InvoiceListRows(sums)
+		for i, s := range sums {
+			lr := lrs[i]
 			r := invoiceRow{DocSummary: s, Red: s.Flag == "red", Open: lr.Open, InvoiceNo: lr.InvoiceNo, Outbounds: lr.Outbounds, Recon: lr.Recon}
 			r.Customer = names[s.CustomerID]
 			rows = append(rows, r)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -184,6 +183,12 @@ func profileSubmits(b *testing.B) func() {
 	if path == "" {
 		return func() {}
 	}
+	return cpuProfile(b, path)
+}
+
+// cpuProfile starts a CPU profile into the file at path and returns the
+// function that stops it.
+func cpuProfile(b *testing.B, path string) func() {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -300,8 +305,8 @@ func (env *submitBench) login(st *store.Store, tr http.RoundTripper, code string
 		return nil, fmt.Errorf("login %s: %d", code, res.StatusCode)
 	}
 	item, err := cheapestItem(st, code)
-	if err != nil {
-		return nil, err
+	if err != nil || item == nil {
+		return nil, fmt.Errorf("%s: nothing to order (%v)", code, err)
 	}
 	page, err = d.get(env.base + "/online-orders/new")
 	if err != nil {
@@ -314,32 +319,6 @@ func (env *submitBench) login(st *store.Store, tr http.RoundTripper, code string
 	d.form = url.Values{"_csrf": {html.UnescapeString(csrf[1])}, "location": {loc[1]}, "line.0.code": {item.Product.Code},
 		"line.0.qty": {item.Qty.String()}, "remarks": {"bench"}, "action": {"submit"}}
 	return d, nil
-}
-
-// cheapestItem is the cheapest priced catalog item the customer with code
-// sees (price times its order quantity).
-func cheapestItem(st *store.Store, code string) (*store.CatalogItem, error) {
-	var item *store.CatalogItem
-	err := st.View(func(t *store.Tx) error {
-		c, err := t.CustomerByCode(store.AdminScope(), code)
-		if err != nil {
-			return err
-		}
-		items, _, err := t.ListCatalog(store.CustomerScope(c.ID), store.CatalogFilter{}, store.Page{Limit: 0})
-		for _, it := range items {
-			if it.Quote.Price > 0 && (item == nil || int64(it.Quote.Price)*int64(it.Qty) < int64(item.Quote.Price)*int64(item.Qty)) {
-				item = it
-			}
-		}
-		return err
-	})
-	if err == nil && item == nil {
-		err = errors.New("no priced item")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: nothing to order (%v)", code, err)
-	}
-	return item, nil
 }
 
 func (d *submitDealer) get(u string) (string, error) {

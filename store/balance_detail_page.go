@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // One page of the balance detail (账户余额明细表) over a customer's whole
@@ -68,10 +69,23 @@ func (t *Tx) BalanceDetailPage(sc Scope, cust uint64, p Page) (*model.Detail, in
 		case model.DocOutbound:
 			row.Remaining, row.HasRemaining = amount, true
 		default:
-			row.Remaining, _ = decodeOpen(t.b(bReconOpen).Get(openKey(cust, kind, id)))
-			row.HasRemaining = true
+			row.HasRemaining = true // read below
 		}
 		d.Rows = append(d.Rows, row)
+	}
+	// The page's open amounts: one query on PostgreSQL, not one per row
+	// (kv.Prefetch; nothing on bbolt).
+	var open [][]byte
+	for _, r := range d.Rows {
+		if r.HasRemaining && r.Kind != model.DocOutbound {
+			open = append(open, openKey(cust, r.Kind, r.ID))
+		}
+	}
+	kv.Prefetch(t.b(bReconOpen), open)
+	for i := range d.Rows {
+		if r := &d.Rows[i]; r.HasRemaining && r.Kind != model.DocOutbound {
+			r.Remaining, _ = decodeOpen(t.b(bReconOpen).Get(openKey(cust, r.Kind, r.ID)))
+		}
 	}
 	t.uninvoicedOnPage(cust, d.Rows)
 	f := t.figures(cust)
@@ -102,13 +116,28 @@ func (t *Tx) uninvoicedOnPage(cust uint64, rows []model.DetailRow) {
 	}
 	invoiceKind := byte(slices.Index(ReconKinds, model.DocInvoice))
 	ledger := t.b(bReconLedger)
+	type take struct {
+		row, inv uint64
+		m        model.Money
+	}
+	var takes []take
+	var keys [][]byte
 	t.eachInvoicing(cust, func(inv, ob uint64, m model.Money) {
 		for i := range rows {
-			if r := &rows[i]; r.Kind == model.DocOutbound && r.ID == ob && ledger.Get(ledgerKey(cust, invoiceKind, inv)) != nil {
-				r.Remaining -= m
+			if r := &rows[i]; r.Kind == model.DocOutbound && r.ID == ob {
+				takes = append(takes, take{uint64(i), inv, m})
+				keys = append(keys, ledgerKey(cust, invoiceKind, inv))
 			}
 		}
 	})
+	// Whether each invoice is posted: one query on PostgreSQL, not one per
+	// invoice line (kv.Prefetch; nothing on bbolt).
+	kv.Prefetch(ledger, keys)
+	for _, tk := range takes {
+		if ledger.Get(ledgerKey(cust, invoiceKind, tk.inv)) != nil {
+			rows[tk.row].Remaining -= tk.m
+		}
+	}
 }
 
 // ReconState returns the reconciliation state of a customer's document of

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // The balance reports (账户余额汇总表 / 账户余额明细表) and the statement
@@ -209,15 +210,26 @@ func (t *Tx) summaryFromTotals(out *BalanceSummary, units map[uint64]bool, p Pag
 		out.Totals.add(&BalanceRow{Position: f.pos, Aging: f.aging(cut)})
 	}
 	seen := 0
+	var ids []uint64
 	cc := t.b(bCustomersByCode).Cursor()
-	for k, v := cc.First(); k != nil && len(out.Rows) < p.Limit; k, v = cc.Next() {
-		id := btoi(v)
+	for k, v := cc.First(); k != nil && len(ids) < p.Limit; k, v = cc.Next() {
 		if units != nil && (len(v) < 16 || !units[btoi(v[8:])]) {
 			continue
 		}
 		if seen++; seen <= p.Offset {
 			continue
 		}
+		ids = append(ids, btoi(v))
+	}
+	// The page's cards and figures: one query each on PostgreSQL, not two
+	// per row (kv.Prefetch; nothing on bbolt).
+	keys := make([][]byte, len(ids))
+	for i, id := range ids {
+		keys[i] = itob(id)
+	}
+	kv.Prefetch(t.b(bCustomerCards), keys)
+	kv.Prefetch(t.b(bBalanceFigures), keys)
+	for _, id := range ids {
 		cu, err := t.cardOf(id)
 		if err != nil {
 			return err

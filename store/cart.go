@@ -287,6 +287,8 @@ func (t *Tx) Cart(sc Scope, userID uint64) ([]*ShopRow, CartTotals, error) {
 	}
 	pc := t.newPricer(sc)
 	var out []*ShopRow
+	var lines []*model.CartLine
+	var entries []uint64
 	prefix := itob(userID)
 	c := t.b(bCart).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
@@ -294,6 +296,10 @@ func (t *Tx) Cart(sc Scope, userID uint64) ([]*ShopRow, CartTotals, error) {
 		if err := json.Unmarshal(v, l); err != nil {
 			return nil, tot, err
 		}
+		lines, entries = append(lines, l), append(entries, l.EntryID)
+	}
+	t.prefetchItems(pc, sc.CustomerID(), entries)
+	for _, l := range lines {
 		row := &ShopRow{Line: l}
 		tot.Lines++
 		if t.visibleTo(sc.CustomerID(), l.EntryID) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // The catalog (商品目录) keeps, besides the entries themselves:
@@ -731,6 +732,31 @@ func (t *Tx) catalogItem(pc *pricer, id uint64, qty model.Qty) (*CatalogItem, er
 		qty = e.FirstQty()
 	}
 	return &CatalogItem{Entry: e, Product: p, Stock: st, Qty: qty, Quote: pc.quote(p, qty)}, nil
+}
+
+// prefetchItems reads what catalogItem and visibleTo read of several
+// entries (a cart's lines) ahead of them: on PostgreSQL five queries for
+// all, not five or more per entry; nothing on bbolt.
+func (t *Tx) prefetchItems(pc *pricer, custID uint64, entries []uint64) {
+	if _, ok := t.b(bCatalog).(kv.Prefetcher); !ok || len(entries) < 2 {
+		return
+	}
+	vis, ids := make([][]byte, len(entries)), make([][]byte, len(entries))
+	for i, id := range entries {
+		vis[i], ids[i] = key(custID, id), itob(id)
+	}
+	kv.Prefetch(t.b(bCustCatalog), vis)
+	kv.Prefetch(t.b(bCatalog), ids)
+	var products []uint64
+	var pids [][]byte
+	for _, id := range entries {
+		if e, err := t.catalogEntry(id); err == nil {
+			products, pids = append(products, e.ProductID), append(pids, itob(e.ProductID))
+		}
+	}
+	kv.Prefetch(t.b(bProducts), pids)
+	kv.Prefetch(t.b(bStock), pids)
+	pc.prefetch(products)
 }
 
 // CountCatalog counts the entries sc sees (home tiles).

@@ -241,8 +241,9 @@ func (t *Tx) ListCatalogRows(sc Scope, f CatalogFilter, p Page) ([]*CatalogRow, 
 	sums, total := t.selectCatalog(sc, f, p)
 	pc := t.newPricer(sc)
 	out := make([]*CatalogRow, 0, len(sums))
-	// Each row reads its summary and its stock: on PostgreSQL two queries
-	// for the page rather than two per row (kv.Prefetch; nothing on bbolt).
+	// Each row reads its summary, its stock and its price records: on
+	// PostgreSQL four queries for the page rather than three or more per
+	// row (kv.Prefetch, pricer.prefetch; nothing on bbolt).
 	if _, ok := t.b(bStock).(kv.Prefetcher); ok && len(sums) > 1 {
 		ids, stock := make([][]byte, len(sums)), make([][]byte, len(sums))
 		for i, s := range sums {
@@ -250,6 +251,11 @@ func (t *Tx) ListCatalogRows(sc Scope, f CatalogFilter, p Page) ([]*CatalogRow, 
 		}
 		kv.Prefetch(t.b(bCatalogSummary), ids)
 		kv.Prefetch(t.b(bStock), stock)
+		products := make([]uint64, len(sums))
+		for i, s := range sums {
+			products[i] = s.product
+		}
+		pc.prefetch(products)
 	}
 	for _, s := range sums {
 		full := *s

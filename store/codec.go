@@ -194,6 +194,11 @@ type plainBucket struct{ kv.Bucket }
 // Prefetch passes the hint on (kv.Prefetcher).
 func (b plainBucket) Prefetch(keys [][]byte) { kv.Prefetch(b.Bucket, keys) }
 
+// ScanPrefixes passes the range reads on (kv.PrefixScanner).
+func (b plainBucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) error) error {
+	return kv.ScanPrefixes(b.Bucket, prefixes, fn)
+}
+
 // Put writes v, as its JSON when v is a compressed record.
 func (b plainBucket) Put(k, v []byte) error {
 	if isCompressed(v) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // Buckets of the ordering center (订货中心). Index buckets are named after
@@ -318,10 +319,17 @@ func init() {
 // Categories returns every category in code order.
 func (t *Tx) Categories() ([]*model.Category, error) {
 	var out []*model.Category
+	cats := t.b(bCategories)
+	var ids [][]byte
 	c := t.b(bCategoriesByCode).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		ids = append(ids, v)
+	}
+	// On PostgreSQL one query for the tree, not one per category.
+	kv.Prefetch(cats, ids)
+	for _, id := range ids {
 		cat := &model.Category{}
-		if err := getJSON(t.b(bCategories), v, cat); err != nil {
+		if err := getJSON(cats, id, cat); err != nil {
 			return nil, err
 		}
 		out = append(out, cat)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // Reconciliation confirmations (对账确认 / 取消对账确认 / 异议) of posted
@@ -51,6 +52,22 @@ func (t *Tx) reconState(kind model.DocType, cust, id uint64) model.Status {
 		return model.ReconUnconfirmed
 	}
 	return r.Status
+}
+
+// ReconStatesOf returns the reconciliation status of each of a customer's
+// ledger rows (ReconState), in their order: on PostgreSQL one query for
+// the page, not one per row.
+func (t *Tx) ReconStatesOf(cust uint64, rows []model.DetailRow) []model.Status {
+	keys := make([][]byte, 0, len(rows))
+	for _, r := range rows {
+		keys = append(keys, reconKey(r.Kind, cust, r.ID))
+	}
+	kv.Prefetch(t.b(bRecon), keys)
+	out := make([]model.Status, len(rows))
+	for i, r := range rows {
+		out[i] = t.ReconState(r.Kind, cust, r.ID)
+	}
+	return out
 }
 
 // Reconciliation returns the reconciliation record of document id of kind

@@ -42,6 +42,7 @@ func Run(t *testing.T, be Backend) {
 		{"CursorDelete", testCursorDelete},
 		{"CursorMoves", testCursorMoves},
 		{"Prefetch", testPrefetch},
+		{"ScanPrefixes", testScanPrefixes},
 		{"Peek", testPeek},
 		{"OwnWrites", testOwnWrites},
 		{"Snapshot", testSnapshot},
@@ -1064,6 +1065,83 @@ func testCursorMoves(t *testing.T, be Backend) {
 	}))
 	must(t, db.View(func(tx kv.Tx) error {
 		run(tx, keys, 500)
+		return nil
+	}))
+}
+
+// testScanPrefixes: kv.ScanPrefixes gives the keys under each prefix, in
+// the order of the prefixes and in key order under each, with the
+// transaction's own writes and deletions, for prefixes that match nothing,
+// overlap, end in 0xff bytes or are empty; and fn's error stops it.
+func testScanPrefixes(t *testing.T, be Backend) {
+	db := be.Open(t)
+	keys := []string{"a", "a1", "a2", "ab", "b", "b\xff", "b\xff\xff", "b\xff\xffz", "c", "c\x00", "d"}
+	must(t, db.Update(func(tx kv.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bName)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Put([]byte(k), []byte("v:"+k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	scan := func(b kv.Bucket, prefixes ...string) string {
+		ps := make([][]byte, len(prefixes))
+		for i, p := range prefixes {
+			ps[i] = []byte(p)
+		}
+		var got []string
+		must(t, kv.ScanPrefixes(b, ps, func(i int, k, v []byte) error {
+			if string(v) != "v:"+string(k) && string(v) != "new" {
+				t.Errorf("%q = %q", k, v)
+			}
+			got = append(got, fmt.Sprintf("%d:%q", i, k))
+			return nil
+		}))
+		return strings.Join(got, " ")
+	}
+	must(t, db.View(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		for _, tc := range []struct {
+			prefixes []string
+			want     string
+		}{
+			{[]string{"b", "a"}, `0:"b" 0:"b\xff" 0:"b\xff\xff" 0:"b\xff\xffz" 1:"a" 1:"a1" 1:"a2" 1:"ab"`},
+			{[]string{"x", "a1", "zz"}, `1:"a1"`},
+			{[]string{"b\xff\xff", "c"}, `0:"b\xff\xff" 0:"b\xff\xffz" 1:"c" 1:"c\x00"`},
+			{[]string{"a", "a"}, `0:"a" 0:"a1" 0:"a2" 0:"ab" 1:"a" 1:"a1" 1:"a2" 1:"ab"`},
+			{[]string{"d", ""}, `0:"d" 1:"a" 1:"a1" 1:"a2" 1:"ab" 1:"b" 1:"b\xff" 1:"b\xff\xff" 1:"b\xff\xffz" 1:"c" 1:"c\x00" 1:"d"`},
+			{[]string{"a2"}, `0:"a2"`},
+		} {
+			if got := scan(b, tc.prefixes...); got != tc.want {
+				t.Errorf("ScanPrefixes(%q) = %s, want %s", tc.prefixes, got, tc.want)
+			}
+		}
+		stop := errors.New("stop")
+		n := 0
+		err := kv.ScanPrefixes(b, [][]byte{[]byte("a"), []byte("b")}, func(int, []byte, []byte) error {
+			if n++; n == 2 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || n != 2 {
+			t.Errorf("fn's error: %v after %d keys", err, n)
+		}
+		return nil
+	}))
+	// The transaction's own writes, before the scan.
+	must(t, db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		must(t, b.Delete([]byte("a1")))
+		must(t, b.Put([]byte("a3"), []byte("new")))
+		must(t, b.Put([]byte("c"), []byte("new")))
+		if got, want := scan(b, "c", "a"), `0:"c" 0:"c\x00" 1:"a" 1:"a2" 1:"a3" 1:"ab"`; got != want {
+			t.Errorf("after writes: %s, want %s", got, want)
+		}
 		return nil
 	}))
 }

@@ -2,6 +2,7 @@ package pgkv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 
 	"dealerportal/store/kv"
@@ -199,9 +200,12 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		t.fail(err)
 		return nil, nil
 	}
-	// One slab for the batch's keys and values: one allocation, not two
-	// per row.
+	// Slabs for the batch's keys and values: a few allocations, not two
+	// per row. The first is sized for a few rows (most fetches are a Seek
+	// and a step or two: a 32 KB slab each made a page's fetches allocate
+	// a megabyte), each next one twice the last, up to 32 KB.
 	var slab []byte
+	next := 1 << 10
 	held, full := 0, false
 	for rows.Next() {
 		if held >= maxFetchBytes {
@@ -209,8 +213,9 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 			break
 		}
 		raw := rows.RawValues()
-		if len(slab)+len(raw[0])+len(raw[1]) > cap(slab) {
-			slab = make([]byte, 0, max(32<<10, len(raw[0])+len(raw[1])))
+		if need := len(raw[0]) + len(raw[1]); len(slab)+need > cap(slab) {
+			slab = make([]byte, 0, max(next, need))
+			next = min(2*next, 32<<10)
 		}
 		// Within the slab's capacity (checked above): no reallocation
 		// moves the rows before.
@@ -242,4 +247,74 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	}
 	c.state = onKey
 	return c.cur()
+}
+
+// ScanPrefixes reads the keys under every prefix in one query
+// (kv.PrefixScanner), after the buffered writes, and then calls fn for
+// each: the rows are read whole first, so fn may read the database too.
+func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) error) error {
+	t := b.tx
+	if t.err != nil {
+		return t.err
+	}
+	if b.deleted || len(prefixes) == 0 {
+		return nil
+	}
+	lo, hi := make([][]byte, len(prefixes)), make([][]byte, len(prefixes))
+	for i, p := range prefixes {
+		lo[i], hi[i] = p, prefixEnd(p)
+	}
+	rows, err := t.query(`SELECT r.i, k.key, coalesce(k.value, convert_to(k.doc::text, 'UTF8'))
+		FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
+		CROSS JOIN LATERAL (SELECT key, value, doc FROM kv WHERE bucket = $1 AND key >= r.lo AND key < r.hi ORDER BY key) k
+		ORDER BY r.i, k.key`, b.id, lo, hi)
+	if err != nil {
+		t.fail(err)
+		return err
+	}
+	type row struct {
+		i    int
+		k, v []byte
+	}
+	var out []row
+	var slab []byte
+	next := 1 << 10
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw[0]) != 8 {
+			continue
+		}
+		if need := len(raw[1]) + len(raw[2]); len(slab)+need > cap(slab) {
+			slab = make([]byte, 0, max(next, need))
+			next = min(2*next, 32<<10)
+		}
+		start, mid := len(slab), len(slab)+len(raw[1])
+		slab = append(append(slab, raw[1]...), raw[2]...)
+		out = append(out, row{int(binary.BigEndian.Uint64(raw[0])) - 1, slab[start:mid:mid], slab[mid:len(slab):len(slab)]})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		return err
+	}
+	for _, r := range out {
+		if err := fn(r.i, r.k, r.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefixEnd is the smallest key after every key that starts with p: p
+// with its last byte below 0xff incremented and the rest cut; above every
+// key when there is none (p empty or all 0xff).
+func prefixEnd(p []byte) []byte {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != 0xff {
+			end := append([]byte{}, p[:i+1]...)
+			end[i]++
+			return end
+		}
+	}
+	return bytes.Repeat([]byte{0xff}, kv.MaxKeySize+1)
 }

@@ -41,7 +41,9 @@
 // and sent in one pipelined batch with the next range read or with the
 // COMMIT; Get answers from the buffer and from what the transaction has
 // read before, so a repeated Get costs nothing; Prefetch (kv.Prefetcher)
-// reads many keys in one query ahead of their Gets. Cursors fetch ordered
+// reads many keys in one query ahead of their Gets, and ScanPrefixes
+// (kv.PrefixScanner) the keys under many prefixes in one query (an index
+// range scan per prefix, joined laterally to the prefixes). Cursors fetch ordered
 // key ranges in batches (16 rows, doubling to 1024), not a row per step,
 // answer a Seek that lands inside their batch from it (and a forward Seek
 // past it with a batch twice as large), and fetch again when the
