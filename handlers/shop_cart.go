@@ -327,3 +327,24 @@ func (h *Handler) addQuickOrder(c *fiber.Ctx) error {
 	h.setFlash(c, "flash.carted")
 	return h.redirect(c, "/cart")
 }
+
+// againRun is the "again" action of online and sales orders (再次订货):
+// the order's lines go to the dealer's cart (or a new draft with to=draft)
+// through the kind's use case (again), and the browser goes to the result
+// page that shows what it did and skipped (a redirect: reloading it adds
+// nothing again). Its form carries a one-time token, so a double click adds
+// once and is answered with the same page.
+func againRun[T any](again func(a store.Actor, id uint64, toDraft bool) (string, error)) func(x *docRun[T]) (uint64, error) {
+	return func(x *docRun[T]) (uint64, error) {
+		toDraft := x.C.FormValue("to") == "draft"
+		if _, err := orderDealer(x.C); err != nil {
+			return 0, err
+		}
+		if !model.MayOrderAgain(x.Actor.User, toDraft) {
+			return 0, model.ErrNotAllowed
+		}
+		var err error
+		x.To, err = again(x.Actor, x.ID, toDraft)
+		return 0, err
+	}
+}
