@@ -110,38 +110,39 @@ func (h *Handler) bulkEntries(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, "/catalog-entries")
 	}
-	u := currentUser(c)
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		entries := make([]*model.CatalogEntry, 0, len(ids))
-		for _, id := range ids {
-			e, err := t.CatalogEntry(h.scope(c), id)
-			if err != nil {
-				return err
+	if err := need(c, model.PermManageCatalog); err != nil {
+		// Scope first: an entry the user may not see is a 404 whatever the roles.
+		return h.outOfScopeFirst(err, func(t *store.Tx) error {
+			for _, id := range ids {
+				if _, err := t.CatalogEntry(h.scope(c), id); err != nil {
+					return err
+				}
 			}
-			entries = append(entries, e)
-		}
-		if err := need(c, model.PermManageCatalog); err != nil {
-			return err
-		}
-		for _, e := range entries {
-			id := e.ID
-			if e.Status == map[string]model.Status{"audit": model.StatusAudited, "unaudit": model.StatusDraft}[action] {
-				continue
-			}
-			if _, err := t.ApplyCatalogAction(h.scope(c), id, action, u, 0); err != nil {
-				return err
-			}
-			if err := t.Log("catalog_entry", id, catalogLog[action], ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+			return nil
+		})
+	}
+	if err := h.store.ActOnCatalogEntries(h.editActor(c), ids, action); err != nil {
 		return err
 	}
 	h.setFlash(c, actionFlash[action])
 	return h.redirect(c, "/catalog-entries?"+string(c.Request().URI().QueryString()))
+}
+
+// editActor is who runs a use case that changes a record at the version
+// its form showed, or several listed records: the user and scope, with no
+// replay key (the version check refuses a second post).
+func (h *Handler) editActor(c *fiber.Ctx) store.Actor {
+	return store.Actor{User: currentUser(c), Scope: h.scope(c)}
+}
+
+// outOfScopeFirst answers a bulk action refused for want of a permission
+// (perm): the selected records' scope check (load) speaks first, so one the
+// user may not see is a 404 whatever the roles, as for a record in the path.
+func (h *Handler) outOfScopeFirst(perm error, load func(t *store.Tx) error) error {
+	if err := h.store.View(load); err != nil {
+		return err
+	}
+	return perm
 }
 
 type entryFormData struct {
@@ -193,25 +194,14 @@ func (h *Handler) newEntry(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplEntryForm, h.entryView(c, e, targetForm{}))
 }
 
-// readTargets reads the target fields: customer codes (in the user's
-// scope), group and org unit checkboxes.
-func (h *Handler) readTargets(c *fiber.Ctx, t *store.Tx) ([]model.Target, targetForm, error) {
-	tf := targetForm{Customers: strings.Join(pickedCodes(c, "customer_codes"), " "), Groups: pickedIDs(c, "group_ids"), Orgs: pickedIDs(c, "org_ids")}
-	var out []model.Target
-	for _, code := range model.SplitCodes(tf.Customers) {
-		cu, err := t.CustomerByCode(h.scope(c), code)
-		if err != nil {
-			return nil, tf, model.Invalid("customer_codes", "err.ord_customer_unknown")
-		}
-		out = append(out, model.Target{Kind: model.TargetCustomer, ID: cu.ID})
-	}
-	for _, id := range tf.Groups {
-		out = append(out, model.Target{Kind: model.TargetGroup, ID: id})
-	}
-	for _, id := range tf.Orgs {
-		out = append(out, model.Target{Kind: model.TargetOrg, ID: id})
-	}
-	return out, tf, nil
+// targetFormOf is what the form's target fields hold.
+func targetFormOf(c *fiber.Ctx) targetForm {
+	return targetForm{Customers: strings.Join(pickedCodes(c, "customer_codes"), " "), Groups: pickedIDs(c, "group_ids"), Orgs: pickedIDs(c, "org_ids")}
+}
+
+// targetCodes is the form's targets as a use case takes them.
+func (tf targetForm) codes() store.TargetCodes {
+	return store.TargetCodes{Customers: model.SplitCodes(tf.Customers), Groups: tf.Groups, Orgs: tf.Orgs}
 }
 
 // readEntry copies the form's own fields into e.
@@ -243,43 +233,14 @@ func (h *Handler) createEntry(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageCatalog); err != nil {
 		return err
 	}
-	u := currentUser(c)
 	e := &model.CatalogEntry{}
 	ve := readEntry(c, e)
 	if pickRequested(c) {
-		var tf targetForm
-		_ = h.store.View(func(t *store.Tx) error { _, tf, _ = h.readTargets(c, t); return nil })
-		return h.render(c, fiber.StatusOK, tplEntryForm, h.entryView(c, e, tf))
+		return h.render(c, fiber.StatusOK, tplEntryForm, h.entryView(c, e, targetFormOf(c)))
 	}
-	var tf targetForm
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			targets, f, err := h.readTargets(c, t)
-			tf = f
-			if err := mergeErrors(ve, err); err != nil {
-				return 0, err
-			}
-			e.Targets = targets
-			if err := mergeErrors(ve, e.Validate()); err != nil {
-				return 0, err
-			}
-			if err := t.SaveCatalogEntry(h.scope(c), e); err != nil {
-				return 0, err
-			}
-			if err := t.Log("catalog_entry", e.ID, "create", ""); err != nil {
-				return 0, err
-			}
-			if c.FormValue("publish") == "1" {
-				if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, "audit", u, 0); err != nil {
-					return 0, err
-				}
-				return e.ID, t.Log("catalog_entry", e.ID, catalogLog["audit"], "")
-			}
-			return e.ID, nil
-		})
-		e.ID = id
-		return err
-	})
+	tf := targetFormOf(c)
+	id, err := h.store.CreateCatalogEntry(h.formActor(c), store.EntryInput{Entry: *e, Invalid: ve, Targets: tf.codes(), Publish: c.FormValue("publish") == "1"})
+	e.ID = id
 	if err != nil {
 		e.ID = 0
 		return h.formError(c, err, tplEntryForm, h.entryView(c, e, tf))
@@ -321,15 +282,7 @@ func (h *Handler) updateEntry(c *fiber.Ctx) error {
 		return err
 	}
 	ve := readEntry(c, e)
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := mergeErrors(ve, e.Validate()); err != nil {
-			return err
-		}
-		if err := t.SaveCatalogEntry(h.scope(c), e); err != nil {
-			return err
-		}
-		return t.Log("catalog_entry", e.ID, "update", "")
-	})
+	err = h.store.UpdateCatalogEntry(h.editActor(c), e, ve)
 	if err != nil {
 		return h.formError(c, err, tplEntryForm, h.entryView(c, e, targetForm{}))
 	}
@@ -445,16 +398,13 @@ const localTargetForm = "targetForm"
 // entryActions: staff who manage the catalog audit (publish) and unaudit
 // an entry (logged in its activity).
 func (h *Handler) entryActions() docKind[*model.CatalogEntry] {
-	act := func(x *docCall[*model.CatalogEntry]) (string, error) {
-		if _, err := x.Tx.ApplyCatalogAction(x.Scope, x.ID, x.Action, x.User, x.Version); err != nil {
-			return "", err
-		}
-		return "", x.Tx.Log("catalog_entry", x.ID, catalogLog[x.Action], "")
+	act := func(x *docRun[*model.CatalogEntry]) (uint64, error) {
+		return 0, h.store.ActOnCatalogEntry(x.Actor, x.ID, x.Version, x.Action)
 	}
 	return docKind[*model.CatalogEntry]{Base: "/catalog-entries", Load: h.loadEntry, Perm: model.PermManageCatalog,
 		Page: docPageOf(h, tplEntryView, "entries.view", h.entryPage),
 		Actions: map[string]docAction[*model.CatalogEntry]{
-			"audit": {Flash: actionFlash["audit"], Do: act}, "unaudit": {Flash: actionFlash["unaudit"], Do: act},
+			"audit": {Flash: actionFlash["audit"], Run: act}, "unaudit": {Flash: actionFlash["unaudit"], Run: act},
 		}}
 }
 
@@ -468,9 +418,8 @@ func (h *Handler) addTargets(c *fiber.Ctx) error {
 	if err := need(c, model.PermManageCatalog); err != nil {
 		return err
 	}
-	var tf targetForm
+	tf := targetFormOf(c)
 	if pickRequested(c) {
-		_ = h.store.View(func(t *store.Tx) error { _, tf, _ = h.readTargets(c, t); return nil })
 		c.Locals(localTargetForm, tf)
 		d, err := h.entryPage(c, e)
 		if err != nil {
@@ -478,17 +427,7 @@ func (h *Handler) addTargets(c *fiber.Ctx) error {
 		}
 		return h.render(c, fiber.StatusOK, tplEntryView, h.view(c, "entries.view", d))
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		targets, f, err := h.readTargets(c, t)
-		tf = f
-		if err != nil {
-			return err
-		}
-		if _, err := t.ChangeCatalogTargets(h.scope(c), e.ID, targets, true, formUint(c, "version")); err != nil {
-			return err
-		}
-		return t.Log("catalog_entry", e.ID, "targets.add", targetSummary(targets))
-	})
+	err = h.store.AddCatalogTargets(h.editActor(c), e.ID, formUint(c, "version"), tf.codes())
 	if err != nil {
 		return h.entryPageError(c, e, err, tf)
 	}
@@ -513,25 +452,12 @@ func (h *Handler) removeTargets(c *fiber.Ctx) error {
 			targets = append(targets, model.Target{Kind: model.TargetKind(kind), ID: n})
 		}
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if _, err := t.ChangeCatalogTargets(h.scope(c), e.ID, targets, false, formUint(c, "version")); err != nil {
-			return err
-		}
-		return t.Log("catalog_entry", e.ID, "targets.remove", targetSummary(targets))
-	})
+	err = h.store.RemoveCatalogTargets(h.editActor(c), e.ID, formUint(c, "version"), targets)
 	if err != nil {
 		return h.entryPageError(c, e, err, targetForm{})
 	}
 	h.setFlash(c, "flash.saved")
 	return h.redirect(c, "/catalog-entries/"+itoa(e.ID)+"#targets")
-}
-
-func targetSummary(ts []model.Target) string {
-	parts := make([]string, 0, len(ts))
-	for _, t := range ts {
-		parts = append(parts, string(t.Kind)+":"+itoa(t.ID))
-	}
-	return strings.Join(parts, " ")
 }
 
 // ---- batch add (批量新增) ----
@@ -562,7 +488,7 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
 		d.entryChoices = h.entryChoices(c, t)
 		if c.Method() == fiber.MethodPost {
-			_, d.Form, _ = h.readTargets(c, t)
+			d.Form = targetFormOf(c)
 			d.Picked = pickedIDs(c, "product_ids")
 		}
 		h.targetPickers(c, t, &d.Form, d.entryChoices)
@@ -598,47 +524,9 @@ func (h *Handler) batchAdd(c *fiber.Ctx) error {
 	if pickRequested(c) {
 		return h.renderBatch(c, fiber.StatusOK, nil)
 	}
-	u := currentUser(c)
-	ids := formIDs(c, "product_ids")
 	tmpl := &model.CatalogEntry{}
 	ve := readEntry(c, tmpl)
-	if len(ids) == 0 {
-		ve.Add("product_ids", "err.ord_none_selected", nil)
-	}
-	n := 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			targets, _, err := h.readTargets(c, t)
-			if err := mergeErrors(ve, err); err != nil {
-				return 0, err
-			}
-			for _, pid := range ids {
-				e := *tmpl
-				e.ID, e.ProductID, e.Targets = 0, pid, targets
-				if err := mergeErrors(ve, e.Validate()); err != nil {
-					return 0, err
-				}
-				if err := t.SaveCatalogEntry(h.scope(c), &e); err != nil {
-					return 0, err
-				}
-				if err := t.Log("catalog_entry", e.ID, "create", "batch"); err != nil {
-					return 0, err
-				}
-				if c.FormValue("publish") == "1" {
-					if _, err := t.ApplyCatalogAction(h.scope(c), e.ID, "audit", u, 0); err != nil {
-						return 0, err
-					}
-					if err := t.Log("catalog_entry", e.ID, catalogLog["audit"], ""); err != nil {
-						return 0, err
-					}
-				}
-				n++
-			}
-			return uint64(n), nil
-		})
-		n = int(id)
-		return err
-	})
+	_, err := h.store.AddCatalogEntries(h.formActor(c), store.EntryInput{Entry: *tmpl, Invalid: ve, Targets: targetFormOf(c).codes(), Publish: c.FormValue("publish") == "1"}, formIDs(c, "product_ids"))
 	if err != nil {
 		return h.renderBatch(c, fiber.StatusUnprocessableEntity, err)
 	}

@@ -88,19 +88,10 @@ func (h *Handler) editCategory(c *fiber.Ctx) error {
 }
 
 func (h *Handler) saveCategory(c *fiber.Ctx, cat *model.Category) error {
-	u := currentUser(c)
 	cat.Code, cat.Name, cat.ParentID = c.FormValue("code"), c.FormValue("name"), formUint(c, "parent_id")
 	cat.Version = formUint(c, "version")
 	isNew := cat.ID == 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			if err := t.SaveCategory(cat); err != nil {
-				return 0, err
-			}
-			return cat.ID, t.Log("category", cat.ID, "update", cat.Code+" "+cat.Name)
-		}
-		return saveOnce(c, t, u, &cat.ID, isNew, save)
-	})
+	_, err := h.store.SaveCategoryForm(h.formActor(c), cat)
 	if err != nil {
 		if isNew {
 			cat.ID = 0

@@ -88,6 +88,10 @@ type docRun[T any] struct {
 	ID      uint64
 	Version uint64
 	Action  string
+	// To, when Run sets it, is where the browser goes next (a result page
+	// with its query, as the use case remembered it for a replay): it wins
+	// over Next.
+	To string
 }
 
 // Reason is the posted reason of the action (reject, close…).
@@ -147,7 +151,7 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 		_ = h.store.View(func(t *store.Tx) error {
 			if a.Run != nil {
 				var next uint64
-				if next, ok = t.ReplayedID(u.ID, key); ok {
+				if next, back, ok = t.ReplayedAction(u.ID, key); ok && back == "" {
 					back = a.next(c, k.Base, id, next)
 				}
 				return nil
@@ -168,9 +172,12 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	sc := h.scope(c)
 	var back string
 	if a.Run != nil {
+		x := &docRun[T]{C: c, Actor: store.Actor{User: u, Scope: sc, Once: key}, Doc: doc, ID: id, Version: version, Action: name}
 		var next uint64
-		next, err = a.Run(&docRun[T]{C: c, Actor: store.Actor{User: u, Scope: sc, Once: key}, Doc: doc, ID: id, Version: version, Action: name})
-		back = a.next(c, k.Base, id, next)
+		next, err = a.Run(x)
+		if back = x.To; back == "" {
+			back = a.next(c, k.Base, id, next)
+		}
 	} else {
 		err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
 			back, _, err = t.Once(u.ID, key, func() (string, error) {

@@ -492,8 +492,6 @@ func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
 					return 0, h.store.RemoveOnlineOrder(x.Actor, x.ID, x.Version)
 				}},
 			"convert": {Flash: "flash.oo_converted", Run: h.convertOnlineOrder, Next: func(_ *fiber.Ctx, _, so uint64) string { return "/sales-orders/" + itoa(so) }},
-			"again": {Token: true, Do: func(x *docCall[*model.OnlineOrder]) (string, error) {
-				return orderAgain(x.C, x.Tx, x.Scope, x.Doc.Lines)
-			}},
+			"again":   {Token: true, Run: againRun[*model.OnlineOrder](h.store.OrderOnlineAgain)},
 		}}
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/url"
-	"strconv"
 	"strings"
 
 	"dealerportal/model"
@@ -219,37 +217,6 @@ func (h *Handler) lookupOrderLine(c *fiber.Ctx) error {
 }
 
 // ---- order again (再次订货) ----
-
-// orderAgain copies the lines of a past order into the dealer's cart (or a
-// new draft with to=draft) and returns the result page that shows what it
-// did and what it skipped (a redirect: reloading it adds nothing again).
-// It is the "again" action of online and sales orders: its form carries a
-// one-time token, so a double click adds once.
-func orderAgain(c *fiber.Ctx, t *store.Tx, sc store.Scope, lines []model.OrderLine) (string, error) {
-	u, err := orderDealer(c)
-	if err != nil {
-		return "", err
-	}
-	toDraft := c.FormValue("to") == "draft"
-	res, err := t.OrderAgain(sc, u, lines, toDraft)
-	if err != nil && !isValidation(err) {
-		return "", err
-	}
-	vals := url.Values{}
-	if res != nil {
-		vals.Set("added", strconv.Itoa(res.Added))
-		if res.OrderID != 0 {
-			vals.Set("draft", itoa(res.OrderID))
-		}
-		for _, s := range res.Skipped {
-			vals.Add("skipped", s.Code+"|"+s.Key)
-		}
-	}
-	if toDraft {
-		vals.Set("to", "draft")
-	}
-	return "/online-orders/again?" + vals.Encode(), nil
-}
 
 type againResult struct {
 	Added   int

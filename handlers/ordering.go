@@ -34,11 +34,10 @@ func (h *Handler) registerOrdering(r fiber.Router) {
 	r.Get("/img/:id/:name", h.serveProductImage)
 }
 
-// actionFlash, catalogLog and priceLog name the confirmation and the audit
-// log entry of the audit / unaudit actions.
+// actionFlash and priceLog name the confirmation and (for the API's price
+// pushes) the audit log entry of the audit / unaudit actions.
 var (
 	actionFlash = map[string]string{"audit": "flash.ord_audited", "unaudit": "flash.ord_unaudited"}
-	catalogLog  = map[string]string{"audit": "catalog.audit", "unaudit": "catalog.unaudit"}
 	priceLog    = map[string]string{"audit": "price.audit", "unaudit": "price.unaudit"}
 )
 
@@ -193,15 +192,7 @@ func (h *Handler) saveOrderingSettings(c *fiber.Ctx) error {
 	} else {
 		ve.Add("low_stock", "err.qty_invalid", nil)
 	}
-	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := mergeErrors(ve, o.Validate()); err != nil {
-			return err
-		}
-		if err := t.SaveOrderingSettings(o); err != nil {
-			return err
-		}
-		return t.Log("ordering_settings", 0, "update", string(o.StockDisplay)+" · "+o.LowStock.String())
-	})
+	err := h.store.SaveOrderingSettingsForm(h.editActor(c), o, ve)
 	if err != nil {
 		o.Version = ver
 		return h.formError(c, err, tplOrderingSettings, h.orderingSettingsView(c, o))

@@ -17,14 +17,13 @@ type importKind struct {
 	Title   string
 	Columns []model.ImportColumn
 	Example []string
-	Log     string // audit log action
 }
 
 var importKinds = map[string]importKind{
 	"catalog": {"catalog", "/catalog-entries", "import.catalog_title", model.CatalogImportColumns,
-		[]string{"P-1001", "MOTOR", "", "", "1", "1", "yes", "C0001;C0002", "TIER1", "EAST"}, "import.catalog"},
+		[]string{"P-1001", "MOTOR", "", "", "1", "1", "yes", "C0001;C0002", "TIER1", "EAST"}},
 	"prices": {"prices", "/prices", "import.prices_title", model.PriceImportColumns,
-		[]string{"C0001", "", "P-1001", "1280.00", "10", "2026-01-01", "2026-12-31", ""}, "import.prices"},
+		[]string{"C0001", "", "P-1001", "1280.00", "10", "2026-01-01", "2026-12-31", ""}},
 }
 
 // Imports (导入) of catalog entries and customer prices: upload, a preview
@@ -76,14 +75,6 @@ func (h *Handler) downloadTemplate(c *fiber.Ctx, k importKind) error {
 	return h.importTemplate(c, f, k.Kind+"-template", k.Columns, k.Example)
 }
 
-// plan checks a table as kind k within sc.
-func plan(t *store.Tx, sc store.Scope, k importKind, table [][]string) *store.ImportPlan {
-	if k.Kind == "prices" {
-		return t.PlanPriceImport(sc, table)
-	}
-	return t.PlanCatalogImport(sc, table)
-}
-
 // uploadedFile reads the "file" field within the import size limit.
 func uploadedFile(c *fiber.Ctx) (string, []byte, error) {
 	return readUploadMax(c, "file", maxImportBytes)
@@ -95,7 +86,6 @@ func (h *Handler) previewImport(c *fiber.Ctx, k importKind) error {
 	if err := need(c, model.PermManageCatalog); err != nil {
 		return err
 	}
-	u := currentUser(c)
 	d := &importData{K: k}
 	name, data, err := uploadedFile(c)
 	var table [][]string
@@ -106,14 +96,11 @@ func (h *Handler) previewImport(c *fiber.Ctx, k importKind) error {
 		return h.formError(c, err, tplImport, h.view(c, k.Title, d))
 	}
 	d.Name, d.Token = name, randomHex(16)
-	err = h.store.Update(u.Username, func(t *store.Tx) error {
-		d.Plan = plan(t, h.scope(c), k, table)
-		h.previewRows(t, d)
-		return t.SaveImportJob(&store.ImportJob{Token: d.Token, UserID: u.ID, Kind: k.Kind, Name: name}, data)
-	})
+	d.Plan, err = h.store.PreviewImport(h.editActor(c), store.ImportUpload{Kind: k.Kind, Name: name, Token: d.Token, Data: data, Table: table})
 	if err != nil {
 		return err
 	}
+	_ = h.store.View(func(t *store.Tx) error { h.previewRows(t, d); return nil })
 	status := fiber.StatusOK
 	if len(d.Plan.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
@@ -150,30 +137,13 @@ func (h *Handler) confirmImport(c *fiber.Ctx, k importKind) error {
 	if err := need(c, model.PermManageCatalog); err != nil {
 		return err
 	}
-	u := currentUser(c)
 	d := &importData{K: k, Token: c.FormValue("token")}
-	n := 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		job, data, err := t.ImportJob(u.ID, k.Kind, d.Token)
-		if err != nil {
-			return model.Invalid("file", "err.import_expired")
-		}
-		d.Name = job.Name
-		table, err := readTable(job.Name, data)
-		if err != nil {
-			return err
-		}
-		d.Plan = plan(t, h.scope(c), k, table)
-		if n, err = t.ApplyImport(h.scope(c), d.Plan, c.FormValue("mode") == "good"); err != nil {
-			h.previewRows(t, d)
-			return err
-		}
-		if err := t.DeleteImportJob(d.Token); err != nil {
-			return err
-		}
-		return t.Log("import", 0, k.Log, job.Name+" · "+itoa(uint64(n)))
-	})
+	res, err := h.store.ConfirmImport(h.editActor(c), store.ImportConfirmation{Kind: k.Kind, Token: d.Token, GoodOnly: c.FormValue("mode") == "good", Read: readTable})
 	if err != nil {
+		d.Name, d.Plan = res.Name, res.Plan
+		if d.Plan != nil {
+			_ = h.store.View(func(t *store.Tx) error { h.previewRows(t, d); return nil })
+		}
 		return h.formError(c, err, tplImport, h.view(c, k.Title, d))
 	}
 	h.setFlash(c, "flash.ord_imported")

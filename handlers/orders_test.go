@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"dealerportal/demo"
@@ -311,109 +309,61 @@ func TestOnlineOrderFormsAndStock(t *testing.T) {
 	wantCode(t, "staff new", s.get("/online-orders/new"), http.StatusNotFound)
 }
 
-// TestSameSubmitTenTimesConcurrently: the same form posted ten times at
-// once creates one order.
-func TestSameSubmitTenTimesConcurrently(t *testing.T) {
-	e := newTestEnv(t)
-	orderingFixture(t, e)
-	d := e.login("c1.buyer")
-	form := d.get("/online-orders/new")
-	tok := field(t, ordIdemRe, form.Body)
-	body := url.Values{"_csrf": {d.csrf}, "_idem": {tok}, "location": {e.id("location:C1")}, "line.0.code": {"P-ALL"},
-		"line.0.qty": {"3"}, "action": {"submit"}}.Encode()
-	var cookie []string
-	for k, v := range d.cookies {
-		cookie = append(cookie, k+"="+v)
-	}
-	var wg sync.WaitGroup
-	codes := make([]int, 10)
-	locs := make([]string, 10)
-	for i := range 10 {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			req := httptest.NewRequest(http.MethodPost, "/online-orders", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Cookie", strings.Join(cookie, "; ")+"; lang=en")
-			res, err := e.app.Test(req, -1)
-			if err != nil {
-				t.Error(err)
-				return
+// TestSameOrderPostedTenTimesConcurrently: the order form and the cart's
+// checkout form, each posted ten times at once (a double click, retries),
+// make one order and answer every post with its page: the lines are
+// prepared outside the group commit, and the form token's replay check (and
+// the cart lines' removal) happen in it.
+func TestSameOrderPostedTenTimesConcurrently(t *testing.T) {
+	for _, c := range []struct {
+		name, path string
+		// form fills the posted form in after the client's first steps.
+		form func(t *testing.T, e *testEnv, d *client) url.Values
+		// after checks what else the post changed.
+		after func(t *testing.T, d *client)
+	}{
+		{"order form", "/online-orders", func(t *testing.T, e *testEnv, d *client) url.Values {
+			page := d.get("/online-orders/new")
+			return url.Values{"_idem": {field(t, ordIdemRe, page.Body)}, "location": {e.id("location:C1")},
+				"line.0.code": {"P-ALL"}, "line.0.qty": {"3"}, "action": {"submit"}}
+		}, nil},
+		{"checkout", "/online-orders/checkout", func(t *testing.T, e *testEnv, d *client) url.Values {
+			d.get("/catalog")
+			wantCode(t, "add to cart", d.post("/catalog/"+e.id("entry:ALL")+"/cart", url.Values{"qty": {"3"}}), http.StatusSeeOther)
+			page := d.get("/online-orders/checkout")
+			return url.Values{"_idem": {field(t, ordIdemRe, page.Body)}, "entry": {e.id("entry:ALL")},
+				"location": {e.id("location:C1")}, "action": {"submit"}}
+		}, func(t *testing.T, d *client) {
+			if r := d.get("/cart"); strings.Contains(r.Body, "通用电机") {
+				t.Error("ordered line still in the cart")
 			}
-			res.Body.Close()
-			codes[i], locs[i] = res.StatusCode, res.Header.Get("Location")
-		}(i)
-	}
-	wg.Wait()
-	for i := range 10 {
-		if codes[i] != http.StatusSeeOther || locs[i] != locs[0] {
-			t.Fatalf("post %d: %d %q (first %q)", i, codes[i], locs[i], locs[0])
-		}
-	}
-	_ = e.st.View(func(tx *store.Tx) error {
-		if n := tx.CountDocs(store.AdminScope(), model.DocOnlineOrder); n != 1 {
-			t.Fatalf("%d orders from one form", n)
-		}
-		return nil
-	})
-	if b := e.balance("C1"); b.OpenOrders != 30000 {
-		t.Fatalf("open orders %v", b.OpenOrders)
-	}
-}
-
-// TestSameCheckoutTenTimesConcurrently: the cart's checkout form posted
-// ten times at once (a double click, retries) makes one order, as the
-// order form does: its lines are prepared outside the group commit, and
-// the form token's replay check and the cart lines' removal happen in it.
-func TestSameCheckoutTenTimesConcurrently(t *testing.T) {
-	e := newTestEnv(t)
-	orderingFixture(t, e)
-	d := e.login("c1.buyer")
-	d.get("/catalog")
-	wantCode(t, "add to cart", d.post("/catalog/"+e.id("entry:ALL")+"/cart", url.Values{"qty": {"3"}}), http.StatusSeeOther)
-	page := d.get("/online-orders/checkout")
-	body := url.Values{"_csrf": {d.csrf}, "_idem": {field(t, ordIdemRe, page.Body)}, "entry": {e.id("entry:ALL")},
-		"location": {e.id("location:C1")}, "action": {"submit"}}.Encode()
-	var cookie []string
-	for k, v := range d.cookies {
-		cookie = append(cookie, k+"="+v)
-	}
-	var wg sync.WaitGroup
-	codes := make([]int, 10)
-	locs := make([]string, 10)
-	for i := range 10 {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			req := httptest.NewRequest(http.MethodPost, "/online-orders/checkout", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Cookie", strings.Join(cookie, "; ")+"; lang=en")
-			res, err := e.app.Test(req, -1)
-			if err != nil {
-				t.Error(err)
-				return
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			orderingFixture(t, e)
+			d := e.login("c1.buyer")
+			form := c.form(t, e, d)
+			form.Set("_csrf", d.csrf)
+			codes, locs := d.postMany(10, c.path, form)
+			for i := range codes {
+				if codes[i] != http.StatusSeeOther || locs[i] != locs[0] || !ooLinkRe.MatchString(locs[i]) {
+					t.Fatalf("post %d: %d %q (first %q)", i, codes[i], locs[i], locs[0])
+				}
 			}
-			res.Body.Close()
-			codes[i], locs[i] = res.StatusCode, res.Header.Get("Location")
-		}(i)
-	}
-	wg.Wait()
-	for i := range 10 {
-		if codes[i] != http.StatusSeeOther || locs[i] != locs[0] || !ooLinkRe.MatchString(locs[i]) {
-			t.Fatalf("post %d: %d %q (first %q)", i, codes[i], locs[i], locs[0])
-		}
-	}
-	_ = e.st.View(func(tx *store.Tx) error {
-		if n := tx.CountDocs(store.AdminScope(), model.DocOnlineOrder); n != 1 {
-			t.Fatalf("%d orders from one checkout", n)
-		}
-		return nil
-	})
-	if b := e.balance("C1"); b.OpenOrders != 30000 {
-		t.Fatalf("open orders %v", b.OpenOrders)
-	}
-	if r := d.get("/cart"); strings.Contains(r.Body, "通用电机") {
-		t.Error("ordered line still in the cart")
+			_ = e.st.View(func(tx *store.Tx) error {
+				if n := tx.CountDocs(store.AdminScope(), model.DocOnlineOrder); n != 1 {
+					t.Fatalf("%d orders from one form", n)
+				}
+				return nil
+			})
+			if b := e.balance("C1"); b.OpenOrders != 30000 {
+				t.Fatalf("open orders %v", b.OpenOrders)
+			}
+			if c.after != nil {
+				c.after(t, d)
+			}
+		})
 	}
 }
 

@@ -190,8 +190,6 @@ func (h *Handler) editPrice(c *fiber.Ctx) error {
 }
 
 func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
-	u := currentUser(c)
-	sc := h.scope(c)
 	ve := &model.ValidationError{}
 	r.From, r.To, r.Remarks = c.FormValue("from"), c.FormValue("to"), c.FormValue("remarks")
 	r.Version = formUint(c, "version")
@@ -206,31 +204,8 @@ func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
 		ve.Add("min_qty", "err.qty_invalid", nil)
 	}
 	isNew := r.ID == 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		r.ProductID, r.CustomerID, r.GroupID = 0, 0, formUint(c, "group_id")
-		if p, err := t.ProductByCode(c.FormValue("product_code")); err == nil {
-			r.ProductID = p.ID
-		} else {
-			ve.Add("product_code", "err.product_unknown", map[string]any{"value": c.FormValue("product_code")})
-		}
-		if code := c.FormValue("customer_code"); code != "" {
-			if cu, err := t.CustomerByCode(sc, code); err == nil {
-				r.CustomerID = cu.ID
-			} else {
-				ve.Add("customer_code", "err.ord_customer_unknown", map[string]any{"value": code})
-			}
-		}
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, r.Validate()); err != nil {
-				return 0, err
-			}
-			if err := t.SavePriceRecord(sc, r); err != nil {
-				return 0, err
-			}
-			return r.ID, t.Log("price", r.ID, map[bool]string{true: "create", false: "update"}[isNew], r.Price.String())
-		}
-		return saveOnce(c, t, u, &r.ID, isNew, save)
-	})
+	id, err := h.store.SavePriceForm(h.formActor(c), store.PriceInput{Record: r, ProductCode: c.FormValue("product_code"),
+		CustomerCode: c.FormValue("customer_code"), GroupID: formUint(c, "group_id"), Invalid: ve})
 	if err != nil {
 		if isNew {
 			r.ID = 0
@@ -238,7 +213,7 @@ func (h *Handler) savePrice(c *fiber.Ctx, r *model.PriceRecord) error {
 		return h.formError(c, err, tplPriceForm, h.priceView(c, r))
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/prices/"+itoa(r.ID)+"/edit")
+	return h.redirect(c, "/prices/"+itoa(id)+"/edit")
 }
 
 func (h *Handler) createPrice(c *fiber.Ctx) error {
@@ -259,18 +234,20 @@ func (h *Handler) updatePrice(c *fiber.Ctx) error {
 // priceActions: staff who manage the catalog audit and unaudit a price
 // record (logged in its activity).
 func (h *Handler) priceActions() docKind[*model.PriceRecord] {
-	act := func(x *docCall[*model.PriceRecord]) (string, error) {
-		if _, err := x.Tx.ApplyPriceAction(x.Scope, x.ID, x.Action, x.User, x.Version); err != nil {
-			return "", err
-		}
-		return "/prices/" + itoa(x.ID) + "/edit", x.Tx.Log("price", x.ID, priceLog[x.Action], "")
+	act := docAction[*model.PriceRecord]{
+		Run: func(x *docRun[*model.PriceRecord]) (uint64, error) {
+			return 0, h.store.ActOnPrice(x.Actor, x.ID, x.Version, x.Action)
+		},
+		Next: func(_ *fiber.Ctx, id, _ uint64) string { return "/prices/" + itoa(id) + "/edit" },
 	}
+	audit, unaudit := act, act
+	audit.Flash, unaudit.Flash = actionFlash["audit"], actionFlash["unaudit"]
 	return docKind[*model.PriceRecord]{Base: "/prices", Load: h.loadPrice,
 		Page: func(c *fiber.Ctx, r *model.PriceRecord, _ string) (string, *View, error) {
 			return tplPriceForm, h.priceView(c, r), nil
 		},
 		Actions: map[string]docAction[*model.PriceRecord]{
-			"audit": {Flash: actionFlash["audit"], Do: act}, "unaudit": {Flash: actionFlash["unaudit"], Do: act},
+			"audit": audit, "unaudit": unaudit,
 		}}
 }
 
@@ -282,35 +259,20 @@ func (h *Handler) bulkPrices(c *fiber.Ctx) error {
 	if action != "audit" && action != "unaudit" {
 		return fiber.ErrBadRequest
 	}
-	u := currentUser(c)
 	ids := formIDs(c, "ids")
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		recs := make([]*model.PriceRecord, 0, len(ids))
-		for _, id := range ids {
-			r, err := t.PriceRecord(h.scope(c), id)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, r)
-		}
-		if err := need(c, model.PermManageCatalog); err != nil {
-			return err
-		}
-		for _, r := range recs {
-			id := r.ID
-			if r.Status == map[string]model.Status{"audit": model.StatusAudited, "unaudit": model.StatusDraft}[action] {
-				continue
-			}
-			if _, err := t.ApplyPriceAction(h.scope(c), id, action, u, 0); err != nil {
-				return err
-			}
-			if err := t.Log("price", id, priceLog[action], ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := need(c, model.PermManageCatalog)
 	if err != nil {
+		// Scope first: a record the user may not see is a 404 whatever the roles.
+		return h.outOfScopeFirst(err, func(t *store.Tx) error {
+			for _, id := range ids {
+				if _, err := t.PriceRecord(h.scope(c), id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := h.store.ActOnPrices(h.editActor(c), ids, action); err != nil {
 		return err
 	}
 	if len(ids) == 0 {

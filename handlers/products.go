@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strings"
-
 	"dealerportal/model"
 	"dealerportal/store"
 
@@ -150,25 +148,9 @@ func readProduct(c *fiber.Ctx, p *model.Product) *model.ValidationError {
 }
 
 func (h *Handler) saveProduct(c *fiber.Ctx, p *model.Product) error {
-	u := currentUser(c)
 	ve := readProduct(c, p)
 	isNew := p.ID == 0
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		save := func() (uint64, error) {
-			if err := mergeErrors(ve, p.Validate()); err != nil {
-				return 0, err
-			}
-			if err := t.SaveProduct(p); err != nil {
-				return 0, err
-			}
-			action := "product.update"
-			if isNew {
-				action = "product.create"
-			}
-			return p.ID, t.Log("product", p.ID, action, p.Code)
-		}
-		return saveOnce(c, t, u, &p.ID, isNew, save)
-	})
+	id, err := h.store.SaveProductForm(h.formActor(c), p, ve)
 	if err != nil {
 		if isNew {
 			p.ID = 0
@@ -176,7 +158,7 @@ func (h *Handler) saveProduct(c *fiber.Ctx, p *model.Product) error {
 		return h.formError(c, err, tplProductForm, h.productView(c, p))
 	}
 	h.setFlash(c, "flash.saved")
-	return h.redirect(c, "/products/"+itoa(p.ID))
+	return h.redirect(c, "/products/"+itoa(id))
 }
 
 func (h *Handler) createProduct(c *fiber.Ctx) error {
@@ -257,13 +239,7 @@ func (h *Handler) setProductStock(c *fiber.Ctx) error {
 	if err != nil {
 		return h.productFormError(c, p, model.Invalid("on_hand", "err.qty_invalid"))
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		s, err := t.SetStockOnHand(p.ID, q, formUint(c, "stock_version"))
-		if err != nil {
-			return err
-		}
-		return t.Log("product", p.ID, "stock.set", s.OnHand.String())
-	})
+	err = h.store.SetProductStock(h.editActor(c), p.ID, q, formUint(c, "stock_version"))
 	if err != nil {
 		return h.productFormError(c, p, err)
 	}
@@ -296,13 +272,7 @@ func (h *Handler) saveProductImage(c *fiber.Ctx, p *model.Product) error {
 	if err != nil {
 		return err
 	}
-	return h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		a := &model.Attachment{Name: name, ContentType: ctype}
-		if err := t.AddProductImage(p.ID, a, data, variants); err != nil {
-			return err
-		}
-		return t.Log("product", p.ID, "image.add", name)
-	})
+	return h.store.AttachProductImage(h.editActor(c), p.ID, name, ctype, data, variants)
 }
 
 func (h *Handler) deleteProductImage(c *fiber.Ctx) error {
@@ -317,12 +287,7 @@ func (h *Handler) deleteProductImage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.DeleteProductImage(p.ID, img); err != nil {
-			return err
-		}
-		return t.Log("product", p.ID, "image.delete", strings.TrimSpace(itoa(img)))
-	})
+	err = h.store.RemoveProductImage(h.editActor(c), p.ID, img)
 	if err != nil {
 		return err
 	}

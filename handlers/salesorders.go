@@ -354,13 +354,7 @@ func (h *Handler) salesOrderActions() docKind[*model.SalesOrder] {
 		Actions: map[string]docAction[*model.SalesOrder]{
 			"audit": {Flash: "flash.so_audited", Run: act}, "unaudit": {Flash: "flash.so_unaudited", Run: act},
 			"close": {Flash: "flash.so_closed", Run: act}, "void": {Flash: "flash.so_voided", Run: act},
-			"again": {Token: true, Do: func(x *docCall[*model.SalesOrder]) (string, error) {
-				lines := make([]model.OrderLine, len(x.Doc.Lines))
-				for i := range x.Doc.Lines {
-					lines[i] = x.Doc.Lines[i].OrderLine
-				}
-				return orderAgain(x.C, x.Tx, x.Scope, lines)
-			}},
+			"again": {Token: true, Run: againRun[*model.SalesOrder](h.store.OrderSalesAgain)},
 		}}
 }
 

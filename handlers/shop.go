@@ -47,6 +47,12 @@ func (h *Handler) shopUser(c *fiber.Ctx) (*model.User, store.Scope, error) {
 	return u, h.scope(c), nil
 }
 
+// shopActor is who runs a shop use case: the dealer user and its scope (a
+// cart change is not replay-guarded: each click is one step).
+func (h *Handler) shopActor(u *model.User, sc store.Scope) store.Actor {
+	return store.Actor{User: u, Scope: sc}
+}
+
 // renderPart renders one template alone, for an HTMX swap into part of a
 // page (no title, no navigation).
 func (h *Handler) renderPart(c *fiber.Ctx, status int, name string, v *View) error {
@@ -219,7 +225,7 @@ func (h *Handler) favoriteItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Batch(u.Username, func(t *store.Tx) error { return t.AddFavorite(sc, u.ID, id) })
+	err = h.store.AddFavorites(h.shopActor(u, sc), id)
 	if err != nil && !isValidation(err) {
 		return err
 	}
@@ -250,11 +256,7 @@ func (h *Handler) cartItem(c *fiber.Ctx) error {
 		ve.AddErr("qty", qerr, "err.qty_invalid")
 		err = ve
 	} else {
-		err = h.store.Batch(u.Username, func(t *store.Tx) error {
-			var err error
-			line, err = t.AddToCart(sc, u.ID, id, qty)
-			return err
-		})
+		line, err = h.store.AddToCart(h.shopActor(u, sc), id, qty)
 	}
 	if err != nil && !isValidation(err) {
 		return err
@@ -282,20 +284,11 @@ func (h *Handler) addSelected(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, backURL(c, "/catalog"))
 	}
-	err = h.store.Batch(u.Username, func(t *store.Tx) error {
-		for _, id := range ids {
-			var err error
-			if action == "favorite" {
-				err = t.AddFavorite(sc, u.ID, id)
-			} else {
-				_, err = t.AddToCart(sc, u.ID, id, 0)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	if action == "favorite" {
+		err = h.store.AddFavorites(h.shopActor(u, sc), ids...)
+	} else {
+		err = h.store.AddStepsToCart(h.shopActor(u, sc), ids)
+	}
 	if err != nil {
 		if isValidation(err) {
 			h.setFlash(c, "flash.qty_refused")
@@ -341,7 +334,7 @@ func (h *Handler) refreshFavorites(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.RefreshFavorites(sc, u.ID) }); err != nil {
+	if err := h.store.UpdateFavoriteValues(h.shopActor(u, sc)); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.ord_refreshed")
@@ -360,14 +353,7 @@ func (h *Handler) favoritesToCart(c *fiber.Ctx) error {
 		h.setFlash(c, "flash.ord_none_selected")
 		return h.redirect(c, "/favorites")
 	}
-	err = h.store.Batch(u.Username, func(t *store.Tx) error {
-		for _, id := range ids {
-			if _, err := t.AddToCart(sc, u.ID, id, 0); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = h.store.AddStepsToCart(h.shopActor(u, sc), ids)
 	if err != nil {
 		if isValidation(err) {
 			h.setFlash(c, "flash.qty_refused")
@@ -380,7 +366,7 @@ func (h *Handler) favoritesToCart(c *fiber.Ctx) error {
 }
 
 func (h *Handler) deleteFavorite(c *fiber.Ctx) error {
-	u, _, err := h.shopUser(c)
+	u, sc, err := h.shopUser(c)
 	if err != nil {
 		return err
 	}
@@ -388,7 +374,7 @@ func (h *Handler) deleteFavorite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.DeleteFavorite(u.ID, id) }); err != nil {
+	if err := h.store.RemoveFavorite(h.shopActor(u, sc), id); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.deleted")

@@ -102,7 +102,7 @@ func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 		ve.AddErr("qty", err, "err.qty_invalid")
 		return h.renderCart(c, u, sc, fiber.StatusUnprocessableEntity, id, h.i18n.TMap(lang(c), ve.Fields[0].Key, ve.Fields[0].Args))
 	}
-	err = h.store.Batch(u.Username, func(t *store.Tx) error { _, err := t.SetCartQty(sc, u.ID, id, q); return err })
+	err = h.store.ChangeCartQty(h.shopActor(u, sc), id, q)
 	var ve *model.ValidationError
 	switch {
 	case asValidation(err, &ve):
@@ -159,7 +159,7 @@ func (h *Handler) removeCartLine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.RemoveCartLine(u.ID, id) }); err != nil {
+	if err := h.store.RemoveFromCart(h.shopActor(u, sc), id); err != nil {
 		return err
 	}
 	if isFragment(c) && c.Get("HX-Target") == "cart-body" {
@@ -170,11 +170,11 @@ func (h *Handler) removeCartLine(c *fiber.Ctx) error {
 }
 
 func (h *Handler) emptyCart(c *fiber.Ctx) error {
-	u, _, err := h.shopUser(c)
+	u, sc, err := h.shopUser(c)
 	if err != nil {
 		return err
 	}
-	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.EmptyCart(u.ID) }); err != nil {
+	if err := h.store.ClearCart(h.shopActor(u, sc)); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.cart_emptied")
@@ -188,7 +188,7 @@ func (h *Handler) refreshCart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.Batch(u.Username, func(t *store.Tx) error { return t.RefreshCart(sc, u.ID) }); err != nil {
+	if err := h.store.UpdateCartValues(h.shopActor(u, sc)); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.ord_refreshed")
@@ -317,7 +317,7 @@ func (h *Handler) addQuickOrder(c *fiber.Ctx) error {
 		return err
 	}
 	lines := model.ParseQuickOrder(c.FormValue("lines"))
-	err = h.store.Batch(u.Username, func(t *store.Tx) error { _, err := t.AddQuickOrder(sc, u.ID, lines); return err })
+	_, err = h.store.AddQuickOrderToCart(h.shopActor(u, sc), lines)
 	if err != nil {
 		if isValidation(err) {
 			return h.formError(c, err, tplQuickOrder, h.view(c, "quick.title", &quickData{Text: c.FormValue("lines")}))
@@ -326,4 +326,25 @@ func (h *Handler) addQuickOrder(c *fiber.Ctx) error {
 	}
 	h.setFlash(c, "flash.carted")
 	return h.redirect(c, "/cart")
+}
+
+// againRun is the "again" action of online and sales orders (再次订货):
+// the order's lines go to the dealer's cart (or a new draft with to=draft)
+// through the kind's use case (again), and the browser goes to the result
+// page that shows what it did and skipped (a redirect: reloading it adds
+// nothing again). Its form carries a one-time token, so a double click adds
+// once and is answered with the same page.
+func againRun[T any](again func(a store.Actor, id uint64, toDraft bool) (string, error)) func(x *docRun[T]) (uint64, error) {
+	return func(x *docRun[T]) (uint64, error) {
+		toDraft := x.C.FormValue("to") == "draft"
+		if _, err := orderDealer(x.C); err != nil {
+			return 0, err
+		}
+		if !model.MayOrderAgain(x.Actor.User, toDraft) {
+			return 0, model.ErrNotAllowed
+		}
+		var err error
+		x.To, err = again(x.Actor, x.ID, toDraft)
+		return 0, err
+	}
 }

@@ -18,7 +18,7 @@ const (
 )
 
 // stocktakeImportKind is the import job kind of stocktake files.
-const stocktakeImportKind = "stocktake"
+const stocktakeImportKind = store.StocktakeImportKind
 
 // Stocktakes (盘点库存, SPEC §2.7): a dealer's count of its stock on a date,
 // entered on screen or imported from CSV/XLSX (the ordering center's import
@@ -349,7 +349,7 @@ type stocktakeImport struct {
 }
 
 var stocktakeKind = importKind{Kind: stocktakeImportKind, Base: "/stocktakes", Title: "st.import_title", Columns: model.StocktakeImportColumns,
-	Example: []string{"P-1001", "12"}, Log: "import.stocktake"}
+	Example: []string{"P-1001", "12"}}
 
 func (h *Handler) showStocktakeImport(c *fiber.Ctx) error {
 	u := currentUser(c)
@@ -370,37 +370,6 @@ func (h *Handler) downloadStocktakeTemplate(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	return h.importTemplate(c, f, "stocktake-template", stocktakeKind.Columns, stocktakeKind.Example)
-}
-
-// stocktakeImportTarget reads the customer and the date of an import form.
-func (h *Handler) stocktakeImportTarget(c *fiber.Ctx, t *store.Tx, d *stocktakeImport) (*model.Customer, error) {
-	ve := &model.ValidationError{}
-	cu, err := h.channelCustomerFor(c, t, "customer_code")
-	if err != nil {
-		var cve *model.ValidationError
-		if !errors.As(err, &cve) {
-			return nil, err
-		}
-		ve.Fields = append(ve.Fields, cve.Fields...)
-	}
-	date, derr := model.ParseDate(d.Date)
-	switch {
-	case derr != nil:
-		ve.Add("date", "err.ch_date", nil)
-	case date == "":
-		ve.Add("date", "err.required", nil)
-	case date > t.Today():
-		ve.Add("date", "err.ch_date_future", nil)
-	default:
-		d.Date = date
-	}
-	if err := ve.Err(); err != nil {
-		return nil, err
-	}
-	if !model.CanEditStocktakes(currentUser(c), cu.ID) {
-		return nil, model.ErrNotAllowed
-	}
-	return cu, nil
 }
 
 func (h *Handler) stocktakePreviewRows(d *stocktakeImport) {
@@ -427,16 +396,13 @@ func (h *Handler) previewStocktakeImport(c *fiber.Ctx) error {
 	}
 	if err == nil {
 		d.Name, d.Token = name, randomHex(16)
-		err = h.store.Update(u.Username, func(t *store.Tx) error {
-			cu, err := h.stocktakeImportTarget(c, t, d)
-			if err != nil {
-				return err
-			}
-			d.Plan = t.PlanStocktakeImport(h.scope(c), cu.ID, table)
+		var res store.StocktakeImport
+		res, err = h.store.PreviewStocktakeImport(h.editActor(c), store.StocktakeImportForm{CustomerCode: d.CustomerCode, Date: d.Date,
+			Name: name, Token: d.Token, Data: data, Table: table})
+		if err == nil {
+			d.Date, d.Plan, d.Existing = res.Date, res.Plan, res.Existing
 			h.stocktakePreviewRows(d)
-			d.Existing, _ = t.StocktakeOn(h.scope(c), cu.ID, d.Date)
-			return t.SaveImportJob(&store.ImportJob{Token: d.Token, UserID: u.ID, Kind: stocktakeImportKind, Name: name}, data)
-		})
+		}
 	}
 	if err != nil {
 		d.Token, d.Plan = "", nil
@@ -460,36 +426,16 @@ func (h *Handler) confirmStocktakeImport(c *fiber.Ctx) error {
 	}
 	d := &stocktakeImport{K: stocktakeKind, Staff: u.IsStaff(), CustomerCode: c.FormValue("customer_code"), Date: c.FormValue("date"),
 		Remarks: c.FormValue("remarks"), Token: c.FormValue("token")}
-	var st *model.Stocktake
-	err := h.store.Update(u.Username, func(t *store.Tx) error {
-		job, data, err := t.ImportJob(u.ID, stocktakeImportKind, d.Token)
-		if err != nil {
-			return model.Invalid("file", "err.import_expired")
-		}
-		d.Name = job.Name
-		cu, err := h.stocktakeImportTarget(c, t, d)
-		if err != nil {
-			return err
-		}
-		table, err := readTable(job.Name, data)
-		if err != nil {
-			return err
-		}
-		d.Plan = t.PlanStocktakeImport(h.scope(c), cu.ID, table)
+	res, err := h.store.ConfirmStocktakeImport(h.editActor(c), store.StocktakeImportForm{CustomerCode: d.CustomerCode, Date: d.Date,
+		Remarks: d.Remarks, Token: d.Token, GoodOnly: c.FormValue("mode") == "good", Replace: c.FormValue("replace") == "1", Read: readTable})
+	d.Name, d.Existing = res.Name, res.Existing
+	if res.Date != "" {
+		d.Date = res.Date
+	}
+	if res.Plan != nil {
+		d.Plan = res.Plan
 		h.stocktakePreviewRows(d)
-		d.Existing, _ = t.StocktakeOn(h.scope(c), cu.ID, d.Date)
-		if len(d.Plan.Errors) > 0 && c.FormValue("mode") != "good" || len(d.Plan.Lines) == 0 {
-			return model.Invalid("file", "err.import_has_errors")
-		}
-		st = &model.Stocktake{CustomerID: cu.ID, Date: d.Date, Remarks: d.Remarks, Source: job.Name, Lines: d.Plan.Lines}
-		if err := t.SaveStocktake(h.scope(c), u, st, c.FormValue("replace") == "1"); err != nil {
-			return err
-		}
-		if err := t.DeleteImportJob(d.Token); err != nil {
-			return err
-		}
-		return t.Log("import", 0, "import.stocktake", job.Name+" · "+st.Number)
-	})
+	}
 	if err != nil {
 		var ex *store.StocktakeExistsError
 		if errors.As(err, &ex) {
@@ -499,5 +445,5 @@ func (h *Handler) confirmStocktakeImport(c *fiber.Ctx) error {
 		return h.formError(c, err, tplStocktakeImport, h.view(c, stocktakeKind.Title, d))
 	}
 	h.setFlash(c, "flash.st_imported")
-	return h.redirect(c, "/stocktakes/"+itoa(st.ID))
+	return h.redirect(c, "/stocktakes/"+itoa(res.Stocktake.ID))
 }

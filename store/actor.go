@@ -41,6 +41,27 @@ func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
 // ReplayedID returns the id remembered for this user's key by a use case
 // (see act), and whether the key was done.
 func (t *Tx) ReplayedID(userID uint64, key string) (uint64, bool) {
-	id, _, ok := t.remembered(tokenKey(userID, key))
+	id, _, ok := t.ReplayedAction(userID, key)
 	return id, ok
+}
+
+// actTo is act for an action whose answer is also a place to go (a result
+// page with its query): body returns the id and that text, and a replay
+// returns both as the first run did (ReplayedAction).
+func (s *Store) actTo(a Actor, body func(t *Tx) (uint64, string, error)) (uint64, string, error) {
+	var id uint64
+	var to string
+	err := s.Update(a.User.Username, func(t *Tx) error {
+		var err error
+		id, to, _, err = t.once(a.User.ID, a.Once, func() (uint64, string, error) { return body(t) })
+		return err
+	})
+	return id, to, err
+}
+
+// ReplayedAction returns the id and the place to go remembered for this
+// user's key by a use case (act, actTo: "" for none), and whether the key
+// was done.
+func (t *Tx) ReplayedAction(userID uint64, key string) (uint64, string, bool) {
+	return t.remembered(tokenKey(userID, key))
 }

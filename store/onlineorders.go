@@ -744,11 +744,9 @@ type SkippedLine struct {
 // there) or into a new draft online order (toDraft true), at today's
 // effective prices, skipping entries no longer published to the customer and
 // quantities the entry's rules now refuse. Nothing available at all is a
-// ValidationError on "_form".
+// ValidationError on "_form". Who may order again is the caller's check
+// (model.MayOrderAgain).
 func (t *Tx) OrderAgain(sc Scope, u *model.User, lines []model.OrderLine, toDraft bool) (*OrderAgainResult, error) {
-	if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || !u.Can(model.PermShop) && !toDraft {
-		return nil, model.ErrNotAllowed
-	}
 	res := &OrderAgainResult{}
 	var keep []LineInput
 	for _, l := range lines {

@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,15 +127,9 @@ func (p *ImportPlan) add(row int, col, key string, args map[string]any) {
 	p.Errors = append(p.Errors, model.ImportError{Row: row, Column: col, Key: key, Args: args})
 }
 
-// addErr records a parse error of a cell: the bound for a value beyond it
-// (model.RangeError), key otherwise.
+// addErr records a parse error of a cell (model.CellError).
 func (p *ImportPlan) addErr(row int, col string, err error, key string) {
-	var re *model.RangeError
-	if errors.As(err, &re) {
-		p.add(row, col, re.Key, re.Args)
-		return
-	}
-	p.add(row, col, key, nil)
+	p.Errors = append(p.Errors, model.CellError(row, col, err, key))
 }
 
 // planHeader maps the header row; missing required columns and an empty
@@ -177,57 +171,32 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 			continue
 		}
 		p.Total++
-		bad := len(p.Errors)
-		e := &model.CatalogEntry{Doc: model.Doc{Status: model.StatusDraft}}
-		code := model.CodeCell(row, idx, "product_code")
-		if code == "" {
-			p.add(n, "product_code", "err.required", nil)
-		} else if pr, err := t.ProductByCode(code); err != nil {
-			p.add(n, "product_code", "err.product_unknown", map[string]any{"value": code})
-		} else if t.b(bCatalogByProduct).Get(itob(pr.ID)) != nil {
-			p.add(n, "product_code", "err.already_in_catalog", nil)
-		} else if first, dup := seen[pr.ID]; dup {
-			p.add(n, "product_code", "err.duplicate_in_file", map[string]any{"row": first})
-		} else {
-			seen[pr.ID] = n
-			e.ProductID = pr.ID
-		}
-		cat := model.CodeCell(row, idx, "category_code")
-		if cat == "" {
-			p.add(n, "category_code", "err.required", nil)
-		} else if c, err := t.CategoryByCode(cat); err != nil {
-			p.add(n, "category_code", "err.category_unknown", map[string]any{"value": cat})
-		} else {
-			e.CategoryID = c.ID
-		}
-		e.Title, e.Description = model.Cell(row, idx, "title"), model.Cell(row, idx, "description")
-		for _, q := range []struct {
-			col string
-			dst *model.Qty
-		}{{"min_qty", &e.MinQty}, {"multiple", &e.Multiple}} {
-			if s := model.CodeCell(row, idx, q.col); s != "" {
-				v, err := model.ParseQty(s)
-				if err != nil || v < 0 {
-					p.addErr(n, q.col, err, "err.qty_invalid")
-				} else {
-					*q.dst = v
-				}
+		r, errs := model.ReadCatalogImportRow(row, idx, n)
+		e := &r.Entry
+		if code := r.ProductCode; code != "" {
+			if pr, err := t.ProductByCode(code); err != nil {
+				errs = append(errs, rowErr(n, "product_code", "err.product_unknown", map[string]any{"value": code}))
+			} else if t.b(bCatalogByProduct).Get(itob(pr.ID)) != nil {
+				errs = append(errs, rowErr(n, "product_code", "err.already_in_catalog", nil))
+			} else if first, dup := seen[pr.ID]; dup {
+				errs = append(errs, rowErr(n, "product_code", "err.duplicate_in_file", map[string]any{"row": first}))
+			} else {
+				seen[pr.ID] = n
+				e.ProductID = pr.ID
 			}
 		}
-		if b, ok := model.ParseYesNo(model.CodeCell(row, idx, "show_list_price")); ok {
-			e.ShowListPrice = b
-		} else {
-			p.add(n, "show_list_price", "err.yes_no", nil)
-		}
-		e.Targets = t.parseTargets(sc, in, row, idx, n, p)
-		if len(p.Errors) == bad {
-			if err := e.Validate(); err != nil {
-				for _, f := range err.(*model.ValidationError).Fields {
-					p.add(n, f.Field, f.Key, f.Args)
-				}
+		if cat := r.CategoryCode; cat != "" {
+			if c, err := t.CategoryByCode(cat); err != nil {
+				errs = append(errs, rowErr(n, "category_code", "err.category_unknown", map[string]any{"value": cat}))
+			} else {
+				e.CategoryID = c.ID
 			}
 		}
-		if len(p.Errors) == bad {
+		e.Targets, errs = t.importTargets(sc, in, &r, n, errs)
+		model.SortImportErrors(model.CatalogImportColumns, errs)
+		errs = model.RowChecks(errs, n, e.Validate)
+		p.Errors = append(p.Errors, errs...)
+		if len(errs) == 0 {
 			p.Entries = append(p.Entries, e)
 			p.Rows = append(p.Rows, n)
 		}
@@ -238,43 +207,48 @@ func (t *Tx) PlanCatalogImport(sc Scope, table [][]string) *ImportPlan {
 	return p
 }
 
-// parseTargets reads a row's target columns; in is sc's audienceScope,
-// shared by every row of the file.
-func (t *Tx) parseTargets(sc Scope, in *audienceScope, row []string, idx map[string]int, n int, p *ImportPlan) []model.Target {
+func rowErr(n int, col, key string, args map[string]any) model.ImportError {
+	return model.ImportError{Row: n, Column: col, Key: key, Args: args}
+}
+
+// importTargets looks up a row's target codes; in is sc's audienceScope,
+// shared by every row of the file. Unknown codes and groups or org units
+// outside sc are problems of row n.
+func (t *Tx) importTargets(sc Scope, in *audienceScope, r *model.CatalogImportRow, n int, errs []model.ImportError) ([]model.Target, []model.ImportError) {
 	var out []model.Target
-	for _, code := range model.SplitCodes(model.CodeCell(row, idx, "customers")) {
+	for _, code := range r.Customers {
 		c, err := t.CustomerByCode(sc, code)
 		if err != nil {
-			p.add(n, "customers", "err.ord_customer_unknown", map[string]any{"value": code})
+			errs = append(errs, rowErr(n, "customers", "err.ord_customer_unknown", map[string]any{"value": code}))
 			continue
 		}
 		out = append(out, model.Target{Kind: model.TargetCustomer, ID: c.ID})
 	}
-	for _, code := range model.SplitCodes(model.CodeCell(row, idx, "groups")) {
+	for _, code := range r.Groups {
 		id := btoi(t.b(bGroupsByCode).Get([]byte(code)))
 		if id == 0 {
-			p.add(n, "groups", "err.ord_group_unknown", map[string]any{"value": code})
+			errs = append(errs, rowErr(n, "groups", "err.ord_group_unknown", map[string]any{"value": code}))
 			continue
 		}
 		if !in.group(id) {
-			p.add(n, "groups", "err.audience_out_of_scope_value", map[string]any{"value": code})
+			errs = append(errs, rowErr(n, "groups", "err.audience_out_of_scope_value", map[string]any{"value": code}))
 			continue
 		}
 		out = append(out, model.Target{Kind: model.TargetGroup, ID: id})
 	}
-	for _, code := range model.SplitCodes(model.CodeCell(row, idx, "org_units")) {
+	for _, code := range r.Orgs {
 		id := t.orgIDByCode(code)
 		if id == 0 {
-			p.add(n, "org_units", "err.ord_org_unknown", map[string]any{"value": code})
+			errs = append(errs, rowErr(n, "org_units", "err.ord_org_unknown", map[string]any{"value": code}))
 			continue
 		}
 		if !in.org(id) {
-			p.add(n, "org_units", "err.audience_out_of_scope_value", map[string]any{"value": code})
+			errs = append(errs, rowErr(n, "org_units", "err.audience_out_of_scope_value", map[string]any{"value": code}))
 			continue
 		}
 		out = append(out, model.Target{Kind: model.TargetOrg, ID: id})
 	}
-	return out
+	return out, errs
 }
 
 // orgIDByCode finds an org unit by code, as typed or in any case.
@@ -307,58 +281,37 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 			continue
 		}
 		p.Total++
-		bad := len(p.Errors)
-		r := &model.PriceRecord{Doc: model.Doc{Status: model.StatusDraft}}
-		cc, gc := model.CodeCell(row, idx, "customer_code"), model.CodeCell(row, idx, "group_code")
+		pr, errs := model.ReadPriceImportRow(row, idx, n)
+		r := &pr.Record
+		cc, gc := pr.CustomerCode, pr.GroupCode
 		switch {
-		case (cc == "") == (gc == ""):
-			p.add(n, "customer_code", "err.price_target", nil)
+		case (cc == "") == (gc == ""): // refused by the row's own rule
 		case cc != "":
 			if c, err := t.CustomerByCode(sc, cc); err != nil {
-				p.add(n, "customer_code", "err.ord_customer_unknown", map[string]any{"value": cc})
+				errs = append(errs, rowErr(n, "customer_code", "err.ord_customer_unknown", map[string]any{"value": cc}))
 			} else {
 				r.CustomerID = c.ID
 			}
 		default:
 			if id := btoi(t.b(bGroupsByCode).Get([]byte(strings.ToUpper(gc)))); id == 0 {
-				p.add(n, "group_code", "err.ord_group_unknown", map[string]any{"value": gc})
+				errs = append(errs, rowErr(n, "group_code", "err.ord_group_unknown", map[string]any{"value": gc}))
 			} else if !groups.group(id) {
-				p.add(n, "group_code", "err.audience_out_of_scope_value", map[string]any{"value": gc})
+				errs = append(errs, rowErr(n, "group_code", "err.audience_out_of_scope_value", map[string]any{"value": gc}))
 			} else {
 				r.GroupID = id
 			}
 		}
-		code := model.CodeCell(row, idx, "product_code")
-		if code == "" {
-			p.add(n, "product_code", "err.required", nil)
-		} else if pr, err := t.ProductByCode(code); err != nil {
-			p.add(n, "product_code", "err.product_unknown", map[string]any{"value": code})
-		} else {
-			r.ProductID = pr.ID
-		}
-		if s := model.CodeCell(row, idx, "price"); s == "" {
-			p.add(n, "price", "err.required", nil)
-		} else if m, err := model.ParseMoney(s); err != nil || m < 0 {
-			p.addErr(n, "price", err, "err.money")
-		} else {
-			r.Price = m
-		}
-		if s := model.CodeCell(row, idx, "min_qty"); s != "" {
-			if q, err := model.ParseQty(s); err != nil || q < 0 {
-				p.addErr(n, "min_qty", err, "err.qty_invalid")
+		if code := pr.ProductCode; code != "" {
+			if prod, err := t.ProductByCode(code); err != nil {
+				errs = append(errs, rowErr(n, "product_code", "err.product_unknown", map[string]any{"value": code}))
 			} else {
-				r.MinQty = q
+				r.ProductID = prod.ID
 			}
 		}
-		r.From, r.To, r.Remarks = model.CodeCell(row, idx, "from"), model.CodeCell(row, idx, "to"), model.Cell(row, idx, "remarks")
-		if len(p.Errors) == bad {
-			if err := r.Validate(); err != nil {
-				for _, f := range err.(*model.ValidationError).Fields {
-					p.add(n, f.Field, f.Key, f.Args)
-				}
-			}
-		}
-		if len(p.Errors) == bad {
+		model.SortImportErrors(model.PriceImportColumns, errs)
+		errs = model.RowChecks(errs, n, r.Validate)
+		p.Errors = append(p.Errors, errs...)
+		if len(errs) == 0 {
 			p.Prices = append(p.Prices, r)
 			p.Rows = append(p.Rows, n)
 		}
@@ -375,8 +328,8 @@ func (t *Tx) PlanPriceImport(sc Scope, table [][]string) *ImportPlan {
 // caller runs it in the same transaction as the planning, so that the
 // import is all or nothing.
 func (t *Tx) ApplyImport(sc Scope, p *ImportPlan, goodOnly bool) (int, error) {
-	if len(p.Errors) > 0 && !goodOnly || len(p.Entries)+len(p.Prices) == 0 {
-		return 0, model.Invalid("file", "err.import_has_errors")
+	if err := model.ImportAllowed(len(p.Errors), len(p.Entries)+len(p.Prices), goodOnly); err != nil {
+		return 0, err
 	}
 	for _, e := range p.Entries {
 		if err := t.SaveCatalogEntry(sc, e); err != nil {
@@ -464,4 +417,87 @@ func (t *Tx) AddQuickOrder(sc Scope, userID uint64, lines []model.QuickLine) (in
 		return 0, model.Invalid("lines", "err.quick_nothing")
 	}
 	return n, nil
+}
+
+// ---- import use cases ----
+
+// planImport checks table as an import of kind ("catalog" or "prices")
+// within sc.
+func (t *Tx) planImport(sc Scope, kind string, table [][]string) *ImportPlan {
+	if kind == "prices" {
+		return t.PlanPriceImport(sc, table)
+	}
+	return t.PlanCatalogImport(sc, table)
+}
+
+// importLog names the activity entry of an import of each kind.
+var importLog = map[string]string{"catalog": "import.catalog", "prices": "import.prices"}
+
+// ImportUpload is an uploaded import file: its kind ("catalog" or
+// "prices"), name, content, its table as read, and the token that keeps it
+// until the user confirms.
+type ImportUpload struct {
+	Kind, Name, Token string
+	Data              []byte
+	Table             [][]string
+}
+
+// PreviewImport plans the upload within the actor's scope (writing no
+// record) and keeps the file for the user's confirmation under in.Token.
+// It returns the plan: the good rows and every problem.
+func (s *Store) PreviewImport(a Actor, in ImportUpload) (*ImportPlan, error) {
+	var p *ImportPlan
+	_, err := s.staffAct(a, func(t *Tx) (uint64, error) {
+		p = t.planImport(a.Scope, in.Kind, in.Table)
+		return 0, t.SaveImportJob(&ImportJob{Token: in.Token, UserID: a.User.ID, Kind: in.Kind, Name: in.Name}, in.Data)
+	})
+	return p, err
+}
+
+// ImportConfirmation is the user's confirmation of a kept upload: its kind
+// and token, whether to import the good rows only, and how to read the
+// file into a table.
+type ImportConfirmation struct {
+	Kind, Token string
+	GoodOnly    bool
+	Read        func(name string, data []byte) ([][]string, error)
+}
+
+// ImportResult is what a confirmed import did: the file's name, the plan
+// made again now, and how many records it saved.
+type ImportResult struct {
+	Name string
+	Plan *ImportPlan
+	N    int
+}
+
+// ConfirmImport imports the user's kept upload: it plans the file again
+// within the actor's scope and saves its rows (ApplyImport) in one
+// transaction, all or nothing, forgets the upload and logs the import.
+// A ValidationError at "file" when the upload is gone (another user's
+// token included) or the plan may not be imported; the result then holds
+// what is known (name, plan).
+func (s *Store) ConfirmImport(a Actor, in ImportConfirmation) (ImportResult, error) {
+	var res ImportResult
+	_, err := s.staffAct(a, func(t *Tx) (uint64, error) {
+		res = ImportResult{}
+		job, data, err := t.ImportJob(a.User.ID, in.Kind, in.Token)
+		if err != nil {
+			return 0, model.Invalid("file", "err.import_expired")
+		}
+		res.Name = job.Name
+		table, err := in.Read(job.Name, data)
+		if err != nil {
+			return 0, err
+		}
+		res.Plan = t.planImport(a.Scope, in.Kind, table)
+		if res.N, err = t.ApplyImport(a.Scope, res.Plan, in.GoodOnly); err != nil {
+			return 0, err
+		}
+		if err := t.DeleteImportJob(in.Token); err != nil {
+			return 0, err
+		}
+		return 0, t.Log("import", 0, importLog[in.Kind], job.Name+" · "+strconv.Itoa(res.N))
+	})
+	return res, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 
 	"dealerportal/model"
@@ -261,4 +262,116 @@ func (s *Store) RemoveStocktake(a Actor, id, version uint64) error {
 		return 0, t.DeleteStocktake(a.Scope, id, version)
 	})
 	return err
+}
+
+// StocktakeImportKind is the import job kind of stocktake files.
+const StocktakeImportKind = "stocktake"
+
+// StocktakeImportForm is the form of a stocktake import: the customer
+// (its code, typed by staff; a dealer's own otherwise), the date, the
+// remarks, and the upload (preview: Name, Data, Table under Token;
+// confirmation: Token, with Read to read the kept file again).
+type StocktakeImportForm struct {
+	CustomerCode, Date, Remarks string
+	Name, Token                 string
+	Data                        []byte
+	Table                       [][]string
+	GoodOnly, Replace           bool
+	Read                        func(name string, data []byte) ([][]string, error)
+}
+
+// StocktakeImport is what a stocktake import found: the file's name, the
+// date as stored, the plan, the stocktake already recorded on that date
+// (nil: none), and the stocktake recorded (confirmation).
+type StocktakeImport struct {
+	Name      string
+	Date      string
+	Plan      *StocktakePlan
+	Existing  *model.Stocktake
+	Stocktake *model.Stocktake
+}
+
+// stocktakeImportTarget is the import's customer, checked through sc (the
+// use case's one scope check: a dealer's own, or the code staff typed), and
+// its date (model.StocktakeImportDate); their field errors together.
+func (t *Tx) stocktakeImportTarget(sc Scope, in *StocktakeImportForm, res *StocktakeImport) (*model.Customer, error) {
+	var own uint64
+	if !sc.IsStaff() {
+		own = sc.CustomerID()
+	}
+	cu, err := t.ChannelCustomer(sc, own, in.CustomerCode, "customer_code")
+	var ve *model.ValidationError
+	if err != nil && !errors.As(err, &ve) {
+		return nil, err
+	}
+	date, derr := model.StocktakeImportDate(in.Date, t.Today())
+	if err := mergeValidation(err, derr); err != nil {
+		return nil, err
+	}
+	res.Date = date
+	return cu, nil
+}
+
+// PreviewStocktakeImport plans the upload for the form's customer and date
+// (writing no stocktake) and keeps the file for the confirmation under
+// in.Token. Field errors at customer_code and date; ErrNotFound for a
+// customer outside the actor's scope. The caller checks that the user may
+// record the customer's stocktakes (model.CanEditStocktakes).
+func (s *Store) PreviewStocktakeImport(a Actor, in StocktakeImportForm) (StocktakeImport, error) {
+	var res StocktakeImport
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		res = StocktakeImport{Name: in.Name, Date: in.Date}
+		cu, err := t.stocktakeImportTarget(a.Scope, &in, &res)
+		if err != nil {
+			return 0, err
+		}
+		sc := a.Scope
+		res.Plan = t.PlanStocktakeImport(sc, cu.ID, in.Table)
+		res.Existing, _ = t.StocktakeOn(sc, cu.ID, res.Date)
+		return 0, t.SaveImportJob(&ImportJob{Token: in.Token, UserID: a.User.ID, Kind: StocktakeImportKind, Name: in.Name}, in.Data)
+	})
+	return res, err
+}
+
+// ConfirmStocktakeImport records the user's kept upload as the customer's
+// stocktake of the date, planned again now, in one transaction: all rows
+// when none is bad, the good ones only with in.GoodOnly; an existing
+// stocktake of that date is replaced only with in.Replace
+// (StocktakeExistsError otherwise). The upload is then forgotten and the
+// import logged. A ValidationError at "file" when the upload is gone or
+// the plan may not be recorded; the result holds what is known.
+func (s *Store) ConfirmStocktakeImport(a Actor, in StocktakeImportForm) (StocktakeImport, error) {
+	var res StocktakeImport
+	_, err := s.act(a, func(t *Tx) (uint64, error) {
+		res = StocktakeImport{Date: in.Date}
+		job, data, err := t.ImportJob(a.User.ID, StocktakeImportKind, in.Token)
+		if err != nil {
+			return 0, model.Invalid("file", "err.import_expired")
+		}
+		res.Name = job.Name
+		cu, err := t.stocktakeImportTarget(a.Scope, &in, &res)
+		if err != nil {
+			return 0, err
+		}
+		table, err := in.Read(job.Name, data)
+		if err != nil {
+			return 0, err
+		}
+		sc := a.Scope
+		res.Plan = t.PlanStocktakeImport(sc, cu.ID, table)
+		res.Existing, _ = t.StocktakeOn(sc, cu.ID, res.Date)
+		if err := model.ImportAllowed(len(res.Plan.Errors), len(res.Plan.Lines), in.GoodOnly); err != nil {
+			return 0, err
+		}
+		st := &model.Stocktake{CustomerID: cu.ID, Date: res.Date, Remarks: in.Remarks, Source: job.Name, Lines: res.Plan.Lines}
+		if err := t.SaveStocktake(sc, a.User, st, in.Replace); err != nil {
+			return 0, err
+		}
+		res.Stocktake = st
+		if err := t.DeleteImportJob(in.Token); err != nil {
+			return 0, err
+		}
+		return st.ID, t.Log("import", 0, "import.stocktake", job.Name+" · "+st.Number)
+	})
+	return res, err
 }
