@@ -689,6 +689,27 @@ func (a *apiCall) once(t *store.Tx, key string, body []byte, create func() (uint
 	return id, true, nil
 }
 
+// keyed is who runs a use case for this call: its user and scope, the
+// Idempotency-Key as the replay key with the digest of body (what the
+// key's request sent) as its fingerprint, in the group commit. A repeat
+// of the key with another body is store.ErrKeyReused (apiKeyError).
+func (a *apiCall) keyed(key string, body []byte) store.Actor {
+	ac := store.Actor{User: a.Actor, Scope: a.Scope, Batched: true}
+	if key != "" {
+		ac.Once, ac.Fingerprint = "api:"+key, bodyHash(body)
+	}
+	return ac
+}
+
+// apiKeyError answers store.ErrKeyReused with the 422 of once; other
+// errors stay as they are.
+func apiKeyError(err error) error {
+	if errors.Is(err, store.ErrKeyReused) {
+		return apiError(fiber.StatusUnprocessableEntity, "api.err_idempotency_reuse")
+	}
+	return err
+}
+
 // A document's external id (the ERP's number) is its permanent
 // idempotency: every push records the fingerprint of its request beside
 // the mapping (store.SetExternalDoc), and a later push of the same number

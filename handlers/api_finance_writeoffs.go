@@ -220,41 +220,6 @@ func finWriteOffExists(t *store.Tx, id uint64) bool {
 	return err == nil
 }
 
-// finLineExt is the external id of a write-off's n-th record (from 1).
-func finLineExt(ext string, n int) string { return ext + "#" + strconv.Itoa(n) }
-
-// finWriteOffGroup returns the records of the write-off that record id
-// belongs to, first first, and the write-off's external id ("" for a
-// record the UI made). ErrNotFound outside the scope.
-func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff, string, error) {
-	w, err := t.WriteOff(sc, id)
-	if err != nil {
-		return nil, "", err
-	}
-	lineExt := t.ExternalOf(store.ExtWriteOffLine, id)
-	cut := strings.LastIndexByte(lineExt, '#')
-	if cut < 0 {
-		return []*model.WriteOff{w}, "", nil
-	}
-	ext := lineExt[:cut]
-	var out []*model.WriteOff
-	for n := 1; ; n++ {
-		rid := t.ExternalID(store.ExtWriteOffLine, finLineExt(ext, n))
-		if rid == 0 {
-			break
-		}
-		r, err := t.WriteOff(sc, rid)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		return []*model.WriteOff{w}, "", nil
-	}
-	return out, ext, nil
-}
-
 // pushWriteOff writes off a push inside t (or finds what an earlier push of
 // its external id wrote) and says what happened. Every line is written or
 // none: the first refusal fails the transaction, after every line's
@@ -268,7 +233,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 	// own): its external id is checked here as existingDoc checks a
 	// document's, naming it by its id.
 	if gid, was := t.ExternalDoc(store.ExtWriteOff, p.ext); gid != 0 {
-		recs, _, err := finWriteOffGroup(t, a.Scope, gid)
+		recs, _, err := t.WriteOffGroup(a.Scope, gid)
 		switch {
 		case err == nil:
 			if was != p.sum {
@@ -314,7 +279,7 @@ func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*
 		return nil, "", err
 	}
 	for i, w := range made {
-		if err := t.SetExternalID(store.ExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
+		if err := t.SetExternalID(store.ExtWriteOffLine, store.WriteOffLineExt(p.ext, i+1), w.ID); err != nil {
 			return nil, "", err
 		}
 	}
@@ -363,44 +328,19 @@ func (h *Handler) apiReverseWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	body := c.Body()
-	var out apiWriteOff
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		gid, _, err := a.once(t, key, body, func() (uint64, error) {
-			recs, _, err := finWriteOffGroup(t, a.Scope, id)
-			if err != nil {
-				return 0, err
-			}
-			n := 0
-			for i := len(recs) - 1; i >= 0; i-- {
-				if recs[i].Reversed {
-					continue
-				}
-				if _, err := t.ReverseWriteOff(a.Scope, a.Actor, recs[i].ID); err != nil {
-					return 0, err
-				}
-				n++
-			}
-			if n == 0 {
-				return 0, &model.StateError{Action: "reverse", Status: "reversed"}
-			}
-			return recs[0].ID, nil
-		})
-		if err != nil {
-			return err
-		}
-		out, err = finWriteOffOut(t, a.Scope, gid)
-		return err
-	})
+	gid, err := h.store.ReverseWriteOffGroup(a.keyed(key, c.Body()), id)
 	if err != nil {
-		return err
+		return apiKeyError(err)
 	}
-	return a.reply(c, &out)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiWriteOff, error) {
+		out, err := finWriteOffOut(t, a.Scope, gid)
+		return &out, err
+	})
 }
 
 // finWriteOffOut renders the write-off that record id belongs to.
 func finWriteOffOut(t *store.Tx, sc store.Scope, id uint64) (apiWriteOff, error) {
-	recs, ext, err := finWriteOffGroup(t, sc, id)
+	recs, ext, err := t.WriteOffGroup(sc, id)
 	if err != nil {
 		return apiWriteOff{}, err
 	}

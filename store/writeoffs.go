@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
+	"strings"
 
 	"dealerportal/model"
 )
@@ -670,5 +672,69 @@ func (s *Store) ReverseWriteOff(a Actor, id uint64) (uint64, error) {
 			return 0, err
 		}
 		return w.CustomerID, nil
+	})
+}
+
+// WriteOffLineExt is the external id of the n-th record (from 1) of the
+// write-off the ERP pushed as ext (ExtWriteOffLine).
+func WriteOffLineExt(ext string, n int) string { return ext + "#" + strconv.Itoa(n) }
+
+// WriteOffGroup returns the records of the write-off that record id
+// belongs to, first first, and the write-off's external id: the records
+// one API push made (ExtWriteOffLine), or the record alone with "" for one
+// the UI made. ErrNotFound outside sc.
+func (t *Tx) WriteOffGroup(sc Scope, id uint64) ([]*model.WriteOff, string, error) {
+	w, err := t.WriteOff(sc, id)
+	if err != nil {
+		return nil, "", err
+	}
+	lineExt := t.ExternalOf(ExtWriteOffLine, id)
+	cut := strings.LastIndexByte(lineExt, '#')
+	if cut < 0 {
+		return []*model.WriteOff{w}, "", nil
+	}
+	ext := lineExt[:cut]
+	var out []*model.WriteOff
+	for n := 1; ; n++ {
+		rid := t.ExternalID(ExtWriteOffLine, WriteOffLineExt(ext, n))
+		if rid == 0 {
+			break
+		}
+		r, err := t.WriteOff(sc, rid)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return []*model.WriteOff{w}, "", nil
+	}
+	return out, ext, nil
+}
+
+// ReverseWriteOffGroup is the use case "reverse a write-off of several
+// records" (the API's POST /write-offs/:id/reverse): every record of the
+// write-off that record id belongs to (WriteOffGroup) not yet reversed,
+// last first (model.WriteOffsToReverse), each as ReverseWriteOff does for
+// the UI's one record, in one transaction, at most once per a.Once. It
+// returns the write-off's first record. ErrNotFound outside a.Scope, a
+// StateError when none is left. The caller checks the reconcile
+// permission.
+func (s *Store) ReverseWriteOffGroup(a Actor, id uint64) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		recs, _, err := t.WriteOffGroup(a.Scope, id)
+		if err != nil {
+			return 0, err
+		}
+		todo, err := model.WriteOffsToReverse(recs)
+		if err != nil {
+			return 0, err
+		}
+		for _, w := range todo {
+			if _, err := t.ReverseWriteOff(a.Scope, a.User, w.ID); err != nil {
+				return 0, err
+			}
+		}
+		return recs[0].ID, nil
 	})
 }
