@@ -1,8 +1,8 @@
 package handlers
 
 import (
+	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -213,80 +213,27 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 	return pl, ve.Err()
 }
 
-// finWriteOffExists reports whether write-off record id exists at all,
-// in or out of the client's scope.
-func finWriteOffExists(t *store.Tx, id uint64) bool {
-	_, err := t.WriteOff(store.AdminScope(), id)
-	return err == nil
-}
-
-// pushWriteOff writes off a push inside t (or finds what an earlier push of
-// its external id wrote) and says what happened. Every line is written or
-// none: the first refusal fails the transaction, after every line's
-// refusal has been collected. It may run twice (store.Batch).
-func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*model.WriteOff, string, error) {
-	pl, err := finWriteOffRefs(t, a.Scope, p)
+// writeOffPush resolves push p's references through the client's scope
+// into the write-off use case's input (finWriteOffRefs), with the
+// request's field names for its refusals.
+func writeOffPush(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*store.WriteOffPush, error) {
+	pl, err := finWriteOffRefs(t, sc, p)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	// A write-off is no document of its own (no number, no owner of its
-	// own): its external id is checked here as existingDoc checks a
-	// document's, naming it by its id.
-	if gid, was := t.ExternalDoc(store.ExtWriteOff, p.ext); gid != 0 {
-		recs, _, err := t.WriteOffGroup(a.Scope, gid)
-		switch {
-		case err == nil:
-			if was != p.sum {
-				return nil, "", extDiffers(p.ext, "#"+strconv.FormatUint(gid, 10))
-			}
-			return recs, outcomeUnchanged, nil
-		case finWriteOffExists(t, gid):
-			return nil, "", model.Invalid("external_id", "err.duplicate")
-		}
-		if err := t.DropExternalID(store.ExtWriteOff, p.ext); err != nil {
-			return nil, "", err
-		}
+	out := &store.WriteOffPush{Customer: pl.cust, Source: pl.src, Invoices: pl.invoices, Auto: p.in.Auto, SourceField: pl.srcField,
+		InvoiceFields: pl.fields}
+	for i, l := range p.in.Lines {
+		out.Amounts = append(out.Amounts, model.Money(l.Amount))
+		out.AmountFields = append(out.AmountFields, itemPath("lines", i, "amount"))
 	}
-	var made []*model.WriteOff
-	if p.in.Auto {
-		if made, err = t.AutoWriteOff(a.Scope, a.Actor, pl.cust, pl.src, pl.invoices); err != nil {
-			return nil, "", renamedBy(err, map[string]string{"source": pl.srcField})
-		}
-		if len(made) == 0 {
-			return nil, "", model.Invalid("auto", "api.err_fin_nothing_open")
-		}
-	} else {
-		ve := &model.ValidationError{}
-		for i, inv := range pl.invoices {
-			w, err := t.ApplyWriteOff(a.Scope, a.Actor, pl.cust, *pl.src, inv, model.Money(p.in.Lines[i].Amount), false)
-			if err != nil {
-				err = renamedBy(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
-				if lve, ok := err.(*model.ValidationError); ok {
-					for _, f := range lve.Fields {
-						ve.Add(f.Field, f.Key, f.Args)
-					}
-					continue
-				}
-				return nil, "", err
-			}
-			made = append(made, w)
-		}
-		if err := ve.Err(); err != nil {
-			return nil, "", err
-		}
-	}
-	if err := t.SetExternalDoc(store.ExtWriteOff, p.ext, made[0].ID, p.sum); err != nil {
-		return nil, "", err
-	}
-	for i, w := range made {
-		if err := t.SetExternalID(store.ExtWriteOffLine, store.WriteOffLineExt(p.ext, i+1), w.ID); err != nil {
-			return nil, "", err
-		}
-	}
-	return made, outcomeCreated, nil
+	return out, nil
 }
 
-// apiPushWriteOff is POST /write-offs.
+// apiPushWriteOff is POST /write-offs: the write-off use case
+// (store.PushWriteOff) under the call's Idempotency-Key, then its answer
+// read. A repeat of the key answers "unchanged", as a repeat of the
+// external id does.
 func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	in := &apiNewWriteOff{}
 	if err := decodeJSON(c, in); err != nil {
@@ -296,16 +243,34 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		recs, outcome, err := h.pushWriteOff(t, a, p)
-		if err != nil {
-			return 0, "", err
-		}
-		return recs[0].ID, outcome, nil
-	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
-		out, err := finWriteOffOut(t, a.Scope, id)
-		return &apiWriteOffResult{Status: outcome, WriteOff: out}, err
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, created, err := h.store.PushWriteOff(a.keyed(key, append([]byte(c.Path()+"\n"), c.Body()...)), store.WriteOffPushInput{
+		ExternalID: p.ext, Fingerprint: p.sum,
+		Resolve: func(t *store.Tx) (*store.WriteOffPush, error) { return writeOffPush(t, a.Scope, p) },
 	})
+	var differs *store.PushedDiffersError
+	if errors.As(err, &differs) {
+		return extDiffers(p.ext, differs.Number)
+	}
+	if err != nil {
+		return apiKeyError(err)
+	}
+	outcome, status := outcomeUnchanged, fiber.StatusOK
+	if created {
+		outcome, status = outcomeCreated, fiber.StatusCreated
+	}
+	var out apiWriteOffResult
+	if err := h.store.View(func(t *store.Tx) (err error) {
+		out.WriteOff, err = finWriteOffOut(t, a.Scope, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	out.Status = outcome
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, &out)
 }
 
 // apiGetWriteOff is GET /write-offs/:id and /write-offs/external/:external_id.
