@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -202,12 +201,10 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		}
 		pl.fields = append(pl.fields, field)
 		pl.invoices = append(pl.invoices, id)
-		switch {
-		case inv == nil || custBad || pl.cust == 0:
-		case inv.CustomerID != pl.cust:
-			ve.Add(field, "api.err_fin_other_customer", nil)
-		case slices.Contains(pl.invoices[:i], id):
-			ve.Add(field, "api.err_fin_line_twice", nil)
+		if inv != nil && !custBad && pl.cust != 0 {
+			if key := model.WriteOffLineProblem(pl.cust, id, inv.CustomerID, pl.invoices[:i]); key != "" {
+				ve.Add(field, key, nil)
+			}
 		}
 	}
 	return pl, ve.Err()
