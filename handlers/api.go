@@ -744,6 +744,34 @@ func existingDoc(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ex
 	return id, nil
 }
 
+// pushBody is what a push's Idempotency-Key covers: its path and body
+// (so that one key cannot push to two paths).
+func pushBody(c *fiber.Ctx) []byte { return append([]byte(c.Path()+"\n"), c.Body()...) }
+
+// pushAnswer answers a push use case's result for external id ext: a
+// *store.PushedDiffersError as the 409 naming that document, a reused
+// Idempotency-Key as the 422, another error as it is; else the document id
+// rendered by answer in a read transaction with the outcome, 201 when the
+// push created it (a repeat is "unchanged", 200).
+func (h *Handler) pushAnswer(c *fiber.Ctx, ext string, id uint64, created bool, err error, answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
+	var differs *store.PushedDiffersError
+	if errors.As(err, &differs) {
+		return extDiffers(ext, differs.Number)
+	}
+	if err != nil {
+		return apiKeyError(err)
+	}
+	outcome, status := outcomeUnchanged, fiber.StatusOK
+	if created {
+		outcome, status = outcomeCreated, fiber.StatusCreated
+	}
+	var out any
+	if err := h.store.View(func(t *store.Tx) (err error) { out, err = answer(t, id, outcome); return err }); err != nil {
+		return err
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+}
+
 // extDiffers refuses a push whose external id names document number,
 // made by a different request: 409.
 func extDiffers(ext, number string) error {
@@ -763,7 +791,7 @@ func (h *Handler) pushDoc(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint
 	if err != nil {
 		return err
 	}
-	body := append([]byte(c.Path()+"\n"), c.Body()...)
+	body := pushBody(c)
 	var out any
 	var outcome string
 	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -244,30 +243,14 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	id, created, err := h.store.PushWriteOff(a.keyed(key, append([]byte(c.Path()+"\n"), c.Body()...)), store.WriteOffPushInput{
+	id, created, err := h.store.PushWriteOff(a.keyed(key, pushBody(c)), store.WriteOffPushInput{
 		ExternalID: p.ext, Fingerprint: p.sum,
 		Resolve: func(t *store.Tx) (*store.WriteOffPush, error) { return writeOffPush(t, a.Scope, p) },
 	})
-	var differs *store.PushedDiffersError
-	if errors.As(err, &differs) {
-		return extDiffers(p.ext, differs.Number)
-	}
-	if err != nil {
-		return apiKeyError(err)
-	}
-	outcome, status := outcomeUnchanged, fiber.StatusOK
-	if created {
-		outcome, status = outcomeCreated, fiber.StatusCreated
-	}
-	var out apiWriteOffResult
-	if err := h.store.View(func(t *store.Tx) (err error) {
-		out.WriteOff, err = finWriteOffOut(t, a.Scope, id)
-		return err
-	}); err != nil {
-		return err
-	}
-	out.Status = outcome
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, &out)
+	return h.pushAnswer(c, p.ext, id, created, err, func(t *store.Tx, id uint64, outcome string) (any, error) {
+		out, err := finWriteOffOut(t, a.Scope, id)
+		return &apiWriteOffResult{Status: outcome, WriteOff: out}, err
+	})
 }
 
 // apiGetWriteOff is GET /write-offs/:id and /write-offs/external/:external_id.

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -317,29 +316,11 @@ func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	id, created, err := h.store.PushSalesOrder(a.keyed(key, append([]byte(c.Path()+"\n"), c.Body()...)), store.SalesOrderPushInput{
+	id, created, err := h.store.PushSalesOrder(a.keyed(key, pushBody(c)), store.SalesOrderPushInput{
 		ExternalID: in.ExternalID, Fingerprint: pushFingerprint(&in), Draft: in.Draft,
 		Resolve: func(t *store.Tx) (*store.SalesOrderPush, error) { return ordSalesPush(t, a.Scope, &in, vals) },
 	})
-	var differs *store.PushedDiffersError
-	if errors.As(err, &differs) {
-		return extDiffers(in.ExternalID, differs.Number)
-	}
-	if err != nil {
-		return apiKeyError(err)
-	}
-	outcome, status := outcomeUnchanged, fiber.StatusOK
-	if created {
-		outcome, status = outcomeCreated, fiber.StatusCreated
-	}
-	var out any
-	if err := h.store.View(func(t *store.Tx) (err error) {
-		out, err = ordAnswer(h.ordSalesOrderWire(a))(t, id, outcome)
-		return err
-	}); err != nil {
-		return err
-	}
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+	return h.pushAnswer(c, in.ExternalID, id, created, err, ordAnswer(h.ordSalesOrderWire(a)))
 }
 
 // ordSalesPush resolves a pushed sales order's references through the
