@@ -689,6 +689,27 @@ func (a *apiCall) once(t *store.Tx, key string, body []byte, create func() (uint
 	return id, true, nil
 }
 
+// keyed is who runs a use case for this call: its user and scope, the
+// Idempotency-Key as the replay key with the digest of body (what the
+// key's request sent) as its fingerprint, in the group commit. A repeat
+// of the key with another body is store.ErrKeyReused (apiKeyError).
+func (a *apiCall) keyed(key string, body []byte) store.Actor {
+	ac := store.Actor{User: a.Actor, Scope: a.Scope, Batched: true}
+	if key != "" {
+		ac.Once, ac.Fingerprint = "api:"+key, bodyHash(body)
+	}
+	return ac
+}
+
+// apiKeyError answers store.ErrKeyReused with the 422 of once; other
+// errors stay as they are.
+func apiKeyError(err error) error {
+	if errors.Is(err, store.ErrKeyReused) {
+		return apiError(fiber.StatusUnprocessableEntity, "api.err_idempotency_reuse")
+	}
+	return err
+}
+
 // A document's external id (the ERP's number) is its permanent
 // idempotency: every push records the fingerprint of its request beside
 // the mapping (store.SetExternalDoc), and a later push of the same number
@@ -723,6 +744,34 @@ func existingDoc(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ex
 	return id, nil
 }
 
+// pushBody is what a push's Idempotency-Key covers: its path and body
+// (so that one key cannot push to two paths).
+func pushBody(c *fiber.Ctx) []byte { return append([]byte(c.Path()+"\n"), c.Body()...) }
+
+// pushAnswer answers a push use case's result for external id ext: a
+// *store.PushedDiffersError as the 409 naming that document, a reused
+// Idempotency-Key as the 422, another error as it is; else the document id
+// rendered by answer in a read transaction with the outcome, 201 when the
+// push created it (a repeat is "unchanged", 200).
+func (h *Handler) pushAnswer(c *fiber.Ctx, ext string, id uint64, created bool, err error, answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
+	var differs *store.PushedDiffersError
+	if errors.As(err, &differs) {
+		return extDiffers(ext, differs.Number)
+	}
+	if err != nil {
+		return apiKeyError(err)
+	}
+	outcome, status := outcomeUnchanged, fiber.StatusOK
+	if created {
+		outcome, status = outcomeCreated, fiber.StatusCreated
+	}
+	var out any
+	if err := h.store.View(func(t *store.Tx) (err error) { out, err = answer(t, id, outcome); return err }); err != nil {
+		return err
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+}
+
 // extDiffers refuses a push whose external id names document number,
 // made by a different request: 409.
 func extDiffers(ext, number string) error {
@@ -742,7 +791,7 @@ func (h *Handler) pushDoc(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint
 	if err != nil {
 		return err
 	}
-	body := append([]byte(c.Path()+"\n"), c.Body()...)
+	body := pushBody(c)
 	var out any
 	var outcome string
 	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {

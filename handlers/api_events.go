@@ -258,13 +258,10 @@ func (h *Handler) apiAckEvents(c *fiber.Ctx, a *apiCall) error {
 	if !ok {
 		return cursorError("cursor", "api.err_cursor")
 	}
-	err := h.store.Update(a.Actor.Username, func(t *store.Tx) error {
-		err := t.SetAPIAcked(a.Client.ID, pos)
-		if errors.Is(err, model.ErrNotFound) && pos > t.LastEventSeq() {
-			return cursorError("cursor", "api.err_cursor_unknown")
-		}
-		return err
-	})
+	err := h.store.AckFeed(store.Actor{User: a.Actor, Scope: a.Scope}, a.Client.ID, pos)
+	if errors.Is(err, model.ErrFeedAhead) {
+		return cursorError("cursor", "api.err_cursor_unknown")
+	}
 	if err != nil {
 		return err
 	}

@@ -182,7 +182,7 @@ func finScopeFixture(t *testing.T, e *testEnv) {
 				}
 				e.ids[name+":"+code], e.exts[name+":"+code] = id, ext
 			}
-			if err := tx.SetExternalID(store.ExtWriteOffLine, finLineExt(e.exts["fin.wo:"+code], 1), w.ID); err != nil {
+			if err := tx.SetExternalID(store.ExtWriteOffLine, store.WriteOffLineExt(e.exts["fin.wo:"+code], 1), w.ID); err != nil {
 				return err
 			}
 		}
@@ -968,6 +968,9 @@ func TestAPIFinanceWriteOffs(t *testing.T) {
 	}
 	if r := e.api("POST", rev, nil, apiCallOpts{token: tok, headers: hdr}); r.Code != 200 {
 		t.Fatalf("reverse retried with its key: %d %s", r.Code, r.Body)
+	}
+	if r := e.api("POST", rev, map[string]any{"note": "x"}, apiCallOpts{token: tok, headers: hdr}); r.Code != 422 || r.problem(t).Code != "api.err_idempotency_reuse" {
+		t.Fatalf("reverse's key with another body: %d %s", r.Code, r.Body)
 	}
 	if r := e.api("POST", rev, nil, apiCallOpts{token: tok}); r.Code != 409 || r.problem(t).Code != "err.state" {
 		t.Fatalf("reverse twice: %d %s", r.Code, r.Body)

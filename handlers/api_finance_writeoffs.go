@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -202,126 +200,36 @@ func finWriteOffRefs(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*finWrite
 		}
 		pl.fields = append(pl.fields, field)
 		pl.invoices = append(pl.invoices, id)
-		switch {
-		case inv == nil || custBad || pl.cust == 0:
-		case inv.CustomerID != pl.cust:
-			ve.Add(field, "api.err_fin_other_customer", nil)
-		case slices.Contains(pl.invoices[:i], id):
-			ve.Add(field, "api.err_fin_line_twice", nil)
+		if inv != nil && !custBad && pl.cust != 0 {
+			if key := model.WriteOffLineProblem(pl.cust, id, inv.CustomerID, pl.invoices[:i]); key != "" {
+				ve.Add(field, key, nil)
+			}
 		}
 	}
 	return pl, ve.Err()
 }
 
-// finWriteOffExists reports whether write-off record id exists at all,
-// in or out of the client's scope.
-func finWriteOffExists(t *store.Tx, id uint64) bool {
-	_, err := t.WriteOff(store.AdminScope(), id)
-	return err == nil
-}
-
-// finLineExt is the external id of a write-off's n-th record (from 1).
-func finLineExt(ext string, n int) string { return ext + "#" + strconv.Itoa(n) }
-
-// finWriteOffGroup returns the records of the write-off that record id
-// belongs to, first first, and the write-off's external id ("" for a
-// record the UI made). ErrNotFound outside the scope.
-func finWriteOffGroup(t *store.Tx, sc store.Scope, id uint64) ([]*model.WriteOff, string, error) {
-	w, err := t.WriteOff(sc, id)
+// writeOffPush resolves push p's references through the client's scope
+// into the write-off use case's input (finWriteOffRefs), with the
+// request's field names for its refusals.
+func writeOffPush(t *store.Tx, sc store.Scope, p *finWriteOffPush) (*store.WriteOffPush, error) {
+	pl, err := finWriteOffRefs(t, sc, p)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	lineExt := t.ExternalOf(store.ExtWriteOffLine, id)
-	cut := strings.LastIndexByte(lineExt, '#')
-	if cut < 0 {
-		return []*model.WriteOff{w}, "", nil
+	out := &store.WriteOffPush{Customer: pl.cust, Source: pl.src, Invoices: pl.invoices, Auto: p.in.Auto, SourceField: pl.srcField,
+		InvoiceFields: pl.fields}
+	for i, l := range p.in.Lines {
+		out.Amounts = append(out.Amounts, model.Money(l.Amount))
+		out.AmountFields = append(out.AmountFields, itemPath("lines", i, "amount"))
 	}
-	ext := lineExt[:cut]
-	var out []*model.WriteOff
-	for n := 1; ; n++ {
-		rid := t.ExternalID(store.ExtWriteOffLine, finLineExt(ext, n))
-		if rid == 0 {
-			break
-		}
-		r, err := t.WriteOff(sc, rid)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		return []*model.WriteOff{w}, "", nil
-	}
-	return out, ext, nil
+	return out, nil
 }
 
-// pushWriteOff writes off a push inside t (or finds what an earlier push of
-// its external id wrote) and says what happened. Every line is written or
-// none: the first refusal fails the transaction, after every line's
-// refusal has been collected. It may run twice (store.Batch).
-func (h *Handler) pushWriteOff(t *store.Tx, a *apiCall, p *finWriteOffPush) ([]*model.WriteOff, string, error) {
-	pl, err := finWriteOffRefs(t, a.Scope, p)
-	if err != nil {
-		return nil, "", err
-	}
-	// A write-off is no document of its own (no number, no owner of its
-	// own): its external id is checked here as existingDoc checks a
-	// document's, naming it by its id.
-	if gid, was := t.ExternalDoc(store.ExtWriteOff, p.ext); gid != 0 {
-		recs, _, err := finWriteOffGroup(t, a.Scope, gid)
-		switch {
-		case err == nil:
-			if was != p.sum {
-				return nil, "", extDiffers(p.ext, "#"+strconv.FormatUint(gid, 10))
-			}
-			return recs, outcomeUnchanged, nil
-		case finWriteOffExists(t, gid):
-			return nil, "", model.Invalid("external_id", "err.duplicate")
-		}
-		if err := t.DropExternalID(store.ExtWriteOff, p.ext); err != nil {
-			return nil, "", err
-		}
-	}
-	var made []*model.WriteOff
-	if p.in.Auto {
-		if made, err = t.AutoWriteOff(a.Scope, a.Actor, pl.cust, pl.src, pl.invoices); err != nil {
-			return nil, "", renamedBy(err, map[string]string{"source": pl.srcField})
-		}
-		if len(made) == 0 {
-			return nil, "", model.Invalid("auto", "api.err_fin_nothing_open")
-		}
-	} else {
-		ve := &model.ValidationError{}
-		for i, inv := range pl.invoices {
-			w, err := t.ApplyWriteOff(a.Scope, a.Actor, pl.cust, *pl.src, inv, model.Money(p.in.Lines[i].Amount), false)
-			if err != nil {
-				err = renamedBy(err, map[string]string{"source": pl.srcField, "invoice": pl.fields[i], "amount": itemPath("lines", i, "amount")})
-				if lve, ok := err.(*model.ValidationError); ok {
-					for _, f := range lve.Fields {
-						ve.Add(f.Field, f.Key, f.Args)
-					}
-					continue
-				}
-				return nil, "", err
-			}
-			made = append(made, w)
-		}
-		if err := ve.Err(); err != nil {
-			return nil, "", err
-		}
-	}
-	if err := t.SetExternalDoc(store.ExtWriteOff, p.ext, made[0].ID, p.sum); err != nil {
-		return nil, "", err
-	}
-	for i, w := range made {
-		if err := t.SetExternalID(store.ExtWriteOffLine, finLineExt(p.ext, i+1), w.ID); err != nil {
-			return nil, "", err
-		}
-	}
-	return made, outcomeCreated, nil
-}
-
-// apiPushWriteOff is POST /write-offs.
+// apiPushWriteOff is POST /write-offs: the write-off use case
+// (store.PushWriteOff) under the call's Idempotency-Key, then its answer
+// read. A repeat of the key answers "unchanged", as a repeat of the
+// external id does.
 func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	in := &apiNewWriteOff{}
 	if err := decodeJSON(c, in); err != nil {
@@ -331,13 +239,15 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		recs, outcome, err := h.pushWriteOff(t, a, p)
-		if err != nil {
-			return 0, "", err
-		}
-		return recs[0].ID, outcome, nil
-	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, created, err := h.store.PushWriteOff(a.keyed(key, pushBody(c)), store.WriteOffPushInput{
+		ExternalID: p.ext, Fingerprint: p.sum,
+		Resolve: func(t *store.Tx) (*store.WriteOffPush, error) { return writeOffPush(t, a.Scope, p) },
+	})
+	return h.pushAnswer(c, p.ext, id, created, err, func(t *store.Tx, id uint64, outcome string) (any, error) {
 		out, err := finWriteOffOut(t, a.Scope, id)
 		return &apiWriteOffResult{Status: outcome, WriteOff: out}, err
 	})
@@ -363,44 +273,19 @@ func (h *Handler) apiReverseWriteOff(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	body := c.Body()
-	var out apiWriteOff
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		gid, _, err := a.once(t, key, body, func() (uint64, error) {
-			recs, _, err := finWriteOffGroup(t, a.Scope, id)
-			if err != nil {
-				return 0, err
-			}
-			n := 0
-			for i := len(recs) - 1; i >= 0; i-- {
-				if recs[i].Reversed {
-					continue
-				}
-				if _, err := t.ReverseWriteOff(a.Scope, a.Actor, recs[i].ID); err != nil {
-					return 0, err
-				}
-				n++
-			}
-			if n == 0 {
-				return 0, &model.StateError{Action: "reverse", Status: "reversed"}
-			}
-			return recs[0].ID, nil
-		})
-		if err != nil {
-			return err
-		}
-		out, err = finWriteOffOut(t, a.Scope, gid)
-		return err
-	})
+	gid, err := h.store.ReverseWriteOffGroup(a.keyed(key, c.Body()), id)
 	if err != nil {
-		return err
+		return apiKeyError(err)
 	}
-	return a.reply(c, &out)
+	return apiRead(h, c, a, func(t *store.Tx) (*apiWriteOff, error) {
+		out, err := finWriteOffOut(t, a.Scope, gid)
+		return &out, err
+	})
 }
 
 // finWriteOffOut renders the write-off that record id belongs to.
 func finWriteOffOut(t *store.Tx, sc store.Scope, id uint64) (apiWriteOff, error) {
-	recs, ext, err := finWriteOffGroup(t, sc, id)
+	recs, ext, err := t.WriteOffGroup(sc, id)
 	if err != nil {
 		return apiWriteOff{}, err
 	}

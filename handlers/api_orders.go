@@ -312,25 +312,24 @@ func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := pushFingerprint(&in)
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		if id, err := existingDoc(t, a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID, sum); id != 0 || err != nil {
-			return id, outcomeUnchanged, err
-		}
-		id, err := h.ordMakeSalesOrder(t, a, &in, vals)
-		if err != nil {
-			return 0, "", err
-		}
-		return id, outcomeCreated, t.SetExternalDoc(store.ExtSalesOrder, in.ExternalID, id, sum)
-	}, ordAnswer(h.ordSalesOrderWire(a)))
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, created, err := h.store.PushSalesOrder(a.keyed(key, pushBody(c)), store.SalesOrderPushInput{
+		ExternalID: in.ExternalID, Fingerprint: pushFingerprint(&in), Draft: in.Draft,
+		Resolve: func(t *store.Tx) (*store.SalesOrderPush, error) { return ordSalesPush(t, a.Scope, &in, vals) },
+	})
+	return h.pushAnswer(c, in.ExternalID, id, created, err, ordAnswer(h.ordSalesOrderWire(a)))
 }
 
-// ordMakeSalesOrder saves the pushed order as the sales order form does
-// (NewSalesOrder's defaults, SaveSalesOrder's pricing and checks) and
-// audits it unless it is to stay a draft.
-func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrder, vals ordSalesLines) (uint64, error) {
+// ordSalesPush resolves a pushed sales order's references through the
+// client's scope into the push use case's input (store.PushSalesOrder,
+// which builds the order as the sales order form does), with the names of
+// the request's fields for the order's refusals.
+func ordSalesPush(t *store.Tx, sc store.Scope, in *apiNewSalesOrder, vals ordSalesLines) (*store.SalesOrderPush, error) {
 	ve := &model.ValidationError{}
-	cust := ordCustomer(t, a.Scope, in.CustomerExternalID, in.CustomerCode, ve)
+	cust := ordCustomer(t, sc, in.CustomerExternalID, in.CustomerCode, ve)
 	lines := make([]store.LineInput, len(in.Lines))
 	productField := make([]string, len(in.Lines))
 	for i, l := range in.Lines {
@@ -346,34 +345,17 @@ func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrde
 		}
 	}
 	if cust == nil {
-		return 0, ve
+		return nil, ve
 	}
-	o, err := t.NewSalesOrder(a.Scope, cust.ID)
-	if err != nil {
-		return 0, err
-	}
-	if in.OrderDate != "" {
-		o.OrderDate = in.OrderDate
-	}
-	o.DeliveryDate, o.Remarks, o.Settlement = in.DeliveryDate, in.Remarks, in.Settlement
+	p := &store.SalesOrderPush{Customer: cust.ID, OrderDate: in.OrderDate, DeliveryDate: in.DeliveryDate, Remarks: in.Remarks,
+		Settlement: in.Settlement, Contact: in.Contact, Phone: in.Phone, Lines: lines, Invalid: ve}
 	if in.LocationID != 0 || in.LocationExternalID != "" {
-		field, loc := "location_id", in.LocationID
+		p.LocationField, p.Location = "location_id", in.LocationID
 		if in.LocationExternalID != "" {
-			field, loc = "location_external_id", t.ExternalID(store.ExtLocation, in.LocationExternalID)
-		}
-		if st, err := t.ShipTo(a.Scope, cust.ID, loc); err != nil {
-			ve.Add(field, "err.order_location", nil)
-		} else {
-			o.ShipTo, o.Contact, o.Phone = st, st.Contact, st.Phone
+			p.LocationField, p.Location = "location_external_id", t.ExternalID(store.ExtLocation, in.LocationExternalID)
 		}
 	}
-	if in.Contact != "" {
-		o.Contact = in.Contact
-	}
-	if in.Phone != "" {
-		o.Phone = in.Phone
-	}
-	rename := func(f string) string {
+	p.Rename = func(f string) string {
 		if kind, i, name, ok := ordLineField(f); ok && kind == "line" && i >= 0 && i < len(in.Lines) {
 			switch name {
 			case "code":
@@ -387,21 +369,7 @@ func (h *Handler) ordMakeSalesOrder(t *store.Tx, a *apiCall, in *apiNewSalesOrde
 		}
 		return f
 	}
-	// The lines are priced first on their own, as the form does when the
-	// header has errors: their field errors then name the request's lines
-	// (a refused line is left out of the order, which renumbers the rest).
-	if _, err := t.PriceSalesLines(cust.ID, lines, nil); err != nil || len(ve.Fields) > 0 {
-		return 0, renamed(mergeErrors(ve, err), rename)
-	}
-	if err := t.SaveSalesOrder(a.Scope, o, lines); err != nil {
-		return 0, renamed(err, rename)
-	}
-	if !in.Draft {
-		if _, err := t.ActOnSalesOrder(a.Scope, o.ID, o.Version, "audit", a.Actor, ""); err != nil {
-			return 0, err
-		}
-	}
-	return o.ID, nil
+	return p, nil
 }
 
 // ---- confirming an online order ----

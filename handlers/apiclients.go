@@ -200,7 +200,6 @@ func readAPIClientForm(c *fiber.Ctx, cl *model.APIClient, ve *model.ValidationEr
 // saveAPIClient creates (once per form token) or updates a client with its
 // audit entry; a webhook URL without a secret gets one (store).
 func (h *Handler) saveAPIClient(c *fiber.Ctx, cl *model.APIClient) error {
-	u := currentUser(c)
 	isNew := cl.ID == 0
 	ve := &model.ValidationError{}
 	readAPIClientForm(c, cl, ve)
@@ -210,17 +209,11 @@ func (h *Handler) saveAPIClient(c *fiber.Ctx, cl *model.APIClient) error {
 		// Report the model's reasons too, not only the unreadable number.
 		err = mergeErrors(ve, cl.Validate())
 	} else {
-		err = h.store.Update(u.Username, func(t *store.Tx) error {
-			return saveOnce(c, t, u, &cl.ID, isNew, func() (uint64, error) {
-				if err := t.SaveAPIClient(cl); err != nil {
-					return 0, err
-				}
-				if isNew {
-					return cl.ID, t.Log("api_client", cl.ID, "api_client.create", cl.Name)
-				}
-				return cl.ID, t.Log("api_client", cl.ID, "api_client.update", cl.Name)
-			})
-		})
+		a := store.Actor{User: currentUser(c)}
+		if isNew {
+			a.Once = c.FormValue("_idem")
+		}
+		cl.ID, err = h.store.SaveAPIClientForm(a, cl)
 	}
 	if err != nil {
 		if isNew {

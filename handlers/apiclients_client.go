@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
 
@@ -38,8 +40,12 @@ type revealStash struct {
 	m  map[string]reveal
 }
 
-// put keeps r and returns the id the next page names it by.
-func (s *revealStash) put(r reveal) string {
+// put keeps r and returns the id the next page names it by: random, or
+// for a form posted with one-time token once, one derived from the session
+// and once, which a replay of the post (whose answer has no secret) names
+// again without put.
+func (s *revealStash) put(r reveal, once string) string {
+	id := revealID(r.Session, once)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
@@ -48,10 +54,19 @@ func (s *revealStash) put(r reveal) string {
 			delete(s.m, id)
 		}
 	}
-	id := randomHex(16)
 	r.until = now.Add(revealTTL)
 	s.m[id] = r
 	return id
+}
+
+// revealID is the id of the secret made by the post of form token once in
+// session: unguessable without the session's id; random when once is "".
+func revealID(session, once string) string {
+	if once == "" {
+		return randomHex(16)
+	}
+	sum := sha256.Sum256([]byte("reveal\x00" + session + "\x00" + once))
+	return hex.EncodeToString(sum[:16])
 }
 
 // take returns and forgets the secret id names, when it belongs to this
@@ -180,24 +195,17 @@ func (h *Handler) issueAPIToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
 	var rid string
+	once := c.FormValue("_idem")
 	exp, err := h.expiryOf(c.FormValue("expires_at"))
 	if err == nil {
-		err = h.store.Update(u.Username, func(t *store.Tx) error {
-			out, _, err := t.Once(u.ID, c.FormValue("_idem"), func() (string, error) {
-				secret, tok, err := t.IssueAPIToken(cl.ID, exp)
-				if err != nil {
-					return "", err
-				}
-				if err := t.Log("api_client", cl.ID, "api_client.token_issue", tok.Prefix+"… "+model.DateOf(exp.Add(-time.Second), h.store.Zone())); err != nil {
-					return "", err
-				}
-				return h.reveals.put(reveal{Session: sessionKey(c), Client: cl.ID, Kind: "token", Secret: secret}), nil
-			})
-			rid = out
-			return err
-		})
+		var tok store.NewAPIToken
+		tok, err = h.store.IssueAPITokenFor(store.Actor{User: currentUser(c), Once: once}, cl.ID, exp)
+		if err == nil && tok.Secret != "" {
+			rid = h.reveals.put(reveal{Session: sessionKey(c), Client: cl.ID, Kind: "token", Secret: tok.Secret}, once)
+		} else if err == nil {
+			rid = revealID(sessionKey(c), once) // a replay: the first post's page
+		}
 	}
 	if err != nil {
 		v, verr := h.apiClientView(c, cl)
@@ -220,13 +228,7 @@ func (h *Handler) revokeAPIToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.RevokeAPIToken(cl.ID, tokID); err != nil {
-			return err
-		}
-		return t.Log("api_client", cl.ID, "api_client.token_revoke", itoa(tokID))
-	})
-	if err != nil {
+	if err := h.store.RevokeAPITokenOf(store.Actor{User: currentUser(c)}, cl.ID, tokID); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.api_token_revoked")
@@ -241,19 +243,15 @@ func (h *Handler) showWebhookSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if cl.WebhookURL == "" {
-		return model.ErrNotAllowed
-	}
-	if err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		return t.Log("api_client", cl.ID, "api_client.secret_show", "")
-	}); err != nil {
+	secret, err := h.store.ShowWebhookSecret(store.Actor{User: currentUser(c)}, cl.ID)
+	if err != nil {
 		return err
 	}
 	v, err := h.apiClientView(c, cl)
 	if err != nil {
 		return err
 	}
-	v.Data.(*apiClientPage).Secret = cl.WebhookSecret
+	v.Data.(*apiClientPage).Secret = secret
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return h.render(c, fiber.StatusOK, tplAPIClient, v)
 }
@@ -266,15 +264,7 @@ func (h *Handler) rotateWebhookSecret(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var rid string
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		secret, err := t.RotateWebhookSecret(cl.ID, formUint(c, "version"))
-		if err != nil {
-			return err
-		}
-		rid = h.reveals.put(reveal{Session: sessionKey(c), Client: cl.ID, Kind: "secret", Secret: secret})
-		return t.Log("api_client", cl.ID, "api_client.secret_rotate", "")
-	})
+	secret, err := h.store.RotateWebhookSecretOf(store.Actor{User: currentUser(c)}, cl.ID, formUint(c, "version"))
 	if err != nil {
 		v, verr := h.apiClientView(c, cl)
 		if verr != nil {
@@ -282,6 +272,7 @@ func (h *Handler) rotateWebhookSecret(c *fiber.Ctx) error {
 		}
 		return h.formError(c, err, tplAPIClient, v)
 	}
+	rid := h.reveals.put(reveal{Session: sessionKey(c), Client: cl.ID, Kind: "secret", Secret: secret}, "")
 	h.setFlash(c, "flash.api_secret_rotated")
 	return h.redirect(c, "/settings/api/"+itoa(cl.ID)+"?reveal="+rid)
 }

@@ -152,13 +152,7 @@ func (h *Handler) resendWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.ResendWebhook(cl.ID, id); err != nil {
-			return err
-		}
-		return t.Log("api_client", cl.ID, "api_client.resend", "whd_"+itoa(id))
-	})
-	if err != nil {
+	if err := h.store.ResendWebhookOf(store.Actor{User: currentUser(c)}, cl.ID, id); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.requeued")
@@ -171,14 +165,7 @@ func (h *Handler) resendDeadWebhooks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		n, err := t.ResendDeadWebhooks(cl.ID)
-		if err != nil {
-			return err
-		}
-		return t.Log("api_client", cl.ID, "api_client.resend_all", strconv.Itoa(n))
-	})
-	if err != nil {
+	if _, err := h.store.ResendDeadWebhooksOf(store.Actor{User: currentUser(c)}, cl.ID); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.requeued")
@@ -193,16 +180,11 @@ func (h *Handler) replayWebhooks(c *fiber.Ctx) error {
 		return err
 	}
 	after, perr := strconv.ParseUint(strings.TrimSpace(c.FormValue("after")), 10, 64)
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if perr != nil || after > t.LastEventSeq() {
-			return model.Invalid("after", "err.range")
-		}
-		n, err := t.ReplayWebhooks(cl.ID, after)
-		if err != nil {
-			return err
-		}
-		return t.Log("api_client", cl.ID, "api_client.replay", strconv.FormatUint(after, 10)+" → "+strconv.Itoa(n))
-	})
+	if perr != nil {
+		err = model.Invalid("after", "err.range")
+	} else {
+		_, err = h.store.ReplayWebhooksOf(store.Actor{User: currentUser(c)}, cl.ID, after)
+	}
 	if ve := (*model.ValidationError)(nil); asValidation(err, &ve) {
 		// The one field of a small form: say it in the flash, at the list.
 		h.setFlash(c, "flash.api_replay_range")

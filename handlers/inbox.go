@@ -140,8 +140,8 @@ func (h *Handler) showInboxMessage(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	var m *model.InboxMessage
-	if err := h.store.Update(u.Username, func(t *store.Tx) (err error) { m, err = t.MarkInboxRead(u.ID, id); return }); err != nil {
+	m, err := h.store.ReadInboxMessage(store.Actor{User: u}, id)
+	if err != nil {
 		return err
 	}
 	c.Set("HX-Trigger", "inbox-changed") // the header's count refreshes
@@ -156,7 +156,7 @@ func (h *Handler) markInboxRead(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { _, err := t.MarkInboxRead(u.ID, id); return err }); err != nil {
+	if _, err := h.store.ReadInboxMessage(store.Actor{User: u}, id); err != nil {
 		return err
 	}
 	c.Set("HX-Trigger", "inbox-changed")
@@ -165,7 +165,7 @@ func (h *Handler) markInboxRead(c *fiber.Ctx) error {
 
 func (h *Handler) markAllInboxRead(c *fiber.Ctx) error {
 	u := currentUser(c)
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { _, err := t.MarkAllInboxRead(u.ID); return err }); err != nil {
+	if _, err := h.store.ReadAllInbox(store.Actor{User: u}); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.all_read")

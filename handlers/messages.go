@@ -184,13 +184,7 @@ func (h *Handler) saveTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	readTemplate(c, m)
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if err := t.SaveMessageTemplate(m); err != nil {
-			return err
-		}
-		return t.Log("message_template", 0, "template.update", string(m.Event))
-	})
-	if err != nil {
+	if err := h.store.SaveTemplate(store.Actor{User: currentUser(c)}, m); err != nil {
 		return h.formError(c, err, tplTemplateForm, h.templateView(c, def, m))
 	}
 	h.setFlash(c, "flash.saved")

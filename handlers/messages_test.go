@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -327,4 +328,29 @@ func TestOutboxAndPrefs(t *testing.T) {
 	if r = admin.get("/messages/outbox?export=csv&status=pending"); !strings.Contains(r.Body, "c1.buyer@example.com") {
 		t.Errorf("export after retry all: %s", excerpt(r.Body))
 	}
+	// An event whose fan-out failed for good goes back to the queue.
+	var deadEv uint64
+	if err := e.st.Update("t", func(tx *store.Tx) error {
+		if err := tx.Emit(&model.OutboxMessage{Event: model.EventOrderRejected, CustomerID: e.ids["customer:C1"], DocNumber: "OO-2026-000010"}); err != nil {
+			return err
+		}
+		ms, err := tx.PendingOutbox(100)
+		if err != nil || len(ms) == 0 {
+			return fmt.Errorf("pending outbox: %d %v", len(ms), err)
+		}
+		m := ms[len(ms)-1]
+		deadEv, m.Status, m.Attempts = m.ID, model.OutboxDead, 9
+		return tx.SaveOutboxMessage(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r = admin.post("/messages/outbox/retry-events", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("retry events: %d", r.Code)
+	}
+	_ = e.st.View(func(tx *store.Tx) error {
+		if m, err := tx.OutboxMessage(deadEv); err != nil || m.Status != model.OutboxPending || m.Attempts != 0 || len(tx.DeadOutbox()) != 0 {
+			t.Errorf("after retry events: %+v %v", m, err)
+		}
+		return nil
+	})
 }

@@ -109,12 +109,7 @@ func (h *Handler) saveMessagingSettings(c *fiber.Ctx) error {
 	ver := s.Version
 	err := mergeErrors(ve, nil)
 	if err == nil {
-		err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-			if err := t.SaveMessagingSettings(s); err != nil {
-				return err
-			}
-			return t.Log("messaging", 0, "messaging.update", s.SMTPHost)
-		})
+		err = h.store.SaveMessaging(store.Actor{User: currentUser(c)}, s)
 	}
 	if err != nil {
 		s.Version = ver
@@ -209,7 +204,7 @@ func (h *Handler) showNotificationPrefs(c *fiber.Ctx) error {
 func (h *Handler) saveNotificationPrefs(c *fiber.Ctx) error {
 	u := currentUser(c)
 	wanted := formValues(c, "want")
-	p := &model.MessagePrefs{UserID: u.ID}
+	p := &model.MessagePrefs{}
 	for _, d := range model.EventCatalogue {
 		if d.Personal() {
 			continue
@@ -221,7 +216,7 @@ func (h *Handler) saveNotificationPrefs(c *fiber.Ctx) error {
 			}
 		}
 	}
-	if err := h.store.Update(u.Username, func(t *store.Tx) error { return t.SaveMessagePrefs(p) }); err != nil {
+	if err := h.store.SetMessagePrefs(store.Actor{User: u}, p); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.saved")

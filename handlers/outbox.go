@@ -118,13 +118,7 @@ func (h *Handler) retryDelivery(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		if _, err := t.RetryDelivery(d.ID); err != nil {
-			return err
-		}
-		return t.Log("outbox", d.ID, "outbox.retry", d.To)
-	})
-	if err != nil {
+	if err := h.store.RequeueDelivery(store.Actor{User: currentUser(c)}, d.ID); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.requeued")
@@ -138,14 +132,7 @@ func (h *Handler) retryAllDeliveries(c *fiber.Ctx) error {
 		return err
 	}
 	f := store.DeliveryFilter{Channel: model.Channel(c.FormValue("channel")), Event: model.Event(c.FormValue("event"))}
-	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		n, err := t.RetryDeadDeliveries(f)
-		if err != nil {
-			return err
-		}
-		return t.Log("outbox", 0, "outbox.retry_all", itoa(uint64(n)))
-	})
-	if err != nil {
+	if _, err := h.store.RequeueDeadDeliveries(store.Actor{User: currentUser(c)}, f); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.requeued")
@@ -158,20 +145,7 @@ func (h *Handler) retryDeadEvents(c *fiber.Ctx) error {
 	if err := need(c, model.PermAdmin); err != nil {
 		return err
 	}
-	err := h.store.Update(currentUser(c).Username, func(t *store.Tx) error {
-		for _, id := range t.DeadOutbox() {
-			m, err := t.OutboxMessage(id)
-			if err != nil {
-				return err
-			}
-			m.Status, m.Attempts, m.NextTry = model.OutboxPending, 0, t.Now
-			if err := t.SaveOutboxMessage(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if _, err := h.store.RequeueDeadEvents(store.Actor{User: currentUser(c)}); err != nil {
 		return err
 	}
 	h.setFlash(c, "flash.requeued")

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -187,4 +188,49 @@ func (t *APIToken) LastValid() time.Time { return t.ExpiresAt.Add(-time.Nanoseco
 // Active reports whether the token may be used at now.
 func (t *APIToken) Active(now time.Time) bool {
 	return t.RevokedAt.IsZero() && now.Before(t.ExpiresAt)
+}
+
+// ErrFeedAhead refuses a feed position beyond the feed's last event (one
+// the feed never had); it is an ErrNotFound.
+var ErrFeedAhead = fmt.Errorf("%w: beyond the feed's last event", ErrNotFound)
+
+// Acknowledge moves the client's acknowledged feed position to seq when it
+// is ahead of it and reports whether it moved: never backwards, and never
+// beyond last, the feed's last event (ErrFeedAhead).
+func (c *APIClient) Acknowledge(seq, last uint64) (bool, error) {
+	if seq > last {
+		return false, ErrFeedAhead
+	}
+	if seq <= c.Acked {
+		return false, nil
+	}
+	c.Acked = seq
+	return true, nil
+}
+
+// FeedHold is the feed position up to which client c needs the feed's
+// events kept, and whether it needs any: a disabled client none; one with
+// a webhook URL the event before its first undelivered one (backlog gives
+// that one's position, 0 when none; it is asked only for such a client);
+// one that pulls the feed its acknowledgement; others none.
+func (c *APIClient) FeedHold(backlog func() uint64) (uint64, bool) {
+	switch {
+	case c.Disabled:
+	case c.WebhookURL != "":
+		if start := backlog(); start > 0 {
+			return start - 1, true
+		}
+	case c.Can(APIEvents, false):
+		return c.Acked, true
+	}
+	return 0, false
+}
+
+// CheckReplayAfter refuses a webhook replay from a feed position beyond
+// last, the feed's last event: a ValidationError at "after".
+func CheckReplayAfter(after, last uint64) error {
+	if after > last {
+		return Invalid("after", "err.range")
+	}
+	return nil
 }

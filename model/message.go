@@ -35,3 +35,14 @@ type OutboxMessage struct {
 	// other events leave it 0.
 	UserID uint64 `json:"user_id,omitempty"`
 }
+
+// Requeue puts an outbox event whose fan-out failed for good back in the
+// queue, to be tried at now with a fresh count of attempts; only a dead
+// one moves, and Requeue reports whether it did.
+func (m *OutboxMessage) Requeue(now time.Time) bool {
+	if m.Status != OutboxDead {
+		return false
+	}
+	m.Status, m.Attempts, m.NextTry = OutboxPending, 0, now
+	return true
+}

@@ -349,3 +349,14 @@ func (s *MessagingSettings) Validate() error {
 	}
 	return v.Err()
 }
+
+// Retry puts a delivery back in the queue to be tried at now with a fresh
+// count of attempts (the admin's retry); a sent one is left alone, and
+// Retry reports whether it changed anything.
+func (d *Delivery) Retry(now time.Time) bool {
+	if d.Status == DeliverySent {
+		return false
+	}
+	d.Status, d.Attempts, d.NextTry, d.Sending = DeliveryPending, 0, now, false
+	return true
+}

@@ -218,3 +218,43 @@ func TestPersonalTemplateHasNoOtherRecipients(t *testing.T) {
 		t.Fatal("Personal")
 	}
 }
+
+// TestRequeueRules is the table of the admin's requeues: a delivery goes
+// back to the queue unless it was sent, an outbox event only when it is
+// dead; what moves starts afresh at now.
+func TestRequeueRules(t *testing.T) {
+	now := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
+	before := now.Add(-time.Hour)
+	for _, c := range []struct {
+		status DeliveryStatus
+		moves  bool
+	}{{DeliveryPending, true}, {DeliveryDead, true}, {DeliverySent, false}} {
+		d := &Delivery{Status: c.status, Attempts: 5, NextTry: before, Sending: true}
+		if got := d.Retry(now); got != c.moves {
+			t.Errorf("delivery %s: Retry = %v, want %v", c.status, got, c.moves)
+		}
+		want := Delivery{Status: c.status, Attempts: 5, NextTry: before, Sending: true}
+		if c.moves {
+			want = Delivery{Status: DeliveryPending, NextTry: now}
+		}
+		if *d != want {
+			t.Errorf("delivery %s: after Retry %+v, want %+v", c.status, *d, want)
+		}
+	}
+	for _, c := range []struct {
+		status OutboxStatus
+		moves  bool
+	}{{OutboxDead, true}, {OutboxPending, false}, {OutboxDelivered, false}} {
+		m := &OutboxMessage{Status: c.status, Attempts: 7, NextTry: before}
+		if got := m.Requeue(now); got != c.moves {
+			t.Errorf("outbox %s: Requeue = %v, want %v", c.status, got, c.moves)
+		}
+		want := OutboxMessage{Status: c.status, Attempts: 7, NextTry: before}
+		if c.moves {
+			want = OutboxMessage{Status: OutboxPending, NextTry: now}
+		}
+		if m.Status != want.Status || m.Attempts != want.Attempts || !m.NextTry.Equal(want.NextTry) {
+			t.Errorf("outbox %s: after Requeue %+v, want %+v", c.status, *m, want)
+		}
+	}
+}

@@ -162,3 +162,19 @@ func CanReverseWriteOff(w *WriteOff) error {
 // IsFirstOfMonth reports whether day (YYYY-MM-DD, the enterprise's zone)
 // is the first of a month: when the monthly statements go out.
 func IsFirstOfMonth(day string) bool { return len(day) == 10 && day[8:] == "01" }
+
+// WriteOffsToReverse is what reversing a write-off of several records
+// (the API's write-off, first record first) reverses: every record not yet
+// reversed, last first; a StateError when none is left.
+func WriteOffsToReverse(recs []*WriteOff) ([]*WriteOff, error) {
+	var out []*WriteOff
+	for i := len(recs) - 1; i >= 0; i-- {
+		if CanReverseWriteOff(recs[i]) == nil {
+			out = append(out, recs[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, &StateError{Action: "reverse", Status: "reversed"}
+	}
+	return out, nil
+}

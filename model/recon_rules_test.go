@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -242,6 +243,33 @@ func TestIsFirstOfMonth(t *testing.T) {
 	for day, want := range map[string]bool{"2026-04-01": true, "2026-04-02": false, "2026-04-10": false, "2026-01-31": false, "": false, "01": false} {
 		if got := IsFirstOfMonth(day); got != want {
 			t.Errorf("IsFirstOfMonth(%q) = %v", day, got)
+		}
+	}
+}
+
+// TestWriteOffsToReverse is the table of a several-record write-off's
+// reversal: the records not yet reversed, last first; none left is a
+// StateError.
+func TestWriteOffsToReverse(t *testing.T) {
+	w := func(id uint64, reversed bool) *WriteOff { return &WriteOff{ID: id, Reversed: reversed} }
+	for _, c := range []struct {
+		name string
+		recs []*WriteOff
+		want []uint64
+	}{
+		{"one record", []*WriteOff{w(1, false)}, []uint64{1}},
+		{"all open, last first", []*WriteOff{w(1, false), w(2, false), w(3, false)}, []uint64{3, 2, 1}},
+		{"some reversed in the UI", []*WriteOff{w(1, false), w(2, true), w(3, false)}, []uint64{3, 1}},
+		{"none left", []*WriteOff{w(1, true), w(2, true)}, nil},
+	} {
+		got, err := WriteOffsToReverse(c.recs)
+		var ids []uint64
+		for _, r := range got {
+			ids = append(ids, r.ID)
+		}
+		var se *StateError
+		if c.want == nil && !errors.As(err, &se) || c.want != nil && (err != nil || !slices.Equal(ids, c.want)) {
+			t.Errorf("%s: %v %v, want %v", c.name, ids, err, c.want)
 		}
 	}
 }

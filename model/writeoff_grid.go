@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -265,4 +266,19 @@ func ParseShownOpen(s string, limit int) map[string]Money {
 		out[k] = Money(n)
 	}
 	return out
+}
+
+// WriteOffLineProblem is what is wrong with a pushed write-off's line
+// against invoice inv of customer invCustomer, for a write-off of
+// customer cust whose earlier lines name the invoices earlier: the message
+// key ("" when nothing). An invoice of another customer, or one named
+// twice, is refused.
+func WriteOffLineProblem(cust, inv, invCustomer uint64, earlier []uint64) string {
+	switch {
+	case invCustomer != cust:
+		return "api.err_fin_other_customer"
+	case slices.Contains(earlier, inv):
+		return "api.err_fin_line_twice"
+	}
+	return ""
 }

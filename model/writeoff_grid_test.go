@@ -211,3 +211,24 @@ func TestWriteOffKey(t *testing.T) {
 		t.Fatalf("field %q", f)
 	}
 }
+
+// TestWriteOffLineProblem is the table of what a pushed write-off's line
+// must satisfy: an invoice of the write-off's customer, named once.
+func TestWriteOffLineProblem(t *testing.T) {
+	for _, c := range []struct {
+		name                   string
+		cust, inv, invCustomer uint64
+		earlier                []uint64
+		want                   string
+	}{
+		{"the customer's invoice", 1, 10, 1, nil, ""},
+		{"after other invoices", 1, 10, 1, []uint64{11, 12}, ""},
+		{"another customer's", 1, 10, 2, nil, "api.err_fin_other_customer"},
+		{"named twice", 1, 10, 1, []uint64{11, 10}, "api.err_fin_line_twice"},
+		{"another customer's, named twice", 1, 10, 2, []uint64{10}, "api.err_fin_other_customer"},
+	} {
+		if got := WriteOffLineProblem(c.cust, c.inv, c.invCustomer, c.earlier); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,12 @@
 package store
 
-import "dealerportal/model"
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"dealerportal/model"
+)
 
 // Use cases. Every user action (create an invoice, audit it, approve a
 // return…) is one exported Store method taking an Actor: it opens its own
@@ -21,7 +27,19 @@ type Actor struct {
 	// the same user and key does nothing and returns the first run's
 	// result. "" runs every time.
 	Once string
+	// Fingerprint identifies the request Once keys, for an ERP API call's
+	// Idempotency-Key (a digest of its path and body): a repeat of the key
+	// with another fingerprint is ErrKeyReused and does nothing. "" keys
+	// by Once alone.
+	Fingerprint string
+	// Batched runs the use case in the group commit (Store.Batch), for
+	// the API's calls that arrive many at once.
+	Batched bool
 }
+
+// ErrKeyReused refuses a repeat of an Actor's Once with another
+// Fingerprint: an idempotency key sent again with another request.
+var ErrKeyReused = errors.New("idempotency key reused with another request")
 
 // act runs body as one user action: one update transaction, at most once
 // per (a.User, a.Once). body returns the id of the record the action made
@@ -30,12 +48,40 @@ type Actor struct {
 // corrected post runs.
 func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
 	var id uint64
-	err := s.Update(a.User.Username, func(t *Tx) error {
+	run := s.Update
+	if a.Batched {
+		run = s.Batch
+	}
+	err := run(a.User.Username, func(t *Tx) error {
 		var err error
-		id, _, err = t.Idempotent(a.User.ID, a.Once, func() (uint64, error) { return body(t) })
+		if a.Fingerprint == "" {
+			id, _, err = t.Idempotent(a.User.ID, a.Once, func() (uint64, error) { return body(t) })
+			return err
+		}
+		id, err = t.fingerprinted(a, body)
 		return err
 	})
 	return id, err
+}
+
+// fingerprinted is act's replay check for a key with a fingerprint: it
+// remembers "id fingerprint" as the key's text, and a repeat answers the
+// id when the fingerprint is the same, else ErrKeyReused.
+func (t *Tx) fingerprinted(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
+	var made uint64
+	out, replay, err := t.Once(a.User.ID, a.Once, func() (string, error) {
+		id, err := body(t)
+		made = id
+		return strconv.FormatUint(id, 10) + " " + a.Fingerprint, err
+	})
+	if err != nil || !replay {
+		return made, err
+	}
+	idText, was, _ := strings.Cut(out, " ")
+	if was != a.Fingerprint {
+		return 0, ErrKeyReused
+	}
+	return strconv.ParseUint(idText, 10, 64)
 }
 
 // ReplayedID returns the id remembered for this user's key by a use case

@@ -102,19 +102,16 @@ func (t *Tx) SaveAPIClient(c *model.APIClient) (err error) {
 
 // SetAPIAcked moves a client's acknowledged feed position; it never moves
 // backwards past what was acknowledged before, and never beyond the last
-// event (ErrNotFound for a position the feed never had).
+// event (model.ErrFeedAhead, an ErrNotFound, for a position the feed
+// never had).
 func (t *Tx) SetAPIAcked(clientID, seq uint64) error {
 	c, err := t.APIClient(clientID)
 	if err != nil {
 		return err
 	}
-	if seq > t.LastEventSeq() {
-		return model.ErrNotFound
+	if moved, err := c.Acknowledge(seq, t.LastEventSeq()); !moved || err != nil {
+		return err
 	}
-	if seq <= c.Acked {
-		return nil
-	}
-	c.Acked = seq
 	return putJSON(t.b(bAPIClients), itob(c.ID), c)
 }
 

@@ -202,17 +202,11 @@ func (t *Tx) feedFloor() (uint64, error) {
 		return 0, err
 	}
 	for _, c := range clients {
-		switch {
-		case c.Disabled:
-		case c.WebhookURL != "":
-			// Webhooks take the events: the ones still to deliver (or
-			// dead, awaiting a resend) hold the feed back, not a pull
-			// position such a client need never move.
-			if start := t.WebhookBacklogStart(c.ID); start > 0 {
-				floor = min(floor, start-1)
-			}
-		case c.Can(model.APIEvents, false):
-			floor = min(floor, c.Acked)
+		// Webhooks take the events: the ones still to deliver (or dead,
+		// awaiting a resend) hold the feed back, not a pull position such
+		// a client need never move.
+		if at, ok := c.FeedHold(func() uint64 { return t.WebhookBacklogStart(c.ID) }); ok {
+			floor = min(floor, at)
 		}
 	}
 	return floor, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"strings"
 
 	"dealerportal/model"
@@ -286,11 +287,10 @@ func (t *Tx) RetryDelivery(id uint64) (*model.Delivery, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Status == model.DeliverySent {
+	old := *d
+	if !d.Retry(t.Now) {
 		return d, nil
 	}
-	old := *d
-	d.Status, d.Attempts, d.NextTry, d.Sending = model.DeliveryPending, 0, t.Now, false
 	return d, t.putDelivery(&old, d)
 }
 
@@ -325,12 +325,27 @@ func (t *Tx) DeliveryCounts() map[model.DeliveryStatus]int {
 func (t *Tx) DeadOutbox() []uint64 {
 	var out []uint64
 	_ = t.b(bOutbox).ForEach(func(k, v []byte) error {
-		if bytes.Contains(v, []byte(`"status":"dead"`)) {
+		if outboxDead(v) {
 			out = append(out, btoi(k))
 		}
 		return nil
 	})
 	return out
+}
+
+// outboxDead reports whether stored outbox record v is dead. Records are
+// compressed (putRecord) or, on PostgreSQL, JSON that the database may
+// have respaced, so the status is read from the decoded record; the word
+// "dead" must be in its JSON first (a cheap filter).
+func outboxDead(v []byte) bool {
+	js, err := recordJSON(v)
+	if err != nil || !bytes.Contains(js, []byte(`"dead"`)) {
+		return false
+	}
+	var m struct {
+		Status model.OutboxStatus `json:"status"`
+	}
+	return json.Unmarshal(js, &m) == nil && m.Status == model.OutboxDead
 }
 
 // --- inbox ---

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
+	"strings"
 
 	"dealerportal/model"
 )
@@ -670,5 +672,202 @@ func (s *Store) ReverseWriteOff(a Actor, id uint64) (uint64, error) {
 			return 0, err
 		}
 		return w.CustomerID, nil
+	})
+}
+
+// WriteOffLineExt is the external id of the n-th record (from 1) of the
+// write-off the ERP pushed as ext (ExtWriteOffLine).
+func WriteOffLineExt(ext string, n int) string { return ext + "#" + strconv.Itoa(n) }
+
+// WriteOffGroup returns the records of the write-off that record id
+// belongs to, first first, and the write-off's external id: the records
+// one API push made (ExtWriteOffLine), or the record alone with "" for one
+// the UI made. ErrNotFound outside sc.
+func (t *Tx) WriteOffGroup(sc Scope, id uint64) ([]*model.WriteOff, string, error) {
+	w, err := t.WriteOff(sc, id)
+	if err != nil {
+		return nil, "", err
+	}
+	lineExt := t.ExternalOf(ExtWriteOffLine, id)
+	cut := strings.LastIndexByte(lineExt, '#')
+	if cut < 0 {
+		return []*model.WriteOff{w}, "", nil
+	}
+	ext := lineExt[:cut]
+	var out []*model.WriteOff
+	for n := 1; ; n++ {
+		rid := t.ExternalID(ExtWriteOffLine, WriteOffLineExt(ext, n))
+		if rid == 0 {
+			break
+		}
+		r, err := t.WriteOff(sc, rid)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return []*model.WriteOff{w}, "", nil
+	}
+	return out, ext, nil
+}
+
+// ReverseWriteOffGroup is the use case "reverse a write-off of several
+// records" (the API's POST /write-offs/:id/reverse): every record of the
+// write-off that record id belongs to (WriteOffGroup) not yet reversed,
+// last first (model.WriteOffsToReverse), each as ReverseWriteOff does for
+// the UI's one record, in one transaction, at most once per a.Once. It
+// returns the write-off's first record. ErrNotFound outside a.Scope, a
+// StateError when none is left. The caller checks the reconcile
+// permission.
+func (s *Store) ReverseWriteOffGroup(a Actor, id uint64) (uint64, error) {
+	return s.act(a, func(t *Tx) (uint64, error) {
+		recs, _, err := t.WriteOffGroup(a.Scope, id)
+		if err != nil {
+			return 0, err
+		}
+		todo, err := model.WriteOffsToReverse(recs)
+		if err != nil {
+			return 0, err
+		}
+		for _, w := range todo {
+			if _, err := t.ReverseWriteOff(a.Scope, a.User, w.ID); err != nil {
+				return 0, err
+			}
+		}
+		return recs[0].ID, nil
+	})
+}
+
+// WriteOffPush is a write-off the ERP pushed (several records in one
+// go), its references resolved through the client's scope: the customer,
+// the source (nil: none named, for an automatic one), each line's invoice
+// and, unless Auto, its amount; with the request's field names the
+// refusals are put at (the source's, and each line's invoice and amount).
+type WriteOffPush struct {
+	Customer      uint64
+	Source        *WriteOffSource
+	Invoices      []uint64
+	Amounts       []model.Money
+	Auto          bool
+	SourceField   string
+	InvoiceFields []string
+	AmountFields  []string
+}
+
+// WriteOffPushInput is the API's write-off push: its external id and the
+// fingerprint of what it asks for, and Resolve, which reads its references
+// inside the use case's transaction (a ValidationError at the request's
+// fields when one does not resolve).
+type WriteOffPushInput struct {
+	ExternalID  string
+	Fingerprint string
+	Resolve     func(t *Tx) (*WriteOffPush, error)
+}
+
+// PushedDiffersError refuses a push whose external id names a write-off
+// (Number: "#" and its first record's id) another request made.
+type PushedDiffersError struct{ Number string }
+
+func (e *PushedDiffersError) Error() string {
+	return "external id names write-off " + e.Number + ", pushed with other content"
+}
+
+// PushWriteOff is the use case "the ERP pushes a write-off", the API's
+// sibling of PostWriteOffGrid: its lines written off as ApplyWriteOff does
+// for the UI (or oldest first as AutoWriteOff), every line or, on any
+// refusal (each line's collected first), none; then its records tied to
+// its external id (ExtWriteOff, ExtWriteOffLine). The same external id
+// again answers what it made (created false) when the fingerprint is the
+// same, else a *PushedDiffersError; an external id whose write-off is out
+// of a.Scope but exists is a ValidationError at external_id. At most once
+// per a.Once. It returns the write-off's first record. The caller checks
+// the reconcile permission.
+func (s *Store) PushWriteOff(a Actor, in WriteOffPushInput) (id uint64, created bool, err error) {
+	id, err = s.act(a, func(t *Tx) (uint64, error) {
+		created = false
+		p, err := in.Resolve(t)
+		if err != nil {
+			return 0, err
+		}
+		if gid, was := t.ExternalDoc(ExtWriteOff, in.ExternalID); gid != 0 {
+			// A write-off is no document of its own (no number, no owner
+			// of its own): its external id is checked as a document's,
+			// naming it by its id.
+			recs, _, err := t.WriteOffGroup(a.Scope, gid)
+			switch {
+			case err == nil && was != in.Fingerprint:
+				return 0, &PushedDiffersError{Number: "#" + strconv.FormatUint(gid, 10)}
+			case err == nil:
+				return recs[0].ID, nil
+			case t.b(bWriteOffByID).Get(itob(gid)) != nil:
+				return 0, model.Invalid("external_id", "err.duplicate")
+			}
+			if err := t.DropExternalID(ExtWriteOff, in.ExternalID); err != nil {
+				return 0, err
+			}
+		}
+		made, err := t.pushWriteOffs(a, p)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.SetExternalDoc(ExtWriteOff, in.ExternalID, made[0].ID, in.Fingerprint); err != nil {
+			return 0, err
+		}
+		for i, w := range made {
+			if err := t.SetExternalID(ExtWriteOffLine, WriteOffLineExt(in.ExternalID, i+1), w.ID); err != nil {
+				return 0, err
+			}
+		}
+		created = true
+		return made[0].ID, nil
+	})
+	return id, created, err
+}
+
+// pushWriteOffs writes off push p's lines (oldest first when Auto) and
+// returns the records made, first first: a ValidationError at the
+// request's fields, every line's refusal collected, when any is refused.
+func (t *Tx) pushWriteOffs(a Actor, p *WriteOffPush) ([]*model.WriteOff, error) {
+	if p.Auto {
+		made, err := t.AutoWriteOff(a.Scope, a.User, p.Customer, p.Source, p.Invoices)
+		if err != nil {
+			return nil, renameFields(err, map[string]string{"source": p.SourceField})
+		}
+		if len(made) == 0 {
+			return nil, model.Invalid("auto", "api.err_fin_nothing_open")
+		}
+		return made, nil
+	}
+	ve := &model.ValidationError{}
+	made := make([]*model.WriteOff, 0, len(p.Invoices))
+	for i, inv := range p.Invoices {
+		w, err := t.ApplyWriteOff(a.Scope, a.User, p.Customer, *p.Source, inv, p.Amounts[i], false)
+		if err != nil {
+			err = renameFields(err, map[string]string{"source": p.SourceField, "invoice": p.InvoiceFields[i], "amount": p.AmountFields[i]})
+			if lve, ok := err.(*model.ValidationError); ok {
+				for _, f := range lve.Fields {
+					ve.Add(f.Field, f.Key, f.Args)
+				}
+				continue
+			}
+			return nil, err
+		}
+		made = append(made, w)
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	return made, nil
+}
+
+// renameFields puts a ValidationError's fields named in names at the
+// names' values; other errors stay as they are.
+func renameFields(err error, names map[string]string) error {
+	return renameBy(err, func(f string) string {
+		if n, ok := names[f]; ok {
+			return n
+		}
+		return f
 	})
 }
