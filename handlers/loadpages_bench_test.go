@@ -140,19 +140,7 @@ func profilePage(b *testing.B, name string) func() {
 
 // roundTripCounter returns the PostgreSQL round-trip counter of db, nil on
 // bbolt.
-func roundTripCounter(db kv.DB) func() uint64 {
-	for {
-		u, ok := db.(interface{ Unwrap() kv.DB })
-		if !ok {
-			break
-		}
-		db = u.Unwrap()
-	}
-	if p, ok := db.(*pgkv.DB); ok {
-		return p.RoundTrips
-	}
-	return nil
-}
+func roundTripCounter(db kv.DB) func() uint64 { return pgkv.RoundTripsOf(db) }
 
 // openAppOn builds the portal's app on st.
 func openAppOn(b *testing.B, st *store.Store) *fiber.App {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"dealerportal/model"
-	"dealerportal/store/kv"
 	"dealerportal/store/kv/pgkv"
 )
 
@@ -22,20 +21,7 @@ func cpuTime() time.Duration {
 
 // roundTrips returns a counter of PostgreSQL round trips of s's database,
 // nil on bbolt.
-func roundTrips(s *Store) func() uint64 {
-	db := s.db
-	for {
-		u, ok := db.(interface{ Unwrap() kv.DB })
-		if !ok {
-			break
-		}
-		db = u.Unwrap()
-	}
-	if p, ok := db.(*pgkv.DB); ok {
-		return p.RoundTrips
-	}
-	return nil
-}
+func roundTrips(s *Store) func() uint64 { return pgkv.RoundTripsOf(s.db) }
 
 // BenchmarkStaffListTrips reads what the staff order desk reads in its
 // transaction, for staff of one region (org-subtree scope: half of 200

@@ -1076,18 +1076,7 @@ func testCursorMoves(t *testing.T, be Backend) {
 func testScanPrefixes(t *testing.T, be Backend) {
 	db := be.Open(t)
 	keys := []string{"a", "a1", "a2", "ab", "b", "b\xff", "b\xff\xff", "b\xff\xffz", "c", "c\x00", "d"}
-	must(t, db.Update(func(tx kv.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bName)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := b.Put([]byte(k), []byte("v:"+k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	fill(t, db, bName, keys...)
 	scan := func(b kv.Bucket, prefixes ...string) string {
 		ps := make([][]byte, len(prefixes))
 		for i, p := range prefixes {

@@ -272,6 +272,22 @@ func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 // them, is one), for benchmarks that count them per request.
 func (d *DB) RoundTrips() uint64 { return d.trips.Load() }
 
+// RoundTripsOf returns the round-trip counter (DB.RoundTrips) of the
+// PostgreSQL database under db's wrappers, nil when db is another backend.
+func RoundTripsOf(db kv.DB) func() uint64 {
+	for {
+		u, ok := db.(interface{ Unwrap() kv.DB })
+		if !ok {
+			break
+		}
+		db = u.Unwrap()
+	}
+	if p, ok := db.(*DB); ok {
+		return p.RoundTrips
+	}
+	return nil
+}
+
 // Retries returns how many transaction attempts were retried since Open.
 func (d *DB) Retries() uint64 { return d.retries.Load() }
 
