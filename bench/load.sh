@@ -173,8 +173,9 @@ pg_run() {
 # psql_q SQL: one value from the bench's cluster.
 psql_q() { "$PGBIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "$1"; }
 
-wait_up() { # url
-  for _ in $(seq 200); do
+wait_up() { # url [seconds, default 20]: a portal's first start on an
+  # older database migrates it before it answers (minutes on a large one)
+  for _ in $(seq $((${2:-20} * 10))); do
     if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
     sleep 0.1
   done
@@ -298,7 +299,7 @@ else
   done
   awk -v port="$PORT" -v servers="$servers" '{ gsub(/@PORT@/, port) } /^@SERVERS@$/ { printf "%s", servers; next } { print }' \
     bench/haproxy.cfg.in >"$WORK/haproxy.cfg"
-  for i in $(seq 0 $((PROCESSES - 1))); do wait_up "http://127.0.0.1:$((PROC_PORT + i))/readyz"; done
+  for i in $(seq 0 $((PROCESSES - 1))); do wait_up "http://127.0.0.1:$((PROC_PORT + i))/readyz" 900; done
   haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
   lb_pid=$!
 fi
@@ -353,7 +354,7 @@ mem_peak() {
 run_start=$(now_ms)
 "$WORK/baseline" -addr "127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 &
 pids+=($!)
-wait_up "http://127.0.0.1:$PORT/readyz"
+wait_up "http://127.0.0.1:$PORT/readyz" 900
 wait_up "http://127.0.0.1:$BASE_PORT/"
 if [ "$BACKEND" = "postgres" ]; then
   for i in $(seq 0 $((PROCESSES - 1))); do
