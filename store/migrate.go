@@ -86,7 +86,7 @@ func SchemaVersion() uint64 { return uint64(len(migrations)) }
 func (s *Store) migrate() error {
 	for {
 		var done bool
-		err := s.db.Update(func(tx kv.Tx) error {
+		err := updateUnbounded(s.db, func(tx kv.Tx) error {
 			meta, err := tx.CreateBucketIfNotExists(bMeta)
 			if err != nil {
 				return err
@@ -121,5 +121,24 @@ func (s *Store) migrate() error {
 		if err != nil || done {
 			return err
 		}
+	}
+}
+
+// updateUnbounded runs a migration step: one update transaction that a
+// backend does not cut short by its per-transaction time limit (on
+// PostgreSQL a step that rewrites whole buckets of a large database takes
+// longer than a request's transaction may; pgkv.DB.UpdateUnbounded).
+func updateUnbounded(db kv.DB, fn func(kv.Tx) error) error {
+	for d := db; ; {
+		if u, ok := d.(interface {
+			UpdateUnbounded(func(kv.Tx) error) error
+		}); ok {
+			return u.UpdateUnbounded(fn)
+		}
+		w, ok := d.(interface{ Unwrap() kv.DB })
+		if !ok {
+			return db.Update(fn)
+		}
+		d = w.Unwrap()
 	}
 }

@@ -333,8 +333,22 @@ func (d *DB) Update(fn func(kv.Tx) error) error {
 }
 
 func (d *DB) update(fn func(kv.Tx) error) error {
+	return d.updateWithin(d.opts.TxTimeout, fn)
+}
+
+// UpdateUnbounded is Update without Options.TxTimeout, run alone, for
+// work whose size grows with the database (a start-up migration that
+// rewrites whole buckets); store.Open's migrations use it.
+func (d *DB) UpdateUnbounded(fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrDatabaseNotOpen
+	}
+	return d.updateWithin(-1, fn)
+}
+
+func (d *DB) updateWithin(timeout time.Duration, fn func(kv.Tx) error) error {
 	return d.retry(func() error {
-		t, err := d.begin(true)
+		t, err := d.beginWithin(true, timeout)
 		if err != nil {
 			return err
 		}
@@ -431,10 +445,13 @@ type local struct {
 	ok  bool
 }
 
-func (d *DB) begin(writable bool) (*tx, error) {
+func (d *DB) begin(writable bool) (*tx, error) { return d.beginWithin(writable, d.opts.TxTimeout) }
+
+// beginWithin is begin with an attempt bounded by timeout (≤ 0: none).
+func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if d.opts.TxTimeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	serial := writable && d.opts.Isolation == SerialWriters
 	if serial {

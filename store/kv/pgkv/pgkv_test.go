@@ -246,3 +246,36 @@ func TestTxTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateUnbounded: an update that outlasts Options.TxTimeout fails
+// through Update and commits through UpdateUnbounded (the migrations'
+// path, which may rewrite whole buckets of a large database).
+func TestUpdateUnbounded(t *testing.T) {
+	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema(), TxTimeout: 100 * time.Millisecond, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	slow := func(tx kv.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("slow"))
+		if err != nil {
+			return err
+		}
+		time.Sleep(300 * time.Millisecond)
+		return b.Put([]byte("k"), []byte("v"))
+	}
+	if err := db.Update(slow); err == nil {
+		t.Fatal("an update longer than TxTimeout committed through Update")
+	}
+	if err := db.UpdateUnbounded(slow); err != nil {
+		t.Fatalf("UpdateUnbounded: %v", err)
+	}
+	if err := db.View(func(tx kv.Tx) error {
+		if b := tx.Bucket([]byte("slow")); b == nil || string(b.Get([]byte("k"))) != "v" {
+			return fmt.Errorf("the unbounded update's write is missing")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
