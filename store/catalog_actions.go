@@ -288,23 +288,10 @@ func (s *Store) ActOnCatalogEntry(a Actor, id, version uint64, action string) er
 // all; entries already there are left alone (model.AlreadyDone).
 func (s *Store) ActOnCatalogEntries(a Actor, ids []uint64, action string) error {
 	_, err := s.staffAct(a, func(t *Tx) (uint64, error) {
-		entries := make([]*model.CatalogEntry, 0, len(ids))
-		for _, id := range ids {
-			e, err := t.CatalogEntry(a.Scope, id)
-			if err != nil {
-				return 0, err
-			}
-			entries = append(entries, e)
-		}
-		for _, e := range entries {
-			if model.AlreadyDone(model.CatalogMachine, action, e.Status) {
-				continue
-			}
-			if err := t.actOnEntry(a, e.ID, 0, action); err != nil {
-				return 0, err
-			}
-		}
-		return 0, nil
+		return 0, actOnAll(t, ids, model.CatalogMachine, action,
+			func(id uint64) (*model.CatalogEntry, error) { return t.CatalogEntry(a.Scope, id) },
+			func(e *model.CatalogEntry) (uint64, model.Status) { return e.ID, e.Status },
+			func(id uint64) error { return t.actOnEntry(a, id, 0, action) })
 	})
 	return err
 }
@@ -429,23 +416,35 @@ func (s *Store) ActOnPrice(a Actor, id, version uint64, action string) error {
 // (ErrNotFound) before any change; records already there are left alone.
 func (s *Store) ActOnPrices(a Actor, ids []uint64, action string) error {
 	_, err := s.staffAct(a, func(t *Tx) (uint64, error) {
-		recs := make([]*model.PriceRecord, 0, len(ids))
-		for _, id := range ids {
-			r, err := t.PriceRecord(a.Scope, id)
-			if err != nil {
-				return 0, err
-			}
-			recs = append(recs, r)
-		}
-		for _, r := range recs {
-			if model.AlreadyDone(model.PriceMachine, action, r.Status) {
-				continue
-			}
-			if err := t.actOnPrice(a, r.ID, 0, action); err != nil {
-				return 0, err
-			}
-		}
-		return 0, nil
+		return 0, actOnAll(t, ids, model.PriceMachine, action,
+			func(id uint64) (*model.PriceRecord, error) { return t.PriceRecord(a.Scope, id) },
+			func(r *model.PriceRecord) (uint64, model.Status) { return r.ID, r.Status },
+			func(id uint64) error { return t.actOnPrice(a, id, 0, action) })
 	})
 	return err
+}
+
+// actOnAll runs a bulk action of machine m on the records ids: every one
+// is loaded (through the caller's scope) before any changes, so one
+// outside it refuses them all; records already where the action leads are
+// left alone (model.AlreadyDone); the first refusal stops them all.
+func actOnAll[R any](t *Tx, ids []uint64, m model.Machine, action string, load func(uint64) (R, error), idStatus func(R) (uint64, model.Status), act func(uint64) error) error {
+	recs := make([]R, 0, len(ids))
+	for _, id := range ids {
+		r, err := load(id)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, r)
+	}
+	for _, r := range recs {
+		id, status := idStatus(r)
+		if model.AlreadyDone(m, action, status) {
+			continue
+		}
+		if err := act(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
