@@ -69,7 +69,26 @@ func axeSource(t *testing.T) string {
 	if want := pinned.Dev["axe-core"]; installed.Version != want {
 		t.Fatalf("axe-core %s installed, %s pinned in e2e/axe/package.json: run `npm ci --prefix e2e/axe`", installed.Version, want)
 	}
+	needCJKFont(t)
 	return string(src)
+}
+
+// needCJKFont skips the test (fails it under CI=true) when the machine has
+// no font with Chinese glyphs: Chromium then draws the zh-CN pages with
+// empty boxes of other metrics than any dealer's screen, and the target
+// sizes and overlaps axe measures are not the ones users see (scripts/test
+// installs Debian's fonts-noto-cjk).
+func needCJKFont(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("fc-list", ":lang=zh", "family").Output()
+	if err == nil && strings.TrimSpace(string(out)) != "" {
+		return
+	}
+	msg := "no font with Chinese glyphs (fc-list :lang=zh; scripts/test installs fonts-noto-cjk)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal("e2e: " + msg + ", and CI=true: the accessibility test must measure the pages as dealers see them")
+	}
+	t.Skip(msg)
 }
 
 type axeNode struct {
