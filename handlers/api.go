@@ -662,33 +662,6 @@ func idempotencyKey(c *fiber.Ctx) (string, error) {
 	return k, nil
 }
 
-// once runs create the first time the client sends key with this body, and
-// returns the id it made; a repeat returns that id with replay true. The
-// same key with another body is a 422. The record is kept with the form
-// tokens' (48 hours), inside the caller's transaction.
-func (a *apiCall) once(t *store.Tx, key string, body []byte, create func() (uint64, error)) (uint64, bool, error) {
-	if key == "" {
-		id, err := create()
-		return id, false, err
-	}
-	sum := bodyHash(body)
-	var made uint64
-	out, replay, err := t.Once(a.Actor.ID, "api:"+key, func() (string, error) {
-		id, err := create()
-		made = id
-		return strconv.FormatUint(id, 10) + " " + sum, err
-	})
-	if err != nil || !replay {
-		return made, false, err
-	}
-	idText, was, _ := strings.Cut(out, " ")
-	if was != sum {
-		return 0, false, apiError(fiber.StatusUnprocessableEntity, "api.err_idempotency_reuse")
-	}
-	id, _ := strconv.ParseUint(idText, 10, 64)
-	return id, true, nil
-}
-
 // keyed is who runs a use case for this call: its user and scope, the
 // Idempotency-Key as the replay key with the digest of body (what the
 // key's request sent) as its fingerprint, in the group commit. A repeat
@@ -700,6 +673,11 @@ func (a *apiCall) keyed(key string, body []byte) store.Actor {
 	}
 	return ac
 }
+
+// batched is who runs a use case for this call without a replay key: its
+// user and scope, in the group commit (a bulk request's records, whose
+// external ids make a repeat safe).
+func (a *apiCall) batched() store.Actor { return a.keyed("", nil) }
 
 // apiKeyError answers store.ErrKeyReused with the 422 of once; other
 // errors stay as they are.
@@ -730,20 +708,6 @@ func pushFingerprint(v any) string {
 	return bodyHash(b)
 }
 
-// existingDoc finds the document of type doc that a push's external id ext
-// of kind names already (store.PushedDoc): 0 when none, its id when the
-// same request (sum) made it, extDiffers when another did.
-func existingDoc(t *store.Tx, sc store.Scope, kind string, doc model.DocType, ext, sum string) (uint64, error) {
-	id, number, was, err := t.PushedDoc(sc, kind, doc, ext)
-	if id == 0 || err != nil {
-		return 0, err
-	}
-	if was != sum {
-		return 0, extDiffers(ext, number)
-	}
-	return id, nil
-}
-
 // pushBody is what a push's Idempotency-Key covers: its path and body
 // (so that one key cannot push to two paths).
 func pushBody(c *fiber.Ctx) []byte { return append([]byte(c.Path()+"\n"), c.Body()...) }
@@ -752,67 +716,44 @@ func pushBody(c *fiber.Ctx) []byte { return append([]byte(c.Path()+"\n"), c.Body
 // *store.PushedDiffersError as the 409 naming that document, a reused
 // Idempotency-Key as the 422, another error as it is; else the document id
 // rendered by answer in a read transaction with the outcome, 201 when the
-// push created it (a repeat is "unchanged", 200).
-func (h *Handler) pushAnswer(c *fiber.Ctx, ext string, id uint64, created bool, err error, answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
+// push created it, else 200 (a repeat is "unchanged").
+func (h *Handler) pushAnswer(c *fiber.Ctx, ext string, id uint64, outcome store.Outcome, err error, answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
+	if err != nil {
+		return apiKeyError(pushRefusal(ext, err))
+	}
+	status := fiber.StatusOK
+	if outcome == store.OutcomeCreated {
+		status = fiber.StatusCreated
+	}
+	var out any
+	if err := h.store.View(func(t *store.Tx) (err error) { out, err = answer(t, id, string(outcome)); return err }); err != nil {
+		return err
+	}
+	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+}
+
+// pushRefusal answers a *store.PushedDiffersError of a push of external
+// id ext as the 409 naming its document (extDiffers); other errors stay as
+// they are.
+func pushRefusal(ext string, err error) error {
 	var differs *store.PushedDiffersError
 	if errors.As(err, &differs) {
 		return extDiffers(ext, differs.Number)
 	}
-	if err != nil {
-		return apiKeyError(err)
-	}
-	outcome, status := outcomeUnchanged, fiber.StatusOK
+	return err
+}
+
+// createdOr is the outcome of a push that says only whether it created
+// its document: created, else unchanged.
+func createdOr(created bool) store.Outcome {
 	if created {
-		outcome, status = outcomeCreated, fiber.StatusCreated
+		return store.OutcomeCreated
 	}
-	var out any
-	if err := h.store.View(func(t *store.Tx) (err error) { out, err = answer(t, id, outcome); return err }); err != nil {
-		return err
-	}
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
+	return store.OutcomeUnchanged
 }
 
 // extDiffers refuses a push whose external id names document number,
 // made by a different request: 409.
 func extDiffers(ext, number string) error {
 	return apiError(fiber.StatusConflict, "api.err_exists_differs", "external_id", ext, "number", number)
-}
-
-// pushDoc runs one document push in a batch transaction: the
-// Idempotency-Key guard (once, over the request's path and body, so that
-// one key cannot push to two paths) around push, which finds the document
-// its external id names or makes it and says what happened (created,
-// updated, unchanged); then answer renders the document of that id with
-// the outcome from the same transaction (unchanged for a replay of the
-// key). The answer is 201 when the push created the document, else 200.
-// push may run twice (store.Batch): it builds everything afresh.
-func (h *Handler) pushDoc(c *fiber.Ctx, a *apiCall, push func(t *store.Tx) (uint64, string, error), answer func(t *store.Tx, id uint64, outcome string) (any, error)) error {
-	key, err := idempotencyKey(c)
-	if err != nil {
-		return err
-	}
-	body := pushBody(c)
-	var out any
-	var outcome string
-	err = h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-		outcome = outcomeUnchanged
-		id, _, err := a.once(t, key, body, func() (uint64, error) {
-			id, oc, err := push(t)
-			outcome = oc
-			return id, err
-		})
-		if err != nil {
-			return err
-		}
-		out, err = answer(t, id, outcome)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	status := fiber.StatusOK
-	if outcome == outcomeCreated {
-		status = fiber.StatusCreated
-	}
-	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)
 }

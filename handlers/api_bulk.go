@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -13,12 +12,13 @@ import (
 )
 
 // Upserts, single and bulk, of every family: one skeleton (upsertOne,
-// upsertBulk), one ending of an upsert by external id (finishUpsert) and
-// one answer (replyItem, replyBulk). A bulk request carries up to
-// APIBulkMax records, each with its own result. Each record is one
-// transaction of its own (one record's error never undoes another's), and
-// the records of one request are committed together in bbolt batches, so a
-// thousand records cost a few fsyncs, not a thousand.
+// upsertBulk) and one answer (replyItem, replyBulk). A bulk request
+// carries up to APIBulkMax records, each with its own result. Each record
+// is one call of its store use case (store.UpsertCustomer, UpsertProduct,
+// PushInvoice…), so one transaction of its own (one record's error never
+// undoes another's); the use cases run in the group commit
+// (store.Actor.Batched) and many records are in flight at once, so a
+// thousand records cost a few commits, not a thousand.
 
 // Outcomes of one record of an upsert.
 const (
@@ -81,16 +81,17 @@ func checkBulk(n int) error {
 	return nil
 }
 
-// apiItemFunc upserts record i inside t and says what happened. It may run
-// more than once (store.Batch): it must build every record afresh.
-type apiItemFunc func(t *store.Tx, i int) (id uint64, outcome string, err error)
+// apiItemFunc upserts record i with its use case (a store method that
+// owns its transaction, in the group commit) and says what happened.
+type apiItemFunc func(i int) (id uint64, outcome store.Outcome, err error)
 
 // apiParallel is how many records of one request are in flight at once: a
 // batch commits them together.
 const apiParallel = 64
 
-// runItems runs fn for records 0..n-1, each in its own transaction, many
-// at once, and collects their results. A record's validation or reference
+// runItems runs fn for records 0..n-1, each its own use case (so its own
+// transaction), many at once so that a group commit takes many, and
+// collects their results. A record's validation or reference
 // error becomes its "failed" result with the field errors (prefixed with
 // "items[i]." when bulk); any other error ends the request with it.
 func (h *Handler) runItems(a *apiCall, n int, bulk bool, ext func(i int) string, fn apiItemFunc) (*apiBulkResult, error) {
@@ -103,20 +104,14 @@ func (h *Handler) runItems(a *apiCall, n int, bulk bool, ext func(i int) string,
 		sem <- struct{}{}
 		go func(i int) {
 			defer func() { <-sem; wg.Done() }()
-			var id uint64
-			var outcome string
-			err := h.store.Batch(a.Actor.Username, func(t *store.Tx) error {
-				var err error
-				id, outcome, err = fn(t, i)
-				return err
-			})
+			id, outcome, err := fn(i)
 			r := &res.Results[i]
 			r.Index, r.ExternalID = i, ext(i)
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			r.ID, r.Status = id, outcome
+			r.ID, r.Status = id, string(outcome)
 		}(i)
 	}
 	wg.Wait()
@@ -180,62 +175,9 @@ func (h *Handler) itemProblem(l string, err error) ([]problemField, bool) {
 	return nil, false
 }
 
-// sameRecord reports whether two versions of a record are equal apart
-// from their Meta (version, who and when), as they would be stored.
-func sameRecord[T any, P interface {
-	*T
-	GetMeta() *model.Meta
-}](a, b P) bool {
-	x, y := *a, *b
-	*P(&x).GetMeta(), *P(&y).GetMeta() = model.Meta{}, model.Meta{}
-	jx, errx := json.Marshal(&x)
-	jy, erry := json.Marshal(&y)
-	return errx == nil && erry == nil && string(jx) == string(jy)
-}
-
-// writtenOutcome is the outcome of an upsert that wrote: created or
-// updated.
-func writtenOutcome(created bool) string {
-	if created {
-		return outcomeCreated
-	}
-	return outcomeUpdated
-}
-
-// finishUpsert ends every upsert of master data by external id ext of
-// kind. old is the stored record it updates (nil: a new one; it may be a
-// record keyed in by hand and adopted, whose external id is not ext yet),
-// rec the record after the payload (a copy of old with the payload's
-// fields), id its id (old's, or rec's once saved). When rec is old and ext
-// names it already, nothing is written: "unchanged". Otherwise save writes
-// rec (and its activity entry) unless it is old as it is, and ext is mapped
-// to it.
-func finishUpsert[T any, P interface {
-	*T
-	GetMeta() *model.Meta
-}](t *store.Tx, kind, ext string, old, rec P, id func() uint64, save func() error) (uint64, string, error) {
-	linked := old != nil && t.ExternalOf(kind, id()) == ext
-	same := old != nil && sameRecord(old, rec)
-	if linked && same {
-		return id(), outcomeUnchanged, nil
-	}
-	if !same {
-		if err := save(); err != nil {
-			return 0, "", err
-		}
-	}
-	if !linked {
-		if err := t.SetExternalID(kind, ext, id()); err != nil {
-			return 0, "", err
-		}
-	}
-	return id(), writtenOutcome(old == nil), nil
-}
-
-// apiUpsertFn upserts (or pushes) one record of type T inside t and says
-// what happened. It may run twice (store.Batch): it builds everything
-// afresh and keeps nothing outside t.
-type apiUpsertFn[T any] func(t *store.Tx, in *T) (uint64, string, error)
+// apiUpsertFn upserts (or pushes) one record of type T with its use case
+// and says what happened.
+type apiUpsertFn[T any] func(in *T) (uint64, store.Outcome, error)
 
 // upsertOne is every single upsert: the body is decoded strictly into a
 // T, fit (when not nil) fits it to the path (the external id the path
@@ -253,8 +195,8 @@ func upsertOne[T any](h *Handler, c *fiber.Ctx, a *apiCall, ext string, fit func
 			return err
 		}
 	}
-	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(t *store.Tx, _ int) (uint64, string, error) {
-		return run(t, &in)
+	res, err := h.runItems(a, 1, false, func(int) string { return ext }, func(int) (uint64, store.Outcome, error) {
+		return run(&in)
 	})
 	if err != nil {
 		return err
@@ -274,11 +216,11 @@ func upsertBulk[T any](h *Handler, c *fiber.Ctx, a *apiCall, key func(it *T) str
 	}
 	ext := func(i int) string { return key(&items[i]) }
 	repeated := repeats(len(items), ext, keyField)
-	res, err := h.runItems(a, len(items), true, ext, func(t *store.Tx, i int) (uint64, string, error) {
+	res, err := h.runItems(a, len(items), true, ext, func(i int) (uint64, store.Outcome, error) {
 		if err := repeated(i); err != nil {
 			return 0, "", err
 		}
-		return run(t, &items[i])
+		return run(&items[i])
 	})
 	if err != nil {
 		return err

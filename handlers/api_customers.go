@@ -169,20 +169,6 @@ func (h *Handler) apiChildPath(c *fiber.Ctx, a *apiCall, more func(t *store.Tx, 
 	return custExt, ext, err
 }
 
-// customerNamed resolves the customer a record names (by external id) for
-// the field at path: unknown and out of scope are the same field error, so
-// that a client learns nothing of customers it cannot see.
-func customerNamed(t *store.Tx, sc store.Scope, ext, path string) (*model.Customer, error) {
-	if ext == "" {
-		return nil, model.Invalid(path, "err.required")
-	}
-	cu, err := customerByExt(t, sc, ext)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, model.Invalid(path, "api.customers.unknown_customer")
-	}
-	return cu, err
-}
-
 // --- customers ---
 
 // customerFieldNames are the model's field names that differ on the wire.
@@ -227,40 +213,20 @@ func applyCustomer(t *store.Tx, cu *model.Customer, in *apiCustomerFields, ve *m
 	cu.CreditLimit = readMoney(in.CreditLimit, "credit_limit", model.CheckAmount, ve)
 }
 
-// upsertCustomer creates or updates the customer with external id ext
-// inside t and says what happened. It runs in a bulk batch, so it builds
-// every record afresh.
-func (h *Handler) upsertCustomer(t *store.Tx, a *apiCall, ext string, in *apiCustomerFields) (uint64, string, error) {
+// upsertCustomer upserts the customer with external id ext through its
+// use case (store.UpsertCustomer), the payload put on the record by
+// applyCustomer inside its transaction.
+func (h *Handler) upsertCustomer(a *apiCall, ext string, in *apiCustomerFields) (uint64, store.Outcome, error) {
 	ve := &model.ValidationError{}
 	if !readExternalID(ext, "external_id", ve) {
 		return 0, "", ve
 	}
-	var old *model.Customer
-	if id := t.ExternalID(store.ExtCustomer, ext); id != 0 {
-		c, err := t.Customer(a.Scope, id)
-		if err != nil {
-			return 0, "", err
-		}
-		old = c
-	} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(store.ExtCustomer, c.ID) == "" {
-		// A customer keyed in by hand before the ERP was connected: the
-		// first upsert links it instead of refusing its code as taken.
-		old = c
-	}
-	cu := &model.Customer{}
-	if old != nil {
-		*cu = *old
-	}
-	applyCustomer(t, cu, in, ve)
-	if err := mergeInto(ve, cu.Validate(), customerFieldNames); err != nil {
-		return 0, "", err
-	}
-	if err := ve.Err(); err != nil {
-		return 0, "", err
-	}
-	return finishUpsert(t, store.ExtCustomer, ext, old, cu, func() uint64 { return cu.ID }, func() error {
-		return renamedBy(t.WriteCustomer(a.Scope, cu), customerFieldNames)
-	})
+	return h.store.UpsertCustomer(a.batched(), store.CustomerUpsert{ExternalID: ext, Code: in.Code, Names: customerFieldNames,
+		Apply: func(t *store.Tx, cu *model.Customer) error {
+			ve := &model.ValidationError{}
+			applyCustomer(t, cu, in, ve)
+			return ve.Err()
+		}})
 }
 
 func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
@@ -279,15 +245,15 @@ func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiCustomerFields) (uint64, string, error) {
-		return h.upsertCustomer(t, a, ext, in)
+	return upsertOne(h, c, a, ext, nil, func(in *apiCustomerFields) (uint64, store.Outcome, error) {
+		return h.upsertCustomer(a, ext, in)
 	})
 }
 
 func (h *Handler) apiBulkCustomers(c *fiber.Ctx, a *apiCall) error {
 	return upsertBulk(h, c, a, func(it *apiCustomerItem) string { return it.ExternalID }, "external_id",
-		func(t *store.Tx, it *apiCustomerItem) (uint64, string, error) {
-			return h.upsertCustomer(t, a, it.ExternalID, &it.apiCustomerFields)
+		func(it *apiCustomerItem) (uint64, store.Outcome, error) {
+			return h.upsertCustomer(a, it.ExternalID, &it.apiCustomerFields)
 		})
 }
 

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"strings"
 	"time"
 
 	"dealerportal/model"
@@ -76,72 +75,22 @@ func (h *Handler) apiLocationOps() []apiOp {
 	}
 }
 
-// locationNamed returns the location of cu with the external id ext, nil
-// when ext is new. An id held by another customer's location is a field
-// error: a location never moves between customers.
-func locationNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.Location, error) {
-	if id := t.ExternalID(store.ExtLocation, ext); id != 0 {
-		l, err := t.Location(sc, cu.ID, id)
-		if err != nil {
-			return nil, model.Invalid("external_id", "api.customers.location_elsewhere")
-		}
-		return l, nil
-	}
-	return nil, nil
-}
-
-// upsertLocation creates or updates the location ext of the customer with
-// external id custExt (custPath names that field in errors).
-func (h *Handler) upsertLocation(t *store.Tx, a *apiCall, custExt, custPath, ext string, in *apiLocationFields) (uint64, string, error) {
+// upsertLocation upserts the location ext of the customer with external
+// id custExt (custPath names that field in errors) through its use case
+// (store.UpsertLocation).
+func (h *Handler) upsertLocation(a *apiCall, custExt, custPath, ext string, in *apiLocationFields) (uint64, store.Outcome, error) {
 	ve := &model.ValidationError{}
 	if !readExternalID(ext, "external_id", ve) {
 		return 0, "", ve
 	}
-	cu, err := customerNamed(t, a.Scope, custExt, custPath)
-	if err != nil {
-		return 0, "", err
-	}
-	old, err := locationNamed(t, a.Scope, cu, ext)
-	if err != nil {
-		return 0, "", err
-	}
-	if old == nil {
-		old = adoptLocation(t, a.Scope, cu, in.Name)
-	}
-	l := &model.Location{CustomerID: cu.ID}
-	if old != nil {
-		*l = *old
-	}
-	l.Name, l.Contact, l.Phone, l.Address, l.Region = in.Name, in.Contact, in.Phone, in.Address, in.Region
-	if in.Primary {
-		l.Primary = true
-	}
-	if err := mergeInto(ve, l.Validate(), nil); err != nil {
-		return 0, "", err
-	}
-	if err := ve.Err(); err != nil {
-		return 0, "", err
-	}
-	return finishUpsert(t, store.ExtLocation, ext, old, l, func() uint64 { return l.ID }, func() error {
-		return t.PutLocation(a.Scope, l)
-	})
-}
-
-// adoptLocation finds the one location of cu named name that has no
-// external id yet (keyed in by hand before the ERP was connected), or nil.
-func adoptLocation(t *store.Tx, sc store.Scope, cu *model.Customer, name string) *model.Location {
-	locs, _ := t.Locations(sc, cu.ID)
-	var found *model.Location
-	for _, l := range locs {
-		if l.Name != strings.TrimSpace(name) || t.ExternalOf(store.ExtLocation, l.ID) != "" {
-			continue
-		}
-		if found != nil {
-			return nil // ambiguous: make a new one rather than guess
-		}
-		found = l
-	}
-	return found
+	return h.store.UpsertLocation(a.batched(), store.LocationUpsert{ExternalID: ext, Customer: custExt, CustomerField: custPath, Name: in.Name,
+		Apply: func(l *model.Location) error {
+			l.Name, l.Contact, l.Phone, l.Address, l.Region = in.Name, in.Contact, in.Phone, in.Address, in.Region
+			if in.Primary {
+				l.Primary = true
+			}
+			return nil
+		}})
 }
 
 func (h *Handler) apiPutLocation(c *fiber.Ctx, a *apiCall) error {
@@ -149,15 +98,15 @@ func (h *Handler) apiPutLocation(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiLocationFields) (uint64, string, error) {
-		return h.upsertLocation(t, a, custExt, "customer_external_id", ext, in)
+	return upsertOne(h, c, a, ext, nil, func(in *apiLocationFields) (uint64, store.Outcome, error) {
+		return h.upsertLocation(a, custExt, "customer_external_id", ext, in)
 	})
 }
 
 func (h *Handler) apiBulkLocations(c *fiber.Ctx, a *apiCall) error {
 	return upsertBulk(h, c, a, func(it *apiLocationItem) string { return it.ExternalID }, "external_id",
-		func(t *store.Tx, it *apiLocationItem) (uint64, string, error) {
-			return h.upsertLocation(t, a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
+		func(it *apiLocationItem) (uint64, store.Outcome, error) {
+			return h.upsertLocation(a, it.Customer, "customer", it.ExternalID, &it.apiLocationFields)
 		})
 }
 

@@ -93,25 +93,6 @@ func (h *Handler) apiDealerUserOps() []apiOp {
 // dealerUserFieldNames are the model's field names that differ on the wire.
 var dealerUserFieldNames = map[string]string{"customer_id": "customer"}
 
-// dealerUserNamed returns the user of cu with the external id ext, nil
-// when ext is new. An id held by another customer's user is a field error
-// (a user never moves between customers); one outside the scope is not
-// found.
-func dealerUserNamed(t *store.Tx, sc store.Scope, cu *model.Customer, ext string) (*model.User, error) {
-	id := t.ExternalID(store.ExtDealerUser, ext)
-	if id == 0 {
-		return nil, nil
-	}
-	u, err := t.User(sc, id)
-	if err != nil || u.Kind != model.KindDealer {
-		return nil, model.ErrNotFound
-	}
-	if u.CustomerID != cu.ID {
-		return nil, model.Invalid("external_id", "api.customers.user_elsewhere")
-	}
-	return u, nil
-}
-
 // readRoles checks the roles named and returns them in the catalogue's
 // order, without repeats, so that the same set is the same record.
 func readRoles(names []string, ve *model.ValidationError) []model.Role {
@@ -142,39 +123,37 @@ func freeDealerUsername(t *store.Tx, cu *model.Customer, email string) string {
 	return ""
 }
 
-// upsertDealerUser creates or updates the user ext of the customer with
-// external id custExt (custPath names that field in errors), and invites a
-// user who has no password yet when it is new, its address changed or it
-// was enabled again.
-func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, ext string, in *apiDealerUserFields) (uint64, string, error) {
+// upsertDealerUser upserts the user ext of the customer with external id
+// custExt (custPath names that field in errors) through its use case
+// (store.UpsertDealerUser), the payload put on the record by
+// applyDealerUser inside its transaction.
+func (h *Handler) upsertDealerUser(a *apiCall, custExt, custPath, ext string, in *apiDealerUserFields) (uint64, store.Outcome, error) {
 	ve := &model.ValidationError{}
 	if !readExternalID(ext, "external_id", ve) {
 		return 0, "", ve
 	}
-	cu, err := customerNamed(t, a.Scope, custExt, custPath)
-	if err != nil {
-		return 0, "", err
-	}
-	old, err := dealerUserNamed(t, a.Scope, cu, ext)
-	if err != nil {
-		return 0, "", err
-	}
-	if old == nil && in.Username != "" {
-		// A user keyed in by hand before the ERP was connected.
-		if u, err := t.UserByUsername(in.Username); err == nil && u.Kind == model.KindDealer && u.CustomerID == cu.ID && t.ExternalOf(store.ExtDealerUser, u.ID) == "" {
-			old = u
-		}
-	}
-	u := &model.User{Kind: model.KindDealer, CustomerID: cu.ID}
-	oldName := ""
-	if old != nil {
-		*u = *old
-		oldName = old.Username
-	}
+	return h.store.UpsertDealerUser(a.batched(), store.DealerUserUpsert{ExternalID: ext, Customer: custExt, CustomerField: custPath,
+		Username: in.Username, Names: dealerUserFieldNames,
+		Apply: func(t *store.Tx, cu *model.Customer, old, u *model.User) error {
+			return applyDealerUser(t, cu, old, u, in)
+		}})
+}
+
+// applyDealerUser puts the payload on u (a copy of old, or a new user of
+// cu): the username sent, else for a new user the first free one derived
+// from the e-mail address; the fields, roles and language (kept when not
+// sent). A user without a password needs an e-mail address to be invited
+// at.
+func applyDealerUser(t *store.Tx, cu *model.Customer, old, u *model.User, in *apiDealerUserFields) error {
+	ve := &model.ValidationError{}
 	switch {
 	case in.Username != "":
+		oldName := ""
+		if old != nil {
+			oldName = old.Username
+		}
 		if err := mergeInto(ve, model.CheckDealerUsername(cu.Code, oldName, in.Username), nil); err != nil {
-			return 0, "", err
+			return err
 		}
 		u.Username = in.Username
 	case old == nil:
@@ -197,16 +176,7 @@ func (h *Handler) upsertDealerUser(t *store.Tx, a *apiCall, custExt, custPath, e
 	if u.PasswordHash == "" && u.Email == "" {
 		ve.Add("email", "err.required", nil)
 	}
-	if err := mergeInto(ve, u.Validate(), dealerUserFieldNames); err != nil {
-		return 0, "", err
-	}
-	if err := ve.Err(); err != nil {
-		return 0, "", err
-	}
-	invite := model.InviteOnUpsert(old, u, old != nil && t.PendingInvitation(old.ID) != nil)
-	return finishUpsert(t, store.ExtDealerUser, ext, old, u, func() uint64 { return u.ID }, func() error {
-		return renamedBy(t.PutUser(a.Scope, u, invite), dealerUserFieldNames)
-	})
+	return ve.Err()
 }
 
 // dealerUserReachable refuses (404) a dealer-user route naming a user
@@ -226,15 +196,15 @@ func (h *Handler) apiPutDealerUser(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiDealerUserFields) (uint64, string, error) {
-		return h.upsertDealerUser(t, a, custExt, "customer_external_id", ext, in)
+	return upsertOne(h, c, a, ext, nil, func(in *apiDealerUserFields) (uint64, store.Outcome, error) {
+		return h.upsertDealerUser(a, custExt, "customer_external_id", ext, in)
 	})
 }
 
 func (h *Handler) apiBulkDealerUsers(c *fiber.Ctx, a *apiCall) error {
 	return upsertBulk(h, c, a, func(it *apiDealerUserItem) string { return it.ExternalID }, "external_id",
-		func(t *store.Tx, it *apiDealerUserItem) (uint64, string, error) {
-			return h.upsertDealerUser(t, a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
+		func(it *apiDealerUserItem) (uint64, store.Outcome, error) {
+			return h.upsertDealerUser(a, it.Customer, "customer", it.ExternalID, &it.apiDealerUserFields)
 		})
 }
 

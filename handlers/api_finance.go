@@ -180,11 +180,3 @@ func finCustomer(t *store.Tx, sc store.Scope, r customerRefs, ve *model.Validati
 	}
 	return 0
 }
-
-// finAbs is an amount's magnitude.
-func finAbs(m model.Money) model.Money {
-	if m < 0 {
-		return -m
-	}
-	return m
-}

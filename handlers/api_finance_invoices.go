@@ -218,70 +218,30 @@ func finOutboundHasLine(ob *model.Outbound, no int) bool {
 	return false
 }
 
-// pushInvoice makes (or finds) the invoice of a push inside t and says
-// what happened. It may run twice (store.Batch): it keeps nothing outside t.
-func (h *Handler) pushInvoice(t *store.Tx, a *apiCall, p *finInvoicePush) (*model.Invoice, string, error) {
-	cust, refs, obs, err := finInvoiceRefs(t, a.Scope, p)
-	if err != nil {
-		return nil, "", err
-	}
-	names := make(map[string]string, len(refs))
-	for i, r := range refs {
-		names[store.InvoiceQtyField(r)] = itemPath("lines", i, "qty")
-	}
-	id, err := existingDoc(t, a.Scope, store.ExtInvoice, model.DocInvoice, p.ext, p.sum)
-	if err != nil {
-		return nil, "", err
-	}
-	if id != 0 {
-		inv, err := t.Invoice(a.Scope, id)
-		if err != nil {
-			return nil, "", err
-		}
-		if inv.Status != model.StatusDraft || p.in.Draft {
-			return inv, outcomeUnchanged, nil
-		}
-		if inv, err = t.ActOnInvoice(a.Scope, a.Actor, inv.ID, inv.Version, "audit"); err != nil {
-			return nil, "", renamedBy(err, names)
-		}
-		return inv, outcomeUpdated, finInvoiceAmounts(inv, p, refs)
-	}
-	in := &store.InvoiceInput{CustomerID: cust, Red: p.in.Red, InvoiceNo: p.in.InvoiceNo, Date: p.in.InvoiceDate, Remarks: p.in.Remarks,
-		Qty: make(map[store.InvoiceLineRef]model.Qty, len(refs)), Audit: !p.in.Draft, Read: obs}
-	for i, r := range refs {
-		in.Qty[r] = p.qty[i]
-	}
-	inv, err := t.CreateInvoice(a.Scope, a.Actor, in)
-	if err != nil {
-		return nil, "", renamedBy(err, names)
-	}
-	if err := finInvoiceAmounts(inv, p, refs); err != nil {
-		return nil, "", err
-	}
-	return inv, outcomeCreated, t.SetExternalDoc(store.ExtInvoice, p.ext, inv.ID, p.sum)
+// invoicePush is push p as the invoice push use case's input
+// (store.PushInvoice): its references are resolved through the client's
+// scope inside the use case's transaction (finInvoiceRefs).
+func invoicePush(sc store.Scope, p *finInvoicePush) store.InvoicePushInput {
+	return store.InvoicePushInput{ExternalID: p.ext, Fingerprint: p.sum, Draft: p.in.Draft,
+		Resolve: func(t *store.Tx) (*store.InvoicePush, error) {
+			cust, refs, obs, err := finInvoiceRefs(t, sc, p)
+			if err != nil {
+				return nil, err
+			}
+			out := &store.InvoicePush{Lines: refs, Invoice: store.InvoiceInput{CustomerID: cust, Red: p.in.Red, InvoiceNo: p.in.InvoiceNo,
+				Date: p.in.InvoiceDate, Remarks: p.in.Remarks, Qty: make(map[store.InvoiceLineRef]model.Qty, len(refs)), Read: obs}}
+			for i, r := range refs {
+				out.Invoice.Qty[r] = p.qty[i]
+				out.Amounts = append(out.Amounts, model.Money(p.in.Lines[i].Amount))
+				out.QtyFields = append(out.QtyFields, itemPath("lines", i, "qty"))
+				out.AmountFields = append(out.AmountFields, itemPath("lines", i, "amount"))
+			}
+			return out, nil
+		}}
 }
 
-// finInvoiceAmounts refuses a push whose line amounts differ from what the
-// portal computed (the ERP and the portal would disagree on the balance).
-func finInvoiceAmounts(inv *model.Invoice, p *finInvoicePush, refs []store.InvoiceLineRef) error {
-	ve := &model.ValidationError{}
-	idx := make(map[store.InvoiceLineRef]int, len(refs))
-	for i, r := range refs {
-		idx[r] = i
-	}
-	for _, l := range inv.Lines {
-		i, ok := idx[store.InvoiceLineRef{OutboundID: l.OutboundID, Line: l.OutboundLine}]
-		if !ok {
-			continue
-		}
-		if want := p.in.Lines[i].Amount; want != 0 && int64(finAbs(l.Amount)) != want {
-			ve.Add(itemPath("lines", i, "amount"), "api.err_fin_amount", map[string]any{"amount": finAbs(l.Amount).String(), "cents": int64(finAbs(l.Amount))})
-		}
-	}
-	return ve.Err()
-}
-
-// apiPushInvoice is POST /invoices.
+// apiPushInvoice is POST /invoices: the invoice push use case under the
+// call's Idempotency-Key, then its answer read.
 func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
 	in := &apiNewInvoice{}
 	if err := decodeJSON(c, in); err != nil {
@@ -291,38 +251,32 @@ func (h *Handler) apiPushInvoice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	var inv *model.Invoice
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		var outcome string
-		var err error
-		if inv, outcome, err = h.pushInvoice(t, a, p); err != nil {
-			return 0, "", err
-		}
-		return inv.ID, outcome, nil
-	}, func(t *store.Tx, id uint64, outcome string) (any, error) {
-		if inv == nil || inv.ID != id { // a replay of the Idempotency-Key
-			var err error
-			if inv, err = t.Invoice(a.Scope, id); err != nil {
-				return nil, err
-			}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, outcome, err := h.store.PushInvoice(a.keyed(key, pushBody(c)), invoicePush(a.Scope, p))
+	return h.pushAnswer(c, p.ext, id, outcome, err, func(t *store.Tx, id uint64, outcome string) (any, error) {
+		inv, err := t.Invoice(a.Scope, id)
+		if err != nil {
+			return nil, err
 		}
 		return &apiInvoiceResult{Status: outcome, Invoice: finInvoiceOut(t, a.Scope, inv)}, nil
 	})
 }
 
-// apiPushInvoices is POST /invoices/bulk.
+// apiPushInvoices is POST /invoices/bulk: each record is the invoice push
+// use case of its own, in the group commit, without an Idempotency-Key
+// (the external ids make a repeat safe).
 func (h *Handler) apiPushInvoices(c *fiber.Ctx, a *apiCall) error {
 	return upsertBulk(h, c, a, func(in *apiNewInvoice) string { return strings.TrimSpace(in.ExternalID) }, "external_id",
-		func(t *store.Tx, in *apiNewInvoice) (uint64, string, error) {
+		func(in *apiNewInvoice) (uint64, store.Outcome, error) {
 			p, err := finParseInvoice(in)
 			if err != nil {
 				return 0, "", err
 			}
-			inv, outcome, err := h.pushInvoice(t, a, p)
-			if err != nil {
-				return 0, "", err
-			}
-			return inv.ID, outcome, nil
+			id, outcome, err := h.store.PushInvoice(a.batched(), invoicePush(a.Scope, p))
+			return id, outcome, pushRefusal(p.ext, err)
 		})
 }
 

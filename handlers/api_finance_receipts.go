@@ -261,39 +261,10 @@ func finReceiptDoc(t *store.Tx, sc store.Scope, p *finReceiptPush) (*model.Recei
 	return r, names, ve.Err()
 }
 
-// pushReceipt makes (or finds) the document of a push inside t and says
-// what happened. It may run twice (store.Batch): it keeps nothing outside t.
-func (h *Handler) pushReceipt(t *store.Tx, a *apiCall, p *finReceiptPush) (*model.ReceiptDoc, string, error) {
-	r, names, err := finReceiptDoc(t, a.Scope, p)
-	if err != nil {
-		return nil, "", err
-	}
-	extKind := finKindName(p.kind)
-	id, err := existingDoc(t, a.Scope, extKind, p.kind, p.ext, p.sum)
-	if err != nil {
-		return nil, "", err
-	}
-	if id != 0 {
-		old, err := t.ReceiptDoc(a.Scope, p.kind, id)
-		if err != nil {
-			return nil, "", err
-		}
-		if old.Status != model.StatusDraft || p.in.Draft {
-			return old, outcomeUnchanged, nil
-		}
-		if old, _, err = t.ActOnReceiptDoc(a.Scope, a.Actor, p.kind, old.ID, old.Version, "audit"); err != nil {
-			return nil, "", renamedBy(err, names)
-		}
-		return old, outcomeUpdated, nil
-	}
-	// The UI form's use case, in the push's transaction.
-	if r, err = t.SaveReceipt(a.Scope, a.Actor, &store.ReceiptInput{Doc: *r, Audit: !p.in.Draft}); err != nil {
-		return nil, "", renamedBy(err, names)
-	}
-	return r, outcomeCreated, t.SetExternalDoc(extKind, p.ext, r.ID, p.sum)
-}
-
-// apiPushReceipt is POST /receipts, /advance-receipts and /refunds.
+// apiPushReceipt is POST /receipts, /advance-receipts and /refunds: the
+// receipt push use case (store.PushReceipt) under the call's
+// Idempotency-Key, its references resolved through the client's scope
+// inside its transaction (finReceiptDoc), then its answer read.
 func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCall) error {
 	return func(c *fiber.Ctx, a *apiCall) error {
 		in := &apiNewReceipt{}
@@ -304,20 +275,24 @@ func (h *Handler) apiPushReceipt(kind model.DocType) func(c *fiber.Ctx, a *apiCa
 		if err != nil {
 			return err
 		}
-		var r *model.ReceiptDoc
-		return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-			var outcome string
-			var err error
-			if r, outcome, err = h.pushReceipt(t, a, p); err != nil {
-				return 0, "", err
-			}
-			return r.ID, outcome, nil
-		}, func(t *store.Tx, id uint64, outcome string) (any, error) {
-			if r == nil || r.ID != id { // a replay of the Idempotency-Key
-				var err error
-				if r, err = t.ReceiptDoc(a.Scope, kind, id); err != nil {
+		key, err := idempotencyKey(c)
+		if err != nil {
+			return err
+		}
+		id, outcome, err := h.store.PushReceipt(a.keyed(key, pushBody(c)), store.ReceiptPushInput{
+			Kind: kind, ExternalID: p.ext, Fingerprint: p.sum, Draft: in.Draft,
+			Resolve: func(t *store.Tx) (*store.ReceiptPush, error) {
+				r, names, err := finReceiptDoc(t, a.Scope, p)
+				if err != nil {
 					return nil, err
 				}
+				return &store.ReceiptPush{Doc: *r, Names: names}, nil
+			},
+		})
+		return h.pushAnswer(c, p.ext, id, outcome, err, func(t *store.Tx, id uint64, outcome string) (any, error) {
+			r, err := t.ReceiptDoc(a.Scope, kind, id)
+			if err != nil {
+				return nil, err
 			}
 			out, err := finReceiptOut(t, a.Scope, r, outcome == outcomeUnchanged)
 			return &apiReceiptResult{Status: outcome, Receipt: out}, err

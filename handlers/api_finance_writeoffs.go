@@ -247,7 +247,7 @@ func (h *Handler) apiPushWriteOff(c *fiber.Ctx, a *apiCall) error {
 		ExternalID: p.ext, Fingerprint: p.sum,
 		Resolve: func(t *store.Tx) (*store.WriteOffPush, error) { return writeOffPush(t, a.Scope, p) },
 	})
-	return h.pushAnswer(c, p.ext, id, created, err, func(t *store.Tx, id uint64, outcome string) (any, error) {
+	return h.pushAnswer(c, p.ext, id, createdOr(created), err, func(t *store.Tx, id uint64, outcome string) (any, error) {
 		out, err := finWriteOffOut(t, a.Scope, id)
 		return &apiWriteOffResult{Status: outcome, WriteOff: out}, err
 	})

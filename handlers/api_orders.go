@@ -320,7 +320,7 @@ func (h *Handler) apiCreateSalesOrder(c *fiber.Ctx, a *apiCall) error {
 		ExternalID: in.ExternalID, Fingerprint: pushFingerprint(&in), Draft: in.Draft,
 		Resolve: func(t *store.Tx) (*store.SalesOrderPush, error) { return ordSalesPush(t, a.Scope, &in, vals) },
 	})
-	return h.pushAnswer(c, in.ExternalID, id, created, err, ordAnswer(h.ordSalesOrderWire(a)))
+	return h.pushAnswer(c, in.ExternalID, id, createdOr(created), err, ordAnswer(h.ordSalesOrderWire(a)))
 }
 
 // ordSalesPush resolves a pushed sales order's references through the
@@ -426,113 +426,19 @@ func (h *Handler) apiConfirmOnlineOrder(c *fiber.Ctx, a *apiCall) error {
 	if in.ReleaseCredit && !a.Client.Can(model.APIFinance, true) {
 		return apiError(fiber.StatusForbidden, "api.err_scope", "scope", string(model.ScopeOf(model.APIFinance, true)))
 	}
-	sum := pushFingerprint(&in)
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		return h.ordConfirm(t, a, id, &in, adj, sum)
-	}, ordAnswer(h.ordSalesOrderWire(a)))
-}
-
-// ordConfirm converts online order id into a sales order with
-// ConvertOnlineOrder (releasing a credit hold first when asked) and audits
-// it unless asked not to. An order already converted answers its sales
-// order: confirming is idempotent by the online order itself.
-func (h *Handler) ordConfirm(t *store.Tx, a *apiCall, id uint64, in *apiConfirmOnlineOrder, adj []ordAdjust, sum string) (uint64, string, error) {
-	o, err := t.OnlineOrder(a.Scope, id)
+	key, err := idempotencyKey(c)
 	if err != nil {
-		return 0, "", err
+		return err
 	}
-	if o.Status == model.StatusConverted && o.SalesOrderID != 0 {
-		return ordConfirmedAgain(t, a, o.SalesOrderID, in.ExternalID, sum)
-	}
-	if in.Version != 0 && in.Version != o.Version {
-		return 0, "", &model.ConflictError{By: o.UpdatedBy, At: o.UpdatedAt}
-	}
-	if in.ExternalID != "" {
-		// The number already names another sales order.
-		if prev, number, _, err := t.PushedDoc(a.Scope, store.ExtSalesOrder, model.DocSalesOrder, in.ExternalID); prev != 0 || err != nil {
-			if err == nil {
-				err = extDiffers(in.ExternalID, number)
-			}
-			return 0, "", err
-		}
-	}
-	// Which request line adjusts which online order line (by index).
-	at := map[int]int{}
-	ve := &model.ValidationError{}
-	var adjust []store.LineAdjust
+	lines := make([]store.LineAdjust, len(in.Lines))
 	for i, l := range in.Lines {
-		found := false
-		for j := range o.Lines {
-			if o.Lines[j].No == l.Line {
-				at[j], found = i, true
-			}
-		}
-		if !found {
-			ve.Add(itemPath("lines", i, "line"), "api.err_no_line", map[string]any{"line": l.Line})
-			continue
-		}
-		adjust = append(adjust, store.LineAdjust{Line: l.Line, Qty: adj[i].qty, Price: adj[i].price})
+		lines[i] = store.LineAdjust{Line: l.Line, Qty: adj[i].qty, Price: adj[i].price}
 	}
-	if err := ve.Err(); err != nil {
-		return 0, "", err
-	}
-	if in.ReleaseCredit && o.CreditHold && o.CreditApprovedBy == "" {
-		if o, err = t.ActOnOnlineOrder(a.Scope, o.ID, o.Version, "release_credit", a.Actor, ""); err != nil {
-			return 0, "", err
-		}
-	}
-	rename := func(f string) string {
-		if f == "_form" {
-			return "release_credit" // the only refusal of the whole order: a credit hold
-		}
-		if kind, i, name, ok := ordLineField(f); ok && kind == "line" {
-			if k, ok := at[i]; ok {
-				if name == "price" {
-					name = "unit_price"
-				}
-				return itemPath("lines", k, name)
-			}
-			return "lines"
-		}
-		return f
-	}
-	so, err := t.ConvertOnlineOrder(a.Scope, o.ID, o.Version, a.Actor, adjust)
-	if err != nil {
-		return 0, "", renamed(err, rename)
-	}
-	if !in.Draft {
-		if so, err = t.ActOnSalesOrder(a.Scope, so.ID, so.Version, "audit", a.Actor, ""); err != nil {
-			return 0, "", err
-		}
-	}
-	return so.ID, outcomeCreated, t.SetExternalDoc(store.ExtSalesOrder, in.ExternalID, so.ID, sum)
-}
-
-// ordConfirmedAgain answers a confirmation of an order already converted
-// (by an earlier confirmation or by staff): its sales order. An external id
-// it names must be that order's (it is recorded when the order has none
-// yet); a different confirmation under the same number is a 409.
-func ordConfirmedAgain(t *store.Tx, a *apiCall, soID uint64, ext, sum string) (uint64, string, error) {
-	so, err := t.SalesOrder(a.Scope, soID)
-	if err != nil {
-		return 0, "", err
-	}
-	if ext == "" {
-		return soID, outcomeUnchanged, nil
-	}
-	id, number, was, err := t.PushedDoc(a.Scope, store.ExtSalesOrder, model.DocSalesOrder, ext)
-	switch {
-	case err != nil:
-		return 0, "", err
-	case id == 0 && t.ExternalOf(store.ExtSalesOrder, soID) == "":
-		return soID, outcomeUnchanged, t.SetExternalDoc(store.ExtSalesOrder, ext, soID, sum)
-	case id == 0:
-		// The order has a number of its own already.
-		return 0, "", extDiffers(ext, so.Number)
-	case id != soID || was != sum:
-		return 0, "", extDiffers(ext, number)
-	}
-	return soID, outcomeUnchanged, nil
+	so, outcome, err := h.store.ConfirmOnlineOrderPush(a.keyed(key, pushBody(c)), store.OnlineOrderConfirmInput{
+		ID: id, Version: in.Version, ExternalID: in.ExternalID, Fingerprint: pushFingerprint(&in), Draft: in.Draft,
+		ReleaseCredit: in.ReleaseCredit, Lines: lines, LineField: func(i int, name string) string { return itemPath("lines", i, name) },
+	})
+	return h.pushAnswer(c, in.ExternalID, so, outcome, err, ordAnswer(h.ordSalesOrderWire(a)))
 }
 
 // ---- delivery notices and outbounds ----
@@ -652,31 +558,27 @@ func (h *Handler) apiCreateDeliveryNotice(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := pushFingerprint(&in)
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		if id, err := existingDoc(t, a.Scope, store.ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, sum); id != 0 || err != nil {
-			return id, outcomeUnchanged, err
-		}
-		ve := &model.ValidationError{}
-		so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
-		if so == nil {
-			return 0, "", ve
-		}
-		picked, at := ordPickLines(t, ordSalesLinesOf(so), in.Lines, qty, ve)
-		if err := ve.Err(); err != nil {
-			return 0, "", err
-		}
-		date := in.ShipDate
-		if date == "" {
-			date = t.Today()
-		}
-		dn, err := t.CreateDeliveryNotice(a.Scope, a.Actor, &store.DeliveryNoticeInput{SalesOrderID: so.ID, ShipDate: date,
-			Carrier: in.Carrier, TrackingNo: in.TrackingNumber, Remarks: in.Remarks, Qty: picked})
-		if err != nil {
-			return 0, "", renamed(err, ordShipRename(at))
-		}
-		return dn.ID, outcomeCreated, t.SetExternalDoc(store.ExtDeliveryNotice, in.ExternalID, dn.ID, sum)
-	}, ordAnswer(h.ordDeliveryNoticeWire(a)))
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, outcome, err := h.store.PushDeliveryNotice(a.keyed(key, pushBody(c)), store.DeliveryNoticePushInput{
+		ExternalID: in.ExternalID, Fingerprint: pushFingerprint(&in),
+		Resolve: func(t *store.Tx) (*store.DeliveryNoticeInput, func(string) string, error) {
+			ve := &model.ValidationError{}
+			so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
+			if so == nil {
+				return nil, nil, ve
+			}
+			picked, at := ordPickLines(t, ordSalesLinesOf(so), in.Lines, qty, ve)
+			if err := ve.Err(); err != nil {
+				return nil, nil, err
+			}
+			return &store.DeliveryNoticeInput{SalesOrderID: so.ID, ShipDate: in.ShipDate, Carrier: in.Carrier, TrackingNo: in.TrackingNumber,
+				Remarks: in.Remarks, Qty: picked}, ordShipRename(at), nil
+		},
+	})
+	return h.pushAnswer(c, in.ExternalID, id, outcome, err, ordAnswer(h.ordDeliveryNoticeWire(a)))
 }
 
 // ordSalesLinesOf lists a sales order's lines as a source of lines.
@@ -704,48 +606,53 @@ func (h *Handler) apiCreateOutbound(c *fiber.Ctx, a *apiCall) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	sum := pushFingerprint(&in)
-	return h.pushDoc(c, a, func(t *store.Tx) (uint64, string, error) {
-		if id, err := existingDoc(t, a.Scope, store.ExtOutbound, model.DocOutbound, in.ExternalID, sum); id != 0 || err != nil {
-			return id, outcomeUnchanged, err
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	id, outcome, err := h.store.PushOutbound(a.keyed(key, pushBody(c)), store.OutboundPushInput{
+		ExternalID: in.ExternalID, Fingerprint: pushFingerprint(&in),
+		Resolve: func(t *store.Tx) (*store.OutboundInput, func(string) string, error) {
+			return ordOutboundPush(t, a.Scope, &in, qty)
+		},
+	})
+	return h.pushAnswer(c, in.ExternalID, id, outcome, err, ordAnswer(h.ordOutboundWire(a)))
+}
+
+// ordOutboundPush resolves a pushed outbound's source (a sales order, a
+// delivery notice or a return notice, by id or external id) and its lines
+// through the client's scope into the push use case's input, with the
+// request's names of the store's fields.
+func ordOutboundPush(t *store.Tx, sc store.Scope, in *apiNewOutbound, qty []model.Qty) (*store.OutboundInput, func(string) string, error) {
+	ve := &model.ValidationError{}
+	post := &store.OutboundInput{PostDate: in.PostDate, Remarks: in.Remarks}
+	var src []ordSrcLine
+	switch {
+	case in.DeliveryNoticeID != 0 || in.DeliveryNoticeExternalID != "":
+		dn, _ := refOf(t, store.ExtDeliveryNotice, in.DeliveryNoticeID, "delivery_notice_id", in.DeliveryNoticeExternalID, "delivery_notice_external_id",
+			func(id uint64) (*model.DeliveryNotice, error) { return t.DeliveryNotice(sc, id) }, "api.err_no_delivery_notice", ve)
+		if dn == nil {
+			return nil, nil, ve
 		}
-		ve := &model.ValidationError{}
-		post := &store.OutboundInput{PostDate: in.PostDate, Remarks: in.Remarks}
-		if post.PostDate == "" {
-			post.PostDate = t.Today()
+		post.DeliveryNoticeID, src = dn.ID, ordSrcLines(dn.Lines)
+	case in.ReturnNoticeID != 0 || in.ReturnNoticeExternalID != "":
+		rn, _ := refOf(t, store.ExtReturnNotice, in.ReturnNoticeID, "return_notice_id", in.ReturnNoticeExternalID, "return_notice_external_id",
+			func(id uint64) (*model.ReturnNotice, error) { return t.ReturnNotice(sc, id) }, "api.err_no_return_notice", ve)
+		if rn == nil {
+			return nil, nil, ve
 		}
-		var src []ordSrcLine
-		switch {
-		case in.DeliveryNoticeID != 0 || in.DeliveryNoticeExternalID != "":
-			dn, _ := refOf(t, store.ExtDeliveryNotice, in.DeliveryNoticeID, "delivery_notice_id", in.DeliveryNoticeExternalID, "delivery_notice_external_id",
-				func(id uint64) (*model.DeliveryNotice, error) { return t.DeliveryNotice(a.Scope, id) }, "api.err_no_delivery_notice", ve)
-			if dn == nil {
-				return 0, "", ve
-			}
-			post.DeliveryNoticeID, src = dn.ID, ordSrcLines(dn.Lines)
-		case in.ReturnNoticeID != 0 || in.ReturnNoticeExternalID != "":
-			rn, _ := refOf(t, store.ExtReturnNotice, in.ReturnNoticeID, "return_notice_id", in.ReturnNoticeExternalID, "return_notice_external_id",
-				func(id uint64) (*model.ReturnNotice, error) { return t.ReturnNotice(a.Scope, id) }, "api.err_no_return_notice", ve)
-			if rn == nil {
-				return 0, "", ve
-			}
-			post.ReturnNoticeID, src = rn.ID, ordSrcLines(rn.Lines)
-		default:
-			so, _ := salesOrderRef(t, a.Scope, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
-			if so == nil {
-				return 0, "", ve
-			}
-			post.SalesOrderID, src = so.ID, ordSalesLinesOf(so)
+		post.ReturnNoticeID, src = rn.ID, ordSrcLines(rn.Lines)
+	default:
+		so, _ := salesOrderRef(t, sc, in.SalesOrderID, "sales_order_id", in.SalesOrderExternalID, "sales_order_external_id", "api.err_no_sales_order", ve)
+		if so == nil {
+			return nil, nil, ve
 		}
-		picked, at := ordPickLines(t, src, in.Lines, qty, ve)
-		if err := ve.Err(); err != nil {
-			return 0, "", err
-		}
-		post.Qty = picked
-		ob, err := t.PostOutbound(a.Scope, a.Actor, post)
-		if err != nil {
-			return 0, "", renamed(err, ordShipRename(at))
-		}
-		return ob.ID, outcomeCreated, t.SetExternalDoc(store.ExtOutbound, in.ExternalID, ob.ID, sum)
-	}, ordAnswer(h.ordOutboundWire(a)))
+		post.SalesOrderID, src = so.ID, ordSalesLinesOf(so)
+	}
+	picked, at := ordPickLines(t, src, in.Lines, qty, ve)
+	if err := ve.Err(); err != nil {
+		return nil, nil, err
+	}
+	post.Qty = picked
+	return post, ordShipRename(at), nil
 }

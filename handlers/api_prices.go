@@ -95,14 +95,14 @@ func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, func(in *apiPriceUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, func(t *store.Tx, in *apiPriceUpsert) (uint64, string, error) {
-		return upsertAPIPrice(t, a, in)
+	return upsertOne(h, c, a, ext, func(in *apiPriceUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, func(in *apiPriceUpsert) (uint64, store.Outcome, error) {
+		return h.upsertAPIPrice(a, in)
 	})
 }
 
 func (h *Handler) apiBulkPrices(c *fiber.Ctx, a *apiCall) error {
 	return upsertBulk(h, c, a, func(it *apiPriceUpsert) string { return it.ExternalID }, "external_id",
-		func(t *store.Tx, in *apiPriceUpsert) (uint64, string, error) { return upsertAPIPrice(t, a, in) })
+		func(in *apiPriceUpsert) (uint64, store.Outcome, error) { return h.upsertAPIPrice(a, in) })
 }
 
 // priceFields are the API's names of the price record's fields.
@@ -121,27 +121,25 @@ func readPriceDate(s, path string, ve *model.ValidationError) string {
 	return s
 }
 
-// upsertAPIPrice creates or updates the price record in is (whose external
-// id is set) through the client's scope, then audits or unaudits it to the
-// status sent; it writes nothing when the record already is as sent.
-func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string, error) {
+// upsertAPIPrice upserts the price record in is (whose external id is
+// set) through its use case (store.UpsertPrice), which audits or unaudits
+// it to the status sent; the payload is put on the record by
+// applyAPIPrice inside its transaction.
+func (h *Handler) upsertAPIPrice(a *apiCall, in *apiPriceUpsert) (uint64, store.Outcome, error) {
 	if err := catalogNeedExt(in.ExternalID); err != nil {
 		return 0, "", err
 	}
-	sc := a.Scope
+	return h.store.UpsertPrice(a.batched(), store.PriceUpsert{ExternalID: in.ExternalID, Status: model.Status(in.Status), Names: priceFields,
+		Apply: func(t *store.Tx, r *model.PriceRecord) error { return applyAPIPrice(t, a.Scope, in, r) }})
+}
+
+// applyAPIPrice puts the payload on r (a copy of the stored record, or a
+// new one): its customer through the client's scope, or its group within
+// the scope's audience, its product, price, quantity, dates and remarks;
+// and checks the status asked for.
+func applyAPIPrice(t *store.Tx, sc store.Scope, in *apiPriceUpsert, r *model.PriceRecord) error {
 	ve := &model.ValidationError{}
 	checkCatalogExtID(in.ExternalID, "external_id", ve)
-	var old *model.PriceRecord
-	if id := t.ExternalID(store.ExtPrice, in.ExternalID); id != 0 {
-		var err error
-		if old, err = t.PriceRecord(sc, id); err != nil {
-			return 0, "", err
-		}
-	}
-	r := &model.PriceRecord{}
-	if old != nil {
-		*r = *old
-	}
 	r.CustomerID, r.GroupID, r.ProductID = 0, 0, 0
 	switch {
 	case (in.Customer == "") == (in.Group == ""):
@@ -181,46 +179,14 @@ func upsertAPIPrice(t *store.Tx, a *apiCall, in *apiPriceUpsert) (uint64, string
 	}
 	r.From, r.To = readPriceDate(in.From, "from", ve), readPriceDate(in.To, "to", ve)
 	r.Remarks = in.Remarks
-	want := model.Status(in.Status)
-	switch want {
+	switch model.Status(in.Status) {
 	case model.StatusDraft, model.StatusAudited:
 	case "":
 		ve.Add("status", "err.required", nil)
 	default:
 		ve.Add("status", "err.choice", nil)
 	}
-	if err := mergeErrors(ve, renamedBy(r.Validate(), priceFields)); err != nil {
-		return 0, "", err
-	}
-	same := old != nil && sameRecord(old, r)
-	if same && old.Status == want {
-		return old.ID, outcomeUnchanged, nil
-	}
-	if !same {
-		if err := t.SavePriceRecord(sc, r); err != nil {
-			return 0, "", renamedBy(err, priceFields)
-		}
-		action := "update"
-		if old == nil {
-			action = "create"
-		}
-		if err := t.Log("price", r.ID, action, r.Price.String()); err != nil {
-			return 0, "", err
-		}
-	}
-	if err := t.SetExternalID(store.ExtPrice, in.ExternalID, r.ID); err != nil {
-		return 0, "", err
-	}
-	if r.Status != want {
-		action := map[model.Status]string{model.StatusAudited: "audit", model.StatusDraft: "unaudit"}[want]
-		if _, err := t.ApplyPriceAction(sc, r.ID, action, a.Actor, 0); err != nil {
-			return 0, "", err
-		}
-		if err := t.Log("price", r.ID, priceLog[action], ""); err != nil {
-			return 0, "", err
-		}
-	}
-	return r.ID, writtenOutcome(old == nil), nil
+	return ve.Err()
 }
 
 func (h *Handler) apiGetPrice(c *fiber.Ctx, a *apiCall) error {

@@ -179,7 +179,8 @@ func (h *Handler) apiPutCategory(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, func(in *apiCategoryUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, upsertAPICategory)
+	return upsertOne(h, c, a, ext, func(in *apiCategoryUpsert) error { return catalogPathBody(ext, &in.ExternalID) },
+		func(in *apiCategoryUpsert) (uint64, store.Outcome, error) { return h.upsertAPICategory(a, in) })
 }
 
 // apiBulkCategories saves parents before their children: the records run
@@ -215,11 +216,11 @@ func (h *Handler) apiBulkCategories(c *fiber.Ctx, a *apiCall) error {
 			}
 		}
 		res, err := h.runItems(a, len(wave), false, func(k int) string { return ext(wave[k]) },
-			func(t *store.Tx, k int) (uint64, string, error) {
+			func(k int) (uint64, store.Outcome, error) {
 				if err := repeated(wave[k]); err != nil {
 					return 0, "", err
 				}
-				return upsertAPICategory(t, &items[wave[k]])
+				return h.upsertAPICategory(a, &items[wave[k]])
 			})
 		if err != nil {
 			return err
@@ -317,62 +318,37 @@ func categoryWaves(items []apiCategoryUpsert) []int {
 // categoryFields are the API's names of the category's fields.
 var categoryFields = map[string]string{"parent_id": "parent"}
 
-// upsertAPICategory creates or updates the category in is (whose external
-// id is set) and says what happened; it writes nothing when the category
-// already is as sent.
-func upsertAPICategory(t *store.Tx, in *apiCategoryUpsert) (uint64, string, error) {
+// upsertAPICategory upserts the category in is (whose external id is
+// set) through its use case (store.UpsertCategory); it writes nothing when
+// the category already is as sent.
+func (h *Handler) upsertAPICategory(a *apiCall, in *apiCategoryUpsert) (uint64, store.Outcome, error) {
 	if err := catalogNeedExt(in.ExternalID); err != nil {
 		return 0, "", err
 	}
-	ve := &model.ValidationError{}
 	ext := in.ExternalID
-	checkCatalogExtID(ext, "external_id", ve)
 	code := in.Code
 	if code == "" {
 		code = ext
 	}
-	var parentID uint64
-	if in.Parent != "" {
-		if p, err := categoryRef(t, in.Parent); err == nil {
-			parentID = p.ID
-		} else {
-			ve.Add("parent", "err.category_unknown", map[string]any{"value": in.Parent})
-		}
-	}
-	if err := ve.Err(); err != nil {
-		return 0, "", err
-	}
-	var old *model.Category
-	if id := t.ExternalID(store.ExtCategory, ext); id != 0 {
-		var err error
-		if old, err = t.Category(id); err != nil {
-			return 0, "", err
-		}
-	} else if byCode, err := t.CategoryByCode(code); err == nil && t.ExternalOf(store.ExtCategory, byCode.ID) == "" {
-		old = byCode
-	}
-	rec := &model.Category{}
-	if old != nil {
-		*rec = *old
-	}
-	rec.Code, rec.Name, rec.ParentID = code, in.Name, parentID
 	names := categoryFields
 	if in.Code == "" {
 		names = map[string]string{"parent_id": "parent", "code": "external_id"}
 	}
-	if err := rec.Validate(); err != nil {
-		return 0, "", renamedBy(err, names)
-	}
-	return finishUpsert(t, store.ExtCategory, ext, old, rec, func() uint64 { return rec.ID }, func() error {
-		if err := t.SaveCategory(rec); err != nil {
-			return renamedBy(err, names)
-		}
-		action := "update"
-		if old == nil {
-			action = "create"
-		}
-		return t.Log("category", rec.ID, action, rec.Code+" "+rec.Name)
-	})
+	return h.store.UpsertCategory(a.batched(), store.CategoryUpsert{ExternalID: ext, Code: code, Names: names,
+		Apply: func(t *store.Tx, rec *model.Category) error {
+			ve := &model.ValidationError{}
+			checkCatalogExtID(ext, "external_id", ve)
+			var parentID uint64
+			if in.Parent != "" {
+				if p, err := categoryRef(t, in.Parent); err == nil {
+					parentID = p.ID
+				} else {
+					ve.Add("parent", "err.category_unknown", map[string]any{"value": in.Parent})
+				}
+			}
+			rec.Code, rec.Name, rec.ParentID = code, in.Name, parentID
+			return ve.Err()
+		}})
 }
 
 func (h *Handler) apiGetCategory(c *fiber.Ctx, a *apiCall) error {
@@ -405,11 +381,13 @@ func (h *Handler) apiPutProduct(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, func(in *apiProductUpsert) error { return catalogPathBody(ext, &in.ExternalID) }, upsertAPIProduct)
+	return upsertOne(h, c, a, ext, func(in *apiProductUpsert) error { return catalogPathBody(ext, &in.ExternalID) },
+		func(in *apiProductUpsert) (uint64, store.Outcome, error) { return h.upsertAPIProduct(a, in) })
 }
 
 func (h *Handler) apiBulkProducts(c *fiber.Ctx, a *apiCall) error {
-	return upsertBulk(h, c, a, func(it *apiProductUpsert) string { return it.ExternalID }, "external_id", upsertAPIProduct)
+	return upsertBulk(h, c, a, func(it *apiProductUpsert) string { return it.ExternalID }, "external_id",
+		func(in *apiProductUpsert) (uint64, store.Outcome, error) { return h.upsertAPIProduct(a, in) })
 }
 
 // readAPIProduct checks the payload's own fields and copies them into p,
@@ -447,51 +425,25 @@ func readAPIProduct(in *apiProductUpsert, p *model.Product) *model.ValidationErr
 	return ve
 }
 
-// upsertAPIProduct creates or updates the product in is (whose external id
-// is set) and says what happened; it writes nothing when the product
-// already is as sent. Its images, catalog entry and stock are not the
-// payload's: they stay.
-func upsertAPIProduct(t *store.Tx, in *apiProductUpsert) (uint64, string, error) {
+// upsertAPIProduct upserts the product in is (whose external id is set)
+// through its use case (store.UpsertProduct), the payload put on the
+// record by readAPIProduct; it writes nothing when the product already is
+// as sent. Its images, catalog entry and stock are not the payload's:
+// they stay.
+func (h *Handler) upsertAPIProduct(a *apiCall, in *apiProductUpsert) (uint64, store.Outcome, error) {
 	if err := catalogNeedExt(in.ExternalID); err != nil {
 		return 0, "", err
 	}
-	var old *model.Product
-	if id := t.ExternalID(store.ExtProduct, in.ExternalID); id != 0 {
-		var err error
-		if old, err = t.Product(id); err != nil {
-			return 0, "", err
-		}
-	} else if in.ExternalID != "" {
-		code := in.Code
-		if code == "" {
-			code = in.ExternalID
-		}
-		if byCode, err := t.ProductByCode(code); err == nil && t.ExternalOf(store.ExtProduct, byCode.ID) == "" {
-			old = byCode
-		}
+	code := in.Code
+	if code == "" {
+		code = in.ExternalID
 	}
-	p := &model.Product{}
-	if old != nil {
-		*p = *old
-	}
-	ve := readAPIProduct(in, p)
 	var names map[string]string
 	if in.Code == "" {
 		names = map[string]string{"code": "external_id"}
 	}
-	if err := mergeErrors(ve, renamedBy(p.Validate(), names)); err != nil {
-		return 0, "", err
-	}
-	return finishUpsert(t, store.ExtProduct, in.ExternalID, old, p, func() uint64 { return p.ID }, func() error {
-		if err := t.SaveProduct(p); err != nil {
-			return renamedBy(err, names)
-		}
-		action := "product.update"
-		if old == nil {
-			action = "product.create"
-		}
-		return t.Log("product", p.ID, action, p.Code)
-	})
+	return h.store.UpsertProduct(a.batched(), store.ProductUpsert{ExternalID: in.ExternalID, Code: code, Names: names,
+		Apply: func(p *model.Product) error { return readAPIProduct(in, p).Err() }})
 }
 
 // apiProductOf renders a product with its stock.
@@ -585,46 +537,40 @@ func (h *Handler) apiPutStock(c *fiber.Ctx, a *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return upsertOne(h, c, a, ext, nil, func(t *store.Tx, in *apiStockUpsert) (uint64, string, error) {
-		return setAPIStock(t, &apiStockItem{Product: ext, OnHand: in.OnHand})
+	return upsertOne(h, c, a, ext, nil, func(in *apiStockUpsert) (uint64, store.Outcome, error) {
+		return h.setAPIStock(a, &apiStockItem{Product: ext, OnHand: in.OnHand})
 	})
 }
 
 func (h *Handler) apiBulkStock(c *fiber.Ctx, a *apiCall) error {
-	return upsertBulk(h, c, a, func(it *apiStockItem) string { return it.Product }, "product", setAPIStock)
+	return upsertBulk(h, c, a, func(it *apiStockItem) string { return it.Product }, "product",
+		func(in *apiStockItem) (uint64, store.Outcome, error) { return h.setAPIStock(a, in) })
 }
 
-// setAPIStock sets one product's stock on hand to the count, without a
-// version check (the ERP's count is the truth), keeping what is reserved;
-// nothing is written when on hand already is the count.
-func setAPIStock(t *store.Tx, in *apiStockItem) (uint64, string, error) {
-	ve := &model.ValidationError{}
-	var p *model.Product
-	if in.Product == "" {
-		ve.Add("product", "err.required", nil)
-	} else if found, err := productRef(t, in.Product); err != nil {
-		ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
-	} else {
-		p = found
-	}
-	var q model.Qty
-	if in.OnHand == "" {
-		ve.Add("on_hand", "err.required", nil)
-	} else if q = readQty(in.OnHand, "on_hand", ve); q < 0 {
-		ve.Add("on_hand", "err.not_negative", nil)
-	}
-	if err := ve.Err(); err != nil {
-		return 0, "", err
-	}
-	s, err := t.Stock(p.ID)
-	if err != nil {
-		return 0, "", err
-	}
-	if s.OnHand == q {
-		return p.ID, outcomeUnchanged, nil
-	}
-	if s, err = t.SetStockOnHand(p.ID, q, s.Version); err != nil {
-		return 0, "", err
-	}
-	return p.ID, outcomeUpdated, t.Log("product", p.ID, "stock.set", s.OnHand.String())
+// setAPIStock sets one product's stock on hand to the count through its
+// use case (store.SetStockCount): without a version check (the ERP's
+// count is the truth), keeping what is reserved; nothing is written when
+// on hand already is the count.
+func (h *Handler) setAPIStock(a *apiCall, in *apiStockItem) (uint64, store.Outcome, error) {
+	return h.store.SetStockCount(a.batched(), store.StockCountInput{Resolve: func(t *store.Tx) (uint64, model.Qty, error) {
+		ve := &model.ValidationError{}
+		var p *model.Product
+		if in.Product == "" {
+			ve.Add("product", "err.required", nil)
+		} else if found, err := productRef(t, in.Product); err != nil {
+			ve.Add("product", "err.product_unknown", map[string]any{"value": in.Product})
+		} else {
+			p = found
+		}
+		var q model.Qty
+		if in.OnHand == "" {
+			ve.Add("on_hand", "err.required", nil)
+		} else if q = readQty(in.OnHand, "on_hand", ve); q < 0 {
+			ve.Add("on_hand", "err.not_negative", nil)
+		}
+		if err := ve.Err(); err != nil {
+			return 0, 0, err
+		}
+		return p.ID, q, nil
+	}})
 }

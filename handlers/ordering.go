@@ -34,12 +34,8 @@ func (h *Handler) registerOrdering(r fiber.Router) {
 	r.Get("/img/:id/:name", h.serveProductImage)
 }
 
-// actionFlash and priceLog name the confirmation and (for the API's price
-// pushes) the audit log entry of the audit / unaudit actions.
-var (
-	actionFlash = map[string]string{"audit": "flash.ord_audited", "unaudit": "flash.ord_unaudited"}
-	priceLog    = map[string]string{"audit": "price.audit", "unaudit": "price.unaudit"}
-)
+// actionFlash names the confirmation of the audit / unaudit actions.
+var actionFlash = map[string]string{"audit": "flash.ord_audited", "unaudit": "flash.ord_unaudited"}
 
 // visitFlushEvery is how often buffered catalog visits are written.
 const visitFlushEvery = 30 * time.Second

@@ -765,12 +765,13 @@ type WriteOffPushInput struct {
 	Resolve     func(t *Tx) (*WriteOffPush, error)
 }
 
-// PushedDiffersError refuses a push whose external id names a write-off
-// (Number: "#" and its first record's id) another request made.
+// PushedDiffersError refuses a push whose external id names a document
+// another request made (Number: its number; a write-off's is "#" and its
+// first record's id).
 type PushedDiffersError struct{ Number string }
 
 func (e *PushedDiffersError) Error() string {
-	return "external id names write-off " + e.Number + ", pushed with other content"
+	return "external id names document " + e.Number + ", pushed with other content"
 }
 
 // PushWriteOff is the use case "the ERP pushes a write-off", the API's
