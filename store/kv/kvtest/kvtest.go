@@ -59,6 +59,7 @@ func Run(t *testing.T, be Backend) {
 		{"Retry", testRetry},
 		{"Batch", testBatch},
 		{"Stream", testStream},
+		{"Rekey", testRekey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, be) })
