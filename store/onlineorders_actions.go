@@ -47,8 +47,12 @@ func (s *Store) SaveOnlineOrderForm(a Actor, in OnlineOrderForm) (uint64, error)
 		o.CustomerID = a.User.CustomerID
 	}
 	if isNew && in.Invalid.Err() == nil {
-		pre := s.prepareOnline(o, in.Location, func(t *Tx, hdr *model.OnlineOrder) (*PreparedOnlineOrder, error) {
-			return t.PrepareOnlineOrder(a.Scope, hdr, in.Lines, a.User, in.Submit)
+		var pre *PreparedOnlineOrder
+		_ = s.View(func(t *Tx) error {
+			if hdr := t.preparedHeader(o, in.Location); hdr != nil {
+				pre, _ = t.PrepareOnlineOrder(a.Scope, hdr, in.Lines, a.User, in.Submit)
+			}
+			return nil
 		})
 		if pre != nil {
 			id, err := s.act(a, func(t *Tx) (uint64, error) { return t.InsertPreparedOnlineOrder(a.Scope, pre, a.User) })
@@ -121,22 +125,17 @@ func (t *Tx) OnlineShipTo(o *model.OnlineOrder, location uint64, ve *model.Valid
 	o.DefaultContact()
 }
 
-// prepareOnline sets the form's ship-to on a copy of o and runs prepare
-// with it in a read transaction; nil when the ship-to or prepare refuses
-// (the write transaction then reports why, after the replay check).
-func (s *Store) prepareOnline(o *model.OnlineOrder, location uint64, prepare func(*Tx, *model.OnlineOrder) (*PreparedOnlineOrder, error)) *PreparedOnlineOrder {
-	var pre *PreparedOnlineOrder
-	_ = s.View(func(t *Tx) error {
-		hdr, ve := cloneOrder(o), &model.ValidationError{}
-		if t.OnlineShipTo(hdr, location, ve); ve.Err() != nil {
-			return nil
-		}
-		if p, err := prepare(t, hdr); err == nil {
-			pre = p
-		}
+// preparedHeader is the header a preparation works on (in the read
+// transaction before the group commit): a copy of o with the ship-to of
+// location; nil when the ship-to is refused (the write transaction then
+// reports it, after the replay check). A refused preparation returns a nil
+// order too, and the form takes the write transaction's path.
+func (t *Tx) preparedHeader(o *model.OnlineOrder, location uint64) *model.OnlineOrder {
+	hdr, ve := cloneOrder(o), &model.ValidationError{}
+	if t.OnlineShipTo(hdr, location, ve); ve.Err() != nil {
 		return nil
-	})
-	return pre
+	}
+	return hdr
 }
 
 // CheckoutForm is the cart's checkout form as posted: Order holds the
@@ -166,8 +165,12 @@ func (s *Store) CheckoutCart(a Actor, in CheckoutForm) (uint64, error) {
 	o.ID, o.CustomerID = 0, a.User.CustomerID
 	a.Batched = true
 	if len(in.Entries) > 0 {
-		pre := s.prepareOnline(o, in.Location, func(t *Tx, hdr *model.OnlineOrder) (*PreparedOnlineOrder, error) {
-			return t.PrepareOnlineOrderFromCart(a.Scope, a.User, in.Entries, hdr, in.Submit)
+		var pre *PreparedOnlineOrder
+		_ = s.View(func(t *Tx) error {
+			if hdr := t.preparedHeader(o, in.Location); hdr != nil {
+				pre, _ = t.PrepareOnlineOrderFromCart(a.Scope, a.User, in.Entries, hdr, in.Submit)
+			}
+			return nil
 		})
 		if pre != nil {
 			id, err := s.act(a, func(t *Tx) (uint64, error) { return t.InsertPreparedCartOrder(a.Scope, pre, a.User) })
