@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // Online orders (网上订货单, SPEC §2.3 and §7): a dealer's order, entered
@@ -355,7 +356,10 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	}
 	// Read from the decoded copies (readcache.go): a customer past its limit
 	// has every order held, and this runs twice per submit, once of them in
-	// the group commit.
+	// the group commit. On PostgreSQL both settings come in one query.
+	if p, ok := t.b(bSettings).(kv.Prefetcher); ok {
+		p.Prefetch([][]byte{keyEnterprise, keyOrdering})
+	}
 	sym := t.settingsRead().CurrencySymbol
 	if t.orderingRead().CreditBlock && u != nil && u.Kind == model.KindDealer {
 		ve := &model.ValidationError{}
