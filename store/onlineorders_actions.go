@@ -127,9 +127,9 @@ func (t *Tx) OnlineShipTo(o *model.OnlineOrder, location uint64, ve *model.Valid
 
 // preparedHeader is the header a preparation works on (in the read
 // transaction before the group commit): a copy of o with the ship-to of
-// location; nil when the ship-to is refused (the write transaction then
-// reports it, after the replay check). A refused preparation returns a nil
-// order too, and the form takes the write transaction's path.
+// location; nil when the ship-to is refused. The use case then leaves the
+// form to its write transaction, which reports why after the replay check
+// (as it does when the preparation itself refuses).
 func (t *Tx) preparedHeader(o *model.OnlineOrder, location uint64) *model.OnlineOrder {
 	hdr, ve := cloneOrder(o), &model.ValidationError{}
 	if t.OnlineShipTo(hdr, location, ve); ve.Err() != nil {
