@@ -62,10 +62,6 @@ type docAction[T any] struct {
 	// token _idem (order again, a write-off's reversal): a post without the
 	// token is a 400, never remembered as "done".
 	Token bool
-	// Do performs the action in the runner's transaction and returns where
-	// the browser goes next ("" for the document's page). Older form: new
-	// actions use Run.
-	Do func(x *docCall[T]) (string, error)
 	// Run performs the action as one call of a store use case that owns
 	// its transaction, checks the scope at its top and runs at most once
 	// per x.Actor.Once. It returns the id of the document the browser goes
@@ -108,22 +104,6 @@ func (a docAction[T]) next(c *fiber.Ctx, base string, id, next uint64) string {
 	return base + "/" + itoa(id)
 }
 
-// docCall is one run of an action: the request, the transaction, the user
-// and scope, the document as loaded, and the version its form showed.
-type docCall[T any] struct {
-	C       *fiber.Ctx
-	Tx      *store.Tx
-	Scope   store.Scope
-	User    *model.User
-	Doc     T
-	ID      uint64
-	Version uint64
-	Action  string
-}
-
-// Reason is the posted reason of the action (reject, close…).
-func (x *docCall[T]) Reason() string { return x.C.FormValue("reason") }
-
 // registerDocActions registers POST Base/:id/<name> for each action of k.
 func registerDocActions[T any](h *Handler, r fiber.Router, k docKind[T]) {
 	for name, a := range k.Actions {
@@ -149,14 +129,10 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 		var back string
 		var ok bool
 		_ = h.store.View(func(t *store.Tx) error {
-			if a.Run != nil {
-				var next uint64
-				if next, back, ok = t.ReplayedAction(u.ID, key); ok && back == "" {
-					back = a.next(c, k.Base, id, next)
-				}
-				return nil
+			var next uint64
+			if next, back, ok = t.ReplayedAction(u.ID, key); ok && back == "" {
+				back = a.next(c, k.Base, id, next)
 			}
-			back, ok = t.Replayed(u.ID, key)
 			return nil
 		})
 		if ok {
@@ -169,26 +145,11 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	if a.Token && token == "" {
 		return fiber.ErrBadRequest
 	}
-	sc := h.scope(c)
-	var back string
-	if a.Run != nil {
-		x := &docRun[T]{C: c, Actor: store.Actor{User: u, Scope: sc, Once: key}, Doc: doc, ID: id, Version: version, Action: name}
-		var next uint64
-		next, err = a.Run(x)
-		if back = x.To; back == "" {
-			back = a.next(c, k.Base, id, next)
-		}
-	} else {
-		err = h.store.Update(u.Username, func(t *store.Tx) (err error) {
-			back, _, err = t.Once(u.ID, key, func() (string, error) {
-				to, err := a.Do(&docCall[T]{C: c, Tx: t, Scope: sc, User: u, Doc: doc, ID: id, Version: version, Action: name})
-				if to == "" {
-					to = k.Base + "/" + itoa(id)
-				}
-				return to, err
-			})
-			return err
-		})
+	x := &docRun[T]{C: c, Actor: store.Actor{User: u, Scope: h.scope(c), Once: key}, Doc: doc, ID: id, Version: version, Action: name}
+	next, err := a.Run(x)
+	back := x.To
+	if back == "" {
+		back = a.next(c, k.Base, id, next)
 	}
 	if err != nil {
 		return h.renderRefusal(c, err, func() (string, *View, error) {

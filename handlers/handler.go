@@ -651,17 +651,3 @@ func loadRouteDoc[T any](h *Handler, c *fiber.Ctx, get func(*store.Tx, store.Sco
 	}
 	return doc, need(c)
 }
-
-// saveOnce runs save for a form inside the caller's transaction: for a new
-// record once per form token (the hidden _idem field, so a double click or
-// a retried POST creates one record and *id gets the first one's id), for
-// an existing record directly.
-func saveOnce(c *fiber.Ctx, t *store.Tx, u *model.User, id *uint64, isNew bool, save func() (uint64, error)) error {
-	if !isNew {
-		_, err := save()
-		return err
-	}
-	got, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), save)
-	*id = got
-	return err
-}

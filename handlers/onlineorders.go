@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"slices"
 	"strings"
 
 	"dealerportal/model"
@@ -137,7 +136,7 @@ type onlineForm struct {
 // dealers without the buyer/manager role cannot enter online orders).
 func orderDealer(c *fiber.Ctx) (*model.User, error) {
 	u := currentUser(c)
-	if u.Kind != model.KindDealer || !u.Can(model.PermOrder) {
+	if !model.CanOrderOnline(u) {
 		return nil, fiber.ErrNotFound
 	}
 	return u, nil
@@ -178,24 +177,15 @@ func (h *Handler) newOnlineOrder(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplOnlineForm, v)
 }
 
-// readOnlineHeader copies the header fields of the form into o; the ship-to
-// comes from the chosen location of the order's customer.
-func readOnlineHeader(c *fiber.Ctx, t *store.Tx, sc store.Scope, o *model.OnlineOrder, ve *model.ValidationError) {
+// readOnlineHeader copies the header fields of the form (and the version
+// it showed) into o and returns the chosen ship-to location (0: none); the
+// use case resolves the location (store.Tx.OnlineShipTo).
+func readOnlineHeader(c *fiber.Ctx, o *model.OnlineOrder) (location uint64) {
 	o.RequestedDate = strings.TrimSpace(c.FormValue("requested_date"))
 	o.Contact, o.Phone, o.Remarks = c.FormValue("contact"), c.FormValue("phone"), c.FormValue("remarks")
 	o.AllowAdjust = c.FormValue("allow_adjust") == "1"
 	o.Version = formUint(c, "version")
-	if loc := formUint(c, "location"); loc != 0 {
-		st, err := t.ShipTo(store.CustomerScope(o.CustomerID), o.CustomerID, loc)
-		if err != nil {
-			ve.Add("location", "err.order_location", nil)
-		} else {
-			o.ShipTo = st
-		}
-	} else if o.ShipTo.LocationID == 0 && o.ShipTo.Address == "" {
-		ve.Add("location", "err.order_location", nil)
-	}
-	o.DefaultContact()
+	return formUint(c, "location")
 }
 
 // showLocationContact answers the ship-to select of the order forms
@@ -239,16 +229,19 @@ func (h *Handler) createOnlineOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.saveOnlineOrder(c, u, &model.OnlineOrder{CustomerID: u.CustomerID})
+	return h.saveOnlineOrder(c, &model.OnlineOrder{CustomerID: u.CustomerID})
 }
 
-func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOrder) error {
-	sc := h.scope(c)
-	isNew := o.ID == 0
+// saveOnlineOrder saves the form of o (new: ID 0; else the order as
+// loaded) as one call of the use case (store.SaveOnlineOrderForm), once
+// per form token for a new order; "check" and "more" show the form again
+// with stock and prices, or with more empty rows, saving nothing.
+func (h *Handler) saveOnlineOrder(c *fiber.Ctx, o *model.OnlineOrder) error {
 	lines, rows, ve := readLineRows(c, false)
+	loc := readOnlineHeader(c, o)
 	action := c.FormValue("action")
 	if action == "check" || action == "more" {
-		_ = h.store.View(func(t *store.Tx) error { readOnlineHeader(c, t, sc, o, &model.ValidationError{}); return nil })
+		_ = h.store.View(func(t *store.Tx) error { t.OnlineShipTo(o, loc, &model.ValidationError{}); return nil })
 		extra := formBlankRows
 		if action == "more" {
 			extra += 5
@@ -261,79 +254,12 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, u *model.User, o *model.OnlineOr
 		return h.render(c, fiber.StatusOK, tplOnlineForm, v)
 	}
 	submit := action == "submit"
-	// A new order is priced, checked and encoded here, outside the write
-	// transaction; the group commit then only numbers it, checks credit
-	// and puts its bytes. A form that does not pass takes the path below,
-	// which reports its errors after the form token's replay check.
-	if isNew && ve.Err() == nil {
-		if pre := h.prepareOnlineOrder(c, sc, u, o, lines, submit); pre != nil {
-			err := h.store.Batch(u.Username, func(t *store.Tx) error {
-				return saveOnce(c, t, u, &o.ID, true, func() (uint64, error) { return t.InsertPreparedOnlineOrder(sc, pre, u) })
-			})
-			if err != nil {
-				return h.onlineFormError(c, pre.Order(), rows, err)
-			}
-			h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
-			return h.redirect(c, "/online-orders/"+itoa(o.ID))
-		}
-	}
-	// A group commit may run the function again (store.Batch): every run
-	// starts from the order and the form's errors as they were before.
-	before, formErrs := cloneOnlineOrder(o), ve.Fields
-	err := h.store.Batch(u.Username, func(t *store.Tx) error {
-		*o = *cloneOnlineOrder(before)
-		ve := &model.ValidationError{Fields: slices.Clone(formErrs)}
-		save := func() (uint64, error) {
-			readOnlineHeader(c, t, sc, o, ve)
-			if err := ve.Err(); err != nil {
-				// Report the catalog's errors too, in one go.
-				_, perr := t.PriceOnlineLines(o.CustomerID, lines)
-				return 0, mergeErrors(ve, perr)
-			}
-			if err := t.SaveOnlineOrder(sc, o, lines, u, submit); err != nil {
-				return 0, err
-			}
-			return o.ID, nil
-		}
-		return saveOnce(c, t, u, &o.ID, isNew, save)
-	})
+	id, err := h.store.SaveOnlineOrderForm(h.formActor(c), store.OnlineOrderForm{Order: o, Location: loc, Lines: lines, Invalid: ve, Submit: submit})
 	if err != nil {
-		if isNew {
-			o.ID, o.Number, o.Meta = 0, "", model.Meta{}
-		}
 		return h.onlineFormError(c, o, rows, err)
 	}
 	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
-	return h.redirect(c, "/online-orders/"+itoa(o.ID))
-}
-
-// prepareOnlineOrder reads the form's header into o and prepares the new
-// order (store.PrepareOnlineOrder) in a read transaction; nil when the
-// form or the order does not pass (the write transaction then reports why).
-func (h *Handler) prepareOnlineOrder(c *fiber.Ctx, sc store.Scope, u *model.User, o *model.OnlineOrder, lines []store.LineInput, submit bool) *store.PreparedOnlineOrder {
-	return h.prepareOrder(c, sc, o, func(t *store.Tx, hdr *model.OnlineOrder) (*store.PreparedOnlineOrder, error) {
-		return t.PrepareOnlineOrder(sc, hdr, lines, u, submit)
-	})
-}
-
-// prepareOrder reads the form's header into a copy of o and runs prepare
-// with it in a read transaction; nil when the header or prepare refuses.
-func (h *Handler) prepareOrder(c *fiber.Ctx, sc store.Scope, o *model.OnlineOrder, prepare func(*store.Tx, *model.OnlineOrder) (*store.PreparedOnlineOrder, error)) *store.PreparedOnlineOrder {
-	var pre *store.PreparedOnlineOrder
-	_ = h.store.View(func(t *store.Tx) error {
-		hdr := cloneOnlineOrder(o)
-		ve := &model.ValidationError{}
-		readOnlineHeader(c, t, sc, hdr, ve)
-		if ve.Err() != nil {
-			return nil
-		}
-		var err error
-		if pre, err = prepare(t, hdr); err != nil {
-			pre = nil
-		}
-		return nil
-	})
-	return pre
+	return h.redirect(c, "/online-orders/"+itoa(id))
 }
 
 // onlineFormError shows the order form again for o with err at its fields.
@@ -343,14 +269,6 @@ func (h *Handler) onlineFormError(c *fiber.Ctx, o *model.OnlineOrder, rows []lin
 		return verr
 	}
 	return h.formError(c, err, tplOnlineForm, v)
-}
-
-// cloneOnlineOrder copies o with its own lines and trail, so that changes to
-// the copy's slices do not reach o.
-func cloneOnlineOrder(o *model.OnlineOrder) *model.OnlineOrder {
-	c := *o
-	c.Lines, c.Trail = slices.Clone(o.Lines), slices.Clone(o.Trail)
-	return &c
 }
 
 // loadOnlineOrder reads the order of the route through the user's scope
@@ -374,16 +292,23 @@ func (h *Handler) editOnlineOrder(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, tplOnlineForm, v)
 }
 
+// updateOnlineOrder saves the edit of an order: who may edit orders at all
+// is checked here (403), the order's own rule as loaded too (409, before
+// the form is read); the use case checks the order again in its
+// transaction.
 func (h *Handler) updateOnlineOrder(c *fiber.Ctx) error {
 	o, err := h.loadOnlineOrder(c)
 	if err != nil {
 		return err
 	}
 	u := currentUser(c)
-	if !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+	if !model.CanEditOnlineOrders(u) {
+		return model.ErrNotAllowed
+	}
+	if !model.OnlineOrderEditableBy(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
 		return &model.StateError{Action: "edit", Status: string(o.Status)}
 	}
-	return h.saveOnlineOrder(c, u, o)
+	return h.saveOnlineOrder(c, o)
 }
 
 // onlinePage is what the online order's page shows.
@@ -462,9 +387,11 @@ func (h *Handler) showOnlineOrder(c *fiber.Ctx) error {
 // approve a credit hold and generate the sales order; a dealer orders any
 // past order again.
 func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
-	act := func(x *docCall[*model.OnlineOrder]) (string, error) {
-		_, err := x.Tx.ActOnOnlineOrder(x.Scope, x.ID, x.Version, x.Action, x.User, x.Reason())
-		return "", err
+	submit := func(x *docRun[*model.OnlineOrder]) (uint64, error) {
+		if !model.CanOrderOnline(x.Actor.User) { // staff never submit a dealer's order
+			return 0, model.ErrNotAllowed
+		}
+		return 0, h.store.SubmitOnlineOrder(x.Actor, x.ID, x.Version)
 	}
 	run := func(x *docRun[*model.OnlineOrder]) (uint64, error) {
 		if x.Action == "release_credit" && !x.Actor.User.Can(model.PermApproveCredit) {
@@ -482,7 +409,7 @@ func (h *Handler) onlineOrderActions() docKind[*model.OnlineOrder] {
 			return tplOnlineView, v, err
 		},
 		Actions: map[string]docAction[*model.OnlineOrder]{
-			"submit": {Flash: "flash.oo_submitted", Do: act}, "reject": {Flash: "flash.oo_rejected", Run: run},
+			"submit": {Flash: "flash.oo_submitted", Run: submit}, "reject": {Flash: "flash.oo_rejected", Run: run},
 			"unreject": {Flash: "flash.oo_unrejected", Run: run}, "release_credit": {Flash: "flash.oo_credit_released", Run: run},
 			"delete": {Flash: "flash.deleted", Next: func(*fiber.Ctx, uint64, uint64) string { return "/online-orders" },
 				Run: func(x *docRun[*model.OnlineOrder]) (uint64, error) {

@@ -88,13 +88,12 @@ func (h *Handler) showCheckout(c *fiber.Ctx) error {
 
 // checkout generates the online order from the ticked cart lines (at least
 // one), as a draft or submitted, once per form token; the ordered lines
-// leave the cart in the same transaction.
+// leave the cart in the same transaction (store.CheckoutCart: one call).
 func (h *Handler) checkout(c *fiber.Ctx) error {
 	u, err := orderDealer(c)
 	if err != nil {
 		return err
 	}
-	sc := h.scope(c)
 	ids := formIDs(c, "entry")
 	submit := c.FormValue("action") == "submit"
 	o := &model.OnlineOrder{CustomerID: u.CustomerID}
@@ -102,62 +101,13 @@ func (h *Handler) checkout(c *fiber.Ctx) error {
 		d, _ := model.ParseDate(c.FormValue("delivery." + itoa(id)))
 		o.Lines = append(o.Lines, model.OrderLine{EntryID: id, DeliveryDate: d, Remark: strings.TrimSpace(c.FormValue("remark." + itoa(id)))})
 	}
-	// As on the order form, the order is priced, checked and encoded here,
-	// outside the write transaction; the group commit numbers it, checks
-	// credit, puts its bytes and removes its cart lines (doing the whole
-	// checkout itself only when those lines changed meanwhile). A form
-	// that does not pass takes the path below, which reports its errors
-	// after the form token's replay check.
-	if pre := h.prepareCheckout(c, sc, u, ids, o, submit); pre != nil {
-		err = h.store.Batch(u.Username, func(t *store.Tx) error {
-			return saveOnce(c, t, u, &o.ID, true, func() (uint64, error) { return t.InsertPreparedCartOrder(sc, pre, u) })
-		})
-		if err == nil {
-			h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
-			return h.redirect(c, "/online-orders/"+itoa(o.ID))
-		}
-		return h.checkoutError(c, u, pre.Order(), ids, err)
-	}
-	// A group commit may run the function again (store.Batch): every run
-	// starts from the order as the form gave it.
-	before := cloneOnlineOrder(o)
-	err = h.store.Batch(u.Username, func(t *store.Tx) error {
-		*o = *cloneOnlineOrder(before)
-		id, _, err := t.Idempotent(u.ID, c.FormValue("_idem"), func() (uint64, error) {
-			if len(ids) == 0 {
-				return 0, model.Invalid("lines", "err.order_none_chosen")
-			}
-			ve := &model.ValidationError{}
-			readOnlineHeader(c, t, sc, o, ve)
-			if err := ve.Err(); err != nil {
-				return 0, err
-			}
-			if err := t.OnlineOrderFromCart(sc, u, ids, o, submit); err != nil {
-				return 0, err
-			}
-			return o.ID, nil
-		})
-		o.ID = id
-		return err
-	})
+	loc := readOnlineHeader(c, o)
+	id, err := h.store.CheckoutCart(h.formActor(c), store.CheckoutForm{Order: o, Location: loc, Entries: ids, Submit: submit})
 	if err != nil {
 		return h.checkoutError(c, u, o, ids, err)
 	}
 	h.setFlash(c, map[bool]string{true: "flash.oo_submitted", false: "flash.saved"}[submit])
-	return h.redirect(c, "/online-orders/"+itoa(o.ID))
-}
-
-// prepareCheckout reads the checkout form's header into a copy of o and
-// prepares the new order from the chosen cart lines
-// (store.PrepareOnlineOrderFromCart) in a read transaction; nil when the
-// form or the order does not pass (the write transaction then reports why).
-func (h *Handler) prepareCheckout(c *fiber.Ctx, sc store.Scope, u *model.User, ids []uint64, o *model.OnlineOrder, submit bool) *store.PreparedOnlineOrder {
-	if len(ids) == 0 {
-		return nil
-	}
-	return h.prepareOrder(c, sc, o, func(t *store.Tx, hdr *model.OnlineOrder) (*store.PreparedOnlineOrder, error) {
-		return t.PrepareOnlineOrderFromCart(sc, u, ids, hdr, submit)
-	})
+	return h.redirect(c, "/online-orders/"+itoa(id))
 }
 
 // checkoutError shows the checkout form again for o, the chosen lines

@@ -156,17 +156,53 @@ const StatusEffective Status = "effective"
 // creator while it is a draft or submitted and not converted; another user
 // of the same customer only when the order allows adjustment; staff with the
 // manage permission while submitted (CanDeleteOnlineOrder says who deletes).
+// It is the permission (CanEditOnlineOrders) and the document's half
+// (OnlineOrderEditableBy) together.
 func CanEditOnlineOrder(status Status, createdBy string, allowAdjust bool, customerID uint64, u *User) bool {
-	if u == nil || u.Disabled || status != StatusDraft && status != StatusSubmitted {
+	return CanEditOnlineOrders(u) && OnlineOrderEditableBy(status, createdBy, allowAdjust, customerID, u)
+}
+
+// CanEditOnlineOrders is the permission half of the edit rule, what the
+// handler asks before anything is read: a dealer user who may order
+// (PermOrder), a staff user who manages orders (PermManageOrders).
+func CanEditOnlineOrders(u *User) bool {
+	if u == nil || u.Disabled {
 		return false
 	}
 	if u.Kind == KindDealer {
-		if u.CustomerID != customerID || !u.Can(PermOrder) {
-			return false
-		}
-		return u.Username == createdBy || allowAdjust
+		return u.Can(PermOrder)
 	}
-	return u.Can(PermManageOrders) && status == StatusSubmitted && allowAdjust
+	return u.Can(PermManageOrders)
+}
+
+// OnlineOrderEditableBy is the document's half of the edit rule, which the
+// store asks of the order it loaded in its transaction (the permission is
+// the handler's, CanEditOnlineOrders): a draft or submitted order; a dealer
+// user of its customer who created it, or any of them when it allows
+// adjustment; staff only while submitted and adjustable.
+func OnlineOrderEditableBy(status Status, createdBy string, allowAdjust bool, customerID uint64, u *User) bool {
+	if u == nil || status != StatusDraft && status != StatusSubmitted {
+		return false
+	}
+	if u.Kind == KindDealer {
+		return u.CustomerID == customerID && (u.Username == createdBy || allowAdjust)
+	}
+	return u.Kind == KindStaff && status == StatusSubmitted && allowAdjust
+}
+
+// CanOrderOnline says whether u may enter online orders (the order form,
+// the cart's checkout, submitting a draft): an enabled dealer user who may
+// order. Staff never enter a dealer's order.
+func CanOrderOnline(u *User) bool {
+	return u != nil && !u.Disabled && u.Kind == KindDealer && u.Can(PermOrder)
+}
+
+// OnlineOrderCreator says whether a new online order of customerID may be
+// made with u as its creator: a dealer user of that customer (whether u may
+// order is the caller's check, CanOrderOnline). The store asks it of every
+// new order, whatever the path.
+func OnlineOrderCreator(u *User, customerID uint64) bool {
+	return u != nil && u.Kind == KindDealer && customerID != 0 && u.CustomerID == customerID
 }
 
 // CanDeleteOnlineOrder says whether u may delete order o: the dealer users
@@ -174,6 +210,13 @@ func CanEditOnlineOrder(status Status, createdBy string, allowAdjust bool, custo
 // they reject a submitted one with a reason, which the dealer is told.
 func CanDeleteOnlineOrder(status Status, createdBy string, allowAdjust bool, customerID uint64, u *User) bool {
 	return u != nil && u.Kind == KindDealer && CanEditOnlineOrder(status, createdBy, allowAdjust, customerID, u)
+}
+
+// OnlineOrderDeletableBy is the document's half of the delete rule (the
+// store's): a dealer user to whom the order is editable
+// (OnlineOrderEditableBy).
+func OnlineOrderDeletableBy(status Status, createdBy string, allowAdjust bool, customerID uint64, u *User) bool {
+	return u != nil && u.Kind == KindDealer && OnlineOrderEditableBy(status, createdBy, allowAdjust, customerID, u)
 }
 
 // Returnable is how much of a shipped line can still be returned: shipped

@@ -116,6 +116,83 @@ func TestCanEditOnlineOrder(t *testing.T) {
 	}
 }
 
+// TestOnlineOrderRuleHalves: the edit rule's two halves — the permission
+// the handler asks (CanEditOnlineOrders) and the document's half the store
+// asks (OnlineOrderEditableBy) — make CanEditOnlineOrder together; who may
+// enter orders (CanOrderOnline) and whose customer a new order takes
+// (OnlineOrderCreator).
+func TestOnlineOrderRuleHalves(t *testing.T) {
+	creator := &User{Kind: KindDealer, CustomerID: 1, Username: "a", Roles: []Role{RoleBuyer}}
+	colleague := &User{Kind: KindDealer, CustomerID: 1, Username: "b", Roles: []Role{RoleManager}}
+	finance := &User{Kind: KindDealer, CustomerID: 1, Username: "a", Roles: []Role{RoleDealerFinance}}
+	off := &User{Kind: KindDealer, CustomerID: 1, Username: "a", Roles: []Role{RoleBuyer}, Disabled: true}
+	other := &User{Kind: KindDealer, CustomerID: 2, Username: "a", Roles: []Role{RoleBuyer}}
+	sales := &User{Kind: KindStaff, Username: "s", Roles: []Role{RoleSales}}
+	viewer := &User{Kind: KindStaff, Username: "v", Roles: []Role{RoleViewer}}
+	stranger := &User{Username: "x", Roles: []Role{RoleAdmin}} // no kind
+	for i, c := range []struct {
+		status         Status
+		adjust         bool
+		u              *User
+		perm, doc, del bool
+	}{
+		{StatusDraft, false, creator, true, true, true},
+		{StatusSubmitted, false, creator, true, true, true},
+		{StatusConverted, true, creator, true, false, false},
+		{StatusRejected, true, creator, true, false, false},
+		{StatusDraft, false, colleague, true, false, false},
+		{StatusDraft, true, colleague, true, true, true},
+		// The dealer's finance user is the creator's name but may not order:
+		// the document allows it, the permission does not.
+		{StatusDraft, false, finance, false, true, true},
+		{StatusDraft, false, off, false, true, true},
+		{StatusDraft, true, other, true, false, false},
+		{StatusSubmitted, true, sales, true, true, false},
+		{StatusSubmitted, false, sales, true, false, false},
+		{StatusDraft, true, sales, true, false, false},
+		{StatusSubmitted, true, viewer, false, true, false},
+		{StatusSubmitted, true, stranger, false, false, false},
+		{StatusDraft, true, nil, false, false, false},
+	} {
+		perm, doc := CanEditOnlineOrders(c.u), OnlineOrderEditableBy(c.status, "a", c.adjust, 1, c.u)
+		if perm != c.perm || doc != c.doc {
+			t.Errorf("case %d: permission %v document %v, want %v %v", i, perm, doc, c.perm, c.doc)
+		}
+		if got := CanEditOnlineOrder(c.status, "a", c.adjust, 1, c.u); got != (c.perm && c.doc) {
+			t.Errorf("case %d: CanEditOnlineOrder %v, want %v", i, got, c.perm && c.doc)
+		}
+		if got := OnlineOrderDeletableBy(c.status, "a", c.adjust, 1, c.u); got != c.del {
+			t.Errorf("case %d: deletable %v, want %v", i, got, c.del)
+		}
+		if got := CanDeleteOnlineOrder(c.status, "a", c.adjust, 1, c.u); got != (c.perm && c.del) {
+			t.Errorf("case %d: CanDeleteOnlineOrder %v, want %v", i, got, c.perm && c.del)
+		}
+	}
+	for i, c := range []struct {
+		u           *User
+		cust        uint64
+		may, create bool
+	}{
+		{creator, 1, true, true},
+		{colleague, 1, true, true},
+		{creator, 2, true, false},
+		{creator, 0, true, false},
+		{finance, 1, false, true},
+		{off, 1, false, true},
+		{other, 1, true, false},
+		{sales, 1, false, false},
+		{sales, 0, false, false},
+		{nil, 1, false, false},
+	} {
+		if got := CanOrderOnline(c.u); got != c.may {
+			t.Errorf("order case %d: CanOrderOnline %v, want %v", i, got, c.may)
+		}
+		if got := OnlineOrderCreator(c.u, c.cust); got != c.create {
+			t.Errorf("order case %d: OnlineOrderCreator %v, want %v", i, got, c.create)
+		}
+	}
+}
+
 func TestReturnableAndCredit(t *testing.T) {
 	if Returnable(10000, 3000, 2000) != 5000 || Returnable(1000, 1000, 0) != 0 || Returnable(1000, 800, 500) != 0 {
 		t.Fatal("returnable")

@@ -294,13 +294,18 @@ func countKey(cust uint64, st model.Status) []byte { return append(itob(cust), s
 // addCount moves the count of a customer's documents in a status, and the
 // total of all customers (customer 0), by d.
 func (t *Tx) addCount(b docBuckets, cust uint64, st model.Status, d int64) error {
-	for _, k := range [][]byte{countKey(cust, st), countKey(0, st)} {
-		n := int64(btoi(t.b(b.count).Get(k))) + d
+	bk := t.b(b.count)
+	keys := [2][]byte{countKey(cust, st), countKey(0, st)}
+	if p, ok := bk.(kv.Prefetcher); ok { // PostgreSQL: both counts in one query
+		p.Prefetch([][]byte{keys[0], keys[1]})
+	}
+	for _, k := range keys {
+		n := int64(btoi(bk.Get(k))) + d
 		var err error
 		if n <= 0 {
-			err = t.b(b.count).Delete(k)
+			err = bk.Delete(k)
 		} else {
-			err = t.b(b.count).Put(k, itob(uint64(n)))
+			err = bk.Put(k, itob(uint64(n)))
 		}
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // Online orders (网上订货单, SPEC §2.3 and §7): a dealer's order, entered
@@ -204,15 +205,43 @@ func (t *Tx) PriceOnlineLines(customerID uint64, in []LineInput) ([]model.OrderL
 // SaveOnlineOrder creates (ID 0) or updates an online order for user u from
 // typed lines, priced afresh (PriceOnlineLines); submit also submits it in
 // the same transaction (with the credit check). A new order belongs to u's
-// customer (a dealer); an update follows the edit rule (model.CanEditOnlineOrder:
+// customer (model.OnlineOrderCreator: u is a dealer user of it); an update
+// follows the document's half of the edit rule (model.OnlineOrderEditableBy:
 // the creator, colleagues when it allows adjustment, staff while submitted
 // and adjustable) and the optimistic lock. Editing a submitted order moves
 // the open-orders balance by the change, checks credit again and raises
-// online_order.changed.
+// online_order.changed. Whether u may order or edit at all is the caller's
+// check (model.CanOrderOnline, model.CanEditOnlineOrders).
 func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) error {
+	var stored *model.OnlineOrder
+	if o.ID != 0 {
+		var err error
+		if stored, err = t.editableOnline(sc, o.ID, u); err != nil {
+			return err
+		}
+	}
+	return t.saveOnline(sc, o, stored, lines, u, submit)
+}
+
+// editableOnline loads online order id through sc for an edit by u: a
+// StateError when the document's half of the edit rule refuses u.
+func (t *Tx) editableOnline(sc Scope, id uint64, u *model.User) (*model.OnlineOrder, error) {
+	stored, err := t.OnlineOrder(sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if !model.OnlineOrderEditableBy(stored.Status, stored.CreatedBy, stored.AllowAdjust, stored.CustomerID, u) {
+		return nil, &model.StateError{Action: "edit", Status: string(stored.Status)}
+	}
+	return stored, nil
+}
+
+// saveOnline is SaveOnlineOrder once the stored order of an edit (nil for
+// a new order) is loaded through the scope and its edit rule checked.
+func (t *Tx) saveOnline(sc Scope, o, stored *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) error {
 	var prev model.Money // what the stored order counts in the open orders
-	if o.ID == 0 {
-		if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || o.CustomerID != u.CustomerID {
+	if stored == nil {
+		if o.ID != 0 || !model.OnlineOrderCreator(u, o.CustomerID) {
 			return model.ErrNotAllowed
 		}
 		o.Status = model.StatusDraft
@@ -220,13 +249,6 @@ func (t *Tx) SaveOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, 
 			o.OrderDate = t.Today() // the checkout form carries no order date
 		}
 	} else {
-		stored, err := t.OnlineOrder(sc, o.ID)
-		if err != nil {
-			return err
-		}
-		if !model.CanEditOnlineOrder(stored.Status, stored.CreatedBy, stored.AllowAdjust, stored.CustomerID, u) {
-			return &model.StateError{Action: "edit", Status: string(stored.Status)}
-		}
 		// What the form may not change.
 		o.CustomerID, o.Status, o.Trail, o.Number = stored.CustomerID, stored.Status, stored.Trail, stored.Number
 		o.CreditHold, o.CreditApprovedBy, o.CreditLimit, o.CreditExposure = stored.CreditHold, stored.CreditApprovedBy, stored.CreditLimit, stored.CreditExposure
@@ -334,7 +356,10 @@ func (t *Tx) creditCheck(o *model.OnlineOrder, prev model.Money, u *model.User) 
 	}
 	// Read from the decoded copies (readcache.go): a customer past its limit
 	// has every order held, and this runs twice per submit, once of them in
-	// the group commit.
+	// the group commit. On PostgreSQL both settings come in one query.
+	if p, ok := t.b(bSettings).(kv.Prefetcher); ok {
+		p.Prefetch([][]byte{keyEnterprise, keyOrdering})
+	}
 	sym := t.settingsRead().CurrencySymbol
 	if t.orderingRead().CreditBlock && u != nil && u.Kind == model.KindDealer {
 		ve := &model.ValidationError{}
@@ -422,7 +447,7 @@ func (t *Tx) submitOnline(o *model.OnlineOrder, u *model.User, write func() erro
 // Refuses with a ValidationError on "lines" when a chosen line cannot be
 // ordered or nothing is left (store.OrderableCartLines).
 func (t *Tx) OnlineOrderFromCart(sc Scope, u *model.User, entryIDs []uint64, hdr *model.OnlineOrder, submit bool) error {
-	if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) {
+	if u == nil || !model.OnlineOrderCreator(u, u.CustomerID) {
 		return model.ErrNotAllowed
 	}
 	cl, err := t.OrderableCartLines(sc, u.ID, entryIDs)
@@ -474,7 +499,7 @@ type preparedCartLine struct{ key, raw []byte }
 // fails as OnlineOrderFromCart would now; the caller then lets that run
 // in the write transaction, which reports it there.
 func (t *Tx) PrepareOnlineOrderFromCart(sc Scope, u *model.User, entryIDs []uint64, hdr *model.OnlineOrder, submit bool) (*PreparedOnlineOrder, error) {
-	if u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || len(entryIDs) == 0 {
+	if len(entryIDs) == 0 || u == nil || !model.OnlineOrderCreator(u, u.CustomerID) {
 		return nil, model.ErrNotAllowed
 	}
 	cl, err := t.OrderableCartLines(sc, u.ID, entryIDs)
@@ -550,7 +575,7 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 	reason = strings.TrimSpace(reason)
 	switch action {
 	case "submit":
-		if o.Status == model.StatusDraft && !model.CanEditOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+		if o.Status == model.StatusDraft && !model.OnlineOrderEditableBy(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
 			return nil, model.ErrNotAllowed
 		}
 		if err := t.submitOnlineOrder(sc, o, u); err != nil {
@@ -592,7 +617,7 @@ func (t *Tx) ActOnOnlineOrder(sc Scope, id, version uint64, action string, u *mo
 }
 
 // DeleteOnlineOrder deletes an online order dealer user u may edit
-// (model.CanDeleteOnlineOrder: draft or submitted, never converted or
+// (model.OnlineOrderDeletableBy: draft or submitted, never converted or
 // rejected), checking the version; a submitted one leaves the open-orders
 // balance and raises online_order.withdrawn. Staff never delete a dealer's
 // order (the caller refuses them: ErrNotAllowed): they reject it with a
@@ -602,7 +627,7 @@ func (t *Tx) DeleteOnlineOrder(sc Scope, id, version uint64, u *model.User) erro
 	if err != nil {
 		return err
 	}
-	if !model.CanDeleteOnlineOrder(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
+	if !model.OnlineOrderDeletableBy(o.Status, o.CreatedBy, o.AllowAdjust, o.CustomerID, u) {
 		return &model.StateError{Action: "delete", Status: string(o.Status)}
 	}
 	if err := t.DeleteDoc(sc, docOnlineOrder, id, version); err != nil {
@@ -834,11 +859,11 @@ type preEvent struct {
 // SaveOnlineOrder run in the write transaction, which reports them there
 // (after the form token's replay check). o is not changed.
 func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) (*PreparedOnlineOrder, error) {
-	if o.ID != 0 || u == nil || u.Kind != model.KindDealer || !u.Can(model.PermOrder) || o.CustomerID != u.CustomerID {
-		return nil, model.ErrNotAllowed
-	}
 	if !t.AllowsCustomer(sc, o.CustomerID) {
 		return nil, model.ErrNotFound
+	}
+	if o.ID != 0 || !model.OnlineOrderCreator(u, o.CustomerID) {
+		return nil, model.ErrNotAllowed
 	}
 	b := cloneOrder(o)
 	b.Status = model.StatusDraft

@@ -92,13 +92,6 @@ func (t *Tx) Once(userID uint64, key string, act func() (string, error)) (string
 	return out, replay, err
 }
 
-// Replayed returns what Once remembered for this user's key, if anything.
-func (t *Tx) Replayed(userID uint64, key string) (string, bool) {
-	b, k := tokenKey(userID, key)
-	_, out, ok := t.remembered(b, k)
-	return out, ok
-}
-
 // remembered reads the record once kept under k in bucket b: the id and
 // the text.
 func (t *Tx) remembered(b, k []byte) (uint64, string, bool) {

@@ -946,10 +946,13 @@ func (b *bucket) Delete(key []byte) error {
 // buffer records a write; the last write of a key wins.
 func (t *tx) buffer(b *bucket, key, value []byte, del bool) {
 	lk := localKey(b.id, key)
+	// The values read before the first write stay: the transaction's
+	// snapshot (or, with SerialWriters, the writers' lock) keeps them
+	// current, and a key read again after a write costs no second trip.
 	if t.pending == nil {
 		t.pending = map[string]*write{}
-		t.local = map[string]local{}
-	} else if t.local == nil {
+	}
+	if t.local == nil {
 		t.local = map[string]local{}
 	}
 	w := t.pending[lk]
