@@ -49,6 +49,13 @@
 // past it with a batch twice as large), and fetch again when the
 // transaction has written since. Peek (kv.Peeker) is one committed read
 // in one statement, without a transaction.
+//
+// A read-only transaction that ended well is not committed at once: its
+// connection is parked for at most parkFor, and the next transaction that
+// begins takes it and sends the COMMIT with its BEGIN, in one round trip
+// (DB.park). With SerialWriters a write transaction reads every bucket's
+// sequence with the writers' lock in its BEGIN's round trip, so
+// NextSequence costs none.
 package pgkv
 
 import (
@@ -130,7 +137,26 @@ type DB struct {
 
 	retries atomic.Uint64
 	trips   atomic.Uint64 // statements or pipelined batches sent (RoundTrips)
+
+	// Connections of ended read-only transactions whose COMMIT is still to
+	// be sent: the next transaction's BEGIN takes one and sends the COMMIT
+	// in the same round trip (see park).
+	parkMu    sync.Mutex
+	parked    []parkedConn
+	parkTimer bool // a sweep is scheduled
+	parkMax   int
 }
+
+type parkedConn struct {
+	conn *pgxpool.Conn
+	at   time.Time
+}
+
+// parkFor bounds how long a read-only transaction stays open on a parked
+// connection: its snapshot holds back the cleanup of rows deleted since
+// (VACUUM), so it is short; a busy process reuses the connection long
+// before.
+const parkFor = 20 * time.Millisecond
 
 type bucketNames struct {
 	gen int64
@@ -169,7 +195,7 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{pool: pool, opts: o}
+	d := &DB{pool: pool, opts: o, parkMax: max(1, int(o.MaxConns)/3)}
 	if err := d.createSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -299,8 +325,92 @@ func (d *DB) Close() error {
 	if d.commits != nil {
 		d.commits.Close()
 	}
+	d.parkMu.Lock()
+	parked := d.parked
+	d.parked = nil
+	d.parkMu.Unlock()
+	for _, p := range parked {
+		d.commitParked(p.conn)
+	}
 	d.pool.Close()
 	return nil
+}
+
+// park keeps the connection of a read-only transaction that ended well
+// instead of committing it now: the next transaction's BEGIN sends the
+// COMMIT in its own round trip, one round trip less per View. A read-only
+// transaction's COMMIT changes nothing, so when it is sent does not matter
+// to anyone, except that its snapshot stays open meanwhile: connections
+// parked longer than parkFor are committed and returned to the pool by a
+// sweep, and at most parkMax are parked (else park returns false and the
+// caller commits at once).
+func (d *DB) park(conn *pgxpool.Conn) bool {
+	pc := conn.Conn().PgConn()
+	if pc.IsClosed() || pc.IsBusy() || pc.TxStatus() != 'T' || d.closed.Load() {
+		return false
+	}
+	d.parkMu.Lock()
+	defer d.parkMu.Unlock()
+	if len(d.parked) >= d.parkMax {
+		return false
+	}
+	d.parked = append(d.parked, parkedConn{conn, time.Now()})
+	if !d.parkTimer {
+		d.parkTimer = true
+		time.AfterFunc(parkFor, d.sweep)
+	}
+	return true
+}
+
+// unpark takes the most recently parked connection, nil when there is none.
+func (d *DB) unpark() *pgxpool.Conn {
+	d.parkMu.Lock()
+	defer d.parkMu.Unlock()
+	n := len(d.parked)
+	if n == 0 {
+		return nil
+	}
+	c := d.parked[n-1].conn
+	d.parked[n-1] = parkedConn{}
+	d.parked = d.parked[:n-1]
+	return c
+}
+
+// sweep commits the connections parked for parkFor or longer and returns
+// them to the pool.
+func (d *DB) sweep() {
+	cutoff := time.Now().Add(-parkFor)
+	d.parkMu.Lock()
+	var old []*pgxpool.Conn
+	keep := d.parked[:0]
+	for _, p := range d.parked {
+		if p.at.After(cutoff) {
+			keep = append(keep, p)
+		} else {
+			old = append(old, p.conn)
+		}
+	}
+	clear(d.parked[len(keep):])
+	d.parked = keep
+	if d.parkTimer = len(keep) > 0; d.parkTimer {
+		time.AfterFunc(parkFor, d.sweep)
+	}
+	d.parkMu.Unlock()
+	for _, c := range old {
+		d.commitParked(c)
+	}
+}
+
+// commitParked commits a parked connection's transaction and returns it
+// to the pool (closed when the COMMIT fails).
+func (d *DB) commitParked(c *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d.trips.Add(1)
+	if _, err := c.Exec(ctx, "COMMIT"); err != nil {
+		_ = c.Conn().Close(ctx)
+	}
+	c.Release()
 }
 
 // View runs fn in a REPEATABLE READ READ ONLY transaction, once.
@@ -423,6 +533,9 @@ type tx struct {
 	err      error // the first failure of a read; the transaction fails with it
 	gen      int64
 	names    map[string]int64 // bucket names as of gen, when not the shared cache's
+	// seqs: the buckets' sequences as of the writers' lock (SerialWriters),
+	// by bucket id, those of 0 left out; nil otherwise.
+	seqs     map[int64]uint64
 	buckets  map[string]*bucket
 	onCommit []func()
 
@@ -448,6 +561,11 @@ type local struct {
 func (d *DB) begin(writable bool) (*tx, error) { return d.beginWithin(writable, d.opts.TxTimeout) }
 
 // beginWithin is begin with an attempt bounded by timeout (≤ 0: none).
+//
+// The first round trip opens the transaction and reads kv_meta's
+// generation (and, with SerialWriters, takes the writers' lock and reads
+// every bucket's sequence, see bucket.NextSequence); on a parked
+// connection (park) it first commits the read-only transaction left on it.
 func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
 	if timeout > 0 {
@@ -457,43 +575,103 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	if serial {
 		d.writeMu.Lock()
 	}
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		if serial {
-			d.writeMu.Unlock()
-		}
-		cancel()
-		return nil, err
-	}
-	t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}}
 	var sql string
 	switch {
 	case !writable:
 		sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM kv_meta"
 	case serial:
-		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen FROM kv_meta FOR NO KEY UPDATE"
+		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen FROM kv_meta FOR NO KEY UPDATE; " +
+			"SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
 	default:
 		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
 	}
-	d.trips.Add(1)
-	res, err := conn.Conn().PgConn().Exec(ctx, sql).ReadAll()
-	if err == nil && (len(res) != 2 || len(res[1].Rows) != 1) {
-		err = errors.New("kv_meta has no row")
+	for {
+		conn, parked := d.unpark(), true
+		if conn == nil {
+			parked = false
+			var err error
+			if conn, err = d.pool.Acquire(ctx); err != nil {
+				if serial {
+					d.writeMu.Unlock()
+				}
+				cancel()
+				return nil, err
+			}
+		}
+		t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}}
+		q, first := sql, 1
+		if parked {
+			q, first = "COMMIT; "+sql, 2
+		}
+		d.trips.Add(1)
+		res, err := conn.Conn().PgConn().Exec(ctx, q).ReadAll()
+		if err != nil && parked && conn.Conn().IsClosed() && ctx.Err() == nil {
+			// The parked connection broke meanwhile: take another.
+			conn.Release()
+			continue
+		}
+		if err == nil && (len(res) < first+1 || len(res[first].Rows) != 1) {
+			err = errors.New("kv_meta has no row")
+		}
+		if err == nil {
+			t.gen, err = strconv.ParseInt(string(res[first].Rows[0][0]), 10, 64)
+		}
+		if err == nil && serial {
+			t.seqs, err = parseSeqs(res[first+1].Rows)
+		}
+		if err != nil {
+			t.release()
+			return nil, err
+		}
+		return t, nil
 	}
-	if err == nil {
-		t.gen, err = strconv.ParseInt(string(res[1].Rows[0][0]), 10, 64)
+}
+
+// parseSeqs reads the sequences of the buckets whose sequence is not 0,
+// one row of "id seq id seq …" (NULL when there are none).
+func parseSeqs(rows [][][]byte) (map[int64]uint64, error) {
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		return nil, errors.New("kv_buckets: no sequences row")
 	}
-	if err != nil {
-		t.release()
-		return nil, err
+	f := bytes.Fields(rows[0][0])
+	if len(f)%2 != 0 {
+		return nil, errors.New("kv_buckets: odd sequences row")
 	}
-	return t, nil
+	seqs := make(map[int64]uint64, len(f)/2)
+	for i := 0; i < len(f); i += 2 {
+		id, ok1 := atou(f[i])
+		seq, ok2 := atou(f[i+1])
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("kv_buckets: bad sequence %q %q", f[i], f[i+1])
+		}
+		seqs[int64(id)] = seq
+	}
+	return seqs, nil
+}
+
+// atou parses a decimal number without allocating.
+func atou(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }
 
 // release ends the transaction if it is still open and returns the
 // connection.
 func (t *tx) release() {
 	if t.conn == nil {
+		if t.cancel != nil {
+			t.cancel()
+			t.cancel = nil
+		}
 		return
 	}
 	if !t.conn.Conn().IsClosed() && t.conn.Conn().PgConn().TxStatus() != 'I' {
@@ -526,9 +704,13 @@ func (t *tx) finish(fnErr error) error {
 		return fnErr
 	}
 	if !t.writable {
+		t.done = true
+		if t.db.park(t.conn) {
+			t.conn = nil // release: nothing to do but end the context
+			return nil
+		}
 		t.db.trips.Add(1)
 		_, err := t.conn.Exec(t.ctx, "COMMIT")
-		t.done = true
 		return err
 	}
 	b := &pgx.Batch{}
@@ -690,6 +872,10 @@ func (t *tx) bucket(name []byte) *bucket {
 		return nil
 	}
 	b := &bucket{tx: t, id: id, name: string(name)}
+	if t.seqs != nil {
+		// Every sequence that is not 0 is in seqs.
+		b.seq, b.seqKnown, b.seqOwned = t.seqs[id], true, true
+	}
 	t.buckets[b.name] = b
 	return b
 }
@@ -732,7 +918,9 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 		return nil, err
 	}
 	t.genBump = true
-	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true}
+	// Its row is this transaction's until it commits: the sequence is
+	// counted here.
+	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true, seqOwned: true}
 	t.buckets[b.name] = b
 	t.wgen++
 	return b, nil
@@ -1007,10 +1195,13 @@ func (b *bucket) Sequence() uint64 {
 	return b.seq
 }
 
-// NextSequence increments the sequence. The first call of a transaction
-// increments the row (taking its lock, so no other transaction can hand
-// out the same number); later calls count in memory and the last value is
-// written with the commit.
+// NextSequence increments the sequence. With SerialWriters the
+// transaction read every sequence with the writers' lock (no other writer
+// can change one until it commits), so it counts in memory from the
+// start. Otherwise the first call of a transaction increments the row
+// (taking its lock, so no other transaction can hand out the same number)
+// and later calls count in memory. Either way the last value is written
+// with the commit.
 func (b *bucket) NextSequence() (uint64, error) {
 	t := b.tx
 	if !t.writable {
