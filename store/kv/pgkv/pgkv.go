@@ -290,6 +290,27 @@ func (d *DB) Peek(bucket, key []byte) ([]byte, error) {
 	return v, nil
 }
 
+// CountPrefix counts the committed keys of bucket under prefix, up to
+// limit, in one statement (kv.PrefixCounter), outside any transaction.
+func (d *DB) CountPrefix(bucket, prefix []byte, limit int) (int, error) {
+	if d.closed.Load() {
+		return 0, kv.ErrDatabaseNotOpen
+	}
+	if limit <= 0 {
+		return 0, nil
+	}
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if d.opts.TxTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
+	}
+	defer cancel()
+	d.trips.Add(1)
+	var n int
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM kv k JOIN kv_buckets b ON b.id = k.bucket
+		WHERE b.name = $1 AND k.key >= $2 AND k.key < $3 LIMIT $4) s`, string(bucket), prefix, prefixEnd(prefix), limit).Scan(&n)
+	return n, err
+}
+
 // Pool returns the connection pool, for health checks.
 func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 
@@ -1095,6 +1116,62 @@ func (b *bucket) Prefetch(keys [][]byte) {
 	}
 }
 
+// PrefetchKeys reads the keys of several buckets that the transaction
+// has not read or written yet in one query (kv.TxPrefetcher), into what
+// Get answers from.
+func (t *tx) PrefetchKeys(keys []kv.BucketKey) {
+	if t.err != nil {
+		return
+	}
+	ids := make([]int64, 0, len(keys))
+	want := make([][]byte, 0, len(keys))
+	asked := make(map[string]bool, len(keys))
+	for _, bk := range keys {
+		if len(bk.Key) == 0 || len(bk.Key) > kv.MaxKeySize {
+			continue
+		}
+		b := t.bucket(bk.Bucket)
+		if b == nil || b.deleted {
+			continue
+		}
+		lk := localKey(b.id, bk.Key)
+		if _, ok := t.local[lk]; ok || asked[lk] {
+			continue
+		}
+		asked[lk] = true
+		ids, want = append(ids, b.id), append(want, bk.Key)
+	}
+	if len(want) < 2 {
+		return // a Get costs the same
+	}
+	rows, err := t.query(`SELECT bucket, key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv
+		WHERE (bucket, key) IN (SELECT * FROM unnest($1::bigint[], $2::bytea[]))`, ids, want)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if t.local == nil {
+		t.local = map[string]local{}
+	}
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw[0]) != 8 {
+			continue
+		}
+		lk := localKey(int64(binary.BigEndian.Uint64(raw[0])), raw[1])
+		t.local[lk] = local{append([]byte{}, raw[2]...), true}
+		delete(asked, lk)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		return
+	}
+	for lk := range asked { // none stored
+		t.local[lk] = local{}
+	}
+}
+
 func (b *bucket) checkWrite(key []byte) error {
 	switch {
 	case !b.tx.writable:
@@ -1136,8 +1213,8 @@ func (t *tx) buffer(b *bucket, key, value []byte, del bool) {
 	lk := localKey(b.id, key)
 	if t.pending == nil {
 		t.pending = map[string]*write{}
-		t.local = map[string]local{}
-	} else if t.local == nil {
+	}
+	if t.local == nil {
 		t.local = map[string]local{}
 	}
 	w := t.pending[lk]
