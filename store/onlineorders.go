@@ -840,6 +840,7 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 	if !t.AllowsCustomer(sc, o.CustomerID) {
 		return nil, model.ErrNotFound
 	}
+	t.prefetchOrderPrepare(o.CustomerID, lines)
 	b := cloneOrder(o)
 	b.Status = model.StatusDraft
 	if b.OrderDate == "" {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 
 	"dealerportal/store/kv"
 )
@@ -36,4 +37,28 @@ func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder) {
 		{Bucket: b.count, Key: countKey(o.CustomerID, o.Status)},
 		{Bucket: b.count, Key: countKey(0, o.Status)},
 	})
+}
+
+// prefetchOrderPrepare reads ahead, in one round trip on PostgreSQL, the
+// records that preparing an online order of customer cust with lines
+// reads one by one before its pricing's chained reads: the customer and
+// its balance, the enterprise and ordering settings, and each line's
+// product code. Nothing on bbolt.
+func (t *Tx) prefetchOrderPrepare(cust uint64, lines []LineInput) {
+	if t.s.bolt != nil {
+		return
+	}
+	id := itob(cust)
+	keys := make([]kv.BucketKey, 0, 4+len(lines))
+	keys = append(keys,
+		kv.BucketKey{Bucket: bCustomers, Key: id},
+		kv.BucketKey{Bucket: bBalances, Key: id},
+		kv.BucketKey{Bucket: bSettings, Key: keyEnterprise},
+		kv.BucketKey{Bucket: bSettings, Key: keyOrdering})
+	for _, li := range lines {
+		if li.EntryID == 0 && li.Code != "" {
+			keys = append(keys, kv.BucketKey{Bucket: bProductsByCode, Key: []byte(strings.ToUpper(strings.TrimSpace(li.Code)))})
+		}
+	}
+	kv.PrefetchKeys(t.tx, keys)
 }
