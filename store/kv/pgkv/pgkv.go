@@ -53,9 +53,10 @@
 // A read-only transaction that ended well is not committed at once: its
 // connection is parked for at most parkFor, and the next transaction that
 // begins takes it and sends the COMMIT with its BEGIN, in one round trip
-// (DB.park). With SerialWriters a write transaction reads every bucket's
-// sequence with the writers' lock in its BEGIN's round trip, so
-// NextSequence costs none.
+// (DB.park). With SerialWriters a write transaction sends its BEGIN, the
+// writers' lock and every bucket's sequence with its first statement
+// (tx.sendFirst), so the opening costs no round trip of its own and
+// NextSequence none.
 package pgkv
 
 import (
@@ -554,6 +555,12 @@ type tx struct {
 	err      error // the first failure of a read; the transaction fails with it
 	gen      int64
 	names    map[string]int64 // bucket names as of gen, when not the shared cache's
+	// begun: the opening statements were sent. A serial writer starts
+	// without (beginWithin) and sends them with its first statement.
+	begun bool
+	// tentative: names and gen are the shared cache's, not yet checked
+	// against kv_meta under the writers' lock (sendFirst checks them).
+	tentative bool
 	// seqs: the buckets' sequences as of the writers' lock (SerialWriters),
 	// by bucket id, those of 0 left out; nil otherwise.
 	seqs     map[int64]uint64
@@ -606,6 +613,25 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	default:
 		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
 	}
+	if serial {
+		// Lazy: the opening goes with the first statement (tx.sendFirst)
+		// when the bucket names are cached. A pooled connection, not a
+		// parked one: a parked connection that broke meanwhile would fail
+		// the first statement, where it can no longer be swapped.
+		d.cacheMu.Lock()
+		cache := d.cache
+		d.cacheMu.Unlock()
+		if cache != nil {
+			conn, err := d.pool.Acquire(ctx)
+			if err != nil {
+				d.writeMu.Unlock()
+				cancel()
+				return nil, err
+			}
+			return &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: true, locked: true, buckets: map[string]*bucket{},
+				gen: cache.gen, names: cache.ids, tentative: true}, nil
+		}
+	}
 	for {
 		conn, parked := d.unpark(), true
 		if conn == nil {
@@ -619,7 +645,7 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 				return nil, err
 			}
 		}
-		t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}}
+		t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}, begun: true}
 		q, first := sql, 1
 		if parked {
 			q, first = "COMMIT; "+sql, 2
@@ -685,6 +711,213 @@ func atou(b []byte) (uint64, bool) {
 	return n, true
 }
 
+// The opening of a serial writer sent with its first statement: the
+// writers' lock with a check that the generation is the one of the cached
+// bucket names the statements after it were built with (a division by
+// zero otherwise, which aborts the transaction before they run), and the
+// sequences, read after the lock in a statement of their own so that its
+// snapshot is taken after the lock was granted.
+const (
+	sqlWriterBegin = "BEGIN ISOLATION LEVEL READ COMMITTED"
+	sqlWriterLock  = "SELECT gen, 1 / (gen = $1)::int FROM kv_meta FOR NO KEY UPDATE"
+	sqlWriterSeqs  = "SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
+)
+
+// errNamesMoved: a bucket was created or deleted since the cached names a
+// lazily opened writer used; the attempt runs again with fresh names.
+func errNamesMoved() error {
+	return &pgconn.PgError{Code: "40001", Message: "bucket names changed before the writers' lock was taken"}
+}
+
+// sendFirst sends, in one round trip, the opening of a writer that has not
+// begun (sqlWriterBegin, sqlWriterLock, sqlWriterSeqs), its buffered
+// writes, and sql when not empty; it reads the results up to sql's and
+// returns the batch for the caller to read sql's and close.
+//
+// When the cached bucket names turn out older than the lock's generation
+// (the check aborted the transaction before the writes and sql ran), the
+// transaction opens again with the names read under the lock (restart),
+// and goes on as if nothing happened when every bucket fn was given has
+// kept its id: fn has read nothing from the database yet. Otherwise it
+// fails with a serialization failure, so that fn runs again.
+func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
+	saved := slices.Clone(t.order)
+	var dirty []*bucket
+	for _, bk := range t.buckets {
+		if bk != nil && bk.seqDirty {
+			dirty = append(dirty, bk)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(sqlWriterBegin)
+	b.Queue(sqlWriterLock, t.gen)
+	b.Queue(sqlWriterSeqs)
+	n := b.Len()
+	t.queueWrites(b)
+	writes := b.Len() - n
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	t.begun = true // whatever happens, release ends it
+	t.db.trips.Add(1)
+	br := t.conn.SendBatch(t.ctx, b)
+	fail := func(err error) (pgx.BatchResults, error) {
+		_ = br.Close()
+		if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "22012" {
+			return nil, err
+		}
+		// Not run: the writes are still to be sent.
+		t.order = saved
+		for _, w := range saved {
+			t.pending[localKey(w.b.id, w.key)] = w
+		}
+		for _, bk := range dirty {
+			bk.seqDirty = true
+		}
+		if err := t.restart(); err != nil {
+			return nil, err
+		}
+		return t.sendAfter(sql, args...)
+	}
+	if _, err := br.Exec(); err != nil {
+		return fail(err)
+	}
+	var gen int64
+	var one int32
+	if err := br.QueryRow().Scan(&gen, &one); err != nil {
+		return fail(err)
+	}
+	var raw []byte
+	if err := br.QueryRow().Scan(&raw); err != nil {
+		return fail(err)
+	}
+	seqs, err := parseSeqs([][][]byte{{raw}})
+	if err != nil {
+		return fail(err)
+	}
+	t.tentative = false
+	t.seqs = seqs
+	t.applySeqs()
+	for range writes {
+		if _, err := br.Exec(); err != nil {
+			return fail(err)
+		}
+	}
+	return br, nil
+}
+
+// restart opens the transaction again after the check of the cached names
+// failed: ROLLBACK, the opening, the sequences and the bucket names, in
+// one round trip. It fails (40001) when a bucket fn was given has gone or
+// changed its id meanwhile.
+func (t *tx) restart() error {
+	t.db.dropNames(t.gen)
+	t.db.trips.Add(1)
+	res, err := t.conn.Conn().PgConn().Exec(t.ctx, "ROLLBACK; "+sqlWriterBegin+"; SELECT gen FROM kv_meta FOR NO KEY UPDATE; "+
+		sqlWriterSeqs+"; SELECT id, name FROM kv_buckets").ReadAll()
+	if err == nil && (len(res) != 5 || len(res[2].Rows) != 1) {
+		err = errors.New("kv_meta has no row")
+	}
+	if err != nil {
+		return err
+	}
+	if t.gen, err = strconv.ParseInt(string(res[2].Rows[0][0]), 10, 64); err != nil {
+		return err
+	}
+	if t.seqs, err = parseSeqs(res[3].Rows); err != nil {
+		return err
+	}
+	ids := make(map[string]int64, len(res[4].Rows))
+	for _, r := range res[4].Rows {
+		id, err := strconv.ParseInt(string(r[0]), 10, 64)
+		if err != nil {
+			return err
+		}
+		ids[string(r[1])] = id
+	}
+	t.names, t.tentative = ids, false
+	t.db.cacheMu.Lock()
+	if t.db.cache == nil || t.db.cache.gen < t.gen {
+		t.db.cache = &bucketNames{gen: t.gen, ids: ids}
+	}
+	t.db.cacheMu.Unlock()
+	for name, bk := range t.buckets {
+		if bk != nil && ids[name] != bk.id {
+			return errNamesMoved()
+		}
+	}
+	t.applySeqs()
+	return nil
+}
+
+// sendAfter sends the buffered writes and sql (when not empty) in one
+// round trip in a transaction that has begun, reads the writes' results
+// and returns the batch for the caller to read sql's and close.
+func (t *tx) sendAfter(sql string, args ...any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	writes := b.Len()
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	if b.Len() == 0 {
+		return nil, nil // nothing to send (ensureBegun)
+	}
+	t.db.trips.Add(1)
+	br := t.conn.SendBatch(t.ctx, b)
+	for range writes {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+// ensureBegun sends the opening of a writer that has not begun on its own,
+// before a statement that does not go through sendFirst. False when the
+// transaction failed (its error recorded).
+func (t *tx) ensureBegun() bool {
+	if t.err != nil {
+		return false
+	}
+	if t.begun {
+		return true
+	}
+	br, err := t.sendFirst("")
+	if err == nil && br != nil {
+		err = br.Close()
+	}
+	if err != nil {
+		t.fail(err)
+		return false
+	}
+	return true
+}
+
+// applySeqs gives the buckets opened before the writers' lock their
+// sequences.
+func (t *tx) applySeqs() {
+	for _, b := range t.buckets {
+		if b == nil {
+			continue
+		}
+		if !b.seqKnown {
+			b.seq, b.seqKnown = t.seqs[b.id], true
+		}
+		b.seqOwned = true
+	}
+}
+
+// dropNames forgets the cached bucket names of generation gen.
+func (d *DB) dropNames(gen int64) {
+	d.cacheMu.Lock()
+	if d.cache != nil && d.cache.gen == gen {
+		d.cache = nil
+	}
+	d.cacheMu.Unlock()
+}
+
 // release ends the transaction if it is still open and returns the
 // connection.
 func (t *tx) release() {
@@ -733,6 +966,33 @@ func (t *tx) finish(fnErr error) error {
 		t.db.trips.Add(1)
 		_, err := t.conn.Exec(t.ctx, "COMMIT")
 		return err
+	}
+	if !t.begun {
+		if len(t.buckets) == 0 && len(t.order) == 0 {
+			// The functions touched nothing: nothing to send.
+			t.done = true
+			for _, f := range t.onCommit {
+				f()
+			}
+			return nil
+		}
+		// The opening, the writes and the COMMIT in one round trip; the
+		// lock's check also confirms the bucket names fn was given.
+		br, err := t.sendFirst("COMMIT")
+		if err == nil {
+			_, err = br.Exec()
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return err
+		}
+		t.done = true
+		for _, f := range t.onCommit {
+			f()
+		}
+		return nil
 	}
 	b := &pgx.Batch{}
 	t.queueWrites(b)
@@ -799,6 +1059,9 @@ func (t *tx) queueWrites(b *pgx.Batch) {
 func (t *tx) flush() bool {
 	if t.err != nil {
 		return false
+	}
+	if !t.begun {
+		return t.ensureBegun() // sends the writes too
 	}
 	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
 		return true
@@ -889,6 +1152,13 @@ func (t *tx) bucket(name []byte) *bucket {
 		return nil
 	}
 	id := t.bucketID(string(name))
+	if id == 0 && t.tentative {
+		// Not in the cached names: confirm them under the lock.
+		if !t.ensureBegun() {
+			return nil
+		}
+		id = t.bucketID(string(name))
+	}
 	if id == 0 {
 		return nil
 	}
@@ -926,6 +1196,9 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
+	if !t.ensureBegun() {
+		return nil, t.err
+	}
 	var id int64
 	t.db.trips.Add(1)
 	err := t.conn.QueryRow(t.ctx, `INSERT INTO kv_buckets (name) VALUES ($1) RETURNING id`, string(name)).Scan(&id)
@@ -950,6 +1223,9 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 func (t *tx) DeleteBucket(name []byte) error {
 	if !t.writable {
 		return kv.ErrTxNotWritable
+	}
+	if !t.ensureBegun() {
+		return t.err
 	}
 	b := t.bucket(name)
 	if b == nil {
@@ -976,6 +1252,9 @@ func (t *tx) DeleteBucket(name []byte) error {
 
 func (t *tx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
 	if t.err != nil {
+		return t.err
+	}
+	if !t.ensureBegun() {
 		return t.err
 	}
 	if t.loadNames(); t.err != nil {
@@ -1011,7 +1290,7 @@ func (t *tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
 
 func (t *tx) Size() int64 {
 	var n int64
-	if t.err != nil {
+	if !t.ensureBegun() {
 		return 0
 	}
 	t.db.trips.Add(1)
@@ -1051,8 +1330,20 @@ func (b *bucket) Get(key []byte) []byte {
 		return l.val
 	}
 	var v []byte
-	t.db.trips.Add(1)
-	err := t.conn.QueryRow(t.ctx, `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`, b.id, key).Scan(&v)
+	const sql = `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`
+	var err error
+	if t.begun {
+		t.db.trips.Add(1)
+		err = t.conn.QueryRow(t.ctx, sql, b.id, key).Scan(&v)
+	} else {
+		var br pgx.BatchResults
+		if br, err = t.sendFirst(sql, b.id, key); err == nil {
+			err = br.QueryRow().Scan(&v)
+			if cerr := br.Close(); err == nil || errors.Is(err, pgx.ErrNoRows) && cerr != nil {
+				err = cerr
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		v = nil
@@ -1255,7 +1546,7 @@ func (b *bucket) ForEach(fn func(k, v []byte) error) error {
 
 func (b *bucket) loadSeq() {
 	t := b.tx
-	if b.seqKnown || t.err != nil {
+	if b.seqKnown || !t.ensureBegun() || b.seqKnown {
 		return
 	}
 	var s int64
@@ -1285,6 +1576,9 @@ func (b *bucket) NextSequence() (uint64, error) {
 		return 0, kv.ErrTxNotWritable
 	}
 	if t.err != nil {
+		return 0, t.err
+	}
+	if !b.seqOwned && !t.ensureBegun() {
 		return 0, t.err
 	}
 	if !b.seqOwned {
@@ -1335,6 +1629,18 @@ func (b *bucket) Writable() bool { return b.tx.writable }
 // query runs a range read, sending the buffered writes first in the same
 // round trip (a pipelined batch) so that the read sees them.
 func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
+	if !t.begun {
+		br, err := t.sendFirst(sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+		return &batchRows{Rows: rows, br: br}, nil
+	}
 	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
 		t.db.trips.Add(1)
 		return t.conn.Query(t.ctx, sql, args...)

@@ -104,10 +104,10 @@ func TestRoundTripsSerialWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	// BEGIN with the lock and the sequences, the Get, the writes with the
-	// COMMIT.
-	if n != 3 {
-		t.Errorf("write transaction: %d round trips, want 3", n)
+	// The opening (BEGIN, the lock, the sequences) with the Get, then the
+	// writes with the COMMIT.
+	if n != 2 {
+		t.Errorf("write transaction: %d round trips, want 2", n)
 	}
 	if want := []uint64{1, 2, 3}; !slicesEqual(seqs, want) {
 		t.Errorf("sequences %v, want %v", seqs, want)
@@ -217,6 +217,7 @@ func TestPrefetchKeys(t *testing.T) {
 	}
 	want := map[string]string{"b/a": "va", "b/c": "vc", "b/x": "new", "s/s": `{"s":1}`}
 	err := db.Update(func(tx kv.Tx) error {
+		tx.Bucket([]byte("nobucket")) // the writer's opening: names confirmed
 		if err := tx.Bucket([]byte("b")).Put([]byte("x"), []byte("new")); err != nil {
 			return err
 		}
@@ -293,5 +294,92 @@ func TestCountPrefix(t *testing.T) {
 				t.Errorf("CountPrefix: %d round trips, want 1", n)
 			}
 		}
+	}
+}
+
+// TestWriterStaleNames: a serial writer opens with its first statement,
+// built on the process's cached bucket names. When another process created
+// a bucket meanwhile, the names are read again under the lock and the
+// function goes on (it ran once); when a bucket the function was given is
+// gone, the function runs again and sees it gone.
+func TestWriterStaleNames(t *testing.T) {
+	schema := pgtest.Schema()
+	var dbs [2]*pgkv.DB
+	for i := range dbs {
+		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	a, b := dbs[0], dbs[1]
+	create := func(db *pgkv.DB, name string) {
+		t.Helper()
+		if err := db.Update(func(tx kv.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte(name))
+			if err != nil {
+				return err
+			}
+			return bk.Put([]byte("k"), []byte("v"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(a, "b")
+	// a's cache: the names with "b".
+	for range 2 {
+		if err := a.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("k")); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(b, "other") // a's cached names are now one generation behind
+
+	settle(t, a)
+	runs := 0
+	var err error
+	n := trips(a, func() {
+		err = a.Update(func(tx kv.Tx) error {
+			runs++
+			bk := tx.Bucket([]byte("b"))
+			if v := bk.Get([]byte("k")); string(v) != "v" {
+				t.Errorf("Get k = %q", v)
+			}
+			return bk.Put([]byte("k2"), []byte("v2"))
+		})
+	})
+	if err != nil || runs != 1 {
+		t.Fatalf("update after another process's new bucket: %v, %d runs; want nil, 1", err, runs)
+	}
+	// The opening with the Get (refused by the check), the opening again
+	// with the names, the Get, the write with the COMMIT.
+	if n != 4 {
+		t.Errorf("update after another process's new bucket: %d round trips, want 4", n)
+	}
+	if err := b.View(func(tx kv.Tx) error {
+		if v := tx.Bucket([]byte("b")).Get([]byte("k2")); string(v) != "v2" {
+			t.Errorf("the other process reads k2 = %q", v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := b.Update(func(tx kv.Tx) error { return tx.DeleteBucket([]byte("b")) }); err != nil {
+		t.Fatal(err)
+	}
+	runs = 0
+	var seen []bool
+	err = a.Update(func(tx kv.Tx) error {
+		runs++
+		bk := tx.Bucket([]byte("b"))
+		seen = append(seen, bk != nil)
+		if bk != nil {
+			bk.Get([]byte("k"))
+		}
+		return nil
+	})
+	if err != nil || runs != 2 || !seen[0] || seen[1] {
+		t.Errorf("update after another process deleted its bucket: %v, %d runs, bucket seen %v; want nil, 2, [true false]", err, runs, seen)
 	}
 }
