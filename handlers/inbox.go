@@ -52,7 +52,7 @@ func (b Bell) Text() string {
 func (h *Handler) bell(u *model.User, lang string) Bell {
 	b := Bell{Lang: lang}
 	if u != nil {
-		_ = h.store.View(func(t *store.Tx) error { b.Count = t.UnreadCount(u.ID, bellLimit); return nil })
+		b.Count, _ = h.store.UnreadCount(u.ID, bellLimit)
 	}
 	b.Label = h.i18n.T(lang, "inbox.title")
 	if b.Count > 0 {

@@ -89,6 +89,7 @@ func BenchmarkLoadPages(b *testing.B) {
 				t0 = trips()
 			}
 			stop := profilePage(b, name)
+			pg0 := postgresCPU()
 			cpu0 := processCPU()
 			i := 0
 			for b.Loop() {
@@ -97,6 +98,9 @@ func BenchmarkLoadPages(b *testing.B) {
 			}
 			stop()
 			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+			if pg0 >= 0 {
+				b.ReportMetric(float64((postgresCPU()-pg0).Microseconds())/float64(b.N), "pg-cpu-µs/op")
+			}
 			if trips != nil {
 				b.ReportMetric(float64(trips()-t0)/float64(b.N), "trips/op")
 			}
@@ -136,6 +140,63 @@ func profilePage(b *testing.B, name string) func() {
 		return func() {}
 	}
 	return cpuProfile(b, filepath.Join(dir, name+".pb.gz"))
+}
+
+// postgresCPU returns the CPU time (user + system) of the private
+// PostgreSQL cluster this test binary started (the postmaster is its
+// child): the postmaster's, its live processes' (the pool's backends, the
+// WAL writer …) and its reaped ones'; -1 when there is none (bbolt).
+func postgresCPU() time.Duration {
+	self := strconv.Itoa(os.Getpid())
+	stat := func(pid string) []string {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return nil
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			return nil
+		}
+		return strings.Fields(s[i+1:]) // from field 3 (state) on
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	parent := map[string]string{}
+	fields := map[string][]string{}
+	for _, p := range procs {
+		pid := filepath.Base(p)
+		if f := stat(pid); len(f) > 14 {
+			parent[pid], fields[pid] = f[1], f
+		}
+	}
+	ticks := func(f []string, from, to int) int64 {
+		var n int64
+		for i := from; i <= to; i++ {
+			v, _ := strconv.ParseInt(f[i], 10, 64)
+			n += v
+		}
+		return n
+	}
+	var total int64
+	found := false
+	for pid, f := range fields {
+		switch {
+		case parent[pid] == self && strings.Contains(readComm(pid), "postgres"):
+			found = true
+			total += ticks(f, 11, 14) // utime, stime, cutime, cstime
+		case parent[parent[pid]] == self && strings.Contains(readComm(parent[pid]), "postgres"):
+			total += ticks(f, 11, 12)
+		}
+	}
+	if !found {
+		return -1
+	}
+	return time.Duration(total) * (time.Second / 100) // USER_HZ
+}
+
+func readComm(pid string) string {
+	b, _ := os.ReadFile("/proc/" + pid + "/comm")
+	return string(b)
 }
 
 // roundTripCounter returns the PostgreSQL round-trip counter of db, nil on

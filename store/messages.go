@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // The message platform's records: a template per event, the users' opt-outs,
@@ -390,6 +391,13 @@ func (t *Tx) Inbox(userID uint64, unreadOnly bool, p Page) ([]*model.InboxMessag
 		out = append(out, m)
 	}
 	return out, total, nil
+}
+
+// UnreadCount is Tx.UnreadCount as last committed, without a transaction
+// of the caller's: on PostgreSQL one statement (kv.CountPrefix), for the
+// header's bell, which every signed-in page shows.
+func (s *Store) UnreadCount(userID uint64, limit int) (int, error) {
+	return kv.CountPrefix(s.db, bInboxUnread, itob(userID), limit)
 }
 
 // UnreadCount counts user's unread messages, stopping at limit (the header

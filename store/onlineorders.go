@@ -865,6 +865,7 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 	if o.ID != 0 || !model.OnlineOrderCreator(u, o.CustomerID) {
 		return nil, model.ErrNotAllowed
 	}
+	t.prefetchOrderPrepare(o.CustomerID, lines)
 	b := cloneOrder(o)
 	b.Status = model.StatusDraft
 	if b.OrderDate == "" {
@@ -950,6 +951,7 @@ func (p *PreparedOnlineOrder) Order() *model.OnlineOrder { return cloneOrder(p.b
 // p afresh. The transaction's time becomes the request's (p's).
 func (t *Tx) InsertPreparedOnlineOrder(sc Scope, p *PreparedOnlineOrder, u *model.User) (uint64, error) {
 	t.Now = p.now
+	t.prefetchOrderInsert(p)
 	if p.cust != nil && bytes.Equal(t.b(bCustomers).Get(itob(p.base.CustomerID)), p.custRaw) {
 		t.custRead = p.cust // unchanged since it was read: no second decoding
 	}

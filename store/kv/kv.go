@@ -275,3 +275,57 @@ func ScanPrefixes(b Bucket, prefixes [][]byte, fn func(i int, k, v []byte) error
 	}
 	return nil
 }
+
+// BucketKey names one key of one bucket (TxPrefetcher).
+type BucketKey struct{ Bucket, Key []byte }
+
+// TxPrefetcher is a Tx that reads keys of several buckets in one go ahead
+// of their Gets: on PostgreSQL one query for all of them, where
+// Prefetcher needs one per bucket.
+type TxPrefetcher interface {
+	// PrefetchKeys reads keys so that their Gets in this transaction
+	// answer without asking the database. It is a hint, as
+	// Prefetcher.Prefetch: Get answers the same either way; keys of a
+	// missing bucket are left out.
+	PrefetchKeys(keys []BucketKey)
+}
+
+// PrefetchKeys tells tx that keys are about to be read (TxPrefetcher);
+// nothing on a backend without it.
+func PrefetchKeys(tx Tx, keys []BucketKey) {
+	if p, ok := tx.(TxPrefetcher); ok && len(keys) > 1 {
+		p.PrefetchKeys(keys)
+	}
+}
+
+// PrefixCounter is a DB that counts the committed keys under a prefix in
+// one statement, without a transaction around it: on PostgreSQL one round
+// trip, where a View costs its BEGIN and the cursor's read.
+type PrefixCounter interface {
+	// CountPrefix returns how many keys of bucket start with prefix as
+	// last committed, counting up to limit (0 when there is no such
+	// bucket).
+	CountPrefix(bucket, prefix []byte, limit int) (int, error)
+}
+
+// CountPrefix counts the committed keys of bucket under prefix, up to
+// limit: through PrefixCounter when db has it, else with a cursor in a
+// View.
+func CountPrefix(db DB, bucket, prefix []byte, limit int) (int, error) {
+	if p, ok := db.(PrefixCounter); ok {
+		return p.CountPrefix(bucket, prefix, limit)
+	}
+	n := 0
+	err := db.View(func(tx Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && n < limit; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

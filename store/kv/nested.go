@@ -182,6 +182,15 @@ func (c nestChecked) Peek(bucket, key []byte) ([]byte, error) {
 	return Peek(c.DB, bucket, key)
 }
 
+// CountPrefix is kv.CountPrefix on the wrapped DB: a transaction of its
+// own (a View on bbolt), so not inside another.
+func (c nestChecked) CountPrefix(bucket, prefix []byte, limit int) (int, error) {
+	if nestedOn.Load() {
+		CheckFree("view")
+	}
+	return CountPrefix(c.DB, bucket, prefix, limit)
+}
+
 func checkedFn(kind string, fn func(Tx) error) func(Tx) error {
 	return func(tx Tx) error {
 		defer enter(kind)()

@@ -49,6 +49,14 @@
 // past it with a batch twice as large), and fetch again when the
 // transaction has written since. Peek (kv.Peeker) is one committed read
 // in one statement, without a transaction.
+//
+// A read-only transaction that ended well is not committed at once: its
+// connection is parked for at most parkFor, and the next transaction that
+// begins takes it and sends the COMMIT with its BEGIN, in one round trip
+// (DB.park). With SerialWriters a write transaction sends its BEGIN, the
+// writers' lock and every bucket's sequence with its first statement
+// (tx.sendFirst), so the opening costs no round trip of its own and
+// NextSequence none.
 package pgkv
 
 import (
@@ -130,7 +138,26 @@ type DB struct {
 
 	retries atomic.Uint64
 	trips   atomic.Uint64 // statements or pipelined batches sent (RoundTrips)
+
+	// Connections of ended read-only transactions whose COMMIT is still to
+	// be sent: the next transaction's BEGIN takes one and sends the COMMIT
+	// in the same round trip (see park).
+	parkMu    sync.Mutex
+	parked    []parkedConn
+	parkTimer bool // a sweep is scheduled
+	parkMax   int
 }
+
+type parkedConn struct {
+	conn *pgxpool.Conn
+	at   time.Time
+}
+
+// parkFor bounds how long a read-only transaction stays open on a parked
+// connection: its snapshot holds back the cleanup of rows deleted since
+// (VACUUM), so it is short; a busy process reuses the connection long
+// before.
+const parkFor = 20 * time.Millisecond
 
 type bucketNames struct {
 	gen int64
@@ -169,7 +196,7 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{pool: pool, opts: o}
+	d := &DB{pool: pool, opts: o, parkMax: max(1, int(o.MaxConns)/3)}
 	if err := d.createSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -264,6 +291,27 @@ func (d *DB) Peek(bucket, key []byte) ([]byte, error) {
 	return v, nil
 }
 
+// CountPrefix counts the committed keys of bucket under prefix, up to
+// limit, in one statement (kv.PrefixCounter), outside any transaction.
+func (d *DB) CountPrefix(bucket, prefix []byte, limit int) (int, error) {
+	if d.closed.Load() {
+		return 0, kv.ErrDatabaseNotOpen
+	}
+	if limit <= 0 {
+		return 0, nil
+	}
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if d.opts.TxTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
+	}
+	defer cancel()
+	d.trips.Add(1)
+	var n int
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM kv k JOIN kv_buckets b ON b.id = k.bucket
+		WHERE b.name = $1 AND k.key >= $2 AND k.key < $3 LIMIT $4) s`, string(bucket), prefix, prefixEnd(prefix), limit).Scan(&n)
+	return n, err
+}
+
 // Pool returns the connection pool, for health checks.
 func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 
@@ -299,8 +347,92 @@ func (d *DB) Close() error {
 	if d.commits != nil {
 		d.commits.Close()
 	}
+	d.parkMu.Lock()
+	parked := d.parked
+	d.parked = nil
+	d.parkMu.Unlock()
+	for _, p := range parked {
+		d.commitParked(p.conn)
+	}
 	d.pool.Close()
 	return nil
+}
+
+// park keeps the connection of a read-only transaction that ended well
+// instead of committing it now: the next transaction's BEGIN sends the
+// COMMIT in its own round trip, one round trip less per View. A read-only
+// transaction's COMMIT changes nothing, so when it is sent does not matter
+// to anyone, except that its snapshot stays open meanwhile: connections
+// parked longer than parkFor are committed and returned to the pool by a
+// sweep, and at most parkMax are parked (else park returns false and the
+// caller commits at once).
+func (d *DB) park(conn *pgxpool.Conn) bool {
+	pc := conn.Conn().PgConn()
+	if pc.IsClosed() || pc.IsBusy() || pc.TxStatus() != 'T' || d.closed.Load() {
+		return false
+	}
+	d.parkMu.Lock()
+	defer d.parkMu.Unlock()
+	if len(d.parked) >= d.parkMax {
+		return false
+	}
+	d.parked = append(d.parked, parkedConn{conn, time.Now()})
+	if !d.parkTimer {
+		d.parkTimer = true
+		time.AfterFunc(parkFor, d.sweep)
+	}
+	return true
+}
+
+// unpark takes the most recently parked connection, nil when there is none.
+func (d *DB) unpark() *pgxpool.Conn {
+	d.parkMu.Lock()
+	defer d.parkMu.Unlock()
+	n := len(d.parked)
+	if n == 0 {
+		return nil
+	}
+	c := d.parked[n-1].conn
+	d.parked[n-1] = parkedConn{}
+	d.parked = d.parked[:n-1]
+	return c
+}
+
+// sweep commits the connections parked for parkFor or longer and returns
+// them to the pool.
+func (d *DB) sweep() {
+	cutoff := time.Now().Add(-parkFor)
+	d.parkMu.Lock()
+	var old []*pgxpool.Conn
+	keep := d.parked[:0]
+	for _, p := range d.parked {
+		if p.at.After(cutoff) {
+			keep = append(keep, p)
+		} else {
+			old = append(old, p.conn)
+		}
+	}
+	clear(d.parked[len(keep):])
+	d.parked = keep
+	if d.parkTimer = len(keep) > 0; d.parkTimer {
+		time.AfterFunc(parkFor, d.sweep)
+	}
+	d.parkMu.Unlock()
+	for _, c := range old {
+		d.commitParked(c)
+	}
+}
+
+// commitParked commits a parked connection's transaction and returns it
+// to the pool (closed when the COMMIT fails).
+func (d *DB) commitParked(c *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d.trips.Add(1)
+	if _, err := c.Exec(ctx, "COMMIT"); err != nil {
+		_ = c.Conn().Close(ctx)
+	}
+	c.Release()
 }
 
 // View runs fn in a REPEATABLE READ READ ONLY transaction, once.
@@ -423,6 +555,15 @@ type tx struct {
 	err      error // the first failure of a read; the transaction fails with it
 	gen      int64
 	names    map[string]int64 // bucket names as of gen, when not the shared cache's
+	// begun: the opening statements were sent. A serial writer starts
+	// without (beginWithin) and sends them with its first statement.
+	begun bool
+	// tentative: names and gen are the shared cache's, not yet checked
+	// against kv_meta under the writers' lock (sendFirst checks them).
+	tentative bool
+	// seqs: the buckets' sequences as of the writers' lock (SerialWriters),
+	// by bucket id, those of 0 left out; nil otherwise.
+	seqs     map[int64]uint64
 	buckets  map[string]*bucket
 	onCommit []func()
 
@@ -448,6 +589,11 @@ type local struct {
 func (d *DB) begin(writable bool) (*tx, error) { return d.beginWithin(writable, d.opts.TxTimeout) }
 
 // beginWithin is begin with an attempt bounded by timeout (≤ 0: none).
+//
+// The first round trip opens the transaction and reads kv_meta's
+// generation (and, with SerialWriters, takes the writers' lock and reads
+// every bucket's sequence, see bucket.NextSequence); on a parked
+// connection (park) it first commits the read-only transaction left on it.
 func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
 	if timeout > 0 {
@@ -457,43 +603,329 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	if serial {
 		d.writeMu.Lock()
 	}
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		if serial {
-			d.writeMu.Unlock()
-		}
-		cancel()
-		return nil, err
-	}
-	t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}}
 	var sql string
 	switch {
 	case !writable:
 		sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM kv_meta"
 	case serial:
-		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen FROM kv_meta FOR NO KEY UPDATE"
+		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen FROM kv_meta FOR NO KEY UPDATE; " +
+			"SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
 	default:
 		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
 	}
-	d.trips.Add(1)
-	res, err := conn.Conn().PgConn().Exec(ctx, sql).ReadAll()
-	if err == nil && (len(res) != 2 || len(res[1].Rows) != 1) {
+	if serial {
+		// Lazy: the opening goes with the first statement (tx.sendFirst)
+		// when the bucket names are cached. A pooled connection, not a
+		// parked one: a parked connection that broke meanwhile would fail
+		// the first statement, where it can no longer be swapped.
+		d.cacheMu.Lock()
+		cache := d.cache
+		d.cacheMu.Unlock()
+		if cache != nil {
+			conn, err := d.pool.Acquire(ctx)
+			if err != nil {
+				d.writeMu.Unlock()
+				cancel()
+				return nil, err
+			}
+			return &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: true, locked: true, buckets: map[string]*bucket{},
+				gen: cache.gen, names: cache.ids, tentative: true}, nil
+		}
+	}
+	for {
+		conn, parked := d.unpark(), true
+		if conn == nil {
+			parked = false
+			var err error
+			if conn, err = d.pool.Acquire(ctx); err != nil {
+				if serial {
+					d.writeMu.Unlock()
+				}
+				cancel()
+				return nil, err
+			}
+		}
+		t := &tx{db: d, conn: conn, ctx: ctx, cancel: cancel, writable: writable, locked: serial, buckets: map[string]*bucket{}, begun: true}
+		q, first := sql, 1
+		if parked {
+			q, first = "COMMIT; "+sql, 2
+		}
+		d.trips.Add(1)
+		res, err := conn.Conn().PgConn().Exec(ctx, q).ReadAll()
+		if err != nil && parked && conn.Conn().IsClosed() && ctx.Err() == nil {
+			// The parked connection broke meanwhile: take another.
+			conn.Release()
+			continue
+		}
+		if err == nil && (len(res) < first+1 || len(res[first].Rows) != 1) {
+			err = errors.New("kv_meta has no row")
+		}
+		if err == nil {
+			t.gen, err = strconv.ParseInt(string(res[first].Rows[0][0]), 10, 64)
+		}
+		if err == nil && serial {
+			t.seqs, err = parseSeqs(res[first+1].Rows)
+		}
+		if err != nil {
+			t.release()
+			return nil, err
+		}
+		return t, nil
+	}
+}
+
+// parseSeqs reads the sequences of the buckets whose sequence is not 0,
+// one row of "id seq id seq …" (NULL when there are none).
+func parseSeqs(rows [][][]byte) (map[int64]uint64, error) {
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		return nil, errors.New("kv_buckets: no sequences row")
+	}
+	f := bytes.Fields(rows[0][0])
+	if len(f)%2 != 0 {
+		return nil, errors.New("kv_buckets: odd sequences row")
+	}
+	seqs := make(map[int64]uint64, len(f)/2)
+	for i := 0; i < len(f); i += 2 {
+		id, ok1 := atou(f[i])
+		seq, ok2 := atou(f[i+1])
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("kv_buckets: bad sequence %q %q", f[i], f[i+1])
+		}
+		seqs[int64(id)] = seq
+	}
+	return seqs, nil
+}
+
+// atou parses a decimal number without allocating.
+func atou(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+// The opening of a serial writer sent with its first statement: the
+// writers' lock with a check that the generation is the one of the cached
+// bucket names the statements after it were built with (a division by
+// zero otherwise, which aborts the transaction before they run), and the
+// sequences, read after the lock in a statement of their own so that its
+// snapshot is taken after the lock was granted.
+const (
+	sqlWriterBegin = "BEGIN ISOLATION LEVEL READ COMMITTED"
+	sqlWriterLock  = "SELECT gen, 1 / (gen = $1)::int FROM kv_meta FOR NO KEY UPDATE"
+	sqlWriterSeqs  = "SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
+)
+
+// errNamesMoved: a bucket was created or deleted since the cached names a
+// lazily opened writer used; the attempt runs again with fresh names.
+func errNamesMoved() error {
+	return &pgconn.PgError{Code: "40001", Message: "bucket names changed before the writers' lock was taken"}
+}
+
+// sendFirst sends, in one round trip, the opening of a writer that has not
+// begun (sqlWriterBegin, sqlWriterLock, sqlWriterSeqs), its buffered
+// writes, and sql when not empty; it reads the results up to sql's and
+// returns the batch for the caller to read sql's and close.
+//
+// When the cached bucket names turn out older than the lock's generation
+// (the check aborted the transaction before the writes and sql ran), the
+// transaction opens again with the names read under the lock (restart),
+// and goes on as if nothing happened when every bucket fn was given has
+// kept its id: fn has read nothing from the database yet. Otherwise it
+// fails with a serialization failure, so that fn runs again.
+func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
+	saved := slices.Clone(t.order)
+	var dirty []*bucket
+	for _, bk := range t.buckets {
+		if bk != nil && bk.seqDirty {
+			dirty = append(dirty, bk)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(sqlWriterBegin)
+	b.Queue(sqlWriterLock, t.gen)
+	b.Queue(sqlWriterSeqs)
+	n := b.Len()
+	t.queueWrites(b)
+	writes := b.Len() - n
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	t.begun = true // whatever happens, release ends it
+	t.db.trips.Add(1)
+	br := t.conn.SendBatch(t.ctx, b)
+	fail := func(err error) (pgx.BatchResults, error) {
+		_ = br.Close()
+		if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "22012" {
+			return nil, err
+		}
+		// Not run: the writes are still to be sent.
+		t.order = saved
+		for _, w := range saved {
+			t.pending[localKey(w.b.id, w.key)] = w
+		}
+		for _, bk := range dirty {
+			bk.seqDirty = true
+		}
+		if err := t.restart(); err != nil {
+			return nil, err
+		}
+		return t.sendAfter(sql, args...)
+	}
+	if _, err := br.Exec(); err != nil {
+		return fail(err)
+	}
+	var gen int64
+	var one int32
+	if err := br.QueryRow().Scan(&gen, &one); err != nil {
+		return fail(err)
+	}
+	var raw []byte
+	if err := br.QueryRow().Scan(&raw); err != nil {
+		return fail(err)
+	}
+	seqs, err := parseSeqs([][][]byte{{raw}})
+	if err != nil {
+		return fail(err)
+	}
+	t.tentative = false
+	t.seqs = seqs
+	t.applySeqs()
+	for range writes {
+		if _, err := br.Exec(); err != nil {
+			return fail(err)
+		}
+	}
+	return br, nil
+}
+
+// restart opens the transaction again after the check of the cached names
+// failed: ROLLBACK, the opening, the sequences and the bucket names, in
+// one round trip. It fails (40001) when a bucket fn was given has gone or
+// changed its id meanwhile.
+func (t *tx) restart() error {
+	t.db.dropNames(t.gen)
+	t.db.trips.Add(1)
+	res, err := t.conn.Conn().PgConn().Exec(t.ctx, "ROLLBACK; "+sqlWriterBegin+"; SELECT gen FROM kv_meta FOR NO KEY UPDATE; "+
+		sqlWriterSeqs+"; SELECT id, name FROM kv_buckets").ReadAll()
+	if err == nil && (len(res) != 5 || len(res[2].Rows) != 1) {
 		err = errors.New("kv_meta has no row")
 	}
-	if err == nil {
-		t.gen, err = strconv.ParseInt(string(res[1].Rows[0][0]), 10, 64)
+	if err != nil {
+		return err
+	}
+	if t.gen, err = strconv.ParseInt(string(res[2].Rows[0][0]), 10, 64); err != nil {
+		return err
+	}
+	if t.seqs, err = parseSeqs(res[3].Rows); err != nil {
+		return err
+	}
+	ids := make(map[string]int64, len(res[4].Rows))
+	for _, r := range res[4].Rows {
+		id, err := strconv.ParseInt(string(r[0]), 10, 64)
+		if err != nil {
+			return err
+		}
+		ids[string(r[1])] = id
+	}
+	t.names, t.tentative = ids, false
+	t.db.cacheMu.Lock()
+	if t.db.cache == nil || t.db.cache.gen < t.gen {
+		t.db.cache = &bucketNames{gen: t.gen, ids: ids}
+	}
+	t.db.cacheMu.Unlock()
+	for name, bk := range t.buckets {
+		if bk != nil && ids[name] != bk.id {
+			return errNamesMoved()
+		}
+	}
+	t.applySeqs()
+	return nil
+}
+
+// sendAfter sends the buffered writes and sql (when not empty) in one
+// round trip in a transaction that has begun, reads the writes' results
+// and returns the batch for the caller to read sql's and close.
+func (t *tx) sendAfter(sql string, args ...any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	writes := b.Len()
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	if b.Len() == 0 {
+		return nil, nil // nothing to send (ensureBegun)
+	}
+	t.db.trips.Add(1)
+	br := t.conn.SendBatch(t.ctx, b)
+	for range writes {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+// ensureBegun sends the opening of a writer that has not begun on its own,
+// before a statement that does not go through sendFirst. False when the
+// transaction failed (its error recorded).
+func (t *tx) ensureBegun() bool {
+	if t.err != nil {
+		return false
+	}
+	if t.begun {
+		return true
+	}
+	br, err := t.sendFirst("")
+	if err == nil && br != nil {
+		err = br.Close()
 	}
 	if err != nil {
-		t.release()
-		return nil, err
+		t.fail(err)
+		return false
 	}
-	return t, nil
+	return true
+}
+
+// applySeqs gives the buckets opened before the writers' lock their
+// sequences.
+func (t *tx) applySeqs() {
+	for _, b := range t.buckets {
+		if b == nil {
+			continue
+		}
+		if !b.seqKnown {
+			b.seq, b.seqKnown = t.seqs[b.id], true
+		}
+		b.seqOwned = true
+	}
+}
+
+// dropNames forgets the cached bucket names of generation gen.
+func (d *DB) dropNames(gen int64) {
+	d.cacheMu.Lock()
+	if d.cache != nil && d.cache.gen == gen {
+		d.cache = nil
+	}
+	d.cacheMu.Unlock()
 }
 
 // release ends the transaction if it is still open and returns the
 // connection.
 func (t *tx) release() {
 	if t.conn == nil {
+		if t.cancel != nil {
+			t.cancel()
+			t.cancel = nil
+		}
 		return
 	}
 	if !t.conn.Conn().IsClosed() && t.conn.Conn().PgConn().TxStatus() != 'I' {
@@ -526,10 +958,41 @@ func (t *tx) finish(fnErr error) error {
 		return fnErr
 	}
 	if !t.writable {
+		t.done = true
+		if t.db.park(t.conn) {
+			t.conn = nil // release: nothing to do but end the context
+			return nil
+		}
 		t.db.trips.Add(1)
 		_, err := t.conn.Exec(t.ctx, "COMMIT")
-		t.done = true
 		return err
+	}
+	if !t.begun {
+		if len(t.buckets) == 0 && len(t.order) == 0 {
+			// The functions touched nothing: nothing to send.
+			t.done = true
+			for _, f := range t.onCommit {
+				f()
+			}
+			return nil
+		}
+		// The opening, the writes and the COMMIT in one round trip; the
+		// lock's check also confirms the bucket names fn was given.
+		br, err := t.sendFirst("COMMIT")
+		if err == nil {
+			_, err = br.Exec()
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return err
+		}
+		t.done = true
+		for _, f := range t.onCommit {
+			f()
+		}
+		return nil
 	}
 	b := &pgx.Batch{}
 	t.queueWrites(b)
@@ -596,6 +1059,9 @@ func (t *tx) queueWrites(b *pgx.Batch) {
 func (t *tx) flush() bool {
 	if t.err != nil {
 		return false
+	}
+	if !t.begun {
+		return t.ensureBegun() // sends the writes too
 	}
 	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
 		return true
@@ -686,10 +1152,21 @@ func (t *tx) bucket(name []byte) *bucket {
 		return nil
 	}
 	id := t.bucketID(string(name))
+	if id == 0 && t.tentative {
+		// Not in the cached names: confirm them under the lock.
+		if !t.ensureBegun() {
+			return nil
+		}
+		id = t.bucketID(string(name))
+	}
 	if id == 0 {
 		return nil
 	}
 	b := &bucket{tx: t, id: id, name: string(name)}
+	if t.seqs != nil {
+		// Every sequence that is not 0 is in seqs.
+		b.seq, b.seqKnown, b.seqOwned = t.seqs[id], true, true
+	}
 	t.buckets[b.name] = b
 	return b
 }
@@ -719,6 +1196,9 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
+	if !t.ensureBegun() {
+		return nil, t.err
+	}
 	var id int64
 	t.db.trips.Add(1)
 	err := t.conn.QueryRow(t.ctx, `INSERT INTO kv_buckets (name) VALUES ($1) RETURNING id`, string(name)).Scan(&id)
@@ -732,7 +1212,9 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 		return nil, err
 	}
 	t.genBump = true
-	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true}
+	// Its row is this transaction's until it commits: the sequence is
+	// counted here.
+	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true, seqOwned: true}
 	t.buckets[b.name] = b
 	t.wgen++
 	return b, nil
@@ -741,6 +1223,9 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 func (t *tx) DeleteBucket(name []byte) error {
 	if !t.writable {
 		return kv.ErrTxNotWritable
+	}
+	if !t.ensureBegun() {
+		return t.err
 	}
 	b := t.bucket(name)
 	if b == nil {
@@ -767,6 +1252,9 @@ func (t *tx) DeleteBucket(name []byte) error {
 
 func (t *tx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
 	if t.err != nil {
+		return t.err
+	}
+	if !t.ensureBegun() {
 		return t.err
 	}
 	if t.loadNames(); t.err != nil {
@@ -802,7 +1290,7 @@ func (t *tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
 
 func (t *tx) Size() int64 {
 	var n int64
-	if t.err != nil {
+	if !t.ensureBegun() {
 		return 0
 	}
 	t.db.trips.Add(1)
@@ -842,8 +1330,20 @@ func (b *bucket) Get(key []byte) []byte {
 		return l.val
 	}
 	var v []byte
-	t.db.trips.Add(1)
-	err := t.conn.QueryRow(t.ctx, `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`, b.id, key).Scan(&v)
+	const sql = `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`
+	var err error
+	if t.begun {
+		t.db.trips.Add(1)
+		err = t.conn.QueryRow(t.ctx, sql, b.id, key).Scan(&v)
+	} else {
+		var br pgx.BatchResults
+		if br, err = t.sendFirst(sql, b.id, key); err == nil {
+			err = br.QueryRow().Scan(&v)
+			if cerr := br.Close(); err == nil || errors.Is(err, pgx.ErrNoRows) && cerr != nil {
+				err = cerr
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		v = nil
@@ -895,6 +1395,62 @@ func (b *bucket) Prefetch(keys [][]byte) {
 		raw := rows.RawValues()
 		lk := localKey(b.id, raw[0])
 		t.local[lk] = local{append([]byte{}, raw[1]...), true}
+		delete(asked, lk)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		return
+	}
+	for lk := range asked { // none stored
+		t.local[lk] = local{}
+	}
+}
+
+// PrefetchKeys reads the keys of several buckets that the transaction
+// has not read or written yet in one query (kv.TxPrefetcher), into what
+// Get answers from.
+func (t *tx) PrefetchKeys(keys []kv.BucketKey) {
+	if t.err != nil {
+		return
+	}
+	ids := make([]int64, 0, len(keys))
+	want := make([][]byte, 0, len(keys))
+	asked := make(map[string]bool, len(keys))
+	for _, bk := range keys {
+		if len(bk.Key) == 0 || len(bk.Key) > kv.MaxKeySize {
+			continue
+		}
+		b := t.bucket(bk.Bucket)
+		if b == nil || b.deleted {
+			continue
+		}
+		lk := localKey(b.id, bk.Key)
+		if _, ok := t.local[lk]; ok || asked[lk] {
+			continue
+		}
+		asked[lk] = true
+		ids, want = append(ids, b.id), append(want, bk.Key)
+	}
+	if len(want) < 2 {
+		return // a Get costs the same
+	}
+	rows, err := t.query(`SELECT bucket, key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv
+		WHERE (bucket, key) IN (SELECT * FROM unnest($1::bigint[], $2::bytea[]))`, ids, want)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if t.local == nil {
+		t.local = map[string]local{}
+	}
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw[0]) != 8 {
+			continue
+		}
+		lk := localKey(int64(binary.BigEndian.Uint64(raw[0])), raw[1])
+		t.local[lk] = local{append([]byte{}, raw[2]...), true}
 		delete(asked, lk)
 	}
 	rows.Close()
@@ -993,7 +1549,7 @@ func (b *bucket) ForEach(fn func(k, v []byte) error) error {
 
 func (b *bucket) loadSeq() {
 	t := b.tx
-	if b.seqKnown || t.err != nil {
+	if b.seqKnown || !t.ensureBegun() || b.seqKnown {
 		return
 	}
 	var s int64
@@ -1010,16 +1566,22 @@ func (b *bucket) Sequence() uint64 {
 	return b.seq
 }
 
-// NextSequence increments the sequence. The first call of a transaction
-// increments the row (taking its lock, so no other transaction can hand
-// out the same number); later calls count in memory and the last value is
-// written with the commit.
+// NextSequence increments the sequence. With SerialWriters the
+// transaction read every sequence with the writers' lock (no other writer
+// can change one until it commits), so it counts in memory from the
+// start. Otherwise the first call of a transaction increments the row
+// (taking its lock, so no other transaction can hand out the same number)
+// and later calls count in memory. Either way the last value is written
+// with the commit.
 func (b *bucket) NextSequence() (uint64, error) {
 	t := b.tx
 	if !t.writable {
 		return 0, kv.ErrTxNotWritable
 	}
 	if t.err != nil {
+		return 0, t.err
+	}
+	if !b.seqOwned && !t.ensureBegun() {
 		return 0, t.err
 	}
 	if !b.seqOwned {
@@ -1070,6 +1632,18 @@ func (b *bucket) Writable() bool { return b.tx.writable }
 // query runs a range read, sending the buffered writes first in the same
 // round trip (a pipelined batch) so that the read sees them.
 func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
+	if !t.begun {
+		br, err := t.sendFirst(sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+		return &batchRows{Rows: rows, br: br}, nil
+	}
 	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
 		t.db.trips.Add(1)
 		return t.conn.Query(t.ctx, sql, args...)

@@ -1,0 +1,385 @@
+package pgkv_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/boltkv"
+	"dealerportal/store/kv/pgkv"
+	"dealerportal/store/kv/pgtest"
+)
+
+// openCounted opens a new schema with serial writers and fills bucket "b"
+// with keys a, b, c and bucket "s" with key s.
+func openCounted(t *testing.T) *pgkv.DB {
+	t.Helper()
+	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	err = db.Update(func(tx kv.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("b"))
+		if err != nil {
+			return err
+		}
+		s, err := tx.CreateBucketIfNotExists([]byte("s"))
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{"a", "b", "c"} {
+			if err := b.Put([]byte(k), []byte("v"+k)); err != nil {
+				return err
+			}
+		}
+		return s.Put([]byte("s"), []byte(`{"s":1}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bucket-name cache: loaded by the first transaction after the
+	// buckets' creation.
+	if err := db.View(func(kv.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, db)
+	return db
+}
+
+// settle waits until no read-only transaction's connection is parked
+// (their COMMIT sent by the sweep), so that the round trips counted next
+// are the transaction's own.
+func settle(t *testing.T, db *pgkv.DB) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); db.Pool().Stat().AcquiredConns() > 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still taken", db.Pool().Stat().AcquiredConns())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// trips returns how many round trips fn made.
+func trips(db *pgkv.DB, fn func()) uint64 {
+	n := db.RoundTrips()
+	fn()
+	return db.RoundTrips() - n
+}
+
+// TestRoundTripsSerialWriter: a write transaction's BEGIN reads the
+// sequences with the writers' lock, so NextSequence costs no round trip;
+// a key read before the transaction's first write is not read again.
+func TestRoundTripsSerialWriter(t *testing.T) {
+	db := openCounted(t)
+	var seqs []uint64
+	n := trips(db, func() {
+		err := db.Update(func(tx kv.Tx) error {
+			b := tx.Bucket([]byte("b"))
+			if v := b.Get([]byte("a")); string(v) != "va" {
+				t.Errorf("Get a = %q", v)
+			}
+			if err := b.Put([]byte("x"), []byte("vx")); err != nil {
+				return err
+			}
+			if v := b.Get([]byte("a")); string(v) != "va" {
+				t.Errorf("Get a after a write = %q", v)
+			}
+			for range 3 {
+				s, err := b.NextSequence()
+				if err != nil {
+					return err
+				}
+				seqs = append(seqs, s)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The opening (BEGIN, the lock, the sequences) with the Get, then the
+	// writes with the COMMIT.
+	if n != 2 {
+		t.Errorf("write transaction: %d round trips, want 2", n)
+	}
+	if want := []uint64{1, 2, 3}; !slicesEqual(seqs, want) {
+		t.Errorf("sequences %v, want %v", seqs, want)
+	}
+	// The sequence was written with the commit and goes on from there.
+	err := db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		if b.Sequence() != 3 {
+			t.Errorf("Sequence after commit = %d, want 3", b.Sequence())
+		}
+		s, err := b.NextSequence()
+		if s != 4 {
+			t.Errorf("NextSequence = %d, want 4", s)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func slicesEqual(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestParkedCommit: a View's COMMIT goes with the next transaction's
+// BEGIN, and a parked connection is committed and returned to the pool
+// soon when no transaction comes.
+func TestParkedCommit(t *testing.T) {
+	db := openCounted(t)
+	view := func() {
+		err := db.View(func(tx kv.Tx) error {
+			if v := tx.Bucket([]byte("b")).Get([]byte("b")); string(v) != "vb" {
+				t.Errorf("Get b = %q", v)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := trips(db, view); n != 2 { // BEGIN, Get; the COMMIT waits
+		t.Errorf("first View: %d round trips, want 2", n)
+	}
+	if n := db.Pool().Stat().AcquiredConns(); n != 1 {
+		t.Errorf("%d connections taken after a View, want 1 (parked)", n)
+	}
+	if n := trips(db, view); n != 2 { // COMMIT with BEGIN, Get
+		t.Errorf("second View: %d round trips, want 2", n)
+	}
+	// A writer takes the parked connection too, and its data is committed.
+	err := db.Update(func(tx kv.Tx) error { return tx.Bucket([]byte("b")).Put([]byte("b"), []byte("vb2")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	view2 := func() {
+		_ = db.View(func(tx kv.Tx) error {
+			if v := tx.Bucket([]byte("b")).Get([]byte("b")); string(v) != "vb2" {
+				t.Errorf("Get b after the update = %q", v)
+			}
+			return nil
+		})
+	}
+	view2()
+	n := trips(db, func() { settle(t, db) })
+	if n != 1 {
+		t.Errorf("sweep: %d round trips, want 1 (the parked COMMIT)", n)
+	}
+	// Another pool sees no transaction left open by this one.
+	var open int
+	other, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: "public"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	err = other.Pool().QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE state LIKE 'idle in transaction%' AND application_name = 'dealer portal' AND pid <> pg_backend_pid()
+		AND backend_xmin IS NOT NULL AND xact_start < now() - interval '1 second'`).Scan(&open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open != 0 {
+		t.Errorf("%d transactions idle for over a second", open)
+	}
+}
+
+// TestPrefetchKeys: one round trip reads keys of several buckets; Gets
+// then answer from it with the same values as without, including the
+// transaction's own writes, missing keys and a missing bucket.
+func TestPrefetchKeys(t *testing.T) {
+	db := openCounted(t)
+	keys := []kv.BucketKey{
+		{Bucket: []byte("b"), Key: []byte("a")},
+		{Bucket: []byte("b"), Key: []byte("c")},
+		{Bucket: []byte("b"), Key: []byte("x")}, // written below
+		{Bucket: []byte("b"), Key: []byte("missing")},
+		{Bucket: []byte("s"), Key: []byte("s")},
+		{Bucket: []byte("nobucket"), Key: []byte("a")},
+	}
+	want := map[string]string{"b/a": "va", "b/c": "vc", "b/x": "new", "s/s": `{"s":1}`}
+	err := db.Update(func(tx kv.Tx) error {
+		tx.Bucket([]byte("nobucket")) // the writer's opening: names confirmed
+		if err := tx.Bucket([]byte("b")).Put([]byte("x"), []byte("new")); err != nil {
+			return err
+		}
+		if n := trips(db, func() { kv.PrefetchKeys(tx, keys) }); n != 1 {
+			t.Errorf("PrefetchKeys: %d round trips, want 1", n)
+		}
+		n := trips(db, func() {
+			for _, k := range keys {
+				b := tx.Bucket(k.Bucket)
+				if b == nil {
+					if string(k.Bucket) != "nobucket" {
+						t.Errorf("bucket %s missing", k.Bucket)
+					}
+					continue
+				}
+				got := b.Get(k.Key)
+				w, ok := want[string(k.Bucket)+"/"+string(k.Key)]
+				if (got != nil) != ok || !bytes.Equal(got, []byte(w)) {
+					t.Errorf("Get %s/%s = %q, want %q (%v)", k.Bucket, k.Key, got, w, ok)
+				}
+			}
+		})
+		if n != 0 {
+			t.Errorf("Gets after PrefetchKeys: %d round trips, want 0", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCountPrefix: one statement counts the committed keys under a prefix
+// up to a limit, as the View with a cursor does on bbolt.
+func TestCountPrefix(t *testing.T) {
+	pg := openCounted(t)
+	bolt, err := boltkv.Open(filepath.Join(t.TempDir(), "b.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	for _, db := range []kv.DB{pg, bolt} {
+		err := db.Update(func(tx kv.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("p"))
+			if err != nil {
+				return err
+			}
+			for _, k := range []string{"o", "p1", "p2", "p3", "q", "\xff", "\xff\xff"} {
+				if err := b.Put([]byte(k), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, pg)
+	for _, c := range []struct {
+		bucket, prefix string
+		limit, want    int
+	}{
+		{"p", "p", 10, 3}, {"p", "p", 2, 2}, {"p", "p", 0, 0}, {"p", "", 100, 7}, {"p", "\xff", 10, 2},
+		{"p", "r", 10, 0}, {"nobucket", "p", 10, 0},
+	} {
+		for i, db := range []kv.DB{pg, bolt} {
+			var got int
+			n := trips(pg, func() { got, err = kv.CountPrefix(db, []byte(c.bucket), []byte(c.prefix), c.limit) })
+			if err != nil || got != c.want {
+				t.Errorf("backend %d: CountPrefix(%q, %q, %d) = %d, %v; want %d", i, c.bucket, c.prefix, c.limit, got, err, c.want)
+			}
+			if i == 0 && n != 1 && c.limit > 0 {
+				t.Errorf("CountPrefix: %d round trips, want 1", n)
+			}
+		}
+	}
+}
+
+// TestWriterStaleNames: a serial writer opens with its first statement,
+// built on the process's cached bucket names. When another process created
+// a bucket meanwhile, the names are read again under the lock and the
+// function goes on (it ran once); when a bucket the function was given is
+// gone, the function runs again and sees it gone.
+func TestWriterStaleNames(t *testing.T) {
+	schema := pgtest.Schema()
+	var dbs [2]*pgkv.DB
+	for i := range dbs {
+		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	a, b := dbs[0], dbs[1]
+	create := func(db *pgkv.DB, name string) {
+		t.Helper()
+		if err := db.Update(func(tx kv.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte(name))
+			if err != nil {
+				return err
+			}
+			return bk.Put([]byte("k"), []byte("v"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(a, "b")
+	// a's cache: the names with "b".
+	for range 2 {
+		if err := a.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("k")); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(b, "other") // a's cached names are now one generation behind
+
+	settle(t, a)
+	runs := 0
+	var err error
+	n := trips(a, func() {
+		err = a.Update(func(tx kv.Tx) error {
+			runs++
+			bk := tx.Bucket([]byte("b"))
+			if v := bk.Get([]byte("k")); string(v) != "v" {
+				t.Errorf("Get k = %q", v)
+			}
+			return bk.Put([]byte("k2"), []byte("v2"))
+		})
+	})
+	if err != nil || runs != 1 {
+		t.Fatalf("update after another process's new bucket: %v, %d runs; want nil, 1", err, runs)
+	}
+	// The opening with the Get (refused by the check), the opening again
+	// with the names, the Get, the write with the COMMIT.
+	if n != 4 {
+		t.Errorf("update after another process's new bucket: %d round trips, want 4", n)
+	}
+	if err := b.View(func(tx kv.Tx) error {
+		if v := tx.Bucket([]byte("b")).Get([]byte("k2")); string(v) != "v2" {
+			t.Errorf("the other process reads k2 = %q", v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := b.Update(func(tx kv.Tx) error { return tx.DeleteBucket([]byte("b")) }); err != nil {
+		t.Fatal(err)
+	}
+	runs = 0
+	var seen []bool
+	err = a.Update(func(tx kv.Tx) error {
+		runs++
+		bk := tx.Bucket([]byte("b"))
+		seen = append(seen, bk != nil)
+		if bk != nil {
+			bk.Get([]byte("k"))
+		}
+		return nil
+	})
+	if err != nil || runs != 2 || !seen[0] || seen[1] {
+		t.Errorf("update after another process deleted its bucket: %v, %d runs, bucket seen %v; want nil, 2, [true false]", err, runs, seen)
+	}
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"dealerportal/store/kv"
+)
+
+// prefetchOrderInsert reads ahead, in one round trip on PostgreSQL
+// (kv.PrefetchKeys), the records that inserting prepared online order p
+// then reads one by one: the customer and its balance, the enterprise and
+// ordering settings, the year's document number, the type's list
+// generation and the two status counts. In a group commit these reads are
+// made while the writers' lock is held, so each round trip saved is time
+// the other processes' writers do not wait. Nothing on bbolt, which reads
+// its mapped pages; a key that turns out not to be read costs nothing but
+// its row.
+func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder) {
+	if t.s.bolt != nil {
+		return
+	}
+	o := p.base
+	if p.submit && p.ready != nil {
+		o = p.ready
+	}
+	cust := itob(o.CustomerID)
+	b := t.docB(docOnlineOrder)
+	year := t.Now.In(t.Zone()).Year()
+	kv.PrefetchKeys(t.tx, []kv.BucketKey{
+		{Bucket: bCustomers, Key: cust},
+		{Bucket: bBalances, Key: cust},
+		{Bucket: bSettings, Key: keyEnterprise},
+		{Bucket: bSettings, Key: keyOrdering},
+		{Bucket: bDocSeq, Key: fmt.Appendf(nil, "%s-%04d", docOnlineOrder, year)},
+		{Bucket: bMeta, Key: docGenKey(docOnlineOrder)},
+		{Bucket: b.count, Key: countKey(o.CustomerID, o.Status)},
+		{Bucket: b.count, Key: countKey(0, o.Status)},
+	})
+}
+
+// prefetchOrderPrepare reads ahead, in one round trip on PostgreSQL, the
+// records that preparing an online order of customer cust with lines
+// reads one by one before its pricing's chained reads: the customer and
+// its balance, the enterprise and ordering settings, and each line's
+// product code. Nothing on bbolt.
+func (t *Tx) prefetchOrderPrepare(cust uint64, lines []LineInput) {
+	if t.s.bolt != nil {
+		return
+	}
+	id := itob(cust)
+	keys := make([]kv.BucketKey, 0, 4+len(lines))
+	keys = append(keys,
+		kv.BucketKey{Bucket: bCustomers, Key: id},
+		kv.BucketKey{Bucket: bBalances, Key: id},
+		kv.BucketKey{Bucket: bSettings, Key: keyEnterprise},
+		kv.BucketKey{Bucket: bSettings, Key: keyOrdering})
+	for _, li := range lines {
+		if li.EntryID == 0 && li.Code != "" {
+			keys = append(keys, kv.BucketKey{Bucket: bProductsByCode, Key: []byte(strings.ToUpper(strings.TrimSpace(li.Code)))})
+		}
+	}
+	kv.PrefetchKeys(t.tx, keys)
+}
