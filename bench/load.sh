@@ -57,7 +57,9 @@
 # MEM_INTERVAL): RssAnon (the Go heap, stacks, buffers) and RssFile (pages
 # of the bbolt file mapped into the process: page cache, shared and
 # reclaimable), then the peaks over the whole run and the kernel's VmHWM.
-# It also prints the file's growth per order during the submit scenario.
+# It also prints the file's growth per order during the submit scenario, and
+# per scenario where a request's CPU goes: the portal processes, PostgreSQL,
+# the balancer and the rest of the machine (wrk, the kernel), from /proc.
 #
 # With BACKEND=postgres the memory columns are the sum over the portal
 # processes (PostgreSQL's own memory is not in them), the growth is the
@@ -346,6 +348,30 @@ db_size() {
   if [ "$BACKEND" = "postgres" ]; then psql_q "SELECT pg_database_size(current_database())"; else stat -c %s "$DB"; fi
 }
 now_ms() { date +%s%3N; }
+# cpu_split: CPU clock ticks used so far by the portal processes, the
+# PostgreSQL cluster (its postmaster and every child), the balancer, and the
+# whole machine (user, nice, system, irq, softirq of /proc/stat), as
+# "portal pg lb machine". Taken before and after each scenario, the deltas
+# per request say where a request's CPU goes (the rest of the machine is
+# wrk, the kernel's network work and anything else running).
+cpu_split() {
+  local pg_pids=() lb=() pm
+  if [ "$BACKEND" = "postgres" ] && [ -r "$WORK/pg/data/postmaster.pid" ]; then
+    pm=$(head -1 "$WORK/pg/data/postmaster.pid")
+    pg_pids=("$pm" $(pgrep -P "$pm" || true))
+  fi
+  if [ -n "${lb_pid:-}" ]; then lb=("$lb_pid"); fi
+  {
+    for p in "${portal_pids[@]}"; do echo "portal /proc/$p/stat"; done
+    for p in "${pg_pids[@]}"; do echo "pg /proc/$p/stat"; done
+    for p in "${lb[@]}"; do echo "lb /proc/$p/stat"; done
+  } | while read -r kind f; do
+    # utime and stime: fields 14 and 15, counted after the ")" that ends
+    # the command name (which may hold spaces).
+    if t=$(sed 's/^.*) //' "$f" 2>/dev/null | awk '{ print $12 + $13 }'); then echo "$kind ${t:-0}"; fi
+  done | awk -v m="$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)" \
+    '{ v[$1] += $2 } END { printf "%d %d %d %d\n", v["portal"], v["pg"], v["lb"], m }'
+}
 # mem_peak FROM_MS TO_MS: peak VmRSS|RssAnon|RssFile|RssShmem in MB between two instants.
 mem_peak() {
   awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b { for (i = 2; i <= 5; i++) if ($i > m[i]) m[i] = $i }
@@ -387,6 +413,7 @@ echo "== measuring: $CONNECTIONS connections, $THREADS wrk threads, $DURATION pe
 echo "   scenario|req/s|p50 ms|p99 ms|socket errors|wrong status|baseline req/s|p50|p99|shows|peak RSS|anon|file|shmem MB"
 : >"$WORK/storage.txt"
 : >"$WORK/pgstats.txt"
+: >"$WORK/cpu.txt"
 # seconds DURATION: wrk's duration (15s, 2m) in seconds.
 seconds() { case "$1" in *m) echo $((${1%m} * 60)) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac; }
 n=0
@@ -402,8 +429,11 @@ while IFS=$'\t' read -r name status file shows; do
     cpu_pid=$!
   fi
   t0=$(now_ms)
+  cpu0=$(cpu_split)
   r=$(measure "http://127.0.0.1:$PORT" "$file" "$status" "$DURATION")
+  cpu1=$(cpu_split)
   t1=$(now_ms)
+  echo "$name|$cpu0|$cpu1|$(echo "$r" | cut -d'|' -f6)" >>"$WORK/cpu.txt"
   if [ -n "$cpu_pid" ]; then wait "$cpu_pid" || true; fi
   size1=$(db_size)
   if [ "$BACKEND" = "postgres" ] && [ "$PG_STATS" = "1" ]; then
@@ -466,6 +496,16 @@ run_end=$(now_ms)
     for p in "${portal_pids[@]}"; do kill -0 "$p" 2>/dev/null || alive=no; done
     echo
     echo "Memory cgroup (MEMCAP=$MEMCAP, anon + page cache charged together): peak $(awk -v b="$peak" 'BEGIN { printf "%.1f", b / 1048576 }') MB, limit reached $hits times (the kernel reclaimed file pages), OOM kills ${ooms:-0}, portal alive at the end: $alive."
+  fi
+  if [ -s "$WORK/cpu.txt" ]; then
+    echo
+    echo "Where a request's CPU goes (ms of CPU per request over the scenario, from /proc: the portal processes, PostgreSQL's postmaster and backends, the balancer, and the rest of the machine — wrk, the kernel's network work; $(nproc) cores give $(nproc)000 ms a second):"
+    echo
+    echo "| scenario | portal | PostgreSQL | balancer | rest (wrk, kernel) | machine |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    awk -F'|' -v hz="$(getconf CLK_TCK)" '{ split($2, a, " "); split($3, b, " "); n = ($4 > 0 ? $4 : 1); t = 1000 / hz / n
+      p = (b[1] - a[1]) * t; g = (b[2] - a[2]) * t; l = (b[3] - a[3]) * t; m = (b[4] - a[4]) * t
+      printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", $1, p, g, l, m - p - g - l, m }' "$WORK/cpu.txt"
   fi
   if [ -s "$WORK/pgstats.txt" ]; then
     echo
