@@ -107,16 +107,19 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	wanted := false
 	read := func(history bool) error {
 		return h.store.View(func(t *store.Tx) error {
-			var err error
-			if cu, err = t.Customer(sc, id); err != nil {
+			// The customer and its ledger version: one query on
+			// PostgreSQL (StatementHead).
+			cust, ledger, err := t.StatementHead(sc, id)
+			if err != nil {
 				return err
 			}
+			cu = cust
 			if from == "" && to == "" {
 				to = t.Today()
 				from = to[:8] + "01"
 			}
 			inputs = pdf.KeyOf(statementInputs{Customer: *cu, Settings: *s, Lang: l, From: from, To: to,
-				Printed: printed, Ledger: t.LedgerVersion(id)})
+				Printed: printed, Ledger: ledger})
 			if key, out, known = pdf.Recall(inputs); known && (out != nil || etagMatches(c.Get(fiber.HeaderIfNoneMatch), key.ETag())) {
 				return nil // printed before from the same inputs: nothing to read
 			}

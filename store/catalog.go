@@ -735,28 +735,28 @@ func (t *Tx) catalogItem(pc *pricer, id uint64, qty model.Qty) (*CatalogItem, er
 }
 
 // prefetchItems reads what catalogItem and visibleTo read of several
-// entries (a cart's lines) ahead of them: on PostgreSQL five queries for
-// all, not five or more per entry; nothing on bbolt.
+// entries (a cart's lines) ahead of them: on PostgreSQL three queries for
+// all (the visibility and entries, the price index of their products,
+// then the products, stock and price records), not five or more per entry;
+// nothing on bbolt.
 func (t *Tx) prefetchItems(pc *pricer, custID uint64, entries []uint64) {
 	if _, ok := t.b(bCatalog).(kv.Prefetcher); !ok || len(entries) < 2 {
 		return
 	}
-	vis, ids := make([][]byte, len(entries)), make([][]byte, len(entries))
-	for i, id := range entries {
-		vis[i], ids[i] = key(custID, id), itob(id)
+	keys := make([]kv.BucketKey, 0, 2*len(entries))
+	for _, id := range entries {
+		keys = append(keys, kv.BucketKey{Bucket: bCustCatalog, Key: key(custID, id)}, kv.BucketKey{Bucket: bCatalog, Key: itob(id)})
 	}
-	kv.Prefetch(t.b(bCustCatalog), vis)
-	kv.Prefetch(t.b(bCatalog), ids)
+	kv.PrefetchKeys(t.tx, keys)
 	var products []uint64
-	var pids [][]byte
+	also := make([]kv.BucketKey, 0, 2*len(entries))
 	for _, id := range entries {
 		if e, err := t.catalogEntry(id); err == nil {
-			products, pids = append(products, e.ProductID), append(pids, itob(e.ProductID))
+			products = append(products, e.ProductID)
+			also = append(also, kv.BucketKey{Bucket: bProducts, Key: itob(e.ProductID)}, kv.BucketKey{Bucket: bStock, Key: itob(e.ProductID)})
 		}
 	}
-	kv.Prefetch(t.b(bProducts), pids)
-	kv.Prefetch(t.b(bStock), pids)
-	pc.prefetch(products)
+	pc.prefetch(products, also)
 }
 
 // CountCatalog counts the entries sc sees (home tiles).

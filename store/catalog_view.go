@@ -151,10 +151,8 @@ func (t *Tx) selectCatalog(sc Scope, f CatalogFilter, p Page) ([]*entrySummary, 
 			return nil, 0
 		}
 		// Both the customer's index and rows are in entry id order: one pass.
-		prefix := itob(sc.CustomerID())
-		c := t.b(bCustCatalog).Cursor()
 		i := 0
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		see := func(k []byte) {
 			id := btoi(k[8:])
 			for i < len(o.rows) && o.rows[i].id < id {
 				i++
@@ -164,6 +162,19 @@ func (t *Tx) selectCatalog(sc Scope, f CatalogFilter, p Page) ([]*entrySummary, 
 					hit[i] = true
 					total++
 				}
+			}
+		}
+		// The index is read whole: on PostgreSQL in one query
+		// (prefixKeys), on bbolt with a cursor.
+		prefix := itob(sc.CustomerID())
+		if keys, ok := prefixKeys(t.b(bCustCatalog), prefix); ok {
+			for _, k := range keys {
+				see(k)
+			}
+		} else {
+			c := t.b(bCustCatalog).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				see(k)
 			}
 		}
 	}
@@ -238,24 +249,22 @@ type CatalogRow struct {
 // same order, each as a CatalogRow read from the catalog view (no entry or
 // product is decoded).
 func (t *Tx) ListCatalogRows(sc Scope, f CatalogFilter, p Page) ([]*CatalogRow, int, error) {
+	t.prefetchCatalogHead(sc)
 	sums, total := t.selectCatalog(sc, f, p)
 	pc := t.newPricer(sc)
 	out := make([]*CatalogRow, 0, len(sums))
 	// Each row reads its summary, its stock and its price records: on
-	// PostgreSQL four queries for the page rather than three or more per
-	// row (kv.Prefetch, pricer.prefetch; nothing on bbolt).
+	// PostgreSQL two queries for the page (the price index of its
+	// products, then every summary, stock and price record in one) rather
+	// than three or more per row (pricer.prefetch; nothing on bbolt).
 	if _, ok := t.b(bStock).(kv.Prefetcher); ok && len(sums) > 1 {
-		ids, stock := make([][]byte, len(sums)), make([][]byte, len(sums))
-		for i, s := range sums {
-			ids[i], stock[i] = itob(s.id), itob(s.product)
-		}
-		kv.Prefetch(t.b(bCatalogSummary), ids)
-		kv.Prefetch(t.b(bStock), stock)
+		also := make([]kv.BucketKey, 0, 2*len(sums))
 		products := make([]uint64, len(sums))
 		for i, s := range sums {
+			also = append(also, kv.BucketKey{Bucket: bCatalogSummary, Key: itob(s.id)}, kv.BucketKey{Bucket: bStock, Key: itob(s.product)})
 			products[i] = s.product
 		}
-		pc.prefetch(products)
+		pc.prefetch(products, also)
 	}
 	for _, s := range sums {
 		full := *s

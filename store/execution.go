@@ -169,9 +169,21 @@ func (t *Tx) executionPage(sc Scope, cust uint64, f ExecutionFilter, want []mode
 			return visit(btoi(v[:8]), id, model.Status(v[8:]))
 		})
 	}
-	// The page's orders: one query on PostgreSQL, not one per order
-	// (kv.Prefetch; nothing on bbolt).
-	kv.Prefetch(index, page)
+	// The page's orders and, for staff, their customers' cards (the
+	// report names each order's customer): one query on PostgreSQL, not
+	// one per order and bucket (kv.PrefetchKeys; nothing on bbolt).
+	if t.s.bolt == nil && len(page) > 1 {
+		keys := make([]kv.BucketKey, 0, 2*len(page))
+		seen := make(map[uint64]bool, len(page))
+		for _, k := range page {
+			keys = append(keys, kv.BucketKey{Bucket: bExecIndex, Key: k})
+			if owner := btoi(k); sc.IsStaff() && !seen[owner] {
+				seen[owner] = true
+				keys = append(keys, kv.BucketKey{Bucket: bCustomerCards, Key: k[:8]})
+			}
+		}
+		kv.PrefetchKeys(t.tx, keys)
+	}
 	for _, k := range page {
 		if v := index.Get(k); v != nil {
 			owner, id := btoi(k), btoi(k[8:])

@@ -290,6 +290,22 @@ func execTotalsOf(b kv.Bucket, c kv.Cursor, level byte, id uint64, want []model.
 func (t *Tx) executionTotals(cust uint64, units map[uint64]bool, custs []uint64, f ExecutionFilter, want []model.Status) (ExecutionTotals, error) {
 	var s execSums
 	b := t.b(bExecTotals)
+	if _, ok := b.(kv.PrefixScanner); ok {
+		// PostgreSQL: the records of every unit or customer in one query
+		// (and their edge months' days in a second), not a cursor's seeks
+		// per unit, customer and status.
+		level, ids := byte(execLevelCustomer), custs
+		switch {
+		case cust != 0:
+			ids = []uint64{cust}
+		case units != nil:
+			level, ids = execLevelOrg, slices.Sorted(maps.Keys(units))
+		case custs == nil:
+			level, ids = execLevelOrg, t.execTotalsOrgs()
+		}
+		err := execTotalsMany(b, level, ids, want, f.From, f.To, &s)
+		return s.totals(), err
+	}
 	c := b.Cursor()
 	var err error
 	switch {
@@ -320,6 +336,73 @@ func (t *Tx) executionTotals(cust uint64, units map[uint64]bool, custs []uint64,
 		}
 	}
 	return s.totals(), err
+}
+
+// execTotalsOrgs lists the org units that may have totals: every unit
+// (units are never deleted, and a customer's unit must exist when it is
+// saved) and 0, the level of customers without a unit — the ids the
+// records of the org level are kept under (execTotalsFrom).
+func (t *Tx) execTotalsOrgs() []uint64 {
+	ids := []uint64{0}
+	_ = t.b(bOrgUnits).ForEach(func(k, _ []byte) error {
+		if len(k) == 8 && btoi(k) != 0 {
+			ids = append(ids, btoi(k))
+		}
+		return nil
+	})
+	return ids
+}
+
+// execTotalsMany is execTotalsOf for several ids of one level, in one
+// kv.ScanPrefixes for the months and the unparsed dates of every id and
+// status and one for the days of the months at the edges of the range.
+func execTotalsMany(b kv.Bucket, level byte, ids []uint64, want []model.Status, from, to string, into *execSums) error {
+	in := func(d string) bool { return (from == "" || d >= from) && (to == "" || d <= to) }
+	add := func(v []byte) error {
+		s, err := decodeExecSums(v)
+		if err != nil {
+			return err
+		}
+		return into.add(&s, 1)
+	}
+	prefixes := make([][]byte, 0, 2*len(ids)*len(want))
+	for _, id := range ids {
+		for _, st := range want {
+			p := execTotalsPrefix(level, id, st)
+			prefixes = append(prefixes, append(bytes.Clone(p), 'm'), append(p, 'x'))
+		}
+	}
+	var days [][]byte // status prefix + 'd' + month
+	var dayAt []int   // where the date starts in a key under days[i]
+	err := kv.ScanPrefixes(b, prefixes, func(i int, k, v []byte) error {
+		pre := prefixes[i]
+		rest := string(k[len(pre):])
+		if pre[len(pre)-1] == 'x' {
+			if in(rest) {
+				return add(v)
+			}
+			return nil
+		}
+		m := rest
+		if to != "" && to < m+"-00" || from != "" && from > m+"-99" {
+			return nil
+		}
+		if (from == "" || from <= m+"-00") && (to == "" || to >= m+"-99") {
+			return add(v)
+		}
+		pd := append(append(bytes.Clone(pre[:len(pre)-1]), 'd'), m...)
+		days, dayAt = append(days, pd), append(dayAt, len(pre))
+		return nil
+	})
+	if err != nil || len(days) == 0 {
+		return err
+	}
+	return kv.ScanPrefixes(b, days, func(i int, k, v []byte) error {
+		if in(string(k[dayAt[i]:])) {
+			return add(v)
+		}
+		return nil
+	})
 }
 
 // execTotalsFrom recomputes every record from the execution index, with

@@ -258,10 +258,13 @@ func (s priceSum) concerns(customer, group uint64) bool {
 // of their quotes, on a backend that reads ranges and keys in one query
 // each (PostgreSQL: two queries for the page, not one or two per row);
 // nothing on bbolt, whose per-product reads cost no round trip. The quotes
-// are the same either way (TestPricerPrefetch).
-func (pc *pricer) prefetch(products []uint64) {
+// are the same either way (TestPricerPrefetch). also are other keys the
+// caller is about to read (the rows' summaries and stock): they go in the
+// same query as the price records (kv.PrefetchKeys).
+func (pc *pricer) prefetch(products []uint64, also []kv.BucketKey) {
 	idx := pc.t.b(bPricesByProduct)
 	if _, ok := idx.(kv.PrefixScanner); !ok || pc.customer == 0 || len(products) < 2 {
+		kv.PrefetchKeys(pc.t.tx, also)
 		return
 	}
 	prefixes := make([][]byte, len(products))
@@ -269,18 +272,18 @@ func (pc *pricer) prefetch(products []uint64) {
 		prefixes[i] = itob(p)
 	}
 	byProduct := make(map[uint64][]uint64, len(products))
-	var ids [][]byte
+	keys := also
 	err := kv.ScanPrefixes(idx, prefixes, func(i int, k, v []byte) error {
 		if s := decodePriceIndex(k, v); s.concerns(pc.customer, pc.group) {
 			byProduct[products[i]] = append(byProduct[products[i]], s.id)
-			ids = append(ids, itob(s.id))
+			keys = append(keys, kv.BucketKey{Bucket: bPrices, Key: itob(s.id)})
 		}
 		return nil
 	})
 	if err != nil {
 		return // the transaction fails with it
 	}
-	kv.Prefetch(pc.t.b(bPrices), ids)
+	kv.PrefetchKeys(pc.t.tx, keys)
 	pc.recs = make(map[uint64][]*model.PriceRecord, len(products))
 	for _, p := range products {
 		var out []*model.PriceRecord

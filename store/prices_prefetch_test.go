@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // TestPricerPrefetch: the quotes of a page whose price records were read
@@ -36,11 +37,16 @@ func TestPricerPrefetch(t *testing.T) {
 		return nil
 	})
 	ids := []uint64{prods[0].ID, prods[1].ID, prods[2].ID, 999_999}
+	// Other keys read in the same query as the price records.
+	var stock []kv.BucketKey
+	for _, id := range ids {
+		stock = append(stock, kv.BucketKey{Bucket: bStock, Key: itob(id)})
+	}
 	compare := func(tx *Tx, customer uint64, want map[uint64]model.Money) {
 		t.Helper()
 		for _, qty := range []model.Qty{1000, 10000} {
 			one, ahead := tx.newPricer(CustomerScope(customer)), tx.newPricer(CustomerScope(customer))
-			ahead.prefetch(ids)
+			ahead.prefetch(ids, stock)
 			if f.s.Postgres() && ahead.recs == nil {
 				t.Error("nothing read ahead on PostgreSQL") // not Fatal: this may run in the committer's goroutine
 				return
