@@ -115,7 +115,14 @@ func (t *Tx) ExecutionReport(sc Scope, f ExecutionFilter, p Page) ([]ExecutionRo
 	case sc.salesperson == 0 && sc.orgs != nil:
 		tot, err = t.executionTotals(0, sc.orgs, nil, f, want)
 	default:
-		tot, err = t.executionTotals(0, nil, t.CustomerIDs(sc), f, want)
+		ids := t.CustomerIDs(sc)
+		if len(ids) == 0 {
+			// No customer in scope (a salesperson without customers):
+			// nothing to total — not, as a nil list would read, every
+			// org unit's totals.
+			return nil, tot, nil
+		}
+		tot, err = t.executionTotals(0, nil, ids, f, want)
 	}
 	if err != nil {
 		return nil, tot, err

@@ -92,6 +92,15 @@ func TestExecutionTotals(t *testing.T) {
 		}
 	}
 	compare("after the orders")
+	// A salesperson without customers sees no totals (an empty list of
+	// customers is not every org unit).
+	view(t, f.s, func(tx *Tx) error {
+		rows, tot, err := tx.ExecutionReport(Scope{staff: true, salesperson: 1 << 40}, ExecutionFilter{}, Page{})
+		if len(rows) != 0 || tot != (ExecutionTotals{}) {
+			t.Errorf("salesperson without customers: %d rows, totals %+v", len(rows), tot)
+		}
+		return err
+	})
 	view(t, f.s, func(tx *Tx) error {
 		_, tot, err := tx.ExecutionReport(AdminScope(), ExecutionFilter{}, Page{Limit: 1})
 		if tot.Orders != 7 || tot.Lines != 14 || tot.Qty != units(2+3+4+5+6+8+9+7) {
