@@ -216,8 +216,13 @@ func TestMigrateDocsByIDStatements(t *testing.T) {
 	}
 	if len(trips) == 2 {
 		t.Logf("round trips of migration 15: %d for 40 documents, %d for 400", trips[0], trips[1])
-		if limit := uint64(3*len(sortedDocKinds()) + 4); trips[1] != trips[0] || trips[1] > limit {
-			t.Errorf("round trips of migration 15: %d for 40 documents, %d for 400; want the same, at most %d", trips[0], trips[1], limit)
+		// The counter is the database handle's, so a statement of the
+		// fixture's own background work (a lease renewal, say) may fall
+		// inside the window: a difference of 2 is allowed; statements per
+		// document would be hundreds (145 and 1,225 before kv.Rekeyer).
+		diff := max(trips[0], trips[1]) - min(trips[0], trips[1])
+		if limit := uint64(3*len(sortedDocKinds()) + 4); diff > 2 || trips[0] > limit || trips[1] > limit {
+			t.Errorf("round trips of migration 15: %d for 40 documents, %d for 400; want about the same, at most %d", trips[0], trips[1], limit)
 		}
 	}
 }
