@@ -34,8 +34,8 @@
 //     opens on the process's cached bucket names, a View function that
 //     read nothing from the database runs once more when another process
 //     created or deleted a bucket it asked for since those names were read
-//     (and a View that had begun reading such a bucket fails with a
-//     serialization failure, SQLSTATE 40001).
+//     (and a View that had begun reading a bucket another process deleted
+//     so fails with a serialization failure, SQLSTATE 40001).
 //   - Byte slices. Keys and values returned by Get, cursors and ForEach are
 //     valid only until the transaction ends and must not be modified; copy
 //     them to keep them. Slices passed to Put must stay unchanged until

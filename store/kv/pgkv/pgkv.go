@@ -853,10 +853,12 @@ const sqlReadBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 // The statements sent with the opening were built with the cached bucket
 // names; the generation read in the same snapshot says whether they were
 // current. When they were not, the names are read again (in the same
-// snapshot): when every bucket fn was given kept its id, sql's result was
-// right all along, and sql is sent again only because its result was
-// discarded; otherwise the transaction fails (errNamesMoved, namesMoved
-// set) and View runs fn again when it had read nothing yet.
+// snapshot) and sql is sent again: with the same ids when every bucket fn
+// was given kept its id (its result was right, but discarded), else with
+// the new id of a bucket created again under its name (remapBucket; the
+// bucket fn holds takes it). When a bucket fn was given is gone, the
+// transaction fails (errNamesMoved, namesMoved set) and View runs fn again
+// when it had read nothing yet.
 func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 	t.begun = true // whatever happens, release ends it
 	if sql != "" {
@@ -916,14 +918,46 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 		if t.loadNames(); t.err != nil {
 			return nil, t.err
 		}
+		moved := map[int64]int64{}
 		for name, bk := range t.buckets {
-			if bk != nil && t.names[name] != bk.id {
+			switch id := t.names[name]; {
+			case bk == nil || id == bk.id:
+			case id == 0:
 				t.namesMoved = true
 				return nil, errNamesMoved()
+			default:
+				moved[bk.id], bk.id = id, id
 			}
 		}
-		return t.sendAfter(sql, args...)
+		return t.sendAfter(sql, remapBucket(args, moved)...)
 	}
+}
+
+// remapBucket returns a read's arguments with its buckets' ids moved to
+// their new ones (a bucket deleted and created again under the same name
+// by another process, as Rekey does). Every statement that reads keys
+// takes the bucket's id as $1, or the ids of several as a bigint array
+// (PrefetchKeys); ids are never reused, so an old id means that bucket.
+func remapBucket(args []any, moved map[int64]int64) []any {
+	if len(moved) == 0 || len(args) == 0 {
+		return args
+	}
+	args = slices.Clone(args)
+	switch a := args[0].(type) {
+	case int64:
+		if id, ok := moved[a]; ok {
+			args[0] = id
+		}
+	case []int64:
+		ids := slices.Clone(a)
+		for i, old := range ids {
+			if id, ok := moved[old]; ok {
+				ids[i] = id
+			}
+		}
+		args[0] = ids
+	}
+	return args
 }
 
 // restart opens the transaction again after the check of the cached names
@@ -1463,7 +1497,7 @@ func (b *bucket) Get(key []byte) []byte {
 	if t.err != nil || len(key) == 0 {
 		return nil
 	}
-	lk := localKey(b.id, key)
+	id, lk := b.id, localKey(b.id, key)
 	if l, ok := t.local[lk]; ok {
 		return l.val
 	}
@@ -1493,6 +1527,9 @@ func (b *bucket) Get(key []byte) []byte {
 	}
 	if t.local == nil {
 		t.local = map[string]local{}
+	}
+	if b.id != id {
+		lk = localKey(b.id, key) // the read moved the bucket to its new id (remapBucket)
 	}
 	t.local[lk] = local{v, v != nil}
 	return v
