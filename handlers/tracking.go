@@ -33,7 +33,9 @@ type trackingPage struct {
 	Bar            *actionBar
 }
 
-func (h *Handler) trackingPage(c *fiber.Ctx, ch *store.OrderChain) (*trackingPage, error) {
+// trackingPage builds the page of the chain ch, read in the same
+// transaction t (one read transaction per page).
+func (h *Handler) trackingPage(c *fiber.Ctx, t *store.Tx, ch *store.OrderChain) *trackingPage {
 	u := currentUser(c)
 	p := &trackingPage{OrderChain: ch, Staff: u.IsStaff()}
 	cust := uint64(0)
@@ -48,15 +50,12 @@ func (h *Handler) trackingPage(c *fiber.Ctx, ch *store.OrderChain) (*trackingPag
 		}
 		p.CanReturn = u.Can(model.PermOrder) && p.AnyReturnables
 	}
-	err := h.store.View(func(t *store.Tx) error {
-		p.Customer = custLabels{}.get(t, h.scope(c), cust)
-		if ch.Online != nil {
-			p.Execution = t.OnlineExecution(ch.Online)
-		}
-		return nil
-	})
+	p.Customer = custLabels{}.get(t, h.scope(c), cust)
+	if ch.Online != nil {
+		p.Execution = t.OnlineExecution(ch.Online)
+	}
 	p.Bar = p.bar(u)
-	return p, err
+	return p
 }
 
 // showSalesOrderTracking tracks a sales order (a dealer only once audited).
@@ -65,14 +64,18 @@ func (h *Handler) showSalesOrderTracking(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var ch *store.OrderChain
-	if err := h.store.View(func(t *store.Tx) (err error) { ch, err = t.SalesOrderChain(h.scope(c), id); return err }); err != nil {
-		return err
-	}
-	if err := needOrders(c); err != nil {
-		return err
-	}
-	p, err := h.trackingPage(c, ch)
+	var p *trackingPage
+	err = h.store.View(func(t *store.Tx) error {
+		ch, err := t.SalesOrderChain(h.scope(c), id)
+		if err != nil {
+			return err
+		}
+		if err := needOrders(c); err != nil {
+			return err
+		}
+		p = h.trackingPage(c, t, ch)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -86,14 +89,18 @@ func (h *Handler) showOnlineOrderTracking(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var ch *store.OrderChain
-	if err := h.store.View(func(t *store.Tx) (err error) { ch, err = t.OnlineOrderChain(h.scope(c), id); return err }); err != nil {
-		return err
-	}
-	if err := needOrders(c); err != nil {
-		return err
-	}
-	p, err := h.trackingPage(c, ch)
+	var p *trackingPage
+	err = h.store.View(func(t *store.Tx) error {
+		ch, err := t.OnlineOrderChain(h.scope(c), id)
+		if err != nil {
+			return err
+		}
+		if err := needOrders(c); err != nil {
+			return err
+		}
+		p = h.trackingPage(c, t, ch)
+		return nil
+	})
 	if err != nil {
 		return err
 	}

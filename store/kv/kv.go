@@ -30,7 +30,12 @@
 //     record afresh inside fn, reset what it fills for its caller at its
 //     start, and do the rest (notify, invalidate caches, send) after it
 //     returns or through Tx.OnCommit, which runs only for the attempt that
-//     committed. View functions run once.
+//     committed. View functions run once — but on PostgreSQL, where a View
+//     opens on the process's cached bucket names, a View function that
+//     read nothing from the database runs once more when another process
+//     created or deleted a bucket it asked for since those names were read
+//     (and a View that had begun reading a bucket another process deleted
+//     so fails with a serialization failure, SQLSTATE 40001).
 //   - Byte slices. Keys and values returned by Get, cursors and ForEach are
 //     valid only until the transaction ends and must not be modified; copy
 //     them to keep them. Slices passed to Put must stay unchanged until

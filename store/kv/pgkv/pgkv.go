@@ -56,7 +56,9 @@
 // (DB.park). With SerialWriters a write transaction sends its BEGIN, the
 // writers' lock and every bucket's sequence with its first statement
 // (tx.sendFirst), so the opening costs no round trip of its own and
-// NextSequence none.
+// NextSequence none. A View, too, sends its BEGIN and the generation read
+// with its first statement (tx.sendFirstRead), and nothing when it reads
+// nothing.
 package pgkv
 
 import (
@@ -435,17 +437,26 @@ func (d *DB) commitParked(c *pgxpool.Conn) {
 	c.Release()
 }
 
-// View runs fn in a REPEATABLE READ READ ONLY transaction, once.
+// View runs fn in a REPEATABLE READ READ ONLY transaction, once — or,
+// when fn read nothing from the database but bucket names the process had
+// cached, and another process created or deleted one of those buckets
+// meanwhile, once more with the names read again (sendFirstRead).
 func (d *DB) View(fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrDatabaseNotOpen
 	}
-	t, err := d.begin(false)
-	if err != nil {
-		return err
+	for run := 1; ; run++ {
+		t, err := d.begin(false)
+		if err != nil {
+			return err
+		}
+		err = t.finish(fn(t))
+		again := t.namesMoved && !t.statements && run < 3
+		t.release()
+		if !again {
+			return err
+		}
 	}
-	defer t.release()
-	return t.finish(fn(t))
 }
 
 // Update runs fn in a write transaction and commits it. With
@@ -561,6 +572,11 @@ type tx struct {
 	// tentative: names and gen are the shared cache's, not yet checked
 	// against kv_meta under the writers' lock (sendFirst checks them).
 	tentative bool
+	// namesMoved: the cached names a bucket was answered from were stale
+	// and that bucket changed (errNamesMoved); statements: a read-only
+	// transaction sent a statement of fn's (View runs fn again only when
+	// not).
+	namesMoved, statements bool
 	// seqs: the buckets' sequences as of the writers' lock (SerialWriters),
 	// by bucket id, those of 0 left out; nil otherwise.
 	seqs     map[int64]uint64
@@ -569,10 +585,13 @@ type tx struct {
 
 	// wgen counts writes, so cursors know when to fetch again.
 	wgen    uint64
-	genBump bool // a bucket was created or deleted
-	pending map[string]*write
-	order   []*write
-	local   map[string]local // what Get has read or the transaction wrote
+	genBump bool // a bucket was created or deleted (and not yet counted in kv_meta)
+	// namesChanged: a bucket was created or deleted; the commit drops the
+	// process's cached names, so its next View does not open on them.
+	namesChanged bool
+	pending      map[string]*write
+	order        []*write
+	local        map[string]local // what Get has read or the transaction wrote
 }
 
 type write struct {
@@ -612,6 +631,18 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 			"SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
 	default:
 		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
+	}
+	if !writable {
+		// Lazy too: the opening goes with the first statement
+		// (tx.sendFirstRead), on a parked or pooled connection taken then;
+		// a View that reads nothing sends nothing.
+		d.cacheMu.Lock()
+		cache := d.cache
+		d.cacheMu.Unlock()
+		if cache != nil {
+			return &tx{db: d, ctx: ctx, cancel: cancel, buckets: map[string]*bucket{},
+				gen: cache.gen, names: cache.ids, tentative: true}, nil
+		}
 	}
 	if serial {
 		// Lazy: the opening goes with the first statement (tx.sendFirst)
@@ -724,9 +755,10 @@ const (
 )
 
 // errNamesMoved: a bucket was created or deleted since the cached names a
-// lazily opened writer used; the attempt runs again with fresh names.
+// lazily opened transaction used; the attempt runs again with fresh names
+// (an Update's always, a View's when it had read nothing).
 func errNamesMoved() error {
-	return &pgconn.PgError{Code: "40001", Message: "bucket names changed before the writers' lock was taken"}
+	return &pgconn.PgError{Code: "40001", Message: "bucket names changed since the transaction's cached names were read"}
 }
 
 // sendFirst sends, in one round trip, the opening of a writer that has not
@@ -741,6 +773,9 @@ func errNamesMoved() error {
 // kept its id: fn has read nothing from the database yet. Otherwise it
 // fails with a serialization failure, so that fn runs again.
 func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
+	if !t.writable {
+		return t.sendFirstRead(sql, args...)
+	}
 	saved := slices.Clone(t.order)
 	var dirty []*bucket
 	for _, bk := range t.buckets {
@@ -804,6 +839,125 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 		}
 	}
 	return br, nil
+}
+
+// sqlReadBegin opens a read-only transaction; sendFirstRead sends it with
+// the generation read and the transaction's first statement.
+const sqlReadBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+// sendFirstRead sends, in one round trip on a parked connection (its
+// COMMIT first) or a pooled one, the opening of a read-only transaction
+// that has not begun, the generation read, and sql when not empty; it
+// returns the batch for the caller to read sql's result and close.
+//
+// The statements sent with the opening were built with the cached bucket
+// names; the generation read in the same snapshot says whether they were
+// current. When they were not, the names are read again (in the same
+// snapshot) and sql is sent again: with the same ids when every bucket fn
+// was given kept its id (its result was right, but discarded), else with
+// the new id of a bucket created again under its name (remapBucket; the
+// bucket fn holds takes it). When a bucket fn was given is gone, the
+// transaction fails (errNamesMoved, namesMoved set) and View runs fn again
+// when it had read nothing yet.
+func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
+	t.begun = true // whatever happens, release ends it
+	if sql != "" {
+		t.statements = true
+	}
+	for {
+		conn, parked := t.db.unpark(), true
+		if conn == nil {
+			parked = false
+			var err error
+			if conn, err = t.db.pool.Acquire(t.ctx); err != nil {
+				return nil, err
+			}
+		}
+		t.conn = conn
+		b := &pgx.Batch{}
+		if parked {
+			b.Queue("COMMIT")
+		}
+		b.Queue(sqlReadBegin)
+		b.Queue("SELECT gen FROM kv_meta")
+		if sql != "" {
+			b.Queue(sql, args...)
+		}
+		t.db.trips.Add(1)
+		br := conn.SendBatch(t.ctx, b)
+		var err error
+		if parked {
+			_, err = br.Exec()
+		}
+		if err == nil {
+			_, err = br.Exec()
+		}
+		var gen int64
+		if err == nil {
+			err = br.QueryRow().Scan(&gen)
+		}
+		if err != nil {
+			_ = br.Close()
+			if parked && conn.Conn().IsClosed() && t.ctx.Err() == nil {
+				// The parked connection broke meanwhile: take another.
+				conn.Release()
+				t.conn = nil
+				continue
+			}
+			return nil, err
+		}
+		wasTentative := t.tentative
+		t.tentative = false
+		if gen == t.gen || !wasTentative {
+			t.gen = gen
+			return br, nil
+		}
+		// The cached names are older than the snapshot.
+		_ = br.Close()
+		t.gen, t.names = gen, nil
+		if t.loadNames(); t.err != nil {
+			return nil, t.err
+		}
+		moved := map[int64]int64{}
+		for name, bk := range t.buckets {
+			switch id := t.names[name]; {
+			case bk == nil || id == bk.id:
+			case id == 0:
+				t.namesMoved = true
+				return nil, errNamesMoved()
+			default:
+				moved[bk.id], bk.id = id, id
+			}
+		}
+		return t.sendAfter(sql, remapBucket(args, moved)...)
+	}
+}
+
+// remapBucket returns a read's arguments with its buckets' ids moved to
+// their new ones (a bucket deleted and created again under the same name
+// by another process, as Rekey does). Every statement that reads keys
+// takes the bucket's id as $1, or the ids of several as a bigint array
+// (PrefetchKeys); ids are never reused, so an old id means that bucket.
+func remapBucket(args []any, moved map[int64]int64) []any {
+	if len(moved) == 0 || len(args) == 0 {
+		return args
+	}
+	args = slices.Clone(args)
+	switch a := args[0].(type) {
+	case int64:
+		if id, ok := moved[a]; ok {
+			args[0] = id
+		}
+	case []int64:
+		ids := slices.Clone(a)
+		for i, old := range ids {
+			if id, ok := moved[old]; ok {
+				ids[i] = id
+			}
+		}
+		args[0] = ids
+	}
+	return args
 }
 
 // restart opens the transaction again after the check of the cached names
@@ -957,6 +1111,17 @@ func (t *tx) finish(fnErr error) error {
 	if fnErr != nil {
 		return fnErr
 	}
+	if !t.writable && !t.begun {
+		t.done = true
+		if len(t.buckets) == 0 {
+			return nil // fn read nothing: nothing was sent
+		}
+		// fn only asked for buckets, answered from the cached names:
+		// confirm them (one round trip, as the opening always cost).
+		if !t.ensureBegun() {
+			return t.err
+		}
+	}
 	if !t.writable {
 		t.done = true
 		if t.db.park(t.conn) {
@@ -1000,6 +1165,11 @@ func (t *tx) finish(fnErr error) error {
 	t.db.trips.Add(1)
 	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
 		return err
+	}
+	if t.namesChanged {
+		t.db.cacheMu.Lock()
+		t.db.cache = nil
+		t.db.cacheMu.Unlock()
 	}
 	t.done = true
 	for _, f := range t.onCommit {
@@ -1212,6 +1382,7 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 		return nil, err
 	}
 	t.genBump = true
+	t.namesChanged = true
 	// Its row is this transaction's until it commits: the sequence is
 	// counted here.
 	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true, seqOwned: true}
@@ -1246,6 +1417,7 @@ func (t *tx) DeleteBucket(name []byte) error {
 	b.seqDirty = false
 	t.buckets[b.name] = nil
 	t.genBump = true
+	t.namesChanged = true
 	t.wgen++
 	return nil
 }
@@ -1325,7 +1497,7 @@ func (b *bucket) Get(key []byte) []byte {
 	if t.err != nil || len(key) == 0 {
 		return nil
 	}
-	lk := localKey(b.id, key)
+	id, lk := b.id, localKey(b.id, key)
 	if l, ok := t.local[lk]; ok {
 		return l.val
 	}
@@ -1355,6 +1527,9 @@ func (b *bucket) Get(key []byte) []byte {
 	}
 	if t.local == nil {
 		t.local = map[string]local{}
+	}
+	if b.id != id {
+		lk = localKey(b.id, key) // the read moved the bucket to its new id (remapBucket)
 	}
 	t.local[lk] = local{v, v != nil}
 	return v

@@ -3,6 +3,8 @@ package pgkv_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"dealerportal/store/kv/boltkv"
 	"dealerportal/store/kv/pgkv"
 	"dealerportal/store/kv/pgtest"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // openCounted opens a new schema with serial writers and fills bucket "b"
@@ -157,14 +161,14 @@ func TestParkedCommit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := trips(db, view); n != 2 { // BEGIN, Get; the COMMIT waits
-		t.Errorf("first View: %d round trips, want 2", n)
+	if n := trips(db, view); n != 1 { // BEGIN with the Get; the COMMIT waits
+		t.Errorf("first View: %d round trips, want 1", n)
 	}
 	if n := db.Pool().Stat().AcquiredConns(); n != 1 {
 		t.Errorf("%d connections taken after a View, want 1 (parked)", n)
 	}
-	if n := trips(db, view); n != 2 { // COMMIT with BEGIN, Get
-		t.Errorf("second View: %d round trips, want 2", n)
+	if n := trips(db, view); n != 1 { // COMMIT, BEGIN and the Get
+		t.Errorf("second View: %d round trips, want 1", n)
 	}
 	// A writer takes the parked connection too, and its data is committed.
 	err := db.Update(func(tx kv.Tx) error { return tx.Bucket([]byte("b")).Put([]byte("b"), []byte("vb2")) })
@@ -381,5 +385,205 @@ func TestWriterStaleNames(t *testing.T) {
 	})
 	if err != nil || runs != 2 || !seen[0] || seen[1] {
 		t.Errorf("update after another process deleted its bucket: %v, %d runs, bucket seen %v; want nil, 2, [true false]", err, runs, seen)
+	}
+}
+
+// TestRoundTripsView: a View's opening goes with its first statement, so a
+// View costs the round trips of its statements only, and a View that reads
+// nothing sends nothing; one that only asks for a bucket confirms the
+// cached names in one.
+func TestRoundTripsView(t *testing.T) {
+	db := openCounted(t)
+	cases := []struct {
+		name string
+		fn   func(tx kv.Tx) error
+		want uint64
+	}{
+		{"empty", func(kv.Tx) error { return nil }, 0},
+		{"bucket only", func(tx kv.Tx) error {
+			if tx.Bucket([]byte("b")) == nil {
+				t.Error("bucket b not seen")
+			}
+			return nil
+		}, 1},
+		{"one Get", func(tx kv.Tx) error {
+			if v := tx.Bucket([]byte("b")).Get([]byte("a")); string(v) != "va" {
+				t.Errorf("Get a = %q", v)
+			}
+			return nil
+		}, 1},
+		{"Get and range", func(tx kv.Tx) error {
+			if v := tx.Bucket([]byte("s")).Get([]byte("s")); string(v) != `{"s":1}` {
+				t.Errorf("Get s = %q", v)
+			}
+			var keys []string
+			c := tx.Bucket([]byte("b")).Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				keys = append(keys, string(k))
+			}
+			if fmt.Sprint(keys) != "[a b c]" {
+				t.Errorf("keys %v", keys)
+			}
+			return nil
+		}, 2},
+		{"missing bucket", func(tx kv.Tx) error {
+			if tx.Bucket([]byte("none")) != nil {
+				t.Error("bucket none seen")
+			}
+			return nil
+		}, 1},
+	}
+	for _, c := range cases {
+		for _, parked := range []bool{false, true} {
+			settle(t, db)
+			if parked {
+				if err := db.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("b")); return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var err error
+			if n := trips(db, func() { err = db.View(c.fn) }); n != c.want || err != nil {
+				t.Errorf("%s (parked connection %v): %d round trips, %v; want %d, nil", c.name, parked, n, err, c.want)
+			}
+		}
+	}
+	settle(t, db)
+	if n := db.Pool().Stat().AcquiredConns(); n != 0 {
+		t.Errorf("%d connections taken after the Views settled", n)
+	}
+}
+
+// TestViewStaleNames: a View opens on the process's cached bucket names and
+// checks them with its first statement. After another process created a
+// bucket, the names are read again in the View's snapshot and the View
+// goes on (once, right values); after it deleted the bucket a View only
+// asked for, the View runs again and sees it gone; after it deleted and
+// created again a bucket a View reads, the read goes to the new bucket;
+// after it deleted a bucket a View reads, the View fails with a
+// serialization failure rather than read a bucket that is not there.
+func TestViewStaleNames(t *testing.T) {
+	schema := pgtest.Schema()
+	var dbs [2]*pgkv.DB
+	for i := range dbs {
+		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	a, b := dbs[0], dbs[1]
+	update := func(db *pgkv.DB, fn func(tx kv.Tx) error) {
+		t.Helper()
+		if err := db.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func(name string) func(tx kv.Tx) error {
+		return func(tx kv.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte(name))
+			if err != nil {
+				return err
+			}
+			return bk.Put([]byte("k"), []byte("v"+name))
+		}
+	}
+	update(a, create("b"))
+	update(a, create("c"))
+	for range 2 { // a's cache: the names with b and c
+		if err := a.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("k")); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(b, create("other"))
+	settle(t, a)
+	runs := 0
+	var err error
+	n := trips(a, func() {
+		err = a.View(func(tx kv.Tx) error {
+			runs++
+			if v := tx.Bucket([]byte("b")).Get([]byte("k")); string(v) != "vb" {
+				t.Errorf("Get k = %q", v)
+			}
+			if v := tx.Bucket([]byte("other")).Get([]byte("k")); string(v) != "vother" {
+				t.Errorf("Get other k = %q", v)
+			}
+			return nil
+		})
+	})
+	// The opening with the Get (names found stale), the names, the Get
+	// again, the other Get.
+	if err != nil || runs != 1 || n != 4 {
+		t.Errorf("view after another process's new bucket: %v, %d runs, %d round trips; want nil, 1, 4", err, runs, n)
+	}
+
+	update(b, func(tx kv.Tx) error { return tx.DeleteBucket([]byte("c")) })
+	runs = 0
+	var seen []bool
+	err = a.View(func(tx kv.Tx) error {
+		runs++
+		seen = append(seen, tx.Bucket([]byte("c")) != nil)
+		return nil
+	})
+	if err != nil || runs != 2 || fmt.Sprint(seen) != "[true false]" {
+		t.Errorf("view after another process deleted a bucket: %v, %d runs, bucket seen %v; want nil, 2, [true false]", err, runs, seen)
+	}
+
+	warm := func() {
+		t.Helper()
+		for range 2 {
+			if err := a.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("k")); return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle(t, a)
+	}
+	warm()                           // a's cache: the names without c
+	update(b, func(tx kv.Tx) error { // b created again under its name: a new id
+		if err := tx.DeleteBucket([]byte("b")); err != nil {
+			return err
+		}
+		return create("b")(tx)
+	})
+	update(b, func(tx kv.Tx) error { return tx.Bucket([]byte("b")).Put([]byte("k"), []byte("vnew")) })
+	runs = 0
+	n = trips(a, func() {
+		err = a.View(func(tx kv.Tx) error {
+			runs++
+			bk := tx.Bucket([]byte("b"))
+			for range 2 {
+				if v := bk.Get([]byte("k")); string(v) != "vnew" {
+					t.Errorf("Get k of the bucket created again = %q", v)
+				}
+			}
+			return nil
+		})
+	})
+	// The opening with the Get (old id), the names, the Get with the new
+	// id; the second Get answers from the first.
+	if err != nil || runs != 1 || n != 3 {
+		t.Errorf("view after another process created the bucket again: %v, %d runs, %d round trips; want nil, 1, 3", err, runs, n)
+	}
+
+	warm()
+	update(b, func(tx kv.Tx) error { return tx.DeleteBucket([]byte("b")) })
+	err = a.View(func(tx kv.Tx) error {
+		if bk := tx.Bucket([]byte("b")); bk != nil {
+			if v := bk.Get([]byte("k")); v != nil {
+				t.Errorf("Get k of a deleted bucket = %q", v)
+			}
+		}
+		return nil
+	})
+	if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "40001" {
+		t.Errorf("view reading a bucket another process deleted: %v; want a serialization failure", err)
+	}
+	if err := a.View(func(tx kv.Tx) error {
+		if tx.Bucket([]byte("b")) != nil {
+			t.Error("the deleted bucket is still seen")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
