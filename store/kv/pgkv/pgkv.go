@@ -1559,6 +1559,13 @@ func (b *bucket) Prefetch(keys [][]byte) {
 		return // a Get costs the same
 	}
 	rows, err := t.query(`SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = ANY($2)`, b.id, want)
+	t.keepRows(rows, err, asked, func(raw [][]byte) (string, []byte, bool) { return localKey(b.id, raw[0]), raw[1], true })
+}
+
+// keepRows keeps the rows of a read-ahead query (or its error) in what Get
+// answers from: row gives a row's local key and value (false: not a row to
+// keep), and every key asked for that no row answered reads as absent.
+func (t *tx) keepRows(rows pgx.Rows, err error, asked map[string]bool, row func(raw [][]byte) (string, []byte, bool)) {
 	if err != nil {
 		t.fail(err)
 		return
@@ -1567,9 +1574,11 @@ func (b *bucket) Prefetch(keys [][]byte) {
 		t.local = map[string]local{}
 	}
 	for rows.Next() {
-		raw := rows.RawValues()
-		lk := localKey(b.id, raw[0])
-		t.local[lk] = local{append([]byte{}, raw[1]...), true}
+		lk, val, ok := row(rows.RawValues())
+		if !ok {
+			continue
+		}
+		t.local[lk] = local{append([]byte{}, val...), true}
 		delete(asked, lk)
 	}
 	rows.Close()
@@ -1612,30 +1621,12 @@ func (t *tx) PrefetchKeys(keys []kv.BucketKey) {
 	}
 	rows, err := t.query(`SELECT bucket, key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv
 		WHERE (bucket, key) IN (SELECT * FROM unnest($1::bigint[], $2::bytea[]))`, ids, want)
-	if err != nil {
-		t.fail(err)
-		return
-	}
-	if t.local == nil {
-		t.local = map[string]local{}
-	}
-	for rows.Next() {
-		raw := rows.RawValues()
+	t.keepRows(rows, err, asked, func(raw [][]byte) (string, []byte, bool) {
 		if len(raw[0]) != 8 {
-			continue
+			return "", nil, false
 		}
-		lk := localKey(int64(binary.BigEndian.Uint64(raw[0])), raw[1])
-		t.local[lk] = local{append([]byte{}, raw[2]...), true}
-		delete(asked, lk)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		t.fail(err)
-		return
-	}
-	for lk := range asked { // none stored
-		t.local[lk] = local{}
-	}
+		return localKey(int64(binary.BigEndian.Uint64(raw[0])), raw[1]), raw[2], true
+	})
 }
 
 func (b *bucket) checkWrite(key []byte) error {
