@@ -60,38 +60,25 @@ func (h *Handler) trackingPage(c *fiber.Ctx, t *store.Tx, ch *store.OrderChain) 
 
 // showSalesOrderTracking tracks a sales order (a dealer only once audited).
 func (h *Handler) showSalesOrderTracking(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	var p *trackingPage
-	err = h.store.View(func(t *store.Tx) error {
-		ch, err := t.SalesOrderChain(h.scope(c), id)
-		if err != nil {
-			return err
-		}
-		if err := needOrders(c); err != nil {
-			return err
-		}
-		p = h.trackingPage(c, t, ch)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, tplTracking, h.view(c, "ship.tracking", p))
+	return h.showTracking(c, (*store.Tx).SalesOrderChain)
 }
 
 // showOnlineOrderTracking tracks an online order, through its sales order
 // once one is made (and, for a dealer, audited).
 func (h *Handler) showOnlineOrderTracking(c *fiber.Ctx) error {
+	return h.showTracking(c, (*store.Tx).OnlineOrderChain)
+}
+
+// showTracking shows the tracking page of the chain that chain finds for
+// the route's id in the request's scope, all in one read transaction.
+func (h *Handler) showTracking(c *fiber.Ctx, chain func(*store.Tx, store.Scope, uint64) (*store.OrderChain, error)) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
 	var p *trackingPage
 	err = h.store.View(func(t *store.Tx) error {
-		ch, err := t.OnlineOrderChain(h.scope(c), id)
+		ch, err := chain(t, h.scope(c), id)
 		if err != nil {
 			return err
 		}
