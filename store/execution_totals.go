@@ -236,9 +236,9 @@ func (t *Tx) moveExecTotalsOrg(cust, from, to uint64) error {
 	return nil
 }
 
-// execTotalsOf adds to into the totals of level/id (c is a cursor of b) for the statuses in want
-// over the order dates [from, to] ("" leaves an end open).
-func execTotalsOf(b kv.Bucket, c kv.Cursor, level byte, id uint64, want []model.Status, from, to string, into *execSums) error {
+// execAdder gives the date test of the range [from, to] ("" leaves an end
+// open) and the function that adds an encoded record of sums to into.
+func execAdder(from, to string, into *execSums) (func(string) bool, func([]byte) error) {
 	in := func(d string) bool { return (from == "" || d >= from) && (to == "" || d <= to) }
 	add := func(v []byte) error {
 		s, err := decodeExecSums(v)
@@ -247,6 +247,13 @@ func execTotalsOf(b kv.Bucket, c kv.Cursor, level byte, id uint64, want []model.
 		}
 		return into.add(&s, 1)
 	}
+	return in, add
+}
+
+// execTotalsOf adds to into the totals of level/id (c is a cursor of b) for the statuses in want
+// over the order dates [from, to] ("" leaves an end open).
+func execTotalsOf(b kv.Bucket, c kv.Cursor, level byte, id uint64, want []model.Status, from, to string, into *execSums) error {
+	in, add := execAdder(from, to, into)
 	for _, st := range want {
 		p := execTotalsPrefix(level, id, st)
 		// Whole months, or the days of a month at an edge of the range.
@@ -357,14 +364,7 @@ func (t *Tx) execTotalsOrgs() []uint64 {
 // kv.ScanPrefixes for the months and the unparsed dates of every id and
 // status and one for the days of the months at the edges of the range.
 func execTotalsMany(b kv.Bucket, level byte, ids []uint64, want []model.Status, from, to string, into *execSums) error {
-	in := func(d string) bool { return (from == "" || d >= from) && (to == "" || d <= to) }
-	add := func(v []byte) error {
-		s, err := decodeExecSums(v)
-		if err != nil {
-			return err
-		}
-		return into.add(&s, 1)
-	}
+	in, add := execAdder(from, to, into)
 	prefixes := make([][]byte, 0, 2*len(ids)*len(want))
 	for _, id := range ids {
 		for _, st := range want {
