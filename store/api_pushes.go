@@ -239,22 +239,39 @@ type DeliveryNoticePushInput struct {
 // UI's form makes it (the dealer is told in the same transaction) and tied
 // to its external id. At most once per a.Once. It returns the notice's id.
 func (s *Store) PushDeliveryNotice(a Actor, in DeliveryNoticePushInput) (uint64, Outcome, error) {
+	return pushNew(s, a, ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, in.Fingerprint, in.Resolve,
+		func(t *Tx, p *DeliveryNoticeInput) (uint64, error) {
+			if p.ShipDate == "" {
+				p.ShipDate = t.Today()
+			}
+			dn, err := t.CreateDeliveryNotice(a.Scope, a.User, p)
+			if err != nil {
+				return 0, err
+			}
+			return dn.ID, nil
+		})
+}
+
+// pushNew is a push of a document the ERP only creates: the same external
+// id again answers the document it made (unchanged) when the fingerprint
+// is the same, else a *PushedDiffersError; otherwise resolve reads the
+// references, create makes the document (its refusals at the request's
+// names) and the external id is tied to it, at most once per a.Once.
+func pushNew[P any](s *Store, a Actor, kind string, doc model.DocType, ext, sum string,
+	resolve func(t *Tx) (P, func(field string) string, error), create func(t *Tx, p P) (uint64, error)) (uint64, Outcome, error) {
 	return s.actOutcome(a, func(t *Tx) (uint64, Outcome, error) {
-		if id, err := t.pushedAgain(a.Scope, ExtDeliveryNotice, model.DocDeliveryNotice, in.ExternalID, in.Fingerprint); id != 0 || err != nil {
+		if id, err := t.pushedAgain(a.Scope, kind, doc, ext, sum); id != 0 || err != nil {
 			return id, OutcomeUnchanged, err
 		}
-		p, rename, err := in.Resolve(t)
+		p, rename, err := resolve(t)
 		if err != nil {
 			return 0, "", err
 		}
-		if p.ShipDate == "" {
-			p.ShipDate = t.Today()
-		}
-		dn, err := t.CreateDeliveryNotice(a.Scope, a.User, p)
+		id, err := create(t, p)
 		if err != nil {
 			return 0, "", renameBy(err, rename)
 		}
-		return dn.ID, OutcomeCreated, t.SetExternalDoc(ExtDeliveryNotice, in.ExternalID, dn.ID, in.Fingerprint)
+		return id, OutcomeCreated, t.SetExternalDoc(kind, ext, id, sum)
 	})
 }
 
@@ -272,23 +289,17 @@ type OutboundPushInput struct {
 // sibling of PostOutbound, with PushDeliveryNotice's handling of the
 // external id. It returns the outbound's id.
 func (s *Store) PushOutbound(a Actor, in OutboundPushInput) (uint64, Outcome, error) {
-	return s.actOutcome(a, func(t *Tx) (uint64, Outcome, error) {
-		if id, err := t.pushedAgain(a.Scope, ExtOutbound, model.DocOutbound, in.ExternalID, in.Fingerprint); id != 0 || err != nil {
-			return id, OutcomeUnchanged, err
-		}
-		p, rename, err := in.Resolve(t)
-		if err != nil {
-			return 0, "", err
-		}
-		if p.PostDate == "" {
-			p.PostDate = t.Today()
-		}
-		ob, err := t.PostOutbound(a.Scope, a.User, p)
-		if err != nil {
-			return 0, "", renameBy(err, rename)
-		}
-		return ob.ID, OutcomeCreated, t.SetExternalDoc(ExtOutbound, in.ExternalID, ob.ID, in.Fingerprint)
-	})
+	return pushNew(s, a, ExtOutbound, model.DocOutbound, in.ExternalID, in.Fingerprint, in.Resolve,
+		func(t *Tx, p *OutboundInput) (uint64, error) {
+			if p.PostDate == "" {
+				p.PostDate = t.Today()
+			}
+			ob, err := t.PostOutbound(a.Scope, a.User, p)
+			if err != nil {
+				return 0, err
+			}
+			return ob.ID, nil
+		})
 }
 
 // ---- invoices ----

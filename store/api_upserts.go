@@ -72,6 +72,27 @@ func upsertByExt[T any, P metaRecord[T]](t *Tx, kind, ext string, old, rec P, id
 	return id(), writtenOutcome(old == nil), nil
 }
 
+// findOrAdopt finds the record an upsert of kind updates: the one its
+// external id ext names (byID's error, ErrNotFound outside the scope,
+// refuses the upsert), else one keyed in by hand before the ERP was
+// connected that byCode finds and no external id names yet (the first
+// upsert links it instead of refusing its code), else none. It returns
+// that record (nil: a new one) and a copy to put the payload on.
+func findOrAdopt[T any](t *Tx, kind, ext string, byID func(uint64) (*T, error), byCode func() (*T, error), id func(*T) uint64) (old, rec *T, err error) {
+	if n := t.ExternalID(kind, ext); n != 0 {
+		if old, err = byID(n); err != nil {
+			return nil, nil, err
+		}
+	} else if c, err := byCode(); err == nil && t.ExternalOf(kind, id(c)) == "" {
+		old = c
+	}
+	rec = new(T)
+	if old != nil {
+		*rec = *old
+	}
+	return old, rec, nil
+}
+
 // checked joins the payload's refusals (applied) with the record's own
 // rules (valid), the latter at the request's names: a ValidationError
 // with both, or another error as it is.
@@ -118,21 +139,12 @@ type CustomerUpsert struct {
 // its entry) and tied to its external id. It returns the customer's id.
 func (s *Store) UpsertCustomer(a Actor, in CustomerUpsert) (uint64, Outcome, error) {
 	return s.actOutcome(a, func(t *Tx) (uint64, Outcome, error) {
-		var old *model.Customer
-		if id := t.ExternalID(ExtCustomer, in.ExternalID); id != 0 {
-			c, err := t.Customer(a.Scope, id)
-			if err != nil {
-				return 0, "", err
-			}
-			old = c
-		} else if c, err := t.CustomerByCode(a.Scope, in.Code); err == nil && t.ExternalOf(ExtCustomer, c.ID) == "" {
-			// A customer keyed in by hand before the ERP was connected:
-			// the first upsert links it instead of refusing its code.
-			old = c
-		}
-		cu := &model.Customer{}
-		if old != nil {
-			*cu = *old
+		old, cu, err := findOrAdopt(t, ExtCustomer, in.ExternalID,
+			func(id uint64) (*model.Customer, error) { return t.Customer(a.Scope, id) },
+			func() (*model.Customer, error) { return t.CustomerByCode(a.Scope, in.Code) },
+			func(c *model.Customer) uint64 { return c.ID })
+		if err != nil {
+			return 0, "", err
 		}
 		if err := checked(in.Apply(t, cu), cu.Validate(), in.Names); err != nil {
 			return 0, "", err
@@ -288,18 +300,11 @@ type CategoryUpsert struct {
 // returns the category's id.
 func (s *Store) UpsertCategory(a Actor, in CategoryUpsert) (uint64, Outcome, error) {
 	return s.actOutcome(a, func(t *Tx) (uint64, Outcome, error) {
-		var old *model.Category
-		if id := t.ExternalID(ExtCategory, in.ExternalID); id != 0 {
-			var err error
-			if old, err = t.Category(id); err != nil {
-				return 0, "", err
-			}
-		} else if byCode, err := t.CategoryByCode(in.Code); err == nil && t.ExternalOf(ExtCategory, byCode.ID) == "" {
-			old = byCode
-		}
-		rec := &model.Category{}
-		if old != nil {
-			*rec = *old
+		old, rec, err := findOrAdopt(t, ExtCategory, in.ExternalID, t.Category,
+			func() (*model.Category, error) { return t.CategoryByCode(in.Code) },
+			func(c *model.Category) uint64 { return c.ID })
+		if err != nil {
+			return 0, "", err
 		}
 		if err := in.Apply(t, rec); err != nil {
 			return 0, "", err
@@ -339,18 +344,11 @@ type ProductUpsert struct {
 // returns the product's id.
 func (s *Store) UpsertProduct(a Actor, in ProductUpsert) (uint64, Outcome, error) {
 	return s.actOutcome(a, func(t *Tx) (uint64, Outcome, error) {
-		var old *model.Product
-		if id := t.ExternalID(ExtProduct, in.ExternalID); id != 0 {
-			var err error
-			if old, err = t.Product(id); err != nil {
-				return 0, "", err
-			}
-		} else if byCode, err := t.ProductByCode(in.Code); err == nil && t.ExternalOf(ExtProduct, byCode.ID) == "" {
-			old = byCode
-		}
-		p := &model.Product{}
-		if old != nil {
-			*p = *old
+		old, p, err := findOrAdopt(t, ExtProduct, in.ExternalID, t.Product,
+			func() (*model.Product, error) { return t.ProductByCode(in.Code) },
+			func(p *model.Product) uint64 { return p.ID })
+		if err != nil {
+			return 0, "", err
 		}
 		if err := checked(in.Apply(p), p.Validate(), in.Names); err != nil {
 			return 0, "", err

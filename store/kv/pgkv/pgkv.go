@@ -1803,12 +1803,7 @@ func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows, err := br.Query()
-		if err != nil {
-			_ = br.Close()
-			return nil, err
-		}
-		return &batchRows{Rows: rows, br: br}, nil
+		return batchQuery(br)
 	}
 	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
 		t.db.trips.Add(1)
@@ -1826,6 +1821,12 @@ func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
 			return nil, err
 		}
 	}
+	return batchQuery(br)
+}
+
+// batchQuery reads the rows of the next statement of a batch; the batch
+// closes with them (or at once on an error).
+func batchQuery(br pgx.BatchResults) (pgx.Rows, error) {
 	rows, err := br.Query()
 	if err != nil {
 		_ = br.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,7 +114,7 @@ func TestRoundTripsSerialWriter(t *testing.T) {
 	if n != 2 {
 		t.Errorf("write transaction: %d round trips, want 2", n)
 	}
-	if want := []uint64{1, 2, 3}; !slicesEqual(seqs, want) {
+	if want := []uint64{1, 2, 3}; !slices.Equal(seqs, want) {
 		t.Errorf("sequences %v, want %v", seqs, want)
 	}
 	// The sequence was written with the commit and goes on from there.
@@ -131,18 +132,6 @@ func TestRoundTripsSerialWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func slicesEqual(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestParkedCommit: a View's COMMIT goes with the next transaction's
@@ -301,12 +290,10 @@ func TestCountPrefix(t *testing.T) {
 	}
 }
 
-// TestWriterStaleNames: a serial writer opens with its first statement,
-// built on the process's cached bucket names. When another process created
-// a bucket meanwhile, the names are read again under the lock and the
-// function goes on (it ran once); when a bucket the function was given is
-// gone, the function runs again and sees it gone.
-func TestWriterStaleNames(t *testing.T) {
+// twoProcesses opens two handles on one new schema, as two portal
+// processes on one database; they close when the test ends.
+func twoProcesses(t *testing.T) (*pgkv.DB, *pgkv.DB) {
+	t.Helper()
 	schema := pgtest.Schema()
 	var dbs [2]*pgkv.DB
 	for i := range dbs {
@@ -314,10 +301,19 @@ func TestWriterStaleNames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		t.Cleanup(func() { _ = db.Close() })
 		dbs[i] = db
 	}
-	a, b := dbs[0], dbs[1]
+	return dbs[0], dbs[1]
+}
+
+// TestWriterStaleNames: a serial writer opens with its first statement,
+// built on the process's cached bucket names. When another process created
+// a bucket meanwhile, the names are read again under the lock and the
+// function goes on (it ran once); when a bucket the function was given is
+// gone, the function runs again and sees it gone.
+func TestWriterStaleNames(t *testing.T) {
+	a, b := twoProcesses(t)
 	create := func(db *pgkv.DB, name string) {
 		t.Helper()
 		if err := db.Update(func(tx kv.Tx) error {
@@ -462,17 +458,7 @@ func TestRoundTripsView(t *testing.T) {
 // after it deleted a bucket a View reads, the View fails with a
 // serialization failure rather than read a bucket that is not there.
 func TestViewStaleNames(t *testing.T) {
-	schema := pgtest.Schema()
-	var dbs [2]*pgkv.DB
-	for i := range dbs {
-		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		dbs[i] = db
-	}
-	a, b := dbs[0], dbs[1]
+	a, b := twoProcesses(t)
 	update := func(db *pgkv.DB, fn func(tx kv.Tx) error) {
 		t.Helper()
 		if err := db.Update(fn); err != nil {
