@@ -27,16 +27,22 @@ func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder) {
 	cust := itob(o.CustomerID)
 	b := t.docB(docOnlineOrder)
 	year := t.Now.In(t.Zone()).Year()
-	kv.PrefetchKeys(t.tx, []kv.BucketKey{
-		{Bucket: bCustomers, Key: cust},
-		{Bucket: bBalances, Key: cust},
-		{Bucket: bSettings, Key: keyEnterprise},
-		{Bucket: bSettings, Key: keyOrdering},
-		{Bucket: bDocSeq, Key: fmt.Appendf(nil, "%s-%04d", docOnlineOrder, year)},
-		{Bucket: bMeta, Key: docGenKey(docOnlineOrder)},
-		{Bucket: b.count, Key: countKey(o.CustomerID, o.Status)},
-		{Bucket: b.count, Key: countKey(0, o.Status)},
-	})
+	kv.PrefetchKeys(t.tx, append(orderingKeys(cust, 4),
+		kv.BucketKey{Bucket: bDocSeq, Key: fmt.Appendf(nil, "%s-%04d", docOnlineOrder, year)},
+		kv.BucketKey{Bucket: bMeta, Key: docGenKey(docOnlineOrder)},
+		kv.BucketKey{Bucket: b.count, Key: countKey(o.CustomerID, o.Status)},
+		kv.BucketKey{Bucket: b.count, Key: countKey(0, o.Status)}))
+}
+
+// orderingKeys are the keys every order of customer cust reads: the
+// customer, its balance, the enterprise and the ordering settings, in a
+// slice with room for more keys.
+func orderingKeys(cust []byte, more int) []kv.BucketKey {
+	return append(make([]kv.BucketKey, 0, 4+more),
+		kv.BucketKey{Bucket: bCustomers, Key: cust},
+		kv.BucketKey{Bucket: bBalances, Key: cust},
+		kv.BucketKey{Bucket: bSettings, Key: keyEnterprise},
+		kv.BucketKey{Bucket: bSettings, Key: keyOrdering})
 }
 
 // prefetchOrderPrepare reads ahead, in one round trip on PostgreSQL, the
@@ -48,13 +54,7 @@ func (t *Tx) prefetchOrderPrepare(cust uint64, lines []LineInput) {
 	if t.s.bolt != nil {
 		return
 	}
-	id := itob(cust)
-	keys := make([]kv.BucketKey, 0, 4+len(lines))
-	keys = append(keys,
-		kv.BucketKey{Bucket: bCustomers, Key: id},
-		kv.BucketKey{Bucket: bBalances, Key: id},
-		kv.BucketKey{Bucket: bSettings, Key: keyEnterprise},
-		kv.BucketKey{Bucket: bSettings, Key: keyOrdering})
+	keys := orderingKeys(itob(cust), len(lines))
 	for _, li := range lines {
 		if li.EntryID == 0 && li.Code != "" {
 			keys = append(keys, kv.BucketKey{Bucket: bProductsByCode, Key: []byte(strings.ToUpper(strings.TrimSpace(li.Code)))})
