@@ -464,7 +464,7 @@ run_end=$(now_ms)
   echo "Load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION per scenario (baseline -d$BASE_DURATION just before it), on the same machine as the server"
   echo
   echo "Each ratio compares with the baseline (a bare Fiber route rendering a 50-row html/template table, same compression) measured just before the scenario."
-  echo "errors: socket errors + answers with another status than expected (200; 303 for the submit)."
+  echo "errors: socket errors + answers with another status than expected (200; 303 for the submit; either for the mixed scenario)."
   echo
   echo "shows: what the first session's page held when prepared (table rows, or a PDF's size). RSS: the portal's peak resident memory during the scenario, MB (anon: heap, stacks, buffers; file: mapped pages of the database file)."
   echo
