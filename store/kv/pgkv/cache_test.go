@@ -12,6 +12,7 @@ import (
 	"dealerportal/store/kv/pgkv"
 	"dealerportal/store/kv/pgtest"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -570,5 +571,60 @@ func TestRoundTripsWarm(t *testing.T) {
 	if err != nil || n != 2 || after.Hits-before.Hits != 1 || after.Misses-before.Misses != 1 {
 		t.Errorf("View after the process's own write: %v, %d round trips, %d hits, %d misses; want nil, 2, 1, 1",
 			err, n, after.Hits-before.Hits, after.Misses-before.Misses)
+	}
+}
+
+// TestLayoutUpgrade: a database of layout 1 (before the write
+// generations) gets the wgen columns and layout 2 at Open, and its
+// processes' caches follow each other's writes; a program of this version
+// refuses a newer layout, as one of layout 1 refuses this one.
+func TestLayoutUpgrade(t *testing.T) {
+	ctx := context.Background()
+	schema := pgtest.Schema()
+	conn, err := pgx.Connect(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	sid := pgx.Identifier{schema}.Sanitize()
+	_, err = conn.Exec(ctx, `CREATE SCHEMA `+sid+`; SET search_path = `+sid+`;
+CREATE TABLE kv_meta (one boolean PRIMARY KEY DEFAULT true CHECK (one), layout integer NOT NULL, gen bigint NOT NULL DEFAULT 0);
+INSERT INTO kv_meta (layout) VALUES (1);
+CREATE TABLE kv_buckets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, seq bigint NOT NULL DEFAULT 0);
+CREATE TABLE kv (bucket bigint NOT NULL REFERENCES kv_buckets (id) ON DELETE CASCADE, key bytea NOT NULL, value bytea, doc json,
+	PRIMARY KEY (bucket, key), CHECK ((value IS NULL) <> (doc IS NULL)));
+INSERT INTO kv_buckets (name) VALUES ('p');
+INSERT INTO kv (bucket, key, value) SELECT id, 'k01', 'old' FROM kv_buckets;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := openOn(t, schema, 0), openOn(t, schema, 0)
+	var layout int
+	var w int64
+	if err := a.Pool().QueryRow(ctx, "SELECT layout, wgen FROM kv_meta").Scan(&layout, &w); err != nil || layout != 2 || w != 0 {
+		t.Fatalf("after Open: layout %d, wgen %d, %v; want 2, 0", layout, w, err)
+	}
+	get := func(db *pgkv.DB) (v string) {
+		t.Helper()
+		if err := db.View(func(tx kv.Tx) error { v = string(tx.Bucket([]byte("p")).Get([]byte("k01"))); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for range 2 {
+		if v := get(b); v != "old" {
+			t.Fatalf("k01 = %q", v)
+		}
+	}
+	update(t, a, func(tx kv.Tx) error { return tx.Bucket([]byte("p")).Put([]byte("k01"), []byte("new")) })
+	if v := get(b); v != "new" {
+		t.Errorf("after the other process's write: k01 = %q, want new", v)
+	}
+	if _, err := conn.Exec(ctx, "UPDATE kv_meta SET layout = 3"); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := pgkv.Open(ctx, pgtest.URL(t), &pgkv.Options{Schema: schema}); err == nil {
+		db.Close()
+		t.Error("Open accepted a newer layout")
 	}
 }
