@@ -5,10 +5,12 @@
 //
 // Three tables in one schema (docs/POSTGRES.md has the SQL):
 //
-//	kv_meta     one row: the layout version and a generation counter that
+//	kv_meta     one row: the layout version, a generation counter that
 //	            every bucket creation or deletion bumps (the processes'
-//	            bucket-name caches follow it)
-//	kv_buckets  one row per bucket: id, name (text), sequence
+//	            bucket-name caches follow it), and the write generation
+//	            wgen that every writer that changes anything moves
+//	kv_buckets  one row per bucket: id, name (text), sequence, and the
+//	            write generation of the bucket's last change (wgen)
 //	kv          one row per key: bucket id, key (bytea), and the value as
 //	            either doc (json, when the value is JSON) or value (bytea)
 //
@@ -59,6 +61,16 @@
 // NextSequence none. A View, too, sends its BEGIN and the generation read
 // with its first statement (tx.sendFirstRead), and nothing when it reads
 // nothing.
+//
+// # The process read cache
+//
+// With SerialWriters each process keeps the results of reads (Get, the
+// read-aheads per key, cursor batches, ScanPrefixes) tagged with their
+// bucket's write generation, and answers a transaction from them when its
+// snapshot's generation of the bucket is the tag (cache.go): a View whose
+// reads all hit costs its opening's round trip only. Values so answered
+// are shared with other transactions: callers must not change them (the
+// kv contract).
 package pgkv
 
 import (
