@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -626,5 +627,117 @@ INSERT INTO kv (bucket, key, value) SELECT id, 'k01', 'old' FROM kv_buckets;`)
 	if db, err := pgkv.Open(ctx, pgtest.URL(t), &pgkv.Options{Schema: schema}); err == nil {
 		db.Close()
 		t.Error("Open accepted a newer layout")
+	}
+}
+
+// TestCacheConcurrentTransfers: writers of two processes move amounts
+// between two keys while readers of both read them through their caches
+// (Gets, a cursor): every transaction sees the same total — no mix of two
+// states — and the last reads of both, and of a process without a cache,
+// see every transfer.
+func TestCacheConcurrentTransfers(t *testing.T) {
+	schema := pgtest.Schema()
+	a, b, oracle := openOn(t, schema, 0), openOn(t, schema, 0), openOn(t, schema, -1)
+	update(t, a, func(tx kv.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte("acct"))
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte("x"), []byte("500")); err != nil {
+			return err
+		}
+		return bk.Put([]byte("y"), []byte("500"))
+	})
+	atoi := func(v []byte) int {
+		n := 0
+		for _, c := range v {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	const transfers = 40
+	check := func(tx kv.Tx, how string) error {
+		bk := tx.Bucket([]byte("acct"))
+		if sum := atoi(bk.Get([]byte("x"))) + atoi(bk.Get([]byte("y"))); sum != 1000 {
+			return fmt.Errorf("%s: Gets total %d", how, sum)
+		}
+		sum := 0
+		c := bk.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			sum += atoi(v)
+		}
+		if sum != 1000 {
+			return fmt.Errorf("%s: cursor total %d", how, sum)
+		}
+		return nil
+	}
+	errs := make(chan error, 8)
+	done := make(chan struct{})
+	for i, db := range []*pgkv.DB{a, b} {
+		go func() { // writer
+			var err error
+			for range transfers {
+				err = db.Update(func(tx kv.Tx) error {
+					if err := check(tx, "writer"); err != nil {
+						return err
+					}
+					// a moves 7 from x to y, b 3 from y to x.
+					bk := tx.Bucket([]byte("acct"))
+					from, to, amount := []byte("x"), []byte("y"), 7
+					if i == 1 {
+						from, to, amount = to, from, 3
+					}
+
+					if err := bk.Put(from, []byte(strconv.Itoa(atoi(bk.Get(from))-amount))); err != nil {
+						return err
+					}
+					return bk.Put(to, []byte(strconv.Itoa(atoi(bk.Get(to))+amount)))
+				})
+				if err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+		go func() { // reader
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if err := db.View(func(tx kv.Tx) error { return check(tx, "reader") }); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	// x: 500 − 40×7 + 40×3.
+	for _, db := range []*pgkv.DB{a, b, oracle} {
+		if err := db.View(func(tx kv.Tx) error {
+			bk := tx.Bucket([]byte("acct"))
+			if x, y := string(bk.Get([]byte("x"))), string(bk.Get([]byte("y"))); x != "340" || y != "660" {
+				return fmt.Errorf("after the transfers x=%s y=%s, want 340 660", x, y)
+			}
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+	if s := a.CacheStats(); s.Hits == 0 {
+		t.Error("the readers never hit the cache")
 	}
 }
