@@ -83,8 +83,9 @@ func (d *DB) advance(w int64, ids []int64) {
 	d.gens.CompareAndSwap(cur, &gens{at: w + 1, byBucket: by})
 }
 
-// Cache entry sizes: an entry's bytes are its key's, its keys' and
-// values', and these fixed overheads (the entry, its map slot, a row).
+// Cache entry sizes: an entry's bytes are its key's, the memory holding its
+// keys and values (a batch's slabs, whole), and these fixed overheads (the
+// entry and its map slot; a row of a batch's array, counted by capacity).
 const (
 	entryOverhead = 128
 	rowOverhead   = 56

@@ -220,7 +220,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	// a megabyte), each next one twice the last, up to 32 KB.
 	var slab []byte
 	next := 1 << 10
-	held, full := 0, false
+	held, full, slabs := 0, false, 0
 	for rows.Next() {
 		if held >= maxFetchBytes {
 			full = true
@@ -230,6 +230,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		if need := len(raw[0]) + len(raw[1]); len(slab)+need > cap(slab) {
 			slab = make([]byte, 0, max(next, need))
 			next = min(2*next, 32<<10)
+			slabs += cap(slab)
 		}
 		// Within the slab's capacity (checked above): no reallocation
 		// moves the rows before.
@@ -246,7 +247,8 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	}
 	more := full || len(c.items) == n
 	if t.db.rc != nil {
-		size := int64(held) + rowOverhead*int64(len(c.items))
+		// The memory held: the slabs and the rows' array.
+		size := int64(slabs) + rowOverhead*int64(cap(c.items))
 		c.shared = t.toCache(c.b.id, batchKey(c.b.id, fwd, from, incl, n), &cachedBatch{items: c.items, more: more, full: full}, size)
 	}
 	return c.fetched(n, more, full)
@@ -314,7 +316,7 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 		return err
 	}
 	var out []prefixRow
-	held := 0
+	slabs := 0
 	var slab []byte
 	next := 1 << 10
 	for rows.Next() {
@@ -325,18 +327,18 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 		if need := len(raw[1]) + len(raw[2]); len(slab)+need > cap(slab) {
 			slab = make([]byte, 0, max(next, need))
 			next = min(2*next, 32<<10)
+			slabs += cap(slab)
 		}
 		start, mid := len(slab), len(slab)+len(raw[1])
 		slab = append(append(slab, raw[1]...), raw[2]...)
 		out = append(out, prefixRow{int(binary.BigEndian.Uint64(raw[0])) - 1, slab[start:mid:mid], slab[mid:len(slab):len(slab)]})
-		held += len(raw[1]) + len(raw[2])
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		t.fail(err)
 		return err
 	}
-	t.toCache(b.id, scanKey(b.id, prefixes), out, int64(held)+rowOverhead*int64(len(out)))
+	t.toCache(b.id, scanKey(b.id, prefixes), out, int64(slabs)+rowOverhead*int64(cap(out)))
 	for _, r := range out {
 		if err := fn(r.i, r.k, r.v); err != nil {
 			return err
