@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -130,7 +131,7 @@ func OpenExisting(dsn string, wait time.Duration) (*Store, error) {
 	if IsPostgres(dsn) {
 		ctx, cancel := context.WithTimeout(context.Background(), pgOpenTimeout)
 		defer cancel()
-		db, err := pgkv.Open(ctx, dsn, &pgkv.Options{Schema: pgSchema(dsn)})
+		db, err := pgkv.Open(ctx, dsn, &pgkv.Options{Schema: pgSchema(dsn), CacheBytes: pgCacheBytes()})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", RedactDSN(dsn), err)
 		}
@@ -174,6 +175,20 @@ func pgSchema(dsn string) string {
 		return ""
 	}
 	return u.Query().Get("search_path")
+}
+
+// pgCacheBytes is the budget of the PostgreSQL backend's process read
+// cache from PORTAL_PG_CACHE_MB: MiB; 0 or negative: no cache; unset or
+// not a number: pgkv's default (docs/POSTGRES.md).
+func pgCacheBytes() int64 {
+	n, err := strconv.ParseInt(os.Getenv("PORTAL_PG_CACHE_MB"), 10, 64)
+	switch {
+	case err != nil:
+		return 0
+	case n <= 0:
+		return -1
+	}
+	return n << 20
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (a postgres://

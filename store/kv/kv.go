@@ -38,7 +38,9 @@
 //     so fails with a serialization failure, SQLSTATE 40001).
 //   - Byte slices. Keys and values returned by Get, cursors and ForEach are
 //     valid only until the transaction ends and must not be modified; copy
-//     them to keep them. Slices passed to Put must stay unchanged until
+//     them to keep them. (bbolt returns its mapped pages; PostgreSQL may
+//     return the bytes its process read cache shares with other
+//     transactions.) Slices passed to Put must stay unchanged until
 //     the transaction ends: both backends keep references to them (bbolt
 //     in its dirty pages, PostgreSQL in its buffer of writes).
 //   - Ordering. Keys in a bucket are ordered bytewise (bytes.Compare);

@@ -37,6 +37,9 @@ type cursor struct {
 	// holes: a key of the batch was deleted through the cursor (Delete
 	// keeps the batch for the moves onward, not for Seek or going back).
 	holes bool
+	// shared: items are the read cache's too; the next fetch does not
+	// reuse their array.
+	shared bool
 }
 
 type item struct{ k, v []byte }
@@ -174,7 +177,18 @@ func (c *cursor) Delete() error {
 // round trip, first.
 func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte) {
 	t := c.b.tx
+	if c.shared {
+		c.items, c.shared = nil, false
+	}
 	c.items, c.pos, c.fwd, c.state, c.holes = c.items[:0], 0, fwd, nowhere, false
+	if t.err != nil || c.b.deleted {
+		return nil, nil
+	}
+	if cv, ok := t.fromCache(c.b, func(id int64) string { return batchKey(id, fwd, from, incl, n) }); ok {
+		cb := cv.(*cachedBatch)
+		c.items, c.shared = cb.items, true
+		return c.fetched(n, cb.more, cb.full)
+	}
 	if t.err != nil || c.b.deleted {
 		return nil, nil
 	}
@@ -206,7 +220,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	// a megabyte), each next one twice the last, up to 32 KB.
 	var slab []byte
 	next := 1 << 10
-	held, full := 0, false
+	held, full, slabs := 0, false, 0
 	for rows.Next() {
 		if held >= maxFetchBytes {
 			full = true
@@ -216,6 +230,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		if need := len(raw[0]) + len(raw[1]); len(slab)+need > cap(slab) {
 			slab = make([]byte, 0, max(next, need))
 			next = min(2*next, 32<<10)
+			slabs += cap(slab)
 		}
 		// Within the slab's capacity (checked above): no reallocation
 		// moves the rows before.
@@ -230,7 +245,21 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		c.items = c.items[:0]
 		return nil, nil
 	}
-	c.more = full || len(c.items) == n
+	more := full || len(c.items) == n
+	if t.db.rc != nil {
+		// The memory held: the slabs and the rows' array.
+		size := int64(slabs) + rowOverhead*int64(cap(c.items))
+		c.shared = t.toCache(c.b.id, batchKey(c.b.id, fwd, from, incl, n), &cachedBatch{items: c.items, more: more, full: full}, size)
+	}
+	return c.fetched(n, more, full)
+}
+
+// fetched moves to the first row of a batch of c.items, fetched with n
+// rows asked for; more: the database may hold keys beyond it; full: the
+// byte bound ended it.
+func (c *cursor) fetched(n int, more, full bool) ([]byte, []byte) {
+	t := c.b.tx
+	c.more = more
 	c.wgen = t.wgen
 	if full {
 		c.size = len(c.items)
@@ -238,7 +267,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 		c.size = min(2*n, maxFetch)
 	}
 	if len(c.items) == 0 {
-		if fwd {
+		if c.fwd {
 			c.state = offEnd
 		} else {
 			c.state = offStart
@@ -260,6 +289,20 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 	if b.deleted || len(prefixes) == 0 {
 		return nil
 	}
+	if cv, ok := t.fromCache(b, func(id int64) string { return scanKey(id, prefixes) }); ok {
+		for _, r := range cv.([]prefixRow) {
+			if err := fn(r.i, r.k, r.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if t.err != nil {
+		return t.err
+	}
+	if b.deleted {
+		return nil
+	}
 	lo, hi := make([][]byte, len(prefixes)), make([][]byte, len(prefixes))
 	for i, p := range prefixes {
 		lo[i], hi[i] = p, prefixEnd(p)
@@ -272,11 +315,8 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 		t.fail(err)
 		return err
 	}
-	type row struct {
-		i    int
-		k, v []byte
-	}
-	var out []row
+	var out []prefixRow
+	slabs := 0
 	var slab []byte
 	next := 1 << 10
 	for rows.Next() {
@@ -287,16 +327,18 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 		if need := len(raw[1]) + len(raw[2]); len(slab)+need > cap(slab) {
 			slab = make([]byte, 0, max(next, need))
 			next = min(2*next, 32<<10)
+			slabs += cap(slab)
 		}
 		start, mid := len(slab), len(slab)+len(raw[1])
 		slab = append(append(slab, raw[1]...), raw[2]...)
-		out = append(out, row{int(binary.BigEndian.Uint64(raw[0])) - 1, slab[start:mid:mid], slab[mid:len(slab):len(slab)]})
+		out = append(out, prefixRow{int(binary.BigEndian.Uint64(raw[0])) - 1, slab[start:mid:mid], slab[mid:len(slab):len(slab)]})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		t.fail(err)
 		return err
 	}
+	t.toCache(b.id, scanKey(b.id, prefixes), out, int64(slabs)+rowOverhead*int64(cap(out)))
 	for _, r := range out {
 		if err := fn(r.i, r.k, r.v); err != nil {
 			return err

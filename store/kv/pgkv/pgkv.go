@@ -5,10 +5,12 @@
 //
 // Three tables in one schema (docs/POSTGRES.md has the SQL):
 //
-//	kv_meta     one row: the layout version and a generation counter that
+//	kv_meta     one row: the layout version, a generation counter that
 //	            every bucket creation or deletion bumps (the processes'
-//	            bucket-name caches follow it)
-//	kv_buckets  one row per bucket: id, name (text), sequence
+//	            bucket-name caches follow it), and the write generation
+//	            wgen that every writer that changes anything moves
+//	kv_buckets  one row per bucket: id, name (text), sequence, and the
+//	            write generation of the bucket's last change (wgen)
 //	kv          one row per key: bucket id, key (bytea), and the value as
 //	            either doc (json, when the value is JSON) or value (bytea)
 //
@@ -59,6 +61,16 @@
 // NextSequence none. A View, too, sends its BEGIN and the generation read
 // with its first statement (tx.sendFirstRead), and nothing when it reads
 // nothing.
+//
+// # The process read cache
+//
+// With SerialWriters each process keeps the results of reads (Get, the
+// read-aheads per key, cursor batches, ScanPrefixes) tagged with their
+// bucket's write generation, and answers a transaction from them when its
+// snapshot's generation of the bucket is the tag (cache.go): a View whose
+// reads all hit costs its opening's round trip only. Values so answered
+// are shared with other transactions: callers must not change them (the
+// kv contract).
 package pgkv
 
 import (
@@ -120,11 +132,21 @@ type Options struct {
 	// lost network or a lock an operator holds. Default 60 s; negative: no
 	// bound.
 	TxTimeout time.Duration
+	// CacheBytes bounds the process read cache (cache.go): keys, values and
+	// a fixed overhead per entry. Default DefaultCacheBytes (64 MiB);
+	// negative: no cache. With Serializable there is none: writers run
+	// concurrently there, so their commit order is not the order of the
+	// write generations the cache is checked with.
+	CacheBytes int64
 }
 
 // layoutVersion is the version of the tables this package creates, kept
 // in kv_meta.layout; Open refuses a newer one.
-const layoutVersion = 1
+//
+// Version 2 added the write generations (kv_meta.wgen, kv_buckets.wgen):
+// a program of version 1 would write without moving them, and the read
+// caches of the others would go on answering with what it changed.
+const layoutVersion = 2
 
 // DB is a kv.DB on a PostgreSQL database.
 type DB struct {
@@ -137,6 +159,13 @@ type DB struct {
 	// The bucket-name cache: complete as of generation gen of kv_meta.
 	cacheMu sync.Mutex
 	cache   *bucketNames
+
+	// The read cache (cache.go): nil when off. wgens: writers move the
+	// write generations (SerialWriters, whether or not this process
+	// caches); gens: the generations this process knows.
+	rc    *readCache
+	wgens bool
+	gens  atomic.Pointer[gens]
 
 	retries atomic.Uint64
 	trips   atomic.Uint64 // statements or pipelined batches sent (RoundTrips)
@@ -198,7 +227,15 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{pool: pool, opts: o, parkMax: max(1, int(o.MaxConns)/3)}
+	d := &DB{pool: pool, opts: o, parkMax: max(1, int(o.MaxConns)/3), wgens: o.Isolation == SerialWriters}
+	d.gens.Store(&gens{})
+	if o.CacheBytes == 0 {
+		o.CacheBytes = DefaultCacheBytes
+		d.opts.CacheBytes = o.CacheBytes
+	}
+	if o.CacheBytes > 0 && o.Isolation == SerialWriters {
+		d.rc = newReadCache(o.CacheBytes)
+	}
 	if err := d.createSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -215,14 +252,24 @@ const schemaSQL = `
 CREATE TABLE IF NOT EXISTS kv_meta (
 	one    boolean PRIMARY KEY DEFAULT true CHECK (one),
 	layout integer NOT NULL,
-	gen    bigint  NOT NULL DEFAULT 0
+	gen    bigint  NOT NULL DEFAULT 0,
+	wgen   bigint  NOT NULL DEFAULT 0
 );
-INSERT INTO kv_meta (layout) VALUES (1) ON CONFLICT DO NOTHING;
+INSERT INTO kv_meta (layout) VALUES (2) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS kv_buckets (
 	id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	name text   NOT NULL UNIQUE,
-	seq  bigint NOT NULL DEFAULT 0
+	seq  bigint NOT NULL DEFAULT 0,
+	wgen bigint NOT NULL DEFAULT 0
 );
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = 'kv_meta' AND column_name = 'wgen') THEN
+		ALTER TABLE kv_meta ADD COLUMN IF NOT EXISTS wgen bigint NOT NULL DEFAULT 0;
+		ALTER TABLE kv_buckets ADD COLUMN IF NOT EXISTS wgen bigint NOT NULL DEFAULT 0;
+	END IF;
+	UPDATE kv_meta SET layout = 2 WHERE layout < 2;
+END $$;
 CREATE TABLE IF NOT EXISTS kv (
 	bucket bigint NOT NULL REFERENCES kv_buckets (id) ON DELETE CASCADE,
 	key    bytea  NOT NULL,
@@ -592,6 +639,21 @@ type tx struct {
 	pending      map[string]*write
 	order        []*write
 	local        map[string]local // what Get has read or the transaction wrote
+
+	// The read cache (cache.go). w: kv_meta.wgen under the writers' lock
+	// (SerialWriters); snap, base, newer: the generations the opening read
+	// (kv_meta.wgen of the snapshot, the process's gens they were read
+	// against, the buckets above base.at), base nil when none were read;
+	// touched, touchList: the buckets the transaction changed; gensSent,
+	// metaQueued: how far queueGens has gone.
+	w          int64
+	snap       int64
+	base       *gens
+	newer      map[int64]int64
+	touched    map[int64]bool
+	touchList  []int64
+	gensSent   int
+	metaQueued bool
 }
 
 type write struct {
@@ -625,12 +687,18 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	var sql string
 	switch {
 	case !writable:
-		sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM kv_meta"
+		sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen, wgen FROM kv_meta"
 	case serial:
-		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen FROM kv_meta FOR NO KEY UPDATE; " +
+		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT gen, wgen FROM kv_meta FOR NO KEY UPDATE; " +
 			"SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
 	default:
-		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen FROM kv_meta"
+		sql = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT gen, wgen FROM kv_meta"
+	}
+	// The generations, in the snapshot (a writer's: after the lock).
+	base := d.gens.Load()
+	withSync := d.rc != nil && (!writable || serial)
+	if withSync {
+		sql += "; SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > " + strconv.FormatInt(base.at, 10)
 	}
 	if !writable {
 		// Lazy too: the opening goes with the first statement
@@ -694,8 +762,19 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 		if err == nil {
 			t.gen, err = strconv.ParseInt(string(res[first].Rows[0][0]), 10, 64)
 		}
+		if err == nil {
+			t.w, err = strconv.ParseInt(string(res[first].Rows[0][1]), 10, 64)
+		}
 		if err == nil && serial {
 			t.seqs, err = parseSeqs(res[first+1].Rows)
+		}
+		if err == nil && withSync {
+			last := res[len(res)-1].Rows
+			if len(last) != 1 || len(last[0]) != 1 {
+				err = errors.New("kv_buckets: no generations row")
+			} else {
+				err = t.setSync(t.w, base, last[0][0])
+			}
 		}
 		if err != nil {
 			t.release()
@@ -750,7 +829,7 @@ func atou(b []byte) (uint64, bool) {
 // snapshot is taken after the lock was granted.
 const (
 	sqlWriterBegin = "BEGIN ISOLATION LEVEL READ COMMITTED"
-	sqlWriterLock  = "SELECT gen, 1 / (gen = $1)::int FROM kv_meta FOR NO KEY UPDATE"
+	sqlWriterLock  = "SELECT gen, 1 / (gen = $1)::int, wgen FROM kv_meta FOR NO KEY UPDATE"
 	sqlWriterSeqs  = "SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
 )
 
@@ -783,10 +862,15 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 			dirty = append(dirty, bk)
 		}
 	}
+	gensSent, metaQueued := t.gensSent, t.metaQueued
 	b := &pgx.Batch{}
 	b.Queue(sqlWriterBegin)
 	b.Queue(sqlWriterLock, t.gen)
 	b.Queue(sqlWriterSeqs)
+	base := t.syncBase()
+	if base != nil {
+		b.Queue(syncSQL, base.at)
+	}
 	n := b.Len()
 	t.queueWrites(b)
 	writes := b.Len() - n
@@ -809,6 +893,7 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 		for _, bk := range dirty {
 			bk.seqDirty = true
 		}
+		t.gensSent, t.metaQueued = gensSent, metaQueued
 		if err := t.restart(); err != nil {
 			return nil, err
 		}
@@ -817,9 +902,9 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	if _, err := br.Exec(); err != nil {
 		return fail(err)
 	}
-	var gen int64
+	var gen, w int64
 	var one int32
-	if err := br.QueryRow().Scan(&gen, &one); err != nil {
+	if err := br.QueryRow().Scan(&gen, &one, &w); err != nil {
 		return fail(err)
 	}
 	var raw []byte
@@ -829,6 +914,16 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	seqs, err := parseSeqs([][][]byte{{raw}})
 	if err != nil {
 		return fail(err)
+	}
+	t.w = w
+	if base != nil {
+		var g []byte
+		if err := br.QueryRow().Scan(&g); err != nil {
+			return fail(err)
+		}
+		if err := t.setSync(w, base, g); err != nil {
+			return fail(err)
+		}
 	}
 	t.tentative = false
 	t.seqs = seqs
@@ -879,7 +974,11 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 			b.Queue("COMMIT")
 		}
 		b.Queue(sqlReadBegin)
-		b.Queue("SELECT gen FROM kv_meta")
+		b.Queue("SELECT gen, wgen FROM kv_meta")
+		base := t.syncBase()
+		if base != nil {
+			b.Queue(syncSQL, base.at)
+		}
 		if sql != "" {
 			b.Queue(sql, args...)
 		}
@@ -892,9 +991,15 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 		if err == nil {
 			_, err = br.Exec()
 		}
-		var gen int64
+		var gen, snap int64
 		if err == nil {
-			err = br.QueryRow().Scan(&gen)
+			err = br.QueryRow().Scan(&gen, &snap)
+		}
+		if err == nil && base != nil {
+			var g []byte
+			if err = br.QueryRow().Scan(&g); err == nil {
+				err = t.setSync(snap, base, g)
+			}
 		}
 		if err != nil {
 			_ = br.Close()
@@ -967,9 +1072,16 @@ func remapBucket(args []any, moved map[int64]int64) []any {
 func (t *tx) restart() error {
 	t.db.dropNames(t.gen)
 	t.db.trips.Add(1)
-	res, err := t.conn.Conn().PgConn().Exec(t.ctx, "ROLLBACK; "+sqlWriterBegin+"; SELECT gen FROM kv_meta FOR NO KEY UPDATE; "+
-		sqlWriterSeqs+"; SELECT id, name FROM kv_buckets").ReadAll()
-	if err == nil && (len(res) != 5 || len(res[2].Rows) != 1) {
+	base := t.syncBase()
+	q := "ROLLBACK; " + sqlWriterBegin + "; SELECT gen, wgen FROM kv_meta FOR NO KEY UPDATE; " +
+		sqlWriterSeqs + "; SELECT id, name FROM kv_buckets"
+	want := 5
+	if base != nil {
+		q += "; SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > " + strconv.FormatInt(base.at, 10)
+		want++
+	}
+	res, err := t.conn.Conn().PgConn().Exec(t.ctx, q).ReadAll()
+	if err == nil && (len(res) != want || len(res[2].Rows) != 1) {
 		err = errors.New("kv_meta has no row")
 	}
 	if err != nil {
@@ -977,6 +1089,17 @@ func (t *tx) restart() error {
 	}
 	if t.gen, err = strconv.ParseInt(string(res[2].Rows[0][0]), 10, 64); err != nil {
 		return err
+	}
+	if t.w, err = strconv.ParseInt(string(res[2].Rows[0][1]), 10, 64); err != nil {
+		return err
+	}
+	if base != nil {
+		if len(res[5].Rows) != 1 || len(res[5].Rows[0]) != 1 {
+			return errors.New("kv_buckets: no generations row")
+		}
+		if err := t.setSync(t.w, base, res[5].Rows[0][0]); err != nil {
+			return err
+		}
 	}
 	if t.seqs, err = parseSeqs(res[3].Rows); err != nil {
 		return err
@@ -1154,6 +1277,7 @@ func (t *tx) finish(fnErr error) error {
 			return err
 		}
 		t.done = true
+		t.committed()
 		for _, f := range t.onCommit {
 			f()
 		}
@@ -1172,6 +1296,7 @@ func (t *tx) finish(fnErr error) error {
 		t.db.cacheMu.Unlock()
 	}
 	t.done = true
+	t.committed()
 	for _, f := range t.onCommit {
 		f()
 	}
@@ -1222,6 +1347,7 @@ func (t *tx) queueWrites(b *pgx.Batch) {
 		b.Queue(`UPDATE kv_meta SET gen = gen + 1`)
 		t.genBump = false
 	}
+	t.queueGens(b)
 }
 
 // flush sends the buffered writes, before a read that needs them in the
@@ -1388,6 +1514,7 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 	b := &bucket{tx: t, id: id, name: string(name), seqKnown: true, seqOwned: true}
 	t.buckets[b.name] = b
 	t.wgen++
+	t.touch(id)
 	return b, nil
 }
 
@@ -1419,6 +1546,7 @@ func (t *tx) DeleteBucket(name []byte) error {
 	t.genBump = true
 	t.namesChanged = true
 	t.wgen++
+	t.touch(b.id)
 	return nil
 }
 
@@ -1497,10 +1625,21 @@ func (b *bucket) Get(key []byte) []byte {
 	if t.err != nil || len(key) == 0 {
 		return nil
 	}
-	id, lk := b.id, localKey(b.id, key)
-	if l, ok := t.local[lk]; ok {
+	if l, ok := t.local[localKey(b.id, key)]; ok {
 		return l.val
 	}
+	if cv, ok := t.fromCache(b, func(id int64) string { return getKey(id, key) }); ok {
+		v := cv.([]byte)
+		if t.local == nil {
+			t.local = map[string]local{}
+		}
+		t.local[localKey(b.id, key)] = local{v, v != nil}
+		return v
+	}
+	if t.err != nil {
+		return nil
+	}
+	id, lk := b.id, localKey(b.id, key)
 	var v []byte
 	const sql = `SELECT coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = $2`
 	var err error
@@ -1532,6 +1671,7 @@ func (b *bucket) Get(key []byte) []byte {
 		lk = localKey(b.id, key) // the read moved the bucket to its new id (remapBucket)
 	}
 	t.local[lk] = local{v, v != nil}
+	t.toCache(b.id, getKey(b.id, key), v, int64(len(v)))
 	return v
 }
 
@@ -1555,11 +1695,20 @@ func (b *bucket) Prefetch(keys [][]byte) {
 		asked[lk] = true
 		want = append(want, k)
 	}
-	if len(want) < 2 {
+	bs := make([]*bucket, len(want))
+	for i := range bs {
+		bs[i] = b
+	}
+	if bs, want = t.cachedKeys(bs, want); len(want) < 2 || t.err != nil {
 		return // a Get costs the same
+	}
+	asked = make(map[string]bool, len(want))
+	for _, k := range want {
+		asked[localKey(b.id, k)] = true
 	}
 	rows, err := t.query(`SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key = ANY($2)`, b.id, want)
 	t.keepRows(rows, err, asked, func(raw [][]byte) (string, []byte, bool) { return localKey(b.id, raw[0]), raw[1], true })
+	t.keepKeys(bs, want)
 }
 
 // keepRows keeps the rows of a read-ahead query (or its error) in what Get
@@ -1598,7 +1747,7 @@ func (t *tx) PrefetchKeys(keys []kv.BucketKey) {
 	if t.err != nil {
 		return
 	}
-	ids := make([]int64, 0, len(keys))
+	bs := make([]*bucket, 0, len(keys))
 	want := make([][]byte, 0, len(keys))
 	asked := make(map[string]bool, len(keys))
 	for _, bk := range keys {
@@ -1614,10 +1763,16 @@ func (t *tx) PrefetchKeys(keys []kv.BucketKey) {
 			continue
 		}
 		asked[lk] = true
-		ids, want = append(ids, b.id), append(want, bk.Key)
+		bs, want = append(bs, b), append(want, bk.Key)
 	}
-	if len(want) < 2 {
+	if bs, want = t.cachedKeys(bs, want); len(want) < 2 || t.err != nil {
 		return // a Get costs the same
+	}
+	ids := make([]int64, len(bs))
+	clear(asked)
+	for i, b := range bs {
+		ids[i] = b.id
+		asked[localKey(b.id, want[i])] = true
 	}
 	rows, err := t.query(`SELECT bucket, key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv
 		WHERE (bucket, key) IN (SELECT * FROM unnest($1::bigint[], $2::bytea[]))`, ids, want)
@@ -1627,6 +1782,7 @@ func (t *tx) PrefetchKeys(keys []kv.BucketKey) {
 		}
 		return localKey(int64(binary.BigEndian.Uint64(raw[0])), raw[1]), raw[2], true
 	})
+	t.keepKeys(bs, want)
 }
 
 func (b *bucket) checkWrite(key []byte) error {
@@ -1686,6 +1842,7 @@ func (t *tx) buffer(b *bucket, key, value []byte, del bool) {
 	w.val, w.del, w.doc = value, del, !del && isDoc(value)
 	t.local[lk] = local{value, !del}
 	t.wgen++
+	t.touch(b.id)
 }
 
 // isDoc reports whether v goes into the json column: a JSON object or

@@ -28,7 +28,15 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // bound: so the bound here is generous.
 func openSchema(t *testing.T, iso pgkv.Isolation) kv.DB {
 	t.Helper()
-	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema(), Isolation: iso, MaxAttempts: 300})
+	return openSchemaWith(t, &pgkv.Options{Isolation: iso})
+}
+
+// openSchemaWith is openSchema with the options o (its schema and retry
+// bound set here).
+func openSchemaWith(t *testing.T, o *pgkv.Options) kv.DB {
+	t.Helper()
+	o.Schema, o.MaxAttempts = pgtest.Schema(), 300
+	db, err := pgkv.Open(context.Background(), pgtest.URL(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +46,12 @@ func openSchema(t *testing.T, iso pgkv.Isolation) kv.DB {
 
 func TestConformanceSerialWriters(t *testing.T) {
 	kvtest.Run(t, kvtest.Backend{Open: func(t *testing.T) kv.DB { return openSchema(t, pgkv.SerialWriters) }})
+}
+
+// TestConformanceNoCache: the suite with the read cache off (the other
+// serial-writers run has it on, as by default).
+func TestConformanceNoCache(t *testing.T) {
+	kvtest.Run(t, kvtest.Backend{Open: func(t *testing.T) kv.DB { return openSchemaWith(t, &pgkv.Options{CacheBytes: -1}) }})
 }
 
 func TestConformanceSerializable(t *testing.T) {

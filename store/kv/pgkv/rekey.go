@@ -45,6 +45,7 @@ func (t *tx) CutKeyPrefix(name []byte, keyLen, n int) (int, error) {
 		return 0, kv.ErrBucketNotFound
 	}
 	var cut, total int64
+	t.touch(b.id)
 	rows, err := t.query(rekeySQL, b.id, keyLen, n+1)
 	if err == nil {
 		if rows.Next() {

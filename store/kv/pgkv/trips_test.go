@@ -19,10 +19,18 @@ import (
 )
 
 // openCounted opens a new schema with serial writers and fills bucket "b"
-// with keys a, b, c and bucket "s" with key s.
+// with keys a, b, c and bucket "s" with key s. The read cache is off: the
+// round trips counted here are the cold path's (cache_test.go counts the
+// warm one).
 func openCounted(t *testing.T) *pgkv.DB {
 	t.Helper()
-	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema()})
+	return openCountedWith(t, -1)
+}
+
+// openCountedWith is openCounted with a read cache of cacheBytes.
+func openCountedWith(t *testing.T, cacheBytes int64) *pgkv.DB {
+	t.Helper()
+	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema(), CacheBytes: cacheBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,13 +299,20 @@ func TestCountPrefix(t *testing.T) {
 }
 
 // twoProcesses opens two handles on one new schema, as two portal
-// processes on one database; they close when the test ends.
+// processes on one database; they close when the test ends. Their read
+// caches are off (the cold path's round trips are counted).
 func twoProcesses(t *testing.T) (*pgkv.DB, *pgkv.DB) {
+	t.Helper()
+	return twoProcessesWith(t, -1)
+}
+
+// twoProcessesWith is twoProcesses with read caches of cacheBytes.
+func twoProcessesWith(t *testing.T, cacheBytes int64) (*pgkv.DB, *pgkv.DB) {
 	t.Helper()
 	schema := pgtest.Schema()
 	var dbs [2]*pgkv.DB
 	for i := range dbs {
-		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema})
+		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema, CacheBytes: cacheBytes})
 		if err != nil {
 			t.Fatal(err)
 		}
