@@ -127,9 +127,9 @@ func (s *Store) Sync() error {
 
 // SyncUnread is Sync that also counts userID's unread inbox messages, up to
 // limit, in the same round trip as the versions record (kv.PeekMany): on
-// PostgreSQL one pipelined batch for the record and the counts of every
-// caller that shares the read, where the header's bell would cost a round
-// trip of its own. It counts nothing for user 0, and nothing on the
+// PostgreSQL one statement for the record and the counts of every caller
+// that shares the read, where the header's bell would cost a round trip of
+// its own. It counts nothing for user 0, and nothing on the
 // embedded file, where a count is a read of mapped pages: UnreadFor then
 // answers false and the caller counts as before (UnreadCount).
 func (s *Store) SyncUnread(userID uint64, limit int) (Unread, error) {
@@ -192,7 +192,7 @@ func (s *Store) SyncUnread(userID uint64, limit int) (Unread, error) {
 
 // syncOnce reads the versions record and moves the generations of what
 // changed, and counts the unread inboxes of unread. The reads are
-// committed records, not a transaction: on PostgreSQL one pipelined batch
+// committed records, not a transaction: on PostgreSQL one statement
 // (kv.PeekMany), where a View costs three round trips and each count one
 // more.
 func (s *Store) syncOnce(unread []unreadRead) error {

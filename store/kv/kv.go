@@ -351,9 +351,8 @@ type PeekRead struct {
 }
 
 // MultiPeeker is a DB that makes several committed reads without a
-// transaction around them in one round trip: on PostgreSQL one pipelined
-// batch of statements, where Peek and CountPrefix cost one round trip
-// each.
+// transaction around them in one round trip: on PostgreSQL one statement,
+// where Peek and CountPrefix cost one round trip each.
 type MultiPeeker interface {
 	// PeekMany makes every read of reads (see PeekRead). Each read sees
 	// what was committed before it began; the reads need not see one

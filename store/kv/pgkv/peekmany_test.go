@@ -53,6 +53,27 @@ func TestPeekManyRoundTrips(t *testing.T) {
 		t.Errorf("in a View: %d round trips, %v; want 2 or more", n, err)
 	}
 	check("View", got)
+	// Many reads, past the shapes whose text is kept: still one round trip.
+	var many []kv.PeekRead
+	for i := range 70 {
+		key := []string{"a", "b", "c", "x"}[i%4]
+		many = append(many, kv.PeekRead{Bucket: []byte("b"), Key: []byte(key), Count: i%3 == 0, Limit: i % 5})
+	}
+	if n := trips(db, func() { err = kv.PeekMany(db, many) }); err != nil || n != 1 {
+		t.Errorf("70 reads: %d round trips, %v; want 1", n, err)
+	}
+	for i, r := range many {
+		want, wantN := "v"+string(r.Key), 0
+		switch {
+		case r.Count && r.Key[0] != 'x':
+			want, wantN = "", min(1, r.Limit)
+		case r.Count || r.Key[0] == 'x':
+			want = ""
+		}
+		if string(r.Value) != want || r.N != wantN || (want == "") != (r.Value == nil) {
+			t.Errorf("read %d of 70 (%q, count %v up to %d): %q, %d; want %q, %d", i, r.Key, r.Count, r.Limit, r.Value, r.N, want, wantN)
+		}
+	}
 	// Nothing to read: no round trip.
 	if n := trips(db, func() { err = kv.PeekMany(db, []kv.PeekRead{{Bucket: []byte("b"), Count: true}}) }); err != nil || n != 0 {
 		t.Errorf("a count up to 0: %d round trips, %v", n, err)
