@@ -254,6 +254,9 @@ type View struct {
 	navKey string
 	// skeleton marks the View that cuts the layout (layout.go).
 	skeleton bool
+	// unread is the header's unread count the request read at its start
+	// (syncVersions), if any.
+	unread store.Unread
 }
 
 // view prepares the View for the current request; title is a catalog key.
@@ -262,7 +265,7 @@ func (h *Handler) view(c *fiber.Ctx, title string, data any) *View {
 	v := &View{
 		h: h, Lang: lang(c), User: u, Title: title, Data: data,
 		Path: string(c.Request().URI().Path()), Query: string(c.Request().URI().QueryString()),
-		Settings: h.settingsIn(lang(c)), ReqID: requestID(c),
+		Settings: h.settingsIn(lang(c)), ReqID: requestID(c), unread: requestUnread(c),
 	}
 	v.CSRF = h.csrfToken(c)
 	if u != nil {

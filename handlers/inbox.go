@@ -49,10 +49,12 @@ func (b Bell) Text() string {
 	return strconv.Itoa(b.Count)
 }
 
-func (h *Handler) bell(u *model.User, lang string) Bell {
+// bell is the header's inbox link of u; pre is the count the request read
+// with the versions record, if any (syncVersions).
+func (h *Handler) bell(u *model.User, lang string, pre store.Unread) Bell {
 	b := Bell{Lang: lang}
 	if u != nil {
-		b.Count, _ = h.store.UnreadCount(u.ID, bellLimit)
+		b.Count = h.bellCount(u.ID, pre)
 	}
 	b.Label = h.i18n.T(lang, "inbox.title")
 	if b.Count > 0 {
@@ -61,8 +63,26 @@ func (h *Handler) bell(u *model.User, lang string) Bell {
 	return b
 }
 
+// bellCount counts user's unread messages up to bellLimit: the count read
+// at the request's start when it was read for this user and is still
+// current (store.UnreadFor), else a committed read of its own.
+func (h *Handler) bellCount(user uint64, pre store.Unread) int {
+	if n, ok := h.store.UnreadFor(pre, user); ok {
+		return n
+	}
+	n, _ := h.store.UnreadCount(user, bellLimit)
+	return n
+}
+
+// requestUnread is the unread count the request read with the versions
+// record (syncVersions), zero when none.
+func requestUnread(c *fiber.Ctx) store.Unread {
+	u, _ := c.Locals(localUnread).(store.Unread)
+	return u
+}
+
 // Bell is the layout's inbox link for the current user.
-func (v *View) Bell() Bell { return v.h.bell(v.User, v.Lang) }
+func (v *View) Bell() Bell { return v.h.bell(v.User, v.Lang, v.unread) }
 
 // Lines splits plain text into lines for display with line breaks.
 func (v *View) Lines(s string) []string { return splitLines(s) }
@@ -84,7 +104,7 @@ func splitLines(s string) []string {
 // link is rendered in the page and simply leads to the inbox.
 func (h *Handler) showInboxCount(c *fiber.Ctx) error {
 	var buf bytes.Buffer
-	if err := h.engine.Render(&buf, tplBell, h.bell(currentUser(c), lang(c))); err != nil {
+	if err := h.engine.Render(&buf, tplBell, h.bell(currentUser(c), lang(c), requestUnread(c))); err != nil {
 		return fmt.Errorf("render bell: %w", err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

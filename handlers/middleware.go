@@ -22,6 +22,7 @@ const (
 	localLang    = "lang"
 	localReqID   = "reqid"
 	localScope   = "scope"
+	localUnread  = "unread"
 )
 
 // currentUser is the logged-in user, or nil on public pages.

@@ -94,10 +94,27 @@ var errNoAnswer = errors.New("no answer within " + readyTimeout.String())
 // anything reads them (store/versions.go). It is installed only on a shared
 // database. When the database does not answer, the request is refused
 // rather than served from caches that may be stale (a revoked session).
+//
+// A page request (GET) of a cookie the sign-in cache knows also counts its
+// user's unread inbox in the same round trip (store.SyncUnread), for the
+// header's bell: the cookie's user is known before its sign-in is checked,
+// and the count is shown only when the request's signed-in user is that
+// user and this process has not changed the user's inbox since
+// (bellCount).
 func (h *Handler) syncVersions(c *fiber.Ctx) error {
-	if err := h.store.Sync(); err != nil {
+	var user uint64
+	if c.Method() == fiber.MethodGet {
+		if raw := c.Cookies(h.cookies.name); raw != "" {
+			user = h.signIns.userOf(raw)
+		}
+	}
+	unread, err := h.store.SyncUnread(user, bellLimit)
+	if err != nil {
 		h.log.Error("shared versions", "err", err)
 		return fiber.ErrServiceUnavailable
+	}
+	if user != 0 {
+		c.Locals(localUnread, unread)
 	}
 	return c.Next()
 }

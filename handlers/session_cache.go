@@ -60,3 +60,18 @@ func (s *signIns) put(cookie string, gen, orgGen uint64, e *signIn) {
 	}
 	s.entries[cookie] = e
 }
+
+// userOf returns the user id of cookie's entry, 0 when there is none, as
+// of any generation: a session's user never changes, so an entry that a
+// later write made stale still names the right user. It serves a read
+// made for that user before the sign-in is checked (syncVersions counts
+// the user's unread inbox), whose result is used only when the request's
+// signed-in user turns out to be the same (bellCount).
+func (s *signIns) userOf(cookie string) uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if e := s.entries[cookie]; e != nil {
+		return e.user.ID
+	}
+	return 0
+}

@@ -153,6 +153,7 @@ func (t *Tx) AddDelivery(d *model.Delivery) error {
 			if err := t.b(bInboxUnread).Put(k, nil); err != nil {
 				return err
 			}
+			t.inboxChanged(d.UserID)
 		}
 		d.Status, d.SentAt, d.Attempts = model.DeliverySent, t.Now, 1
 	}
@@ -426,6 +427,7 @@ func (t *Tx) MarkInboxRead(userID, id uint64) (*model.InboxMessage, error) {
 	if err := t.b(bInboxUnread).Delete(key(userID, id)); err != nil {
 		return nil, err
 	}
+	t.inboxChanged(userID)
 	return m, putJSON(t.b(bInbox), key(userID, id), m)
 }
 

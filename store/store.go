@@ -104,6 +104,9 @@ type Store struct {
 	shared bool
 	// vers is this process's view of the shared versions record (versions.go).
 	vers sharedVersions
+	// inboxGens count this process's committed changes of the users'
+	// unread inboxes, a stripe per user id modulo their number (unread.go).
+	inboxGens [inboxStripes]atomic.Uint64
 	// reads keeps records decoded for reading only, checked against their
 	// stored bytes (readcache.go).
 	reads readCaches

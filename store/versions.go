@@ -71,6 +71,17 @@ type sharedVersions struct {
 type syncRound struct {
 	done chan struct{}
 	err  error
+	// unread are the inbox counts the round's callers asked for
+	// (SyncUnread), read in the same round trip as the record; appended
+	// only before the round begins.
+	unread []unreadRead
+}
+
+// unreadRead is one caller's inbox count of a round.
+type unreadRead struct {
+	user  uint64
+	limit int
+	n     int
 }
 
 // Shared reports whether other processes may write the database (a
@@ -110,8 +121,27 @@ func (t *Tx) bumpVersion(i int) {
 // a request arrived is seen by that request. An error (the database does
 // not answer) leaves the generations as they are.
 func (s *Store) Sync() error {
+	_, err := s.SyncUnread(0, 0)
+	return err
+}
+
+// SyncUnread is Sync that also counts userID's unread inbox messages, up to
+// limit, in the same round trip as the versions record (kv.PeekMany): on
+// PostgreSQL one statement for the record and the counts of every caller
+// that shares the read, where the header's bell would cost a round trip of
+// its own. It counts nothing for user 0, and nothing on the
+// embedded file, where a count is a read of mapped pages: UnreadFor then
+// answers false and the caller counts as before (UnreadCount).
+func (s *Store) SyncUnread(userID uint64, limit int) (Unread, error) {
 	if !s.shared {
-		return nil
+		return Unread{}, nil
+	}
+	count := userID != 0 && limit > 0
+	var u Unread
+	if count {
+		// Before the read: a change this process commits from here on
+		// makes the count stale (UnreadFor).
+		u = Unread{user: userID, gen: s.inboxGen(userID).Load(), ok: true}
 	}
 	vs := &s.vers
 	vs.mu.Lock()
@@ -123,33 +153,61 @@ func (s *Store) Sync() error {
 			r = &syncRound{done: make(chan struct{})}
 			vs.next = r
 		}
+		i := len(r.unread)
+		if count {
+			r.unread = append(r.unread, unreadRead{user: userID, limit: limit})
+		}
 		vs.mu.Unlock()
 		<-r.done
-		return r.err
+		if r.err != nil {
+			return Unread{}, r.err
+		}
+		if count {
+			u.n = r.unread[i].n
+		}
+		return u, nil
 	}
 	r := &syncRound{done: make(chan struct{})}
+	if count {
+		r.unread = []unreadRead{{user: userID, limit: limit}}
+	}
 	vs.cur = r
 	vs.mu.Unlock()
 	first := r
 	for r != nil {
-		r.err = s.syncOnce()
+		r.err = s.syncOnce(r.unread)
 		close(r.done)
 		vs.mu.Lock()
 		r, vs.cur, vs.next = vs.next, vs.next, nil
 		vs.mu.Unlock()
 	}
-	return first.err
+	if first.err != nil {
+		return Unread{}, first.err
+	}
+	if count {
+		u.n = first.unread[0].n
+	}
+	return u, nil
 }
 
 // syncOnce reads the versions record and moves the generations of what
-// changed. The read is one committed record, not a transaction: on
-// PostgreSQL one statement (kv.Peek) where a View costs three round trips.
-func (s *Store) syncOnce() error {
-	raw, err := kv.Peek(s.db, bMeta, keyVersions)
-	if err != nil {
+// changed, and counts the unread inboxes of unread. The reads are
+// committed records, not a transaction: on PostgreSQL one statement
+// (kv.PeekMany), where a View costs three round trips and each count one
+// more.
+func (s *Store) syncOnce(unread []unreadRead) error {
+	reads := make([]kv.PeekRead, 1+len(unread))
+	reads[0] = kv.PeekRead{Bucket: bMeta, Key: keyVersions}
+	for i, u := range unread {
+		reads[1+i] = kv.PeekRead{Bucket: bInboxUnread, Key: itob(u.user), Count: true, Limit: u.limit}
+	}
+	if err := kv.PeekMany(s.db, reads); err != nil {
 		return err
 	}
-	s.applyVersions(decodeVersions(raw))
+	s.applyVersions(decodeVersions(reads[0].Value))
+	for i := range unread {
+		unread[i].n = reads[1+i].N
+	}
 	return nil
 }
 

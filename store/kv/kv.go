@@ -336,3 +336,57 @@ func CountPrefix(db DB, bucket, prefix []byte, limit int) (int, error) {
 	})
 	return n, err
 }
+
+// PeekRead is one committed read of PeekMany: the value of Key in Bucket,
+// as Peek reads it, or, with Count set, how many keys of Bucket start with
+// Key, counting up to Limit, as CountPrefix counts them. PeekMany fills
+// Value or N and leaves the other zero.
+type PeekRead struct {
+	Bucket, Key []byte
+	Count       bool
+	Limit       int
+
+	// Value is a copy of the value read (nil when there is none, empty
+	// for an empty value); N the count.
+	Value []byte
+	N     int
+}
+
+// MultiPeeker is a DB that makes several committed reads without a
+// transaction around them in one round trip: on PostgreSQL one statement,
+// where Peek and CountPrefix cost one round trip each.
+type MultiPeeker interface {
+	// PeekMany makes every read of reads (see PeekRead). Each read sees
+	// what was committed before it began; the reads need not see one
+	// snapshot together. On an error the results are not to be used.
+	PeekMany(reads []PeekRead) error
+}
+
+// PeekMany makes the committed reads of reads (PeekRead): through
+// MultiPeeker when db has it, else in one View, which reads one snapshot.
+func PeekMany(db DB, reads []PeekRead) error {
+	if p, ok := db.(MultiPeeker); ok {
+		return p.PeekMany(reads)
+	}
+	return db.View(func(tx Tx) error {
+		for i := range reads {
+			r := &reads[i]
+			r.Value, r.N = nil, 0
+			b := tx.Bucket(r.Bucket)
+			if b == nil {
+				continue
+			}
+			if !r.Count {
+				if v := b.Get(r.Key); v != nil {
+					r.Value = append([]byte{}, v...)
+				}
+				continue
+			}
+			c := b.Cursor()
+			for k, _ := c.Seek(r.Key); k != nil && bytes.HasPrefix(k, r.Key) && r.N < r.Limit; k, _ = c.Next() {
+				r.N++
+			}
+		}
+		return nil
+	})
+}

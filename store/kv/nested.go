@@ -191,6 +191,15 @@ func (c nestChecked) CountPrefix(bucket, prefix []byte, limit int) (int, error) 
 	return CountPrefix(c.DB, bucket, prefix, limit)
 }
 
+// PeekMany is kv.PeekMany on the wrapped DB: a transaction of its own (a
+// View on bbolt), so not inside another.
+func (c nestChecked) PeekMany(reads []PeekRead) error {
+	if nestedOn.Load() {
+		CheckFree("view")
+	}
+	return PeekMany(c.DB, reads)
+}
+
 func checkedFn(kind string, fn func(Tx) error) func(Tx) error {
 	return func(tx Tx) error {
 		defer enter(kind)()

@@ -44,6 +44,7 @@ func Run(t *testing.T, be Backend) {
 		{"Prefetch", testPrefetch},
 		{"ScanPrefixes", testScanPrefixes},
 		{"Peek", testPeek},
+		{"PeekMany", testPeekMany},
 		{"OwnWrites", testOwnWrites},
 		{"Snapshot", testSnapshot},
 		{"Rollback", testRollback},
@@ -1194,5 +1195,95 @@ func testPeek(t *testing.T, be Backend) {
 		if err != nil || !bytes.Equal(v, tc.want) || (v == nil) != (tc.want == nil) {
 			t.Errorf("Peek(%s, %s) = %q, %v; want %q", tc.bucket, tc.key, v, err, tc.want)
 		}
+	}
+}
+
+// testPeekMany: kv.PeekMany answers each read as kv.Peek and kv.CountPrefix
+// do — values copied, nil for a missing key or bucket, empty for an empty
+// value, counts under a prefix up to the limit — through the backend's
+// MultiPeeker and through the portable View, and sees later commits.
+func testPeekMany(t *testing.T, be Backend) {
+	db := be.Open(t)
+	fill(t, db, bName, "a", "a\x00", "a\xff", "a\xff\x01", "ab", "b", "\xff", "\xff\xff")
+	must(t, db.Update(func(tx kv.Tx) error { return tx.Bucket(bName).Put([]byte("e"), nil) }))
+	peek := func(bucket, key string) kv.PeekRead {
+		// Results left from an earlier use are replaced.
+		return kv.PeekRead{Bucket: []byte(bucket), Key: []byte(key), Value: []byte("old"), N: 99}
+	}
+	count := func(bucket, prefix string, limit int) kv.PeekRead {
+		r := peek(bucket, prefix)
+		r.Count, r.Limit = true, limit
+		return r
+	}
+	reads := func() []kv.PeekRead {
+		return []kv.PeekRead{
+			peek("b", "a"), count("b", "a", 100), peek("b", "e"), count("b", "a\xff", 100), peek("b", "x"),
+			count("b", "a", 2), count("b", "", 100), count("b", "\xff", 100), count("b", "a", 0), count("b", "x", 5),
+			peek("none", "a"), count("none", "a", 5), peek("b", "\xff\xff"),
+		}
+	}
+	check := func(name string, got []kv.PeekRead) {
+		t.Helper()
+		for i, r := range got {
+			if r.Count {
+				n, err := kv.CountPrefix(db, r.Bucket, r.Key, r.Limit)
+				must(t, err)
+				if r.N != n || r.Value != nil {
+					t.Errorf("%s: read %d: count(%q, %q, %d) = %d (value %q), want %d", name, i, r.Bucket, r.Key, r.Limit, r.N, r.Value, n)
+				}
+				continue
+			}
+			v, err := kv.Peek(db, r.Bucket, r.Key)
+			must(t, err)
+			if !bytes.Equal(r.Value, v) || (r.Value == nil) != (v == nil) || r.N != 0 {
+				t.Errorf("%s: read %d: peek(%q, %q) = %q (n %d), want %q", name, i, r.Bucket, r.Key, r.Value, r.N, v)
+			}
+		}
+	}
+	// The answers, written out once: the comparison above would pass
+	// with Peek and CountPrefix wrong alike.
+	want := []string{"v:a", "5", "", "2", "<nil>", "2", "9", "2", "0", "0", "<nil>", "0", "v:\xff\xff"}
+	show := func(got []kv.PeekRead) []string {
+		out := make([]string, len(got))
+		for i, r := range got {
+			switch {
+			case r.Count:
+				out[i] = strconv.Itoa(r.N)
+			case r.Value == nil:
+				out[i] = "<nil>"
+			default:
+				out[i] = string(r.Value)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		db   kv.DB
+	}{{"backend", db}, {"portable", struct{ kv.DB }{db}}} {
+		got := reads()
+		must(t, kv.PeekMany(c.db, got))
+		if s := show(got); !slices.Equal(s, want) {
+			t.Errorf("%s: %q, want %q", c.name, s, want)
+		}
+		check(c.name, got)
+		// The values are copies: changing one changes nothing stored.
+		got[0].Value[0] = 'X'
+		if v, err := kv.Peek(db, bName, []byte("a")); err != nil || string(v) != "v:a" {
+			t.Errorf("%s: after changing the copy: %q, %v", c.name, v, err)
+		}
+		must(t, kv.PeekMany(c.db, nil))
+	}
+	// Later commits are read.
+	must(t, db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		must(t, b.Delete([]byte("a")))
+		must(t, b.Put([]byte("a1"), []byte("new")))
+		return b.Put([]byte("x"), []byte("v:x"))
+	}))
+	got := []kv.PeekRead{peek("b", "a"), count("b", "a", 100), peek("b", "x")}
+	must(t, kv.PeekMany(db, got))
+	if s := show(got); !slices.Equal(s, []string{"<nil>", "5", "v:x"}) {
+		t.Errorf("after a commit: %q", s)
 	}
 }
