@@ -33,23 +33,37 @@ const defaultMemLimit = 80 << 20
 const cgroupShareNum, cgroupShareDen = 3, 5
 
 // setMemoryLimit applies the default soft limit (memLimitDefault) unless
-// GOMEMLIMIT is set, and returns the limit in effect and the cgroup's hard
-// limit it was derived from (0: none found).
-func setMemoryLimit() (limit, cgroup int64) {
-	cgroup = cgroupMemoryLimit("/proc/self/cgroup", "/sys/fs/cgroup")
+// GOMEMLIMIT is set, and returns the limit in effect. cgroup is the memory
+// cgroup's hard limit (0: none), cache the budget of the heap cache the
+// process keeps of its database (PostgreSQL's read cache; 0 on the
+// embedded file, whose pages the kernel keeps outside the Go heap).
+func setMemoryLimit(cgroup, cache int64) int64 {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memLimitDefault(cgroup))
+		debug.SetMemoryLimit(memLimitDefault(cgroup, cache))
 	}
-	return debug.SetMemoryLimit(-1), cgroup
+	return debug.SetMemoryLimit(-1)
 }
 
 // memLimitDefault is the default soft limit under a cgroup hard limit of
-// cgroup bytes (0: none).
-func memLimitDefault(cgroup int64) int64 {
-	if cgroup > 0 && cgroup/cgroupShareDen*cgroupShareNum < defaultMemLimit {
-		return cgroup / cgroupShareDen * cgroupShareNum
+// cgroup bytes (0: none) with a database cache of cache bytes on the heap:
+// defaultMemLimit plus the cache, at most the cgroup's share (memShare).
+// Without the room for the cache, the collector would run without end once
+// the cache is full (docs/PERFORMANCE.md, "Memory").
+func memLimitDefault(cgroup, cache int64) int64 {
+	limit := defaultMemLimit + cache
+	if share := memShare(cgroup); share > 0 && share < limit {
+		return share
 	}
-	return defaultMemLimit
+	return limit
+}
+
+// memShare is the part of a cgroup hard limit of cgroup bytes the Go memory
+// may take (cgroupShare), 0 when there is no cgroup limit.
+func memShare(cgroup int64) int64 {
+	if cgroup <= 0 {
+		return 0
+	}
+	return cgroup / cgroupShareDen * cgroupShareNum
 }
 
 // cgroupMemoryLimit returns the smallest hard memory limit set on the

@@ -55,14 +55,20 @@ func TestCgroupMemoryLimit(t *testing.T) {
 }
 
 func TestMemLimitDefault(t *testing.T) {
-	for _, c := range []struct{ cgroup, want int64 }{
-		{0, defaultMemLimit},
-		{100 << 20, 60 << 20},
-		{1 << 30, defaultMemLimit},
-		{128 << 20, 80530635}, // 3/5 of 128 MiB: 76.8 MiB
+	for _, c := range []struct{ cgroup, cache, want int64 }{
+		{0, 0, defaultMemLimit},
+		{100 << 20, 0, 60 << 20},
+		{1 << 30, 0, defaultMemLimit},
+		{128 << 20, 0, 80530635}, // 3/5 of 128 MiB: 76.8 MiB
+		// PostgreSQL's read cache: room for it on top.
+		{0, 64 << 20, defaultMemLimit + 64<<20},
+		{1 << 30, 64 << 20, defaultMemLimit + 64<<20},
+		{256 << 20, 38 << 20, defaultMemLimit + 38<<20},
+		{200 << 20, 64 << 20, 120 << 20}, // capped at 3/5 of 200 MiB
+		{100 << 20, 15 << 20, 60 << 20},
 	} {
-		if got := memLimitDefault(c.cgroup); got != c.want {
-			t.Errorf("cgroup %d: %d, want %d", c.cgroup, got, c.want)
+		if got := memLimitDefault(c.cgroup, c.cache); got != c.want {
+			t.Errorf("cgroup %d, cache %d: %d, want %d", c.cgroup, c.cache, got, c.want)
 		}
 	}
 }

@@ -112,10 +112,16 @@ func serve(args []string) error {
 		logger = slog.New(slog.NewTextHandler(os.Stdout, nil))
 	}
 	slog.SetDefault(logger)
-	memLimit, cgroupLimit := setMemoryLimit()
+	cgroupLimit := cgroupMemoryLimit("/proc/self/cgroup", "/sys/fs/cgroup")
+	var dbCache int64 // PostgreSQL's read cache, on the heap
+	if store.IsPostgres(*dbPath) {
+		dbCache = store.PGCacheBytes(memShare(cgroupLimit))
+		store.SizePGCache(dbCache)
+	}
+	memLimit := setMemoryLimit(cgroupLimit, dbCache)
 	pdf.SizeCaches(memLimit)
 	logger.Info("memory limit", "GOMEMLIMIT_MiB", memLimit>>20, "cgroup_limit_MiB", cgroupLimit>>20,
-		"pdf_cache_KiB", pdf.CacheBytes>>10, "font_subsets_KiB", gofpdf.SubsetCacheBytes>>10)
+		"pdf_cache_KiB", pdf.CacheBytes>>10, "font_subsets_KiB", gofpdf.SubsetCacheBytes>>10, "db_cache_MiB", dbCache>>20)
 
 	st, err := store.Open(*dbPath)
 	if err != nil {

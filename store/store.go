@@ -134,7 +134,7 @@ func OpenExisting(dsn string, wait time.Duration) (*Store, error) {
 	if IsPostgres(dsn) {
 		ctx, cancel := context.WithTimeout(context.Background(), pgOpenTimeout)
 		defer cancel()
-		db, err := pgkv.Open(ctx, dsn, &pgkv.Options{Schema: pgSchema(dsn), CacheBytes: pgCacheBytes()})
+		db, err := pgkv.Open(ctx, dsn, &pgkv.Options{Schema: pgSchema(dsn), CacheBytes: pgCacheOption()})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", RedactDSN(dsn), err)
 		}
@@ -180,18 +180,44 @@ func pgSchema(dsn string) string {
 	return u.Query().Get("search_path")
 }
 
-// pgCacheBytes is the budget of the PostgreSQL backend's process read
-// cache from PORTAL_PG_CACHE_MB: MiB; 0 or negative: no cache; unset or
-// not a number: pgkv's default (docs/POSTGRES.md).
-func pgCacheBytes() int64 {
-	n, err := strconv.ParseInt(os.Getenv("PORTAL_PG_CACHE_MB"), 10, 64)
-	switch {
-	case err != nil:
-		return 0
-	case n <= 0:
-		return -1
+// PGCacheBytes is the budget of the PostgreSQL backend's process read
+// cache for a process whose Go memory may take room bytes (0: no bound
+// known): PORTAL_PG_CACHE_MB in MiB when it is a number (0 or less: no
+// cache), else pgkv's default, at most a quarter of room
+// (docs/POSTGRES.md, "The process read cache").
+func PGCacheBytes(room int64) int64 {
+	if n, err := strconv.ParseInt(os.Getenv("PORTAL_PG_CACHE_MB"), 10, 64); err == nil {
+		return max(n, 0) << 20
 	}
-	return n << 20
+	if room > 0 {
+		return min(pgkv.DefaultCacheBytes, room/4)
+	}
+	return pgkv.DefaultCacheBytes
+}
+
+// pgCacheSize is the budget SizePGCache chose (-1: no cache), 0 when none
+// was chosen.
+var pgCacheSize atomic.Int64
+
+// SizePGCache sets the budget of the read cache every later Open on
+// PostgreSQL gives the process (0: none), in place of PGCacheBytes(0): the
+// program sizes it with its memory limit.
+func SizePGCache(n int64) {
+	if n <= 0 {
+		n = -1
+	}
+	pgCacheSize.Store(n)
+}
+
+// pgCacheOption is pgkv.Options.CacheBytes for the next Open.
+func pgCacheOption() int64 {
+	if n := pgCacheSize.Load(); n != 0 {
+		return n
+	}
+	if n := PGCacheBytes(0); n > 0 {
+		return n
+	}
+	return -1
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (a postgres://
