@@ -46,11 +46,13 @@ func setMemoryLimit(cgroup, cache int64) int64 {
 
 // memLimitDefault is the default soft limit under a cgroup hard limit of
 // cgroup bytes (0: none) with a database cache of cache bytes on the heap:
-// defaultMemLimit plus the cache, at most the cgroup's share (memShare).
-// Without the room for the cache, the collector would run without end once
-// the cache is full (docs/PERFORMANCE.md, "Memory").
+// defaultMemLimit plus twice the cache, at most the cgroup's share
+// (memShare). The cache is live memory the collector marks on every cycle
+// and cannot free; twice is the room Go's default GOGC=100 gives any live
+// heap. With room for the cache alone the collector ran far more often once
+// the cache was full (docs/POSTGRES.md, "The process read cache").
 func memLimitDefault(cgroup, cache int64) int64 {
-	limit := defaultMemLimit + cache
+	limit := defaultMemLimit + 2*cache
 	if share := memShare(cgroup); share > 0 && share < limit {
 		return share
 	}

@@ -61,10 +61,10 @@ func TestMemLimitDefault(t *testing.T) {
 		{1 << 30, 0, defaultMemLimit},
 		{128 << 20, 0, 80530635}, // 3/5 of 128 MiB: 76.8 MiB
 		// PostgreSQL's read cache: room for it on top.
-		{0, 64 << 20, defaultMemLimit + 64<<20},
-		{1 << 30, 64 << 20, defaultMemLimit + 64<<20},
-		{256 << 20, 38 << 20, defaultMemLimit + 38<<20},
-		{200 << 20, 64 << 20, 120 << 20}, // capped at 3/5 of 200 MiB
+		{0, 64 << 20, defaultMemLimit + 128<<20},
+		{1 << 30, 64 << 20, defaultMemLimit + 128<<20},
+		{400 << 20, 30 << 20, defaultMemLimit + 60<<20},
+		{200 << 20, 30 << 20, 120 << 20}, // capped at 3/5 of 200 MiB
 		{100 << 20, 15 << 20, 60 << 20},
 	} {
 		if got := memLimitDefault(c.cgroup, c.cache); got != c.want {

@@ -3,6 +3,7 @@ package pgkv
 import (
 	"encoding/binary"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -15,7 +16,7 @@ import (
 // Write generations. With SerialWriters every write transaction that
 // changes keys or buckets sets kv_meta.wgen to W+1, W being its value under
 // the writers' lock, and the wgen of every bucket it changed to W+1, in the
-// transaction itself (queueGens). Writers take turns on that lock, so their
+// transaction itself (queueBuckets). Writers take turns on that lock, so their
 // commit order is their W order, and a snapshot that sees kv_meta.wgen = S
 // sees exactly the writes of generation ≤ S; a bucket's wgen in it names
 // the last of them that changed the bucket. Two snapshots in which a
@@ -285,7 +286,7 @@ func scanKey(id int64, prefixes [][]byte) string {
 }
 
 // touch records that the transaction changed bucket id: its reads of it
-// bypass the cache from now on, and the commit sets its wgen (queueGens).
+// bypass the cache from now on, and the commit sets its wgen (queueBuckets).
 func (t *tx) touch(id int64) {
 	if t.touched[id] {
 		return
@@ -297,22 +298,60 @@ func (t *tx) touch(id int64) {
 	t.touchList = append(t.touchList, id)
 }
 
-// queueGens adds to a batch of writes the statements that set the write
-// generations (SerialWriters): kv_meta.wgen one up, once a transaction,
-// and the buckets changed since the last batch to it. Under the writers'
-// lock kv_meta.wgen is W until this transaction's own update, which the
-// statements after it see (READ COMMITTED).
-func (t *tx) queueGens(b *pgx.Batch) {
-	if !t.db.wgens || len(t.touchList) == t.gensSent {
-		return
+// queueBuckets adds to a batch of writes one statement for the bucket
+// rows the transaction changed since its last batch: the sequences it
+// moved, and (SerialWriters) the write generations: kv_meta.wgen one up,
+// once a transaction, and the buckets changed since the last batch to it.
+// Under the writers' lock kv_meta.wgen is W until this transaction's own
+// update, which the statements after it see (READ COMMITTED).
+func (t *tx) queueBuckets(b *pgx.Batch) {
+	var ids, seqs []int64
+	var hasSeq, gen []bool
+	for _, bk := range t.buckets {
+		if bk != nil && bk.seqDirty {
+			ids, seqs = append(ids, bk.id), append(seqs, int64(bk.seq))
+			hasSeq, gen = append(hasSeq, true), append(gen, false)
+			bk.seqDirty = false
+		}
 	}
-	if !t.metaQueued {
-		b.Queue(`UPDATE kv_meta SET wgen = wgen + 1`)
+	gens := t.db.wgens && len(t.touchList) > t.gensSent
+	if gens {
+		for _, id := range t.touchList[t.gensSent:] {
+			if i := slices.Index(ids, id); i >= 0 {
+				gen[i] = true
+				continue
+			}
+			ids, seqs = append(ids, id), append(seqs, 0)
+			hasSeq, gen = append(hasSeq, false), append(gen, true)
+		}
+		t.gensSent = len(t.touchList)
+	}
+	switch {
+	case len(ids) == 0:
+	case !t.db.wgens:
+		b.Queue(sqlSeqs, ids, seqs)
+	case gens && !t.metaQueued:
+		b.Queue(sqlBucketsFirstGen, ids, seqs, hasSeq, gen)
 		t.metaQueued = true
+	default:
+		b.Queue(sqlBuckets, ids, seqs, hasSeq, gen)
 	}
-	b.Queue(`UPDATE kv_buckets SET wgen = (SELECT wgen FROM kv_meta) WHERE id = ANY($1)`, t.touchList[t.gensSent:])
-	t.gensSent = len(t.touchList)
 }
+
+// The bucket rows' update (queueBuckets): $1 ids, $2 sequences, $3 whether
+// the sequence moved, $4 whether the bucket changed (its wgen is the
+// transaction's). The first of a transaction that changed anything moves
+// kv_meta.wgen too (a data-modifying WITH runs once whether read or not).
+const (
+	sqlSeqs            = `UPDATE kv_buckets AS b SET seq = u.seq FROM unnest($1::bigint[], $2::bigint[]) AS u(id, seq) WHERE b.id = u.id`
+	sqlBucketsFirstGen = `WITH m AS (UPDATE kv_meta SET wgen = wgen + 1 RETURNING wgen)
+		UPDATE kv_buckets AS b SET seq = CASE WHEN u.s THEN u.seq ELSE b.seq END,
+		wgen = CASE WHEN u.g THEN (SELECT wgen FROM m) ELSE b.wgen END
+		FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::bool[]) AS u(id, seq, s, g) WHERE b.id = u.id`
+	sqlBuckets = `UPDATE kv_buckets AS b SET seq = CASE WHEN u.s THEN u.seq ELSE b.seq END,
+		wgen = CASE WHEN u.g THEN (SELECT wgen FROM kv_meta) ELSE b.wgen END
+		FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::bool[]) AS u(id, seq, s, g) WHERE b.id = u.id`
+)
 
 // bucketGen returns bucket id's wgen in the transaction's snapshot; false
 // when the transaction did not read the generations.
@@ -326,12 +365,9 @@ func (t *tx) bucketGen(id int64) (int64, bool) {
 	return t.base.byBucket[id], true
 }
 
-// syncSQL reads the buckets whose wgen is above $1, as the sequences are
-// read ("id wgen id wgen …", NULL when none).
-const syncSQL = "SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > $1"
-
 // setSync takes the generations a transaction's opening read: snap
-// (kv_meta.wgen) and raw (syncSQL's row, read against base).
+// (kv_meta.wgen) and raw (the row of the buckets whose wgen is above
+// base.at: "id wgen id wgen …", NULL when none).
 func (t *tx) setSync(snap int64, base *gens, raw []byte) error {
 	m, err := parseSeqs([][][]byte{{raw}})
 	if err != nil {

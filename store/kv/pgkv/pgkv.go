@@ -645,7 +645,7 @@ type tx struct {
 	// (kv_meta.wgen of the snapshot, the process's gens they were read
 	// against, the buckets above base.at), base nil when none were read;
 	// touched, touchList: the buckets the transaction changed; gensSent,
-	// metaQueued: how far queueGens has gone.
+	// metaQueued: how far queueBuckets has gone.
 	w          int64
 	snap       int64
 	base       *gens
@@ -831,6 +831,13 @@ const (
 	sqlWriterBegin = "BEGIN ISOLATION LEVEL READ COMMITTED"
 	sqlWriterLock  = "SELECT gen, 1 / (gen = $1)::int, wgen FROM kv_meta FOR NO KEY UPDATE"
 	sqlWriterSeqs  = "SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
+	// With the read cache, the sequences and the buckets changed since the
+	// generation the process knows ($1) in one statement.
+	sqlWriterSeqsSync = "SELECT string_agg(id || ' ' || seq, ' ') FILTER (WHERE seq <> 0), " +
+		"string_agg(id || ' ' || wgen, ' ') FILTER (WHERE wgen > $1) FROM kv_buckets"
+	// A View's generations: kv_meta's and the buckets changed since the
+	// generation the process knows ($1), in one statement.
+	sqlReadMetaSync = "SELECT gen, wgen, (SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > $1) FROM kv_meta"
 )
 
 // errNamesMoved: a bucket was created or deleted since the cached names a
@@ -866,10 +873,11 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	b.Queue(sqlWriterBegin)
 	b.Queue(sqlWriterLock, t.gen)
-	b.Queue(sqlWriterSeqs)
 	base := t.syncBase()
 	if base != nil {
-		b.Queue(syncSQL, base.at)
+		b.Queue(sqlWriterSeqsSync, base.at)
+	} else {
+		b.Queue(sqlWriterSeqs)
 	}
 	n := b.Len()
 	t.queueWrites(b)
@@ -907,8 +915,12 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	if err := br.QueryRow().Scan(&gen, &one, &w); err != nil {
 		return fail(err)
 	}
-	var raw []byte
-	if err := br.QueryRow().Scan(&raw); err != nil {
+	var raw, g []byte
+	dst := []any{&raw}
+	if base != nil {
+		dst = append(dst, &g)
+	}
+	if err := br.QueryRow().Scan(dst...); err != nil {
 		return fail(err)
 	}
 	seqs, err := parseSeqs([][][]byte{{raw}})
@@ -917,10 +929,6 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	}
 	t.w = w
 	if base != nil {
-		var g []byte
-		if err := br.QueryRow().Scan(&g); err != nil {
-			return fail(err)
-		}
 		if err := t.setSync(w, base, g); err != nil {
 			return fail(err)
 		}
@@ -974,10 +982,11 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 			b.Queue("COMMIT")
 		}
 		b.Queue(sqlReadBegin)
-		b.Queue("SELECT gen, wgen FROM kv_meta")
 		base := t.syncBase()
 		if base != nil {
-			b.Queue(syncSQL, base.at)
+			b.Queue(sqlReadMetaSync, base.at)
+		} else {
+			b.Queue("SELECT gen, wgen FROM kv_meta")
 		}
 		if sql != "" {
 			b.Queue(sql, args...)
@@ -992,14 +1001,13 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 			_, err = br.Exec()
 		}
 		var gen, snap int64
-		if err == nil {
-			err = br.QueryRow().Scan(&gen, &snap)
-		}
+		var g []byte
 		if err == nil && base != nil {
-			var g []byte
-			if err = br.QueryRow().Scan(&g); err == nil {
+			if err = br.QueryRow().Scan(&gen, &snap, &g); err == nil {
 				err = t.setSync(snap, base, g)
 			}
+		} else if err == nil {
+			err = br.QueryRow().Scan(&gen, &snap)
 		}
 		if err != nil {
 			_ = br.Close()
@@ -1337,17 +1345,11 @@ func (t *tx) queueWrites(b *pgx.Batch) {
 		t.order = t.order[:0]
 		clear(t.pending)
 	}
-	for _, bk := range t.buckets {
-		if bk != nil && bk.seqDirty {
-			b.Queue(`UPDATE kv_buckets SET seq = $2 WHERE id = $1`, bk.id, int64(bk.seq))
-			bk.seqDirty = false
-		}
-	}
 	if t.genBump {
 		b.Queue(`UPDATE kv_meta SET gen = gen + 1`)
 		t.genBump = false
 	}
-	t.queueGens(b)
+	t.queueBuckets(b)
 }
 
 // flush sends the buffered writes, before a read that needs them in the
