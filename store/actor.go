@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // Use cases. Every user action (create an invoice, audit it, approve a
@@ -47,6 +48,15 @@ var ErrKeyReused = errors.New("idempotency key reused with another request")
 // run returned without running body. A failed body is not remembered, so a
 // corrected post runs.
 func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
+	return s.actAhead(a, nil, body)
+}
+
+// actAhead is act with a read-ahead: ahead, when not nil, runs first in
+// each run of the transaction, before the replay check, and is given the
+// key that check reads (an empty Key when there is none), so that on
+// PostgreSQL one round trip reads the check's key and body's (in a group
+// commit, under the writers' lock).
+func (s *Store) actAhead(a Actor, ahead func(t *Tx, replay kv.BucketKey), body func(t *Tx) (uint64, error)) (uint64, error) {
 	var id uint64
 	run := s.Update
 	if a.Batched {
@@ -54,6 +64,13 @@ func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
 	}
 	err := run(a.User.Username, func(t *Tx) error {
 		var err error
+		if ahead != nil {
+			var replay kv.BucketKey
+			if a.Once != "" && len(a.Once) <= maxTokenKey {
+				replay.Bucket, replay.Key = tokenKey(a.User.ID, a.Once)
+			}
+			ahead(t, replay)
+		}
 		if a.Fingerprint == "" {
 			id, _, err = t.Idempotent(a.User.ID, a.Once, func() (uint64, error) { return body(t) })
 			return err

@@ -1,6 +1,9 @@
 package store
 
-import "dealerportal/model"
+import (
+	"dealerportal/model"
+	"dealerportal/store/kv"
+)
 
 // Online orders as use cases: the order form (a new order or the edit of
 // one, saved or submitted), the cart's checkout, and the actions on an
@@ -55,7 +58,8 @@ func (s *Store) SaveOnlineOrderForm(a Actor, in OnlineOrderForm) (uint64, error)
 			return nil
 		})
 		if pre != nil {
-			id, err := s.act(a, func(t *Tx) (uint64, error) { return t.InsertPreparedOnlineOrder(a.Scope, pre, a.User) })
+			id, err := s.actAhead(a, func(t *Tx, replay kv.BucketKey) { t.prefetchOrderInsert(pre, replay) },
+				func(t *Tx) (uint64, error) { return t.InsertPreparedOnlineOrder(a.Scope, pre, a.User) })
 			if err != nil {
 				*o = *pre.Order()
 			}

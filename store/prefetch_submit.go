@@ -15,8 +15,9 @@ import (
 // made while the writers' lock is held, so each round trip saved is time
 // the other processes' writers do not wait. Nothing on bbolt, which reads
 // its mapped pages; a key that turns out not to be read costs nothing but
-// its row.
-func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder) {
+// its row. more are further keys to read in the same round trip (the
+// replay check's, which runs first: actAhead); empty ones are left out.
+func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder, more ...kv.BucketKey) {
 	if t.s.bolt != nil {
 		return
 	}
@@ -27,11 +28,11 @@ func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder) {
 	cust := itob(o.CustomerID)
 	b := t.docB(docOnlineOrder)
 	year := t.Now.In(t.Zone()).Year()
-	kv.PrefetchKeys(t.tx, append(orderingKeys(cust, 4),
+	kv.PrefetchKeys(t.tx, append(append(orderingKeys(cust, 4+len(more)),
 		kv.BucketKey{Bucket: bDocSeq, Key: fmt.Appendf(nil, "%s-%04d", docOnlineOrder, year)},
 		kv.BucketKey{Bucket: bMeta, Key: docGenKey(docOnlineOrder)},
 		kv.BucketKey{Bucket: b.count, Key: countKey(o.CustomerID, o.Status)},
-		kv.BucketKey{Bucket: b.count, Key: countKey(0, o.Status)}))
+		kv.BucketKey{Bucket: b.count, Key: countKey(0, o.Status)}), more...))
 }
 
 // orderingKeys are the keys every order of customer cust reads: the
