@@ -836,8 +836,11 @@ const (
 	sqlWriterSeqsSync = "SELECT string_agg(id || ' ' || seq, ' ') FILTER (WHERE seq <> 0), " +
 		"string_agg(id || ' ' || wgen, ' ') FILTER (WHERE wgen > $1) FROM kv_buckets"
 	// A View's generations: kv_meta's and the buckets changed since the
-	// generation the process knows ($1), in one statement.
-	sqlReadMetaSync = "SELECT gen, wgen, (SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > $1) FROM kv_meta"
+	// generation the process knows ($1), in one statement; kv_buckets is
+	// not read at all when nothing was written since (the CASE evaluates
+	// its subquery only when kv_meta.wgen moved).
+	sqlReadMetaSync = "SELECT gen, wgen, CASE WHEN wgen > $1 THEN " +
+		"(SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > $1) END FROM kv_meta"
 )
 
 // errNamesMoved: a bucket was created or deleted since the cached names a
