@@ -6,12 +6,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"dealerportal/model"
 	"dealerportal/store"
 	"dealerportal/store/kv"
 	"dealerportal/store/kv/pgkv"
+	"dealerportal/store/kv/pgtest"
 )
 
 var bellCountRe = regexp.MustCompile(`class="count">([^<]*)<`)
@@ -161,15 +161,9 @@ func pgOf(t *testing.T, db kv.DB) (*pgkv.DB, func() uint64) {
 	return pg, trips
 }
 
-// settlePool waits until no connection of db is taken (a read-only
-// transaction's parked COMMIT sent by the sweep), so that the round trips
-// counted next are the request's own.
+// settlePool waits for db's parked COMMIT (pgtest.Settle), so that the
+// round trips counted next are the request's own.
 func settlePool(t *testing.T, db *pgkv.DB) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); db.Pool().Stat().AcquiredConns() > 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still taken", db.Pool().Stat().AcquiredConns())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	pgtest.Settle(t, func() int32 { return db.Pool().Stat().AcquiredConns() })
 }

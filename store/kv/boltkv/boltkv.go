@@ -6,7 +6,6 @@
 package boltkv
 
 import (
-	"bytes"
 	"unicode/utf8"
 
 	"dealerportal/store/kv"
@@ -57,32 +56,6 @@ func (d *DB) Update(fn func(kv.Tx) error) error {
 // write transaction (kv.GroupCommitter: no fixed wait, unlike bbolt's own
 // Batch).
 func (d *DB) Batch(fn func(kv.Tx) error) error { return d.commits.Run(fn) }
-
-// PeekMany makes the committed reads of reads (kv.MultiPeeker) in one
-// bbolt read transaction, from its mapped pages.
-func (d *DB) PeekMany(reads []kv.PeekRead) error {
-	return d.db.View(func(t *bolt.Tx) error {
-		for i := range reads {
-			r := &reads[i]
-			r.Value, r.N = nil, 0
-			b := t.Bucket(r.Bucket)
-			if b == nil {
-				continue
-			}
-			if !r.Count {
-				if v := b.Get(r.Key); v != nil {
-					r.Value = bytes.Clone(v)
-				}
-				continue
-			}
-			c := b.Cursor()
-			for k, _ := c.Seek(r.Key); k != nil && bytes.HasPrefix(k, r.Key) && r.N < r.Limit; k, _ = c.Next() {
-				r.N++
-			}
-		}
-		return nil
-	})
-}
 
 // Close finishes queued Batch calls and closes the file.
 func (d *DB) Close() error {

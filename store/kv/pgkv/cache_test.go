@@ -487,26 +487,8 @@ func TestRoundTripsWarm(t *testing.T) {
 		fn         func(tx kv.Tx) error
 		cold, warm uint64
 	}{
-		{"one Get", func(tx kv.Tx) error {
-			if v := tx.Bucket([]byte("b")).Get([]byte("a")); string(v) != "va" {
-				t.Errorf("Get a = %q", v)
-			}
-			return nil
-		}, 1, 1},
-		{"Get and range", func(tx kv.Tx) error {
-			if v := tx.Bucket([]byte("s")).Get([]byte("s")); string(v) != `{"s":1}` {
-				t.Errorf("Get s = %q", v)
-			}
-			var keys []string
-			c := tx.Bucket([]byte("b")).Cursor()
-			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				keys = append(keys, string(k))
-			}
-			if fmt.Sprint(keys) != "[a b c]" {
-				t.Errorf("keys %v", keys)
-			}
-			return nil
-		}, 2, 1},
+		{"one Get", viewOneGet(t), 1, 1},
+		{"Get and range", viewGetAndRange(t), 2, 1},
 		{"read-aheads, prefixes, Seek", func(tx kv.Tx) error {
 			tx.(kv.TxPrefetcher).PrefetchKeys([]kv.BucketKey{{Bucket: []byte("b"), Key: []byte("a")}, {Bucket: []byte("s"), Key: []byte("s")}})
 			b := tx.Bucket([]byte("b"))

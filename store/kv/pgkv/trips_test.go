@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"dealerportal/store/kv"
 	"dealerportal/store/kv/boltkv"
@@ -71,12 +70,7 @@ func openCountedWith(t *testing.T, cacheBytes int64) *pgkv.DB {
 // are the transaction's own.
 func settle(t *testing.T, db *pgkv.DB) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); db.Pool().Stat().AcquiredConns() > 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still taken", db.Pool().Stat().AcquiredConns())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	pgtest.Settle(t, func() int32 { return db.Pool().Stat().AcquiredConns() })
 }
 
 // trips returns how many round trips fn made.
@@ -417,26 +411,8 @@ func TestRoundTripsView(t *testing.T) {
 			}
 			return nil
 		}, 1},
-		{"one Get", func(tx kv.Tx) error {
-			if v := tx.Bucket([]byte("b")).Get([]byte("a")); string(v) != "va" {
-				t.Errorf("Get a = %q", v)
-			}
-			return nil
-		}, 1},
-		{"Get and range", func(tx kv.Tx) error {
-			if v := tx.Bucket([]byte("s")).Get([]byte("s")); string(v) != `{"s":1}` {
-				t.Errorf("Get s = %q", v)
-			}
-			var keys []string
-			c := tx.Bucket([]byte("b")).Cursor()
-			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				keys = append(keys, string(k))
-			}
-			if fmt.Sprint(keys) != "[a b c]" {
-				t.Errorf("keys %v", keys)
-			}
-			return nil
-		}, 2},
+		{"one Get", viewOneGet(t), 1},
+		{"Get and range", viewGetAndRange(t), 2},
 		{"missing bucket", func(tx kv.Tx) error {
 			if tx.Bucket([]byte("none")) != nil {
 				t.Error("bucket none seen")
@@ -461,6 +437,35 @@ func TestRoundTripsView(t *testing.T) {
 	settle(t, db)
 	if n := db.Pool().Stat().AcquiredConns(); n != 0 {
 		t.Errorf("%d connections taken after the Views settled", n)
+	}
+}
+
+// viewOneGet is a View's function that reads one key of openCounted's
+// data; viewGetAndRange one that reads a key of one bucket and walks the
+// other (round-trip tables, cold and warm).
+func viewOneGet(t *testing.T) func(tx kv.Tx) error {
+	return func(tx kv.Tx) error {
+		if v := tx.Bucket([]byte("b")).Get([]byte("a")); string(v) != "va" {
+			t.Errorf("Get a = %q", v)
+		}
+		return nil
+	}
+}
+
+func viewGetAndRange(t *testing.T) func(tx kv.Tx) error {
+	return func(tx kv.Tx) error {
+		if v := tx.Bucket([]byte("s")).Get([]byte("s")); string(v) != `{"s":1}` {
+			t.Errorf("Get s = %q", v)
+		}
+		var keys []string
+		c := tx.Bucket([]byte("b")).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			keys = append(keys, string(k))
+		}
+		if fmt.Sprint(keys) != "[a b c]" {
+			t.Errorf("keys %v", keys)
+		}
+		return nil
 	}
 }
 
