@@ -42,6 +42,12 @@ func main() {
 		cmd = os.Args[1]
 	}
 	switch cmd {
+	case "demo", "backup", "restore", "compact", "check", "verify", "migrate":
+		// One pass over the data: PostgreSQL's read cache would only keep
+		// what is read once (docs/POSTGRES.md, "The process read cache").
+		store.SizePGCache(0)
+	}
+	switch cmd {
 	case "demo":
 		err = demo.Main(os.Args[2:])
 	case "backup":
