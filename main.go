@@ -41,27 +41,28 @@ func main() {
 	if len(os.Args) > 1 {
 		cmd = os.Args[1]
 	}
-	switch cmd {
-	case "demo", "backup", "restore", "compact", "check", "verify", "migrate":
-		// One pass over the data: PostgreSQL's read cache would only keep
-		// what is read once (docs/POSTGRES.md, "The process read cache").
+	// The commands make one pass over the data: PostgreSQL's read cache
+	// would only keep what they read once (docs/POSTGRES.md, "The process
+	// read cache").
+	command := func(run func([]string) error) error {
 		store.SizePGCache(0)
+		return run(os.Args[2:])
 	}
 	switch cmd {
 	case "demo":
-		err = demo.Main(os.Args[2:])
+		err = command(demo.Main)
 	case "backup":
-		err = runBackup(os.Args[2:])
+		err = command(runBackup)
 	case "restore":
-		err = runRestore(os.Args[2:])
+		err = command(runRestore)
 	case "compact":
-		err = runCompact(os.Args[2:])
+		err = command(runCompact)
 	case "check":
-		err = runCheck(os.Args[2:])
+		err = command(runCheck)
 	case "verify":
-		err = runVerify(os.Args[2:])
+		err = command(runVerify)
 	case "migrate":
-		err = runMigrate(os.Args[2:])
+		err = command(runMigrate)
 	default:
 		err = serve(os.Args[1:])
 	}

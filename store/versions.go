@@ -145,47 +145,39 @@ func (s *Store) SyncUnread(userID uint64, limit int) (Unread, error) {
 	}
 	vs := &s.vers
 	vs.mu.Lock()
-	if vs.cur != nil {
-		// A read is in flight, but it may have begun before this call:
-		// wait for the next one, which begins after the current ends.
-		r := vs.next
-		if r == nil {
-			r = &syncRound{done: make(chan struct{})}
-			vs.next = r
-		}
-		i := len(r.unread)
-		if count {
-			r.unread = append(r.unread, unreadRead{user: userID, limit: limit})
-		}
-		vs.mu.Unlock()
-		<-r.done
-		if r.err != nil {
-			return Unread{}, r.err
-		}
-		if count {
-			u.n = r.unread[i].n
-		}
-		return u, nil
+	// With no read in flight this call reads (lead); else it waits for
+	// the next read, which begins after the current one ends (the current
+	// may have begun before this call).
+	lead := vs.cur == nil
+	mine := vs.next
+	switch {
+	case lead:
+		mine = &syncRound{done: make(chan struct{})}
+		vs.cur = mine
+	case mine == nil:
+		mine = &syncRound{done: make(chan struct{})}
+		vs.next = mine
 	}
-	r := &syncRound{done: make(chan struct{})}
+	i := len(mine.unread)
 	if count {
-		r.unread = []unreadRead{{user: userID, limit: limit}}
+		mine.unread = append(mine.unread, unreadRead{user: userID, limit: limit})
 	}
-	vs.cur = r
 	vs.mu.Unlock()
-	first := r
-	for r != nil {
-		r.err = s.syncOnce(r.unread)
-		close(r.done)
-		vs.mu.Lock()
-		r, vs.cur, vs.next = vs.next, vs.next, nil
-		vs.mu.Unlock()
+	if lead {
+		for r := mine; r != nil; {
+			r.err = s.syncOnce(r.unread)
+			close(r.done)
+			vs.mu.Lock()
+			r, vs.cur, vs.next = vs.next, vs.next, nil
+			vs.mu.Unlock()
+		}
 	}
-	if first.err != nil {
-		return Unread{}, first.err
+	<-mine.done
+	if mine.err != nil {
+		return Unread{}, mine.err
 	}
 	if count {
-		u.n = first.unread[0].n
+		u.n = mine.unread[i].n
 	}
 	return u, nil
 }

@@ -1364,17 +1364,25 @@ func (t *tx) flush() bool {
 	if !t.begun {
 		return t.ensureBegun() // sends the writes too
 	}
-	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
+	if !t.buffered() {
 		return true
 	}
-	b := &pgx.Batch{}
-	t.queueWrites(b)
-	t.db.trips.Add(1)
-	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
+	br, err := t.sendAfter("")
+	if err == nil && br != nil {
+		err = br.Close()
+	}
+	if err != nil {
 		t.fail(err)
 		return false
 	}
 	return true
+}
+
+// buffered reports whether the transaction holds writes a read must not
+// pass: keys, a bucket created or deleted, sequences. (The write
+// generations they carry go with them, or with the COMMIT.)
+func (t *tx) buffered() bool {
+	return len(t.order) > 0 || t.genBump || t.seqDirty()
 }
 
 func (t *tx) seqDirty() bool {
@@ -1967,21 +1975,13 @@ func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
 		}
 		return batchQuery(br)
 	}
-	if len(t.order) == 0 && !t.genBump && !t.seqDirty() {
+	if !t.buffered() {
 		t.db.trips.Add(1)
 		return t.conn.Query(t.ctx, sql, args...)
 	}
-	b := &pgx.Batch{}
-	t.queueWrites(b)
-	n := b.Len()
-	b.Queue(sql, args...)
-	t.db.trips.Add(1)
-	br := t.conn.SendBatch(t.ctx, b)
-	for range n {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return nil, err
-		}
+	br, err := t.sendAfter(sql, args...)
+	if err != nil {
+		return nil, err
 	}
 	return batchQuery(br)
 }
