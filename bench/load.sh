@@ -51,6 +51,10 @@
 #   PG_STATS=1                (postgres) count statements and transactions per request with
 #                             pg_stat_statements, and sample the portal's backends waiting
 #                             for a lock (the writers' turn) every PG_INTERVAL=0.5 s
+#                             and save each scenario's statements, most run first, with
+#                             their calls per request (WORK/pg-top-NN.txt)
+#   ONLY=                     run only these scenarios (numbers in the table's order,
+#                             comma-separated: ONLY=1,15 for submissions and the mixed row)
 #
 # Besides req/s and latencies the table gives, per scenario, the portal's
 # peak resident memory while it ran (from /proc/PID/status, sampled every
@@ -419,6 +423,8 @@ seconds() { case "$1" in *m) echo $((${1%m} * 60)) ;; *s) echo "${1%s}" ;; *) ec
 n=0
 while IFS=$'\t' read -r name status file shows; do
   n=$((n + 1))
+  if [ -n "${ONLY:-}" ] && ! [[ ",$ONLY," == *",$n,"* ]]; then continue; fi
+  if [ "$BACKEND" = "postgres" ] && [ "$PG_STATS" = "1" ]; then psql_q "SELECT pg_stat_statements_reset()" >/dev/null; fi
   b=$(measure "http://127.0.0.1:$BASE_PORT" - 200 "$BASE_DURATION")
   size0=$(db_size)
   if [ "$BACKEND" = "postgres" ] && [ "$PG_STATS" = "1" ]; then c0=$(pg_counts); fi
@@ -439,6 +445,9 @@ while IFS=$'\t' read -r name status file shows; do
   if [ "$BACKEND" = "postgres" ] && [ "$PG_STATS" = "1" ]; then
     c1=$(pg_counts)
     echo "$name|$c0|$c1|$(echo "$r" | cut -d'|' -f6)|$(pg_busy "$t0" "$t1")" >>"$WORK/pgstats.txt"
+    psql_q "SELECT round(calls::numeric / $(echo "$r" | cut -d'|' -f6), 2) || ' ' || round(total_exec_time::numeric / $(echo "$r" | cut -d'|' -f6), 3) || ' ms ' ||
+      regexp_replace(left(query, 300), '\s+', ' ', 'g') FROM pg_stat_statements ORDER BY calls DESC LIMIT 40" \
+      >"$WORK/pg-top-$(printf %02d "$n").txt" || true
   fi
   if [ "$status" = "303" ]; then # submits: the file's growth per order acknowledged
     echo "$name|$size0|$size1|$(($(echo "$r" | cut -d'|' -f6) - $(echo "$r" | cut -d'|' -f4) - $(echo "$r" | cut -d'|' -f5)))" >>"$WORK/storage.txt"

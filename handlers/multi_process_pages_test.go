@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -92,5 +93,61 @@ func TestSeveralProcessesPagesFollowWrites(t *testing.T) {
 	})
 	if got := page(at); !strings.Contains(got, reason) {
 		t.Fatal("b's order page after the rejection through a lacks the reason")
+	}
+}
+
+// Another dealer's order placed through one process leaves a dealer's
+// order list as the other process keeps it: no key the list read changed,
+// so it is served without reading its rows again (PostgreSQL's change
+// feed), and shows the same rows; the dealer's own order placed through
+// the first process shows at once.
+func TestSeveralProcessesOtherDealersOrderKeepsList(t *testing.T) {
+	a, b := twoProcesses(t)
+	orderingFixture(t, a)
+	c1, c2 := a.login("c1.buyer"), a.login("c2.buyer")
+	c1.get("/")
+	c2.get("/")
+	onB := c1.via(b)
+	pg, _ := pgOf(t, b.st.KV())
+	order := func(c *client, idem, customer string) string {
+		t.Helper()
+		form := url.Values{"_idem": {idem}, "location": {a.id("location:" + customer)}, "line.0.code": {"P-" + customer},
+			"line.0.qty": {"1"}, "action": {"submit"}}
+		r := c.post("/online-orders", form)
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("%s's order on a: %d %s", customer, r.Code, excerpt(r.Body))
+		}
+		return r.Header.Get("Location")
+	}
+	list := func() (string, uint64) {
+		t.Helper()
+		s0 := pg.CacheStats()
+		r := onB.get("/online-orders")
+		if r.Code != http.StatusOK {
+			t.Fatalf("GET /online-orders on b: %d", r.Code)
+		}
+		return r.Body, pg.CacheStats().Misses - s0.Misses
+	}
+	first := order(c1, "keep-1", "C1")
+	list()
+	before, missed := list()
+	if missed != 0 || !strings.Contains(before, `href="`+first+`"`) {
+		t.Fatalf("c1's list read twice on b: %d misses the second time, its order shown: %v", missed,
+			strings.Contains(before, `href="`+first+`"`))
+	}
+	for i := range 3 {
+		order(c2, fmt.Sprintf("keep-c2-%d", i), "C2")
+		after, missed := list()
+		if missed != 0 {
+			t.Errorf("c1's list on b after c2's order %d through a: %d reads missed the cache, want 0", i+1, missed)
+		}
+		if strings.Count(after, "<tr") != strings.Count(before, "<tr") {
+			t.Errorf("c1's list on b after c2's order %d has other rows", i+1)
+		}
+	}
+	second := order(c1, "keep-2", "C1")
+	if after, missed := list(); missed == 0 || !strings.Contains(after, `href="`+second+`"`) {
+		t.Errorf("c1's list on b after c1's own order through a: %d misses, the new order shown: %v", missed,
+			strings.Contains(after, `href="`+second+`"`))
 	}
 }

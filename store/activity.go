@@ -41,8 +41,7 @@ func (t *Tx) Log(entity string, record uint64, action, detail string) error {
 func (t *Tx) ActivityOf(entity string, record uint64, limit int) []*Activity {
 	prefix := recordKey(entity, record)
 	var out []*Activity
-	c := t.b(bActivityByRecord).Cursor()
-	k, _ := seekLast(c, prefix)
+	c, k, _ := firstUnder(t.b(bActivityByRecord), prefix, true)
 	for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
 		a := &Activity{}
 		if json.Unmarshal(t.b(bActivity).Get(k[len(prefix):]), a) == nil {

@@ -330,8 +330,8 @@ func (t *Tx) ListComplaintNotices(sc Scope, p Page) ([]*model.ComplaintNotice, i
 	prefix := itob(cust)
 	var out []*model.ComplaintNotice
 	total := 0
-	c := t.b(bComplaintNotices).Cursor()
-	for k, _ := seekLast(c, prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+	c, k, _ := firstUnder(t.b(bComplaintNotices), prefix, true)
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
 		n, err := t.ComplaintNotice(sc, btoi(k[8:]))
 		if err != nil {
 			continue // reopened: not handled now

@@ -354,11 +354,17 @@ func (t *Tx) docCounts(sc Scope, kind model.DocType) map[model.Status]int {
 	}
 	b := t.docB(kind)
 	n := map[model.Status]int{}
-	// One cursor over the customers in id order: on PostgreSQL its seeks
-	// read on through the rows it fetched (kv/pgkv) instead of a query
-	// per customer.
-	c := t.b(b.count).Cursor()
+	// Several customers: one cursor over them in id order (on PostgreSQL
+	// its seeks read on through the rows it fetched instead of a query per
+	// customer). One customer (a dealer, or the totals): a cursor over its
+	// keys only (kv.PrefixCursor: no other customer's rows read, so
+	// PostgreSQL's read cache keeps them while other customers' change).
+	bk := t.b(b.count)
+	var c kv.Cursor
 	count := func(prefix []byte) {
+		if c == nil {
+			c = kv.PrefixCursor(bk, prefix)
+		}
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			n[model.Status(k[8:])] += int(btoi(v))
 		}
@@ -368,6 +374,9 @@ func (t *Tx) docCounts(sc Scope, kind model.DocType) map[model.Status]int {
 	} else {
 		ids := t.CustomerIDs(sc) // the caller's own copy
 		slices.Sort(ids)
+		if len(ids) > 1 {
+			c = bk.Cursor()
+		}
 		for _, id := range ids {
 			count(itob(id))
 		}
@@ -464,7 +473,9 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		}
 	}
 	var rows []model.DocSummary
-	c := bucket.Cursor()
+	// A cursor over the prefix (kv.PrefixCursor; the whole bucket for
+	// staff): its Last is the newest document.
+	c := kv.PrefixCursor(bucket, prefix)
 	var k, v []byte
 	switch {
 	case p.After != 0:
@@ -472,7 +483,7 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 		if k != nil && bytes.HasPrefix(k, prefix) {
 			k, v = c.Prev()
 		} else {
-			k, v = seekLast(c, prefix)
+			k, v = c.Last()
 			for k != nil && bytes.HasPrefix(k, prefix) && btoi(k[len(prefix):]) >= p.After {
 				k, v = c.Prev()
 			}
@@ -483,13 +494,13 @@ func (t *Tx) ListDocs(sc Scope, kind model.DocType, f DocFilter, p Page) ([]mode
 			want := append(bytes.Clone(prefix), itob(id)...)
 			if k, v = c.Seek(want); !bytes.Equal(k, want) { // cannot be: the set is of this generation
 				pos, anchors = 0, nil
-				k, v = seekLast(c, prefix)
+				k, v = c.Last()
 			}
 		} else {
-			k, v = seekLast(c, prefix)
+			k, v = c.Last()
 		}
 	default:
-		k, v = seekLast(c, prefix)
+		k, v = c.Last()
 	}
 	// Rows are filtered on the owner and status without decoding (both
 	// are in doc:T:all, the status at the front of a summary); only the

@@ -28,17 +28,7 @@ type Page struct {
 // decoding the record, so a page costs one pass over the index and one record
 // decode per row shown. Keys and values returned are copies.
 func scanIndex(b kv.Bucket, prefix []byte, p Page, match func(k, v []byte) bool) (vals [][]byte, total int) {
-	c := b.Cursor()
-	var k, v []byte
-	if p.Desc {
-		if len(prefix) == 0 {
-			k, v = c.Last()
-		} else {
-			k, v = seekLast(c, prefix)
-		}
-	} else {
-		k, v = c.Seek(prefix)
-	}
+	c, k, v := firstUnder(b, prefix, p.Desc)
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, p.Desc) {
 		if match != nil && !match(k, v) {
 			continue
@@ -56,6 +46,20 @@ func step(c kv.Cursor, desc bool) ([]byte, []byte) {
 		return c.Prev()
 	}
 	return c.Next()
+}
+
+// firstUnder returns a cursor over the keys under prefix (kv.PrefixCursor:
+// on PostgreSQL its batches end at the prefix, so the walk reads no other
+// customer's rows and the process read cache keeps them while only other
+// customers' keys change), on the first of them, or the last when desc.
+func firstUnder(b kv.Bucket, prefix []byte, desc bool) (kv.Cursor, []byte, []byte) {
+	c := kv.PrefixCursor(b, prefix)
+	if desc {
+		k, v := c.Last()
+		return c, k, v
+	}
+	k, v := c.First()
+	return c, k, v
 }
 
 // seekLast positions c on the last key with prefix.

@@ -372,9 +372,9 @@ func (t *Tx) Inbox(userID uint64, unreadOnly bool, p Page) ([]*model.InboxMessag
 	}
 	var keys [][]byte
 	_, total := scanIndex(idx, itob(userID), Page{Limit: -1}, nil)
-	c := idx.Cursor()
+	c, k, _ := firstUnder(idx, itob(userID), true)
 	n := 0
-	for k, _ := seekLast(c, itob(userID)); k != nil && bytes.HasPrefix(k, itob(userID)); k, _ = c.Prev() {
+	for ; k != nil && bytes.HasPrefix(k, itob(userID)); k, _ = c.Prev() {
 		if n >= p.Offset && (p.Limit <= 0 || len(keys) < p.Limit) {
 			keys = append(keys, bytes.Clone(k))
 		}

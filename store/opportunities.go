@@ -206,8 +206,8 @@ func (t *Tx) SameClient(sc Scope, o *model.Opportunity, day string) ([]ClientMat
 	}
 	var out []ClientMatch
 	prefix := append([]byte(o.ClientKey), 0)
-	c := t.b(bOppClients).Cursor()
-	for k, v := seekLast(c, prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+	c, k, v := firstUnder(t.b(bOppClients), prefix, true)
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		id, cust := btoi(k[len(prefix):]), btoi(v)
 		if id == o.ID || cust == o.CustomerID {
 			continue

@@ -176,17 +176,7 @@ func (t *Tx) ListPrices(sc Scope, f PriceFilter, p Page) ([]*model.PriceRecord, 
 	}
 	var out []*model.PriceRecord
 	total := 0
-	c := t.b(bPricesByProduct).Cursor()
-	var k, v []byte
-	if p.Desc {
-		if len(prefix) == 0 {
-			k, v = c.Last()
-		} else {
-			k, v = seekLast(c, prefix)
-		}
-	} else {
-		k, v = c.Seek(prefix)
-	}
+	c, k, v := firstUnder(t.b(bPricesByProduct), prefix, p.Desc)
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, p.Desc) {
 		s := decodePriceIndex(k, v)
 		if !match(s) {

@@ -283,6 +283,81 @@ func ScanPrefixes(b Bucket, prefixes [][]byte, fn func(i int, k, v []byte) error
 	return nil
 }
 
+// PrefixCursorer is a Bucket that gives a cursor over the keys under one
+// prefix only: on PostgreSQL its batches end at the prefix, so a walk over
+// one customer's keys reads no row of the next customer's (and the process
+// read cache keeps what it read while only keys outside the prefix change).
+type PrefixCursorer interface {
+	// PrefixCursor returns a cursor over the keys that start with prefix:
+	// First and Last are the first and last of them, Seek moves to the
+	// first of them at or after seek, and a move past them gives nil, nil.
+	PrefixCursor(prefix []byte) Cursor
+}
+
+// PrefixCursor returns a cursor over the keys of b that start with prefix
+// (see PrefixCursorer): b's own where it has one, else b's cursor kept to
+// the prefix (bbolt: the same walk over its mapped pages). An empty
+// prefix gives b's cursor.
+func PrefixCursor(b Bucket, prefix []byte) Cursor {
+	if len(prefix) == 0 {
+		return b.Cursor()
+	}
+	if p, ok := b.(PrefixCursorer); ok {
+		return p.PrefixCursor(prefix)
+	}
+	return &prefixCursor{c: b.Cursor(), p: bytes.Clone(prefix)}
+}
+
+// prefixCursor is the portable PrefixCursor: moves that leave the prefix
+// give nil, nil.
+type prefixCursor struct {
+	c Cursor
+	p []byte
+}
+
+func (c *prefixCursor) in(k, v []byte) ([]byte, []byte) {
+	if k == nil || !bytes.HasPrefix(k, c.p) {
+		return nil, nil
+	}
+	return k, v
+}
+
+func (c *prefixCursor) First() ([]byte, []byte) { return c.in(c.c.Seek(c.p)) }
+
+func (c *prefixCursor) Last() ([]byte, []byte) {
+	if end := PrefixEnd(c.p); end != nil {
+		if k, _ := c.c.Seek(end); k != nil {
+			return c.in(c.c.Prev())
+		}
+	}
+	return c.in(c.c.Last())
+}
+
+func (c *prefixCursor) Seek(seek []byte) ([]byte, []byte) {
+	if bytes.Compare(seek, c.p) < 0 {
+		seek = c.p
+	}
+	return c.in(c.c.Seek(seek))
+}
+
+func (c *prefixCursor) Next() ([]byte, []byte) { return c.in(c.c.Next()) }
+func (c *prefixCursor) Prev() ([]byte, []byte) { return c.in(c.c.Prev()) }
+func (c *prefixCursor) Delete() error          { return c.c.Delete() }
+
+// PrefixEnd is the smallest key after every key that starts with p: p
+// with its last byte below 0xff incremented and the rest cut; nil when
+// there is none (p empty or all 0xff).
+func PrefixEnd(p []byte) []byte {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != 0xff {
+			end := append([]byte{}, p[:i+1]...)
+			end[i]++
+			return end
+		}
+	}
+	return nil
+}
+
 // BucketKey names one key of one bucket (TxPrefetcher).
 type BucketKey struct{ Bucket, Key []byte }
 

@@ -43,6 +43,7 @@ func Run(t *testing.T, be Backend) {
 		{"CursorMoves", testCursorMoves},
 		{"Prefetch", testPrefetch},
 		{"ScanPrefixes", testScanPrefixes},
+		{"PrefixCursor", testPrefixCursor},
 		{"Peek", testPeek},
 		{"PeekMany", testPeekMany},
 		{"OwnWrites", testOwnWrites},
@@ -1132,6 +1133,111 @@ func testScanPrefixes(t *testing.T, be Backend) {
 		must(t, b.Put([]byte("c"), []byte("new")))
 		if got, want := scan(b, "c", "a"), `0:"c" 0:"c\x00" 1:"a" 1:"a2" 1:"a3" 1:"ab"`; got != want {
 			t.Errorf("after writes: %s, want %s", got, want)
+		}
+		return nil
+	}))
+}
+
+// testPrefixCursor: kv.PrefixCursor walks only the keys under its prefix,
+// forward, backward and from a Seek (below, inside and past the prefix),
+// and gives nil, nil past them; for prefixes ending in 0xff bytes, matching
+// nothing, and more keys than a batch; with the transaction's own writes
+// and deletions (through the cursor too).
+func testPrefixCursor(t *testing.T, be Backend) {
+	db := be.Open(t)
+	keys := []string{"a", "a1", "a2", "ab", "b", "b\xff", "b\xff\xff", "b\xff\xffz", "c", "c\x00", "d"}
+	for i := range 150 { // more than a batch of PostgreSQL's cursor
+		keys = append(keys, fmt.Sprintf("m%03d", i))
+	}
+	keys = append(keys, "n")
+	fill(t, db, bName, keys...)
+	walk := func(c kv.Cursor, k, v []byte, next func() ([]byte, []byte)) string {
+		var got []string
+		for ; k != nil; k, v = next() {
+			if string(v) != "v:"+string(k) && string(v) != "new" {
+				t.Errorf("%q = %q", k, v)
+			}
+			got = append(got, fmt.Sprintf("%q", k))
+		}
+		return strings.Join(got, " ")
+	}
+	fwd := func(b kv.Bucket, p string) string {
+		c := kv.PrefixCursor(b, []byte(p))
+		k, v := c.First()
+		return walk(c, k, v, c.Next)
+	}
+	back := func(b kv.Bucket, p string) string {
+		c := kv.PrefixCursor(b, []byte(p))
+		k, v := c.Last()
+		return walk(c, k, v, c.Prev)
+	}
+	seek := func(b kv.Bucket, p, s string) string {
+		c := kv.PrefixCursor(b, []byte(p))
+		k, v := c.Seek([]byte(s))
+		return walk(c, k, v, c.Next)
+	}
+	many := func(from, to int) string { // from to to, either way
+		var s []string
+		for i := from; ; {
+			s = append(s, fmt.Sprintf(`"m%03d"`, i))
+			if i == to {
+				return strings.Join(s, " ")
+			}
+			if from < to {
+				i++
+			} else {
+				i--
+			}
+		}
+	}
+	must(t, db.View(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		for _, tc := range []struct{ name, got, want string }{
+			{"forward a", fwd(b, "a"), `"a" "a1" "a2" "ab"`},
+			{"backward a", back(b, "a"), `"ab" "a2" "a1" "a"`},
+			{"forward b\xff", fwd(b, "b\xff"), `"b\xff" "b\xff\xff" "b\xff\xffz"`},
+			{"backward b\xff\xff", back(b, "b\xff\xff"), `"b\xff\xffz" "b\xff\xff"`},
+			{"backward c", back(b, "c"), `"c\x00" "c"`},
+			{"forward x", fwd(b, "x"), ``},
+			{"backward x", back(b, "x"), ``},
+			{"backward 0", back(b, "0"), ``},
+			{"forward m", fwd(b, "m"), many(0, 149)},
+			{"backward m", back(b, "m"), many(149, 0)},
+			{"seek below", seek(b, "a", "0"), `"a" "a1" "a2" "ab"`},
+			{"seek inside", seek(b, "a", "a15"), `"a2" "ab"`},
+			{"seek past", seek(b, "a", "a\xff"), ``},
+			{"seek inside m", seek(b, "m", "m140"), many(140, 149)},
+			{"empty prefix", fwd(b, "")[:11], `"a" "a1" "a`},
+		} {
+			if tc.got != tc.want {
+				t.Errorf("%s: %s, want %s", tc.name, tc.got, tc.want)
+			}
+		}
+		return nil
+	}))
+	// The transaction's own writes, and a delete through the cursor.
+	must(t, db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket(bName)
+		must(t, b.Delete([]byte("a1")))
+		must(t, b.Put([]byte("a3"), []byte("new")))
+		must(t, b.Put([]byte("b0"), []byte("new")))
+		if got, want := fwd(b, "a"), `"a" "a2" "a3" "ab"`; got != want {
+			t.Errorf("after writes: %s, want %s", got, want)
+		}
+		c := kv.PrefixCursor(b, []byte("a"))
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if string(k) == "a2" {
+				must(t, c.Delete())
+			}
+		}
+		if got, want := back(b, "a"), `"ab" "a3" "a"`; got != want {
+			t.Errorf("after a delete through the cursor: %s, want %s", got, want)
+		}
+		return nil
+	}))
+	must(t, db.View(func(tx kv.Tx) error {
+		if got, want := fwd(tx.Bucket(bName), "a"), `"a" "a3" "ab"`; got != want {
+			t.Errorf("committed: %s, want %s", got, want)
 		}
 		return nil
 	}))

@@ -2,8 +2,10 @@ package pgkv
 
 import (
 	"encoding/binary"
+	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -43,33 +45,38 @@ type gens struct {
 }
 
 // learn publishes the generations a transaction read in a snapshot of
-// kv_meta.wgen = snap: newer holds every bucket whose wgen there is above
-// the at of the gens the read was made against, which is at most the at
-// of any gens published since (they never move back). A bucket not in
-// newer kept its wgen from that at to snap, so the merge with the current
-// gens is right as of snap.
-func (d *DB) learn(snap int64, newer map[int64]int64) {
-	for {
-		cur := d.gens.Load()
-		if cur.at >= snap {
-			return
-		}
-		by := maps.Clone(cur.byBucket)
-		if by == nil {
-			by = map[int64]int64{}
-		}
-		maps.Copy(by, newer)
-		if d.gens.CompareAndSwap(cur, &gens{at: snap, byBucket: by}) {
-			return
-		}
+// kv_meta.wgen = snap against base: newer holds every bucket whose wgen
+// there is above base.at, which is at most the at of any gens published
+// since (they never move back). A bucket not in newer kept its wgen from
+// that at to snap, so the merge with the current gens is right as of snap.
+// chg are the changes of the generations (base.at, snap] (complete: all of
+// them), for the change log, which moves with the gens.
+func (d *DB) learn(snap int64, newer map[int64]int64, chg []change, complete bool) {
+	l := &d.rc.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur := d.gens.Load()
+	if cur.at >= snap {
+		return
 	}
+	by := maps.Clone(cur.byBucket)
+	if by == nil {
+		by = map[int64]int64{}
+	}
+	maps.Copy(by, newer)
+	l.append(snap, chg, complete)
+	d.gens.Store(&gens{at: snap, byBucket: by})
 }
 
 // advance publishes a committed writer's generation: w is kv_meta.wgen
-// under its lock, ids the buckets it changed (now of wgen w+1). Only when
-// the process's gens are of w: otherwise another process wrote meanwhile
-// or the gens are behind, and the next sync moves them.
-func (d *DB) advance(w int64, ids []int64) {
+// under its lock, ids the buckets it changed (now of wgen w+1), chg its
+// changes. Only when the process's gens are of w: otherwise another
+// process wrote meanwhile or the gens are behind, and the next sync moves
+// them.
+func (d *DB) advance(w int64, ids []int64, chg []change) {
+	l := &d.rc.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	cur := d.gens.Load()
 	if cur.at != w {
 		return
@@ -81,7 +88,11 @@ func (d *DB) advance(w int64, ids []int64) {
 	for _, id := range ids {
 		by[id] = w + 1
 	}
-	d.gens.CompareAndSwap(cur, &gens{at: w + 1, byBucket: by})
+	for i := range chg {
+		chg[i].gen = w + 1
+	}
+	l.append(w+1, chg, true)
+	d.gens.Store(&gens{at: w + 1, byBucket: by})
 }
 
 // Cache entry sizes: an entry's bytes are its key's, the memory holding its
@@ -107,12 +118,24 @@ type readCache struct {
 	size    int64
 
 	hits, misses, evictions atomic.Uint64
+
+	// log: the changed keys (changes.go), by which an entry whose
+	// bucket's generation moved may still answer.
+	log changeLog
 }
 
+// centry is a kept result: val, read in bucket id in a snapshot of
+// kv_meta.wgen from in which the bucket's wgen was tag. It answers a
+// snapshot in which the bucket's wgen is tag, or whose generation is in
+// [from, upto]: no change fell in its span between (upto moves forward
+// each time the change log shows none since).
 type centry struct {
 	key        string
-	tag        int64 // the bucket's wgen in the snapshot that read val
-	val        any   // []byte (nil: absent), *cachedBatch or []prefixRow
+	id         int64
+	tag        int64
+	from, upto int64
+	span       *span
+	val        any // []byte (nil: absent), *cachedBatch or []prefixRow
 	size       int64
 	prev, next *centry
 }
@@ -164,36 +187,64 @@ func newReadCache(budget int64) *readCache {
 	return &readCache{budget: budget, entries: map[string]*centry{}}
 }
 
-// likely reports whether an entry of key is there with tag: a transaction
-// that has not begun sends its opening alone for it (the entry answers
-// when the snapshot's generation is tag, the process's latest known).
-func (c *readCache) likely(key string, tag int64) bool {
-	c.mu.Lock()
-	e := c.entries[key]
-	c.mu.Unlock()
-	return e != nil && e.tag == tag
+// likely reports whether an entry of key is there and answers the
+// process's latest known generations (snap, the bucket's wgen tag): a
+// transaction that has not begun sends its opening alone for it.
+func (c *readCache) likely(key string, tag, snap int64) bool {
+	return c.valid(key, tag, snap) != nil
 }
 
-// get returns the value of key's entry when its tag is tag.
-func (c *readCache) get(key string, tag int64) (any, bool) {
+// valid returns key's entry when it answers a snapshot of generation snap
+// in which its bucket's wgen is tag, else nil; found valid through the
+// change log, the entry's upto moves to snap.
+func (c *readCache) valid(key string, tag, snap int64) *centry {
 	c.mu.Lock()
 	e := c.entries[key]
-	if e == nil || e.tag != tag {
+	if e == nil || e.tag == tag || snap >= e.from && snap <= e.upto {
 		c.mu.Unlock()
+		return e
+	}
+	if snap < e.from {
+		c.mu.Unlock()
+		return nil
+	}
+	id, sp, upto := e.id, e.span, e.upto
+	c.mu.Unlock()
+	if !c.log.unchanged(id, sp, upto, snap) {
+		return nil
+	}
+	c.mu.Lock()
+	if e.upto < snap {
+		e.upto = snap
+	}
+	c.mu.Unlock()
+	return e
+}
+
+// get returns the value of key's entry when it answers a snapshot of
+// generation snap in which the bucket's wgen is tag.
+func (c *readCache) get(key string, tag, snap int64) (any, bool) {
+	e := c.valid(key, tag, snap)
+	if e == nil {
 		c.misses.Add(1)
 		return nil, false
 	}
-	c.unlink(e)
-	c.pushFront(e)
+	c.mu.Lock()
+	if c.entries[key] == e {
+		c.unlink(e)
+		c.pushFront(e)
+	}
 	c.mu.Unlock()
 	c.hits.Add(1)
 	return e.val, true
 }
 
-// put keeps val under key, tagged; not when it is larger than a
-// sixteenth of the budget, nor over an entry of a newer tag (one read in
-// an older snapshot). Least recently used entries go to make room.
-func (c *readCache) put(key string, tag int64, val any, size int64) bool {
+// put keeps val, read in bucket id in a snapshot of generation snap in
+// which the bucket's wgen was tag, under key; not when it is larger than a
+// sixteenth of the budget, nor over an entry known valid at a later
+// generation (one read in an older snapshot). Least recently used entries
+// go to make room.
+func (c *readCache) put(key string, id, tag, snap int64, sp func() *span, val any, size int64) bool {
 	size += int64(len(key)) + entryOverhead
 	if size > c.budget/16 {
 		return false
@@ -201,12 +252,12 @@ func (c *readCache) put(key string, tag int64, val any, size int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.entries[key]; e != nil {
-		if e.tag > tag {
+		if e.upto > snap || e.tag > tag {
 			return false
 		}
 		c.remove(e)
 	}
-	e := &centry{key: key, tag: tag, val: val, size: size}
+	e := &centry{key: key, id: id, tag: tag, from: snap, upto: snap, span: sp(), val: val, size: size}
 	c.entries[key] = e
 	c.pushFront(e)
 	c.size += size
@@ -251,8 +302,8 @@ func (c *readCache) pushFront(e *centry) {
 // Cache keys: an operation's letter, the bucket id, the arguments.
 func getKey(id int64, key []byte) string { return "g" + localKey(id, key) }
 
-func batchKey(id int64, fwd bool, from []byte, incl bool, n int) string {
-	buf := make([]byte, 0, 1+8+1+4+len(from))
+func batchKey(id int64, fwd bool, from []byte, incl bool, n int, lo []byte) string {
+	buf := make([]byte, 0, 1+8+1+4+2+len(lo)+len(from))
 	buf = append(buf, 'c')
 	buf = binary.BigEndian.AppendUint64(buf, uint64(id))
 	var f byte
@@ -265,8 +316,15 @@ func batchKey(id int64, fwd bool, from []byte, incl bool, n int) string {
 	if from != nil {
 		f |= 4
 	}
+	if lo != nil {
+		f |= 8
+	}
 	buf = append(buf, f)
 	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
+	if lo != nil {
+		buf = binary.BigEndian.AppendUint16(buf, uint16(len(lo))) // ≤ MaxKeySize
+		buf = append(buf, lo...)
+	}
 	return string(append(buf, from...))
 }
 
@@ -301,9 +359,10 @@ func (t *tx) touch(id int64) {
 // queueBuckets adds to a batch of writes one statement for the bucket
 // rows the transaction changed since its last batch: the sequences it
 // moved, and (SerialWriters) the write generations: kv_meta.wgen one up,
-// once a transaction, and the buckets changed since the last batch to it.
-// Under the writers' lock kv_meta.wgen is W until this transaction's own
-// update, which the statements after it see (READ COMMITTED).
+// once a transaction, the buckets changed since the last batch to it, and
+// the keys changed since then as a kv_changes row (changes.go). Under the
+// writers' lock kv_meta.wgen is W until this transaction's own update,
+// which the statements after it see (READ COMMITTED).
 func (t *tx) queueBuckets(b *pgx.Batch) {
 	var ids, seqs []int64
 	var hasSeq, gen []bool
@@ -314,7 +373,8 @@ func (t *tx) queueBuckets(b *pgx.Batch) {
 			bk.seqDirty = false
 		}
 	}
-	gens := t.db.wgens && len(t.touchList) > t.gensSent
+	var chg []byte
+	gens := t.db.wgens && (len(t.touchList) > t.gensSent || t.chgSent < len(t.chg))
 	if gens {
 		for _, id := range t.touchList[t.gensSent:] {
 			if i := slices.Index(ids, id); i >= 0 {
@@ -325,30 +385,38 @@ func (t *tx) queueBuckets(b *pgx.Batch) {
 			hasSeq, gen = append(hasSeq, false), append(gen, true)
 		}
 		t.gensSent = len(t.touchList)
+		chg = t.encodeChanges()
 	}
 	switch {
-	case len(ids) == 0:
+	case len(ids) == 0 && chg == nil:
 	case !t.db.wgens:
 		b.Queue(sqlSeqs, ids, seqs)
 	case gens && !t.metaQueued:
-		b.Queue(sqlBucketsFirstGen, ids, seqs, hasSeq, gen)
+		b.Queue(sqlBucketsFirstGen, ids, seqs, hasSeq, gen, chg)
 		t.metaQueued = true
 	default:
-		b.Queue(sqlBuckets, ids, seqs, hasSeq, gen)
+		b.Queue(sqlBuckets, ids, seqs, hasSeq, gen, chg)
 	}
 }
 
 // The bucket rows' update (queueBuckets): $1 ids, $2 sequences, $3 whether
 // the sequence moved, $4 whether the bucket changed (its wgen is the
-// transaction's). The first of a transaction that changed anything moves
-// kv_meta.wgen too (a data-modifying WITH runs once whether read or not).
-const (
+// transaction's), $5 the keys changed since the last batch (NULL: none).
+// The first of a transaction that changed anything moves kv_meta.wgen too
+// (a data-modifying WITH runs once whether read or not), and when its
+// generation is a multiple of pruneEvery deletes the changes older than
+// changesKeep generations.
+var (
 	sqlSeqs            = `UPDATE kv_buckets AS b SET seq = u.seq FROM unnest($1::bigint[], $2::bigint[]) AS u(id, seq) WHERE b.id = u.id`
-	sqlBucketsFirstGen = `WITH m AS (UPDATE kv_meta SET wgen = wgen + 1 RETURNING wgen)
+	sqlBucketsFirstGen = `WITH m AS (UPDATE kv_meta SET wgen = wgen + 1 RETURNING wgen),
+		c AS (INSERT INTO kv_changes (wgen, keys) SELECT wgen, $5::bytea FROM m WHERE $5::bytea IS NOT NULL),
+		p AS (DELETE FROM kv_changes WHERE (SELECT wgen FROM m) % ` + strconv.Itoa(pruneEvery) + ` = 0
+			AND wgen <= (SELECT wgen FROM m) - ` + strconv.Itoa(changesKeep) + `)
 		UPDATE kv_buckets AS b SET seq = CASE WHEN u.s THEN u.seq ELSE b.seq END,
 		wgen = CASE WHEN u.g THEN (SELECT wgen FROM m) ELSE b.wgen END
 		FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::bool[]) AS u(id, seq, s, g) WHERE b.id = u.id`
-	sqlBuckets = `UPDATE kv_buckets AS b SET seq = CASE WHEN u.s THEN u.seq ELSE b.seq END,
+	sqlBuckets = `WITH c AS (INSERT INTO kv_changes (wgen, keys) SELECT wgen, $5::bytea FROM kv_meta WHERE $5::bytea IS NOT NULL)
+		UPDATE kv_buckets AS b SET seq = CASE WHEN u.s THEN u.seq ELSE b.seq END,
 		wgen = CASE WHEN u.g THEN (SELECT wgen FROM kv_meta) ELSE b.wgen END
 		FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::bool[]) AS u(id, seq, s, g) WHERE b.id = u.id`
 )
@@ -366,10 +434,15 @@ func (t *tx) bucketGen(id int64) (int64, bool) {
 }
 
 // setSync takes the generations a transaction's opening read: snap
-// (kv_meta.wgen) and raw (the row of the buckets whose wgen is above
-// base.at: "id wgen id wgen …", NULL when none).
-func (t *tx) setSync(snap int64, base *gens, raw []byte) error {
+// (kv_meta.wgen), raw (the row of the buckets whose wgen is above base.at:
+// "id wgen id wgen …", NULL when none) and chg (the changes above base.at,
+// changesWithin; text: in the simple protocol's text form).
+func (t *tx) setSync(snap int64, base *gens, raw, chg []byte, text bool) error {
 	m, err := parseSeqs([][][]byte{{raw}})
+	if err != nil {
+		return err
+	}
+	changes, complete, err := parseChanges(chg, text, base.at, snap)
 	if err != nil {
 		return err
 	}
@@ -379,9 +452,26 @@ func (t *tx) setSync(snap int64, base *gens, raw []byte) error {
 	}
 	t.snap, t.base, t.newer = snap, base, newer
 	if snap > base.at {
-		t.db.learn(snap, newer)
+		t.db.learn(snap, newer, changes, complete)
 	}
 	return nil
+}
+
+// syncSQL is the generations' read of the simple-protocol openings: the
+// buckets above at and the changes (changesWithin), in one row.
+func syncSQL(at int64) string {
+	a := strconv.FormatInt(at, 10)
+	return "SELECT (SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > " + a + "), " +
+		"CASE WHEN m.wgen > " + a + " THEN " + changesWithin("m.wgen", a) + " END FROM kv_meta m"
+}
+
+// setSyncText is setSync with syncSQL's rows in text form, read in a
+// snapshot of generation t.w.
+func (t *tx) setSyncText(base *gens, rows [][][]byte) error {
+	if len(rows) != 1 || len(rows[0]) != 2 {
+		return errors.New("kv_buckets: no generations row")
+	}
+	return t.setSync(t.w, base, rows[0][0], rows[0][1], true)
 }
 
 // syncBase returns the gens the next opening reads against, nil when the
@@ -411,7 +501,7 @@ func (t *tx) fromCache(b *bucket, key func(id int64) string) (any, bool) {
 	}
 	c := t.db.rc
 	if !t.begun {
-		if !c.likely(key(b.id), t.db.gens.Load().byBucket[b.id]) {
+		if g := t.db.gens.Load(); !c.likely(key(b.id), g.byBucket[b.id], g.at) {
 			c.misses.Add(1)
 			return nil, false
 		}
@@ -423,17 +513,18 @@ func (t *tx) fromCache(b *bucket, key func(id int64) string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return c.get(key(b.id), g)
+	return c.get(key(b.id), g, t.snap)
 }
 
 // toCache keeps the result of a read of bucket id (in the transaction's
-// snapshot, not after its own writes to the bucket).
-func (t *tx) toCache(id int64, key string, val any, size int64) bool {
+// snapshot, not after its own writes to the bucket), which depends on the
+// keys in sp.
+func (t *tx) toCache(id int64, key string, sp func() *span, val any, size int64) bool {
 	if t.db.rc == nil || t.err != nil || t.touched[id] {
 		return false
 	}
 	g, ok := t.bucketGen(id)
-	return ok && t.db.rc.put(key, g, val, size)
+	return ok && t.db.rc.put(key, id, g, t.snap, sp, val, size)
 }
 
 // cachedKeys answers what it can of a read-ahead of keys (bs[i], keys[i])
@@ -448,7 +539,7 @@ func (t *tx) cachedKeys(bs []*bucket, keys [][]byte) ([]*bucket, [][]byte) {
 	if !t.begun {
 		g := t.db.gens.Load()
 		for i, b := range bs {
-			if !t.eligible(b) || !c.likely(getKey(b.id, keys[i]), g.byBucket[b.id]) {
+			if !t.eligible(b) || !c.likely(getKey(b.id, keys[i]), g.byBucket[b.id], g.at) {
 				c.misses.Add(uint64(len(keys)))
 				return bs, keys
 			}
@@ -463,7 +554,7 @@ func (t *tx) cachedKeys(bs []*bucket, keys [][]byte) ([]*bucket, [][]byte) {
 		k := keys[i]
 		if t.eligible(b) {
 			if g, ok := t.bucketGen(b.id); ok {
-				if v, ok := c.get(getKey(b.id, k), g); ok {
+				if v, ok := c.get(getKey(b.id, k), g, t.snap); ok {
 					if t.local == nil {
 						t.local = map[string]local{}
 					}
@@ -490,7 +581,8 @@ func (t *tx) keepKeys(bs []*bucket, keys [][]byte) {
 			if !l.ok {
 				v = nil
 			}
-			t.toCache(b.id, getKey(b.id, keys[i]), v, int64(len(v)))
+			k := keys[i]
+			t.toCache(b.id, getKey(b.id, k), func() *span { return keySpan(k) }, v, int64(len(v)))
 		}
 	}
 }
@@ -499,6 +591,6 @@ func (t *tx) keepKeys(bs []*bucket, keys [][]byte) {
 // changes (DB.advance).
 func (t *tx) committed() {
 	if t.metaQueued && t.db.rc != nil {
-		t.db.advance(t.w, t.touchList)
+		t.db.advance(t.w, t.touchList, t.chg)
 	}
 }

@@ -559,7 +559,7 @@ func TestRoundTripsWarm(t *testing.T) {
 }
 
 // TestLayoutUpgrade: a database of layout 1 (before the write
-// generations) gets the wgen columns and layout 2 at Open, and its
+// generations) gets the wgen columns, the change feed and layout 3 at Open, and its
 // processes' caches follow each other's writes; a program of this version
 // refuses a newer layout, as one of layout 1 refuses this one.
 func TestLayoutUpgrade(t *testing.T) {
@@ -585,8 +585,8 @@ INSERT INTO kv (bucket, key, value) SELECT id, 'k01', 'old' FROM kv_buckets;`)
 	a, b := openOn(t, schema, 0), openOn(t, schema, 0)
 	var layout int
 	var w int64
-	if err := a.Pool().QueryRow(ctx, "SELECT layout, wgen FROM kv_meta").Scan(&layout, &w); err != nil || layout != 2 || w != 0 {
-		t.Fatalf("after Open: layout %d, wgen %d, %v; want 2, 0", layout, w, err)
+	if err := a.Pool().QueryRow(ctx, "SELECT layout, wgen FROM kv_meta").Scan(&layout, &w); err != nil || layout != 3 || w != 0 {
+		t.Fatalf("after Open: layout %d, wgen %d, %v; want 3, 0", layout, w, err)
 	}
 	get := func(db *pgkv.DB) (v string) {
 		t.Helper()
@@ -604,7 +604,11 @@ INSERT INTO kv (bucket, key, value) SELECT id, 'k01', 'old' FROM kv_buckets;`)
 	if v := get(b); v != "new" {
 		t.Errorf("after the other process's write: k01 = %q, want new", v)
 	}
-	if _, err := conn.Exec(ctx, "UPDATE kv_meta SET layout = 3"); err != nil {
+	var rows int
+	if err := a.Pool().QueryRow(ctx, "SELECT count(*) FROM kv_changes WHERE wgen = 1").Scan(&rows); err != nil || rows != 1 {
+		t.Errorf("the write's kv_changes rows: %d, %v; want 1", rows, err)
+	}
+	if _, err := conn.Exec(ctx, "UPDATE kv_meta SET layout = 4"); err != nil {
 		t.Fatal(err)
 	}
 	if db, err := pgkv.Open(ctx, pgtest.URL(t), &pgkv.Options{Schema: schema}); err == nil {
@@ -723,4 +727,31 @@ func TestCacheConcurrentTransfers(t *testing.T) {
 	if s := a.CacheStats(); s.Hits == 0 {
 		t.Error("the readers never hit the cache")
 	}
+}
+
+// TestViewPanicReleases: a View whose function panics after reading ends
+// its transaction: its connection goes back to the pool (Close would wait
+// for it for ever otherwise), as bbolt's View rolls back on a panic.
+func TestViewPanicReleases(t *testing.T) {
+	// Closed only when the connection came back (Close waits for it).
+	db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: pgtest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, db, fillP)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the View's panic did not reach its caller")
+			}
+		}()
+		_ = db.View(func(tx kv.Tx) error {
+			tx.Bucket([]byte("p")).Cursor().First()
+			panic("in the View")
+		})
+	}()
+	if n := db.Pool().Stat().AcquiredConns(); n != 0 {
+		t.Fatalf("%d connections still acquired after the View's panic", n)
+	}
+	_ = db.Close()
 }

@@ -3,6 +3,7 @@ package pgkv
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 
 	"dealerportal/store/kv"
@@ -40,6 +41,18 @@ type cursor struct {
 	// shared: items are the read cache's too; the next fetch does not
 	// reuse their array.
 	shared bool
+	// lo, hi: a prefix cursor's bounds (kv.PrefixCursorer), the keys
+	// from lo up to hi (excluded); nil: the whole bucket.
+	lo, hi []byte
+}
+
+// PrefixCursor returns a cursor over the keys under prefix whose batches
+// end at the prefix (kv.PrefixCursorer).
+func (b *bucket) PrefixCursor(prefix []byte) kv.Cursor {
+	if len(prefix) == 0 {
+		return b.Cursor()
+	}
+	return &cursor{b: b, lo: bytes.Clone(prefix), hi: prefixEnd(prefix)}
 }
 
 type item struct{ k, v []byte }
@@ -184,7 +197,7 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	if t.err != nil || c.b.deleted {
 		return nil, nil
 	}
-	if cv, ok := t.fromCache(c.b, func(id int64) string { return batchKey(id, fwd, from, incl, n) }); ok {
+	if cv, ok := t.fromCache(c.b, func(id int64) string { return batchKey(id, fwd, from, incl, n, c.lo) }); ok {
 		cb := cv.(*cachedBatch)
 		c.items, c.shared = cb.items, true
 		return c.fetched(n, cb.more, cb.full)
@@ -192,23 +205,14 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	if t.err != nil || c.b.deleted {
 		return nil, nil
 	}
-	var sql string
 	args := []any{c.b.id, n}
-	switch {
-	case from == nil && fwd:
-		sql = `SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 ORDER BY key LIMIT $2`
-	case from == nil:
-		sql = `SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 ORDER BY key DESC LIMIT $2`
-	case fwd && incl:
-		sql = `SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key >= $3 ORDER BY key LIMIT $2`
-	case fwd:
-		sql = `SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key > $3 ORDER BY key LIMIT $2`
-	default:
-		sql = `SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE bucket = $1 AND key < $3 ORDER BY key DESC LIMIT $2`
-	}
 	if from != nil {
 		args = append(args, from)
 	}
+	if c.lo != nil {
+		args = append(args, c.lo, c.hi)
+	}
+	sql := fetchSQL[fetchShape(fwd, from != nil, incl, c.lo != nil)]
 	rows, err := t.query(sql, args...)
 	if err != nil {
 		t.fail(err)
@@ -249,7 +253,10 @@ func (c *cursor) fetch(fwd bool, from []byte, incl bool, n int) ([]byte, []byte)
 	if t.db.rc != nil {
 		// The memory held: the slabs and the rows' array.
 		size := int64(slabs) + rowOverhead*int64(cap(c.items))
-		c.shared = t.toCache(c.b.id, batchKey(c.b.id, fwd, from, incl, n), &cachedBatch{items: c.items, more: more, full: full}, size)
+		items := c.items
+		lo := c.lo
+		c.shared = t.toCache(c.b.id, batchKey(c.b.id, fwd, from, incl, n, lo), func() *span { return batchSpan(fwd, from, items, more, lo) },
+			&cachedBatch{items: c.items, more: more, full: full}, size)
 	}
 	return c.fetched(n, more, full)
 }
@@ -338,7 +345,7 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 		t.fail(err)
 		return err
 	}
-	t.toCache(b.id, scanKey(b.id, prefixes), out, int64(slabs)+rowOverhead*int64(cap(out)))
+	t.toCache(b.id, scanKey(b.id, prefixes), func() *span { return prefixSpan(prefixes) }, out, int64(slabs)+rowOverhead*int64(cap(out)))
 	for _, r := range out {
 		if err := fn(r.i, r.k, r.v); err != nil {
 			return err
@@ -347,16 +354,60 @@ func (b *bucket) ScanPrefixes(prefixes [][]byte, fn func(i int, k, v []byte) err
 	return nil
 }
 
-// prefixEnd is the smallest key after every key that starts with p: p
-// with its last byte below 0xff incremented and the rest cut; above every
-// key when there is none (p empty or all 0xff).
+// prefixEnd is kv.PrefixEnd, or above every key when there is none (p
+// empty or all 0xff).
 func prefixEnd(p []byte) []byte {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] != 0xff {
-			end := append([]byte{}, p[:i+1]...)
-			end[i]++
-			return end
-		}
+	if end := kv.PrefixEnd(p); end != nil {
+		return end
 	}
 	return bytes.Repeat([]byte{0xff}, kv.MaxKeySize+1)
+}
+
+// fetchSQL are a cursor's fetches by shape (fetchShape): the direction,
+// whether from a key ($3) and whether it is included, and whether bounded
+// by a prefix cursor's lo and hi (the next two parameters).
+var fetchSQL = func() (q [16]string) {
+	for i := range q {
+		fwd, hasFrom, incl, bounded := i&1 != 0, i&2 != 0, i&4 != 0, i&8 != 0
+		where, next := "bucket = $1", 3
+		if hasFrom {
+			switch {
+			case fwd && incl:
+				where += " AND key >= $3"
+			case fwd:
+				where += " AND key > $3"
+			default:
+				where += " AND key < $3"
+			}
+			next = 4
+		}
+		if bounded {
+			where += fmt.Sprintf(" AND key >= $%d AND key < $%d", next, next+1)
+		}
+		order := "key"
+		if !fwd {
+			order = "key DESC"
+		}
+		q[i] = "SELECT key, coalesce(value, convert_to(doc::text, 'UTF8')) FROM kv WHERE " + where + " ORDER BY " + order + " LIMIT $2"
+	}
+	return q
+}()
+
+// fetchShape indexes fetchSQL; incl counts only forward from a key (a
+// backward fetch from a key starts below it).
+func fetchShape(fwd, hasFrom, incl, bounded bool) int {
+	i := 0
+	if fwd {
+		i |= 1
+	}
+	if hasFrom {
+		i |= 2
+		if fwd && incl {
+			i |= 4
+		}
+	}
+	if bounded {
+		i |= 8
+	}
+	return i
 }

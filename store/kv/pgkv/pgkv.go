@@ -146,7 +146,11 @@ type Options struct {
 // Version 2 added the write generations (kv_meta.wgen, kv_buckets.wgen):
 // a program of version 1 would write without moving them, and the read
 // caches of the others would go on answering with what it changed.
-const layoutVersion = 2
+//
+// Version 3 added the change feed (kv_changes): a program of version 2
+// would write without recording its keys there, and the others' caches
+// would go on answering the key ranges it changed.
+const layoutVersion = 3
 
 // DB is a kv.DB on a PostgreSQL database.
 type DB struct {
@@ -255,7 +259,7 @@ CREATE TABLE IF NOT EXISTS kv_meta (
 	gen    bigint  NOT NULL DEFAULT 0,
 	wgen   bigint  NOT NULL DEFAULT 0
 );
-INSERT INTO kv_meta (layout) VALUES (2) ON CONFLICT DO NOTHING;
+INSERT INTO kv_meta (layout) VALUES (3) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS kv_buckets (
 	id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	name text   NOT NULL UNIQUE,
@@ -268,8 +272,13 @@ DO $$ BEGIN
 		ALTER TABLE kv_meta ADD COLUMN IF NOT EXISTS wgen bigint NOT NULL DEFAULT 0;
 		ALTER TABLE kv_buckets ADD COLUMN IF NOT EXISTS wgen bigint NOT NULL DEFAULT 0;
 	END IF;
-	UPDATE kv_meta SET layout = 2 WHERE layout < 2;
+	UPDATE kv_meta SET layout = 3 WHERE layout < 3;
 END $$;
+CREATE TABLE IF NOT EXISTS kv_changes (
+	wgen bigint NOT NULL,
+	keys bytea  NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kv_changes_wgen ON kv_changes (wgen);
 CREATE TABLE IF NOT EXISTS kv (
 	bucket bigint NOT NULL REFERENCES kv_buckets (id) ON DELETE CASCADE,
 	key    bytea  NOT NULL,
@@ -493,17 +502,24 @@ func (d *DB) View(fn func(kv.Tx) error) error {
 		return kv.ErrDatabaseNotOpen
 	}
 	for run := 1; ; run++ {
-		t, err := d.begin(false)
-		if err != nil {
-			return err
-		}
-		err = t.finish(fn(t))
-		again := t.namesMoved && !t.statements && run < 3
-		t.release()
-		if !again {
+		again, err := d.viewOnce(fn)
+		if !again || run == 3 {
 			return err
 		}
 	}
+}
+
+// viewOnce is one run of View: whether it may run again, and its error.
+// The transaction ends even when fn panics (its connection goes back to
+// the pool, which Close waits for).
+func (d *DB) viewOnce(fn func(kv.Tx) error) (bool, error) {
+	t, err := d.begin(false)
+	if err != nil {
+		return false, err
+	}
+	defer t.release()
+	err = t.finish(fn(t))
+	return t.namesMoved && !t.statements, err
 }
 
 // Update runs fn in a write transaction and commits it. With
@@ -654,6 +670,12 @@ type tx struct {
 	touchList  []int64
 	gensSent   int
 	metaQueued bool
+	// The change feed (changes.go): the keys changed (chg; chgSent of
+	// them sent, chgKeys of them keys), the buckets recorded whole.
+	chg      []change
+	chgSent  int
+	chgKeys  int
+	chgWhole map[int64]bool
 }
 
 type write struct {
@@ -698,7 +720,7 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 	base := d.gens.Load()
 	withSync := d.rc != nil && (!writable || serial)
 	if withSync {
-		sql += "; SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > " + strconv.FormatInt(base.at, 10)
+		sql += "; " + syncSQL(base.at)
 	}
 	if !writable {
 		// Lazy too: the opening goes with the first statement
@@ -769,12 +791,7 @@ func (d *DB) beginWithin(writable bool, timeout time.Duration) (*tx, error) {
 			t.seqs, err = parseSeqs(res[first+1].Rows)
 		}
 		if err == nil && withSync {
-			last := res[len(res)-1].Rows
-			if len(last) != 1 || len(last[0]) != 1 {
-				err = errors.New("kv_buckets: no generations row")
-			} else {
-				err = t.setSync(t.w, base, last[0][0])
-			}
+			err = t.setSyncText(base, res[len(res)-1].Rows)
 		}
 		if err != nil {
 			t.release()
@@ -831,16 +848,23 @@ const (
 	sqlWriterBegin = "BEGIN ISOLATION LEVEL READ COMMITTED"
 	sqlWriterLock  = "SELECT gen, 1 / (gen = $1)::int, wgen FROM kv_meta FOR NO KEY UPDATE"
 	sqlWriterSeqs  = "SELECT string_agg(id || ' ' || seq, ' ') FROM kv_buckets WHERE seq <> 0"
-	// With the read cache, the sequences and the buckets changed since the
-	// generation the process knows ($1) in one statement.
+)
+
+var (
+	// With the read cache, the sequences, the buckets changed since the
+	// generation the process knows ($1) and the keys changed since
+	// (changes.go) in one statement.
 	sqlWriterSeqsSync = "SELECT string_agg(id || ' ' || seq, ' ') FILTER (WHERE seq <> 0), " +
-		"string_agg(id || ' ' || wgen, ' ') FILTER (WHERE wgen > $1) FROM kv_buckets"
-	// A View's generations: kv_meta's and the buckets changed since the
-	// generation the process knows ($1), in one statement; kv_buckets is
-	// not read at all when nothing was written since (the CASE evaluates
-	// its subquery only when kv_meta.wgen moved).
+		"string_agg(id || ' ' || wgen, ' ') FILTER (WHERE wgen > $1), " +
+		"(SELECT " + changesWithin("m.wgen", "$1") + " FROM kv_meta m) FROM kv_buckets"
+	// A View's generations: kv_meta's, the buckets changed since the
+	// generation the process knows ($1) and the keys changed since, in one
+	// statement; kv_buckets and kv_changes are not read at all when nothing
+	// was written since (the CASE evaluates its subquery only when
+	// kv_meta.wgen moved).
 	sqlReadMetaSync = "SELECT gen, wgen, CASE WHEN wgen > $1 THEN " +
-		"(SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > $1) END FROM kv_meta"
+		"(SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > $1) END, " +
+		"CASE WHEN wgen > $1 THEN " + changesWithin("wgen", "$1") + " END FROM kv_meta"
 )
 
 // errNamesMoved: a bucket was created or deleted since the cached names a
@@ -872,7 +896,7 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 			dirty = append(dirty, bk)
 		}
 	}
-	gensSent, metaQueued := t.gensSent, t.metaQueued
+	gensSent, metaQueued, chgSent := t.gensSent, t.metaQueued, t.chgSent
 	b := &pgx.Batch{}
 	b.Queue(sqlWriterBegin)
 	b.Queue(sqlWriterLock, t.gen)
@@ -904,7 +928,7 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 		for _, bk := range dirty {
 			bk.seqDirty = true
 		}
-		t.gensSent, t.metaQueued = gensSent, metaQueued
+		t.gensSent, t.metaQueued, t.chgSent = gensSent, metaQueued, chgSent
 		if err := t.restart(); err != nil {
 			return nil, err
 		}
@@ -918,10 +942,10 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	if err := br.QueryRow().Scan(&gen, &one, &w); err != nil {
 		return fail(err)
 	}
-	var raw, g []byte
+	var raw, g, chg []byte
 	dst := []any{&raw}
 	if base != nil {
-		dst = append(dst, &g)
+		dst = append(dst, &g, &chg)
 	}
 	if err := br.QueryRow().Scan(dst...); err != nil {
 		return fail(err)
@@ -932,7 +956,7 @@ func (t *tx) sendFirst(sql string, args ...any) (pgx.BatchResults, error) {
 	}
 	t.w = w
 	if base != nil {
-		if err := t.setSync(w, base, g); err != nil {
+		if err := t.setSync(w, base, g, chg, false); err != nil {
 			return fail(err)
 		}
 	}
@@ -1004,10 +1028,10 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 			_, err = br.Exec()
 		}
 		var gen, snap int64
-		var g []byte
+		var g, chg []byte
 		if err == nil && base != nil {
-			if err = br.QueryRow().Scan(&gen, &snap, &g); err == nil {
-				err = t.setSync(snap, base, g)
+			if err = br.QueryRow().Scan(&gen, &snap, &g, &chg); err == nil {
+				err = t.setSync(snap, base, g, chg, false)
 			}
 		} else if err == nil {
 			err = br.QueryRow().Scan(&gen, &snap)
@@ -1088,7 +1112,7 @@ func (t *tx) restart() error {
 		sqlWriterSeqs + "; SELECT id, name FROM kv_buckets"
 	want := 5
 	if base != nil {
-		q += "; SELECT string_agg(id || ' ' || wgen, ' ') FROM kv_buckets WHERE wgen > " + strconv.FormatInt(base.at, 10)
+		q += "; " + syncSQL(base.at)
 		want++
 	}
 	res, err := t.conn.Conn().PgConn().Exec(t.ctx, q).ReadAll()
@@ -1105,10 +1129,7 @@ func (t *tx) restart() error {
 		return err
 	}
 	if base != nil {
-		if len(res[5].Rows) != 1 || len(res[5].Rows[0]) != 1 {
-			return errors.New("kv_buckets: no generations row")
-		}
-		if err := t.setSync(t.w, base, res[5].Rows[0][0]); err != nil {
+		if err := t.setSyncText(base, res[5].Rows); err != nil {
 			return err
 		}
 	}
@@ -1528,6 +1549,7 @@ func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 	t.buckets[b.name] = b
 	t.wgen++
 	t.touch(id)
+	t.noteChange(id, nil)
 	return b, nil
 }
 
@@ -1560,6 +1582,7 @@ func (t *tx) DeleteBucket(name []byte) error {
 	t.namesChanged = true
 	t.wgen++
 	t.touch(b.id)
+	t.noteChange(b.id, nil)
 	return nil
 }
 
@@ -1684,7 +1707,7 @@ func (b *bucket) Get(key []byte) []byte {
 		lk = localKey(b.id, key) // the read moved the bucket to its new id (remapBucket)
 	}
 	t.local[lk] = local{v, v != nil}
-	t.toCache(b.id, getKey(b.id, key), v, int64(len(v)))
+	t.toCache(b.id, getKey(b.id, key), func() *span { return keySpan(key) }, v, int64(len(v)))
 	return v
 }
 
@@ -1847,7 +1870,8 @@ func (t *tx) buffer(b *bucket, key, value []byte, del bool) {
 		t.local = map[string]local{}
 	}
 	w := t.pending[lk]
-	if w == nil {
+	fresh := w == nil
+	if fresh {
 		w = &write{b: b, key: key}
 		t.pending[lk] = w
 		t.order = append(t.order, w)
@@ -1856,6 +1880,9 @@ func (t *tx) buffer(b *bucket, key, value []byte, del bool) {
 	t.local[lk] = local{value, !del}
 	t.wgen++
 	t.touch(b.id)
+	if fresh {
+		t.noteChange(b.id, key)
+	}
 }
 
 // isDoc reports whether v goes into the json column: a JSON object or

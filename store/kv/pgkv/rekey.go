@@ -46,6 +46,7 @@ func (t *tx) CutKeyPrefix(name []byte, keyLen, n int) (int, error) {
 	}
 	var cut, total int64
 	t.touch(b.id)
+	t.noteChange(b.id, nil)
 	rows, err := t.query(rekeySQL, b.id, keyLen, n+1)
 	if err == nil {
 		if rows.Next() {
