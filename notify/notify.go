@@ -187,6 +187,10 @@ func (w *Worker) Dispatch(ctx context.Context) (int, error) {
 				return err
 			}
 			f := newFanout(t, w.BaseURL)
+			// Every message's deliveries are stored together after the
+			// fan-out (Tx.AddDeliveries reads their inbox keys in one go),
+			// in the same order as one by one.
+			var all []*model.Delivery
 			for _, m := range msgs {
 				ds, ferr := f.deliveries(m)
 				if ferr != nil {
@@ -200,13 +204,14 @@ func (w *Worker) Dispatch(ctx context.Context) (int, error) {
 					}
 					w.log().Error("messages: fan-out failed", "outbox", m.ID, "event", m.Event, "err", ferr)
 				} else {
-					for _, d := range ds {
-						if err := t.AddDelivery(d); err != nil {
-							return err
-						}
-					}
+					all = append(all, ds...)
 					m.Status, m.LastError = model.OutboxDelivered, f.note
 				}
+			}
+			if err := t.AddDeliveries(all); err != nil {
+				return err
+			}
+			for _, m := range msgs {
 				if err := t.SaveOutboxMessage(m); err != nil {
 					return err
 				}

@@ -51,25 +51,35 @@ func (s *Store) act(a Actor, body func(t *Tx) (uint64, error)) (uint64, error) {
 	return s.actAhead(a, nil, body)
 }
 
-// actAhead is act with a read-ahead: ahead, when not nil, runs first in
-// each run of the transaction, before the replay check, and is given the
-// key that check reads (an empty Key when there is none), so that on
-// PostgreSQL one round trip reads the check's key and body's (in a group
-// commit, under the writers' lock).
-func (s *Store) actAhead(a Actor, ahead func(t *Tx, replay kv.BucketKey), body func(t *Tx) (uint64, error)) (uint64, error) {
+// actAhead is act with a read-ahead: ahead, when not nil, gives the keys
+// body will read, and is given the key the replay check reads (an empty
+// Key when there is none); they are read in one go (kv.PrefetchKeys) in
+// each run of the transaction, before the replay check, so that on
+// PostgreSQL one round trip reads the check's key and body's. In a group
+// commit (a.Batched) the keys of every action of the group are read in one
+// round trip before the first runs (batchAhead), under the writers' lock.
+func (s *Store) actAhead(a Actor, ahead func(t *Tx, replay kv.BucketKey) []kv.BucketKey, body func(t *Tx) (uint64, error)) (uint64, error) {
 	var id uint64
-	run := s.Update
-	if a.Batched {
-		run = s.Batch
-	}
-	err := run(a.User.Username, func(t *Tx) error {
-		var err error
-		if ahead != nil {
+	var keys func(t *Tx) []kv.BucketKey
+	if ahead != nil {
+		keys = func(t *Tx) []kv.BucketKey {
 			var replay kv.BucketKey
 			if a.Once != "" && len(a.Once) <= maxTokenKey {
 				replay.Bucket, replay.Key = tokenKey(a.User.ID, a.Once)
 			}
-			ahead(t, replay)
+			return ahead(t, replay)
+		}
+	}
+	run := s.Update
+	if a.Batched {
+		run = func(by string, fn func(*Tx) error) error { return s.batchAhead(by, keys, fn) }
+	}
+	err := run(a.User.Username, func(t *Tx) error {
+		var err error
+		if keys != nil {
+			// In a group the keys were read before the first action ran:
+			// nothing left to read then.
+			kv.PrefetchKeys(t.tx, keys(t))
 		}
 		if a.Fingerprint == "" {
 			id, _, err = t.Idempotent(a.User.ID, a.Once, func() (uint64, error) { return body(t) })

@@ -135,12 +135,36 @@ func dueKey(d *model.Delivery) []byte {
 // transaction: the inbox message (keyed by the delivery's id) and the "sent"
 // mark commit together or not at all, so an in-app message can never be
 // written twice. Others wait as pending for the sender of their channel.
-func (t *Tx) AddDelivery(d *model.Delivery) error {
-	id, err := nextID(t.b(bDeliveries))
-	if err != nil {
-		return err
+func (t *Tx) AddDelivery(d *model.Delivery) error { return t.AddDeliveries([]*model.Delivery{d}) }
+
+// AddDeliveries is AddDelivery for each of ds, in order; the inbox keys of
+// the in-app ones are read together first (kv.Prefetch: on PostgreSQL one
+// query for a fan-out batch, not one round trip per recipient while the
+// worker holds the writers' turn).
+func (t *Tx) AddDeliveries(ds []*model.Delivery) error {
+	var inbox [][]byte
+	for _, d := range ds {
+		id, err := nextID(t.b(bDeliveries))
+		if err != nil {
+			return err
+		}
+		d.ID = id
+		if d.Channel == model.ChannelInApp {
+			inbox = append(inbox, key(d.UserID, d.ID))
+		}
 	}
-	d.ID, d.CreatedAt, d.NextTry = id, t.Now, t.Now
+	kv.Prefetch(t.b(bInbox), inbox)
+	for _, d := range ds {
+		if err := t.addDelivery(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addDelivery stores d, whose id is given.
+func (t *Tx) addDelivery(d *model.Delivery) error {
+	d.CreatedAt, d.NextTry = t.Now, t.Now
 	d.Status = model.DeliveryPending
 	if d.Channel == model.ChannelInApp {
 		msg := &model.InboxMessage{ID: d.ID, UserID: d.UserID, Event: d.Event, Subject: d.Subject, Body: d.Body,

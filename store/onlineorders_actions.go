@@ -58,7 +58,7 @@ func (s *Store) SaveOnlineOrderForm(a Actor, in OnlineOrderForm) (uint64, error)
 			return nil
 		})
 		if pre != nil {
-			id, err := s.actAhead(a, func(t *Tx, replay kv.BucketKey) { t.prefetchOrderInsert(pre, replay) },
+			id, err := s.actAhead(a, func(t *Tx, replay kv.BucketKey) []kv.BucketKey { return t.orderInsertKeys(pre, replay) },
 				func(t *Tx) (uint64, error) { return t.InsertPreparedOnlineOrder(a.Scope, pre, a.User) })
 			if err != nil {
 				*o = *pre.Order()

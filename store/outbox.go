@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"time"
 
 	"dealerportal/model"
+	"dealerportal/store/kv"
 )
 
 // Emit records a business event in the outbox inside the caller's
@@ -65,17 +67,30 @@ func (t *Tx) OutboxMessage(id uint64) (*model.OutboxMessage, error) {
 }
 
 // PendingOutbox returns up to limit pending messages whose next try is due,
-// oldest first, reading only the pending index.
+// oldest first, walking the pending index. The messages of each stretch of
+// limit pending ids are read together (kv.Prefetch: on PostgreSQL one query,
+// not one round trip per message while the worker holds the writers' turn).
 func (t *Tx) PendingOutbox(limit int) ([]*model.OutboxMessage, error) {
 	var out []*model.OutboxMessage
 	c := t.b(bOutboxPending).Cursor()
-	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
-		m, err := t.OutboxMessage(btoi(k))
-		if err != nil {
-			return nil, err
+	k, _ := c.First()
+	for k != nil && len(out) < limit {
+		var ids [][]byte
+		for ; k != nil && len(ids) < limit; k, _ = c.Next() {
+			ids = append(ids, bytes.Clone(k))
 		}
-		if !m.NextTry.After(t.Now) {
-			out = append(out, m)
+		kv.Prefetch(t.b(bOutbox), ids)
+		for _, id := range ids {
+			if len(out) == limit {
+				break
+			}
+			m, err := t.OutboxMessage(btoi(id))
+			if err != nil {
+				return nil, err
+			}
+			if !m.NextTry.After(t.Now) {
+				out = append(out, m)
+			}
 		}
 	}
 	return out, nil

@@ -18,8 +18,13 @@ import (
 // its row. more are further keys to read in the same round trip (the
 // replay check's, which runs first: actAhead); empty ones are left out.
 func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder, more ...kv.BucketKey) {
+	kv.PrefetchKeys(t.tx, t.orderInsertKeys(p, more...))
+}
+
+// orderInsertKeys are the keys prefetchOrderInsert reads (nil on bbolt).
+func (t *Tx) orderInsertKeys(p *PreparedOnlineOrder, more ...kv.BucketKey) []kv.BucketKey {
 	if t.s.bolt != nil {
-		return
+		return nil
 	}
 	o := p.base
 	if p.submit && p.ready != nil {
@@ -28,11 +33,11 @@ func (t *Tx) prefetchOrderInsert(p *PreparedOnlineOrder, more ...kv.BucketKey) {
 	cust := itob(o.CustomerID)
 	b := t.docB(docOnlineOrder)
 	year := t.Now.In(t.Zone()).Year()
-	kv.PrefetchKeys(t.tx, append(append(orderingKeys(cust, 4+len(more)),
+	return append(append(orderingKeys(cust, 4+len(more)),
 		kv.BucketKey{Bucket: bDocSeq, Key: fmt.Appendf(nil, "%s-%04d", docOnlineOrder, year)},
 		kv.BucketKey{Bucket: bMeta, Key: docGenKey(docOnlineOrder)},
 		kv.BucketKey{Bucket: b.count, Key: countKey(o.CustomerID, o.Status)},
-		kv.BucketKey{Bucket: b.count, Key: countKey(0, o.Status)}), more...))
+		kv.BucketKey{Bucket: b.count, Key: countKey(0, o.Status)}), more...)
 }
 
 // orderingKeys are the keys every order of customer cust reads: the

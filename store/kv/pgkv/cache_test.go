@@ -559,7 +559,7 @@ func TestRoundTripsWarm(t *testing.T) {
 }
 
 // TestLayoutUpgrade: a database of layout 1 (before the write
-// generations) gets the wgen columns, the change feed and layout 3 at Open, and its
+// generations) gets the wgen columns, the change feed, no foreign key and layout 3 at Open, and its
 // processes' caches follow each other's writes; a program of this version
 // refuses a newer layout, as one of layout 1 refuses this one.
 func TestLayoutUpgrade(t *testing.T) {
@@ -607,6 +607,10 @@ INSERT INTO kv (bucket, key, value) SELECT id, 'k01', 'old' FROM kv_buckets;`)
 	var rows int
 	if err := a.Pool().QueryRow(ctx, "SELECT count(*) FROM kv_changes WHERE wgen = 1").Scan(&rows); err != nil || rows != 1 {
 		t.Errorf("the write's kv_changes rows: %d, %v; want 1", rows, err)
+	}
+	var fks int
+	if err := a.Pool().QueryRow(ctx, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'kv'::regclass AND contype = 'f'").Scan(&fks); err != nil || fks != 0 {
+		t.Errorf("kv's foreign keys after Open: %d, %v; want none", fks, err)
 	}
 	if _, err := conn.Exec(ctx, "UPDATE kv_meta SET layout = 4"); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -291,5 +292,79 @@ func TestUpdateUnbounded(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDeleteBucketWhileWriting: kv has no foreign key to kv_buckets (a
+// check per row written), so the writers themselves must never leave rows
+// of a deleted bucket: one process deletes and creates again a bucket that
+// writers of both processes put keys into (their bucket names cached), in
+// both isolation modes; afterwards every row belongs to a bucket, and a
+// bucket deleted last leaves no row.
+func TestDeleteBucketWhileWriting(t *testing.T) {
+	for _, iso := range []pgkv.Isolation{pgkv.SerialWriters, pgkv.Serializable} {
+		t.Run(fmt.Sprint(iso), func(t *testing.T) {
+			schema := pgtest.Schema()
+			var dbs [2]*pgkv.DB
+			for i := range dbs {
+				db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema, Isolation: iso, MaxAttempts: 300})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				dbs[i] = db
+			}
+			name := []byte("churn")
+			create := func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists(name); return err }
+			if err := dbs[0].Update(create); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var stop atomic.Bool
+			for w := range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; !stop.Load(); i++ {
+						err := dbs[w].Update(func(tx kv.Tx) error {
+							if b := tx.Bucket(name); b != nil {
+								return b.Put(fmt.Appendf(nil, "w%d-%d", w, i), []byte("v"))
+							}
+							return nil
+						})
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						// Under SERIALIZABLE the deleter's conflicts with these
+						// writers abort it (SSI, no lock to wait for): leave it
+						// turns.
+						time.Sleep(3 * time.Millisecond)
+					}
+				}()
+			}
+			defer func() { stop.Store(true); wg.Wait() }() // before the Closes
+			for range 20 {
+				err := dbs[0].Update(func(tx kv.Tx) error {
+					if err := tx.DeleteBucket(name); err != nil {
+						return err
+					}
+					return create(tx)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := dbs[1].Update(func(tx kv.Tx) error { return tx.DeleteBucket(name) }); err != nil {
+				t.Fatal(err)
+			}
+			stop.Store(true)
+			wg.Wait()
+			var orphans, rows int
+			err := dbs[0].Pool().QueryRow(t.Context(), `SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM kv_buckets b WHERE b.id = k.bucket)), count(*) FROM kv k`).Scan(&orphans, &rows)
+			if err != nil || orphans != 0 || rows != 0 {
+				t.Errorf("after the bucket was deleted: %d rows, %d of them of no bucket, %v; want none", rows, orphans, err)
+			}
+		})
 	}
 }
