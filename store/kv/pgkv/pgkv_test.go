@@ -159,16 +159,7 @@ func TestQueryableDocuments(t *testing.T) {
 func TestTwoProcesses(t *testing.T) {
 	for _, iso := range []pgkv.Isolation{pgkv.SerialWriters, pgkv.Serializable} {
 		t.Run(fmt.Sprint(iso), func(t *testing.T) {
-			schema := pgtest.Schema()
-			var dbs [2]*pgkv.DB
-			for i := range dbs {
-				db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema, Isolation: iso, MaxAttempts: 50})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer db.Close()
-				dbs[i] = db
-			}
+			dbs := twoHandles(t, iso, 50)
 			name := []byte("counters")
 			if err := dbs[0].Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists(name); return err }); err != nil {
 				t.Fatal(err)
@@ -295,6 +286,24 @@ func TestUpdateUnbounded(t *testing.T) {
 	}
 }
 
+// twoHandles opens two handles on a new schema, as two processes would,
+// with isolation iso and attempts as the retry bound; closed when the test
+// ends.
+func twoHandles(t *testing.T, iso pgkv.Isolation, attempts int) [2]*pgkv.DB {
+	t.Helper()
+	schema := pgtest.Schema()
+	var dbs [2]*pgkv.DB
+	for i := range dbs {
+		db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema, Isolation: iso, MaxAttempts: attempts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs
+}
+
 // TestDeleteBucketWhileWriting: kv has no foreign key to kv_buckets (a
 // check per row written), so the writers themselves must never leave rows
 // of a deleted bucket: one process deletes and creates again a bucket that
@@ -304,16 +313,7 @@ func TestUpdateUnbounded(t *testing.T) {
 func TestDeleteBucketWhileWriting(t *testing.T) {
 	for _, iso := range []pgkv.Isolation{pgkv.SerialWriters, pgkv.Serializable} {
 		t.Run(fmt.Sprint(iso), func(t *testing.T) {
-			schema := pgtest.Schema()
-			var dbs [2]*pgkv.DB
-			for i := range dbs {
-				db, err := pgkv.Open(context.Background(), pgtest.URL(t), &pgkv.Options{Schema: schema, Isolation: iso, MaxAttempts: 300})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer db.Close()
-				dbs[i] = db
-			}
+			dbs := twoHandles(t, iso, 300)
 			name := []byte("churn")
 			create := func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists(name); return err }
 			if err := dbs[0].Update(create); err != nil {
@@ -343,7 +343,7 @@ func TestDeleteBucketWhileWriting(t *testing.T) {
 					}
 				}()
 			}
-			defer func() { stop.Store(true); wg.Wait() }() // before the Closes
+			defer func() { stop.Store(true); wg.Wait() }() // before the Closes (Cleanup)
 			for range 20 {
 				err := dbs[0].Update(func(tx kv.Tx) error {
 					if err := tx.DeleteBucket(name); err != nil {
