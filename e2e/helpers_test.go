@@ -99,10 +99,13 @@ func (b *browser) until(what string, check func() (done bool, saw string, err er
 
 // poll waits until script, the body of a function that may call fresh(e)
 // (e came with the last action) and returns a pollResult, is done. A page
-// still loading is never done.
+// still loading is never done, nor one htmx is still swapping or settling:
+// new content is in the document before htmx has processed it (its forms
+// send nothing yet), and an action taken then would be lost.
 func (b *browser) poll(what, script string) {
 	b.t.Helper()
 	js := `(function(){ if (document.readyState === 'loading') return {done: false, saw: 'page loading'};
+		if (document.querySelector('.htmx-swapping, .htmx-settling, .htmx-added')) return {done: false, saw: 'htmx still swapping'};
 		const fresh = e => !e.hasAttribute('` + seenAttr + `');
 		` + script + ` })()`
 	b.until(what, func() (bool, string, error) {
