@@ -76,9 +76,7 @@ func (s *Store) actAhead(a Actor, ahead func(t *Tx, replay kv.BucketKey) []kv.Bu
 	}
 	err := run(a.User.Username, func(t *Tx) error {
 		var err error
-		if keys != nil {
-			// In a group the keys were read before the first action ran:
-			// nothing left to read then.
+		if keys != nil && !a.Batched { // a group reads them before its first action (runGroup)
 			kv.PrefetchKeys(t.tx, keys(t))
 		}
 		if a.Fingerprint == "" {

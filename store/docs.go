@@ -360,25 +360,23 @@ func (t *Tx) docCounts(sc Scope, kind model.DocType) map[model.Status]int {
 	// keys only (kv.PrefixCursor: no other customer's rows read, so
 	// PostgreSQL's read cache keeps them while other customers' change).
 	bk := t.b(b.count)
-	var c kv.Cursor
-	count := func(prefix []byte) {
-		if c == nil {
-			c = kv.PrefixCursor(bk, prefix)
-		}
+	count := func(c kv.Cursor, prefix []byte) {
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			n[model.Status(k[8:])] += int(btoi(v))
 		}
 	}
 	if sc.CoversEveryone() {
-		count(itob(0)) // the totals (staff of the org root see every customer too)
+		count(kv.PrefixCursor(bk, itob(0)), itob(0)) // the totals (staff of the org root see every customer too)
 	} else {
 		ids := t.CustomerIDs(sc) // the caller's own copy
 		slices.Sort(ids)
-		if len(ids) > 1 {
-			c = bk.Cursor()
-		}
-		for _, id := range ids {
-			count(itob(id))
+		if len(ids) == 1 {
+			count(kv.PrefixCursor(bk, itob(ids[0])), itob(ids[0]))
+		} else {
+			c := bk.Cursor()
+			for _, id := range ids {
+				count(c, itob(id))
+			}
 		}
 	}
 	if ro {
