@@ -50,7 +50,7 @@ func migrate(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "migrating %s → %s\n", src.name, dst.name)
 	return transfer(out, dst, func(db kv.DB, pack bool) (store.Digest, error) {
 		var digest store.Digest
-		err := src.db.View(func(tx kv.Tx) error {
+		err := kv.ViewOnce(src.db, func(tx kv.Tx) error { // it writes the stream as it reads
 			total := countKeys(tx)
 			fmt.Fprintf(out, "source: %d keys\n", total)
 			var err error
@@ -247,6 +247,7 @@ func refuseData(db kv.DB, name, hint string) error {
 	var n int
 	var first string
 	err := db.View(func(tx kv.Tx) error {
+		n, first = 0, "" // fn may run again (kv.DB.View)
 		return tx.ForEach(func(b []byte, _ kv.Bucket) error {
 			if n == 0 {
 				first = string(b)

@@ -120,7 +120,7 @@ func portableBackup(db, out string) (int64, store.Digest, error) {
 	}
 	defer src.Close()
 	return store.WritePortableFile(out, func(w io.Writer) (n int64, d store.Digest, err error) {
-		err = src.View(func(tx kv.Tx) error {
+		err = kv.ViewOnce(src, func(tx kv.Tx) error { // it writes the backup as it reads
 			n, d, err = store.WritePortable(tx, w, nil)
 			return err
 		})

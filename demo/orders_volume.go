@@ -68,6 +68,7 @@ func volumeOrders(st *store.Store, w *world, seed uint64, n int, out io.Writer) 
 		return fmt.Errorf("orders: no admin")
 	}
 	err := st.View(func(t *store.Tx) error {
+		g.customers = nil // fn may run again (Store.View)
 		sc := store.AdminScope()
 		for _, id := range t.CustomerIDs(sc) {
 			c, err := t.Customer(sc, id)

@@ -108,6 +108,7 @@ func (h *Handler) showAnnouncements(c *fiber.Ctx) error {
 	d := &announcementListData{States: model.AnnouncementStates}
 	var rows []announcementRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" {
 			cu, err := t.CustomerByCode(sc, code)
 			if err != nil {
@@ -452,6 +453,7 @@ func (h *Handler) showMyAnnouncements(c *fiber.Ctx) error {
 	var rows []myAnnouncementRow
 	var total int
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		list, n, err := t.MyAnnouncements(h.scope(c), q.Q, q.Page())
 		if err != nil {
 			return err

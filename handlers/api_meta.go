@@ -48,6 +48,7 @@ func (h *Handler) apiWhoAmI(c *fiber.Ctx, a *apiCall) error {
 		out.Scopes = append(out.Scopes, string(s))
 	}
 	return apiRead(h, c, a, func(t *store.Tx) (*apiWhoAmI, error) {
+		out.OrgUnits = out.OrgUnits[:0] // read may run again (Store.View)
 		tree := t.OrgTree()
 		for _, id := range a.Client.OrgUnits {
 			if u := tree.Unit(id); u != nil {

@@ -76,6 +76,7 @@ func (h *Handler) showAPIClients(c *fiber.Ctx) error {
 	}
 	var rows []apiClientRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		clients, err := t.APIClients()
 		if err != nil {
 			return err

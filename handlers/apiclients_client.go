@@ -128,6 +128,7 @@ func (h *Handler) apiClientView(c *fiber.Ctx, cl *model.APIClient) (*View, error
 	}
 	now := h.store.Now()
 	err := h.store.View(func(t *store.Tx) error {
+		d.Tokens = nil // fn may run again (Store.View)
 		toks, err := t.APITokens(cl.ID)
 		if err != nil {
 			return err

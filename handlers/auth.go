@@ -56,6 +56,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	}
 	var user *model.User
 	_ = h.store.View(func(t *store.Tx) error {
+		user = nil // fn may run again (Store.View): a second run may find no user
 		u, err := t.UserByUsername(username)
 		if err == nil {
 			user = u

@@ -322,6 +322,7 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 	sc := h.scope(c)
 	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: h.formToken(c)}
 	err := h.store.View(func(t *store.Tx) error {
+		d.Targets, d.Notices = nil, nil // fn may run again (Store.View)
 		var err error
 		if d.Item, err = t.CatalogItem(sc, e.ID, 0); err != nil {
 			return err

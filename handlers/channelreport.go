@@ -60,6 +60,7 @@ func (h *Handler) showChannelReport(c *fiber.Ctx) error {
 	sc := h.scope(c)
 	d := &channelReportPage{Staff: u.IsStaff(), CustomerCode: strings.TrimSpace(c.Query("customer"))}
 	err := h.store.View(func(t *store.Tx) error {
+		d.Err = "" // fn may run again (Store.View)
 		var bad bool
 		d.From, d.To, bad = reportPeriod(c, t.Today())
 		if bad {

@@ -61,6 +61,7 @@ func (h *Handler) showComplaints(c *fiber.Ctx) error {
 	d := &complaintList{Statuses: channelStatuses[model.DocComplaint], Staff: u.IsStaff()}
 	var rows []complaintRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
 		if f.CustomerID, ok = channelCustomerFilter(t, sc, q); !ok {

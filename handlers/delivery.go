@@ -181,6 +181,7 @@ func (h *Handler) showShipList(c *fiber.Ctx, k shipKind) error {
 	d.CanNew = k.Kind == model.DocReturnNotice && u.Can(model.PermManageOrders)
 	var rows []shipRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
 			if err != nil {
@@ -466,6 +467,7 @@ func (h *Handler) noticePage(c *fiber.Ctx, d *model.DeliveryNotice) (*docPage, e
 		p.Rest = append(p.Rest, d.NoticeRest(i))
 	}
 	err := h.store.View(func(t *store.Tx) error {
+		p.Outbounds = nil // fn may run again (Store.View)
 		p.Customer = custLabels{}.get(t, sc, d.CustomerID)
 		p.Order, _ = t.SalesOrder(sc, d.SalesOrderID)
 		for _, id := range t.SalesOrderLinks(d.SalesOrderID, model.DocOutbound) {

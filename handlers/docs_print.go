@@ -248,13 +248,15 @@ func (h *Handler) announcementPrint(c *fiber.Ctx) (*printDoc, error) {
 		p.Props = append(p.Props, [2]string{"announcement.expires_at", a.ExpiresAt.In(loc).Format("2006-01-02 15:04")})
 	}
 	if currentUser(c).IsStaff() {
+		var audience string
 		err = h.store.View(func(t *store.Tx) error {
-			p.Props = append(p.Props, [2]string{"announcement.audience", h.audienceText(t, h.scope(c), l, a.Audience)})
+			audience = h.audienceText(t, h.scope(c), l, a.Audience)
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
+		p.Props = append(p.Props, [2]string{"announcement.audience", audience})
 	}
 	p.Extra = [][2]string{{"announcement.body", a.Body}}
 	return p, nil

@@ -54,6 +54,7 @@ func (h *Handler) inviteView(c *fiber.Ctx, token string) *View {
 	v := h.view(c, "invite.title", nil)
 	f := inviteForm{}
 	_ = h.store.View(func(t *store.Tx) error {
+		f = inviteForm{} // fn may run again (Store.View)
 		inv, u, err := t.OpenInvitation(token)
 		if err == nil {
 			f = inviteForm{Valid: true, Token: token, Username: u.Username, Name: u.Name, ExpiresAt: inv.ExpiresAt}

@@ -77,6 +77,7 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 	d := &invoiceListData{Staff: sc.IsStaff(), CanNew: u.Can(model.PermReconcile), Statuses: []model.Status{model.StatusDraft, model.StatusAudited}}
 	var rows []invoiceRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
 			if err != nil {

@@ -45,6 +45,7 @@ func (h *Handler) showTemplates(c *fiber.Ctx) error {
 	}
 	var rows []templateRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		for _, d := range model.EventCatalogue {
 			tpl, _ := t.MessageTemplate(d.Name)
 			rows = append(rows, templateRow{Def: d, Template: tpl})

@@ -167,6 +167,7 @@ func (h *Handler) readSignIn(c *fiber.Ctx, raw string) *signIn {
 	}
 	var e *signIn
 	_ = h.store.View(func(t *store.Tx) error {
+		e = nil // fn may run again (Store.View): a second run may find no session
 		s, err := t.Session(sid)
 		if err != nil {
 			return nil

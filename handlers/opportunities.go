@@ -59,6 +59,7 @@ func (h *Handler) showOpportunities(c *fiber.Ctx) error {
 	d := &opportunityList{Statuses: channelStatuses[model.DocOpportunity], Staff: u.IsStaff()}
 	var rows []opportunityRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
 		if f.CustomerID, ok = channelCustomerFilter(t, sc, q); !ok {
@@ -357,6 +358,7 @@ func (h *Handler) opportunityPage(c *fiber.Ctx, o *model.Opportunity) (*opportun
 	}
 	p.Verdict = "accept"
 	err := h.store.View(func(t *store.Tx) (err error) {
+		p.Collision = nil // fn may run again (Store.View)
 		day := t.Today()
 		p.Protected, p.Ended = o.ProtectedOn(day), o.ProtectionEnded(day)
 		p.Customer, _ = t.Customer(sc, o.CustomerID)

@@ -110,6 +110,7 @@ func (h *Handler) previewImport(c *fiber.Ctx, k importKind) error {
 
 // previewRows lists the good rows (at most 200) for the preview.
 func (h *Handler) previewRows(t *store.Tx, d *importData) {
+	d.Items = nil // it runs in a View, whose fn may run again (Store.View)
 	for i, e := range d.Plan.Entries {
 		if i >= 200 {
 			break

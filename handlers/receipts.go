@@ -80,6 +80,7 @@ func (h *Handler) showReceiptDocs(c *fiber.Ctx, kind model.DocType) error {
 		Statuses: []model.Status{model.StatusDraft, model.StatusAudited}}
 	var rows []receiptRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
 			if err != nil {
@@ -424,6 +425,7 @@ func (h *Handler) receiptPage(c *fiber.Ctx, r *model.ReceiptDoc) (*receiptView, 
 	p.Actions = model.ReceiptMachine.Allowed(r.Status, u)
 	p.CanEdit = r.Status == model.StatusDraft && u.Can(model.PermReconcile)
 	err := h.store.View(func(t *store.Tx) error {
+		p.Invoices = nil // fn may run again (Store.View)
 		p.Customer = custLabels{}.get(t, sc, r.CustomerID)
 		var err error
 		if p.WriteOffs, err = t.ReceiptWriteOffs(r); err != nil {

@@ -359,6 +359,7 @@ func (h *Handler) returnNoticePage(c *fiber.Ctx, r *model.ReturnNotice) (*docPag
 		p.Rest = append(p.Rest, r.ReturnRest(i))
 	}
 	err := h.store.View(func(t *store.Tx) error {
+		p.Outbounds = nil // fn may run again (Store.View)
 		p.Customer = custLabels{}.get(t, sc, r.CustomerID)
 		p.Order, _ = t.SalesOrder(sc, r.SalesOrderID)
 		for _, id := range t.SalesOrderLinks(r.SalesOrderID, model.DocOutbound) {

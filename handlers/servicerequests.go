@@ -54,6 +54,7 @@ func (h *Handler) showServiceRequests(c *fiber.Ctx) error {
 	d := &serviceList{Statuses: channelStatuses[model.DocServiceRequest], Priorities: model.Priorities, Staff: u.IsStaff()}
 	var rows []serviceRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
 		if f.CustomerID, ok = channelCustomerFilter(t, sc, q); !ok {
@@ -240,6 +241,7 @@ func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePa
 		p.Tab = "basic"
 	}
 	err := h.store.View(func(t *store.Tx) (err error) {
+		p.Handlers = nil // fn may run again (Store.View)
 		p.Customer, _ = t.Customer(sc, r.CustomerID)
 		if contains(p.Actions, "start") {
 			staff, _, err := t.ListStaff(store.UserFilter{}, store.Page{})

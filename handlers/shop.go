@@ -95,6 +95,7 @@ func (h *Handler) showShopCatalog(c *fiber.Ctx) error {
 	var set *model.OrderingSettings
 	inCart := map[uint64]model.Qty{}
 	err = h.store.View(func(t *store.Tx) error {
+		d.Categories = nil // fn may run again (Store.View)
 		var total int
 		var err error
 		rows, total, err = t.ListCatalogRows(sc, store.CatalogFilter{Q: q.Q, CategoryID: q.Uint("category"), Sort: q.Sort}, q.Page())

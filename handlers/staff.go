@@ -52,6 +52,7 @@ func (h *Handler) showStaff(c *fiber.Ctx) error {
 	var rows []staffRow
 	var total int
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		// Staff are few: filter and sort them all, then take the page.
 		all, _, err := t.ListStaff(f, store.Page{})
 		if err != nil {

@@ -67,6 +67,7 @@ func (h *Handler) showStocktakes(c *fiber.Ctx) error {
 	d := &stocktakeList{Staff: u.IsStaff(), CanWrite: canWriteStocktakes(u)}
 	var rows []stocktakeRow
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
 		if f.CustomerID, ok = channelCustomerFilter(t, sc, q); !ok {

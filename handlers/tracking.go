@@ -112,6 +112,7 @@ func (h *Handler) showTrackingIndex(c *fiber.Ctx) error {
 	var rows []trackingRow
 	var list List
 	err := h.store.View(func(t *store.Tx) error {
+		rows = nil // fn may run again (Store.View)
 		sums, total, err := t.ListSalesOrders(sc, store.DocFilter{Q: q.Q, From: q.Get("from"), To: q.Get("to"),
 			Statuses: []model.Status{model.StatusAudited, model.StatusClosed}}, q.Page())
 		if err != nil {

@@ -29,6 +29,7 @@ type LoginLimit struct {
 func (s *Store) LoginLimits(keys []string) (map[string]LoginLimit, error) {
 	out := map[string]LoginLimit{}
 	err := s.View(func(t *Tx) error {
+		clear(out) // fn may run again (Store.View)
 		for _, k := range keys {
 			var l LoginLimit
 			if getJSON(t.b(bLoginLimits), []byte(k), &l) == nil {

@@ -838,7 +838,7 @@ type PreparedOnlineOrder struct {
 	custRaw []byte
 	doc     preRecord
 	docOK   bool
-	events  []preEvent    // online_order.submitted, then credit_hold when predicted
+	events  []preEvent    // online_order.submitted (a held order is not prepared)
 	cart    *preparedCart // a checkout's cart lines (PrepareOnlineOrderFromCart)
 }
 
@@ -854,10 +854,14 @@ type preEvent struct {
 
 // PrepareOnlineOrder prepares new online order o of dealer u from typed
 // lines (SaveOnlineOrder's rules for a new order) in a read transaction:
-// the same errors as SaveOnlineOrder for a form that is not valid or an
-// order the credit check would refuse now; the caller then lets
-// SaveOnlineOrder run in the write transaction, which reports them there
-// (after the form token's replay check). o is not changed.
+// the same errors as SaveOnlineOrder for a form that is not valid; the
+// caller then lets SaveOnlineOrder run in the write transaction, which
+// reports them there (after the form token's replay check). The credit
+// check is left to the write transaction (InsertPreparedOnlineOrder): the
+// balance it reads moves with every order of the customer, so reading it
+// here would cost PostgreSQL's process cache a miss per order; the
+// prepared order is the one without a credit hold, and a hold there falls
+// back to SaveOnlineOrder's whole submit. o is not changed.
 func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInput, u *model.User, submit bool) (*PreparedOnlineOrder, error) {
 	if !t.AllowsCustomer(sc, o.CustomerID) {
 		return nil, model.ErrNotFound
@@ -895,14 +899,7 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 		if len(r.Lines) == 0 {
 			return nil, model.Invalid("lines", "err.order_no_lines")
 		}
-		hold, err := t.creditCheck(r, 0, u)
-		if err != nil {
-			return nil, err
-		}
 		events = append(events, model.EventOrderSubmitted)
-		if hold {
-			events = append(events, model.EventOrderCreditHold)
-		}
 	}
 	p.ready = r
 	// A new order has no id and no number yet (o.ID is 0 above; preEncode
@@ -911,10 +908,6 @@ func (t *Tx) PrepareOnlineOrder(sc Scope, o *model.OnlineOrder, lines []LineInpu
 	settings := t.settingsRead()
 	for _, ev := range events {
 		pe := preEvent{ev: ev, params: map[string]string{"amount": settings.Money(r.Totals.Amount)}, onFeed: model.OnFeed(ev)}
-		if ev == model.EventOrderCreditHold {
-			sym := settings.CurrencySymbol
-			pe.params["credit_limit"], pe.params["exposure"] = r.CreditLimit.Format(sym), r.CreditExposure.Format(sym)
-		}
 		var ok bool
 		m := &model.OutboxMessage{Event: ev, CustomerID: r.CustomerID, DocType: model.DocOnlineOrder, Actor: u.Username,
 			CreatedAt: t.Now, Status: model.OutboxPending, NextTry: t.Now}
@@ -969,12 +962,11 @@ func (t *Tx) InsertPreparedOnlineOrder(sc Scope, p *PreparedOnlineOrder, u *mode
 	}
 	o := cloneOrder(p.ready)
 	o.CreditHold, o.CreditApprovedBy, o.CreditLimit, o.CreditExposure = p.base.CreditHold, p.base.CreditApprovedBy, p.base.CreditLimit, p.base.CreditExposure
-	hold, err := t.creditCheck(o, 0, u)
-	if err != nil {
+	if _, err := t.creditCheck(o, 0, u); err != nil {
 		return 0, err
 	}
 	if !fast || o.CreditHold != p.ready.CreditHold || o.CreditLimit != p.ready.CreditLimit || o.CreditExposure != p.ready.CreditExposure {
-		// Not what was predicted (the balance moved): the whole submit as
+		// Not what was prepared (the order is held): the whole submit as
 		// SaveOnlineOrder does it, encoding here.
 		o = cloneOrder(p.base)
 		err := t.insertSubmitted(sc, o, u)
@@ -991,9 +983,6 @@ func (t *Tx) InsertPreparedOnlineOrder(sc Scope, p *PreparedOnlineOrder, u *mode
 	}
 	for i := range p.events {
 		pe := &p.events[i]
-		if pe.ev == model.EventOrderCreditHold && !hold {
-			continue
-		}
 		params := maps.Clone(pe.params)
 		params["link"] = docLink(model.DocOnlineOrder, o.ID)
 		m := &model.OutboxMessage{Event: pe.ev, CustomerID: o.CustomerID, DocType: model.DocOnlineOrder, DocID: o.ID,

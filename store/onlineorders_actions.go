@@ -52,6 +52,7 @@ func (s *Store) SaveOnlineOrderForm(a Actor, in OnlineOrderForm) (uint64, error)
 	if isNew && in.Invalid.Err() == nil {
 		var pre *PreparedOnlineOrder
 		_ = s.View(func(t *Tx) error {
+			pre = nil // fn may run again (Store.View)
 			if hdr := t.preparedHeader(o, in.Location); hdr != nil {
 				pre, _ = t.PrepareOnlineOrder(a.Scope, hdr, in.Lines, a.User, in.Submit)
 			}
@@ -171,6 +172,7 @@ func (s *Store) CheckoutCart(a Actor, in CheckoutForm) (uint64, error) {
 	if len(in.Entries) > 0 {
 		var pre *PreparedOnlineOrder
 		_ = s.View(func(t *Tx) error {
+			pre = nil // fn may run again (Store.View)
 			if hdr := t.preparedHeader(o, in.Location); hdr != nil {
 				pre, _ = t.PrepareOnlineOrderFromCart(a.Scope, a.User, in.Entries, hdr, in.Submit)
 			}

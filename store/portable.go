@@ -501,7 +501,7 @@ func (s *Store) PortableBackup(w io.Writer) (n int64, d Digest, err error) {
 		defer pg.Close()
 		db = pg
 	}
-	err = db.View(func(tx kv.Tx) error {
+	err = kv.ViewOnce(db, func(tx kv.Tx) error { // it writes the backup as it reads
 		n, d, err = WritePortable(tx, w, nil)
 		return err
 	})

@@ -53,14 +53,17 @@ func orderingKeys(cust []byte, more int) []kv.BucketKey {
 
 // prefetchOrderPrepare reads ahead, in one round trip on PostgreSQL, the
 // records that preparing an online order of customer cust with lines
-// reads one by one before its pricing's chained reads: the customer and
-// its balance, the enterprise and ordering settings, and each line's
-// product code. Nothing on bbolt.
+// reads one by one before its pricing's chained reads: the customer, the
+// enterprise and ordering settings, and each line's product code (not the
+// balance: the credit check is the write transaction's). Nothing on bbolt.
 func (t *Tx) prefetchOrderPrepare(cust uint64, lines []LineInput) {
 	if t.s.bolt != nil {
 		return
 	}
-	keys := orderingKeys(itob(cust), len(lines))
+	keys := append(make([]kv.BucketKey, 0, 3+len(lines)),
+		kv.BucketKey{Bucket: bCustomers, Key: itob(cust)},
+		kv.BucketKey{Bucket: bSettings, Key: keyEnterprise},
+		kv.BucketKey{Bucket: bSettings, Key: keyOrdering})
 	for _, li := range lines {
 		if li.EntryID == 0 && li.Code != "" {
 			keys = append(keys, kv.BucketKey{Bucket: bProductsByCode, Key: []byte(strings.ToUpper(strings.TrimSpace(li.Code)))})

@@ -363,6 +363,9 @@ func (s *Store) Update(by string, fn func(*Tx) error) error {
 }
 
 // View runs fn in one read-only transaction.
+// fn may run more than once on PostgreSQL, as Update's may: it must not
+// accumulate into state declared outside it (append, ++, +=, a send)
+// unless it resets that state at its start.
 func (s *Store) View(fn func(*Tx) error) error {
 	return s.db.View(func(ktx kv.Tx) error {
 		return fn(&Tx{tx: ktx, s: s, Now: s.Now()})

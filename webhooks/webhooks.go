@@ -218,6 +218,7 @@ func (w *Worker) Start(ctx context.Context, wg *sync.WaitGroup) {
 func (w *Worker) dueClients() ([]uint64, error) {
 	var ids []uint64
 	err := w.Store.View(func(t *store.Tx) error {
+		ids = nil // fn may run again (Store.View)
 		clients, err := t.APIClients()
 		for _, c := range clients {
 			if c.ReceivesWebhooks() && t.WebhooksDue(c.ID) {

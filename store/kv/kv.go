@@ -15,8 +15,9 @@
 // checks them against each one.
 //
 //   - Transactions. View runs fn in a read-only transaction that sees one
-//     committed state of the whole database and nothing committed after it
-//     began. Update runs fn in a read-write transaction: all its writes
+//     committed state of the whole database, with everything committed
+//     before View was called (on PostgreSQL it may be a later state than
+//     the one at the call: see below). Update runs fn in a read-write transaction: all its writes
 //     commit together when fn returns nil, and none of them when fn returns
 //     an error or panics (the panic goes on up). Update transactions behave
 //     as if they ran one after another (serializable): a read-modify-write
@@ -30,12 +31,16 @@
 //     record afresh inside fn, reset what it fills for its caller at its
 //     start, and do the rest (notify, invalidate caches, send) after it
 //     returns or through Tx.OnCommit, which runs only for the attempt that
-//     committed. View functions run once — but on PostgreSQL, where a View
-//     opens on the process's cached bucket names, a View function that
-//     read nothing from the database runs once more when another process
-//     created or deleted a bucket it asked for since those names were read
-//     (and a View that had begun reading a bucket another process deleted
-//     so fails with a serialization failure, SQLSTATE 40001).
+//     committed. A View function may run more than once too, and the same
+//     rule holds for it: on PostgreSQL a View whose first reads the
+//     process cache answered runs fn again, in a transaction from its
+//     start, when what it read changed before its first read of the
+//     database (pgkv, float.go), and a View function that read nothing
+//     from the database runs once more when another process created or
+//     deleted a bucket it asked for since the process's cached bucket names
+//     were read (a View that had begun reading a bucket another process
+//     deleted so fails with a serialization failure, SQLSTATE 40001). On
+//     bbolt a View function runs once.
 //   - Byte slices. Keys and values returned by Get, cursors and ForEach are
 //     valid only until the transaction ends and must not be modified; copy
 //     them to keep them. (bbolt returns its mapped pages; PostgreSQL may
@@ -117,7 +122,9 @@ var (
 // DB is an open database.
 type DB interface {
 	// View runs fn in a read-only transaction and returns fn's error, or
-	// the error of a failed read inside it.
+	// the error of a failed read inside it. fn may run more than once, as
+	// Update's may (see the package doc): it must not accumulate into state
+	// outside it unless it resets that state at its start.
 	View(fn func(Tx) error) error
 	// Update runs fn in a read-write transaction and commits it when fn
 	// returns nil. It returns fn's error (nothing committed), or the
@@ -399,6 +406,7 @@ func CountPrefix(db DB, bucket, prefix []byte, limit int) (int, error) {
 	}
 	n := 0
 	err := db.View(func(tx Tx) error {
+		n = 0 // fn may run again
 		b := tx.Bucket(bucket)
 		if b == nil {
 			return nil
@@ -439,6 +447,26 @@ type MultiPeeker interface {
 
 // PeekMany makes the committed reads of reads (PeekRead): through
 // MultiPeeker when db has it, else in one View, which reads one snapshot.
+// OnceViewer is a DB whose View may run fn more than once (PostgreSQL's
+// floating reads) and that can run a read transaction whose fn runs once:
+// it begins at its first read and never answers from a state it then has
+// to leave.
+type OnceViewer interface {
+	ViewOnce(fn func(Tx) error) error
+}
+
+// ViewOnce runs fn in a read-only transaction as View does, where fn runs
+// once: for a reader whose effect cannot be taken back, such as one that
+// writes a backup or a move's stream as it reads. (On PostgreSQL a View
+// function that read nothing from the database still runs once more when
+// the bucket names it asked for moved: see the package doc.)
+func ViewOnce(db DB, fn func(Tx) error) error {
+	if o, ok := db.(OnceViewer); ok {
+		return o.ViewOnce(fn)
+	}
+	return db.View(fn)
+}
+
 func PeekMany(db DB, reads []PeekRead) error {
 	if p, ok := db.(MultiPeeker); ok {
 		return p.PeekMany(reads)

@@ -155,6 +155,14 @@ func (c nestChecked) View(fn func(Tx) error) error {
 	return c.DB.View(checkedFn("view", fn))
 }
 
+// ViewOnce is kv.ViewOnce on the wrapped DB, checked as View is.
+func (c nestChecked) ViewOnce(fn func(Tx) error) error {
+	if !nestedOn.Load() {
+		return ViewOnce(c.DB, fn)
+	}
+	return ViewOnce(c.DB, checkedFn("view", fn))
+}
+
 func (c nestChecked) Update(fn func(Tx) error) error {
 	if !nestedOn.Load() {
 		return c.DB.Update(fn)

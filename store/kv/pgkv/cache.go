@@ -222,12 +222,12 @@ func (c *readCache) valid(key string, tag, snap int64) *centry {
 }
 
 // get returns the value of key's entry when it answers a snapshot of
-// generation snap in which the bucket's wgen is tag.
-func (c *readCache) get(key string, tag, snap int64) (any, bool) {
+// generation snap in which the bucket's wgen is tag, with the entry's span.
+func (c *readCache) get(key string, tag, snap int64) (any, *span, bool) {
 	e := c.valid(key, tag, snap)
 	if e == nil {
 		c.misses.Add(1)
-		return nil, false
+		return nil, nil, false
 	}
 	c.mu.Lock()
 	if c.entries[key] == e {
@@ -236,7 +236,7 @@ func (c *readCache) get(key string, tag, snap int64) (any, bool) {
 	}
 	c.mu.Unlock()
 	c.hits.Add(1)
-	return e.val, true
+	return e.val, e.span, true
 }
 
 // put keeps val, read in bucket id in a snapshot of generation snap in
@@ -438,22 +438,11 @@ func (t *tx) bucketGen(id int64) (int64, bool) {
 // "id wgen id wgen …", NULL when none) and chg (the changes above base.at,
 // changesWithin; text: in the simple protocol's text form).
 func (t *tx) setSync(snap int64, base *gens, raw, chg []byte, text bool) error {
-	m, err := parseSeqs([][][]byte{{raw}})
+	newer, err := t.db.learnRead(base, snap, raw, chg, text)
 	if err != nil {
 		return err
-	}
-	changes, complete, err := parseChanges(chg, text, base.at, snap)
-	if err != nil {
-		return err
-	}
-	newer := make(map[int64]int64, len(m))
-	for id, g := range m {
-		newer[id] = int64(g)
 	}
 	t.snap, t.base, t.newer = snap, base, newer
-	if snap > base.at {
-		t.db.learn(snap, newer, changes, complete)
-	}
 	return nil
 }
 
@@ -500,12 +489,12 @@ func (t *tx) fromCache(b *bucket, key func(id int64) string) (any, bool) {
 		return nil, false
 	}
 	c := t.db.rc
-	if !t.begun {
+	if !t.begun && !t.floating {
 		if g := t.db.gens.Load(); !c.likely(key(b.id), g.byBucket[b.id], g.at) {
 			c.misses.Add(1)
 			return nil, false
 		}
-		if !t.ensureBegun() || !t.eligible(b) {
+		if !t.float() && (!t.ensureBegun() || !t.eligible(b)) {
 			return nil, false
 		}
 	}
@@ -513,7 +502,11 @@ func (t *tx) fromCache(b *bucket, key func(id int64) string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return c.get(key(b.id), g, t.snap)
+	v, sp, ok := c.get(key(b.id), g, t.snap)
+	if ok && t.floating {
+		t.served = append(t.served, served{b.id, sp})
+	}
+	return v, ok
 }
 
 // toCache keeps the result of a read of bucket id (in the transaction's
@@ -536,7 +529,7 @@ func (t *tx) cachedKeys(bs []*bucket, keys [][]byte) ([]*bucket, [][]byte) {
 	if c == nil || len(keys) == 0 {
 		return bs, keys
 	}
-	if !t.begun {
+	if !t.begun && !t.floating {
 		g := t.db.gens.Load()
 		for i, b := range bs {
 			if !t.eligible(b) || !c.likely(getKey(b.id, keys[i]), g.byBucket[b.id], g.at) {
@@ -544,7 +537,7 @@ func (t *tx) cachedKeys(bs []*bucket, keys [][]byte) ([]*bucket, [][]byte) {
 				return bs, keys
 			}
 		}
-		if !t.ensureBegun() {
+		if !t.float() && !t.ensureBegun() {
 			return bs, keys
 		}
 	}
@@ -554,7 +547,10 @@ func (t *tx) cachedKeys(bs []*bucket, keys [][]byte) ([]*bucket, [][]byte) {
 		k := keys[i]
 		if t.eligible(b) {
 			if g, ok := t.bucketGen(b.id); ok {
-				if v, ok := c.get(getKey(b.id, k), g, t.snap); ok {
+				if v, sp, ok := c.get(getKey(b.id, k), g, t.snap); ok {
+					if t.floating {
+						t.served = append(t.served, served{b.id, sp})
+					}
 					if t.local == nil {
 						t.local = map[string]local{}
 					}

@@ -183,6 +183,9 @@ type DB struct {
 	parked    []parkedConn
 	parkTimer bool // a sweep is scheduled
 	parkMax   int
+
+	// The rounds floating Views share (float.go).
+	rounds rounds
 }
 
 type parkedConn struct {
@@ -506,29 +509,53 @@ func (d *DB) commitParked(c *pgxpool.Conn) {
 // when fn read nothing from the database but bucket names the process had
 // cached, and another process created or deleted one of those buckets
 // meanwhile, once more with the names read again (sendFirstRead).
+//
+// A View whose reads the process cache answers floats (float.go): it may
+// find, at its first read the cache cannot answer, that what it already
+// read changed meanwhile, and then fn runs once more, in a transaction
+// from its start.
 func (d *DB) View(fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrDatabaseNotOpen
 	}
+	strict := false
 	for run := 1; ; run++ {
-		again, err := d.viewOnce(fn)
+		again, moved, err := d.viewOnce(fn, strict)
+		if !again || run == 3 {
+			return err
+		}
+		strict = strict || moved
+	}
+}
+
+// ViewOnce is View without floating (kv.OnceViewer): the transaction
+// begins at fn's first read, so fn's answers never move and fn runs once
+// (but for the bucket names' case above).
+func (d *DB) ViewOnce(fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrDatabaseNotOpen
+	}
+	for run := 1; ; run++ {
+		again, _, err := d.viewOnce(fn, true)
 		if !again || run == 3 {
 			return err
 		}
 	}
 }
 
-// viewOnce is one run of View: whether it may run again, and its error.
+// viewOnce is one run of View (strict: without floating): whether it may
+// run again, whether because its floating answers moved, and its error.
 // The transaction ends even when fn panics (its connection goes back to
 // the pool, which Close waits for).
-func (d *DB) viewOnce(fn func(kv.Tx) error) (bool, error) {
+func (d *DB) viewOnce(fn func(kv.Tx) error, strict bool) (bool, bool, error) {
 	t, err := d.begin(false)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer t.release()
+	t.noFloat = strict
 	err = t.finish(fn(t))
-	return t.namesMoved && !t.statements, err
+	return t.moved || t.namesMoved && !t.statements, t.moved, err
 }
 
 // Update runs fn in a write transaction and commits it. With
@@ -685,6 +712,14 @@ type tx struct {
 	chgSent  int
 	chgKeys  int
 	chgWhole map[int64]bool
+
+	// Floating reads (float.go): floating, a View that has not begun
+	// answers from the cache at generation floatAt, served being what it
+	// answered; moved: its answers changed before it began (View runs fn
+	// again, with noFloat).
+	floating, noFloat, moved bool
+	floatAt                  int64
+	served                   []served
 }
 
 type write struct {
@@ -1042,6 +1077,9 @@ func (t *tx) sendFirstRead(sql string, args ...any) (pgx.BatchResults, error) {
 			if err = br.QueryRow().Scan(&gen, &snap, &g, &chg); err == nil {
 				err = t.setSync(snap, base, g, chg, false)
 			}
+			if err == nil && t.floating && !t.landed() {
+				t.moved, err = true, errFloatMoved
+			}
 		} else if err == nil {
 			err = br.QueryRow().Scan(&gen, &snap)
 		}
@@ -1277,8 +1315,8 @@ func (t *tx) finish(fnErr error) error {
 	}
 	if !t.writable && !t.begun {
 		t.done = true
-		if len(t.buckets) == 0 {
-			return nil // fn read nothing: nothing was sent
+		if len(t.buckets) == 0 || t.floating {
+			return nil // fn read nothing, or floated: nothing to end
 		}
 		// fn only asked for buckets, answered from the cached names:
 		// confirm them (one round trip, as the opening always cost).

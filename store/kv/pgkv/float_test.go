@@ -1,0 +1,139 @@
+package pgkv_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"dealerportal/store/kv"
+	"dealerportal/store/kv/pgkv"
+	"dealerportal/store/kv/pgtest"
+)
+
+func getP(tx kv.Tx, k string) string { return string(tx.Bucket([]byte("p")).Get([]byte(k))) }
+
+// TestFloatMoved: a View whose first reads the cache answers floats; when
+// another process changes what it read before its first database read, the
+// View does not go on with two states of the database: fn runs again and
+// reads the new state whole. A change elsewhere lets it go on, once. And a
+// View sees every commit that ended before it began, though its cache still
+// held the value before.
+func TestFloatMoved(t *testing.T) {
+	schema := pgtest.Schema()
+	a, b := openOn(t, schema, 0), openOn(t, schema, 0)
+	update(t, b, fillP)
+	readView(t, a) // a's cache: p as filled
+	put := func(kvs ...string) func(tx kv.Tx) error {
+		return func(tx kv.Tx) error {
+			for i := 0; i < len(kvs); i += 2 {
+				if err := tx.Bucket([]byte("p")).Put([]byte(kvs[i]), []byte(kvs[i+1])); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		change   []string // b's change, during a's first run
+		runs     int
+		k01, k02 string
+	}{
+		{"what it read changed", []string{"k01", "new1", "k02", "new2"}, 2, "new1", "new2"},
+		{"a key it had not read changed", []string{"k30", "new30", "k02", "new2b"}, 1, "new1", "new2b"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			readView(t, a)
+			sentBefore, _ := pgkv.Rounds(a)
+			runs := 0
+			var k01, k02 string
+			err := a.View(func(tx kv.Tx) error {
+				runs++
+				k01 = getP(tx, "k01") // answered by the cache: the View floats
+				if runs == 1 {
+					update(t, b, put(c.change...))
+				}
+				_ = getP(tx, fmt.Sprintf("never read %d", runs)) // the cache cannot answer: the transaction begins
+				k02 = getP(tx, "k02")
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sent, _ := pgkv.Rounds(a); sent == sentBefore {
+				t.Errorf("the View did not float (no round sent)")
+			}
+			if runs != c.runs || k01 != c.k01 || k02 != c.k02 {
+				t.Errorf("fn ran %d times and read k01=%q k02=%q; want %d runs, %q and %q", runs, k01, k02, c.runs, c.k01, c.k02)
+			}
+		})
+	}
+	// b changes k01; a's cache holds its value before, and a's next View,
+	// floating, reads the new one.
+	update(t, b, put("k01", "fresh"))
+	var got string
+	if err := a.View(func(tx kv.Tx) error { got = getP(tx, "k01"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got != "fresh" {
+		t.Errorf("a View after b's commit reads k01=%q, want fresh", got)
+	}
+}
+
+// TestFloatRoundsShared: Views that begin while a round is in flight share
+// the next one: one statement answers them all, and none opens a
+// transaction when the cache answers its reads.
+func TestFloatRoundsShared(t *testing.T) {
+	schema := pgtest.Schema()
+	a, b := openOn(t, schema, 0), openOn(t, schema, 0)
+	update(t, b, fillP)
+	readView(t, a)
+	release := make(chan struct{})
+	var once sync.Once
+	pgkv.SetRoundHook(a, func() { once.Do(func() { <-release }) })
+	defer pgkv.SetRoundHook(a, nil)
+	sent0, queued0 := pgkv.Rounds(a)
+	trips0 := a.RoundTrips()
+	const n = 20
+	got := make([]string, n+1)
+	var wg sync.WaitGroup
+	view := func(i int) {
+		defer wg.Done()
+		if err := a.View(func(tx kv.Tx) error { got[i] = getP(tx, "k05"); return nil }); err != nil {
+			t.Error(err)
+		}
+	}
+	wg.Add(1)
+	go view(0) // sends the first round, held in the hook
+	waitFor(t, func() bool { s, _ := pgkv.Rounds(a); return s == sent0+1 })
+	wg.Add(n)
+	for i := 1; i <= n; i++ {
+		go view(i)
+	}
+	waitFor(t, func() bool { _, q := pgkv.Rounds(a); return q == queued0+n })
+	close(release)
+	wg.Wait()
+	for i, v := range got {
+		if v != "v5" {
+			t.Fatalf("View %d read %q", i, v)
+		}
+	}
+	if sent, _ := pgkv.Rounds(a); sent != sent0+2 {
+		t.Errorf("%d rounds for %d Views, want 2", sent-sent0, n+1)
+	}
+	if trips := a.RoundTrips() - trips0; trips != 2 {
+		t.Errorf("%d round trips for %d Views, want 2", trips, n+1)
+	}
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
