@@ -67,10 +67,11 @@
 // With SerialWriters each process keeps the results of reads (Get, the
 // read-aheads per key, cursor batches, ScanPrefixes) tagged with their
 // bucket's write generation, and answers a transaction from them when its
-// snapshot's generation of the bucket is the tag (cache.go): a View whose
-// reads all hit costs its opening's round trip only. Values so answered
-// are shared with other transactions: callers must not change them (the
-// kv contract).
+// snapshot's generation of the bucket is the tag (cache.go). A View whose
+// reads all hit opens no transaction: it floats on a generation read by a
+// statement that began after it was called, shared with the Views that
+// start meanwhile (float.go). Values so answered are shared with other
+// transactions: callers must not change them (the kv contract).
 package pgkv
 
 import (
