@@ -14,3 +14,6 @@ func Rounds(d *DB) (sent, queued int) {
 	defer d.rounds.mu.Unlock()
 	return d.rounds.sent, d.rounds.queued
 }
+
+// ParkedCommits returns how many parked COMMITs the sweep or Close sent.
+func ParkedCommits(d *DB) uint64 { return d.swept.Load() }
