@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 	"time"
@@ -300,12 +301,53 @@ func checkNodes(tree *parse.Tree, n parse.Node, allowed []string) *TemplateError
 // ErrTemplate wraps a failure to render a message text.
 var ErrTemplate = errors.New("message template")
 
+// parsedTexts keeps the message texts RenderTemplate parsed, so that the
+// fan-out of a batch of events parses each template text once, not once
+// per event, language and channel. Parsed templates are read-only (text/
+// template executes one safely in parallel). The kept texts are bounded in
+// total length (maxParsedBytes, about fifty full-length texts): past it
+// the map starts again, so an enterprise that edits its templates often
+// keeps only what it still uses.
+var parsedTexts struct {
+	sync.Mutex
+	m     map[string]*template.Template
+	bytes int
+}
+
+const maxParsedBytes = 1 << 20
+
+// parsedMessage is parseBudget("m", text), from parsedTexts when text was
+// parsed before. A text that fails is not kept (it fails the same way
+// again, and stored texts were checked when saved).
+func parsedMessage(text string) (*template.Template, *TemplateError) {
+	parsedTexts.Lock()
+	tpl := parsedTexts.m[text]
+	parsedTexts.Unlock()
+	if tpl != nil {
+		return tpl, nil
+	}
+	tpl, terr := parseBudget("m", text)
+	if terr != nil {
+		return nil, terr
+	}
+	parsedTexts.Lock()
+	if parsedTexts.m == nil || parsedTexts.bytes+len(text) > maxParsedBytes {
+		parsedTexts.m, parsedTexts.bytes = map[string]*template.Template{}, 0
+	}
+	if _, ok := parsedTexts.m[text]; !ok {
+		parsedTexts.m[text] = tpl
+		parsedTexts.bytes += len(text)
+	}
+	parsedTexts.Unlock()
+	return tpl, nil
+}
+
 // RenderTemplate executes a message text over values; a missing value
 // renders empty. The text was checked at save time, so an error here means
 // stored data went bad; a text over the budget (also one saved before the
 // budget existed) fails with ErrTemplateBudget, never running unbounded.
 func RenderTemplate(text string, values map[string]string) (string, error) {
-	tpl, terr := parseBudget("m", text)
+	tpl, terr := parsedMessage(text)
 	if terr != nil {
 		if terr.Key == "err.template_syntax" {
 			return "", fmt.Errorf("%w: %v", ErrTemplate, terr)

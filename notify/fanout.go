@@ -17,10 +17,120 @@ type fanout struct {
 	ent      *model.Settings
 	// note explains an event that produced no delivery on purpose.
 	note string
+	// The reads every event of a batch repeats (its template, customer,
+	// actor, the staff and their scopes and preferences), made once per
+	// fan-out: a batch writes nothing until all its events are turned into
+	// deliveries (Worker.Dispatch), so what the first event read is what
+	// the last would read. Fifty order events read the staff list fifty
+	// times otherwise, each time decoding every staff user.
+	tpls      map[model.Event]*model.MessageTemplate // nil: no template
+	custs     map[uint64]*model.Customer             // nil: none
+	actors    map[string]string
+	users     map[uint64]*model.User // by id; nil: none
+	custUsers map[uint64][]*model.User
+	staff     []*model.User
+	staffRead bool
+	scopes    map[uint64]store.Scope
+	prefs     map[uint64]*model.MessagePrefs
 }
 
 func newFanout(t *store.Tx, base string) *fanout {
-	return &fanout{t: t, base: strings.TrimRight(base, "/"), settings: t.MessagingSettings(), ent: t.Settings()}
+	return &fanout{t: t, base: strings.TrimRight(base, "/"), settings: t.MessagingSettings(), ent: t.Settings(),
+		tpls: map[model.Event]*model.MessageTemplate{}, custs: map[uint64]*model.Customer{}, actors: map[string]string{},
+		users: map[uint64]*model.User{}, custUsers: map[uint64][]*model.User{}, scopes: map[uint64]store.Scope{},
+		prefs: map[uint64]*model.MessagePrefs{}}
+}
+
+// template is event e's message template, nil when there is none.
+func (f *fanout) template(e model.Event) *model.MessageTemplate {
+	tpl, ok := f.tpls[e]
+	if !ok {
+		var err error
+		if tpl, err = f.t.MessageTemplate(e); err != nil {
+			tpl = nil
+		}
+		f.tpls[e] = tpl
+	}
+	return tpl
+}
+
+// customer is customer id, nil when there is none.
+func (f *fanout) customer(id uint64) *model.Customer {
+	c, ok := f.custs[id]
+	if !ok {
+		var err error
+		if c, err = f.t.Customer(store.AdminScope(), id); err != nil {
+			c = nil
+		}
+		f.custs[id] = c
+	}
+	return c
+}
+
+// actorName is the name of the user called username, or username itself
+// when there is no such user (the system, an API client).
+func (f *fanout) actorName(username string) string {
+	name, ok := f.actors[username]
+	if !ok {
+		name = username
+		if u, err := f.t.UserByUsername(username); err == nil {
+			name = u.Name
+		}
+		f.actors[username] = name
+	}
+	return name
+}
+
+// user is user id, nil when there is none.
+func (f *fanout) user(id uint64) *model.User {
+	u, ok := f.users[id]
+	if !ok {
+		var err error
+		if u, err = f.t.UserByID(id); err != nil {
+			u = nil
+		}
+		f.users[id] = u
+	}
+	return u
+}
+
+// customerUsers are customer id's users.
+func (f *fanout) customerUsers(id uint64) []*model.User {
+	us, ok := f.custUsers[id]
+	if !ok {
+		us, _, _ = f.t.ListCustomerUsers(store.AdminScope(), id, store.UserFilter{}, store.Page{})
+		f.custUsers[id] = us
+	}
+	return us
+}
+
+// staffUsers are the staff users.
+func (f *fanout) staffUsers() []*model.User {
+	if !f.staffRead {
+		f.staff, _, _ = f.t.ListStaff(store.UserFilter{}, store.Page{})
+		f.staffRead = true
+	}
+	return f.staff
+}
+
+// scope is staff user u's data scope.
+func (f *fanout) scope(u *model.User) store.Scope {
+	sc, ok := f.scopes[u.ID]
+	if !ok {
+		sc = f.t.UserScope(u)
+		f.scopes[u.ID] = sc
+	}
+	return sc
+}
+
+// prefsOf are user id's message preferences.
+func (f *fanout) prefsOf(id uint64) *model.MessagePrefs {
+	p, ok := f.prefs[id]
+	if !ok {
+		p = f.t.MessagePrefs(id)
+		f.prefs[id] = p
+	}
+	return p
 }
 
 // recipient is one person (a user) or one fixed address.
@@ -66,8 +176,8 @@ var DocLinks = map[model.DocType]string{
 // publication went out).
 func (f *fanout) deliveries(m *model.OutboxMessage) ([]*model.Delivery, error) {
 	f.note = ""
-	tpl, err := f.t.MessageTemplate(m.Event)
-	if err != nil || len(tpl.Channels) == 0 {
+	tpl := f.template(m.Event)
+	if tpl == nil || len(tpl.Channels) == 0 {
 		f.note = "no template or no channel for this event"
 		return nil, nil
 	}
@@ -80,16 +190,13 @@ func (f *fanout) deliveries(m *model.OutboxMessage) ([]*model.Delivery, error) {
 	}
 	var cust *model.Customer
 	if m.CustomerID != 0 {
-		cust, _ = f.t.Customer(store.AdminScope(), m.CustomerID)
+		cust = f.customer(m.CustomerID)
 	}
 	link := m.Params["link"]
 	if link == "" && m.DocID != 0 && DocLinks[m.DocType] != "" {
 		link = DocLinks[m.DocType] + strconv.FormatUint(m.DocID, 10)
 	}
-	actorName := m.Actor
-	if u, err := f.t.UserByUsername(m.Actor); err == nil {
-		actorName = u.Name
-	}
+	actorName := f.actorName(m.Actor)
 	// Render each language once for in-app messages and once for e-mail and
 	// SMS. An in-app message leaves the link out of its text: the inbox
 	// shows its own button to the document (a path in the text would read
@@ -158,7 +265,7 @@ func (f *fanout) deliveries(m *model.OutboxMessage) ([]*model.Delivery, error) {
 		if lang != "en" {
 			lang = "zh"
 		}
-		prefs := f.t.MessagePrefs(u.ID)
+		prefs := f.prefsOf(u.ID)
 		if tpl.Enabled(model.ChannelInApp) {
 			if err := add(model.ChannelInApp, u.ID, u.Username, lang); err != nil {
 				return nil, err
@@ -201,7 +308,7 @@ func (f *fanout) recipients(tpl *model.MessageTemplate, m *model.OutboxMessage, 
 	if model.FindEvent(m.Event).Personal() {
 		// The message carries its user's secret (an invitation link): it
 		// goes to that user and to nobody the template might name.
-		if u, err := f.t.UserByID(m.UserID); err == nil && m.UserID != 0 && !u.Disabled {
+		if u := f.user(m.UserID); u != nil && m.UserID != 0 && !u.Disabled {
 			return []recipient{{user: u}}
 		}
 		return nil
@@ -222,25 +329,23 @@ func (f *fanout) recipients(tpl *model.MessageTemplate, m *model.OutboxMessage, 
 		out = append(out, recipient{user: u})
 	}
 	if tpl.ToCustomerUsers && cust != nil && cust.Status == model.CustomerActive {
-		users, _, _ := f.t.ListCustomerUsers(store.AdminScope(), cust.ID, store.UserFilter{}, store.Page{})
-		for _, u := range users {
+		for _, u := range f.customerUsers(cust.ID) {
 			if len(tpl.DealerRoles) == 0 || slices.ContainsFunc(tpl.DealerRoles, u.HasRole) {
 				addUser(u)
 			}
 		}
 	}
 	if tpl.ToSalesperson && cust != nil && cust.SalespersonID != 0 {
-		if u, err := f.t.UserByID(cust.SalespersonID); err == nil && u.IsStaff() {
+		if u := f.user(cust.SalespersonID); u != nil && u.IsStaff() {
 			addUser(u)
 		}
 	}
 	if len(tpl.StaffRoles) > 0 {
-		staff, _, _ := f.t.ListStaff(store.UserFilter{}, store.Page{})
-		for _, u := range staff {
+		for _, u := range f.staffUsers() {
 			if !slices.ContainsFunc(tpl.StaffRoles, u.HasRole) {
 				continue
 			}
-			if cust != nil && !f.t.AllowsCustomer(f.t.UserScope(u), cust.ID) {
+			if cust != nil && !f.t.AllowsCustomer(f.scope(u), cust.ID) {
 				continue
 			}
 			addUser(u)

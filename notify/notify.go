@@ -162,75 +162,149 @@ func (w *Worker) RecoverInterrupted() {
 const dispatchBatch = 50
 
 // Dispatch publishes announcements that have taken effect and fans out every
-// due outbox event, dispatchBatch per transaction; it returns how many events
-// it handled.
+// due outbox event, dispatchBatch at a time; it returns how many events it
+// handled.
+//
+// The fan-out is read work (templates, recipients, their scopes and
+// preferences, the texts): it runs in a read transaction (plan), and only
+// its result is written, as one function of the group commit (apply), which
+// checks that each event is still as the plan read it. So the fan-out never
+// holds the writers' turn — on PostgreSQL the turn all processes' writers
+// take one at a time — and its writes share the transaction and the turn of
+// the orders committing at that moment (docs/DESIGN.md, "The fan-out out of
+// the writers' turn").
 func (w *Worker) Dispatch(ctx context.Context) (int, error) {
-	total := 0
+	total, published := 0, false
 	for ctx.Err() == nil {
-		// Look before writing: an idle poll costs a read, not a commit.
-		idle := true
-		if err := w.Store.View(func(t *store.Tx) error {
-			due, err := t.PendingOutbox(1)
-			idle = len(due) == 0 && !t.AnnouncementsDue()
+		var plan []planned
+		var settings *model.MessagingSettings
+		announce := false
+		err := w.Store.View(func(t *store.Tx) error {
+			announce = !published && t.AnnouncementsDue()
+			var err error
+			plan, settings, err = w.plan(t)
 			return err
-		}); err != nil || idle {
-			return total, err
-		}
-		n := 0
-		err := w.Store.Update("system", func(t *store.Tx) error {
-			n = 0
-			if _, err := t.PublishDueAnnouncements(); err != nil {
-				return err
-			}
-			msgs, err := t.PendingOutbox(dispatchBatch)
-			if err != nil {
-				return err
-			}
-			f := newFanout(t, w.BaseURL)
-			// Every message's deliveries are stored together after the
-			// fan-out (Tx.AddDeliveries reads their inbox keys in one go),
-			// in the same order as one by one.
-			var all []*model.Delivery
-			for _, m := range msgs {
-				ds, ferr := f.deliveries(m)
-				if ferr != nil {
-					m.Attempts++
-					m.LastError = ferr.Error()
-					// A text over the template budget fails the same way every time.
-					if m.Attempts >= f.settings.MaxAttempts || errors.Is(ferr, model.ErrTemplateBudget) {
-						m.Status = model.OutboxDead
-					} else {
-						m.NextTry = t.Now.Add(f.settings.Backoff(m.Attempts))
-					}
-					w.log().Error("messages: fan-out failed", "outbox", m.ID, "event", m.Event, "err", ferr)
-				} else {
-					all = append(all, ds...)
-					m.Status, m.LastError = model.OutboxDelivered, f.note
-				}
-			}
-			if err := t.AddDeliveries(all); err != nil {
-				return err
-			}
-			for _, m := range msgs {
-				if err := t.SaveOutboxMessage(m); err != nil {
-					return err
-				}
-			}
-			n = len(msgs)
-			if w.failDispatch != nil {
-				return w.failDispatch()
-			}
-			return nil
 		})
 		if err != nil {
 			return total, err
 		}
-		total += n
-		if n < dispatchBatch {
+		if announce {
+			// Rare (an announcement taking effect): a transaction of its own,
+			// once a call; the events it emits are fanned out by the next pass.
+			if err := w.Store.Update("system", func(t *store.Tx) error {
+				_, err := t.PublishDueAnnouncements()
+				return err
+			}); err != nil {
+				return total, err
+			}
+			published = true
+		}
+		if len(plan) == 0 {
+			if announce {
+				continue
+			}
+			return total, nil
+		}
+		var applied []*model.OutboxMessage
+		err = w.Store.Batch("system", func(t *store.Tx) error {
+			var err error
+			applied, err = w.apply(t, plan, settings)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		for _, m := range applied {
+			if m.LastError != "" && m.Status != model.OutboxDelivered {
+				w.log().Error("messages: fan-out failed", "outbox", m.ID, "event", m.Event, "attempt", m.Attempts, "err", m.LastError)
+			}
+		}
+		total += len(applied)
+		if len(plan) < dispatchBatch {
 			break
 		}
 	}
 	return total, nil
+}
+
+// plan fans out up to dispatchBatch due outbox events in t (a read
+// transaction) and returns their fan-outs with the messaging settings they
+// were made under.
+func (w *Worker) plan(t *store.Tx) ([]planned, *model.MessagingSettings, error) {
+	msgs, err := t.PendingOutbox(dispatchBatch)
+	if err != nil || len(msgs) == 0 {
+		return nil, nil, err
+	}
+	f := newFanout(t, w.BaseURL)
+	plan := make([]planned, 0, len(msgs))
+	for _, m := range msgs {
+		ds, ferr := f.deliveries(m)
+		plan = append(plan, planned{m: m, ds: ds, err: ferr, note: f.note})
+	}
+	return plan, f.settings, nil
+}
+
+// planned is one outbox event's fan-out, made in a read transaction: its
+// deliveries, or the failure to make them.
+type planned struct {
+	m    *model.OutboxMessage // as the plan read it
+	ds   []*model.Delivery
+	err  error
+	note string // why an event produced no delivery on purpose
+}
+
+// apply writes the planned fan-outs in t (a group commit's function: it may
+// run more than once, so it builds every record afresh) and returns the
+// events it settled. An event that is no longer pending as the plan read it
+// (another pass settled it, an admin requeued it) is left to the next pass.
+func (w *Worker) apply(t *store.Tx, plan []planned, settings *model.MessagingSettings) ([]*model.OutboxMessage, error) {
+	ids := make([]uint64, len(plan))
+	for i, p := range plan {
+		ids[i] = p.m.ID
+	}
+	now, err := t.OutboxMessages(ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []*model.OutboxMessage
+	var all []*model.Delivery
+	for i, p := range plan {
+		m := now[i]
+		if m == nil || m.Status != model.OutboxPending || m.Attempts != p.m.Attempts || !m.NextTry.Equal(p.m.NextTry) {
+			continue
+		}
+		if p.err != nil {
+			m.Attempts++
+			m.LastError = p.err.Error()
+			// A text over the template budget fails the same way every time.
+			if m.Attempts >= settings.MaxAttempts || errors.Is(p.err, model.ErrTemplateBudget) {
+				m.Status = model.OutboxDead
+			} else {
+				m.NextTry = t.Now.Add(settings.Backoff(m.Attempts))
+			}
+		} else {
+			for _, d := range p.ds {
+				c := *d // AddDeliveries numbers what it stores
+				all = append(all, &c)
+			}
+			m.Status, m.LastError = model.OutboxDelivered, p.note
+		}
+		out = append(out, m)
+	}
+	// Every event's deliveries are stored together (Tx.AddDeliveries reads
+	// their inbox keys in one go), in the events' order.
+	if err := t.AddDeliveries(all); err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		if err := t.SaveOutboxMessage(m); err != nil {
+			return nil, err
+		}
+	}
+	if w.failDispatch != nil {
+		return nil, w.failDispatch()
+	}
+	return out, nil
 }
 
 // sendBatch is how many due messages of a channel one round looks at.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"time"
 
 	"dealerportal/model"
@@ -64,6 +65,28 @@ func (t *Tx) OutboxMessage(id uint64) (*model.OutboxMessage, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// OutboxMessages returns the messages of ids in their order, nil for one
+// that is gone; their records are read together (kv.Prefetch).
+func (t *Tx) OutboxMessages(ids []uint64) ([]*model.OutboxMessage, error) {
+	keys := make([][]byte, len(ids))
+	for i, id := range ids {
+		keys[i] = itob(id)
+	}
+	kv.Prefetch(t.b(bOutbox), keys)
+	out := make([]*model.OutboxMessage, len(ids))
+	for i, id := range ids {
+		m, err := t.OutboxMessage(id)
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			out[i] = m
+		}
+	}
+	return out, nil
 }
 
 // PendingOutbox returns up to limit pending messages whose next try is due,
