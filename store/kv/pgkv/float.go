@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"dealerportal/store/kv"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -32,12 +34,20 @@ import (
 // time in a transaction from the start (kv.DB's contract: a View's fn may
 // run more than once).
 
-// round is one shared read of the generations outside a transaction.
+// round is one shared read of the generations outside a transaction. The
+// committed reads of the PeekMany calls that joined it (the versions read
+// every request of a fleet makes at its start, with the header's unread
+// counts: store.Sync) ride in the same statement as columns of their own,
+// so a request's versions read and its Views' rounds are one stream of
+// statements, not two.
 type round struct {
 	done chan struct{}
 	err  error
 	gen  int64 // kv_meta.gen: the bucket names' generation
 	snap int64 // kv_meta.wgen of the statement's snapshot
+	// reads are the joined PeekMany calls' reads, appended only while the
+	// round is the queued one (or by its leader before it is sent).
+	reads []kv.PeekRead
 }
 
 // rounds are a process's rounds: the one in flight and the one queued
@@ -65,8 +75,9 @@ var errFloatMoved = &pgconn.PgError{Code: "40001", Message: "a floating read's k
 
 // fresh returns a round that began after the call: the one queued behind
 // the round in flight (joined, or queued now), or a new one sent now when
-// none is in flight.
-func (d *DB) fresh() *round {
+// none is in flight. reads, when any, ride in the round (see round); the
+// caller finds their results in the round's reads from index off.
+func (d *DB) fresh(reads []kv.PeekRead) (r *round, off int) {
 	rs := &d.rounds
 	rs.mu.Lock()
 	mine := rs.next
@@ -82,12 +93,14 @@ func (d *DB) fresh() *round {
 	if !lead {
 		rs.queued++
 	}
+	off = len(mine.reads)
+	mine.reads = append(mine.reads, reads...)
 	rs.mu.Unlock()
 	if lead {
 		d.runRounds(mine)
 	}
 	<-mine.done
-	return mine
+	return mine, off
 }
 
 // runRounds sends round r and, when another was queued meanwhile, hands it
@@ -101,7 +114,7 @@ func (d *DB) runRounds(r *round) {
 	if hook != nil {
 		hook()
 	}
-	r.gen, r.snap, r.err = d.readGens()
+	r.gen, r.snap, r.err = d.readGens(r.reads)
 	close(r.done)
 	rs.mu.Lock()
 	next := rs.next
@@ -115,14 +128,39 @@ func (d *DB) runRounds(r *round) {
 // readGens reads kv_meta's generations and the buckets and keys changed
 // since the process's known generation in one statement outside a
 // transaction (on a parked connection, whose COMMIT goes first), and
-// publishes what changed (DB.learn).
-func (d *DB) readGens() (gen, snap int64, err error) {
+// publishes what changed (DB.learn). The statement also makes reads (the
+// joined PeekMany calls'), filling their Value or N.
+func (d *DB) readGens(reads []kv.PeekRead) (gen, snap int64, err error) {
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
 	if d.opts.TxTimeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
 	}
 	defer cancel()
 	base := d.gens.Load()
+	var shape peekShape
+	for i := range reads {
+		r := &reads[i]
+		r.Value, r.N = nil, 0
+		if !r.Count || r.Limit > 0 {
+			shape.add(r.Count)
+		}
+	}
+	// Without the read cache (Options.CacheBytes 0) no View floats and
+	// nothing learns generations: a round is its reads alone.
+	withGens := d.rc != nil
+	sql, args := sqlReadMetaSync, []any{base.at}
+	var g, chg []byte
+	dest := []any{&gen, &snap, &g, &chg}
+	if !withGens {
+		args, dest = nil, nil
+	}
+	switch {
+	case shape.n > 0:
+		sql = shape.roundSQL(withGens)
+		args, dest = peekArgs(reads, args, dest)
+	case !withGens:
+		return 0, 0, nil
+	}
 	for {
 		conn, parked := d.unpark(), true
 		if conn == nil {
@@ -135,15 +173,14 @@ func (d *DB) readGens() (gen, snap int64, err error) {
 		if parked {
 			b.Queue("COMMIT")
 		}
-		b.Queue(sqlReadMetaSync, base.at)
+		b.Queue(sql, args...)
 		d.trips.Add(1)
 		br := conn.SendBatch(ctx, b)
 		if parked {
 			_, err = br.Exec()
 		}
-		var g, chg []byte
 		if err == nil {
-			err = br.QueryRow().Scan(&gen, &snap, &g, &chg)
+			err = br.QueryRow().Scan(dest...)
 		}
 		if cerr := br.Close(); err == nil {
 			err = cerr
@@ -153,8 +190,8 @@ func (d *DB) readGens() (gen, snap int64, err error) {
 		if broken {
 			continue // the parked connection broke meanwhile: take another
 		}
-		if err != nil {
-			return 0, 0, err
+		if err != nil || !withGens {
+			return gen, snap, err
 		}
 		if _, err := d.learnRead(base, snap, g, chg, false); err != nil {
 			return 0, 0, err
@@ -195,7 +232,7 @@ func (t *tx) float() bool {
 	if t.noFloat || t.writable || t.begun || t.floating || !t.tentative {
 		return false
 	}
-	r := t.db.fresh()
+	r, _ := t.db.fresh(nil)
 	if r.err != nil || r.gen != t.gen {
 		return false
 	}

@@ -81,9 +81,10 @@ func TestFloatMoved(t *testing.T) {
 	}
 }
 
-// TestFloatRoundsShared: Views that begin while a round is in flight share
-// the next one: one statement answers them all, and none opens a
-// transaction when the cache answers its reads.
+// TestFloatRoundsShared: Views and PeekMany calls that begin while a round
+// is in flight share the next one: one statement answers them all (the
+// PeekMany calls' reads are its columns), and no View opens a transaction
+// when the cache answers its reads.
 func TestFloatRoundsShared(t *testing.T) {
 	schema := pgtest.Schema()
 	a, b := openOn(t, schema, 0), openOn(t, schema, 0)
@@ -111,7 +112,22 @@ func TestFloatRoundsShared(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		go view(i)
 	}
-	waitFor(t, func() bool { _, q := pgkv.Rounds(a); return q == queued0+n })
+	// Committed reads (a request's versions read, PeekMany) ride in the
+	// same round, each with its own reads.
+	const m = 3
+	peeks := make([][]kv.PeekRead, m)
+	wg.Add(m)
+	for i := range m {
+		peeks[i] = []kv.PeekRead{{Bucket: []byte("p"), Key: fmt.Appendf(nil, "k%02d", i+10)},
+			{Bucket: []byte("p"), Key: []byte("k1"), Count: true, Limit: 100}, {Bucket: []byte("p"), Key: []byte("none")}}
+		go func() {
+			defer wg.Done()
+			if err := a.PeekMany(peeks[i]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	waitFor(t, func() bool { _, q := pgkv.Rounds(a); return q == queued0+n+m })
 	close(release)
 	wg.Wait()
 	for i, v := range got {
@@ -119,11 +135,16 @@ func TestFloatRoundsShared(t *testing.T) {
 			t.Fatalf("View %d read %q", i, v)
 		}
 	}
+	for i, p := range peeks {
+		if v, want := string(p[0].Value), fmt.Sprintf("v%d", i+10); v != want || p[1].N != 10 || p[2].Value != nil {
+			t.Errorf("PeekMany %d read %q, counted %d, read %q for a missing key; want %q, 10, nil", i, v, p[1].N, p[2].Value, want)
+		}
+	}
 	if sent, _ := pgkv.Rounds(a); sent != sent0+2 {
-		t.Errorf("%d rounds for %d Views, want 2", sent-sent0, n+1)
+		t.Errorf("%d rounds for %d Views and %d PeekMany calls, want 2", sent-sent0, n+1, m)
 	}
 	if trips := a.RoundTrips() - trips0; trips != 2 {
-		t.Errorf("%d round trips for %d Views, want 2", trips, n+1)
+		t.Errorf("%d round trips for %d Views and %d PeekMany calls, want 2", trips, n+1, m)
 	}
 }
 

@@ -1,7 +1,6 @@
 package pgkv
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,42 +10,32 @@ import (
 )
 
 // PeekMany makes the committed reads of reads (kv.MultiPeeker) in one
-// round trip, outside any transaction: one statement whose columns are
-// Peek's and CountPrefix's reads as scalar subqueries, each seeing what
-// was committed before the statement began (one READ COMMITTED snapshot).
-// A single read is Peek's or CountPrefix's own statement.
+// round trip, outside any transaction: it joins the process's next round
+// (float.go), whose one statement reads the generations for the floating
+// Views and, as scalar subqueries of their own, every joined call's reads,
+// each seeing what was committed before the statement began (one READ
+// COMMITTED snapshot). The round begins after the call, as a statement of
+// its own would.
 func (d *DB) PeekMany(reads []kv.PeekRead) error {
 	if d.closed.Load() {
 		return kv.ErrDatabaseNotOpen
 	}
-	var shape peekShape
-	for i := range reads {
-		r := &reads[i]
-		r.Value, r.N = nil, 0
-		if !r.Count || r.Limit > 0 {
-			shape.add(r.Count)
-		}
-	}
-	switch {
-	case shape.n == 0:
+	if len(reads) == 0 {
 		return nil
-	case shape.n == 1:
-		for i := range reads {
-			r := &reads[i]
-			switch {
-			case !r.Count:
-				v, err := d.Peek(r.Bucket, r.Key)
-				r.Value = v
-				return err
-			case r.Limit > 0:
-				n, err := d.CountPrefix(r.Bucket, r.Key, r.Limit)
-				r.N = n
-				return err
-			}
-		}
 	}
-	args := make([]any, 0, 4*shape.n)
-	dest := make([]any, 0, shape.n)
+	r, off := d.fresh(reads)
+	if r.err != nil {
+		return r.err
+	}
+	for i := range reads {
+		reads[i].Value, reads[i].N = r.reads[off+i].Value, r.reads[off+i].N
+	}
+	return nil
+}
+
+// peekArgs appends the arguments and destinations of reads' columns (see
+// peekShape) to args and dest.
+func peekArgs(reads []kv.PeekRead, args, dest []any) ([]any, []any) {
 	for i := range reads {
 		r := &reads[i]
 		switch {
@@ -58,13 +47,7 @@ func (d *DB) PeekMany(reads []kv.PeekRead) error {
 			dest = append(dest, &r.N)
 		}
 	}
-	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if d.opts.TxTimeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, d.opts.TxTimeout)
-	}
-	defer cancel()
-	d.trips.Add(1)
-	return d.pool.QueryRow(ctx, shape.sql(), args...).Scan(dest...)
+	return args, dest
 }
 
 // peekShape is the kinds of a PeekMany statement's reads in order (a bit
@@ -96,6 +79,7 @@ func (s *peekShape) count(i int) bool {
 type peekShapeKey struct {
 	n      int
 	counts uint64
+	gens   bool // with the round's generations (roundSQL)
 }
 
 // peekSQLs keeps the texts of up to maxPeekShapes shapes (the store asks
@@ -107,22 +91,29 @@ var (
 	maxPeekShapes = int32(256)
 )
 
-// sql returns the statement's text. A value's column is NULL for a
-// missing key (a Peek's nil) and the value's bytes otherwise, an empty
-// value included.
-func (s *peekShape) sql() string {
-	key := peekShapeKey{s.n, s.counts}
+// roundSQL returns the text of a round's statement with this shape's
+// reads: with gens, sqlReadMetaSync's columns ($1 the known generation)
+// then one column per read, its arguments from $2 on; without, the reads'
+// columns alone, from $1. A value's column is NULL for a missing key (a
+// Peek's nil) and the value's bytes otherwise, an empty value included.
+func (s *peekShape) roundSQL(gens bool) string {
+	key := peekShapeKey{s.n, s.counts, gens}
 	if s.n <= 64 {
 		if q, ok := peekSQLs.Load(key); ok {
 			return q.(string)
 		}
 	}
 	var b strings.Builder
-	b.WriteString("SELECT ")
 	p := 1
+	if gens {
+		b.WriteString(strings.TrimSuffix(sqlReadMetaSync, " FROM kv_meta"))
+		p = 2
+	} else {
+		b.WriteString("SELECT ")
+	}
 	arg := func() string { p++; return "$" + strconv.Itoa(p-1) }
 	for i := range s.n {
-		if i > 0 {
+		if gens || i > 0 {
 			b.WriteString(",\n\t")
 		}
 		if s.count(i) {
@@ -132,6 +123,9 @@ func (s *peekShape) sql() string {
 		}
 		b.WriteString("(SELECT coalesce(k.value, convert_to(k.doc::text, 'UTF8')) FROM kv k JOIN kv_buckets b ON b.id = k.bucket WHERE b.name = " +
 			arg() + " AND k.key = " + arg() + ")")
+	}
+	if gens {
+		b.WriteString(" FROM kv_meta")
 	}
 	q := b.String()
 	if s.n <= 64 && peekSQLsKept.Add(1) <= maxPeekShapes {
