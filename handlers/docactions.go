@@ -196,7 +196,7 @@ func (h *Handler) renderRefusal(c *fiber.Ctx, err error, page func() (string, *V
 
 // formActor is who runs a form's use case: the user, the scope, and the
 // form's one-time token _idem as the replay key (a new record is made once
-// per form).
+// per form); Fresh as for actor.
 func (h *Handler) formActor(c *fiber.Ctx) store.Actor {
-	return store.Actor{User: currentUser(c), Scope: h.scope(c), Once: c.FormValue("_idem")}
+	return store.Actor{User: currentUser(c), Scope: h.scope(c), Once: c.FormValue("_idem"), Fresh: true}
 }

@@ -79,9 +79,10 @@ func (h *Handler) createUser(c *fiber.Ctx, u *model.User, invite bool) error {
 }
 
 // actor is the use cases' Actor of the request: its user and scope, with
-// once as the replay key ("" runs every time).
+// once as the replay key ("" runs every time). Fresh: every request that
+// reaches a handler began with syncVersions on a shared backend.
 func (h *Handler) actor(c *fiber.Ctx, once string) store.Actor {
-	return store.Actor{User: currentUser(c), Scope: h.scope(c), Once: once}
+	return store.Actor{User: currentUser(c), Scope: h.scope(c), Once: once, Fresh: true}
 }
 
 // resetPassword sets a new password chosen by the admin or manager and ends

@@ -36,6 +36,23 @@ type Actor struct {
 	// Batched runs the use case in the group commit (Store.Batch), for
 	// the API's calls that arrive many at once.
 	Batched bool
+	// Fresh says the action's request began with Sync (the handlers'
+	// syncVersions does, on a shared backend, before any handler runs): a
+	// read transaction the use case makes before its write may then answer
+	// from what this process learned since, with no statement of its own
+	// to learn that nothing changed (Store.viewFor, kv.ViewFresh).
+	Fresh bool
+}
+
+// viewFor is View for a read transaction of a's use case: kv.ViewFresh
+// when a's request began with Sync (a.Fresh), else View.
+func (s *Store) viewFor(a Actor, fn func(*Tx) error) error {
+	if !a.Fresh {
+		return s.View(fn)
+	}
+	return kv.ViewFresh(s.db, func(ktx kv.Tx) error {
+		return fn(&Tx{tx: ktx, s: s, Now: s.Now()})
+	})
 }
 
 // ErrKeyReused refuses a repeat of an Actor's Once with another

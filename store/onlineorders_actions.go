@@ -51,7 +51,7 @@ func (s *Store) SaveOnlineOrderForm(a Actor, in OnlineOrderForm) (uint64, error)
 	}
 	if isNew && in.Invalid.Err() == nil {
 		var pre *PreparedOnlineOrder
-		_ = s.View(func(t *Tx) error {
+		_ = s.viewFor(a, func(t *Tx) error {
 			pre = nil // fn may run again (Store.View)
 			if hdr := t.preparedHeader(o, in.Location); hdr != nil {
 				pre, _ = t.PrepareOnlineOrder(a.Scope, hdr, in.Lines, a.User, in.Submit)
@@ -171,7 +171,7 @@ func (s *Store) CheckoutCart(a Actor, in CheckoutForm) (uint64, error) {
 	a.Batched = true
 	if len(in.Entries) > 0 {
 		var pre *PreparedOnlineOrder
-		_ = s.View(func(t *Tx) error {
+		_ = s.viewFor(a, func(t *Tx) error {
 			pre = nil // fn may run again (Store.View)
 			if hdr := t.preparedHeader(o, in.Location); hdr != nil {
 				pre, _ = t.PrepareOnlineOrderFromCart(a.Scope, a.User, in.Entries, hdr, in.Submit)

@@ -445,8 +445,6 @@ type MultiPeeker interface {
 	PeekMany(reads []PeekRead) error
 }
 
-// PeekMany makes the committed reads of reads (PeekRead): through
-// MultiPeeker when db has it, else in one View, which reads one snapshot.
 // OnceViewer is a DB whose View may run fn more than once (PostgreSQL's
 // floating reads) and that can run a read transaction whose fn runs once:
 // it begins at its first read and never answers from a state it then has
@@ -467,6 +465,27 @@ func ViewOnce(db DB, fn func(Tx) error) error {
 	return db.View(fn)
 }
 
+// FreshViewer is a DB whose View can rely on a committed read its caller's
+// request already made: ViewFresh is View for a caller whose request began
+// with such a read (store.Sync at a request's start), which may then answer
+// from what the process learned since, without a read of its own to learn
+// that nothing changed. Everything committed before the request arrived is
+// still seen.
+type FreshViewer interface {
+	ViewFresh(fn func(Tx) error) error
+}
+
+// ViewFresh runs fn as View does, for a caller whose request began with a
+// committed read of the database (FreshViewer); View on another backend.
+func ViewFresh(db DB, fn func(Tx) error) error {
+	if f, ok := db.(FreshViewer); ok {
+		return f.ViewFresh(fn)
+	}
+	return db.View(fn)
+}
+
+// PeekMany makes the committed reads of reads (PeekRead): through
+// MultiPeeker when db has it, else in one View, which reads one snapshot.
 func PeekMany(db DB, reads []PeekRead) error {
 	if p, ok := db.(MultiPeeker); ok {
 		return p.PeekMany(reads)

@@ -155,6 +155,14 @@ func (c nestChecked) View(fn func(Tx) error) error {
 	return c.DB.View(checkedFn("view", fn))
 }
 
+// ViewFresh is kv.ViewFresh on the wrapped DB, checked as View is.
+func (c nestChecked) ViewFresh(fn func(Tx) error) error {
+	if !nestedOn.Load() {
+		return ViewFresh(c.DB, fn)
+	}
+	return ViewFresh(c.DB, checkedFn("view", fn))
+}
+
 // ViewOnce is kv.ViewOnce on the wrapped DB, checked as View is.
 func (c nestChecked) ViewOnce(fn func(Tx) error) error {
 	if !nestedOn.Load() {

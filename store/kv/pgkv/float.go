@@ -60,6 +60,16 @@ type rounds struct {
 	sent, queued int
 	// hook, when set (tests), runs before a round is sent.
 	hook func()
+	// last is the latest round that completed without an error (ViewFresh).
+	last *round
+}
+
+// latest returns the latest round that completed without an error, nil
+// when there is none yet.
+func (rs *rounds) latest() *round {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.last
 }
 
 // served is a read a floating View answered from the cache: its bucket
@@ -117,6 +127,9 @@ func (d *DB) runRounds(r *round) {
 	r.gen, r.snap, r.err = d.readGens(r.reads)
 	close(r.done)
 	rs.mu.Lock()
+	if r.err == nil {
+		rs.last = r
+	}
 	next := rs.next
 	rs.cur, rs.next = next, nil
 	rs.mu.Unlock()
@@ -232,7 +245,13 @@ func (t *tx) float() bool {
 	if t.noFloat || t.writable || t.begun || t.floating || !t.tentative {
 		return false
 	}
-	r, _ := t.db.fresh(nil)
+	var r *round
+	if t.synced {
+		r = t.db.rounds.latest()
+	}
+	if r == nil {
+		r, _ = t.db.fresh(nil)
+	}
 	if r.err != nil || r.gen != t.gen {
 		return false
 	}

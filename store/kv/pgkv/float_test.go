@@ -158,3 +158,55 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestViewFresh: a ViewFresh after its request's round (a PeekMany, as the
+// versions read at a request's start) floats on that round: no statement
+// of its own while the cache answers, and a change another process
+// committed before the round is read. Without a round before it, it sends
+// one as View does.
+func TestViewFresh(t *testing.T) {
+	schema := pgtest.Schema()
+	a, b := openOn(t, schema, 0), openOn(t, schema, 0)
+	update(t, b, fillP)
+	readView(t, a) // a's cache: p as filled
+	viewFresh := func() (k01, k02 string) {
+		t.Helper()
+		err := a.ViewFresh(func(tx kv.Tx) error { k01, k02 = getP(tx, "k01"), getP(tx, "k02"); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k01, k02
+	}
+	request := func() { // the request's start: a committed read that joins a round
+		t.Helper()
+		if err := a.PeekMany([]kv.PeekRead{{Bucket: []byte("p"), Key: []byte("k00")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	request()
+	trips0 := a.RoundTrips()
+	if k01, k02 := viewFresh(); k01 != "v1" || k02 != "v2" {
+		t.Errorf("ViewFresh read k01=%q k02=%q, want v1 v2", k01, k02)
+	}
+	if n := a.RoundTrips() - trips0; n != 0 {
+		t.Errorf("ViewFresh answered by the cache after its request's round: %d round trips, want 0", n)
+	}
+	// b commits before the next request arrives: its round learns the
+	// change, and the ViewFresh after it reads b's value.
+	update(t, b, func(tx kv.Tx) error { return tx.Bucket([]byte("p")).Put([]byte("k01"), []byte("b's")) })
+	request()
+	if k01, k02 := viewFresh(); k01 != "b's" || k02 != "v2" {
+		t.Errorf("ViewFresh after b's commit and the request's round read k01=%q k02=%q, want b's v2", k01, k02)
+	}
+	// A plain View after the same commit, with no request round between,
+	// sends its own round (View's guarantee, unchanged).
+	update(t, b, func(tx kv.Tx) error { return tx.Bucket([]byte("p")).Put([]byte("k02"), []byte("b's 2")) })
+	sent0, _ := pgkv.Rounds(a)
+	var k02 string
+	if err := a.View(func(tx kv.Tx) error { k02 = getP(tx, "k02"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if sent, _ := pgkv.Rounds(a); sent != sent0+1 || k02 != "b's 2" {
+		t.Errorf("View after b's commit: %d rounds, read %q; want 1 and b's 2", sent-sent0, k02)
+	}
+}

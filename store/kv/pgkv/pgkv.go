@@ -523,9 +523,27 @@ func (d *DB) View(fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrDatabaseNotOpen
 	}
+	return d.view(fn, false)
+}
+
+// ViewFresh is View for a caller whose request began with a round of this
+// process (kv.FreshViewer): the versions read at a request's start, which
+// joins one (PeekMany). A View whose reads the cache answers floats on the
+// latest round the process completed instead of waiting for one of its
+// own: rounds run one after another, so the latest began no sooner than
+// the request's, after the request arrived, and saw every commit
+// acknowledged before it. Otherwise as View.
+func (d *DB) ViewFresh(fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrDatabaseNotOpen
+	}
+	return d.view(fn, true)
+}
+
+func (d *DB) view(fn func(kv.Tx) error, synced bool) error {
 	strict := false
 	for run := 1; ; run++ {
-		again, moved, err := d.viewOnce(fn, strict)
+		again, moved, err := d.viewOnce(fn, strict, synced)
 		if !again || run == 3 {
 			return err
 		}
@@ -541,24 +559,24 @@ func (d *DB) ViewOnce(fn func(kv.Tx) error) error {
 		return kv.ErrDatabaseNotOpen
 	}
 	for run := 1; ; run++ {
-		again, _, err := d.viewOnce(fn, true)
+		again, _, err := d.viewOnce(fn, true, false)
 		if !again || run == 3 {
 			return err
 		}
 	}
 }
 
-// viewOnce is one run of View (strict: without floating): whether it may
-// run again, whether because its floating answers moved, and its error.
-// The transaction ends even when fn panics (its connection goes back to
-// the pool, which Close waits for).
-func (d *DB) viewOnce(fn func(kv.Tx) error, strict bool) (bool, bool, error) {
+// viewOnce is one run of View (strict: without floating; synced: for
+// ViewFresh): whether it may run again, whether because its floating
+// answers moved, and its error. The transaction ends even when fn panics
+// (its connection goes back to the pool, which Close waits for).
+func (d *DB) viewOnce(fn func(kv.Tx) error, strict, synced bool) (bool, bool, error) {
 	t, err := d.begin(false)
 	if err != nil {
 		return false, false, err
 	}
 	defer t.release()
-	t.noFloat = strict
+	t.noFloat, t.synced = strict, synced
 	err = t.finish(fn(t))
 	return t.moved || t.namesMoved && !t.statements, t.moved, err
 }
@@ -721,10 +739,11 @@ type tx struct {
 	// Floating reads (float.go): floating, a View that has not begun
 	// answers from the cache at generation floatAt, served being what it
 	// answered; moved: its answers changed before it began (View runs fn
-	// again, with noFloat).
-	floating, noFloat, moved bool
-	floatAt                  int64
-	served                   []served
+	// again, with noFloat); synced: a ViewFresh, which floats on the
+	// process's latest round.
+	floating, noFloat, moved, synced bool
+	floatAt                          int64
+	served                           []served
 }
 
 type write struct {
