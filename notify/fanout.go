@@ -41,67 +41,56 @@ func newFanout(t *store.Tx, base string) *fanout {
 		prefs: map[uint64]*model.MessagePrefs{}}
 }
 
+// memo returns m[k], read with read and kept on the first call.
+func memo[K comparable, V any](m map[K]V, k K, read func() V) V {
+	v, ok := m[k]
+	if !ok {
+		v = read()
+		m[k] = v
+	}
+	return v
+}
+
+// orNil is v, or nil when err is set.
+func orNil[V any](v *V, err error) *V {
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
 // template is event e's message template, nil when there is none.
 func (f *fanout) template(e model.Event) *model.MessageTemplate {
-	tpl, ok := f.tpls[e]
-	if !ok {
-		var err error
-		if tpl, err = f.t.MessageTemplate(e); err != nil {
-			tpl = nil
-		}
-		f.tpls[e] = tpl
-	}
-	return tpl
+	return memo(f.tpls, e, func() *model.MessageTemplate { return orNil(f.t.MessageTemplate(e)) })
 }
 
 // customer is customer id, nil when there is none.
 func (f *fanout) customer(id uint64) *model.Customer {
-	c, ok := f.custs[id]
-	if !ok {
-		var err error
-		if c, err = f.t.Customer(store.AdminScope(), id); err != nil {
-			c = nil
-		}
-		f.custs[id] = c
-	}
-	return c
+	return memo(f.custs, id, func() *model.Customer { return orNil(f.t.Customer(store.AdminScope(), id)) })
 }
 
 // actorName is the name of the user called username, or username itself
 // when there is no such user (the system, an API client).
 func (f *fanout) actorName(username string) string {
-	name, ok := f.actors[username]
-	if !ok {
-		name = username
+	return memo(f.actors, username, func() string {
 		if u, err := f.t.UserByUsername(username); err == nil {
-			name = u.Name
+			return u.Name
 		}
-		f.actors[username] = name
-	}
-	return name
+		return username
+	})
 }
 
 // user is user id, nil when there is none.
 func (f *fanout) user(id uint64) *model.User {
-	u, ok := f.users[id]
-	if !ok {
-		var err error
-		if u, err = f.t.UserByID(id); err != nil {
-			u = nil
-		}
-		f.users[id] = u
-	}
-	return u
+	return memo(f.users, id, func() *model.User { return orNil(f.t.UserByID(id)) })
 }
 
 // customerUsers are customer id's users.
 func (f *fanout) customerUsers(id uint64) []*model.User {
-	us, ok := f.custUsers[id]
-	if !ok {
-		us, _, _ = f.t.ListCustomerUsers(store.AdminScope(), id, store.UserFilter{}, store.Page{})
-		f.custUsers[id] = us
-	}
-	return us
+	return memo(f.custUsers, id, func() []*model.User {
+		us, _, _ := f.t.ListCustomerUsers(store.AdminScope(), id, store.UserFilter{}, store.Page{})
+		return us
+	})
 }
 
 // staffUsers are the staff users.
@@ -115,22 +104,12 @@ func (f *fanout) staffUsers() []*model.User {
 
 // scope is staff user u's data scope.
 func (f *fanout) scope(u *model.User) store.Scope {
-	sc, ok := f.scopes[u.ID]
-	if !ok {
-		sc = f.t.UserScope(u)
-		f.scopes[u.ID] = sc
-	}
-	return sc
+	return memo(f.scopes, u.ID, func() store.Scope { return f.t.UserScope(u) })
 }
 
 // prefsOf are user id's message preferences.
 func (f *fanout) prefsOf(id uint64) *model.MessagePrefs {
-	p, ok := f.prefs[id]
-	if !ok {
-		p = f.t.MessagePrefs(id)
-		f.prefs[id] = p
-	}
-	return p
+	return memo(f.prefs, id, func() *model.MessagePrefs { return f.t.MessagePrefs(id) })
 }
 
 // recipient is one person (a user) or one fixed address.
