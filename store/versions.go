@@ -64,24 +64,6 @@ type sharedVersions struct {
 	mu sync.Mutex
 	// seen: the counts this process's generations reflect.
 	seen versionSet
-	// cur is the read in flight, next the one queued behind it (see Sync).
-	cur, next *syncRound
-}
-
-type syncRound struct {
-	done chan struct{}
-	err  error
-	// unread are the inbox counts the round's callers asked for
-	// (SyncUnread), read in the same round trip as the record; appended
-	// only before the round begins.
-	unread []unreadRead
-}
-
-// unreadRead is one caller's inbox count of a round.
-type unreadRead struct {
-	user  uint64
-	limit int
-	n     int
 }
 
 // Shared reports whether other processes may write the database (a
@@ -143,64 +125,21 @@ func (s *Store) SyncUnread(userID uint64, limit int) (Unread, error) {
 		// makes the count stale (UnreadFor).
 		u = Unread{user: userID, gen: s.inboxGen(userID).Load(), ok: true}
 	}
-	vs := &s.vers
-	vs.mu.Lock()
-	// With no read in flight this call reads (lead); else it waits for
-	// the next read, which begins after the current one ends (the current
-	// may have begun before this call).
-	lead := vs.cur == nil
-	mine := vs.next
-	switch {
-	case lead:
-		mine = &syncRound{done: make(chan struct{})}
-		vs.cur = mine
-	case mine == nil:
-		mine = &syncRound{done: make(chan struct{})}
-		vs.next = mine
-	}
-	i := len(mine.unread)
+	// The read joins the backend's next shared read (kv.PeekMany on
+	// PostgreSQL: the floating Views' round, which begins after this call
+	// and which the callers arriving meanwhile share).
+	reads := []kv.PeekRead{{Bucket: bMeta, Key: keyVersions}}
 	if count {
-		mine.unread = append(mine.unread, unreadRead{user: userID, limit: limit})
-	}
-	vs.mu.Unlock()
-	if lead {
-		for r := mine; r != nil; {
-			r.err = s.syncOnce(r.unread)
-			close(r.done)
-			vs.mu.Lock()
-			r, vs.cur, vs.next = vs.next, vs.next, nil
-			vs.mu.Unlock()
-		}
-	}
-	<-mine.done
-	if mine.err != nil {
-		return Unread{}, mine.err
-	}
-	if count {
-		u.n = mine.unread[i].n
-	}
-	return u, nil
-}
-
-// syncOnce reads the versions record and moves the generations of what
-// changed, and counts the unread inboxes of unread. The reads are
-// committed records, not a transaction: on PostgreSQL one statement
-// (kv.PeekMany), where a View costs three round trips and each count one
-// more.
-func (s *Store) syncOnce(unread []unreadRead) error {
-	reads := make([]kv.PeekRead, 1+len(unread))
-	reads[0] = kv.PeekRead{Bucket: bMeta, Key: keyVersions}
-	for i, u := range unread {
-		reads[1+i] = kv.PeekRead{Bucket: bInboxUnread, Key: itob(u.user), Count: true, Limit: u.limit}
+		reads = append(reads, kv.PeekRead{Bucket: bInboxUnread, Key: itob(userID), Count: true, Limit: limit})
 	}
 	if err := kv.PeekMany(s.db, reads); err != nil {
-		return err
+		return Unread{}, err
 	}
 	s.applyVersions(decodeVersions(reads[0].Value))
-	for i := range unread {
-		unread[i].n = reads[1+i].N
+	if count {
+		u.n = reads[1].N
 	}
-	return nil
+	return u, nil
 }
 
 // applyVersions moves the generation of each count that grew past what

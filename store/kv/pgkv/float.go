@@ -1,6 +1,7 @@
 package pgkv
 
 import (
+	"bytes"
 	"context"
 	"sync"
 
@@ -150,14 +151,36 @@ func (d *DB) readGens(reads []kv.PeekRead) (gen, snap int64, err error) {
 	}
 	defer cancel()
 	base := d.gens.Load()
+	// The joined calls' reads, each distinct read once (every request's
+	// versions read is the same key): col[i] is reads[i]'s in uniq.
+	var uniq []kv.PeekRead
+	col := make([]int, len(reads))
+	seen := map[peekKey]int{}
 	var shape peekShape
 	for i := range reads {
 		r := &reads[i]
 		r.Value, r.N = nil, 0
-		if !r.Count || r.Limit > 0 {
+		col[i] = -1
+		if r.Count && r.Limit <= 0 {
+			continue // counts nothing
+		}
+		k := peekKey{string(r.Bucket), string(r.Key), r.Count, r.Limit}
+		j, ok := seen[k]
+		if !ok {
+			j = len(uniq)
+			seen[k] = j
+			uniq = append(uniq, kv.PeekRead{Bucket: r.Bucket, Key: r.Key, Count: r.Count, Limit: r.Limit})
 			shape.add(r.Count)
 		}
+		col[i] = j
 	}
+	defer func() {
+		for i, j := range col {
+			if j >= 0 && err == nil {
+				reads[i].Value, reads[i].N = bytes.Clone(uniq[j].Value), uniq[j].N
+			}
+		}
+	}()
 	// Without the read cache (Options.CacheBytes 0) no View floats and
 	// nothing learns generations: a round is its reads alone.
 	withGens := d.rc != nil
@@ -170,7 +193,7 @@ func (d *DB) readGens(reads []kv.PeekRead) (gen, snap int64, err error) {
 	switch {
 	case shape.n > 0:
 		sql = shape.roundSQL(withGens)
-		args, dest = peekArgs(reads, args, dest)
+		args, dest = peekArgs(uniq, args, dest)
 	case !withGens:
 		return 0, 0, nil
 	}
@@ -211,6 +234,13 @@ func (d *DB) readGens(reads []kv.PeekRead) (gen, snap int64, err error) {
 		}
 		return gen, snap, nil
 	}
+}
+
+// peekKey is a joined read, for sharing one column among equal reads.
+type peekKey struct {
+	bucket, key string
+	count       bool
+	limit       int
 }
 
 // learnRead publishes the generations read in a snapshot of generation
