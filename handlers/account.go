@@ -35,7 +35,7 @@ type accountData struct {
 func (h *Handler) accountView(c *fiber.Ctx) *View {
 	u := currentUser(c)
 	d := &accountData{}
-	_ = h.store.View(func(t *store.Tx) error { d.Sessions = t.UserSessionCount(u.ID); return nil })
+	_ = h.read(func(t *store.Tx) error { d.Sessions = t.UserSessionCount(u.ID); return nil })
 	return h.view(c, "account.title", d)
 }
 

@@ -107,7 +107,7 @@ func (h *Handler) showAnnouncements(c *fiber.Ctx) error {
 	}
 	d := &announcementListData{States: model.AnnouncementStates}
 	var rows []announcementRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" {
 			cu, err := t.CustomerByCode(sc, code)
@@ -191,7 +191,7 @@ func (h *Handler) announcementView(c *fiber.Ctx, a *model.Announcement, codes st
 	if !a.ExpiresAt.IsZero() {
 		d.ExpiresAt = a.ExpiresAt.In(loc).Format("2006-01-02T15:04")
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.announcementChoices = h.announcementChoices(c, t)
 		if codes == "" && len(a.Audience.Customers) > 0 {
 			var cs []string
@@ -261,7 +261,7 @@ func (h *Handler) saveAnnouncement(c *fiber.Ctx, a *model.Announcement) error {
 	isNew := a.ID == 0
 	in := h.readAnnouncement(c, a)
 	if pickRequested(c) {
-		_ = h.store.View(func(t *store.Tx) error {
+		_ = h.read(func(t *store.Tx) error {
 			a.Audience.Customers, _ = t.AudienceByCodes(h.scope(c), in.CustomerCodes)
 			return nil
 		})
@@ -356,7 +356,7 @@ type announcementPage struct {
 func (h *Handler) announcementPage(c *fiber.Ctx, a *model.Announcement) (*announcementPage, error) {
 	u := currentUser(c)
 	p := &announcementPage{A: a, Staff: u.IsStaff()}
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		p.State = a.State(t.Now)
 		if p.Staff {
 			p.Audience = h.audienceText(t, h.scope(c), lang(c), a.Audience)
@@ -452,7 +452,7 @@ func (h *Handler) showMyAnnouncements(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	var rows []myAnnouncementRow
 	var total int
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		list, n, err := t.MyAnnouncements(h.scope(c), q.Q, q.Page())
 		if err != nil {

@@ -260,7 +260,7 @@ func (h *Handler) apiAuth(c *fiber.Ctx) (*apiCall, error) {
 	}
 	var tok *model.APIToken
 	var cl *model.APIClient
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		tok, cl, err = t.APICaller(strings.TrimSpace(secret))
 		return err
 	})
@@ -426,7 +426,7 @@ func (a *apiCall) reply(c *fiber.Ctx, v any) error {
 // answer's).
 func apiRead[T any](h *Handler, c *fiber.Ctx, a *apiCall, read func(t *store.Tx) (T, error)) error {
 	var out T
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		out, err = read(t)
 		return err
 	})
@@ -726,7 +726,7 @@ func (h *Handler) pushAnswer(c *fiber.Ctx, ext string, id uint64, outcome store.
 		status = fiber.StatusCreated
 	}
 	var out any
-	if err := h.store.View(func(t *store.Tx) (err error) { out, err = answer(t, id, string(outcome)); return err }); err != nil {
+	if err := h.read(func(t *store.Tx) (err error) { out, err = answer(t, id, string(outcome)); return err }); err != nil {
 		return err
 	}
 	return apiJSON(c, status, fiber.MIMEApplicationJSON, out)

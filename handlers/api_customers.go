@@ -160,7 +160,7 @@ func (h *Handler) apiChildPath(c *fiber.Ctx, a *apiCall, more func(t *store.Tx, 
 			return "", "", err
 		}
 	}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		if _, err := customerByExt(t, a.Scope, custExt); err != nil || more == nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func (h *Handler) apiPutCustomer(c *fiber.Ctx, a *apiCall) error {
 	}
 	// Scope first: a customer outside the client's org units is a 404,
 	// whatever the body holds.
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		if id := t.ExternalID(store.ExtCustomer, ext); id != 0 && !t.AllowsCustomer(a.Scope, id) {
 			return model.ErrNotFound
 		}

@@ -298,7 +298,7 @@ func (h *Handler) apiResendInvitation(c *fiber.Ctx, a *apiCall) error {
 		return err
 	}
 	var id uint64
-	if err := h.store.View(func(t *store.Tx) error {
+	if err := h.read(func(t *store.Tx) error {
 		_, u, err := loadAPIDealerUser(t, a.Scope, custExt, ext)
 		if u != nil {
 			id = u.ID

@@ -85,7 +85,7 @@ func (h *Handler) apiPutPrice(c *fiber.Ctx, a *apiCall) error {
 	}
 	// The path's record, stored for a customer the client cannot see, is
 	// not found: a 404 like any record outside the scope.
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		if id := t.ExternalID(store.ExtPrice, ext); id != 0 {
 			_, err := t.PriceRecord(a.Scope, id)
 			return err

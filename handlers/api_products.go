@@ -533,7 +533,7 @@ func (h *Handler) apiPutStock(c *fiber.Ctx, a *apiCall) error {
 		return err
 	}
 	// The product is the path's record: unknown, it is a 404, not a field.
-	err = h.store.View(func(t *store.Tx) error { _, err := productRef(t, ext); return err })
+	err = h.read(func(t *store.Tx) error { _, err := productRef(t, ext); return err })
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func (h *Handler) showAPIClients(c *fiber.Ctx) error {
 		return err
 	}
 	var rows []apiClientRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		clients, err := t.APIClients()
 		if err != nil {
@@ -133,7 +133,7 @@ func (h *Handler) loadAPIClient(c *fiber.Ctx) (*model.APIClient, error) {
 		return nil, err
 	}
 	var cl *model.APIClient
-	err = h.store.View(func(t *store.Tx) (err error) { cl, err = t.APIClient(id); return })
+	err = h.read(func(t *store.Tx) (err error) { cl, err = t.APIClient(id); return })
 	return cl, err
 }
 

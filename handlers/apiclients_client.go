@@ -127,7 +127,7 @@ func (h *Handler) apiClientView(c *fiber.Ctx, cl *model.APIClient) (*View, error
 		d.Expires = model.DateOf(h.store.Now().AddDate(1, 0, 0), h.store.Zone())
 	}
 	now := h.store.Now()
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Tokens = nil // fn may run again (Store.View)
 		toks, err := t.APITokens(cl.ID)
 		if err != nil {

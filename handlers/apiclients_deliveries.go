@@ -94,7 +94,7 @@ func (h *Handler) showWebhookDeliveries(c *fiber.Ctx) error {
 	l := lang(c)
 	d := &deliveriesPage{Client: cl, Statuses: model.WebhookStatuses}
 	var rows []deliveryRow
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		ds, total, err := t.WebhookDeliveries(cl.ID, status, q.Page())
 		if err != nil {

@@ -77,7 +77,7 @@ func (h *Handler) downloadAttachment(c *fiber.Ctx) error {
 	}
 	var a *model.Attachment
 	var data []byte
-	if err := h.store.View(func(t *store.Tx) error {
+	if err := h.read(func(t *store.Tx) error {
 		a, data, err = t.Attachment(h.scope(c), id)
 		return err
 	}); err != nil {
@@ -98,7 +98,7 @@ func (h *Handler) deleteAttachment(c *fiber.Ctx) error {
 		return err
 	}
 	var a *model.Attachment
-	if err := h.store.View(func(t *store.Tx) error {
+	if err := h.read(func(t *store.Tx) error {
 		a, err = t.AttachmentInfo(h.scope(c), id)
 		return err
 	}); err != nil {

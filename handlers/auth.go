@@ -55,7 +55,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return fail(fiber.StatusTooManyRequests, "login.locked", "minutes", int((wait+time.Minute-1)/time.Minute))
 	}
 	var user *model.User
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		user = nil // fn may run again (Store.View): a second run may find no user
 		u, err := t.UserByUsername(username)
 		if err == nil {
@@ -75,7 +75,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return fail(fiber.StatusUnauthorized, "login.wrong")
 	}
 	var canLogin bool
-	_ = h.store.View(func(t *store.Tx) error { canLogin = t.CanLogin(user); return nil })
+	_ = h.read(func(t *store.Tx) error { canLogin = t.CanLogin(user); return nil })
 	if !canLogin {
 		return fail(fiber.StatusForbidden, "login.disabled")
 	}

@@ -55,7 +55,7 @@ func (h *Handler) showBalances(c *fiber.Ctx) error {
 	for i, l := range model.AgingLabels {
 		d.DayLabels[i] = h.i18n.T(lang(c), "rc.days", "range", l)
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		if sc.IsStaff() {
 			d.OrgOptions = orgOptionsHTML(t.OrgTree().Flatten(), q.Get("org"))
 		}
@@ -145,7 +145,7 @@ func (h *Handler) loadBalanceDetail(c *fiber.Ctx) (*balanceDetailData, error) {
 	from, _ := model.ParseDate(c.Query("from"))
 	to, _ := model.ParseDate(c.Query("to"))
 	d := &balanceDetailData{From: from, To: to, Recon: map[string]model.Status{}, Staff: sc.IsStaff(), Labels: model.AgingLabels, Query: parseListQuery(c)}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		cu, err := t.Customer(sc, id)
 		if err != nil {
 			return err

@@ -64,7 +64,7 @@ func (h *Handler) showEntries(c *fiber.Ctx) error {
 	d := &entryListData{CanEdit: currentUser(c).Can(model.PermManageCatalog)}
 	var rows []*store.CatalogItem
 	var cats *model.CategoryTree
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var total int
 		var err error
 		rows, total, err = t.ListCatalog(h.scope(c), store.CatalogFilter{Q: q.Q, CategoryID: q.Uint("category"), Status: model.Status(q.Get("status")), Sort: q.Sort}, q.Page())
@@ -139,7 +139,7 @@ func (h *Handler) editActor(c *fiber.Ctx) store.Actor {
 // (perm): the selected records' scope check (load) speaks first, so one the
 // user may not see is a 404 whatever the roles, as for a record in the path.
 func (h *Handler) outOfScopeFirst(perm error, load func(t *store.Tx) error) error {
-	if err := h.store.View(load); err != nil {
+	if err := h.read(load); err != nil {
 		return err
 	}
 	return perm
@@ -165,7 +165,7 @@ type targetForm struct {
 
 func (h *Handler) entryView(c *fiber.Ctx, e *model.CatalogEntry, tf targetForm) *View {
 	d := &entryFormData{Entry: e, Token: h.formToken(c), Form: tf}
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		d.entryChoices = h.entryChoices(c, t)
 		h.targetPickers(c, t, &d.Form, d.entryChoices)
 		if e.ProductID != 0 {
@@ -258,7 +258,7 @@ func (h *Handler) loadEntry(c *fiber.Ctx) (*model.CatalogEntry, error) {
 		return nil, err
 	}
 	var e *model.CatalogEntry
-	err = h.store.View(func(t *store.Tx) error { e, err = t.CatalogEntry(h.scope(c), id); return err })
+	err = h.read(func(t *store.Tx) error { e, err = t.CatalogEntry(h.scope(c), id); return err })
 	return e, err
 }
 
@@ -321,7 +321,7 @@ func (h *Handler) entryPage(c *fiber.Ctx, e *model.CatalogEntry) (*entryPage, er
 	u := currentUser(c)
 	sc := h.scope(c)
 	d := &entryPage{CanEdit: u.Can(model.PermManageCatalog), Actions: model.CatalogMachine.Allowed(e.Status, u), Token: h.formToken(c)}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Targets, d.Notices = nil, nil // fn may run again (Store.View)
 		var err error
 		if d.Item, err = t.CatalogItem(sc, e.ID, 0); err != nil {
@@ -484,7 +484,7 @@ func (h *Handler) renderBatch(c *fiber.Ctx, status int, ferr error) error {
 	q := parseListQuery(c, "code", "name")
 	q.Size = maxPageSize
 	d := &batchData{Token: h.formToken(c)}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows, total, err := t.ListProducts(store.ProductFilter{Q: q.Q, Listed: "no", Active: "yes", SortKey: q.Sort}, q.Page())
 		d.List = List{Rows: rows, Query: q, Pager: q.Pager(total)}
 		d.entryChoices = h.entryChoices(c, t)

@@ -39,7 +39,7 @@ func (h *Handler) showCatalogVisits(c *fiber.Ctx) error {
 	sc := h.scope(c)
 	d := &visitsData{Entry: q.Get("entry"), Customer: q.Get("customer")}
 	var rows []*store.VisitRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		f := store.VisitFilter{CategoryID: q.Uint("category"), Visited: q.Get("visited")}
 		f.From, _ = model.ParseDate(q.Get("from"))
 		f.To, _ = model.ParseDate(q.Get("to"))

@@ -27,7 +27,7 @@ func (h *Handler) showCategories(c *fiber.Ctx) error {
 	}
 	var nodes []model.CategoryNode
 	var tree *model.CategoryTree
-	_ = h.store.View(func(t *store.Tx) error { tree = t.CategoryTree(); nodes = tree.Flatten(); return nil })
+	_ = h.read(func(t *store.Tx) error { tree = t.CategoryTree(); nodes = tree.Flatten(); return nil })
 	if f := c.Query("export"); f != "" {
 		out := make([][]string, 0, len(nodes))
 		for _, n := range nodes {
@@ -48,7 +48,7 @@ type categoryFormData struct {
 
 func (h *Handler) categoryView(c *fiber.Ctx, cat *model.Category) *View {
 	d := &categoryFormData{Category: cat, Token: h.formToken(c)}
-	_ = h.store.View(func(t *store.Tx) error { d.Nodes = t.CategoryTree().Flatten(); return nil })
+	_ = h.read(func(t *store.Tx) error { d.Nodes = t.CategoryTree().Flatten(); return nil })
 	title := "categories.edit"
 	if cat.ID == 0 {
 		title = "categories.new"
@@ -72,7 +72,7 @@ func (h *Handler) loadCategory(c *fiber.Ctx) (*model.Category, error) {
 		return nil, err
 	}
 	var cat *model.Category
-	err = h.store.View(func(t *store.Tx) error { cat, err = t.Category(id); return err })
+	err = h.read(func(t *store.Tx) error { cat, err = t.Category(id); return err })
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func (h *Handler) showChangeRequests(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	d := &docListData{Statuses: changeStatuses, Staff: sc.IsStaff()}
 	var rows []model.DocSummary
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		f, ok := h.docFilter(t, sc, q)
 		total := 0
 		if ok {
@@ -246,7 +246,7 @@ func (h *Handler) loadChangeRequest(c *fiber.Ctx) (*model.ChangeRequest, error) 
 // may look at a request whose order moved on).
 func (h *Handler) changeOrder(r *model.ChangeRequest) (*model.SalesOrder, error) {
 	var so *model.SalesOrder
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		so, err = t.SalesOrder(store.AdminScope(), r.SalesOrderID)
 		return err
 	})
@@ -310,7 +310,7 @@ func (h *Handler) changePage(c *fiber.Ctx, id uint64) (*changePage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &changePage{Staff: u.IsStaff()}
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		if p.R, err = t.ChangeRequest(sc, id); err != nil {
 			return err
 		}

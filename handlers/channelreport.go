@@ -59,7 +59,7 @@ func (h *Handler) showChannelReport(c *fiber.Ctx) error {
 	u := currentUser(c)
 	sc := h.scope(c)
 	d := &channelReportPage{Staff: u.IsStaff(), CustomerCode: strings.TrimSpace(c.Query("customer"))}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Err = "" // fn may run again (Store.View)
 		var bad bool
 		d.From, d.To, bad = reportPeriod(c, t.Today())

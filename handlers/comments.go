@@ -117,7 +117,7 @@ func (h *Handler) addComment(c *fiber.Ctx) error {
 	link := k.Link(id)
 	// Who may see the document is a read through the scope; the use case
 	// checks the scope again in its own transaction.
-	if err := h.store.View(func(t *store.Tx) error { return k.Visible(t, sc, u, id) }); err != nil {
+	if err := h.read(func(t *store.Tx) error { return k.Visible(t, sc, u, id) }); err != nil {
 		return err
 	}
 	if err := need(c, model.PermComment); err != nil {

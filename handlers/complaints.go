@@ -60,7 +60,7 @@ func (h *Handler) showComplaints(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	d := &complaintList{Statuses: channelStatuses[model.DocComplaint], Staff: u.IsStaff()}
 	var rows []complaintRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
@@ -122,7 +122,7 @@ func (h *Handler) complaintFormView(c *fiber.Ctx, cp *model.Complaint, code stri
 	if v := c.FormValue("product_code"); v != "" {
 		d.ProductCode = v
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		cust := formCustomer(t, h.scope(c), u, cp.CustomerID, d.CustomerCode)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
@@ -277,7 +277,7 @@ func (h *Handler) complaintPage(c *fiber.Ctx, cp *model.Complaint) (*complaintPa
 	if cp.Handling != nil {
 		p.Handling = *cp.Handling
 	}
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		p.Customer, _ = t.Customer(sc, cp.CustomerID)
 		if p.Staff {
 			if cp.AccusedID != 0 {
@@ -425,7 +425,7 @@ func (h *Handler) showComplaintNotices(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	var rows []*model.ComplaintNotice
 	var total int
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		rows, total, err = t.ListComplaintNotices(h.scope(c), q.Page())
 		return err
 	})
@@ -457,7 +457,7 @@ func (h *Handler) showComplaintNotice(c *fiber.Ctx) error {
 		return err
 	}
 	var n *model.ComplaintNotice
-	if err := h.store.View(func(t *store.Tx) error {
+	if err := h.read(func(t *store.Tx) error {
 		n, err = t.ComplaintNotice(h.scope(c), id)
 		return err
 	}); err != nil {

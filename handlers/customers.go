@@ -73,7 +73,7 @@ func (h *Handler) showCustomers(c *fiber.Ctx) error {
 	sc := h.scope(c)
 	d := &customerListData{GroupNames: map[uint64]string{}, UserNames: map[uint64]string{}}
 	var rows []*model.Customer
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var total int
 		var err error
 		rows, total, err = t.ListCustomers(sc, h.customerFilter(q), q.Page())
@@ -126,7 +126,7 @@ type customerFormData struct {
 
 func (h *Handler) customerForm(c *fiber.Ctx, cu *model.Customer) (*View, error) {
 	d := &customerFormData{Customer: cu, Token: h.formToken(c)}
-	err := h.store.View(func(t *store.Tx) error { d.customerChoices = h.customerChoices(t); return nil })
+	err := h.read(func(t *store.Tx) error { d.customerChoices = h.customerChoices(t); return nil })
 	return h.view(c, newOrEdit(cu.ID, "customers.new", "customers.edit"), d), err
 }
 
@@ -258,7 +258,7 @@ func (h *Handler) customerPage(c *fiber.Ctx, id uint64) (*customerPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &customerPage{}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		cu, err := t.Customer(sc, id)
 		if err != nil {
 			return err

@@ -57,7 +57,7 @@ func (h *Handler) loadDealerUser(c *fiber.Ctx) (*model.Customer, *model.User, er
 	sc := h.scope(c)
 	var cu *model.Customer
 	var u *model.User
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		if cu, err = t.Customer(sc, id); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (h *Handler) dealerUserView(c *fiber.Ctx, cu *model.Customer, u *model.User
 	}
 	if u.ID != 0 && u.PasswordHash == "" {
 		d.Invited = true
-		_ = h.store.View(func(t *store.Tx) error { d.Invitation = t.PendingInvitation(u.ID); return nil })
+		_ = h.read(func(t *store.Tx) error { d.Invitation = t.PendingInvitation(u.ID); return nil })
 	}
 	return h.view(c, newOrEdit(u.ID, "dealer_user.new", "dealer_user.edit"), d)
 }

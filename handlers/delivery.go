@@ -180,7 +180,7 @@ func (h *Handler) showShipList(c *fiber.Ctx, k shipKind) error {
 	d := &shipListData{K: k, Staff: u.IsStaff()}
 	d.CanNew = k.Kind == model.DocReturnNotice && u.Can(model.PermManageOrders)
 	var rows []shipRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
@@ -354,7 +354,7 @@ func (h *Handler) loadSalesOrder(c *fiber.Ctx, t *store.Tx) (*model.SalesOrder, 
 
 func (h *Handler) newDeliveryNotice(c *fiber.Ctx) error {
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		so, err := h.loadSalesOrder(c, t)
 		if err != nil {
 			return err
@@ -379,7 +379,7 @@ func (h *Handler) newDeliveryNotice(c *fiber.Ctx) error {
 func (h *Handler) createDeliveryNotice(c *fiber.Ctx) error {
 	var f *shipForm
 	var soID uint64
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		so, err := h.loadSalesOrder(c, t)
 		if err != nil {
 			return err
@@ -466,7 +466,7 @@ func (h *Handler) noticePage(c *fiber.Ctx, d *model.DeliveryNotice) (*docPage, e
 	for i := range d.Lines {
 		p.Rest = append(p.Rest, d.NoticeRest(i))
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		p.Outbounds = nil // fn may run again (Store.View)
 		p.Customer = custLabels{}.get(t, sc, d.CustomerID)
 		p.Order, _ = t.SalesOrder(sc, d.SalesOrderID)
@@ -541,7 +541,7 @@ func (h *Handler) printDeliveryNotice(c *fiber.Ctx) error {
 	}
 	l := lang(c)
 	p := &printDoc{Title: "ship.notice", Number: d.Number, Status: h.i18n.T(l, "status."+string(d.Status)), Lines: d.Lines, Totals: d.Totals}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		sc := h.scope(c)
 		p.Props = [][2]string{
 			{"ship.customer", custLabels{}.get(t, sc, d.CustomerID)},

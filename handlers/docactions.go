@@ -128,7 +128,7 @@ func runDocAction[T any](h *Handler, c *fiber.Ctx, k docKind[T], name string, a 
 	if errors.Is(err, model.ErrNotFound) || errors.Is(err, fiber.ErrNotFound) {
 		var back string
 		var ok bool
-		_ = h.store.View(func(t *store.Tx) error {
+		_ = h.read(func(t *store.Tx) error {
 			var next uint64
 			if next, back, ok = t.ReplayedAction(u.ID, key); ok && back == "" {
 				back = a.next(c, k.Base, id, next)

@@ -61,7 +61,7 @@ func (h *Handler) changeRequestPrint(c *fiber.Ctx) (*printDoc, error) {
 	l := lang(c)
 	s := h.store.Settings()
 	p := &printDoc{Title: "cr.view", Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status))}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"cr.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)}, {"cr.sales_order", so.Number},
 			{"cr.request_date", r.RequestDate}, {"cr.reason", r.Reason}}
 		return nil
@@ -117,7 +117,7 @@ func (h *Handler) opportunityPrint(c *fiber.Ctx) (*printDoc, error) {
 	l := lang(c)
 	s := h.store.Settings()
 	p := &printDoc{Title: "opp.view", Number: o.Number, Status: h.i18n.T(l, "status."+string(o.Status))}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"ch.customer", custLabels{}.get(t, h.scope(c), o.CustomerID)}, {"opp.report_date", o.ReportDate},
 			{"opp.project", o.Project}, {"opp.end_client", o.EndClient}, {"opp.region", o.Region},
 			{"opp.stage", h.i18n.T(l, "opp.stage."+o.Stage)}, {"opp.expected_amount", s.Money(o.ExpectedAmount)},
@@ -153,7 +153,7 @@ func (h *Handler) complaintPrint(c *fiber.Ctx) (*printDoc, error) {
 	l := lang(c)
 	s := h.store.Settings()
 	p := &printDoc{Title: "cp.view", Number: cp.Number, Status: h.i18n.T(l, "status."+string(cp.Status)), NoLines: true}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		sc := h.scope(c)
 		accused := cp.AccusedName
 		if cp.AccusedID != 0 {
@@ -195,7 +195,7 @@ func (h *Handler) serviceRequestPrint(c *fiber.Ctx) (*printDoc, error) {
 	}
 	l := lang(c)
 	p := &printDoc{Title: "sr.view", Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status)), NoLines: true}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"ch.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)}, {"sr.request_date", r.RequestDate},
 			{"sr.contact", r.Contact}, {"sr.phone", r.Phone}, {"ch.product", productText(r.Product)}, {"sr.serial", r.Serial},
 			{"sr.problem_type", h.i18n.T(l, "sr.problem."+r.ProblemType)}, {"sr.priority", h.i18n.T(l, "sr.priority."+r.Priority)},
@@ -220,7 +220,7 @@ func (h *Handler) stocktakePrint(c *fiber.Ctx) (*printDoc, error) {
 	if source == "screen" {
 		source = h.i18n.T(l, "st.source_screen")
 	}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"ch.customer", custLabels{}.get(t, h.scope(c), st.CustomerID)}, {"st.date", st.Date},
 			{"st.source", source}, {"st.remarks", st.Remarks}}
 		return nil
@@ -249,7 +249,7 @@ func (h *Handler) announcementPrint(c *fiber.Ctx) (*printDoc, error) {
 	}
 	if currentUser(c).IsStaff() {
 		var audience string
-		err = h.store.View(func(t *store.Tx) error {
+		err = h.read(func(t *store.Tx) error {
 			audience = h.audienceText(t, h.scope(c), l, a.Audience)
 			return nil
 		})

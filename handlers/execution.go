@@ -44,7 +44,7 @@ func (h *Handler) showExecutionReport(c *fiber.Ctx) error {
 	}
 	d := &executionData{Staff: sc.IsStaff(), Statuses: []model.Status{model.StatusAudited, model.StatusClosed}, Names: map[uint64]string{}}
 	var rows []store.ExecutionRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
 			if err != nil {

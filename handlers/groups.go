@@ -32,7 +32,7 @@ func (h *Handler) showGroups(c *fiber.Ctx) error {
 		return err
 	}
 	d := &groupListData{}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var err error
 		d.Groups, err = t.CustomerGroups()
 		return err
@@ -70,7 +70,7 @@ func (h *Handler) groupView(c *fiber.Ctx, g *model.CustomerGroup) *View {
 	title := "groups.new"
 	if g.ID != 0 {
 		title = "groups.edit"
-		_ = h.store.View(func(t *store.Tx) error { d.Activity = t.ActivityOf("customer_group", g.ID, 20); return nil })
+		_ = h.read(func(t *store.Tx) error { d.Activity = t.ActivityOf("customer_group", g.ID, 20); return nil })
 	}
 	return h.view(c, title, d)
 }
@@ -91,7 +91,7 @@ func (h *Handler) loadGroup(c *fiber.Ctx) (*model.CustomerGroup, error) {
 		return nil, err
 	}
 	var g *model.CustomerGroup
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		g, err = t.CustomerGroup(id)
 		return err
 	})

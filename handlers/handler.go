@@ -517,6 +517,15 @@ func formUint(c *fiber.Ctx, name string) uint64 {
 	return n
 }
 
+// read runs fn in a read transaction of the request (store.ViewFresh):
+// every route but /readyz and the static files runs after syncVersions, so
+// on a shared backend a page's reads float on what the process learned
+// since the request's versions read instead of each waiting for a round of
+// its own. Background work (workers.go) uses h.store.View.
+func (h *Handler) read(fn func(*store.Tx) error) error {
+	return h.store.ViewFresh(fn)
+}
+
 // scope is the current user's data scope, computed once per request before
 // any transaction (ScopeFor may read the org tree in a transaction of its own).
 func (h *Handler) scope(c *fiber.Ctx) store.Scope {
@@ -645,7 +654,7 @@ func loadRouteDoc[T any](h *Handler, c *fiber.Ctx, get func(*store.Tx, store.Sco
 	if err != nil {
 		return doc, err
 	}
-	err = h.store.View(func(t *store.Tx) (err error) {
+	err = h.read(func(t *store.Tx) (err error) {
 		doc, err = get(t, h.scope(c), id)
 		return err
 	})

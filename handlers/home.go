@@ -111,7 +111,7 @@ func (h *Handler) showHome(c *fiber.Ctx) error {
 	u := currentUser(c)
 	sc := h.scope(c)
 	d := &homeData{SeesOrders: canSeeOrders(u)}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Figures, d.Clear, d.Todos = nil, nil, nil // fn may run again (Store.View)
 		for _, tl := range h.homeTiles(t, u, sc) {
 			ht := homeTile{Tile: tl, Todo: !homeFigures[tl.Label], Zero: tl.Value == "0"}

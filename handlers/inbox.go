@@ -123,7 +123,7 @@ func (h *Handler) showInbox(c *fiber.Ctx) error {
 	u := currentUser(c)
 	q := parseListQuery(c)
 	d := &inboxData{}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows, total, err := t.Inbox(u.ID, q.Get("unread") == "1", q.Page())
 		if err != nil {
 			return err

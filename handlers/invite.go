@@ -53,7 +53,7 @@ func loggedPath(p string) string {
 func (h *Handler) inviteView(c *fiber.Ctx, token string) *View {
 	v := h.view(c, "invite.title", nil)
 	f := inviteForm{}
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		f = inviteForm{} // fn may run again (Store.View)
 		inv, u, err := t.OpenInvitation(token)
 		if err == nil {

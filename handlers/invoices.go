@@ -76,7 +76,7 @@ func (h *Handler) showInvoices(c *fiber.Ctx) error {
 	}
 	d := &invoiceListData{Staff: sc.IsStaff(), CanNew: u.Can(model.PermReconcile), Statuses: []model.Status{model.StatusDraft, model.StatusAudited}}
 	var rows []invoiceRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
@@ -247,7 +247,7 @@ type pickCustomer struct {
 func (h *Handler) newInvoice(c *fiber.Ctx) error {
 	var f *invoiceForm
 	var cu *model.Customer
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var only uint64
 		var err error
 		if cu, only, err = h.invoiceCustomer(c, t); err != nil || cu == nil {
@@ -305,7 +305,7 @@ func (h *Handler) createInvoice(c *fiber.Ctx) error {
 			return err
 		}
 		var f *invoiceForm
-		if verr := h.store.View(func(t *store.Tx) error {
+		if verr := h.read(func(t *store.Tx) error {
 			cu, only, err := h.invoiceCustomer(c, t)
 			if err == nil && cu == nil {
 				err = fiber.ErrNotFound
@@ -364,7 +364,7 @@ func invoiceFormQty(c *fiber.Ctx) (map[store.InvoiceLineRef]model.Qty, error) {
 // (probe, run in a read transaction, says so), as when the use case runs.
 // Only a refused post pays for the probe.
 func (h *Handler) refusedFor(c *fiber.Ctx, err error, probe func(t *store.Tx) error) error {
-	if perr := h.store.View(probe); errors.Is(perr, model.ErrNotFound) || errors.Is(perr, fiber.ErrNotFound) {
+	if perr := h.read(probe); errors.Is(perr, model.ErrNotFound) || errors.Is(perr, fiber.ErrNotFound) {
 		return perr
 	}
 	return err
@@ -389,7 +389,7 @@ func (h *Handler) loadInvoice(c *fiber.Ctx) (*model.Invoice, error) {
 		return nil, err
 	}
 	var inv *model.Invoice
-	if err := h.store.View(func(t *store.Tx) (err error) { inv, err = t.Invoice(h.scope(c), id); return err }); err != nil {
+	if err := h.read(func(t *store.Tx) (err error) { inv, err = t.Invoice(h.scope(c), id); return err }); err != nil {
 		return nil, err
 	}
 	// A dealer sees posted invoices only.
@@ -405,7 +405,7 @@ func (h *Handler) invoicePage(c *fiber.Ctx, inv *model.Invoice) (*invoiceView, e
 	p := &invoiceView{Inv: inv, Staff: sc.IsStaff(), CanWrite: u.Can(model.PermReconcile)}
 	p.Actions = model.InvoiceMachine.Allowed(inv.Status, u)
 	p.CanDelete = inv.Status == model.StatusDraft && u.Can(model.PermReconcile)
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		p.Customer = custLabels{}.get(t, sc, inv.CustomerID)
 		var err error
 		if p.WriteOffs, err = t.InvoiceWriteOffs(inv); err != nil {
@@ -471,7 +471,7 @@ func (h *Handler) printInvoice(c *fiber.Ctx) error {
 	for _, ln := range inv.Lines {
 		p.Lines = append(p.Lines, ln.OrderLine)
 	}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"rc.customer", custLabels{}.get(t, h.scope(c), inv.CustomerID)}, {"rc.invoice_no", inv.InvoiceNo},
 			{"rc.date", inv.InvoiceDate}, {"rc.outbounds", store.InvoiceOutbounds(inv)}, {"rc.remarks", inv.Remarks}}
 		return nil

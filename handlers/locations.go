@@ -43,7 +43,7 @@ func (h *Handler) loadLocation(c *fiber.Ctx) (*model.Customer, *model.Location, 
 	sc := h.scope(c)
 	var cu *model.Customer
 	var l *model.Location
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		if cu, err = t.Customer(sc, id); err != nil {
 			return err
 		}

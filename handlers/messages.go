@@ -44,7 +44,7 @@ func (h *Handler) showTemplates(c *fiber.Ctx) error {
 		return err
 	}
 	var rows []templateRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		for _, d := range model.EventCatalogue {
 			tpl, _ := t.MessageTemplate(d.Name)
@@ -129,7 +129,7 @@ func (h *Handler) loadTemplate(c *fiber.Ctx) (*model.EventDef, *model.MessageTem
 		return nil, nil, fiber.ErrNotFound
 	}
 	var m *model.MessageTemplate
-	_ = h.store.View(func(t *store.Tx) (err error) { m, err = t.MessageTemplate(def.Name); return })
+	_ = h.read(func(t *store.Tx) (err error) { m, err = t.MessageTemplate(def.Name); return })
 	if m == nil {
 		m = &model.MessageTemplate{Event: def.Name}
 	}

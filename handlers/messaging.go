@@ -188,7 +188,7 @@ type prefRow struct {
 func (h *Handler) showNotificationPrefs(c *fiber.Ctx) error {
 	u := currentUser(c)
 	var p *model.MessagePrefs
-	_ = h.store.View(func(t *store.Tx) error { p = t.MessagePrefs(u.ID); return nil })
+	_ = h.read(func(t *store.Tx) error { p = t.MessagePrefs(u.ID); return nil })
 	var rows []prefRow
 	for _, d := range model.EventCatalogue {
 		if d.Personal() {

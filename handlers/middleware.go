@@ -166,7 +166,7 @@ func (h *Handler) readSignIn(c *fiber.Ctx, raw string) *signIn {
 		return nil
 	}
 	var e *signIn
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		e = nil // fn may run again (Store.View): a second run may find no session
 		s, err := t.Session(sid)
 		if err != nil {

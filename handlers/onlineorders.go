@@ -58,7 +58,7 @@ func (h *Handler) showOnlineOrders(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	d := &docListData{Statuses: onlineStatuses, Staff: sc.IsStaff(), Extra: map[uint64]string{}}
 	var rows []model.DocSummary
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		f, ok := h.docFilter(t, sc, q)
 		total := 0
 		if ok {
@@ -147,7 +147,7 @@ func orderDealer(c *fiber.Ctx) (*model.User, error) {
 func (h *Handler) onlineFormView(c *fiber.Ctx, o *model.OnlineOrder, rows []lineRow, extra int) (*View, error) {
 	sc := h.scope(c)
 	d := &onlineForm{O: o, Token: h.formToken(c), Staff: sc.IsStaff()}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Settings = t.OrderingSettings()
 		d.Locations, _ = t.Locations(store.CustomerScope(o.CustomerID), o.CustomerID)
 		describeRows(t, o.CustomerID, rows, false)
@@ -163,7 +163,7 @@ func (h *Handler) newOnlineOrder(c *fiber.Ctx) error {
 		return err
 	}
 	var o *model.OnlineOrder
-	if err := h.store.View(func(t *store.Tx) error {
+	if err := h.read(func(t *store.Tx) error {
 		o, err = t.NewOnlineOrder(h.scope(c), u.CustomerID)
 		return err
 	}); err != nil {
@@ -203,7 +203,7 @@ func (h *Handler) showLocationContact(c *fiber.Ctx) error {
 	}
 	loc, _ := parseUint(c.Query("location"))
 	o := &model.OnlineOrder{CustomerID: cust}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		if !t.AllowsCustomer(h.scope(c), cust) {
 			return fiber.ErrNotFound
 		}
@@ -241,7 +241,7 @@ func (h *Handler) saveOnlineOrder(c *fiber.Ctx, o *model.OnlineOrder) error {
 	loc := readOnlineHeader(c, o)
 	action := c.FormValue("action")
 	if action == "check" || action == "more" {
-		_ = h.store.View(func(t *store.Tx) error { t.OnlineShipTo(o, loc, &model.ValidationError{}); return nil })
+		_ = h.read(func(t *store.Tx) error { t.OnlineShipTo(o, loc, &model.ValidationError{}); return nil })
 		extra := formBlankRows
 		if action == "more" {
 			extra += 5
@@ -334,7 +334,7 @@ func (h *Handler) onlinePage(c *fiber.Ctx, id uint64) (*onlinePage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &onlinePage{Staff: u.IsStaff(), AgainToken: h.formToken(c)}
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		if p.O, err = t.OnlineOrder(sc, id); err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func (h *Handler) checkoutView(c *fiber.Ctx, u *model.User, o *model.OnlineOrder
 	sc := h.scope(c)
 	d := &checkoutForm{Selected: selected, Delivery: map[uint64]string{}, Remark: map[uint64]string{}}
 	d.O, d.Token = o, h.formToken(c)
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		d.Settings = t.OrderingSettings()
 		d.Locations, _ = t.Locations(sc, u.CustomerID)
 		d.Cart, d.Totals, err = t.Cart(sc, u.ID)
@@ -72,7 +72,7 @@ func (h *Handler) showCheckout(c *fiber.Ctx) error {
 		return err
 	}
 	var o *model.OnlineOrder
-	if err := h.store.View(func(t *store.Tx) error {
+	if err := h.read(func(t *store.Tx) error {
 		o, err = t.NewOnlineOrder(h.scope(c), u.CustomerID)
 		return err
 	}); err != nil {
@@ -150,7 +150,7 @@ func (h *Handler) lookupOrderLine(c *fiber.Ctx) error {
 	p := "line." + itoa(uint64(max(i, 0))) + "."
 	row := lineRow{Index: i, Code: strings.TrimSpace(c.Query(p + "code")), Qty: strings.TrimSpace(c.Query(p + "qty")), Price: strings.TrimSpace(c.Query(p + "price"))}
 	d := &lineInfo{}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		if !t.AllowsCustomer(sc, cust) {
 			return fiber.ErrNotFound
 		}

@@ -25,7 +25,7 @@ type convertForm struct {
 
 func (h *Handler) convertView(c *fiber.Ctx, o *model.OnlineOrder) (*View, error) {
 	d := &convertForm{O: o, Stock: map[uint64]*model.Stock{}, Qty: map[int]string{}, Price: map[int]string{}}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Customer, _ = t.Customer(h.scope(c), o.CustomerID)
 		for _, l := range o.Lines {
 			d.Stock[l.ProductID], _ = t.Stock(l.ProductID)

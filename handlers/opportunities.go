@@ -58,7 +58,7 @@ func (h *Handler) showOpportunities(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	d := &opportunityList{Statuses: channelStatuses[model.DocOpportunity], Staff: u.IsStaff()}
 	var rows []opportunityRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
@@ -159,7 +159,7 @@ func (h *Handler) opportunityFormView(c *fiber.Ctx, o *model.Opportunity, rows [
 	if d.Rows == nil {
 		d.Rows = blankRows(opportunityRows(o), 3)
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		cust := formCustomer(t, h.scope(c), u, o.CustomerID, d.CustomerCode)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
@@ -357,7 +357,7 @@ func (h *Handler) opportunityPage(c *fiber.Ctx, o *model.Opportunity) (*opportun
 		p.Eval = *o.Evaluation
 	}
 	p.Verdict = "accept"
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		p.Collision = nil // fn may run again (Store.View)
 		day := t.Today()
 		p.Protected, p.Ended = o.ProtectedOn(day), o.ProtectionEnded(day)

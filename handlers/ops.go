@@ -114,7 +114,7 @@ func (h *Handler) showSystem(c *fiber.Ctx) error {
 	}
 	d := &systemData{Routes: h.metrics.snapshot(), DBSize: h.store.Size(), Backup: h.lastBackup.Load(),
 		Started: h.started, SchemaVersion: store.SchemaVersion(), WorkersRunning: h.workersUp.Load()}
-	_ = h.store.View(func(t *store.Tx) error { d.OutboxAll, d.OutboxPending = t.OutboxCount(); return nil })
+	_ = h.read(func(t *store.Tx) error { d.OutboxAll, d.OutboxPending = t.OutboxCount(); return nil })
 	return h.render(c, fiber.StatusOK, tplSystem, h.view(c, "system.title", d))
 }
 

@@ -161,7 +161,7 @@ type orderingSettingsData struct {
 
 func (h *Handler) orderingSettingsView(c *fiber.Ctx, o *model.OrderingSettings) *View {
 	d := &orderingSettingsData{Form: o}
-	_ = h.store.View(func(t *store.Tx) error { d.Activity = t.ActivityOf("ordering_settings", 0, 20); return nil })
+	_ = h.read(func(t *store.Tx) error { d.Activity = t.ActivityOf("ordering_settings", 0, 20); return nil })
 	return h.view(c, "ordering_settings.title", d)
 }
 
@@ -170,7 +170,7 @@ func (h *Handler) showOrderingSettings(c *fiber.Ctx) error {
 		return err
 	}
 	var o *model.OrderingSettings
-	_ = h.store.View(func(t *store.Tx) error { o = t.OrderingSettings(); return nil })
+	_ = h.read(func(t *store.Tx) error { o = t.OrderingSettings(); return nil })
 	return h.render(c, fiber.StatusOK, tplOrderingSettings, h.orderingSettingsView(c, o))
 }
 
@@ -218,7 +218,7 @@ func (h *Handler) serveProductImage(c *fiber.Ctx) error {
 	}
 	var data []byte
 	var ctype string
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		var err error
 		data, ctype, err = t.ProductImage(h.scope(c), id, variant)
 		return err

@@ -100,7 +100,7 @@ func (h *Handler) previewImport(c *fiber.Ctx, k importKind) error {
 	if err != nil {
 		return err
 	}
-	_ = h.store.View(func(t *store.Tx) error { h.previewRows(t, d); return nil })
+	_ = h.read(func(t *store.Tx) error { h.previewRows(t, d); return nil })
 	status := fiber.StatusOK
 	if len(d.Plan.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
@@ -143,7 +143,7 @@ func (h *Handler) confirmImport(c *fiber.Ctx, k importKind) error {
 	if err != nil {
 		d.Name, d.Plan = res.Name, res.Plan
 		if d.Plan != nil {
-			_ = h.store.View(func(t *store.Tx) error { h.previewRows(t, d); return nil })
+			_ = h.read(func(t *store.Tx) error { h.previewRows(t, d); return nil })
 		}
 		return h.formError(c, err, tplImport, h.view(c, k.Title, d))
 	}

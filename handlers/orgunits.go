@@ -75,7 +75,7 @@ func (h *Handler) orgUnitView(c *fiber.Ctx, u *model.OrgUnit) *View {
 	if u.ID == 0 {
 		title = "orgunits.new"
 	} else {
-		_ = h.store.View(func(t *store.Tx) error { d.Activity = t.ActivityOf("org_unit", u.ID, 20); return nil })
+		_ = h.read(func(t *store.Tx) error { d.Activity = t.ActivityOf("org_unit", u.ID, 20); return nil })
 	}
 	return h.view(c, title, d)
 }
@@ -100,7 +100,7 @@ func (h *Handler) loadOrgUnit(c *fiber.Ctx) (*model.OrgUnit, error) {
 		return nil, err
 	}
 	var u *model.OrgUnit
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		u, err = t.OrgUnit(id)
 		return err
 	})

@@ -115,7 +115,7 @@ func priceInForce(so *model.SalesOrder, l model.OrderLine) model.Money {
 
 func (h *Handler) newOutbound(c *fiber.Ctx) error {
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) (err error) { f, err = h.outboundForm(c, t); return err })
+	err := h.read(func(t *store.Tx) (err error) { f, err = h.outboundForm(c, t); return err })
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (h *Handler) newOutbound(c *fiber.Ctx) error {
 // and the order's figures move in the same transaction.
 func (h *Handler) createOutbound(c *fiber.Ctx) error {
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) (err error) { f, err = h.outboundForm(c, t); return err })
+	err := h.read(func(t *store.Tx) (err error) { f, err = h.outboundForm(c, t); return err })
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (h *Handler) outboundPage(c *fiber.Ctx, ob *model.Outbound) (*docPage, erro
 	p.keepReceiptForm(c)
 	p.Receipt = !ob.Red && ob.Receipt == nil && len(model.OutboundMachine.Allowed(ob.Status, u)) > 0
 	p.CanReturn = !ob.Red && u.Can(model.PermOrder)
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		p.Customer = custLabels{}.get(t, sc, ob.CustomerID)
 		p.Order, _ = t.SalesOrder(sc, ob.SalesOrderID)
 		if ob.DeliveryNoticeID != 0 {
@@ -212,7 +212,7 @@ func (h *Handler) printOutbound(c *fiber.Ctx) error {
 	}
 	l := lang(c)
 	p := &printDoc{Title: outboundTitle(ob), Number: ob.Number, Status: h.i18n.T(l, "status."+string(ob.Status)), Lines: ob.Lines, Totals: ob.Totals}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		sc := h.scope(c)
 		p.Props = [][2]string{{"ship.customer", custLabels{}.get(t, sc, ob.CustomerID)},
 			{"ship.sales_order", orderNumber(t, ob.SalesOrderID)}, {"ship.post_date", ob.PostDate}}

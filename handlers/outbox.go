@@ -47,7 +47,7 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 	q.Desc = q.Get("asc") != "1"
 	d := &outboxData{Events: model.EventCatalogue, Channels: model.Channels, Statuses: model.DeliveryStatuses}
 	var rows []*model.Delivery
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var total int
 		var err error
 		rows, total, err = t.ListDeliveries(deliveryFilter(q), q.Page())
@@ -100,7 +100,7 @@ func (h *Handler) loadDelivery(c *fiber.Ctx) (*model.Delivery, error) {
 		return nil, err
 	}
 	var d *model.Delivery
-	err = h.store.View(func(t *store.Tx) (err error) { d, err = t.Delivery(id); return })
+	err = h.read(func(t *store.Tx) (err error) { d, err = t.Delivery(id); return })
 	return d, err
 }
 

@@ -85,7 +85,7 @@ func (h *Handler) showPrices(c *fiber.Ctx) error {
 	sc := h.scope(c)
 	d := &priceListData{CanEdit: currentUser(c).Can(model.PermManageCatalog)}
 	var rows []*model.PriceRecord
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var total int
 		var err error
 		rows, total, err = t.ListPrices(sc, h.priceFilter(t, sc, q), q.Page())
@@ -135,7 +135,7 @@ type priceFormData struct {
 
 func (h *Handler) priceView(c *fiber.Ctx, r *model.PriceRecord) *View {
 	d := &priceFormData{Price: r, Token: h.formToken(c), Actions: model.PriceMachine.Allowed(r.Status, currentUser(c))}
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		groups, _ := t.CustomerGroups()
 		d.Groups, _, _ = t.AudienceChoices(h.scope(c), groups, nil) // groups the user may price
 		if p, err := t.Product(r.ProductID); err == nil {
@@ -174,7 +174,7 @@ func (h *Handler) loadPrice(c *fiber.Ctx) (*model.PriceRecord, error) {
 		return nil, err
 	}
 	var r *model.PriceRecord
-	err = h.store.View(func(t *store.Tx) error { r, err = t.PriceRecord(h.scope(c), id); return err })
+	err = h.read(func(t *store.Tx) error { r, err = t.PriceRecord(h.scope(c), id); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (h *Handler) lookupPrices(c *fiber.Ctx) error {
 	}
 	sc := h.scope(c)
 	d := &lookupData{IsDealer: !u.IsStaff()}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		var err error
 		if d.Records, err = t.PriceLookup(sc, id); err != nil {
 			return err

@@ -35,7 +35,7 @@ func (h *Handler) showProducts(c *fiber.Ctx) error {
 	var rows []*model.Product
 	stock := map[uint64]*model.Stock{}
 	var total int
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var err error
 		rows, total, err = t.ListProducts(store.ProductFilter{Q: q.Q, Active: q.Get("active"), Listed: q.Get("listed"), SortKey: q.Sort}, q.Page())
 		for _, p := range rows {
@@ -107,7 +107,7 @@ func (h *Handler) loadProduct(c *fiber.Ctx) (*model.Product, error) {
 		return nil, err
 	}
 	var p *model.Product
-	err = h.store.View(func(t *store.Tx) error { p, err = t.Product(id); return err })
+	err = h.read(func(t *store.Tx) error { p, err = t.Product(id); return err })
 	return p, err
 }
 
@@ -190,7 +190,7 @@ type productPage struct {
 
 func (h *Handler) productPage(c *fiber.Ctx, p *model.Product) (*productPage, error) {
 	d := &productPage{Product: p, CanEdit: currentUser(c).Can(model.PermManageCatalog)}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var err error
 		if d.Stock, err = t.Stock(p.ID); err != nil {
 			return err

@@ -79,7 +79,7 @@ func (h *Handler) showReceiptDocs(c *fiber.Ctx, kind model.DocType) error {
 	d := &receiptListData{Kind: kind, Base: receiptBase(kind), Staff: sc.IsStaff(), CanNew: u.Can(model.PermReconcile),
 		Statuses: []model.Status{model.StatusDraft, model.StatusAudited}}
 	var rows []receiptRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
@@ -237,7 +237,7 @@ func (h *Handler) receiptFormFor(c *fiber.Ctx, t *store.Tx, kind model.DocType, 
 func (h *Handler) newReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 	var f *receiptForm
 	var cu *model.Customer
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var err error
 		if cu, _, err = h.invoiceCustomer(c, t); err != nil || cu == nil {
 			return err
@@ -266,7 +266,7 @@ func (h *Handler) loadReceiptDoc(c *fiber.Ctx, kind model.DocType) (*model.Recei
 		return nil, err
 	}
 	var r *model.ReceiptDoc
-	if err := h.store.View(func(t *store.Tx) (err error) { r, err = t.ReceiptDoc(h.scope(c), kind, id); return err }); err != nil {
+	if err := h.read(func(t *store.Tx) (err error) { r, err = t.ReceiptDoc(h.scope(c), kind, id); return err }); err != nil {
 		return nil, err
 	}
 	if !h.scope(c).IsStaff() && !r.Posted() {
@@ -287,7 +287,7 @@ func (h *Handler) editReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 		return &model.StateError{Action: "edit", Status: string(r.Status)}
 	}
 	var f *receiptForm
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		cu, err := t.Customer(h.scope(c), r.CustomerID)
 		if err != nil {
 			return err
@@ -343,7 +343,7 @@ func (h *Handler) saveReceiptDoc(c *fiber.Ctx, kind model.DocType, edit bool) er
 			return err
 		}
 		var f *receiptForm
-		if verr := h.store.View(func(t *store.Tx) error {
+		if verr := h.read(func(t *store.Tx) error {
 			r := &in.Doc
 			var cu *model.Customer
 			var err error
@@ -424,7 +424,7 @@ func (h *Handler) receiptPage(c *fiber.Ctx, r *model.ReceiptDoc) (*receiptView, 
 	p := &receiptView{R: r, Base: receiptBase(r.Kind), Staff: sc.IsStaff(), CanWrite: u.Can(model.PermReconcile)}
 	p.Actions = model.ReceiptMachine.Allowed(r.Status, u)
 	p.CanEdit = r.Status == model.StatusDraft && u.Can(model.PermReconcile)
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		p.Invoices = nil // fn may run again (Store.View)
 		p.Customer = custLabels{}.get(t, sc, r.CustomerID)
 		var err error
@@ -490,7 +490,7 @@ func (h *Handler) printReceiptDoc(c *fiber.Ctx, kind model.DocType) error {
 	l := lang(c)
 	s := h.store.Settings()
 	p := &printDoc{Title: docKindKey(kind), Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status)), NoLines: true}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"rc.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)}, {"rc.date", r.Date},
 			{"rc.amount", s.Money(r.Amount)}, {"rc.method", h.i18n.T(l, "rc.method."+r.Method)},
 			{"rc.reference", r.Reference}, {"rc.sales_order", r.SalesOrderNo}, {"rc.remarks", r.Remarks}}

@@ -118,7 +118,7 @@ func (h *Handler) showReconList(c *fiber.Ctx, k reconList) error {
 	}
 	d := &reconListData{K: k, Staff: sc.IsStaff(), CanAct: reconActor(u), States: reconStates, Back: c.OriginalURL()}
 	var rows []reconRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		if code := strings.TrimSpace(q.Get("customer")); code != "" && sc.IsStaff() {
 			cu, err := t.CustomerByCode(sc, code)
@@ -218,7 +218,7 @@ func (h *Handler) showReconIndex(c *fiber.Ctx) error {
 	}
 	sc := h.scope(c)
 	var rows []reconIndexRow
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		for _, k := range reconLists {
 			rows = append(rows, reconIndexRow{K: k, Unconfirmed: t.CountRecon(sc, model.ReconUnconfirmed, k.Kinds...),
@@ -288,7 +288,7 @@ func (h *Handler) loadReconDoc(c *fiber.Ctx) (*reconDocData, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
 	d := &reconDocData{Kind: kind, ID: id, Staff: sc.IsStaff()}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		d.Lines = nil // fn may run again (Store.View)
 		r, err := t.Reconciliation(sc, kind, id)
 		if err != nil {
@@ -416,7 +416,7 @@ func (h *Handler) showDisputes(c *fiber.Ctx) error {
 	}
 	sc := h.scope(c)
 	var rows []disputeRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		ds, err := t.Disputes(sc)
 		if err != nil {

@@ -102,7 +102,7 @@ func (h *Handler) newReturn(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		if f, err = h.returnForm(c, t, so, ob, nil, false); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (h *Handler) createReturn(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		f, err = h.returnForm(c, t, so, ob, nil, false)
 		return err
 	})
@@ -167,7 +167,7 @@ func (h *Handler) returnPage(c *fiber.Ctx, r *model.OnlineReturn) (*docPage, err
 			p.Actions = append(p.Actions, a)
 		}
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		p.Customer = custLabels{}.get(t, sc, r.CustomerID)
 		p.Order, _ = t.SalesOrder(sc, r.SalesOrderID)
 		if r.NoticeID != 0 {
@@ -200,7 +200,7 @@ func (h *Handler) editReturn(c *fiber.Ctx) error {
 		return model.ErrNotAllowed
 	}
 	var f *shipForm
-	err = h.store.View(func(t *store.Tx) (err error) {
+	err = h.read(func(t *store.Tx) (err error) {
 		f, err = h.returnForm(c, t, r.SalesOrderID, r.OutboundID, r, false)
 		return err
 	})
@@ -221,7 +221,7 @@ func (h *Handler) updateReturn(c *fiber.Ctx) error {
 		return model.ErrNotAllowed
 	}
 	var f *shipForm
-	err = h.store.View(func(t *store.Tx) (err error) {
+	err = h.read(func(t *store.Tx) (err error) {
 		f, err = h.returnForm(c, t, r.SalesOrderID, r.OutboundID, r, false)
 		return err
 	})
@@ -284,7 +284,7 @@ func (h *Handler) printReturn(c *fiber.Ctx) error {
 	}
 	l := lang(c)
 	p := &printDoc{Title: "ship.return", Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status)), Lines: r.Lines, Totals: r.Totals}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"ship.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)},
 			{"ship.sales_order", orderNumber(t, r.SalesOrderID)}, {"ship.return_date", r.ReturnDate},
 			{"ship.reason", r.Reason}, {"ship.remarks", r.Remarks}, {"ship.reject_reason", r.RejectReason}}
@@ -304,7 +304,7 @@ func (h *Handler) newReturnNotice(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		if f, err = h.returnForm(c, t, so, 0, nil, true); err != nil {
 			return err
 		}
@@ -324,7 +324,7 @@ func (h *Handler) createReturnNotice(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	var f *shipForm
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		f, err = h.returnForm(c, t, so, 0, nil, true)
 		return err
 	})
@@ -358,7 +358,7 @@ func (h *Handler) returnNoticePage(c *fiber.Ctx, r *model.ReturnNotice) (*docPag
 	for i := range r.Lines {
 		p.Rest = append(p.Rest, r.ReturnRest(i))
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		p.Outbounds = nil // fn may run again (Store.View)
 		p.Customer = custLabels{}.get(t, sc, r.CustomerID)
 		p.Order, _ = t.SalesOrder(sc, r.SalesOrderID)
@@ -404,7 +404,7 @@ func (h *Handler) printReturnNotice(c *fiber.Ctx) error {
 	}
 	l := lang(c)
 	p := &printDoc{Title: "ship.return_notice", Number: r.Number, Status: h.i18n.T(l, "status."+string(r.Status)), Lines: r.Lines, Totals: r.Totals}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		p.Props = [][2]string{{"ship.customer", custLabels{}.get(t, h.scope(c), r.CustomerID)},
 			{"ship.sales_order", orderNumber(t, r.SalesOrderID)}, {"ship.notice_date", r.NoticeDate}, {"ship.reason", r.Reason}}
 		return nil

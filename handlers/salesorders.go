@@ -50,7 +50,7 @@ func (h *Handler) showSalesOrders(c *fiber.Ctx) error {
 		d.Statuses = []model.Status{model.StatusAudited, model.StatusClosed}
 	}
 	var rows []model.DocSummary
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		f, ok := h.docFilter(t, sc, q)
 		total := 0
 		if ok {
@@ -107,7 +107,7 @@ type salesForm struct {
 func (h *Handler) salesFormView(c *fiber.Ctx, o *model.SalesOrder, rows []lineRow, extra int) (*View, error) {
 	d := &salesForm{O: o, Token: h.formToken(c)}
 	sc := h.scope(c)
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		d.Customer, _ = t.Customer(sc, o.CustomerID)
 		d.Locations, _ = t.Locations(sc, o.CustomerID)
 		d.Staff, _, _ = t.ListStaff(store.UserFilter{}, store.Page{})
@@ -129,7 +129,7 @@ func (h *Handler) newSalesOrder(c *fiber.Ctx) error {
 	var o *model.SalesOrder
 	var err error
 	if code != "" {
-		err = h.store.View(func(t *store.Tx) error {
+		err = h.read(func(t *store.Tx) error {
 			cu, err := t.CustomerByCode(h.scope(c), code)
 			if err != nil {
 				return err
@@ -169,7 +169,7 @@ func (h *Handler) createSalesOrder(c *fiber.Ctx) error {
 		return err
 	}
 	var o *model.SalesOrder
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		o, err = t.NewSalesOrder(h.scope(c), formUint(c, "customer_id"))
 		return err
 	})
@@ -185,7 +185,7 @@ func (h *Handler) saveSalesOrder(c *fiber.Ctx, o *model.SalesOrder) error {
 	loc := readSalesHeader(c, o)
 	if a := c.FormValue("action"); a == "check" || a == "more" {
 		if loc != 0 {
-			_ = h.store.View(func(t *store.Tx) error {
+			_ = h.read(func(t *store.Tx) error {
 				if st, err := t.ShipTo(h.scope(c), o.CustomerID, loc); err == nil {
 					o.ShipTo = st
 				}
@@ -287,7 +287,7 @@ func (h *Handler) salesPage(c *fiber.Ctx, id uint64) (*salesPage, error) {
 	u := currentUser(c)
 	sc := h.scope(c)
 	p := &salesPage{Staff: u.IsStaff(), AgainToken: h.formToken(c)}
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		if p.O, err = t.SalesOrder(sc, id); err != nil {
 			return err
 		}

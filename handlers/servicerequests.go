@@ -53,7 +53,7 @@ func (h *Handler) showServiceRequests(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	d := &serviceList{Statuses: channelStatuses[model.DocServiceRequest], Priorities: model.Priorities, Staff: u.IsStaff()}
 	var rows []serviceRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
@@ -114,7 +114,7 @@ func (h *Handler) serviceFormView(c *fiber.Ctx, r *model.ServiceRequest, code st
 	if v := c.FormValue("product_code"); v != "" {
 		d.ProductCode = v
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		cust := formCustomer(t, h.scope(c), u, r.CustomerID, d.CustomerCode)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
@@ -240,7 +240,7 @@ func (h *Handler) servicePage(c *fiber.Ctx, r *model.ServiceRequest) (*servicePa
 	if p.Tab != "handling" {
 		p.Tab = "basic"
 	}
-	err := h.store.View(func(t *store.Tx) (err error) {
+	err := h.read(func(t *store.Tx) (err error) {
 		p.Handlers = nil // fn may run again (Store.View)
 		p.Customer, _ = t.Customer(sc, r.CustomerID)
 		if contains(p.Actions, "start") {

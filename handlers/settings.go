@@ -30,7 +30,7 @@ var commonZones = []string{"Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "As
 
 func (h *Handler) settingsView(c *fiber.Ctx, s *model.Settings) *View {
 	d := &settingsFormData{Form: s, Zones: commonZones}
-	_ = h.store.View(func(t *store.Tx) error { d.Activity = t.ActivityOf("settings", 0, 20); return nil })
+	_ = h.read(func(t *store.Tx) error { d.Activity = t.ActivityOf("settings", 0, 20); return nil })
 	return h.view(c, "settings.title", d)
 }
 

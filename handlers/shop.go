@@ -94,7 +94,7 @@ func (h *Handler) showShopCatalog(c *fiber.Ctx) error {
 	var rows []*store.CatalogRow
 	var set *model.OrderingSettings
 	inCart := map[uint64]model.Qty{}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		d.Categories = nil // fn may run again (Store.View)
 		var total int
 		var err error
@@ -160,7 +160,7 @@ func (h *Handler) showShopItem(c *fiber.Ctx) error {
 		return err
 	}
 	d := &shopItemData{Back: safePath(c.Query("back"), "/catalog")}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		var err error
 		if d.Item, err = t.CatalogItem(sc, id, 0); err != nil {
 			return err
@@ -318,7 +318,7 @@ func (h *Handler) showFavorites(c *fiber.Ctx) error {
 		return err
 	}
 	d := &shopListData{}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		d.Settings = t.OrderingSettings()
 		d.Rows, err = t.Favorites(sc, u.ID)
 		return err
@@ -391,7 +391,7 @@ func (h *Handler) showBought(c *fiber.Ctx) error {
 	}
 	var rows []*store.BoughtRow
 	var set *model.OrderingSettings
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		set = t.OrderingSettings()
 		rows, err = t.PreviouslyBought(sc)
 		return err

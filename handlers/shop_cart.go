@@ -39,7 +39,7 @@ func (h *Handler) showCart(c *fiber.Ctx) error {
 		return err
 	}
 	var d *shopListData
-	if err := h.store.View(func(t *store.Tx) error { d, err = h.cartData(t, u, sc); return err }); err != nil {
+	if err := h.read(func(t *store.Tx) error { d, err = h.cartData(t, u, sc); return err }); err != nil {
 		return err
 	}
 	return h.render(c, fiber.StatusOK, tplCart, h.view(c, "cart.title", d))
@@ -49,7 +49,7 @@ func (h *Handler) showCart(c *fiber.Ctx) error {
 // totals), the whole page otherwise; lineErr marks one line's refused qty.
 func (h *Handler) renderCart(c *fiber.Ctx, u *model.User, sc store.Scope, status int, entryID uint64, lineErr string) error {
 	var d *shopListData
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		var err error
 		d, err = h.cartData(t, u, sc)
 		return err
@@ -82,7 +82,7 @@ func (h *Handler) changeCartQty(c *fiber.Ctx) error {
 	// Scope first: a line not in the cart, or an entry not published to the
 	// customer, is a 404 whatever the quantity typed.
 	found := false
-	_ = h.store.View(func(t *store.Tx) error {
+	_ = h.read(func(t *store.Tx) error {
 		_, err := t.CatalogEntry(sc, id)
 		found = err == nil && t.CartLineQty(u.ID, id) > 0
 		return nil
@@ -284,7 +284,7 @@ func (h *Handler) previewQuickOrder(c *fiber.Ctx) error {
 	if len(lines) == 0 {
 		return h.formError(c, model.Invalid("lines", "err.quick_nothing"), tplQuickOrder, h.view(c, "quick.title", d))
 	}
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		d.Settings = t.OrderingSettings()
 		d.Checks, err = t.CheckQuickOrder(sc, lines)
 		return err

@@ -51,7 +51,7 @@ func (h *Handler) showStaff(c *fiber.Ctx) error {
 	status := q.Get("status")
 	var rows []staffRow
 	var total int
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		// Staff are few: filter and sort them all, then take the page.
 		all, _, err := t.ListStaff(f, store.Page{})
@@ -143,7 +143,7 @@ func (h *Handler) staffView(c *fiber.Ctx, u *model.User) *View {
 	title := "staff.new"
 	if u.ID != 0 {
 		title = "staff.edit"
-		_ = h.store.View(func(t *store.Tx) error {
+		_ = h.read(func(t *store.Tx) error {
 			d.Sessions = t.UserSessionCount(u.ID)
 			d.Activity = t.ActivityOf("staff", u.ID, 20)
 			return nil
@@ -163,7 +163,7 @@ func (h *Handler) loadStaff(c *fiber.Ctx) (*model.User, error) {
 		return nil, err
 	}
 	var u *model.User
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		u, err = t.User(h.scope(c), id)
 		return err
 	})

@@ -45,7 +45,7 @@ func (h *Handler) showStatementForm(c *fiber.Ctx) error {
 	}
 	sc := h.scope(c)
 	d := &statementFormData{Staff: sc.IsStaff()}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		today := t.Today()
 		first := today[:8] + "01"
 		p, f, l := model.PreviousMonth(today)
@@ -106,7 +106,7 @@ func (h *Handler) downloadStatement(c *fiber.Ctx) error {
 	// history is needed and was not read.
 	wanted := false
 	read := func(history bool) error {
-		return h.store.View(func(t *store.Tx) error {
+		return h.read(func(t *store.Tx) error {
 			// The customer and its ledger version: one query on
 			// PostgreSQL (StatementHead).
 			cust, ledger, err := t.StatementHead(sc, id)

@@ -66,7 +66,7 @@ func (h *Handler) showStocktakes(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	d := &stocktakeList{Staff: u.IsStaff(), CanWrite: canWriteStocktakes(u)}
 	var rows []stocktakeRow
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		f := docFilterOf(q)
 		var ok bool
@@ -134,7 +134,7 @@ func (h *Handler) stocktakeFormView(c *fiber.Ctx, s *model.Stocktake, rows []cha
 	if d.Rows == nil {
 		d.Rows = blankRows(stocktakeRows(s), 5)
 	}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		cust := formCustomer(t, h.scope(c), u, s.CustomerID, code)
 		if cust != 0 && d.CustomerCode == "" {
 			if cu, err := t.Customer(h.scope(c), cust); err == nil {
@@ -154,7 +154,7 @@ func (h *Handler) newStocktake(c *fiber.Ctx) error {
 	s := &model.Stocktake{}
 	if !currentUser(c).IsStaff() {
 		var today string
-		_ = h.store.View(func(t *store.Tx) error { today = t.Today(); return nil })
+		_ = h.read(func(t *store.Tx) error { today = t.Today(); return nil })
 		s.Date = today
 	}
 	_, v, err := h.stocktakeFormView(c, s, nil, strings.TrimSpace(c.Query("customer")))
@@ -205,7 +205,7 @@ func (h *Handler) saveStocktake(c *fiber.Ctx, s *model.Stocktake) error {
 	more := c.FormValue("more") != ""
 	var rows []channelLineRow
 	var ve *model.ValidationError
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		if isNew {
 			cu, err := h.channelCustomerFor(c, t, "customer_code")
 			if err != nil {
@@ -285,7 +285,7 @@ func (h *Handler) showStocktake(c *fiber.Ctx) error {
 
 func (h *Handler) stocktakePage(c *fiber.Ctx, s *model.Stocktake) (*stocktakePage, error) {
 	p := &stocktakePage{S: s, CanEdit: model.CanEditStocktakes(currentUser(c), s.CustomerID)}
-	err := h.store.View(func(t *store.Tx) error { p.Customer, _ = t.Customer(h.scope(c), s.CustomerID); return nil })
+	err := h.read(func(t *store.Tx) error { p.Customer, _ = t.Customer(h.scope(c), s.CustomerID); return nil })
 	p.Bar = p.bar(currentUser(c))
 	return p, err
 }
@@ -358,7 +358,7 @@ func (h *Handler) showStocktakeImport(c *fiber.Ctx) error {
 		return model.ErrNotAllowed
 	}
 	d := &stocktakeImport{K: stocktakeKind, Staff: u.IsStaff(), CustomerCode: c.Query("customer")}
-	_ = h.store.View(func(t *store.Tx) error { d.Date = t.Today(); return nil })
+	_ = h.read(func(t *store.Tx) error { d.Date = t.Today(); return nil })
 	return h.render(c, fiber.StatusOK, tplStocktakeImport, h.view(c, stocktakeKind.Title, d))
 }
 

@@ -77,7 +77,7 @@ func (h *Handler) showTracking(c *fiber.Ctx, chain func(*store.Tx, store.Scope, 
 		return err
 	}
 	var p *trackingPage
-	err = h.store.View(func(t *store.Tx) error {
+	err = h.read(func(t *store.Tx) error {
 		ch, err := chain(t, h.scope(c), id)
 		if err != nil {
 			return err
@@ -111,7 +111,7 @@ func (h *Handler) showTrackingIndex(c *fiber.Ctx) error {
 	q := parseListQuery(c)
 	var rows []trackingRow
 	var list List
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		rows = nil // fn may run again (Store.View)
 		sums, total, err := t.ListSalesOrders(sc, store.DocFilter{Q: q.Q, From: q.Get("from"), To: q.Get("to"),
 			Statuses: []model.Status{model.StatusAudited, model.StatusClosed}}, q.Page())

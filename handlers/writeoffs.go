@@ -55,7 +55,7 @@ func (h *Handler) writeOffPage(c *fiber.Ctx, posted *woPosted) (*writeOffData, e
 	sc := h.scope(c)
 	q := parseListQuery(c)
 	d := &writeOffData{CanWrite: u.Can(model.PermReconcile), Token: h.formToken(c)}
-	err := h.store.View(func(t *store.Tx) error {
+	err := h.read(func(t *store.Tx) error {
 		cu, err := h.writeOffCustomer(c, t)
 		if err != nil {
 			return err

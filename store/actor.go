@@ -44,12 +44,23 @@ type Actor struct {
 	Fresh bool
 }
 
-// viewFor is View for a read transaction of a's use case: kv.ViewFresh
+// viewFor is View for a read transaction of a's use case: ViewFresh
 // when a's request began with Sync (a.Fresh), else View.
 func (s *Store) viewFor(a Actor, fn func(*Tx) error) error {
 	if !a.Fresh {
 		return s.View(fn)
 	}
+	return s.ViewFresh(fn)
+}
+
+// ViewFresh is View for a caller whose request began with Sync (the
+// handlers' syncVersions, before any handler runs): on a shared backend it
+// may answer from what this process learned since the request's versions
+// read, with no statement of its own to learn that nothing changed
+// (kv.ViewFresh); it still reads every commit acknowledged before the
+// request arrived, and the request's own. Elsewhere it is View. Not for
+// background work, which has no request to begin with Sync.
+func (s *Store) ViewFresh(fn func(*Tx) error) error {
 	return kv.ViewFresh(s.db, func(ktx kv.Tx) error {
 		return fn(&Tx{tx: ktx, s: s, Now: s.Now()})
 	})

@@ -277,6 +277,11 @@ func (t *tx) float() bool {
 	}
 	var r *round
 	if t.synced {
+		// The latest round, though it may be older than a commit of the
+		// request's own: a writer reads the generations under the writers'
+		// lock (sqlWriterSeqsSync) and publishes its own after (advance),
+		// so the gens floated on below hold every commit of this process
+		// that has returned.
 		r = t.db.rounds.latest()
 	}
 	if r == nil {

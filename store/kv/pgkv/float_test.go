@@ -209,4 +209,15 @@ func TestViewFresh(t *testing.T) {
 	if sent, _ := pgkv.Rounds(a); sent != sent0+1 || k02 != "b's 2" {
 		t.Errorf("View after b's commit: %d rounds, read %q; want 1 and b's 2", sent-sent0, k02)
 	}
+	// A request that writes, then reads: a's commit comes after one of b's
+	// that a's generations do not know, so it cannot move them, and the
+	// latest round is older than a's write. The ViewFresh after it still
+	// reads a's own write.
+	readView(t, a)
+	request()
+	update(t, b, func(tx kv.Tx) error { return tx.Bucket([]byte("p")).Put([]byte("k03"), []byte("b's 3")) })
+	update(t, a, func(tx kv.Tx) error { return tx.Bucket([]byte("p")).Put([]byte("k01"), []byte("a's")) })
+	if k01, _ := viewFresh(); k01 != "a's" {
+		t.Errorf("ViewFresh after the request's own commit read k01=%q, want a's", k01)
+	}
 }
