@@ -46,7 +46,7 @@
 #                             when missing, as root, without a system cluster), the dataset
 #                             generated into it (or BENCH_DB moved into it with portal migrate)
 #   PROCESSES=1               portal processes (postgres only): on 127.0.0.1:PROC_PORT=18483
-#                             and up, behind HAProxy on PORT (bench/haproxy.cfg.in; roundrobin,
+#                             and up, behind HAProxy on PORT (bench/haproxy.cfg.in; a session to one process,
 #                             health check on /readyz; installed when missing, as root)
 #   PG_STATS=1                (postgres) count statements and transactions per request with
 #                             pg_stat_statements, and sample the portal's backends waiting
@@ -463,7 +463,7 @@ run_end=$(now_ms)
   echo
   echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(go version | awk '{print $3}'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
   if [ "$BACKEND" = "postgres" ]; then
-    echo "Backend: PostgreSQL $("$PGBIN/postgres" -V | awk '{print $3}') (private cluster, fsync on, defaults otherwise), $PROCESSES portal processes behind $(haproxy -v | head -1 | awk '{print $1, $3}') (roundrobin, health check on /readyz); all on the same machine"
+    echo "Backend: PostgreSQL $("$PGBIN/postgres" -V | awk '{print $3}') (private cluster, fsync on, defaults otherwise), $PROCESSES portal processes behind $(haproxy -v | head -1 | awk '{print $1, $3}') (a session's requests to one process by a hash of its cookie, health check on /readyz); all on the same machine"
     dbsize="$(psql_q "SELECT pg_size_pretty(pg_database_size(current_database()))")"
     echo "Balancer: a process was taken out by the health check $(grep -c 'is DOWN' "$WORK/haproxy.log" || true) times during the run (WORK/haproxy.log)"
   else
