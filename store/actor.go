@@ -61,9 +61,7 @@ func (s *Store) viewFor(a Actor, fn func(*Tx) error) error {
 // request arrived, and the request's own. Elsewhere it is View. Not for
 // background work, which has no request to begin with Sync.
 func (s *Store) ViewFresh(fn func(*Tx) error) error {
-	return kv.ViewFresh(s.db, func(ktx kv.Tx) error {
-		return fn(&Tx{tx: ktx, s: s, Now: s.Now()})
-	})
+	return kv.ViewFresh(s.db, s.readTx(fn))
 }
 
 // ErrKeyReused refuses a repeat of an Actor's Once with another

@@ -367,9 +367,15 @@ func (s *Store) Update(by string, fn func(*Tx) error) error {
 // accumulate into state declared outside it (append, ++, +=, a send)
 // unless it resets that state at its start.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(ktx kv.Tx) error {
+	return s.db.View(s.readTx(fn))
+}
+
+// readTx adapts fn to a read transaction of the backend (View and its
+// variants): the Tx it gets reads as of the store's clock.
+func (s *Store) readTx(fn func(*Tx) error) func(kv.Tx) error {
+	return func(ktx kv.Tx) error {
 		return fn(&Tx{tx: ktx, s: s, Now: s.Now()})
-	})
+	}
 }
 
 // b returns a bucket; in a write transaction with the page fill its keys

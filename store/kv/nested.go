@@ -148,27 +148,21 @@ type nestChecked struct{ DB }
 // Unwrap returns the wrapped DB.
 func (c nestChecked) Unwrap() DB { return c.DB }
 
-func (c nestChecked) View(fn func(Tx) error) error {
-	if !nestedOn.Load() {
-		return c.DB.View(fn)
-	}
-	return c.DB.View(checkedFn("view", fn))
-}
+func (c nestChecked) View(fn func(Tx) error) error { return c.checkedView(DB.View, fn) }
 
 // ViewFresh is kv.ViewFresh on the wrapped DB, checked as View is.
-func (c nestChecked) ViewFresh(fn func(Tx) error) error {
-	if !nestedOn.Load() {
-		return ViewFresh(c.DB, fn)
-	}
-	return ViewFresh(c.DB, checkedFn("view", fn))
-}
+func (c nestChecked) ViewFresh(fn func(Tx) error) error { return c.checkedView(ViewFresh, fn) }
 
 // ViewOnce is kv.ViewOnce on the wrapped DB, checked as View is.
-func (c nestChecked) ViewOnce(fn func(Tx) error) error {
-	if !nestedOn.Load() {
-		return ViewOnce(c.DB, fn)
+func (c nestChecked) ViewOnce(fn func(Tx) error) error { return c.checkedView(ViewOnce, fn) }
+
+// checkedView runs fn through view (DB.View or one of its variants) on the
+// wrapped DB, checked for a transaction already open in its goroutine.
+func (c nestChecked) checkedView(view func(DB, func(Tx) error) error, fn func(Tx) error) error {
+	if nestedOn.Load() {
+		fn = checkedFn("view", fn)
 	}
-	return ViewOnce(c.DB, checkedFn("view", fn))
+	return view(c.DB, fn)
 }
 
 func (c nestChecked) Update(fn func(Tx) error) error {
