@@ -206,7 +206,7 @@ func (w *Worker) Dispatch(ctx context.Context) (int, error) {
 			return total, nil
 		}
 		var applied []*model.OutboxMessage
-		err = w.Store.Batch("system", func(t *store.Tx) error {
+		err = w.Store.BatchOverOutbox("system", plannedIDs(plan), func(t *store.Tx) error {
 			var err error
 			applied, err = w.apply(t, plan, settings)
 			return err
@@ -253,16 +253,21 @@ type planned struct {
 	note string // why an event produced no delivery on purpose
 }
 
+// plannedIDs returns the ids of the plan's events.
+func plannedIDs(plan []planned) []uint64 {
+	ids := make([]uint64, len(plan))
+	for i, p := range plan {
+		ids[i] = p.m.ID
+	}
+	return ids
+}
+
 // apply writes the planned fan-outs in t (a group commit's function: it may
 // run more than once, so it builds every record afresh) and returns the
 // events it settled. An event that is no longer pending as the plan read it
 // (another pass settled it, an admin requeued it) is left to the next pass.
 func (w *Worker) apply(t *store.Tx, plan []planned, settings *model.MessagingSettings) ([]*model.OutboxMessage, error) {
-	ids := make([]uint64, len(plan))
-	for i, p := range plan {
-		ids[i] = p.m.ID
-	}
-	now, err := t.OutboxMessages(ids)
+	now, err := t.OutboxMessages(plannedIDs(plan))
 	if err != nil {
 		return nil, err
 	}

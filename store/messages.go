@@ -137,23 +137,17 @@ func dueKey(d *model.Delivery) []byte {
 // written twice. Others wait as pending for the sender of their channel.
 func (t *Tx) AddDelivery(d *model.Delivery) error { return t.AddDeliveries([]*model.Delivery{d}) }
 
-// AddDeliveries is AddDelivery for each of ds, in order; the inbox keys of
-// the in-app ones are read together first (kv.Prefetch: on PostgreSQL one
-// query for a fan-out batch, not one round trip per recipient while the
-// worker holds the writers' turn).
+// AddDeliveries is AddDelivery for each of ds, in order. It reads nothing
+// but the deliveries' sequence: on PostgreSQL a fan-out batch makes no round
+// trip of its own while its group holds the writers' turn.
 func (t *Tx) AddDeliveries(ds []*model.Delivery) error {
-	var inbox [][]byte
 	for _, d := range ds {
 		id, err := nextID(t.b(bDeliveries))
 		if err != nil {
 			return err
 		}
 		d.ID = id
-		if d.Channel == model.ChannelInApp {
-			inbox = append(inbox, key(d.UserID, d.ID))
-		}
 	}
-	kv.Prefetch(t.b(bInbox), inbox)
 	for _, d := range ds {
 		if err := t.addDelivery(d); err != nil {
 			return err
@@ -169,16 +163,17 @@ func (t *Tx) addDelivery(d *model.Delivery) error {
 	if d.Channel == model.ChannelInApp {
 		msg := &model.InboxMessage{ID: d.ID, UserID: d.UserID, Event: d.Event, Subject: d.Subject, Body: d.Body,
 			Link: d.Link, DocNumber: d.DocNumber, CreatedAt: t.Now}
+		// The message's key holds the delivery's id, new from the
+		// deliveries' sequence in this transaction: nothing is there to
+		// read first (on PostgreSQL a round trip under the writers' lock).
 		k := key(d.UserID, d.ID)
-		if t.b(bInbox).Get(k) == nil {
-			if err := putJSON(t.b(bInbox), k, msg); err != nil {
-				return err
-			}
-			if err := t.b(bInboxUnread).Put(k, nil); err != nil {
-				return err
-			}
-			t.inboxChanged(d.UserID)
+		if err := putJSON(t.b(bInbox), k, msg); err != nil {
+			return err
 		}
+		if err := t.b(bInboxUnread).Put(k, nil); err != nil {
+			return err
+		}
+		t.inboxChanged(d.UserID)
 		d.Status, d.SentAt, d.Attempts = model.DeliverySent, t.Now, 1
 	}
 	return t.putDelivery(nil, d)

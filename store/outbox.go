@@ -68,7 +68,8 @@ func (t *Tx) OutboxMessage(id uint64) (*model.OutboxMessage, error) {
 }
 
 // OutboxMessages returns the messages of ids in their order, nil for one
-// that is gone; their records are read together (kv.Prefetch).
+// that is gone; their records are read together (kv.Prefetch), or were
+// read with the group's opening when fn runs in BatchOverOutbox.
 func (t *Tx) OutboxMessages(ids []uint64) ([]*model.OutboxMessage, error) {
 	keys := make([][]byte, len(ids))
 	for i, id := range ids {
@@ -165,4 +166,18 @@ func (s *Store) PurgeOutbox(retention time.Duration) (int, error) {
 		}
 		return m.Status == model.OutboxDelivered, false, nil
 	})
+}
+
+// BatchOverOutbox is Batch for a function that reads the outbox messages
+// ids (Tx.OutboxMessages) — the message worker's fan-out, which checks that
+// the events it planned are still pending as it writes their deliveries.
+// Their records are read with the group's other read-ahead keys, in the
+// round trip that opens the group's transaction on PostgreSQL, not in one
+// of their own under the writers' lock while the orders of the group wait.
+func (s *Store) BatchOverOutbox(by string, ids []uint64, fn func(*Tx) error) error {
+	keys := make([]kv.BucketKey, len(ids))
+	for i, id := range ids {
+		keys[i] = kv.BucketKey{Bucket: bOutbox, Key: itob(id)}
+	}
+	return s.batchAhead(by, func(*Tx) []kv.BucketKey { return keys }, fn)
 }
