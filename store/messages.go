@@ -147,8 +147,6 @@ func (t *Tx) AddDeliveries(ds []*model.Delivery) error {
 			return err
 		}
 		d.ID = id
-	}
-	for _, d := range ds {
 		if err := t.addDelivery(d); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 
 	"dealerportal/model"
@@ -49,7 +50,8 @@ func TestFanoutWriteReadsWithTheGroupsOpening(t *testing.T) {
 			var ds []*model.Delivery
 			for _, m := range msgs {
 				if m == nil || m.Status != model.OutboxPending {
-					t.Fatalf("event not pending: %+v", m)
+					// Not t.Fatal: fn runs in the group commit's goroutine.
+					return fmt.Errorf("event not pending: %+v", m)
 				}
 				for _, u := range users {
 					ds = append(ds, &model.Delivery{OutboxID: m.ID, Event: m.Event, Channel: model.ChannelInApp, UserID: u,

@@ -13,6 +13,10 @@ import (
 	"testing"
 )
 
+// viewCalls are the calls whose last argument runs as a View's fn: View,
+// its variants, the store's viewFor and the handlers' read.
+var viewCalls = map[string]bool{"View": true, "ViewFresh": true, "ViewOnce": true, "viewFor": true, "read": true}
+
 // TestViewCallbacksMayRunAgain keeps the module's read-transaction callbacks
 // re-runnable: a View's fn (Store.View, kv.DB.View) may run more than once,
 // the second run starting afresh in a new snapshot, so a callback must not
@@ -22,14 +26,10 @@ import (
 // before the accumulation and before any other use of the variable
 // (rows = nil, rows = rows[:0], n = 0, d.Items = []T{…}).
 //
-// It reads the source: every call X.View(func…) (and viewCalls) in the module's non-test
-// files. A callback passed by name, or state changed through a method
-// (buf.WriteString) or through a pointer declared inside the callback, is
-// not seen.
-// viewCalls are the calls whose last argument runs as a View's fn: View,
-// its variants, the store's viewFor and the handlers' read.
-var viewCalls = map[string]bool{"View": true, "ViewFresh": true, "ViewOnce": true, "viewFor": true, "read": true}
-
+// It reads the source: every call X.View(func…) — and the other viewCalls —
+// in the module's non-test files. A callback passed by name, or state
+// changed through a method (buf.WriteString) or through a pointer declared
+// inside the callback, is not seen.
 func TestViewCallbacksMayRunAgain(t *testing.T) {
 	root := moduleRoot(t)
 	fset := token.NewFileSet()

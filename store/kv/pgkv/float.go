@@ -175,8 +175,11 @@ func (d *DB) readGens(reads []kv.PeekRead) (gen, snap int64, err error) {
 		col[i] = j
 	}
 	defer func() {
+		if err != nil {
+			return
+		}
 		for i, j := range col {
-			if j >= 0 && err == nil {
+			if j >= 0 {
 				reads[i].Value, reads[i].N = bytes.Clone(uniq[j].Value), uniq[j].N
 			}
 		}
